@@ -1,0 +1,400 @@
+"""Seeded generator of the synthetic demo district (see the package docstring)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+import yaml
+from openpyxl import Workbook
+
+from hvpatent.ingest.appno import check_digit
+from hvpatent.ingest.templates import TEMPLATES
+from hvpatent.reference.regions import towns_of
+
+DEMO_COUNTY = "500118"
+BANNER = "【合成演示数据 SYNTHETIC DEMO DATA】本文件由 hvp demo 随机生成，不是任何真实地区、企业或专利的数据"
+FIRST_YEAR, LAST_YEAR = 2005, 2024
+EXPORT_DATE = date(2024, 12, 31)  # the demo exports are "taken" on this day
+POPULATION_2024 = 1_151_000
+
+PATENT_HEADERS = ["申请号", "申请日", "专利类型", "名称", "摘要", "申请(专利权)人", "地址", "主分类号", "分类号",
+                  "公开(公告)号", "公开(公告)日", "授权公告日", "代理机构", "权利要求数量", "PCT国际申请号",
+                  "法律事件", "简单同族ID"]
+
+_SYLLABLES = "永川渝西茶竹海棠凤凰卫星松溉来苏宝峰双石红炉金龙临江青峰朱沱仙龙吉安五间三教板桥何埂大安陈食兴隆恒达鑫源博创华宇瑞丰天成嘉信康泰汇通"
+_SUFFIX = {"汽车摩托车": "汽车零部件", "电子信息": "电子科技", "智能装备": "智能装备", "智能家居及材料": "新材料",
+           "特色消费品": "食品", "生物医药及大健康": "生物医药", "新能源": "新能源科技", "民用航空": "航空科技"}
+_ROADS = ("人民大道", "兴龙大道", "凤凰湖大道", "昌州大道", "汇龙大道", "红河大道", "星光大道", "渝西大道")
+_SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐"
+_GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华"
+_OTHER_PLACES = (("重庆市沙坪坝区", 0.35), ("重庆市九龙坡区", 0.2), ("重庆市江津区", 0.1), ("四川省成都市", 0.15),
+                 ("北京市海淀区", 0.1), ("广东省深圳市", 0.1))
+_OFFICES = (("US", 0.35), ("EP", 0.2), ("JP", 0.15), ("KR", 0.1), ("WO", 0.1), ("HK", 0.05), ("AU", 0.05))
+_USCC = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+_USCC_W = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+
+
+@cache
+def _industries() -> dict:
+    text = resources.files(__package__).joinpath("industries.yaml").read_text(encoding="utf-8")
+    return yaml.safe_load(text)["industries"]
+
+
+@dataclass
+class Applicant:
+    name: str
+    kind: str  # enterprise | university | institute | individual
+    address: str
+    industry: str
+    local: bool
+    town: str | None = None
+    tags: list[str] = field(default_factory=list)
+    credit_code: str | None = None
+
+
+def _credit_code(rng: random.Random) -> str:
+    body = "91500118" + "".join(rng.choice(_USCC) for _ in range(9))
+    total = sum(_USCC.index(c) * w for c, w in zip(body, _USCC_W, strict=True))
+    return body + _USCC[(31 - total % 31) % 31]
+
+
+class _World:
+    def __init__(self, rng: random.Random, applications: int):
+        self.rng = rng
+        self.towns = towns_of(DEMO_COUNTY)
+        # Streets and the industrial towns host most filers.
+        self.town_weights = [6 if t.name.endswith("街道") else 1.5 for t in self.towns]
+        self.industries = list(_industries())
+        self.industry_weights = [v["weight"] for v in _industries().values()]
+        n_enterprises = max(50, applications // 25)
+        self.enterprises = []
+        names: set[str] = set()
+        while len(self.enterprises) < n_enterprises:
+            candidate = self._enterprise(len(self.enterprises))
+            if candidate.name not in names:
+                names.add(candidate.name)
+                self.enterprises.append(candidate)
+        # A few enterprises file most patents (Zipf-like weights), as in real districts.
+        self.enterprise_weights = [1 / (i + 1) ** 0.8 for i in range(n_enterprises)]
+        self.universities = [self._institution(f"重庆{self._syll(2)}学院", "university") for _ in range(3)]
+        self.institutes = [self._institution(f"重庆{self._syll(2)}研究院", "institute") for _ in range(4)]
+        self.outsiders = [self._outsider() for _ in range(max(20, applications // 200))]
+        self.agencies = [f"重庆{self._syll(2)}专利代理事务所(普通合伙)" for _ in range(12)]
+        self.serial: dict[tuple[int, str], int] = {}
+
+    def _syll(self, n: int) -> str:
+        return "".join(self.rng.choice(_SYLLABLES) for _ in range(n))
+
+    def _town(self) -> str:
+        return self.rng.choices(self.towns, self.town_weights)[0].name
+
+    def _address(self, town: str | None) -> str:
+        road = self.rng.choice(_ROADS)
+        if town is None:  # an industrial-park address without a town: left for `regions unresolved`
+            return f"重庆市永川区凤凰湖工业园{road}{self.rng.randint(1, 999)}号"
+        return f"重庆市永川区{town}{road}{self.rng.randint(1, 999)}号"
+
+    def _enterprise(self, i: int) -> Applicant:
+        industry = self.rng.choices(self.industries, self.industry_weights)[0]
+        town = None if self.rng.random() < 0.05 else self._town()
+        name = f"重庆{self._syll(2)}{_SUFFIX[industry]}有限公司"
+        if i % 7 == 0:
+            name = f"重庆{self._syll(2)}{_SUFFIX[industry]}股份有限公司"
+        tags = []
+        rank = i / 100
+        if self.rng.random() < max(0.08, 0.6 - rank):
+            tags.append("高新技术企业")
+        if self.rng.random() < max(0.03, 0.3 - rank):
+            tags.append("专精特新")
+        if i < 12 and self.rng.random() < 0.5:
+            tags.append("知识产权优势企业")
+        if i < 5 and self.rng.random() < 0.4:
+            tags.append("知识产权示范企业")
+        if i < 20 and self.rng.random() < 0.3:
+            tags.append("贯标达标企业")
+        return Applicant(name, "enterprise", self._address(town), industry, True, town, tags,
+                         _credit_code(self.rng))
+
+    def _institution(self, name: str, kind: str) -> Applicant:
+        town = self._town()
+        industry = self.rng.choices(self.industries, self.industry_weights)[0]
+        return Applicant(name, kind, self._address(town), industry, True, town)
+
+    def _outsider(self) -> Applicant:
+        place = self.rng.choices([p for p, _ in _OTHER_PLACES], [w for _, w in _OTHER_PLACES])[0]
+        industry = self.rng.choices(self.industries, self.industry_weights)[0]
+        name = f"{place[:2]}{self._syll(2)}{_SUFFIX[industry]}有限公司"
+        return Applicant(name, "enterprise", f"{place}{self._syll(2)}路{self.rng.randint(1, 500)}号", industry, False)
+
+    def individual(self) -> Applicant:
+        name = self.rng.choice(_SURNAMES) + "".join(self.rng.choice(_GIVEN) for _ in range(self.rng.randint(1, 2)))
+        town = self._town()
+        industry = self.rng.choices(self.industries, self.industry_weights)[0]
+        return Applicant(name, "individual", self._address(town), industry, True, town)
+
+    def applicant(self) -> Applicant:
+        r = self.rng.random()
+        if r < 0.62:
+            return self.rng.choices(self.enterprises, self.enterprise_weights)[0]
+        if r < 0.72:
+            return self.rng.choice(self.universities)
+        if r < 0.75:
+            return self.rng.choice(self.institutes)
+        if r < 0.88:
+            return self.individual()
+        return self.rng.choice(self.outsiders)
+
+    def app_no(self, year: int, type_digit: str) -> str:
+        key = (year, type_digit)
+        serial = self.serial.get(key, self.rng.randint(10_000, 900_000)) + 1
+        self.serial[key] = serial
+        digits = f"{year}{type_digit}{serial:07d}"
+        return f"{digits}.{check_digit(digits)}"
+
+
+def _day_in_year(rng: random.Random, year: int) -> date:
+    return date(year, 1, 1) + timedelta(days=rng.randrange(365))
+
+
+def _anniversary(filing: date, years: int) -> date:
+    try:
+        return filing.replace(year=filing.year + years)
+    except ValueError:  # 29 February
+        return date(filing.year + years, 2, 28)
+
+
+def _filing_years(rng: random.Random, n: int) -> list[int]:
+    # Filings grow about 12% a year over the 20 years, as district filings did.
+    weights = [1.12 ** (y - FIRST_YEAR) for y in range(FIRST_YEAR, LAST_YEAR + 1)]
+    return rng.choices(range(FIRST_YEAR, LAST_YEAR + 1), weights, k=n)
+
+
+@dataclass
+class _Outputs:
+    pledges: list[list] = field(default_factory=list)
+    awards: list[list] = field(default_factory=list)
+    family_rows: int = 0
+
+
+def _lifecycle(rng: random.Random, kind: str, applicant: Applicant, filing: date) -> tuple[list[tuple[date, str]], date | None]:
+    """Legal events known on EXPORT_DATE and the grant date, per CN practice."""
+    events: list[tuple[date, str]] = []
+    grant = None
+    if kind == "invention":
+        publish = filing + timedelta(days=rng.randint(90, 540))
+        if publish <= EXPORT_DATE:
+            events.append((publish, "发明专利申请公布"))
+        exam = publish + timedelta(days=rng.randint(0, 200))
+        if exam <= EXPORT_DATE:
+            events.append((exam, "实质审查的生效"))
+        quality = {"university": 0.62, "institute": 0.66, "individual": 0.3}.get(applicant.kind, 0.55)
+        decided = exam + timedelta(days=rng.randint(360, 1100))
+        if decided > EXPORT_DATE:
+            return events, None
+        r = rng.random()
+        if r < quality:
+            grant = decided
+            events.append((grant, "授权"))
+        elif r < quality + (1 - quality) * 0.45:
+            events.append((decided, "发明专利申请公布后的驳回"))
+            return events, None
+        else:
+            events.append((decided, "发明专利申请公布后的视为撤回"))
+            return events, None
+        lapse_rate, term = 0.09, 20
+    else:
+        grant = filing + timedelta(days=rng.randint(150, 400))
+        if grant > EXPORT_DATE or rng.random() < 0.05:
+            return events, None
+        events.append((grant, "授权"))
+        lapse_rate, term = (0.16, 10) if kind == "utility_model" else (0.2, 10 if filing < date(2021, 6, 1) else 15)
+    # Annuities: each year after the grant year the patentee pays, or the right lapses.
+    first_due_year = (grant - filing).days // 365 + 1
+    if rng.random() < 0.01:
+        events.append((grant + timedelta(days=rng.randint(200, 1500)), "专利权全部无效"))
+    for year in range(first_due_year, term):
+        due = _anniversary(filing, year)
+        if due > EXPORT_DATE:
+            break
+        if rng.random() < (lapse_rate * (0.5 if applicant.kind == "enterprise" and applicant.tags else 1)):
+            announced = _anniversary(filing, year) + timedelta(days=183 + rng.randint(20, 75))
+            if announced > EXPORT_DATE:
+                break
+            events.append((announced, "未缴年费专利权终止"))
+            if rng.random() < 0.06:
+                events.append((announced + timedelta(days=rng.randint(20, 60)), "专利权的恢复"))
+                continue
+            break
+        if rng.random() < 0.025:
+            events.append((due + timedelta(days=rng.randint(1, 300)), "专利权的转移"))
+    else:
+        end = _anniversary(filing, term)
+        if end <= EXPORT_DATE:
+            events.append((end + timedelta(days=rng.randint(30, 90)), "专利权有效期届满"))
+    events.sort()
+    return events, grant
+
+
+def _title(rng: random.Random, industry: str, kind: str) -> tuple[str, str]:
+    noun = rng.choice(_industries()[industry]["nouns"])
+    if kind == "design":
+        return f"{noun}(外观)", "本外观设计产品用于" + noun + "。"
+    adj = rng.choice(("一种", "一种新型", "一种高效", "一种智能", "一种低成本"))
+    tail = rng.choice(("", "及其制备方法", "及其控制方法", "及系统"))
+    return f"{adj}{noun}{tail}", f"本发明公开了{adj}{noun}，提高了可靠性并降低了成本。"
+
+
+def generate_demo(out: Path, *, applications: int = 30_000, seed: int = 2022,
+                  progress: Callable[[int], None] | None = None) -> list[Path]:
+    """Write the demo district's files under ``out``; returns them in import order."""
+    rng = random.Random(seed)
+    out.mkdir(parents=True, exist_ok=True)
+    world = _World(rng, applications)
+    extras = _Outputs()
+    patents = out / "patents_cnipa.csv"
+    families = out / "families_google.jsonl"
+    years = _filing_years(rng, applications)
+    with patents.open("w", encoding="gb18030", newline="") as pf, families.open("w", encoding="utf-8") as ff:
+        writer = csv.writer(pf)
+        writer.writerow([BANNER])
+        writer.writerow(PATENT_HEADERS)
+        batch = 0
+        for i, year in enumerate(years):
+            writer.writerow(_patent_row(rng, world, year, i, extras, ff))
+            batch += 1
+            if progress and batch == 10_000:
+                progress(batch)
+                batch = 0
+        if progress and batch:
+            progress(batch)
+    paths = [patents, families]
+    paths.append(_write_template(out / "pledges.xlsx", "pledges", extras.pledges))
+    paths.append(_write_template(out / "awards.xlsx", "awards", extras.awards))
+    paths.append(_write_template(out / "population.xlsx", "population", _population_rows(rng, world)))
+    paths.append(_write_template(out / "trademarks.xlsx", "trademarks", _trademark_rows(rng)))
+    paths.append(_write_template(out / "enterprises.xlsx", "enterprises", [
+        [e.name, e.credit_code, "；".join(e.tags), e.town or ""] for e in world.enterprises]))
+    (out / "README.txt").write_text(
+        f"{BANNER}\n种子 seed={seed}，申请 {applications} 件，导出日 {EXPORT_DATE}。\n"
+        "Synthetic demo data generated by `hvp demo`; not real patents, companies or people.\n",
+        encoding="utf-8",
+    )
+    return paths
+
+
+def _patent_row(rng: random.Random, world: _World, year: int, i: int, extras: _Outputs, families) -> list:
+    applicant = world.applicant()
+    kind = rng.choices(("invention", "utility_model", "design"), (0.22, 0.64, 0.14))[0]
+    if applicant.kind in ("university", "institute"):
+        kind = "invention" if rng.random() < 0.75 else "utility_model"
+    pct = kind == "invention" and applicant.kind == "enterprise" and rng.random() < 0.03
+    type_digit = {"invention": "8" if pct else "1", "utility_model": "2", "design": "3"}[kind]
+    filing = _day_in_year(rng, year)
+    app_no = world.app_no(year, type_digit)
+    industry = applicant.industry if rng.random() < 0.8 else rng.choice(world.industries)
+    ipcs = _industries()[industry]["ipc"]
+    main = rng.choice(ipcs)
+    others = rng.sample(ipcs, k=min(len(ipcs), rng.randint(0, 2)))
+    ipc_all = ";".join(dict.fromkeys([main, *others]))
+    title, abstract = _title(rng, industry, kind)
+    names = [applicant.name]
+    if rng.random() < 0.08:
+        co = world.applicant()
+        if co.name != applicant.name:
+            names.append(co.name)
+    events, grant = _lifecycle(rng, kind, applicant, filing)
+    pub_no, pub_date = "", ""
+    if grant:
+        pub_no, pub_date = f"CN{rng.randint(100_000_000, 119_999_999)}{'B' if kind == 'invention' else 'U' if kind == 'utility_model' else 'S'}", grant
+    elif events and events[0][1] == "发明专利申请公布":
+        pub_no, pub_date = f"CN{rng.randint(100_000_000, 119_999_999)}A", events[0][0]
+    family_id = ""
+    if grant and kind == "invention" and applicant.kind == "enterprise" and rng.random() < 0.06:
+        family_id = f"{rng.randint(60_000_000, 89_999_999)}"
+        _write_family(rng, family_id, app_no, filing, families)
+    if grant and kind in ("invention", "utility_model") and grant.year >= 2015 and rng.random() < 0.02:
+        _add_pledge(rng, extras, app_no, applicant, grant)
+    if grant and kind == "invention" and rng.random() < 0.002:
+        award = rng.choice((("中国专利奖", "优秀奖"), ("中国专利奖", "银奖"), ("国家科学技术进步奖", "二等奖")))
+        extras.awards.append([app_no, award[0], award[1], min(LAST_YEAR, grant.year + rng.randint(1, 4))])
+    legal = ";".join(f"{d.isoformat()} {text}" for d, text in events)
+    return [
+        app_no, filing.isoformat(), {"invention": "发明", "utility_model": "实用新型", "design": "外观设计"}[kind],
+        title, abstract, ";".join(names), applicant.address,
+        main, ipc_all, pub_no, pub_date.isoformat() if pub_date else "", grant.isoformat() if grant else "",
+        rng.choice(world.agencies) if rng.random() < 0.7 else "", rng.randint(3, 15) if kind != "design" else "",
+        f"PCT/CN{filing.year - 1}/{rng.randint(100000, 999999)}" if pct else "", legal, family_id,
+    ]
+
+
+def _write_family(rng: random.Random, family_id: str, app_no: str, filing: date, families) -> None:
+    offices = rng.sample([o for o, _ in _OFFICES], k=rng.randint(1, 3))
+    for office in offices:
+        granted = office != "WO" and rng.random() < 0.55
+        number = rng.randint(10_000_000, 12_999_999)
+        kind = ("B2" if office == "US" else "B1") if granted else ("A1" if office in ("US", "EP", "WO") else "A")
+        grant_date = (filing + timedelta(days=rng.randint(900, 1800))) if granted else None
+        if grant_date and grant_date > EXPORT_DATE:
+            granted, kind, grant_date = False, "A1" if office in ("US", "EP") else "A", None
+        families.write(json.dumps({
+            "publication_number": f"{office}-{number}-{kind}", "application_number": f"{office}-{number}",
+            "country_code": office, "kind_code": kind, "family_id": family_id,
+            "filing_date": int(filing.strftime("%Y%m%d")),
+            "publication_date": int((filing + timedelta(days=540)).strftime("%Y%m%d")),
+            "grant_date": int(grant_date.strftime("%Y%m%d")) if grant_date else 0,
+            "priority_date": int(filing.strftime("%Y%m%d")), "_synthetic": True,
+            "_cn_priority": app_no,
+        }, ensure_ascii=False) + "\n")
+
+
+def _add_pledge(rng: random.Random, extras: _Outputs, app_no: str, applicant: Applicant, grant: date) -> None:
+    registered = grant + timedelta(days=rng.randint(60, 900))
+    if registered > EXPORT_DATE:
+        return
+    released = registered + timedelta(days=rng.randint(300, 1100))
+    bank = rng.choice(("重庆农村商业银行永川支行", "中国银行永川支行", "中国建设银行永川支行", "重庆银行永川支行"))
+    extras.pledges.append([
+        f"Y{registered.year}500000{len(extras.pledges) + 1:05d}", app_no, applicant.name, bank,
+        rng.choice((100, 200, 300, 500, 800, 1000, 1500, 3000)), registered.isoformat(), "",
+        released.isoformat() if released <= EXPORT_DATE else "",
+    ])
+
+
+def _population_rows(rng: random.Random, world: _World) -> list[list]:
+    rows = []
+    weights = [w * rng.uniform(0.8, 1.2) for w in world.town_weights]
+    total_w = sum(weights)
+    for year in range(FIRST_YEAR, LAST_YEAR + 1):
+        total = int(POPULATION_2024 * (1 - 0.006 * (LAST_YEAR - year)))
+        rows.append([DEMO_COUNTY, "永川区", year, total])
+        for town, w in zip(world.towns, weights, strict=True):
+            rows.append([town.code, town.name, year, int(total * w / total_w)])
+    return rows
+
+
+def _trademark_rows(rng: random.Random) -> list[list]:
+    rows, count = [], 2600
+    for year in range(2015, LAST_YEAR + 1):
+        count = int(count * rng.uniform(1.16, 1.22))
+        rows.append([DEMO_COUNTY, "永川区", f"{year}-12-31", count])
+    return rows
+
+
+def _write_template(path: Path, kind: str, rows: list[list]) -> Path:
+    _, cols = TEMPLATES[kind]
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(kind)
+    ws.append([BANNER])
+    ws.append([c.header for c in cols])
+    for row in rows:
+        ws.append(row)
+    wb.save(path)
+    return path

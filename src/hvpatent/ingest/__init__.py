@@ -1,0 +1,104 @@
+"""Importing raw files into the warehouse: the one door of the ingest room.
+
+``import_file`` detects what a file is (patent export, Google Patents rows, record template),
+validates every row, and writes the canonical rows in one transaction.  A file with errors is
+rejected whole unless ``skip_bad_rows``; a file imported before is recognised by its hash and
+changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from hvpatent.ingest.errors import FileError, ImportRejected
+from hvpatent.ingest.google import looks_like_google, read_publications
+from hvpatent.ingest.readers import peek_headers
+from hvpatent.ingest.spreadsheet import load_mapping, read_export
+from hvpatent.ingest.templates import TEMPLATES, detect_template, read_template, template_headers
+from hvpatent.model import Batch, RowError
+from hvpatent.warehouse.store import ImportResult, Warehouse, file_sha256
+
+__all__ = [
+    "SOURCES", "TEMPLATES", "FileError", "ImportRejected", "RowError", "import_file",
+    "write_errors_report",
+]
+
+SOURCES = ("auto", "cnipa", "incopat", "patsnap", "google")
+
+Progress = Callable[[int], None]
+
+
+def _kind_of(path: Path, source: str) -> str:
+    if source == "google" or (source == "auto" and looks_like_google(path)):
+        return "google"
+    if source == "auto" and path.suffix.lower() in {".xlsx", ".xls", ".csv"}:
+        headers = peek_headers(path, template_headers() | load_mapping().known_headers())
+        if detect_template(headers):
+            return "template"
+    return "patents"
+
+
+def import_file(
+    warehouse: Warehouse,
+    path: Path,
+    *,
+    source: str = "auto",
+    mapping: Path | None = None,
+    skip_bad_rows: bool = False,
+    progress: Progress | None = None,
+) -> tuple[ImportResult, list[RowError]]:
+    """Validate and store one file; returns the result and the rows that were skipped."""
+    if not path.is_file():
+        raise FileError(str(path), "文件不存在")
+    if source not in SOURCES:
+        raise FileError(path.name, f"未知数据来源 {source}（可用：{', '.join(SOURCES)}）")
+    kind = _kind_of(path, source)
+    sha = file_sha256(path)
+    existing = warehouse.find_import(sha, kind)
+    if existing is not None:
+        return ImportResult(existing, path.name, True, 0), []
+
+    chunks: Iterator[tuple[Batch, list[RowError], int]]
+    if kind == "google":
+        label = "google"
+        chunks = read_publications(path)
+    elif kind == "template":
+        template, batch, errors, rows = read_template(path)
+        label = f"template:{template}"
+        chunks = iter([(batch, errors, rows)])
+    else:
+        label = source
+        chunks = read_export(path, load_mapping(mapping), source)
+
+    all_errors: list[RowError] = []
+    with warehouse.import_transaction(path.name, sha, label, kind) as tx:
+        for batch, errors, rows_read in chunks:
+            all_errors.extend(errors)
+            if all_errors and not skip_bad_rows:
+                continue  # keep reading to list every error; nothing will be committed
+            tx.add(batch, rows_read, len({e.row for e in errors}))
+            apps = batch.frames.get("applications")
+            if tx.source == "auto" and apps is not None and len(apps):
+                tx.source = str(apps["source"].iloc[0])  # what auto-detection found
+            if progress:
+                progress(rows_read)
+        if all_errors and not skip_bad_rows:
+            raise ImportRejected(path.name, all_errors)
+    return tx.result, all_errors
+
+
+def write_errors_report(errors: list[RowError], path: Path) -> Path:
+    """The rejected rows as an xlsx a user can fix the source file from."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "错误清单"
+    ws.append(["文件", "行号", "字段", "值", "原因"])
+    for e in errors:
+        ws.append([e.file, e.row, e.field, e.value, e.reason])
+    for letter, width in zip("ABCDE", (28, 8, 18, 30, 60), strict=True):
+        ws.column_dimensions[letter].width = width
+    wb.save(path)
+    return path

@@ -1,0 +1,206 @@
+"""Simple record templates (pledges, awards, population, trademarks, enterprises):
+`hvp template KIND` writes the xlsx, and this module reads it back."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.styles import Font, PatternFill
+
+from hvpatent.ingest.appno import AppNoError, normalize_appno
+from hvpatent.ingest.fields import check_credit_code, normalize_name, parse_date, split_multi
+from hvpatent.ingest.readers import header_key, read_table
+from hvpatent.model import Batch, RowError
+from hvpatent.reference.regions import all_regions, region_by_code
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str      # canonical column
+    header: str    # the Chinese header in the template
+    kind: str      # text | appno | appnos | date | int | money_wan | region | credit | tags | town
+    required: bool
+    help: str
+
+
+def _text(v: str) -> str:
+    return v
+
+
+def _int(v: str) -> int:
+    try:
+        number = float(v)
+    except ValueError as err:
+        raise ValueError("应为整数") from err
+    if number != int(number) or number < 0:
+        raise ValueError("应为非负整数")
+    return int(number)
+
+
+def _money_wan(v: str) -> Decimal:
+    try:
+        amount = Decimal(v.replace(",", ""))
+    except InvalidOperation as err:
+        raise ValueError("应为金额数字（万元）") from err
+    if amount < 0:
+        raise ValueError("金额不能为负")
+    return amount * 10000
+
+
+def _region(v: str) -> str:
+    code = v.strip()
+    if not code.isdigit() or len(code) not in (6, 9, 12):
+        raise ValueError("区划代码应为6、9或12位数字")
+    if len(code) == 9:
+        code = code.ljust(12, "0")
+    # A county written in 12 digits is the same region as its 6-digit code.
+    return code[:6] if len(code) == 12 and code.endswith("000000") else code
+
+
+def _town(v: str) -> str:
+    text = v.strip()
+    if text.isdigit():
+        return _region(text)
+    for region in all_regions():
+        if region.level == "town" and text in (region.name, region.short_name):
+            return region.code
+    raise ValueError("未知的镇街名称")
+
+
+def _tags(v: str) -> str:
+    return "；".join(split_multi(v.replace(",", ";").replace("，", ";").replace("、", ";")))
+
+
+PARSERS: dict[str, Callable[[str], object]] = {
+    "text": _text, "appno": normalize_appno, "date": lambda v: parse_date(v), "int": _int,
+    "money_wan": _money_wan, "region": _region, "credit": check_credit_code, "tags": _tags,
+    "town": _town,
+}
+
+TEMPLATES: dict[str, tuple[str, list[Column]]] = {
+    "pledges": ("pledges", [
+        Column("contract_no", "质押登记号", "text", True, "专利权质押登记号，如 Y2024500000123"),
+        Column("app_no", "申请号", "appnos", True, "出质专利申请号；一个合同多件专利用分号分隔"),
+        Column("pledgor", "出质人", "text", False, "出质人名称"),
+        Column("pledgee", "质权人", "text", False, "质权人（银行等）名称"),
+        Column("amount_yuan", "质押金额(万元)", "money_wan", True, "合同登记的融资金额，单位万元"),
+        Column("registered_date", "登记日", "date", True, "质押登记生效日"),
+        Column("changed_date", "变更日", "date", False, "最近一次变更登记日"),
+        Column("released_date", "解除日", "date", False, "质押解除（注销）登记日"),
+    ]),
+    "awards": ("awards", [
+        Column("app_no", "申请号", "appno", True, "获奖专利申请号"),
+        Column("award", "奖项", "text", True, "中国专利奖 / 国家科学技术奖 等"),
+        Column("grade", "等级", "text", True, "金奖、银奖、优秀奖、一等奖、二等奖 等"),
+        Column("year", "年度", "int", True, "授奖年度，如 2023"),
+    ]),
+    "population": ("population", [
+        Column("region_code", "区划代码", "region", True, "6位区县或12位镇街统计用区划代码"),
+        Column("region_name", "区划名称", "text", False, "仅供核对"),
+        Column("year", "年份", "int", True, "统计年度（年末常住人口）"),
+        Column("population", "常住人口(人)", "int", True, "年末常住人口，单位：人"),
+    ]),
+    "trademarks": ("trademark_counts", [
+        Column("region_code", "区划代码", "region", True, "6位区县或12位镇街统计用区划代码"),
+        Column("region_name", "区划名称", "text", False, "仅供核对"),
+        Column("as_of_date", "统计日期", "date", True, "有效注册商标量的统计截止日"),
+        Column("effective_count", "有效商标注册量", "int", True, "截至统计日期的有效注册商标件数"),
+    ]),
+    "enterprises": ("enterprises", [
+        Column("name", "企业名称", "text", True, "与专利申请人名称一致的企业全称"),
+        Column("credit_code", "统一社会信用代码", "credit", False, "18位统一社会信用代码"),
+        Column("tags", "标签", "tags", False, "高新技术企业、专精特新、知识产权优势企业、知识产权示范企业、贯标达标企业 等，分号分隔"),
+        Column("town_code", "所在镇街", "town", False, "镇街名称或12位代码"),
+    ]),
+}
+
+
+def write_template(kind: str, path: Path) -> Path:
+    table, cols = TEMPLATES[kind]
+    wb = Workbook()
+    ws = wb.active
+    ws.title = kind
+    ws.append([c.header for c in cols])
+    for cell, col in zip(ws[1], cols, strict=True):
+        cell.font = Font(bold=True, color="C00000" if col.required else "000000")
+        cell.fill = PatternFill("solid", fgColor="FFF2CC")
+        ws.column_dimensions[cell.column_letter].width = max(14, len(col.header) * 2 + 4)
+    notes = wb.create_sheet("说明")
+    notes.append(["列名", "必填", "说明"])
+    for col in cols:
+        notes.append([col.header, "是" if col.required else "否", col.help])
+    notes.append([])
+    notes.append(["红色列名为必填列。第一个工作表从第2行起每行一条记录；导入命令：hvp import 文件.xlsx"])
+    wb.save(path)
+    return path
+
+
+def detect_template(headers: list[str]) -> str | None:
+    """The template whose required headers all appear (most specific first)."""
+    present = set(headers)
+    best = None
+    for kind, (_, cols) in TEMPLATES.items():
+        needed = {header_key(c.header) for c in cols if c.required}
+        if needed <= present and (best is None or len(needed) > best[1]):
+            best = (kind, len(needed))
+    return best[0] if best else None
+
+
+def template_headers() -> set[str]:
+    return {header_key(c.header) for _, cols in TEMPLATES.values() for c in cols}
+
+
+def read_template(path: Path, kind: str | None = None) -> tuple[str, Batch, list[RowError], int]:
+    frames = list(read_table(path, template_headers()))
+    frame = frames[0]
+    kind = kind or detect_template(list(frame.columns))
+    if kind is None:
+        raise ValueError("not a template")
+    table, cols = TEMPLATES[kind]
+    errors: list[RowError] = []
+    rows: list[dict] = []
+    for row, record in zip(frame.index, frame.to_dict("records"), strict=True):
+        out: dict = {}
+        bad = False
+        for col in cols:
+            raw = str(record.get(header_key(col.header), "") or "").strip()
+            if not raw:
+                if col.required:
+                    errors.append(RowError(path.name, int(row), col.header, "", "必填项为空"))
+                    bad = True
+                out[col.name] = None
+                continue
+            try:
+                if col.kind == "appnos":
+                    out[col.name] = [normalize_appno(v) for v in split_multi(raw)]
+                else:
+                    out[col.name] = PARSERS[col.kind](raw)
+            except (ValueError, AppNoError) as err:
+                errors.append(RowError(path.name, int(row), col.header, raw, str(err)))
+                bad = True
+        if not bad:
+            rows.extend(_expand(kind, out, errors, path.name, int(row)))
+    batch = Batch()
+    batch.set(table, rows)
+    return kind, batch, errors, len(frame)
+
+
+def _expand(kind: str, out: dict, errors: list[RowError], file: str, row: int) -> list[dict]:
+    if kind == "pledges":
+        if out["released_date"] and out["released_date"] < out["registered_date"]:
+            errors.append(RowError(file, row, "解除日", str(out["released_date"]), "解除日早于登记日"))
+            return []
+        return [{**out, "app_no": app_no} for app_no in out["app_no"]]
+    if kind == "enterprises":
+        out["name_norm"] = normalize_name(out["name"])
+    if kind in {"population", "trademarks"}:
+        known = region_by_code().get(out["region_code"])
+        if known and out.get("region_name") and out["region_name"] not in (known.name, known.short_name):
+            errors.append(RowError(file, row, "区划名称", out["region_name"],
+                                   f"与区划代码不符（代码对应「{known.name}」）"))
+            return []
+    return [out]

@@ -1,0 +1,74 @@
+"""The canonical batch that importers produce and the warehouse stores.
+
+Column names come from the warehouse DDL, so the two cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from hvpatent.warehouse.schema import TABLES
+
+# Columns the warehouse fills itself rather than the importer.
+_STORE_COLUMNS = {"row_hash", "first_import_id", "last_import_id", "import_id"}
+
+PATENT_TYPES = ("invention", "utility_model", "design")
+PARTY_TYPES = ("enterprise", "university", "institute", "individual", "government", "other")
+
+EVENT_TYPES = (
+    "filed", "published", "examination", "granted", "annuity_lapse", "restoration",
+    "withdrawn", "deemed_withdrawn", "rejected", "invalidated_full", "invalidated_partial",
+    "expiry", "surrendered", "transfer", "licence", "pledge_registered", "pledge_changed",
+    "pledge_released", "other",
+)
+
+
+def columns(table: str) -> list[str]:
+    cols = []
+    for line in TABLES[table].strip().splitlines():
+        name = line.strip().split()[0]
+        if name != "PRIMARY" and name not in _STORE_COLUMNS:
+            cols.append(name)
+    return cols
+
+
+def empty_frame(table: str) -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype="object") for c in columns(table)})
+
+
+BATCH_TABLES = (
+    "applications", "ipc_classes", "publications", "parties", "legal_events",
+    "family_members", "pledges", "awards", "population", "trademark_counts", "enterprises",
+)
+
+
+@dataclass
+class Batch:
+    """Validated canonical rows from one file, table by table."""
+
+    frames: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+    def get(self, table: str) -> pd.DataFrame:
+        frame = self.frames.get(table)
+        return frame if frame is not None else empty_frame(table)
+
+    def set(self, table: str, rows: list[dict] | pd.DataFrame) -> None:
+        frame = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(rows)
+        frame = frame.reindex(columns=columns(table))
+        self.frames[table] = frame
+
+    def tables(self) -> list[str]:
+        return [t for t in BATCH_TABLES if t in self.frames and len(self.frames[t])]
+
+
+@dataclass(frozen=True)
+class RowError:
+    """One rejected value: where it is and why, in words a user can act on."""
+
+    file: str
+    row: int
+    field: str
+    value: str
+    reason: str

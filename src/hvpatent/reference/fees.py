@@ -1,0 +1,65 @@
+"""The CN fee schedule and payment rules, loaded from fees.yaml (sources cited there)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+import yaml
+
+DESIGN_15_YEAR_FROM = date(2021, 6, 1)  # 专利法第四次修改施行日
+
+
+@dataclass(frozen=True)
+class FeeRules:
+    annuity: dict[str, list[tuple[int, int, float]]]  # type -> (from year, to year, yuan)
+    grace_period_months: int
+    late_fee_rates: tuple[float, ...]
+    restoration_fee: float
+    restoration_months_after_notice: int
+    presumed_receipt_days: int
+    reduction_rate: float
+    reduction_years: int
+    term_years: dict[str, int]
+
+    def annuity_for(self, patent_type: str, year: int) -> float | None:
+        for first, last, amount in self.annuity.get(patent_type, []):
+            if first <= year <= last:
+                return amount
+        return None
+
+    def term_for(self, patent_type: str, filing_date: date) -> int:
+        if patent_type == "design":
+            key = "design_from_2021_06_01" if filing_date >= DESIGN_15_YEAR_FROM else "design_before_2021_06_01"
+            return self.term_years[key]
+        return self.term_years[patent_type]
+
+
+def parse_rules(data: dict) -> FeeRules:
+    return FeeRules(
+        annuity={t: [(r["from"], r["to"], float(r["amount"])) for r in rows]
+                 for t, rows in data["annuity"].items()},
+        grace_period_months=int(data["grace_period_months"]),
+        late_fee_rates=tuple(float(x) for x in data["late_fee_rate_by_month"]),
+        restoration_fee=float(data["restoration"]["fee"]),
+        restoration_months_after_notice=int(data["restoration"]["request_months_after_notice"]),
+        presumed_receipt_days=int(data["restoration"]["presumed_receipt_days"]),
+        reduction_rate=float(data["fee_reduction"]["rate"]),
+        reduction_years=int(data["fee_reduction"]["first_years_after_grant"]),
+        term_years={k: int(v) for k, v in data["term_years"].items()},
+    )
+
+
+@cache
+def default_rules() -> FeeRules:
+    text = resources.files(__package__).joinpath("fees.yaml").read_text(encoding="utf-8")
+    return parse_rules(yaml.safe_load(text))
+
+
+def load_rules(path: Path | None) -> FeeRules:
+    if path is None:
+        return default_rules()
+    return parse_rules(yaml.safe_load(path.read_text(encoding="utf-8")))

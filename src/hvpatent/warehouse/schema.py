@@ -1,0 +1,142 @@
+"""The canonical tables (DDL).  Storage is DuckDB; analytics read it through Ibis.
+
+Application-centric after PATSTAT and CNIPA practice; docs/data-model.md describes each table.
+"""
+
+TABLES: dict[str, str] = {
+    "imports": """
+        import_id INTEGER PRIMARY KEY,
+        file_name VARCHAR NOT NULL,
+        file_sha256 VARCHAR NOT NULL,
+        source VARCHAR NOT NULL,
+        kind VARCHAR NOT NULL,
+        imported_at TIMESTAMP NOT NULL,
+        rows_read INTEGER NOT NULL,
+        rows_inserted INTEGER NOT NULL,
+        rows_updated INTEGER NOT NULL,
+        rows_unchanged INTEGER NOT NULL,
+        rows_rejected INTEGER NOT NULL
+    """,
+    "applications": """
+        app_no VARCHAR PRIMARY KEY,
+        patent_type VARCHAR NOT NULL,
+        filing_date DATE NOT NULL,
+        priority_date DATE,
+        pct_app_no VARCHAR,
+        pct_entry_date DATE,
+        title VARCHAR,
+        abstract VARCHAR,
+        ipc_main VARCHAR,
+        claims_count INTEGER,
+        agency VARCHAR,
+        family_id VARCHAR,
+        source VARCHAR NOT NULL,
+        row_hash VARCHAR NOT NULL,
+        first_import_id INTEGER NOT NULL,
+        last_import_id INTEGER NOT NULL
+    """,
+    "application_history": """
+        app_no VARCHAR NOT NULL,
+        import_id INTEGER NOT NULL,
+        previous_row_hash VARCHAR NOT NULL,
+        previous_title VARCHAR,
+        previous_ipc_main VARCHAR,
+        previous_source VARCHAR
+    """,
+    "ipc_classes": """
+        app_no VARCHAR NOT NULL,
+        seq INTEGER NOT NULL,
+        ipc VARCHAR NOT NULL,
+        is_main BOOLEAN NOT NULL,
+        PRIMARY KEY (app_no, seq)
+    """,
+    "publications": """
+        pub_no VARCHAR PRIMARY KEY,
+        app_no VARCHAR NOT NULL,
+        kind VARCHAR,
+        pub_date DATE
+    """,
+    "parties": """
+        app_no VARCHAR NOT NULL,
+        seq INTEGER NOT NULL,
+        role VARCHAR NOT NULL,
+        name VARCHAR NOT NULL,
+        name_norm VARCHAR NOT NULL,
+        party_type VARCHAR NOT NULL,
+        address VARCHAR,
+        province_code VARCHAR,
+        city_code VARCHAR,
+        county_code VARCHAR,
+        town_code VARCHAR,
+        PRIMARY KEY (app_no, seq)
+    """,
+    "legal_events": """
+        app_no VARCHAR NOT NULL,
+        event_date DATE NOT NULL,
+        event_type VARCHAR NOT NULL,
+        raw_text VARCHAR NOT NULL,
+        import_id INTEGER NOT NULL,
+        PRIMARY KEY (app_no, event_date, event_type, raw_text)
+    """,
+    "family_members": """
+        family_id VARCHAR NOT NULL,
+        office VARCHAR NOT NULL,
+        member_no VARCHAR NOT NULL,
+        granted BOOLEAN NOT NULL,
+        grant_date DATE,
+        PRIMARY KEY (family_id, member_no)
+    """,
+    "pledges": """
+        contract_no VARCHAR NOT NULL,
+        app_no VARCHAR NOT NULL,
+        pledgor VARCHAR,
+        pledgee VARCHAR,
+        amount_yuan DECIMAL(18, 2),
+        registered_date DATE NOT NULL,
+        changed_date DATE,
+        released_date DATE,
+        PRIMARY KEY (contract_no, app_no)
+    """,
+    "awards": """
+        app_no VARCHAR NOT NULL,
+        award VARCHAR NOT NULL,
+        grade VARCHAR NOT NULL,
+        year INTEGER NOT NULL,
+        PRIMARY KEY (app_no, award, grade, year)
+    """,
+    "population": """
+        region_code VARCHAR NOT NULL,
+        year INTEGER NOT NULL,
+        population BIGINT NOT NULL,
+        PRIMARY KEY (region_code, year)
+    """,
+    "trademark_counts": """
+        region_code VARCHAR NOT NULL,
+        as_of_date DATE NOT NULL,
+        effective_count BIGINT NOT NULL,
+        PRIMARY KEY (region_code, as_of_date)
+    """,
+    "enterprises": """
+        name_norm VARCHAR PRIMARY KEY,
+        name VARCHAR NOT NULL,
+        credit_code VARCHAR,
+        tags VARCHAR,
+        town_code VARCHAR
+    """,
+}
+
+# Natural keys used for idempotent upserts of the record tables.
+KEYS: dict[str, tuple[str, ...]] = {
+    "pledges": ("contract_no", "app_no"),
+    "awards": ("app_no", "award", "grade", "year"),
+    "population": ("region_code", "year"),
+    "trademark_counts": ("region_code", "as_of_date"),
+    "enterprises": ("name_norm",),
+    "family_members": ("family_id", "member_no"),
+    "publications": ("pub_no",),
+    "legal_events": ("app_no", "event_date", "event_type", "raw_text"),
+}
+
+
+def create_statements() -> list[str]:
+    return [f"CREATE TABLE IF NOT EXISTS {name} ({cols})" for name, cols in TABLES.items()]

@@ -1,0 +1,241 @@
+"""The DuckDB warehouse: one file, one transaction per import, idempotent upserts."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import ibis
+import pandas as pd
+import platformdirs
+
+from hvpatent.model import Batch, columns
+from hvpatent.warehouse.schema import KEYS, create_statements
+
+
+def default_db_path() -> Path:
+    return Path(platformdirs.user_data_dir("hvpatent")) / "hvpatent.duckdb"
+
+
+@dataclass
+class ImportResult:
+    import_id: int | None
+    file_name: str
+    already_imported: bool
+    rows_read: int
+    rows_inserted: int = 0
+    rows_updated: int = 0
+    rows_unchanged: int = 0
+    rows_rejected: int = 0
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+class Warehouse:
+    def __init__(self, path: Path | str | None = None, *, read_only: bool = False):
+        self.path = Path(path) if path else default_db_path()
+        if not read_only:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.con = duckdb.connect(str(self.path), read_only=read_only)
+        if not read_only:
+            for stmt in create_statements():
+                self.con.execute(stmt)
+
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> Warehouse:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def ibis(self) -> ibis.BaseBackend:
+        """An Ibis backend over the same connection, for portable analytics."""
+        return ibis.duckdb.from_connection(self.con)
+
+    def count(self, table: str) -> int:
+        return self.con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
+
+    def frame(self, sql: str, params: list | None = None) -> pd.DataFrame:
+        """Read rows for storage-level listings (import history, raw records)."""
+        return self.con.execute(sql, params or []).df()
+
+    def find_import(self, sha256: str, kind: str) -> int | None:
+        rows = self.con.execute(
+            "SELECT import_id FROM imports WHERE file_sha256 = ? AND kind = ? LIMIT 1",
+            [sha256, kind],
+        ).fetchall()
+        return rows[0][0] if rows else None
+
+    # -- writing -----------------------------------------------------------------------
+    @contextmanager
+    def import_transaction(self, file_name: str, sha256: str, source: str, kind: str
+                           ) -> Iterator[ImportTransaction]:
+        """One import, one transaction: committed whole at the end, or nothing is kept."""
+        self.con.begin()
+        try:
+            tx = ImportTransaction(self, self._next_import_id(), file_name, sha256, source, kind)
+            yield tx
+            tx.record()
+            self.con.commit()
+        except BaseException:
+            self.con.rollback()
+            raise
+
+    def _next_import_id(self) -> int:
+        return self.con.execute("SELECT coalesce(max(import_id), 0) + 1 FROM imports").fetchall()[0][0]
+
+    def _upsert_applications(self, batch: Batch, import_id: int) -> tuple[int, int, int]:
+        apps = batch.get("applications").drop_duplicates("app_no", keep="last")
+        if apps.empty:
+            return 0, 0, 0
+        self.con.register("staged_apps_raw", apps)
+        self.con.register("staged_parties", batch.get("parties"))
+        self.con.register("staged_ipcs", batch.get("ipc_classes"))
+        try:
+            self._stage_with_hashes()
+            new_count, changed_count = self.con.execute(
+                """SELECT count(*) FILTER (WHERE a.app_no IS NULL),
+                          count(*) FILTER (WHERE a.app_no IS NOT NULL AND a.row_hash <> s.row_hash)
+                   FROM staged_apps s LEFT JOIN applications a USING (app_no)"""
+            ).fetchall()[0]
+            self.con.execute(
+                """CREATE OR REPLACE TEMP TABLE touched AS
+                   SELECT s.app_no, a.first_import_id FROM staged_apps s
+                   LEFT JOIN applications a USING (app_no)
+                   WHERE a.app_no IS NULL OR a.row_hash <> s.row_hash"""
+            )
+            self.con.execute(
+                """INSERT INTO application_history
+                   SELECT a.app_no, ?, a.row_hash, a.title, a.ipc_main, a.source
+                   FROM applications a JOIN touched t USING (app_no)""",
+                [import_id],
+            )
+            for table in ("applications", "ipc_classes", "parties"):
+                self.con.execute(f"DELETE FROM {table} WHERE app_no IN (SELECT app_no FROM touched)")
+            cols = ", ".join(f"s.{c}" for c in columns("applications"))
+            self.con.execute(
+                f"""INSERT INTO applications
+                    SELECT {cols}, s.row_hash, coalesce(t.first_import_id, {import_id}), {import_id}
+                    FROM staged_apps s JOIN touched t USING (app_no)"""
+            )
+            for table, staged in (("ipc_classes", "staged_ipcs"), ("parties", "staged_parties")):
+                names = ", ".join(columns(table))
+                self.con.execute(
+                    f"""INSERT INTO {table} SELECT {names} FROM {staged}
+                        WHERE app_no IN (SELECT app_no FROM touched)"""
+                )
+        finally:
+            for name in ("staged_apps_raw", "staged_parties", "staged_ipcs"):
+                with suppress(duckdb.Error):  # an aborted transaction refuses; keep its error
+                    self.con.unregister(name)
+        return new_count, changed_count, len(apps) - new_count - changed_count
+
+    def _stage_with_hashes(self) -> None:
+        """A content hash per staged application, including its parties and IPC codes."""
+        app_cols = ", ".join(f"coalesce(CAST(s.{c} AS VARCHAR), '')" for c in columns("applications"))
+        party_cols = ", ".join(f"coalesce(CAST({c} AS VARCHAR), '')"
+                               for c in ("seq", "role", "name", "party_type", "address"))
+        self.con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE staged_apps AS
+                SELECT s.*, md5(concat_ws('#', {app_cols}, coalesce(p.txt, ''), coalesce(i.txt, '')))
+                       AS row_hash
+                FROM staged_apps_raw s
+                LEFT JOIN (SELECT app_no, string_agg(concat_ws('|', {party_cols}), ';' ORDER BY seq) AS txt
+                           FROM staged_parties GROUP BY app_no) p USING (app_no)
+                LEFT JOIN (SELECT app_no, string_agg(ipc, ';' ORDER BY seq) AS txt
+                           FROM staged_ipcs GROUP BY app_no) i USING (app_no)"""
+        )
+
+    def _upsert_records(self, table: str, frame: pd.DataFrame) -> tuple[int, int, int]:
+        keys = KEYS[table]
+        cols = columns(table)
+        frame = frame[cols].drop_duplicates(list(keys), keep="last")
+        self.con.register("staged_rec", frame)
+        try:
+            on = " AND ".join(f"s.{k} = t.{k}" for k in keys)
+            same = " AND ".join(f"s.{c} IS NOT DISTINCT FROM t.{c}" for c in cols)
+            new_count, unchanged = self.con.execute(
+                f"""SELECT count(*) FILTER (WHERE t.{keys[0]} IS NULL),
+                           count(*) FILTER (WHERE t.{keys[0]} IS NOT NULL AND {same})
+                    FROM staged_rec s LEFT JOIN {table} t ON {on}"""
+            ).fetchall()[0]
+            self.con.execute(
+                f"DELETE FROM {table} t WHERE EXISTS (SELECT 1 FROM staged_rec s WHERE {on})"
+            )
+            self.con.execute(f"INSERT INTO {table} ({', '.join(cols)}) SELECT * FROM staged_rec")
+        finally:
+            with suppress(duckdb.Error):
+                self.con.unregister("staged_rec")
+        return new_count, len(frame) - new_count - unchanged, unchanged
+
+    def _insert_events(self, events: pd.DataFrame, import_id: int) -> None:
+        # Events accumulate: a newer export adds what happened since; nothing is deleted.
+        frame = events[["app_no", "event_date", "event_type", "raw_text"]].drop_duplicates()
+        self.con.register("staged_events", frame)
+        try:
+            self.con.execute(
+                f"""INSERT INTO legal_events
+                    SELECT s.*, {import_id} FROM staged_events s
+                    WHERE NOT EXISTS (SELECT 1 FROM legal_events e
+                       WHERE e.app_no = s.app_no AND e.event_date = s.event_date
+                         AND e.event_type = s.event_type AND e.raw_text = s.raw_text)"""
+            )
+        finally:
+            with suppress(duckdb.Error):
+                self.con.unregister("staged_events")
+
+
+class ImportTransaction:
+    """Batches added inside :meth:`Warehouse.import_transaction`."""
+
+    def __init__(self, warehouse: Warehouse, import_id: int, file_name: str, sha256: str,
+                 source: str, kind: str):
+        self.warehouse = warehouse
+        self.result = ImportResult(import_id, file_name, False, 0)
+        self.sha256, self.source, self.kind = sha256, source, kind
+        self.counts = [0, 0, 0]
+
+    def add(self, batch: Batch, rows_read: int, rows_rejected: int = 0) -> None:
+        wh, import_id = self.warehouse, self.result.import_id
+        self.result.rows_read += rows_read
+        self.result.rows_rejected += rows_rejected
+        has_apps = len(batch.get("applications")) > 0
+        if has_apps:
+            _add(self.counts, wh._upsert_applications(batch, import_id))
+        for table in ("publications", "family_members", "pledges", "awards",
+                      "population", "trademark_counts", "enterprises"):
+            frame = batch.frames.get(table)
+            if frame is not None and len(frame):
+                counts = wh._upsert_records(table, frame)
+                if not has_apps:  # records of their own (family rows, templates) count
+                    _add(self.counts, counts)
+        events = batch.frames.get("legal_events")
+        if events is not None and len(events):
+            wh._insert_events(events, import_id)
+
+    def record(self) -> None:
+        r = self.result
+        r.rows_inserted, r.rows_updated, r.rows_unchanged = self.counts
+        self.warehouse.con.execute(
+            "INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [r.import_id, r.file_name, self.sha256, self.source, self.kind, datetime.now(),
+             r.rows_read, r.rows_inserted, r.rows_updated, r.rows_unchanged, r.rows_rejected],
+        )
+
+
+def _add(counts: list[int], result: tuple[int, int, int]) -> None:
+    for i, value in enumerate(result):
+        counts[i] += value

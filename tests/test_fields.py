@@ -1,0 +1,100 @@
+from datetime import date
+
+import pytest
+
+from hvpatent.ingest.fields import (
+    check_credit_code,
+    classify_event,
+    classify_party,
+    is_grant_kind,
+    normalize_name,
+    parse_date,
+    parse_family_member,
+    parse_ipc,
+    split_event,
+    split_multi,
+)
+
+
+@pytest.mark.parametrize("raw", ["2020-01-05", "2020.01.05", "2020/1/5", "20200105", "2020年1月5日",
+                                 "2020-01-05 00:00:00"])
+def test_dates(raw):
+    assert parse_date(raw) == date(2020, 1, 5)
+
+
+@pytest.mark.parametrize("raw", ["2020-02-30", "05/01/2020", "1900-01-01", "soon"])
+def test_bad_dates_raise(raw):
+    with pytest.raises(ValueError):
+        parse_date(raw)
+
+
+def test_empty_date_is_none():
+    assert parse_date("") is None and parse_date(None) is None
+
+
+@pytest.mark.parametrize(("raw", "code"), [
+    ("H01M 10/052 (2010.01)", "H01M10/052"), ("h01m10/52", "H01M10/52"), ("G06F0016/20", "G06F16/20"),
+    ("A61K", "A61K"), ("B64U 10/13", "B64U10/13"),
+])
+def test_ipc(raw, code):
+    assert parse_ipc(raw) == code
+
+
+@pytest.mark.parametrize("raw", ["Z01M10/052", "H1M10/05", "H01M10/", "电池"])
+def test_bad_ipc(raw):
+    with pytest.raises(ValueError):
+        parse_ipc(raw)
+
+
+def test_split_multi_values():
+    assert split_multi("甲公司；乙大学;丙 | 丁") == ["甲公司", "乙大学", "丙", "丁"]
+    assert split_multi("H01M10/052, G06F16/20", ipc=True) == ["H01M10/052", "G06F16/20"]
+
+
+@pytest.mark.parametrize(("text", "kind"), [
+    ("未缴年费专利权终止", "annuity_lapse"), ("专利权的恢复", "restoration"), ("授权", "granted"),
+    ("发明专利申请公布后的视为撤回", "deemed_withdrawn"), ("发明专利申请公布后的驳回", "rejected"),
+    ("专利权全部无效", "invalidated_full"), ("专利权部分无效", "invalidated_partial"),
+    ("专利权有效期届满", "expiry"), ("专利权质押合同登记的生效", "pledge_registered"),
+    ("专利权质押合同登记的注销", "pledge_released"), ("专利权的转移", "transfer"),
+    ("专利实施许可合同备案的生效", "licence"), ("实质审查的生效", "examination"),
+    ("发明专利申请公布", "published"), ("避免重复授权放弃专利权", "surrendered"),
+])
+def test_event_classification(text, kind):
+    assert classify_event(text) == kind
+
+
+def test_split_event():
+    assert split_event("2021-09-10 未缴年费专利权终止") == (date(2021, 9, 10), "未缴年费专利权终止")
+    assert split_event("授权(2020.01.05)") == (date(2020, 1, 5), "授权")
+    with pytest.raises(ValueError, match="缺少日期"):
+        split_event("授权")
+
+
+@pytest.mark.parametrize(("name", "kind"), [
+    ("重庆长安汽车股份有限公司", "enterprise"), ("重庆文理学院", "university"), ("重庆大学", "university"),
+    ("中国科学院重庆绿色智能技术研究院", "institute"), ("张伟", "individual"),
+    ("重庆市永川区人民医院", "government"), ("重庆某某研究院有限公司", "enterprise"),
+])
+def test_party_types(name, kind):
+    assert classify_party(name) == kind
+
+
+def test_name_normalisation_folds_widths_and_spaces():
+    assert normalize_name("重庆（永川） 科技 有限公司") == normalize_name("重庆(永川)科技有限公司")
+
+
+def test_family_members_and_grant_kinds():
+    assert parse_family_member("US2021123456A1") == ("US", "US2021123456A1", "A1")
+    assert parse_family_member("EP 3812345 B1")[0] == "EP"
+    assert is_grant_kind("US", "B2") and is_grant_kind("EP", "B1")
+    assert not is_grant_kind("US", "A1") and not is_grant_kind("WO", "A1") and not is_grant_kind("JP", None)
+
+
+def test_credit_code_check():
+    # A published example from GB 32100-2015 practice: 91350100M000100Y43
+    assert check_credit_code("91350100M000100Y43") == "91350100M000100Y43"
+    with pytest.raises(ValueError, match="校验位"):
+        check_credit_code("91350100M000100Y44")
+    with pytest.raises(ValueError, match="18位"):
+        check_credit_code("123")
