@@ -9,9 +9,9 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from conftest import table_counts, write_xlsx
 from openpyxl import load_workbook
 
+from conftest import table_counts, write_xlsx
 from hvpatent.ingest import FileError, ImportRejected, import_file, write_errors_report
 from hvpatent.ingest.appno import check_digit
 from hvpatent.legal import status_of
@@ -178,7 +178,8 @@ def google_rows() -> list[dict]:
          "filing_date": 20150302, "publication_date": 20160901, "grant_date": 0, "priority_date": 20150302,
          "title_localized": [{"text": "Cathode material", "language": "en"},
                              {"text": "一种锂离子电池正极材料", "language": "zh"}],
-         "abstract_localized": [], "assignee_harmonized": [{"name": "重庆市永川区甲科技有限公司", "country_code": "CN"}],
+         "abstract_localized": [],
+         "assignee_harmonized": [{"name": "重庆市永川区甲科技有限公司", "country_code": "CN"}],
          "ipc": [{"code": "H01M10/052", "first": False}, {"code": "H01M4/58", "first": True}]},
         {"publication_number": "CN-104000001-B", "application_number": "CN-201510123456-A",
          "country_code": "CN", "kind_code": "B", "application_kind": "A", "family_id": "55501",

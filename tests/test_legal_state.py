@@ -10,10 +10,10 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from legal_fixtures import add_application
 
 from hvpatent.legal import status_of
 from hvpatent.reference.fees import default_rules, parse_rules
+from legal_fixtures import add_application
 
 
 def facts(wh, number, day, rules=None):

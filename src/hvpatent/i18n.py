@@ -7,8 +7,11 @@ import os
 _LANG = os.environ.get("HVP_LANG", "zh")
 
 MESSAGES: dict[str, dict[str, str]] = {
-    "imported": {"zh": "已导入 {file}：读取 {read} 行，新增 {inserted}，更新 {updated}，未变 {unchanged}，跳过 {rejected}",
-                 "en": "Imported {file}: {read} rows read, {inserted} new, {updated} updated, {unchanged} unchanged, {rejected} skipped"},
+    "imported": {
+        "zh": "已导入 {file}：读取 {read} 行，新增 {inserted}，更新 {updated}，未变 {unchanged}，跳过 {rejected}",
+        "en": "Imported {file}: {read} rows read, {inserted} new, {updated} updated, "
+              "{unchanged} unchanged, {rejected} skipped",
+    },
     "already_imported": {"zh": "{file} 已于第 {id} 次导入中导入过，数据未改变",
                          "en": "{file} was already imported (import #{id}); nothing changed"},
     "rejected": {"zh": "{file} 有 {count} 处错误，整个文件未导入（可加 --skip-bad-rows 跳过错误行）",

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+import sys
 from datetime import date
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -20,15 +21,16 @@ app = typer.Typer(help="hvpatent：高价值发明专利工作平台 / high-valu
                   no_args_is_help=True, pretty_exceptions_enable=False)
 regions_app = typer.Typer(help="行政区划归属 / region attribution", no_args_is_help=True)
 app.add_typer(regions_app, name="regions")
-console = Console()
-err_console = Console(stderr=True)
+# Piped output (files, tests, other programs) gets wide tables instead of Rich's 80 columns.
+console = Console(width=None if sys.stdout.isatty() else 200)
+err_console = Console(stderr=True, width=None if sys.stderr.isatty() else 200)
 
 _state: dict[str, Path | None] = {"db": None}
 
 DbOption = Annotated[Path | None, typer.Option("--db", help="数据仓库文件 / warehouse file (DuckDB)")]
 
 
-class Fmt(str, Enum):
+class Fmt(StrEnum):
     table = "table"
     json = "json"
 
@@ -253,8 +255,8 @@ def demo_cmd(
 ) -> None:
     """生成并导入合成演示区县 / generate and import the synthetic demo district."""
     from hvpatent.demo import DEMO_COUNTY, generate_demo
-    from hvpatent.ingest import import_file
     from hvpatent.indicators import headline
+    from hvpatent.ingest import import_file
     from hvpatent.reference.regions import region_name
 
     console.print(f"[bold yellow]{t('demo_banner')}[/bold yellow]")

@@ -29,7 +29,8 @@ PATENT_HEADERS = ["申请号", "申请日", "专利类型", "名称", "摘要", 
                   "公开(公告)号", "公开(公告)日", "授权公告日", "代理机构", "权利要求数量", "PCT国际申请号",
                   "法律事件", "简单同族ID"]
 
-_SYLLABLES = "永川渝西茶竹海棠凤凰卫星松溉来苏宝峰双石红炉金龙临江青峰朱沱仙龙吉安五间三教板桥何埂大安陈食兴隆恒达鑫源博创华宇瑞丰天成嘉信康泰汇通"
+_SYLLABLES = ("永川渝西茶竹海棠凤凰卫星松溉来苏宝峰双石红炉金龙临江青峰"
+              "朱沱仙龙吉安五间三教板桥何埂大安陈食兴隆恒达鑫源博创华宇瑞丰天成嘉信康泰汇通")
 _SUFFIX = {"汽车摩托车": "汽车零部件", "电子信息": "电子科技", "智能装备": "智能装备", "智能家居及材料": "新材料",
            "特色消费品": "食品", "生物医药及大健康": "生物医药", "新能源": "新能源科技", "民用航空": "航空科技"}
 _ROADS = ("人民大道", "兴龙大道", "凤凰湖大道", "昌州大道", "汇龙大道", "红河大道", "星光大道", "渝西大道")
@@ -184,7 +185,9 @@ class _Outputs:
     family_rows: int = 0
 
 
-def _lifecycle(rng: random.Random, kind: str, applicant: Applicant, filing: date) -> tuple[list[tuple[date, str]], date | None]:
+def _lifecycle(
+    rng: random.Random, kind: str, applicant: Applicant, filing: date
+) -> tuple[list[tuple[date, str]], date | None]:
     """Legal events known on EXPORT_DATE and the grant date, per CN practice."""
     events: list[tuple[date, str]] = []
     grant = None
@@ -313,7 +316,8 @@ def _patent_row(rng: random.Random, world: _World, year: int, i: int, extras: _O
     events, grant = _lifecycle(rng, kind, applicant, filing)
     pub_no, pub_date = "", ""
     if grant:
-        pub_no, pub_date = f"CN{rng.randint(100_000_000, 119_999_999)}{'B' if kind == 'invention' else 'U' if kind == 'utility_model' else 'S'}", grant
+        kind_code = {"invention": "B", "utility_model": "U", "design": "S"}[kind]
+        pub_no, pub_date = f"CN{rng.randint(100_000_000, 119_999_999)}{kind_code}", grant
     elif events and events[0][1] == "发明专利申请公布":
         pub_no, pub_date = f"CN{rng.randint(100_000_000, 119_999_999)}A", events[0][0]
     family_id = ""

@@ -29,12 +29,12 @@ SIGNATURE = {"publication_number", "application_number", "country_code"}
 def looks_like_google(path: Path) -> bool:
     suffix = path.suffix.lower()
     if suffix == ".parquet":
-        return SIGNATURE <= set(pq.read_schema(path).names)
+        return set(pq.read_schema(path).names) >= SIGNATURE
     if suffix in {".jsonl", ".json", ".ndjson"}:
         with path.open(encoding="utf-8") as fh:
             first = fh.readline()
         try:
-            return SIGNATURE <= set(json.loads(first))
+            return set(json.loads(first)) >= SIGNATURE
         except (json.JSONDecodeError, TypeError):
             return False
     return False

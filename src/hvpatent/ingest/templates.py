@@ -113,14 +113,15 @@ TEMPLATES: dict[str, tuple[str, list[Column]]] = {
     "enterprises": ("enterprises", [
         Column("name", "企业名称", "text", True, "与专利申请人名称一致的企业全称"),
         Column("credit_code", "统一社会信用代码", "credit", False, "18位统一社会信用代码"),
-        Column("tags", "标签", "tags", False, "高新技术企业、专精特新、知识产权优势企业、知识产权示范企业、贯标达标企业 等，分号分隔"),
+        Column("tags", "标签", "tags", False,
+               "高新技术企业、专精特新、知识产权优势企业、知识产权示范企业、贯标达标企业 等，分号分隔"),
         Column("town_code", "所在镇街", "town", False, "镇街名称或12位代码"),
     ]),
 }
 
 
 def write_template(kind: str, path: Path) -> Path:
-    table, cols = TEMPLATES[kind]
+    _, cols = TEMPLATES[kind]
     wb = Workbook()
     ws = wb.active
     ws.title = kind
