@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from datetime import date, datetime
 
 _DATE_PATTERNS = (
@@ -19,7 +20,11 @@ def parse_date(raw: object) -> date | None:
         return raw.date()
     if isinstance(raw, date):
         return raw
-    text = str(raw).strip()
+    return _parse_date_text(str(raw).strip())
+
+
+@lru_cache(maxsize=65_536)  # exports repeat the same dates thousands of times
+def _parse_date_text(text: str) -> date | None:
     if text in {"", "0", "nan", "NaT", "None", "-"}:
         return None
     for pattern in _DATE_PATTERNS:
@@ -39,6 +44,7 @@ _IPC = re.compile(r"^([A-H])\s*(\d{2})\s*([A-Z])\s*(?:(\d{1,4})\s*/\s*(\d{1,6}))
 _IPC_VERSION = re.compile(r"\s*[(（]\d{4}\.\d{2}[)）]\s*$")
 
 
+@lru_cache(maxsize=65_536)
 def parse_ipc(raw: str) -> str:
     """'H01M 10/052 (2010.01)' -> 'H01M10/052'; subclass-only codes are kept as they are."""
     text = _IPC_VERSION.sub("", raw.strip().upper())
@@ -131,6 +137,7 @@ _EVENT_RULES: tuple[tuple[tuple[str, ...], str], ...] = (
 _STATUS_ONLY = {"有效", "失效", "审中", "在审", "授权", "pending", "valid"}
 
 
+@lru_cache(maxsize=4_096)
 def classify_event(text: str) -> str:
     for words, event_type in _EVENT_RULES:
         if all(w in text for w in words):
