@@ -295,9 +295,9 @@ def generate_demo(out: Path, *, applications: int = 30_000, seed: int = 2022,
 
 def _patent_row(rng: random.Random, world: _World, year: int, i: int, extras: _Outputs, families) -> list:
     applicant = world.applicant()
-    kind = rng.choices(("invention", "utility_model", "design"), (0.22, 0.64, 0.14))[0]
+    kind = rng.choices(("invention", "utility_model", "design"), (0.13, 0.72, 0.15))[0]
     if applicant.kind in ("university", "institute"):
-        kind = "invention" if rng.random() < 0.75 else "utility_model"
+        kind = "invention" if rng.random() < 0.6 else "utility_model"
     pct = kind == "invention" and applicant.kind == "enterprise" and rng.random() < 0.03
     type_digit = {"invention": "8" if pct else "1", "utility_model": "2", "design": "3"}[kind]
     filing = _day_in_year(rng, year)

@@ -48,11 +48,12 @@ class Headline:
 
 
 def population_as_of(con: ibis.BaseBackend, code: str | None, as_of: date) -> int | None:
-    """Year-end resident population of the latest year before the as-of year (or that year)."""
+    """Resident population at the latest year-end on or before the as-of date."""
     if not code:
         return None
+    last_year_end = as_of.year if (as_of.month, as_of.day) == (12, 31) else as_of.year - 1
     pop = con.table("population")
-    pop = pop.filter((pop.region_code == code) & (pop.year <= as_of.year))
+    pop = pop.filter((pop.region_code == code) & (pop.year <= last_year_end))
     rows = pop.order_by(ibis.desc("year")).limit(1).to_pyarrow().to_pylist()
     return rows[0]["population"] if rows else None
 
