@@ -228,3 +228,19 @@ def test_google_bad_line_names_line(warehouse, tmp_path):
     with pytest.raises(ImportRejected) as caught:
         import_file(warehouse, path)
     assert [(e.row, e.field) for e in caught.value.errors] == [(2, "application_number")]
+
+
+def test_legacy_xls_export(warehouse, tmp_path):
+    import xlwt  # writes the legacy BIFF .xls format the CNIPA system still offers
+
+    book = xlwt.Workbook(encoding="utf-8")
+    sheet = book.add_sheet("导出")
+    sheet.write(0, 0, "专利检索结果")
+    for r, row in enumerate(good_rows(), start=1):
+        for c, value in enumerate(row):
+            sheet.write(r, c, value)
+    path = tmp_path / "export.xls"
+    book.save(str(path))
+    result, errors = import_file(warehouse, path)
+    assert errors == [] and result.rows_inserted == 3
+    assert warehouse.frame("SELECT name FROM parties WHERE app_no = ?", [B]).name.tolist() == ["张伟"]
