@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cache
 from importlib import resources
+from itertools import accumulate
 from pathlib import Path
 
 import yaml
@@ -84,7 +85,8 @@ class _World:
                 names.add(candidate.name)
                 self.enterprises.append(candidate)
         # A few enterprises file most patents (Zipf-like weights), as in real districts.
-        self.enterprise_weights = [1 / (i + 1) ** 0.8 for i in range(n_enterprises)]
+        # Cumulative weights once, so that each draw is a bisection, not a pass over all of them.
+        self.enterprise_cum = list(accumulate(1 / (i + 1) ** 0.8 for i in range(n_enterprises)))
         self.universities = [self._institution(f"重庆{self._syll(2)}学院", "university") for _ in range(3)]
         self.institutes = [self._institution(f"重庆{self._syll(2)}研究院", "institute") for _ in range(4)]
         self.outsiders = [self._outsider() for _ in range(max(20, applications // 200))]
@@ -144,7 +146,7 @@ class _World:
     def applicant(self) -> Applicant:
         r = self.rng.random()
         if r < 0.62:
-            return self.rng.choices(self.enterprises, self.enterprise_weights)[0]
+            return self.rng.choices(self.enterprises, cum_weights=self.enterprise_cum)[0]
         if r < 0.72:
             return self.rng.choice(self.universities)
         if r < 0.75:
