@@ -62,6 +62,10 @@ def _run(target, *args):
 
 
 def main() -> None:
+    import functools
+
+    global print
+    print = functools.partial(print, flush=True)  # figures appear as each phase ends
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--applications", type=int, default=1_000_000)
     parser.add_argument("--as-of", default="2024-06-30")

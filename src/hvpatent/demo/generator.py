@@ -80,7 +80,9 @@ class _World:
         self.enterprises = []
         names: set[str] = set()
         while len(self.enterprises) < n_enterprises:
-            candidate = self._enterprise(len(self.enterprises))
+            # Longer brand names once the short ones run out, so large worlds never stall.
+            syllables = 2 if len(names) < 10_000 else 3 if len(names) < 200_000 else 4
+            candidate = self._enterprise(len(self.enterprises), syllables)
             if candidate.name not in names:
                 names.add(candidate.name)
                 self.enterprises.append(candidate)
@@ -105,12 +107,11 @@ class _World:
             return f"重庆市永川区凤凰湖工业园{road}{self.rng.randint(1, 999)}号"
         return f"重庆市永川区{town}{road}{self.rng.randint(1, 999)}号"
 
-    def _enterprise(self, i: int) -> Applicant:
+    def _enterprise(self, i: int, syllables: int = 2) -> Applicant:
         industry = self.rng.choices(self.industries, self.industry_weights)[0]
         town = None if self.rng.random() < 0.05 else self._town()
-        name = f"重庆{self._syll(2)}{_SUFFIX[industry]}有限公司"
-        if i % 7 == 0:
-            name = f"重庆{self._syll(2)}{_SUFFIX[industry]}股份有限公司"
+        form = "股份有限公司" if i % 7 == 0 else "有限公司"
+        name = f"重庆{self._syll(syllables)}{_SUFFIX[industry]}{form}"
         tags = []
         rank = i / 100
         if self.rng.random() < max(0.08, 0.6 - rank):

@@ -123,6 +123,22 @@ TABLES: dict[str, str] = {
         tags VARCHAR,
         town_code VARCHAR
     """,
+    "sei_rules": """
+        code VARCHAR NOT NULL,
+        name VARCHAR NOT NULL,
+        ipc_prefix VARCHAR NOT NULL,
+        ipc_class VARCHAR NOT NULL,
+        exclude_prefixes VARCHAR,
+        keywords VARCHAR,
+        source VARCHAR NOT NULL
+    """,
+    "plan_values": """
+        target_key VARCHAR NOT NULL,
+        as_of_date DATE NOT NULL,
+        value DOUBLE NOT NULL,
+        note VARCHAR,
+        PRIMARY KEY (target_key, as_of_date)
+    """,
 }
 
 # Natural keys used for idempotent upserts of the record tables.

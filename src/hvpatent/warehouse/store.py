@@ -6,7 +6,7 @@ import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
@@ -51,6 +51,10 @@ class Warehouse:
         if not read_only:
             for stmt in create_statements():
                 self.con.execute(stmt)
+            if self.count("sei_rules") == 0:
+                from hvpatent.reference.sei import builtin_rules
+
+                self._write_sei_rules(builtin_rules(), "hvpatent built-in approximation (docs/indicators.md)")
 
     def close(self) -> None:
         self.con.close()
@@ -71,6 +75,29 @@ class Warehouse:
     def frame(self, sql: str, params: list | None = None) -> pd.DataFrame:
         """Read rows for storage-level listings (import history, raw records)."""
         return self.con.execute(sql, params or []).df()
+
+    def replace_sei_rules(self, rules: list, source: str) -> None:
+        """Swap the SEI concordance for another one, in one transaction."""
+        self.con.begin()
+        try:
+            self.con.execute("DELETE FROM sei_rules")
+            self._write_sei_rules(rules, source)
+            self.con.commit()
+        except BaseException:
+            self.con.rollback()
+            raise
+
+    def _write_sei_rules(self, rules: list, source: str) -> None:
+        frame = pd.DataFrame([{**r.as_row(), "source": source} for r in rules])
+        self.con.register("staged_rules", frame)
+        try:
+            self.con.execute("INSERT INTO sei_rules SELECT code, name, ipc_prefix, ipc_class, exclude_prefixes, "
+                             "keywords, source FROM staged_rules")
+        finally:
+            self.con.unregister("staged_rules")
+
+    def set_plan_value(self, target_key: str, as_of: date, value: float, note: str | None) -> None:
+        self.con.execute("INSERT OR REPLACE INTO plan_values VALUES (?, ?, ?, ?)", [target_key, as_of, value, note])
 
     def find_import(self, sha256: str, kind: str) -> int | None:
         rows = self.con.execute(

@@ -1,0 +1,93 @@
+"""Building blocks shared by the indicators: attribution dimensions and rule matching.
+
+Everything here returns Ibis expressions, composed before they run, so the same code runs on
+DuckDB and on Spark.
+"""
+
+from __future__ import annotations
+
+import ibis
+import ibis.expr.types as ir
+
+from hvpatent.indicators.config import industries
+from hvpatent.reference.classification import Rule
+
+
+def region_column(code: str) -> str:
+    """Which attribution column a region code is matched against."""
+    if len(code) == 12:
+        return "town_code"
+    if code.endswith("0000"):
+        return "province_code"
+    if code.endswith("00"):
+        return "city_code"
+    return "county_code"
+
+
+def first_applicants(con: ibis.BaseBackend) -> ir.Table:
+    """One row per application: its first applicant and that applicant's region.
+
+    CNIPA's regional statistics count an application once, for the region of its first
+    applicant; co-applicants do not move it (docs/indicators.md, "Counting rule").
+    """
+    parties = con.table("parties")
+    first = parties.filter(parties.seq == 1)
+    return first.select(
+        "app_no", "province_code", "city_code", "county_code", "town_code",
+        applicant_type=first.party_type, applicant=first.name_norm, applicant_name=first.name,
+    )
+
+
+def in_region(table: ir.Table, code: str | None) -> ir.Table:
+    """Rows of a table carrying first-applicant columns that belong to the region."""
+    return table if not code else table.filter(table[region_column(code)] == code)
+
+
+RULE_SCHEMA = ibis.schema({c: "string" for c in
+                           ("code", "name", "ipc_prefix", "ipc_class", "exclude_prefixes", "keywords")})
+
+
+def rules_table(rules: list[Rule] | tuple[Rule, ...]) -> ir.Table:
+    return ibis.memtable([r.as_row() for r in rules], schema=RULE_SCHEMA)
+
+
+def rule_matches(con: ibis.BaseBackend, rules: ir.Table) -> ir.Table:
+    """(app_no, code, name, ipc) for every IPC code of an application that satisfies a rule.
+
+    Rules join on the IPC class, then the prefix must match; exclusion prefixes and keyword
+    conditions are exploded into rows and applied as anti/semi joins (no regular expressions,
+    which the engines treat differently).
+    """
+    ipcs = con.table("ipc_classes").select("app_no", "ipc")
+    rules = rules.mutate(rule_id=ibis.row_number())
+    cand = ipcs.join(rules, ipcs.ipc.substr(0, 3) == rules.ipc_class)
+    cand = cand.filter(cand.ipc.substr(0, cand.ipc_prefix.length()) == cand.ipc_prefix)
+    cand = cand.select("app_no", "ipc", "rule_id", "code", "name", "exclude_prefixes", "keywords")
+
+    excl = cand.filter(cand.exclude_prefixes.notnull())
+    excl = excl.mutate(excluded=excl.exclude_prefixes.split(";").unnest())
+    excl = excl.filter(excl.ipc.substr(0, excl.excluded.length()) == excl.excluded)
+    cand = cand.anti_join(excl.select("app_no", "ipc", "rule_id"), ["app_no", "ipc", "rule_id"])
+
+    plain = cand.filter(cand.keywords.isnull())
+    worded = cand.filter(cand.keywords.notnull())
+    worded = worded.mutate(keyword=worded.keywords.split(";").unnest())
+    apps = con.table("applications")
+    text = apps.select("app_no", text=apps.title.fill_null("").concat(" ", apps.abstract.fill_null("")))
+    worded = worded.join(text, "app_no")
+    worded = worded.filter(worded.text.contains(worded.keyword))
+    cols = ["app_no", "code", "name", "ipc"]
+    return plain.select(*cols).union(worded.select(*cols)).distinct()
+
+
+def industry_memberships(con: ibis.BaseBackend) -> ir.Table:
+    """(app_no, industry) for the plan's industries; an application may belong to several."""
+    rules = [rule for industry in industries() for rule in industry.rules]
+    matches = rule_matches(con, rules_table(rules))
+    return matches.select("app_no", industry=matches.code).distinct()
+
+
+def sei_matches(con: ibis.BaseBackend) -> ir.Table:
+    """(app_no, code, name, ipc) against the warehouse's SEI concordance."""
+    rules = con.table("sei_rules").select("code", "name", "ipc_prefix", "ipc_class", "exclude_prefixes", "keywords")
+    return rule_matches(con, rules)

@@ -1,0 +1,121 @@
+"""Turning indicator definitions into figures: totals, breakdowns and their changes."""
+
+from __future__ import annotations
+
+import ibis
+import ibis.expr.types as ir
+
+from hvpatent.indicators.base import industry_memberships, region_column
+from hvpatent.indicators.measures import DIMENSION_COLUMN, INDICATORS, PERIOD_MONTHS, Context, Indicator
+
+GROUP = "group"
+
+
+def records(ctx: Context, key: str) -> ir.Table:
+    """The drill-down list behind an indicator (for a ratio: its numerator's list)."""
+    ind = INDICATORS[key]
+    if ind.records is not None:
+        return ind.records(ctx)
+    return records(ctx, ind.ratio[0] if ind.ratio else ind.per_10k)
+
+
+def _grouped(ctx: Context, ind: Indicator, by: str | None) -> ir.Table:
+    """(group, value) for a record-based indicator; group is a constant when ``by`` is None."""
+    rows = ind.records(ctx)
+    if by == "industry":
+        if "app_no" not in rows.columns:
+            return ibis.memtable({GROUP: [], "value": []}, schema={GROUP: "string", "value": "float64"})
+        rows = rows.join(ctx.memo("industries", lambda: industry_memberships(ctx.con).cache()), "app_no")
+    if by == "enterprise":
+        rows = rows.filter(rows.applicant_type == "enterprise")
+    group = rows[DIMENSION_COLUMN[by]] if by else ibis.literal("all")
+    rows = rows.mutate(**{GROUP: group.cast("string")})
+    if ind.sum_column:
+        distinct = rows.select(GROUP, ind.distinct_key, ind.sum_column).distinct()
+        value = distinct[ind.sum_column].sum().cast("float64")
+        if ind.unit == "万元":
+            value = value / 10_000
+        return distinct.group_by(GROUP).aggregate(value=value)
+    distinct = rows.select(GROUP, ind.distinct_key).distinct()
+    return distinct.group_by(GROUP).aggregate(value=distinct.count().cast("float64"))
+
+
+def _population(ctx: Context, by: str | None) -> ir.Table:
+    """(group, population) at the latest year-end on or before the as-of date."""
+    last_year = ctx.as_of.year if (ctx.as_of.month, ctx.as_of.day) == (12, 31) else ctx.as_of.year - 1
+    pop = ctx.con.table("population")
+    pop = pop.filter(pop.year <= last_year)
+    latest = pop.group_by("region_code").aggregate(year=pop.year.max())
+    pop = pop.join(latest, ["region_code", "year"])
+    if by == "town":
+        pop = pop.filter(pop.region_code.length() == 12)
+        if ctx.region:
+            pop = pop.filter(pop.region_code.startswith(ctx.region[:6]))
+        return pop.select(**{GROUP: pop.region_code, "population": pop.population.cast("float64")})
+    if by is None and ctx.region:
+        pop = pop.filter(pop.region_code == ctx.region)
+        return pop.select(**{GROUP: ibis.literal("all"), "population": pop.population.cast("float64")})
+    return ibis.memtable({GROUP: [], "population": []}, schema={GROUP: "string", "population": "float64"})
+
+
+def grouped_values(ctx: Context, key: str, by: str | None = None) -> ir.Table:
+    ind = INDICATORS[key]
+    if ind.ratio:
+        num_key, den_key, scale = ind.ratio
+        num = grouped_values(ctx, num_key, by).rename(num="value")
+        den = grouped_values(ctx, den_key, by).rename(den="value")
+        j = den.left_join(num, GROUP).select(den[GROUP], "num", "den")
+        value = ibis.ifelse(j.den > 0, j.num.fill_null(0) / j.den * scale, ibis.null("float64"))
+        return j.select(GROUP, value=value)
+    if ind.per_10k:
+        num = grouped_values(ctx, ind.per_10k, by)
+        pop = _population(ctx, by)
+        j = pop.left_join(num, GROUP).select(pop[GROUP], "population", "value")
+        return j.select(GROUP, value=j.value.fill_null(0) / j.population * 10_000)
+    return _grouped(ctx, ind, by)
+
+
+def value(ctx: Context, key: str) -> float | None:
+    rows = grouped_values(ctx, key).to_pyarrow().to_pylist()
+    if rows:
+        return rows[0]["value"]
+    ind = INDICATORS[key]
+    return None if (ind.ratio or ind.per_10k) else 0.0
+
+
+def _change(now: float | None, before: float | None) -> float | None:
+    if now is None or before is None or before == 0:
+        return None
+    return round((now - before) / before * 100, 2)
+
+
+def indicator_table(ctx: Context, period: str, keys: list[str] | None = None, by: str | None = None) -> list[dict]:
+    """Each indicator with its value, the previous period's and last year's, and the changes."""
+    keys = keys or list(INDICATORS)
+    previous, last_year = ctx.shifted(PERIOD_MONTHS[period]), ctx.shifted(12)
+    rows: list[dict] = []
+    for key in keys:
+        if by is None:
+            now, prev, ly = (value(c, key) for c in (ctx, previous, last_year))
+            rows.append(_row(key, None, now, prev, ly))
+            continue
+        frames = [{r[GROUP]: r["value"] for r in grouped_values(c, key, by).to_pyarrow().to_pylist()}
+                  for c in (ctx, previous, last_year)]
+        for group in sorted(frames[0], key=lambda g: -(frames[0][g] or 0)):
+            rows.append(_row(key, group, frames[0][group], frames[1].get(group), frames[2].get(group)))
+    return rows
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 2)
+
+
+def _row(key: str, group: str | None, now, prev, ly) -> dict:
+    ind = INDICATORS[key]
+    rnd = _round
+    return {"key": key, "name": ind.zh, "name_en": ind.en, "unit": ind.unit, "group": group,
+            "value": rnd(now), "previous": rnd(prev), "change_pct": _change(now, prev),
+            "last_year": rnd(ly), "yoy_pct": _change(now, ly)}
+
+
+__all__ = ["grouped_values", "indicator_table", "records", "region_column", "value"]

@@ -1,0 +1,67 @@
+"""Indicator settings and the plan's industry rules, from package YAML or the user's copies.
+
+A file of the same name in the user config folder (`hvp config path`) replaces the built-in one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+import platformdirs
+import yaml
+
+from hvpatent.reference.classification import Rule, make_rule
+
+
+def user_config_dir() -> Path:
+    return Path(platformdirs.user_config_dir("hvpatent"))
+
+
+def _load(name: str) -> dict:
+    user = user_config_dir() / name
+    if user.is_file():
+        return yaml.safe_load(user.read_text(encoding="utf-8"))
+    return yaml.safe_load(resources.files(__package__).joinpath(name).read_text(encoding="utf-8"))
+
+
+@dataclass(frozen=True)
+class HighValueSettings:
+    maintained_years: int
+    pledge_threshold_yuan: float
+    pledge_basis: str
+    awards: tuple[str, ...]
+    domestic_offices: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Industry:
+    code: str
+    name: str
+    group: str  # pillar | emerging
+    rules: tuple[Rule, ...]
+
+
+@cache
+def high_value_settings() -> HighValueSettings:
+    hv = _load("config.yaml")["high_value"]
+    if hv["pledge_basis"] not in ("per_patent_share", "contract"):
+        raise ValueError("config.yaml: pledge_basis must be per_patent_share or contract")
+    return HighValueSettings(int(hv["maintained_years"]), float(hv["pledge_threshold_yuan"]), hv["pledge_basis"],
+                             tuple(hv["awards"]), tuple(hv["domestic_offices"]))
+
+
+@cache
+def industries() -> tuple[Industry, ...]:
+    result = []
+    for item in _load("industries.yaml")["industries"]:
+        rules = tuple(make_rule(item["code"], item["name"], ipc, None, rule.get("keywords"))
+                      for rule in item["rules"] for ipc in rule["ipc"])
+        result.append(Industry(item["code"], item["name"], item["group"], rules))
+    return tuple(result)
+
+
+def industry_name(code: str) -> str:
+    return next((i.name for i in industries() if i.code == code), code)

@@ -1,0 +1,245 @@
+"""The indicators: each one is the list of records behind it (its drill-down) plus how the list
+adds up, so that every figure equals the length (or sum) of its list by construction.
+
+Definitions, sources and edge cases are in docs/indicators.md under the same keys.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+
+import ibis
+import ibis.expr.types as ir
+
+from hvpatent.indicators.base import first_applicants, in_region
+from hvpatent.indicators.config import HighValueSettings, high_value_settings
+from hvpatent.indicators.highvalue import CRITERIA, criteria_evidence, valid_inventions
+from hvpatent.legal import legal_state
+
+PERIOD_MONTHS = {"month": 1, "quarter": 3, "year": 12}
+DIMENSIONS = ("town", "industry", "applicant-type", "enterprise")
+DIMENSION_COLUMN = {"town": "town_code", "industry": "industry", "applicant-type": "applicant_type",
+                    "enterprise": "applicant"}
+
+
+def shift_months(day: date, months: int) -> date:
+    """The same day ``months`` earlier (negative: later), clamped to the month's last day."""
+    total = day.year * 12 + day.month - 1 - months
+    year, month = divmod(total, 12)
+    return date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
+
+
+def period_start(as_of: date, period: str) -> date:
+    """Start of the month / quarter / year that contains the as-of date (flows are to date)."""
+    if period == "month":
+        return as_of.replace(day=1)
+    if period == "quarter":
+        return date(as_of.year, (as_of.month - 1) // 3 * 3 + 1, 1)
+    return date(as_of.year, 1, 1)
+
+
+@dataclass
+class Context:
+    """One evaluation: a warehouse, an as-of date, the start of the period, a region."""
+
+    con: ibis.BaseBackend
+    as_of: date
+    start: date
+    region: str | None = None
+    settings: HighValueSettings = field(default_factory=high_value_settings)
+    _memo: dict = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def create(cls, con: ibis.BaseBackend, as_of: date, period: str = "year", region: str | None = None,
+               settings: HighValueSettings | None = None) -> Context:
+        if period not in PERIOD_MONTHS:
+            raise ValueError(f"period must be one of {', '.join(PERIOD_MONTHS)}")
+        return cls(con, as_of, period_start(as_of, period), region, settings or high_value_settings())
+
+    def shifted(self, months: int) -> Context:
+        """The same evaluation ``months`` earlier: as-of date and period start both move."""
+        return Context(self.con, shift_months(self.as_of, months), shift_months(self.start, months),
+                       self.region, self.settings)
+
+    def memo(self, key: str, build: Callable[[], ir.Table]) -> ir.Table:
+        if key not in self._memo:
+            self._memo[key] = build()
+        return self._memo[key]
+
+    def states(self) -> ir.Table:
+        """Legal state of every application on the as-of date, in the region, with its dimensions."""
+        def build() -> ir.Table:
+            states = legal_state(self.con, self.as_of)
+            scoped = states.join(in_region(first_applicants(self.con), self.region), "app_no")
+            return scoped.cache()
+        return self.memo("states", build)
+
+    def evidence(self) -> ir.Table:
+        return self.memo("evidence", lambda: criteria_evidence(self.con, self.states(), self.as_of,
+                                                                self.settings).cache())
+
+    def in_period(self, column: ir.DateValue) -> ir.BooleanValue:
+        return column.between(ibis.date(self.start), ibis.date(self.as_of))
+
+
+# -- record lists ---------------------------------------------------------------------------
+RECORD_COLUMNS = ["app_no", "patent_type", "filing_date", "grant_date", "state", "years_maintained",
+                  "applicant_name", "applicant_type", "applicant", "town_code", "county_code"]
+
+
+def _patents(table: ir.Table) -> ir.Table:
+    return table.select(*RECORD_COLUMNS)
+
+
+def valid_invention_records(ctx: Context) -> ir.Table:
+    return _patents(valid_inventions(ctx.states()))
+
+
+def high_value_records(ctx: Context, criterion: str | None = None) -> ir.Table:
+    evidence = ctx.evidence()
+    if criterion:
+        evidence = evidence.filter(evidence.criterion == criterion)
+    per_app = evidence.group_by("app_no").aggregate(
+        criteria=evidence.criterion.collect(distinct=True).sort().join(","),
+    )
+    return _patents(valid_inventions(ctx.states())).join(per_app, "app_no")
+
+
+def invention_application_records(ctx: Context) -> ir.Table:
+    s = ctx.states()
+    return _patents(s.filter((s.patent_type == "invention") & ctx.in_period(s.filing_date)))
+
+
+def application_records(ctx: Context) -> ir.Table:
+    s = ctx.states()
+    return _patents(s.filter(ctx.in_period(s.filing_date)))
+
+
+def grant_records(ctx: Context) -> ir.Table:
+    s = ctx.states()
+    return _patents(s.filter(s.grant_date.notnull() & ctx.in_period(s.grant_date)))
+
+
+def invention_grant_records(ctx: Context) -> ir.Table:
+    g = grant_records(ctx)
+    return g.filter(g.patent_type == "invention")
+
+
+def invention_concluded_records(ctx: Context) -> ir.Table:
+    """Invention applications whose examination concluded in the period: granted, rejected,
+    withdrawn or deemed withdrawn (结案)."""
+    s = ctx.states()
+    concluded_on = ibis.coalesce(s.grant_date, s.rejected_date, s.withdrawn_date)
+    s = s.filter((s.patent_type == "invention") & concluded_on.notnull() & ctx.in_period(concluded_on))
+    return _patents(s)
+
+
+def maintainable_invention_records(ctx: Context) -> ir.Table:
+    """Invention patents granted by the as-of date whose term had not ended by then."""
+    s = ctx.states()
+    return _patents(s.filter((s.patent_type == "invention") & s.grant_date.notnull()
+                             & (s.term_end > ibis.date(ctx.as_of))))
+
+
+def pct_application_records(ctx: Context) -> ir.Table:
+    s = ctx.states()
+    apps = ctx.con.table("applications").select("app_no", "family_id", "pct_app_no")
+    members = ctx.con.table("family_members")
+    wo = members.filter(members.office == "WO")
+    flagged = apps.filter(apps.pct_app_no.notnull() | apps.family_id.isin(wo.family_id)).select("app_no")
+    return _patents(s.filter(ctx.in_period(s.filing_date)).semi_join(flagged, "app_no"))
+
+
+def pledge_records(ctx: Context) -> ir.Table:
+    """Pledge contract lines registered in the period on patents of the region."""
+    pledges = ctx.con.table("pledges")
+    pledges = pledges.filter(ctx.in_period(pledges.registered_date))
+    dims = in_region(first_applicants(ctx.con), ctx.region)
+    joined = pledges.join(dims, "app_no")
+    return joined.select("contract_no", "app_no", "pledgor", "pledgee", "registered_date", "released_date",
+                         amount_yuan=joined.amount_yuan.cast("float64"), applicant_name=joined.applicant_name,
+                         applicant_type=joined.applicant_type, applicant=joined.applicant,
+                         town_code=joined.town_code, county_code=joined.county_code)
+
+
+def trademark_records(ctx: Context) -> ir.Table:
+    """The latest effective-trademark count on or before the as-of date for the region (and,
+    when broken down by town, for each town that has one)."""
+    tm = ctx.con.table("trademark_counts")
+    tm = tm.filter(tm.as_of_date <= ibis.date(ctx.as_of))
+    latest = tm.group_by("region_code").aggregate(as_of_date=tm.as_of_date.max())
+    rows = tm.join(latest, ["region_code", "as_of_date"])
+    code = ctx.region
+    if code:
+        rows = rows.filter((rows.region_code == code) | rows.region_code.startswith(code[:6]))
+    return rows.select("region_code", "as_of_date", "effective_count",
+                       town_code=ibis.ifelse(rows.region_code.length() == 12, rows.region_code,
+                                             ibis.null("string")))
+
+
+# -- the registry -----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Indicator:
+    key: str
+    zh: str
+    en: str
+    unit: str                   # 件 | 件/万人 | % | 万元 | 份
+    kind: str                   # stock | flow
+    records: Callable[[Context], ir.Table] | None = None
+    sum_column: str | None = None        # the figure is a sum over distinct record keys
+    distinct_key: str = "app_no"
+    ratio: tuple[str, str, float] | None = None   # numerator key, denominator key, scale
+    per_10k: str | None = None                     # numerator key, denominator population
+
+    def label(self, lang: str) -> str:
+        return self.zh if lang == "zh" else self.en
+
+
+def _hv(criterion: str) -> Callable[[Context], ir.Table]:
+    return lambda ctx: high_value_records(ctx, criterion)
+
+
+CRITERION_LABELS = {
+    "sei": ("高价值发明专利：战略性新兴产业", "high-value: strategic emerging industry"),
+    "family_abroad": ("高价值发明专利：海外有同族专利权", "high-value: granted family member abroad"),
+    "maintained_10y": ("高价值发明专利：维持年限超过10年", "high-value: maintained over 10 years"),
+    "pledge_high": ("高价值发明专利：较高质押融资金额", "high-value: high pledge financing"),
+    "award": ("高价值发明专利：国家科学技术奖或中国专利奖", "high-value: national S&T award or China Patent Award"),
+}
+
+INDICATORS: dict[str, Indicator] = {i.key: i for i in [
+    Indicator("valid_inventions", "有效发明专利", "valid invention patents", "件", "stock", valid_invention_records),
+    Indicator("valid_inventions_per_10k", "每万人口发明专利拥有量", "valid invention patents per 10,000 residents",
+              "件/万人", "stock", per_10k="valid_inventions"),
+    Indicator("high_value_inventions", "高价值发明专利", "high-value invention patents", "件", "stock",
+              high_value_records),
+    *[Indicator(f"high_value_{c}", CRITERION_LABELS[c][0], CRITERION_LABELS[c][1], "件", "stock", _hv(c))
+      for c in CRITERIA],
+    Indicator("high_value_per_10k", "每万人口高价值发明专利拥有量", "high-value invention patents per 10,000 residents",
+              "件/万人", "stock", per_10k="high_value_inventions"),
+    Indicator("applications", "专利申请量", "patent applications", "件", "flow", application_records),
+    Indicator("grants", "专利授权量", "patent grants", "件", "flow", grant_records),
+    Indicator("invention_applications", "发明专利申请量", "invention applications", "件", "flow",
+              invention_application_records),
+    Indicator("invention_grants", "发明专利授权量", "invention grants", "件", "flow", invention_grant_records),
+    Indicator("invention_concluded", "发明专利审查结案量", "invention examinations concluded", "件", "flow",
+              invention_concluded_records),
+    Indicator("invention_grant_rate", "发明专利授权率", "invention grant rate", "%", "flow",
+              ratio=("invention_grants", "invention_concluded", 100.0)),
+    Indicator("maintainable_inventions", "授权且未届满的发明专利", "granted inventions within term", "件", "stock",
+              maintainable_invention_records),
+    Indicator("invention_maintenance_rate", "发明专利维持率", "invention maintenance rate", "%", "stock",
+              ratio=("valid_inventions", "maintainable_inventions", 100.0)),
+    Indicator("family_abroad_share", "有效发明专利海外同族占比", "share of valid inventions with family abroad", "%",
+              "stock", ratio=("high_value_family_abroad", "valid_inventions", 100.0)),
+    Indicator("pct_applications", "PCT国际专利申请量", "PCT applications", "件", "flow", pct_application_records),
+    Indicator("pledge_amount", "专利权质押融资额", "patent pledge financing amount", "万元", "flow", pledge_records,
+              sum_column="amount_yuan", distinct_key="contract_no"),
+    Indicator("pledge_count", "专利权质押登记数", "patent pledge contracts", "份", "flow", pledge_records,
+              distinct_key="contract_no"),
+    Indicator("trademarks", "有效商标注册量", "effective registered trademarks", "件", "stock", trademark_records,
+              sum_column="effective_count", distinct_key="region_code"),
+]}
