@@ -68,3 +68,25 @@ def label(key: str | None) -> str:
         return ""
     entry = LABELS.get(key)
     return entry[_LANG] if entry else key
+
+MESSAGES.update({
+    "xlsx_written": {"zh": "已写入 {path}", "en": "Written to {path}"},
+    "unknown_indicator": {"zh": "未知指标 {key}；可用：{keys}", "en": "Unknown indicator {key}; available: {keys}"},
+    "drill_count": {"zh": "「{name}」明细 {count} 条", "en": "{count} records behind '{name}'"},
+    "sei_imported": {"zh": "已用 {file} 替换战略性新兴产业参照关系表：{count} 条规则",
+                     "en": "SEI concordance replaced from {file}: {count} rules"},
+    "plan_value_set": {"zh": "已录入 {key} = {value}（{date}）", "en": "Recorded {key} = {value} ({date})"},
+})
+LABELS.update({
+    "achieved": {"zh": "已完成", "en": "achieved"},
+    "on_track": {"zh": "按期可完成", "en": "on track"},
+    "at_risk": {"zh": "有风险", "en": "at risk"},
+    "off_track": {"zh": "难以完成", "en": "off track"},
+    "missed": {"zh": "未完成", "en": "missed"},
+    "no_data": {"zh": "无数据", "en": "no data"},
+    "sei": {"zh": "战略性新兴产业", "en": "strategic emerging industry"},
+    "family_abroad": {"zh": "海外有同族专利权", "en": "granted family member abroad"},
+    "maintained_10y": {"zh": "维持年限超过10年", "en": "maintained over 10 years"},
+    "pledge_high": {"zh": "较高质押融资金额", "en": "high pledge financing"},
+    "award": {"zh": "国家科学技术奖或中国专利奖", "en": "national S&T award or China Patent Award"},
+})

@@ -25,7 +25,8 @@ def _grouped(ctx: Context, ind: Indicator, by: str | None) -> ir.Table:
     if by == "industry":
         if "app_no" not in rows.columns:
             return ibis.memtable({GROUP: [], "value": []}, schema={GROUP: "string", "value": "float64"})
-        rows = rows.join(ctx.memo("industries", lambda: industry_memberships(ctx.con).cache()), "app_no")
+        members = ctx.memo("industries", lambda: industry_memberships(ctx.con).cache())
+        rows = rows.join(members, "app_no")
     if by == "enterprise":
         rows = rows.filter(rows.applicant_type == "enterprise")
     group = rows[DIMENSION_COLUMN[by]] if by else ibis.literal("all")

@@ -14,7 +14,7 @@ from datetime import date
 import ibis
 import ibis.expr.types as ir
 
-from hvpatent.indicators.base import first_applicants, in_region
+from hvpatent.indicators.base import first_applicants, in_region, industry_memberships
 from hvpatent.indicators.config import HighValueSettings, high_value_settings
 from hvpatent.indicators.highvalue import CRITERIA, criteria_evidence, valid_inventions
 from hvpatent.legal import legal_state
@@ -96,6 +96,12 @@ def _patents(table: ir.Table) -> ir.Table:
 
 def valid_invention_records(ctx: Context) -> ir.Table:
     return _patents(valid_inventions(ctx.states()))
+
+
+def industry_valid_invention_records(ctx: Context) -> ir.Table:
+    """Valid invention patents that belong to at least one of the plan's industries."""
+    members = ctx.memo("industries", lambda: industry_memberships(ctx.con).cache())
+    return valid_invention_records(ctx).semi_join(members, "app_no")
 
 
 def high_value_records(ctx: Context, criterion: str | None = None) -> ir.Table:
@@ -214,6 +220,8 @@ INDICATORS: dict[str, Indicator] = {i.key: i for i in [
     Indicator("valid_inventions", "有效发明专利", "valid invention patents", "件", "stock", valid_invention_records),
     Indicator("valid_inventions_per_10k", "每万人口发明专利拥有量", "valid invention patents per 10,000 residents",
               "件/万人", "stock", per_10k="valid_inventions"),
+    Indicator("industry_valid_inventions", "主导产业有效发明专利", "valid invention patents of the plan's industries",
+              "件", "stock", industry_valid_invention_records),
     Indicator("high_value_inventions", "高价值发明专利", "high-value invention patents", "件", "stock",
               high_value_records),
     *[Indicator(f"high_value_{c}", CRITERION_LABELS[c][0], CRITERION_LABELS[c][1], "件", "stock", _hv(c))

@@ -1,0 +1,122 @@
+"""Shared pieces of the `hvp` command line: the app, consoles, options and output helpers."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from hvpatent import i18n
+
+app = typer.Typer(help="hvpatent：高价值发明专利工作平台 / high-value invention patent platform",
+                  no_args_is_help=True, pretty_exceptions_enable=False)
+regions_app = typer.Typer(help="行政区划归属 / region attribution", no_args_is_help=True)
+plan_app = typer.Typer(help="行动方案：目标、任务、进度 / the action plan", no_args_is_help=True)
+reference_app = typer.Typer(help="参照表 / reference tables", no_args_is_help=True)
+config_app = typer.Typer(help="配置 / configuration", no_args_is_help=True)
+app.add_typer(regions_app, name="regions")
+app.add_typer(plan_app, name="plan")
+app.add_typer(reference_app, name="reference")
+app.add_typer(config_app, name="config")
+
+# Piped output (files, tests, other programs) gets wide tables instead of Rich's 80 columns.
+console = Console(width=None if sys.stdout.isatty() else 200)
+err_console = Console(stderr=True, width=None if sys.stderr.isatty() else 200)
+
+settings: dict = {"db": None, "engine": "duckdb", "spark_master": "local[2]"}
+
+DbOption = Annotated[Path | None, typer.Option("--db", help="数据仓库文件 / warehouse file (DuckDB)")]
+AsOfOption = Annotated[str | None, typer.Option("--as-of", help="统计日期 YYYY-MM-DD（默认今天）/ as-of date")]
+RegionOption = Annotated[str | None, typer.Option("--region", help="区划代码，如 500118 / region code")]
+OutOption = Annotated[Path | None, typer.Option("--out", help="输出文件 / output file")]
+
+
+class Fmt(StrEnum):
+    table = "table"
+    json = "json"
+    xlsx = "xlsx"
+
+
+FormatOption = Annotated[Fmt, typer.Option("--format", help="table | json | xlsx")]
+
+
+@app.callback()
+def main(
+    lang: Annotated[str, typer.Option("--lang", help="zh | en")] = i18n.lang(),
+    db: DbOption = None,
+    engine: Annotated[str, typer.Option("--engine", help="duckdb | spark（分析在 Spark 上运行）")] = "duckdb",
+    spark_master: Annotated[str, typer.Option("--spark-master", help="Spark master URL")] = "local[2]",
+) -> None:
+    i18n.set_lang(lang)
+    if engine not in ("duckdb", "spark"):
+        raise typer.BadParameter("duckdb | spark", param_hint="--engine")
+    settings.update(db=db, engine=engine, spark_master=spark_master)
+
+
+def open_warehouse(db: Path | None = None, read_only: bool = False):
+    from hvpatent.warehouse.store import Warehouse, default_db_path
+
+    path = db or settings["db"] or default_db_path()
+    if read_only and not Path(path).exists():
+        err_console.print(f"[red]{i18n.t('db_path', path=path)}: not found[/red]")
+        raise typer.Exit(2)
+    return Warehouse(path, read_only=read_only)
+
+
+def analytics_backend(wh):
+    """The Ibis backend analytics run on: the DuckDB warehouse itself, or Spark over its export."""
+    if settings["engine"] == "spark":
+        from hvpatent.warehouse.spark import spark_from_warehouse
+
+        backend, _ = spark_from_warehouse(wh, settings["spark_master"])
+        return backend
+    return wh.ibis()
+
+
+def parse_as_of(value: str | None) -> date:
+    from hvpatent.ingest.fields import parse_date
+
+    if value is None:
+        return date.today()
+    try:
+        parsed = parse_date(value)
+    except ValueError as err:
+        raise typer.BadParameter(str(err), param_hint="--as-of") from err
+    if parsed is None:
+        raise typer.BadParameter(value, param_hint="--as-of")
+    return parsed
+
+
+def emit(sheets: dict[str, list[dict]], fmt: Fmt, out: Path | None, title: str = "") -> None:
+    """Print tables, JSON, or write one xlsx sheet per table."""
+    from hvpatent.reports.tables import COLUMN_LABELS, to_frame, write_xlsx
+
+    if fmt is Fmt.xlsx:
+        path = out or Path("hvpatent.xlsx")
+        write_xlsx({name: to_frame(rows) for name, rows in sheets.items()}, path)
+        console.print(i18n.t("xlsx_written", path=path))
+        return
+    if fmt is Fmt.json:
+        payload = sheets if len(sheets) > 1 else next(iter(sheets.values()))
+        text = json.dumps(payload, ensure_ascii=False, default=str, indent=1)
+        if out:
+            out.write_text(text, encoding="utf-8")
+        else:
+            sys.stdout.write(text + "\n")
+        return
+    for name, rows in sheets.items():
+        table = Table(title=title or name)
+        columns = list(rows[0]) if rows else []
+        for column in columns:
+            labels = COLUMN_LABELS.get(column)
+            table.add_column(labels[0 if i18n.lang() == "zh" else 1] if labels else column)
+        for row in rows:
+            table.add_row(*["" if row[c] is None else str(row[c]) for c in columns])
+        console.print(table)

@@ -1,0 +1,165 @@
+"""Commands that bring data in: import, templates, the demo world, region checks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from hvpatent.cli.common import (
+    DbOption,
+    app,
+    console,
+    err_console,
+    open_warehouse,
+    parse_as_of,
+    regions_app,
+)
+from hvpatent.i18n import t
+
+
+@app.command("import")
+def import_cmd(
+    files: Annotated[list[Path], typer.Argument(help="xlsx / xls / csv / jsonl / parquet")],
+    source: Annotated[str, typer.Option(help="auto|cnipa|incopat|patsnap|google")] = "auto",
+    mapping: Annotated[Path | None, typer.Option(help="额外的表头映射 YAML / extra header mapping")] = None,
+    skip_bad_rows: Annotated[bool, typer.Option("--skip-bad-rows", help="跳过错误行，导入其余行")] = False,
+    report: Annotated[Path | None, typer.Option(help="错误清单 xlsx / errors report")] = None,
+    db: DbOption = None,
+) -> None:
+    """导入专利数据或模板文件 / import patent exports and record templates."""
+    from hvpatent.ingest import FileError, ImportRejected, import_file, write_errors_report
+
+    failed = False
+    all_errors = []
+    with open_warehouse(db) as wh:
+        for path in files:
+            with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed} 行"),
+                          TimeElapsedColumn(), console=err_console, transient=True) as bar:
+                task = bar.add_task(path.name, total=None)
+                try:
+                    result, errors = import_file(
+                        wh, path, source=source, mapping=mapping, skip_bad_rows=skip_bad_rows,
+                        progress=lambda n, task=task: bar.advance(task, n),
+                    )
+                except ImportRejected as rej:
+                    failed = True
+                    all_errors.extend(rej.errors)
+                    err_console.print(f"[red]{t('rejected', file=path.name, count=len(rej.errors))}[/red]")
+                    _print_errors(rej.errors)
+                    continue
+                except (FileError, ValueError) as err:
+                    failed = True
+                    reason = err.reason if isinstance(err, FileError) else str(err)
+                    err_console.print(f"[red]{t('file_error', file=path.name, reason=reason)}[/red]")
+                    continue
+            all_errors.extend(errors)
+            if result.already_imported:
+                console.print(t("already_imported", file=path.name, id=result.import_id))
+                continue
+            console.print(t("imported", file=path.name, read=result.rows_read, inserted=result.rows_inserted,
+                            updated=result.rows_updated, unchanged=result.rows_unchanged,
+                            rejected=result.rows_rejected))
+            if errors:
+                err_console.print(f"[yellow]{t('skipped_rows', file=path.name, count=len(errors))}[/yellow]")
+                _print_errors(errors)
+    if report and all_errors:
+        write_errors_report(all_errors, report)
+        console.print(t("report_written", path=report))
+    if failed:
+        raise typer.Exit(1)
+
+
+def _print_errors(errors, limit: int = 20) -> None:
+    table = Table("文件/file", "行/row", "字段/field", "值/value", "原因/reason")
+    for e in errors[:limit]:
+        table.add_row(e.file, str(e.row), e.field, e.value, e.reason)
+    err_console.print(table)
+    if len(errors) > limit:
+        err_console.print(f"… +{len(errors) - limit}")
+
+
+@app.command("imports")
+def imports_cmd(db: DbOption = None) -> None:
+    """导入记录 / import history."""
+    with open_warehouse(db, read_only=True) as wh:
+        frame = wh.frame("SELECT * FROM imports ORDER BY import_id")
+    table = Table(*frame.columns)
+    for row in frame.itertuples(index=False):
+        table.add_row(*[str(v) for v in row])
+    console.print(table)
+
+
+@app.command("template")
+def template_cmd(
+    kind: Annotated[str, typer.Argument(help="pledges|awards|population|trademarks|enterprises")],
+    out: Annotated[Path | None, typer.Option(help="输出文件 / output xlsx")] = None,
+) -> None:
+    """生成数据模板 xlsx / write an empty template with Chinese headers."""
+    from hvpatent.ingest.templates import TEMPLATES, write_template
+
+    if kind not in TEMPLATES:
+        raise typer.BadParameter(f"{kind} ∉ {', '.join(TEMPLATES)}")
+    path = write_template(kind, out or Path(f"{kind}.xlsx"))
+    console.print(t("template_written", path=path))
+
+
+@regions_app.command("unresolved")
+def regions_unresolved(
+    limit: Annotated[int, typer.Option(help="最多显示行数")] = 50,
+    db: DbOption = None,
+) -> None:
+    """未能归属到行政区划的申请人 / parties not attributed to a region."""
+    from hvpatent.reference.attribution import unresolved_parties
+
+    with open_warehouse(db, read_only=True) as wh:
+        rows = unresolved_parties(wh.ibis(), limit)
+    if not rows:
+        console.print(t("unresolved_none"))
+        return
+    table = Table("申请人/party", "地址/address", "件数/applications", "已解析/resolved to")
+    for r in rows:
+        table.add_row(r["name"], r["address"] or "", str(r["applications"]), r["resolved_to"] or "")
+    console.print(table)
+
+
+@app.command("demo")
+def demo_cmd(
+    out: Annotated[Path, typer.Option(help="演示数据目录 / where the demo files go")] = Path("demo-data"),
+    applications: Annotated[int, typer.Option(help="申请件数 / number of applications")] = 30_000,
+    seed: Annotated[int, typer.Option(help="随机种子 / seed")] = 2022,
+    as_of: Annotated[str | None, typer.Option("--as-of")] = "2024-06-30",
+    generate_only: Annotated[bool, typer.Option("--generate-only", help="只生成文件，不导入")] = False,
+    db: DbOption = None,
+) -> None:
+    """生成并导入合成演示区县 / generate and import the synthetic demo district."""
+    from hvpatent.cli.plan import print_demo_progress
+    from hvpatent.demo import generate_demo
+    from hvpatent.ingest import import_file
+
+    console.print(f"[bold yellow]{t('demo_banner')}[/bold yellow]")
+    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed:,}/{task.total:,}"),
+                  TimeElapsedColumn(), console=err_console, transient=True) as bar:
+        task = bar.add_task("生成 / generating", total=applications)
+        files = generate_demo(out, applications=applications, seed=seed,
+                              progress=lambda n: bar.advance(task, n))
+    console.print(t("demo_generated", path=out, count=applications))
+    if generate_only:
+        return
+    with open_warehouse(db) as wh:
+        console.print(t("db_path", path=wh.path))
+        for path in files:
+            result, _ = import_file(wh, path)
+            if result.already_imported:
+                console.print(t("already_imported", file=path.name, id=result.import_id))
+            else:
+                console.print(t("imported", file=path.name, read=result.rows_read,
+                                inserted=result.rows_inserted, updated=result.rows_updated,
+                                unchanged=result.rows_unchanged, rejected=result.rows_rejected))
+        print_demo_progress(wh, parse_as_of(as_of))
+    console.print(f"[bold yellow]{t('demo_banner')}[/bold yellow]")
+
+

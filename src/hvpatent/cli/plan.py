@@ -1,0 +1,167 @@
+"""Commands for the action plan, reference tables and configuration."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from hvpatent import i18n
+from hvpatent.cli.common import (
+    AsOfOption,
+    DbOption,
+    Fmt,
+    FormatOption,
+    OutOption,
+    analytics_backend,
+    app,
+    config_app,
+    console,
+    emit,
+    err_console,
+    open_warehouse,
+    parse_as_of,
+    plan_app,
+    reference_app,
+)
+from hvpatent.i18n import label, t
+
+PlanOption = Annotated[Path | None, typer.Option("--plan", help="方案文件 YAML（默认：永川区2022—2024行动方案）")]
+
+
+def _load(plan_file: Path | None):
+    from hvpatent.plan.model import PlanError, load_plan
+
+    try:
+        return load_plan(plan_file)
+    except (PlanError, OSError) as err:
+        err_console.print(f"[red]{err}[/red]")
+        raise typer.Exit(2) from err
+
+
+def _fmt(value: float | None) -> str:
+    return "—" if value is None else f"{value:,.2f}".rstrip("0").rstrip(".")
+
+
+def progress_rows(results) -> list[dict]:
+    return [{
+        "key": p.target.key, "name": p.target.name, "unit": p.target.unit, "current": p.current,
+        "target": p.target.target if p.target.direction == "reach" else "增长/increase",
+        "gap": p.gap, "baseline": p.baseline_value, "projection": p.projection, "status": p.status,
+        "trend": [[d.isoformat(), v] for d, v in p.trend], "note": p.note,
+    } for p in results]
+
+
+def print_progress(plan, day: date, results) -> None:
+    from hvpatent.plan.progress import METHOD
+
+    title = f"{plan.name if i18n.lang() == 'zh' else plan.name_en}：截至 {day} / as of {day}"
+    table = Table(title=title, show_lines=True)
+    for header in ("目标 / target", "现值 / current", "目标值 / target", "差距 / gap", "基期 / baseline",
+                   "预测 / projection", "判断 / status", "近8季度 / last 8 quarters", "说明 / note"):
+        table.add_column(header)
+    colors = {"achieved": "green", "on_track": "green", "at_risk": "yellow", "off_track": "red", "missed": "red"}
+    for p in results:
+        target = _fmt(p.target.target) if p.target.direction == "reach" else "增长 / increase"
+        status = f"[{colors.get(p.status, 'white')}]{label(p.status)}[/]"
+        trend = " → ".join(_fmt(v) for _, v in p.trend)
+        table.add_row(f"{p.target.name} ({p.target.unit})", _fmt(p.current), target, _fmt(p.gap),
+                      _fmt(p.baseline_value), _fmt(p.projection), status, trend, p.note)
+    console.print(table)
+    console.print(f"预测方法 / method: {METHOD[i18n.lang()]}；截止日 / deadline {plan.deadline}")
+
+
+@plan_app.command("progress")
+def progress_cmd(as_of: AsOfOption = None, plan_file: PlanOption = None, fmt: FormatOption = Fmt.table,
+                 out: OutOption = None, db: DbOption = None) -> None:
+    """各项目标的现值、差距、趋势与预测 / each target's value, gap, trend and projection."""
+    from hvpatent.plan import plan_progress
+
+    plan = _load(plan_file)
+    day = parse_as_of(as_of)
+    with open_warehouse(db, read_only=True) as wh:
+        results = plan_progress(analytics_backend(wh), plan, day)
+    if fmt is Fmt.table:
+        print_progress(plan, day, results)
+    else:
+        emit({"progress": progress_rows(results)}, fmt, out)
+
+
+@plan_app.command("tasks")
+def tasks_cmd(plan_file: PlanOption = None, fmt: FormatOption = Fmt.table, out: OutOption = None) -> None:
+    """方案的重点任务与责任单位 / the plan's tasks and responsible units."""
+    plan = _load(plan_file)
+    rows = [{"number": k.number, "group": k.group, "title": k.title, "goal": k.goal,
+             "responsible": "、".join(k.responsible), "cooperating": "、".join(k.cooperating),
+             "indicators": ", ".join(k.indicators)} for k in plan.tasks]
+    emit({"tasks": rows}, fmt, out, title=plan.name)
+
+
+@plan_app.command("set")
+def set_cmd(
+    key: Annotated[str, typer.Argument(help="目标代码，如 navigation_projects")],
+    value: Annotated[float, typer.Argument(help="数值")],
+    as_of: AsOfOption = None,
+    note: Annotated[str | None, typer.Option(help="说明 / note")] = None,
+    plan_file: PlanOption = None,
+    db: DbOption = None,
+) -> None:
+    """录入数据中没有的目标值 / record a value for a target no data covers."""
+    plan = _load(plan_file)
+    keys = [tg.key for tg in plan.targets if tg.source in ("entered", "tags")]
+    if key not in keys:
+        raise typer.BadParameter(f"{key} ∉ {', '.join(keys)}", param_hint="KEY")
+    day = parse_as_of(as_of)
+    with open_warehouse(db) as wh:
+        wh.set_plan_value(key, day, value, note)
+    console.print(t("plan_value_set", key=key, value=value, date=day))
+
+
+@reference_app.command("import-sei")
+def import_sei_cmd(file: Annotated[Path, typer.Argument(help="官方参照关系表 xlsx/xls/csv")],
+                   db: DbOption = None) -> None:
+    """用官方《战略性新兴产业分类与国际专利分类参照关系表》替换内置近似表 / replace the SEI concordance."""
+    from hvpatent.ingest import FileError
+    from hvpatent.reference.sei import read_sei_table
+
+    try:
+        rules, errors = read_sei_table(file)
+    except FileError as err:
+        err_console.print(f"[red]{t('file_error', file=file.name, reason=err.reason)}[/red]")
+        raise typer.Exit(1) from err
+    if errors:
+        err_console.print(f"[red]{t('rejected', file=file.name, count=len(errors))}[/red]")
+        emit({"errors": [e.__dict__ for e in errors[:50]]}, Fmt.table, None)
+        raise typer.Exit(1)
+    with open_warehouse(db) as wh:
+        wh.replace_sei_rules(rules, file.name)
+    console.print(t("sei_imported", file=file.name, count=len(rules)))
+
+
+@config_app.command("path")
+def config_path_cmd() -> None:
+    """配置文件夹：放入 config.yaml / industries.yaml 即替换内置配置 / the user config folder."""
+    from hvpatent.indicators.config import user_config_dir
+
+    console.print(str(user_config_dir()))
+
+
+@app.command("export-parquet")
+def export_parquet_cmd(folder: Annotated[Path, typer.Argument(help="输出文件夹（Spark 集群可读的位置）")],
+                       db: DbOption = None) -> None:
+    """把数据仓库导出为 Parquet，供 Spark 使用 / export the warehouse as Parquet for Spark."""
+    from hvpatent.warehouse.spark import export_parquet
+
+    with open_warehouse(db, read_only=True) as wh:
+        paths = export_parquet(wh, folder)
+    console.print(t("xlsx_written", path=f"{folder} ({len(paths)} tables)"))
+
+
+def print_demo_progress(wh, day: date) -> None:
+    from hvpatent.plan import load_plan, plan_progress
+
+    plan = load_plan()
+    print_progress(plan, day, plan_progress(analytics_backend(wh), plan, day))

@@ -1,0 +1,138 @@
+"""Progress of each plan target: current value, gap, 8-quarter trend and projection to the deadline.
+
+Projection method (stated in every result): ordinary least squares line through the values at the
+last eight quarter-ends (and the as-of date), extended to the deadline.  A `reach` target is on
+track when the projection reaches it, at risk when it reaches at least 90% of it, off track
+otherwise; an `increase` target is on track when the value is above its plan-baseline value and
+the fitted trend rises, at risk when above baseline but the trend is flat or falling, off track
+when not above baseline.  Flows (pledge financing) are taken over the trailing 12 months so the
+trend is not a year-to-date sawtooth.
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import ibis
+import numpy as np
+
+from hvpatent.indicators.compute import value
+from hvpatent.indicators.measures import INDICATORS, Context, shift_months
+from hvpatent.plan.model import Plan, Target
+
+AT_RISK_SHARE = 0.9
+METHOD = {
+    "zh": "对最近8个季度末数值做最小二乘线性拟合并外推至截止日；流量指标取近12个月",
+    "en": "least-squares line through the last 8 quarter-end values, extended to the deadline; "
+          "flows over the trailing 12 months",
+}
+
+
+@dataclass
+class TargetProgress:
+    target: Target
+    current: float | None
+    baseline_value: float | None
+    gap: float | None
+    trend: list[tuple[date, float | None]] = field(default_factory=list)
+    projection: float | None = None
+    status: str = "no_data"   # achieved | on_track | at_risk | off_track | missed | no_data
+    note: str = ""
+
+
+def quarter_ends(as_of: date, count: int = 8) -> list[date]:
+    """The last ``count`` quarter-ends on or before the as-of date, oldest first."""
+    year, quarter = as_of.year, (as_of.month - 1) // 3 + 1
+    ends: list[date] = []
+    while len(ends) < count:
+        month = quarter * 3
+        end = date(year, month, calendar.monthrange(year, month)[1])
+        if end <= as_of:
+            ends.append(end)
+        year, quarter = (year, quarter - 1) if quarter > 1 else (year - 1, 4)
+    return ends[::-1]
+
+
+def _indicator_value(con: ibis.BaseBackend, target: Target, day: date, region: str) -> float | None:
+    ind = INDICATORS[target.indicator]
+    if ind.kind == "flow":
+        ctx = Context(con, day, shift_months(day, 12) + timedelta(days=1), region)
+    else:
+        ctx = Context.create(con, day, "year", region)
+    return value(ctx, target.indicator)
+
+
+def _tag_count(con: ibis.BaseBackend, target: Target) -> float:
+    ent = con.table("enterprises")
+    tagged = ent.filter(ibis.or_(*[ent.tags.fill_null("").contains(tag) for tag in target.tags]))
+    return float(tagged.count().execute()) - target.baseline
+
+
+def _entered(con: ibis.BaseBackend, target: Target, day: date) -> float | None:
+    values = con.table("plan_values")
+    rows = (values.filter((values.target_key == target.key) & (values.as_of_date <= ibis.date(day)))
+            .order_by(ibis.desc("as_of_date")).limit(1).to_pyarrow().to_pylist())
+    return rows[0]["value"] if rows else None
+
+
+def target_value(con: ibis.BaseBackend, target: Target, day: date, region: str) -> float | None:
+    if target.source == "indicator":
+        return _indicator_value(con, target, day, region)
+    entered = _entered(con, target, day)
+    if target.source == "entered" or entered is not None:
+        return entered  # an entered value also overrides a tag count
+    return _tag_count(con, target)
+
+
+def _project(trend: list[tuple[date, float | None]], deadline: date) -> tuple[float | None, float | None]:
+    points = [(d.toordinal(), v) for d, v in trend if v is not None]
+    if len(points) < 2:
+        return None, None
+    x, y = np.array([p[0] for p in points], float), np.array([p[1] for p in points], float)
+    slope, intercept = np.polyfit(x, y, 1)
+    return float(slope * deadline.toordinal() + intercept), float(slope)
+
+
+def _status(t: Target, as_of: date, deadline: date, current, baseline, projection, slope) -> str:
+    if current is None:
+        return "no_data"
+    if t.direction == "increase":
+        if baseline is None or current <= baseline:
+            return "off_track" if as_of < deadline else "missed"
+        if as_of >= deadline:
+            return "achieved"
+        return "on_track" if slope is not None and slope > 0 else "at_risk"
+    if current >= t.target:
+        return "achieved"
+    if as_of >= deadline:
+        return "missed"
+    if projection is None:
+        return "at_risk"
+    if projection >= t.target:
+        return "on_track"
+    return "at_risk" if projection >= AT_RISK_SHARE * t.target else "off_track"
+
+
+def plan_progress(con: ibis.BaseBackend, plan: Plan, as_of: date) -> list[TargetProgress]:
+    results = []
+    for t in plan.targets:
+        current = target_value(con, t, as_of, plan.region)
+        note = t.why_entered
+        if t.source == "tags":
+            trend = [(as_of, current)]
+            note = (note + "；" if note else "") + "企业标签没有日期，无法给出历史趋势"
+        else:
+            days = [d for d in quarter_ends(as_of) if d < as_of] + [as_of]
+            trend = [(d, target_value(con, t, d, plan.region)) for d in days[-8:]]
+        baseline = target_value(con, t, plan.baseline_date, plan.region) if t.direction == "increase" else None
+        projection, slope = _project(trend, plan.deadline)
+        gap = None if t.target is None or current is None else round(t.target - current, 2)
+        if current is None and not note:
+            note = "没有数据"
+        results.append(TargetProgress(
+            t, current, baseline, gap, trend, None if projection is None else round(projection, 2),
+            _status(t, as_of, plan.deadline, current, baseline, projection, slope), note,
+        ))
+    return results

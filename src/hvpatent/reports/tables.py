@@ -1,0 +1,77 @@
+"""Tabular exports with Chinese (or English) headers; numbers stay numbers, one sheet per table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
+from hvpatent.i18n import lang
+
+COLUMN_LABELS: dict[str, tuple[str, str]] = {
+    "app_no": ("申请号", "application number"), "patent_type": ("专利类型", "type"),
+    "filing_date": ("申请日", "filing date"), "grant_date": ("授权日", "grant date"),
+    "state": ("法律状态", "legal state"), "years_maintained": ("维持年限", "years maintained"),
+    "applicant_name": ("第一申请人", "first applicant"), "applicant_type": ("申请人类型", "applicant type"),
+    "applicant": ("申请人(规范名)", "applicant (normalised)"), "town_code": ("镇街代码", "town code"),
+    "town": ("镇街", "town"), "county_code": ("区县代码", "county code"), "criteria": ("高价值情形", "criteria"),
+    "criterion": ("情形", "criterion"), "evidence": ("依据", "evidence"),
+    "contract_no": ("质押登记号", "pledge contract"), "pledgor": ("出质人", "pledgor"),
+    "pledgee": ("质权人", "pledgee"), "registered_date": ("登记日", "registered"),
+    "released_date": ("解除日", "released"), "amount_yuan": ("质押金额(元)", "amount (CNY)"),
+    "region_code": ("区划代码", "region code"), "as_of_date": ("统计日期", "as of"),
+    "effective_count": ("有效商标注册量", "effective trademarks"),
+    "key": ("指标代码", "indicator key"), "name": ("指标", "indicator"), "unit": ("单位", "unit"),
+    "group": ("分组", "group"), "value": ("数值", "value"), "previous": ("上期", "previous period"),
+    "change_pct": ("环比(%)", "period-on-period (%)"), "last_year": ("上年同期", "same period last year"),
+    "yoy_pct": ("同比(%)", "year-on-year (%)"), "title": ("名称", "title"),
+}
+
+
+def to_frame(rows: list[dict] | pd.DataFrame, columns: list[str] | None = None) -> pd.DataFrame:
+    frame = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(rows)
+    if columns:
+        frame = frame[[c for c in columns if c in frame.columns]]
+    return frame
+
+
+def _header(column: str) -> str:
+    labels = COLUMN_LABELS.get(column)
+    return column if labels is None else labels[0 if lang() == "zh" else 1]
+
+
+def write_xlsx(sheets: dict[str, pd.DataFrame], path: Path) -> Path:
+    """One sheet per table, translated headers, values kept as numbers and dates."""
+    wb = Workbook()
+    wb.remove(wb.active)
+    for title, frame in sheets.items():
+        ws = wb.create_sheet(title[:31])
+        ws.append([_header(c) for c in frame.columns])
+        for cell in ws[1]:
+            cell.font = Font(bold=True)
+        for row in frame.itertuples(index=False):
+            ws.append([None if _missing(v) else _plain(v) for v in row])
+        for i, column in enumerate(frame.columns, 1):
+            ws.column_dimensions[get_column_letter(i)].width = max(10, min(40, len(_header(column)) * 2 + 4))
+        ws.freeze_panes = "A2"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(path)
+    return path
+
+
+def _missing(value: object) -> bool:
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, pd.Timestamp):
+        return value.to_pydatetime().date()
+    if hasattr(value, "item"):  # numpy scalars
+        return value.item()
+    return value
