@@ -67,12 +67,10 @@ def build(wh: Warehouse) -> None:
                               for a, _, _, _, ipcs, _, _ in APPS for s, c in enumerate(ipcs, 1)])
     batch.set("legal_events", [{"app_no": a, "event_date": d, "event_type": e, "raw_text": e}
                                for a, _, f, _, _, events, _ in APPS for d, e in [(f, "filed"), *events]])
-    batch.set("family_members", [
-        {"family_id": "F4", "office": "US", "member_no": "US-9000004-B2", "granted": True, "grant_date": date(2019, 1, 1)},
-        {"family_id": "F5", "office": "EP", "member_no": "EP-3000005-B1", "granted": True, "grant_date": date(2020, 1, 1)},
-        {"family_id": "F5", "office": "JP", "member_no": "JP-2000005-A", "granted": False, "grant_date": None},
-        {"family_id": "F6", "office": "WO", "member_no": "WO-2024000006-A1", "granted": False, "grant_date": None},
-    ])
+    members = [("F4", "US", "US-9000004-B2", date(2019, 1, 1)), ("F5", "EP", "EP-3000005-B1", date(2020, 1, 1)),
+               ("F5", "JP", "JP-2000005-A", None), ("F6", "WO", "WO-2024000006-A1", None)]
+    batch.set("family_members", [{"family_id": f, "office": o, "member_no": m, "granted": d is not None,
+                                  "grant_date": d} for f, o, m, d in members])
     with wh.import_transaction("world", "world", "test", "fixture") as tx:
         tx.add(batch, len(APPS))
     records = Batch()
