@@ -168,3 +168,25 @@ def _hv(con, criterion, day):
 def test_unknown_drill_key(con):
     with pytest.raises(KeyError):
         drill(con, "nonsense", AS_OF)
+
+
+def test_application_imported_from_two_sources_counts_once(warehouse, tmp_path):
+    """The same invention arrives in a CNIPA export and in Google Patents data: one patent, once."""
+    import json
+
+    from conftest import write_xlsx
+    from hvpatent.ingest import import_file
+    from test_import import A, good_rows, google_rows
+
+    import_file(warehouse, write_xlsx(tmp_path / "cnipa.xlsx", good_rows()))
+    bq = tmp_path / "bq.jsonl"
+    bq.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in google_rows()), encoding="utf-8")
+    import_file(warehouse, bq)
+    con = warehouse.ibis()
+    ctx = Context.create(con, date(2018, 12, 31), "year", "500118")
+    assert [r["app_no"] for r in drill(con, "valid_inventions", date(2018, 12, 31), "500118")] == [A]
+    assert value(ctx, "valid_inventions") == 1
+    # the US grant from either source makes it high-value once; SEI (H01M10/052 battery) too
+    assert [(r["app_no"], r["criteria"]) for r in high_value_list(con, date(2018, 12, 31), "500118")] == [
+        (A, "family_abroad,sei")]
+    assert value(Context.create(con, date(2017, 12, 31), "year", "500118"), "invention_grants") == 1

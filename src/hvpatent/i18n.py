@@ -59,8 +59,8 @@ def lang() -> str:
     return _LANG
 
 
-def t(key: str, **values: object) -> str:
-    return MESSAGES[key][_LANG].format(**values)
+def t(message: str, /, **values: object) -> str:
+    return MESSAGES[message][_LANG].format(**values)
 
 
 def label(key: str | None) -> str:

@@ -30,7 +30,7 @@ app.add_typer(config_app, name="config")
 console = Console(width=None if sys.stdout.isatty() else 200)
 err_console = Console(stderr=True, width=None if sys.stderr.isatty() else 200)
 
-settings: dict = {"db": None, "engine": "duckdb", "spark_master": "local[2]"}
+settings: dict = {"db": None, "engine": "duckdb", "spark_master": "local[2]", "spark_data": None}
 
 DbOption = Annotated[Path | None, typer.Option("--db", help="数据仓库文件 / warehouse file (DuckDB)")]
 AsOfOption = Annotated[str | None, typer.Option("--as-of", help="统计日期 YYYY-MM-DD（默认今天）/ as-of date")]
@@ -53,11 +53,13 @@ def main(
     db: DbOption = None,
     engine: Annotated[str, typer.Option("--engine", help="duckdb | spark（分析在 Spark 上运行）")] = "duckdb",
     spark_master: Annotated[str, typer.Option("--spark-master", help="Spark master URL")] = "local[2]",
+    spark_data: Annotated[str | None, typer.Option(
+        "--spark-data", help="集群可读的 Parquet 目录（hvp export-parquet 的输出，如 hdfs://… 或 s3a://…）")] = None,
 ) -> None:
     i18n.set_lang(lang)
     if engine not in ("duckdb", "spark"):
         raise typer.BadParameter("duckdb | spark", param_hint="--engine")
-    settings.update(db=db, engine=engine, spark_master=spark_master)
+    settings.update(db=db, engine=engine, spark_master=spark_master, spark_data=spark_data)
 
 
 def open_warehouse(db: Path | None = None, read_only: bool = False):
@@ -73,8 +75,10 @@ def open_warehouse(db: Path | None = None, read_only: bool = False):
 def analytics_backend(wh):
     """The Ibis backend analytics run on: the DuckDB warehouse itself, or Spark over its export."""
     if settings["engine"] == "spark":
-        from hvpatent.warehouse.spark import spark_from_warehouse
+        from hvpatent.warehouse.spark import spark_backend, spark_from_warehouse, spark_session
 
+        if settings["spark_data"]:  # a cluster reads an export on shared storage
+            return spark_backend(spark_session(settings["spark_master"]), settings["spark_data"])
         backend, _ = spark_from_warehouse(wh, settings["spark_master"])
         return backend
     return wh.ibis()

@@ -47,8 +47,21 @@ RULE_SCHEMA = ibis.schema({c: "string" for c in
                            ("code", "name", "ipc_prefix", "ipc_class", "exclude_prefixes", "keywords")})
 
 
-def rules_table(rules: list[Rule] | tuple[Rule, ...]) -> ir.Table:
-    return ibis.memtable([r.as_row() for r in rules], schema=RULE_SCHEMA)
+def rules_table(con: ibis.BaseBackend, rules: list[Rule] | tuple[Rule, ...], name: str) -> ir.Table:
+    """Rules from configuration as a temporary table of the backend, registered under a name.
+
+    On Spark the rows go straight to a DataFrame: Ibis's in-memory tables pass through pandas,
+    where an all-null text column becomes the string 'NaN' and every rule would wrongly carry a
+    keyword condition.
+    """
+    rows = [r.as_row() for r in rules]
+    if con.name == "pyspark":
+        session = con._session  # the backend exposes no public handle to its SparkSession
+        ddl = ", ".join(f"{column} string" for column in RULE_SCHEMA.names)
+        frame = session.createDataFrame([tuple(row[c] for c in RULE_SCHEMA.names) for row in rows], ddl)
+        frame.createOrReplaceTempView(name)
+        return con.table(name)
+    return con.create_table(name, ibis.memtable(rows, schema=RULE_SCHEMA), temp=True, overwrite=True)
 
 
 def rule_matches(con: ibis.BaseBackend, rules: ir.Table) -> ir.Table:
@@ -83,7 +96,7 @@ def rule_matches(con: ibis.BaseBackend, rules: ir.Table) -> ir.Table:
 def industry_memberships(con: ibis.BaseBackend) -> ir.Table:
     """(app_no, industry) for the plan's industries; an application may belong to several."""
     rules = [rule for industry in industries() for rule in industry.rules]
-    matches = rule_matches(con, rules_table(rules))
+    matches = rule_matches(con, rules_table(con, rules, "hvp_industry_rules"))
     return matches.select("app_no", industry=matches.code).distinct()
 
 

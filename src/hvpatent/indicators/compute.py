@@ -22,10 +22,12 @@ def records(ctx: Context, key: str) -> ir.Table:
 def _grouped(ctx: Context, ind: Indicator, by: str | None) -> ir.Table:
     """(group, value) for a record-based indicator; group is a constant when ``by`` is None."""
     rows = ind.records(ctx)
+    needed = "app_no" if by == "industry" else DIMENSION_COLUMN.get(by)
+    if by and needed not in rows.columns:
+        # e.g. trademark counts exist per region only: no breakdown by industry or applicant type
+        return ibis.memtable({GROUP: [], "value": []}, schema={GROUP: "string", "value": "float64"})
     if by == "industry":
-        if "app_no" not in rows.columns:
-            return ibis.memtable({GROUP: [], "value": []}, schema={GROUP: "string", "value": "float64"})
-        members = ctx.memo("industries", lambda: industry_memberships(ctx.con).cache())
+        members = ctx.memo("industries", lambda: industry_memberships(ctx.con).cache(), dated=False)
         rows = rows.join(members, "app_no")
     if by == "enterprise":
         rows = rows.filter(rows.applicant_type == "enterprise")

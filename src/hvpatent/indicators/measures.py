@@ -61,13 +61,19 @@ class Context:
 
     def shifted(self, months: int) -> Context:
         """The same evaluation ``months`` earlier: as-of date and period start both move."""
-        return Context(self.con, shift_months(self.as_of, months), shift_months(self.start, months),
-                       self.region, self.settings)
+        return self.at(shift_months(self.as_of, months), shift_months(self.start, months))
 
-    def memo(self, key: str, build: Callable[[], ir.Table]) -> ir.Table:
-        if key not in self._memo:
-            self._memo[key] = build()
-        return self._memo[key]
+    def at(self, as_of: date, start: date) -> Context:
+        """Another as-of date and period over the same warehouse and region; cached tables are
+        shared, so asking many questions of the same day computes its legal states once."""
+        return Context(self.con, as_of, start, self.region, self.settings, self._memo)
+
+    def memo(self, key: str, build: Callable[[], ir.Table], dated: bool = True) -> ir.Table:
+        """A table built once per as-of date (or once per warehouse when not ``dated``)."""
+        slot = (key, self.as_of, self.region) if dated else (key,)
+        if slot not in self._memo:
+            self._memo[slot] = build()
+        return self._memo[slot]
 
     def states(self) -> ir.Table:
         """Legal state of every application on the as-of date, in the region, with its dimensions."""
@@ -100,7 +106,7 @@ def valid_invention_records(ctx: Context) -> ir.Table:
 
 def industry_valid_invention_records(ctx: Context) -> ir.Table:
     """Valid invention patents that belong to at least one of the plan's industries."""
-    members = ctx.memo("industries", lambda: industry_memberships(ctx.con).cache())
+    members = ctx.memo("industries", lambda: industry_memberships(ctx.con).cache(), dated=False)
     return valid_invention_records(ctx).semi_join(members, "app_no")
 
 

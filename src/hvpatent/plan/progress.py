@@ -55,12 +55,12 @@ def quarter_ends(as_of: date, count: int = 8) -> list[date]:
     return ends[::-1]
 
 
-def _indicator_value(con: ibis.BaseBackend, target: Target, day: date, region: str) -> float | None:
+def _indicator_value(root: Context, target: Target, day: date) -> float | None:
     ind = INDICATORS[target.indicator]
     if ind.kind == "flow":
-        ctx = Context(con, day, shift_months(day, 12) + timedelta(days=1), region)
+        ctx = root.at(day, shift_months(day, 12) + timedelta(days=1))
     else:
-        ctx = Context.create(con, day, "year", region)
+        ctx = root.at(day, date(day.year, 1, 1))
     return value(ctx, target.indicator)
 
 
@@ -77,9 +77,11 @@ def _entered(con: ibis.BaseBackend, target: Target, day: date) -> float | None:
     return rows[0]["value"] if rows else None
 
 
-def target_value(con: ibis.BaseBackend, target: Target, day: date, region: str) -> float | None:
+def target_value(root: Context, target: Target, day: date) -> float | None:
+    """The target's value on a day; ``root`` carries the warehouse, region and shared caches."""
+    con = root.con
     if target.source == "indicator":
-        return _indicator_value(con, target, day, region)
+        return _indicator_value(root, target, day)
     entered = _entered(con, target, day)
     if target.source == "entered" or entered is not None:
         return entered  # an entered value also overrides a tag count
@@ -116,17 +118,18 @@ def _status(t: Target, as_of: date, deadline: date, current, baseline, projectio
 
 
 def plan_progress(con: ibis.BaseBackend, plan: Plan, as_of: date) -> list[TargetProgress]:
+    root = Context.create(con, as_of, "year", plan.region)
     results = []
     for t in plan.targets:
-        current = target_value(con, t, as_of, plan.region)
+        current = target_value(root, t, as_of)
         note = t.why_entered
         if t.source == "tags":
             trend = [(as_of, current)]
             note = (note + "；" if note else "") + "企业标签没有日期，无法给出历史趋势"
         else:
             days = [d for d in quarter_ends(as_of) if d < as_of] + [as_of]
-            trend = [(d, target_value(con, t, d, plan.region)) for d in days[-8:]]
-        baseline = target_value(con, t, plan.baseline_date, plan.region) if t.direction == "increase" else None
+            trend = [(d, target_value(root, t, d)) for d in days[-8:]]
+        baseline = target_value(root, t, plan.baseline_date) if t.direction == "increase" else None
         projection, slope = _project(trend, plan.deadline)
         gap = None if t.target is None or current is None else round(t.target - current, 2)
         if current is None and not note:

@@ -35,12 +35,15 @@ def spark_session(master: str = "local[2]", app_name: str = "hvpatent", conf: di
         SparkSession.builder.master(master).appName(app_name)
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
         # The legal-state expression is wide; whole-stage code generation of it exceeds the JVM's
         # method size and Spark falls back anyway, noisily. Interpreted evaluation is the same.
         .config("spark.sql.codegen.wholeStage", "false")
     )
     if master.startswith("local"):
-        builder = builder.config("spark.sql.shuffle.partitions", "4").config("spark.driver.memory", "2g")
+        # One machine: few partitions, and no adaptive re-planning, which costs more than it saves here.
+        builder = (builder.config("spark.sql.shuffle.partitions", "2").config("spark.driver.memory", "2g")
+                   .config("spark.sql.adaptive.enabled", "false"))
     for key, value in (conf or {}).items():
         builder = builder.config(key, value)
     session = builder.getOrCreate()

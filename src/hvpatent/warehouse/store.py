@@ -48,6 +48,7 @@ class Warehouse:
         if not read_only:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         self.con = duckdb.connect(str(self.path), read_only=read_only)
+        self._backends: list[ibis.BaseBackend] = []
         if not read_only:
             for stmt in create_statements():
                 self.con.execute(stmt)
@@ -57,6 +58,8 @@ class Warehouse:
                 self._write_sei_rules(builtin_rules(), "hvpatent built-in approximation (docs/indicators.md)")
 
     def close(self) -> None:
+        for backend in self._backends:
+            _forget_cached_tables(backend)
         self.con.close()
 
     def __enter__(self) -> Warehouse:
@@ -67,7 +70,9 @@ class Warehouse:
 
     def ibis(self) -> ibis.BaseBackend:
         """An Ibis backend over the same connection, for portable analytics."""
-        return ibis.duckdb.from_connection(self.con)
+        backend = ibis.duckdb.from_connection(self.con)
+        self._backends.append(backend)
+        return backend
 
     def count(self, table: str) -> int:
         return self.con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
@@ -266,3 +271,13 @@ class ImportTransaction:
 def _add(counts: list[int], result: tuple[int, int, int]) -> None:
     for i, value in enumerate(result):
         counts[i] += value
+
+
+def _forget_cached_tables(backend: ibis.BaseBackend) -> None:
+    """Cached analytics tables are temporary and die with the connection; stop Ibis from trying
+    to drop them later, through a connection that is closed by then."""
+    entries = getattr(backend, "_cache_name_to_entry", {})
+    for entry in list(entries.values()):
+        entry.finalizer.detach()
+    entries.clear()
+    getattr(backend, "_cache_op_to_entry", {}).clear()
