@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+SYSTEM := $(VENV)/.system-deps
 
 .PHONY: demo test lint install clean
 
@@ -12,15 +13,19 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-install: $(STAMP)
+$(SYSTEM): scripts/system-deps.sh | $(STAMP)
+	bash scripts/system-deps.sh
+	touch $(SYSTEM)
 
-demo: $(STAMP)
+install: $(STAMP) $(SYSTEM)
+
+demo: install
 	$(BIN)/hvp demo --out demo-data --db demo-data/hvpatent.duckdb
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
 
-test: $(STAMP)
+test: install
 	$(BIN)/ruff check src tests bench
 	$(BIN)/pytest
 

@@ -117,7 +117,8 @@ def indicators_cmd(
     as_of: AsOfOption = None,
     region: RegionOption = None,
     period: Annotated[str, typer.Option("--period", help="month | quarter | year（流量指标的统计期）")] = "year",
-    by: Annotated[str | None, typer.Option("--by", help="town | industry | applicant-type | enterprise")] = None,
+    by: Annotated[str | None, typer.Option(
+        "--by", help="town | industry | applicant-type | enterprise | institution")] = None,
     key: Annotated[list[str] | None, typer.Option("--key", help="只看这些指标 / only these indicators")] = None,
     drill: Annotated[str | None, typer.Option("--drill", help="导出某指标背后的明细 / the records behind KEY")] = None,
     fmt: FormatOption = Fmt.table,

@@ -160,6 +160,25 @@ def demo_cmd(
                                 inserted=result.rows_inserted, updated=result.rows_updated,
                                 unchanged=result.rows_unchanged, rejected=result.rows_rejected))
         print_demo_progress(wh, parse_as_of(as_of))
+        write_demo_bulletins(wh, parse_as_of(as_of), out)
     console.print(f"[bold yellow]{t('demo_banner')}[/bold yellow]")
+
+
+def write_demo_bulletins(wh, day, out: Path) -> None:
+    """The demo world's quarterly bulletin, as Word, Excel and (with Chromium) PDF."""
+    from hvpatent.cli.common import analytics_backend
+    from hvpatent.plan import load_plan
+    from hvpatent.reports import build_bulletin, write_bulletin
+    from hvpatent.reports.html_writer import ChromiumMissing
+
+    bulletin = build_bulletin(analytics_backend(wh), day, "quarter", None, load_plan(), notice=t("demo_banner"))
+    for fmt in ("docx", "xlsx", "html", "pdf"):
+        path = out / f"演示通报-{day.isoformat()}.{fmt}"
+        try:
+            write_bulletin(bulletin, fmt, path)
+        except ChromiumMissing as err:
+            err_console.print(f"[yellow]{err}[/yellow]")
+            continue
+        console.print(t("xlsx_written", path=path))
 
 

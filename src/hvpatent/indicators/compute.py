@@ -6,7 +6,14 @@ import ibis
 import ibis.expr.types as ir
 
 from hvpatent.indicators.base import industry_memberships, region_column
-from hvpatent.indicators.measures import DIMENSION_COLUMN, INDICATORS, PERIOD_MONTHS, Context, Indicator
+from hvpatent.indicators.measures import (
+    APPLICANT_TYPES,
+    DIMENSION_COLUMN,
+    INDICATORS,
+    PERIOD_MONTHS,
+    Context,
+    Indicator,
+)
 
 GROUP = "group"
 
@@ -29,8 +36,8 @@ def _grouped(ctx: Context, ind: Indicator, by: str | None) -> ir.Table:
     if by == "industry":
         members = ctx.memo("industries", lambda: industry_memberships(ctx.con).cache(), dated=False)
         rows = rows.join(members, "app_no")
-    if by == "enterprise":
-        rows = rows.filter(rows.applicant_type == "enterprise")
+    if by in APPLICANT_TYPES:
+        rows = rows.filter(rows.applicant_type.isin(APPLICANT_TYPES[by]))
     group = rows[DIMENSION_COLUMN[by]] if by else ibis.literal("all")
     rows = rows.mutate(**{GROUP: group.cast("string")})
     if ind.sum_column:

@@ -20,9 +20,11 @@ from hvpatent.indicators.highvalue import CRITERIA, criteria_evidence, valid_inv
 from hvpatent.legal import legal_state
 
 PERIOD_MONTHS = {"month": 1, "quarter": 3, "year": 12}
-DIMENSIONS = ("town", "industry", "applicant-type", "enterprise")
+DIMENSIONS = ("town", "industry", "applicant-type", "enterprise", "institution")
 DIMENSION_COLUMN = {"town": "town_code", "industry": "industry", "applicant-type": "applicant_type",
-                    "enterprise": "applicant"}
+                    "enterprise": "applicant", "institution": "applicant"}
+# Which first applicants each per-applicant breakdown keeps: enterprises; universities and institutes.
+APPLICANT_TYPES = {"enterprise": ("enterprise",), "institution": ("university", "institute")}
 
 
 def shift_months(day: date, months: int) -> date:

@@ -1,5 +1,40 @@
-"""Outputs a user can send: tables to Excel now; bulletins (Word/Excel/PDF) build on this."""
+"""Outputs a user can send: tables to Excel, and statistical bulletins as Word, Excel, HTML or PDF."""
 
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import ibis
+
+from hvpatent.reports.bulletin import Bulletin, build_bulletin
 from hvpatent.reports.tables import COLUMN_LABELS, to_frame, write_xlsx
 
-__all__ = ["COLUMN_LABELS", "to_frame", "write_xlsx"]
+FORMATS = ("docx", "xlsx", "pdf", "html")
+
+__all__ = ["COLUMN_LABELS", "FORMATS", "Bulletin", "build_bulletin", "to_frame", "write_bulletin", "write_xlsx"]
+
+
+def write_bulletin(bulletin: Bulletin, fmt: str, path: Path) -> Path:
+    """Write the bulletin in one of FORMATS."""
+    if fmt == "docx":
+        from hvpatent.reports.docx_writer import write_docx
+
+        return write_docx(bulletin, path)
+    if fmt == "xlsx":
+        from hvpatent.reports.xlsx_writer import write_bulletin_xlsx
+
+        return write_bulletin_xlsx(bulletin, path)
+    if fmt == "html":
+        from hvpatent.reports.html_writer import write_html
+
+        return write_html(bulletin, path)
+    if fmt == "pdf":
+        from hvpatent.reports.html_writer import write_pdf
+
+        return write_pdf(bulletin, path)
+    raise ValueError(f"format must be one of {', '.join(FORMATS)}")
+
+
+def bulletin_for(con: ibis.BaseBackend, as_of: date, period: str, region: str | None, plan=None) -> Bulletin:
+    return build_bulletin(con, as_of, period, region, plan)
