@@ -9,7 +9,7 @@ from datetime import date
 
 import ibis
 
-from hvpatent.indicators.compute import grouped_values, indicator_table, records, value
+from hvpatent.indicators.compute import grouped_values, in_group, indicator_table, records, value
 from hvpatent.indicators.config import high_value_settings, industries, industry_name
 from hvpatent.indicators.explain import Explanation, explain
 from hvpatent.indicators.highvalue import CRITERIA
@@ -19,9 +19,25 @@ HEADLINE = ("valid_inventions", "valid_inventions_per_10k", "high_value_inventio
             "invention_applications", "invention_grants", "trademarks")
 
 __all__ = [
-    "CRITERIA", "DIMENSIONS", "HEADLINE", "INDICATORS", "PERIOD_MONTHS", "Context", "Explanation", "drill",
-    "explain", "figures", "grouped_values", "high_value_list", "high_value_settings", "indicator_table",
-    "industries", "industry_name", "records", "value",
+    "CRITERIA",
+    "DIMENSIONS",
+    "HEADLINE",
+    "INDICATORS",
+    "PERIOD_MONTHS",
+    "Context",
+    "Explanation",
+    "drill",
+    "explain",
+    "figures",
+    "grouped_values",
+    "high_value_list",
+    "high_value_settings",
+    "in_group",
+    "indicator_table",
+    "industries",
+    "industry_name",
+    "records",
+    "value",
 ]
 
 
@@ -32,18 +48,34 @@ def figures(con: ibis.BaseBackend, as_of: date, region: str | None = None, perio
 
 
 def drill(con: ibis.BaseBackend, key: str, as_of: date, region: str | None = None,
-          period: str = "year") -> list[dict]:
-    """The records behind one figure; their count (or sum) is the figure."""
+          period: str = "year", by: str | None = None, group: str | None = None) -> list[dict]:
+    """The records behind one figure; their count (or sum) is the figure. With ``by`` and
+    ``group``: the records behind one group's figure of that breakdown."""
     if key not in INDICATORS:
         raise KeyError(key)
-    rows = records(Context.create(con, as_of, period, region), key)
+    ctx = Context.create(con, as_of, period, region)
+    rows = records(ctx, key)
+    if by is not None and group is not None:
+        rows = in_group(ctx, rows, by, group)
     return rows.order_by(rows.columns[0]).to_pyarrow().to_pylist()
 
 
-def high_value_list(con: ibis.BaseBackend, as_of: date, region: str | None = None) -> list[dict]:
-    """Valid high-value invention patents with the criteria each one meets."""
+def high_value_list(con: ibis.BaseBackend, as_of: date, region: str | None = None, *,
+                    criterion: str | None = None, text: str | None = None, town: str | None = None,
+                    applicant: str | None = None) -> list[dict]:
+    """Valid high-value invention patents with the criteria each one meets; optionally only those
+    meeting one criterion, in one town, of one applicant (normalised name, any applicant
+    position), or whose number, title or first applicant contains ``text``."""
     ctx = Context.create(con, as_of, "year", region)
-    rows = high_value_records(ctx)
+    rows = high_value_records(ctx, criterion)
     apps = con.table("applications").select("app_no", "title", "ipc_main")
     rows = rows.join(apps, "app_no")
+    if town:
+        rows = rows.filter(rows.town_code == town)
+    if applicant:
+        parties = con.table("parties")
+        rows = rows.semi_join(parties.filter(parties.name_norm == applicant).select("app_no"), "app_no")
+    if text:
+        rows = rows.filter(rows.app_no.contains(text) | rows.title.contains(text)
+                           | rows.applicant_name.contains(text))
     return rows.order_by("app_no").to_pyarrow().to_pylist()

@@ -50,6 +50,16 @@ def _grouped(ctx: Context, ind: Indicator, by: str | None) -> ir.Table:
     return distinct.group_by(GROUP).aggregate(value=distinct.count().cast("float64"))
 
 
+def in_group(ctx: Context, rows: ir.Table, by: str, group: str) -> ir.Table:
+    """The rows of one group of a breakdown: the drill-down of one bar or one table cell."""
+    if by == "industry":
+        members = ctx.memo("industries", lambda: industry_memberships(ctx.con).cache(), dated=False)
+        return rows.semi_join(members.filter(members.industry == group).select("app_no"), "app_no")
+    if by in APPLICANT_TYPES:
+        rows = rows.filter(rows.applicant_type.isin(APPLICANT_TYPES[by]))
+    return rows.filter(rows[DIMENSION_COLUMN[by]].cast("string") == group)
+
+
 def _population(ctx: Context, by: str | None) -> ir.Table:
     """(group, population) at the latest year-end on or before the as-of date."""
     last_year = ctx.as_of.year if (ctx.as_of.month, ctx.as_of.day) == (12, 31) else ctx.as_of.year - 1
@@ -128,4 +138,4 @@ def _row(key: str, group: str | None, now, prev, ly) -> dict:
             "last_year": rnd(ly), "yoy_pct": _change(now, ly)}
 
 
-__all__ = ["grouped_values", "indicator_table", "records", "region_column", "value"]
+__all__ = ["grouped_values", "in_group", "indicator_table", "records", "region_column", "value"]

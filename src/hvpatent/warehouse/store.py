@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ import pandas as pd
 import platformdirs
 
 from hvpatent.model import Batch, columns
+from hvpatent.warehouse.accounts import create_account_tables
 from hvpatent.warehouse.schema import KEYS, create_statements
 
 
@@ -49,9 +51,11 @@ class Warehouse:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         self.con = duckdb.connect(str(self.path), read_only=read_only)
         self._backends: list[ibis.BaseBackend] = []
+        self.lock = threading.RLock()  # serialises writers sharing this connection (web server threads)
         if not read_only:
             for stmt in create_statements():
                 self.con.execute(stmt)
+            create_account_tables(self.con)
             if self.count("sei_rules") == 0:
                 from hvpatent.reference.sei import builtin_rules
 
@@ -73,6 +77,29 @@ class Warehouse:
         backend = ibis.duckdb.from_connection(self.con)
         self._backends.append(backend)
         return backend
+
+    @contextmanager
+    def reader(self) -> Iterator[ibis.BaseBackend]:
+        """An Ibis backend on its own cursor, for one request of a multi-threaded server: DuckDB
+        connections must not be shared between threads, cursors of one connection may."""
+        cursor = self.con.cursor()
+        backend = ibis.duckdb.from_connection(cursor)
+        try:
+            yield backend
+        finally:
+            _forget_cached_tables(backend)
+            cursor.close()
+
+    def data_version(self) -> tuple:
+        """Changes whenever imported data, the SEI table or entered plan values change."""
+        cursor = self.con.cursor()
+        try:
+            return cursor.execute(
+                "SELECT (SELECT max(import_id) FROM imports), (SELECT count(*) FROM plan_values),"
+                " (SELECT max(as_of_date) FROM plan_values), (SELECT first(source) FROM sei_rules),"
+                " (SELECT count(*) FROM sei_rules)").fetchone()
+        finally:
+            cursor.close()
 
     def count(self, table: str) -> int:
         return self.con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]

@@ -1,0 +1,65 @@
+"""`hvp serve` and `hvp users`: the web dashboard and its accounts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from hvpatent.cli.common import DbOption, app, console, err_console, open_warehouse, settings
+
+users_app = typer.Typer(help="账号管理 / accounts", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+
+
+@app.command("serve")
+def serve_cmd(
+    host: Annotated[str, typer.Option(help="监听地址 / host")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="端口 / port")] = 8000,
+    secure_cookies: Annotated[bool, typer.Option("--secure-cookies", help="仅通过 HTTPS 发送会话 cookie")] = False,
+    plan_file: Annotated[Path | None, typer.Option("--plan", help="方案文件 YAML")] = None,
+    db: DbOption = None,
+) -> None:
+    """启动网页看板与 API / start the web dashboard and API."""
+    import uvicorn
+
+    from hvpatent.warehouse.store import default_db_path
+    from hvpatent.web import create_app
+
+    path = db or settings["db"] or default_db_path()
+    console.print(f"http://{host}:{port}/   API: http://{host}:{port}/docs")
+    uvicorn.run(create_app(Path(path), secure_cookies=secure_cookies, plan_file=plan_file), host=host, port=port,
+                log_level="warning")
+
+
+@users_app.command("add")
+def users_add(
+    username: Annotated[str, typer.Argument(help="用户名")],
+    role: Annotated[str, typer.Option(help="admin | analyst | enterprise | bank")],
+    enterprise: Annotated[str | None, typer.Option(help="企业名称（企业账号）")] = None,
+    password: Annotated[str | None, typer.Option(help="密码（不给则提示输入）", hide_input=True)] = None,
+    db: DbOption = None,
+) -> None:
+    """新建账号 / create an account."""
+    from hvpatent.ingest.fields import normalize_name
+    from hvpatent.warehouse.accounts import AccountError, add_user
+
+    secret = password or typer.prompt("密码 / password", hide_input=True, confirmation_prompt=True)
+    with open_warehouse(db) as wh:
+        try:
+            add_user(wh.con, username, secret, role, normalize_name(enterprise) if enterprise else None, by="cli")
+        except AccountError as err:
+            err_console.print(f"[red]{err}[/red]")
+            raise typer.Exit(2) from err
+    console.print(f"已创建 / created: {username} ({role})")
+
+
+@users_app.command("list")
+def users_list(db: DbOption = None) -> None:
+    """列出账号 / list accounts."""
+    from hvpatent.cli.common import Fmt, emit
+    from hvpatent.warehouse.accounts import list_users
+
+    with open_warehouse(db) as wh:
+        emit({"users": list_users(wh.con)}, Fmt.table, None)

@@ -1,0 +1,197 @@
+"""The REST API (OpenAPI at /docs and /openapi.json). Handlers call the analytics rooms through
+`Analytics`; none of them holds SQL."""
+
+from __future__ import annotations
+
+import io
+import tempfile
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Request, UploadFile, status
+from fastapi.responses import JSONResponse, Response, StreamingResponse
+from pydantic import BaseModel
+
+from hvpatent.indicators import DIMENSIONS, INDICATORS, PERIOD_MONTHS
+from hvpatent.ingest.appno import AppNoError, normalize_appno
+from hvpatent.warehouse.accounts import User, authenticate
+from hvpatent.web.analytics import Analytics
+from hvpatent.web.security import check_csrf, csrf_token, current_user, require
+
+router = APIRouter(prefix="/api")
+STAFF = ("admin", "analyst")
+Staff = Annotated[User, Depends(require(*STAFF))]
+Admin = Annotated[User, Depends(require("admin"))]
+EnterpriseUser = Annotated[User, Depends(require("enterprise"))]
+Anyone = Annotated[User, Depends(current_user)]
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+AsOf = Annotated[date | None, Query(description="统计日期 / as-of date (default: today)")]
+Region = Annotated[str | None, Query(description="区划代码 / region code, e.g. 500118")]
+Period = Annotated[str, Query(description="month | quarter | year")]
+Fmt = Annotated[str, Query(pattern="^(json|xlsx)$", description="json | xlsx")]
+
+
+def analytics(request: Request) -> Analytics:
+    return request.app.state.analytics
+
+
+class Login(BaseModel):
+    username: str
+    password: str
+
+
+@router.post("/login", summary="登录 / log in")
+def login(body: Login, request: Request) -> dict:
+    a = analytics(request)
+    with a.warehouse.lock:
+        user = authenticate(a.warehouse.con, body.username, body.password)
+    a.audit(body.username, "login" if user else "login_failed", request.client.host if request.client else "")
+    if user is None:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "用户名或密码错误 / wrong username or password")
+    request.session.clear()
+    request.session["user"] = user.username
+    return {"username": user.username, "role": user.role, "csrf": csrf_token(request)}
+
+
+@router.post("/logout", summary="退出 / log out")
+def logout(request: Request) -> dict:
+    request.session.clear()
+    return {"ok": True}
+
+
+@router.get("/me", summary="当前用户 / the current user")
+def me(request: Request, user: Anyone) -> dict:
+    return {"username": user.username, "role": user.role, "enterprise": user.enterprise,
+            "csrf": csrf_token(request)}
+
+
+def _day(as_of: date | None) -> date:
+    return as_of or date.today()
+
+
+def _check(period: str, by: str | None = None, key: str | None = None) -> None:
+    if period not in PERIOD_MONTHS:
+        raise HTTPException(422, f"period: {' | '.join(PERIOD_MONTHS)}")
+    if by is not None and by not in DIMENSIONS:
+        raise HTTPException(422, f"by: {' | '.join(DIMENSIONS)}")
+    if key is not None and key not in INDICATORS:
+        raise HTTPException(404, f"未知指标 / unknown indicator: {key}")
+
+
+@router.get("/indicators", summary="指标及同比环比 / indicators with changes")
+def indicators(request: Request, user: Staff, as_of: AsOf = None, region: Region = None, period: Period = "year",
+               by: str | None = None, key: Annotated[list[str] | None, Query()] = None) -> list[dict]:
+    _check(period, by)
+    for k in key or []:
+        _check(period, key=k)
+    return analytics(request).figures(_day(as_of), region, period, by, key)
+
+
+def _table_response(rows: list[dict], fmt: str, name: str):
+    if fmt == "json":
+        return JSONResponse(jsonable(rows))
+    from hvpatent.reports import to_frame, write_xlsx
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = write_xlsx({name: to_frame(rows)}, Path(tmp) / "export.xlsx")
+        data = path.read_bytes()
+    return StreamingResponse(io.BytesIO(data), media_type=XLSX,
+                             headers={"Content-Disposition": f"attachment; filename*=UTF-8''{_quote(name)}.xlsx"})
+
+
+def _quote(name: str) -> str:
+    from urllib.parse import quote
+
+    return quote(name)
+
+
+def jsonable(rows: list[dict]) -> list[dict]:
+    from fastapi.encoders import jsonable_encoder
+
+    return jsonable_encoder(rows)
+
+
+@router.get("/indicators/{key}/records", summary="指标下钻明细 / the records behind a figure")
+def indicator_records(request: Request, user: Staff, key: str, as_of: AsOf = None, region: Region = None,
+                      period: Period = "year", group_by: str | None = None, group: str | None = None,
+                      format: Fmt = "json"):
+    _check(period, group_by, key)
+    rows = analytics(request).drill(key, _day(as_of), region, period, group_by, group)
+    return _table_response(rows, format, INDICATORS[key].zh)
+
+
+@router.get("/highvalue", summary="高价值发明专利清单 / high-value invention patents")
+def highvalue(request: Request, user: Anyone, as_of: AsOf = None, region: Region = None, criterion: str | None = None,
+              q: str | None = None, town: str | None = None, format: Fmt = "json"):
+    if user.role == "bank":
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "无权访问 / not allowed for this account")
+    applicant = user.enterprise if user.role == "enterprise" else None
+    rows = analytics(request).high_value(_day(as_of), region, criterion, q, town, applicant)
+    return _table_response(rows, format, "高价值发明专利")
+
+
+@router.get("/patents/{app_no}", summary="单件专利：法律状态、历史、同族、质押、高价值判断 / one patent")
+def patent(request: Request, user: Anyone, app_no: str, as_of: AsOf = None) -> dict:
+    try:
+        number = normalize_appno(app_no)
+    except AppNoError as err:
+        raise HTTPException(422, str(err)) from err
+    a = analytics(request)
+    if user.role == "bank" or (user.role == "enterprise" and not a.owned_by(number, user.enterprise)):
+        # The same answer as for a number that does not exist: no hint of other enterprises' patents.
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "没有这件专利 / no such patent")
+    profile = a.profile(number, _day(as_of))
+    if profile is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "没有这件专利 / no such patent")
+    return jsonable([profile])[0]
+
+
+@router.get("/my/patents", summary="本企业的有效发明专利 / the enterprise's own patents")
+def my_patents(request: Request, user: EnterpriseUser, as_of: AsOf = None) -> dict:
+    return jsonable([analytics(request).portfolio(user.enterprise, _day(as_of))])[0]
+
+
+@router.get("/plan/progress", summary="行动方案目标进展 / plan progress")
+def plan_progress(request: Request, user: Staff, as_of: AsOf = None) -> dict:
+    return jsonable([analytics(request).plan_progress(_day(as_of))])[0]
+
+
+@router.get("/plan/tasks", summary="重点任务与责任单位 / the plan's tasks")
+def plan_tasks(request: Request, user: Staff) -> list[dict]:
+    return analytics(request).plan_tasks()
+
+
+@router.get("/imports", summary="导入历史 / import history")
+def imports(request: Request, user: Staff) -> list[dict]:
+    return jsonable(analytics(request).imports())
+
+
+@router.post("/imports", summary="上传导入文件 / upload a file to import (admin)")
+async def upload(request: Request, user: Admin, file: Annotated[UploadFile, File()],
+                 csrf: Annotated[str | None, Form()] = None, skip_bad_rows: Annotated[bool, Form()] = False):
+    check_csrf(request, csrf or request.headers.get("x-csrf-token"))
+    a = analytics(request)
+    data = await file.read(a.max_upload_bytes + 1)
+    if len(data) > a.max_upload_bytes:
+        raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE,
+                            f"文件超过上限 {a.max_upload_bytes // (1 << 20)} MiB / file too large")
+    result = a.import_upload(Path(file.filename or "upload").name, data, skip_bad_rows, user.username)
+    code = status.HTTP_200_OK if result["accepted"] else status.HTTP_422_UNPROCESSABLE_CONTENT
+    return JSONResponse(jsonable([result])[0], status_code=code)
+
+
+@router.get("/audit", summary="审计日志 / audit log (admin)")
+def audit(request: Request, user: Admin) -> list[dict]:
+    return jsonable(analytics(request).audit_log())
+
+
+@router.get("/reports/bulletin", summary="统计通报 / the statistical bulletin (docx|xlsx|pdf|html)")
+def bulletin(request: Request, user: Staff, as_of: AsOf = None, period: Period = "quarter", region: Region = None,
+             format: Annotated[str, Query(pattern="^(docx|xlsx|pdf|html)$")] = "docx"):
+    _check(period)
+    data, media = analytics(request).bulletin(_day(as_of), period, region, format, user.username)
+    name = f"统计通报-{_day(as_of).isoformat()}.{format}"
+    return Response(data, media_type=media,
+                    headers={"Content-Disposition": f"attachment; filename*=UTF-8''{_quote(name)}"})

@@ -1,0 +1,40 @@
+"""The web application: API, pages and static files (ECharts ships in the package)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from starlette.middleware.sessions import SessionMiddleware
+
+from hvpatent.warehouse.store import Warehouse
+from hvpatent.web.analytics import Analytics
+
+
+def create_app(db: Path, *, secret: str | None = None, secure_cookies: bool = False,
+               plan_file: Path | None = None, max_upload_mib: int = 50) -> FastAPI:
+    """``secret`` signs the session cookies (default: $HVP_SECRET, else random per start, which logs
+    everyone out on restart); ``secure_cookies`` marks them HTTPS-only for deployments behind TLS."""
+    from hvpatent.web import api
+
+    warehouse = Warehouse(db)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        warehouse.close()
+
+    app = FastAPI(lifespan=lifespan, title="hvpatent 高价值发明专利监测平台 API", version="1",
+                  description="指标、高价值专利、行动方案进展、下钻明细与导入。 Indicators, high-value patents, "
+                              "plan progress, drill-down lists and imports.")
+    app.state.warehouse = warehouse
+    app.state.analytics = Analytics(warehouse, plan_file, max_upload_bytes=max_upload_mib << 20)
+    app.add_middleware(SessionMiddleware, secret_key=secret or os.environ.get("HVP_SECRET") or secrets.token_hex(32),
+                       session_cookie="hvp_session", same_site="lax", https_only=secure_cookies,
+                       max_age=8 * 3600)
+    app.include_router(api.router)
+    return app
