@@ -4,6 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 SYSTEM := $(VENV)/.system-deps
+ECHARTS := src/hvpatent/web/static/vendor/echarts.min.js
 
 .PHONY: demo test lint install clean
 
@@ -17,7 +18,10 @@ $(SYSTEM): scripts/system-deps.sh | $(STAMP)
 	bash scripts/system-deps.sh
 	touch $(SYSTEM)
 
-install: $(STAMP) $(SYSTEM)
+$(ECHARTS): scripts/vendor-js.sh
+	bash scripts/vendor-js.sh
+
+install: $(STAMP) $(SYSTEM) $(ECHARTS)
 
 demo: install
 	$(BIN)/hvp demo --out demo-data --db demo-data/hvpatent.duckdb

@@ -3,7 +3,7 @@
 # Chromium to print bulletins as PDF (and for the browser tests), poppler-utils to check PDFs.
 # Installs only what is missing; uses sudo when not root.
 set -euo pipefail
-PACKAGES=(fonts-noto-cjk chromium poppler-utils)
+PACKAGES=(fonts-noto-cjk chromium chromium-driver poppler-utils)
 missing=()
 for pkg in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

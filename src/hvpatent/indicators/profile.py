@@ -58,3 +58,10 @@ def applicant_portfolio(con: ibis.BaseBackend, applicant: str, as_of: date) -> d
     high = high_value_records(ctx).semi_join(mine, "app_no").select("app_no", "criteria")
     rows = valid.left_join(high, "app_no").drop("app_no_right").order_by("app_no")
     return {"applicant": applicant, "as_of": as_of, "valid_inventions": _rows(rows)}
+
+
+def applicant_names(con: ibis.BaseBackend, as_of: date, region: str | None = None) -> dict[str, str]:
+    """Display name of each normalised first-applicant name (for rankings keyed by the latter)."""
+    rows = valid_invention_records(Context.create(con, as_of, "year", region))
+    rows = rows.group_by("applicant").aggregate(name=rows.applicant_name.max())
+    return {r["applicant"]: r["name"] for r in _rows(rows)}

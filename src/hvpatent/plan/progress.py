@@ -42,6 +42,13 @@ class TargetProgress:
     note: str = ""
 
 
+def round_for_unit(v: float | None, unit: str) -> float | None:
+    """Counts (件, 家, 个, 份) are whole numbers; rates and amounts keep two decimals."""
+    if v is None:
+        return None
+    return float(round(v)) if unit in ("件", "家", "个", "份") else round(v, 2)
+
+
 def quarter_ends(as_of: date, count: int = 8) -> list[date]:
     """The last ``count`` quarter-ends on or before the as-of date, oldest first."""
     year, quarter = as_of.year, (as_of.month - 1) // 3 + 1

@@ -22,7 +22,7 @@ from hvpatent.indicators import (
     value,
 )
 from hvpatent.plan import Plan, plan_progress
-from hvpatent.plan.progress import METHOD, quarter_ends
+from hvpatent.plan.progress import METHOD, quarter_ends, round_for_unit
 from hvpatent.reference.regions import region_name
 from hvpatent.reports import charts
 from hvpatent.reports.narrative import headline_sentences, progress_sentence, ranking_sentence
@@ -158,7 +158,7 @@ def build_bulletin(con: ibis.BaseBackend, as_of: date, period: str = "quarter", 
         rows = [{"name": p.target.name, "unit": p.target.unit, "current": p.current,
                  "target": p.target.target if p.target.direction == "reach" else "较基期增长",
                  "gap": None if p.gap is None else max(p.gap, 0.0),
-                 "projection": _unit_round(p.projection, p.target.unit),
+                 "projection": round_for_unit(p.projection, p.target.unit),
                  "status": STATUS_NAMES[p.status], "note": p.note}
                 for p in progress]
         sec.tables.append(Table("目标完成情况", [("name", "目标"), ("unit", "单位"), ("current", "现值"),
@@ -265,13 +265,6 @@ def _top(ctx: Context, by: str, n: int = 10) -> list[dict]:
         names.setdefault(r["applicant"], r["applicant_name"])
     top = _groups(ctx, "valid_inventions", by)[:n]
     return [{"rank": i, "applicant": names.get(g, g), "valid": v} for i, (g, v) in enumerate(top, 1)]
-
-
-def _unit_round(v: float | None, unit: str) -> float | None:
-    """Counts (件, 家, 个, 份) are whole numbers; rates and amounts keep two decimals."""
-    if v is None:
-        return None
-    return float(round(v)) if unit in ("件", "家", "个", "份") else round(v, 2)
 
 
 def _pct(now: float | None, before: float | None) -> float | None:

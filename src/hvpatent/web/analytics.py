@@ -15,7 +15,7 @@ from datetime import date
 from pathlib import Path
 
 from hvpatent.indicators import drill, figures, high_value_list
-from hvpatent.indicators.profile import applicant_portfolio, owned_by, patent_profile
+from hvpatent.indicators.profile import applicant_names, applicant_portfolio, owned_by, patent_profile
 from hvpatent.plan import load_plan
 from hvpatent.plan import plan_progress as compute_progress
 from hvpatent.warehouse.accounts import audit, audit_entries
@@ -75,6 +75,9 @@ class Analytics:
                             lambda con: high_value_list(con, day, region, criterion=criterion, text=text,
                                                         town=town, applicant=applicant))
 
+    def applicant_names(self, day: date, region: str | None) -> dict[str, str]:
+        return self._cached(("names", day, region), lambda con: applicant_names(con, day, region))
+
     def owned_by(self, app_no: str, applicant: str | None) -> bool:
         return bool(applicant) and self._cached(("owned", app_no, applicant),
                                                 lambda con: owned_by(con, app_no, applicant))
@@ -86,13 +89,13 @@ class Analytics:
         return self._cached(("portfolio", applicant, day), lambda con: applicant_portfolio(con, applicant, day))
 
     def plan_progress(self, day: date) -> dict:
-        from hvpatent.plan.progress import METHOD
+        from hvpatent.plan.progress import METHOD, round_for_unit
 
         def compute(con) -> dict:
             rows = [{"key": p.target.key, "name": p.target.name, "unit": p.target.unit, "clause": p.target.clause,
                      "source": p.target.source, "indicator": p.target.indicator, "direction": p.target.direction,
                      "target": p.target.target, "current": p.current, "baseline": p.baseline_value, "gap": p.gap,
-                     "projection": p.projection, "status": p.status, "note": p.note,
+                     "projection": round_for_unit(p.projection, p.target.unit), "status": p.status, "note": p.note,
                      "trend": [{"date": d, "value": v} for d, v in p.trend]}
                     for p in compute_progress(con, self.plan, day)]
             return {"plan": self.plan.name, "document": self.plan.document, "deadline": self.plan.deadline,

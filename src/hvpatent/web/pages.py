@@ -1,0 +1,284 @@
+"""The dashboard's pages: server-rendered HTML (Jinja2) with ECharts for the charts. Data comes
+from `Analytics`, as for the API; every figure links to the list behind it, every list exports."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Form, HTTPException, Request, UploadFile, status
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.templating import Jinja2Templates
+
+from hvpatent.indicators import CRITERIA, INDICATORS, industry_name
+from hvpatent.ingest.appno import AppNoError, normalize_appno
+from hvpatent.reference.regions import region_name, towns_of
+from hvpatent.reports.tables import COLUMN_LABELS
+from hvpatent.warehouse.accounts import User, authenticate
+from hvpatent.web.i18n import UI, translate
+from hvpatent.web.security import check_csrf, csrf_token, session_user
+
+router = APIRouter(include_in_schema=False)
+templates = Jinja2Templates(directory=str(__import__("pathlib").Path(__file__).parent / "templates"))
+STAFF = ("admin", "analyst")
+NAV = [("/", "overview", STAFF), ("/towns", "towns", STAFF), ("/industries", "industries", STAFF),
+       ("/enterprises", "enterprises", STAFF), ("/highvalue", "highvalue", (*STAFF, "enterprise")),
+       ("/mine", "my_patents", ("enterprise",)), ("/tasks", "tasks", STAFF), ("/imports", "imports", STAFF),
+       ("/docs", "api", STAFF)]
+
+
+def _num(v) -> str:
+    if v is None:
+        return "—"
+    if isinstance(v, float):
+        return f"{v:,.2f}".rstrip("0").rstrip(".")
+    if isinstance(v, int):
+        return f"{v:,}"
+    return str(v)
+
+
+templates.env.filters["num"] = _num
+
+
+class LoginRequired(Exception):
+    pass
+
+
+def _lang(request: Request) -> str:
+    return request.query_params.get("lang") or request.cookies.get("hvp_lang") or "zh"
+
+
+def _render(request: Request, name: str, user: User | None, active: str = "", **context) -> HTMLResponse:
+    lang = _lang(request)
+    response = templates.TemplateResponse(request, name, {
+        "user": user, "nav": NAV, "active": active, "lang": lang, "csrf": csrf_token(request),
+        "_": lambda key: translate(key, lang), "title": context.pop("title", translate(active or "app", lang)),
+        **context})
+    if "lang" in request.query_params:
+        response.set_cookie("hvp_lang", lang, samesite="lax", max_age=365 * 86400)
+    return response
+
+
+def _user(request: Request, *roles: str) -> User:
+    user = session_user(request)
+    if user is None:
+        raise LoginRequired()
+    if roles and user.role not in roles:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, translate("forbidden", _lang(request)))
+    return user
+
+
+def _day(request: Request) -> date:
+    text = request.query_params.get("as_of")
+    try:
+        return date.fromisoformat(text) if text else request.app.state.default_as_of or date.today()
+    except ValueError as err:
+        raise HTTPException(422, "as_of: YYYY-MM-DD") from err
+
+
+def _a(request: Request):
+    return request.app.state.analytics
+
+
+def error_page(request: Request, code: int, message: str) -> HTMLResponse:
+    response = _render(request, "error.html", session_user(request), "", title=str(code), code=code, message=message)
+    response.status_code = code
+    return response
+
+
+# -- login -------------------------------------------------------------------------------------
+@router.get("/login", response_class=HTMLResponse)
+def login_page(request: Request, next: str = "/") -> HTMLResponse:
+    return _render(request, "login.html", None, "login", next=next if next.startswith("/") else "/", error=None)
+
+
+@router.post("/login")
+def login_form(request: Request, username: Annotated[str, Form()], password: Annotated[str, Form()],
+               csrf: Annotated[str, Form()], next: Annotated[str, Form()] = "/"):
+    check_csrf(request, csrf)
+    a = _a(request)
+    with a.warehouse.lock:
+        user = authenticate(a.warehouse.con, username, password)
+    a.audit(username, "login" if user else "login_failed", request.client.host if request.client else "")
+    if user is None:
+        return _render(request, "login.html", None, "login", next=next, error=translate("bad_login", _lang(request)))
+    request.session.clear()
+    request.session["user"] = user.username
+    home = "/mine" if user.role == "enterprise" else "/" if user.role in STAFF else "/login"
+    target = next if next.startswith("/") and next != "/" else home
+    return RedirectResponse(target, status.HTTP_303_SEE_OTHER)
+
+
+@router.post("/logout")
+def logout_form(request: Request, csrf: Annotated[str, Form()]):
+    check_csrf(request, csrf)
+    request.session.clear()
+    return RedirectResponse("/login", status.HTTP_303_SEE_OTHER)
+
+
+# -- the plan and the district ------------------------------------------------------------------
+@router.get("/", response_class=HTMLResponse)
+def overview(request: Request) -> HTMLResponse:
+    user = _user(request)
+    if user.role == "enterprise":
+        return RedirectResponse("/mine", status.HTTP_303_SEE_OTHER)
+    _user(request, *STAFF)
+    a, day = _a(request), _day(request)
+    progress = a.plan_progress(day)
+    figures = a.figures(day, a.plan.region, "year", None, None)
+    series = [t for t in progress["targets"] if t["key"] in ("valid_inventions_per_10k", "high_value_per_10k")]
+    trend = {"labels": [p["date"].isoformat() for p in series[0]["trend"]] if series else [],
+             "series": [{"name": t["name"], "values": [None if p["value"] is None else round(p["value"], 2)
+                                                       for p in t["trend"]]} for t in series]}
+    return _render(request, "overview.html", user, "overview", progress=progress, figures=figures, trend=trend,
+                   as_of=day)
+
+
+BREAKDOWNS = {
+    "towns": ("town", [("valid_inventions", "有效发明专利"), ("valid_inventions_per_10k", "每万人口发明专利"),
+                       ("high_value_inventions", "高价值发明专利"), ("invention_applications", "发明专利申请")],
+              "valid_inventions_per_10k"),
+    "industries": ("industry", [("valid_inventions", "有效发明专利"), ("high_value_inventions", "高价值发明专利"),
+                                ("invention_applications", "发明专利申请"), ("invention_grants", "发明专利授权")],
+                   "valid_inventions"),
+    "enterprises": ("enterprise", [("valid_inventions", "有效发明专利"), ("high_value_inventions", "高价值发明专利"),
+                                   ("invention_grants", "发明专利授权")], "valid_inventions"),
+}
+
+
+def _group_name(by: str, group: str, names: dict[str, str]) -> str:
+    if by == "town":
+        return region_name(group) or group
+    if by == "industry":
+        return industry_name(group)
+    return names.get(group, group)
+
+
+def _breakdown(request: Request, page: str) -> HTMLResponse:
+    user = _user(request, *STAFF)
+    a, day = _a(request), _day(request)
+    by, columns, ranked = BREAKDOWNS[page]
+    region = a.plan.region
+    rows: dict[str, dict] = {}
+    for row in a.figures(day, region, "year", by, [k for k, _ in columns]):
+        if row["group"] is None:  # not attributed to a town: listed by `hvp regions unresolved`
+            continue
+        rows.setdefault(row["group"], {"group": row["group"]})[row["key"]] = row["value"]
+    names = a.applicant_names(day, region) if by == "enterprise" else {}
+    ordered = sorted(rows.values(), key=lambda r: -(r.get(ranked) or 0))
+    if by == "enterprise":
+        ordered = ordered[:50]
+    for r in ordered:
+        r["name"] = _group_name(by, r["group"], names)
+    lang = _lang(request)
+    notice = translate("no_town_map", lang) if by == "town" else ""
+    chart_rows = [{"name": r["name"], "value": r.get(ranked) or 0} for r in ordered[:30]]
+    return _render(request, "breakdown.html", user, page, rows=ordered, columns=columns, by=by, region=region,
+                   as_of=day, group_label=translate(page + "_group", lang), notice=notice, chart_rows=chart_rows,
+                   chart_title=dict(columns)[ranked], title=translate(page, lang))
+
+
+@router.get("/towns", response_class=HTMLResponse)
+def towns(request: Request) -> HTMLResponse:
+    return _breakdown(request, "towns")
+
+
+@router.get("/industries", response_class=HTMLResponse)
+def industries_page(request: Request) -> HTMLResponse:
+    return _breakdown(request, "industries")
+
+
+@router.get("/enterprises", response_class=HTMLResponse)
+def enterprises(request: Request) -> HTMLResponse:
+    return _breakdown(request, "enterprises")
+
+
+@router.get("/records/{key}", response_class=HTMLResponse)
+def records_page(request: Request, key: str, region: str | None = None, period: str = "year",
+                 group_by: str | None = None, group: str | None = None) -> HTMLResponse:
+    user = _user(request, *STAFF)
+    if key not in INDICATORS:
+        raise HTTPException(404, key)
+    day = _day(request)
+    rows = _a(request).drill(key, day, region or None, period, group_by or None, group)
+    params = {k: v for k, v in {"as_of": day.isoformat(), "region": region, "period": period,
+                                "group_by": group_by, "group": group, "format": "xlsx"}.items() if v}
+    lang = _lang(request)
+    title = INDICATORS[key].label(lang) + (f" · {_group_name(group_by, group, {})}" if group_by and group else "")
+    columns = list(rows[0]) if rows else []
+    labels = {c: v[0 if lang == "zh" else 1] for c, v in COLUMN_LABELS.items()}
+    return _render(request, "records.html", user, "", title=title, rows=rows, columns=columns, labels=labels,
+                   as_of=day, limit=1000, export_url=f"/api/indicators/{key}/records?{urlencode(params)}")
+
+
+@router.get("/highvalue", response_class=HTMLResponse)
+def highvalue_page(request: Request, q: str | None = None, criterion: str | None = None,
+                   town: str | None = None) -> HTMLResponse:
+    user = _user(request, *STAFF, "enterprise")
+    a, day = _a(request), _day(request)
+    applicant = user.enterprise if user.role == "enterprise" else None
+    rows = a.high_value(day, None, criterion or None, q or None, town or None, applicant)
+    town_list = [(t.code, t.name) for t in towns_of(a.plan.region)]
+    params = {k: v for k, v in {"as_of": day.isoformat(), "q": q, "criterion": criterion, "town": town,
+                                "format": "xlsx"}.items() if v}
+    return _render(request, "highvalue.html", user, "highvalue", rows=rows, as_of=day, q=q, criterion=criterion,
+                   town=town, criteria=CRITERIA, towns=town_list, town_names=dict(town_list),
+                   export_url=f"/api/highvalue?{urlencode(params)}")
+
+
+@router.get("/patents/{app_no}", response_class=HTMLResponse)
+def patent_page(request: Request, app_no: str) -> HTMLResponse:
+    user = _user(request, *STAFF, "enterprise")
+    try:
+        number = normalize_appno(app_no)
+    except AppNoError as err:
+        raise HTTPException(422, str(err)) from err
+    a, day = _a(request), _day(request)
+    if user.role == "enterprise" and not a.owned_by(number, user.enterprise):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, translate("no_patent", _lang(request)))
+    profile = a.profile(number, day)
+    if profile is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, translate("no_patent", _lang(request)))
+    return _render(request, "patent.html", user, "", title=number, p=profile, as_of=day)
+
+
+@router.get("/mine", response_class=HTMLResponse)
+def mine(request: Request) -> HTMLResponse:
+    user = _user(request, "enterprise")
+    day = _day(request)
+    portfolio = _a(request).portfolio(user.enterprise, day)
+    return _render(request, "mine.html", user, "my_patents", rows=portfolio["valid_inventions"], as_of=day)
+
+
+@router.get("/tasks", response_class=HTMLResponse)
+def tasks(request: Request) -> HTMLResponse:
+    user = _user(request, *STAFF)
+    a = _a(request)
+    names = {k: i.label(_lang(request)) for k, i in INDICATORS.items()}
+    return _render(request, "tasks.html", user, "tasks", tasks=a.plan_tasks(), indicator_names=names,
+                   as_of=_day(request), region=a.plan.region)
+
+
+@router.get("/imports", response_class=HTMLResponse)
+def imports_page(request: Request) -> HTMLResponse:
+    user = _user(request, *STAFF)
+    return _render(request, "imports.html", user, "imports", imports=_a(request).imports(), result=None)
+
+
+@router.post("/imports", response_class=HTMLResponse)
+async def imports_upload(request: Request, file: UploadFile, csrf: Annotated[str, Form()],
+                         skip_bad_rows: Annotated[bool, Form()] = False) -> HTMLResponse:
+    user = _user(request, "admin")
+    check_csrf(request, csrf)
+    a = _a(request)
+    data = await file.read(a.max_upload_bytes + 1)
+    if len(data) > a.max_upload_bytes:
+        raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, translate("too_large", _lang(request)))
+    from pathlib import Path
+
+    result = a.import_upload(Path(file.filename or "upload").name, data, skip_bad_rows, user.username)
+    return _render(request, "imports.html", user, "imports", imports=a.imports(), result=result)
+
+
+__all__ = ["UI", "LoginRequired", "router"]

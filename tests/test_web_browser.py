@@ -1,0 +1,83 @@
+"""End to end in headless Chromium: log in, read the overview, follow a figure to the list behind it,
+export the list to Excel; an enterprise account cannot open another enterprise's patent by URL."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from openpyxl import load_workbook
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+
+import world
+from browser import chromium
+from hvpatent.ingest.fields import normalize_name
+from webserver import serve
+
+PASSWORD = "correct horse 42"
+
+
+@pytest.fixture(scope="module")
+def base_url(tmp_path_factory):
+    from hvpatent.warehouse.accounts import add_user
+    from hvpatent.warehouse.store import Warehouse
+    from hvpatent.web import create_app
+
+    db = tmp_path_factory.mktemp("browser") / "web.duckdb"
+    with Warehouse(db) as wh:
+        world.build(wh)
+        add_user(wh.con, "analyst", PASSWORD, "analyst")
+        add_user(wh.con, "yi", PASSWORD, "enterprise", normalize_name(world.E2))
+    with serve(create_app(db, secret="browser-test", default_as_of=date(2024, 12, 31))) as url:
+        yield url
+
+
+def log_in(driver, base_url: str, username: str) -> None:
+    driver.get(f"{base_url}/")
+    assert "/login" in driver.current_url  # anonymous visitors are sent to the login page
+    driver.find_element(By.NAME, "username").send_keys(username)
+    driver.find_element(By.NAME, "password").send_keys(PASSWORD)
+    driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+
+
+def test_analyst_follows_a_figure_to_its_list_and_exports_it(base_url, tmp_path):
+    with chromium(download_dir=tmp_path) as driver:
+        log_in(driver, base_url, "analyst")
+        assert driver.find_element(By.TAG_NAME, "h2").text.startswith("永川区高价值发明专利质量提升行动方案")
+        cards = driver.find_elements(By.CSS_SELECTOR, ".card[data-target]")
+        assert len(cards) == 8
+        assert driver.execute_script("return document.querySelectorAll('#trend canvas').length") == 1  # ECharts drew
+        row = next(r for r in driver.find_elements(By.CSS_SELECTOR, "#figures tbody tr")
+                   if r.find_element(By.TAG_NAME, "td").text == "有效发明专利")
+        link = row.find_element(By.CSS_SELECTOR, "td.num a")
+        assert link.text == "4"
+        link.click()
+        listed = [a.text for a in driver.find_elements(By.CSS_SELECTOR, "#records tbody td:first-child a")]
+        assert sorted(listed) == sorted([world.A1, world.A3, world.A5, world.A10])
+        driver.find_element(By.ID, "export").click()
+        WebDriverWait(driver, 60).until(lambda _: list(tmp_path.glob("*.xlsx")))
+        sheet = load_workbook(next(tmp_path.glob("*.xlsx"))).active
+        assert sorted(sheet.cell(r, 1).value for r in range(2, sheet.max_row + 1)) == sorted(listed)
+
+
+def test_patent_page_shows_criteria_and_history(base_url):
+    with chromium() as driver:
+        log_in(driver, base_url, "analyst")
+        driver.get(f"{base_url}/patents/{world.A5}")
+        criteria = driver.find_element(By.ID, "criteria").text
+        assert "中国专利奖" in criteria and "EP-3000005-B1" in criteria
+        assert driver.find_element(By.CSS_SELECTOR, ".card .value").text == "有效"
+
+
+def test_enterprise_cannot_open_another_enterprises_patent_by_url(base_url):
+    with chromium() as driver:
+        log_in(driver, base_url, "yi")
+        assert driver.current_url.endswith("/mine")
+        mine = driver.find_element(By.ID, "mine").text
+        assert world.A3 in mine and world.A1 not in mine
+        driver.get(f"{base_url}/patents/{world.A1}")
+        assert driver.find_element(By.ID, "error").text == "没有这件专利"
+        assert world.A1 not in driver.find_element(By.TAG_NAME, "main").text
+        driver.get(f"{base_url}/towns")
+        assert driver.find_element(By.ID, "error").text == "此账号无权访问该页面"
