@@ -24,7 +24,7 @@ $(ECHARTS): scripts/vendor-js.sh
 install: $(STAMP) $(SYSTEM) $(ECHARTS)
 
 demo: install
-	$(BIN)/hvp demo --out demo-data --db demo-data/hvpatent.duckdb
+	$(BIN)/hvp demo --out demo-data --db demo-data/hvpatent.duckdb --serve
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

@@ -84,3 +84,20 @@ def test_demo_small_world_end_to_end(tmp_path, db):
     assert "新增 3000" in out
     imports = hvp("--db", db, "imports").stdout
     assert "patents_cnipa.csv" in imports and "template:pledges" in imports
+    bulletins = sorted(p.suffix for p in (tmp_path / "demo").glob("演示通报-*"))
+    assert bulletins == [".docx", ".html", ".pdf", ".xlsx"]
+    users = hvp("--db", db, "users", "list").stdout
+    assert all(f"demo-{role}" in users for role in ("admin", "analyst", "enterprise", "bank"))
+    again = hvp("--db", db, "demo", "--out", str(tmp_path / "demo"), "--applications", "3000").stdout
+    assert "新增 3000" not in again  # importing the same files again changes nothing
+
+
+def test_users_add_refuses_bad_accounts(tmp_path, db):
+    ok = hvp("--db", db, "users", "add", "ana", "--role", "analyst", "--password", "long enough 1")
+    assert "ana" in ok.stdout
+    assert hvp("--db", db, "users", "add", "ana", "--role", "analyst", "--password", "long enough 1",
+               check=False).returncode == 2
+    assert hvp("--db", db, "users", "add", "e", "--role", "enterprise", "--password", "long enough 1",
+               check=False).returncode == 2  # needs --enterprise
+    assert hvp("--db", db, "users", "add", "s", "--role", "analyst", "--password", "short",
+               check=False).returncode == 2

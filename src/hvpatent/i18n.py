@@ -75,6 +75,8 @@ MESSAGES.update({
     "drill_count": {"zh": "「{name}」明细 {count} 条", "en": "{count} records behind '{name}'"},
     "sei_imported": {"zh": "已用 {file} 替换战略性新兴产业参照关系表：{count} 条规则",
                      "en": "SEI concordance replaced from {file}: {count} rules"},
+    "demo_login": {"zh": "演示看板：{url} ，可用以下演示账号登录（角色 用户名 密码）：",
+                   "en": "Demo dashboard: {url} ; log in with one of these demo accounts (role, user, password):"},
     "plan_value_set": {"zh": "已录入 {key} = {value}（{date}）", "en": "Recorded {key} = {value} ({date})"},
 })
 LABELS.update({

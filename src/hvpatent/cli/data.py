@@ -133,6 +133,8 @@ def demo_cmd(
     seed: Annotated[int, typer.Option(help="随机种子 / seed")] = 2022,
     as_of: Annotated[str | None, typer.Option("--as-of")] = "2024-06-30",
     generate_only: Annotated[bool, typer.Option("--generate-only", help="只生成文件，不导入")] = False,
+    serve: Annotated[bool, typer.Option("--serve", help="最后启动网页看板 / end by serving the dashboard")] = False,
+    port: Annotated[int, typer.Option(help="看板端口 / dashboard port")] = 8000,
     db: DbOption = None,
 ) -> None:
     """生成并导入合成演示区县 / generate and import the synthetic demo district."""
@@ -161,7 +163,40 @@ def demo_cmd(
                                 unchanged=result.rows_unchanged, rejected=result.rows_rejected))
         print_demo_progress(wh, parse_as_of(as_of))
         write_demo_bulletins(wh, parse_as_of(as_of), out)
+        accounts = create_demo_accounts(wh, parse_as_of(as_of))
+        db_path = wh.path
     console.print(f"[bold yellow]{t('demo_banner')}[/bold yellow]")
+    if serve:
+        from hvpatent.cli.web import run_server
+
+        console.print(t("demo_login", url=f"http://127.0.0.1:{port}/"))
+        for username, role, password, enterprise in accounts:
+            console.print(f"  {role:<10} {username:<10} {password}  {enterprise or ''}")
+        run_server(db_path, "127.0.0.1", port, default_as_of=parse_as_of(as_of))
+
+
+DEMO_PASSWORDS = {"admin": "demo-admin-2024", "analyst": "demo-analyst-2024", "enterprise": "demo-enterprise-2024",
+                  "bank": "demo-bank-2024"}
+
+
+def create_demo_accounts(wh, day) -> list[tuple[str, str, str, str | None]]:
+    """One account per role for the demo world (the enterprise one for its largest patent holder);
+    the passwords are printed because the data are synthetic and the server listens on loopback."""
+    from hvpatent.indicators import Context, grouped_values
+    from hvpatent.warehouse.accounts import add_user, get_user
+
+    top = grouped_values(Context.create(wh.ibis(), day), "valid_inventions", "enterprise")
+    top = top.order_by(top.value.desc()).limit(1).to_pyarrow().to_pylist()
+    enterprise = top[0]["group"] if top else None
+    accounts = []
+    for role, password in DEMO_PASSWORDS.items():
+        if role == "enterprise" and enterprise is None:
+            continue
+        name = f"demo-{role}"
+        if get_user(wh.con, name) is None:
+            add_user(wh.con, name, password, role, enterprise if role == "enterprise" else None, by="demo")
+        accounts.append((name, role, password, enterprise if role == "enterprise" else None))
+    return accounts
 
 
 def write_demo_bulletins(wh, day, out: Path) -> None:

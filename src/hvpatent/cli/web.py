@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -22,15 +23,21 @@ def serve_cmd(
     db: DbOption = None,
 ) -> None:
     """启动网页看板与 API / start the web dashboard and API."""
-    import uvicorn
-
     from hvpatent.warehouse.store import default_db_path
-    from hvpatent.web import create_app
 
     path = db or settings["db"] or default_db_path()
-    console.print(f"http://{host}:{port}/   API: http://{host}:{port}/docs")
-    uvicorn.run(create_app(Path(path), secure_cookies=secure_cookies, plan_file=plan_file), host=host, port=port,
-                log_level="warning")
+    run_server(Path(path), host, port, secure_cookies=secure_cookies, plan_file=plan_file)
+
+
+def run_server(path: Path, host: str, port: int, *, secure_cookies: bool = False, plan_file: Path | None = None,
+               default_as_of: date | None = None) -> None:
+    import uvicorn
+
+    from hvpatent.web import create_app
+
+    console.print(f"看板 / dashboard: http://{host}:{port}/   API: http://{host}:{port}/docs")
+    app = create_app(path, secure_cookies=secure_cookies, plan_file=plan_file, default_as_of=default_as_of)
+    uvicorn.run(app, host=host, port=port, log_level="warning")
 
 
 @users_app.command("add")
