@@ -104,6 +104,9 @@ def test_enterprise_sees_only_its_own_patents(base_url):
         assert yi.get("/api/indicators").status_code == 403
         own = yi.get("/api/my/patents", params={"as_of": "2024-12-31"}).json()
         assert sorted(r["app_no"] for r in own["valid_inventions"]) == sorted([world.A3, world.A10])
+        sheet = load_workbook(io.BytesIO(yi.get("/api/my/patents", params={"as_of": "2024-12-31",
+                                                                          "format": "xlsx"}).content)).active
+        assert sorted(sheet.cell(r, 1).value for r in range(2, sheet.max_row + 1)) == sorted([world.A3, world.A10])
     with client(base_url, "jia") as jia:
         listed = jia.get("/api/highvalue", params={"as_of": "2024-12-31"}).json()
         assert sorted(r["app_no"] for r in listed) == sorted([world.A1, world.A4])  # A4: 甲 is co-applicant

@@ -18,7 +18,7 @@ from hvpatent.indicators import drill, figures, high_value_list
 from hvpatent.indicators.profile import applicant_names, applicant_portfolio, owned_by, patent_profile
 from hvpatent.plan import load_plan
 from hvpatent.plan import plan_progress as compute_progress
-from hvpatent.warehouse.accounts import audit, audit_entries
+from hvpatent.warehouse.accounts import User, audit, audit_entries, get_user
 from hvpatent.warehouse.store import Warehouse
 
 MEDIA = {"docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
@@ -36,10 +36,13 @@ class Analytics:
         self._cache_size = cache_size
         self._cache_lock = threading.Lock()
         self._key_locks: dict[tuple, threading.Lock] = {}
+        # While the server holds the warehouse open for writing no other process can change it
+        # (DuckDB locks the file), so the data version is read once and moves with our own writes.
+        self._version = warehouse.data_version()
 
     # -- caching ---------------------------------------------------------------------------
     def _cached(self, key: tuple, compute: Callable[..., object]) -> object:
-        key = (self.warehouse.data_version(), *key)
+        key = (self._version, *key)
         with self._cache_lock:
             if key in self._cache:
                 self._cache.move_to_end(key)
@@ -57,6 +60,19 @@ class Analytics:
                 while len(self._cache) > self._cache_size:
                     self._cache.popitem(last=False)
         return result
+
+    def _changed(self) -> None:
+        with self._cache_lock:
+            self._version = self.warehouse.data_version()
+            self._cache.clear()
+
+    def user(self, username: str) -> User | None:
+        """The account behind a session, read on a cursor of its own (no lock: reads run in parallel)."""
+        cursor = self.warehouse.con.cursor()
+        try:
+            return get_user(cursor, username)
+        finally:
+            cursor.close()
 
     # -- analytics -------------------------------------------------------------------------
     def figures(self, day: date, region: str | None, period: str, by: str | None,
@@ -146,6 +162,7 @@ class Analytics:
                 audit(self.warehouse.con, username, "import",
                       f"{file_name}: import {result.import_id}, {result.rows_inserted} new, "
                       f"{result.rows_updated} updated, {result.rows_rejected} rejected")
+            self._changed()
         return {"accepted": True, "file": file_name, **result.__dict__,
                 "errors": [e.__dict__ for e in errors[:500]], "error_count": len(errors)}
 

@@ -149,8 +149,11 @@ def patent(request: Request, user: Anyone, app_no: str, as_of: AsOf = None) -> d
 
 
 @router.get("/my/patents", summary="本企业的有效发明专利 / the enterprise's own patents")
-def my_patents(request: Request, user: EnterpriseUser, as_of: AsOf = None) -> dict:
-    return jsonable([analytics(request).portfolio(user.enterprise, _day(as_of))])[0]
+def my_patents(request: Request, user: EnterpriseUser, as_of: AsOf = None, format: Fmt = "json"):
+    portfolio = analytics(request).portfolio(user.enterprise, _day(as_of))
+    if format == "xlsx":
+        return _table_response(portfolio["valid_inventions"], format, "本企业有效发明专利")
+    return jsonable([portfolio])[0]
 
 
 @router.get("/plan/progress", summary="行动方案目标进展 / plan progress")

@@ -27,6 +27,11 @@ UI: dict[str, tuple[str, str]] = {
     "analyst": ("分析员", "analyst"),
     "enterprise": ("企业", "enterprise"),
     "bank": ("银行", "bank"),
+    "bank_pending": (
+        "银行账号用于查看专利权质押融资候选专利，该功能尚未上线；目前此账号不能查看其他数据。",
+        "Bank accounts are for pledge-financing candidates, which are not available yet; "
+        "until then this account sees no other data.",
+    ),
     "as_of": ("截至", "As of"),
     "deadline": ("截止日", "deadline"),
     "method": ("预测方法", "projection method"),

@@ -105,7 +105,7 @@ def login_form(request: Request, username: Annotated[str, Form()], password: Ann
         return _render(request, "login.html", None, "login", next=next, error=translate("bad_login", _lang(request)))
     request.session.clear()
     request.session["user"] = user.username
-    home = "/mine" if user.role == "enterprise" else "/" if user.role in STAFF else "/login"
+    home = {"enterprise": "/mine", "bank": "/bank"}.get(user.role, "/")
     target = next if next.startswith("/") and next != "/" else home
     return RedirectResponse(target, status.HTTP_303_SEE_OTHER)
 
@@ -121,8 +121,8 @@ def logout_form(request: Request, csrf: Annotated[str, Form()]):
 @router.get("/", response_class=HTMLResponse)
 def overview(request: Request) -> HTMLResponse:
     user = _user(request)
-    if user.role == "enterprise":
-        return RedirectResponse("/mine", status.HTTP_303_SEE_OTHER)
+    if user.role in ("enterprise", "bank"):
+        return RedirectResponse("/mine" if user.role == "enterprise" else "/bank", status.HTTP_303_SEE_OTHER)
     _user(request, *STAFF)
     a, day = _a(request), _day(request)
     progress = a.plan_progress(day)
@@ -218,10 +218,11 @@ def highvalue_page(request: Request, q: str | None = None, criterion: str | None
     user = _user(request, *STAFF, "enterprise")
     a, day = _a(request), _day(request)
     applicant = user.enterprise if user.role == "enterprise" else None
-    rows = a.high_value(day, None, criterion or None, q or None, town or None, applicant)
+    region = None if applicant else a.plan.region  # an enterprise sees all its patents, wherever filed
+    rows = a.high_value(day, region, criterion or None, q or None, town or None, applicant)
     town_list = [(t.code, t.name) for t in towns_of(a.plan.region)]
-    params = {k: v for k, v in {"as_of": day.isoformat(), "q": q, "criterion": criterion, "town": town,
-                                "format": "xlsx"}.items() if v}
+    params = {k: v for k, v in {"as_of": day.isoformat(), "region": region, "q": q, "criterion": criterion,
+                                "town": town, "format": "xlsx"}.items() if v}
     return _render(request, "highvalue.html", user, "highvalue", rows=rows, as_of=day, q=q, criterion=criterion,
                    town=town, criteria=CRITERIA, towns=town_list, town_names=dict(town_list),
                    export_url=f"/api/highvalue?{urlencode(params)}")
@@ -249,6 +250,14 @@ def mine(request: Request) -> HTMLResponse:
     day = _day(request)
     portfolio = _a(request).portfolio(user.enterprise, day)
     return _render(request, "mine.html", user, "my_patents", rows=portfolio["valid_inventions"], as_of=day)
+
+
+@router.get("/bank", response_class=HTMLResponse)
+def bank(request: Request) -> HTMLResponse:
+    """Bank accounts will see pledge-financing candidates; until that lands, the page says so."""
+    user = _user(request, "bank")
+    return _render(request, "error.html", user, "", title=translate("bank", _lang(request)), code="",
+                   message=translate("bank_pending", _lang(request)))
 
 
 @router.get("/tasks", response_class=HTMLResponse)

@@ -11,16 +11,14 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
 
-from hvpatent.warehouse.accounts import User, get_user
+from hvpatent.warehouse.accounts import User
 
 
 def session_user(request: Request) -> User | None:
     name = request.session.get("user")
     if not name:
         return None
-    warehouse = request.app.state.warehouse
-    with warehouse.lock:
-        return get_user(warehouse.con, name)
+    return request.app.state.analytics.user(name)
 
 
 def current_user(request: Request) -> User:
