@@ -13,29 +13,15 @@ compute.
 from __future__ import annotations
 
 import argparse
-import multiprocessing as mp
-import resource
 import tempfile
 import time
 from datetime import date
 from pathlib import Path
 
+from import_bench import _peak_mib, _run  # each phase in its own process, peak RSS
+
 BYS = ("town", "industry")
 REGION = "500118"
-
-
-def _peak_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def _run(target, *args):
-    """Each phase in its own process, so peak memory is the phase's own."""
-    queue = mp.Queue()
-    proc = mp.Process(target=target, args=(*args, queue))
-    proc.start()
-    result = queue.get()
-    proc.join()
-    return result
 
 
 def _build(out: str, db: str, n: int, queue) -> None:

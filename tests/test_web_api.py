@@ -13,29 +13,13 @@ from openpyxl import load_workbook
 
 import world
 from conftest import write_xlsx
-from hvpatent.ingest.fields import normalize_name
 from test_import import good_rows, no
-from webserver import serve
-
-PASSWORD = "correct horse 42"
+from webserver import PASSWORD, world_server
 
 
 @pytest.fixture(scope="module")
 def base_url(tmp_path_factory):
-    from hvpatent.warehouse.accounts import add_user
-    from hvpatent.warehouse.store import Warehouse
-    from hvpatent.web import create_app
-
-    db = tmp_path_factory.mktemp("web") / "web.duckdb"
-    with Warehouse(db) as wh:
-        world.build(wh)
-        add_user(wh.con, "admin", PASSWORD, "admin")
-        add_user(wh.con, "analyst", PASSWORD, "analyst")
-        add_user(wh.con, "jia", PASSWORD, "enterprise", normalize_name(world.E1))
-        add_user(wh.con, "yi", PASSWORD, "enterprise", normalize_name(world.E2))
-        add_user(wh.con, "bank", PASSWORD, "bank")
-    app = create_app(db, secret="test-secret", max_upload_mib=1)
-    with serve(app) as url:
+    with world_server(tmp_path_factory.mktemp("web"), max_upload_mib=1) as url:
         yield url
 
 

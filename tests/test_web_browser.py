@@ -12,24 +12,12 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 import world
 from browser import chromium
-from hvpatent.ingest.fields import normalize_name
-from webserver import serve
-
-PASSWORD = "correct horse 42"
+from webserver import PASSWORD, world_server
 
 
 @pytest.fixture(scope="module")
 def base_url(tmp_path_factory):
-    from hvpatent.warehouse.accounts import add_user
-    from hvpatent.warehouse.store import Warehouse
-    from hvpatent.web import create_app
-
-    db = tmp_path_factory.mktemp("browser") / "web.duckdb"
-    with Warehouse(db) as wh:
-        world.build(wh)
-        add_user(wh.con, "analyst", PASSWORD, "analyst")
-        add_user(wh.con, "yi", PASSWORD, "enterprise", normalize_name(world.E2))
-    with serve(create_app(db, secret="browser-test", default_as_of=date(2024, 12, 31))) as url:
+    with world_server(tmp_path_factory.mktemp("browser"), default_as_of=date(2024, 12, 31)) as url:
         yield url
 
 

@@ -25,3 +25,28 @@ def serve(app):
         server.should_exit = True
         thread.join(timeout=30)
         sock.close()
+
+
+PASSWORD = "correct horse 42"
+# The hand-built district's accounts: one per role, two enterprises (甲 = world.E1, 乙 = world.E2).
+ACCOUNTS = (("admin", "admin", None), ("analyst", "analyst", None), ("jia", "enterprise", "E1"),
+            ("yi", "enterprise", "E2"), ("bank", "bank", None))
+
+
+@contextmanager
+def world_server(folder, **app_options):
+    """The world.py district with one account per role, served on loopback; yields the base URL."""
+    import world
+    from hvpatent.ingest.fields import normalize_name
+    from hvpatent.warehouse.accounts import add_user
+    from hvpatent.warehouse.store import Warehouse
+    from hvpatent.web import create_app
+
+    db = folder / "web.duckdb"
+    with Warehouse(db) as wh:
+        world.build(wh)
+        for username, role, enterprise in ACCOUNTS:
+            name = normalize_name(getattr(world, enterprise)) if enterprise else None
+            add_user(wh.con, username, PASSWORD, role, name)
+    with serve(create_app(db, secret="test-secret", **app_options)) as url:
+        yield url
