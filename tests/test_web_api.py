@@ -119,6 +119,8 @@ def test_upload_needs_admin_and_csrf_and_is_audited(base_url, tmp_path):
         log = [e["action"] for e in admin.get("/api/audit").json()]
         assert "import" in log and "import_rejected" in log
         assert any(i["file_name"] == "export.xlsx" for i in admin.get("/api/imports").json())
+        history = load_workbook(io.BytesIO(admin.get("/api/imports", params={"format": "xlsx"}).content)).active
+        assert "export.xlsx" in [history.cell(r, 2).value for r in range(2, history.max_row + 1)]
 
 
 def test_cached_figures_follow_new_data(base_url, tmp_path):

@@ -162,13 +162,16 @@ def plan_progress(request: Request, user: Staff, as_of: AsOf = None) -> dict:
 
 
 @router.get("/plan/tasks", summary="重点任务与责任单位 / the plan's tasks")
-def plan_tasks(request: Request, user: Staff) -> list[dict]:
-    return analytics(request).plan_tasks()
+def plan_tasks(request: Request, user: Staff, format: Fmt = "json"):
+    rows = analytics(request).plan_tasks()
+    if format == "xlsx":  # lists of units read better joined in a spreadsheet cell
+        rows = [{k: "、".join(v) if isinstance(v, list) else v for k, v in r.items()} for r in rows]
+    return _table_response(rows, format, "重点任务")
 
 
 @router.get("/imports", summary="导入历史 / import history")
-def imports(request: Request, user: Staff) -> list[dict]:
-    return jsonable(analytics(request).imports())
+def imports(request: Request, user: Staff, format: Fmt = "json"):
+    return _table_response(analytics(request).imports(), format, "导入历史")
 
 
 @router.post("/imports", summary="上传导入文件 / upload a file to import (admin)")
