@@ -1,0 +1,134 @@
+"""Early warnings on hand-built histories, each rule at its boundaries (day before, day of, day after).
+
+As of 2024-06-30 with a 90-day window the window ends on 2024-09-28.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from docx import Document
+
+from hvpatent.ingest.fields import normalize_name
+from hvpatent.warnings import counts, warnings_list
+from legal_fixtures import add_application
+from test_cli import hvp
+
+AS_OF = date(2024, 6, 30)
+GRANTED = [(date(2017, 1, 1), "granted")]
+ENTERPRISE = "重庆甲新能源科技有限公司"
+
+
+@pytest.fixture(scope="module")
+def wh(tmp_path_factory):
+    from hvpatent.warehouse.store import Warehouse
+
+    wh = Warehouse(tmp_path_factory.mktemp("warnings") / "w.duckdb")
+    apps = {
+        "due_last_day": add_application(wh, date(2015, 9, 28), GRANTED),     # due 2024-09-28: window's last day
+        "due_after": add_application(wh, date(2015, 9, 29), GRANTED),        # due 2024-09-29: outside
+        "due_today": add_application(wh, date(2015, 6, 30), GRANTED),        # due on the as-of date
+        "due_passed": add_application(wh, date(2015, 6, 29), GRANTED),       # paid 2024-06-29 (no lapse): next 2025
+        # Lapse announced 2024-11-20 → unpaid annuity due 2024-03-01; grace until 2024-08-31.
+        "grace": add_application(wh, date(2016, 3, 1), [*GRANTED, (date(2024, 11, 20), "annuity_lapse")]),
+        # Lapse announced 2024-08-01 → due 2024-01-10; grace ended 2024-07-10; restorable until 2024-09-25.
+        "restorable": add_application(wh, date(2015, 1, 10), [*GRANTED, (date(2024, 8, 1), "annuity_lapse")]),
+        "milestone": add_application(wh, date(2014, 7, 15), GRANTED),        # 10th anniversary 2024-07-15
+        "milestone_today": add_application(wh, date(2014, 6, 30), GRANTED),  # 10th anniversary on the as-of date
+        "expiring": add_application(wh, date(2004, 8, 1), GRANTED),          # term ends 2024-08-01
+    }
+    # The enterprise of the patent in grace (parties normally arrive with their application's import).
+    wh.con.execute("INSERT INTO parties (app_no, seq, role, name, name_norm, party_type, town_code, county_code)"
+                   " VALUES (?, 1, 'applicant', ?, ?, 'enterprise', '500118002000', '500118')",
+                   [apps["grace"], ENTERPRISE, normalize_name(ENTERPRISE)])
+    yield wh, apps
+    wh.close()
+
+
+def kinds(wh, day: date, within: int = 90) -> dict[str, list[tuple[str, date]]]:
+    warehouse, apps = wh
+    names = {v: k for k, v in apps.items()}
+    out: dict[str, list] = {}
+    for r in warnings_list(warehouse.ibis(), day, within):
+        out.setdefault(names[r["app_no"]], []).append((r["kind"], r["deadline"]))
+    return out
+
+
+def test_annuity_window_boundaries(wh):
+    found = kinds(wh, AS_OF)
+    assert ("annuity_due", date(2024, 9, 28)) in found["due_last_day"]
+    assert "due_after" not in found and "due_passed" not in found
+    assert ("annuity_due", date(2024, 6, 30)) in found["due_today"]
+
+
+def test_annuity_amount_is_the_schedule(wh):
+    warehouse, apps = wh
+    row = next(r for r in warnings_list(warehouse.ibis(), AS_OF) if r["app_no"] == apps["due_last_day"])
+    assert row["amount"] == 4000.0  # patent year 10: 4,000 yuan
+
+
+def test_grace_until_its_last_day_with_the_late_fee(wh):
+    warehouse, apps = wh
+    row = next(r for r in warnings_list(warehouse.ibis(), AS_OF) if r["app_no"] == apps["grace"])
+    assert (row["kind"], row["deadline"]) == ("grace", date(2024, 8, 31))
+    assert row["amount"] == 2300.0  # year-9 annuity 2,000 + 15% late fee (3 whole months late)
+    assert kinds(wh, date(2024, 8, 31))["grace"][0][0] == "grace"          # last day of grace
+    # grace ended 2024-09-01; notice received 15 days later (09-16), plus two months
+    assert kinds(wh, date(2024, 9, 1))["grace"][0] == ("restorable", date(2024, 11, 16))
+
+
+def test_restorable_until_the_deadline(wh):
+    assert ("restorable", date(2024, 9, 25)) in kinds(wh, date(2024, 7, 10))["restorable"]
+    assert ("restorable", date(2024, 9, 25)) in kinds(wh, date(2024, 9, 25))["restorable"]
+    assert "restorable" not in kinds(wh, date(2024, 9, 26))   # lapsed for good: nothing left to do
+    assert kinds(wh, date(2024, 7, 9))["restorable"][0][0] == "grace"   # the day before: still in grace
+
+
+def test_ten_year_milestone(wh):
+    warehouse, apps = wh
+    found = kinds(wh, AS_OF)
+    assert ("milestone_10y", date(2024, 7, 15)) in found["milestone"]
+    assert ("milestone_10y", date(2024, 6, 30)) in found["milestone_today"]  # "more than 10 years" tomorrow
+    assert "milestone" not in kinds(wh, date(2024, 7, 16))                    # passed: already high-value
+    row = next(r for r in warnings_list(warehouse.ibis(), AS_OF) if r["app_no"] == apps["milestone"])
+    assert row["only_by_milestone"] is True and row["high_value"] is False
+
+
+def test_expiring_and_high_value_first(wh):
+    warehouse, apps = wh
+    rows = warnings_list(warehouse.ibis(), AS_OF)
+    expiring = [r for r in rows if r["app_no"] == apps["expiring"]]
+    assert [(r["kind"], r["deadline"]) for r in expiring] == [("expiring", date(2024, 8, 1))]
+    assert expiring[0]["high_value"]  # maintained over 10 years: a high-value patent at risk
+    priorities = [r["priority"] for r in rows]
+    assert priorities == sorted(priorities)
+    assert rows[0]["high_value"] and rows[0]["kind"] != "milestone_10y"
+    assert "expiring" not in kinds(wh, AS_OF, within=31) and "expiring" in kinds(wh, AS_OF, within=32)
+
+
+def test_counts_by_town_and_enterprise_filter(wh):
+    warehouse, apps = wh
+    rows = warnings_list(warehouse.ibis(), AS_OF, enterprise=normalize_name(ENTERPRISE))
+    assert [r["app_no"] for r in rows] == [apps["grace"]]
+    by_town = counts(warnings_list(warehouse.ibis(), AS_OF), "town_code")
+    shengli = next(c for c in by_town if c["town_code"] == "500118002000")
+    assert (shengli["total"], shengli["grace"]) == (1, 1)
+
+
+def test_warnings_cli_and_letter(wh, tmp_path):
+    warehouse, apps = wh
+    import shutil
+
+    warehouse.con.execute("CHECKPOINT")  # everything in the file, so a copy is complete
+    db = str(shutil.copy(warehouse.path, tmp_path / "copy.duckdb"))
+    out = hvp("--db", db, "warnings", "--as-of", "2024-06-30", "--within", "90d", "--format", "json").stdout
+    assert apps["grace"] in out and apps["due_after"] not in out
+    letter = tmp_path / "letter.docx"
+    hvp("--db", db, "warnings", "letters", "--enterprise", ENTERPRISE, "--as-of", "2024-06-30",
+        "--out", str(letter))
+    text = "\n".join(p.text for p in Document(str(letter)).paragraphs)
+    assert text.startswith("专利维护提醒函") and ENTERPRISE in text and "1项专利事项" in text
+    cells = [c.text for c in Document(str(letter)).tables[0].rows[1].cells]
+    assert cells[:3] == [apps["grace"], "年费滞纳期（宽限期）内", "2024-08-31"]
+    assert hvp("--db", db, "warnings", "--within", "ninety", check=False).returncode == 2
