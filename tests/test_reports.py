@@ -53,13 +53,19 @@ def test_docx_has_the_bulletin_layout_and_values(built):
     text = _text(doc)
     assert doc.paragraphs[0].text == "永川区2024年知识产权统计通报"
     assert "永川区知识产权局" in doc.paragraphs[1].text and "2025年1月10日" in doc.paragraphs[1].text
-    headings = [p.text for p in doc.paragraphs if p.text[:2] in {f"{n}、" for n in "一二三四五六"}]
-    assert headings[0] == "一、总体情况" and headings[-1].startswith("六、本期新授权发明专利")
+    headings = [p.text for p in doc.paragraphs if p.text[:2] in {f"{n}、" for n in "一二三四五六七"}]
+    assert headings[0] == "一、总体情况" and headings[-1].startswith("七、本期新授权发明专利")
+    assert "六、专利预警（今后90天）" in headings
     assert "有效发明专利4件" in text and "附录：指标说明与数据来源" in text
     assert len(doc.inline_shapes) >= 5  # trend charts, town ranking, industry chart
     main = next(t for t in doc.tables if t.rows[0].cells[0].text == "指标")
     row = next(r for r in main.rows if r.cells[0].text == "有效发明专利")
     assert [c.text for c in row.cells[2:4]] == ["4", "3"]
+    from hvpatent.warnings import warnings_list
+
+    warning_table = next(t for t in doc.tables if t.rows[0].cells[0].text == "预警事项")
+    listed = sum(int(r.cells[1].text) for r in warning_table.rows[1:])
+    assert listed == len(warnings_list(built[0], AS_OF, 90, "500118")) > 0
     grants = doc.tables[-1]
     assert {r.cells[0].text for r in grants.rows[1:]} == {world.A2, world.A10}
 

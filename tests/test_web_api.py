@@ -86,6 +86,8 @@ def test_enterprise_sees_only_its_own_patents(base_url):
         assert yi.get(f"/api/patents/{world.A3}").status_code == 200      # its own
         assert yi.get(f"/api/patents/{world.A1}").status_code == 404      # 甲's: as if it did not exist
         assert yi.get("/api/indicators").status_code == 403
+        warned = {r["app_no"] for r in yi.get("/api/warnings", params={"as_of": "2024-12-31"}).json()}
+        assert warned and warned <= {world.A3, world.A10}   # only its own patents' warnings
         own = yi.get("/api/my/patents", params={"as_of": "2024-12-31"}).json()
         assert sorted(r["app_no"] for r in own["valid_inventions"]) == sorted([world.A3, world.A10])
         sheet = load_workbook(io.BytesIO(yi.get("/api/my/patents", params={"as_of": "2024-12-31",
@@ -96,6 +98,7 @@ def test_enterprise_sees_only_its_own_patents(base_url):
         assert sorted(r["app_no"] for r in listed) == sorted([world.A1, world.A4])  # A4: 甲 is co-applicant
     with client(base_url, "bank") as bank:
         assert bank.get("/api/highvalue").status_code == 403
+        assert bank.get("/api/warnings").status_code == 403
         assert bank.get(f"/api/patents/{world.A3}").status_code == 404
 
 

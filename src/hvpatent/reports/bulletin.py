@@ -234,7 +234,10 @@ def build_bulletin(con: ibis.BaseBackend, as_of: date, period: str = "quarter", 
     sheets["高价值清单"] = high_value_list(con, as_of, region)
     sections.append(hv)
 
-    # 六、本期新授权发明专利
+    # 六、专利预警（今后90天）
+    sections.append(_warning_section(con, as_of, region, sheets))
+
+    # 七、本期新授权发明专利
     grants = records(ctx, "invention_grants").order_by(ibis.desc("grant_date")).to_pyarrow().to_pylist()
     new = Section(f"本期新授权发明专利（{ctx.start}至{as_of}）")
     new.paragraphs.append(f"本期新授权发明专利{len(grants)}件" + (
@@ -256,6 +259,28 @@ def build_bulletin(con: ibis.BaseBackend, as_of: date, period: str = "quarter", 
         appendix=[(INDICATORS[k].zh, DEFINITIONS.get(k, "")) for k in keys if k in DEFINITIONS],
         sources=SOURCES, figures=now, sheets=sheets, notice=notice,
     )
+
+
+def _warning_section(con: ibis.BaseBackend, as_of: date, region: str | None, sheets: dict) -> Section:
+    from hvpatent.warnings import KIND_LABELS, KINDS, warnings_list
+
+    rows = warnings_list(con, as_of, 90, region)
+    sec = Section("专利预警（今后90天）")
+    per_kind = {k: [r for r in rows if r["kind"] == k] for k in KINDS}
+    high = sum(1 for r in rows if r["high_value"] and r["kind"] != "milestone_10y")
+    if rows:
+        sec.paragraphs.append("今后90天内，" + "，".join(
+            f"{KIND_LABELS[k][0]}{len(v)}件" for k, v in per_kind.items() if v)
+            + (f"；其中高价值发明专利面临失效风险{high}件，应优先提醒。" if high else "。"))
+    else:
+        sec.paragraphs.append("今后90天内没有需要预警的专利。")
+    table = [{"kind": KIND_LABELS[k][0], "count": float(len(v)),
+              "high_value": float(sum(1 for r in v if r["high_value"]))} for k, v in per_kind.items()]
+    sec.tables.append(Table("预警分类统计", [("kind", "预警事项"), ("count", "件数"), ("high_value", "其中高价值")],
+                            table, "名单见 Excel 版；企业提醒函：hvp warnings letters。"))
+    sheets["预警分类"] = table
+    sheets["预警清单"] = rows
+    return sec
 
 
 def _top(ctx: Context, by: str, n: int = 10) -> list[dict]:

@@ -156,6 +156,17 @@ def my_patents(request: Request, user: EnterpriseUser, as_of: AsOf = None, forma
     return jsonable([portfolio])[0]
 
 
+@router.get("/warnings", summary="预警：年费、滞纳期、可恢复、满10年、期满 / early warnings")
+def warnings(request: Request, user: Anyone, as_of: AsOf = None, within: Annotated[int, Query(ge=1, le=730)] = 90,
+             format: Fmt = "json"):
+    if user.role == "bank":
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "无权访问 / not allowed for this account")
+    a = analytics(request)
+    own = user.enterprise if user.role == "enterprise" else None
+    rows = a.warnings(_day(as_of), within, None if own else a.plan.region, own)
+    return _table_response(rows, format, "预警清单")
+
+
 @router.get("/plan/progress", summary="行动方案目标进展 / plan progress")
 def plan_progress(request: Request, user: Staff, as_of: AsOf = None) -> dict:
     return jsonable([analytics(request).plan_progress(_day(as_of))])[0]

@@ -27,6 +27,11 @@ UI: dict[str, tuple[str, str]] = {
     "analyst": ("分析员", "analyst"),
     "enterprise": ("企业", "enterprise"),
     "bank": ("银行", "bank"),
+    "warnings": ("预警", "Warnings"),
+    "within": ("天内", "days ahead"),
+    "deadline_col": ("期限", "Deadline"),
+    "amount": ("金额(元)", "Amount (CNY)"),
+    "only_milestone": ("仅靠满10年成为高价值", "high-value only by the milestone"),
     "bank_pending": (
         "银行账号用于查看专利权质押融资候选专利，该功能尚未上线；目前此账号不能查看其他数据。",
         "Bank accounts are for pledge-financing candidates, which are not available yet; "

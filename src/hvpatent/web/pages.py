@@ -24,7 +24,8 @@ templates = Jinja2Templates(directory=str(__import__("pathlib").Path(__file__).p
 STAFF = ("admin", "analyst")
 NAV = [("/", "overview", STAFF), ("/towns", "towns", STAFF), ("/industries", "industries", STAFF),
        ("/enterprises", "enterprises", STAFF), ("/highvalue", "highvalue", (*STAFF, "enterprise")),
-       ("/mine", "my_patents", ("enterprise",)), ("/tasks", "tasks", STAFF), ("/imports", "imports", STAFF),
+       ("/mine", "my_patents", ("enterprise",)), ("/warnings", "warnings", (*STAFF, "enterprise")),
+       ("/tasks", "tasks", STAFF), ("/imports", "imports", STAFF),
        ("/docs", "api", STAFF)]
 
 
@@ -250,6 +251,20 @@ def mine(request: Request) -> HTMLResponse:
     day = _day(request)
     portfolio = _a(request).portfolio(user.enterprise, day)
     return _render(request, "mine.html", user, "my_patents", rows=portfolio["valid_inventions"], as_of=day)
+
+
+@router.get("/warnings", response_class=HTMLResponse)
+def warnings_page(request: Request, within: int = 90) -> HTMLResponse:
+    from hvpatent.warnings import KIND_LABELS
+
+    user = _user(request, *STAFF, "enterprise")
+    a, day = _a(request), _day(request)
+    own = user.enterprise if user.role == "enterprise" else None
+    rows = a.warnings(day, max(1, min(within, 730)), None if own else a.plan.region, own)
+    i = 0 if _lang(request) == "zh" else 1
+    export = urlencode({"as_of": day.isoformat(), "within": within, "format": "xlsx"})
+    return _render(request, "warnings.html", user, "warnings", rows=rows, as_of=day, within=within,
+                   kind_names={k: v[i] for k, v in KIND_LABELS.items()}, export_url=f"/api/warnings?{export}")
 
 
 @router.get("/bank", response_class=HTMLResponse)
