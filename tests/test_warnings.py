@@ -105,6 +105,9 @@ def test_expiring_and_high_value_first(wh):
     assert priorities == sorted(priorities)
     assert rows[0]["high_value"] and rows[0]["kind"] != "milestone_10y"
     assert "expiring" not in kinds(wh, AS_OF, within=31) and "expiring" in kinds(wh, AS_OF, within=32)
+    at_risk = warnings_list(warehouse.ibis(), AS_OF, high_value_at_risk=True)
+    assert at_risk == [r for r in rows if r["high_value"] and r["kind"] != "milestone_10y"]
+    assert apps["expiring"] in {r["app_no"] for r in at_risk}
 
 
 def test_counts_by_town_and_enterprise_filter(wh):
@@ -124,6 +127,8 @@ def test_warnings_cli_and_letter(wh, tmp_path):
     db = str(shutil.copy(warehouse.path, tmp_path / "copy.duckdb"))
     out = hvp("--db", db, "warnings", "--as-of", "2024-06-30", "--within", "90d", "--format", "json").stdout
     assert apps["grace"] in out and apps["due_after"] not in out
+    at_risk = hvp("--db", db, "warnings", "--as-of", "2024-06-30", "--high-value-at-risk", "--format", "json").stdout
+    assert apps["expiring"] in at_risk and apps["grace"] not in at_risk
     letter = tmp_path / "letter.docx"
     hvp("--db", db, "warnings", "letters", "--enterprise", ENTERPRISE, "--as-of", "2024-06-30",
         "--out", str(letter))

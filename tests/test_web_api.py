@@ -63,6 +63,17 @@ def test_analyst_reads_figures_and_their_records(base_url):
         assert sorted(r["app_no"] for r in laisu) == sorted([world.A3, world.A10])
 
 
+def test_warnings_and_high_value_patents_at_risk(base_url):
+    with client(base_url, "analyst") as c:
+        rows = c.get("/api/warnings", params={"as_of": "2024-12-31", "within": 730}).json()
+        at_risk = c.get("/api/warnings", params={"as_of": "2024-12-31", "within": 730,
+                                                 "high_value_at_risk": True}).json()
+        assert at_risk and len(at_risk) < len(rows)
+        assert at_risk == [r for r in rows if r["high_value"] and r["kind"] != "milestone_10y"]
+        page = c.get("/warnings", params={"as_of": "2024-12-31", "within": 730, "high_value_at_risk": "true"}).text
+        assert page.count('<a href="/patents/') == len(at_risk) and "high_value_at_risk=true" in page
+
+
 def test_records_export_to_excel(base_url):
     with client(base_url, "analyst") as c:
         r = c.get("/api/indicators/high_value_inventions/records",

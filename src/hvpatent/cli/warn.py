@@ -45,6 +45,8 @@ def warnings_cmd(
     region: RegionOption = None,
     enterprise: Annotated[str | None, typer.Option(help="企业名称 / enterprise name")] = None,
     by: Annotated[str | None, typer.Option("--by", help="town | enterprise：按镇街或企业计数")] = None,
+    high_value_at_risk: Annotated[bool, typer.Option(
+        "--high-value-at-risk", help="只列有失效风险的高价值专利 / only high-value patents at risk")] = False,
     fmt: FormatOption = Fmt.table,
     out: OutOption = None,
     db: DbOption = None,
@@ -57,7 +59,7 @@ def warnings_cmd(
 
     with open_warehouse(db, read_only=True) as wh:
         rows = warnings_list(analytics_backend(wh), parse_as_of(as_of), _days(within), region,
-                             normalize_name(enterprise) if enterprise else None)
+                             normalize_name(enterprise) if enterprise else None, high_value_at_risk)
     if by:
         if by not in ("town", "enterprise"):
             raise typer.BadParameter("town | enterprise", param_hint="--by")

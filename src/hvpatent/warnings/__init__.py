@@ -82,9 +82,12 @@ def warnings_table(con: ibis.BaseBackend, as_of: date, within_days: int = 90, re
 
 
 def warnings_list(con: ibis.BaseBackend, as_of: date, within_days: int = 90, region: str | None = None,
-                  enterprise: str | None = None) -> list[dict]:
-    """Rows ordered by priority: high-value patents at risk, then near-milestone, then by deadline."""
+                  enterprise: str | None = None, high_value_at_risk: bool = False) -> list[dict]:
+    """Rows ordered by priority: high-value patents at risk, then near-milestone, then by deadline.
+    ``high_value_at_risk`` keeps only high-value patents that one of the other kinds could cost."""
     t = warnings_table(con, as_of, within_days, region, enterprise)
+    if high_value_at_risk:
+        t = t.filter(t.priority == 0)
     return t.order_by(["priority", "deadline", "app_no", "kind"]).to_pyarrow().to_pylist()
 
 

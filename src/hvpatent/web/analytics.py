@@ -118,11 +118,12 @@ class Analytics:
                     "region": self.plan.region, "as_of": day, "method": METHOD["zh"], "targets": rows}
         return self._cached(("plan", day), compute)
 
-    def warnings(self, day: date, within: int, region: str | None, applicant: str | None) -> list[dict]:
+    def warnings(self, day: date, within: int, region: str | None, applicant: str | None,
+                 high_value_at_risk: bool = False) -> list[dict]:
         from hvpatent.warnings import warnings_list
 
-        return self._cached(("warnings", day, within, region, applicant),
-                            lambda con: warnings_list(con, day, within, region, applicant))
+        return self._cached(("warnings", day, within, region, applicant, high_value_at_risk),
+                            lambda con: warnings_list(con, day, within, region, applicant, high_value_at_risk))
 
     def plan_tasks(self) -> list[dict]:
         return [{"number": k.number, "group": k.group, "title": k.title, "goal": k.goal,

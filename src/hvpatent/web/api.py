@@ -158,13 +158,13 @@ def my_patents(request: Request, user: EnterpriseUser, as_of: AsOf = None, forma
 
 @router.get("/warnings", summary="预警：年费、滞纳期、可恢复、满10年、期满 / early warnings")
 def warnings(request: Request, user: Anyone, as_of: AsOf = None, within: Annotated[int, Query(ge=1, le=730)] = 90,
-             format: Fmt = "json"):
+             high_value_at_risk: bool = False, format: Fmt = "json"):
     if user.role == "bank":
         raise HTTPException(status.HTTP_403_FORBIDDEN, "无权访问 / not allowed for this account")
     a = analytics(request)
     own = user.enterprise if user.role == "enterprise" else None
-    rows = a.warnings(_day(as_of), within, None if own else a.plan.region, own)
-    return _table_response(rows, format, "预警清单")
+    rows = a.warnings(_day(as_of), within, None if own else a.plan.region, own, high_value_at_risk)
+    return _table_response(rows, format, "高价值专利风险清单" if high_value_at_risk else "预警清单")
 
 
 @router.get("/plan/progress", summary="行动方案目标进展 / plan progress")

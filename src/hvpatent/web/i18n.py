@@ -32,6 +32,7 @@ UI: dict[str, tuple[str, str]] = {
     "deadline_col": ("期限", "Deadline"),
     "amount": ("金额(元)", "Amount (CNY)"),
     "only_milestone": ("仅靠满10年成为高价值", "high-value only by the milestone"),
+    "high_value_at_risk": ("只看有风险的高价值专利", "high-value patents at risk only"),
     "bank_pending": (
         "银行账号用于查看专利权质押融资候选专利，该功能尚未上线；目前此账号不能查看其他数据。",
         "Bank accounts are for pledge-financing candidates, which are not available yet; "

@@ -254,16 +254,18 @@ def mine(request: Request) -> HTMLResponse:
 
 
 @router.get("/warnings", response_class=HTMLResponse)
-def warnings_page(request: Request, within: int = 90) -> HTMLResponse:
+def warnings_page(request: Request, within: int = 90, high_value_at_risk: bool = False) -> HTMLResponse:
     from hvpatent.warnings import KIND_LABELS
 
     user = _user(request, *STAFF, "enterprise")
     a, day = _a(request), _day(request)
     own = user.enterprise if user.role == "enterprise" else None
-    rows = a.warnings(day, max(1, min(within, 730)), None if own else a.plan.region, own)
+    rows = a.warnings(day, max(1, min(within, 730)), None if own else a.plan.region, own, high_value_at_risk)
     i = 0 if _lang(request) == "zh" else 1
-    export = urlencode({"as_of": day.isoformat(), "within": within, "format": "xlsx"})
+    export = urlencode({"as_of": day.isoformat(), "within": within, "format": "xlsx",
+                        **({"high_value_at_risk": "true"} if high_value_at_risk else {})})
     return _render(request, "warnings.html", user, "warnings", rows=rows, as_of=day, within=within,
+                   high_value_at_risk=high_value_at_risk,
                    kind_names={k: v[i] for k, v in KIND_LABELS.items()}, export_url=f"/api/warnings?{export}")
 
 
