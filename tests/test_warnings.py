@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+import yaml
 from docx import Document
 
 from hvpatent.ingest.fields import normalize_name
@@ -66,6 +67,44 @@ def test_annuity_amount_is_the_schedule(wh):
     warehouse, apps = wh
     row = next(r for r in warnings_list(warehouse.ibis(), AS_OF) if r["app_no"] == apps["due_last_day"])
     assert row["amount"] == 4000.0  # patent year 10: 4,000 yuan
+
+
+@pytest.fixture
+def user_fees(tmp_path, monkeypatch):
+    """Writes a fees.yaml into a user config folder of its own; the built-in table is back afterwards."""
+    from importlib import resources
+
+    import hvpatent.reference
+    from hvpatent.reference import fees
+
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    (tmp_path / "hvpatent").mkdir()
+    builtin = yaml.safe_load(resources.files(hvpatent.reference).joinpath("fees.yaml").read_text(encoding="utf-8"))
+
+    def write(changes: dict | str) -> None:
+        text = changes if isinstance(changes, str) else yaml.safe_dump({**builtin, **changes}, allow_unicode=True)
+        (tmp_path / "hvpatent" / "fees.yaml").write_text(text, encoding="utf-8")
+        fees.default_rules.cache_clear()
+
+    yield write
+    fees.default_rules.cache_clear()
+
+
+def test_fee_reduction_is_configuration(wh, user_fees, tmp_path):
+    from hvpatent.reports.letters import write_letter
+    from hvpatent.warnings import KIND_LABELS
+
+    warehouse, apps = wh
+    user_fees({"fee_reduction": {"rate": 0.85, "first_years_after_grant": 10}})
+    rows = warnings_list(warehouse.ibis(), AS_OF)
+    row = next(r for r in rows if r["app_no"] == apps["due_last_day"])
+    assert row["amount"] == pytest.approx(600.0)  # year 10 of a patent granted in year 2: 15% of 4,000
+    names = {k: v[0] for k, v in KIND_LABELS.items()}
+    letter = write_letter("某企业", [row], AS_OF, "某局", tmp_path / "l.docx", names)
+    assert "已按授权后前10年减缴85%计算" in "\n".join(p.text for p in Document(str(letter)).paragraphs)
+    user_fees("fee_reduction: [")
+    with pytest.raises(ValueError, match=r"fees\.yaml: not a valid fee table"):
+        warnings_list(warehouse.ibis(), AS_OF)
 
 
 def test_grace_until_its_last_day_with_the_late_fee(wh):

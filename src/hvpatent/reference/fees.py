@@ -1,4 +1,8 @@
-"""The CN fee schedule and payment rules, loaded from fees.yaml (sources cited there)."""
+"""The CN fee schedule and payment rules, loaded from fees.yaml (sources cited there).
+
+A fees.yaml in the user config folder (`hvp config path`) replaces the built-in one, e.g. to set the fee
+reduction rate or a new schedule.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
+import platformdirs
 import yaml
 
 DESIGN_15_YEAR_FROM = date(2021, 6, 1)  # 专利法第四次修改施行日
@@ -53,10 +58,19 @@ def parse_rules(data: dict) -> FeeRules:
     )
 
 
+def user_fees_file() -> Path:
+    return Path(platformdirs.user_config_dir("hvpatent")) / "fees.yaml"
+
+
 @cache
 def default_rules() -> FeeRules:
-    text = resources.files(__package__).joinpath("fees.yaml").read_text(encoding="utf-8")
-    return parse_rules(yaml.safe_load(text))
+    """The user's fees.yaml when there is one, else the built-in schedule."""
+    user = user_fees_file()
+    source = user if user.is_file() else resources.files(__package__).joinpath("fees.yaml")
+    try:
+        return parse_rules(yaml.safe_load(source.read_text(encoding="utf-8")))
+    except (KeyError, TypeError, ValueError, yaml.YAMLError) as exc:
+        raise ValueError(f"{source}: not a valid fee table ({exc})") from exc
 
 
 def load_rules(path: Path | None) -> FeeRules:

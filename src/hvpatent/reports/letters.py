@@ -8,6 +8,7 @@ from pathlib import Path
 from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 
+from hvpatent.reference.fees import default_rules
 from hvpatent.reports.bulletin import Table
 from hvpatent.reports.docx_writer import BODY_FONT, HEADING_FONT, TITLE_FONT, _paragraph, _table
 
@@ -18,6 +19,13 @@ KIND_ADVICE = {
     "milestone_10y": "即将维持满10年，继续维持即成为高价值发明专利",
     "expiring": "专利权即将期满，请提前做好技术替代与布局",
 }
+
+
+def _reduction_note() -> str:
+    rules = default_rules()
+    if not rules.reduction_rate:
+        return "未计费用减缴"
+    return f"已按授权后前{rules.reduction_years}年减缴{rules.reduction_rate:.0%}计算"
 
 
 def _when(day: date) -> str:
@@ -40,7 +48,7 @@ def write_letter(enterprise: str, rows: list[dict], as_of: date, issuer: str, pa
     _table(doc, Table("需关注的专利", [("app_no", "申请号"), ("kind", "事项"), ("deadline", "期限"),
                                     ("amount", "应缴金额(元)"), ("high_value", "高价值"), ("advice", "建议")],
                       table_rows))
-    _paragraph(doc, "年费金额按国家知识产权局现行收费标准计算，未计费用减缴；以国家知识产权局缴费通知为准。"
+    _paragraph(doc, f"年费金额按国家知识产权局现行收费标准计算，{_reduction_note()}；以国家知识产权局缴费通知为准。"
                     "如已缴纳，请忽略本提醒。", BODY_FONT, 12)
     _paragraph(doc, issuer, HEADING_FONT, 16, align=WD_ALIGN_PARAGRAPH.RIGHT, indent=False)
     _paragraph(doc, _when(date.today()), BODY_FONT, 16, align=WD_ALIGN_PARAGRAPH.RIGHT, indent=False)
