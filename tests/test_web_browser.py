@@ -27,6 +27,8 @@ def log_in(driver, base_url: str, username: str) -> None:
     driver.find_element(By.NAME, "username").send_keys(username)
     driver.find_element(By.NAME, "password").send_keys(PASSWORD)
     driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+    # The click returns before the next page has replaced the login form; wait for the new page.
+    WebDriverWait(driver, 60).until(lambda d: "/login" not in d.current_url and d.find_elements(By.TAG_NAME, "main"))
 
 
 def test_analyst_follows_a_figure_to_its_list_and_exports_it(base_url, tmp_path):
@@ -41,6 +43,7 @@ def test_analyst_follows_a_figure_to_its_list_and_exports_it(base_url, tmp_path)
         link = row.find_element(By.CSS_SELECTOR, "td.num a")
         assert link.text == "4"
         link.click()
+        WebDriverWait(driver, 60).until(lambda d: d.find_elements(By.ID, "records"))
         listed = [a.text for a in driver.find_elements(By.CSS_SELECTOR, "#records tbody td:first-child a")]
         assert sorted(listed) == sorted([world.A1, world.A3, world.A5, world.A10])
         driver.find_element(By.ID, "export").click()
