@@ -40,8 +40,9 @@ def wh(tmp_path_factory):
         "expiring": add_application(wh, date(2004, 8, 1), GRANTED),          # term ends 2024-08-01
     }
     # The enterprise of the patent in grace (parties normally arrive with their application's import).
-    wh.con.execute("INSERT INTO parties (app_no, seq, role, name, name_norm, party_type, town_code, county_code)"
-                   " VALUES (?, 1, 'applicant', ?, ?, 'enterprise', '500118002000', '500118')",
+    wh.con.execute("INSERT INTO parties (app_no, seq, role, name, name_norm, party_type, town_code, county_code,"
+                   " city_code, province_code) VALUES (?, 1, 'applicant', ?, ?, 'enterprise', '500118002000',"
+                   " '500118', '500100', '500000')",
                    [apps["grace"], ENTERPRISE, normalize_name(ENTERPRISE)])
     yield wh, apps
     wh.close()
@@ -156,6 +157,13 @@ def test_counts_by_town_and_enterprise_filter(wh):
     by_town = counts(warnings_list(warehouse.ibis(), AS_OF), "town_code")
     shengli = next(c for c in by_town if c["town_code"] == "500118002000")
     assert (shengli["total"], shengli["grace"]) == (1, 1)
+
+
+def test_region_at_every_level(wh):
+    warehouse, apps = wh
+    for code in ("500118002000", "500118", "500100", "500000"):  # town, district, city, province
+        assert [r["app_no"] for r in warnings_list(warehouse.ibis(), AS_OF, region=code)] == [apps["grace"]]
+    assert warnings_list(warehouse.ibis(), AS_OF, region="510000") == []
 
 
 def test_warnings_cli_and_letter(wh, tmp_path):

@@ -144,7 +144,7 @@ def import_sei_cmd(file: Annotated[Path, typer.Argument(help="官方参照关系
 @config_app.command("path")
 def config_path_cmd() -> None:
     """配置文件夹：放入 config.yaml / industries.yaml / fees.yaml 即替换内置配置 / the user config folder."""
-    from hvpatent.indicators.config import user_config_dir
+    from hvpatent.reference.userconfig import user_config_dir
 
     console.print(str(user_config_dir()))
 

@@ -63,6 +63,5 @@ def write_report(con, day: date, period: str, region: str | None, plan, fmt: str
                  issuer: str | None = None) -> Path:
     from hvpatent.reports import build_bulletin, write_bulletin
 
-    plan = plan if region is None or region == plan.region else None  # another region: no plan section
     bulletin = build_bulletin(con, day, period, region, plan, issuer)
     return write_bulletin(bulletin, fmt, path)

@@ -80,7 +80,7 @@ def letters_cmd(
     as_of: AsOfOption = None,
     within: WithinOption = "90d",
     fmt: Annotated[str, typer.Option("--format", help="docx")] = "docx",
-    issuer: Annotated[str, typer.Option(help="发函单位")] = "永川区知识产权局",
+    issuer: Annotated[str | None, typer.Option(help="发函单位（默认：方案所在地区知识产权局）")] = None,
     out: OutOption = None,
     db: DbOption = None,
 ) -> None:
@@ -98,5 +98,10 @@ def letters_cmd(
         err_console.print(f"{enterprise}：{day} 起 {within} 内没有需要提醒的专利 / nothing to remind")
         raise typer.Exit(1)
     path = out or Path(f"提醒函-{enterprise}-{day.isoformat()}.docx")
+    if issuer is None:
+        from hvpatent.plan import load_plan
+        from hvpatent.reports import default_issuer
+
+        issuer = default_issuer(load_plan().region)
     write_letter(enterprise, rows, day, issuer, path, {k: v[0] for k, v in KIND_LABELS.items()})
     console.print(f"已写入 / written: {path}（{len(rows)}）")

@@ -9,6 +9,7 @@ from datetime import date
 
 import ibis
 
+from hvpatent.indicators.base import applications_of
 from hvpatent.indicators.compute import grouped_values, in_group, indicator_table, records, value
 from hvpatent.indicators.config import high_value_settings, industries, industry_name
 from hvpatent.indicators.explain import Explanation, explain
@@ -73,8 +74,7 @@ def high_value_list(con: ibis.BaseBackend, as_of: date, region: str | None = Non
     if town:
         rows = rows.filter(rows.town_code == town)
     if applicant:
-        parties = con.table("parties")
-        rows = rows.semi_join(parties.filter(parties.name_norm == applicant).select("app_no"), "app_no")
+        rows = rows.semi_join(applications_of(con, applicant), "app_no")
     if text:
         rows = rows.filter(rows.app_no.contains(text) | rows.title.contains(text)
                            | rows.applicant_name.contains(text))

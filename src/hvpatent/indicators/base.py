@@ -38,6 +38,13 @@ def first_applicants(con: ibis.BaseBackend) -> ir.Table:
     )
 
 
+def applications_of(con: ibis.BaseBackend, applicant: str) -> ir.Table:
+    """(app_no) of the applications where the normalised name is an applicant in any position: what
+    an enterprise owns, unlike the first-applicant counting of the regional statistics."""
+    parties = con.table("parties")
+    return parties.filter(parties.name_norm == applicant).select("app_no").distinct()
+
+
 def in_region(table: ir.Table, code: str | None) -> ir.Table:
     """Rows of a table carrying first-applicant columns that belong to the region."""
     return table if not code else table.filter(table[region_column(code)] == code)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
-from hvpatent.indicators.base import industry_memberships, region_column
+from hvpatent.indicators.base import region_column
 from hvpatent.indicators.measures import (
     APPLICANT_TYPES,
     DIMENSION_COLUMN,
@@ -34,8 +34,7 @@ def _grouped(ctx: Context, ind: Indicator, by: str | None) -> ir.Table:
         # e.g. trademark counts exist per region only: no breakdown by industry or applicant type
         return ibis.memtable({GROUP: [], "value": []}, schema={GROUP: "string", "value": "float64"})
     if by == "industry":
-        members = ctx.memo("industries", lambda: industry_memberships(ctx.con).cache(), dated=False)
-        rows = rows.join(members, "app_no")
+        rows = rows.join(ctx.industry_members(), "app_no")
     if by in APPLICANT_TYPES:
         rows = rows.filter(rows.applicant_type.isin(APPLICANT_TYPES[by]))
     group = rows[DIMENSION_COLUMN[by]] if by else ibis.literal("all")
@@ -53,7 +52,7 @@ def _grouped(ctx: Context, ind: Indicator, by: str | None) -> ir.Table:
 def in_group(ctx: Context, rows: ir.Table, by: str, group: str) -> ir.Table:
     """The rows of one group of a breakdown: the drill-down of one bar or one table cell."""
     if by == "industry":
-        members = ctx.memo("industries", lambda: industry_memberships(ctx.con).cache(), dated=False)
+        members = ctx.industry_members()
         return rows.semi_join(members.filter(members.industry == group).select("app_no"), "app_no")
     if by in APPLICANT_TYPES:
         rows = rows.filter(rows.applicant_type.isin(APPLICANT_TYPES[by]))

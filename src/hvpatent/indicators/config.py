@@ -7,24 +7,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
-from pathlib import Path
 
-import platformdirs
 import yaml
 
 from hvpatent.reference.classification import Rule, make_rule
-
-
-def user_config_dir() -> Path:
-    return Path(platformdirs.user_config_dir("hvpatent"))
+from hvpatent.reference.userconfig import config_file
 
 
 def _load(name: str) -> dict:
-    user = user_config_dir() / name
-    if user.is_file():
-        return yaml.safe_load(user.read_text(encoding="utf-8"))
-    return yaml.safe_load(resources.files(__package__).joinpath(name).read_text(encoding="utf-8"))
+    return yaml.safe_load(config_file(__package__, name).read_text(encoding="utf-8"))
 
 
 @dataclass(frozen=True)

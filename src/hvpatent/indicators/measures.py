@@ -77,6 +77,10 @@ class Context:
             self._memo[slot] = build()
         return self._memo[slot]
 
+    def industry_members(self) -> ir.Table:
+        """(app_no, industry) for the plan's industries, matched once per warehouse."""
+        return self.memo("industries", lambda: industry_memberships(self.con).cache(), dated=False)
+
     def states(self) -> ir.Table:
         """Legal state of every application on the as-of date, in the region, with its dimensions."""
         def build() -> ir.Table:
@@ -108,7 +112,7 @@ def valid_invention_records(ctx: Context) -> ir.Table:
 
 def industry_valid_invention_records(ctx: Context) -> ir.Table:
     """Valid invention patents that belong to at least one of the plan's industries."""
-    members = ctx.memo("industries", lambda: industry_memberships(ctx.con).cache(), dated=False)
+    members = ctx.industry_members()
     return valid_invention_records(ctx).semi_join(members, "app_no")
 
 

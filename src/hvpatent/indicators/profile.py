@@ -8,6 +8,7 @@ from datetime import date
 
 import ibis
 
+from hvpatent.indicators.base import applications_of
 from hvpatent.indicators.explain import explain
 from hvpatent.indicators.measures import Context, high_value_records, valid_invention_records
 from hvpatent.legal import status_of
@@ -52,8 +53,7 @@ def applicant_portfolio(con: ibis.BaseBackend, applicant: str, as_of: date) -> d
     """An applicant's valid invention patents (as any applicant, not only the first) and which are
     high-value, with the criteria they meet."""
     ctx = Context.create(con, as_of)
-    parties = con.table("parties")
-    mine = parties.filter(parties.name_norm == applicant).select("app_no").distinct()
+    mine = applications_of(con, applicant)
     valid = valid_invention_records(ctx).semi_join(mine, "app_no")
     high = high_value_records(ctx).semi_join(mine, "app_no").select("app_no", "criteria")
     rows = valid.left_join(high, "app_no").drop("app_no_right").order_by("app_no")

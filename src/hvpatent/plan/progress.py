@@ -142,7 +142,7 @@ def plan_progress(con: ibis.BaseBackend, plan: Plan, as_of: date) -> list[Target
         if current is None and not note:
             note = "没有数据"
         results.append(TargetProgress(
-            t, current, baseline, gap, trend, None if projection is None else round(projection, 2),
+            t, current, baseline, gap, trend, round_for_unit(projection, t.unit),
             _status(t, as_of, plan.deadline, current, baseline, projection, slope), note,
         ))
     return results

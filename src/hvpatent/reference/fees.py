@@ -9,11 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
-from importlib import resources
 from pathlib import Path
 
-import platformdirs
 import yaml
+
+from hvpatent.reference.userconfig import config_file
 
 DESIGN_15_YEAR_FROM = date(2021, 6, 1)  # 专利法第四次修改施行日
 
@@ -58,15 +58,10 @@ def parse_rules(data: dict) -> FeeRules:
     )
 
 
-def user_fees_file() -> Path:
-    return Path(platformdirs.user_config_dir("hvpatent")) / "fees.yaml"
-
-
 @cache
 def default_rules() -> FeeRules:
     """The user's fees.yaml when there is one, else the built-in schedule."""
-    user = user_fees_file()
-    source = user if user.is_file() else resources.files(__package__).joinpath("fees.yaml")
+    source = config_file(__package__, "fees.yaml")
     try:
         return parse_rules(yaml.safe_load(source.read_text(encoding="utf-8")))
     except (KeyError, TypeError, ValueError, yaml.YAMLError) as exc:

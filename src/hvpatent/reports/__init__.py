@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
-import ibis
-
-from hvpatent.reports.bulletin import Bulletin, build_bulletin
+from hvpatent.reports.bulletin import Bulletin, build_bulletin, default_issuer
 from hvpatent.reports.tables import COLUMN_LABELS, to_frame, write_xlsx
 
 FORMATS = ("docx", "xlsx", "pdf", "html")
 
-__all__ = ["COLUMN_LABELS", "FORMATS", "Bulletin", "build_bulletin", "to_frame", "write_bulletin", "write_xlsx"]
+__all__ = ["COLUMN_LABELS", "FORMATS", "Bulletin", "build_bulletin", "default_issuer", "to_frame", "write_bulletin",
+           "write_xlsx"]
 
 
 def write_bulletin(bulletin: Bulletin, fmt: str, path: Path) -> Path:
@@ -35,6 +33,3 @@ def write_bulletin(bulletin: Bulletin, fmt: str, path: Path) -> Path:
         return write_pdf(bulletin, path)
     raise ValueError(f"format must be one of {', '.join(FORMATS)}")
 
-
-def bulletin_for(con: ibis.BaseBackend, as_of: date, period: str, region: str | None, plan=None) -> Bulletin:
-    return build_bulletin(con, as_of, period, region, plan)

@@ -22,7 +22,7 @@ from hvpatent.indicators import (
     value,
 )
 from hvpatent.plan import Plan, plan_progress
-from hvpatent.plan.progress import METHOD, quarter_ends, round_for_unit
+from hvpatent.plan.progress import METHOD, quarter_ends
 from hvpatent.reference.regions import region_name
 from hvpatent.reports import charts
 from hvpatent.reports.narrative import headline_sentences, progress_sentence, ranking_sentence
@@ -112,13 +112,25 @@ def _quarter_label(day: date) -> str:
     return f"{day.year}Q{(day.month - 1) // 3 + 1}" if (day.month % 3 == 0 and day.day >= 28) else day.isoformat()
 
 
+def place_name(region: str | None) -> str:
+    return region_name(region) or region or "全部地区"
+
+
+def default_issuer(region: str | None) -> str:
+    """The region's IP office, e.g. 永川区知识产权局."""
+    return f"{place_name(region)}知识产权局"
+
+
 def build_bulletin(con: ibis.BaseBackend, as_of: date, period: str = "quarter", region: str | None = None,
                    plan: Plan | None = None, issuer: str | None = None, issued_on: date | None = None,
                    new_grant_rows: int = 30, notice: str = "") -> Bulletin:
-    """Assemble the bulletin for a region and date (the plan's region when none is given)."""
+    """Assemble the bulletin for a region and date (the plan's region when none is given); the
+    plan's targets appear only in its own region's bulletin."""
+    if plan is not None and region not in (None, plan.region):
+        plan = None
     region = region or (plan.region if plan else None)
-    place = region_name(region) or region or "全部地区"
-    issuer = issuer or f"{place}知识产权局"
+    place = place_name(region)
+    issuer = issuer or default_issuer(region)
     ctx = Context.create(con, as_of, period, region)
     keys = list(INDICATORS)
     now = {k: value(ctx, k) for k in keys}
@@ -158,7 +170,7 @@ def build_bulletin(con: ibis.BaseBackend, as_of: date, period: str = "quarter", 
         rows = [{"name": p.target.name, "unit": p.target.unit, "current": p.current,
                  "target": p.target.target if p.target.direction == "reach" else "较基期增长",
                  "gap": None if p.gap is None else max(p.gap, 0.0),
-                 "projection": round_for_unit(p.projection, p.target.unit),
+                 "projection": p.projection,
                  "status": STATUS_NAMES[p.status], "note": p.note}
                 for p in progress]
         sec.tables.append(Table("目标完成情况", [("name", "目标"), ("unit", "单位"), ("current", "现值"),

@@ -12,6 +12,7 @@ from datetime import date, timedelta
 import ibis
 import ibis.expr.types as ir
 
+from hvpatent.indicators.base import applications_of, first_applicants, in_region
 from hvpatent.indicators.config import high_value_settings
 from hvpatent.indicators.highvalue import criteria_evidence
 from hvpatent.legal import legal_state
@@ -27,19 +28,10 @@ KIND_LABELS = {
 }
 
 
-def _parties(con: ibis.BaseBackend) -> ir.Table:
-    p = con.table("parties")
-    first = p.filter(p.seq == 1)
-    return first.select("app_no", "town_code", "county_code", applicant=first.name_norm,
-                        applicant_name=first.name)
-
-
 def warnings_table(con: ibis.BaseBackend, as_of: date, within_days: int = 90, region: str | None = None,
                    enterprise: str | None = None) -> ir.Table:
     """(app_no, kind, deadline, amount, high_value, other_criteria, …) for every warning in the window
     [as_of, as_of + within_days]; ``enterprise`` (normalised name) keeps patents where it is any applicant."""
-    from hvpatent.indicators.base import region_column
-
     day, end = ibis.date(as_of), ibis.date(as_of + timedelta(days=within_days))
     states = legal_state(con, as_of)
     in_force = states.state.isin(("valid", "grace"))
@@ -70,12 +62,10 @@ def warnings_table(con: ibis.BaseBackend, as_of: date, within_days: int = 90, re
     rows = rows.left_join(per_app, "app_no").drop("app_no_right")
     rows = rows.mutate(high_value=rows.criteria.notnull(),
                        only_by_milestone=(rows.kind == "milestone_10y") & (rows.other.fill_null(0) == 0))
-    rows = rows.left_join(_parties(con), "app_no").drop("app_no_right")
-    if region:
-        rows = rows.filter(rows[region_column(region)] == region)
+    rows = in_region(rows.left_join(first_applicants(con), "app_no").drop("app_no_right"), region)
+    rows = rows.drop("province_code", "city_code", "applicant_type")  # the list shows town and county
     if enterprise:
-        p = con.table("parties")
-        rows = rows.semi_join(p.filter(p.name_norm == enterprise).select("app_no"), "app_no")
+        rows = rows.semi_join(applications_of(con, enterprise), "app_no")
     priority = ibis.cases((rows.high_value & (rows.kind != "milestone_10y"), 0),
                           (rows.kind == "milestone_10y", 1), else_=2)
     return rows.mutate(priority=priority).drop("other")

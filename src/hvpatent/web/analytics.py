@@ -74,6 +74,13 @@ class Analytics:
         finally:
             cursor.close()
 
+    def scope(self, user: User) -> tuple[str | None, str | None]:
+        """(region, applicant) of the lists a user sees: an enterprise all its own patents, wherever
+        filed; staff the plan's region."""
+        if user.role == "enterprise":
+            return None, user.enterprise
+        return self.plan.region, None
+
     # -- analytics -------------------------------------------------------------------------
     def figures(self, day: date, region: str | None, period: str, by: str | None,
                 keys: list[str] | None) -> list[dict]:
@@ -105,13 +112,13 @@ class Analytics:
         return self._cached(("portfolio", applicant, day), lambda con: applicant_portfolio(con, applicant, day))
 
     def plan_progress(self, day: date) -> dict:
-        from hvpatent.plan.progress import METHOD, round_for_unit
+        from hvpatent.plan.progress import METHOD
 
         def compute(con) -> dict:
             rows = [{"key": p.target.key, "name": p.target.name, "unit": p.target.unit, "clause": p.target.clause,
                      "source": p.target.source, "indicator": p.target.indicator, "direction": p.target.direction,
                      "target": p.target.target, "current": p.current, "baseline": p.baseline_value, "gap": p.gap,
-                     "projection": round_for_unit(p.projection, p.target.unit), "status": p.status, "note": p.note,
+                     "projection": p.projection, "status": p.status, "note": p.note,
                      "trend": [{"date": d, "value": v} for d, v in p.trend]}
                     for p in compute_progress(con, self.plan, day)]
             return {"plan": self.plan.name, "document": self.plan.document, "deadline": self.plan.deadline,
@@ -133,9 +140,8 @@ class Analytics:
     def bulletin(self, day: date, period: str, region: str | None, fmt: str, username: str) -> tuple[bytes, str]:
         from hvpatent.reports import build_bulletin, write_bulletin
 
-        plan = self.plan if region in (None, self.plan.region) else None
         bulletin = self._cached(("bulletin", day, period, region),
-                                lambda con: build_bulletin(con, day, period, region, plan))
+                                lambda con: build_bulletin(con, day, period, region, self.plan))
         with tempfile.TemporaryDirectory() as tmp:
             data = write_bulletin(bulletin, fmt, Path(tmp) / f"bulletin.{fmt}").read_bytes()
         self.audit(username, "report", f"{day} {period} {region or ''} {fmt}")

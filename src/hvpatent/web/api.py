@@ -162,8 +162,7 @@ def warnings(request: Request, user: Anyone, as_of: AsOf = None, within: Annotat
     if user.role == "bank":
         raise HTTPException(status.HTTP_403_FORBIDDEN, "无权访问 / not allowed for this account")
     a = analytics(request)
-    own = user.enterprise if user.role == "enterprise" else None
-    rows = a.warnings(_day(as_of), within, None if own else a.plan.region, own, high_value_at_risk)
+    rows = a.warnings(_day(as_of), within, *a.scope(user), high_value_at_risk)
     return _table_response(rows, format, "高价值专利风险清单" if high_value_at_risk else "预警清单")
 
 

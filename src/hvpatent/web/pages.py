@@ -218,8 +218,7 @@ def highvalue_page(request: Request, q: str | None = None, criterion: str | None
                    town: str | None = None) -> HTMLResponse:
     user = _user(request, *STAFF, "enterprise")
     a, day = _a(request), _day(request)
-    applicant = user.enterprise if user.role == "enterprise" else None
-    region = None if applicant else a.plan.region  # an enterprise sees all its patents, wherever filed
+    region, applicant = a.scope(user)
     rows = a.high_value(day, region, criterion or None, q or None, town or None, applicant)
     town_list = [(t.code, t.name) for t in towns_of(a.plan.region)]
     params = {k: v for k, v in {"as_of": day.isoformat(), "region": region, "q": q, "criterion": criterion,
@@ -259,8 +258,7 @@ def warnings_page(request: Request, within: int = 90, high_value_at_risk: bool =
 
     user = _user(request, *STAFF, "enterprise")
     a, day = _a(request), _day(request)
-    own = user.enterprise if user.role == "enterprise" else None
-    rows = a.warnings(day, max(1, min(within, 730)), None if own else a.plan.region, own, high_value_at_risk)
+    rows = a.warnings(day, max(1, min(within, 730)), *a.scope(user), high_value_at_risk)
     i = 0 if _lang(request) == "zh" else 1
     export = urlencode({"as_of": day.isoformat(), "within": within, "format": "xlsx",
                         **({"high_value_at_risk": "true"} if high_value_at_risk else {})})
