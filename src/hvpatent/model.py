@@ -17,12 +17,22 @@ _STORE_COLUMNS = {"row_hash", "first_import_id", "last_import_id", "import_id"}
 PATENT_TYPES = ("invention", "utility_model", "design")
 PARTY_TYPES = ("enterprise", "university", "institute", "individual", "government", "other")
 
+# Canonical legal-event types (docs/legal-state.md, "Events").  ``event_date`` is the date the
+# source gives (the gazette announcement for CNIPA events); ``effective_date``, when known, is the
+# date the event took legal effect where that differs: for ``annuity_lapse`` the unpaid annuity's
+# due date (e.g. a PatSnap 失效日), for ``term_adjustment`` the adjusted end of the term.
+# ``ended``: the right or application ended on ``effective_date`` for a cause the source does not
+# state.
 EVENT_TYPES = (
     "filed", "published", "examination", "granted", "annuity_lapse", "restoration",
     "withdrawn", "deemed_withdrawn", "rejected", "invalidated_full", "invalidated_partial",
     "expiry", "surrendered", "transfer", "licence", "pledge_registered", "pledge_changed",
-    "pledge_released", "other",
+    "pledge_released", "term_adjustment", "ended", "bibliographic_change", "other",
 )
+
+# What a bare current-status word (有效 / 失效 / 审中) says, kept as a snapshot on the export date
+# (table status_snapshots), never turned into a dated event.
+SNAPSHOT_STATUSES = ("in_force", "ended", "pending")
 
 
 def columns(table: str) -> list[str]:
@@ -41,6 +51,7 @@ def empty_frame(table: str) -> pd.DataFrame:
 BATCH_TABLES = (
     "applications", "ipc_classes", "publications", "parties", "legal_events",
     "family_members", "pledges", "awards", "population", "trademark_counts", "enterprises",
+    "status_snapshots",
 )
 
 

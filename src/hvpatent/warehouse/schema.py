@@ -75,8 +75,17 @@ TABLES: dict[str, str] = {
         event_date DATE NOT NULL,
         event_type VARCHAR NOT NULL,
         raw_text VARCHAR NOT NULL,
+        effective_date DATE,
         import_id INTEGER NOT NULL,
         PRIMARY KEY (app_no, event_date, event_type, raw_text)
+    """,
+    "status_snapshots": """
+        app_no VARCHAR NOT NULL,
+        snapshot_date DATE NOT NULL,
+        status VARCHAR NOT NULL,
+        raw_text VARCHAR NOT NULL,
+        source VARCHAR NOT NULL,
+        PRIMARY KEY (app_no, snapshot_date)
     """,
     "family_members": """
         family_id VARCHAR NOT NULL,
@@ -151,8 +160,17 @@ KEYS: dict[str, tuple[str, ...]] = {
     "family_members": ("family_id", "member_no"),
     "publications": ("pub_no",),
     "legal_events": ("app_no", "event_date", "event_type", "raw_text"),
+    "status_snapshots": ("app_no", "snapshot_date"),
 }
+
+# Columns added after a table was first released: (table, column, type), applied to older
+# warehouses when they are opened.
+ADDED_COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("legal_events", "effective_date", "DATE"),
+)
 
 
 def create_statements() -> list[str]:
-    return [f"CREATE TABLE IF NOT EXISTS {name} ({cols})" for name, cols in TABLES.items()]
+    creates = [f"CREATE TABLE IF NOT EXISTS {name} ({cols})" for name, cols in TABLES.items()]
+    return creates + [f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column} {kind}"
+                      for table, column, kind in ADDED_COLUMNS]

@@ -242,12 +242,14 @@ class Warehouse:
 
     def _insert_events(self, events: pd.DataFrame, import_id: int) -> None:
         # Events accumulate: a newer export adds what happened since; nothing is deleted.
-        frame = events[["app_no", "event_date", "event_type", "raw_text"]].drop_duplicates()
+        frame = events.reindex(columns=["app_no", "event_date", "event_type", "raw_text", "effective_date"])
+        frame = frame.drop_duplicates(["app_no", "event_date", "event_type", "raw_text"])
         self.con.register("staged_events", frame)
         try:
             self.con.execute(
-                f"""INSERT INTO legal_events
-                    SELECT s.*, {import_id} FROM staged_events s
+                f"""INSERT INTO legal_events (app_no, event_date, event_type, raw_text, effective_date, import_id)
+                    SELECT s.app_no, s.event_date, s.event_type, s.raw_text,
+                           CAST(s.effective_date AS DATE), {import_id} FROM staged_events s
                     WHERE NOT EXISTS (SELECT 1 FROM legal_events e
                        WHERE e.app_no = s.app_no AND e.event_date = s.event_date
                          AND e.event_type = s.event_type AND e.raw_text = s.raw_text)"""
@@ -275,7 +277,7 @@ class ImportTransaction:
         if has_apps:
             _add(self.counts, wh._upsert_applications(batch, import_id))
         for table in ("publications", "family_members", "pledges", "awards",
-                      "population", "trademark_counts", "enterprises"):
+                      "population", "trademark_counts", "enterprises", "status_snapshots"):
             frame = batch.frames.get(table)
             if frame is not None and len(frame):
                 counts = wh._upsert_records(table, frame)
