@@ -9,8 +9,10 @@ changes nothing.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from datetime import date
 from pathlib import Path
 
+from hvpatent.ingest.companydata import looks_like_companydata, read_records
 from hvpatent.ingest.errors import FileError, ImportRejected
 from hvpatent.ingest.google import looks_like_google, read_publications
 from hvpatent.ingest.readers import peek_headers
@@ -24,12 +26,14 @@ __all__ = [
     "write_errors_report",
 ]
 
-SOURCES = ("auto", "cnipa", "incopat", "patsnap", "google")
+SOURCES = ("auto", "cnipa", "incopat", "patsnap", "google", "companydata")
 
 Progress = Callable[[int], None]
 
 
 def _kind_of(path: Path, source: str) -> str:
+    if source == "companydata" or (source == "auto" and looks_like_companydata(path)):
+        return "companydata"
     if source == "google" or (source == "auto" and looks_like_google(path)):
         return "google"
     if source == "auto" and path.suffix.lower() in {".xlsx", ".xls", ".csv"}:
@@ -47,6 +51,7 @@ def import_file(
     mapping: Path | None = None,
     skip_bad_rows: bool = False,
     progress: Progress | None = None,
+    exported: date | None = None,
 ) -> tuple[ImportResult, list[RowError]]:
     """Validate and store one file; returns the result and the rows that were skipped."""
     if not path.is_file():
@@ -63,6 +68,9 @@ def import_file(
     if kind == "google":
         label = "google"
         chunks = read_publications(path)
+    elif kind == "companydata":
+        label = "companydata"
+        chunks = read_records(path, exported)
     elif kind == "template":
         template, batch, errors, rows = read_template(path)
         label = f"template:{template}"

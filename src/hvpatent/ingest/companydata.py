@@ -1,0 +1,507 @@
+"""Patent records in the shape company-data APIs return (企查查 open API ``PatentV4`` and resellers).
+
+One record per publication, with English keys: ``ApplicationNumber`` (``CN201610311380.X``),
+``ApplicationDate`` (``2016-05-12T00:00:00``), ``PublicationNumber`` / ``PublicationDate``,
+``KindCodeDesc`` (发明公布 / 发明授权 / 实用新型 / 外观设计), ``IPCList`` (IPC codes, some only to the
+class ``G06``; designs carry a Locarno class ``11-02``), ``AssigneestringList``, ``Agency``
+(``name 32266``: the agency's five-digit code after its name), ``LegalStatusDesc`` /
+``LegalStatusDate`` and ``PatentLegalHistory`` ([{"Desc", "LegalStatus" (a numeric code),
+"LegalStatusDate"}]).  Files are ``.json`` (an array, one record, or an API envelope such as
+``{"Status": "200", "Result": [...]}``) or ``.jsonl`` (a record or an envelope per line).
+
+JSON files are read incrementally (ijson), so a file of any size is held one chunk at a time.
+docs/importing.md, "Company-data API records", has the mapping and its limits.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import IO, Any
+
+import ijson
+
+from hvpatent.ingest.appno import AppNoError, parse_appno
+from hvpatent.ingest.errors import FileError
+from hvpatent.ingest.fields import classify_event, classify_party, normalize_name, parse_date, parse_ipc
+from hvpatent.ingest.kindcodes import cn_kind_meaning, kind_of_pub_no
+from hvpatent.model import Batch, RowError
+from hvpatent.reference.regions import attribute
+
+SOURCE = "companydata"
+SUFFIXES = {".json", ".jsonl", ".ndjson"}
+_LINES = {".jsonl", ".ndjson"}
+_PEEK_BYTES = 256 * 1024
+_BOM = b"\xef\xbb\xbf"
+_BEIJING = timedelta(hours=8)  # epoch timestamps are read as Beijing dates
+
+# KindCodeDesc words: the first that occurs decides the patent type.
+_TYPE_WORDS = (("实用新型", "utility_model"), ("外观", "design"), ("发明", "invention"))
+# Bare current-state words: a state on a day, not an event (kept as status_snapshots).
+_STATE_WORDS = {"有效": "in_force", "失效": "ended", "审中": "pending", "在审": "pending"}
+# What an undated event description says about the state on the export date.
+_STATE_OF_EVENT = {
+    "filed": "pending", "published": "pending", "examination": "pending",
+    "granted": "in_force", "restoration": "in_force",
+    "annuity_lapse": "ended", "withdrawn": "ended", "deemed_withdrawn": "ended", "rejected": "ended",
+    "invalidated_full": "ended", "expiry": "ended", "surrendered": "ended", "ended": "ended",
+}
+_LOCARNO = re.compile(r"^(\d{2})-(\d{2})?$")   # '11-02', or '11-' with the class only
+_IPC_CLASS = re.compile(r"^([A-H])(\d{2})$")     # 'G06': the API's search lists stop at the class
+_AGENCY = re.compile(r"^(.*?)[\s(（]*(\d{5})[)）]?$")  # CNIPA agency codes have five digits
+_JSON_POSITION = re.compile(r" at (\d+)")
+_TABLES = ("applications", "ipc_classes", "publications", "parties", "legal_events", "status_snapshots")
+
+
+def looks_like_companydata(path: Path) -> bool:
+    """A JSON file whose first record has ApplicationNumber and KindCodeDesc or PublicationNumber."""
+    if path.suffix.lower() not in SUFFIXES:
+        return False
+    with path.open("rb") as fh:
+        head = fh.read(_PEEK_BYTES)
+    return b'"ApplicationNumber"' in head and (b'"KindCodeDesc"' in head or b'"PublicationNumber"' in head)
+
+
+# -- reading ---------------------------------------------------------------------------
+
+
+def _open_binary(path: Path) -> IO[bytes]:
+    fh = path.open("rb")
+    if fh.read(3) != _BOM:
+        fh.seek(0)
+    return fh
+
+
+def _line_col(path: Path, offset: int) -> tuple[int, int]:
+    """Line and column (1-based) of a character offset in the file's text."""
+    line, seen = 1, 0
+    with path.open(encoding="utf-8-sig") as fh:
+        for text in fh:
+            if seen + len(text) > offset:
+                return line, offset - seen + 1
+            seen += len(text)
+            line += 1
+    return max(line - 1, 1), 1
+
+
+def _bad_utf8(path: Path) -> FileError | None:
+    with path.open("rb") as fh:
+        for line_no, raw in enumerate(fh, 1):
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError as err:
+                return FileError(path.name, f"第 {line_no} 行第 {err.start + 1} 字节不是 UTF-8 编码，"
+                                            "请以 UTF-8 保存")
+    return None
+
+
+def _json_error(path: Path, err: Exception) -> FileError:
+    """Where the JSON breaks: the fast parser does not say, so the pure-Python one is asked."""
+    bad = _bad_utf8(path)
+    if bad is not None:
+        return bad
+    reason = str(err).splitlines()[0] if str(err) else type(err).__name__
+    try:
+        with _open_binary(path) as fh:
+            for _ in ijson.get_backend("python").parse(fh):
+                pass
+    except ijson.JSONError as slow:
+        found = _JSON_POSITION.search(str(slow))
+        if found:
+            line, col = _line_col(path, int(found.group(1)))
+            return FileError(path.name, f"不是有效的 JSON：第 {line} 行第 {col} 列：{slow}")
+        if "Incomplete" in str(slow):
+            line, _ = _line_col(path, 1 << 62)
+            return FileError(path.name, f"不是有效的 JSON：第 {line} 行文件意外结束（内容不完整）")
+    return FileError(path.name, f"不是有效的 JSON：{reason}")
+
+
+@dataclass
+class _Envelope:
+    prefix: str | None = None           # ijson prefix of the records
+    status: str | None = None           # the API's Status / code, when the file has one
+    message: str | None = None
+
+
+_STATUS_KEYS = {"Status", "status", "code", "Code"}
+_MESSAGE_KEYS = {"Message", "message", "msg", "Msg"}
+
+
+def _locate(path: Path) -> _Envelope:
+    """First pass: where the records are (the map holding the first ApplicationNumber key)."""
+    found = _Envelope()
+    with _open_binary(path) as fh:
+        for prefix, event, value in ijson.parse(fh):
+            if event == "map_key" and value == "ApplicationNumber":
+                found.prefix = prefix
+                break
+            if event in ("string", "number") and prefix in _STATUS_KEYS:
+                found.status = str(value)
+            elif event == "string" and prefix in _MESSAGE_KEYS:
+                found.message = value
+    return found
+
+
+def _no_records(path: Path, env: _Envelope) -> FileError:
+    if env.status is not None and env.status not in {"200", "0"}:
+        return FileError(path.name, f"接口返回状态 {env.status}（{env.message or '无说明'}），文件中没有专利记录")
+    return FileError(path.name, "文件中没有专利记录（找不到 ApplicationNumber 字段）")
+
+
+def _json_records(path: Path) -> Iterator[tuple[int, Any]]:
+    try:
+        env = _locate(path)
+        if env.prefix is None:
+            raise _no_records(path, env)
+        with _open_binary(path) as fh:
+            yield from enumerate(ijson.items(fh, env.prefix, use_float=True), 1)
+    except (ijson.JSONError, UnicodeDecodeError) as err:
+        raise _json_error(path, err) from None
+
+
+def _records_in(obj: Any) -> list[Any] | None:
+    """The records of one parsed JSON value: itself, or those an envelope wraps; None if none."""
+    if isinstance(obj, dict):
+        if "ApplicationNumber" in obj:
+            return [obj]
+        for value in obj.values():
+            inner = _records_in(value)
+            if inner is not None:
+                return inner
+    if isinstance(obj, list):
+        if any(isinstance(v, dict) and "ApplicationNumber" in v for v in obj):
+            return obj
+        for value in obj:
+            inner = _records_in(value)
+            if inner is not None:
+                return inner
+    return None
+
+
+def _line_records(path: Path) -> Iterator[tuple[int, Any]]:
+    """JSON lines: each line a record or a whole API answer; a record's number is its line."""
+    try:
+        with path.open(encoding="utf-8-sig") as fh:
+            for line_no, line in enumerate(fh, 1):
+                if not line.strip():
+                    continue
+                try:
+                    obj = json.loads(line)
+                except json.JSONDecodeError as err:
+                    reason = f"不是有效的 JSON：第 {line_no} 行第 {err.colno} 列：{err.msg}"
+                    raise FileError(path.name, reason) from None
+                for record in _records_in(obj) or [obj]:
+                    yield line_no, record
+    except UnicodeDecodeError:
+        raise _bad_utf8(path) or FileError(path.name, "不是 UTF-8 编码") from None
+
+
+def iter_records(path: Path) -> Iterator[tuple[int, Any]]:
+    """(record number, parsed record) for every record in the file, in file order."""
+    if path.suffix.lower() in _LINES:
+        return _line_records(path)
+    return _json_records(path)
+
+
+# -- values ----------------------------------------------------------------------------
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    return (value if isinstance(value, str) else str(value)).strip()
+
+
+def _list(value: Any) -> list[str]:
+    """A list, a JSON-encoded list ('["李中华"]', as Agent comes) or a ;-separated string."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        text = value.strip()
+        if text.startswith("["):
+            try:
+                value = json.loads(text)
+            except json.JSONDecodeError:
+                value = [text.strip("[]")]
+        else:
+            value = re.split(r"\s*[;；|\n]\s*", text)
+    if not isinstance(value, list):
+        value = [value]
+    return [_text(v) for v in value if _text(v)]
+
+
+def _date(value: Any) -> date | None:
+    """ISO dates with or without time, 20160512, and Unix timestamps (seconds or milliseconds)."""
+    if value is None or value == "" or value == 0:
+        return None
+    text = _text(value)
+    if isinstance(value, int | float) or re.fullmatch(r"\d{10}|\d{13}", text):
+        seconds = float(text) / (1000 if float(text) > 1e11 else 1)
+        day = (datetime.fromtimestamp(seconds, UTC) + _BEIJING).date()
+        if not 1950 <= day.year <= 2100:
+            raise ValueError(f"时间戳超出范围: {text}")
+        return day
+    return parse_date(text)
+
+
+# -- one record ------------------------------------------------------------------------
+
+
+@dataclass
+class _Record:
+    """The canonical rows of one record, or the errors that reject it."""
+
+    file: str
+    row: int
+    errors: list[RowError] = field(default_factory=list)
+    events: list[tuple[date, str, str]] = field(default_factory=list)
+    snapshots: list[tuple[date, str, str]] = field(default_factory=list)
+
+    def error(self, key: str, value: Any, reason: str) -> None:
+        self.errors.append(RowError(self.file, self.row, key, _text(value)[:200], reason))
+
+    def date_of(self, key: str, value: Any) -> date | None:
+        try:
+            return _date(value)
+        except (ValueError, OverflowError, OSError) as err:
+            self.error(key, value, str(err))
+            return None
+
+    def add_event(self, when: date, event_type: str, text: str) -> None:
+        if not any(d == when and t == event_type for d, t, _ in self.events):
+            self.events.append((when, event_type, text))
+
+
+def _patent_type(rec: dict, out: _Record, by_number: str | None, by_kind: str | None) -> str | None:
+    desc = _text(rec.get("KindCodeDesc"))
+    by_desc = next((ptype for word, ptype in _TYPE_WORDS if word in desc), None)
+    if desc and by_desc is None:
+        out.error("KindCodeDesc", desc, "无法识别的专利类型（应为 发明公布/发明授权/实用新型/外观设计）")
+        return None
+    known = {t for t in (by_desc, by_kind, by_number) if t}
+    if len(known) > 1:
+        out.error("KindCodeDesc", desc, f"专利类型与申请号或公开号不一致（{'、'.join(sorted(known))}）")
+        return None
+    ptype = by_desc or by_kind or by_number
+    if ptype is None:
+        out.error("KindCodeDesc", desc, "无法确定专利类型")
+    return ptype
+
+
+def _ipcs(rec: dict, out: _Record) -> list[str]:
+    """IPC codes in order; Locarno classes of designs are not IPC and are left out."""
+    codes: list[str] = []
+    for raw in _list(rec.get("IPCList")):
+        text = raw.replace(" ", "").upper()
+        if _LOCARNO.match(text):
+            continue
+        klass = _IPC_CLASS.match(text)
+        try:
+            code = text if klass else parse_ipc(raw)
+        except ValueError as err:
+            out.error("IPCList", raw, str(err))
+            continue
+        if code not in codes:
+            codes.append(code)
+    return codes
+
+
+def _agency(rec: dict) -> str | None:
+    """The agency's name; its five-digit code is dropped (the name is what reports show)."""
+    names = _list(rec.get("Agency"))
+    if not names:
+        return None
+    m = _AGENCY.match(names[0])
+    return (m.group(1).strip() if m and m.group(1).strip() else names[0]) or None
+
+
+def _history(rec: dict, out: _Record) -> list[str]:
+    """PatentLegalHistory → dated events; returns the descriptions seen."""
+    items = rec.get("PatentLegalHistory") or []
+    if not isinstance(items, list):
+        out.error("PatentLegalHistory", items, "应为列表")
+        return []
+    texts = []
+    for i, item in enumerate(items):
+        key = f"PatentLegalHistory[{i}]"
+        if not isinstance(item, dict):
+            out.error(key, item, "应为对象 {Desc, LegalStatusDate}")
+            continue
+        text = next((_text(item.get(k)) for k in ("Desc", "LegalStatusDesc", "Content", "LegalStatus")
+                     if _text(item.get(k)) and not _text(item.get(k)).isdigit()), "")
+        raw_date = next((item.get(k) for k in ("LegalStatusDate", "LegalDate", "Date") if item.get(k)), None)
+        when = out.date_of(f"{key}.LegalStatusDate", raw_date)
+        if not text:
+            out.error(f"{key}.Desc", item, "法律事件缺少说明（Desc）")
+        elif when is None and not raw_date:
+            out.error(f"{key}.LegalStatusDate", "", f"法律事件「{text}」缺少日期")
+        elif when is not None:
+            out.add_event(when, classify_event(text), text)
+            texts.append(text)
+    return texts
+
+
+def _current_status(rec: dict, out: _Record, history: list[str], exported: date | None) -> None:
+    """LegalStatusDesc: dated → an event; undated → a state on the export date."""
+    desc = _text(rec.get("LegalStatusDesc"))
+    if not desc:
+        return
+    raw_date = rec.get("LegalStatusDate")
+    when = out.date_of("LegalStatusDate", raw_date)
+    if when is None and raw_date not in (None, "", 0):
+        return  # the date was bad: already reported
+    state = _STATE_WORDS.get(desc)
+    if when is not None:
+        if state:
+            out.snapshots.append((when, state, desc))
+        else:
+            out.add_event(when, classify_event(desc), desc)
+        return
+    if desc in history:
+        return  # the latest history entry, dated there
+    state = state or _STATE_OF_EVENT.get(classify_event(desc))
+    if state is None:
+        out.error("LegalStatusDate", "", f"法律状态「{desc}」没有日期，也不表明当前状态")
+    elif exported is None:
+        out.error("LegalStatusDesc", desc, f"法律状态「{desc}」没有日期：需要导出日期才能记为当日状态")
+    else:
+        out.snapshots.append((exported, state, desc))
+
+
+@dataclass
+class _Converted:
+    app_no: str
+    pub_date: date | None
+    application: dict
+    ipcs: list[str]
+    parties: list[dict]
+    publication: dict | None
+    record: _Record
+
+
+def _convert(file: str, row: int, rec: Any, exported: date | None) -> _Converted | list[RowError]:
+    out = _Record(file, row)
+    if not isinstance(rec, dict):
+        out.error("record", rec, "记录应为 JSON 对象")
+        return out.errors
+    raw_no = rec.get("ApplicationNumber")
+    try:
+        appno = parse_appno(raw_no)
+    except AppNoError as err:
+        out.error("ApplicationNumber", raw_no, f"申请号无效: {err}")
+        return out.errors
+    filing = out.date_of("ApplicationDate", rec.get("ApplicationDate"))
+    if filing is None and not out.errors:
+        out.error("ApplicationDate", "", "申请日为空")
+    pub_no = _text(rec.get("PublicationNumber")).upper().replace(" ", "")
+    pub_date = out.date_of("PublicationDate", rec.get("PublicationDate"))
+    kind = kind_of_pub_no(pub_no) if pub_no else None
+    if pub_no and kind is None:
+        out.error("PublicationNumber", pub_no, "公开号缺少文献种类代码（如 A、B、U、S）")
+    meaning = cn_kind_meaning(kind, pub_date)
+    ptype = _patent_type(rec, out, appno.patent_type, meaning.patent_type)
+    desc = _text(rec.get("KindCodeDesc"))
+    if "授权" in desc and kind and meaning.stage == "application":
+        out.error("KindCodeDesc", desc, f"类型为授权，但公开号 {pub_no} 是申请公布")
+    ipcs = _ipcs(rec, out)
+    history = _history(rec, out)
+    _current_status(rec, out, history, exported)
+    if out.errors or filing is None or ptype is None:
+        return out.errors
+    return _assemble(out, appno.canonical, ptype, filing, pub_no, kind, pub_date, meaning.stage, ipcs, rec)
+
+
+def _assemble(out: _Record, app_no: str, ptype: str, filing: date, pub_no: str, kind: str | None,
+              pub_date: date | None, stage: str, ipcs: list[str], rec: dict) -> _Converted:
+    out.add_event(filing, "filed", "申请")
+    desc = _text(rec.get("KindCodeDesc"))
+    grant_stage = stage == "grant" or (kind is None and ("授权" in desc or ptype != "invention"))
+    if pub_date and grant_stage:
+        out.add_event(pub_date, "granted", f"授权 {pub_no}".strip())
+    elif pub_date and stage in ("application", "opposition"):
+        out.add_event(pub_date, "published", f"公开 {pub_no}")
+    granted = any(t == "granted" for _, t, _ in out.events)
+    parties = []
+    for seq, name in enumerate(_list(rec.get("AssigneestringList")), 1):
+        where = attribute(None, name)  # the API gives no address: attribute by name
+        parties.append({
+            "app_no": app_no, "seq": seq, "role": "patentee" if granted else "applicant", "name": name,
+            "name_norm": normalize_name(name), "party_type": classify_party(name), "address": None,
+            "province_code": where.province_code, "city_code": where.city_code,
+            "county_code": where.county_code, "town_code": where.town_code,
+        })
+    application = {
+        "app_no": app_no, "patent_type": ptype, "filing_date": filing, "priority_date": None,
+        "pct_app_no": None, "pct_entry_date": None, "title": _text(rec.get("Title")) or None,
+        "abstract": _text(rec.get("Abstract")) or None, "ipc_main": ipcs[0] if ipcs else None,
+        "claims_count": None, "agency": _agency(rec), "family_id": None, "source": SOURCE,
+    }
+    publication = ({"pub_no": pub_no if pub_no.startswith("CN") else f"CN{pub_no}", "app_no": app_no,
+                    "kind": kind, "pub_date": pub_date} if pub_no else None)
+    return _Converted(app_no, pub_date, application, ipcs, parties, publication, out)
+
+
+# -- chunks ----------------------------------------------------------------------------
+
+
+def _chunks(path: Path, chunk_rows: int) -> Iterator[list[tuple[int, Any]]]:
+    chunk: list[tuple[int, Any]] = []
+    for item in iter_records(path):
+        chunk.append(item)
+        if len(chunk) >= chunk_rows:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def read_records(path: Path, exported: date | None = None, chunk_rows: int = 50_000
+                 ) -> Iterator[tuple[Batch, list[RowError], int]]:
+    """Yield (batch, errors, records read) per chunk of a company-data API file.
+
+    One application may come as several records (its A and its B publication): the latest
+    publication's bibliographic data wins, across chunks too, and every record's events are kept.
+    """
+    latest: dict[str, date] = {}  # app_no -> publication date of the bibliographic rows written
+    for chunk in _chunks(path, chunk_rows):
+        tables: dict[str, list[dict]] = {t: [] for t in _TABLES}
+        errors: list[RowError] = []
+        done: list[_Converted] = []
+        for row, rec in chunk:
+            result = _convert(path.name, row, rec, exported)
+            if isinstance(result, list):
+                errors.extend(result)
+            else:
+                done.append(result)
+        _fill(tables, done, latest)
+        batch = Batch()
+        for table, rows in tables.items():
+            batch.set(table, rows)
+        yield batch, errors, len(chunk)
+
+
+def _fill(tables: dict[str, list[dict]], done: list[_Converted], latest: dict[str, date]) -> None:
+    newest: dict[str, _Converted] = {}
+    for conv in sorted(done, key=lambda c: c.pub_date or date.min):
+        newest[conv.app_no] = conv
+        if conv.publication:
+            tables["publications"].append(conv.publication)
+        for when, event_type, text in conv.record.events:
+            tables["legal_events"].append({"app_no": conv.app_no, "event_date": when,
+                                           "event_type": event_type, "raw_text": text})
+        for when, status, text in conv.record.snapshots:
+            tables["status_snapshots"].append({"app_no": conv.app_no, "snapshot_date": when,
+                                               "status": status, "raw_text": text, "source": SOURCE})
+    for app_no, conv in newest.items():
+        when = conv.pub_date or date.min
+        if app_no in latest and latest[app_no] > when:
+            continue  # an earlier chunk had a later publication of this application
+        latest[app_no] = when
+        tables["applications"].append(conv.application)
+        tables["parties"].extend(conv.parties)
+        tables["ipc_classes"].extend({"app_no": app_no, "seq": seq, "ipc": code, "is_main": seq == 1}
+                                     for seq, code in enumerate(conv.ipcs, 1))
