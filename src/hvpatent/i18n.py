@@ -42,6 +42,7 @@ LABELS: dict[str, dict[str, str]] = {
     "withdrawn": {"zh": "撤回/视为撤回", "en": "withdrawn"},
     "rejected": {"zh": "驳回", "en": "rejected"},
     "surrendered": {"zh": "放弃专利权", "en": "surrendered"},
+    "ended": {"zh": "失效（原因未载明）", "en": "ended (cause not stated)"},
     "invention": {"zh": "发明", "en": "invention"},
     "utility_model": {"zh": "实用新型", "en": "utility model"},
     "design": {"zh": "外观设计", "en": "design"},

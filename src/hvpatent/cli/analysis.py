@@ -19,6 +19,7 @@ from hvpatent.cli.common import (
     RegionOption,
     analytics_backend,
     app,
+    as_known_on,
     console,
     emit,
     err_console,
@@ -46,7 +47,7 @@ def status_cmd(
         raise typer.Exit(2) from err
     day = parse_as_of(as_of)
     with open_warehouse(db, read_only=True) as wh:
-        status = status_of(analytics_backend(wh), number, day)
+        status = status_of(analytics_backend(wh), number, day, as_known_on=as_known_on())
     if status is None:
         err_console.print(f"[red]{t('not_found', app_no=number)}[/red]")
         raise typer.Exit(1)
@@ -79,14 +80,18 @@ def summary_cmd(as_of: AsOfOption = None, region: RegionOption = None, db: DbOpt
     from hvpatent.indicators import HEADLINE, figures
 
     with open_warehouse(db, read_only=True) as wh:
-        rows = figures(analytics_backend(wh), parse_as_of(as_of), region, keys=list(HEADLINE))
+        rows = figures(analytics_backend(wh), parse_as_of(as_of), region, keys=list(HEADLINE),
+                       as_known_on=as_known_on())
     print_figures(rows, t("headline_title", date=parse_as_of(as_of), region=_region_label(region)))
 
 
 def _region_label(code: str | None) -> str:
     from hvpatent.reference.regions import region_name
 
-    return region_name(code) or code or ("全部" if i18n.lang() == "zh" else "all")
+    if not code:  # the scope of CNIPA's national figures (docs/indicators.md, "Scope")
+        return "全国，国内申请人（不含港澳台及国外）" if i18n.lang() == "zh" else \
+            "national, domestic applicants (excl. Hong Kong, Macao, Taiwan and foreign)"
+    return region_name(code) or code
 
 
 def print_figures(rows: list[dict], title: str) -> None:
@@ -141,12 +146,12 @@ def indicators_cmd(
     with open_warehouse(db, read_only=True) as wh:
         con = analytics_backend(wh)
         if drill:
-            rows = drill_records(con, drill, day, region, period)
+            rows = drill_records(con, drill, day, region, period, as_known_on=as_known_on())
             ind = INDICATORS[drill]
             err_console.print(t("drill_count", name=ind.label(i18n.lang()), count=len(rows)))
             emit({drill: rows}, fmt, out)
             return
-        rows = figures(con, day, region, period, by, key)
+        rows = figures(con, day, region, period, by, key, as_known_on=as_known_on())
     title = t("headline_title", date=day, region=_region_label(region))
     if fmt is Fmt.table:
         print_figures(rows, title)
@@ -161,7 +166,7 @@ def highvalue_cmd(as_of: AsOfOption = None, region: RegionOption = None, fmt: Fo
     from hvpatent.indicators import high_value_list
 
     with open_warehouse(db, read_only=True) as wh:
-        rows = high_value_list(analytics_backend(wh), parse_as_of(as_of), region)
+        rows = high_value_list(analytics_backend(wh), parse_as_of(as_of), region, as_known_on=as_known_on())
     if fmt is Fmt.table:
         rows = [{"app_no": r["app_no"], "title": r["title"], "applicant_name": r["applicant_name"],
                  "criteria": "、".join(label(c) for c in r["criteria"].split(","))} for r in rows]

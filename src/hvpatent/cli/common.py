@@ -30,7 +30,8 @@ app.add_typer(config_app, name="config")
 console = Console(width=None if sys.stdout.isatty() else 200)
 err_console = Console(stderr=True, width=None if sys.stderr.isatty() else 200)
 
-settings: dict = {"db": None, "engine": "duckdb", "spark_master": "local[2]", "spark_data": None}
+settings: dict = {"db": None, "engine": "duckdb", "spark_master": "local[2]", "spark_data": None,
+                  "as_known_on": None}
 
 DbOption = Annotated[Path | None, typer.Option("--db", help="数据仓库文件 / warehouse file (DuckDB)")]
 AsOfOption = Annotated[str | None, typer.Option("--as-of", help="统计日期 YYYY-MM-DD（默认今天）/ as-of date")]
@@ -55,11 +56,20 @@ def main(
     spark_master: Annotated[str, typer.Option("--spark-master", help="Spark master URL")] = "local[2]",
     spark_data: Annotated[str | None, typer.Option(
         "--spark-data", help="集群可读的 Parquet 目录（hvp export-parquet 的输出，如 hdfs://… 或 s3a://…）")] = None,
+    as_known_on: Annotated[str | None, typer.Option(
+        "--as-known-on",
+        help="只用该日及以前公告的法律事件（复现当日发布的数字）/ only events published by this date")] = None,
 ) -> None:
     i18n.set_lang(lang)
     if engine not in ("duckdb", "spark"):
         raise typer.BadParameter("duckdb | spark", param_hint="--engine")
-    settings.update(db=db, engine=engine, spark_master=spark_master, spark_data=spark_data)
+    known = parse_as_of(as_known_on) if as_known_on else None
+    settings.update(db=db, engine=engine, spark_master=spark_master, spark_data=spark_data, as_known_on=known)
+
+
+def as_known_on() -> date | None:
+    """The --as-known-on date, when the user gave one (docs/legal-state.md, "Hindsight")."""
+    return settings["as_known_on"]
 
 
 def open_warehouse(db: Path | None = None, read_only: bool = False):

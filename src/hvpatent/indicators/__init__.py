@@ -9,7 +9,7 @@ from datetime import date
 
 import ibis
 
-from hvpatent.indicators.base import applications_of
+from hvpatent.indicators.base import ALL_APPLICANTS, applications_of
 from hvpatent.indicators.compute import grouped_values, in_group, indicator_table, records, value
 from hvpatent.indicators.config import high_value_settings, industries, industry_name
 from hvpatent.indicators.explain import Explanation, explain
@@ -20,6 +20,7 @@ HEADLINE = ("valid_inventions", "valid_inventions_per_10k", "high_value_inventio
             "invention_applications", "invention_grants", "trademarks")
 
 __all__ = [
+    "ALL_APPLICANTS",
     "CRITERIA",
     "DIMENSIONS",
     "HEADLINE",
@@ -43,18 +44,20 @@ __all__ = [
 
 
 def figures(con: ibis.BaseBackend, as_of: date, region: str | None = None, period: str = "year",
-            by: str | None = None, keys: list[str] | None = None) -> list[dict]:
+            by: str | None = None, keys: list[str] | None = None, as_known_on: date | None = None) -> list[dict]:
     """Indicator rows with value, previous period, same period last year and the changes."""
-    return indicator_table(Context.create(con, as_of, period, region), period, keys, by)
+    ctx = Context.create(con, as_of, period, region, as_known_on=as_known_on)
+    return indicator_table(ctx, period, keys, by)
 
 
 def drill(con: ibis.BaseBackend, key: str, as_of: date, region: str | None = None,
-          period: str = "year", by: str | None = None, group: str | None = None) -> list[dict]:
+          period: str = "year", by: str | None = None, group: str | None = None,
+          as_known_on: date | None = None) -> list[dict]:
     """The records behind one figure; their count (or sum) is the figure. With ``by`` and
     ``group``: the records behind one group's figure of that breakdown."""
     if key not in INDICATORS:
         raise KeyError(key)
-    ctx = Context.create(con, as_of, period, region)
+    ctx = Context.create(con, as_of, period, region, as_known_on=as_known_on)
     rows = records(ctx, key)
     if by is not None and group is not None:
         rows = in_group(ctx, rows, by, group)
@@ -63,11 +66,11 @@ def drill(con: ibis.BaseBackend, key: str, as_of: date, region: str | None = Non
 
 def high_value_list(con: ibis.BaseBackend, as_of: date, region: str | None = None, *,
                     criterion: str | None = None, text: str | None = None, town: str | None = None,
-                    applicant: str | None = None) -> list[dict]:
+                    applicant: str | None = None, as_known_on: date | None = None) -> list[dict]:
     """Valid high-value invention patents with the criteria each one meets; optionally only those
     meeting one criterion, in one town, of one applicant (normalised name, any applicant
     position), or whose number, title or first applicant contains ``text``."""
-    ctx = Context.create(con, as_of, "year", region)
+    ctx = Context.create(con, as_of, "year", region, as_known_on=as_known_on)
     rows = high_value_records(ctx, criterion)
     apps = con.table("applications").select("app_no", "title", "ipc_main")
     rows = rows.join(apps, "app_no")

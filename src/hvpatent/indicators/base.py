@@ -45,9 +45,23 @@ def applications_of(con: ibis.BaseBackend, applicant: str) -> ir.Table:
     return parties.filter(parties.name_norm == applicant).select("app_no").distinct()
 
 
+# Region value meaning "every applicant, domestic or not" (an enterprise's own patents).
+ALL_APPLICANTS = "all"
+# Province-level codes outside the domestic (国内) scope of CNIPA's statistics.
+HK_MACAO_TAIWAN = ("710000", "810000", "820000")
+
+
 def in_region(table: ir.Table, code: str | None) -> ir.Table:
-    """Rows of a table carrying first-applicant columns that belong to the region."""
-    return table if not code else table.filter(table[region_column(code)] == code)
+    """Rows of a table carrying first-applicant columns that belong to the region.
+
+    With no region, the scope of CNIPA's national figures: domestic first applicants (国内: mainland
+    China, without Hong Kong, Macao, Taiwan and foreign applicants); ``ALL_APPLICANTS`` keeps all.
+    """
+    if code == ALL_APPLICANTS:
+        return table
+    if not code:
+        return table.filter(table.province_code.notnull() & ~table.province_code.isin(HK_MACAO_TAIWAN))
+    return table.filter(table[region_column(code)] == code)
 
 
 RULE_SCHEMA = ibis.schema({c: "string" for c in

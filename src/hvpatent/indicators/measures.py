@@ -14,7 +14,7 @@ from datetime import date
 import ibis
 import ibis.expr.types as ir
 
-from hvpatent.indicators.base import first_applicants, in_region, industry_memberships
+from hvpatent.indicators.base import ALL_APPLICANTS, first_applicants, in_region, industry_memberships
 from hvpatent.indicators.config import HighValueSettings, high_value_settings
 from hvpatent.indicators.highvalue import CRITERIA, criteria_evidence, valid_inventions
 from hvpatent.legal import legal_state
@@ -52,14 +52,16 @@ class Context:
     start: date
     region: str | None = None
     settings: HighValueSettings = field(default_factory=high_value_settings)
+    as_known_on: date | None = None  # only events published by then (docs/legal-state.md, "Hindsight")
     _memo: dict = field(default_factory=dict, repr=False)
 
     @classmethod
     def create(cls, con: ibis.BaseBackend, as_of: date, period: str = "year", region: str | None = None,
-               settings: HighValueSettings | None = None) -> Context:
+               settings: HighValueSettings | None = None, as_known_on: date | None = None) -> Context:
         if period not in PERIOD_MONTHS:
             raise ValueError(f"period must be one of {', '.join(PERIOD_MONTHS)}")
-        return cls(con, as_of, period_start(as_of, period), region, settings or high_value_settings())
+        return cls(con, as_of, period_start(as_of, period), region, settings or high_value_settings(),
+                   as_known_on)
 
     def shifted(self, months: int) -> Context:
         """The same evaluation ``months`` earlier: as-of date and period start both move."""
@@ -68,7 +70,7 @@ class Context:
     def at(self, as_of: date, start: date) -> Context:
         """Another as-of date and period over the same warehouse and region; cached tables are
         shared, so asking many questions of the same day computes its legal states once."""
-        return Context(self.con, as_of, start, self.region, self.settings, self._memo)
+        return Context(self.con, as_of, start, self.region, self.settings, self.as_known_on, self._memo)
 
     def memo(self, key: str, build: Callable[[], ir.Table], dated: bool = True) -> ir.Table:
         """A table built once per as-of date (or once per warehouse when not ``dated``)."""
@@ -84,7 +86,7 @@ class Context:
     def states(self) -> ir.Table:
         """Legal state of every application on the as-of date, in the region, with its dimensions."""
         def build() -> ir.Table:
-            states = legal_state(self.con, self.as_of)
+            states = legal_state(self.con, self.as_of, as_known_on=self.as_known_on)
             scoped = states.join(in_region(first_applicants(self.con), self.region), "app_no")
             return scoped.cache()
         return self.memo("states", build)
@@ -191,7 +193,7 @@ def trademark_records(ctx: Context) -> ir.Table:
     latest = tm.group_by("region_code").aggregate(as_of_date=tm.as_of_date.max())
     rows = tm.join(latest, ["region_code", "as_of_date"])
     code = ctx.region
-    if code:
+    if code and code != ALL_APPLICANTS:
         rows = rows.filter((rows.region_code == code) | rows.region_code.startswith(code[:6]))
     return rows.select("region_code", "as_of_date", "effective_count",
                        town_code=ibis.ifelse(rows.region_code.length() == 12, rows.region_code,

@@ -8,10 +8,10 @@ from datetime import date
 import ibis
 import ibis.expr.types as ir
 
-from hvpatent.legal.state import IN_FORCE, STATES, legal_state
+from hvpatent.legal.state import IN_FORCE, STATES, known_events, legal_state
 from hvpatent.reference.fees import FeeRules
 
-__all__ = ["IN_FORCE", "STATES", "LegalStatus", "legal_state", "status_of"]
+__all__ = ["IN_FORCE", "STATES", "LegalStatus", "known_events", "legal_state", "status_of"]
 
 
 @dataclass
@@ -23,14 +23,14 @@ class LegalStatus:
 
 
 def status_of(con: ibis.BaseBackend, app_no: str, as_of: date,
-              rules: FeeRules | None = None) -> LegalStatus | None:
+              rules: FeeRules | None = None, as_known_on: date | None = None) -> LegalStatus | None:
     apps = con.table("applications")
     one: ir.Table = apps.filter(apps.app_no == app_no)
-    rows = legal_state(con, as_of, rules, applications=one).to_pyarrow().to_pylist()
+    rows = legal_state(con, as_of, rules, applications=one, as_known_on=as_known_on).to_pyarrow().to_pylist()
     if not rows:
         return None
-    events = con.table("legal_events")
+    events = known_events(con, as_known_on)
     history = (events.filter(events.app_no == app_no)
                .order_by(["event_date", "event_type"])
-               .select("event_date", "event_type", "raw_text"))
+               .select("event_date", "event_type", "raw_text", "effective_date"))
     return LegalStatus(app_no, as_of, rows[0], history.to_pyarrow().to_pylist())

@@ -1,17 +1,20 @@
 """Legal state of every application at any date, as one portable Ibis expression.
 
-The rules (docs/legal-state.md has them with their sources):
+The rules (docs/legal-state.md has them with their articles):
 - term: 20 years for inventions, 10 for utility models, 15 for designs filed from 2021-06-01
-  (10 before), counted from the filing date;
+  (10 before), counted from the filing date; an imported term adjustment moves the end;
 - an annuity-lapse event carries its announcement date; the right ends, retroactively, on the
-  due date of the unpaid annuity, i.e. the last filing anniversary at least six months (the
-  grace period) before the announcement;
-- from that due date for six months the patent is in its grace period and still in force
-  ('grace'); after that it is 'restorable' until the restoration deadline (notice taken as
-  dispatched when the grace period ends, received 15 days later, plus two months), then 'lapsed';
-- a restoration event dated after the lapse's due date cancels that lapse.
-Dates are compared with effective dates as known today (hindsight), so a historical as-of date
-shows what was legally true on that day.
+  due date of the unpaid annuity (given by the source as the effective date, or derived as the
+  last filing anniversary at least six months before the announcement);
+- from that due date to the corresponding day six months later (the grace period's last day) the
+  patent is in its grace period and still in force ('grace'); then 'restorable' until the
+  restoration deadline (two months from receipt of the termination notice), then 'lapsed';
+- a restoration after the lapse's due date cancels that lapse.
+
+Hindsight: by default every event is applied at its legal effective date whatever the date it
+became known (a lapse announced later still ends the right on its due date; a restoration made
+later means the right never ended).  ``as_known_on`` gives the other reading: only events (and
+status snapshots) published by that date count, which reproduces a figure published then.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ import ibis.expr.types as ir
 from hvpatent.reference.fees import DESIGN_15_YEAR_FROM, FeeRules, default_rules
 
 STATES = ("pending", "valid", "grace", "restorable", "lapsed", "expired", "invalidated",
-          "withdrawn", "rejected", "surrendered")
+          "withdrawn", "rejected", "surrendered", "ended")
 IN_FORCE = ("valid", "grace")  # states in which the right exists on the day
 
 
@@ -49,12 +52,6 @@ def whole_months(start: ir.DateValue, end: ir.DateValue) -> ir.IntegerValue:
     return guess - (add_months(start, guess) > end).cast("int32")
 
 
-def _first(events: ir.Table, types: tuple[str, ...], agg: str = "min") -> ir.DateValue:
-    when = events.event_type.isin(types)
-    column = ibis.ifelse(when, events.event_date, ibis.null("date"))
-    return column.min() if agg == "min" else column.max()
-
-
 def _amount_case(patent_type: ir.StringValue, year: ir.IntegerValue, rules: FeeRules) -> ir.FloatingValue:
     branches = []
     for ptype, rows in rules.annuity.items():
@@ -63,83 +60,177 @@ def _amount_case(patent_type: ir.StringValue, year: ir.IntegerValue, rules: FeeR
     return ibis.cases(*branches, else_=ibis.null("float64"))
 
 
+# Events after which a status snapshot no longer says anything: they decide the state themselves.
+DECISIVE_EVENTS = ("granted", "annuity_lapse", "restoration", "withdrawn", "deemed_withdrawn", "rejected",
+                   "invalidated_full", "surrendered", "expiry", "ended")
+
+
+def known_events(con: ibis.BaseBackend, as_known_on: date | None = None) -> ir.Table:
+    """The legal events, or only those published by ``as_known_on``."""
+    events = con.table("legal_events")
+    if as_known_on is not None:
+        events = events.filter(events.event_date <= ibis.date(as_known_on))
+    return events
+
+
 def legal_state(con: ibis.BaseBackend, as_of: date, rules: FeeRules | None = None,
-                applications: ir.Table | None = None) -> ir.Table:
+                applications: ir.Table | None = None, as_known_on: date | None = None) -> ir.Table:
     """One row per application filed on or before ``as_of`` with its state on that day."""
     rules = rules or default_rules()
     day = ibis.date(as_of)
     apps = applications if applications is not None else con.table("applications")
     apps = apps.filter(apps.filing_date <= day).select("app_no", "patent_type", "filing_date")
-    events = con.table("legal_events")
+    events = known_events(con, as_known_on)
+    t = apps.left_join(_lapses(events, apps, day, rules), "app_no").drop("app_no_right")
+    t = t.left_join(_event_dates(events, day), "app_no").drop("app_no_right")
+    t = t.left_join(_restorations(events), "app_no").drop("app_no_right")
+    t = t.left_join(_term_adjustments(events), "app_no").drop("app_no_right")
+    t = _with_term_and_deadlines(t, rules)
+    t = t.mutate(state=_state(t, day))
+    t = _with_snapshot(t, con, day, as_known_on)
+    t = t.mutate(years_maintained=ibis.ifelse(t.grant_date.notnull(),
+                                              whole_years(t.filing_date, _right_end(t, day)),
+                                              ibis.null("int32")))
+    t = t.drop("ended_date", "term_end_adjusted", "last_decisive_date")
+    return _with_annuity(t, day, rules)
 
-    # Lapse announcements give their effective (due) date: the last anniversary such that the
-    # grace period had ended by the announcement.
+
+def _lapses(events: ir.Table, apps: ir.Table, day: ir.DateValue, rules: FeeRules) -> ir.Table:
+    """(app_no, lapse_due_date): the latest lapse in effect by ``day``, with hindsight.
+
+    A lapse announcement's effective date is the unpaid annuity's due date: stated by the source
+    (``effective_date``) or derived as the last anniversary such that the grace period had run out
+    by the announcement.
+    """
     lapses = events.filter(events.event_type == "annuity_lapse").join(apps, "app_no")
-    grace = ibis.literal(rules.grace_period_months)
     announced_less_grace = lapses.event_date - ibis.interval(months=rules.grace_period_months)
-    lapses = lapses.mutate(
-        effective=add_years(lapses.filing_date, whole_years(lapses.filing_date, announced_less_grace))
-    )
-    lapse = (lapses.filter(lapses.effective <= day)
-             .group_by("app_no").aggregate(lapse_due_date=lapses.effective.max()))
+    derived = add_years(lapses.filing_date, whole_years(lapses.filing_date, announced_less_grace))
+    lapses = lapses.mutate(effective=ibis.coalesce(lapses.effective_date, derived))
+    return (lapses.filter(lapses.effective <= day)
+            .group_by("app_no").aggregate(lapse_due_date=lapses.effective.max()))
 
-    known = events.filter(events.event_date <= day)
-    per_app = known.group_by("app_no").aggregate(
-        grant_date=_first(known, ("granted",)),
-        withdrawn_date=_first(known, ("withdrawn", "deemed_withdrawn")),
-        rejected_date=_first(known, ("rejected",)),
-        invalidated_date=_first(known, ("invalidated_full",)),
-        surrendered_date=_first(known, ("surrendered",)),
-        expiry_date=_first(known, ("expiry",)),
-        restored_date=_first(known, ("restoration",), "max"),
-    )
-    t = apps.left_join(per_app, "app_no").drop("app_no_right")
-    t = t.left_join(lapse, "app_no").drop("app_no_right")
 
+def _event_dates(events: ir.Table, day: ir.DateValue) -> ir.Table:
+    """Per application, the dates of the events that decide its state on ``day``.
+
+    Events count from their effective date (the stated one, else the event's own date), except a
+    restoration, which counts whenever it happened: the restored right is deemed never to have
+    ended (hindsight; ``as_known_on`` leaves out restorations published later).
+    """
+    effective = ibis.coalesce(events.effective_date, events.event_date)
+    events = events.mutate(effective=effective)
+    in_effect = events.filter(events.effective <= day)
+
+    def first(table: ir.Table, *types: str, agg: str = "min") -> ir.DateValue:
+        column = ibis.ifelse(table.event_type.isin(types), table.effective, ibis.null("date"))
+        return column.min() if agg == "min" else column.max()
+
+    dates = in_effect.group_by("app_no").aggregate(
+        grant_date=first(in_effect, "granted"),
+        withdrawn_date=first(in_effect, "withdrawn", "deemed_withdrawn"),
+        rejected_date=first(in_effect, "rejected"),
+        invalidated_date=first(in_effect, "invalidated_full"),
+        surrendered_date=first(in_effect, "surrendered"),
+        expiry_date=first(in_effect, "expiry"),
+        ended_date=first(in_effect, "ended"),
+        last_decisive_date=first(in_effect, *DECISIVE_EVENTS, agg="max"),
+    )
+    return dates
+
+
+def _restorations(events: ir.Table) -> ir.Table:
+    """(app_no, restored_date): the latest restoration, whenever it happened (hindsight)."""
+    restorations = events.filter(events.event_type == "restoration")
+    return restorations.group_by("app_no").aggregate(restored_date=restorations.event_date.max())
+
+
+def _term_adjustments(events: ir.Table) -> ir.Table:
+    """(app_no, term_end_adjusted): the adjusted end of term from 期限补偿 events (Rules arts. 77–84)."""
+    adj = events.filter((events.event_type == "term_adjustment") & events.effective_date.notnull())
+    return adj.group_by("app_no").aggregate(term_end_adjusted=adj.effective_date.max())
+
+
+def _with_term_and_deadlines(t: ir.Table, rules: FeeRules) -> ir.Table:
     term_years = ibis.cases(
         (t.patent_type == "invention", rules.term_years["invention"]),
         (t.patent_type == "utility_model", rules.term_years["utility_model"]),
         (t.filing_date >= ibis.date(DESIGN_15_YEAR_FROM), rules.term_years["design_from_2021_06_01"]),
         else_=rules.term_years["design_before_2021_06_01"],
     )
-    t = t.mutate(term_end=add_years(t.filing_date, term_years))
+    t = t.mutate(term_end=ibis.coalesce(t.term_end_adjusted, add_years(t.filing_date, term_years)))
     lapse_active = t.lapse_due_date.notnull() & (
         t.restored_date.isnull() | (t.restored_date < t.lapse_due_date)
     )
+    # The grace period's last day is the corresponding day six months after the due date (Rules
+    # art. 5); the termination notice is taken as issued the next day, and the two months for
+    # restoration (art. 6) run from its receipt: the same day when served electronically, 15 days
+    # later by mail (art. 4).
+    grace_end = add_months(t.lapse_due_date, ibis.literal(rules.grace_period_months))
+    notice_received = grace_end + ibis.interval(days=1 + rules.notice_receipt_days)
     t = t.mutate(
         lapse_due_date=ibis.ifelse(lapse_active, t.lapse_due_date, ibis.null("date")),
-        grace_end=ibis.ifelse(lapse_active, add_months(t.lapse_due_date, grace), ibis.null("date")),
+        grace_end=ibis.ifelse(lapse_active, grace_end, ibis.null("date")),
+        restore_deadline=ibis.ifelse(
+            lapse_active,
+            add_months(notice_received, ibis.literal(rules.restoration_months_after_notice)),
+            ibis.null("date")),
     )
-    t = t.mutate(
-        restore_deadline=t.grace_end
-        + ibis.interval(days=rules.presumed_receipt_days)
-        + ibis.interval(months=rules.restoration_months_after_notice),
-    )
+    return t
+
+
+def _state(t: ir.Table, day: ir.DateValue) -> ir.StringValue:
     granted = t.grant_date.notnull()
-    state = ibis.cases(
+    return ibis.cases(
         (t.invalidated_date.notnull(), "invalidated"),
-        (~granted & t.withdrawn_date.notnull(), "withdrawn"),
+        (~granted & (t.withdrawn_date.notnull() | t.surrendered_date.notnull()), "withdrawn"),
         (~granted & t.rejected_date.notnull(), "rejected"),
+        (t.ended_date.notnull(), "ended"),
         (~granted, "pending"),
         (t.surrendered_date.notnull(), "surrendered"),
-        (t.lapse_due_date.notnull() & (day < t.grace_end), "grace"),
+        (t.lapse_due_date.notnull() & (day <= t.grace_end), "grace"),
         (t.lapse_due_date.notnull() & (day <= t.restore_deadline), "restorable"),
         (t.lapse_due_date.notnull(), "lapsed"),
         ((day >= t.term_end) | t.expiry_date.notnull(), "expired"),
         else_="valid",
     )
-    t = t.mutate(state=state)
-    right_end = ibis.cases(
+
+
+def _with_snapshot(t: ir.Table, con: ibis.BaseBackend, day: ir.DateValue, as_known_on: date | None) -> ir.Table:
+    """Apply the latest bare-status snapshot taken by ``day`` where the dated events are silent.
+
+    A snapshot (有效 / 失效 / 审中 on an export date) says what was true on its own date and after it,
+    never when it became true: an application with no grant event that a snapshot shows in force is
+    'valid' from the snapshot on, one shown ended is 'ended'; a decisive event dated after the
+    snapshot overrides it.
+    """
+    snaps = con.table("status_snapshots")
+    snaps = snaps.filter(snaps.snapshot_date <= day)
+    if as_known_on is not None:
+        snaps = snaps.filter(snaps.snapshot_date <= ibis.date(as_known_on))
+    latest = snaps.group_by("app_no").aggregate(snapshot_date=snaps.snapshot_date.max())
+    latest = latest.join(snaps, ["app_no", "snapshot_date"]).select(
+        "app_no", "snapshot_date", snapshot_status=snaps.status)
+    t = t.left_join(latest, "app_no").drop("app_no_right")
+    current = t.last_decisive_date.isnull() | (t.last_decisive_date <= t.snapshot_date)
+    state = ibis.cases(
+        (current & (t.snapshot_status == "in_force") & (t.state == "pending"), "valid"),
+        (current & (t.snapshot_status == "ended") & t.state.isin(("pending", "valid")), "ended"),
+        else_=t.state,
+    )
+    return t.mutate(state=state)
+
+
+def _right_end(t: ir.Table, day: ir.DateValue) -> ir.DateValue:
+    """The day the right ended, or the as-of day while it is in force."""
+    return ibis.cases(
         (t.state.isin(IN_FORCE), day),
         (t.state == "invalidated", t.grant_date),  # invalidated rights are deemed never to have existed
         (t.state.isin(("restorable", "lapsed")), t.lapse_due_date),
         (t.state == "surrendered", t.surrendered_date),
         (t.state == "expired", ibis.least(t.term_end, t.expiry_date.fill_null(t.term_end))),
+        (t.state == "ended", t.ended_date),  # null when only a snapshot said so: date unknown
         else_=ibis.null("date"),
     )
-    t = t.mutate(years_maintained=ibis.ifelse(granted, whole_years(t.filing_date, right_end),
-                                              ibis.null("int32")))
-    return _with_annuity(t, day, rules)
 
 
 def _with_annuity(t: ir.Table, day: ir.DateValue, rules: FeeRules) -> ir.Table:
@@ -150,14 +241,20 @@ def _with_annuity(t: ir.Table, day: ir.DateValue, rules: FeeRules) -> ir.Table:
     in_grace = t.state == "grace"
     due_k = ibis.ifelse(in_grace, whole_years(t.filing_date, t.lapse_due_date), k)
     due_date = add_years(t.filing_date, due_k)
-    annual = _amount_case(t.patent_type, due_k + 1, rules)
+    full = _amount_case(t.patent_type, due_k + 1, rules)
+    annual = full
     if rules.reduction_rate:
         grant_year = whole_years(t.filing_date, t.grant_date) + 1
         reduced = (due_k + 1) < grant_year + rules.reduction_years
-        annual = ibis.ifelse(reduced, annual * (1 - rules.reduction_rate), annual)
-    months_late = whole_months(t.lapse_due_date, day)
+        annual = ibis.ifelse(reduced, full * (1 - rules.reduction_rate), full)
+    # Late fee (Guidelines Part V ch. 2; CNIPA fee schedule): none up to one whole month after the
+    # due date, then 5% more of the FULL annuity for each further month begun: paid on the
+    # corresponding day one month later it is still 0, the day after 5%.
+    months = whole_months(t.lapse_due_date, day)
+    exact = add_months(t.lapse_due_date, months) == day
+    step = ibis.greatest(ibis.ifelse(exact, months - 1, months), 0)
     late_rate = ibis.cases(
-        *[(months_late == m, rate) for m, rate in enumerate(rules.late_fee_rates)],
+        *[(step == m, rate) for m, rate in enumerate(rules.late_fee_rates)],
         else_=rules.late_fee_rates[-1],
     )
     has_due = t.state.isin(IN_FORCE) & (due_date < t.term_end)
@@ -165,5 +262,5 @@ def _with_annuity(t: ir.Table, day: ir.DateValue, rules: FeeRules) -> ir.Table:
         next_due_date=ibis.ifelse(has_due, due_date, ibis.null("date")),
         next_due_year=ibis.ifelse(has_due, due_k + 1, ibis.null("int32")),
         next_due_amount=ibis.ifelse(has_due, annual, ibis.null("float64")),
-        late_fee=ibis.ifelse(in_grace, annual * late_rate, ibis.null("float64")),
+        late_fee=ibis.ifelse(in_grace, full * late_rate, ibis.null("float64")),
     )

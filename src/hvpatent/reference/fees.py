@@ -26,9 +26,16 @@ class FeeRules:
     restoration_fee: float
     restoration_months_after_notice: int
     presumed_receipt_days: int
+    notice_service: str  # electronic | mail: how termination notices reach the patentee
     reduction_rate: float
     reduction_years: int
     term_years: dict[str, int]
+
+    @property
+    def notice_receipt_days(self) -> int:
+        """Days from a notice's dispatch to its receipt: 15 presumed for mail, none for electronic
+        service, which is received on the day it reaches the recipient's system (Rules art. 4)."""
+        return self.presumed_receipt_days if self.notice_service == "mail" else 0
 
     def annuity_for(self, patent_type: str, year: int) -> float | None:
         for first, last, amount in self.annuity.get(patent_type, []):
@@ -52,10 +59,17 @@ def parse_rules(data: dict) -> FeeRules:
         restoration_fee=float(data["restoration"]["fee"]),
         restoration_months_after_notice=int(data["restoration"]["request_months_after_notice"]),
         presumed_receipt_days=int(data["restoration"]["presumed_receipt_days"]),
+        notice_service=_notice_service(data["restoration"].get("notice_service", "electronic")),
         reduction_rate=float(data["fee_reduction"]["rate"]),
         reduction_years=int(data["fee_reduction"]["first_years_after_grant"]),
         term_years={k: int(v) for k, v in data["term_years"].items()},
     )
+
+
+def _notice_service(value: object) -> str:
+    if value not in ("electronic", "mail"):
+        raise ValueError(f"restoration.notice_service must be electronic or mail, not {value!r}")
+    return str(value)
 
 
 @cache

@@ -12,7 +12,7 @@ from datetime import date, timedelta
 import ibis
 import ibis.expr.types as ir
 
-from hvpatent.indicators.base import applications_of, first_applicants, in_region
+from hvpatent.indicators.base import ALL_APPLICANTS, applications_of, first_applicants, in_region
 from hvpatent.indicators.config import high_value_settings
 from hvpatent.indicators.highvalue import criteria_evidence
 from hvpatent.legal import legal_state
@@ -62,7 +62,10 @@ def warnings_table(con: ibis.BaseBackend, as_of: date, within_days: int = 90, re
     rows = rows.left_join(per_app, "app_no").drop("app_no_right")
     rows = rows.mutate(high_value=rows.criteria.notnull(),
                        only_by_milestone=(rows.kind == "milestone_10y") & (rows.other.fill_null(0) == 0))
-    rows = in_region(rows.left_join(first_applicants(con), "app_no").drop("app_no_right"), region)
+    # An enterprise's own patents count wherever their first applicant is; otherwise the region
+    # (domestic applicants when none is given, as in the statistics).
+    scope = region or (ALL_APPLICANTS if enterprise else None)
+    rows = in_region(rows.left_join(first_applicants(con), "app_no").drop("app_no_right"), scope)
     rows = rows.drop("province_code", "city_code", "applicant_type")  # the list shows town and county
     if enterprise:
         rows = rows.semi_join(applications_of(con, enterprise), "app_no")

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
-from hvpatent.indicators import drill, figures, high_value_list
+from hvpatent.indicators import ALL_APPLICANTS, drill, figures, high_value_list
 from hvpatent.indicators.profile import applicant_names, applicant_portfolio, owned_by, patent_profile
 from hvpatent.plan import load_plan
 from hvpatent.plan import plan_progress as compute_progress
@@ -78,7 +78,7 @@ class Analytics:
         """(region, applicant) of the lists a user sees: an enterprise all its own patents, wherever
         filed; staff the plan's region."""
         if user.role == "enterprise":
-            return None, user.enterprise
+            return ALL_APPLICANTS, user.enterprise
         return self.plan.region, None
 
     # -- analytics -------------------------------------------------------------------------
