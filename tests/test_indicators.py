@@ -78,10 +78,19 @@ def test_last_year_and_changes(con):
     assert rows["pledge_amount"]["yoy_pct"] == pytest.approx((800 - 1500) / 1500 * 100, abs=0.01)
 
 
-def test_restored_patent_was_not_valid_while_restorable(con):
-    # A3: annuity due 2022-06-01 unpaid, grace ended 2022-12-01, restored 2023-02-10.
-    assert v(con, "valid_inventions", date(2022, 12, 31)) == 2  # A1, A5
-    assert v(con, "valid_inventions", date(2022, 11, 30)) == 3  # A3 still in its grace period
+def test_restored_patent_counts_with_hindsight_unless_known_later(con):
+    # A3: annuity due 2022-06-01 unpaid, grace ended 2022-12-01, termination announced 2023-01-20,
+    # restored 2023-02-10. With hindsight the right never ended: A1, A3, A5 on 2022-12-31.
+    assert v(con, "valid_inventions", date(2022, 12, 31)) == 3
+    assert v(con, "valid_inventions", date(2022, 11, 30)) == 3  # in its grace period anyway
+
+    def known_on(day: date) -> float:
+        ctx = Context.create(con, date(2022, 12, 31), "year", "500118", as_known_on=day)
+        return value(ctx, "valid_inventions")
+
+    assert known_on(date(2023, 1, 19)) == 3   # the termination not yet announced
+    assert known_on(date(2023, 1, 20)) == 2   # announced, the restoration not yet made: A1, A5
+    assert known_on(date(2023, 2, 10)) == 3   # restored
 
 
 def test_counting_rule_is_the_first_applicant(con):
@@ -113,9 +122,9 @@ def test_breakdowns(con):
         rows = grouped_values(Context.create(con, AS_OF, "year", "500118"), key, by).to_pyarrow().to_pylist()
         return {r["group"]: r["value"] for r in rows}
 
-    assert groups("valid_inventions", "town") == {"500118002000": 2, "500118106000": 2}
+    assert groups("valid_inventions", "town") == {"500118002000": 2, "500118111000": 2}
     assert groups("valid_inventions_per_10k", "town") == {"500118002000": pytest.approx(0.2),
-                                                          "500118106000": pytest.approx(0.4)}
+                                                          "500118111000": pytest.approx(0.4)}
     assert groups("valid_inventions", "applicant-type") == {"enterprise": 3, "university": 1}
     assert groups("valid_inventions", "enterprise") == {"重庆甲新能源科技有限公司": 1, "重庆乙食品有限公司": 2}
     assert groups("valid_inventions", "industry") == {
