@@ -28,11 +28,18 @@ def import_cmd(
     mapping: Annotated[Path | None, typer.Option(help="额外的表头映射 YAML / extra header mapping")] = None,
     skip_bad_rows: Annotated[bool, typer.Option("--skip-bad-rows", help="跳过错误行，导入其余行")] = False,
     report: Annotated[Path | None, typer.Option(help="错误清单 xlsx / errors report")] = None,
+    exported: Annotated[str | None, typer.Option(
+        "--exported", help="导出日期 YYYY-MM-DD（当前状态的日期）/ export date of current states")] = None,
     db: DbOption = None,
 ) -> None:
     """导入专利数据或模板文件 / import patent exports and record templates."""
     from hvpatent.ingest import FileError, ImportRejected, import_file, write_errors_report
+    from hvpatent.ingest.fields import parse_date
 
+    try:
+        exported_on = parse_date(exported)
+    except ValueError as err:
+        raise typer.BadParameter(str(err), param_hint="--exported") from err
     failed = False
     all_errors = []
     with open_warehouse(db) as wh:
@@ -43,7 +50,7 @@ def import_cmd(
                 try:
                     result, errors = import_file(
                         wh, path, source=source, mapping=mapping, skip_bad_rows=skip_bad_rows,
-                        progress=lambda n, task=task: bar.advance(task, n),
+                        progress=lambda n, task=task: bar.advance(task, n), exported=exported_on,
                     )
                 except ImportRejected as rej:
                     failed = True
@@ -63,6 +70,7 @@ def import_cmd(
             console.print(t("imported", file=path.name, read=result.rows_read, inserted=result.rows_inserted,
                             updated=result.rows_updated, unchanged=result.rows_unchanged,
                             rejected=result.rows_rejected))
+            _print_notes(result)
             if errors:
                 err_console.print(f"[yellow]{t('skipped_rows', file=path.name, count=len(errors))}[/yellow]")
                 _print_errors(errors)
@@ -71,6 +79,15 @@ def import_cmd(
         console.print(t("report_written", path=report))
     if failed:
         raise typer.Exit(1)
+
+
+def _print_notes(result) -> None:
+    """Unknown legal-event words (stored as 'other') and warnings of one import."""
+    if result.unknown_events:
+        words = "、".join(f"{word}（{n}）" for word, n in result.unknown_events.items())
+        err_console.print(f"[yellow]{t('unknown_events', file=result.file_name, words=words)}[/yellow]")
+    for message, n in result.warnings.items():
+        err_console.print(f"[yellow]{t('import_warning', file=result.file_name, message=message, count=n)}[/yellow]")
 
 
 def _print_errors(errors, limit: int = 20) -> None:

@@ -12,9 +12,12 @@ from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 
+import duckdb
+
 from hvpatent.ingest.companydata import looks_like_companydata, read_records
 from hvpatent.ingest.errors import FileError, ImportRejected
 from hvpatent.ingest.google import looks_like_google, read_publications
+from hvpatent.ingest.notes import ImportNotes
 from hvpatent.ingest.readers import peek_headers
 from hvpatent.ingest.spreadsheet import load_mapping, read_export
 from hvpatent.ingest.templates import TEMPLATES, detect_template, read_template, template_headers
@@ -53,7 +56,11 @@ def import_file(
     progress: Progress | None = None,
     exported: date | None = None,
 ) -> tuple[ImportResult, list[RowError]]:
-    """Validate and store one file; returns the result and the rows that were skipped."""
+    """Validate and store one file; returns the result and the rows that were skipped.
+
+    ``exported``: the day the file was exported, the date of the current states it gives (有效 / 失效 /
+    审中); by default the file's own date (title row or xlsx properties, docs/importing.md).
+    """
     if not path.is_file():
         raise FileError(str(path), "文件不存在")
     if source not in SOURCES:
@@ -65,6 +72,7 @@ def import_file(
         return ImportResult(existing, path.name, True, 0), []
 
     chunks: Iterator[tuple[Batch, list[RowError], int]]
+    notes = ImportNotes()
     if kind == "google":
         label = "google"
         chunks = read_publications(path)
@@ -77,8 +85,17 @@ def import_file(
         chunks = iter([(batch, errors, rows)])
     else:
         label = source
-        chunks = read_export(path, load_mapping(mapping), source)
+        chunks = read_export(path, load_mapping(mapping), source, exported=exported, notes=notes)
+    try:
+        return _store(warehouse, path, sha, label, kind, chunks, notes, skip_bad_rows, progress)
+    except duckdb.Error as err:
+        # The transaction was rolled back: say so in words, not with the database's traceback.
+        raise FileError(path.name, f"写入数据仓库失败，数据未作任何改变：{str(err).splitlines()[0]}") from err
 
+
+def _store(warehouse: Warehouse, path: Path, sha: str, label: str, kind: str,
+           chunks: Iterator[tuple[Batch, list[RowError], int]], notes: ImportNotes, skip_bad_rows: bool,
+           progress: Progress | None) -> tuple[ImportResult, list[RowError]]:
     all_errors: list[RowError] = []
     with warehouse.import_transaction(path.name, sha, label, kind) as tx:
         for batch, errors, rows_read in chunks:
@@ -93,6 +110,8 @@ def import_file(
                 progress(rows_read)
         if all_errors and not skip_bad_rows:
             raise ImportRejected(path.name, all_errors)
+        tx.result.unknown_events = dict(notes.unknown_events.most_common())
+        tx.result.warnings = dict(notes.warnings.most_common())
     return tx.result, all_errors
 
 

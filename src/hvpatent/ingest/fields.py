@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from functools import lru_cache
+from importlib import resources
+
+import yaml
+
+from hvpatent.model import EVENT_TYPES, SNAPSHOT_STATUSES
 
 _DATE_PATTERNS = (
     re.compile(r"^(\d{4})[-./年](\d{1,2})[-./月](\d{1,2})日?(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"),
@@ -103,70 +109,125 @@ def classify_party(name: str) -> str:
     return "other"
 
 
-# Ordered: the first rule whose words all occur in the text decides.
-_EVENT_RULES: tuple[tuple[tuple[str, ...], str], ...] = (
-    (("质押", "解除"), "pledge_released"),
-    (("质押", "注销"), "pledge_released"),
-    (("质押", "变更"), "pledge_changed"),
-    (("质押",), "pledge_registered"),
-    (("恢复",), "restoration"),
-    (("年费",), "annuity_lapse"),
-    (("期限届满",), "expiry"),
-    (("期满",), "expiry"),
-    (("届满",), "expiry"),
-    (("视为撤回",), "deemed_withdrawn"),
-    (("撤回",), "withdrawn"),
-    (("驳回",), "rejected"),
-    (("全部无效",), "invalidated_full"),
-    (("部分无效",), "invalidated_partial"),
-    (("维持有效",), "other"),  # an invalidation request that failed leaves the patent valid
-    (("放弃",), "surrendered"),
-    (("许可",), "licence"),
-    (("转移",), "transfer"),
-    (("权利人", "变更"), "transfer"),
-    (("实质审查",), "examination"),
-    (("授权",), "granted"),
-    (("授予",), "granted"),
-    (("公开",), "published"),
-    (("公布",), "published"),
-    (("公告",), "published"),
-    (("申请",), "filed"),
-)
+# Event words -> event types, as data (events.yaml): the first rule whose words all occur decides.
+@dataclass(frozen=True)
+class EventVocabulary:
+    rules: tuple[tuple[tuple[str, ...], str], ...]
+    states: dict[str, str]             # bare state word -> snapshot status
+    snapshot_of_event: dict[str, str]  # event type -> snapshot status it implies
 
-# Status words of "current legal status" columns that are states, not dated events.
-_STATUS_ONLY = {"有效", "失效", "审中", "在审", "授权", "pending", "valid"}
+    def match(self, text: str) -> tuple[str, bool]:
+        """(event type, whether a rule knew the words); unknown words give ('other', False)."""
+        folded = fold_words(text)
+        for words, event_type in self.rules:
+            if all(w in folded for w in words):
+                return event_type, True
+        return "other", False
+
+    def state(self, word: str) -> str | None:
+        return self.states.get(fold_words(word).strip("。.").lower())
+
+    def extended(self, data: dict) -> EventVocabulary:
+        """User rules (same YAML shape) are tried before the built-in ones."""
+        rules, states = _parse_vocabulary(data)
+        return EventVocabulary(rules + self.rules, {**self.states, **states}, self.snapshot_of_event)
+
+
+def fold_words(text: str) -> str:
+    return re.sub(r"\s+", "", text.translate(_FULLWIDTH))
+
+
+def _parse_vocabulary(data: dict) -> tuple[tuple, dict[str, str]]:
+    rules = []
+    for rule in data.get("rules") or []:
+        words, event_type = rule.get("words"), rule.get("type")
+        if not words or event_type not in EVENT_TYPES:
+            raise ValueError(f"法律事件规则无效（words 不能为空，type 应为 {', '.join(EVENT_TYPES)}）: {rule}")
+        rules.append((tuple(fold_words(str(w)) for w in words), event_type))
+    states = {}
+    for word, status in (data.get("states") or {}).items():
+        if status not in SNAPSHOT_STATUSES:
+            raise ValueError(f"状态词「{word}」的状态应为 {', '.join(SNAPSHOT_STATUSES)}: {status}")
+        states[fold_words(str(word)).lower()] = status
+    return tuple(rules), states
+
+
+@lru_cache(maxsize=1)
+def builtin_vocabulary() -> EventVocabulary:
+    data = yaml.safe_load(resources.files(__package__).joinpath("events.yaml").read_text(encoding="utf-8"))
+    rules, states = _parse_vocabulary(data)
+    implied = {t: status for status, types in data["snapshot_of_event"].items() for t in types}
+    return EventVocabulary(rules, states, implied)
 
 
 @lru_cache(maxsize=4_096)
 def classify_event(text: str) -> str:
-    for words, event_type in _EVENT_RULES:
-        if all(w in text for w in words):
-            return event_type
-    return "other"
+    """The canonical event type of an event word or gazette heading ('other' when unknown)."""
+    return builtin_vocabulary().match(text)[0]
 
 
 def status_event(status: str) -> str | None:
     """Event type implied by a dated current-status cell, or None for a bare state word."""
     text = status.strip()
-    if not text or text in _STATUS_ONLY:
+    vocabulary = builtin_vocabulary()
+    if not text or vocabulary.state(text):
         return None
     event_type = classify_event(text)
     return None if event_type == "other" else event_type
 
 
-_EVENT_DATE = re.compile(r"(\d{4}[-./年]\d{1,2}[-./月]\d{1,2}日?|\d{8})")
+_DATE_TEXT = r"\d{4}[-./年]\d{1,2}[-./月]\d{1,2}日?|(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
+_LEADING_DATE = re.compile(rf"^\s*({_DATE_TEXT})(?!\d)")
+_TRAILING_DATE = re.compile(rf"[(（]?\s*({_DATE_TEXT})\s*[)）]?\s*$")
+_ANY_DATE = re.compile(rf"(?<!\d)({_DATE_TEXT})(?!\d)")
 
 
 def split_event(item: str) -> tuple[date, str]:
-    """'2020-01-05 授权' or '授权(2020.01.05)' -> (date, text)."""
-    m = _EVENT_DATE.search(item)
+    """'2020-01-05 授权', '授权(2020.01.05)' or '20200105 授权' -> (date, text).
+
+    The event date is the one leading the item, else the one closing it; only then any date inside
+    (detail dates such as 未缴年费终止日 sit inside the text).
+    """
+    m = _LEADING_DATE.match(item) or _TRAILING_DATE.search(item) or _ANY_DATE.search(item)
     if not m:
         raise ValueError(f"法律事件缺少日期: {item}")
     when = parse_date(m.group(1))
-    text = (item[: m.start()] + " " + item[m.end() :]).strip(" :：()（）-")
+    text = (item[: m.start()] + " " + item[m.end() :]).strip(" :：()（）-,，")
     if when is None or not text:
         raise ValueError(f"法律事件无法解析: {item}")
     return when, text
+
+
+def has_event_date(item: str) -> bool:
+    return bool(_LEADING_DATE.match(item) or _TRAILING_DATE.search(item))
+
+
+_EFFECTIVE = re.compile(rf"(?:终止日|失效日|届满日|终止日期|失效日期|生效日)[期]?\s*[:：]?\s*({_DATE_TEXT})")
+_NEW_EXPIRY = re.compile(rf"(?:届满日|到期日|截止日|终止日)[期]?\s*[:：为]?\s*({_DATE_TEXT})")
+_DAYS = re.compile(r"(?:补偿|调整|延长)[^\d]{0,8}(\d{1,5})\s*(?:天|日)")
+
+
+def stated_effective_date(text: str) -> date | None:
+    """A date the event text itself states as the day it took effect (未缴年费终止日：2019.03.20)."""
+    m = _EFFECTIVE.search(text)
+    return parse_date(m.group(1)) if m else None
+
+
+def adjusted_term_end(text: str, filing: date | None, patent_type: str | None) -> date | None:
+    """The end of term after a 专利权期限补偿 (Patent Law 2020 Art. 42(2)-(3)): the new expiry date if
+    the text states it, else the normal term end (20 years for inventions, Art. 42(1)) plus the
+    compensated days; None when the text gives neither."""
+    m = _NEW_EXPIRY.search(text)
+    if m:
+        return parse_date(m.group(1))
+    days = _DAYS.search(text)
+    if days is None or filing is None or patent_type != "invention":
+        return None
+    try:
+        end = filing.replace(year=filing.year + 20)
+    except ValueError:  # 29 February: the term ends on 28 February, as the engine counts it
+        end = filing.replace(year=filing.year + 20, day=28)
+    return end + timedelta(days=int(days.group(1)))
 
 
 _MEMBER = re.compile(r"^([A-Z]{2})[-\s]?([0-9A-Z/.\-]+?)[-\s]?([A-Z]\d?)?$")

@@ -6,6 +6,8 @@ from __future__ import annotations
 import csv
 import re
 from collections.abc import Iterator
+from contextlib import suppress
+from datetime import date, datetime, timedelta
 from itertools import islice
 from pathlib import Path
 
@@ -88,6 +90,45 @@ def peek_headers(path: Path, known: set[str]) -> list[str]:
     rows = head_rows(path)
     hrow = find_header_row(rows, known)
     return [header_key(c) for c in rows[hrow]] if hrow >= 0 else []
+
+
+_EXPORT_DATE = re.compile(
+    r"(?:导出|检索|下载|生成|数据|截止)(?:时间|日期)\s*[:：]?\s*(\d{4}[-./年]\d{1,2}[-./月]\d{1,2}日?|\d{8})")
+_CHINA_TIME = timedelta(hours=8)
+
+
+def file_export_date(path: Path, known: set[str]) -> tuple[date, str] | None:
+    """The day a file was exported, as the file itself says, and where that was read.
+
+    First a date in a title row above the header (导出时间：2024-06-30, 检索日期 …), else for xlsx the
+    document properties' creation time (written by the exporting system; stored in UTC, read here
+    in China Standard Time, UTC+8), else the last-modified time.
+    """
+    from hvpatent.ingest.fields import parse_date
+
+    rows = head_rows(path)
+    hrow = find_header_row(rows, known)
+    for row in rows[: max(hrow, 0)]:
+        m = _EXPORT_DATE.search(" ".join(cell for cell in row if cell))
+        if m:
+            with suppress(ValueError):
+                return parse_date(m.group(1)), "title row"
+    if path.suffix.lower() in {".xlsx", ".xlsm"}:
+        from openpyxl import load_workbook
+
+        try:
+            wb = load_workbook(path, read_only=True)
+        except Exception:  # head_rows read it already; properties are optional
+            return None
+        try:
+            props = wb.properties
+            for name in ("created", "modified"):
+                stamp = getattr(props, name, None)
+                if isinstance(stamp, datetime):
+                    return (stamp + _CHINA_TIME).date(), f"document properties ({name})"
+        finally:
+            wb.close()
+    return None
 
 
 def _no_header(path: Path) -> FileError:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -12,19 +13,23 @@ import pandas as pd
 import yaml
 
 from hvpatent.ingest.appno import AppNoError, parse_appno
+from hvpatent.ingest.errors import FileError
 from hvpatent.ingest.fields import (
-    classify_event,
+    EventVocabulary,
+    builtin_vocabulary,
     classify_party,
     is_grant_kind,
     normalize_name,
     parse_date,
     parse_family_member,
     parse_ipc,
-    split_event,
     split_multi,
-    status_event,
 )
-from hvpatent.ingest.readers import header_key, read_table
+from hvpatent.ingest.kindcodes import KindMeaning, cn_kind_meaning, kind_of_pub_no
+from hvpatent.ingest.legalcells import Reading, read_cells
+from hvpatent.ingest.merge import first_filled, latest_first
+from hvpatent.ingest.notes import ImportNotes
+from hvpatent.ingest.readers import file_export_date, header_key, read_table
 from hvpatent.model import Batch, RowError
 from hvpatent.reference.regions import attribute
 
@@ -37,13 +42,18 @@ FIELD_LABELS = {  # the header a user would recognise, for error messages
     "grant_date": "授权公告日", "priority_date": "优先权日", "pct_entry_date": "PCT进入国家阶段日",
     "claims_count": "权利要求数量", "legal_status": "法律状态", "legal_status_date": "法律状态公告日",
     "legal_events": "法律事件", "family_members": "同族",
+    "status_events": "法律状态/事件", "latest_status": "最新法律状态", "simple_status": "简单法律状态",
+    "lapse_date": "失效日", "pub_no": "公开(公告)号",
 }
+# The columns whose cells are read as legal status (legalcells.read_cells), in this order.
+STATUS_FIELDS = ("legal_events", "legal_status", "status_events", "latest_status", "simple_status")
 
 
 @dataclass
 class Mapping:
     fields: dict[str, list[str]]
     sources: dict[str, list[str]] = field(default_factory=dict)
+    vocabulary: EventVocabulary = field(default_factory=builtin_vocabulary)
 
     def known_headers(self) -> set[str]:
         return {header_key(a) for aliases in self.fields.values() for a in aliases}
@@ -82,24 +92,51 @@ def load_mapping(extra: Path | None = None) -> Mapping:
             mapping.fields[name] = list(aliases) + mapping.fields[name]
         for name, headers in (user.get("sources") or {}).items():
             mapping.sources[name] = list(headers)
+        if user.get("rules") or user.get("states"):
+            mapping.vocabulary = mapping.vocabulary.extended(user)
     return mapping
 
 
 class _Rows:
-    """Accumulates canonical rows and errors for one file."""
+    """Canonical rows and errors for one file; rows of one application are merged at the end."""
 
-    def __init__(self, file: str, source: str):
+    def __init__(self, file: str, source: str, vocabulary: EventVocabulary, notes: ImportNotes):
         self.file = file
         self.source = source
+        self.vocabulary = vocabulary
+        self.notes = notes
         self.errors: list[RowError] = []
-        self.tables: dict[str, list[dict]] = {
-            t: [] for t in ("applications", "ipc_classes", "publications", "parties",
-                            "legal_events", "family_members")
-        }
+        self.parsed: dict[str, list[_Parsed]] = {}
 
     def error(self, row: int, fld: str, value: object, reason: str) -> None:
         label = FIELD_LABELS.get(fld, fld)
-        self.errors.append(RowError(self.file, row, label, str(value)[:200], reason))
+        self.errors.append(RowError(self.file, row, label, _printable(str(value))[:200], reason))
+
+
+@dataclass
+class _Parsed:
+    """One valid row: its application fields, parties, classes, publication and legal reading."""
+
+    row: int
+    app_no: str
+    fields: dict
+    applicants: list[str]
+    address: str | None
+    ipcs: list[str]
+    pub: dict | None
+    meaning: KindMeaning
+    grant: object
+    reading: Reading
+    members: list[tuple[str, str, bool]]
+    pub_date: object = None
+
+
+_CONTROL = str.maketrans({c: None for c in range(32) if c not in (9, 10)} | {127: None})
+
+
+def _printable(text: str) -> str:
+    # Control characters cannot be stored in an xlsx cell nor shown in a terminal: drop them.
+    return text.translate(_CONTROL)
 
 
 def _cell(record: dict, columns: dict[str, str], name: str) -> str:
@@ -107,7 +144,7 @@ def _cell(record: dict, columns: dict[str, str], name: str) -> str:
     if key is None:
         return ""
     value = record.get(key)
-    return "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value).strip()
+    return "" if value is None or (isinstance(value, float) and pd.isna(value)) else _printable(str(value)).strip()
 
 
 def _date(out: _Rows, row: int, record: dict, columns: dict[str, str], name: str):
@@ -125,26 +162,12 @@ def _patent_type(text: str, fallback: str | None) -> str | None:
     return fallback
 
 
-def _convert_row(out: _Rows, row: int, record: dict, cols: dict[str, str]) -> None:
-    errors_before = len(out.errors)
-    raw_no = _cell(record, cols, "app_no")
-    try:
-        appno = parse_appno(raw_no)
-    except AppNoError as err:
-        out.error(row, "app_no", raw_no, f"申请号无效: {err}")
-        return
-    app_no = appno.canonical
-    filing = _date(out, row, record, cols, "filing_date")
-    if filing is None and not _cell(record, cols, "filing_date"):
-        out.error(row, "filing_date", "", "申请日为空")
-    patent_type = _patent_type(_cell(record, cols, "patent_type"), appno.patent_type)
-    if patent_type is None:
-        out.error(row, "patent_type", _cell(record, cols, "patent_type"), "无法确定专利类型")
-    grant = _date(out, row, record, cols, "grant_date")
-    pub_date = _date(out, row, record, cols, "pub_date")
-    priority = _date(out, row, record, cols, "priority_date")
-    pct_entry = _date(out, row, record, cols, "pct_entry_date")
+def _app_no_text(raw: str) -> str:
+    # Spreadsheets store bare numbers as floats: 201810234567 may come back as "201810234567.0".
+    return raw[:-2] if raw.endswith(".0") and raw[:-2].isdigit() else raw
 
+
+def _ipcs(out: _Rows, row: int, record: dict, cols: dict[str, str]) -> list[str]:
     ipcs: list[str] = []
     main_raw = _cell(record, cols, "ipc_main")
     for raw in ([main_raw] if main_raw else []) + split_multi(_cell(record, cols, "ipc_all"), ipc=True):
@@ -155,32 +178,10 @@ def _convert_row(out: _Rows, row: int, record: dict, cols: dict[str, str]) -> No
             continue
         if code not in ipcs:
             ipcs.append(code)
+    return ipcs
 
-    claims = _cell(record, cols, "claims_count")
-    claims_count = None
-    if claims:
-        try:
-            claims_count = int(float(claims))
-        except ValueError:
-            out.error(row, "claims_count", claims, "权利要求数量应为整数")
 
-    events: list[tuple] = []
-    for item in split_multi(_cell(record, cols, "legal_events")):
-        try:
-            when, text = split_event(item)
-        except ValueError as err:
-            out.error(row, "legal_events", item, str(err))
-            continue
-        events.append((when, classify_event(text), text))
-    status = _cell(record, cols, "legal_status")
-    status_type = status_event(status) if status else None
-    if status_type:
-        when = _date(out, row, record, cols, "legal_status_date")
-        if when is not None:
-            events.append((when, status_type, status))
-        elif not _cell(record, cols, "legal_status_date"):
-            out.error(row, "legal_status_date", "", f"法律状态「{status}」缺少公告日，无法确定生效日期")
-
+def _members(out: _Rows, row: int, record: dict, cols: dict[str, str]) -> list[tuple[str, str, bool]]:
     members = []
     granted_listed = {m.strip().upper().replace(" ", "")
                       for m in split_multi(_cell(record, cols, "family_granted"))}
@@ -192,60 +193,189 @@ def _convert_row(out: _Rows, row: int, record: dict, cols: dict[str, str]) -> No
             continue
         if office != "CN":
             members.append((office, number, is_grant_kind(office, kind) or number in granted_listed))
+    return members
 
+
+def _publication(record: dict, cols: dict[str, str], app_no: str, pub_date) -> tuple[dict | None, KindMeaning]:
+    pub_no = _cell(record, cols, "pub_no").upper().replace(" ", "")
+    if not pub_no:
+        return None, KindMeaning(None, "unknown")
+    kind = kind_of_pub_no(pub_no)
+    if kind is None and pub_no[-1:].isalpha():  # other offices' numbers: the trailing letters
+        kind = pub_no[-1] if not pub_no[-2:-1].isalpha() else pub_no[-2:]
+    meaning = cn_kind_meaning(kind, pub_date) if pub_no.startswith("CN") or kind_of_pub_no(pub_no) else \
+        KindMeaning(None, "unknown")
+    return {"pub_no": pub_no, "app_no": app_no, "kind": kind, "pub_date": pub_date}, meaning
+
+
+def _convert_row(out: _Rows, row: int, record: dict, cols: dict[str, str]) -> None:
+    errors_before = len(out.errors)
+    raw_no = _cell(record, cols, "app_no")
+    try:
+        appno = parse_appno(_app_no_text(raw_no))
+    except AppNoError as err:
+        out.error(row, "app_no", raw_no, f"申请号无效: {err}")
+        return
+    app_no = appno.canonical
+    filing = _date(out, row, record, cols, "filing_date")
+    if filing is None and not _cell(record, cols, "filing_date"):
+        out.error(row, "filing_date", "", "申请日为空")
+    dates = {name: _date(out, row, record, cols, name) for name in
+             ("grant_date", "pub_date", "priority_date", "pct_entry_date", "legal_status_date", "lapse_date")}
+    pub, meaning = _publication(record, cols, app_no, dates["pub_date"])
+    type_column = _patent_type(_cell(record, cols, "patent_type"), None)
+    patent_type = type_column or meaning.patent_type or appno.patent_type
+    if patent_type is None:
+        out.error(row, "patent_type", _cell(record, cols, "patent_type"), "无法确定专利类型")
+    ipcs = _ipcs(out, row, record, cols)
+    claims = _cell(record, cols, "claims_count")
+    claims_count = None
+    if claims:
+        try:
+            claims_count = int(float(claims))
+        except ValueError:
+            out.error(row, "claims_count", claims, "权利要求数量应为整数")
+    cells = [(f, _cell(record, cols, f)) for f in STATUS_FIELDS if _cell(record, cols, f)]
+    reading = read_cells(cells, out.vocabulary, status_date=dates["legal_status_date"],
+                         lapse_date=dates["lapse_date"], filing=filing, patent_type=patent_type)
+    for fld, value, reason in reading.errors:
+        out.error(row, fld, value, reason)
+    members = _members(out, row, record, cols)
     if len(out.errors) > errors_before:
         return
-    family_id = _cell(record, cols, "family_id") or (f"CN{app_no}" if members else None)
-    out.tables["applications"].append({
-        "app_no": app_no, "patent_type": patent_type, "filing_date": filing,
-        "priority_date": priority, "pct_app_no": _cell(record, cols, "pct_app_no") or None,
-        "pct_entry_date": pct_entry, "title": _cell(record, cols, "title") or None,
-        "abstract": _cell(record, cols, "abstract") or None,
-        "ipc_main": ipcs[0] if ipcs else None, "claims_count": claims_count,
-        "agency": _cell(record, cols, "agency") or None, "family_id": family_id,
-        "source": out.source,
-    })
+    fields = {
+        "app_no": app_no, "patent_type": type_column, "filing_date": filing,
+        "priority_date": dates["priority_date"], "pct_app_no": _cell(record, cols, "pct_app_no") or None,
+        "pct_entry_date": dates["pct_entry_date"], "title": _cell(record, cols, "title") or None,
+        "abstract": _cell(record, cols, "abstract") or None, "claims_count": claims_count,
+        "agency": _cell(record, cols, "agency") or None, "family_id": _cell(record, cols, "family_id") or None,
+        "source": out.source, "_type_fallback": meaning.patent_type or appno.patent_type,
+    }
+    address = _cell(record, cols, "applicant_address") or "".join(
+        _cell(record, cols, f) for f in ("applicant_province", "applicant_city", "applicant_county")) or None
+    out.parsed.setdefault(app_no, []).append(_Parsed(
+        row, app_no, fields, split_multi(_cell(record, cols, "applicants")), address, ipcs, pub, meaning,
+        dates["grant_date"], reading, members, dates["pub_date"]))
+
+
+def _emit(out: _Rows, rows: list[_Parsed], tables: dict[str, list[dict]], exported: date | None) -> None:
+    """One application from all its rows in the file: the latest publication's values first, gaps filled
+    from the others; every row's publication and events kept."""
+    rows = latest_first(rows, lambda r: r.pub["pub_date"] if r.pub else None)
+    app = first_filled([r.fields for r in rows])
+    app["patent_type"] = app.pop("_type_fallback") if app["patent_type"] is None else app["patent_type"]
+    app.pop("_type_fallback", None)
+    app_no, filing = app["app_no"], app["filing_date"]
+    events = _events(rows, app["patent_type"])
+    grant = min((e[0] for e in events if e[1] == "granted"), default=None)
+    with_ipcs = next((r for r in rows if r.ipcs), None)
+    ipcs = with_ipcs.ipcs if with_ipcs else []
+    members = list(dict.fromkeys(m for r in rows for m in r.members))
+    app["ipc_main"] = ipcs[0] if ipcs else None
+    app["family_id"] = app["family_id"] or (f"CN{app_no}" if members else None)
+    tables["applications"].append(app)
     for seq, code in enumerate(ipcs, 1):
-        out.tables["ipc_classes"].append({"app_no": app_no, "seq": seq, "ipc": code, "is_main": seq == 1})
-    address = _cell(record, cols, "applicant_address") or None
-    for seq, name in enumerate(split_multi(_cell(record, cols, "applicants")), 1):
+        tables["ipc_classes"].append({"app_no": app_no, "seq": seq, "ipc": code, "is_main": seq == 1})
+    with_parties = next((r for r in rows if r.applicants), None)
+    if with_parties:
+        _parties(tables, app_no, with_parties.applicants, with_parties.address, grant is not None)
+    for r in rows:
+        if r.pub:
+            tables["publications"].append(r.pub)
+    events.append((filing, "filed", "申请", None))
+    for when, event_type, text, effective in events:
+        tables["legal_events"].append({"app_no": app_no, "event_date": when, "event_type": event_type,
+                                       "raw_text": text, "effective_date": effective})
+    for office, number, granted in members:
+        tables["family_members"].append({"family_id": app["family_id"], "office": office, "member_no": number,
+                                         "granted": granted, "grant_date": None})
+    _snapshot(out, rows, tables, exported, bool(events[:-1]))
+
+
+def _events(rows: list[_Parsed], patent_type: str) -> list[tuple]:
+    """Events the status cells state, then those the dates and kind codes imply (unless already stated)."""
+    stated = [(e.when, e.event_type, e.text, e.effective) for r in rows for e in r.reading.events]
+    implied = []
+    for r in rows:
+        if r.grant:
+            implied.append((r.grant, "granted", "授权", None))
+        if r.pub and r.pub["pub_date"]:
+            when, pub_no = r.pub["pub_date"], r.pub["pub_no"]
+            if r.meaning.is_grant:
+                implied.append((when, "granted", f"授权公告 {pub_no}", None))
+            elif r.meaning.stage in ("application", "opposition") or (
+                    r.meaning.stage == "unknown" and patent_type == "invention" and not r.grant):
+                implied.append((when, "published", f"公开 {pub_no}", None))
+        elif r.pub_date and patent_type == "invention" and not r.grant:
+            implied.append((r.pub_date, "published", "公开", None))  # a publication date without its number
+    seen = {(e[0], e[1]) for e in stated}
+    if any(e[1] == "granted" for e in stated + implied):
+        # A grant announcement is also the publication of a utility model or design: no separate one.
+        implied = [e for e in implied if not (e[1] == "published" and patent_type != "invention")]
+    events = list(dict.fromkeys(stated))
+    for e in implied:
+        if (e[0], e[1]) not in seen:
+            seen.add((e[0], e[1]))
+            events.append(e)
+    return events
+
+
+def _parties(tables: dict[str, list[dict]], app_no: str, names: list[str], address: str | None,
+             granted: bool) -> None:
+    for seq, name in enumerate(names, 1):
         # Exports give one address, the first applicant's; CNIPA statistics attribute by it.
         where = attribute(address if seq == 1 else None, name)
-        out.tables["parties"].append({
-            "app_no": app_no, "seq": seq, "role": "patentee" if grant else "applicant",
+        tables["parties"].append({
+            "app_no": app_no, "seq": seq, "role": "patentee" if granted else "applicant",
             "name": name, "name_norm": normalize_name(name), "party_type": classify_party(name),
             "address": address if seq == 1 else None, "province_code": where.province_code,
             "city_code": where.city_code, "county_code": where.county_code, "town_code": where.town_code,
         })
-    pub_no = _cell(record, cols, "pub_no").upper().replace(" ", "")
-    if pub_no:
-        kind = pub_no[-1] if pub_no[-1].isalpha() else (pub_no[-2:] if pub_no[-2].isalpha() else None)
-        out.tables["publications"].append({"pub_no": pub_no, "app_no": app_no, "kind": kind,
-                                          "pub_date": pub_date})
-    events.append((filing, "filed", "申请"))
-    if pub_date and patent_type == "invention" and not grant:
-        events.append((pub_date, "published", "公开"))
-    if grant:
-        events.append((grant, "granted", "授权"))
-    for when, event_type, text in events:
-        out.tables["legal_events"].append({"app_no": app_no, "event_date": when,
-                                           "event_type": event_type, "raw_text": text})
-    for office, number, granted in members:
-        out.tables["family_members"].append({"family_id": family_id, "office": office,
-                                             "member_no": number, "granted": granted,
-                                             "grant_date": None})
 
 
-def read_export(path: Path, mapping: Mapping, source: str = "auto",
-                chunk_rows: int = 100_000) -> Iterator[tuple[Batch, list[RowError], int]]:
-    """Yield (batch, errors, rows read) per chunk of a patent export."""
+def _snapshot(out: _Rows, rows: list[_Parsed], tables: dict[str, list[dict]], exported: date | None,
+              has_events: bool) -> None:
+    for r in rows:
+        out.notes.unknown_events.update(r.reading.unknown)
+        out.notes.warnings.update(r.reading.warnings)
+    found = next((r for r in rows if r.reading.snapshot), None)
+    if found is None:
+        return
+    status, raw, column = found.reading.snapshot
+    if exported is not None:
+        tables["status_snapshots"].append({"app_no": found.app_no, "snapshot_date": exported, "status": status,
+                                           "raw_text": raw, "source": out.source})
+    elif has_events:  # the dated history is kept; only the current state cannot be placed in time
+        out.notes.warnings[f"「{FIELD_LABELS.get(column, column)}」列的当前状态未保存：文件中没有导出日期"
+                           "（可用 --exported YYYY-MM-DD 指定）"] += 1
+    else:
+        raise FileError(out.file, f"「{FIELD_LABELS.get(column, column)}」列是当前状态（第 {found.row} 行「{raw}」），"
+                                  "没有日期，而文件中找不到导出日期；请用 --exported YYYY-MM-DD 指定导出日期")
+
+
+def read_export(path: Path, mapping: Mapping, source: str = "auto", chunk_rows: int = 100_000, *,
+                exported: date | None = None, notes: ImportNotes | None = None
+                ) -> Iterator[tuple[Batch, list[RowError], int]]:
+    """Yield (batch, errors, rows read) per chunk of a patent export.
+
+    ``exported``: the day the export was made, for bare current states; by default the file's own date
+    (readers.file_export_date).
+    """
+    notes = notes if notes is not None else ImportNotes()
     known = mapping.known_headers()
+    if exported is None:
+        found = file_export_date(path, known)
+        if found is not None:
+            exported, notes.exported_from = found
+    else:
+        notes.exported_from = "--exported"
+    notes.exported = exported
     for frame in read_table(path, known, chunk_rows=chunk_rows):
         headers = list(frame.columns)
         cols = mapping.resolve(headers)
         missing = [FIELD_LABELS[f] for f in REQUIRED if f not in cols]
         src = mapping.detect_source(headers) if source == "auto" else source
-        out = _Rows(path.name, src)
+        out = _Rows(path.name, src, mapping.vocabulary, notes)
         if missing:
             out.error(int(frame.index[0]) - 1 if len(frame) else 1, "header", ", ".join(headers)[:200],
                       f"缺少必需列: {'、'.join(missing)}")
@@ -253,7 +383,12 @@ def read_export(path: Path, mapping: Mapping, source: str = "auto",
             return
         for row, record in zip(frame.index, frame.to_dict("records"), strict=True):
             _convert_row(out, int(row), record, cols)
+        tables: dict[str, list[dict]] = {t: [] for t in (
+            "applications", "ipc_classes", "publications", "parties", "legal_events", "family_members",
+            "status_snapshots")}
+        for rows in out.parsed.values():
+            _emit(out, rows, tables, exported)
         batch = Batch()
-        for table, rows in out.tables.items():
+        for table, rows in tables.items():
             batch.set(table, rows)
         yield batch, out.errors, len(frame)

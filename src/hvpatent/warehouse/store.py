@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
@@ -17,7 +18,19 @@ import platformdirs
 
 from hvpatent.model import Batch, columns
 from hvpatent.warehouse.accounts import create_account_tables
-from hvpatent.warehouse.schema import KEYS, create_statements
+from hvpatent.warehouse.schema import KEYS, TABLES, create_statements
+
+# What an import noticed besides its rows (unknown event words, warnings); kept with the import.
+IMPORT_NOTES_DDL = """CREATE TABLE IF NOT EXISTS import_notes (
+    import_id INTEGER NOT NULL, kind VARCHAR NOT NULL, text VARCHAR NOT NULL, count INTEGER NOT NULL)"""
+
+
+def column_types(table: str) -> dict[str, str]:
+    """The importer-filled columns of a table with their DDL types."""
+    wanted = set(columns(table))
+    found = (re.match(r"^(\w+)\s+([A-Z]+(?:\(\d+,\s*\d+\))?)", line.strip())
+             for line in TABLES[table].strip().splitlines())
+    return {m.group(1): m.group(2) for m in found if m and m.group(1) in wanted}
 
 
 def default_db_path() -> Path:
@@ -34,6 +47,8 @@ class ImportResult:
     rows_updated: int = 0
     rows_unchanged: int = 0
     rows_rejected: int = 0
+    unknown_events: dict[str, int] = field(default_factory=dict)  # event word -> rows, listed to the user
+    warnings: dict[str, int] = field(default_factory=dict)        # message -> rows
 
 
 def file_sha256(path: Path) -> str:
@@ -56,6 +71,7 @@ class Warehouse:
             for stmt in create_statements():
                 self.con.execute(stmt)
             create_account_tables(self.con)
+            self.con.execute(IMPORT_NOTES_DDL)
             if self.count("sei_rules") == 0:
                 from hvpatent.reference.sei import builtin_rules
 
@@ -156,54 +172,108 @@ class Warehouse:
     def _next_import_id(self) -> int:
         return self.con.execute("SELECT coalesce(max(import_id), 0) + 1 FROM imports").fetchall()[0][0]
 
+    def _stage(self, name: str, frame: pd.DataFrame, table: str) -> None:
+        """A temp table with the warehouse's column types.  Registering a pandas frame lets DuckDB guess
+        types from the values, and an empty or all-null column is guessed DOUBLE, which then cannot be
+        compared with the VARCHAR keys (the 'Cannot compare DOUBLE and VARCHAR' crash on files
+        without any applicants or IPC column); so every staged column is cast to its DDL type."""
+        types = column_types(table)
+        frame = frame.reindex(columns=list(types))
+        self.con.register(f"{name}_frame", frame)
+        try:
+            casts = ", ".join(f"CAST({c} AS {t}) AS {c}" for c, t in types.items())
+            self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT {casts} FROM {name}_frame")
+        finally:
+            with suppress(duckdb.Error):  # an aborted transaction refuses; keep its error
+                self.con.unregister(f"{name}_frame")
+
     def _upsert_applications(self, batch: Batch, import_id: int) -> tuple[int, int, int]:
         apps = batch.get("applications").drop_duplicates("app_no", keep="last")
         if apps.empty:
             return 0, 0, 0
-        self.con.register("staged_apps_raw", apps)
-        self.con.register("staged_parties", batch.get("parties"))
-        self.con.register("staged_ipcs", batch.get("ipc_classes"))
-        try:
-            self._stage_with_hashes()
-            new_count, changed_count = self.con.execute(
-                """SELECT count(*) FILTER (WHERE a.app_no IS NULL),
-                          count(*) FILTER (WHERE a.app_no IS NOT NULL AND a.row_hash <> s.row_hash)
-                   FROM staged_apps s LEFT JOIN applications a USING (app_no)"""
-            ).fetchall()[0]
+        self._stage("staged_apps_in", apps, "applications")
+        self._stage("staged_parties", batch.get("parties"), "parties")
+        self._stage("staged_ipcs", batch.get("ipc_classes"), "ipc_classes")
+        self._stage("staged_pubs", batch.get("publications"), "publications")
+        self._merge_with_known()
+        self._stage_with_hashes()
+        new_count, changed_count = self.con.execute(
+            """SELECT count(*) FILTER (WHERE a.app_no IS NULL),
+                      count(*) FILTER (WHERE a.app_no IS NOT NULL AND a.row_hash <> s.row_hash)
+               FROM staged_apps s LEFT JOIN applications a USING (app_no)"""
+        ).fetchall()[0]
+        self.con.execute(
+            """CREATE OR REPLACE TEMP TABLE touched AS
+               SELECT s.app_no, a.first_import_id FROM staged_apps s
+               LEFT JOIN applications a USING (app_no)
+               WHERE a.app_no IS NULL OR a.row_hash <> s.row_hash"""
+        )
+        self.con.execute(
+            """INSERT INTO application_history
+               SELECT a.app_no, ?, a.row_hash, a.title, a.ipc_main, a.source
+               FROM applications a JOIN touched t USING (app_no)""",
+            [import_id],
+        )
+        for table in ("applications", "ipc_classes", "parties"):
+            self.con.execute(f"DELETE FROM {table} WHERE app_no IN (SELECT app_no FROM touched)")
+        cols = ", ".join(f"s.{c}" for c in columns("applications"))
+        self.con.execute(
+            f"""INSERT INTO applications
+                SELECT {cols}, s.row_hash, coalesce(t.first_import_id, {import_id}), {import_id}
+                FROM staged_apps s JOIN touched t USING (app_no)"""
+        )
+        for table, staged in (("ipc_classes", "merged_ipcs"), ("parties", "merged_parties")):
+            names = ", ".join(columns(table))
             self.con.execute(
-                """CREATE OR REPLACE TEMP TABLE touched AS
-                   SELECT s.app_no, a.first_import_id FROM staged_apps s
-                   LEFT JOIN applications a USING (app_no)
-                   WHERE a.app_no IS NULL OR a.row_hash <> s.row_hash"""
+                f"""INSERT INTO {table} SELECT {names} FROM {staged}
+                    WHERE app_no IN (SELECT app_no FROM touched)"""
             )
-            self.con.execute(
-                """INSERT INTO application_history
-                   SELECT a.app_no, ?, a.row_hash, a.title, a.ipc_main, a.source
-                   FROM applications a JOIN touched t USING (app_no)""",
-                [import_id],
-            )
-            for table in ("applications", "ipc_classes", "parties"):
-                self.con.execute(f"DELETE FROM {table} WHERE app_no IN (SELECT app_no FROM touched)")
-            cols = ", ".join(f"s.{c}" for c in columns("applications"))
-            self.con.execute(
-                f"""INSERT INTO applications
-                    SELECT {cols}, s.row_hash, coalesce(t.first_import_id, {import_id}), {import_id}
-                    FROM staged_apps s JOIN touched t USING (app_no)"""
-            )
-            for table, staged in (("ipc_classes", "staged_ipcs"), ("parties", "staged_parties")):
-                names = ", ".join(columns(table))
-                self.con.execute(
-                    f"""INSERT INTO {table} SELECT {names} FROM {staged}
-                        WHERE app_no IN (SELECT app_no FROM touched)"""
-                )
-        finally:
-            for name in ("staged_apps_raw", "staged_parties", "staged_ipcs"):
-                with suppress(duckdb.Error):  # an aborted transaction refuses; keep its error
-                    self.con.unregister(name)
         return new_count, changed_count, len(apps) - new_count - changed_count
 
+    def _merge_with_known(self) -> None:
+        """Staged applications merged with what the warehouse already holds for them.
+
+        The side with the later publication wins where it has a value, the other fills its gaps; so
+        an A-row file and a B-row file give the same row in either order, and importing an older file
+        again changes nothing.  A file without publication dates counts as the newer one.  Parties and
+        IPC codes come whole from the winning side when it has any."""
+        self.con.execute(
+            """CREATE OR REPLACE TEMP TABLE merge_choice AS
+               SELECT s.app_no,
+                      (k.latest IS NULL OR n.latest IS NULL OR n.latest >= k.latest) AS new_wins,
+                      EXISTS (SELECT 1 FROM staged_parties p WHERE p.app_no = s.app_no) AS new_parties,
+                      EXISTS (SELECT 1 FROM parties p WHERE p.app_no = s.app_no) AS old_parties,
+                      EXISTS (SELECT 1 FROM staged_ipcs i WHERE i.app_no = s.app_no) AS new_ipcs,
+                      EXISTS (SELECT 1 FROM ipc_classes i WHERE i.app_no = s.app_no) AS old_ipcs
+               FROM staged_apps_in s
+               LEFT JOIN (SELECT app_no, max(pub_date) AS latest FROM staged_pubs GROUP BY app_no) n
+                    USING (app_no)
+               LEFT JOIN (SELECT app_no, max(pub_date) AS latest FROM publications
+                          WHERE app_no IN (SELECT app_no FROM staged_apps_in) GROUP BY app_no) k USING (app_no)"""
+        )
+        merged = ", ".join(
+            f"s.{c}" if c == "app_no" else
+            f"CASE WHEN m.new_wins THEN coalesce(s.{c}, a.{c}) ELSE coalesce(a.{c}, s.{c}) END AS {c}"
+            for c in columns("applications"))
+        self.con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE merged_apps AS SELECT {merged}
+                FROM staged_apps_in s JOIN merge_choice m USING (app_no) LEFT JOIN applications a USING (app_no)"""
+        )
+        for merged_name, staged, table, new, old in (("merged_parties", "staged_parties", "parties",
+                                                      "new_parties", "old_parties"),
+                                                     ("merged_ipcs", "staged_ipcs", "ipc_classes",
+                                                      "new_ipcs", "old_ipcs")):
+            names = ", ".join(f"x.{c}" for c in columns(table))
+            use_new = f"m.{new} AND (m.new_wins OR NOT m.{old})"
+            self.con.execute(
+                f"""CREATE OR REPLACE TEMP TABLE {merged_name} AS
+                    SELECT {names} FROM {staged} x JOIN merge_choice m USING (app_no) WHERE {use_new}
+                    UNION ALL
+                    SELECT {names} FROM {table} x JOIN merge_choice m USING (app_no) WHERE NOT ({use_new})"""
+            )
+
     def _stage_with_hashes(self) -> None:
-        """A content hash per staged application, including its parties and IPC codes."""
+        """A content hash per merged application, including its parties and IPC codes."""
         app_cols = ", ".join(f"coalesce(CAST(s.{c} AS VARCHAR), '')" for c in columns("applications"))
         party_cols = ", ".join(f"coalesce(CAST({c} AS VARCHAR), '')"
                                for c in ("seq", "role", "name", "party_type", "address"))
@@ -211,52 +281,41 @@ class Warehouse:
             f"""CREATE OR REPLACE TEMP TABLE staged_apps AS
                 SELECT s.*, md5(concat_ws('#', {app_cols}, coalesce(p.txt, ''), coalesce(i.txt, '')))
                        AS row_hash
-                FROM staged_apps_raw s
+                FROM merged_apps s
                 LEFT JOIN (SELECT app_no, string_agg(concat_ws('|', {party_cols}), ';' ORDER BY seq) AS txt
-                           FROM staged_parties GROUP BY app_no) p USING (app_no)
+                           FROM merged_parties GROUP BY app_no) p USING (app_no)
                 LEFT JOIN (SELECT app_no, string_agg(ipc, ';' ORDER BY seq) AS txt
-                           FROM staged_ipcs GROUP BY app_no) i USING (app_no)"""
+                           FROM merged_ipcs GROUP BY app_no) i USING (app_no)"""
         )
 
     def _upsert_records(self, table: str, frame: pd.DataFrame) -> tuple[int, int, int]:
         keys = KEYS[table]
         cols = columns(table)
         frame = frame[cols].drop_duplicates(list(keys), keep="last")
-        self.con.register("staged_rec", frame)
-        try:
-            on = " AND ".join(f"s.{k} = t.{k}" for k in keys)
-            same = " AND ".join(f"s.{c} IS NOT DISTINCT FROM t.{c}" for c in cols)
-            new_count, unchanged = self.con.execute(
-                f"""SELECT count(*) FILTER (WHERE t.{keys[0]} IS NULL),
-                           count(*) FILTER (WHERE t.{keys[0]} IS NOT NULL AND {same})
-                    FROM staged_rec s LEFT JOIN {table} t ON {on}"""
-            ).fetchall()[0]
-            self.con.execute(
-                f"DELETE FROM {table} t WHERE EXISTS (SELECT 1 FROM staged_rec s WHERE {on})"
-            )
-            self.con.execute(f"INSERT INTO {table} ({', '.join(cols)}) SELECT * FROM staged_rec")
-        finally:
-            with suppress(duckdb.Error):
-                self.con.unregister("staged_rec")
+        self._stage("staged_rec", frame, table)
+        on = " AND ".join(f"s.{k} = t.{k}" for k in keys)
+        same = " AND ".join(f"s.{c} IS NOT DISTINCT FROM t.{c}" for c in cols)
+        new_count, unchanged = self.con.execute(
+            f"""SELECT count(*) FILTER (WHERE t.{keys[0]} IS NULL),
+                       count(*) FILTER (WHERE t.{keys[0]} IS NOT NULL AND {same})
+                FROM staged_rec s LEFT JOIN {table} t ON {on}"""
+        ).fetchall()[0]
+        self.con.execute(f"DELETE FROM {table} t WHERE EXISTS (SELECT 1 FROM staged_rec s WHERE {on})")
+        self.con.execute(f"INSERT INTO {table} ({', '.join(cols)}) SELECT {', '.join(cols)} FROM staged_rec")
         return new_count, len(frame) - new_count - unchanged, unchanged
 
     def _insert_events(self, events: pd.DataFrame, import_id: int) -> None:
         # Events accumulate: a newer export adds what happened since; nothing is deleted.
-        frame = events.reindex(columns=["app_no", "event_date", "event_type", "raw_text", "effective_date"])
-        frame = frame.drop_duplicates(["app_no", "event_date", "event_type", "raw_text"])
-        self.con.register("staged_events", frame)
-        try:
-            self.con.execute(
-                f"""INSERT INTO legal_events (app_no, event_date, event_type, raw_text, effective_date, import_id)
-                    SELECT s.app_no, s.event_date, s.event_type, s.raw_text,
-                           CAST(s.effective_date AS DATE), {import_id} FROM staged_events s
-                    WHERE NOT EXISTS (SELECT 1 FROM legal_events e
-                       WHERE e.app_no = s.app_no AND e.event_date = s.event_date
-                         AND e.event_type = s.event_type AND e.raw_text = s.raw_text)"""
-            )
-        finally:
-            with suppress(duckdb.Error):
-                self.con.unregister("staged_events")
+        frame = events.drop_duplicates(["app_no", "event_date", "event_type", "raw_text"])
+        self._stage("staged_events", frame, "legal_events")
+        self.con.execute(
+            f"""INSERT INTO legal_events (app_no, event_date, event_type, raw_text, effective_date, import_id)
+                SELECT s.app_no, s.event_date, s.event_type, s.raw_text, s.effective_date, {import_id}
+                FROM staged_events s
+                WHERE NOT EXISTS (SELECT 1 FROM legal_events e
+                   WHERE e.app_no = s.app_no AND e.event_date = s.event_date
+                     AND e.event_type = s.event_type AND e.raw_text = s.raw_text)"""
+        )
 
 
 class ImportTransaction:
@@ -295,6 +354,10 @@ class ImportTransaction:
             [r.import_id, r.file_name, self.sha256, self.source, self.kind, datetime.now(),
              r.rows_read, r.rows_inserted, r.rows_updated, r.rows_unchanged, r.rows_rejected],
         )
+        notes = [(r.import_id, "unknown_event", text, n) for text, n in r.unknown_events.items()]
+        notes += [(r.import_id, "warning", text, n) for text, n in r.warnings.items()]
+        if notes:
+            self.warehouse.con.executemany("INSERT INTO import_notes VALUES (?, ?, ?, ?)", notes)
 
 
 def _add(counts: list[int], result: tuple[int, int, int]) -> None:
