@@ -5,6 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 SYSTEM := $(VENV)/.system-deps
 ECHARTS := src/hvpatent/web/static/vendor/echarts.min.js
+DIVISIONS := src/hvpatent/reference/data/divisions.csv.gz
 
 .PHONY: demo test lint install clean
 
@@ -21,7 +22,10 @@ $(SYSTEM): scripts/system-deps.sh | $(STAMP)
 $(ECHARTS): scripts/vendor-js.sh
 	bash scripts/vendor-js.sh
 
-install: $(STAMP) $(SYSTEM) $(ECHARTS)
+$(DIVISIONS): scripts/vendor-divisions.sh scripts/convert_divisions.py
+	bash scripts/vendor-divisions.sh
+
+install: $(STAMP) $(SYSTEM) $(ECHARTS) $(DIVISIONS)
 
 demo: install
 	$(BIN)/hvp demo --out demo-data --db demo-data/hvpatent.duckdb --serve

@@ -37,7 +37,7 @@ def test_indicators_json_has_values_and_changes(db):
 
 def test_indicators_by_town(db):
     rows = indicators_json(db, "--by", "town", "--key", "valid_inventions")
-    assert {r["group"]: r["value"] for r in rows} == {"500118002000": 2, "500118106000": 2}  # A1 A5 | A3 A10
+    assert {r["group"]: r["value"] for r in rows} == {"500118002000": 2, "500118111000": 2}  # A1 A5 | A3 A10
 
 
 @pytest.mark.parametrize("key", ["valid_inventions", "high_value_inventions", "invention_grants", "pledge_count"])

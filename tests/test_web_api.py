@@ -59,7 +59,7 @@ def test_analyst_reads_figures_and_their_records(base_url):
         assert sorted(r["app_no"] for r in records) == sorted([world.A1, world.A3, world.A5, world.A10])
         laisu = c.get("/api/indicators/valid_inventions/records",
                       params={"as_of": "2024-12-31", "region": "500118", "group_by": "town",
-                              "group": "500118106000"}).json()
+                              "group": "500118111000"}).json()
         assert sorted(r["app_no"] for r in laisu) == sorted([world.A3, world.A10])
 
 

@@ -1,6 +1,6 @@
 """A hand-built district whose indicator values are worked out by hand in test_indicators.py.
 
-Region: Yongchuan (500118); towns 胜利路街道 (500118002000) and 来苏镇 (500118106000).
+Region: Yongchuan (500118); towns 胜利路街道 (500118002000) and 来苏镇 (500118111000).
 """
 
 from __future__ import annotations
@@ -85,7 +85,7 @@ def build(wh: Warehouse) -> None:
         {"region_code": "500118", "year": 2023, "population": 990_000},
         {"region_code": "500118", "year": 2024, "population": 1_000_000},
         {"region_code": "500118002000", "year": 2024, "population": 100_000},
-        {"region_code": "500118106000", "year": 2024, "population": 50_000},
+        {"region_code": "500118111000", "year": 2024, "population": 50_000},
         {"region_code": "110000", "year": 2024, "population": 21_850_000},
     ])
     records.set("trademark_counts", [

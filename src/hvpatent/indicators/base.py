@@ -10,7 +10,7 @@ import ibis
 import ibis.expr.types as ir
 
 from hvpatent.indicators.config import industries
-from hvpatent.reference.classification import Rule
+from hvpatent.reference.classification import EXACT, Rule
 
 
 def region_column(code: str) -> str:
@@ -29,13 +29,20 @@ def first_applicants(con: ibis.BaseBackend) -> ir.Table:
 
     CNIPA's regional statistics count an application once, for the region of its first
     applicant; co-applicants do not move it (docs/indicators.md, "Counting rule").
+
+    The region comes from the address (attributed at import), unless the applicant's town was assigned by
+    hand or is in the enterprise directory (reference/applicant_towns.py): those apply here, at query time,
+    so that a correction moves past figures without a re-import.
     """
+    from hvpatent.reference.applicant_towns import with_overrides
+
     parties = con.table("parties")
     first = parties.filter(parties.seq == 1)
-    return first.select(
+    first = first.select(
         "app_no", "province_code", "city_code", "county_code", "town_code",
         applicant_type=first.party_type, applicant=first.name_norm, applicant_name=first.name,
     )
+    return with_overrides(first, con)
 
 
 def applications_of(con: ibis.BaseBackend, applicant: str) -> ir.Table:
@@ -90,17 +97,19 @@ def rule_matches(con: ibis.BaseBackend, rules: ir.Table) -> ir.Table:
 
     Rules join on the IPC class, then the prefix must match; exclusion prefixes and keyword
     conditions are exploded into rows and applied as anti/semi joins (no regular expressions,
-    which the engines treat differently).
+    which the engines treat differently). Prefixes are compared with ``ipc + '$'``: a prefix ending
+    in '$' names one exact code (reference/classification.pattern_prefix).
     """
     ipcs = con.table("ipc_classes").select("app_no", "ipc")
+    ipcs = ipcs.mutate(ipc_end=ipcs.ipc.concat(EXACT))
     rules = rules.mutate(rule_id=ibis.row_number())
     cand = ipcs.join(rules, ipcs.ipc.substr(0, 3) == rules.ipc_class)
-    cand = cand.filter(cand.ipc.substr(0, cand.ipc_prefix.length()) == cand.ipc_prefix)
-    cand = cand.select("app_no", "ipc", "rule_id", "code", "name", "exclude_prefixes", "keywords")
+    cand = cand.filter(cand.ipc_end.substr(0, cand.ipc_prefix.length()) == cand.ipc_prefix)
+    cand = cand.select("app_no", "ipc", "ipc_end", "rule_id", "code", "name", "exclude_prefixes", "keywords")
 
     excl = cand.filter(cand.exclude_prefixes.notnull())
     excl = excl.mutate(excluded=excl.exclude_prefixes.split(";").unnest())
-    excl = excl.filter(excl.ipc.substr(0, excl.excluded.length()) == excl.excluded)
+    excl = excl.filter(excl.ipc_end.substr(0, excl.excluded.length()) == excl.excluded)
     cand = cand.anti_join(excl.select("app_no", "ipc", "rule_id"), ["app_no", "ipc", "rule_id"])
 
     plain = cand.filter(cand.keywords.isnull())

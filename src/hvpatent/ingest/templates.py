@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -15,7 +16,12 @@ from hvpatent.ingest.appno import AppNoError, normalize_appno
 from hvpatent.ingest.fields import check_credit_code, normalize_name, parse_date, split_multi
 from hvpatent.ingest.readers import header_key, read_table
 from hvpatent.model import Batch, RowError
-from hvpatent.reference.regions import all_regions, region_by_code
+from hvpatent.reference.editions import current_code
+from hvpatent.reference.regions import all_regions
+
+
+class RegionCodeNotice(UserWarning):
+    """A region code of an earlier edition, replaced by the current one while reading a template."""
 
 
 @dataclass(frozen=True)
@@ -55,20 +61,26 @@ def _region(v: str) -> str:
     code = v.strip()
     if not code.isdigit() or len(code) not in (6, 9, 12):
         raise ValueError("区划代码应为6、9或12位数字")
-    if len(code) == 9:
-        code = code.ljust(12, "0")
-    # A county written in 12 digits is the same region as its 6-digit code.
-    return code[:6] if len(code) == 12 and code.endswith("000000") else code
+    return code  # checked against the official divisions, with the name beside it, in _expand
 
 
 def _town(v: str) -> str:
+    """A town by code (current or earlier edition) or by name; a name several towns share is resolved
+    within the plan's region, else it must be written as a code."""
     text = v.strip()
     if text.isdigit():
-        return _region(text)
-    for region in all_regions():
-        if region.level == "town" and text in (region.name, region.short_name):
-            return region.code
-    raise ValueError("未知的镇街名称")
+        mapped = current_code(_region(text))
+        if len(mapped.code) != 12:
+            raise ValueError("不是镇街代码")
+        return mapped.code
+    found = [r for r in all_regions() if r.level == "town" and text in (r.name, r.short_name)]
+    if len(found) > 1:
+        from hvpatent.plan import load_plan
+
+        found = [r for r in found if r.code.startswith(load_plan().region)]
+    if len(found) == 1:
+        return found[0].code
+    raise ValueError("镇街名称不唯一，请填写代码" if found else "未知的镇街名称")
 
 
 def _tags(v: str) -> str:
@@ -99,13 +111,13 @@ TEMPLATES: dict[str, tuple[str, list[Column]]] = {
         Column("year", "年度", "int", True, "授奖年度，如 2023"),
     ]),
     "population": ("population", [
-        Column("region_code", "区划代码", "region", True, "6位区县或12位镇街统计用区划代码"),
+        Column("region_code", "区划代码", "region", True, "6位区县或9/12位镇街统计用区划代码（旧版代码自动换算）"),
         Column("region_name", "区划名称", "text", False, "仅供核对"),
         Column("year", "年份", "int", True, "统计年度（年末常住人口）"),
         Column("population", "常住人口(人)", "int", True, "年末常住人口，单位：人"),
     ]),
     "trademarks": ("trademark_counts", [
-        Column("region_code", "区划代码", "region", True, "6位区县或12位镇街统计用区划代码"),
+        Column("region_code", "区划代码", "region", True, "6位区县或9/12位镇街统计用区划代码（旧版代码自动换算）"),
         Column("region_name", "区划名称", "text", False, "仅供核对"),
         Column("as_of_date", "统计日期", "date", True, "有效注册商标量的统计截止日"),
         Column("effective_count", "有效商标注册量", "int", True, "截至统计日期的有效注册商标件数"),
@@ -115,7 +127,7 @@ TEMPLATES: dict[str, tuple[str, list[Column]]] = {
         Column("credit_code", "统一社会信用代码", "credit", False, "18位统一社会信用代码"),
         Column("tags", "标签", "tags", False,
                "高新技术企业、专精特新、知识产权优势企业、知识产权示范企业、贯标达标企业 等，分号分隔"),
-        Column("town_code", "所在镇街", "town", False, "镇街名称或12位代码"),
+        Column("town_code", "所在镇街", "town", False, "镇街名称或9/12位代码"),
     ]),
 }
 
@@ -199,9 +211,14 @@ def _expand(kind: str, out: dict, errors: list[RowError], file: str, row: int) -
     if kind == "enterprises":
         out["name_norm"] = normalize_name(out["name"])
     if kind in {"population", "trademarks"}:
-        known = region_by_code().get(out["region_code"])
-        if known and out.get("region_name") and out["region_name"] not in (known.name, known.short_name):
-            errors.append(RowError(file, row, "区划名称", out["region_name"],
-                                   f"与区划代码不符（代码对应「{known.name}」）"))
+        try:
+            mapped = current_code(out["region_code"], out.get("region_name"))
+        except ValueError as err:
+            field = "区划名称" if out.get("region_name") and "不符" in str(err) else "区划代码"
+            errors.append(RowError(file, row, field, out.get("region_name") if field == "区划名称"
+                                   else out["region_code"], str(err)))
             return []
+        if mapped.notice:  # an earlier edition's code: imported under today's code, and the user told
+            warnings.warn(RegionCodeNotice(f"{file} 第{row}行：{mapped.notice}"), stacklevel=2)
+        out["region_code"] = mapped.code
     return [out]

@@ -132,6 +132,16 @@ TABLES: dict[str, str] = {
         tags VARCHAR,
         town_code VARCHAR
     """,
+    # Town of an applicant set by hand (`hvp regions assign`): applied when figures are computed, over the
+    # enterprise directory and the address (indicators/base.py first_applicants), so no re-import is needed.
+    "applicant_towns": """
+        name_norm VARCHAR PRIMARY KEY,
+        name VARCHAR NOT NULL,
+        town_code VARCHAR NOT NULL,
+        source VARCHAR NOT NULL,
+        assigned_by VARCHAR,
+        assigned_at TIMESTAMP NOT NULL
+    """,
     "sei_rules": """
         code VARCHAR NOT NULL,
         name VARCHAR NOT NULL,
