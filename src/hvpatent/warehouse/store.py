@@ -72,10 +72,7 @@ class Warehouse:
                 self.con.execute(stmt)
             create_account_tables(self.con)
             self.con.execute(IMPORT_NOTES_DDL)
-            if self.count("sei_rules") == 0:
-                from hvpatent.reference.sei import builtin_rules
-
-                self._write_sei_rules(builtin_rules(), "hvpatent built-in approximation (docs/indicators.md)")
+            self._install_builtin_sei_rules()
 
     def close(self) -> None:
         for backend in self._backends:
@@ -134,6 +131,16 @@ class Warehouse:
         except BaseException:
             self.con.rollback()
             raise
+
+    def _install_builtin_sei_rules(self) -> None:
+        """The shipped SEI table into a new warehouse, or over an older shipped table (its `source` says which);
+        a table the user imported (`hvp reference import-sei`) is kept."""
+        from hvpatent.reference.sei import BUILTIN_PREFIX, BUILTIN_SOURCE, builtin_rules
+
+        sources = {row[0] for row in self.con.execute("SELECT DISTINCT source FROM sei_rules").fetchall()}
+        if sources == {BUILTIN_SOURCE} or any(not s.startswith(BUILTIN_PREFIX) for s in sources):
+            return
+        self.replace_sei_rules(builtin_rules(), BUILTIN_SOURCE)
 
     def _write_sei_rules(self, rules: list, source: str) -> None:
         frame = pd.DataFrame([{**r.as_row(), "source": source} for r in rules])
