@@ -114,6 +114,21 @@ def new_entry(code: str) -> tuple[str, bool]:
     return code, star
 
 
+def moved_in(pattern: tuple[str, bool], concordance: dict[str, list[dict]]) -> list[tuple[str, bool]]:
+    """New codes inside a subtree pattern whose old code was outside it (G06F18 from G06K9/62 inside G06F*):
+    the table put the old code elsewhere, so the pattern must not take the new one."""
+    if not pattern[1]:
+        return []
+    out = []
+    for old, lines in concordance.items():
+        old_entry = normalise(old)[:2]
+        for line in lines:
+            new = new_entry(line["new_ipc"])
+            if covers(pattern, new) and not covers(pattern, old_entry):
+                out.append(new)
+    return list(dict.fromkeys(out))
+
+
 def build_rows(blocks: list[list[dict]], concordance: dict[str, list[dict]]) -> tuple[list[dict], dict]:
     rows: list[dict] = []
     stats = collections.Counter()
@@ -138,8 +153,13 @@ def build_rows(blocks: list[list[dict]], concordance: dict[str, list[dict]]) -> 
                 stats["self_exclusions_dropped"] += len(excl) - len(kept)
                 note = "; ".join(filter(None, [note, "block exclusion of this pattern itself dropped"]))
             seen.add(pattern)
+            # The current edition's places of the excluded codes, and codes moved in from elsewhere, stay out.
+            moved = [e for e in moved_in(pattern, concordance) if e not in [k for _, k in kept]]
+            stats["moved_in_exclusions"] += len(moved)
+            source_excl_new = [e for _, e in kept] + [new_entry(c["new_ipc"]) for raw, _ in kept
+                                                      for c in concordance.get(raw, ())] + moved
             rows.append({**base, "ipc": code, "subtree": int(subtree),
-                         "exclusions": ";".join(spell(e) for _, e in kept),
+                         "exclusions": ";".join(dict.fromkeys(spell(e) for e in source_excl_new)),
                          "source_note": "; ".join(filter(None, [SOURCE_NOTE, note]))})
             stats["source_rows"] += 1
             # The current IPC edition: the old pattern's new places, excluding the new places of its exclusions.
