@@ -78,7 +78,7 @@ def import_file(
         chunks = read_publications(path)
     elif kind == "companydata":
         label = "companydata"
-        chunks = read_records(path, exported)
+        chunks = read_records(path, exported, vocabulary=load_mapping(mapping).vocabulary, notes=notes)
     elif kind == "template":
         template, batch, errors, rows = read_template(path)
         label = f"template:{template}"

@@ -27,8 +27,18 @@ import ijson
 
 from hvpatent.ingest.appno import AppNoError, parse_appno
 from hvpatent.ingest.errors import FileError
-from hvpatent.ingest.fields import classify_event, classify_party, normalize_name, parse_date, parse_ipc
+from hvpatent.ingest.fields import (
+    EventVocabulary,
+    adjusted_term_end,
+    builtin_vocabulary,
+    classify_party,
+    normalize_name,
+    parse_date,
+    parse_ipc,
+    stated_effective_date,
+)
 from hvpatent.ingest.kindcodes import cn_kind_meaning, kind_of_pub_no
+from hvpatent.ingest.notes import ImportNotes
 from hvpatent.model import Batch, RowError
 from hvpatent.reference.regions import attribute
 
@@ -41,15 +51,6 @@ _BEIJING = timedelta(hours=8)  # epoch timestamps are read as Beijing dates
 
 # KindCodeDesc words: the first that occurs decides the patent type.
 _TYPE_WORDS = (("实用新型", "utility_model"), ("外观", "design"), ("发明", "invention"))
-# Bare current-state words: a state on a day, not an event (kept as status_snapshots).
-_STATE_WORDS = {"有效": "in_force", "失效": "ended", "审中": "pending", "在审": "pending"}
-# What an undated event description says about the state on the export date.
-_STATE_OF_EVENT = {
-    "filed": "pending", "published": "pending", "examination": "pending",
-    "granted": "in_force", "restoration": "in_force",
-    "annuity_lapse": "ended", "withdrawn": "ended", "deemed_withdrawn": "ended", "rejected": "ended",
-    "invalidated_full": "ended", "expiry": "ended", "surrendered": "ended", "ended": "ended",
-}
 _LOCARNO = re.compile(r"^(\d{2})-(\d{2})?$")   # '11-02', or '11-' with the class only
 _IPC_CLASS = re.compile(r"^([A-H])(\d{2})$")     # 'G06': the API's search lists stop at the class
 _AGENCY = re.compile(r"^(.*?)[\s(（]*(\d{5})[)）]?$")  # CNIPA agency codes have five digits
@@ -113,7 +114,8 @@ def _json_error(path: Path, err: Exception) -> FileError:
         found = _JSON_POSITION.search(str(slow))
         if found:
             line, col = _line_col(path, int(found.group(1)))
-            return FileError(path.name, f"不是有效的 JSON：第 {line} 行第 {col} 列：{slow}")
+            detail = _JSON_POSITION.sub("", str(slow))  # the offset, now given as line and column
+            return FileError(path.name, f"不是有效的 JSON：第 {line} 行第 {col} 列：{detail}")
         if "Incomplete" in str(slow):
             line, _ = _line_col(path, 1 << 62)
             return FileError(path.name, f"不是有效的 JSON：第 {line} 行文件意外结束（内容不完整）")
@@ -252,13 +254,23 @@ def _date(value: Any) -> date | None:
 
 
 @dataclass
+class _Event:
+    when: date
+    event_type: str
+    text: str
+    effective: date | None = None
+
+
+@dataclass
 class _Record:
     """The canonical rows of one record, or the errors that reject it."""
 
     file: str
     row: int
+    vocabulary: EventVocabulary
+    notes: ImportNotes
     errors: list[RowError] = field(default_factory=list)
-    events: list[tuple[date, str, str]] = field(default_factory=list)
+    events: list[_Event] = field(default_factory=list)
     snapshots: list[tuple[date, str, str]] = field(default_factory=list)
 
     def error(self, key: str, value: Any, reason: str) -> None:
@@ -272,8 +284,15 @@ class _Record:
             return None
 
     def add_event(self, when: date, event_type: str, text: str) -> None:
-        if not any(d == when and t == event_type for d, t, _ in self.events):
-            self.events.append((when, event_type, text))
+        if not any(e.when == when and e.event_type == event_type for e in self.events):
+            self.events.append(_Event(when, event_type, text))
+
+    def classify(self, text: str) -> str:
+        """The event type of a description; words no rule knows are stored as 'other' and listed."""
+        event_type, known = self.vocabulary.match(text)
+        if not known:
+            self.notes.unknown_events[text[:40]] += 1
+        return event_type
 
 
 def _patent_type(rec: dict, out: _Record, by_number: str | None, by_kind: str | None) -> str | None:
@@ -340,13 +359,14 @@ def _history(rec: dict, out: _Record) -> list[str]:
         elif when is None and not raw_date:
             out.error(f"{key}.LegalStatusDate", "", f"法律事件「{text}」缺少日期")
         elif when is not None:
-            out.add_event(when, classify_event(text), text)
+            out.add_event(when, out.classify(text), text)
             texts.append(text)
     return texts
 
 
 def _current_status(rec: dict, out: _Record, history: list[str], exported: date | None) -> None:
-    """LegalStatusDesc: dated → an event; undated → a state on the export date."""
+    """LegalStatusDesc: with LegalStatusDate an event (or a state on that day); undated, a state on
+    the export date.  A state that cannot be placed in time is not stored, and the import says so."""
     desc = _text(rec.get("LegalStatusDesc"))
     if not desc:
         return
@@ -354,22 +374,35 @@ def _current_status(rec: dict, out: _Record, history: list[str], exported: date 
     when = out.date_of("LegalStatusDate", raw_date)
     if when is None and raw_date not in (None, "", 0):
         return  # the date was bad: already reported
-    state = _STATE_WORDS.get(desc)
+    event_type, known = out.vocabulary.match(desc)
+    state = out.vocabulary.state(desc)
     if when is not None:
-        if state:
-            out.snapshots.append((when, state, desc))
+        if state and (not known or event_type == "other"):
+            out.snapshots.append((when, state, desc))  # 有效 on a day: the state that day
         else:
-            out.add_event(when, classify_event(desc), desc)
+            out.add_event(when, out.classify(desc), desc)
         return
     if desc in history:
         return  # the latest history entry, dated there
-    state = state or _STATE_OF_EVENT.get(classify_event(desc))
+    state = state or out.vocabulary.snapshot_of_event.get(event_type)
     if state is None:
-        out.error("LegalStatusDate", "", f"法律状态「{desc}」没有日期，也不表明当前状态")
+        out.notes.warnings[f"LegalStatusDesc「{desc[:40]}」没有日期，也不表明当前状态：未保存"] += 1
     elif exported is None:
-        out.error("LegalStatusDesc", desc, f"法律状态「{desc}」没有日期：需要导出日期才能记为当日状态")
+        out.notes.warnings["LegalStatusDesc 的当前状态未保存：没有日期，也没有导出日期"
+                           "（可用 --exported YYYY-MM-DD 指定）"] += 1
     else:
         out.snapshots.append((exported, state, desc))
+
+
+def _effective_dates(out: _Record, filing: date, patent_type: str) -> None:
+    """Effective dates the event texts state (an annuity's 终止日, a compensated term's end)."""
+    for event in out.events:
+        if event.event_type == "annuity_lapse":
+            event.effective = stated_effective_date(event.text)
+        elif event.event_type == "term_adjustment":
+            event.effective = adjusted_term_end(event.text, filing, patent_type)
+        elif event.event_type == "ended":
+            event.effective = event.when
 
 
 @dataclass
@@ -383,8 +416,9 @@ class _Converted:
     record: _Record
 
 
-def _convert(file: str, row: int, rec: Any, exported: date | None) -> _Converted | list[RowError]:
-    out = _Record(file, row)
+def _convert(file: str, row: int, rec: Any, exported: date | None, vocabulary: EventVocabulary,
+             notes: ImportNotes) -> _Converted | list[RowError]:
+    out = _Record(file, row, vocabulary, notes)
     if not isinstance(rec, dict):
         out.error("record", rec, "记录应为 JSON 对象")
         return out.errors
@@ -417,6 +451,7 @@ def _convert(file: str, row: int, rec: Any, exported: date | None) -> _Converted
 
 def _assemble(out: _Record, app_no: str, ptype: str, filing: date, pub_no: str, kind: str | None,
               pub_date: date | None, stage: str, ipcs: list[str], rec: dict) -> _Converted:
+    _effective_dates(out, filing, ptype)
     out.add_event(filing, "filed", "申请")
     desc = _text(rec.get("KindCodeDesc"))
     grant_stage = stage == "grant" or (kind is None and ("授权" in desc or ptype != "invention"))
@@ -424,7 +459,7 @@ def _assemble(out: _Record, app_no: str, ptype: str, filing: date, pub_no: str, 
         out.add_event(pub_date, "granted", f"授权 {pub_no}".strip())
     elif pub_date and stage in ("application", "opposition"):
         out.add_event(pub_date, "published", f"公开 {pub_no}")
-    granted = any(t == "granted" for _, t, _ in out.events)
+    granted = any(e.event_type == "granted" for e in out.events)
     parties = []
     for seq, name in enumerate(_list(rec.get("AssigneestringList")), 1):
         where = attribute(None, name)  # the API gives no address: attribute by name
@@ -459,20 +494,29 @@ def _chunks(path: Path, chunk_rows: int) -> Iterator[list[tuple[int, Any]]]:
         yield chunk
 
 
-def read_records(path: Path, exported: date | None = None, chunk_rows: int = 50_000
+def read_records(path: Path, exported: date | None = None, *, vocabulary: EventVocabulary | None = None,
+                 notes: ImportNotes | None = None, chunk_rows: int = 50_000
                  ) -> Iterator[tuple[Batch, list[RowError], int]]:
     """Yield (batch, errors, records read) per chunk of a company-data API file.
+
+    ``exported``: the day the file was fetched, the date of undated current states; ``vocabulary``:
+    the event words (built-in events.yaml, extended by --mapping); ``notes`` collects unknown words
+    and warnings.
 
     One application may come as several records (its A and its B publication): the latest
     publication's bibliographic data wins, across chunks too, and every record's events are kept.
     """
+    vocabulary = vocabulary or builtin_vocabulary()
+    notes = notes if notes is not None else ImportNotes()
+    if exported is not None:
+        notes.exported, notes.exported_from = exported, "--exported"
     latest: dict[str, date] = {}  # app_no -> publication date of the bibliographic rows written
     for chunk in _chunks(path, chunk_rows):
         tables: dict[str, list[dict]] = {t: [] for t in _TABLES}
         errors: list[RowError] = []
         done: list[_Converted] = []
         for row, rec in chunk:
-            result = _convert(path.name, row, rec, exported)
+            result = _convert(path.name, row, rec, exported, vocabulary, notes)
             if isinstance(result, list):
                 errors.extend(result)
             else:
@@ -490,9 +534,9 @@ def _fill(tables: dict[str, list[dict]], done: list[_Converted], latest: dict[st
         newest[conv.app_no] = conv
         if conv.publication:
             tables["publications"].append(conv.publication)
-        for when, event_type, text in conv.record.events:
-            tables["legal_events"].append({"app_no": conv.app_no, "event_date": when,
-                                           "event_type": event_type, "raw_text": text})
+        for e in conv.record.events:
+            tables["legal_events"].append({"app_no": conv.app_no, "event_date": e.when, "event_type": e.event_type,
+                                           "raw_text": e.text, "effective_date": e.effective})
         for when, status, text in conv.record.snapshots:
             tables["status_snapshots"].append({"app_no": conv.app_no, "snapshot_date": when,
                                                "status": status, "raw_text": text, "source": SOURCE})
