@@ -115,6 +115,13 @@ def _store(warehouse: Warehouse, path: Path, sha: str, label: str, kind: str,
     return tx.result, all_errors
 
 
+_CONTROL = str.maketrans({c: None for c in range(32) if c not in (9, 10)} | {127: None})
+
+
+def _as_text(value: str) -> str:
+    return str(value).translate(_CONTROL)  # xlsx cells cannot hold control characters
+
+
 def write_errors_report(errors: list[RowError], path: Path) -> Path:
     """The rejected rows as an xlsx a user can fix the source file from."""
     from openpyxl import Workbook
@@ -124,7 +131,10 @@ def write_errors_report(errors: list[RowError], path: Path) -> Path:
     ws.title = "错误清单"
     ws.append(["文件", "行号", "字段", "值", "原因"])
     for e in errors:
-        ws.append([e.file, e.row, e.field, e.value, e.reason])
+        ws.append([_as_text(e.file), e.row, _as_text(e.field), _as_text(e.value), _as_text(e.reason)])
+        for cell in ws[ws.max_row]:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"  # a value like "=HYPERLINK(…)" stays text, never a formula
     for letter, width in zip("ABCDE", (28, 8, 18, 30, 60), strict=True):
         ws.column_dimensions[letter].width = width
     wb.save(path)

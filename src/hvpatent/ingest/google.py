@@ -19,6 +19,8 @@ from hvpatent.ingest.fields import (
     parse_date,
     parse_ipc,
 )
+from hvpatent.ingest.kindcodes import cn_kind_meaning
+from hvpatent.ingest.merge import first_filled
 from hvpatent.model import Batch, RowError
 from hvpatent.reference.regions import attribute
 
@@ -90,12 +92,26 @@ def read_publications(path: Path, chunk_rows: int = 200_000
             _convert(path.name, line_no, rec, tables, errors)
         errors.sort(key=lambda e: e.row)
         batch = Batch()
-        latest = {row["app_no"]: i for i, row in enumerate(tables["applications"])}
+        _merge_publications(tables)
         for table, rows in tables.items():
-            if table in ("applications", "ipc_classes", "parties"):
-                rows = [r for r in rows if latest[r["app_no"]] == r["_entry"]]
             batch.set(table, rows)
         yield batch, errors, len(chunk)
+
+
+def _merge_publications(tables: dict[str, list[dict]]) -> None:
+    """One application per app_no: the latest publication's values, gaps filled from earlier ones;
+    parties and IPC codes from the latest publication that has any."""
+    entries: dict[str, list[dict]] = {}
+    for row in tables["applications"]:
+        entries.setdefault(row["app_no"], []).append(row)
+    merged = {app_no: first_filled(rows[::-1]) for app_no, rows in entries.items()}
+    tables["applications"] = [{k: v for k, v in row.items() if k != "_entry"} for row in merged.values()]
+    for table in ("ipc_classes", "parties"):
+        chosen: dict[str, int] = {}
+        for row in tables[table]:
+            chosen[row["app_no"]] = max(chosen.get(row["app_no"], -1), row["_entry"])
+        tables[table] = [{k: v for k, v in r.items() if k != "_entry"} for r in tables[table]
+                         if r["_entry"] == chosen[r["app_no"]]]
 
 
 def _convert(file: str, line: int, rec: dict, tables: dict[str, list[dict]], errors: list[RowError]) -> None:
@@ -137,9 +153,12 @@ def _convert(file: str, line: int, rec: dict, tables: dict[str, list[dict]], err
             return
         if code not in ipcs:
             ipcs.append(code)
+    meaning = cn_kind_meaning(kind, pub_date)
+    if meaning.is_grant and pub_date:  # a CN grant-stage kind code (kindcodes.py): its publication is the grant
+        grant = grant or pub_date
     tables["applications"].append({
         "app_no": app_no,
-        "patent_type": _KIND.get(rec.get("application_kind") or "", appno.patent_type),
+        "patent_type": _KIND.get(rec.get("application_kind") or "") or meaning.patent_type or appno.patent_type,
         "filing_date": filing, "priority_date": priority,
         "pct_app_no": rec.get("pct_number") or None, "pct_entry_date": None,
         "title": _localized(rec.get("title_localized")),
@@ -166,6 +185,6 @@ def _convert(file: str, line: int, rec: dict, tables: dict[str, list[dict]], err
     if grant:
         tables["legal_events"].append({"app_no": app_no, "event_date": grant, "event_type": "granted",
                                        "raw_text": f"授权 {pub_no}"})
-    elif pub_date:
+    elif pub_date and meaning.stage != "correction":
         tables["legal_events"].append({"app_no": app_no, "event_date": pub_date,
                                        "event_type": "published", "raw_text": f"公开 {pub_no}"})

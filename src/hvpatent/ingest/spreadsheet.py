@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -167,10 +168,15 @@ def _app_no_text(raw: str) -> str:
     return raw[:-2] if raw.endswith(".0") and raw[:-2].isdigit() else raw
 
 
+_LOCARNO = re.compile(r"^(?:LOC\s*\(\d+\)\s*(?:CL\.)?\s*)?\d{2}-\d{2}$", re.IGNORECASE)
+
+
 def _ipcs(out: _Rows, row: int, record: dict, cols: dict[str, str]) -> list[str]:
     ipcs: list[str] = []
     main_raw = _cell(record, cols, "ipc_main")
     for raw in ([main_raw] if main_raw else []) + split_multi(_cell(record, cols, "ipc_all"), ipc=True):
+        if _LOCARNO.match(raw):
+            continue  # a design's Locarno class (06-01) in the classification column: not an IPC code
         try:
             code = parse_ipc(raw)
         except ValueError as err:
@@ -295,6 +301,8 @@ def _emit(out: _Rows, rows: list[_Parsed], tables: dict[str, list[dict]], export
 def _events(rows: list[_Parsed], patent_type: str) -> list[tuple]:
     """Events the status cells state, then those the dates and kind codes imply (unless already stated)."""
     stated = [(e.when, e.event_type, e.text, e.effective) for r in rows for e in r.reading.events]
+    # A grant date the export states (授权日 column, dated 授权 event) beats one read from a kind code.
+    grant_stated = any(r.grant for r in rows) or any(e[1] == "granted" for e in stated)
     implied = []
     for r in rows:
         if r.grant:
@@ -302,6 +310,8 @@ def _events(rows: list[_Parsed], patent_type: str) -> list[tuple]:
         if r.pub and r.pub["pub_date"]:
             when, pub_no = r.pub["pub_date"], r.pub["pub_no"]
             if r.meaning.is_grant:
+                if grant_stated:
+                    continue
                 implied.append((when, "granted", f"授权公告 {pub_no}", None))
             elif r.meaning.stage in ("application", "opposition") or (
                     r.meaning.stage == "unknown" and patent_type == "invention" and not r.grant):
