@@ -172,6 +172,28 @@ def test_unknown_and_undated_event_words_are_listed(warehouse, tmp_path):
     assert warehouse.count("status_snapshots") == 0
 
 
+@pytest.mark.parametrize(("desc", "event", "snapshot"), [
+    ("有效", None, "in_force"),                  # a state on its date, not an event
+    ("失效", ("ended", date(2023, 3, 1)), None),  # the right ended that day, cause not stated
+])
+def test_dated_status_word(warehouse, tmp_path, desc, event, snapshot):
+    record = {"ApplicationNumber": "CN202020345678.4", "ApplicationDate": "2020-04-10T00:00:00",
+              "PublicationNumber": "CN212000001U", "PublicationDate": "2020-12-22T00:00:00",
+              "KindCodeDesc": "实用新型", "LegalStatusDesc": desc, "LegalStatusDate": "2023-03-01T00:00:00"}
+    path = tmp_path / "one.json"
+    path.write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
+    import_file(warehouse, path)
+    events = warehouse.con.execute("SELECT event_type, effective_date FROM legal_events "
+                                   "WHERE event_date = DATE '2023-03-01'").fetchall()
+    assert events == ([event] if event else [])
+    snaps = warehouse.con.execute("SELECT snapshot_date, status FROM status_snapshots").fetchall()
+    assert snaps == ([(date(2023, 3, 1), snapshot)] if snapshot else [])
+    con = warehouse.ibis()
+    states = [status_of(con, "202020345678.4", d).facts["state"]
+              for d in (date(2023, 2, 28), date(2023, 3, 1), date(2023, 3, 2))]
+    assert states == (["valid"] * 3 if snapshot else ["valid", "ended", "ended"])
+
+
 def test_records_of_one_application_across_chunks_keep_the_latest_publication():
     # One record per chunk: the B record (file position 2) comes before the A record (3).
     titles = []
