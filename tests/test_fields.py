@@ -3,6 +3,8 @@ from datetime import date
 import pytest
 
 from hvpatent.ingest.fields import (
+    adjusted_term_end,
+    builtin_vocabulary,
     check_credit_code,
     classify_event,
     classify_party,
@@ -13,6 +15,7 @@ from hvpatent.ingest.fields import (
     parse_ipc,
     split_event,
     split_multi,
+    stated_effective_date,
 )
 
 
@@ -98,3 +101,55 @@ def test_credit_code_check():
         check_credit_code("91350100M000100Y44")
     with pytest.raises(ValueError, match="18位"):
         check_credit_code("123")
+
+
+@pytest.mark.parametrize(("text", "kind"), [
+    # Rule-order pitfalls (events.yaml):
+    ("专利权人的姓名或者名称、地址的变更", "bibliographic_change"),  # not a transfer
+    ("专利申请权、专利权的转移", "transfer"),
+    ("专利权维持有效", "other"),                                   # a failed invalidation request
+    ("专利权质押合同登记的注销", "pledge_released"), ("专利权质押合同登记的变更", "pledge_changed"),
+    ("视为放弃取得专利权", "deemed_withdrawn"),                     # before grant: no right at all
+    ("专利权的视为放弃", "surrendered"), ("专利权的主动放弃", "surrendered"),
+    ("专利权期限补偿 届满日期：2041-05-01", "term_adjustment"),      # not an expiry although it says 届满
+    ("专利实施许可合同备案的注销", "licence"), ("专利权的终止", "annuity_lapse"),
+    ("未缴年费专利权终止，等恢复", "annuity_lapse"), ("权利恢复", "restoration"),
+    # PatSnap and incoPat words
+    ("未缴年费", "annuity_lapse"), ("权利转移", "transfer"), ("转让", "transfer"), ("期限届满", "expiry"),
+    ("避免重复授权", "granted"), ("全部无效", "invalidated_full"), ("保全", "other"), ("实质审查", "examination"),
+])
+def test_event_vocabulary_order(text, kind):
+    assert classify_event(text) == kind
+
+
+def test_unknown_words_are_told_apart_from_known_other():
+    vocabulary = builtin_vocabulary()
+    assert vocabulary.match("保全") == ("other", True)
+    assert vocabulary.match("海外维权备案") == ("other", False)
+    assert vocabulary.state("有效") == "in_force" and vocabulary.state("PCT指定期满") == "ended"
+    assert vocabulary.state("审中") == "pending" and vocabulary.state("授权日") is None
+
+
+def test_user_rules_come_first():
+    vocabulary = builtin_vocabulary().extended({"rules": [{"words": ["信托"], "type": "transfer"}],
+                                                "states": {"未确认": "pending"}})
+    assert vocabulary.match("信托") == ("transfer", True) and vocabulary.state("未确认") == "pending"
+    with pytest.raises(ValueError, match="type"):
+        builtin_vocabulary().extended({"rules": [{"words": ["x"], "type": "nonsense"}]})
+
+
+@pytest.mark.parametrize("item", ["2020-06-19 授权", "授权(2020.06.19)", "20200619 授权", "授权（2020年6月19日）"])
+def test_split_event_formats(item):
+    assert split_event(item) == (date(2020, 6, 19), "授权")
+
+
+def test_effective_dates_stated_in_event_text():
+    assert stated_effective_date("未缴年费专利权终止 未缴年费终止日：2020.04.10") == date(2020, 4, 10)
+    assert stated_effective_date("未缴年费专利权终止") is None
+    # 20 years from 2019-01-15 is 2039-01-15; + 100 days (16 + 28 + 31 + 25) = 2039-04-25
+    assert adjusted_term_end("专利权期限补偿 补偿天数：100天", date(2019, 1, 15), "invention") == date(2039, 4, 25)
+    assert adjusted_term_end("专利权期限补偿 届满日期：2041-05-01", date(2019, 1, 15), "invention") == date(2041, 5, 1)
+    assert adjusted_term_end("专利权期限补偿", date(2019, 1, 15), "invention") is None
+    # filed 29 February 2004: twenty years later is 29 February 2024 (a leap year), + 1 day = 1 March
+    assert adjusted_term_end("期限补偿 补偿1天", date(2004, 2, 29), "invention") == date(2024, 3, 1)
+    assert adjusted_term_end("期限补偿 补偿1天", date(2019, 1, 15), "utility_model") is None  # inventions only

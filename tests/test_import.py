@@ -244,3 +244,44 @@ def test_legacy_xls_export(warehouse, tmp_path):
     result, errors = import_file(warehouse, path)
     assert errors == [] and result.rows_inserted == 3
     assert warehouse.frame("SELECT name FROM parties WHERE app_no = ?", [B]).name.tolist() == ["张伟"]
+
+
+def test_database_error_is_a_message_and_changes_nothing(warehouse, tmp_path, monkeypatch):
+    import duckdb
+
+    from hvpatent.warehouse import store
+
+    import_file(warehouse, write_xlsx(tmp_path / "first.xlsx", good_rows()))
+    before = table_counts(warehouse)
+
+    def broken(self, events, import_id):
+        self.con.execute("SELECT 1 = 'not a number'")  # any database error half-way through
+
+    monkeypatch.setattr(store.Warehouse, "_insert_events", broken)
+    rows = good_rows()
+    rows[1][2] = "改过的名称"
+    with pytest.raises(FileError, match="数据未作任何改变") as caught:
+        import_file(warehouse, write_xlsx(tmp_path / "second.xlsx", rows))
+    assert isinstance(caught.value.__cause__, duckdb.Error)
+    assert table_counts(warehouse) == before
+    assert warehouse.frame("SELECT title FROM applications WHERE app_no = ?", [A]).title.tolist() == [
+        "一种锂离子电池正极材料"]
+
+
+def test_publication_rows_of_one_application_merge(warehouse, tmp_path):
+    """An A row and a B row: one application, both publications, the fields only one row has kept."""
+    header = ["申请号", "申请日", "名称", "摘要", "申请(专利权)人", "主分类号", "公开(公告)号", "公开(公告)日"]
+    rows = [header,
+            [A, "2015-03-02", "一种材料", "摘要甲", "", "H01M4/58", "CN104000001A", "2016-09-01"],
+            [A, "2015-03-02", "一种材料及其制法", "", "重庆甲科技有限公司", "", "CN104000001B", "2017-06-20"]]
+    result, _ = import_file(warehouse, write_xlsx(tmp_path / "ab.xlsx", rows))
+    assert (result.rows_read, result.rows_inserted) == (2, 1)
+    app = warehouse.frame("SELECT title, abstract, ipc_main FROM applications").values.tolist()
+    assert app == [["一种材料及其制法", "摘要甲", "H01M4/58"]]  # B's title (latest), A's abstract and class
+    assert warehouse.frame("SELECT role FROM parties").role.tolist() == ["patentee"]
+    pubs = warehouse.frame("SELECT pub_no FROM publications ORDER BY pub_no").pub_no.tolist()
+    assert pubs == ["CN104000001A", "CN104000001B"]
+    events = warehouse.frame("SELECT event_date, event_type FROM legal_events ORDER BY event_date")
+    assert events.event_type.tolist() == ["filed", "published", "granted"]
+    assert status_of(warehouse.ibis(), A, date(2017, 6, 19)).facts["state"] == "pending"
+    assert status_of(warehouse.ibis(), A, date(2017, 6, 20)).facts["state"] == "valid"
