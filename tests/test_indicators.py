@@ -37,7 +37,8 @@ EXPECTED = {
     "valid_inventions": 4,                  # A1 A3 A5 A10
     "valid_inventions_per_10k": pytest.approx(0.04),       # 4 / 1,000,000 residents (year-end 2024) × 10,000
     "high_value_inventions": 3,             # A1 A3 A5 (A10 meets no criterion)
-    "high_value_sei": 2,                    # A1 H01M10/052, A5 G06N3/08
+    "high_value_sei": 2,                    # A3 A23L7/10 (4.5, block A23L*), A5 G06N3/08; A1's H01M10/052
+                                            # is SEI only with an automotive keyword (5.2) and its title has none
     "high_value_family_abroad": 1,          # A5: EP granted (the JP member is not granted)
     "high_value_maintained_10y": 2,         # A1 filed 2010, A3 filed 2012-06-01 (restored)
     "high_value_pledge_high": 1,            # A5: half of P1 (750万) + P2 (800万) = 1,550万 ≥ 1,000万
@@ -133,7 +134,7 @@ def test_breakdowns(con):
 
 def test_high_value_list_names_the_criteria(con):
     rows = {r["app_no"]: r["criteria"] for r in high_value_list(con, AS_OF, "500118")}
-    assert rows == {A1: "maintained_10y,sei", A3: "maintained_10y",
+    assert rows == {A1: "maintained_10y", A3: "maintained_10y,sei",
                     A5: "award,family_abroad,pledge_high,sei"}
 
 

@@ -62,9 +62,9 @@ def warnings_table(con: ibis.BaseBackend, as_of: date, within_days: int = 90, re
     rows = rows.left_join(per_app, "app_no").drop("app_no_right")
     rows = rows.mutate(high_value=rows.criteria.notnull(),
                        only_by_milestone=(rows.kind == "milestone_10y") & (rows.other.fill_null(0) == 0))
-    # An enterprise's own patents count wherever their first applicant is; otherwise the region
-    # (domestic applicants when none is given, as in the statistics).
-    scope = region or (ALL_APPLICANTS if enterprise else None)
+    # Warnings are a to-do list, not a statistic: without a region, every patent in the warehouse
+    # (the domestic scope of the national figures does not apply).
+    scope = region or ALL_APPLICANTS
     rows = in_region(rows.left_join(first_applicants(con), "app_no").drop("app_no_right"), scope)
     rows = rows.drop("province_code", "city_code", "applicant_type")  # the list shows town and county
     if enterprise:
