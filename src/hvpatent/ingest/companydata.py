@@ -253,6 +253,26 @@ def _date(value: Any) -> date | None:
 # -- one record ------------------------------------------------------------------------
 
 
+class _Words:
+    """The event vocabulary with its answers remembered: API files repeat a few dozen descriptions."""
+
+    def __init__(self, vocabulary: EventVocabulary):
+        self.snapshot_of_event = vocabulary.snapshot_of_event
+        self._vocabulary = vocabulary
+        self._matches: dict[str, tuple[str, bool]] = {}
+        self._states: dict[str, str | None] = {}
+
+    def match(self, text: str) -> tuple[str, bool]:
+        if text not in self._matches:
+            self._matches[text] = self._vocabulary.match(text)
+        return self._matches[text]
+
+    def state(self, text: str) -> str | None:
+        if text not in self._states:
+            self._states[text] = self._vocabulary.state(text)
+        return self._states[text]
+
+
 @dataclass
 class _Event:
     when: date
@@ -267,7 +287,7 @@ class _Record:
 
     file: str
     row: int
-    vocabulary: EventVocabulary
+    vocabulary: _Words
     notes: ImportNotes
     errors: list[RowError] = field(default_factory=list)
     events: list[_Event] = field(default_factory=list)
@@ -416,7 +436,7 @@ class _Converted:
     record: _Record
 
 
-def _convert(file: str, row: int, rec: Any, exported: date | None, vocabulary: EventVocabulary,
+def _convert(file: str, row: int, rec: Any, exported: date | None, vocabulary: _Words,
              notes: ImportNotes) -> _Converted | list[RowError]:
     out = _Record(file, row, vocabulary, notes)
     if not isinstance(rec, dict):
@@ -495,7 +515,7 @@ def _chunks(path: Path, chunk_rows: int) -> Iterator[list[tuple[int, Any]]]:
 
 
 def read_records(path: Path, exported: date | None = None, *, vocabulary: EventVocabulary | None = None,
-                 notes: ImportNotes | None = None, chunk_rows: int = 50_000
+                 notes: ImportNotes | None = None, chunk_rows: int = 10_000
                  ) -> Iterator[tuple[Batch, list[RowError], int]]:
     """Yield (batch, errors, records read) per chunk of a company-data API file.
 
@@ -506,7 +526,7 @@ def read_records(path: Path, exported: date | None = None, *, vocabulary: EventV
     One application may come as several records (its A and its B publication): the latest
     publication's bibliographic data wins, across chunks too, and every record's events are kept.
     """
-    vocabulary = vocabulary or builtin_vocabulary()
+    words = _Words(vocabulary or builtin_vocabulary())
     notes = notes if notes is not None else ImportNotes()
     if exported is not None:
         notes.exported, notes.exported_from = exported, "--exported"
@@ -516,7 +536,7 @@ def read_records(path: Path, exported: date | None = None, *, vocabulary: EventV
         errors: list[RowError] = []
         done: list[_Converted] = []
         for row, rec in chunk:
-            result = _convert(path.name, row, rec, exported, vocabulary, notes)
+            result = _convert(path.name, row, rec, exported, words, notes)
             if isinstance(result, list):
                 errors.extend(result)
             else:
