@@ -31,9 +31,10 @@ def wh(tmp_path_factory):
         "due_after": add_application(wh, date(2015, 9, 29), GRANTED),        # due 2024-09-29: outside
         "due_today": add_application(wh, date(2015, 6, 30), GRANTED),        # due on the as-of date
         "due_passed": add_application(wh, date(2015, 6, 29), GRANTED),       # paid 2024-06-29 (no lapse): next 2025
-        # Lapse announced 2024-11-20 → unpaid annuity due 2024-03-01; grace until 2024-08-31.
+        # Lapse announced 2024-11-20 → unpaid annuity due 2024-03-01; grace's last day 2024-09-01.
         "grace": add_application(wh, date(2016, 3, 1), [*GRANTED, (date(2024, 11, 20), "annuity_lapse")]),
-        # Lapse announced 2024-08-01 → due 2024-01-10; grace ended 2024-07-10; restorable until 2024-09-25.
+        # Lapse announced 2024-08-01 → due 2024-01-10; grace's last day 2024-07-10; notice taken as issued
+        # 2024-07-11 and received that day (electronic service); restorable until 2024-09-11.
         "restorable": add_application(wh, date(2015, 1, 10), [*GRANTED, (date(2024, 8, 1), "annuity_lapse")]),
         "milestone": add_application(wh, date(2014, 7, 15), GRANTED),        # 10th anniversary 2024-07-15
         "milestone_today": add_application(wh, date(2014, 6, 30), GRANTED),  # 10th anniversary on the as-of date
@@ -111,18 +112,20 @@ def test_fee_reduction_is_configuration(wh, user_fees, tmp_path):
 def test_grace_until_its_last_day_with_the_late_fee(wh):
     warehouse, apps = wh
     row = next(r for r in warnings_list(warehouse.ibis(), AS_OF) if r["app_no"] == apps["grace"])
-    assert (row["kind"], row["deadline"]) == ("grace", date(2024, 8, 31))
-    assert row["amount"] == 2300.0  # year-9 annuity 2,000 + 15% late fee (3 whole months late)
-    assert kinds(wh, date(2024, 8, 31))["grace"][0][0] == "grace"          # last day of grace
-    # grace ended 2024-09-01; notice received 15 days later (09-16), plus two months
-    assert kinds(wh, date(2024, 9, 1))["grace"][0] == ("restorable", date(2024, 11, 16))
+    assert (row["kind"], row["deadline"]) == ("grace", date(2024, 9, 1))
+    assert row["amount"] == 2300.0  # year-9 annuity 2,000 + 15% late fee (more than 3 whole months late)
+    assert kinds(wh, date(2024, 8, 31))["grace"][0][0] == "grace"          # the day before the last day
+    assert kinds(wh, date(2024, 9, 1))["grace"][0][0] == "grace"           # the corresponding day: last day
+    # the notice is taken as issued the next day (09-02) and received electronically that day; two months
+    assert kinds(wh, date(2024, 9, 2))["grace"][0] == ("restorable", date(2024, 11, 2))
 
 
 def test_restorable_until_the_deadline(wh):
-    assert ("restorable", date(2024, 9, 25)) in kinds(wh, date(2024, 7, 10))["restorable"]
-    assert ("restorable", date(2024, 9, 25)) in kinds(wh, date(2024, 9, 25))["restorable"]
-    assert "restorable" not in kinds(wh, date(2024, 9, 26))   # lapsed for good: nothing left to do
-    assert kinds(wh, date(2024, 7, 9))["restorable"][0][0] == "grace"   # the day before: still in grace
+    assert ("restorable", date(2024, 9, 11)) in kinds(wh, date(2024, 7, 11))["restorable"]
+    assert ("restorable", date(2024, 9, 11)) in kinds(wh, date(2024, 9, 10))["restorable"]  # the day before
+    assert ("restorable", date(2024, 9, 11)) in kinds(wh, date(2024, 9, 11))["restorable"]  # the deadline
+    assert "restorable" not in kinds(wh, date(2024, 9, 12))   # lapsed for good: nothing left to do
+    assert kinds(wh, date(2024, 7, 10))["restorable"][0][0] == "grace"   # grace's last day
 
 
 def test_ten_year_milestone(wh):

@@ -17,6 +17,13 @@ TABLES: dict[str, str] = {
         rows_unchanged INTEGER NOT NULL,
         rows_rejected INTEGER NOT NULL
     """,
+    # What an import noticed besides its rows (unknown event words, warnings); kept with the import.
+    "import_notes": """
+        import_id INTEGER NOT NULL,
+        kind VARCHAR NOT NULL,
+        text VARCHAR NOT NULL,
+        count INTEGER NOT NULL
+    """,
     "applications": """
         app_no VARCHAR PRIMARY KEY,
         patent_type VARCHAR NOT NULL,

@@ -20,10 +20,6 @@ from hvpatent.model import Batch, columns
 from hvpatent.warehouse.accounts import create_account_tables
 from hvpatent.warehouse.schema import KEYS, TABLES, create_statements
 
-# What an import noticed besides its rows (unknown event words, warnings); kept with the import.
-IMPORT_NOTES_DDL = """CREATE TABLE IF NOT EXISTS import_notes (
-    import_id INTEGER NOT NULL, kind VARCHAR NOT NULL, text VARCHAR NOT NULL, count INTEGER NOT NULL)"""
-
 
 def column_types(table: str) -> dict[str, str]:
     """The importer-filled columns of a table with their DDL types."""
@@ -71,7 +67,6 @@ class Warehouse:
             for stmt in create_statements():
                 self.con.execute(stmt)
             create_account_tables(self.con)
-            self.con.execute(IMPORT_NOTES_DDL)
             self._install_builtin_sei_rules()
 
     def close(self) -> None:
@@ -104,13 +99,14 @@ class Warehouse:
             cursor.close()
 
     def data_version(self) -> tuple:
-        """Changes whenever imported data, the SEI table or entered plan values change."""
+        """Changes whenever imported data, the SEI table, entered plan values or town assignments change."""
         cursor = self.con.cursor()
         try:
             return cursor.execute(
                 "SELECT (SELECT max(import_id) FROM imports), (SELECT count(*) FROM plan_values),"
                 " (SELECT max(as_of_date) FROM plan_values), (SELECT first(source) FROM sei_rules),"
-                " (SELECT count(*) FROM sei_rules)").fetchone()
+                " (SELECT count(*) FROM sei_rules), (SELECT count(*) FROM applicant_towns),"
+                " (SELECT max(assigned_at) FROM applicant_towns)").fetchone()
         finally:
             cursor.close()
 
