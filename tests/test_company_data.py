@@ -47,9 +47,10 @@ def db(tmp_path) -> Path:
     return tmp_path / "cd.duckdb"
 
 
-@pytest.fixture
-def corpus(db) -> Path:
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory) -> Path:
     """records.json through the CLI, states.jsonl with its export date, broken.json's good record."""
+    db = tmp_path_factory.mktemp("corpus") / "cd.duckdb"
     import_ok(db, HERE / "records.json")
     import_ok(db, HERE / "states.jsonl", "--exported", EXPECTED["files"]["states.jsonl"]["exported"])
     import_ok(db, HERE / "broken.json", "--skip-bad-rows")
