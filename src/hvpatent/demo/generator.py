@@ -25,6 +25,12 @@ BANNER = "【合成演示数据 SYNTHETIC DEMO DATA】本文件由 hvp demo 随�
 FIRST_YEAR, LAST_YEAR = 2005, 2024
 EXPORT_DATE = date(2024, 12, 31)  # the demo exports are "taken" on this day
 POPULATION_2024 = 1_151_000
+# Calibration against the national figures (bench/fidelity.py prints the side by side).
+APPLICANT_MIX = {"enterprise": 0.70, "university": 0.035, "institute": 0.012, "individual": 0.12}  # rest: outsiders
+INVENTION_SHARE = {"enterprise": 0.19, "individual": 0.13, "university": 0.6, "institute": 0.6}
+GENERAL_IPC_SHARE = 0.66  # filings classified outside the strategic emerging industries
+FILING_GROWTH = 1.16       # a year
+INVENTION_LAPSE_RATE = 0.12  # share of valid inventions whose annuity goes unpaid each year
 
 PATENT_HEADERS = ["申请号", "申请日", "专利类型", "名称", "摘要", "申请(专利权)人", "地址", "主分类号", "分类号",
                   "公开(公告)号", "公开(公告)日", "授权公告日", "代理机构", "权利要求数量", "PCT国际申请号",
@@ -175,14 +181,19 @@ class _World:
         return Applicant(name, "individual", self._address(town), industry, True, town)
 
     def applicant(self) -> Applicant:
+        # Shares of filings by kind of applicant, calibrated so that enterprises hold about three
+        # quarters of the high-value patents, as nationally (bench/fidelity.py).
         r = self.rng.random()
-        if r < 0.62:
+        if r < APPLICANT_MIX["enterprise"]:
             return self.rng.choices(self.enterprises, cum_weights=self.enterprise_cum)[0]
-        if r < 0.72:
+        r -= APPLICANT_MIX["enterprise"]
+        if r < APPLICANT_MIX["university"]:
             return self.rng.choice(self.universities)
-        if r < 0.75:
+        r -= APPLICANT_MIX["university"]
+        if r < APPLICANT_MIX["institute"]:
             return self.rng.choice(self.institutes)
-        if r < 0.88:
+        r -= APPLICANT_MIX["institute"]
+        if r < APPLICANT_MIX["individual"]:
             return self.individual()
         return self.rng.choice(self.outsiders)
 
@@ -206,8 +217,9 @@ def _anniversary(filing: date, years: int) -> date:
 
 
 def _filing_years(rng: random.Random, n: int) -> list[int]:
-    # Filings grow about 12% a year over the 20 years, as district filings did.
-    weights = [1.12 ** (y - FIRST_YEAR) for y in range(FIRST_YEAR, LAST_YEAR + 1)]
+    # Filings grow about 16% a year over the 20 years, as district filings did; with the lapse rates
+    # below about a tenth of valid inventions are over 10 years old, as nationally (bench/fidelity.py).
+    weights = [FILING_GROWTH ** (y - FIRST_YEAR) for y in range(FIRST_YEAR, LAST_YEAR + 1)]
     return rng.choices(range(FIRST_YEAR, LAST_YEAR + 1), weights, k=n)
 
 
@@ -245,7 +257,7 @@ def _lifecycle(
         else:
             events.append((decided, "发明专利申请公布后的视为撤回"))
             return events, None
-        lapse_rate, term = 0.09, 20
+        lapse_rate, term = INVENTION_LAPSE_RATE, 20
     else:
         grant = filing + timedelta(days=rng.randint(150, 400))
         if grant > EXPORT_DATE or rng.random() < 0.05:
@@ -329,15 +341,18 @@ def generate_demo(out: Path, *, applications: int = 30_000, seed: int = 2022,
 
 def _patent_row(rng: random.Random, world: _World, year: int, i: int, extras: _Outputs, families) -> list:
     applicant = world.applicant()
-    kind = rng.choices(("invention", "utility_model", "design"), (0.13, 0.72, 0.15))[0]
+    invention = INVENTION_SHARE[applicant.kind]
     if applicant.kind in ("university", "institute"):
-        kind = "invention" if rng.random() < 0.6 else "utility_model"
+        kind = "invention" if rng.random() < invention else "utility_model"
+    else:
+        kind = rng.choices(("invention", "utility_model", "design"), (invention, 0.85 * (1 - invention),
+                                                                       0.15 * (1 - invention)))[0]
     pct = kind == "invention" and applicant.kind == "enterprise" and rng.random() < 0.03
     type_digit = {"invention": "8" if pct else "1", "utility_model": "2", "design": "3"}[kind]
     filing = _day_in_year(rng, year)
     app_no = world.app_no(year, type_digit)
     industry = applicant.industry if rng.random() < 0.8 else rng.choice(world.industries)
-    ipcs = _industries()[industry]["ipc"]
+    ipcs = _industries()[industry]["ipc_general" if rng.random() < GENERAL_IPC_SHARE else "ipc"]
     main = rng.choice(ipcs)
     others = rng.sample(ipcs, k=min(len(ipcs), rng.randint(0, 2)))
     ipc_all = ";".join(dict.fromkeys([main, *others]))
