@@ -208,6 +208,43 @@ def test_a_bare_status_counts_from_its_snapshot_date_only(warehouse, status, bef
     assert as_known["state"] == "pending"
 
 
+def test_a_patent_shown_in_force_is_granted_and_counts_its_years(warehouse):
+    number = add_application(warehouse, date(2018, 3, 15), [])
+    _add_snapshot(warehouse, number, date(2021, 6, 30), "in_force")
+    f = facts(warehouse, number, date(2021, 7, 1))
+    assert (f["state"], f["granted"], f["grant_date"], f["years_maintained"]) == ("valid", True, None, 3)
+    assert facts(warehouse, number, date(2021, 6, 29))["granted"] is False
+
+
+@pytest.mark.parametrize(("day", "state"), [
+    (date(2020, 3, 14), "valid"), (date(2020, 3, 15), "expired"), (date(2020, 3, 16), "expired")])
+def test_a_patent_shown_in_force_still_expires_with_its_term(warehouse, day, state):
+    number = add_application(warehouse, date(2010, 3, 15), [], "utility_model")
+    _add_snapshot(warehouse, number, date(2019, 6, 30), "in_force")
+    assert facts(warehouse, number, day)["state"] == state
+
+
+@pytest.mark.parametrize(("known_on", "state"), [
+    (date(2020, 9, 15), "valid"),   # the grace period's last day: the termination cannot be public yet
+    (date(2020, 9, 16), "grace"),   # from the next day it may be
+])
+def test_a_lapse_dated_only_by_its_effect_is_known_after_the_grace_period(warehouse, known_on, state):
+    number = add_application(warehouse, date(2010, 3, 15), [(date(2013, 1, 10), "granted")])
+    _add_events(warehouse, number, [{"event_date": date(2020, 3, 15), "event_type": "annuity_lapse",
+                                     "effective_date": date(2020, 3, 15), "raw_text": "未缴年费"}])
+    known = status_of(warehouse.ibis(), number, date(2020, 6, 1), as_known_on=known_on).facts
+    assert known["state"] == state
+
+
+def test_annuities_of_an_adjusted_term_pay_the_last_rate(warehouse):
+    number = add_application(warehouse, date(2010, 3, 15), [(date(2013, 1, 10), "granted")])
+    _add_events(warehouse, number, [{"event_date": date(2013, 6, 1), "event_type": "term_adjustment",
+                                     "effective_date": date(2031, 3, 15), "raw_text": "专利权期限补偿"}])
+    f = facts(warehouse, number, date(2029, 3, 16))
+    assert (f["next_due_date"], f["next_due_year"], f["next_due_amount"]) == (date(2030, 3, 15), 21, 8000.0)
+    assert facts(warehouse, number, date(2030, 3, 16))["next_due_date"] is None  # no year 22 within the term
+
+
 def test_a_dated_event_after_the_snapshot_overrides_it(warehouse):
     number = add_application(warehouse, date(2018, 3, 15), [(date(2022, 1, 4), "granted")])
     _add_snapshot(warehouse, number, date(2021, 6, 30), "pending")

@@ -160,7 +160,7 @@ def invention_concluded_records(ctx: Context) -> ir.Table:
 def maintainable_invention_records(ctx: Context) -> ir.Table:
     """Invention patents granted by the as-of date whose term had not ended by then."""
     s = ctx.states()
-    return _patents(s.filter((s.patent_type == "invention") & s.grant_date.notnull()
+    return _patents(s.filter((s.patent_type == "invention") & s.granted
                              & (s.term_end > ibis.date(ctx.as_of))))
 
 

@@ -53,10 +53,14 @@ def whole_months(start: ir.DateValue, end: ir.DateValue) -> ir.IntegerValue:
 
 
 def _amount_case(patent_type: ir.StringValue, year: ir.IntegerValue, rules: FeeRules) -> ir.FloatingValue:
+    """The annuity for a patent year; years past the schedule (a term extended by adjustment or
+    compensation) pay the schedule's last rate (docs/legal-state.md, rule 3)."""
     branches = []
     for ptype, rows in rules.annuity.items():
         for first, last, amount in rows:
             branches.append(((patent_type == ptype) & year.between(first, last), amount))
+        last_year, last_amount = max((last, amount) for _, last, amount in rows)
+        branches.append(((patent_type == ptype) & (year > last_year), last_amount))
     return ibis.cases(*branches, else_=ibis.null("float64"))
 
 
@@ -65,12 +69,22 @@ DECISIVE_EVENTS = ("granted", "annuity_lapse", "restoration", "withdrawn", "deem
                    "invalidated_full", "surrendered", "expiry", "ended")
 
 
-def known_events(con: ibis.BaseBackend, as_known_on: date | None = None) -> ir.Table:
-    """The legal events, or only those published by ``as_known_on``."""
+def known_events(con: ibis.BaseBackend, as_known_on: date | None = None,
+                 rules: FeeRules | None = None) -> ir.Table:
+    """The legal events, or only those published by ``as_known_on``.
+
+    A lapse that a source dates only by the day the right ended (PatSnap's 失效日: its date is not
+    after its date of effect) cannot have been published before the grace period ran out, so it
+    counts as known from the day after the grace period's last day at the earliest.
+    """
     events = con.table("legal_events")
-    if as_known_on is not None:
-        events = events.filter(events.event_date <= ibis.date(as_known_on))
-    return events
+    if as_known_on is None:
+        return events
+    grace = ibis.literal((rules or default_rules()).grace_period_months)
+    undated_lapse = (events.event_type == "annuity_lapse") & (events.event_date <= events.effective_date)
+    known_from = ibis.ifelse(undated_lapse, add_months(events.effective_date, grace) + ibis.interval(days=1),
+                             events.event_date)
+    return events.filter(known_from <= ibis.date(as_known_on))
 
 
 def legal_state(con: ibis.BaseBackend, as_of: date, rules: FeeRules | None = None,
@@ -80,7 +94,7 @@ def legal_state(con: ibis.BaseBackend, as_of: date, rules: FeeRules | None = Non
     day = ibis.date(as_of)
     apps = applications if applications is not None else con.table("applications")
     apps = apps.filter(apps.filing_date <= day).select("app_no", "patent_type", "filing_date")
-    events = known_events(con, as_known_on)
+    events = known_events(con, as_known_on, rules)
     t = apps.left_join(_lapses(events, apps, day, rules), "app_no").drop("app_no_right")
     t = t.left_join(_event_dates(events, day), "app_no").drop("app_no_right")
     t = t.left_join(_restorations(events), "app_no").drop("app_no_right")
@@ -88,8 +102,7 @@ def legal_state(con: ibis.BaseBackend, as_of: date, rules: FeeRules | None = Non
     t = _with_term_and_deadlines(t, rules)
     t = t.mutate(state=_state(t, day))
     t = _with_snapshot(t, con, day, as_known_on)
-    t = t.mutate(years_maintained=ibis.ifelse(t.grant_date.notnull(),
-                                              whole_years(t.filing_date, _right_end(t, day)),
+    t = t.mutate(years_maintained=ibis.ifelse(t.granted, whole_years(t.filing_date, _right_end(t, day)),
                                               ibis.null("int32")))
     t = t.drop("ended_date", "term_end_adjusted", "last_decisive_date")
     return _with_annuity(t, day, rules)
@@ -133,7 +146,9 @@ def _event_dates(events: ir.Table, day: ir.DateValue) -> ir.Table:
         surrendered_date=first(in_effect, "surrendered"),
         expiry_date=first(in_effect, "expiry"),
         ended_date=first(in_effect, "ended"),
-        last_decisive_date=first(in_effect, *DECISIVE_EVENTS, agg="max"),
+        # when the source dated it (the announcement), to compare with a snapshot's export date
+        last_decisive_date=ibis.ifelse(in_effect.event_type.isin(DECISIVE_EVENTS), in_effect.event_date,
+                                       ibis.null("date")).max(),
     )
     return dates
 
@@ -200,8 +215,8 @@ def _with_snapshot(t: ir.Table, con: ibis.BaseBackend, day: ir.DateValue, as_kno
 
     A snapshot (有效 / 失效 / 审中 on an export date) says what was true on its own date and after it,
     never when it became true: an application with no grant event that a snapshot shows in force is
-    'valid' from the snapshot on, one shown ended is 'ended'; a decisive event dated after the
-    snapshot overrides it.
+    'valid' from the snapshot on ('expired' once its term is over) and counts as granted, one shown
+    ended is 'ended'; a decisive event dated after the snapshot overrides it.
     """
     snaps = con.table("status_snapshots")
     snaps = snaps.filter(snaps.snapshot_date <= day)
@@ -212,12 +227,15 @@ def _with_snapshot(t: ir.Table, con: ibis.BaseBackend, day: ir.DateValue, as_kno
         "app_no", "snapshot_date", snapshot_status=snaps.status)
     t = t.left_join(latest, "app_no").drop("app_no_right")
     current = t.last_decisive_date.isnull() | (t.last_decisive_date <= t.snapshot_date)
+    shown_granted = (current & (t.snapshot_status == "in_force") & (t.state == "pending")).fill_null(False)
     state = ibis.cases(
-        (current & (t.snapshot_status == "in_force") & (t.state == "pending"), "valid"),
+        (shown_granted & (day >= t.term_end), "expired"),
+        (shown_granted, "valid"),
         (current & (t.snapshot_status == "ended") & t.state.isin(("pending", "valid")), "ended"),
         else_=t.state,
     )
-    return t.mutate(state=state)
+    # A patent shown in force is granted although no source gives its grant date.
+    return t.mutate(state=state, granted=t.grant_date.notnull() | shown_granted)
 
 
 def _right_end(t: ir.Table, day: ir.DateValue) -> ir.DateValue:
