@@ -91,3 +91,37 @@ def test_enterprises_with_credit_code_and_tags(warehouse, tmp_path):
 def test_awards(warehouse, tmp_path):
     path = fill(write_template("awards", tmp_path / "a.xlsx"), [[N1, "中国专利奖", "优秀奖", 2023]])
     assert import_file(warehouse, path)[0].rows_inserted == 1
+
+
+def test_enterprise_towns_read_like_every_other_town(warehouse, tmp_path, monkeypatch):
+    import hvpatent.plan
+    from hvpatent.ingest import templates
+
+    calls = []
+    real = hvpatent.plan.load_plan
+    monkeypatch.setattr(hvpatent.plan, "load_plan", lambda *a: calls.append(a) or real(*a))
+    templates._plan_region.cache_clear()
+    path = fill(write_template("enterprises", tmp_path / "e.xlsx"), [
+        ["甲公司", None, None, "临江镇"],        # 永川 and 开州 both have one: the plan's district (永川) decides
+        ["乙公司", None, None, "500118103"],     # 临江镇's code before the 2023 edition
+        ["丙公司", None, None, "临江"],          # short name
+        ["丁公司", None, None, "500118116000"],  # a code valid today (三教镇) is read as today's
+    ])
+    import_file(warehouse, path)
+    towns = dict(warehouse.con.execute("SELECT name, town_code FROM enterprises").fetchall())
+    assert towns == {"甲公司": "500118104000", "乙公司": "500118104000", "丙公司": "500118104000",
+                     "丁公司": "500118116000"}
+    assert len(calls) == 1  # the plan is read once, not per cell
+    _, batch, errors, _ = templates.read_template(path, region="500154")  # another district's 临江镇
+    assert errors == [] and batch.get("enterprises").town_code.tolist()[0] == "500154117000"
+    templates._plan_region.cache_clear()
+
+
+def test_enterprise_town_errors_name_row_and_column(warehouse, tmp_path):
+    path = fill(write_template("enterprises", tmp_path / "e.xlsx"), [
+        ["甲公司", None, None, "不存在镇"], ["乙公司", None, None, "500118"], ["丙公司", None, None, "500118999"]])
+    with pytest.raises(ImportRejected) as caught:
+        import_file(warehouse, path)
+    assert [(e.row, e.field, e.value) for e in caught.value.errors] == [
+        (2, "所在镇街", "不存在镇"), (3, "所在镇街", "500118"), (4, "所在镇街", "500118999")]
+    assert "未知的镇街" in caught.value.errors[0].reason and "不是镇街代码" in caught.value.errors[2].reason

@@ -13,7 +13,8 @@ from hvpatent.i18n import lang, t
 RegionArg = Annotated[str | None, typer.Option("--region", help="区县代码（默认行动方案的地区） / county code")]
 LAYER_LABELS = {"assigned": ("手工指定", "assigned"), "directory": ("企业名录", "enterprise directory"),
                 "gazetteer": ("地名库（道路/园区/村社区）", "gazetteer"), "town_name": ("地址中的镇街名", "town name"),
-                "none": ("未归属镇街", "no town")}
+                "name": ("申请人名称中的地名", "applicant's name"),
+                "unrecorded": ("导入时未记录来源", "layer not recorded at import"), "none": ("未归属镇街", "no town")}
 
 
 def _region(region: str | None) -> str:
@@ -31,12 +32,11 @@ def regions_unresolved(
     db: DbOption = None,
 ) -> None:
     """未能归属到镇街的第一申请人，按申请件数排序 / first applicants without a town, most applications first."""
-    from hvpatent.reference.attribution import resolution_summary, unresolved_parties
+    from hvpatent.reference.attribution import regions_report
 
     county = _region(region)
     with open_warehouse(db, read_only=True) as wh:
-        rows = unresolved_parties(wh.ibis(), county, limit)
-        summary = resolution_summary(wh.ibis(), county)
+        rows, summary = regions_report(wh.ibis(), county, limit)
     _print_share(summary)
     if not rows:
         console.print(t("unresolved_none"))
@@ -82,7 +82,8 @@ def regions_assign(
     db: DbOption = None,
 ) -> None:
     """指定申请人所在镇街，其全部专利（含历史数字）随之改变 / set an applicant's town for all its patents."""
-    from hvpatent.reference.applicant_towns import assign, resolve_town
+    from hvpatent.reference.applicant_towns import assign
+    from hvpatent.reference.editions import resolve_town
 
     try:
         target = resolve_town(town, _region(region))

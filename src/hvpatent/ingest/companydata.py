@@ -487,7 +487,7 @@ def _assemble(out: _Record, app_no: str, ptype: str, filing: date, pub_no: str, 
             "app_no": app_no, "seq": seq, "role": "patentee" if granted else "applicant", "name": name,
             "name_norm": normalize_name(name), "party_type": classify_party(name), "address": None,
             "province_code": where.province_code, "city_code": where.city_code,
-            "county_code": where.county_code, "town_code": where.town_code,
+            "county_code": where.county_code, "town_code": where.town_code, "town_source": where.town_source,
         })
     application = {
         "app_no": app_no, "patent_type": ptype, "filing_date": filing, "priority_date": None,

@@ -177,7 +177,8 @@ def _convert(file: str, line: int, rec: dict, tables: dict[str, list[dict]], err
             "app_no": app_no, "seq": seq, "role": "patentee" if grant else "applicant",
             "name": name, "name_norm": normalize_name(name), "party_type": classify_party(name),
             "address": None, "province_code": where.province_code, "city_code": where.city_code,
-            "county_code": where.county_code, "town_code": where.town_code, "_entry": entry,
+            "county_code": where.county_code, "town_code": where.town_code, "town_source": where.town_source,
+            "_entry": entry,
         })
     tables["publications"].append({"pub_no": pub_no, "app_no": app_no, "kind": kind, "pub_date": pub_date})
     tables["legal_events"].append({"app_no": app_no, "event_date": filing, "event_type": "filed",

@@ -340,6 +340,7 @@ def _parties(tables: dict[str, list[dict]], app_no: str, names: list[str], addre
             "name": name, "name_norm": normalize_name(name), "party_type": classify_party(name),
             "address": address if seq == 1 else None, "province_code": where.province_code,
             "city_code": where.city_code, "county_code": where.county_code, "town_code": where.town_code,
+            "town_source": where.town_source,
         })
 
 

@@ -7,6 +7,7 @@ import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from functools import cache
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -16,8 +17,7 @@ from hvpatent.ingest.appno import AppNoError, normalize_appno
 from hvpatent.ingest.fields import check_credit_code, normalize_name, parse_date, split_multi
 from hvpatent.ingest.readers import header_key, read_table
 from hvpatent.model import Batch, RowError
-from hvpatent.reference.editions import current_code
-from hvpatent.reference.regions import all_regions
+from hvpatent.reference.editions import current_code, resolve_town
 
 
 class RegionCodeNotice(UserWarning):
@@ -64,23 +64,12 @@ def _region(v: str) -> str:
     return code  # checked against the official divisions, with the name beside it, in _expand
 
 
-def _town(v: str) -> str:
-    """A town by code (current or earlier edition) or by name; a name several towns share is resolved
-    within the plan's region, else it must be written as a code."""
-    text = v.strip()
-    if text.isdigit():
-        mapped = current_code(_region(text))
-        if len(mapped.code) != 12:
-            raise ValueError("不是镇街代码")
-        return mapped.code
-    found = [r for r in all_regions() if r.level == "town" and text in (r.name, r.short_name)]
-    if len(found) > 1:
-        from hvpatent.plan import load_plan
+@cache
+def _plan_region() -> str:
+    """The district of the default action plan, as `hvp regions` takes it when --region is not given."""
+    from hvpatent.plan import load_plan
 
-        found = [r for r in found if r.code.startswith(load_plan().region)]
-    if len(found) == 1:
-        return found[0].code
-    raise ValueError("镇街名称不唯一，请填写代码" if found else "未知的镇街名称")
+    return load_plan().region
 
 
 def _tags(v: str) -> str:
@@ -90,7 +79,6 @@ def _tags(v: str) -> str:
 PARSERS: dict[str, Callable[[str], object]] = {
     "text": _text, "appno": normalize_appno, "date": lambda v: parse_date(v), "int": _int,
     "money_wan": _money_wan, "region": _region, "credit": check_credit_code, "tags": _tags,
-    "town": _town,
 }
 
 TEMPLATES: dict[str, tuple[str, list[Column]]] = {
@@ -167,13 +155,20 @@ def template_headers() -> set[str]:
     return {header_key(c.header) for _, cols in TEMPLATES.values() for c in cols}
 
 
-def read_template(path: Path, kind: str | None = None) -> tuple[str, Batch, list[RowError], int]:
+def read_template(path: Path, kind: str | None = None, region: str | None = None
+                  ) -> tuple[str, Batch, list[RowError], int]:
+    """Rows of a filled template.  ``region``: where a town name several towns share is looked for (by
+    default the action plan's district)."""
     frames = list(read_table(path, template_headers()))
     frame = frames[0]
     kind = kind or detect_template(list(frame.columns))
     if kind is None:
         raise ValueError("not a template")
     table, cols = TEMPLATES[kind]
+    parsers = dict(PARSERS)
+    if any(c.kind == "town" for c in cols):  # a town by code (any edition) or name, resolved as everywhere
+        within = region or _plan_region()
+        parsers["town"] = lambda v: resolve_town(v, within).code
     errors: list[RowError] = []
     rows: list[dict] = []
     for row, record in zip(frame.index, frame.to_dict("records"), strict=True):
@@ -191,7 +186,7 @@ def read_template(path: Path, kind: str | None = None) -> tuple[str, Batch, list
                 if col.kind == "appnos":
                     out[col.name] = [normalize_appno(v) for v in split_multi(raw)]
                 else:
-                    out[col.name] = PARSERS[col.kind](raw)
+                    out[col.name] = parsers[col.kind](raw)
             except (ValueError, AppNoError) as err:
                 errors.append(RowError(path.name, int(row), col.header, raw, str(err)))
                 bad = True

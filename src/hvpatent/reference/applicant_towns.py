@@ -3,7 +3,8 @@
 Both apply when figures are computed (indicators/base.py first_applicants), not at import, so a correction
 moves every patent of the applicant, past figures included, without re-importing anything.  Order: an
 assignment beats the directory; the directory beats the address only where the address does not place the
-applicant in another county (a firm that moved into the district keeps its old filings where they were made).
+applicant elsewhere: another province, city or county (a firm that moved into the district keeps its old
+filings where they were made).  A town written by a user becomes a region through editions.resolve_town.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import ibis
 import ibis.expr.types as ir
 
 from hvpatent.ingest.fields import normalize_name
-from hvpatent.reference.regions import Region, all_regions, region_by_code
+from hvpatent.reference.regions import Region
 
 
 @dataclass(frozen=True)
@@ -26,25 +27,6 @@ class Assignment:
     town: Region
     applications: int
     previous: str | None
-
-
-def resolve_town(value: str, county: str | None = None) -> Region:
-    """A town from its code (9 or 12 digits) or its name; a name shared by several towns needs the county."""
-    text = value.strip()
-    if text.isdigit():
-        region = region_by_code().get(text)
-        if region is None or region.level != "town":
-            raise ValueError(f"「{text}」不是现行镇街代码 / not a town code of the current edition")
-        return region
-    found = [r for r in all_regions() if r.level == "town" and text in (r.name, r.short_name)]
-    if county and len(found) > 1:
-        found = [r for r in found if r.parent_code == county]
-    if len(found) == 1:
-        return found[0]
-    if not found:
-        raise ValueError(f"未知的镇街「{text}」 / unknown town")
-    places = "、".join(f"{r.code}（{region_by_code()[r.parent_code].name}）" for r in found[:8])
-    raise ValueError(f"镇街名称「{text}」不唯一，请写代码：{places} / ambiguous town name, give its code")
 
 
 def assign(con, name: str, town: Region, by: str | None = None) -> Assignment:
@@ -85,23 +67,27 @@ def town_overrides(con: ibis.BaseBackend) -> ir.Table:
 
 def with_overrides(first: ir.Table, con: ibis.BaseBackend, layer: bool = False) -> ir.Table:
     """First-applicant rows (with an ``applicant`` column of normalised names) whose region columns move to
-    the assigned or directory town where one applies; with ``layer``, a ``town_layer`` column says which
-    layer gave the town (assigned | directory | address | None)."""
+    the assigned or directory town where one applies; with ``layer`` (the rows then need the stored
+    ``town_source``), a ``town_layer`` column says which layer gave the town: assigned | directory, else the
+    import-time layer (town_name | gazetteer | name; ``unrecorded`` for rows imported before it was stored)."""
     over = town_overrides(con)
     joined = first.left_join(over, first.applicant == over.o_name)
-    applies = joined.o_town.notnull() & (
-        joined.o_forced | joined.county_code.isnull() | (joined.county_code == joined.o_town.substr(0, 6)))
-
-    def pick(override: ir.StringValue, column: str) -> ir.StringValue:
-        return ibis.ifelse(applies, override, joined[column])
-
     town = joined.o_town
-    layers = {"town_layer": ibis.ifelse(applies, joined.o_layer, ibis.ifelse(
-        joined.town_code.notnull(), ibis.literal("address"), ibis.null("string")))} if layer else {}
+    chain = {"province_code": town.substr(0, 2).concat("0000"), "city_code": town.substr(0, 4).concat("00"),
+             "county_code": town.substr(0, 6), "town_code": town}
+    # The directory may only make the address finer: each level the address resolved must be the directory
+    # town's own (四川省成都市 with no district stays in Chengdu; 重庆市 alone may become a Yongchuan street).
+    fits = ibis.literal(True)
+    for column in ("province_code", "city_code", "county_code"):
+        fits &= joined[column].isnull() | (joined[column] == chain[column])
+    applies = town.notnull() & (joined.o_forced | fits)
+
+    layers = {}
+    if layer:
+        source = joined.town_source.fill_null("unrecorded")
+        stored = ibis.ifelse(joined.town_code.notnull(), source, ibis.null("string"))
+        layers["town_layer"] = ibis.ifelse(applies, joined.o_layer, stored)
     return joined.mutate(
-        province_code=pick(town.substr(0, 2).concat("0000"), "province_code"),
-        city_code=pick(town.substr(0, 4).concat("00"), "city_code"),
-        county_code=pick(town.substr(0, 6), "county_code"),
-        town_code=pick(town, "town_code"),
+        **{column: ibis.ifelse(applies, value, joined[column]) for column, value in chain.items()},
         **layers,
     ).drop("o_name", "o_town", "o_forced", "o_layer")

@@ -16,7 +16,8 @@ from pathlib import Path
 
 import yaml
 
-from hvpatent.reference.regions import region_by_code, towns_of, villages
+from hvpatent.reference.editions import resolve_town
+from hvpatent.reference.regions import region_by_code, villages
 from hvpatent.reference.userconfig import user_config_dir
 
 FILE = "gazetteer.yaml"
@@ -39,10 +40,13 @@ def _town_code(value: object, county: str, where: str) -> str | None:
     if value is None or str(value).strip() == "":
         return None
     text = str(value).strip()
-    for town in towns_of(county):
-        if text in (town.code, town.code[:9], town.name):
-            return town.code
-    raise GazetteerError(f"{where}: 「{text}」不是 {county} 的镇街（名称或代码） / not a town of {county}")
+    try:
+        town = resolve_town(text, county)
+    except ValueError:
+        town = None
+    if town is None or town.parent_code != county:
+        raise GazetteerError(f"{where}: 「{text}」不是 {county} 的镇街（名称或代码） / not a town of {county}")
+    return town.code
 
 
 def parse_places(text: str, origin: str) -> list[Place]:
@@ -117,4 +121,3 @@ def reload() -> None:
 
     _index.cache_clear()
     regions.attribute.cache_clear()
-    regions.attribute_with_layer.cache_clear()

@@ -8,7 +8,9 @@ docs/regions.md).  Provinces, cities and counties carry 6-digit codes; towns/str
 
 Attribution from text runs in this order: province, city, county from their names; then, inside the county,
 a town named in full, else the gazetteer (roads, parks, communities and villages, reference/gazetteer.py),
-else a "<short name>镇".
+else a "<short name>镇".  The attribution records which layer found the town (``town_source``, stored in
+``parties`` at import): ``town_name`` | ``gazetteer`` from the address, ``name`` when only the applicant's name
+placed it.
 The enterprise directory and manual assignments apply at query time (reference/applicant_towns.py).
 """
 
@@ -19,7 +21,7 @@ import gzip
 import json
 import re
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache, lru_cache
 from importlib import resources
 
@@ -52,6 +54,8 @@ class Attribution:
     city_code: str | None = None
     county_code: str | None = None
     town_code: str | None = None
+    # Which layer found the town: town_name | gazetteer (the address), name (the applicant's name); None: no town.
+    town_source: str | None = None
 
     @property
     def resolved(self) -> bool:
@@ -109,6 +113,22 @@ def villages() -> dict[str, tuple[tuple[str, str], ...]]:
         if level == "village":
             found[code[:6]].append((name, code[:9] + "000"))
     return {county: tuple(rows) for county, rows in found.items()}
+
+
+@cache
+def provinces() -> tuple[Region, ...]:
+    return tuple(r for r in all_regions() if r.level == "province")
+
+
+@cache
+def towns_named() -> dict[str, tuple[Region, ...]]:
+    """Town name or short name (朱沱镇, 朱沱) → the towns of China so named, built once."""
+    found: dict[str, list[Region]] = defaultdict(list)
+    for r in all_regions():
+        if r.level == "town":
+            for key in dict.fromkeys((r.name, r.short_name)):
+                found[key].append(r)
+    return {key: tuple(rows) for key, rows in found.items()}
 
 
 @cache
@@ -172,26 +192,28 @@ _CHONGQING = "500000"
 
 @lru_cache(maxsize=200_000)
 def attribute(address: str | None, name: str | None = None) -> Attribution:
-    """Resolve province/city/county/town codes from an address, falling back to the name."""
-    return attribute_with_layer(address, name)[0]
+    """Resolve province/city/county/town codes from an address, falling back to the name; ``town_source``
+    says which layer found the town (``name`` when the address did not place the applicant)."""
+    if address and address.strip():
+        found = _attribute_text(address.strip())
+        if found.resolved:
+            return found
+    if name and name.strip():
+        found = _attribute_text(name.strip())
+        if found.resolved:
+            return replace(found, town_source="name" if found.town_code else None)
+    return Attribution()
 
 
-@lru_cache(maxsize=200_000)
-def attribute_with_layer(address: str | None, name: str | None = None) -> tuple[Attribution, str | None]:
-    """The attribution and the layer that found the town: ``gazetteer`` | ``town_name`` | None."""
-    for text in (address, name):
-        if text and text.strip():
-            found = _attribute_text(text.strip())
-            if found[0].resolved:
-                return found
-    return Attribution(), None
+@cache
+def _chongqing_counties() -> list[Region]:
+    return [c for c in counties_of(_CHONGQING) if len(c.short_name) >= 2]
 
 
 def _county(text: str, province: Region | None) -> Region | None:
     if province is None or province.code == _CHONGQING:
         # A Chongqing district named in full implies the province ("重庆永川区…", "永川区…").
-        candidates = counties_of(_CHONGQING)
-        county = _find(text, [c for c in candidates if len(c.short_name) >= 2])
+        county = _find(text, _chongqing_counties())
         if county is not None and province is None and county.name not in text:
             return None  # a bare short name ("永川") without "重庆" is too ambiguous
         return county
@@ -201,24 +223,24 @@ def _county(text: str, province: Region | None) -> Region | None:
     return _find(text, [c for c in pool if c.level == "county"], use_short=city is not None)
 
 
-def _attribute_text(text: str) -> tuple[Attribution, str | None]:
-    provinces = [r for r in all_regions() if r.level == "province"]
-    province = _find(text, provinces)
+def _attribute_text(text: str) -> Attribution:
+    province = _find(text, provinces())
     county = _county(text, province)
     if county is not None:
         province = region_by_code()[county.code[:2] + "0000"]
     if province is None:
-        return Attribution(), None
+        return Attribution()
     if county is None:
         city = _find(text, [c for c in children_of(province.code) if c.name not in ("市辖区", "县")])
-        return Attribution(province_code=province.code, city_code=city.code if city else None), None
+        return Attribution(province_code=province.code, city_code=city.code if city else None)
     town, layer = _town(text, county)
     return Attribution(
         province_code=province.code,
         city_code=county.parent_code,
         county_code=county.code,
         town_code=town.code if town else None,
-    ), layer
+        town_source=layer,
+    )
 
 
 def _town(text: str, county: Region) -> tuple[Region | None, str | None]:

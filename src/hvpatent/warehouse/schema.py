@@ -75,6 +75,7 @@ TABLES: dict[str, str] = {
         city_code VARCHAR,
         county_code VARCHAR,
         town_code VARCHAR,
+        town_source VARCHAR,
         PRIMARY KEY (app_no, seq)
     """,
     "legal_events": """
@@ -184,6 +185,7 @@ KEYS: dict[str, tuple[str, ...]] = {
 # warehouses when they are opened.
 ADDED_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("legal_events", "effective_date", "DATE"),
+    ("parties", "town_source", "VARCHAR"),
 )
 
 
