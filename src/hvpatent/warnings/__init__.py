@@ -40,9 +40,9 @@ def warnings_table(con: ibis.BaseBackend, as_of: date, within_days: int = 90, re
     parts = [
         states.filter((states.state == "valid") & states.next_due_date.between(day, end)).mutate(
             kind=ibis.literal("annuity_due"), deadline=states.next_due_date, amount=states.next_due_amount),
-        # Last day to pay with a late fee: the day before the grace period ends.
+        # Last day to pay with a late fee: the grace period's last day (docs/legal-state.md, rule 4).
         states.filter(states.state == "grace").mutate(
-            kind=ibis.literal("grace"), deadline=states.grace_end - ibis.interval(days=1),
+            kind=ibis.literal("grace"), deadline=states.grace_end,
             amount=states.next_due_amount + states.late_fee.fill_null(0)),
         states.filter(states.state == "restorable").mutate(
             kind=ibis.literal("restorable"), deadline=states.restore_deadline, amount=ibis.null("float64")),
