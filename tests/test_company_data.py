@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import date, datetime, timedelta, timezone
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -195,14 +196,38 @@ def test_dated_status_word(warehouse, tmp_path, desc, event, snapshot):
     assert states == (["valid"] * 3 if snapshot else ["valid", "ended", "ended"])
 
 
-def test_records_of_one_application_across_chunks_keep_the_latest_publication():
-    # One record per chunk: the B record (file position 2) comes before the A record (3).
-    titles = []
-    for batch, errors, _ in read_records(HERE / "records.json", chunk_rows=1):
-        assert errors == []
-        apps = batch.get("applications")
-        titles += list(apps[apps.app_no == "201910234567.8"].title)
-    assert titles == ["一种数据检索方法"]
+def _a_and_b_records() -> tuple[dict, dict]:
+    """The A and B records of 201910234567.8 in records.json, the B one with no abstract, IPC or applicant."""
+    records = json.loads((HERE / "records.json").read_text(encoding="utf-8"))["Result"]
+    b, a = (r for r in records if r["ApplicationNumber"] == "CN201910234567.8")
+    assert (b["PublicationNumber"], a["PublicationNumber"]) == ("CN109870001B", "CN109870001A")
+    return a, {**b, "Abstract": "", "IPCList": [], "AssigneestringList": []}
+
+
+@pytest.mark.parametrize("chunk_rows", [1, 10_000])
+@pytest.mark.parametrize("order", ["BA", "AB"])
+def test_records_of_one_application_across_chunks_keep_the_latest_publication(
+        warehouse, tmp_path, monkeypatch, chunk_rows, order):
+    """The same application whatever the chunk size and record order: B's title (the latest publication),
+    A's abstract, IPC codes and applicant (B has none)."""
+    from hvpatent import ingest
+
+    a, b = _a_and_b_records()
+    path = tmp_path / "ab.json"
+    path.write_text(json.dumps([b, a] if order == "BA" else [a, b], ensure_ascii=False), encoding="utf-8")
+    monkeypatch.setattr(ingest, "read_records", partial(read_records, chunk_rows=chunk_rows))
+    result, errors = import_file(warehouse, path)
+    assert errors == [] and result.rows_read == 2
+    app = warehouse.frame("SELECT title, abstract, ipc_main FROM applications").values.tolist()
+    assert app == [["一种数据检索方法", a["Abstract"], "G06F16/245"]]
+    assert a["Abstract"] == "本发明涉及一种数据检索方法及装置（合成测试记录，申请公布文本）。"
+    assert warehouse.frame("SELECT ipc FROM ipc_classes ORDER BY seq").ipc.tolist() == ["G06F16/245"]
+    parties = warehouse.frame("SELECT name, role FROM parties").values.tolist()
+    assert [name for name, _ in parties] == ["重庆市永川区铭峰机械有限公司"]
+    if chunk_rows > 1:  # across chunks the warehouse keeps A's rows whole, role included (a store.py matter)
+        assert parties == [["重庆市永川区铭峰机械有限公司", "patentee"]]
+    pubs = warehouse.frame("SELECT pub_no FROM publications ORDER BY pub_no").pub_no.tolist()
+    assert pubs == ["CN109870001A", "CN109870001B"]
 
 
 ENVELOPES = {
@@ -286,6 +311,11 @@ def test_epoch_dates_and_history_shape(warehouse, tmp_path):
     ({"PatentLegalHistory": [{"Desc": "授权"}]}, "PatentLegalHistory[0].LegalStatusDate"),
     ({"LegalStatusDesc": "授权", "LegalStatusDate": "2016-13-01"}, "LegalStatusDate"),
     ({"PublicationNumber": "CN106022747"}, "PublicationNumber"),
+    # an impossible date inside the event text: the record is rejected, naming where the text was
+    ({"PatentLegalHistory": [{"Desc": "实质审查的生效", "LegalStatusDate": "2016-11-09"},
+                             {"Desc": "未缴年费专利权终止 未缴年费终止日：2020.02.30",
+                              "LegalStatusDate": "2020-11-20"}]}, "PatentLegalHistory[1].Desc"),
+    ({"LegalStatusDesc": "专利权期限补偿 届满日：2041-02-30", "LegalStatusDate": "2021-01-01"}, "LegalStatusDesc"),
 ])
 def test_record_errors_name_the_json_key(warehouse, tmp_path, change, field):
     record = {"ApplicationNumber": "CN201610311380.X", "ApplicationDate": "2016-05-12T00:00:00",
@@ -337,3 +367,26 @@ def test_real_api_sample(db, tmp_path):
                   for d in (date(2017, 7, 27), date(2017, 7, 28), date(2027, 2, 6), date(2027, 2, 7))}
         assert list(design.values()) == ["pending", "valid", "valid", "expired"]
         assert status_of(con, "201610311380.X", date(2024, 6, 30)).facts["state"] == "pending"
+
+
+def test_event_details_in_api_records(warehouse, tmp_path):
+    """The lapse's 终止日 and the compensated term's 届满日 become effective dates; a compensation that
+    states neither days nor an end is kept and the import warns, as for spreadsheets."""
+    record = {"ApplicationNumber": "CN201910234567.8", "ApplicationDate": "2019-03-15T00:00:00",
+              "PublicationNumber": "CN109870001B", "PublicationDate": "2021-05-18T00:00:00",
+              "KindCodeDesc": "发明授权",
+              "PatentLegalHistory": [{"Desc": "专利权期限补偿 届满日：2041-05-01", "LegalStatusDate": "2021-09-01"},
+                                     {"Desc": "专利权期限补偿", "LegalStatusDate": "2021-10-01"},
+                                     {"Desc": "未缴年费专利权终止 未缴年费终止日：2023.03.15",
+                                      "LegalStatusDate": "2023-11-20"}]}
+    path = tmp_path / "one.json"
+    path.write_text(json.dumps([record], ensure_ascii=False), encoding="utf-8")
+    result, errors = import_file(warehouse, path)
+    assert errors == []
+    assert result.warnings == {"专利权期限补偿未写明补偿天数或届满日，已记录事件但未调整期限": 1}
+    events = warehouse.con.execute("SELECT event_date, event_type, effective_date FROM legal_events "
+                                   "WHERE event_type IN ('term_adjustment', 'annuity_lapse') "
+                                   "ORDER BY event_date").fetchall()
+    assert events == [(date(2021, 9, 1), "term_adjustment", date(2041, 5, 1)),
+                      (date(2021, 10, 1), "term_adjustment", None),
+                      (date(2023, 11, 20), "annuity_lapse", date(2023, 3, 15))]

@@ -3,16 +3,19 @@ from datetime import date
 import pytest
 
 from hvpatent.ingest.fields import (
+    EventVocabulary,
     adjusted_term_end,
     builtin_vocabulary,
     check_credit_code,
     classify_event,
     classify_party,
+    has_event_date,
     is_grant_kind,
     normalize_name,
     parse_date,
     parse_family_member,
     parse_ipc,
+    printable,
     split_event,
     split_multi,
     stated_effective_date,
@@ -153,3 +156,48 @@ def test_effective_dates_stated_in_event_text():
     # filed 29 February 2004: twenty years later is 29 February 2024 (a leap year), + 1 day = 1 March
     assert adjusted_term_end("期限补偿 补偿1天", date(2004, 2, 29), "invention") == date(2024, 3, 1)
     assert adjusted_term_end("期限补偿 补偿1天", date(2019, 1, 15), "utility_model") is None  # inventions only
+
+
+@pytest.mark.parametrize("item", [
+    "未缴年费专利权终止 未缴年费终止日：2020.03.15",   # the day the right ended, announced months later
+    "未缴年费专利权终止 终止日期 2020-03-15",
+    "专利权期限补偿 届满日：2041-05-01",               # the end of the compensated term
+    "专利权期限补偿 补偿后届满日为2041-05-01",
+    "专利权期限补偿（补偿至2041-05-01）",
+])
+def test_a_labelled_date_is_a_detail_not_the_event_date(item):
+    assert not has_event_date(item)
+    with pytest.raises(ValueError, match="缺少日期"):
+        split_event(item)
+
+
+def test_the_event_date_leads_or_closes_the_item_and_details_stay_in_the_text():
+    assert split_event("2020-11-20 未缴年费专利权终止 未缴年费终止日：2020.03.15") == (
+        date(2020, 11, 20), "未缴年费专利权终止 未缴年费终止日：2020.03.15")
+    assert split_event("专利权期限补偿 届满日：2041-05-01（2023.08.01）") == (
+        date(2023, 8, 1), "专利权期限补偿 届满日：2041-05-01")
+    assert split_event("授权 2020-06-19") == (date(2020, 6, 19), "授权")
+
+
+def test_an_impossible_detail_date_is_a_value_error():
+    with pytest.raises(ValueError, match=r"2020\.02\.30"):
+        stated_effective_date("未缴年费专利权终止 未缴年费终止日：2020.02.30")
+    with pytest.raises(ValueError, match="2041-02-30"):
+        adjusted_term_end("专利权期限补偿 届满日：2041-02-30", date(2019, 1, 15), "invention")
+
+
+def test_the_vocabulary_remembers_its_answers(monkeypatch):
+    vocabulary = builtin_vocabulary().extended({})
+    calls = []
+    real = EventVocabulary._match
+    monkeypatch.setattr(EventVocabulary, "_match", lambda self, text: calls.append(text) or real(self, text))
+    for _ in range(3):
+        assert vocabulary.match("未缴年费专利权终止") == ("annuity_lapse", True)
+        assert vocabulary.match("海外维权备案") == ("other", False)
+    assert calls == ["未缴年费专利权终止", "海外维权备案"]  # each text worked out once, for every importer
+    assert builtin_vocabulary().extended({"rules": [{"words": ["维权"], "type": "other"}]}).match(
+        "海外维权备案") == ("other", True)  # an extended vocabulary does not reuse the old answers
+
+
+def test_printable_drops_control_characters_but_keeps_tabs_and_line_breaks():
+    assert printable("a\x00b\x07c\td\ne\x7f") == "abc\td\ne"

@@ -111,8 +111,9 @@ def test_failure_while_writing_rolls_back(warehouse, tmp_path, monkeypatch):
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(store.Warehouse, "_insert_events", explode)
-    with pytest.raises(RuntimeError):
+    with pytest.raises(FileError, match="数据未作任何改变") as caught:  # a message, not a traceback
         import_file(warehouse, write_xlsx(tmp_path / "export.xlsx", good_rows()))
+    assert isinstance(caught.value.__cause__, RuntimeError)
     assert table_counts(warehouse) == before
 
 
@@ -285,3 +286,98 @@ def test_publication_rows_of_one_application_merge(warehouse, tmp_path):
     assert events.event_type.tolist() == ["filed", "published", "granted"]
     assert status_of(warehouse.ibis(), A, date(2017, 6, 19)).facts["state"] == "pending"
     assert status_of(warehouse.ibis(), A, date(2017, 6, 20)).facts["state"] == "valid"
+
+
+STATUS_HEADERS = ["申请号", "申请日", "授权公告日", "法律状态", "法律状态公告日"]
+LAPSED, ADJUSTED = no("201010123456"), no("201910345678")
+
+
+def status_rows(lapse_text: str, term_text: str) -> list[list]:
+    return [STATUS_HEADERS,
+            [LAPSED, "2010-03-15", "2013-01-10", lapse_text, "2020-11-20"],
+            [ADJUSTED, "2019-01-15", "2023-05-05", term_text, "2023-08-01"]]
+
+
+def test_a_labelled_date_in_a_status_cell_is_a_detail_of_the_event(warehouse, tmp_path):
+    """The announcement (法律状态公告日) dates the event; 终止日 / 届满日 in the text are its effective dates."""
+    rows = status_rows("未缴年费专利权终止 未缴年费终止日：2020.03.15", "专利权期限补偿 届满日：2041-05-01")
+    result, errors = import_file(warehouse, write_xlsx(tmp_path / "status.xlsx", rows, title="导出日期：2024-06-30"))
+    assert errors == [] and result.warnings == {}  # the term was adjusted: no warning
+    events = warehouse.con.execute(
+        "SELECT app_no, event_type, event_date, effective_date FROM legal_events "
+        "WHERE event_type IN ('annuity_lapse', 'term_adjustment') ORDER BY app_no").fetchall()
+    assert events == [(LAPSED, "annuity_lapse", date(2020, 11, 20), date(2020, 3, 15)),
+                      (ADJUSTED, "term_adjustment", date(2023, 8, 1), date(2041, 5, 1))]
+    con = warehouse.ibis()
+    # The annuity due 2020-03-15 was not paid: the six-month grace period runs to 2020-09-15.
+    lapse = {d: status_of(con, LAPSED, d).facts for d in
+             (date(2020, 3, 14), date(2020, 3, 15), date(2020, 9, 15), date(2020, 9, 16))}
+    assert [f["state"] for f in lapse.values()] == ["valid", "grace", "grace", "restorable"]
+    assert lapse[date(2020, 3, 15)]["lapse_due_date"] == date(2020, 3, 15)
+    # Filed 2019-01-15: twenty years end 2039-01-15; the compensation moves the end to 2041-05-01.
+    term = [status_of(con, ADJUSTED, d).facts["state"]
+            for d in (date(2039, 1, 15), date(2041, 4, 30), date(2041, 5, 1), date(2041, 5, 2))]
+    assert term == ["valid", "valid", "expired", "expired"]
+
+
+@pytest.mark.parametrize(("lapse_text", "term_text", "bad_row"), [
+    ("未缴年费专利权终止 未缴年费终止日：2020.02.30", "专利权期限补偿 届满日：2041-05-01", 3),
+    ("2020-11-20 未缴年费专利权终止", "2023-08-01 专利权期限补偿 届满日：2041-02-30", 4),
+])
+def test_an_impossible_date_inside_event_text_is_a_row_error(warehouse, tmp_path, lapse_text, term_text, bad_row):
+    path = write_xlsx(tmp_path / "status.xlsx", status_rows(lapse_text, term_text), title="导出日期：2024-06-30")
+    with pytest.raises(ImportRejected) as caught:
+        import_file(warehouse, path)
+    assert [(e.file, e.row, e.field) for e in caught.value.errors] == [("status.xlsx", bad_row, "法律状态")]
+    assert "不是有效日期" in caught.value.errors[0].reason
+    assert warehouse.count("applications") == 0
+    result, skipped = import_file(warehouse, path, skip_bad_rows=True)
+    assert [e.row for e in skipped] == [bad_row] and (result.rows_inserted, result.rows_rejected) == (1, 1)
+
+
+def test_a_reader_failure_is_a_file_error_and_changes_nothing(warehouse, tmp_path, monkeypatch):
+    from hvpatent.ingest import spreadsheet
+
+    def slip(*args, **kwargs):
+        raise TypeError("a bug in a reader")
+
+    monkeypatch.setattr(spreadsheet, "_convert_row", slip)
+    with pytest.raises(FileError, match="数据未作任何改变") as caught:
+        import_file(warehouse, write_xlsx(tmp_path / "export.xlsx", good_rows()))
+    assert isinstance(caught.value.__cause__, TypeError)
+    assert warehouse.count("applications") == 0 and warehouse.count("imports") == 0
+
+
+def test_a_bad_mapping_file_is_a_file_error_naming_it(warehouse, tmp_path):
+    mapping = tmp_path / "mine.yaml"
+    mapping.write_text("fields:\n  no_such_field: [号]\n", encoding="utf-8")
+    with pytest.raises(FileError, match="no_such_field") as caught:
+        import_file(warehouse, write_xlsx(tmp_path / "x.xlsx", good_rows()), mapping=mapping)
+    assert caught.value.file == "mine.yaml"
+
+
+def test_google_rows_merge_by_publication_date_not_file_order(warehouse, tmp_path):
+    """The B publication first in the file, and its date written another way: still the latest."""
+    a, b = google_rows()[:2]
+    a = {**a, "publication_date": 20170105, "title_localized": [{"text": "旧名称", "language": "zh"}],
+         "abstract_localized": [{"text": "摘要甲", "language": "zh"}]}
+    b = {**b, "publication_date": "2017-06-20", "grant_date": "2017-06-20", "assignee_harmonized": [], "ipc": []}
+    path = tmp_path / "bq.jsonl"
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in (b, a)), encoding="utf-8")
+    result, errors = import_file(warehouse, path)
+    assert errors == [] and result.rows_read == 2
+    app = warehouse.frame("SELECT title, abstract, ipc_main FROM applications").values.tolist()
+    assert app == [["一种锂离子电池正极材料", "摘要甲", "H01M4/58"]]  # B's title; A's abstract and classes
+    parties = warehouse.frame("SELECT name, role FROM parties").values.tolist()
+    assert parties == [["重庆市永川区甲科技有限公司", "patentee"]]  # A's applicant, the right granted by B
+
+
+def test_google_jsonl_with_a_bom_and_a_line_that_is_no_record(warehouse, tmp_path):
+    path = tmp_path / "bq.jsonl"
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in google_rows()), encoding="utf-8-sig")
+    check_google_import(warehouse, path)
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("\n".join([json.dumps(google_rows()[0], ensure_ascii=False), "[1, 2]"]), encoding="utf-8")
+    with pytest.raises(ImportRejected) as caught:
+        import_file(warehouse, bad)
+    assert [(e.row, e.field) for e in caught.value.errors] == [(2, "record")]

@@ -4,6 +4,7 @@ into a fresh warehouse, then checked against the states worked by hand in expect
 from __future__ import annotations
 
 import csv
+import zipfile
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -14,6 +15,8 @@ from typer.testing import CliRunner
 
 from conftest import table_counts
 from hvpatent.cli.main import app
+from hvpatent.ingest.readers import file_export_date
+from hvpatent.ingest.spreadsheet import load_mapping
 from hvpatent.legal import status_of
 from hvpatent.warehouse.store import Warehouse
 
@@ -231,3 +234,55 @@ def test_patsnap_title_row_numbers_and_empty_columns(tmp_path):
     with Warehouse(db, read_only=True) as wh:
         assert wh.frame("SELECT app_no FROM applications").app_no.tolist() == ["201810234567.3"]
         assert wh.count("parties") == 0 and wh.count("ipc_classes") == 0
+
+
+def _with_core_properties(path: Path, created: str | None, modified: str | None = None) -> Path:
+    """The xlsx with its docProps/core.xml rewritten: only the times given are stored."""
+    stamps = "".join(f'<dcterms:{name} xsi:type="dcterms:W3CDTF">{value}</dcterms:{name}>'
+                     for name, value in (("created", created), ("modified", modified)) if value)
+    core = ('<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties"'
+            ' xmlns:dcterms="http://purl.org/dc/terms/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
+            f"{stamps}</cp:coreProperties>")
+    with zipfile.ZipFile(path) as src:
+        parts = {name: src.read(name) for name in src.namelist()}
+    parts["docProps/core.xml"] = core.encode("utf-8")
+    out = path.with_name(f"stamped_{path.name}")
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for name, data in parts.items():
+            dst.writestr(name, data)
+    return out
+
+
+def _bare_states_xlsx(tmp_path: Path) -> Path:
+    wb = Workbook()
+    wb.active.append(["申请号", "申请日", "简单法律状态"])
+    wb.active.append(["202020666666.1", "2020-05-06", "有效"])
+    wb.save(tmp_path / "states.xlsx")
+    return tmp_path / "states.xlsx"
+
+
+def test_an_xlsx_that_stores_no_time_has_no_export_date(tmp_path):
+    # openpyxl reports the current time for a missing created/modified: that must not become the export date.
+    path = _with_core_properties(_bare_states_xlsx(tmp_path), None)
+    assert file_export_date(path, load_mapping().known_headers()) is None
+    db = tmp_path / "w.duckdb"
+    result = hvp("import", str(path), "--db", str(db))
+    assert result.exit_code == 1 and "--exported" in result.output
+    with Warehouse(db, read_only=True) as wh:
+        assert wh.count("status_snapshots") == 0 and wh.count("applications") == 0
+
+
+@pytest.mark.parametrize(("created", "modified", "day"), [
+    ("2024-06-29T15:59:59Z", None, date(2024, 6, 29)),   # 23:59:59 in Beijing
+    ("2024-06-29T16:00:00Z", None, date(2024, 6, 30)),   # midnight in Beijing
+    ("2024-06-29T16:00:01Z", None, date(2024, 6, 30)),
+    ("2024-06-30T09:00:00+08:00", None, date(2024, 6, 30)),
+    (None, "2024-03-31T02:00:00Z", date(2024, 3, 31)),    # no created: the modified time
+])
+def test_the_export_date_an_xlsx_stores(tmp_path, created, modified, day):
+    path = _with_core_properties(_bare_states_xlsx(tmp_path), created, modified)
+    assert file_export_date(path, load_mapping().known_headers()) == day
+    db = imported(tmp_path, path)
+    with Warehouse(db, read_only=True) as wh:
+        snaps = wh.frame("SELECT snapshot_date, status FROM status_snapshots").values.tolist()
+    assert snaps == [[pd_date(day), "in_force"]]

@@ -8,18 +8,21 @@ changes nothing.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 
 import duckdb
+import yaml
 
 from hvpatent.ingest.companydata import looks_like_companydata, read_records
 from hvpatent.ingest.errors import FileError, ImportRejected
+from hvpatent.ingest.fields import printable
 from hvpatent.ingest.google import looks_like_google, read_publications
 from hvpatent.ingest.notes import ImportNotes
 from hvpatent.ingest.readers import peek_headers
-from hvpatent.ingest.spreadsheet import load_mapping, read_export
+from hvpatent.ingest.spreadsheet import Mapping, load_mapping, read_export
 from hvpatent.ingest.templates import TEMPLATES, detect_template, read_template, template_headers
 from hvpatent.model import Batch, RowError
 from hvpatent.warehouse.store import ImportResult, Warehouse, file_sha256
@@ -32,6 +35,7 @@ __all__ = [
 SOURCES = ("auto", "cnipa", "incopat", "patsnap", "google", "companydata")
 
 Progress = Callable[[int], None]
+_log = logging.getLogger(__name__)
 
 
 def _kind_of(path: Path, source: str) -> str:
@@ -65,6 +69,23 @@ def import_file(
         raise FileError(str(path), "文件不存在")
     if source not in SOURCES:
         raise FileError(path.name, f"未知数据来源 {source}（可用：{', '.join(SOURCES)}）")
+    try:
+        return _import(warehouse, path, source, mapping, skip_bad_rows, progress, exported)
+    except (FileError, ImportRejected):
+        raise
+    except duckdb.Error as err:
+        # The transaction was rolled back: say so in words, not with the database's traceback.
+        raise FileError(path.name, f"写入数据仓库失败，数据未作任何改变：{str(err).splitlines()[0]}") from err
+    except Exception as err:
+        # No input may end in a traceback (CLI or web upload): a reader's slip is a file error that says
+        # nothing was stored; the traceback goes to the log for whoever maintains the importers.
+        _log.exception("import of %s failed", path.name)
+        raise FileError(path.name, f"导入时发生内部错误（{type(err).__name__}：{err}），数据未作任何改变；"
+                                   "请将此文件和本信息报告给系统维护人员") from err
+
+
+def _import(warehouse: Warehouse, path: Path, source: str, mapping: Path | None, skip_bad_rows: bool,
+            progress: Progress | None, exported: date | None) -> tuple[ImportResult, list[RowError]]:
     kind = _kind_of(path, source)
     sha = file_sha256(path)
     existing = warehouse.find_import(sha, kind)
@@ -78,19 +99,24 @@ def import_file(
         chunks = read_publications(path)
     elif kind == "companydata":
         label = "companydata"
-        chunks = read_records(path, exported, vocabulary=load_mapping(mapping).vocabulary, notes=notes)
+        chunks = read_records(path, exported, vocabulary=_mapping(mapping).vocabulary, notes=notes)
     elif kind == "template":
         template, batch, errors, rows = read_template(path)
         label = f"template:{template}"
         chunks = iter([(batch, errors, rows)])
     else:
         label = source
-        chunks = read_export(path, load_mapping(mapping), source, exported=exported, notes=notes)
+        chunks = read_export(path, _mapping(mapping), source, exported=exported, notes=notes)
+    return _store(warehouse, path, sha, label, kind, chunks, notes, skip_bad_rows, progress)
+
+
+def _mapping(path: Path | None) -> Mapping:
+    """The header mapping and event words, with the user's file if given; a bad one is a FileError."""
     try:
-        return _store(warehouse, path, sha, label, kind, chunks, notes, skip_bad_rows, progress)
-    except duckdb.Error as err:
-        # The transaction was rolled back: say so in words, not with the database's traceback.
-        raise FileError(path.name, f"写入数据仓库失败，数据未作任何改变：{str(err).splitlines()[0]}") from err
+        return load_mapping(path)
+    except (OSError, ValueError, yaml.YAMLError) as err:
+        name = path.name if path is not None else "mapping.yaml"
+        raise FileError(name, f"映射文件无效：{str(err).splitlines()[0]}") from err
 
 
 def _store(warehouse: Warehouse, path: Path, sha: str, label: str, kind: str,
@@ -115,13 +141,6 @@ def _store(warehouse: Warehouse, path: Path, sha: str, label: str, kind: str,
     return tx.result, all_errors
 
 
-_CONTROL = str.maketrans({c: None for c in range(32) if c not in (9, 10)} | {127: None})
-
-
-def _as_text(value: str) -> str:
-    return str(value).translate(_CONTROL)  # xlsx cells cannot hold control characters
-
-
 def write_errors_report(errors: list[RowError], path: Path) -> Path:
     """The rejected rows as an xlsx a user can fix the source file from."""
     from openpyxl import Workbook
@@ -131,7 +150,7 @@ def write_errors_report(errors: list[RowError], path: Path) -> Path:
     ws.title = "错误清单"
     ws.append(["文件", "行号", "字段", "值", "原因"])
     for e in errors:
-        ws.append([_as_text(e.file), e.row, _as_text(e.field), _as_text(e.value), _as_text(e.reason)])
+        ws.append([printable(e.file), e.row, printable(e.field), printable(e.value), printable(e.reason)])
         for cell in ws[ws.max_row]:
             if isinstance(cell.value, str):
                 cell.data_type = "s"  # a value like "=HYPERLINK(…)" stays text, never a formula

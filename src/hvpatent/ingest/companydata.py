@@ -29,16 +29,17 @@ from hvpatent.ingest.appno import AppNoError, parse_appno
 from hvpatent.ingest.errors import FileError
 from hvpatent.ingest.fields import (
     EventVocabulary,
-    adjusted_term_end,
     builtin_vocabulary,
     classify_party,
     normalize_name,
     parse_date,
     parse_ipc,
-    stated_effective_date,
 )
 from hvpatent.ingest.kindcodes import cn_kind_meaning, kind_of_pub_no
+from hvpatent.ingest.legalcells import Event, read_details
+from hvpatent.ingest.merge import first_filled, latest_first
 from hvpatent.ingest.notes import ImportNotes
+from hvpatent.ingest.readers import bad_utf8, json_lines
 from hvpatent.model import Batch, RowError
 from hvpatent.reference.regions import attribute
 
@@ -89,20 +90,9 @@ def _line_col(path: Path, offset: int) -> tuple[int, int]:
     return max(line - 1, 1), 1
 
 
-def _bad_utf8(path: Path) -> FileError | None:
-    with path.open("rb") as fh:
-        for line_no, raw in enumerate(fh, 1):
-            try:
-                raw.decode("utf-8")
-            except UnicodeDecodeError as err:
-                return FileError(path.name, f"第 {line_no} 行第 {err.start + 1} 字节不是 UTF-8 编码，"
-                                            "请以 UTF-8 保存")
-    return None
-
-
 def _json_error(path: Path, err: Exception) -> FileError:
     """Where the JSON breaks: the fast parser does not say, so the pure-Python one is asked."""
-    bad = _bad_utf8(path)
+    bad = bad_utf8(path)
     if bad is not None:
         return bad
     reason = str(err).splitlines()[0] if str(err) else type(err).__name__
@@ -186,20 +176,9 @@ def _records_in(obj: Any) -> list[Any] | None:
 
 def _line_records(path: Path) -> Iterator[tuple[int, Any]]:
     """JSON lines: each line a record or a whole API answer; a record's number is its line."""
-    try:
-        with path.open(encoding="utf-8-sig") as fh:
-            for line_no, line in enumerate(fh, 1):
-                if not line.strip():
-                    continue
-                try:
-                    obj = json.loads(line)
-                except json.JSONDecodeError as err:
-                    reason = f"不是有效的 JSON：第 {line_no} 行第 {err.colno} 列：{err.msg}"
-                    raise FileError(path.name, reason) from None
-                for record in _records_in(obj) or [obj]:
-                    yield line_no, record
-    except UnicodeDecodeError:
-        raise _bad_utf8(path) or FileError(path.name, "不是 UTF-8 编码") from None
+    for line_no, obj in json_lines(path):
+        for record in _records_in(obj) or [obj]:
+            yield line_no, record
 
 
 def iter_records(path: Path) -> Iterator[tuple[int, Any]]:
@@ -253,44 +232,16 @@ def _date(value: Any) -> date | None:
 # -- one record ------------------------------------------------------------------------
 
 
-class _Words:
-    """The event vocabulary with its answers remembered: API files repeat a few dozen descriptions."""
-
-    def __init__(self, vocabulary: EventVocabulary):
-        self.snapshot_of_event = vocabulary.snapshot_of_event
-        self._vocabulary = vocabulary
-        self._matches: dict[str, tuple[str, bool]] = {}
-        self._states: dict[str, str | None] = {}
-
-    def match(self, text: str) -> tuple[str, bool]:
-        if text not in self._matches:
-            self._matches[text] = self._vocabulary.match(text)
-        return self._matches[text]
-
-    def state(self, text: str) -> str | None:
-        if text not in self._states:
-            self._states[text] = self._vocabulary.state(text)
-        return self._states[text]
-
-
-@dataclass
-class _Event:
-    when: date
-    event_type: str
-    text: str
-    effective: date | None = None
-
-
 @dataclass
 class _Record:
     """The canonical rows of one record, or the errors that reject it."""
 
     file: str
     row: int
-    vocabulary: _Words
+    vocabulary: EventVocabulary
     notes: ImportNotes
     errors: list[RowError] = field(default_factory=list)
-    events: list[_Event] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
     snapshots: list[tuple[date, str, str]] = field(default_factory=list)
 
     def error(self, key: str, value: Any, reason: str) -> None:
@@ -303,9 +254,9 @@ class _Record:
             self.error(key, value, str(err))
             return None
 
-    def add_event(self, when: date, event_type: str, text: str) -> None:
+    def add_event(self, when: date, event_type: str, text: str, key: str = "") -> None:
         if not any(e.when == when and e.event_type == event_type for e in self.events):
-            self.events.append(_Event(when, event_type, text))
+            self.events.append(Event(when, event_type, text, source=key))
 
     def classify(self, text: str) -> str:
         """The event type of a description; words no rule knows are stored as 'other' and listed."""
@@ -379,7 +330,7 @@ def _history(rec: dict, out: _Record) -> list[str]:
         elif when is None and not raw_date:
             out.error(f"{key}.LegalStatusDate", "", f"法律事件「{text}」缺少日期")
         elif when is not None:
-            out.add_event(when, out.classify(text), text)
+            out.add_event(when, out.classify(text), text, f"{key}.Desc")
             texts.append(text)
     return texts
 
@@ -400,7 +351,7 @@ def _current_status(rec: dict, out: _Record, history: list[str], exported: date 
         if state and (not known or event_type == "other"):
             out.snapshots.append((when, state, desc))  # 有效 on a day: the state that day
         else:
-            out.add_event(when, out.classify(desc), desc)
+            out.add_event(when, out.classify(desc), desc, "LegalStatusDesc")
         return
     if desc in history:
         return  # the latest history entry, dated there
@@ -414,17 +365,6 @@ def _current_status(rec: dict, out: _Record, history: list[str], exported: date 
         out.snapshots.append((exported, state, desc))
 
 
-def _effective_dates(out: _Record, filing: date, patent_type: str) -> None:
-    """Effective dates the event texts state (an annuity's 终止日, a compensated term's end)."""
-    for event in out.events:
-        if event.event_type == "annuity_lapse":
-            event.effective = stated_effective_date(event.text)
-        elif event.event_type == "term_adjustment":
-            event.effective = adjusted_term_end(event.text, filing, patent_type)
-        elif event.event_type == "ended":
-            event.effective = event.when
-
-
 @dataclass
 class _Converted:
     app_no: str
@@ -436,7 +376,7 @@ class _Converted:
     record: _Record
 
 
-def _convert(file: str, row: int, rec: Any, exported: date | None, vocabulary: _Words,
+def _convert(file: str, row: int, rec: Any, exported: date | None, vocabulary: EventVocabulary,
              notes: ImportNotes) -> _Converted | list[RowError]:
     out = _Record(file, row, vocabulary, notes)
     if not isinstance(rec, dict):
@@ -464,14 +404,17 @@ def _convert(file: str, row: int, rec: Any, exported: date | None, vocabulary: _
     ipcs = _ipcs(rec, out)
     history = _history(rec, out)
     _current_status(rec, out, history, exported)
+    warnings, problems = read_details(out.events, filing, ptype)
+    for key, value, reason in problems:
+        out.error(key, value, reason)
     if out.errors or filing is None or ptype is None:
         return out.errors
+    notes.warnings.update(warnings)
     return _assemble(out, appno.canonical, ptype, filing, pub_no, kind, pub_date, meaning.stage, ipcs, rec)
 
 
 def _assemble(out: _Record, app_no: str, ptype: str, filing: date, pub_no: str, kind: str | None,
               pub_date: date | None, stage: str, ipcs: list[str], rec: dict) -> _Converted:
-    _effective_dates(out, filing, ptype)
     out.add_event(filing, "filed", "申请")
     desc = _text(rec.get("KindCodeDesc"))
     grant_stage = stage == "grant" or (kind is None and ("授权" in desc or ptype != "invention"))
@@ -526,11 +469,8 @@ def read_records(path: Path, exported: date | None = None, *, vocabulary: EventV
     One application may come as several records (its A and its B publication): the latest
     publication's bibliographic data wins, across chunks too, and every record's events are kept.
     """
-    words = _Words(vocabulary or builtin_vocabulary())
+    words = vocabulary or builtin_vocabulary()
     notes = notes if notes is not None else ImportNotes()
-    if exported is not None:
-        notes.exported, notes.exported_from = exported, "--exported"
-    latest: dict[str, date] = {}  # app_no -> publication date of the bibliographic rows written
     for chunk in _chunks(path, chunk_rows):
         tables: dict[str, list[dict]] = {t: [] for t in _TABLES}
         errors: list[RowError] = []
@@ -541,17 +481,19 @@ def read_records(path: Path, exported: date | None = None, *, vocabulary: EventV
                 errors.extend(result)
             else:
                 done.append(result)
-        _fill(tables, done, latest)
+        _fill(tables, done)
         batch = Batch()
         for table, rows in tables.items():
             batch.set(table, rows)
         yield batch, errors, len(chunk)
 
 
-def _fill(tables: dict[str, list[dict]], done: list[_Converted], latest: dict[str, date]) -> None:
-    newest: dict[str, _Converted] = {}
-    for conv in sorted(done, key=lambda c: c.pub_date or date.min):
-        newest[conv.app_no] = conv
+def _fill(tables: dict[str, list[dict]], done: list[_Converted]) -> None:
+    """Every record's publication, events and snapshots; one application per app_no in the chunk from
+    all its records (the warehouse merges it with earlier chunks and files the same way)."""
+    by_app: dict[str, list[_Converted]] = {}
+    for conv in done:
+        by_app.setdefault(conv.app_no, []).append(conv)
         if conv.publication:
             tables["publications"].append(conv.publication)
         for e in conv.record.events:
@@ -560,12 +502,19 @@ def _fill(tables: dict[str, list[dict]], done: list[_Converted], latest: dict[st
         for when, status, text in conv.record.snapshots:
             tables["status_snapshots"].append({"app_no": conv.app_no, "snapshot_date": when,
                                                "status": status, "raw_text": text, "source": SOURCE})
-    for app_no, conv in newest.items():
-        when = conv.pub_date or date.min
-        if app_no in latest and latest[app_no] > when:
-            continue  # an earlier chunk had a later publication of this application
-        latest[app_no] = when
-        tables["applications"].append(conv.application)
-        tables["parties"].extend(conv.parties)
-        tables["ipc_classes"].extend({"app_no": app_no, "seq": seq, "ipc": code, "is_main": seq == 1}
-                                     for seq, code in enumerate(conv.ipcs, 1))
+    for app_no, convs in by_app.items():
+        _merge_application(tables, app_no, latest_first(convs, lambda c: c.pub_date))
+
+
+def _merge_application(tables: dict[str, list[dict]], app_no: str, convs: list[_Converted]) -> None:
+    """The latest publication's values, gaps filled from the others; parties and IPC codes whole from
+    the latest record that has any (as Warehouse._merge_with_known does across chunks)."""
+    application = first_filled([c.application for c in convs])
+    ipcs = next((c.ipcs for c in convs if c.ipcs), [])
+    application["ipc_main"] = ipcs[0] if ipcs else None
+    tables["applications"].append(application)
+    tables["ipc_classes"].extend({"app_no": app_no, "seq": seq, "ipc": code, "is_main": seq == 1}
+                                 for seq, code in enumerate(ipcs, 1))
+    granted = any(e.event_type == "granted" for c in convs for e in c.record.events)
+    parties = next((c.parties for c in convs if c.parties), [])
+    tables["parties"].extend({**p, "role": "patentee" if granted else "applicant"} for p in parties)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from importlib import resources
@@ -44,6 +44,14 @@ def _parse_date_text(text: str) -> date | None:
             except ValueError as err:
                 raise ValueError(f"不是有效日期: {text}") from err
     raise ValueError(f"无法识别的日期格式: {text}")
+
+
+_CONTROL = str.maketrans({c: None for c in range(32) if c not in (9, 10)} | {127: None})
+
+
+def printable(text: str) -> str:
+    """Text without control characters: an xlsx cell cannot hold them, nor a terminal show them."""
+    return str(text).translate(_CONTROL)
 
 
 _IPC = re.compile(r"^([A-H])\s*(\d{2})\s*([A-Z])\s*(?:(\d{1,4})\s*/\s*(\d{1,6}))?$")
@@ -110,14 +118,27 @@ def classify_party(name: str) -> str:
 
 
 # Event words -> event types, as data (events.yaml): the first rule whose words all occur decides.
+_MEMO_LIMIT = 65_536  # distinct texts remembered; exports repeat a few hundred, a runaway file is cut off
+
+
 @dataclass(frozen=True)
 class EventVocabulary:
     rules: tuple[tuple[tuple[str, ...], str], ...]
     states: dict[str, str]             # bare state word -> snapshot status
     snapshot_of_event: dict[str, str]  # event type -> snapshot status it implies
+    # Answers remembered per text: every importer asks about the same few hundred words for each row.
+    _matches: dict[str, tuple[str, bool]] = field(default_factory=dict, compare=False, repr=False)
+    _states: dict[str, str | None] = field(default_factory=dict, compare=False, repr=False)
 
     def match(self, text: str) -> tuple[str, bool]:
         """(event type, whether a rule knew the words); unknown words give ('other', False)."""
+        found = self._matches.get(text)
+        if found is None:
+            found = self._match(text)
+            _remember(self._matches, text, found)
+        return found
+
+    def _match(self, text: str) -> tuple[str, bool]:
         folded = fold_words(text)
         for words, event_type in self.rules:
             if all(w in folded for w in words):
@@ -125,12 +146,20 @@ class EventVocabulary:
         return "other", False
 
     def state(self, word: str) -> str | None:
-        return self.states.get(fold_words(word).strip("。.").lower())
+        if word not in self._states:
+            _remember(self._states, word, self.states.get(fold_words(word).strip("。.").lower()))
+        return self._states.get(word)
 
     def extended(self, data: dict) -> EventVocabulary:
         """User rules (same YAML shape) are tried before the built-in ones."""
         rules, states = _parse_vocabulary(data)
         return EventVocabulary(rules + self.rules, {**self.states, **states}, self.snapshot_of_event)
+
+
+def _remember(memo: dict, key: str, value: object) -> None:
+    if len(memo) >= _MEMO_LIMIT:
+        memo.clear()
+    memo[key] = value
 
 
 def fold_words(text: str) -> str:
@@ -166,29 +195,36 @@ def classify_event(text: str) -> str:
     return builtin_vocabulary().match(text)[0]
 
 
-def status_event(status: str) -> str | None:
-    """Event type implied by a dated current-status cell, or None for a bare state word."""
-    text = status.strip()
-    vocabulary = builtin_vocabulary()
-    if not text or vocabulary.state(text):
-        return None
-    event_type = classify_event(text)
-    return None if event_type == "other" else event_type
-
-
 _DATE_TEXT = r"\d{4}[-./年]\d{1,2}[-./月]\d{1,2}日?|(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
 _LEADING_DATE = re.compile(rf"^\s*({_DATE_TEXT})(?!\d)")
 _TRAILING_DATE = re.compile(rf"[(（]?\s*({_DATE_TEXT})\s*[)）]?\s*$")
-_ANY_DATE = re.compile(rf"(?<!\d)({_DATE_TEXT})(?!\d)")
+# A date a label introduces is a DETAIL of the event, not its date: 未缴年费终止日：2020.03.15 is the day
+# the right ended (announced months later), 届满日：2041-05-01 the end of a compensated term.
+_DETAIL_LABEL = r"(?:(?:终止|失效|届满|到期|截止|生效)日期?|补偿[^\d;；]{0,8}?)"
+_DETAIL_DATE = re.compile(rf"{_DETAIL_LABEL}\s*[:：为]?\s*[(（]?\s*({_DATE_TEXT})")
+_EFFECTIVE = re.compile(rf"(?:终止|失效|届满|生效)日期?\s*[:：]?\s*({_DATE_TEXT})")
+_NEW_EXPIRY = re.compile(rf"(?:届满|到期|截止|终止)日期?\s*[:：为]?\s*({_DATE_TEXT})")
+_DAYS = re.compile(r"(?:补偿|调整|延长)[^\d]{0,8}(\d{1,5})\s*(?:天|日)")
+
+
+def _event_date(item: str) -> re.Match[str] | None:
+    """The item's own date: the one leading it, else the one closing it unless a label makes it a detail."""
+    lead = _LEADING_DATE.match(item)
+    if lead:
+        return lead
+    trail = _TRAILING_DATE.search(item)
+    if trail and not any(d.start(1) == trail.start(1) for d in _DETAIL_DATE.finditer(item)):
+        return trail
+    return None
 
 
 def split_event(item: str) -> tuple[date, str]:
     """'2020-01-05 授权', '授权(2020.01.05)' or '20200105 授权' -> (date, text).
 
-    The event date is the one leading the item, else the one closing it; only then any date inside
-    (detail dates such as 未缴年费终止日 sit inside the text).
+    The event date is the one leading the item, else the one closing it; a date introduced by a label
+    (终止日, 届满日, 生效日, 补偿… : a detail) is never the event's date and stays in the text.
     """
-    m = _LEADING_DATE.match(item) or _TRAILING_DATE.search(item) or _ANY_DATE.search(item)
+    m = _event_date(item)
     if not m:
         raise ValueError(f"法律事件缺少日期: {item}")
     when = parse_date(m.group(1))
@@ -199,12 +235,7 @@ def split_event(item: str) -> tuple[date, str]:
 
 
 def has_event_date(item: str) -> bool:
-    return bool(_LEADING_DATE.match(item) or _TRAILING_DATE.search(item))
-
-
-_EFFECTIVE = re.compile(rf"(?:终止日|失效日|届满日|终止日期|失效日期|生效日)[期]?\s*[:：]?\s*({_DATE_TEXT})")
-_NEW_EXPIRY = re.compile(rf"(?:届满日|到期日|截止日|终止日)[期]?\s*[:：为]?\s*({_DATE_TEXT})")
-_DAYS = re.compile(r"(?:补偿|调整|延长)[^\d]{0,8}(\d{1,5})\s*(?:天|日)")
+    return _event_date(item) is not None
 
 
 def stated_effective_date(text: str) -> date | None:

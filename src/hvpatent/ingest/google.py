@@ -4,10 +4,13 @@ family members of the CN applications sharing their family_id."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
+from contextlib import closing
+from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from hvpatent.ingest.appno import AppNoError, parse_appno
@@ -20,48 +23,52 @@ from hvpatent.ingest.fields import (
     parse_ipc,
 )
 from hvpatent.ingest.kindcodes import cn_kind_meaning
-from hvpatent.ingest.merge import first_filled
+from hvpatent.ingest.merge import first_filled, latest_first
+from hvpatent.ingest.readers import json_lines
 from hvpatent.model import Batch, RowError
 from hvpatent.reference.regions import attribute
 
 _KIND = {"A": "invention", "U": "utility_model", "S": "design", "F": "design"}
 SIGNATURE = {"publication_number", "application_number", "country_code"}
+_TABLES = ("applications", "ipc_classes", "publications", "parties", "legal_events", "family_members")
 
 
 def looks_like_google(path: Path) -> bool:
     suffix = path.suffix.lower()
-    if suffix == ".parquet":
-        return set(pq.read_schema(path).names) >= SIGNATURE
-    if suffix in {".jsonl", ".json", ".ndjson"}:
-        with path.open(encoding="utf-8") as fh:
-            first = fh.readline()
-        try:
-            return set(json.loads(first)) >= SIGNATURE
-        except (json.JSONDecodeError, TypeError):
-            return False
+    try:
+        if suffix == ".parquet":
+            return set(pq.read_schema(path).names) >= SIGNATURE
+        if suffix in {".jsonl", ".json", ".ndjson"}:
+            with closing(json_lines(path)) as lines:
+                first = next(lines, (0, None))[1]
+            return isinstance(first, dict) and set(first) >= SIGNATURE
+    except (FileError, pa.ArrowException, OSError):
+        return False  # not this format; the importer that takes it says what is wrong
     return False
 
 
-def _rows(path: Path, chunk_rows: int) -> Iterator[list[tuple[int, dict]]]:
-    if path.suffix.lower() == ".parquet":
-        start = 1
-        for batch in pq.ParquetFile(path).iter_batches(batch_size=chunk_rows):
-            records = batch.to_pylist()
-            yield list(enumerate(records, start))
-            start += len(records)
+def _records(path: Path) -> Iterator[tuple[int, object]]:
+    """(row number, record): the line of a JSON-lines file, the row of a Parquet file."""
+    if path.suffix.lower() != ".parquet":
+        yield from json_lines(path)
         return
-    chunk: list[tuple[int, dict]] = []
-    with path.open(encoding="utf-8") as fh:
-        for line_no, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                chunk.append((line_no, json.loads(line)))
-            except json.JSONDecodeError as err:
-                raise FileError(path.name, f"第 {line_no} 行不是有效的 JSON: {err.msg}") from err
-            if len(chunk) >= chunk_rows:
-                yield chunk
-                chunk = []
+    try:
+        row = 0
+        for batch in pq.ParquetFile(path).iter_batches(batch_size=65_536):
+            for record in batch.to_pylist():
+                row += 1
+                yield row, record
+    except (pa.ArrowException, OSError) as err:
+        raise FileError(path.name, f"无法读取 Parquet 文件：{str(err).splitlines()[0]}") from None
+
+
+def _chunks(path: Path, chunk_rows: int) -> Iterator[list[tuple[int, object]]]:
+    chunk: list[tuple[int, object]] = []
+    for item in _records(path):
+        chunk.append(item)
+        if len(chunk) >= chunk_rows:
+            yield chunk
+            chunk = []
     if chunk:
         yield chunk
 
@@ -73,119 +80,146 @@ def _date(value: object):
 
 
 def _localized(items: object, prefer: str = "zh") -> str | None:
-    if not items:
+    entries = [i for i in items if isinstance(i, dict)] if isinstance(items, list) else []
+    if not entries:
         return None
-    best = next((i for i in items if i.get("language") == prefer), items[0])
-    return best.get("text")
+    best = next((i for i in entries if i.get("language") == prefer), entries[0])
+    return best.get("text") or None
+
+
+@dataclass
+class _Publication:
+    """One CN publication row: its share of the application, and its own publication and events."""
+
+    app_no: str
+    pub_date: date | None
+    application: dict
+    ipcs: list[str]
+    names: list[str]
+    publication: dict
+    events: list[dict]
 
 
 def read_publications(path: Path, chunk_rows: int = 200_000
                       ) -> Iterator[tuple[Batch, list[RowError], int]]:
-    for chunk in _rows(path, chunk_rows):
-        tables: dict[str, list[dict]] = {t: [] for t in (
-            "applications", "ipc_classes", "publications", "parties", "legal_events", "family_members")}
+    for chunk in _chunks(path, chunk_rows):
+        tables: dict[str, list[dict]] = {t: [] for t in _TABLES}
         errors: list[RowError] = []
-        # One application has several publications (A, then B): the latest one's
-        # bibliographic data wins, and every publication's events are kept.
-        ordered = sorted(chunk, key=lambda item: str(item[1].get("publication_date") or ""))
-        for line_no, rec in ordered:
-            _convert(path.name, line_no, rec, tables, errors)
-        errors.sort(key=lambda e: e.row)
+        by_app: dict[str, list[_Publication]] = {}
+        for line_no, rec in chunk:
+            pub = _convert(path.name, line_no, rec, tables, errors)
+            if pub is not None:
+                by_app.setdefault(pub.app_no, []).append(pub)
+        for app_no, pubs in by_app.items():
+            _merge(tables, app_no, latest_first(pubs, lambda p: p.pub_date))
         batch = Batch()
-        _merge_publications(tables)
         for table, rows in tables.items():
             batch.set(table, rows)
         yield batch, errors, len(chunk)
 
 
-def _merge_publications(tables: dict[str, list[dict]]) -> None:
-    """One application per app_no: the latest publication's values, gaps filled from earlier ones;
-    parties and IPC codes from the latest publication that has any."""
-    entries: dict[str, list[dict]] = {}
-    for row in tables["applications"]:
-        entries.setdefault(row["app_no"], []).append(row)
-    merged = {app_no: first_filled(rows[::-1]) for app_no, rows in entries.items()}
-    tables["applications"] = [{k: v for k, v in row.items() if k != "_entry"} for row in merged.values()]
-    for table in ("ipc_classes", "parties"):
-        chosen: dict[str, int] = {}
-        for row in tables[table]:
-            chosen[row["app_no"]] = max(chosen.get(row["app_no"], -1), row["_entry"])
-        tables[table] = [{k: v for k, v in r.items() if k != "_entry"} for r in tables[table]
-                         if r["_entry"] == chosen[r["app_no"]]]
+def _merge(tables: dict[str, list[dict]], app_no: str, pubs: list[_Publication]) -> None:
+    """One application from its publications, latest first: the latest one's values, gaps filled from
+    earlier ones; parties and IPC codes from the latest publication that has any; every publication
+    and event kept."""
+    application = first_filled([p.application for p in pubs])
+    ipcs = next((p.ipcs for p in pubs if p.ipcs), [])
+    application["ipc_main"] = ipcs[0] if ipcs else None
+    tables["applications"].append(application)
+    for seq, code in enumerate(ipcs, 1):
+        tables["ipc_classes"].append({"app_no": app_no, "seq": seq, "ipc": code, "is_main": seq == 1})
+    granted = any(e["event_type"] == "granted" for p in pubs for e in p.events)
+    names = next((p.names for p in pubs if p.names), [])
+    for seq, name in enumerate(names, 1):
+        where = attribute(None, name)
+        tables["parties"].append({
+            "app_no": app_no, "seq": seq, "role": "patentee" if granted else "applicant",
+            "name": name, "name_norm": normalize_name(name), "party_type": classify_party(name),
+            "address": None, "province_code": where.province_code, "city_code": where.city_code,
+            "county_code": where.county_code, "town_code": where.town_code, "town_source": where.town_source,
+        })
+    for p in pubs:
+        tables["publications"].append(p.publication)
+        tables["legal_events"].extend(p.events)
 
 
-def _convert(file: str, line: int, rec: dict, tables: dict[str, list[dict]], errors: list[RowError]) -> None:
-    country = (rec.get("country_code") or "").upper()
-    pub_no = rec.get("publication_number") or ""
+def _dates(file: str, line: int, rec: dict, errors: list[RowError]) -> dict[str, date | None] | None:
+    dates = {}
+    for key in ("filing_date", "grant_date", "publication_date", "priority_date"):
+        try:
+            dates[key] = _date(rec.get(key))
+        except ValueError as err:
+            errors.append(RowError(file, line, key, str(rec.get(key)), str(err)))
+            return None
+    return dates
+
+
+def _convert(file: str, line: int, rec: object, tables: dict[str, list[dict]],
+             errors: list[RowError]) -> _Publication | None:
+    if not isinstance(rec, dict):
+        errors.append(RowError(file, line, "record", str(rec)[:200], "记录应为 JSON 对象"))
+        return None
+    country = str(rec.get("country_code") or "").upper()
+    pub_no = str(rec.get("publication_number") or "")
     kind = rec.get("kind_code") or (pub_no.rsplit("-", 1)[-1] if "-" in pub_no else None)
     family_id = str(rec.get("family_id") or "") or None
-    try:
-        filing = _date(rec.get("filing_date"))
-        grant = _date(rec.get("grant_date"))
-        pub_date = _date(rec.get("publication_date"))
-        priority = _date(rec.get("priority_date"))
-    except ValueError as err:
-        errors.append(RowError(file, line, "date", str(rec.get("filing_date")), str(err)))
-        return
+    dates = _dates(file, line, rec, errors)
+    if dates is None:
+        return None
+    filing, grant, pub_date = dates["filing_date"], dates["grant_date"], dates["publication_date"]
     if country != "CN":
         if family_id:
             granted = bool(grant) or is_grant_kind(country, kind)
             tables["family_members"].append({"family_id": family_id, "office": country,
                                              "member_no": pub_no, "granted": granted,
                                              "grant_date": grant})
-        return
+        return None
     try:
         appno = parse_appno(rec.get("application_number"))
     except AppNoError as err:
         errors.append(RowError(file, line, "application_number", str(rec.get("application_number")), str(err)))
-        return
+        return None
     if filing is None:
         errors.append(RowError(file, line, "filing_date", str(rec.get("filing_date")), "申请日为空"))
-        return
+        return None
+    ipcs = _ipcs(file, line, rec, errors)
+    if ipcs is None:
+        return None
     app_no = appno.canonical
-    entry = len(tables["applications"])  # lets the caller keep only the latest publication's rows
-    ipcs: list[str] = []
-    for item in sorted(rec.get("ipc") or [], key=lambda i: not i.get("first")):
-        try:
-            code = parse_ipc(item.get("code", ""))
-        except ValueError as err:
-            errors.append(RowError(file, line, "ipc", str(item.get("code")), str(err)))
-            return
-        if code not in ipcs:
-            ipcs.append(code)
     meaning = cn_kind_meaning(kind, pub_date)
     if meaning.is_grant and pub_date:  # a CN grant-stage kind code (kindcodes.py): its publication is the grant
         grant = grant or pub_date
-    tables["applications"].append({
+    application = {
         "app_no": app_no,
         "patent_type": _KIND.get(rec.get("application_kind") or "") or meaning.patent_type or appno.patent_type,
-        "filing_date": filing, "priority_date": priority,
+        "filing_date": filing, "priority_date": dates["priority_date"],
         "pct_app_no": rec.get("pct_number") or None, "pct_entry_date": None,
         "title": _localized(rec.get("title_localized")),
         "abstract": _localized(rec.get("abstract_localized")),
         "ipc_main": ipcs[0] if ipcs else None, "claims_count": None, "agency": None,
-        "family_id": family_id, "source": "google", "_entry": entry,
-    })
-    for seq, code in enumerate(ipcs, 1):
-        tables["ipc_classes"].append({"app_no": app_no, "seq": seq, "ipc": code, "is_main": seq == 1,
-                                      "_entry": entry})
-    names = [a.get("name") for a in rec.get("assignee_harmonized") or [] if a.get("name")]
-    names = names or list(rec.get("assignee") or [])
-    for seq, name in enumerate(names, 1):
-        where = attribute(None, name)
-        tables["parties"].append({
-            "app_no": app_no, "seq": seq, "role": "patentee" if grant else "applicant",
-            "name": name, "name_norm": normalize_name(name), "party_type": classify_party(name),
-            "address": None, "province_code": where.province_code, "city_code": where.city_code,
-            "county_code": where.county_code, "town_code": where.town_code, "town_source": where.town_source,
-            "_entry": entry,
-        })
-    tables["publications"].append({"pub_no": pub_no, "app_no": app_no, "kind": kind, "pub_date": pub_date})
-    tables["legal_events"].append({"app_no": app_no, "event_date": filing, "event_type": "filed",
-                                   "raw_text": "申请"})
+        "family_id": family_id, "source": "google",
+    }
+    names = [a.get("name") for a in rec.get("assignee_harmonized") or [] if isinstance(a, dict) and a.get("name")]
+    names = names or [str(n) for n in rec.get("assignee") or [] if n]
+    events = [{"app_no": app_no, "event_date": filing, "event_type": "filed", "raw_text": "申请"}]
     if grant:
-        tables["legal_events"].append({"app_no": app_no, "event_date": grant, "event_type": "granted",
-                                       "raw_text": f"授权 {pub_no}"})
+        events.append({"app_no": app_no, "event_date": grant, "event_type": "granted", "raw_text": f"授权 {pub_no}"})
     elif pub_date and meaning.stage != "correction":
-        tables["legal_events"].append({"app_no": app_no, "event_date": pub_date,
-                                       "event_type": "published", "raw_text": f"公开 {pub_no}"})
+        events.append({"app_no": app_no, "event_date": pub_date, "event_type": "published",
+                       "raw_text": f"公开 {pub_no}"})
+    publication = {"pub_no": pub_no, "app_no": app_no, "kind": kind, "pub_date": pub_date}
+    return _Publication(app_no, pub_date, application, ipcs, names, publication, events)
+
+
+def _ipcs(file: str, line: int, rec: dict, errors: list[RowError]) -> list[str] | None:
+    ipcs: list[str] = []
+    items = [i for i in rec.get("ipc") or [] if isinstance(i, dict)]
+    for item in sorted(items, key=lambda i: not i.get("first")):
+        try:
+            code = parse_ipc(str(item.get("code", "")))
+        except ValueError as err:
+            errors.append(RowError(file, line, "ipc", str(item.get("code")), str(err)))
+            return None
+        if code not in ipcs:
+            ipcs.append(code)
+    return ipcs

@@ -4,12 +4,16 @@ sometimes with title rows above the header."""
 from __future__ import annotations
 
 import csv
+import json
 import re
+import zipfile
 from collections.abc import Iterator
 from contextlib import suppress
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 from itertools import islice
 from pathlib import Path
+from typing import Any
+from xml.etree import ElementTree
 
 import pandas as pd
 
@@ -94,15 +98,15 @@ def peek_headers(path: Path, known: set[str]) -> list[str]:
 
 _EXPORT_DATE = re.compile(
     r"(?:导出|检索|下载|生成|数据|截止)(?:时间|日期)\s*[:：]?\s*(\d{4}[-./年]\d{1,2}[-./月]\d{1,2}日?|\d{8})")
-_CHINA_TIME = timedelta(hours=8)
+_CHINA_TIME = timezone(timedelta(hours=8))
 
 
-def file_export_date(path: Path, known: set[str]) -> tuple[date, str] | None:
-    """The day a file was exported, as the file itself says, and where that was read.
+def file_export_date(path: Path, known: set[str]) -> date | None:
+    """The day a file was exported, as the file itself says.
 
     First a date in a title row above the header (导出时间：2024-06-30, 检索日期 …), else for xlsx the
     document properties' creation time (written by the exporting system; stored in UTC, read here
-    in China Standard Time, UTC+8), else the last-modified time.
+    in China Standard Time, UTC+8), else the last-modified time; a file that stores neither has no date.
     """
     from hvpatent.ingest.fields import parse_date
 
@@ -112,23 +116,85 @@ def file_export_date(path: Path, known: set[str]) -> tuple[date, str] | None:
         m = _EXPORT_DATE.search(" ".join(cell for cell in row if cell))
         if m:
             with suppress(ValueError):
-                return parse_date(m.group(1)), "title row"
+                return parse_date(m.group(1))
     if path.suffix.lower() in {".xlsx", ".xlsm"}:
-        from openpyxl import load_workbook
-
-        try:
-            wb = load_workbook(path, read_only=True)
-        except Exception:  # head_rows read it already; properties are optional
-            return None
-        try:
-            props = wb.properties
-            for name in ("created", "modified"):
-                stamp = getattr(props, name, None)
-                if isinstance(stamp, datetime):
-                    return (stamp + _CHINA_TIME).date(), f"document properties ({name})"
-        finally:
-            wb.close()
+        return _stored_stamp(path)
     return None
+
+
+_CORE_TYPE = "http://schemas.openxmlformats.org/package/2006/relationships/metadata/core-properties"
+_RELS = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
+_DCTERMS = "{http://purl.org/dc/terms/}"
+
+
+def _stored_stamp(path: Path) -> date | None:
+    """The created (else modified) time the xlsx itself stores in docProps/core.xml.
+
+    Read here rather than through openpyxl, which fills a missing time with the current one: a file
+    with no stored time would get the import day as its export date.
+    """
+    try:
+        with zipfile.ZipFile(path) as zf:
+            core = _core_part(zf)
+            root = ElementTree.fromstring(zf.read(core)) if core else None
+    except (zipfile.BadZipFile, KeyError, ElementTree.ParseError, OSError):
+        return None  # properties are optional; head_rows has read the sheet already
+    for name in ("created", "modified"):
+        element = root.find(f"{_DCTERMS}{name}") if root is not None else None
+        stamp = _w3c_datetime(element.text if element is not None else None)
+        if stamp is not None:
+            return stamp.astimezone(_CHINA_TIME).date()
+    return None
+
+
+def _core_part(zf: zipfile.ZipFile) -> str | None:
+    """The package's core-properties part, as _rels/.rels names it (docProps/core.xml by convention)."""
+    with suppress(KeyError, ElementTree.ParseError):
+        for rel in ElementTree.fromstring(zf.read("_rels/.rels")).iter(_RELS):
+            if rel.get("Type") == _CORE_TYPE and rel.get("Target"):
+                return rel.get("Target", "").lstrip("/")
+    return "docProps/core.xml" if "docProps/core.xml" in zf.namelist() else None
+
+
+def _w3c_datetime(text: str | None) -> datetime | None:
+    """'2024-06-30T02:00:00Z' (W3CDTF, as core.xml stores it); a time without zone is UTC."""
+    if not text or not text.strip():
+        return None
+    try:
+        stamp = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
+
+
+def bad_utf8(path: Path) -> FileError | None:
+    """Where a file that should be UTF-8 is not: the first line and byte that cannot be decoded."""
+    with path.open("rb") as fh:
+        for line_no, raw in enumerate(fh, 1):
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError as err:
+                return FileError(path.name, f"第 {line_no} 行第 {err.start + 1} 字节不是 UTF-8 编码，"
+                                            "请以 UTF-8 保存")
+    return None
+
+
+def json_lines(path: Path) -> Iterator[tuple[int, Any]]:
+    """(line number, parsed value) of every non-blank line of a JSON-lines file (UTF-8, a BOM allowed);
+    a line that is not JSON, or bytes that are not UTF-8, are a FileError naming the line."""
+    try:
+        with path.open(encoding="utf-8-sig") as fh:
+            for line_no, line in enumerate(fh, 1):
+                if not line.strip():
+                    continue
+                try:
+                    value = json.loads(line)
+                except json.JSONDecodeError as err:
+                    reason = f"不是有效的 JSON：第 {line_no} 行第 {err.colno} 列：{err.msg}"
+                    raise FileError(path.name, reason) from None
+                yield line_no, value
+    except UnicodeDecodeError:
+        raise bad_utf8(path) or FileError(path.name, "不是 UTF-8 编码") from None
 
 
 def _no_header(path: Path) -> FileError:

@@ -24,6 +24,7 @@ from hvpatent.ingest.fields import (
     parse_date,
     parse_family_member,
     parse_ipc,
+    printable,
     split_multi,
 )
 from hvpatent.ingest.kindcodes import KindMeaning, cn_kind_meaning, kind_of_pub_no
@@ -111,7 +112,7 @@ class _Rows:
 
     def error(self, row: int, fld: str, value: object, reason: str) -> None:
         label = FIELD_LABELS.get(fld, fld)
-        self.errors.append(RowError(self.file, row, label, _printable(str(value))[:200], reason))
+        self.errors.append(RowError(self.file, row, label, printable(str(value))[:200], reason))
 
 
 @dataclass
@@ -132,20 +133,12 @@ class _Parsed:
     pub_date: object = None
 
 
-_CONTROL = str.maketrans({c: None for c in range(32) if c not in (9, 10)} | {127: None})
-
-
-def _printable(text: str) -> str:
-    # Control characters cannot be stored in an xlsx cell nor shown in a terminal: drop them.
-    return text.translate(_CONTROL)
-
-
 def _cell(record: dict, columns: dict[str, str], name: str) -> str:
     key = columns.get(name)
     if key is None:
         return ""
     value = record.get(key)
-    return "" if value is None or (isinstance(value, float) and pd.isna(value)) else _printable(str(value)).strip()
+    return "" if value is None or (isinstance(value, float) and pd.isna(value)) else printable(str(value)).strip()
 
 
 def _date(out: _Rows, row: int, record: dict, columns: dict[str, str], name: str):
@@ -375,12 +368,7 @@ def read_export(path: Path, mapping: Mapping, source: str = "auto", chunk_rows: 
     notes = notes if notes is not None else ImportNotes()
     known = mapping.known_headers()
     if exported is None:
-        found = file_export_date(path, known)
-        if found is not None:
-            exported, notes.exported_from = found
-    else:
-        notes.exported_from = "--exported"
-    notes.exported = exported
+        exported = file_export_date(path, known)
     for frame in read_table(path, known, chunk_rows=chunk_rows):
         headers = list(frame.columns)
         cols = mapping.resolve(headers)
