@@ -200,7 +200,8 @@ def _convert(file: str, line: int, rec: object, tables: dict[str, list[dict]],
         "family_id": family_id, "source": "google",
     }
     names = [a.get("name") for a in rec.get("assignee_harmonized") or [] if isinstance(a, dict) and a.get("name")]
-    names = names or [str(n) for n in rec.get("assignee") or [] if n]
+    assignees = rec.get("assignee") or []
+    names = names or [str(n) for n in ([assignees] if isinstance(assignees, str) else assignees) if n]
     events = [{"app_no": app_no, "event_date": filing, "event_type": "filed", "raw_text": "申请"}]
     if grant:
         events.append({"app_no": app_no, "event_date": grant, "event_type": "granted", "raw_text": f"授权 {pub_no}"})
