@@ -130,6 +130,9 @@ def test_upload_needs_admin_and_csrf_and_is_audited(base_url, tmp_path):
         bad = write_xlsx(tmp_path / "bad.xlsx", [good_rows()[0], ["not-a-number", *good_rows()[1][1:]]])
         rejected = admin.post("/api/imports", files={"file": ("bad.xlsx", bad.read_bytes())}, data={"csrf": token})
         assert rejected.status_code == 422 and rejected.json()["errors"][0]["row"] >= 2
+        for odd in ("..", "."):  # a name that is a directory: an answer, not a 500
+            answer = admin.post("/api/imports", files={"file": (odd, path.read_bytes())}, data={"csrf": token})
+            assert answer.status_code in (200, 422) and "accepted" in answer.json()
         log = [e["action"] for e in admin.get("/api/audit").json()]
         assert "import" in log and "import_rejected" in log
         assert any(i["file_name"] == "export.xlsx" for i in admin.get("/api/imports").json())

@@ -7,6 +7,7 @@ so many dashboard users asking the same thing cost one computation.
 
 from __future__ import annotations
 
+import logging
 import tempfile
 import threading
 from collections import OrderedDict
@@ -157,7 +158,8 @@ class Analytics:
         from hvpatent.ingest import FileError, ImportRejected, import_file
 
         with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / file_name
+            name = Path(file_name).name  # never a path: '..', '.' and '' become a plain name
+            path = Path(tmp) / (name if name not in ("", ".", "..") else "upload")
             path.write_bytes(data)
             with self.warehouse.lock:
                 try:
@@ -172,6 +174,11 @@ class Analytics:
                     audit(self.warehouse.con, username, "import_rejected", f"{file_name}: {err.reason}")
                     return {"accepted": False, "file": file_name, "errors": [{"reason": err.reason}],
                             "error_count": 1}
+                except Exception as err:  # an upload never ends in a 500; the log keeps the traceback
+                    logging.getLogger(__name__).exception("upload %s failed", file_name)
+                    audit(self.warehouse.con, username, "import_rejected", f"{file_name}: {type(err).__name__}")
+                    reason = f"导入失败，数据未作任何改变 / import failed, nothing changed: {err}"
+                    return {"accepted": False, "file": file_name, "error_count": 1, "errors": [{"reason": reason}]}
                 audit(self.warehouse.con, username, "import",
                       f"{file_name}: import {result.import_id}, {result.rows_inserted} new, "
                       f"{result.rows_updated} updated, {result.rows_rejected} rejected")
