@@ -39,7 +39,7 @@ from hvpatent.ingest.kindcodes import cn_kind_meaning, kind_of_pub_no
 from hvpatent.ingest.legalcells import Event, read_details
 from hvpatent.ingest.merge import first_filled, latest_first
 from hvpatent.ingest.notes import ImportNotes
-from hvpatent.ingest.readers import bad_utf8, json_lines
+from hvpatent.ingest.readers import bad_utf8, chunked, json_lines
 from hvpatent.model import Batch, RowError
 from hvpatent.reference.regions import attribute
 
@@ -446,16 +446,6 @@ def _assemble(out: _Record, app_no: str, ptype: str, filing: date, pub_no: str, 
 # -- chunks ----------------------------------------------------------------------------
 
 
-def _chunks(path: Path, chunk_rows: int) -> Iterator[list[tuple[int, Any]]]:
-    chunk: list[tuple[int, Any]] = []
-    for item in iter_records(path):
-        chunk.append(item)
-        if len(chunk) >= chunk_rows:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
-
 
 def read_records(path: Path, exported: date | None = None, *, vocabulary: EventVocabulary | None = None,
                  notes: ImportNotes | None = None, chunk_rows: int = 10_000
@@ -471,7 +461,7 @@ def read_records(path: Path, exported: date | None = None, *, vocabulary: EventV
     """
     words = vocabulary or builtin_vocabulary()
     notes = notes if notes is not None else ImportNotes()
-    for chunk in _chunks(path, chunk_rows):
+    for chunk in chunked(iter_records(path), chunk_rows):
         tables: dict[str, list[dict]] = {t: [] for t in _TABLES}
         errors: list[RowError] = []
         done: list[_Converted] = []

@@ -24,7 +24,7 @@ from hvpatent.ingest.fields import (
 )
 from hvpatent.ingest.kindcodes import cn_kind_meaning
 from hvpatent.ingest.merge import first_filled, latest_first
-from hvpatent.ingest.readers import json_lines
+from hvpatent.ingest.readers import chunked, json_lines
 from hvpatent.model import Batch, RowError
 from hvpatent.reference.regions import attribute
 
@@ -62,16 +62,6 @@ def _records(path: Path) -> Iterator[tuple[int, object]]:
         raise FileError(path.name, f"无法读取 Parquet 文件：{str(err).splitlines()[0]}") from None
 
 
-def _chunks(path: Path, chunk_rows: int) -> Iterator[list[tuple[int, object]]]:
-    chunk: list[tuple[int, object]] = []
-    for item in _records(path):
-        chunk.append(item)
-        if len(chunk) >= chunk_rows:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
-
 
 def _date(value: object):
     if value in (None, 0, "0", ""):
@@ -102,7 +92,7 @@ class _Publication:
 
 def read_publications(path: Path, chunk_rows: int = 200_000
                       ) -> Iterator[tuple[Batch, list[RowError], int]]:
-    for chunk in _chunks(path, chunk_rows):
+    for chunk in chunked(_records(path), chunk_rows):
         tables: dict[str, list[dict]] = {t: [] for t in _TABLES}
         errors: list[RowError] = []
         by_app: dict[str, list[_Publication]] = {}

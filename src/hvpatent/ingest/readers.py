@@ -7,17 +7,19 @@ import csv
 import json
 import re
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import suppress
 from datetime import UTC, date, datetime, timedelta, timezone
 from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from xml.etree import ElementTree
 
 import pandas as pd
 
 from hvpatent.ingest.errors import FileError
+
+T = TypeVar("T")
 
 _ENCODINGS = ("utf-8-sig", "gb18030")  # GB18030 is a superset of GBK and GB2312
 _HEADER_SCAN_ROWS = 20
@@ -232,3 +234,10 @@ def read_table(path: Path, known: set[str], chunk_rows: int = 200_000) -> Iterat
 def _drop_blank(frame: pd.DataFrame) -> pd.DataFrame:
     blank = (frame.astype(str).apply(lambda col: col.str.strip()) == "").all(axis=1)
     return frame[~blank]
+
+
+def chunked(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    """Lists of up to ``size`` consecutive items (itertools.batched arrives with Python 3.12)."""
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
