@@ -185,5 +185,5 @@ def test_warnings_cli_and_letter(wh, tmp_path):
     text = "\n".join(p.text for p in Document(str(letter)).paragraphs)
     assert text.startswith("专利维护提醒函") and ENTERPRISE in text and "1项专利事项" in text
     cells = [c.text for c in Document(str(letter)).tables[0].rows[1].cells]
-    assert cells[:3] == [apps["grace"], "年费滞纳期（宽限期）内", "2024-08-31"]
+    assert cells[:3] == [apps["grace"], "年费滞纳期（宽限期）内", "2024-09-01"]  # grace's last day
     assert hvp("--db", db, "warnings", "--within", "ninety", check=False).returncode == 2
