@@ -84,17 +84,19 @@ def _rule_matches(ipcs, texts, rules):
     rules = rules.reset_index(drop=True).assign(rule_id=lambda r: r.index)
     ipcs = ipcs.assign(ipc_class=ipcs.ipc.str[:3])
     cand = ipcs.merge(rules, on="ipc_class")
+    # A prefix ending in '$' names one exact code (reference/classification.EXACT): compare with ipc + '$'.
+    cand = cand.assign(ipc_end=cand.ipc + "$")
     keep = pd.Series(False, index=cand.index)
     for length in cand.ipc_prefix.str.len().unique():
         sel = cand.ipc_prefix.str.len() == length
-        keep |= sel & (cand.ipc.str[:length] == cand.ipc_prefix)
+        keep |= sel & (cand.ipc_end.str[:length] == cand.ipc_prefix)
     cand = cand[keep]
     excl = cand[cand.exclude_prefixes.notna()].assign(excluded=lambda c: c.exclude_prefixes.str.split(";"))
     excl = excl.explode("excluded")
     hit = pd.Series(False, index=excl.index)
     for length in excl.excluded.str.len().unique():
         sel = excl.excluded.str.len() == length
-        hit |= sel & (excl.ipc.str[:length] == excl.excluded)
+        hit |= sel & (excl.ipc_end.str[:length] == excl.excluded)
     bad = excl[hit][["app_no", "ipc", "rule_id"]].drop_duplicates()
     cand = cand.merge(bad, on=["app_no", "ipc", "rule_id"], how="left", indicator=True)
     cand = cand[cand._merge == "left_only"].drop(columns="_merge")
@@ -116,8 +118,10 @@ def _pandas(db: str, as_of_text: str, queue) -> None:
     con = duckdb.connect(db, read_only=True)
     read = lambda sql: con.execute(sql).df()  # noqa: E731 - the pandas way: pull tables, then compute
     apps = read("SELECT app_no, patent_type, filing_date, family_id, title, abstract FROM applications")
-    parties = read("SELECT app_no, seq, town_code, county_code FROM parties")
-    events = read("SELECT app_no, event_date, event_type FROM legal_events")
+    parties = read("SELECT app_no, seq, name_norm, province_code, city_code, county_code, town_code FROM parties")
+    assigned = read("SELECT name_norm, town_code FROM applicant_towns")
+    directory = read("SELECT name_norm, town_code FROM enterprises WHERE town_code IS NOT NULL")
+    events = read("SELECT app_no, event_date, event_type, effective_date FROM legal_events")
     ipcs = read("SELECT app_no, ipc FROM ipc_classes")
     members = read("SELECT family_id, office, granted, grant_date FROM family_members")
     pledges = read("SELECT contract_no, app_no, amount_yuan::DOUBLE AS amount_yuan, registered_date FROM pledges")
@@ -125,7 +129,7 @@ def _pandas(db: str, as_of_text: str, queue) -> None:
     population = read("SELECT region_code, year, population FROM population")
     sei_rules = read("SELECT code, ipc_prefix, ipc_class, exclude_prefixes, keywords FROM sei_rules")
     con.close()
-    for frame, cols in ((apps, ["filing_date"]), (events, ["event_date"]), (members, ["grant_date"]),
+    for frame, cols in ((apps, ["filing_date"]), (events, ["event_date", "effective_date"]), (members, ["grant_date"]),
                         (pledges, ["registered_date"])):
         for col in cols:
             frame[col] = pd.to_datetime(frame[col])
@@ -133,17 +137,32 @@ def _pandas(db: str, as_of_text: str, queue) -> None:
     year_start = pd.Timestamp(day.year, 1, 1)
     settings = high_value_settings()
 
-    # first applicant in the region
-    first = parties[(parties.seq == 1) & (parties.county_code == REGION)][["app_no", "town_code"]]
+    # first applicant in the region, moved to an assigned town, or to the directory's town where the address
+    # agrees with it at every level it resolved
+    first = parties[parties.seq == 1]
+    over = pd.concat([assigned.assign(forced=True),
+                      directory[~directory.name_norm.isin(assigned.name_norm)].assign(forced=False)])
+    first = first.merge(over.rename(columns={"town_code": "o_town"}), on="name_norm", how="left")
+    chain = {"province_code": first.o_town.str[:2] + "0000", "city_code": first.o_town.str[:4] + "00",
+             "county_code": first.o_town.str[:6], "town_code": first.o_town}
+    fits = pd.Series(True, index=first.index)
+    for column in ("province_code", "city_code", "county_code"):
+        fits &= first[column].isna() | (first[column] == chain[column])
+    applies = first.o_town.notna() & (first.forced.fillna(False).astype(bool) | fits)
+    for column, value in chain.items():
+        first[column] = value.where(applies, first[column])
+    first = first[first.county_code == REGION][["app_no", "town_code"]]
     apps = apps[apps.filing_date <= day].merge(first, on="app_no")
 
     # legal state: only what the indicators need
     known = events[events.event_date <= day]
     firsts = known.pivot_table(index="app_no", columns="event_type", values="event_date", aggfunc="min")
-    restored = known[known.event_type == "restoration"].groupby("app_no").event_date.max().rename("restored")
+    # restorations count whenever made (hindsight: the restored right never ended)
+    restored = events[events.event_type == "restoration"].groupby("app_no").event_date.max().rename("restored")
     lapses = events[events.event_type == "annuity_lapse"].merge(apps[["app_no", "filing_date"]], on="app_no")
     less_grace = _add_months(lapses.event_date, -settings_grace())
-    lapses["effective"] = _add_years(lapses.filing_date, _whole_years(lapses.filing_date, less_grace))
+    derived = _add_years(lapses.filing_date, _whole_years(lapses.filing_date, less_grace))
+    lapses["effective"] = lapses.effective_date.fillna(derived)
     lapse = lapses[lapses.effective <= day].groupby("app_no").effective.max().rename("lapse_due")
     s = apps.set_index("app_no")
     for col in ("granted", "withdrawn", "deemed_withdrawn", "rejected", "invalidated_full", "surrendered",
@@ -158,7 +177,7 @@ def _pandas(db: str, as_of_text: str, queue) -> None:
                                .astype(int))
     granted = s.granted.notna()
     in_force = granted & s.invalidated_full.isna() & s.surrendered.isna() & (
-        (s.lapse_due.notna() & (day < grace_end)) | (s.lapse_due.isna() & (day < s.term_end) & s.expiry.isna()))
+        (s.lapse_due.notna() & (day <= grace_end)) | (s.lapse_due.isna() & (day < s.term_end) & s.expiry.isna()))
     inventions = s[s.patent_type == "invention"]
     valid = inventions[in_force[inventions.index]]
 
