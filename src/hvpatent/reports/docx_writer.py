@@ -13,6 +13,7 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
 from hvpatent.reports.bulletin import Bulletin, Table
+from hvpatent.reports.safe_cells import clean_text
 
 BODY_FONT, TITLE_FONT, HEADING_FONT = "仿宋_GB2312", "方正小标宋简体", "黑体"
 
@@ -33,7 +34,7 @@ def _paragraph(doc, text: str, family: str = BODY_FONT, size: float = 16, bold: 
     if indent:
         p.paragraph_format.first_line_indent = Pt(size * 2)
     p.paragraph_format.line_spacing = Pt(28)
-    _font(p.add_run(text), family, size, bold)
+    _font(p.add_run(clean_text(text)), family, size, bold)  # a NUL in a name must not fail the document
     return p
 
 
@@ -42,7 +43,7 @@ def cell_text(value) -> str:
         return "—"
     if isinstance(value, float):
         return f"{value:,.2f}".rstrip("0").rstrip(".")
-    return str(value)
+    return clean_text(str(value))
 
 
 def _table(doc, table: Table) -> None:
@@ -52,7 +53,7 @@ def _table(doc, table: Table) -> None:
     grid.alignment = WD_TABLE_ALIGNMENT.CENTER
     for cell, (_, header) in zip(grid.rows[0].cells, table.columns, strict=True):
         cell.text = ""
-        _font(cell.paragraphs[0].add_run(header), HEADING_FONT, 10.5, True)
+        _font(cell.paragraphs[0].add_run(clean_text(header)), HEADING_FONT, 10.5, True)
     for row in table.rows:
         cells = grid.add_row().cells
         for cell, (key, _) in zip(cells, table.columns, strict=True):

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import pandas as pd
 from openpyxl import Workbook
+from openpyxl.cell import Cell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from hvpatent.i18n import lang
+from hvpatent.reports.safe_cells import neutralise, safe_value, sheet_title
 
 COLUMN_LABELS: dict[str, tuple[str, str]] = {
     "app_no": ("申请号", "application number"), "patent_type": ("专利类型", "type"),
@@ -44,22 +48,55 @@ def _header(column: str) -> str:
 
 
 def write_xlsx(sheets: dict[str, pd.DataFrame], path: Path) -> Path:
-    """One sheet per table, translated headers, values kept as numbers and dates."""
+    """One sheet per table, translated headers, values kept as numbers and dates. Every text cell is a
+    string cell, neutralised against formula injection and cleaned of characters XML forbids
+    (reports/safe_cells.py), so data from any import can be exported and no spreadsheet evaluates it."""
     wb = Workbook()
     wb.remove(wb.active)
+    used: set[str] = set()
     for title, frame in sheets.items():
-        ws = wb.create_sheet(title[:31])
-        ws.append([_header(c) for c in frame.columns])
+        ws = wb.create_sheet(_unique(sheet_title(str(title)), used))
+        ws.append([_text_cell(ws, neutralise(str(_header(c)))) for c in frame.columns])
         for cell in ws[1]:
             cell.font = Font(bold=True)
         for row in frame.itertuples(index=False):
-            ws.append([None if _missing(v) else _plain(v) for v in row])
+            ws.append([_cell(ws, v) for v in row])
         for i, column in enumerate(frame.columns, 1):
             ws.column_dimensions[get_column_letter(i)].width = max(10, min(40, len(_header(column)) * 2 + 4))
         ws.freeze_panes = "A2"
     path.parent.mkdir(parents=True, exist_ok=True)
     wb.save(path)
     return path
+
+
+_STORABLE = (str, int, float, Decimal, bool, date, datetime, time, timedelta)
+
+
+def _unique(name: str, used: set[str]) -> str:
+    """Excel compares sheet names case-insensitively; two tables never share one."""
+    candidate, n = name, 2
+    while candidate.lower() in used:
+        candidate = f"{name[:28]}_{n}"
+        n += 1
+    used.add(candidate.lower())
+    return candidate
+
+
+def _cell(ws, value: object):
+    if _missing(value):
+        return None
+    value = _plain(value)
+    if not isinstance(value, _STORABLE):  # lists, dicts, …: their text, as a person would read it
+        value = "、".join(map(str, value)) if isinstance(value, list | tuple | set) else str(value)
+    value = safe_value(value)
+    return _text_cell(ws, value) if isinstance(value, str) else value
+
+
+def _text_cell(ws, text: str) -> Cell:
+    """A string cell: openpyxl would otherwise store "=…" as a formula and "#N/A" as an error."""
+    cell = Cell(ws, value=text)
+    cell.data_type = "s"
+    return cell
 
 
 def _missing(value: object) -> bool:
