@@ -173,3 +173,13 @@ def test_cli_xlsx_export_is_inert(hostile, tmp_path):
     hvp("--db", str(db), "highvalue", "--as-of", "2024-12-31", "--format", "xlsx", "--out", str(out))
     texts = _safe_workbook(out.read_bytes())
     assert "'" + HYPERLINK in texts
+
+
+def test_errors_report_quotes_the_bad_values(tmp_path):
+    from hvpatent.ingest import write_errors_report
+    from hvpatent.model import RowError
+
+    errors = [RowError("=1+1.xlsx", 2, "申请号", HYPERLINK, "不是申请号 / not an application number"),
+              RowError("a.csv", 3, "申请日", "-2+3", "日期无效 / bad date")]
+    texts = _safe_workbook(write_errors_report(errors, tmp_path / "errors.xlsx").read_bytes())
+    assert {"'=1+1.xlsx", "'" + HYPERLINK, "'-2+3"} <= set(texts)

@@ -145,12 +145,14 @@ def write_errors_report(errors: list[RowError], path: Path) -> Path:
     """The rejected rows as an xlsx a user can fix the source file from."""
     from openpyxl import Workbook
 
+    from hvpatent.reports.safe_cells import safe_row
+
     wb = Workbook()
     ws = wb.active
     ws.title = "错误清单"
     ws.append(["文件", "行号", "字段", "值", "原因"])
-    for e in errors:
-        ws.append([printable(e.file), e.row, printable(e.field), printable(e.value), printable(e.reason)])
+    for e in errors:  # the bad value itself may be "=HYPERLINK(…)": quoted as OWASP advises
+        ws.append(safe_row([printable(e.file), e.row, printable(e.field), printable(e.value), printable(e.reason)]))
         for cell in ws[ws.max_row]:
             if isinstance(cell.value, str):
                 cell.data_type = "s"  # a value like "=HYPERLINK(…)" stays text, never a formula
