@@ -73,13 +73,19 @@ def as_known_on() -> date | None:
 
 
 def open_warehouse(db: Path | None = None, read_only: bool = False):
-    from hvpatent.warehouse.store import Warehouse, default_db_path
+    """The warehouse, or exit 2 with a message when it is missing or another process holds it (a running
+    `hvp serve` or import: DuckDB lets one process have the file; warehouse/busy.py)."""
+    from hvpatent.warehouse.store import Warehouse, WarehouseBusy, default_db_path
 
     path = db or settings["db"] or default_db_path()
     if read_only and not Path(path).exists():
         err_console.print(f"[red]{i18n.t('db_path', path=path)}: not found[/red]")
         raise typer.Exit(2)
-    return Warehouse(path, read_only=read_only)
+    try:
+        return Warehouse(path, read_only=read_only)
+    except WarehouseBusy as busy:
+        err_console.print(busy.message(), style="red", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
 
 
 def analytics_backend(wh):

@@ -30,15 +30,28 @@ def import_cmd(
     exported: Annotated[str | None, typer.Option(
         "--exported", help="导出日期 YYYY-MM-DD（当前状态的日期）/ export date of current states")] = None,
     db: DbOption = None,
+    server: Annotated[str | None, typer.Option(
+        "--server", help="通过运行中的看板导入，如 http://127.0.0.1:8000 / import through a running server")] = None,
+    user: Annotated[str | None, typer.Option(
+        "--user", help="看板管理员账号（密码取自 $HVP_PASSWORD 或提示输入）/ admin account on the server")] = None,
 ) -> None:
     """导入专利数据或模板文件 / import patent exports and record templates."""
-    from hvpatent.ingest import FileError, ImportRejected, import_file, write_errors_report
+    from hvpatent.ingest import FileError, ImportRejected, import_file
     from hvpatent.ingest.fields import parse_date
 
     try:
         exported_on = parse_date(exported)
     except ValueError as err:
         raise typer.BadParameter(str(err), param_hint="--exported") from err
+    if server:  # the server holds the warehouse: upload to it (cli/remote.py)
+        if source != "auto" or mapping or exported_on:
+            raise typer.BadParameter("--source、--mapping、--exported 不能与 --server 同用 / not with --server",
+                                     param_hint="--server")
+        from hvpatent.cli.remote import import_via_server
+
+        failed, all_errors = import_via_server(files, server, user, skip_bad_rows, _print_notes, _print_errors)
+        _finish(failed, all_errors, report)
+        return
     failed = False
     all_errors = []
     with open_warehouse(db) as wh:
@@ -73,6 +86,12 @@ def import_cmd(
             if errors:
                 err_console.print(f"[yellow]{t('skipped_rows', file=path.name, count=len(errors))}[/yellow]")
                 _print_errors(errors)
+    _finish(failed, all_errors, report)
+
+
+def _finish(failed: bool, all_errors: list, report: Path | None) -> None:
+    from hvpatent.ingest import write_errors_report
+
     if report and all_errors:
         write_errors_report(all_errors, report)
         console.print(t("report_written", path=report))

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import signal
+import socket
+import threading
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -33,11 +36,58 @@ def run_server(path: Path, host: str, port: int, *, secure_cookies: bool = False
                default_as_of: date | None = None) -> None:
     import uvicorn
 
+    from hvpatent.cli.common import err_console
+    from hvpatent.warehouse.busy import WarehouseBusy, remove_server_file, write_server_file
     from hvpatent.web import create_app
 
-    console.print(f"看板 / dashboard: http://{host}:{port}/   API: http://{host}:{port}/docs")
-    app = create_app(path, secure_cookies=secure_cookies, plan_file=plan_file, default_as_of=default_as_of)
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    try:
+        app = create_app(path, secure_cookies=secure_cookies, plan_file=plan_file, default_as_of=default_as_of)
+    except WarehouseBusy as busy:
+        err_console.print(busy.message(), style="red", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+    # The socket is bound before anything is announced: requests from then on wait in its backlog, a port
+    # in use is a message, and --port 0 takes a free port (the line below names it).
+    try:
+        sock = _listen(host, port)
+    except OSError as err:
+        err_console.print(f"无法在 {host}:{port} 上监听：{err} / cannot listen", style="red", markup=False,
+                          highlight=False)
+        raise typer.Exit(2) from None
+    local = "127.0.0.1" if host in ("", "0.0.0.0", "::") else host
+    url = f"http://{f'[{local}]' if ':' in local else local}:{sock.getsockname()[1]}"
+    # <warehouse>.server.json says where this server answers, so a CLI command that finds the warehouse locked
+    # can point to `hvp import FILE --server URL` (warehouse/busy.py); removed when the server stops.
+    write_server_file(path, url)
+    console.print(f"看板 / dashboard: {url}/   API: {url}/docs")
+    console.file.flush()  # seen at once when piped (a service log, a test waiting for this line)
+    # uvicorn stops gracefully on SIGTERM, then raises it again with the handler found before it started:
+    # with this one the process ends through the finally below (file removed, exit 0), not killed outright.
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _terminated) if main_thread else None
+    try:
+        uvicorn.Server(uvicorn.Config(app, log_level="warning")).run(sockets=[sock])
+    finally:
+        remove_server_file(path)
+        sock.close()
+        if main_thread:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _terminated(signum, frame) -> None:
+    raise SystemExit(0)
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(2048)
+    except OSError:
+        sock.close()
+        raise
+    return sock
 
 
 @users_app.command("add")

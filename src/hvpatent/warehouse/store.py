@@ -18,6 +18,7 @@ import platformdirs
 
 from hvpatent.model import Batch, columns
 from hvpatent.warehouse.accounts import create_account_tables
+from hvpatent.warehouse.busy import WarehouseBusy, busy_error  # noqa: F401 (WarehouseBusy: re-exported)
 from hvpatent.warehouse.schema import KEYS, TABLES, create_statements
 
 
@@ -60,7 +61,13 @@ class Warehouse:
         self.path = Path(path) if path else default_db_path()
         if not read_only:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.con = duckdb.connect(str(self.path), read_only=read_only)
+        try:
+            self.con = duckdb.connect(str(self.path), read_only=read_only)
+        except duckdb.IOException as err:  # another process holds the file: say which (warehouse/busy.py)
+            busy = busy_error(self.path, err)
+            if busy is None:
+                raise
+            raise busy from err
         self._backends: list[ibis.BaseBackend] = []
         self.lock = threading.RLock()  # serialises writers sharing this connection (web server threads)
         if not read_only:
