@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import ibis
 import ibis.expr.types as ir
 
@@ -16,6 +18,19 @@ from hvpatent.indicators.measures import (
 )
 
 GROUP = "group"
+# The dates figures can be asked for: from the Patent Law's entry into force (1 April 1985; nothing was
+# filed before) to the end of this century (a term of 20 years plus the grace periods stays within
+# the calendar); outside it the period arithmetic itself would fail (year 0, year 10000).
+AS_OF_FIRST, AS_OF_LAST = date(1985, 4, 1), date(2100, 12, 31)
+
+
+def check_as_of(day: date) -> date:
+    """``day`` if figures can be computed for it, else ValueError with a message for the user."""
+    if not AS_OF_FIRST <= day <= AS_OF_LAST:
+        raise ValueError(f"统计日期须在 {AS_OF_FIRST}（专利法施行）至 {AS_OF_LAST} 之间，而不是 {day} / "
+                         f"as_of must lie between {AS_OF_FIRST} (the Patent Law's entry into force) and "
+                         f"{AS_OF_LAST}, not {day}")
+    return day
 
 
 def records(ctx: Context, key: str) -> ir.Table:
@@ -137,4 +152,5 @@ def _row(key: str, group: str | None, now, prev, ly) -> dict:
             "last_year": rnd(ly), "yoy_pct": _change(now, ly)}
 
 
-__all__ = ["grouped_values", "in_group", "indicator_table", "records", "region_column", "value"]
+__all__ = ["AS_OF_FIRST", "AS_OF_LAST", "check_as_of", "grouped_values", "in_group", "indicator_table", "records",
+           "region_column", "value"]

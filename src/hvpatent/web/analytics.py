@@ -2,16 +2,24 @@
 rooms, imports through the ingest room, accounts through the warehouse's account store.
 
 Answers are cached per question and data version: the figures only change when data is imported,
-so many dashboard users asking the same thing cost one computation.
+so many dashboard users asking the same thing cost one computation.  Each request reads on a cursor
+of its own (a DuckDB connection must not be used by two threads at once; its cursors may), and the
+uncached computations pass a gate of ``heavy_slots`` at a time with a bounded wait queue: a request
+that would queue beyond it, or wait longer than ``heavy_wait_s``, is answered 503 with Retry-After
+instead of piling up.  Imports run as background jobs (web/jobs.py), one at a time.
 """
 
 from __future__ import annotations
 
 import logging
+import math
+import os
 import tempfile
 import threading
+import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -21,15 +29,63 @@ from hvpatent.plan import load_plan
 from hvpatent.plan import plan_progress as compute_progress
 from hvpatent.warehouse.accounts import User, audit, audit_entries, get_user
 from hvpatent.warehouse.store import Warehouse
+from hvpatent.web.jobs import Cancelled, ImportJobs, Job
 
 MEDIA = {"docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
          "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
          "pdf": "application/pdf", "html": "text/html; charset=utf-8"}
 
 
+class Busy(Exception):
+    """Too many uncached computations at once: answered 503 with ``Retry-After: retry_after``."""
+
+    def __init__(self, retry_after: int):
+        super().__init__("服务器繁忙，请稍后重试 / the server is busy, please try again shortly")
+        self.retry_after = retry_after
+
+
+class Gate:
+    """At most ``slots`` heavy computations at once; at most ``queue`` more waiting, each at most
+    ``wait_s`` seconds (a condition variable, no polling); anything beyond is Busy."""
+
+    def __init__(self, slots: int, queue: int, wait_s: float):
+        self.slots, self.queue, self.wait_s = max(1, slots), max(0, queue), wait_s
+        self._active = self._waiting = 0
+        self._cond = threading.Condition()
+        self._seconds = 1.0  # a running estimate of one computation, for Retry-After
+
+    def retry_after(self) -> int:
+        waiting_rounds = 1 + self._waiting // self.slots
+        return max(1, min(120, math.ceil(self._seconds * waiting_rounds)))
+
+    @contextmanager
+    def slot(self) -> Iterator[None]:
+        with self._cond:
+            if self._active >= self.slots:
+                if self._waiting >= self.queue:
+                    raise Busy(self.retry_after())
+                self._waiting += 1
+                try:
+                    free = self._cond.wait_for(lambda: self._active < self.slots, timeout=self.wait_s)
+                finally:
+                    self._waiting -= 1
+                if not free:
+                    raise Busy(self.retry_after())
+            self._active += 1
+        began = time.monotonic()
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._active -= 1
+                self._seconds = 0.8 * self._seconds + 0.2 * (time.monotonic() - began)
+                self._cond.notify()
+
+
 class Analytics:
     def __init__(self, warehouse: Warehouse, plan_file: Path | None = None, cache_size: int = 256,
-                 max_upload_bytes: int = 50 << 20):
+                 max_upload_bytes: int = 50 << 20, heavy_slots: int | None = None,
+                 heavy_queue: int | None = None, heavy_wait_s: float = 10.0, max_queued_imports: int = 20):
         self.warehouse = warehouse
         self.plan = load_plan(plan_file)
         self.max_upload_bytes = max_upload_bytes
@@ -37,9 +93,25 @@ class Analytics:
         self._cache_size = cache_size
         self._cache_lock = threading.Lock()
         self._key_locks: dict[tuple, threading.Lock] = {}
+        slots = heavy_slots if heavy_slots is not None else (os.cpu_count() or 2)
+        self.gate = Gate(slots, heavy_queue if heavy_queue is not None else 4 * slots, heavy_wait_s)
+        self.jobs = ImportJobs(self.run_import, max_queued=max_queued_imports)
         # While the server holds the warehouse open for writing no other process can change it
         # (DuckDB locks the file), so the data version is read once and moves with our own writes.
         self._version = warehouse.data_version()
+
+    def close(self) -> None:
+        self.jobs.close()
+
+    @contextmanager
+    def _cursor(self) -> Iterator:
+        """A cursor of its own for one read: the shared connection belongs to the writers (under
+        ``warehouse.lock``), and DuckDB refuses a second thread on a busy connection."""
+        cursor = self.warehouse.con.cursor()
+        try:
+            yield cursor
+        finally:
+            cursor.close()
 
     # -- caching ---------------------------------------------------------------------------
     def _cached(self, key: tuple, compute: Callable[..., object]) -> object:
@@ -49,17 +121,23 @@ class Analytics:
                 self._cache.move_to_end(key)
                 return self._cache[key]
             lock = self._key_locks.setdefault(key, threading.Lock())
-        with lock:  # one computation per question, however many ask at once
+        # One computation per question, however many ask at once; the others wait for its answer
+        # (bounded like the gate: a question that takes too long to come is Busy, not a pile-up).
+        if not lock.acquire(timeout=self.gate.wait_s + 60):
+            raise Busy(self.gate.retry_after())
+        try:
             with self._cache_lock:
                 if key in self._cache:
                     return self._cache[key]
-            with self.warehouse.reader() as con:
+            with self.gate.slot(), self.warehouse.reader() as con:
                 result = compute(con)
             with self._cache_lock:
                 self._cache[key] = result
                 self._key_locks.pop(key, None)
                 while len(self._cache) > self._cache_size:
                     self._cache.popitem(last=False)
+        finally:
+            lock.release()
         return result
 
     def _changed(self) -> None:
@@ -69,11 +147,8 @@ class Analytics:
 
     def user(self, username: str) -> User | None:
         """The account behind a session, read on a cursor of its own (no lock: reads run in parallel)."""
-        cursor = self.warehouse.con.cursor()
-        try:
+        with self._cursor() as cursor:
             return get_user(cursor, username)
-        finally:
-            cursor.close()
 
     def scope(self, user: User) -> tuple[str | None, str | None]:
         """(region, applicant) of the lists a user sees: an enterprise all its own patents, wherever
@@ -150,46 +225,62 @@ class Analytics:
 
     # -- imports and the audit log ------------------------------------------------------------
     def imports(self) -> list[dict]:
-        with self.warehouse.lock:
-            frame = self.warehouse.frame("SELECT * FROM imports ORDER BY import_id DESC")
-        return frame.to_dict("records")
+        with self._cursor() as cursor:
+            return cursor.execute("SELECT * FROM imports ORDER BY import_id DESC").df().to_dict("records")
 
-    def import_upload(self, file_name: str, data: bytes, skip_bad_rows: bool, username: str) -> dict:
+    def submit_import(self, file_name: str, data: bytes, skip_bad_rows: bool, username: str) -> dict:
+        """Queue an upload (its name checked: BadFileName; a full queue: QueueFull); the job's record."""
+        return self.jobs.submit(file_name, data, skip_bad_rows, username)
+
+    def cancel_import(self, job_id: str, username: str) -> dict | None:
+        job = self.jobs.cancel(job_id, username)
+        if job is not None:
+            self.audit(username, "import_cancel", f"{job['file']}: job {job_id} ({job['status']})")
+        return job
+
+    def run_import(self, job: Job, progress: Callable[[int], None]) -> tuple[str, dict]:
+        """The worker's import of one job, under the warehouse's write lock, in one transaction; the
+        status (done / rejected) and the upload result the API has always answered."""
         from hvpatent.ingest import FileError, ImportRejected, import_file
 
-        with tempfile.TemporaryDirectory() as tmp:
-            name = Path(file_name).name  # never a path: '..', '.' and '' become a plain name
-            path = Path(tmp) / (name if name not in ("", ".", "..") else "upload")
-            path.write_bytes(data)
-            with self.warehouse.lock:
-                try:
-                    result, errors = import_file(self.warehouse, path, skip_bad_rows=skip_bad_rows)
-                except ImportRejected as rejected:
-                    audit(self.warehouse.con, username, "import_rejected",
-                          f"{file_name}: {len(rejected.errors)} errors")
-                    return {"accepted": False, "file": file_name,
-                            "errors": [e.__dict__ for e in rejected.errors[:500]],
-                            "error_count": len(rejected.errors)}
-                except FileError as err:
-                    audit(self.warehouse.con, username, "import_rejected", f"{file_name}: {err.reason}")
-                    return {"accepted": False, "file": file_name, "errors": [{"reason": err.reason}],
-                            "error_count": 1}
-                except Exception as err:  # an upload never ends in a 500; the log keeps the traceback
-                    logging.getLogger(__name__).exception("upload %s failed", file_name)
-                    audit(self.warehouse.con, username, "import_rejected", f"{file_name}: {type(err).__name__}")
-                    reason = f"导入失败，数据未作任何改变 / import failed, nothing changed: {err}"
-                    return {"accepted": False, "file": file_name, "error_count": 1, "errors": [{"reason": reason}]}
-                audit(self.warehouse.con, username, "import",
-                      f"{file_name}: import {result.import_id}, {result.rows_inserted} new, "
-                      f"{result.rows_updated} updated, {result.rows_rejected} rejected")
+        file_name, username = job.file, job.submitted_by
+        with self.warehouse.lock:
+            try:
+                result, errors = import_file(self.warehouse, job.path, skip_bad_rows=job.skip_bad_rows,
+                                             progress=progress)
+            except Cancelled:
+                audit(self.warehouse.con, username, "import_cancelled", f"{file_name}: job {job.job_id}")
+                raise
+            except ImportRejected as rejected:
+                audit(self.warehouse.con, username, "import_rejected",
+                      f"{file_name}: {len(rejected.errors)} errors")
+                return "rejected", {"accepted": False, "file": file_name,
+                                    "errors": [e.__dict__ for e in rejected.errors[:500]],
+                                    "error_count": len(rejected.errors)}
+            except FileError as err:
+                audit(self.warehouse.con, username, "import_rejected", f"{file_name}: {err.reason}")
+                return "rejected", {"accepted": False, "file": file_name, "errors": [{"reason": err.reason}],
+                                    "error_count": 1}
+            except Exception as err:  # an upload never ends in a traceback; the log keeps it
+                logging.getLogger(__name__).exception("upload %s failed", file_name)
+                audit(self.warehouse.con, username, "import_rejected", f"{file_name}: {type(err).__name__}")
+                reason = f"导入失败，数据未作任何改变 / import failed, nothing changed: {err}"
+                return "failed", {"accepted": False, "file": file_name, "error_count": 1,
+                                  "errors": [{"reason": reason}]}
+            audit(self.warehouse.con, username, "import",
+                  f"{file_name}: import {result.import_id}, {result.rows_inserted} new, "
+                  f"{result.rows_updated} updated, {result.rows_rejected} rejected")
+        if not result.already_imported:
             self._changed()
-        return {"accepted": True, "file": file_name, **result.__dict__,
-                "errors": [e.__dict__ for e in errors[:500]], "error_count": len(errors)}
+        return "done", {"accepted": True, "file": file_name, **result.__dict__,
+                        "errors": [e.__dict__ for e in errors[:500]], "error_count": len(errors)}
 
     def audit(self, username: str | None, action: str, detail: str = "") -> None:
-        with self.warehouse.lock:
-            audit(self.warehouse.con, username, action, detail)
+        """An audit entry on a cursor of its own: an append, which needs no write lock, so logins and
+        reports are logged at once even while an import holds the lock for minutes."""
+        with self._cursor() as cursor:
+            audit(cursor, username, action, detail)
 
     def audit_log(self) -> list[dict]:
-        with self.warehouse.lock:
-            return audit_entries(self.warehouse.con)
+        with self._cursor() as cursor:
+            return audit_entries(cursor)

@@ -9,14 +9,18 @@ from datetime import date
 from pathlib import Path
 from typing import Annotated
 
+from anyio import CapacityLimiter, to_thread
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Request, UploadFile, status
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel
 
 from hvpatent.indicators import DIMENSIONS, INDICATORS, PERIOD_MONTHS
 from hvpatent.ingest.appno import AppNoError, normalize_appno
 from hvpatent.warehouse.accounts import User, authenticate
+from hvpatent.web import inputs
 from hvpatent.web.analytics import Analytics
+from hvpatent.web.jobs import BadFileName, QueueFull
 from hvpatent.web.security import check_csrf, csrf_token, current_user, require
 
 router = APIRouter(prefix="/api")
@@ -68,7 +72,7 @@ def me(request: Request, user: Anyone) -> dict:
 
 
 def _day(as_of: date | None) -> date:
-    return as_of or date.today()
+    return inputs.as_of(as_of or date.today())  # within the documented range, else 422
 
 
 def _check(period: str, by: str | None = None, key: str | None = None) -> None:
@@ -84,6 +88,7 @@ def _check(period: str, by: str | None = None, key: str | None = None) -> None:
 def indicators(request: Request, user: Staff, as_of: AsOf = None, region: Region = None, period: Period = "year",
                by: str | None = None, key: Annotated[list[str] | None, Query()] = None) -> list[dict]:
     _check(period, by)
+    inputs.query(region=region)
     for k in key or []:
         _check(period, key=k)
     return analytics(request).figures(_day(as_of), region, period, by, key)
@@ -118,6 +123,7 @@ def indicator_records(request: Request, user: Staff, key: str, as_of: AsOf = Non
                       period: Period = "year", group_by: str | None = None, group: str | None = None,
                       format: Fmt = "json"):
     _check(period, group_by, key)
+    inputs.query(region=region, group=group)
     rows = analytics(request).drill(key, _day(as_of), region, period, group_by, group)
     return _table_response(rows, format, INDICATORS[key].zh)
 
@@ -127,6 +133,7 @@ def highvalue(request: Request, user: Anyone, as_of: AsOf = None, region: Region
               q: str | None = None, town: str | None = None, format: Fmt = "json"):
     if user.role == "bank":
         raise HTTPException(status.HTTP_403_FORBIDDEN, "无权访问 / not allowed for this account")
+    inputs.query(region=region, criterion=criterion, town=town, q=q)
     applicant = user.enterprise if user.role == "enterprise" else None
     rows = analytics(request).high_value(_day(as_of), region, criterion, q, town, applicant)
     return _table_response(rows, format, "高价值发明专利")
@@ -184,18 +191,54 @@ def imports(request: Request, user: Staff, format: Fmt = "json"):
     return _table_response(analytics(request).imports(), format, "导入历史")
 
 
-@router.post("/imports", summary="上传导入文件 / upload a file to import (admin)")
+@router.post("/imports", status_code=status.HTTP_202_ACCEPTED,
+             summary="上传文件，排队导入 / upload a file; it is imported in the background (admin, CSRF)",
+             responses={413: {"description": "文件过大 / too large"}, 422: {"description": "文件名无效 / bad name"},
+                        503: {"description": "导入队列已满 / the import queue is full"}})
 async def upload(request: Request, user: Admin, file: Annotated[UploadFile, File()],
                  csrf: Annotated[str | None, Form()] = None, skip_bad_rows: Annotated[bool, Form()] = False):
+    """The file is checked (size, name) and queued; `GET /api/imports/jobs/{job_id}?wait=S` follows it."""
     check_csrf(request, csrf or request.headers.get("x-csrf-token"))
     a = analytics(request)
     data = await file.read(a.max_upload_bytes + 1)
     if len(data) > a.max_upload_bytes:
         raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE,
                             f"文件超过上限 {a.max_upload_bytes // (1 << 20)} MiB / file too large")
-    result = a.import_upload(Path(file.filename or "upload").name, data, skip_bad_rows, user.username)
-    code = status.HTTP_200_OK if result["accepted"] else status.HTTP_422_UNPROCESSABLE_CONTENT
-    return JSONResponse(jsonable([result])[0], status_code=code)
+    try:
+        job = await run_in_threadpool(a.submit_import, file.filename, data, skip_bad_rows, user.username)
+    except BadFileName as err:
+        raise HTTPException(422, f"{err}：{file.filename!r}"[:400]) from err
+    except QueueFull as err:
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, str(err), headers={"Retry-After": "30"}) from err
+    return JSONResponse(jsonable([job])[0], status_code=status.HTTP_202_ACCEPTED)
+
+
+@router.get("/imports/jobs", summary="导入任务（最新在前）/ import jobs, newest first")
+def import_jobs(request: Request, user: Staff) -> list[dict]:
+    return jsonable(analytics(request).jobs.list())
+
+
+_WAITERS = CapacityLimiter(200)  # long polls wait on threads of their own, never the request pool's
+
+
+@router.get("/imports/jobs/{job_id}", summary="导入任务状态；wait=S 最多等待 S 秒直到结束 / one import job")
+async def import_job(request: Request, user: Staff, job_id: str,
+                     wait: Annotated[float, Query(ge=0, le=60, description="秒 / seconds to wait for the end")] = 0,
+                     until: Annotated[str, Query(pattern="^(final|started)$",
+                                                 description="final | started / 等到结束或开始")] = "final"):
+    job = await to_thread.run_sync(analytics(request).jobs.wait, job_id, wait, until, limiter=_WAITERS)
+    if job is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "没有这个导入任务 / no such import job")
+    return jsonable([job])[0]
+
+
+@router.post("/imports/jobs/{job_id}/cancel", summary="取消导入任务 / cancel an import job (admin, CSRF)")
+def cancel_import_job(request: Request, user: Admin, job_id: str, csrf: Annotated[str | None, Form()] = None):
+    check_csrf(request, csrf or request.headers.get("x-csrf-token"))
+    job = analytics(request).cancel_import(job_id, user.username)
+    if job is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "没有这个导入任务 / no such import job")
+    return jsonable([job])[0]
 
 
 @router.get("/audit", summary="审计日志 / audit log (admin)")
@@ -207,6 +250,7 @@ def audit(request: Request, user: Admin) -> list[dict]:
 def bulletin(request: Request, user: Staff, as_of: AsOf = None, period: Period = "quarter", region: Region = None,
              format: Annotated[str, Query(pattern="^(docx|xlsx|pdf|html)$")] = "docx"):
     _check(period)
+    inputs.query(region=region)
     data, media = analytics(request).bulletin(_day(as_of), period, region, format, user.username)
     name = f"统计通报-{_day(as_of).isoformat()}.{format}"
     return Response(data, media_type=media,

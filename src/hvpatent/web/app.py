@@ -11,20 +11,24 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request, status
-from fastapi.exception_handlers import http_exception_handler
+from fastapi.exception_handlers import http_exception_handler, request_validation_exception_handler
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from hvpatent.warehouse.store import Warehouse
-from hvpatent.web.analytics import Analytics
+from hvpatent.web.analytics import Analytics, Busy
 
 
 def create_app(db: Path, *, secret: str | None = None, secure_cookies: bool = False,
-               plan_file: Path | None = None, max_upload_mib: int = 50, default_as_of: date | None = None) -> FastAPI:
+               plan_file: Path | None = None, max_upload_mib: int = 50, default_as_of: date | None = None,
+               heavy_slots: int | None = None, heavy_queue: int | None = None, heavy_wait_s: float = 10.0) -> FastAPI:
     """``secret`` signs the session cookies (default: $HVP_SECRET, else random per start, which logs
-    everyone out on restart); ``secure_cookies`` marks them HTTPS-only for deployments behind TLS."""
+    everyone out on restart); ``secure_cookies`` marks them HTTPS-only for deployments behind TLS.
+    ``heavy_slots`` uncached computations run at once (default: the CPU count), ``heavy_queue`` more wait
+    (default 4 × slots) at most ``heavy_wait_s`` seconds; beyond that the answer is 503 + Retry-After."""
     from hvpatent.web import api, pages
 
     warehouse = Warehouse(db)
@@ -32,13 +36,15 @@ def create_app(db: Path, *, secret: str | None = None, secure_cookies: bool = Fa
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
+        app.state.analytics.close()  # the import worker ends (a running import is cancelled) first
         warehouse.close()
 
     app = FastAPI(lifespan=lifespan, title="hvpatent 高价值发明专利监测平台 API", version="1",
                   description="指标、高价值专利、行动方案进展、下钻明细与导入。 Indicators, high-value patents, "
                               "plan progress, drill-down lists and imports.")
     app.state.warehouse = warehouse
-    app.state.analytics = Analytics(warehouse, plan_file, max_upload_bytes=max_upload_mib << 20)
+    app.state.analytics = Analytics(warehouse, plan_file, max_upload_bytes=max_upload_mib << 20,
+                                    heavy_slots=heavy_slots, heavy_queue=heavy_queue, heavy_wait_s=heavy_wait_s)
     app.add_middleware(SessionMiddleware, secret_key=secret or os.environ.get("HVP_SECRET") or secrets.token_hex(32),
                        session_cookie="hvp_session", same_site="lax", https_only=secure_cookies,
                        max_age=8 * 3600)
@@ -56,5 +62,21 @@ def create_app(db: Path, *, secret: str | None = None, secure_cookies: bool = Fa
         if request.url.path.startswith("/api/"):
             return await http_exception_handler(request, exc)
         return pages.error_page(request, exc.status_code, str(exc.detail))
+
+    @app.exception_handler(Busy)
+    async def busy(request: Request, exc: Busy):
+        """Too many uncached questions at once: 503 with Retry-After (RFC 9110 §10.2.3), page or JSON."""
+        response = await errors(request, StarletteHTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, str(exc)))
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError):
+        """A query value of the wrong type (within=abc): the API's 422 JSON, the pages' 422 error page."""
+        if request.url.path.startswith("/api/") or request.url.path == "/openapi.json":
+            return await request_validation_exception_handler(request, exc)
+        fields = "; ".join(f"{'.'.join(str(p) for p in e.get('loc', ())[1:])}: {e.get('msg', '')}"
+                           for e in exc.errors())
+        return pages.error_page(request, 422, f"参数无效 / invalid parameter — {fields}"[:500])
 
     return app

@@ -16,6 +16,7 @@ from hvpatent.ingest.appno import AppNoError, normalize_appno
 from hvpatent.reference.regions import region_name, towns_of
 from hvpatent.reports.tables import COLUMN_LABELS
 from hvpatent.warehouse.accounts import User, authenticate
+from hvpatent.web import inputs
 from hvpatent.web.i18n import UI, translate
 from hvpatent.web.security import check_csrf, csrf_token, session_user
 
@@ -73,9 +74,10 @@ def _user(request: Request, *roles: str) -> User:
 def _day(request: Request) -> date:
     text = request.query_params.get("as_of")
     try:
-        return date.fromisoformat(text) if text else request.app.state.default_as_of or date.today()
+        day = date.fromisoformat(text) if text else request.app.state.default_as_of or date.today()
     except ValueError as err:
         raise HTTPException(422, "as_of: YYYY-MM-DD") from err
+    return inputs.as_of(day)  # within the documented range, else 422
 
 
 def _a(request: Request):
@@ -201,6 +203,7 @@ def records_page(request: Request, key: str, region: str | None = None, period: 
     user = _user(request, *STAFF)
     if key not in INDICATORS:
         raise HTTPException(404, key)
+    inputs.query(period=period, by=group_by, region=region, group=group)
     day = _day(request)
     rows = _a(request).drill(key, day, region or None, period, group_by or None, group)
     params = {k: v for k, v in {"as_of": day.isoformat(), "region": region, "period": period,
@@ -217,6 +220,7 @@ def records_page(request: Request, key: str, region: str | None = None, period: 
 def highvalue_page(request: Request, q: str | None = None, criterion: str | None = None,
                    town: str | None = None) -> HTMLResponse:
     user = _user(request, *STAFF, "enterprise")
+    inputs.query(criterion=criterion, town=town, q=q)
     a, day = _a(request), _day(request)
     region, applicant = a.scope(user)
     rows = a.high_value(day, region, criterion or None, q or None, town or None, applicant)
@@ -285,24 +289,52 @@ def tasks(request: Request) -> HTMLResponse:
 
 
 @router.get("/imports", response_class=HTMLResponse)
-def imports_page(request: Request) -> HTMLResponse:
+def imports_page(request: Request, job: str | None = None) -> HTMLResponse:
+    """The import queue (each job's status, a cancel button while it may be cancelled), the chosen
+    job's validation report (``?job=ID``, where an upload leads) and the import history."""
+    from hvpatent.web.jobs import STATUS_LABELS
+
     user = _user(request, *STAFF)
-    return _render(request, "imports.html", user, "imports", imports=_a(request).imports(), result=None)
+    a = _a(request)
+    jobs = a.jobs.list()
+    chosen = next((j for j in jobs if j["job_id"] == job), None) if job else None
+    i = 0 if _lang(request) == "zh" else 1
+    return _render(request, "imports.html", user, "imports", imports=a.imports(), jobs=jobs, chosen=chosen,
+                   result=chosen["result"] if chosen else None,
+                   refresh=any(j["status"] in ("queued", "running") for j in jobs),
+                   status_names={k: v[i] for k, v in STATUS_LABELS.items()})
 
 
-@router.post("/imports", response_class=HTMLResponse)
+@router.post("/imports")
 async def imports_upload(request: Request, file: UploadFile, csrf: Annotated[str, Form()],
-                         skip_bad_rows: Annotated[bool, Form()] = False) -> HTMLResponse:
+                         skip_bad_rows: Annotated[bool, Form()] = False):
+    """Queue the upload and show it on the imports page (post/redirect/get: a reload does not upload again)."""
+    from fastapi.concurrency import run_in_threadpool
+
+    from hvpatent.web.jobs import BadFileName, QueueFull
+
     user = _user(request, "admin")
     check_csrf(request, csrf)
     a = _a(request)
     data = await file.read(a.max_upload_bytes + 1)
     if len(data) > a.max_upload_bytes:
         raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, translate("too_large", _lang(request)))
-    from pathlib import Path
+    try:
+        job = await run_in_threadpool(a.submit_import, file.filename, data, skip_bad_rows, user.username)
+    except BadFileName as err:
+        raise HTTPException(422, str(err)) from err
+    except QueueFull as err:
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, str(err)) from err
+    return RedirectResponse(f"/imports?{urlencode({'job': job['job_id']})}", status.HTTP_303_SEE_OTHER)
 
-    result = a.import_upload(Path(file.filename or "upload").name, data, skip_bad_rows, user.username)
-    return _render(request, "imports.html", user, "imports", imports=a.imports(), result=result)
+
+@router.post("/imports/jobs/{job_id}/cancel")
+def imports_cancel(request: Request, job_id: str, csrf: Annotated[str, Form()]):
+    user = _user(request, "admin")
+    check_csrf(request, csrf)
+    if _a(request).cancel_import(job_id, user.username) is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "没有这个导入任务 / no such import job")
+    return RedirectResponse(f"/imports?{urlencode({'job': job_id})}", status.HTTP_303_SEE_OTHER)
 
 
 __all__ = ["UI", "LoginRequired", "router"]

@@ -1,0 +1,46 @@
+"""Checks of query values shared by the API and the pages: a value outside what the question can
+mean is a 422 that says which parameter and what it may be, never a 500 from deep in a query."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from fastapi import HTTPException
+
+from hvpatent.indicators import CRITERIA, DIMENSIONS, PERIOD_MONTHS
+from hvpatent.indicators.compute import check_as_of
+
+REGION = re.compile(r"^\d{6}(\d{6})?$")  # a county-or-above code (6 digits) or a town code (12)
+MAX_TEXT = 200                           # search text, group names: longer is not a question
+
+
+def as_of(day: date) -> date:
+    try:
+        return check_as_of(day)
+    except ValueError as err:
+        raise HTTPException(422, str(err)) from err
+
+
+def query(*, period: str | None = None, by: str | None = None, region: str | None = None,
+          criterion: str | None = None, town: str | None = None, **texts: str | None) -> None:
+    """422 for the first value that cannot be asked; ``texts`` are free text bounded in length."""
+    if period is not None and period not in PERIOD_MONTHS:
+        _bad("period", period, " | ".join(PERIOD_MONTHS))
+    if by and by not in DIMENSIONS:
+        _bad("group_by", by, " | ".join(DIMENSIONS))
+    if region and not REGION.match(region):
+        _bad("region", region, "6 或 12 位区划代码 / a 6- or 12-digit region code")
+    if town and not (REGION.match(town) and len(town) == 12):
+        _bad("town", town, "12 位镇街代码 / a 12-digit town code")
+    if criterion and criterion not in CRITERIA:
+        _bad("criterion", criterion, " | ".join(CRITERIA))
+    for name, text in texts.items():
+        if text is not None and len(text) > MAX_TEXT:
+            raise HTTPException(422, f"{name}：超过 {MAX_TEXT} 个字符 / {name}: longer than {MAX_TEXT} characters")
+
+
+def _bad(name: str, value: str, allowed: str) -> None:
+    shown = value if len(value) <= 40 else value[:40] + "…"
+    raise HTTPException(422, f"{name}：无效的值 {shown!r}，可用：{allowed} / {name}: invalid value {shown!r}; "
+                             f"allowed: {allowed}")

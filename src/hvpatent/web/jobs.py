@@ -1,0 +1,237 @@
+"""Background import jobs: an upload is checked and queued at once, and one worker thread per warehouse
+imports the queued files one at a time, so the server keeps answering while a file is imported.
+
+A job moves queued → running → done | rejected | failed | cancelled.  Cancelling a queued job drops
+it; a running one stops at its next progress tick (after each chunk of rows) and its transaction
+rolls back, so nothing of it is stored.  Jobs live in memory (the newest ``keep`` of them); what
+lasts is in the warehouse as before: the ``imports`` table for every stored file and the audit log
+for every outcome (import, import_rejected, import_cancelled), so the history survives a restart.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import tempfile
+import threading
+import unicodedata
+import uuid
+from collections import OrderedDict, deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+FINAL = ("done", "rejected", "failed", "cancelled")
+STATUS_LABELS = {"queued": ("排队中", "queued"), "running": ("导入中", "running"), "done": ("已完成", "done"),
+                 "rejected": ("未导入", "rejected"), "failed": ("失败", "failed"),
+                 "cancelled": ("已取消", "cancelled")}
+MAX_NAME_BYTES = 255  # the longest file name common file systems store (ext4, NTFS in UTF-16 units)
+_log = logging.getLogger(__name__)
+
+
+class BadFileName(ValueError):
+    """An upload's file name that cannot be a plain file name; the message says why (zh / en)."""
+
+
+class QueueFull(Exception):
+    """Too many imports already waiting; the client should try again later."""
+
+
+class Cancelled(BaseException):
+    """Raised from the progress callback of a cancelled job.  A BaseException, like KeyboardInterrupt,
+    so that it passes the importers' ``except Exception`` (which would report it as an import
+    failure) and reaches the import transaction, which rolls back on any BaseException."""
+
+
+def check_file_name(name: str | None) -> str:
+    """The upload's own name, unchanged, or BadFileName: never silently renamed, because the name is
+    what the import history and the audit log show the user."""
+    if name is None or name.strip() == "":
+        raise BadFileName("文件名为空 / the file has no name")
+    if name in (".", ".."):
+        raise BadFileName(f"文件名不能是 {name!r} / {name!r} is not a file name")
+    if len(name.encode("utf-8")) > MAX_NAME_BYTES:
+        raise BadFileName(f"文件名超过 {MAX_NAME_BYTES} 字节 / file name longer than {MAX_NAME_BYTES} bytes")
+    if "/" in name or "\\" in name:
+        raise BadFileName(f"文件名不能含路径分隔符 / a file name without folders, not {name[:80]!r}")
+    bad = next((c for c in name if unicodedata.category(c) in ("Cc", "Cf", "Cs", "Zl", "Zp")), None)
+    if bad is not None:
+        raise BadFileName(f"文件名含控制字符 U+{ord(bad):04X} / control character U+{ord(bad):04X} in the file name")
+    return name
+
+
+@dataclass
+class Job:
+    job_id: str
+    file: str
+    path: Path
+    skip_bad_rows: bool
+    submitted_by: str
+    submitted_at: datetime = field(default_factory=datetime.now)
+    status: str = "queued"
+    rows_read: int = 0
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    result: dict | None = None
+    cancel_requested: bool = False
+    finished: threading.Event = field(default_factory=threading.Event, repr=False)
+    started: threading.Event = field(default_factory=threading.Event, repr=False)  # running or final
+
+    def as_dict(self, position: int | None = None) -> dict:
+        out = {"job_id": self.job_id, "file": self.file, "status": self.status,
+               "progress": {"rows_read": self.rows_read}, "submitted_by": self.submitted_by,
+               "submitted_at": self.submitted_at, "started_at": self.started_at,
+               "finished_at": self.finished_at, "result": self.result}
+        if position is not None:
+            out["position"] = position
+        return out
+
+
+class ImportJobs:
+    """The queue and its worker for one warehouse.  ``run(job, progress)`` imports one job's file and
+    returns (status, result); it is the web app's import (Analytics.run_import)."""
+
+    def __init__(self, run: Callable[[Job, Callable[[int], None]], tuple[str, dict]], *, max_queued: int = 20,
+                 keep: int = 100):
+        self._run = run
+        self.max_queued = max_queued
+        self._keep = keep
+        self._jobs: OrderedDict[str, Job] = OrderedDict()
+        self._queue: deque[Job] = deque()
+        self._cond = threading.Condition()
+        self._closed = False
+        self._worker: threading.Thread | None = None
+        self._spool = Path(tempfile.mkdtemp(prefix="hvp-uploads-"))
+
+    # -- the API's side ------------------------------------------------------------------------
+    def submit(self, file_name: str, data: bytes, skip_bad_rows: bool, username: str) -> dict:
+        """Queue a checked upload; the bytes go to a spool file so a queued job holds no memory."""
+        name = check_file_name(file_name)
+        with self._cond:
+            if self._closed:
+                raise QueueFull("服务正在停止 / the server is stopping")
+            if len(self._queue) >= self.max_queued:
+                raise QueueFull(f"已有 {len(self._queue)} 个文件排队导入，请稍后再试 / "
+                                f"{len(self._queue)} imports are waiting; try again later")
+            job_id = uuid.uuid4().hex[:12]
+            folder = self._spool / job_id
+            folder.mkdir()
+            path = folder / name
+            path.write_bytes(data)
+            job = Job(job_id, name, path, skip_bad_rows, username)
+            self._jobs[job_id] = job
+            self._queue.append(job)
+            position = len(self._queue)
+            self._forget_old()
+            if self._worker is None:
+                self._worker = threading.Thread(target=self._work, name="hvp-import-worker", daemon=True)
+                self._worker.start()
+            self._cond.notify_all()
+            return job.as_dict(position)
+
+    def get(self, job_id: str) -> dict | None:
+        with self._cond:
+            job = self._jobs.get(job_id)
+            return None if job is None else job.as_dict(self._position(job))
+
+    def wait(self, job_id: str, seconds: float, until: str = "final") -> dict | None:
+        """The job once it is final (``until="started"``: once it runs or is final), or as it stands
+        after ``seconds``: the answer comes from an event, not a polling loop."""
+        with self._cond:
+            job = self._jobs.get(job_id)
+        if job is None:
+            return None
+        if seconds > 0:
+            (job.started if until == "started" else job.finished).wait(seconds)
+        return self.get(job_id)
+
+    def list(self) -> list[dict]:
+        with self._cond:
+            return [j.as_dict(self._position(j)) for j in reversed(self._jobs.values())]
+
+    def active(self) -> bool:
+        with self._cond:
+            return any(j.status in ("queued", "running") for j in self._jobs.values())
+
+    def cancel(self, job_id: str, username: str) -> dict | None:
+        with self._cond:
+            job = self._jobs.get(job_id)
+            if job is None:
+                return None
+            if job.status == "queued":
+                self._queue.remove(job)
+                self._finish(job, "cancelled", _cancelled_result(job))
+            elif job.status == "running":
+                job.cancel_requested = True  # seen at the next progress tick
+            return job.as_dict(self._position(job))
+
+    def close(self) -> None:
+        """Stop taking jobs; the running one finishes (or is cancelled) before the worker ends."""
+        with self._cond:
+            self._closed = True
+            for job in list(self._queue):
+                self._finish(job, "cancelled", _cancelled_result(job))
+            self._queue.clear()
+            for job in self._jobs.values():
+                if job.status == "running":
+                    job.cancel_requested = True
+            self._cond.notify_all()
+            worker = self._worker
+        if worker is not None:
+            worker.join(timeout=60)
+        shutil.rmtree(self._spool, ignore_errors=True)
+
+    # -- the worker ----------------------------------------------------------------------------
+    def _work(self) -> None:
+        while True:
+            with self._cond:
+                self._cond.wait_for(lambda: self._queue or self._closed)
+                if not self._queue:
+                    return
+                job = self._queue.popleft()
+                job.status, job.started_at = "running", datetime.now()
+                job.started.set()
+            self._run_one(job)
+
+    def _run_one(self, job: Job) -> None:
+        def progress(rows: int) -> None:
+            with self._cond:
+                job.rows_read += rows
+                if job.cancel_requested:
+                    raise Cancelled()
+
+        try:
+            status, result = self._run(job, progress)
+        except Cancelled:
+            status, result = "cancelled", _cancelled_result(job)
+        except Exception as err:  # the worker never dies; the log keeps the traceback
+            _log.exception("import job %s (%s) failed", job.job_id, job.file)
+            status = "failed"
+            result = {"accepted": False, "file": job.file, "error_count": 1,
+                      "errors": [{"reason": f"导入失败，数据未作任何改变 / import failed, nothing changed: {err}"}]}
+        with self._cond:
+            self._finish(job, status, result)
+
+    def _finish(self, job: Job, status: str, result: dict) -> None:
+        job.status, job.result, job.finished_at = status, result, datetime.now()
+        shutil.rmtree(job.path.parent, ignore_errors=True)
+        job.started.set()
+        job.finished.set()
+
+    def _position(self, job: Job) -> int:
+        """0 while running or final, else the place in the queue (1: next)."""
+        try:
+            return self._queue.index(job) + 1
+        except ValueError:
+            return 0
+
+    def _forget_old(self) -> None:
+        final = [k for k, j in self._jobs.items() if j.status in FINAL]
+        for key in final[: max(0, len(self._jobs) - self._keep)]:
+            del self._jobs[key]
+
+
+def _cancelled_result(job: Job) -> dict:
+    return {"accepted": False, "file": job.file, "error_count": 1,
+            "errors": [{"reason": "导入已取消，数据未作任何改变 / import cancelled, nothing stored"}]}
