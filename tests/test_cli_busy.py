@@ -34,7 +34,8 @@ def test_a_second_process_is_told_who_holds_the_warehouse(tmp_path, export):
                               text=True)
     try:
         assert holder.stdout.readline().strip() == "ready"
-        for args in (["import", str(export)], ["imports"], ["summary", "--as-of", "2024-01-01"]):
+        for args in (["import", str(export)], ["imports"], ["summary", "--as-of", "2024-01-01"],
+                     ["serve", "--port", "0"]):
             r = hvp("--db", str(db), *args, check=False)
             assert r.returncode == 2, r.stdout + r.stderr
             message = " ".join(r.stderr.split())
