@@ -97,7 +97,7 @@ def test_users_add_refuses_bad_accounts(tmp_path, db):
     assert "ana" in ok.stdout
     assert hvp("--db", db, "users", "add", "ana", "--role", "analyst", "--password", "long enough 1",
                check=False).returncode == 2
-    assert hvp("--db", db, "users", "add", "e", "--role", "enterprise", "--password", "long enough 1",
+    assert hvp("--db", db, "users", "add", "ent", "--role", "enterprise", "--password", "long enough 1",
                check=False).returncode == 2  # needs --enterprise
-    assert hvp("--db", db, "users", "add", "s", "--role", "analyst", "--password", "short",
+    assert hvp("--db", db, "users", "add", "sam", "--role", "analyst", "--password", "short",
                check=False).returncode == 2

@@ -191,8 +191,9 @@ def demo_cmd(
         run_server(db_path, "127.0.0.1", port, default_as_of=parse_as_of(as_of))
 
 
-DEMO_PASSWORDS = {"admin": "demo-admin-2024", "analyst": "demo-analyst-2024", "enterprise": "demo-enterprise-2024",
-                  "bank": "demo-bank-2024"}
+# Not the user name (demo-<role>), at least 12 characters: the account policy (docs/security.md).
+DEMO_PASSWORDS = {"admin": "yongchuan-admin-2024", "analyst": "yongchuan-analyst-2024",
+                  "enterprise": "yongchuan-enterprise-2024", "bank": "yongchuan-bank-2024"}
 
 
 def create_demo_accounts(wh, day) -> list[tuple[str, str, str, str | None]]:

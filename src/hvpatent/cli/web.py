@@ -1,4 +1,4 @@
-"""`hvp serve` and `hvp users`: the web dashboard and its accounts."""
+"""`hvp serve`: the web dashboard (its accounts: `hvp users`, cli/users.py)."""
 
 from __future__ import annotations
 
@@ -11,17 +11,15 @@ from typing import Annotated
 
 import typer
 
-from hvpatent.cli.common import DbOption, app, console, err_console, open_warehouse, settings
-
-users_app = typer.Typer(help="账号管理 / accounts", no_args_is_help=True)
-app.add_typer(users_app, name="users")
+from hvpatent.cli.common import DbOption, app, console, settings
 
 
 @app.command("serve")
 def serve_cmd(
     host: Annotated[str, typer.Option(help="监听地址 / host")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="端口 / port")] = 8000,
-    secure_cookies: Annotated[bool, typer.Option("--secure-cookies", help="仅通过 HTTPS 发送会话 cookie")] = False,
+    secure_cookies: Annotated[bool, typer.Option(
+        "--secure-cookies", help="会话 cookie 总是只经 HTTPS 发送（默认：请求经 HTTPS 时）/ always Secure")] = False,
     plan_file: Annotated[Path | None, typer.Option("--plan", help="方案文件 YAML")] = None,
     db: DbOption = None,
 ) -> None:
@@ -40,8 +38,9 @@ def run_server(path: Path, host: str, port: int, *, secure_cookies: bool = False
     from hvpatent.warehouse.busy import WarehouseBusy, remove_server_file, write_server_file
     from hvpatent.web import create_app
 
+    # Without --secure-cookies the cookie is Secure whenever the request came over HTTPS (docs/security.md).
     try:
-        app = create_app(path, secure_cookies=secure_cookies, plan_file=plan_file, default_as_of=default_as_of)
+        app = create_app(path, secure_cookies=secure_cookies or None, plan_file=plan_file, default_as_of=default_as_of)
     except WarehouseBusy as busy:
         err_console.print(busy.message(), style="red", markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
@@ -88,35 +87,3 @@ def _listen(host: str, port: int) -> socket.socket:
         sock.close()
         raise
     return sock
-
-
-@users_app.command("add")
-def users_add(
-    username: Annotated[str, typer.Argument(help="用户名")],
-    role: Annotated[str, typer.Option(help="admin | analyst | enterprise | bank")],
-    enterprise: Annotated[str | None, typer.Option(help="企业名称（企业账号）")] = None,
-    password: Annotated[str | None, typer.Option(help="密码（不给则提示输入）", hide_input=True)] = None,
-    db: DbOption = None,
-) -> None:
-    """新建账号 / create an account."""
-    from hvpatent.ingest.fields import normalize_name
-    from hvpatent.warehouse.accounts import AccountError, add_user
-
-    secret = password or typer.prompt("密码 / password", hide_input=True, confirmation_prompt=True)
-    with open_warehouse(db) as wh:
-        try:
-            add_user(wh.con, username, secret, role, normalize_name(enterprise) if enterprise else None, by="cli")
-        except AccountError as err:
-            err_console.print(f"[red]{err}[/red]")
-            raise typer.Exit(2) from err
-    console.print(f"已创建 / created: {username} ({role})")
-
-
-@users_app.command("list")
-def users_list(db: DbOption = None) -> None:
-    """列出账号 / list accounts."""
-    from hvpatent.cli.common import Fmt, emit
-    from hvpatent.warehouse.accounts import list_users
-
-    with open_warehouse(db) as wh:
-        emit({"users": list_users(wh.con)}, Fmt.table, None)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 import tempfile
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -17,11 +17,21 @@ from pydantic import BaseModel
 
 from hvpatent.indicators import DIMENSIONS, INDICATORS, PERIOD_MONTHS
 from hvpatent.ingest.appno import AppNoError, normalize_appno
-from hvpatent.warehouse.accounts import User, authenticate
+from hvpatent.warehouse.accounts import AccountError, User, authenticate, set_active, set_password
+from hvpatent.warehouse.sessions import unlock
 from hvpatent.web import inputs
 from hvpatent.web.analytics import Analytics
 from hvpatent.web.jobs import BadFileName, QueueFull
-from hvpatent.web.security import check_csrf, csrf_token, current_user, require
+from hvpatent.web.security import (
+    LOCKED,
+    check_csrf,
+    client_ip,
+    csrf_token,
+    current_user,
+    end_session,
+    require,
+    start_session,
+)
 
 router = APIRouter(prefix="/api")
 STAFF = ("admin", "analyst")
@@ -46,23 +56,68 @@ class Login(BaseModel):
     password: str
 
 
-@router.post("/login", summary="登录 / log in")
+@router.post("/login", summary="登录 / log in", responses={429: {"description": "暂时锁定 / locked for a while"}})
 def login(body: Login, request: Request) -> dict:
-    a = analytics(request)
-    with a.warehouse.lock:
-        user = authenticate(a.warehouse.con, body.username, body.password)
-    a.audit(body.username, "login" if user else "login_failed", request.client.host if request.client else "")
-    if user is None:
+    result = request.app.state.sessions.login(body.username, body.password, client_ip(request),
+                                              request.headers.get("user-agent", ""))
+    if result.locked_until is not None:  # the same answer for names that exist and names that do not
+        wait = max(1, int((result.locked_until - datetime.now()).total_seconds()))
+        raise HTTPException(status.HTTP_429_TOO_MANY_REQUESTS, LOCKED, headers={"Retry-After": str(wait)})
+    if result.user is None:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "用户名或密码错误 / wrong username or password")
-    request.session.clear()
-    request.session["user"] = user.username
-    return {"username": user.username, "role": user.role, "csrf": csrf_token(request)}
+    start_session(request, result.token)
+    return {"username": result.user.username, "role": result.user.role, "csrf": csrf_token(request)}
 
 
-@router.post("/logout", summary="退出 / log out")
+@router.post("/logout", summary="退出，会话立即失效 / log out (the session ends at once; X-CSRF-Token)")
 def logout(request: Request) -> dict:
-    request.session.clear()
+    if "sid" in request.session:
+        check_csrf(request, request.headers.get("x-csrf-token"))
+    end_session(request)
     return {"ok": True}
+
+
+class PasswordChange(BaseModel):
+    current_password: str
+    new_password: str
+
+
+@router.post("/me/password", summary="修改本人密码，其他会话全部失效 / change one's password (X-CSRF-Token)")
+def change_password(body: PasswordChange, request: Request, user: Anyone) -> dict:
+    check_csrf(request, request.headers.get("x-csrf-token"))
+    store = request.app.state.sessions
+    with store.account_cursor() as cursor:
+        if authenticate(cursor, user.username, body.current_password) is None:
+            raise HTTPException(status.HTTP_403_FORBIDDEN, "当前密码不对 / the current password is wrong")
+        try:
+            set_password(cursor, user.username, body.new_password, by=user.username)
+        except AccountError as err:
+            raise HTTPException(422, str(err)) from err
+    start_session(request, store.start(user.username, client_ip(request), request.headers.get("user-agent", "")))
+    return {"ok": True, "csrf": csrf_token(request)}
+
+
+def _account_change(request: Request, admin: User, name: str, change) -> dict:
+    check_csrf(request, request.headers.get("x-csrf-token"))
+    with request.app.state.sessions.account_cursor() as cursor:
+        try:
+            return change(cursor)
+        except AccountError as err:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, str(err)) from err
+
+
+@router.post("/users/{name}/unlock", summary="解除登录锁定 / lift a login lockout (admin, X-CSRF-Token)")
+def unlock_user(request: Request, user: Admin, name: str) -> dict:
+    return _account_change(request, user, name, lambda cursor: {
+        "username": name, "was_locked": unlock(cursor, name, by=user.username)})
+
+
+@router.post("/users/{name}/deactivate", summary="停用账号，会话立即失效 / deactivate an account (admin, X-CSRF-Token)")
+def deactivate_user(request: Request, user: Admin, name: str) -> dict:
+    if name == user.username:
+        raise HTTPException(422, "不能停用自己的账号 / you cannot deactivate your own account")
+    return _account_change(request, user, name, lambda cursor: {
+        "username": name, "sessions_ended": set_active(cursor, name, False, by=user.username)})
 
 
 @router.get("/me", summary="当前用户 / the current user")

@@ -6,7 +6,7 @@ import os
 import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -16,17 +16,22 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.middleware.sessions import SessionMiddleware
 
+from hvpatent.warehouse.sessions import SessionStore
 from hvpatent.warehouse.store import Warehouse
 from hvpatent.web.analytics import Analytics, Busy
+from hvpatent.web.security import SecurityHeaders, SessionCookies, session_user
 
 
-def create_app(db: Path, *, secret: str | None = None, secure_cookies: bool = False,
+def create_app(db: Path, *, secret: str | None = None, secure_cookies: bool | None = None,
                plan_file: Path | None = None, max_upload_mib: int = 50, default_as_of: date | None = None,
-               heavy_slots: int | None = None, heavy_queue: int | None = None, heavy_wait_s: float = 10.0) -> FastAPI:
+               idle_minutes: float = 30, public_docs: bool = False, heavy_slots: int | None = None,
+               heavy_queue: int | None = None, heavy_wait_s: float = 10.0) -> FastAPI:
     """``secret`` signs the session cookies (default: $HVP_SECRET, else random per start, which logs
-    everyone out on restart); ``secure_cookies`` marks them HTTPS-only for deployments behind TLS.
+    everyone out on restart); ``secure_cookies`` marks them HTTPS-only: None (default) when the request came
+    over HTTPS (directly or through a trusted proxy's X-Forwarded-Proto), True always, False never.
+    ``idle_minutes`` ends a session after that long without requests (8 hours end it in any case);
+    ``public_docs`` serves /docs, /redoc and /openapi.json to anyone, not only to staff.
     ``heavy_slots`` uncached computations run at once (default: the CPU count), ``heavy_queue`` more wait
     (default 4 × slots) at most ``heavy_wait_s`` seconds; beyond that the answer is 503 + Retry-After."""
     from hvpatent.web import api, pages
@@ -40,18 +45,21 @@ def create_app(db: Path, *, secret: str | None = None, secure_cookies: bool = Fa
         warehouse.close()
 
     app = FastAPI(lifespan=lifespan, title="hvpatent 高价值发明专利监测平台 API", version="1",
+                  docs_url=None, redoc_url=None, openapi_url=None,  # served below, for staff only
                   description="指标、高价值专利、行动方案进展、下钻明细与导入。 Indicators, high-value patents, "
                               "plan progress, drill-down lists and imports.")
     app.state.warehouse = warehouse
     app.state.analytics = Analytics(warehouse, plan_file, max_upload_bytes=max_upload_mib << 20,
                                     heavy_slots=heavy_slots, heavy_queue=heavy_queue, heavy_wait_s=heavy_wait_s)
-    app.add_middleware(SessionMiddleware, secret_key=secret or os.environ.get("HVP_SECRET") or secrets.token_hex(32),
-                       session_cookie="hvp_session", same_site="lax", https_only=secure_cookies,
-                       max_age=8 * 3600)
+    app.state.sessions = SessionStore(warehouse.con, idle=timedelta(minutes=idle_minutes))
+    app.add_middleware(SessionCookies, secret_key=secret or os.environ.get("HVP_SECRET") or secrets.token_hex(32),
+                       secure=secure_cookies)
+    app.add_middleware(SecurityHeaders)
     app.state.default_as_of = default_as_of
     app.include_router(api.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
+    _api_docs(app, public_docs)
 
     @app.exception_handler(pages.LoginRequired)
     async def to_login(request: Request, exc: pages.LoginRequired) -> RedirectResponse:
@@ -59,7 +67,7 @@ def create_app(db: Path, *, secret: str | None = None, secure_cookies: bool = Fa
 
     @app.exception_handler(StarletteHTTPException)
     async def errors(request: Request, exc: StarletteHTTPException):
-        if request.url.path.startswith("/api/"):
+        if request.url.path.startswith("/api/") or request.url.path == "/openapi.json":
             return await http_exception_handler(request, exc)
         return pages.error_page(request, exc.status_code, str(exc.detail))
 
@@ -80,3 +88,38 @@ def create_app(db: Path, *, secret: str | None = None, secure_cookies: bool = Fa
         return pages.error_page(request, 422, f"参数无效 / invalid parameter — {fields}"[:500])
 
     return app
+
+
+def _api_docs(app: FastAPI, public: bool) -> None:
+    """/openapi.json, /docs (Swagger UI) and /redoc: for staff unless ``public``; pages send anonymous
+    visitors to the login page, the JSON answers 401/403."""
+    from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
+    from fastapi.responses import JSONResponse
+
+    from hvpatent.web import pages
+
+    def allowed(request: Request, page: bool) -> None:
+        if public:
+            return
+        user = session_user(request)
+        if user is None and page:
+            raise pages.LoginRequired()
+        if user is None:
+            raise StarletteHTTPException(status.HTTP_401_UNAUTHORIZED, "请先登录 / please log in")
+        if user.role not in ("admin", "analyst"):
+            raise StarletteHTTPException(status.HTTP_403_FORBIDDEN, "无权访问 / not allowed for this account")
+
+    @app.get("/openapi.json", include_in_schema=False)
+    def openapi(request: Request) -> JSONResponse:
+        allowed(request, page=False)
+        return JSONResponse(app.openapi())
+
+    @app.get("/docs", include_in_schema=False)
+    def docs(request: Request):
+        allowed(request, page=True)
+        return get_swagger_ui_html(openapi_url="/openapi.json", title=app.title + " - docs")
+
+    @app.get("/redoc", include_in_schema=False)
+    def redoc(request: Request):
+        allowed(request, page=True)
+        return get_redoc_html(openapi_url="/openapi.json", title=app.title + " - ReDoc")

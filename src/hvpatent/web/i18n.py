@@ -20,6 +20,8 @@ UI: dict[str, tuple[str, str]] = {
     "username": ("用户名", "Username"),
     "password": ("密码", "Password"),
     "bad_login": ("用户名或密码错误", "Wrong username or password"),
+    "locked": ("登录失败次数过多，已暂时锁定，请 15 分钟后再试或联系管理员解锁",
+               "Too many failed logins: locked for 15 minutes; try again later or ask an administrator"),
     "forbidden": ("此账号无权访问该页面", "This account may not open this page"),
     "no_patent": ("没有这件专利", "No such patent"),
     "too_large": ("文件超过上限", "File too large"),
@@ -120,6 +122,14 @@ UI: dict[str, tuple[str, str]] = {
     "institute": ("科研单位", "institute"),
     "government": ("机关团体", "government"),
 }
+
+
+LANGS = ("zh", "en")
+
+
+def pick_lang(*choices: str | None) -> str:
+    """The first supported language among ``choices`` (query, cookie…); anything else is ignored: "zh"."""
+    return next((c for c in choices if c in LANGS), LANGS[0])
 
 
 def translate(key: str, lang: str = "zh") -> str:

@@ -15,10 +15,10 @@ from hvpatent.indicators import CRITERIA, INDICATORS, industry_name
 from hvpatent.ingest.appno import AppNoError, normalize_appno
 from hvpatent.reference.regions import region_name, towns_of
 from hvpatent.reports.tables import COLUMN_LABELS
-from hvpatent.warehouse.accounts import User, authenticate
+from hvpatent.warehouse.accounts import User
 from hvpatent.web import inputs
-from hvpatent.web.i18n import UI, translate
-from hvpatent.web.security import check_csrf, csrf_token, session_user
+from hvpatent.web.i18n import LANGS, UI, pick_lang, translate
+from hvpatent.web.security import check_csrf, client_ip, csrf_token, end_session, safe_next, session_user, start_session
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=str(__import__("pathlib").Path(__file__).parent / "templates"))
@@ -48,7 +48,7 @@ class LoginRequired(Exception):
 
 
 def _lang(request: Request) -> str:
-    return request.query_params.get("lang") or request.cookies.get("hvp_lang") or "zh"
+    return pick_lang(request.query_params.get("lang"), request.cookies.get("hvp_lang"))
 
 
 def _render(request: Request, name: str, user: User | None, active: str = "", **context) -> HTMLResponse:
@@ -57,8 +57,9 @@ def _render(request: Request, name: str, user: User | None, active: str = "", **
         "user": user, "nav": NAV, "active": active, "lang": lang, "csrf": csrf_token(request),
         "_": lambda key: translate(key, lang), "title": context.pop("title", translate(active or "app", lang)),
         **context})
-    if "lang" in request.query_params:
-        response.set_cookie("hvp_lang", lang, samesite="lax", max_age=365 * 86400)
+    if request.query_params.get("lang") in LANGS:  # never an unknown value
+        response.set_cookie("hvp_lang", lang, samesite="lax", max_age=365 * 86400, httponly=True,
+                            secure=request.url.scheme == "https")
     return response
 
 
@@ -93,30 +94,30 @@ def error_page(request: Request, code: int, message: str) -> HTMLResponse:
 # -- login -------------------------------------------------------------------------------------
 @router.get("/login", response_class=HTMLResponse)
 def login_page(request: Request, next: str = "/") -> HTMLResponse:
-    return _render(request, "login.html", None, "login", next=next if next.startswith("/") else "/", error=None)
+    return _render(request, "login.html", None, "login", next=safe_next(next), error=None)
 
 
 @router.post("/login")
 def login_form(request: Request, username: Annotated[str, Form()], password: Annotated[str, Form()],
                csrf: Annotated[str, Form()], next: Annotated[str, Form()] = "/"):
     check_csrf(request, csrf)
-    a = _a(request)
-    with a.warehouse.lock:
-        user = authenticate(a.warehouse.con, username, password)
-    a.audit(username, "login" if user else "login_failed", request.client.host if request.client else "")
-    if user is None:
-        return _render(request, "login.html", None, "login", next=next, error=translate("bad_login", _lang(request)))
-    request.session.clear()
-    request.session["user"] = user.username
-    home = {"enterprise": "/mine", "bank": "/bank"}.get(user.role, "/")
-    target = next if next.startswith("/") and next != "/" else home
-    return RedirectResponse(target, status.HTTP_303_SEE_OTHER)
+    next = safe_next(next)
+    result = request.app.state.sessions.login(username, password, client_ip(request),
+                                              request.headers.get("user-agent", ""))
+    if result.user is None:
+        error = translate("locked" if result.locked_until else "bad_login", _lang(request))
+        response = _render(request, "login.html", None, "login", next=next, error=error)
+        response.status_code = status.HTTP_429_TOO_MANY_REQUESTS if result.locked_until else status.HTTP_200_OK
+        return response
+    start_session(request, result.token)
+    home = {"enterprise": "/mine", "bank": "/bank"}.get(result.user.role, "/")
+    return RedirectResponse(next if next != "/" else home, status.HTTP_303_SEE_OTHER)
 
 
 @router.post("/logout")
 def logout_form(request: Request, csrf: Annotated[str, Form()]):
     check_csrf(request, csrf)
-    request.session.clear()
+    end_session(request)
     return RedirectResponse("/login", status.HTTP_303_SEE_OTHER)
 
 

@@ -1,0 +1,137 @@
+"""`hvp users`: accounts of the web dashboard, their sessions and login lockouts (docs/security.md).
+
+The server holds the warehouse while it runs, so these commands are for when it is stopped; while it runs,
+an administrator uses the API (`POST /api/users/{name}/unlock`, `/deactivate`) instead.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from hvpatent.cli.common import DbOption, Fmt, app, console, emit, err_console, open_warehouse
+
+users_app = typer.Typer(help="账号管理 / accounts", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+
+Name = Annotated[str, typer.Argument(help="用户名 / user name")]
+
+
+def _fail(err: Exception) -> None:
+    err_console.print(f"[red]{err}[/red]")
+    raise typer.Exit(2) from err
+
+
+def _new_password(given: str | None) -> str:
+    return given or typer.prompt("密码 / password", hide_input=True, confirmation_prompt=True)
+
+
+@users_app.command("add")
+def users_add(
+    username: Name,
+    role: Annotated[str, typer.Option(help="admin | analyst | enterprise | bank")],
+    enterprise: Annotated[str | None, typer.Option(help="企业名称（企业账号）")] = None,
+    password: Annotated[str | None, typer.Option(help="密码（不给则提示输入）", hide_input=True)] = None,
+    db: DbOption = None,
+) -> None:
+    """新建账号（密码至少 12 个字符，不能是常见密码或用户名）/ create an account."""
+    from hvpatent.ingest.fields import normalize_name
+    from hvpatent.warehouse.accounts import AccountError, add_user, check_password, check_username
+
+    try:  # before the prompt: a bad name or a refused --password needs no warehouse
+        check_username(username)
+        if password is not None:
+            check_password(password, username)
+    except AccountError as err:
+        _fail(err)
+    secret = _new_password(password)
+    with open_warehouse(db) as wh:
+        try:
+            add_user(wh.con, username, secret, role, normalize_name(enterprise) if enterprise else None, by="cli")
+        except AccountError as err:
+            _fail(err)
+    console.print(f"已创建 / created: {username} ({role})")
+
+
+@users_app.command("list")
+def users_list(db: DbOption = None) -> None:
+    """列出账号 / list accounts."""
+    from hvpatent.warehouse.accounts import list_users
+
+    with open_warehouse(db) as wh:
+        emit({"users": list_users(wh.con)}, Fmt.table, None)
+
+
+@users_app.command("passwd")
+def users_passwd(
+    username: Name,
+    password: Annotated[str | None, typer.Option(help="新密码（不给则提示输入）", hide_input=True)] = None,
+    db: DbOption = None,
+) -> None:
+    """修改密码；该用户的所有会话立即失效 / set a new password; every session of the user ends."""
+    from hvpatent.warehouse.accounts import AccountError, set_password
+
+    secret = _new_password(password)
+    with open_warehouse(db) as wh:
+        try:
+            ended = set_password(wh.con, username, secret, by="cli")
+        except AccountError as err:
+            _fail(err)
+    console.print(f"密码已修改，结束会话 {ended} 个 / password changed, {ended} sessions ended: {username}")
+
+
+@users_app.command("deactivate")
+def users_deactivate(username: Name, db: DbOption = None) -> None:
+    """停用账号；其会话立即失效 / deactivate an account; its sessions end at once."""
+    from hvpatent.warehouse.accounts import AccountError, set_active
+
+    with open_warehouse(db) as wh:
+        try:
+            ended = set_active(wh.con, username, False, by="cli")
+        except AccountError as err:
+            _fail(err)
+    console.print(f"已停用，结束会话 {ended} 个 / deactivated, {ended} sessions ended: {username}")
+
+
+@users_app.command("activate")
+def users_activate(username: Name, db: DbOption = None) -> None:
+    """重新启用账号 / reactivate an account."""
+    from hvpatent.warehouse.accounts import AccountError, set_active
+
+    with open_warehouse(db) as wh:
+        try:
+            set_active(wh.con, username, True, by="cli")
+        except AccountError as err:
+            _fail(err)
+    console.print(f"已启用 / activated: {username}")
+
+
+@users_app.command("unlock")
+def users_unlock(username: Name, db: DbOption = None) -> None:
+    """解除登录失败造成的锁定 / lift the lock that failed logins put on an account."""
+    from hvpatent.warehouse.sessions import unlock
+
+    with open_warehouse(db) as wh:
+        was = unlock(wh.con, username, by="cli")
+    console.print(("已解锁 / unlocked: " if was else "未被锁定，失败记录已清除 / was not locked, failures cleared: ")
+                  + username)
+
+
+@users_app.command("sessions")
+def users_sessions(
+    username: Annotated[str | None, typer.Argument(help="只看此用户 / only this user")] = None,
+    end: Annotated[bool, typer.Option("--end", help="结束该用户的全部会话 / end all of the user's sessions")] = False,
+    db: DbOption = None,
+) -> None:
+    """列出（或结束）登录会话 / list (or end) login sessions."""
+    from hvpatent.warehouse.sessions import end_user_sessions, list_sessions
+
+    with open_warehouse(db) as wh:
+        if end:
+            if not username:
+                _fail(ValueError("--end 需要用户名 / --end needs a user name"))
+            ended = end_user_sessions(wh.con, username)
+            console.print(f"结束会话 {ended} 个 / {ended} sessions ended: {username}")
+            return
+        emit({"sessions": list_sessions(wh.con, username)}, Fmt.table, None)
