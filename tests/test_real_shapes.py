@@ -185,16 +185,15 @@ def test_hostile_rows(tmp_path):
     assert result.exit_code == 1
     assert "Traceback" not in result.output
     sheet = load_workbook(report).active
-    assert [c.value for c in sheet[2]][:3] == ["hostile.csv", 3, "申请日"]  # file, row, field
+    assert [c.value for c in sheet[2]][:3] == ["hostile.csv", 2, "名称"]  # the BEL in the title: refused
+    assert [c.value for c in sheet[3]][:3] == ["hostile.csv", 3, "申请日"]  # file, row, field
     with Warehouse(db, read_only=True) as wh:
         assert wh.count("applications") == 0  # rejected whole
     result = hvp("import", str(CORPUS / "hostile.csv"), "--db", str(db), "--skip-bad-rows")
     assert result.exit_code == 0, result.output
     with Warehouse(db, read_only=True) as wh:
-        title = wh.frame("SELECT title FROM applications").title.tolist()
-        names = wh.frame("SELECT name FROM parties").name.tolist()
-    assert title == ["@SUM(1+1)一种系统"]  # the control character dropped, the text kept as text
-    assert names == ['=HYPERLINK("http://x.invalid","点我")']
+        assert wh.count("applications") == 0  # both rows skipped: a control character never gets stored
+    # Formula-looking text that is otherwise valid is kept as text: tests/test_hostile_files.py.
 
 
 def test_bare_states_need_an_export_date(tmp_path):

@@ -19,7 +19,7 @@ import yaml
 from hvpatent.ingest.companydata import looks_like_companydata, read_records
 from hvpatent.ingest.errors import FileError, ImportRejected
 from hvpatent.ingest.fields import printable
-from hvpatent.ingest.google import looks_like_google, read_publications
+from hvpatent.ingest.google import check_parquet, looks_like_google, read_publications
 from hvpatent.ingest.notes import ImportNotes
 from hvpatent.ingest.readers import peek_headers
 from hvpatent.ingest.spreadsheet import Mapping, load_mapping, read_export
@@ -43,6 +43,8 @@ def _kind_of(path: Path, source: str) -> str:
         return "companydata"
     if source == "google" or (source == "auto" and looks_like_google(path)):
         return "google"
+    if source == "auto" and path.suffix.lower() == ".parquet":
+        check_parquet(path)  # only Google Patents rows come as Parquet: anything else is said to be wrong
     if source == "auto" and path.suffix.lower() in {".xlsx", ".xls", ".csv"}:
         headers = peek_headers(path, template_headers() | load_mapping().known_headers())
         if detect_template(headers):
@@ -67,6 +69,8 @@ def import_file(
     """
     if not path.is_file():
         raise FileError(str(path), "文件不存在")
+    if path.stat().st_size == 0:
+        raise FileError(path.name, "文件为空 / the file is empty")
     if source not in SOURCES:
         raise FileError(path.name, f"未知数据来源 {source}（可用：{', '.join(SOURCES)}）")
     try:

@@ -39,7 +39,7 @@ from hvpatent.ingest.kindcodes import cn_kind_meaning, kind_of_pub_no
 from hvpatent.ingest.legalcells import Event, read_details
 from hvpatent.ingest.merge import first_filled, latest_first
 from hvpatent.ingest.notes import ImportNotes
-from hvpatent.ingest.readers import bad_utf8, chunked, json_lines
+from hvpatent.ingest.readers import bad_utf8, chunked, control_errors, json_lines
 from hvpatent.model import Batch, RowError
 from hvpatent.reference.regions import attribute
 
@@ -382,6 +382,9 @@ def _convert(file: str, row: int, rec: Any, exported: date | None, vocabulary: E
     if not isinstance(rec, dict):
         out.error("record", rec, "记录应为 JSON 对象")
         return out.errors
+    refused = control_errors(file, row, rec)
+    if refused:  # NUL and other control characters never reach the warehouse (nor its xlsx exports)
+        return refused
     raw_no = rec.get("ApplicationNumber")
     try:
         appno = parse_appno(raw_no)

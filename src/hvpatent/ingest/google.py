@@ -24,7 +24,7 @@ from hvpatent.ingest.fields import (
 )
 from hvpatent.ingest.kindcodes import cn_kind_meaning
 from hvpatent.ingest.merge import first_filled, latest_first
-from hvpatent.ingest.readers import chunked, json_lines
+from hvpatent.ingest.readers import chunked, control_errors, json_lines
 from hvpatent.model import Batch, RowError
 from hvpatent.reference.regions import attribute
 
@@ -45,6 +45,20 @@ def looks_like_google(path: Path) -> bool:
     except (FileError, pa.ArrowException, OSError):
         return False  # not this format; the importer that takes it says what is wrong
     return False
+
+
+def check_parquet(path: Path) -> None:
+    """A .parquet must be Google Patents rows: random bytes, a truncated file or another table is a
+    FileError saying which."""
+    try:
+        names = set(pq.read_schema(path).names)
+    except (pa.ArrowException, OSError) as err:
+        raise FileError(path.name, f"不是有效的 Parquet 文件（{str(err).splitlines()[0] if str(err) else '无法读取'}）"
+                                   " / not a valid Parquet file (damaged or truncated)") from None
+    missing = sorted(SIGNATURE - names)
+    if missing:
+        raise FileError(path.name, f"Parquet 文件缺少 Google Patents 字段 {', '.join(missing)}"
+                                   f" / the Parquet file lacks the Google Patents columns {', '.join(missing)}")
 
 
 def _records(path: Path) -> Iterator[tuple[int, object]]:
@@ -148,6 +162,10 @@ def _convert(file: str, line: int, rec: object, tables: dict[str, list[dict]],
              errors: list[RowError]) -> _Publication | None:
     if not isinstance(rec, dict):
         errors.append(RowError(file, line, "record", str(rec)[:200], "记录应为 JSON 对象"))
+        return None
+    refused = control_errors(file, line, rec)
+    if refused:  # NUL and other control characters never reach the warehouse (nor its xlsx exports)
+        errors.extend(refused)
         return None
     country = str(rec.get("country_code") or "").upper()
     pub_no = str(rec.get("publication_number") or "")

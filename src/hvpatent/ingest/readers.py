@@ -7,17 +7,37 @@ import csv
 import json
 import re
 import zipfile
+import zlib
 from collections.abc import Iterable, Iterator
-from contextlib import suppress
+from contextlib import closing, suppress
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
-from itertools import islice
+from functools import lru_cache
+from itertools import chain, islice
 from pathlib import Path
 from typing import Any, TypeVar
 from xml.etree import ElementTree
+from xml.parsers import expat
 
 import pandas as pd
+from pandas._libs.parsers import STR_NA_VALUES
 
 from hvpatent.ingest.errors import FileError
+from hvpatent.ingest.fields import printable
+from hvpatent.ingest.limits import (
+    CONTROL_CHARACTERS,
+    ENCODING_SAMPLE_BYTES,
+    MAX_CELL_CHARS,
+    MAX_COLUMNS,
+    MAX_COMPRESSION_RATIO,
+    MAX_LINE_CHARS,
+    MAX_ROWS,
+    MAX_XLSX_UNCOMPRESSED,
+    MAX_ZIP_MEMBERS,
+    RATIO_GRACE_BYTES,
+    MiB,
+)
+from hvpatent.model import RowError
 
 T = TypeVar("T")
 
@@ -33,15 +53,21 @@ def header_key(text: object) -> str:
 
 
 def detect_encoding(path: Path) -> str:
-    sample = path.read_bytes()[: 1 << 20]
+    """UTF-8 (a BOM allowed), else GB18030, judged on the first ENCODING_SAMPLE_BYTES; a file with many NUL
+    bytes there is binary (or UTF-16), not a CSV we can read (a stray NUL in a cell is a row error)."""
+    with path.open("rb") as fh:
+        sample = fh.read(ENCODING_SAMPLE_BYTES)
+    if sample.count(b"\x00") > max(4, len(sample) // 1000):
+        raise FileError(path.name, "不是文本文件（含有 NUL 字节：二进制文件或 UTF-16 编码），请另存为 UTF-8 编码的 CSV"
+                                   " / not a text file (NUL bytes: binary or UTF-16); save it as UTF-8 CSV")
     for enc in _ENCODINGS:
         try:
             sample.decode(enc)
             return enc
         except UnicodeDecodeError as err:
-            if err.start > len(sample) - 4 and len(sample) == 1 << 20:
+            if err.start > len(sample) - 4 and len(sample) == ENCODING_SAMPLE_BYTES:
                 return enc  # the sample was cut mid-character
-    raise FileError(path.name, "文件编码无法识别（支持 UTF-8、GBK、GB18030）")
+    raise FileError(path.name, "文件编码无法识别（支持 UTF-8、GBK、GB18030）/ unknown encoding (UTF-8, GBK, GB18030)")
 
 
 def _delimiter(path: Path) -> str:
@@ -50,28 +76,213 @@ def _delimiter(path: Path) -> str:
 
 def head_rows(path: Path) -> list[list[str]]:
     """The first rows of any supported file, as strings, for header detection."""
-    suffix = path.suffix.lower()
-    try:
-        if suffix in _CSV_SUFFIXES:
-            with path.open(encoding=detect_encoding(path), newline="") as fh:
-                return list(islice(csv.reader(fh, delimiter=_delimiter(path)), _HEADER_SCAN_ROWS))
-        if suffix in {".xlsx", ".xlsm"}:
-            from openpyxl import load_workbook
+    with closing(_records(path)) as records:
+        return [rec.fields for rec in islice(records, _HEADER_SCAN_ROWS)]
 
-            wb = load_workbook(path, read_only=True, data_only=True)
+
+# -- rows of any table: CSV, xlsx, xls ----------------------------------------------------------------
+
+_CONTROL = re.compile(CONTROL_CHARACTERS)
+_NA_TEXT = frozenset(STR_NA_VALUES)  # what pandas.read_excel read as empty; kept so xlsx values are as before
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy xls (and encrypted xlsx) compound files
+_EXCEL_MAX_COLUMN = 16_384  # column XFD
+_XML_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+
+
+@dataclass
+class _Record:
+    row: int            # 1-based row of the sheet, record of the CSV
+    fields: list[str]
+    control: bool       # some field holds a refused control character
+
+
+def control_character(text: str) -> str | None:
+    """The first refused control character in ``text`` (limits.CONTROL_CHARACTERS), else None."""
+    found = _CONTROL.search(text)
+    return found.group() if found else None
+
+
+def control_reason(char: str) -> str:
+    return (f"含有控制字符 U+{ord(char):04X}（不允许 NUL 等控制字符，请删除后重新导入）"
+            f" / contains the control character U+{ord(char):04X}")
+
+
+def control_errors(file: str, row: int, record: Any) -> list[RowError]:
+    """A row error for each top-level key of a JSON record whose text (at any depth) holds a refused
+    control character."""
+    errors = []
+    for key, value in (record.items() if isinstance(record, dict) else [("record", record)]):
+        text = _first_control_text(value)
+        if text is not None:
+            errors.append(RowError(file, row, str(key), printable(text)[:200], control_reason(control_character(text))))
+    return errors
+
+
+def _first_control_text(value: Any, depth: int = 0) -> str | None:
+    if isinstance(value, str):
+        return value if control_character(value) else None
+    if depth < 20 and isinstance(value, dict):
+        value = [*value.keys(), *value.values()]
+    if depth < 20 and isinstance(value, list):
+        for item in value:
+            found = _first_control_text(item, depth + 1)
+            if found is not None:
+                return found
+    return None
+
+
+def _records(path: Path) -> Iterator[_Record]:
+    suffix = path.suffix.lower()
+    if suffix in _CSV_SUFFIXES:
+        return _csv_records(path)
+    if suffix in {".xlsx", ".xlsm"}:
+        with path.open("rb") as fh:
+            ole = fh.read(len(_OLE_MAGIC)) == _OLE_MAGIC
+        return _xls_records(path) if ole else _xlsx_records(path)
+    if suffix == ".xls":
+        return _xls_records(path)
+    raise FileError(path.name, f"不支持的文件类型 {suffix}（支持 xlsx、xls、csv）/ unsupported file type")
+
+
+class _Lines:
+    """The lines of an open text file for csv.reader: each line, and each record (a quoted cell may span
+    lines), at most MAX_LINE_CHARS, read through a bounded readline so no line is ever held whole."""
+
+    def __init__(self, fh: Any, file: str):
+        self.fh, self.file = fh, file
+        self.number = 0         # lines read
+        self.record_chars = 0   # characters of the record being read
+        self.control = False    # the record being read holds a refused control character
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        line = self.fh.readline(MAX_LINE_CHARS + 1)
+        if not line:
+            raise StopIteration
+        self.number += 1
+        if len(line) > MAX_LINE_CHARS:
+            raise FileError(self.file, f"第 {self.number} 行超过 {MAX_LINE_CHARS:,} 个字符的上限"
+                                       f" / line {self.number} is longer than {MAX_LINE_CHARS:,} characters")
+        self.record_chars += len(line)
+        if self.record_chars > MAX_LINE_CHARS:
+            raise FileError(self.file, f"第 {self.number} 行所在的记录超过 {MAX_LINE_CHARS:,} 个字符的上限"
+                                       "（引号未闭合？）"
+                                       f" / the record ending at line {self.number} is longer than "
+                                       f"{MAX_LINE_CHARS:,} characters (an unclosed quote?)")
+        if not self.control and _CONTROL.search(line):
+            self.control = True
+        return line
+
+    def record_done(self) -> tuple[int, bool]:
+        chars, control = self.record_chars, self.control
+        self.record_chars, self.control = 0, False
+        return chars, control
+
+
+def _csv_records(path: Path) -> Iterator[_Record]:
+    encoding = detect_encoding(path)
+    with path.open(encoding=encoding, newline="") as fh:
+        lines = _Lines(fh, path.name)
+        reader = csv.reader(lines, delimiter=_delimiter(path))
+        row = 0
+        try:
+            for fields in reader:
+                row += 1
+                chars, control = lines.record_done()
+                if chars > MAX_CELL_CHARS:
+                    _check_cells(path.name, row, fields)
+                yield _Record(row, fields, control)
+        except UnicodeDecodeError:
+            raise undecodable(path, encoding) from None
+        except csv.Error as err:
+            if "field limit" in str(err):  # csv's own bound (131,072), past the cell limit: a runaway quote
+                raise FileError(path.name, f"第 {lines.number} 行附近的单元格超过 {MAX_CELL_CHARS:,} 个字符的上限"
+                                           f"（引号未闭合？）/ a cell near line {lines.number} is longer than "
+                                           f"{MAX_CELL_CHARS:,} characters (an unclosed quote?)") from None
+            raise FileError(path.name, f"CSV 格式错误（第 {lines.number} 行）：{err}"
+                                       f" / malformed CSV at line {lines.number}") from None
+
+
+def _check_cells(file: str, row: int, fields: list[str]) -> None:
+    for i, text in enumerate(fields):
+        if len(text) > MAX_CELL_CHARS:
+            raise FileError(file, f"第 {row} 行第 {i + 1} 列有 {len(text):,} 个字符，超过单元格上限 {MAX_CELL_CHARS:,}"
+                                  f" / row {row}, column {i + 1}: {len(text):,} characters, over the "
+                                  f"limit of {MAX_CELL_CHARS:,}")
+
+
+def undecodable(path: Path, encoding: str) -> FileError:
+    """Where a text file stops being ``encoding``: the first line and byte that cannot be decoded."""
+    label = "UTF-8" if encoding.startswith("utf") else encoding.upper()
+    with path.open("rb") as fh:
+        for line_no, raw in enumerate(fh, 1):
             try:
-                rows = islice(wb.worksheets[0].iter_rows(values_only=True), _HEADER_SCAN_ROWS)
-                return [["" if v is None else str(v) for v in row] for row in rows]
-            finally:
-                wb.close()
-        if suffix == ".xls":
-            raw = read_excel(path)
-            return raw.head(_HEADER_SCAN_ROWS).fillna("").astype(str).values.tolist()
+                raw.decode("utf-8-sig" if line_no == 1 and encoding.startswith("utf") else encoding)
+            except UnicodeDecodeError as err:
+                return FileError(path.name, f"第 {line_no} 行第 {err.start + 1} 字节不是 {label} 编码"
+                                            f"（文件前部是 {label}，此处编码不同或数据损坏），请统一以 UTF-8 保存"
+                                            f" / line {line_no}, byte "
+                                            f"{err.start + 1} is not {label} (the file changes encoding or is damaged)")
+    return FileError(path.name, f"文件不是 {label} 编码 / the file is not {label}")
+
+
+def _excel_text(value: Any) -> str:
+    """A cell as text, as pandas.read_excel(dtype=str) gave it before: whole floats without '.0',
+    dates as 'YYYY-MM-DD HH:MM:SS', pandas' NA words empty."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        if "_x" in value:  # ECMA-376 escapes (_x0007_) that calamine decoded and openpyxl leaves as they are
+            value = _XML_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), value)
+        return "" if value in _NA_TEXT else value
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, timedelta):
+        return str(pd.Timedelta(value))
+    return str(value)
+
+
+def _xlsx_records(path: Path) -> Iterator[_Record]:
+    check_xlsx(path)
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(path, read_only=True, data_only=True)
+    except Exception as err:  # the parser's own words name what is wrong
+        raise FileError(path.name, f"无法读取文件: {_first_line(err)} / cannot read the file") from None
+    try:
+        if not wb.worksheets:
+            raise FileError(path.name, "工作簿中没有工作表 / the workbook has no sheet")
+        sheet = wb.worksheets[0]
+        sheet.reset_dimensions()  # rows as stored: a forged <dimension> cannot pad them
+        for row, values in enumerate(sheet.iter_rows(values_only=True), 1):
+            fields = [_excel_text(v) for v in values]
+            yield _Record(row, fields, bool(fields) and _CONTROL.search("\n".join(fields)) is not None)
     except FileError:
         raise
-    except Exception as err:  # the parser's own words name what is wrong
-        raise FileError(path.name, f"无法读取文件: {err}") from err
-    raise FileError(path.name, f"不支持的文件类型 {suffix}（支持 xlsx、xls、csv）")
+    except Exception as err:
+        raise FileError(path.name, f"无法读取文件: {_first_line(err)} / cannot read the file") from None
+    finally:
+        wb.close()
+
+
+def _xls_records(path: Path) -> Iterator[_Record]:
+    raw = read_excel(path)  # legacy xls holds at most 65,536 rows of 256 columns
+    for row, values in enumerate(raw.itertuples(index=False, name=None), 1):
+        fields = [v if isinstance(v, str) else "" for v in values]
+        while fields and not fields[-1]:
+            fields.pop()
+        joined = "\n".join(fields)
+        if len(joined) > MAX_CELL_CHARS:
+            _check_cells(path.name, row, fields)
+        yield _Record(row, fields, _CONTROL.search(joined) is not None)
+
+
+def _first_line(err: Exception) -> str:
+    text = str(err).strip()
+    return text.splitlines()[0] if text else type(err).__name__
 
 
 def read_excel(path: Path) -> pd.DataFrame:
@@ -79,7 +290,133 @@ def read_excel(path: Path) -> pd.DataFrame:
     try:
         return pd.read_excel(path, header=None, dtype=str, engine="calamine")
     except Exception as err:
-        raise FileError(path.name, f"无法读取文件: {err}") from err
+        raise FileError(path.name, f"无法读取文件: {_first_line(err)} / cannot read the file") from err
+
+
+# -- xlsx: what the zip holds, judged before anything is unpacked --------------------------------------
+
+def check_xlsx(path: Path) -> None:
+    """Refuse an xlsx that is no zip, a decompression bomb, or a sheet past the row, column or cell
+    limits (limits.py), before openpyxl reads it.  The zip directory is judged first; then every XML
+    part is scanned streaming (expat, nothing kept) for rows, columns, cell lengths and DTDs."""
+    stat = path.stat()
+    _check_xlsx(str(path), stat.st_size, stat.st_mtime_ns)
+
+
+@lru_cache(maxsize=16)
+def _check_xlsx(name: str, size: int, mtime: int) -> None:  # size and mtime: a changed file is checked again
+    path = Path(name)
+    file = path.name
+    try:
+        zf = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise FileError(file, "不是有效的 xlsx 文件（不是 zip 压缩包，或文件已损坏）/ not a valid xlsx: "
+                              "not a zip archive, or damaged") from None
+    with zf:
+        members = zf.infolist()
+        if len(members) > MAX_ZIP_MEMBERS:
+            raise FileError(file, f"xlsx 压缩包有 {len(members):,} 个成员，超过上限 {MAX_ZIP_MEMBERS:,}"
+                                  f" / the xlsx holds {len(members):,} parts, over the limit of {MAX_ZIP_MEMBERS:,}")
+        total = sum(m.file_size for m in members)
+        for m in members:
+            if m.file_size > RATIO_GRACE_BYTES and m.file_size > MAX_COMPRESSION_RATIO * max(m.compress_size, 1):
+                ratio = m.file_size / max(m.compress_size, 1)
+                raise FileError(file, f"疑似压缩炸弹：{m.filename} 解压后 {m.file_size / MiB:,.0f} MiB，"
+                                      f"压缩比 {ratio:,.0f}，超过上限 {MAX_COMPRESSION_RATIO}"
+                                      f" / a decompression bomb: {m.filename} "
+                                      f"unpacks {ratio:,.0f} times, over the limit of {MAX_COMPRESSION_RATIO}")
+        if total > MAX_XLSX_UNCOMPRESSED:
+            raise FileError(file, f"疑似压缩炸弹：解压后共 {total / MiB:,.0f} MiB，超过上限 "
+                                  f"{MAX_XLSX_UNCOMPRESSED // MiB} MiB / a decompression bomb: it unpacks to "
+                                  f"{total / MiB:,.0f} MiB, over the limit of {MAX_XLSX_UNCOMPRESSED // MiB} MiB")
+        names = {m.filename for m in members}
+        if "[Content_Types].xml" not in names or not any(n.startswith("xl/") for n in names):
+            raise FileError(file, "不是 Excel 工作簿（压缩包中没有工作簿内容）/ not an Excel workbook "
+                                  "(the zip holds no workbook)")
+        for m in members:
+            if m.filename.endswith((".xml", ".rels")) and not m.is_dir():
+                _scan_part(zf, m.filename, file)
+
+
+def _column_number(ref: str) -> int:
+    n = 0
+    for ch in ref:
+        if not "A" <= ch <= "Z":
+            break
+        n = n * 26 + ord(ch) - 64
+        if n > _EXCEL_MAX_COLUMN:
+            break
+    return n
+
+
+def _scan_part(zf: zipfile.ZipFile, part: str, file: str) -> None:
+    """Stream one XML part through expat, keeping only counters: rows, the column of each cell with a
+    value, characters per cell and per shared string; a DTD (entity tricks) is refused outright."""
+    state = {"row": 0, "col": 0, "chars": 0, "text": False, "value": False, "cell": False, "si": 0}
+
+    def fail(reason: str) -> None:
+        raise FileError(file, reason)
+
+    def start(name: str, attrs: dict[str, str]) -> None:
+        tag = name.rpartition(":")[2]
+        if tag == "row":
+            r = attrs.get("r", "")
+            state["row"] = int(r) if r.isdigit() and len(r) < 12 else state["row"] + 1
+            state["col"] = 0
+            if state["row"] > MAX_ROWS:
+                fail(f"工作表超过 {MAX_ROWS:,} 行的上限（第 {state['row']:,} 行）/ the sheet has more than "
+                     f"{MAX_ROWS:,} rows")
+        elif tag == "c":
+            col = _column_number(attrs.get("r", ""))
+            state["col"] = col or state["col"] + 1
+            state.update(chars=0, value=False, cell=True)
+            if state["col"] > _EXCEL_MAX_COLUMN:
+                fail(f"第 {state['row']:,} 行的单元格超出 Excel 的最大列 XFD / row {state['row']:,} has a cell "
+                     "beyond Excel's last column")
+        elif tag == "si":
+            state["si"] += 1
+            state.update(chars=0, cell=False)
+        elif tag in ("v", "t"):
+            state["text"] = True
+
+    def end(name: str) -> None:
+        tag = name.rpartition(":")[2]
+        if tag in ("v", "t"):
+            state["text"] = False
+        elif tag == "c":
+            if state["value"] and state["col"] > MAX_COLUMNS:
+                fail(f"第 {state['row']:,} 行超过 {MAX_COLUMNS:,} 列的上限 / row {state['row']:,} has more than "
+                     f"{MAX_COLUMNS:,} columns")
+            state["cell"] = False
+
+    def text(data: str) -> None:
+        if not state["text"]:
+            return
+        state["chars"] += len(data)
+        state["value"] = True
+        if state["chars"] > MAX_CELL_CHARS:
+            where = (f"第 {state['row']:,} 行第 {state['col']} 列的单元格" if state["cell"]
+                     else f"第 {state['si']:,} 个共享字符串")
+            fail(f"{where}超过 {MAX_CELL_CHARS:,} 个字符的上限 / a cell longer than {MAX_CELL_CHARS:,} characters")
+
+    def doctype(*_: object) -> None:
+        fail(f"{part} 含有 DTD 声明，xlsx 不应有 / {part} declares a DTD, which no xlsx has")
+
+    parser = expat.ParserCreate()
+    parser.buffer_text = True
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    parser.CharacterDataHandler = text
+    parser.StartDoctypeDeclHandler = doctype
+    try:
+        with zf.open(part) as fh:
+            while block := fh.read(1 << 16):
+                parser.Parse(block, False)
+            parser.Parse(b"", True)
+    except expat.ExpatError as err:
+        raise FileError(file, f"xlsx 内容已损坏（{part}：{err}）/ the xlsx is damaged") from None
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, RuntimeError, NotImplementedError) as err:
+        raise FileError(file, f"xlsx 压缩包已损坏（{part}：{_first_line(err)}）/ the xlsx archive is damaged") from None
 
 
 def find_header_row(rows: list[list[str]], known: set[str], minimum: int = 2) -> int:
@@ -203,37 +540,84 @@ def _no_header(path: Path) -> FileError:
     return FileError(path.name, "未找到可识别的表头行（请检查列名或提供 --mapping）")
 
 
+def _header_of(path: Path, rows: list[list[str]], hrow: int) -> list[str]:
+    header = rows[hrow]
+    if len(header) > MAX_COLUMNS:
+        raise FileError(path.name, f"表头有 {len(header):,} 列，超过上限 {MAX_COLUMNS:,} / the header has "
+                                   f"{len(header):,} columns, over the limit of {MAX_COLUMNS:,}")
+    return header
+
+
+def _column_names(header: list[str], dedupe: bool) -> list[str]:
+    """Header keys; an empty header is _colN; in a CSV a repeated one gets .1, .2 (as pandas named them)."""
+    names: list[str] = []
+    seen: dict[str, int] = {}
+    for i, cell in enumerate(header):
+        name = header_key(cell) if cell.strip() and cell not in _NA_TEXT else f"_col{i}"
+        if dedupe and name in seen:
+            seen[name] += 1
+            name = f"{name}.{seen[name]}"
+        else:
+            seen.setdefault(name, 0)
+        names.append(name)
+    return names
+
+
+def read_chunks(path: Path, known: set[str], chunk_rows: int = 200_000
+                ) -> Iterator[tuple[pd.DataFrame, list[RowError]]]:
+    """Frames of at most ``chunk_rows`` valid rows, with header keys as columns and spreadsheet row
+    numbers as the index, each with the row errors of its rows: a CSV row whose field count differs from
+    the header's, a cell holding a control character.  Such rows are left out of the frame, never
+    shifted; the file streams (CSV and xlsx alike), so it never sits in memory whole."""
+    is_csv = path.suffix.lower() in _CSV_SUFFIXES
+    with closing(_records(path)) as records:
+        head = list(islice(records, _HEADER_SCAN_ROWS))
+        hrow = find_header_row([r.fields for r in head], known)
+        if hrow < 0:
+            raise _no_header(path)
+        header = _header_of(path, [r.fields for r in head], hrow)
+        labels = [cell.strip() or f"第{i + 1}列" for i, cell in enumerate(header)]
+        names = _column_names(header, dedupe=is_csv)
+        width = len(header)
+        for chunk in chunked(chain(head[hrow + 1:], records), chunk_rows):
+            rows: list[list[str]] = []
+            index: list[int] = []
+            errors: list[RowError] = []
+            widest = width
+            for rec in chunk:
+                fields = rec.fields
+                if not any(cell.strip() for cell in fields):
+                    continue  # a blank line
+                if is_csv and len(fields) != width:
+                    errors.append(RowError(path.name, rec.row, "字段数 / fields", f"{len(fields)}",
+                                           f"第 {rec.row} 行：有 {len(fields)} 个字段，表头有 {width} 个 / row "
+                                           f"{rec.row} has {len(fields)} fields, the header has {width}"))
+                    continue
+                if rec.control:
+                    bad = [RowError(path.name, rec.row, labels[i] if i < width else f"第{i + 1}列",
+                                    printable(cell)[:200], control_reason(char))
+                           for i, cell in enumerate(fields) if (char := control_character(cell))]
+                    if bad:
+                        errors.extend(bad)
+                        continue
+                while len(fields) > width and not fields[-1]:
+                    fields.pop()  # trailing empty cells of a sheet row, beyond the header
+                widest = max(widest, len(fields))
+                rows.append(fields)
+                index.append(rec.row)
+            columns = names + [f"_col{i}" for i in range(width, widest)]
+            if widest > width or any(len(r) < width for r in rows):
+                rows = [r + [""] * (widest - len(r)) for r in rows]
+            yield pd.DataFrame(rows, columns=columns, index=index, dtype=object), errors
+
+
 def read_table(path: Path, known: set[str], chunk_rows: int = 200_000) -> Iterator[pd.DataFrame]:
-    """Yield frames with header keys as columns and spreadsheet row numbers as the index.
-
-    CSV files stream in chunks so that very large exports never sit in memory whole.
-    """
-    hrow = find_header_row(head_rows(path), known)
-    if hrow < 0:
-        raise _no_header(path)
-    if path.suffix.lower() in _CSV_SUFFIXES:
-        try:
-            reader = pd.read_csv(path, skiprows=hrow, header=0, dtype=str, encoding=detect_encoding(path),
-                                 sep=_delimiter(path), keep_default_na=False, chunksize=chunk_rows)
-            first = hrow + 2  # 1-based spreadsheet rows; the header is row hrow + 1
-            for chunk in reader:
-                chunk.columns = [header_key(c) for c in chunk.columns]
-                chunk.index = range(first, first + len(chunk))
-                first += len(chunk)
-                yield _drop_blank(chunk)
-        except pd.errors.ParserError as err:
-            raise FileError(path.name, f"CSV 格式错误: {err}") from err
-        return
-    raw = read_excel(path)
-    frame = raw.iloc[hrow + 1 :].fillna("")
-    frame.index = range(hrow + 2, hrow + 2 + len(frame))
-    frame.columns = [header_key(c) if pd.notna(c) else f"_col{i}" for i, c in enumerate(raw.iloc[hrow])]
-    yield _drop_blank(frame)
-
-
-def _drop_blank(frame: pd.DataFrame) -> pd.DataFrame:
-    blank = (frame.astype(str).apply(lambda col: col.str.strip()) == "").all(axis=1)
-    return frame[~blank]
+    """The frames of read_chunks, for readers of reference tables: a bad row is a FileError naming it."""
+    for frame, errors in read_chunks(path, known, chunk_rows):
+        if errors:
+            e = errors[0]
+            raise FileError(path.name, f"第 {e.row} 行「{e.field}」：{e.reason}")
+        yield frame
 
 
 def chunked(items: Iterable[T], size: int) -> Iterator[list[T]]:

@@ -31,7 +31,7 @@ from hvpatent.ingest.kindcodes import KindMeaning, cn_kind_meaning, kind_of_pub_
 from hvpatent.ingest.legalcells import Reading, read_cells
 from hvpatent.ingest.merge import first_filled, latest_first
 from hvpatent.ingest.notes import ImportNotes
-from hvpatent.ingest.readers import file_export_date, header_key, read_table
+from hvpatent.ingest.readers import file_export_date, header_key, read_chunks
 from hvpatent.model import Batch, RowError
 from hvpatent.reference.regions import attribute
 
@@ -369,16 +369,18 @@ def read_export(path: Path, mapping: Mapping, source: str = "auto", chunk_rows: 
     known = mapping.known_headers()
     if exported is None:
         exported = file_export_date(path, known)
-    for frame in read_table(path, known, chunk_rows=chunk_rows):
+    for frame, bad_rows in read_chunks(path, known, chunk_rows=chunk_rows):
+        rows_read = len(frame) + len({e.row for e in bad_rows})
         headers = list(frame.columns)
         cols = mapping.resolve(headers)
         missing = [FIELD_LABELS[f] for f in REQUIRED if f not in cols]
         src = mapping.detect_source(headers) if source == "auto" else source
         out = _Rows(path.name, src, mapping.vocabulary, notes)
+        out.errors.extend(bad_rows)  # rows the reader refused: a field count unlike the header's, control characters
         if missing:
             out.error(int(frame.index[0]) - 1 if len(frame) else 1, "header", ", ".join(headers)[:200],
                       f"缺少必需列: {'、'.join(missing)}")
-            yield Batch(), out.errors, len(frame)
+            yield Batch(), out.errors, rows_read
             return
         for row, record in zip(frame.index, frame.to_dict("records"), strict=True):
             _convert_row(out, int(row), record, cols)
@@ -390,4 +392,4 @@ def read_export(path: Path, mapping: Mapping, source: str = "auto", chunk_rows: 
         batch = Batch()
         for table, rows in tables.items():
             batch.set(table, rows)
-        yield batch, out.errors, len(frame)
+        yield batch, out.errors, rows_read

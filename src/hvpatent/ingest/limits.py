@@ -1,0 +1,57 @@
+"""What an imported file may hold: every limit the readers enforce, in one place (docs/importing.md,
+"Limits and hostile files").
+
+A file past any of these is a FileError naming the file (and the row or line where it broke the
+limit), checked while reading and before anything is stored.  The values are chosen so that a real
+export of the 50 MiB an upload may carry passes with room to spare: CNIPA, incoPat and PatSnap
+exports hold 20–200 columns, cells of at most a few thousand characters (abstracts, claims,
+legal-status histories), and compress 3–15 times.
+"""
+
+from __future__ import annotations
+
+MiB = 1 << 20
+
+# -- xlsx: the zip container, inspected from its directory before anything is unpacked ----------------
+
+#: Sum of the declared uncompressed sizes of all members.  A 50 MiB export of Chinese text unpacks to
+#: roughly 150–400 MiB (text deflates 2–4 times, sheet XML 5–15 times); a decompression bomb such as
+#: issue 12's (3.1 MB unpacking to 1.07 GB) does not pass.
+MAX_XLSX_UNCOMPRESSED = 512 * MiB
+
+#: Largest uncompressed/compressed ratio of a single member.  Apache POI's ZipSecureFile refuses
+#: entries that inflate more than 100 times (its MIN_INFLATE_RATIO of 0.01); we do the same.  Only
+#: members larger than RATIO_GRACE_BYTES unpacked are judged: a tiny part compresses as it likes.
+MAX_COMPRESSION_RATIO = 100
+RATIO_GRACE_BYTES = 1 * MiB
+
+#: Members of the zip.  A workbook has 10–30 parts, a few hundred with many sheets or pictures.
+MAX_ZIP_MEMBERS = 1_000
+
+# -- spreadsheets (xlsx, xls) and CSV: what one sheet or table may hold ------------------------------
+
+#: Rows of a sheet: Excel's own maximum (1,048,576 rows); a sheet past it was not written by Excel.
+#: CSV files stream in chunks and are not limited by rows.
+MAX_ROWS = 1_048_576
+
+#: Columns of the header, and of any row of a sheet.  Excel allows 16,384; exports use a few dozen.
+MAX_COLUMNS = 1_024
+
+#: Characters in one cell: Excel's own maximum for a cell (32,767).  A longer value could not be
+#: exported back to xlsx either.
+MAX_CELL_CHARS = 32_767
+
+#: Characters in one CSV line, and in one CSV record (a quoted cell may hold line breaks).  Read
+#: through a bounded readline, so a single line of 10^6 fields fails without being held whole.
+MAX_LINE_CHARS = 1 * MiB
+
+#: How much of a CSV is read to choose its encoding (UTF-8, else GB18030); bytes past it that do not
+#: decode are a FileError naming the line.
+ENCODING_SAMPLE_BYTES = 1 * MiB
+
+# -- control characters ------------------------------------------------------------------------------
+
+#: Characters refused in any cell: the C0 controls except tab, line feed and carriage return (which
+#: multi-line cells such as abstracts and legal-status histories contain), and U+FFFE / U+FFFF.  XML,
+#: and so every xlsx export, cannot hold them (XML 1.0 §2.2, the Char production).
+CONTROL_CHARACTERS = "[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]"
