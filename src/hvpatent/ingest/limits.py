@@ -14,10 +14,11 @@ MiB = 1 << 20
 
 # -- xlsx: the zip container, inspected from its directory before anything is unpacked ----------------
 
-#: Sum of the declared uncompressed sizes of all members.  A 50 MiB export of Chinese text unpacks to
-#: roughly 150–400 MiB (text deflates 2–4 times, sheet XML 5–15 times); a decompression bomb such as
-#: issue 12's (3.1 MB unpacking to 1.07 GB) does not pass.
-MAX_XLSX_UNCOMPRESSED = 512 * MiB
+#: Sum of the declared uncompressed sizes of all members.  Measured: a 13.8 MiB export of 30,000 rows
+#: (titles, names, addresses, 250-character abstracts) unpacks to 87.7 MiB, 6.4 times; a 50 MiB export
+#: so unpacks to about 320 MiB, and this leaves three times that.  Memory does not grow with it: the
+#: sheet is read streaming.  Issue 12's bomb (3.1 MB unpacking to 1.07 GB) fails the ratio below.
+MAX_XLSX_UNCOMPRESSED = 1024 * MiB
 
 #: Largest uncompressed/compressed ratio of a single member.  Apache POI's ZipSecureFile refuses
 #: entries that inflate more than 100 times (its MIN_INFLATE_RATIO of 0.01); we do the same.  Only
