@@ -101,3 +101,27 @@ def test_users_add_refuses_bad_accounts(tmp_path, db):
                check=False).returncode == 2  # needs --enterprise
     assert hvp("--db", db, "users", "add", "sam", "--role", "analyst", "--password", "short",
                check=False).returncode == 2
+
+
+@pytest.mark.parametrize(("text", "accepted"), [("1985-03-31", False), ("1985-04-01", True), ("1985-04-02", True),
+                                                ("2100-12-30", True), ("2100-12-31", True), ("2101-01-01", False)])
+def test_as_of_lies_between_the_patent_law_and_2100(text, accepted):
+    """The CLI takes the same as-of range as the web (1985-04-01, the Patent Law's entry into force, to 2100-12-31)."""
+    import typer
+
+    from hvpatent.cli.common import parse_as_of
+
+    if accepted:
+        assert parse_as_of(text).isoformat() == text
+    else:
+        with pytest.raises(typer.BadParameter, match=text):
+            parse_as_of(text)
+
+
+def test_as_of_out_of_range_is_a_message_not_a_traceback(db):
+    from hvpatent.warehouse.store import Warehouse
+
+    Warehouse(db).close()
+    result = hvp("--db", db, "summary", "--as-of", "1900-01-01", check=False)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "1985-04-01" in result.stderr

@@ -101,6 +101,7 @@ def analytics_backend(wh):
 
 
 def parse_as_of(value: str | None) -> date:
+    from hvpatent.indicators import check_as_of
     from hvpatent.ingest.fields import parse_date
 
     if value is None:
@@ -111,7 +112,10 @@ def parse_as_of(value: str | None) -> date:
         raise typer.BadParameter(str(err), param_hint="--as-of") from err
     if parsed is None:
         raise typer.BadParameter(value, param_hint="--as-of")
-    return parsed
+    try:
+        return check_as_of(parsed)
+    except ValueError as err:
+        raise typer.BadParameter(str(err), param_hint="--as-of") from err
 
 
 def emit(sheets: dict[str, list[dict]], fmt: Fmt, out: Path | None, title: str = "") -> None:

@@ -10,7 +10,7 @@ from datetime import date
 import ibis
 
 from hvpatent.indicators.base import ALL_APPLICANTS, applications_of
-from hvpatent.indicators.compute import grouped_values, in_group, indicator_table, records, value
+from hvpatent.indicators.compute import check_as_of, grouped_values, in_group, indicator_table, records, value
 from hvpatent.indicators.config import high_value_settings, industries, industry_name
 from hvpatent.indicators.explain import Explanation, explain
 from hvpatent.indicators.highvalue import CRITERIA
@@ -28,6 +28,7 @@ __all__ = [
     "PERIOD_MONTHS",
     "Context",
     "Explanation",
+    "check_as_of",
     "drill",
     "explain",
     "figures",

@@ -8,8 +8,7 @@ from datetime import date
 
 from fastapi import HTTPException
 
-from hvpatent.indicators import CRITERIA, DIMENSIONS, PERIOD_MONTHS
-from hvpatent.indicators.compute import check_as_of
+from hvpatent.indicators import CRITERIA, DIMENSIONS, PERIOD_MONTHS, check_as_of
 
 REGION = re.compile(r"^\d{6}(\d{6})?$")  # a county-or-above code (6 digits) or a town code (12)
 MAX_TEXT = 200                           # search text, group names: longer is not a question
