@@ -338,3 +338,12 @@ def test_a_nul_in_a_google_record_is_a_row_error(warehouse, tmp_path):
         import_file(warehouse, path)
     assert [(e.row, e.field) for e in info.value.errors] == [(1, "title_localized")]
     assert warehouse.count("applications") == 0
+
+
+def test_a_header_with_no_rows_reads_as_an_empty_file(warehouse, tmp_path):
+    from hvpatent.ingest.templates import write_template
+
+    result, errors = import_file(warehouse, write_template("awards", tmp_path / "awards.xlsx"))
+    assert (result.rows_read, errors) == (0, [])
+    result, errors = import_file(warehouse, write_csv(tmp_path / "header-only.csv", [HEADER]))
+    assert (result.rows_read, errors) == (0, [])

@@ -579,6 +579,7 @@ def read_chunks(path: Path, known: set[str], chunk_rows: int = 200_000
         labels = [cell.strip() or f"第{i + 1}列" for i, cell in enumerate(header)]
         names = _column_names(header, dedupe=is_csv)
         width = len(header)
+        yielded = False
         for chunk in chunked(chain(head[hrow + 1:], records), chunk_rows):
             rows: list[list[str]] = []
             index: list[int] = []
@@ -609,6 +610,9 @@ def read_chunks(path: Path, known: set[str], chunk_rows: int = 200_000
             if widest > width or any(len(r) < width for r in rows):
                 rows = [r + [""] * (widest - len(r)) for r in rows]
             yield pd.DataFrame(rows, columns=columns, index=index, dtype=object), errors
+            yielded = True
+        if not yielded:  # a header and no rows: one empty frame, so readers see the columns
+            yield pd.DataFrame([], columns=names, dtype=object), []
 
 
 def read_table(path: Path, known: set[str], chunk_rows: int = 200_000) -> Iterator[pd.DataFrame]:
