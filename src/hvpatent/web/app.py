@@ -20,6 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from hvpatent.warehouse.sessions import SessionStore
 from hvpatent.warehouse.store import Warehouse
 from hvpatent.web.analytics import Analytics, Busy
+from hvpatent.web.limits import BodyLimit
 from hvpatent.web.security import SecurityHeaders, SessionCookies, session_user
 
 
@@ -52,6 +53,8 @@ def create_app(db: Path, *, secret: str | None = None, secure_cookies: bool | No
     app.state.analytics = Analytics(warehouse, plan_file, max_upload_bytes=max_upload_mib << 20,
                                     heavy_slots=heavy_slots, heavy_queue=heavy_queue, heavy_wait_s=heavy_wait_s)
     app.state.sessions = SessionStore(warehouse.con, idle=timedelta(minutes=idle_minutes))
+    # Innermost, so its 413 page has the session; still before every route reads a body (or checks a login).
+    app.add_middleware(BodyLimit, upload=(max_upload_mib + 1) << 20, upload_label=f"{max_upload_mib} MiB")
     app.add_middleware(SessionCookies, secret_key=secret or os.environ.get("HVP_SECRET") or secrets.token_hex(32),
                        secure=secure_cookies)
     app.add_middleware(SecurityHeaders)
