@@ -29,6 +29,16 @@ RATIO_GRACE_BYTES = 1 * MiB
 #: Members of the zip.  A workbook has 10–30 parts, a few hundred with many sheets or pictures.
 MAX_ZIP_MEMBERS = 1_000
 
+#: Reading an xlsx.  After the scan has proved it within the limits here, its first sheet is read with
+#: calamine (Rust; the whole sheet at once) when what calamine would hold for it -- its cells as one
+#: rectangle of 32-byte values, up to 3 UTF-8 bytes for every character of their text (a shared string
+#: once for each cell that shows it), the shared-string table -- is estimated at no more than this;
+#: otherwise with openpyxl, streaming row by row in constant memory but about six times slower.
+#: Measured (bench/xlsx_read_bench.py, 30,000 rows, 85 MiB unpacked): estimate 47 MiB, calamine's peak
+#: 61 MiB over the estimate's, openpyxl about 4 MiB.  256 MiB of estimate keeps calamine's peak to a few
+#: hundred MiB and covers a 50 MiB export of typical width (about 110,000 rows).
+XLSX_CALAMINE_MAX_BYTES = 256 * MiB
+
 # -- spreadsheets (xlsx, xls) and CSV: what one sheet or table may hold ------------------------------
 
 #: Rows of a sheet: Excel's own maximum (1,048,576 rows); a sheet past it was not written by Excel.
@@ -56,3 +66,32 @@ ENCODING_SAMPLE_BYTES = 1 * MiB
 #: multi-line cells such as abstracts and legal-status histories contain), and U+FFFE / U+FFFF.  XML,
 #: and so every xlsx export, cannot hold them (XML 1.0 §2.2, the Char production).
 CONTROL_CHARACTERS = "[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]"
+
+# -- row errors ---------------------------------------------------------------------------------------
+
+#: Row errors kept of one file, in full (file, row, field, value, reason); past it they are only counted
+#: ("另有 N 个错误未列出").  Each error is a few hundred bytes; a 200 KB CSV of 100,000 one-byte rows with
+#: the wrong field count held 64 MiB of them before this limit (a 50 MiB upload so about 16 GiB).  A
+#: thousand errors are more than anyone fixes from one list; the rest are counted and the first ones
+#: show what is wrong.
+MAX_ROW_ERRORS = 1_000
+
+# -- JSON lines and Parquet (Google Patents rows, company-data API records) ---------------------------
+
+#: Characters in one JSON line: a Google Patents row with its description and claims runs to a few
+#: hundred thousand characters; read through a bounded readline, so a longer line fails unheld.
+MAX_JSON_LINE_CHARS = 16 * MiB
+
+#: Characters of text the records of one chunk may hold before the chunk is stored (and the next read);
+#: with the chunk's row count, this bounds what one chunk holds as Python strings (2 bytes a character
+#: for Chinese text) whatever the length of its records.
+MAX_CHUNK_CHARS = 64 * MiB
+
+#: Rows decoded at a time from a Parquet file: each batch's text is measured (cell length, total) from
+#: Arrow's buffers, dictionaries kept encoded, before it becomes Python values.
+PARQUET_BATCH_ROWS = 1_024
+
+#: A Parquet file's decoded text, of the columns read, may be at most MAX_COMPRESSION_RATIO times the
+#: file's size, or this many characters for a small file.  A dictionary bomb -- a million rows pointing
+#: to one 10 KB string, 2.7 KB on disk -- would decode to 10^10 characters; it fails at this bound.
+PARQUET_GRACE_CHARS = 64 * MiB

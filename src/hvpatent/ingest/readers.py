@@ -22,7 +22,8 @@ from xml.parsers import expat
 import pandas as pd
 from pandas._libs.parsers import STR_NA_VALUES
 
-from hvpatent.ingest.errors import FileError
+from hvpatent.ingest import limits
+from hvpatent.ingest.errors import FileError, RowErrors
 from hvpatent.ingest.fields import printable
 from hvpatent.ingest.limits import (
     CONTROL_CHARACTERS,
@@ -76,7 +77,7 @@ def _delimiter(path: Path) -> str:
 
 def head_rows(path: Path) -> list[list[str]]:
     """The first rows of any supported file, as strings, for header detection."""
-    with closing(_records(path)) as records:
+    with closing(_records(path, head=True)) as records:
         return [rec.fields for rec in islice(records, _HEADER_SCAN_ROWS)]
 
 
@@ -108,14 +109,23 @@ def control_reason(char: str) -> str:
 
 
 def control_errors(file: str, row: int, record: Any) -> list[RowError]:
-    """A row error for each top-level key of a JSON record whose text (at any depth) holds a refused
-    control character."""
-    errors = []
-    for key, value in (record.items() if isinstance(record, dict) else [("record", record)]):
-        text = _first_control_text(value)
-        if text is not None:
-            errors.append(RowError(file, row, str(key), printable(text)[:200], control_reason(control_character(text))))
-    return errors
+    """One row error for a JSON record whose text (at any depth) holds a refused control character: the
+    first such top-level key, the others named in its reason (one error a record, however many keys)."""
+    bad = [(str(key), text) for key, value in (record.items() if isinstance(record, dict) else [("record", record)])
+           if (text := _first_control_text(value)) is not None]
+    if not bad:
+        return []
+    key, text = bad[0]
+    return [RowError(file, row, key, printable(text)[:200],
+                     control_reason(control_character(text)) + _also([k for k, _ in bad[1:]]))]
+
+
+def _also(fields: list[str]) -> str:
+    """The other fields of a row with the same fault, named in its one error."""
+    if not fields:
+        return ""
+    shown = "、".join(printable(f)[:40] for f in fields[:5]) + ("…" if len(fields) > 5 else "")
+    return f"；另有 {len(fields):,} 个字段也含控制字符：{shown} / {len(fields):,} more fields likewise"
 
 
 def _first_control_text(value: Any, depth: int = 0) -> str | None:
@@ -131,14 +141,15 @@ def _first_control_text(value: Any, depth: int = 0) -> str | None:
     return None
 
 
-def _records(path: Path) -> Iterator[_Record]:
+def _records(path: Path, head: bool = False) -> Iterator[_Record]:
+    """The records of any table; ``head``: only its first rows will be read."""
     suffix = path.suffix.lower()
     if suffix in _CSV_SUFFIXES:
         return _csv_records(path)
     if suffix in {".xlsx", ".xlsm"}:
         with path.open("rb") as fh:
             ole = fh.read(len(_OLE_MAGIC)) == _OLE_MAGIC
-        return _xls_records(path) if ole else _xlsx_records(path)
+        return _xls_records(path) if ole else _xlsx_records(path, head)
     if suffix == ".xls":
         return _xls_records(path)
     raise FileError(path.name, f"不支持的文件类型 {suffix}（支持 xlsx、xls、csv）/ unsupported file type")
@@ -148,8 +159,8 @@ class _Lines:
     """The lines of an open text file for csv.reader: each line, and each record (a quoted cell may span
     lines), at most MAX_LINE_CHARS, read through a bounded readline so no line is ever held whole."""
 
-    def __init__(self, fh: Any, file: str):
-        self.fh, self.file = fh, file
+    def __init__(self, fh: Any, file: str, limit: int = MAX_LINE_CHARS):
+        self.fh, self.file, self.limit = fh, file, limit
         self.number = 0         # lines read
         self.record_chars = 0   # characters of the record being read
         self.control = False    # the record being read holds a refused control character
@@ -158,13 +169,13 @@ class _Lines:
         return self
 
     def __next__(self) -> str:
-        line = self.fh.readline(MAX_LINE_CHARS + 1)
+        line = self.fh.readline(self.limit + 1)
         if not line:
             raise StopIteration
         self.number += 1
-        if len(line) > MAX_LINE_CHARS:
-            raise FileError(self.file, f"第 {self.number} 行超过 {MAX_LINE_CHARS:,} 个字符的上限"
-                                       f" / line {self.number} is longer than {MAX_LINE_CHARS:,} characters")
+        if len(line) > self.limit:
+            raise FileError(self.file, f"第 {self.number} 行超过 {self.limit:,} 个字符的上限"
+                                       f" / line {self.number} is longer than {self.limit:,} characters")
         self.record_chars += len(line)
         if self.record_chars > MAX_LINE_CHARS:
             raise FileError(self.file, f"第 {self.number} 行所在的记录超过 {MAX_LINE_CHARS:,} 个字符的上限"
@@ -244,8 +255,59 @@ def _excel_text(value: Any) -> str:
     return str(value)
 
 
-def _xlsx_records(path: Path) -> Iterator[_Record]:
-    check_xlsx(path)
+def _calamine_text(value: Any) -> str:
+    """A calamine cell as _excel_text gives the same cell read by openpyxl: calamine has decoded the
+    _x0007_ escapes already, and gives a whole-day date where openpyxl gives a datetime at midnight."""
+    if isinstance(value, str):
+        return "" if value in _NA_TEXT else value
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return f"{value.isoformat()} 00:00:00"
+    return _excel_text(value)
+
+
+def _xlsx_records(path: Path, head: bool = False) -> Iterator[_Record]:
+    """The rows of the first sheet, each cut after its last non-empty cell.  calamine reads it when the
+    scan judged it small enough (limits.XLSX_CALAMINE_MAX_BYTES) and ``head`` is not asked, else openpyxl
+    streams it; both give the same text for every cell (tests/test_xlsx_paths.py)."""
+    scan = check_xlsx(path)
+    if not head and scan.sheet is not None and scan.estimate <= limits.XLSX_CALAMINE_MAX_BYTES:
+        sheet = _calamine_sheet(path, scan.sheet)
+        if sheet is not None:
+            return _calamine_records(path, sheet)
+    return _openpyxl_records(path)
+
+
+def _calamine_sheet(path: Path, name: str) -> Any:
+    """The sheet loaded by calamine, or None where calamine cannot read it (openpyxl then reads it and
+    names what is wrong, or reads what calamine does not know, such as the error #GETTING_DATA)."""
+    from python_calamine import CalamineWorkbook
+
+    try:
+        workbook = CalamineWorkbook.from_path(str(path))
+        try:
+            return workbook.get_sheet_by_name(name)
+        finally:
+            workbook.close()
+    except Exception:
+        return None
+
+
+def _calamine_records(path: Path, sheet: Any) -> Iterator[_Record]:
+    start = sheet.start  # (row, column) of the first cell with a value; rows come from row 1, columns not
+    pad = [""] * start[1] if start else []
+    try:
+        for row, values in enumerate(sheet.iter_rows(), 1):
+            fields = [*pad, *map(_calamine_text, values)] if pad else [_calamine_text(v) for v in values]
+            while fields and not fields[-1]:
+                fields.pop()
+            yield _Record(row, fields, bool(fields) and _CONTROL.search("\n".join(fields)) is not None)
+    except FileError:
+        raise
+    except Exception as err:
+        raise FileError(path.name, f"无法读取文件: {_first_line(err)} / cannot read the file") from None
+
+
+def _openpyxl_records(path: Path) -> Iterator[_Record]:
     from openpyxl import load_workbook
 
     try:
@@ -259,6 +321,8 @@ def _xlsx_records(path: Path) -> Iterator[_Record]:
         sheet.reset_dimensions()  # rows as stored: a forged <dimension> cannot pad them
         for row, values in enumerate(sheet.iter_rows(values_only=True), 1):
             fields = [_excel_text(v) for v in values]
+            while fields and not fields[-1]:
+                fields.pop()
             yield _Record(row, fields, bool(fields) and _CONTROL.search("\n".join(fields)) is not None)
     except FileError:
         raise
@@ -295,16 +359,35 @@ def read_excel(path: Path) -> pd.DataFrame:
 
 # -- xlsx: what the zip holds, judged before anything is unpacked --------------------------------------
 
-def check_xlsx(path: Path) -> None:
+@dataclass(frozen=True)
+class XlsxScan:
+    """What the scan learnt of a workbook within the limits: its first worksheet's name (None where the
+    workbook's parts do not say it plainly: openpyxl then reads it) and an estimate of the bytes calamine
+    would hold to read that sheet (limits.XLSX_CALAMINE_MAX_BYTES)."""
+    sheet: str | None
+    estimate: int
+
+
+_NO_FAST_READ = XlsxScan(None, 0)
+_CELL_BYTES = 32            # one calamine value (a Rust enum of 24 bytes and its tag)
+_UTF8_BYTES = 3             # bytes of a character of Chinese text in UTF-8
+_PART_BYTES = 1 * MiB       # workbook.xml and its rels are read whole only up to this size
+_SST = "xl/sharedStrings.xml"
+_REL_TYPE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/"
+_MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_REL_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+
+
+def check_xlsx(path: Path) -> XlsxScan:
     """Refuse an xlsx that is no zip, a decompression bomb, or a sheet past the row, column or cell
-    limits (limits.py), before openpyxl reads it.  The zip directory is judged first; then every XML
-    part is scanned streaming (expat, nothing kept) for rows, columns, cell lengths and DTDs."""
+    limits (limits.py), before a reader unpacks it.  The zip directory is judged first; then every XML
+    part is scanned streaming (expat, keeping counters) for rows, columns, cell lengths and DTDs."""
     stat = path.stat()
-    _check_xlsx(str(path), stat.st_size, stat.st_mtime_ns)
+    return _check_xlsx(str(path), stat.st_size, stat.st_mtime_ns)
 
 
 @lru_cache(maxsize=16)
-def _check_xlsx(name: str, size: int, mtime: int) -> None:  # size and mtime: a changed file is checked again
+def _check_xlsx(name: str, size: int, mtime: int) -> XlsxScan:  # size and mtime: a changed file is checked again
     path = Path(name)
     file = path.name
     try:
@@ -333,9 +416,57 @@ def _check_xlsx(name: str, size: int, mtime: int) -> None:  # size and mtime: a 
         if "[Content_Types].xml" not in names or not any(n.startswith("xl/") for n in names):
             raise FileError(file, "不是 Excel 工作簿（压缩包中没有工作簿内容）/ not an Excel workbook "
                                   "(the zip holds no workbook)")
-        for m in members:
-            if m.filename.endswith((".xml", ".rels")) and not m.is_dir():
-                _scan_part(zf, m.filename, file)
+        parts = [m.filename for m in members if m.filename.endswith((".xml", ".rels")) and not m.is_dir()]
+        # The workbook's own parts first: they name the first sheet, whose cells are then measured.
+        small = {n for n in ("xl/_rels/workbook.xml.rels", "xl/workbook.xml")
+                 if n in names and zf.getinfo(n).file_size <= _PART_BYTES}
+        for part in small:
+            _scan_part(zf, part, file)
+        first = _first_worksheet(zf) if len(small) == 2 else None
+        lengths: list[int] | None = None
+        if first is not None and first[2] == (_SST in names):
+            lengths = []
+            if first[2]:
+                _scan_part(zf, _SST, file, strings=lengths)
+        measured = _scan_part(zf, first[1], file, strings=lengths, measure=True) if lengths is not None else None
+        done = small | ({_SST, first[1]} if lengths is not None else set())
+        for part in parts:
+            if part not in done:
+                _scan_part(zf, part, file)
+    if measured is None or first is None or lengths is None:
+        return _NO_FAST_READ
+    area, chars = measured
+    if area < 0:
+        return _NO_FAST_READ
+    estimate = area * _CELL_BYTES + _UTF8_BYTES * (chars + sum(lengths)) + _CELL_BYTES * len(lengths)
+    return XlsxScan(first[0], estimate)
+
+
+def _first_worksheet(zf: zipfile.ZipFile) -> tuple[str, str, bool] | None:
+    """(name, part, whether the workbook has shared strings) of the first worksheet, as workbook.xml and
+    its relationships name them (both parts already scanned: no DTD, within limits); None where they
+    do not say it plainly."""
+    try:
+        rels = ElementTree.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
+        book = ElementTree.fromstring(zf.read("xl/workbook.xml"))
+    except (ElementTree.ParseError, KeyError):
+        return None
+    targets: dict[str, tuple[str, str]] = {}
+    for rel in rels.iter(_RELS):
+        target = rel.get("Target", "")
+        part = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+        targets[rel.get("Id", "")] = (rel.get("Type", ""), part)
+    shared = [part for kind, part in targets.values() if kind == f"{_REL_TYPE}sharedStrings"]
+    if shared not in ([], [_SST]) or rels.find(f".//{_RELS}[@TargetMode='External']") is not None:
+        return None
+    for sheet in book.iter(f"{_MAIN_NS}sheet"):
+        kind, part = targets.get(sheet.get(_REL_ID, ""), ("", ""))
+        if kind == f"{_REL_TYPE}worksheet":
+            name = sheet.get("name")
+            return (name, part, bool(shared)) if name and part in zf.namelist() else None
+        if kind != f"{_REL_TYPE}chartsheet":
+            return None  # a dialog or macro sheet first: left to openpyxl
+    return None
 
 
 def _column_number(ref: str) -> int:
@@ -349,54 +480,100 @@ def _column_number(ref: str) -> int:
     return n
 
 
-def _scan_part(zf: zipfile.ZipFile, part: str, file: str) -> None:
+_SCAN_TAGS = {"row": 1, "c": 2, "v": 3, "t": 3, "si": 4}
+_DIGITS = "0123456789"
+_EXACT_DIGITS = 15          # longer integer literals are not exact as a float (calamine reads numbers so)
+
+
+def _scan_part(zf: zipfile.ZipFile, part: str, file: str, strings: list[int] | None = None,
+               measure: bool = False) -> tuple[int, int] | None:
     """Stream one XML part through expat, keeping only counters: rows, the column of each cell with a
-    value, characters per cell and per shared string; a DTD (entity tricks) is refused outright."""
-    state = {"row": 0, "col": 0, "chars": 0, "text": False, "value": False, "cell": False, "si": 0}
+    value, characters per cell and per shared string; a DTD (entity tricks) is refused outright.
+
+    ``strings``: the shared strings' lengths, filled while scanning the shared-strings part and read
+    while measuring a sheet.  ``measure``: return (the rectangle from A1 to the last row and column with a
+    value, the characters of all cell values with each shared string counted where shown), or (-1, 0)
+    where calamine would not read the sheet as openpyxl does (an integer of more than 15 digits, an
+    error value other than #N/A, a shared-string index out of range)."""
+    row = col = chars = si = last_row = last_col = text_chars = 0
+    in_text = has_value = in_cell = False
+    kind = ""                       # the cell's t attribute
+    exact = True
+    columns: dict[str, int] = {}
+    fill = strings is not None and not measure
+    count = MAX_COLUMNS
 
     def fail(reason: str) -> None:
         raise FileError(file, reason)
 
     def start(name: str, attrs: dict[str, str]) -> None:
-        tag = name.rpartition(":")[2]
-        if tag == "row":
+        nonlocal row, col, chars, si, has_value, in_cell, in_text, kind
+        tag = _SCAN_TAGS.get(name) or _SCAN_TAGS.get(name.rpartition(":")[2])
+        if tag == 2:                # c
+            ref = attrs.get("r")
+            if ref:
+                letters = ref.rstrip(_DIGITS)
+                number = columns.get(letters)
+                if number is None:
+                    number = _column_number(letters)
+                    if len(columns) < 20_000:
+                        columns[letters] = number
+                col = number or col + 1
+            else:
+                col += 1
+            chars, has_value, in_cell = 0, False, True
+            kind = attrs.get("t", "")
+            if col > _EXCEL_MAX_COLUMN:
+                fail(f"第 {row:,} 行的单元格超出 Excel 的最大列 XFD / row {row:,} has a cell beyond Excel's "
+                     "last column")
+        elif tag == 3:              # v, t
+            in_text = True
+        elif tag == 1:              # row
             r = attrs.get("r", "")
-            state["row"] = int(r) if r.isdigit() and len(r) < 12 else state["row"] + 1
-            state["col"] = 0
-            if state["row"] > MAX_ROWS:
-                fail(f"工作表超过 {MAX_ROWS:,} 行的上限（第 {state['row']:,} 行）/ the sheet has more than "
+            row = int(r) if r.isdigit() and len(r) < 12 else row + 1
+            col = 0
+            if row > MAX_ROWS:
+                fail(f"工作表超过 {MAX_ROWS:,} 行的上限（第 {row:,} 行）/ the sheet has more than "
                      f"{MAX_ROWS:,} rows")
-        elif tag == "c":
-            col = _column_number(attrs.get("r", ""))
-            state["col"] = col or state["col"] + 1
-            state.update(chars=0, value=False, cell=True)
-            if state["col"] > _EXCEL_MAX_COLUMN:
-                fail(f"第 {state['row']:,} 行的单元格超出 Excel 的最大列 XFD / row {state['row']:,} has a cell "
-                     "beyond Excel's last column")
-        elif tag == "si":
-            state["si"] += 1
-            state.update(chars=0, cell=False)
-        elif tag in ("v", "t"):
-            state["text"] = True
+        elif tag == 4:              # si
+            si += 1
+            chars, in_cell = 0, False
+            if fill:
+                strings.append(0)
 
     def end(name: str) -> None:
-        tag = name.rpartition(":")[2]
-        if tag in ("v", "t"):
-            state["text"] = False
-        elif tag == "c":
-            if state["value"] and state["col"] > MAX_COLUMNS:
-                fail(f"第 {state['row']:,} 行超过 {MAX_COLUMNS:,} 列的上限 / row {state['row']:,} has more than "
-                     f"{MAX_COLUMNS:,} columns")
-            state["cell"] = False
+        nonlocal in_text
+        in_text = False
 
     def text(data: str) -> None:
-        if not state["text"]:
+        nonlocal chars, has_value, last_row, last_col, text_chars, exact
+        if not in_text:
             return
-        state["chars"] += len(data)
-        state["value"] = True
-        if state["chars"] > MAX_CELL_CHARS:
-            where = (f"第 {state['row']:,} 行第 {state['col']} 列的单元格" if state["cell"]
-                     else f"第 {state['si']:,} 个共享字符串")
+        chars += len(data)
+        if in_cell:
+            if not has_value:
+                has_value = True
+                if col > count:
+                    fail(f"第 {row:,} 行超过 {MAX_COLUMNS:,} 列的上限 / row {row:,} has more than "
+                         f"{MAX_COLUMNS:,} columns")
+                if measure:
+                    last_row, last_col = max(last_row, row), max(last_col, col)
+            if measure:
+                if kind == "s":
+                    try:
+                        text_chars += strings[int(data)]
+                    except (ValueError, IndexError, TypeError):
+                        exact = False
+                else:
+                    text_chars += len(data)
+                    if len(data) > _EXACT_DIGITS and kind in ("", "n") and data.lstrip("-").isdigit():
+                        exact = False
+                    elif kind == "e" and data not in _NA_TEXT:
+                        exact = False  # calamine reads #DIV/0! and the other error values as empty
+        elif fill:
+            strings[-1] = chars
+        if chars > MAX_CELL_CHARS:
+            where = f"第 {row:,} 行第 {col} 列的单元格" if in_cell else f"第 {si:,} 个共享字符串"
             fail(f"{where}超过 {MAX_CELL_CHARS:,} 个字符的上限 / a cell longer than {MAX_CELL_CHARS:,} characters")
 
     def doctype(*_: object) -> None:
@@ -404,19 +581,23 @@ def _scan_part(zf: zipfile.ZipFile, part: str, file: str) -> None:
 
     parser = expat.ParserCreate()
     parser.buffer_text = True
+    parser.buffer_size = 1 << 16
     parser.StartElementHandler = start
     parser.EndElementHandler = end
     parser.CharacterDataHandler = text
     parser.StartDoctypeDeclHandler = doctype
     try:
         with zf.open(part) as fh:
-            while block := fh.read(1 << 16):
+            while block := fh.read(1 << 20):
                 parser.Parse(block, False)
             parser.Parse(b"", True)
     except expat.ExpatError as err:
         raise FileError(file, f"xlsx 内容已损坏（{part}：{err}）/ the xlsx is damaged") from None
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError, RuntimeError, NotImplementedError) as err:
         raise FileError(file, f"xlsx 压缩包已损坏（{part}：{_first_line(err)}）/ the xlsx archive is damaged") from None
+    if not measure:
+        return None
+    return (last_row * last_col, text_chars) if exact else (-1, 0)
 
 
 def find_header_row(rows: list[list[str]], known: set[str], minimum: int = 2) -> int:
@@ -518,12 +699,17 @@ def bad_utf8(path: Path) -> FileError | None:
     return None
 
 
-def json_lines(path: Path) -> Iterator[tuple[int, Any]]:
+def json_lines(path: Path, sizes: bool = False) -> Iterator[tuple[int, Any]]:
     """(line number, parsed value) of every non-blank line of a JSON-lines file (UTF-8, a BOM allowed);
-    a line that is not JSON, or bytes that are not UTF-8, are a FileError naming the line."""
+    a line that is not JSON, or bytes that are not UTF-8, are a FileError naming the line; so is a line
+    longer than limits.MAX_JSON_LINE_CHARS, read through a bounded readline and never held whole.
+    ``sizes``: (line number, value, characters of the line), for chunks bounded by characters."""
     try:
         with path.open(encoding="utf-8-sig") as fh:
-            for line_no, line in enumerate(fh, 1):
+            lines = _Lines(fh, path.name, limits.MAX_JSON_LINE_CHARS)
+            for line in lines:
+                lines.record_done()
+                line_no = lines.number
                 if not line.strip():
                     continue
                 try:
@@ -531,7 +717,7 @@ def json_lines(path: Path) -> Iterator[tuple[int, Any]]:
                 except json.JSONDecodeError as err:
                     reason = f"不是有效的 JSON：第 {line_no} 行第 {err.colno} 列：{err.msg}"
                     raise FileError(path.name, reason) from None
-                yield line_no, value
+                yield (line_no, value, len(line)) if sizes else (line_no, value)
     except UnicodeDecodeError:
         raise bad_utf8(path) or FileError(path.name, "不是 UTF-8 编码") from None
 
@@ -583,7 +769,7 @@ def read_chunks(path: Path, known: set[str], chunk_rows: int = 200_000
         for chunk in chunked(chain(head[hrow + 1:], records), chunk_rows):
             rows: list[list[str]] = []
             index: list[int] = []
-            errors: list[RowError] = []
+            errors = RowErrors()  # the first MAX_ROW_ERRORS kept, the rest counted
             widest = width
             for rec in chunk:
                 fields = rec.fields
@@ -594,12 +780,13 @@ def read_chunks(path: Path, known: set[str], chunk_rows: int = 200_000
                                            f"第 {rec.row} 行：有 {len(fields)} 个字段，表头有 {width} 个 / row "
                                            f"{rec.row} has {len(fields)} fields, the header has {width}"))
                     continue
-                if rec.control:
-                    bad = [RowError(path.name, rec.row, labels[i] if i < width else f"第{i + 1}列",
-                                    printable(cell)[:200], control_reason(char))
+                if rec.control:  # one error a row, naming the other fields with control characters
+                    bad = [(labels[i] if i < width else f"第{i + 1}列", cell, char)
                            for i, cell in enumerate(fields) if (char := control_character(cell))]
                     if bad:
-                        errors.extend(bad)
+                        label, cell, char = bad[0]
+                        errors.append(RowError(path.name, rec.row, label, printable(cell)[:200],
+                                               control_reason(char) + _also([b[0] for b in bad[1:]])))
                         continue
                 while len(fields) > width and not fields[-1]:
                     fields.pop()  # trailing empty cells of a sheet row, beyond the header
@@ -612,7 +799,7 @@ def read_chunks(path: Path, known: set[str], chunk_rows: int = 200_000
             yield pd.DataFrame(rows, columns=columns, index=index, dtype=object), errors
             yielded = True
         if not yielded:  # a header and no rows: one empty frame, so readers see the columns
-            yield pd.DataFrame([], columns=names, dtype=object), []
+            yield pd.DataFrame([], columns=names, dtype=object), RowErrors()
 
 
 def read_table(path: Path, known: set[str], chunk_rows: int = 200_000) -> Iterator[pd.DataFrame]:
@@ -628,4 +815,20 @@ def chunked(items: Iterable[T], size: int) -> Iterator[list[T]]:
     """Lists of up to ``size`` consecutive items (itertools.batched arrives with Python 3.12)."""
     iterator = iter(items)
     while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+def chunked_by_chars(items: Iterable[tuple[T, int]], size: int, chars: int | None = None) -> Iterator[list[T]]:
+    """Lists of consecutive items given with their characters: up to ``size`` items, and closed once
+    they hold ``chars`` characters (limits.MAX_CHUNK_CHARS), so long records make short chunks."""
+    budget = limits.MAX_CHUNK_CHARS if chars is None else chars
+    chunk: list[T] = []
+    held = 0
+    for item, n in items:
+        chunk.append(item)
+        held += n
+        if len(chunk) >= size or held >= budget:
+            yield chunk
+            chunk, held = [], 0
+    if chunk:
         yield chunk
