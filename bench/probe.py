@@ -55,7 +55,8 @@ class Probe:
         self.results: list[Result] = []
         self.figures: dict[str, str] = {}
         self.passwords = {role: secrets.token_urlsafe(24) for role in ("admin", "analyst", "enterprise", "bank")}
-        self.passwords["victim"] = secrets.token_urlsafe(24)
+        for extra in ("victim", "spare"):
+            self.passwords[extra] = secrets.token_urlsafe(24)
         self.server: Server | None = None
         self.sessions: dict[str, Session] = {}
         self.tracebacks_before = 0
@@ -84,8 +85,9 @@ class Probe:
             extra = ["--enterprise", ENTERPRISE] if role == "enterprise" else []
             self.cli("--db", str(path), "users", "add", f"probe_{role}", "--role", role,
                      "--password", self.passwords[role], *extra, check=True)
-        self.cli("--db", str(path), "users", "add", "probe_victim", "--role", "analyst",
-                 "--password", self.passwords["victim"], check=True)
+        for extra in ("victim", "spare"):  # one to lock out (7), one to deactivate (6)
+            self.cli("--db", str(path), "users", "add", f"probe_{extra}", "--role", "analyst",
+                     "--password", self.passwords[extra], check=True)
         return path
 
     def copy(self, name: str) -> Path:
@@ -150,6 +152,8 @@ def main() -> None:
     p.add_argument("--big-rows", type=int, default=150_000, help="rows of the large import (default 150,000)")
     p.add_argument("--bomb-mib", type=int, default=1024, help="unpacked size of the bomb's sheet (default 1 GiB)")
     p.add_argument("--clients", type=int, default=50)
+    p.add_argument("--load-deadline", type=int, default=600,
+                   help="how long a load client keeps coming back after 503 + Retry-After (default 600 s)")
     p.add_argument("--json", help="also write the results here")
     args = p.parse_args()
     args.applications = args.applications or (2000 if args.small else 30_000)
