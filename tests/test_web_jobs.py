@@ -5,6 +5,7 @@ import is held "running" by holding the warehouse's write lock, the lock every w
 
 from __future__ import annotations
 
+import shutil
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,24 +16,15 @@ import pytest
 import world
 from conftest import write_xlsx
 from test_import import good_rows, no
-from webserver import ACCOUNTS, PASSWORD, serve
+from webserver import PASSWORD, serve, world_db
 
 
 @contextmanager
 def world_app(folder, **options) -> Iterator[tuple[str, object]]:
     """The world.py district with one account per role, served on loopback: (base URL, the app)."""
-    from hvpatent.ingest.fields import normalize_name
-    from hvpatent.warehouse.accounts import add_user
-    from hvpatent.warehouse.store import Warehouse
     from hvpatent.web import create_app
 
-    db = folder / "jobs.duckdb"
-    with Warehouse(db) as wh:
-        world.build(wh)
-        for username, role, enterprise in ACCOUNTS:
-            name = normalize_name(getattr(world, enterprise)) if enterprise else None
-            add_user(wh.con, username, PASSWORD, role, name)
-    app = create_app(db, secret="test-secret", max_upload_mib=1, **options)
+    app = create_app(world_db(folder, "jobs.duckdb"), secret="test-secret", max_upload_mib=1, **options)
     with serve(app) as url:
         yield url, app
 
@@ -181,31 +173,109 @@ def test_imports_page_shows_the_queue_and_the_report(server, tmp_path):
         assert bad.status_code == 422 and 'id="error"' in bad.text
 
 
-def test_many_uncached_questions_at_once_get_answers_or_503_never_500(tmp_path):
-    """20 clients, 20 different dates, at once; with one slot and no queue some must be told to retry."""
-    with world_app(tmp_path, heavy_slots=1, heavy_queue=0, heavy_wait_s=0) as (url, _), \
+def test_uncached_questions_beyond_the_gate_are_503_with_retry_after_then_answered(tmp_path):
+    """One slot, no queue: while another computation holds the slot a new question is told to retry (API
+    and page alike) and leaves no per-question lock behind; once the slot is free it is answered."""
+    with world_app(tmp_path, heavy_slots=1, heavy_queue=0, heavy_wait_s=0) as (url, app), \
             client(url, "analyst") as analyst:
-        cookies, token = analyst.cookies, analyst.headers["x-csrf-token"]
-        answers: list[httpx.Response] = []
-        start = threading.Barrier(20)
+        a = app.state.analytics
+        params = {"as_of": "2015-06-30", "key": "valid_inventions"}
+        with a.gate.slot():  # another computation holds the only slot
+            busy = analyst.get("/api/indicators", params=params)
+            page = analyst.get("/", params={"as_of": "2015-06-30"})
+        assert busy.status_code == 503 and int(busy.headers["retry-after"]) >= 1, busy.text
+        assert " / " in busy.json()["detail"]
+        assert page.status_code == 503 and int(page.headers["retry-after"]) >= 1 and 'id="error"' in page.text
+        assert a._key_locks == {}  # a Busy question does not leave its lock behind (no unbounded growth)
+        assert analyst.get("/api/indicators", params=params).status_code == 200
+        assert a._key_locks == {}
 
-        def ask(i: int) -> None:
-            with httpx.Client(base_url=url, cookies=cookies, timeout=300) as c:
-                c.headers["x-csrf-token"] = token
-                start.wait()
-                answers.append(c.get("/api/indicators", params={"as_of": f"{2005 + i}-06-30",
-                                                                "key": "valid_inventions"}))
 
-        threads = [threading.Thread(target=ask, args=(i,)) for i in range(20)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        codes = [r.status_code for r in answers]
-        assert len(codes) == 20 and set(codes) <= {200, 503}, codes
-        busy = [r for r in answers if r.status_code == 503]
-        assert busy and all(int(r.headers["retry-after"]) >= 1 and "/" in r.json()["detail"] for r in busy)
-        assert 200 in codes
+def test_cancel_stops_a_file_of_errors_too_and_stores_nothing(server, tmp_path):
+    """A file whose every row is wrong ticks as it is read, so a cancel stops it: cancelled, not rejected."""
+    url, app = server
+    bad = write_xlsx(tmp_path / "allbad.xlsx", [good_rows()[0], ["not-a-number", *good_rows()[1][1:]]]).read_bytes()
+    with client(url, "admin") as admin:
+        with app.state.warehouse.lock:  # the job runs but waits for the warehouse
+            job = upload(admin, "allbad.xlsx", bad).json()
+            running = admin.get(f"/api/imports/jobs/{job['job_id']}", params={"wait": 60, "until": "started"}).json()
+            assert running["status"] == "running"
+            assert admin.post(f"/api/imports/jobs/{job['job_id']}/cancel").json()["status"] == "running"
+        final = admin.get(f"/api/imports/jobs/{job['job_id']}", params={"wait": 60}).json()
+        assert final["status"] == "cancelled" and final["result"]["accepted"] is False, final
+        assert final["progress"]["rows_read"] == 1  # the row of errors was read and counted
+        assert "allbad.xlsx" not in {i["file_name"] for i in admin.get("/api/imports").json()}
+        cancelled = [e for e in admin.get("/api/audit").json() if e["action"] == "import_cancelled"]
+        assert any(job["job_id"] in e["detail"] for e in cancelled)
+
+
+def test_stopping_the_server_cancels_the_running_import_and_waits_for_it(tmp_path):
+    """close() flags the running job, interrupts the warehouse and waits for the worker to end, so the
+    warehouse is closed after the import, never under it."""
+    from hvpatent.web import create_app
+
+    app = create_app(world_db(tmp_path, "stop.duckdb"), secret="test-secret")
+    a, warehouse = app.state.analytics, app.state.warehouse
+    interrupted = threading.Event()
+    interrupt = a.jobs._interrupt
+    a.jobs._interrupt = lambda: (interrupt(), interrupted.set())  # seen by the thread holding the lock
+
+    def writer() -> None:  # another writer holds the warehouse until the shutdown has flagged the job
+        with warehouse.lock:
+            ready.set()
+            interrupted.wait(60)
+
+    ready = threading.Event()
+    holder = threading.Thread(target=writer)
+    holder.start()
+    ready.wait(60)
+    job = a.submit_import("stop.xlsx", one_row_file(tmp_path, "202110333333", "stop.xlsx"), False, "admin")
+    assert a.jobs.wait(job["job_id"], 60, "started")["status"] == "running"
+    a.close()  # returns only once the worker has ended
+    holder.join()
+    final = a.jobs.get(job["job_id"])
+    assert final["status"] == "cancelled" and final["finished_at"] is not None
+    assert warehouse.con.execute("SELECT count(*) FROM imports WHERE file_name = 'stop.xlsx'").fetchone()[0] == 0
+    assert not (tmp_path / "stop.duckdb.uploads").exists()
+    warehouse.close()
+
+
+def test_uploads_spool_beside_the_warehouse_and_a_refusing_disk_is_503(tmp_path):
+    leftover = tmp_path / "jobs.duckdb.uploads" / "0123456789ab" / "killed.xlsx"
+    leftover.parent.mkdir(parents=True)
+    leftover.write_bytes(b"from a server killed with -9")
+    with world_app(tmp_path) as (url, app), client(url, "admin") as admin:
+        spool = tmp_path / "jobs.duckdb.uploads"
+        assert not leftover.exists()  # cleared at start-up
+        with app.state.warehouse.lock:
+            job = upload(admin, "spooled.xlsx", one_row_file(tmp_path, "202110222222", "spooled.xlsx")).json()
+            assert [p.name for p in spool.glob("*/*")] == ["spooled.xlsx"]
+        assert admin.get(f"/api/imports/jobs/{job['job_id']}", params={"wait": 60}).json()["status"] == "done"
+        assert list(spool.glob("*/*")) == []  # a finished job's file goes
+        shutil.rmtree(spool)
+        spool.write_bytes(b"a file where the folder should be")  # the disk refuses the upload
+        before = len(admin.get("/api/imports/jobs").json())
+        r = upload(admin, "refused.xlsx", one_row_file(tmp_path, "202110222223", "refused.xlsx"))
+        assert r.status_code == 503 and int(r.headers["retry-after"]) >= 1 and " / " in r.json()["detail"], r.text
+        assert len(admin.get("/api/imports/jobs").json()) == before
+        spool.unlink()
+        app.state.analytics.jobs.max_queued = 0  # a full queue: the page says so with Retry-After too
+        token = admin.get("/imports").text.split('name="csrf" value="')[1].split('"')[0]
+        page = admin.post("/imports", files={"file": ("full.xlsx", b"x")}, data={"csrf": token})
+        assert page.status_code == 503 and int(page.headers["retry-after"]) >= 1 and 'id="error"' in page.text
+
+
+def test_indicator_checks_name_the_parameter_in_both_languages(server):
+    url, _ = server
+    with client(url, "analyst") as analyst:
+        by = analyst.get("/api/indicators", params={"by": "nonsense"})
+        assert by.status_code == 422 and by.json()["detail"].startswith("by：") and " / by: " in by.json()["detail"]
+        group = analyst.get("/api/indicators/valid_inventions/records", params={"group_by": "nonsense"})
+        assert group.status_code == 422 and "group_by" in group.json()["detail"]
+        period = analyst.get("/api/reports/bulletin", params={"period": "decade"})
+        assert period.status_code == 422 and " / period: " in period.json()["detail"]
+        key = analyst.get("/api/indicators", params={"key": "nope"})
+        assert key.status_code == 404 and " / unknown indicator" in key.json()["detail"]
 
 
 JUNK = ["bogus", "", "0", "-1", "0001-01-01", "9999-12-31", "1984-12-31", "2101-01-01", "x" * 5000, "中",

@@ -33,20 +33,27 @@ ACCOUNTS = (("admin", "admin", None), ("analyst", "analyst", None), ("jia", "ent
             ("yi", "enterprise", "E2"), ("bank", "bank", None))
 
 
-@contextmanager
-def world_server(folder, **app_options):
-    """The world.py district with one account per role, served on loopback; yields the base URL."""
+def world_db(folder, name: str = "web.duckdb", extra_accounts=()):
+    """The world.py district in ``folder / name`` with one account per role (ACCOUNTS) and the
+    ``extra_accounts`` given as (username, role, enterprise or None), all with PASSWORD; the path."""
     import world
     from hvpatent.ingest.fields import normalize_name
     from hvpatent.warehouse.accounts import add_user
     from hvpatent.warehouse.store import Warehouse
-    from hvpatent.web import create_app
 
-    db = folder / "web.duckdb"
+    db = folder / name
     with Warehouse(db) as wh:
         world.build(wh)
-        for username, role, enterprise in ACCOUNTS:
-            name = normalize_name(getattr(world, enterprise)) if enterprise else None
-            add_user(wh.con, username, PASSWORD, role, name)
-    with serve(create_app(db, secret="test-secret", **app_options)) as url:
+        for username, role, enterprise in (*ACCOUNTS, *extra_accounts):
+            enterprise_name = normalize_name(getattr(world, enterprise)) if enterprise else None
+            add_user(wh.con, username, PASSWORD, role, enterprise_name)
+    return db
+
+
+@contextmanager
+def world_server(folder, **app_options):
+    """The world.py district with one account per role, served on loopback; yields the base URL."""
+    from hvpatent.web import create_app
+
+    with serve(create_app(world_db(folder), secret="test-secret", **app_options)) as url:
         yield url

@@ -1,7 +1,8 @@
 """`hvp import FILE --server URL`: import through a running dashboard instead of opening the warehouse,
 which the server holds (DuckDB lets one process have the file). Logs in (`POST /api/login`), uploads each
 file (`POST /api/imports`), follows the background job (`GET /api/imports/jobs/{id}?wait=30`) and prints
-the result as a local import does. Ctrl-C cancels the job on the server (nothing is stored)."""
+the result as a local import does. Ctrl-C cancels the job on the server and follows it to its end: it says
+"cancelled, nothing stored" only when the server says the job was cancelled."""
 
 from __future__ import annotations
 
@@ -126,10 +127,15 @@ def _one(client: ImportClient, path: Path, skip_bad_rows: bool, print_notes, pri
         try:
             job = client.follow(job, progress)
         except KeyboardInterrupt:
-            cancelled = client.cancel(job["job_id"])
-            err_console.print(f"{path.name}：已取消导入任务 {job['job_id']}，数据未改变 / cancelled, nothing stored"
-                              if cancelled else f"{path.name}：取消失败 / could not cancel", style="yellow",
-                              markup=False, highlight=False)
+            job = _cancel(client, path, job, status, progress)
+            if job["status"] == "cancelled":
+                err_console.print(f"{path.name}：已取消导入任务 {job['job_id']}，数据未改变 / cancelled, nothing "
+                                  "stored", style="yellow", markup=False, highlight=False)
+            else:  # the cancel came after the import's last step: say what really happened
+                err_console.print(f"{path.name}：取消未及时生效，导入任务已结束（{job['status']}）/ the cancel came "
+                                  f"too late: the job ended {job['status']}", style="yellow", markup=False,
+                                  highlight=False)
+                _report(path, job.get("result") or {}, print_notes, print_errors)
             raise typer.Exit(1) from None
     if job["status"] == "cancelled":
         err_console.print(f"{path.name}：导入任务已被取消，数据未改变 / the import was cancelled, nothing stored",
@@ -137,6 +143,23 @@ def _one(client: ImportClient, path: Path, skip_bad_rows: bool, print_notes, pri
         return False, []
     result = job.get("result") or {"accepted": False, "errors": [{"reason": job["status"]}], "error_count": 1}
     return _report(path, result, print_notes, print_errors)
+
+
+def _cancel(client: ImportClient, path: Path, job: dict, status, progress: Callable[[int], None]) -> dict:
+    """Asks the server to cancel, then follows the job until it is final (a running import stops at its
+    next step, or ends first); a second Ctrl-C stops waiting and says the job may still be running."""
+    asked = client.cancel(job["job_id"])
+    if asked is None:
+        err_console.print(f"{path.name}：取消失败，导入任务 {job['job_id']} 仍在服务器上运行 / could not cancel; "
+                          "the job goes on on the server", style="red", markup=False, highlight=False)
+        raise typer.Exit(1)
+    status.update(f"{path.name}：正在取消… / cancelling …")
+    try:
+        return client.follow(asked, progress)
+    except KeyboardInterrupt:
+        err_console.print(f"{path.name}：已请求取消，导入任务 {job['job_id']} 尚未结束 / cancel requested; the job "
+                          "has not ended yet", style="yellow", markup=False, highlight=False)
+        raise typer.Exit(1) from None
 
 
 def _row_errors(path: Path, result: dict) -> list[RowError]:

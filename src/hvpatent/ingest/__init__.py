@@ -131,6 +131,8 @@ def _store(warehouse: Warehouse, path: Path, sha: str, label: str, kind: str,
         for batch, errors, rows_read in chunks:
             all_errors.extend(errors)
             if all_errors and not skip_bad_rows:
+                if progress:
+                    progress(rows_read)  # a file of errors ticks too: it can be followed and cancelled
                 continue  # keep reading to list every error; nothing will be committed
             tx.add(batch, rows_read, len({e.row for e in errors}))
             apps = batch.frames.get("applications")
@@ -138,6 +140,8 @@ def _store(warehouse: Warehouse, path: Path, sha: str, label: str, kind: str,
                 tx.source = str(apps["source"].iloc[0])  # what auto-detection found
             if progress:
                 progress(rows_read)
+        if progress:
+            progress(0)  # a last tick before the rejection or the commit: a cancel by now stores nothing
         if all_errors and not skip_bad_rows:
             raise ImportRejected(path.name, all_errors)
         tx.result.unknown_events = dict(notes.unknown_events.most_common())

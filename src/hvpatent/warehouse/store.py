@@ -56,6 +56,11 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def import_history(con: duckdb.DuckDBPyConnection) -> list[dict]:
+    """Every stored import, newest first (on the connection or cursor given: the web reads on its own)."""
+    return con.execute("SELECT * FROM imports ORDER BY import_id DESC").df().to_dict("records")
+
+
 class Warehouse:
     def __init__(self, path: Path | str | None = None, *, read_only: bool = False):
         self.path = Path(path) if path else default_db_path()

@@ -22,13 +22,14 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
+from typing import BinaryIO
 
 from hvpatent.indicators import ALL_APPLICANTS, drill, figures, high_value_list
 from hvpatent.indicators.profile import applicant_names, applicant_portfolio, owned_by, patent_profile
 from hvpatent.plan import load_plan
 from hvpatent.plan import plan_progress as compute_progress
 from hvpatent.warehouse.accounts import User, audit, audit_entries, get_user
-from hvpatent.warehouse.store import Warehouse
+from hvpatent.warehouse.store import Warehouse, import_history
 from hvpatent.web.jobs import Cancelled, ImportJobs, Job
 
 MEDIA = {"docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
@@ -57,6 +58,20 @@ class Gate:
     def retry_after(self) -> int:
         waiting_rounds = 1 + self._waiting // self.slots
         return max(1, min(120, math.ceil(self._seconds * waiting_rounds)))
+
+    @contextmanager
+    def queued(self) -> Iterator[None]:
+        """A place in the wait queue for one who waits on something else (another request computing
+        the same question): counted like a waiter for a slot, Busy when the queue is full."""
+        with self._cond:
+            if self._waiting >= self.queue:
+                raise Busy(self.retry_after())
+            self._waiting += 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._waiting -= 1
 
     @contextmanager
     def slot(self) -> Iterator[None]:
@@ -95,7 +110,8 @@ class Analytics:
         self._key_locks: dict[tuple, threading.Lock] = {}
         slots = heavy_slots if heavy_slots is not None else (os.cpu_count() or 2)
         self.gate = Gate(slots, heavy_queue if heavy_queue is not None else 4 * slots, heavy_wait_s)
-        self.jobs = ImportJobs(self.run_import, max_queued=max_queued_imports)
+        self.jobs = ImportJobs(self.run_import, warehouse.path.with_name(warehouse.path.name + ".uploads"),
+                               interrupt=warehouse.con.interrupt, max_queued=max_queued_imports)
         # While the server holds the warehouse open for writing no other process can change it
         # (DuckDB locks the file), so the data version is read once and moves with our own writes.
         self._version = warehouse.data_version()
@@ -121,10 +137,12 @@ class Analytics:
                 self._cache.move_to_end(key)
                 return self._cache[key]
             lock = self._key_locks.setdefault(key, threading.Lock())
-        # One computation per question, however many ask at once; the others wait for its answer
-        # (bounded like the gate: a question that takes too long to come is Busy, not a pile-up).
-        if not lock.acquire(timeout=self.gate.wait_s + 60):
-            raise Busy(self.gate.retry_after())
+        # One computation per question, however many ask at once; the others wait for its answer in the
+        # gate's queue (a place there each, at most wait_s): a full queue or a long wait is Busy.
+        if not lock.acquire(blocking=False):
+            with self.gate.queued():
+                if not lock.acquire(timeout=self.gate.wait_s):
+                    raise Busy(self.gate.retry_after())
         try:
             with self._cache_lock:
                 if key in self._cache:
@@ -133,10 +151,12 @@ class Analytics:
                 result = compute(con)
             with self._cache_lock:
                 self._cache[key] = result
-                self._key_locks.pop(key, None)
                 while len(self._cache) > self._cache_size:
                     self._cache.popitem(last=False)
         finally:
+            with self._cache_lock:  # answered, failed or Busy: the lock goes (waiters hold their own reference)
+                if self._key_locks.get(key) is lock:
+                    del self._key_locks[key]
             lock.release()
         return result
 
@@ -226,11 +246,12 @@ class Analytics:
     # -- imports and the audit log ------------------------------------------------------------
     def imports(self) -> list[dict]:
         with self._cursor() as cursor:
-            return cursor.execute("SELECT * FROM imports ORDER BY import_id DESC").df().to_dict("records")
+            return import_history(cursor)
 
-    def submit_import(self, file_name: str, data: bytes, skip_bad_rows: bool, username: str) -> dict:
-        """Queue an upload (its name checked: BadFileName; a full queue: QueueFull); the job's record."""
-        return self.jobs.submit(file_name, data, skip_bad_rows, username)
+    def submit_import(self, file_name: str | None, data: bytes | BinaryIO, skip_bad_rows: bool,
+                      username: str) -> dict:
+        """Queue an upload, the job's record; BadFileName (422), TooLarge (413), QueueFull (503)."""
+        return self.jobs.submit(file_name, data, skip_bad_rows, username, max_bytes=self.max_upload_bytes)
 
     def cancel_import(self, job_id: str, username: str) -> dict | None:
         job = self.jobs.cancel(job_id, username)
@@ -244,32 +265,35 @@ class Analytics:
         from hvpatent.ingest import FileError, ImportRejected, import_file
 
         file_name, username = job.file, job.submitted_by
+        # Audit entries go on cursors: a cancel interrupts the warehouse's own connection, the import's.
         with self.warehouse.lock:
             try:
                 result, errors = import_file(self.warehouse, job.path, skip_bad_rows=job.skip_bad_rows,
                                              progress=progress)
             except Cancelled:
-                audit(self.warehouse.con, username, "import_cancelled", f"{file_name}: job {job.job_id}")
+                self.audit(username, "import_cancelled", f"{file_name}: job {job.job_id}")
                 raise
-            except ImportRejected as rejected:
-                audit(self.warehouse.con, username, "import_rejected",
-                      f"{file_name}: {len(rejected.errors)} errors")
-                return "rejected", {"accepted": False, "file": file_name,
-                                    "errors": [e.__dict__ for e in rejected.errors[:500]],
-                                    "error_count": len(rejected.errors)}
-            except FileError as err:
-                audit(self.warehouse.con, username, "import_rejected", f"{file_name}: {err.reason}")
-                return "rejected", {"accepted": False, "file": file_name, "errors": [{"reason": err.reason}],
-                                    "error_count": 1}
-            except Exception as err:  # an upload never ends in a traceback; the log keeps it
+            except Exception as err:
+                if job.cancel_requested:  # interrupted by the cancel (or failed after it): nothing stored
+                    self.audit(username, "import_cancelled", f"{file_name}: job {job.job_id}")
+                    raise Cancelled() from err
+                if isinstance(err, ImportRejected):
+                    self.audit(username, "import_rejected", f"{file_name}: {len(err.errors)} errors")
+                    return "rejected", {"accepted": False, "file": file_name,
+                                        "errors": [e.__dict__ for e in err.errors[:500]],
+                                        "error_count": len(err.errors)}
+                if isinstance(err, FileError):
+                    self.audit(username, "import_rejected", f"{file_name}: {err.reason}")
+                    return "rejected", {"accepted": False, "file": file_name, "errors": [{"reason": err.reason}],
+                                        "error_count": 1}
+                # an upload never ends in a traceback; the log keeps it
                 logging.getLogger(__name__).exception("upload %s failed", file_name)
-                audit(self.warehouse.con, username, "import_rejected", f"{file_name}: {type(err).__name__}")
+                self.audit(username, "import_rejected", f"{file_name}: {type(err).__name__}")
                 reason = f"导入失败，数据未作任何改变 / import failed, nothing changed: {err}"
                 return "failed", {"accepted": False, "file": file_name, "error_count": 1,
                                   "errors": [{"reason": reason}]}
-            audit(self.warehouse.con, username, "import",
-                  f"{file_name}: import {result.import_id}, {result.rows_inserted} new, "
-                  f"{result.rows_updated} updated, {result.rows_rejected} rejected")
+            self.audit(username, "import", f"{file_name}: import {result.import_id}, {result.rows_inserted} new, "
+                                           f"{result.rows_updated} updated, {result.rows_rejected} rejected")
         if not result.already_imported:
             self._changed()
         return "done", {"accepted": True, "file": file_name, **result.__dict__,

@@ -15,13 +15,13 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel
 
-from hvpatent.indicators import DIMENSIONS, INDICATORS, PERIOD_MONTHS
+from hvpatent.indicators import INDICATORS
 from hvpatent.ingest.appno import AppNoError, normalize_appno
 from hvpatent.warehouse.accounts import AccountError, User, authenticate, set_active, set_password
 from hvpatent.warehouse.sessions import unlock
 from hvpatent.web import inputs
 from hvpatent.web.analytics import Analytics
-from hvpatent.web.jobs import BadFileName, QueueFull
+from hvpatent.web.jobs import BadFileName, QueueFull, TooLarge
 from hvpatent.web.security import (
     LOCKED,
     check_csrf,
@@ -130,22 +130,10 @@ def _day(as_of: date | None) -> date:
     return inputs.as_of(as_of or date.today())  # within the documented range, else 422
 
 
-def _check(period: str, by: str | None = None, key: str | None = None) -> None:
-    if period not in PERIOD_MONTHS:
-        raise HTTPException(422, f"period: {' | '.join(PERIOD_MONTHS)}")
-    if by is not None and by not in DIMENSIONS:
-        raise HTTPException(422, f"by: {' | '.join(DIMENSIONS)}")
-    if key is not None and key not in INDICATORS:
-        raise HTTPException(404, f"未知指标 / unknown indicator: {key}")
-
-
 @router.get("/indicators", summary="指标及同比环比 / indicators with changes")
 def indicators(request: Request, user: Staff, as_of: AsOf = None, region: Region = None, period: Period = "year",
                by: str | None = None, key: Annotated[list[str] | None, Query()] = None) -> list[dict]:
-    _check(period, by)
-    inputs.query(region=region)
-    for k in key or []:
-        _check(period, key=k)
+    inputs.query(period=period, by=by, by_name="by", region=region, key=key)
     return analytics(request).figures(_day(as_of), region, period, by, key)
 
 
@@ -177,8 +165,7 @@ def jsonable(rows: list[dict]) -> list[dict]:
 def indicator_records(request: Request, user: Staff, key: str, as_of: AsOf = None, region: Region = None,
                       period: Period = "year", group_by: str | None = None, group: str | None = None,
                       format: Fmt = "json"):
-    _check(period, group_by, key)
-    inputs.query(region=region, group=group)
+    inputs.query(period=period, by=group_by, region=region, key=key, group=group)
     rows = analytics(request).drill(key, _day(as_of), region, period, group_by, group)
     return _table_response(rows, format, INDICATORS[key].zh)
 
@@ -254,18 +241,23 @@ async def upload(request: Request, user: Admin, file: Annotated[UploadFile, File
                  csrf: Annotated[str | None, Form()] = None, skip_bad_rows: Annotated[bool, Form()] = False):
     """The file is checked (size, name) and queued; `GET /api/imports/jobs/{job_id}?wait=S` follows it."""
     check_csrf(request, csrf or request.headers.get("x-csrf-token"))
-    a = analytics(request)
-    data = await file.read(a.max_upload_bytes + 1)
-    if len(data) > a.max_upload_bytes:
-        raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE,
-                            f"文件超过上限 {a.max_upload_bytes // (1 << 20)} MiB / file too large")
+    job = await queue_upload(request, user, file, skip_bad_rows)
+    return JSONResponse(jsonable([job])[0], status_code=status.HTTP_202_ACCEPTED)
+
+
+async def queue_upload(request: Request, user: User, file: UploadFile, skip_bad_rows: bool) -> dict:
+    """An upload of either door (this API, the imports page) spooled and queued; the job's record.  The
+    one mapping of the queue's refusals: a bad name 422, too large 413, queue full or disk refusing 503
+    with Retry-After (RFC 9110 §10.2.3), page or JSON alike."""
     try:
-        job = await run_in_threadpool(a.submit_import, file.filename, data, skip_bad_rows, user.username)
+        return await run_in_threadpool(analytics(request).submit_import, file.filename, file.file, skip_bad_rows,
+                                       user.username)
     except BadFileName as err:
         raise HTTPException(422, f"{err}：{file.filename!r}"[:400]) from err
+    except TooLarge as err:
+        raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, str(err)) from err
     except QueueFull as err:
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, str(err), headers={"Retry-After": "30"}) from err
-    return JSONResponse(jsonable([job])[0], status_code=status.HTTP_202_ACCEPTED)
 
 
 @router.get("/imports/jobs", summary="导入任务（最新在前）/ import jobs, newest first")
@@ -304,8 +296,7 @@ def audit(request: Request, user: Admin) -> list[dict]:
 @router.get("/reports/bulletin", summary="统计通报 / the statistical bulletin (docx|xlsx|pdf|html)")
 def bulletin(request: Request, user: Staff, as_of: AsOf = None, period: Period = "quarter", region: Region = None,
              format: Annotated[str, Query(pattern="^(docx|xlsx|pdf|html)$")] = "docx"):
-    _check(period)
-    inputs.query(region=region)
+    inputs.query(period=period, region=region)
     data, media = analytics(request).bulletin(_day(as_of), period, region, format, user.username)
     name = f"统计通报-{_day(as_of).isoformat()}.{format}"
     return Response(data, media_type=media,

@@ -72,7 +72,9 @@ def create_app(db: Path, *, secret: str | None = None, secure_cookies: bool | No
     async def errors(request: Request, exc: StarletteHTTPException):
         if request.url.path.startswith("/api/") or request.url.path == "/openapi.json":
             return await http_exception_handler(request, exc)
-        return pages.error_page(request, exc.status_code, str(exc.detail))
+        response = pages.error_page(request, exc.status_code, str(exc.detail))
+        response.headers.update(exc.headers or {})  # a 503 page says Retry-After like the API
+        return response
 
     @app.exception_handler(Busy)
     async def busy(request: Request, exc: Busy):

@@ -8,7 +8,7 @@ from datetime import date
 
 from fastapi import HTTPException
 
-from hvpatent.indicators import CRITERIA, DIMENSIONS, PERIOD_MONTHS, check_as_of
+from hvpatent.indicators import CRITERIA, DIMENSIONS, INDICATORS, PERIOD_MONTHS, check_as_of
 
 REGION = re.compile(r"^\d{6}(\d{6})?$")  # a county-or-above code (6 digits) or a town code (12)
 MAX_TEXT = 200                           # search text, group names: longer is not a question
@@ -22,12 +22,18 @@ def as_of(day: date) -> date:
 
 
 def query(*, period: str | None = None, by: str | None = None, region: str | None = None,
-          criterion: str | None = None, town: str | None = None, **texts: str | None) -> None:
-    """422 for the first value that cannot be asked; ``texts`` are free text bounded in length."""
+          criterion: str | None = None, town: str | None = None, key: str | list[str] | None = None,
+          by_name: str = "group_by", **texts: str | None) -> None:
+    """422 for the first value that cannot be asked (``by_name``: what the route calls ``by``), 404 for
+    an indicator ``key`` (one or a list) that does not exist; ``texts`` are free text bounded in length."""
+    for k in [key] if isinstance(key, str) else key or []:
+        if k not in INDICATORS:
+            shown = k if len(k) <= 40 else k[:40] + "…"
+            raise HTTPException(404, f"未知指标 {shown!r} / unknown indicator {shown!r}")
     if period is not None and period not in PERIOD_MONTHS:
         _bad("period", period, " | ".join(PERIOD_MONTHS))
     if by and by not in DIMENSIONS:
-        _bad("group_by", by, " | ".join(DIMENSIONS))
+        _bad(by_name, by, " | ".join(DIMENSIONS))
     if region and not REGION.match(region):
         _bad("region", region, "6 或 12 位区划代码 / a 6- or 12-digit region code")
     if town and not (REGION.match(town) and len(town) == 12):

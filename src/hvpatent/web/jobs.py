@@ -2,17 +2,25 @@
 imports the queued files one at a time, so the server keeps answering while a file is imported.
 
 A job moves queued → running → done | rejected | failed | cancelled.  Cancelling a queued job drops
-it; a running one stops at its next progress tick (after each chunk of rows) and its transaction
-rolls back, so nothing of it is stored.  Jobs live in memory (the newest ``keep`` of them); what
-lasts is in the warehouse as before: the ``imports`` table for every stored file and the audit log
-for every outcome (import, import_rejected, import_cancelled), so the history survives a restart.
+it; a running one is interrupted: a query it is running on the warehouse stops at once (DuckDB's
+interrupt), reading stops at the next progress tick (after each chunk of rows, a file of errors too,
+and once more just before the commit), and its transaction rolls back, so nothing of it is stored.
+A cancel that comes after that last tick is too late: the job ends ``done`` and says so.  Stopping
+the server cancels the running job the same way and waits for it before the warehouse is closed.
+
+Uploads are spooled beside the warehouse (``<db>.uploads/<job>/``), written outside the queue's
+lock; leftovers of a killed server are removed when the next one starts.
+
+Jobs live in memory (the newest ``keep`` of them); what lasts is in the warehouse as before: the
+``imports`` table for every stored file and the audit log for every outcome (import, import_rejected,
+import_cancelled), so the history survives a restart.
 """
 
 from __future__ import annotations
 
+import io
 import logging
 import shutil
-import tempfile
 import threading
 import unicodedata
 import uuid
@@ -21,11 +29,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import BinaryIO
 
 FINAL = ("done", "rejected", "failed", "cancelled")
-STATUS_LABELS = {"queued": ("排队中", "queued"), "running": ("导入中", "running"), "done": ("已完成", "done"),
-                 "rejected": ("未导入", "rejected"), "failed": ("失败", "failed"),
-                 "cancelled": ("已取消", "cancelled")}
 MAX_NAME_BYTES = 255  # the longest file name common file systems store (ext4, NTFS in UTF-16 units)
 _log = logging.getLogger(__name__)
 
@@ -35,7 +41,12 @@ class BadFileName(ValueError):
 
 
 class QueueFull(Exception):
-    """Too many imports already waiting; the client should try again later."""
+    """Too many imports already waiting (or the server stopping, or the spool not writable); the client
+    should try again later."""
+
+
+class TooLarge(ValueError):
+    """An upload over the size limit."""
 
 
 class Cancelled(BaseException):
@@ -92,33 +103,51 @@ class ImportJobs:
     """The queue and its worker for one warehouse.  ``run(job, progress)`` imports one job's file and
     returns (status, result); it is the web app's import (Analytics.run_import)."""
 
-    def __init__(self, run: Callable[[Job, Callable[[int], None]], tuple[str, dict]], *, max_queued: int = 20,
-                 keep: int = 100):
+    def __init__(self, run: Callable[[Job, Callable[[int], None]], tuple[str, dict]], spool: Path, *,
+                 interrupt: Callable[[], None] | None = None, max_queued: int = 20, keep: int = 100):
+        """``spool``: the folder uploads wait in (emptied now: nothing in it belongs to a live job);
+        ``interrupt``: stops what the running import is doing in the warehouse (cancel, close)."""
         self._run = run
+        self._interrupt = interrupt or (lambda: None)
         self.max_queued = max_queued
         self._keep = keep
         self._jobs: OrderedDict[str, Job] = OrderedDict()
         self._queue: deque[Job] = deque()
+        self._writing = 0  # uploads being spooled: they hold a place in the queue
         self._cond = threading.Condition()
         self._closed = False
         self._worker: threading.Thread | None = None
-        self._spool = Path(tempfile.mkdtemp(prefix="hvp-uploads-"))
+        self._spool = spool
+        shutil.rmtree(spool, ignore_errors=True)
 
     # -- the API's side ------------------------------------------------------------------------
-    def submit(self, file_name: str, data: bytes, skip_bad_rows: bool, username: str) -> dict:
-        """Queue a checked upload; the bytes go to a spool file so a queued job holds no memory."""
+    def submit(self, file_name: str | None, data: bytes | BinaryIO, skip_bad_rows: bool, username: str,
+               max_bytes: int | None = None) -> dict:
+        """Queue a checked upload (BadFileName, TooLarge over ``max_bytes``, QueueFull); the bytes go to
+        a spool file, written outside the lock, so a queued job holds no memory and nobody waits on it."""
         name = check_file_name(file_name)
         with self._cond:
             if self._closed:
                 raise QueueFull("服务正在停止 / the server is stopping")
-            if len(self._queue) >= self.max_queued:
-                raise QueueFull(f"已有 {len(self._queue)} 个文件排队导入，请稍后再试 / "
-                                f"{len(self._queue)} imports are waiting; try again later")
-            job_id = uuid.uuid4().hex[:12]
-            folder = self._spool / job_id
-            folder.mkdir()
-            path = folder / name
-            path.write_bytes(data)
+            waiting = len(self._queue) + self._writing
+            if waiting >= self.max_queued:
+                raise QueueFull(f"已有 {waiting} 个文件排队导入，请稍后再试 / "
+                                f"{waiting} imports are waiting; try again later")
+            self._writing += 1
+        job_id = uuid.uuid4().hex[:12]
+        folder = self._spool / job_id
+        try:
+            path = _spool_file(folder, name, data, max_bytes)
+        except BaseException:
+            with self._cond:
+                self._writing -= 1
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
+        with self._cond:
+            self._writing -= 1
+            if self._closed:
+                shutil.rmtree(folder, ignore_errors=True)
+                raise QueueFull("服务正在停止 / the server is stopping")
             job = Job(job_id, name, path, skip_bad_rows, username)
             self._jobs[job_id] = job
             self._queue.append(job)
@@ -162,24 +191,28 @@ class ImportJobs:
             if job.status == "queued":
                 self._queue.remove(job)
                 self._finish(job, "cancelled", _cancelled_result(job))
-            elif job.status == "running":
+            elif job.status == "running" and not job.cancel_requested:
                 job.cancel_requested = True  # seen at the next progress tick
+                self._interrupt()            # and a query of the import stops now
             return job.as_dict(self._position(job))
 
     def close(self) -> None:
-        """Stop taking jobs; the running one finishes (or is cancelled) before the worker ends."""
+        """Stop taking jobs, cancel the queued and the running one, and wait until the worker has
+        ended: only then may the warehouse be closed (never under a running import)."""
         with self._cond:
             self._closed = True
             for job in list(self._queue):
                 self._finish(job, "cancelled", _cancelled_result(job))
             self._queue.clear()
-            for job in self._jobs.values():
-                if job.status == "running":
-                    job.cancel_requested = True
+            running = [j for j in self._jobs.values() if j.status == "running"]
+            for job in running:
+                job.cancel_requested = True
+            if running:
+                self._interrupt()
             self._cond.notify_all()
             worker = self._worker
         if worker is not None:
-            worker.join(timeout=60)
+            worker.join()  # bounded: a cancelled import stops at its next query or progress tick
         shutil.rmtree(self._spool, ignore_errors=True)
 
     # -- the worker ----------------------------------------------------------------------------
@@ -230,6 +263,29 @@ class ImportJobs:
         final = [k for k, j in self._jobs.items() if j.status in FINAL]
         for key in final[: max(0, len(self._jobs) - self._keep)]:
             del self._jobs[key]
+
+
+def _spool_file(folder: Path, name: str, data: bytes | BinaryIO, max_bytes: int | None) -> Path:
+    """The upload written to ``folder / name`` (the name checked: no folders, no control characters);
+    TooLarge past ``max_bytes``; a disk that refuses it is QueueFull with the reason (503)."""
+    path = folder / name
+    try:
+        folder.mkdir(parents=True)
+        with path.open("wb") as out:
+            if isinstance(data, bytes):
+                data = io.BytesIO(data)
+            written = 0
+            while block := data.read(1 << 20):
+                written += len(block)
+                if max_bytes is not None and written > max_bytes:
+                    limit = f"{max_bytes >> 20} MiB"
+                    raise TooLarge(f"文件超过上限 {limit} / file too large ({limit} at most)")
+                out.write(block)
+    except OSError as err:
+        _log.warning("cannot spool upload %s: %s", name, err)
+        raise QueueFull(f"服务器无法暂存上传的文件（{err.strerror or err}），请稍后再试 / "
+                        f"the server cannot store the upload now ({err.strerror or err}); try again later") from err
+    return path
 
 
 def _cancelled_result(job: Job) -> dict:

@@ -293,39 +293,25 @@ def tasks(request: Request) -> HTMLResponse:
 def imports_page(request: Request, job: str | None = None) -> HTMLResponse:
     """The import queue (each job's status, a cancel button while it may be cancelled), the chosen
     job's validation report (``?job=ID``, where an upload leads) and the import history."""
-    from hvpatent.web.jobs import STATUS_LABELS
-
     user = _user(request, *STAFF)
     a = _a(request)
     jobs = a.jobs.list()
     chosen = next((j for j in jobs if j["job_id"] == job), None) if job else None
-    i = 0 if _lang(request) == "zh" else 1
     return _render(request, "imports.html", user, "imports", imports=a.imports(), jobs=jobs, chosen=chosen,
                    result=chosen["result"] if chosen else None,
-                   refresh=any(j["status"] in ("queued", "running") for j in jobs),
-                   status_names={k: v[i] for k, v in STATUS_LABELS.items()})
+                   refresh=any(j["status"] in ("queued", "running") for j in jobs))
 
 
 @router.post("/imports")
 async def imports_upload(request: Request, file: UploadFile, csrf: Annotated[str, Form()],
                          skip_bad_rows: Annotated[bool, Form()] = False):
-    """Queue the upload and show it on the imports page (post/redirect/get: a reload does not upload again)."""
-    from fastapi.concurrency import run_in_threadpool
-
-    from hvpatent.web.jobs import BadFileName, QueueFull
+    """Queue the upload and show it on the imports page (post/redirect/get: a reload does not upload again);
+    refusals as the API's (api.queue_upload), on the error page."""
+    from hvpatent.web.api import queue_upload
 
     user = _user(request, "admin")
     check_csrf(request, csrf)
-    a = _a(request)
-    data = await file.read(a.max_upload_bytes + 1)
-    if len(data) > a.max_upload_bytes:
-        raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, translate("too_large", _lang(request)))
-    try:
-        job = await run_in_threadpool(a.submit_import, file.filename, data, skip_bad_rows, user.username)
-    except BadFileName as err:
-        raise HTTPException(422, str(err)) from err
-    except QueueFull as err:
-        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, str(err)) from err
+    job = await queue_upload(request, user, file, skip_bad_rows)
     return RedirectResponse(f"/imports?{urlencode({'job': job['job_id']})}", status.HTTP_303_SEE_OTHER)
 
 
