@@ -347,3 +347,118 @@ def test_a_header_with_no_rows_reads_as_an_empty_file(warehouse, tmp_path):
     assert (result.rows_read, errors) == (0, [])
     result, errors = import_file(warehouse, write_csv(tmp_path / "header-only.csv", [HEADER]))
     assert (result.rows_read, errors) == (0, [])
+
+
+# -- memory: row errors kept, Parquet and JSON lines bounded (issue 12 review, findings 3 and 4) ------
+
+def test_a_file_of_bad_rows_keeps_the_first_errors_and_counts_the_rest_in_bounded_memory(warehouse, tmp_path):
+    from hvpatent.ingest import write_errors_report
+    from hvpatent.ingest.limits import MAX_ROW_ERRORS
+
+    path = tmp_path / "short.csv"  # 120,000 rows of one field under a header of ten: each a row error
+    path.write_text(",".join(HEADER) + "\n" + "x\n" * 120_000, encoding="utf-8")
+    tracemalloc.start()
+    try:
+        with pytest.raises(ImportRejected) as info:
+            import_file(warehouse, path)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    rejected = info.value
+    assert (rejected.count, len(rejected.errors)) == (120_000, MAX_ROW_ERRORS)
+    assert [e.row for e in rejected.errors[:2]] == [2, 3]
+    assert "120,000 处错误" in str(rejected)
+    assert "另有 119,000 个错误未列出 / 119,000 more errors not listed" in str(rejected)
+    assert peak < 64 * MiB  # every error kept: about 77 MiB, growing with the file (64 MiB per 100,000 rows)
+
+    result, skipped = import_file(warehouse, path, skip_bad_rows=True)
+    assert (result.rows_read, result.rows_rejected, len(skipped), skipped.total) == (120_000, 120_000,
+                                                                                      MAX_ROW_ERRORS, 120_000)
+    from openpyxl import load_workbook
+
+    last = list(load_workbook(write_errors_report(skipped, tmp_path / "errors.xlsx")).active.values)[-1]
+    assert last[-1] == "另有 119,000 个错误未列出 / 119,000 more errors not listed"
+
+
+def test_a_row_of_control_characters_is_one_error_naming_the_other_fields(warehouse, tmp_path):
+    bad = ["\x01" + "x" * 300] * len(HEADER)
+    path = write_csv(tmp_path / "soh.csv", [HEADER, row("201910111111"), bad, row("201910333333")])
+    with pytest.raises(ImportRejected) as info:
+        import_file(warehouse, path)
+    [error] = info.value.errors
+    assert (error.row, error.field, len(error.value)) == (3, "申请号", 200)
+    assert "U+0001" in error.reason and "另有 9 个字段也含控制字符：申请日、名称" in error.reason
+
+    rec = {f"k{i}": "\x01" for i in range(500)}
+    path = tmp_path / "soh.jsonl"
+    path.write_text(json.dumps({"publication_number": "CN-1-A", "application_number": "CN-201910555555-A",
+                                "country_code": "CN", **rec}) + "\n", encoding="utf-8")
+    with pytest.raises(ImportRejected) as info:
+        import_file(warehouse, path)
+    [error] = info.value.errors
+    assert (error.row, error.field) == (1, "k0") and "另有 499 个字段" in error.reason
+
+
+def test_a_parquet_dictionary_bomb_is_refused_in_bounded_memory(warehouse, tmp_path):
+    # A million rows pointing to one 10 KB string: a few KB on disk, 10^10 characters decoded.
+    n = 1_000_000
+    one = pa.array([0] * n, pa.int32())
+    table = pa.table({
+        "publication_number": pa.DictionaryArray.from_arrays(one, pa.array(["CN-1" + "x" * 10_000])),
+        "application_number": pa.DictionaryArray.from_arrays(one, pa.array(["CN-201910555555-A"])),
+        "country_code": pa.DictionaryArray.from_arrays(one, pa.array(["CN"])),
+    })
+    path = tmp_path / "bomb.parquet"
+    pq.write_table(table, path, compression="zstd")
+    assert path.stat().st_size < 64 * 1024
+    tracemalloc.start()
+    try:
+        refused(warehouse, path, "字典炸弹", "100 倍")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 128 * MiB  # 65,536-row batches chunked by 200,000 rows held about 2 GB
+
+
+def test_a_parquet_past_the_row_limit_is_refused_from_its_footer(warehouse, tmp_path):
+    n = MAX_ROWS + 1
+    one = pa.array([0] * n, pa.int32())
+    table = pa.table({name: pa.DictionaryArray.from_arrays(one, pa.array([value])) for name, value in
+                      (("publication_number", "CN-1-A"), ("application_number", "CN-201910555555-A"),
+                       ("country_code", "CN"))})
+    path = tmp_path / "rows.parquet"
+    pq.write_table(table, path)
+    refused(warehouse, path, f"{n:,} 行", f"{MAX_ROWS:,}")
+
+
+def test_a_parquet_cell_past_the_length_limit_names_the_column_and_rows(warehouse, tmp_path):
+    path = _google_parquet(tmp_path / "long.parquet", title="长" * (MAX_CELL_CHARS + 1))
+    refused(warehouse, path, "第 1–50 行", "title_localized", f"{MAX_CELL_CHARS:,}")
+
+
+def test_an_over_long_json_line_is_a_file_error_naming_the_line(warehouse, tmp_path, monkeypatch):
+    from hvpatent.ingest import limits
+
+    monkeypatch.setattr(limits, "MAX_JSON_LINE_CHARS", 10_000)
+    rec = {"publication_number": "CN-109555555-A", "application_number": "CN-201910555555-A", "country_code": "CN",
+           "kind_code": "A", "filing_date": 20190301}
+    for name in ("bq.jsonl", "qcc.jsonl"):
+        path = tmp_path / name
+        if name == "qcc.jsonl":
+            rec = {"ApplicationNumber": "CN201910555555.X", "KindCodeDesc": "发明公布", "ApplicationDate": "2019-03-01"}
+        long = {**rec, "abstract": "长" * 20_000}
+        path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in (rec, long, rec)) + "\n", encoding="utf-8")
+        refused(warehouse, path, "第 2 行超过 10,000 个字符", "line 2")
+
+
+def test_long_json_records_make_short_chunks(tmp_path, monkeypatch):
+    from hvpatent.ingest import limits
+    from hvpatent.ingest.google import read_publications
+
+    monkeypatch.setattr(limits, "MAX_CHUNK_CHARS", 1_000)
+    path = tmp_path / "bq.jsonl"
+    recs = [{"publication_number": f"CN-10955555{i}-A", "application_number": f"CN-20191055555{i}-A",
+             "country_code": "CN", "kind_code": "A", "filing_date": 20190301,
+             "abstract_localized": [{"text": "长" * 600, "language": "zh"}]} for i in range(6)]
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in recs), encoding="utf-8")
+    assert [rows for _, _, rows in read_publications(path)] == [2, 2, 2]  # two records pass 1,000 characters

@@ -37,7 +37,9 @@ def import_cmd(
 ) -> None:
     """导入专利数据或模板文件 / import patent exports and record templates."""
     from hvpatent.ingest import FileError, ImportRejected, import_file
+    from hvpatent.ingest.errors import RowErrors, error_count
     from hvpatent.ingest.fields import parse_date
+    from hvpatent.ingest.limits import MAX_ROW_ERRORS
 
     try:
         exported_on = parse_date(exported)
@@ -53,7 +55,7 @@ def import_cmd(
         _finish(failed, all_errors, report)
         return
     failed = False
-    all_errors = []
+    all_errors = RowErrors(count_rows=False, limit=len(files) * MAX_ROW_ERRORS)  # each file's kept, all counted
     with open_warehouse(db) as wh:
         for path in files:
             with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed} 行"),
@@ -67,7 +69,7 @@ def import_cmd(
                 except ImportRejected as rej:
                     failed = True
                     all_errors.extend(rej.errors)
-                    err_console.print(f"[red]{t('rejected', file=path.name, count=len(rej.errors))}[/red]")
+                    err_console.print(f"[red]{t('rejected', file=path.name, count=rej.count)}[/red]")
                     _print_errors(rej.errors)
                     continue
                 except (FileError, ValueError) as err:
@@ -84,7 +86,7 @@ def import_cmd(
                             rejected=result.rows_rejected))
             _print_notes(result)
             if errors:
-                err_console.print(f"[yellow]{t('skipped_rows', file=path.name, count=len(errors))}[/yellow]")
+                err_console.print(f"[yellow]{t('skipped_rows', file=path.name, count=error_count(errors))}[/yellow]")
                 _print_errors(errors)
     _finish(failed, all_errors, report)
 
@@ -113,8 +115,10 @@ def _print_errors(errors, limit: int = 20) -> None:
     for e in errors[:limit]:
         table.add_row(e.file, str(e.row), e.field, e.value, e.reason)
     err_console.print(table)
-    if len(errors) > limit:
-        err_console.print(f"… +{len(errors) - limit}")
+    from hvpatent.ingest.errors import error_count, not_listed
+
+    if error_count(errors) > limit:
+        err_console.print(f"… {not_listed(error_count(errors) - min(limit, len(errors)))}")
 
 
 @app.command("imports")

@@ -17,7 +17,7 @@ import duckdb
 import yaml
 
 from hvpatent.ingest.companydata import looks_like_companydata, read_records
-from hvpatent.ingest.errors import FileError, ImportRejected
+from hvpatent.ingest.errors import FileError, ImportRejected, RowErrors, error_count, error_rows, not_listed
 from hvpatent.ingest.fields import printable
 from hvpatent.ingest.google import check_parquet, looks_like_google, read_publications
 from hvpatent.ingest.notes import ImportNotes
@@ -126,15 +126,15 @@ def _mapping(path: Path | None) -> Mapping:
 def _store(warehouse: Warehouse, path: Path, sha: str, label: str, kind: str,
            chunks: Iterator[tuple[Batch, list[RowError], int]], notes: ImportNotes, skip_bad_rows: bool,
            progress: Progress | None) -> tuple[ImportResult, list[RowError]]:
-    all_errors: list[RowError] = []
+    all_errors = RowErrors(count_rows=False)  # the first MAX_ROW_ERRORS of the file, all counted
     with warehouse.import_transaction(path.name, sha, label, kind) as tx:
         for batch, errors, rows_read in chunks:
             all_errors.extend(errors)
             if all_errors and not skip_bad_rows:
                 if progress:
                     progress(rows_read)  # a file of errors ticks too: it can be followed and cancelled
-                continue  # keep reading to list every error; nothing will be committed
-            tx.add(batch, rows_read, len({e.row for e in errors}))
+                continue  # keep reading to count every error; nothing will be committed
+            tx.add(batch, rows_read, error_rows(errors))
             apps = batch.frames.get("applications")
             if tx.source == "auto" and apps is not None and len(apps):
                 tx.source = str(apps["source"].iloc[0])  # what auto-detection found
@@ -150,7 +150,8 @@ def _store(warehouse: Warehouse, path: Path, sha: str, label: str, kind: str,
 
 
 def write_errors_report(errors: list[RowError], path: Path) -> Path:
-    """The rejected rows as an xlsx a user can fix the source file from."""
+    """The rejected rows as an xlsx a user can fix the source file from; errors counted but not kept
+    (RowErrors, limits.MAX_ROW_ERRORS a file) are said in a last row."""
     from openpyxl import Workbook
 
     from hvpatent.reports.safe_cells import safe_row
@@ -164,6 +165,9 @@ def write_errors_report(errors: list[RowError], path: Path) -> Path:
         for cell in ws[ws.max_row]:
             if isinstance(cell.value, str):
                 cell.data_type = "s"  # a value like "=HYPERLINK(…)" stays text, never a formula
+    more = error_count(errors) - len(errors)
+    if more > 0:
+        ws.append([None, None, None, None, not_listed(more)])
     for letter, width in zip("ABCDE", (28, 8, 18, 30, 60), strict=True):
         ws.column_dimensions[letter].width = width
     wb.save(path)

@@ -26,7 +26,7 @@ from typing import IO, Any
 import ijson
 
 from hvpatent.ingest.appno import AppNoError, parse_appno
-from hvpatent.ingest.errors import FileError
+from hvpatent.ingest.errors import FileError, RowErrors
 from hvpatent.ingest.fields import (
     EventVocabulary,
     builtin_vocabulary,
@@ -39,7 +39,7 @@ from hvpatent.ingest.kindcodes import cn_kind_meaning, kind_of_pub_no
 from hvpatent.ingest.legalcells import Event, read_details
 from hvpatent.ingest.merge import first_filled, latest_first
 from hvpatent.ingest.notes import ImportNotes
-from hvpatent.ingest.readers import bad_utf8, chunked, control_errors, json_lines
+from hvpatent.ingest.readers import bad_utf8, chunked_by_chars, control_errors, json_lines
 from hvpatent.model import Batch, RowError
 from hvpatent.reference.regions import attribute
 
@@ -174,18 +174,35 @@ def _records_in(obj: Any) -> list[Any] | None:
     return None
 
 
-def _line_records(path: Path) -> Iterator[tuple[int, Any]]:
-    """JSON lines: each line a record or a whole API answer; a record's number is its line."""
-    for line_no, obj in json_lines(path):
+def _line_records(path: Path) -> Iterator[tuple[tuple[int, Any], int]]:
+    """JSON lines: each line a record or a whole API answer; a record's number is its line.  With the
+    line's characters (given with its first record), for chunks bounded by characters."""
+    for line_no, obj, chars in json_lines(path, sizes=True):
         for record in _records_in(obj) or [obj]:
-            yield line_no, record
+            yield (line_no, record), chars
+            chars = 0
+
+
+def _chars(value: Any, depth: int = 0) -> int:
+    """Characters of the text in a parsed JSON value (keys and strings, to 20 levels)."""
+    if isinstance(value, str):
+        return len(value)
+    if depth < 20 and isinstance(value, dict):
+        return sum(len(str(k)) + _chars(v, depth + 1) for k, v in value.items())
+    if depth < 20 and isinstance(value, list):
+        return sum(_chars(v, depth + 1) for v in value)
+    return 8
+
+
+def _sized_records(path: Path) -> Iterator[tuple[tuple[int, Any], int]]:
+    if path.suffix.lower() in _LINES:
+        return _line_records(path)
+    return (((row, rec), _chars(rec)) for row, rec in _json_records(path))
 
 
 def iter_records(path: Path) -> Iterator[tuple[int, Any]]:
     """(record number, parsed record) for every record in the file, in file order."""
-    if path.suffix.lower() in _LINES:
-        return _line_records(path)
-    return _json_records(path)
+    return (item for item, _ in _sized_records(path))
 
 
 # -- values ----------------------------------------------------------------------------
@@ -464,9 +481,9 @@ def read_records(path: Path, exported: date | None = None, *, vocabulary: EventV
     """
     words = vocabulary or builtin_vocabulary()
     notes = notes if notes is not None else ImportNotes()
-    for chunk in chunked(iter_records(path), chunk_rows):
+    for chunk in chunked_by_chars(_sized_records(path), chunk_rows):  # limits.MAX_CHUNK_CHARS a chunk
         tables: dict[str, list[dict]] = {t: [] for t in _TABLES}
-        errors: list[RowError] = []
+        errors: list[RowError] = RowErrors()
         done: list[_Converted] = []
         for row, rec in chunk:
             result = _convert(path.name, row, rec, exported, words, notes)

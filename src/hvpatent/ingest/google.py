@@ -11,10 +11,11 @@ from datetime import date
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from hvpatent.ingest.appno import AppNoError, parse_appno
-from hvpatent.ingest.errors import FileError
+from hvpatent.ingest.errors import FileError, RowErrors
 from hvpatent.ingest.fields import (
     classify_party,
     is_grant_kind,
@@ -23,8 +24,15 @@ from hvpatent.ingest.fields import (
     parse_ipc,
 )
 from hvpatent.ingest.kindcodes import cn_kind_meaning
+from hvpatent.ingest.limits import (
+    MAX_CELL_CHARS,
+    MAX_COMPRESSION_RATIO,
+    MAX_ROWS,
+    PARQUET_BATCH_ROWS,
+    PARQUET_GRACE_CHARS,
+)
 from hvpatent.ingest.merge import first_filled, latest_first
-from hvpatent.ingest.readers import chunked, control_errors, json_lines
+from hvpatent.ingest.readers import chunked_by_chars, control_errors, json_lines
 from hvpatent.model import Batch, RowError
 from hvpatent.reference.regions import attribute
 
@@ -61,19 +69,100 @@ def check_parquet(path: Path) -> None:
                                    f" / the Parquet file lacks the Google Patents columns {', '.join(missing)}")
 
 
-def _records(path: Path) -> Iterator[tuple[int, object]]:
-    """(row number, record): the line of a JSON-lines file, the row of a Parquet file."""
+#: The columns _convert reads: a Parquet file is read for these only (a row's description and claims,
+#: often most of its bytes, are never decoded).
+_COLUMNS = ("publication_number", "application_number", "country_code", "kind_code", "family_id", "filing_date",
+            "grant_date", "publication_date", "priority_date", "title_localized", "abstract_localized",
+            "application_kind", "pct_number", "assignee_harmonized", "assignee", "ipc")
+
+
+def _records(path: Path) -> Iterator[tuple[tuple[int, object], int]]:
+    """((row number, record), characters): the line of a JSON-lines file (at most
+    limits.MAX_JSON_LINE_CHARS), the row of a Parquet file."""
     if path.suffix.lower() != ".parquet":
-        yield from json_lines(path)
+        for line_no, record, chars in json_lines(path, sizes=True):
+            yield (line_no, record), chars
         return
     try:
-        row = 0
-        for batch in pq.ParquetFile(path).iter_batches(batch_size=65_536):
-            for record in batch.to_pylist():
-                row += 1
-                yield row, record
+        yield from _parquet_records(path)
     except (pa.ArrowException, OSError) as err:
         raise FileError(path.name, f"无法读取 Parquet 文件：{str(err).splitlines()[0]}") from None
+
+
+def _parquet_records(path: Path) -> Iterator[tuple[tuple[int, object], int]]:
+    """The rows of a Parquet file, PARQUET_BATCH_ROWS at a time.  Before a batch becomes Python values
+    its text is measured from Arrow's buffers, dictionary-encoded values kept encoded (a dictionary
+    bomb: a million rows pointing to one long string): no value longer than MAX_CELL_CHARS, and all the
+    text read at most MAX_COMPRESSION_RATIO times the file's size (PARQUET_GRACE_CHARS for a small file).
+    More rows than MAX_ROWS are refused from the file's footer."""
+    meta = pq.ParquetFile(path).metadata
+    if meta.num_rows > MAX_ROWS:
+        raise FileError(path.name, f"Parquet 文件有 {meta.num_rows:,} 行，超过 {MAX_ROWS:,} 行的上限"
+                                   f" / the Parquet file has {meta.num_rows:,} rows, over the limit of {MAX_ROWS:,}")
+    names = set(pq.read_schema(path).names)
+    columns = [c for c in _COLUMNS if c in names]
+    text_leaves = [meta.schema.column(i).path for i in range(meta.num_columns)
+                   if meta.schema.column(i).physical_type in ("BYTE_ARRAY", "FIXED_LEN_BYTE_ARRAY")
+                   and meta.schema.column(i).path.split(".")[0] in columns]
+    budget = max(MAX_COMPRESSION_RATIO * path.stat().st_size, PARQUET_GRACE_CHARS)
+    read = 0
+    row = 0
+    for batch in pq.ParquetFile(path, read_dictionary=text_leaves).iter_batches(
+            batch_size=PARQUET_BATCH_ROWS, columns=columns):
+        first, last = row + 1, row + batch.num_rows
+        chars = 0
+        for name, column in zip(batch.schema.names, batch.columns, strict=True):
+            longest, total = _text_size(column)
+            if longest > MAX_CELL_CHARS:
+                raise FileError(path.name, f"第 {first:,}–{last:,} 行的「{name}」有 {longest:,} 个字符的值，"
+                                           f"超过单元格上限 {MAX_CELL_CHARS:,} / rows {first:,}–{last:,}: "
+                                           f"a value of {name} has {longest:,} characters, over the limit of "
+                                           f"{MAX_CELL_CHARS:,}")
+            chars += total
+        read += chars
+        if read > budget:
+            raise FileError(path.name, f"Parquet 文件读到第 {last:,} 行时文本已超过 {read:,} 个字符，"
+                                       f"是文件大小的 {MAX_COMPRESSION_RATIO} 倍以上（字典炸弹？）"
+                                       f" / by row {last:,} the Parquet file's text passes {MAX_COMPRESSION_RATIO}"
+                                       " times its size (a dictionary bomb?)")
+        each = chars // max(batch.num_rows, 1)
+        for record in batch.to_pylist():
+            row += 1
+            yield (row, record), each
+
+
+def _text_size(array: pa.Array | pa.ChunkedArray) -> tuple[int, int]:
+    """(longest value, all characters) of the strings in ``array``, at any depth of lists and structs;
+    a dictionary-encoded column is measured as its values would be decoded, without decoding them."""
+    if isinstance(array, pa.ChunkedArray):
+        sizes = [_text_size(chunk) for chunk in array.chunks]
+        return max((s[0] for s in sizes), default=0), sum(s[1] for s in sizes)
+    kind = array.type
+    if pa.types.is_dictionary(kind):
+        lengths = _lengths(array.dictionary)
+        if lengths is None:
+            return _text_size(array.dictionary)
+        used = pc.take(lengths, array.indices)
+        return int(pc.max(used).as_py() or 0), int(pc.sum(used).as_py() or 0)
+    lengths = _lengths(array)
+    if lengths is not None:
+        return int(pc.max(lengths).as_py() or 0), int(pc.sum(lengths).as_py() or 0)
+    if pa.types.is_list(kind) or pa.types.is_large_list(kind) or pa.types.is_map(kind):
+        return _text_size(array.flatten())
+    if pa.types.is_struct(kind):
+        sizes = [_text_size(field) for field in array.flatten()]
+        return max((s[0] for s in sizes), default=0), sum(s[1] for s in sizes)
+    return 0, 0
+
+
+def _lengths(array: pa.Array) -> pa.Array | None:
+    """Characters (bytes for binary) of each value of a string array, else None."""
+    kind = array.type
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        return pc.utf8_length(array)
+    if pa.types.is_binary(kind) or pa.types.is_large_binary(kind) or pa.types.is_fixed_size_binary(kind):
+        return pc.binary_length(array)
+    return None
 
 
 
@@ -106,9 +195,9 @@ class _Publication:
 
 def read_publications(path: Path, chunk_rows: int = 200_000
                       ) -> Iterator[tuple[Batch, list[RowError], int]]:
-    for chunk in chunked(_records(path), chunk_rows):
+    for chunk in chunked_by_chars(_records(path), chunk_rows):  # and limits.MAX_CHUNK_CHARS
         tables: dict[str, list[dict]] = {t: [] for t in _TABLES}
-        errors: list[RowError] = []
+        errors: list[RowError] = RowErrors()  # the first MAX_ROW_ERRORS, all counted
         by_app: dict[str, list[_Publication]] = {}
         for line_no, rec in chunk:
             pub = _convert(path.name, line_no, rec, tables, errors)

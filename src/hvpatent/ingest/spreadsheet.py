@@ -14,7 +14,7 @@ import pandas as pd
 import yaml
 
 from hvpatent.ingest.appno import AppNoError, parse_appno
-from hvpatent.ingest.errors import FileError
+from hvpatent.ingest.errors import FileError, RowErrors, error_rows
 from hvpatent.ingest.fields import (
     EventVocabulary,
     builtin_vocabulary,
@@ -107,7 +107,7 @@ class _Rows:
         self.source = source
         self.vocabulary = vocabulary
         self.notes = notes
-        self.errors: list[RowError] = []
+        self.errors: list[RowError] = RowErrors()  # the first MAX_ROW_ERRORS of the chunk, all counted
         self.parsed: dict[str, list[_Parsed]] = {}
 
     def error(self, row: int, fld: str, value: object, reason: str) -> None:
@@ -370,7 +370,7 @@ def read_export(path: Path, mapping: Mapping, source: str = "auto", chunk_rows: 
     if exported is None:
         exported = file_export_date(path, known)
     for frame, bad_rows in read_chunks(path, known, chunk_rows=chunk_rows):
-        rows_read = len(frame) + len({e.row for e in bad_rows})
+        rows_read = len(frame) + error_rows(bad_rows)
         headers = list(frame.columns)
         cols = mapping.resolve(headers)
         missing = [FIELD_LABELS[f] for f in REQUIRED if f not in cols]

@@ -15,6 +15,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 
 from hvpatent.ingest.appno import AppNoError, normalize_appno
+from hvpatent.ingest.errors import RowErrors, error_rows
 from hvpatent.ingest.fields import check_credit_code, normalize_name, parse_date, split_multi
 from hvpatent.ingest.readers import header_key, read_chunks
 from hvpatent.model import Batch, RowError
@@ -162,7 +163,9 @@ def read_template(path: Path, kind: str | None = None, region: str | None = None
     default the action plan's district)."""
     chunks = list(read_chunks(path, template_headers()))
     frame = pd.concat([f for f, _ in chunks]) if len(chunks) > 1 else chunks[0][0]
-    refused = [e for _, errs in chunks for e in errs]  # control characters, refused by the reader
+    refused = RowErrors()  # control characters, refused by the reader
+    for _, errs in chunks:
+        refused.extend(errs)
     kind = kind or detect_template(list(frame.columns))
     if kind is None:
         raise ValueError("not a template")
@@ -171,7 +174,7 @@ def read_template(path: Path, kind: str | None = None, region: str | None = None
     if any(c.kind == "town" for c in cols):  # a town by code (any edition) or name, resolved as everywhere
         within = region or _plan_region()
         parsers["town"] = lambda v: resolve_town(v, within).code
-    errors: list[RowError] = list(refused)
+    errors: list[RowError] = RowErrors(refused)
     rows: list[dict] = []
     for row, record in zip(frame.index, frame.to_dict("records"), strict=True):
         out: dict = {}
@@ -196,7 +199,7 @@ def read_template(path: Path, kind: str | None = None, region: str | None = None
             rows.extend(_expand(kind, out, errors, path.name, int(row)))
     batch = Batch()
     batch.set(table, rows)
-    return kind, batch, errors, len(frame) + len({e.row for e in refused})
+    return kind, batch, errors, len(frame) + error_rows(refused)
 
 
 def _expand(kind: str, out: dict, errors: list[RowError], file: str, row: int) -> list[dict]:

@@ -263,6 +263,7 @@ class Analytics:
         """The worker's import of one job, under the warehouse's write lock, in one transaction; the
         status (done / rejected) and the upload result the API has always answered."""
         from hvpatent.ingest import FileError, ImportRejected, import_file
+        from hvpatent.ingest.errors import error_count
 
         file_name, username = job.file, job.submitted_by
         # Audit entries go on cursors: a cancel interrupts the warehouse's own connection, the import's.
@@ -278,10 +279,10 @@ class Analytics:
                     self.audit(username, "import_cancelled", f"{file_name}: job {job.job_id}")
                     raise Cancelled() from err
                 if isinstance(err, ImportRejected):
-                    self.audit(username, "import_rejected", f"{file_name}: {len(err.errors)} errors")
+                    self.audit(username, "import_rejected", f"{file_name}: {err.count} errors")
                     return "rejected", {"accepted": False, "file": file_name,
                                         "errors": [e.__dict__ for e in err.errors[:500]],
-                                        "error_count": len(err.errors)}
+                                        "error_count": err.count}  # all, listed or not
                 if isinstance(err, FileError):
                     self.audit(username, "import_rejected", f"{file_name}: {err.reason}")
                     return "rejected", {"accepted": False, "file": file_name, "errors": [{"reason": err.reason}],
@@ -297,7 +298,7 @@ class Analytics:
         if not result.already_imported:
             self._changed()
         return "done", {"accepted": True, "file": file_name, **result.__dict__,
-                        "errors": [e.__dict__ for e in errors[:500]], "error_count": len(errors)}
+                        "errors": [e.__dict__ for e in errors[:500]], "error_count": error_count(errors)}
 
     def audit(self, username: str | None, action: str, detail: str = "") -> None:
         """An audit entry on a cursor of its own: an append, which needs no write lock, so logins and
