@@ -10,6 +10,7 @@ import json
 import re
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
@@ -23,7 +24,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 import world
 from browser import chromium
 from hvpatent.warehouse.accounts import AccountError, add_user, check_password, check_username
-from hvpatent.warehouse.sessions import ACCOUNT_LIMIT, SessionStore
+from hvpatent.warehouse.sessions import ACCOUNT_LIMIT, LOCKOUT, SessionStore
 from hvpatent.warehouse.store import Warehouse
 from hvpatent.web import create_app
 from webserver import ACCOUNTS, PASSWORD, serve
@@ -31,7 +32,7 @@ from webserver import ACCOUNTS, PASSWORD, serve
 HVP = str(Path(sys.executable).parent / "hvp")
 SECRET = "test-secret"
 # Accounts of this module's own, so that locking or deactivating them leaves the role accounts alone.
-EXTRA = ("locky", "gone", "changer")
+EXTRA = ("locky", "gone", "changer", "guessed")
 TEMPLATES = Path(__file__).parents[1] / "src" / "hvpatent" / "web" / "templates"
 
 
@@ -215,11 +216,15 @@ def test_six_wrong_passwords_lock_the_name_until_an_admin_unlocks_it(base_url):
     assert [r.status_code for r in ghost] == answers and ghost[-1].json() == refused.json()
     with client(base_url, "admin") as admin:
         log = admin.get("/api/audit").json()
-        assert any(e["action"] == "account_locked" and e["username"] == "locky" for e in log)
+        assert any(e["action"] == "account_address_locked" and e["username"] == "locky" for e in log)
         token = admin.headers.pop("x-csrf-token")
         assert admin.post("/api/users/locky/unlock").status_code == 403                  # CSRF
         assert admin.post("/api/users/locky/unlock", headers={"x-csrf-token": token}).json()["was_locked"]
         assert any(e["action"] == "account_unlocked" for e in admin.get("/api/audit").json())
+        ghost_unlock = admin.post("/api/users/no-such-user/unlock", headers={"x-csrf-token": token})
+        assert ghost_unlock.status_code == 404 and "no such user" in ghost_unlock.json()["detail"]
+        assert not any(e["action"] == "account_unlocked" and e["detail"] == "no-such-user"
+                       for e in admin.get("/api/audit").json())
     assert login("locky", PASSWORD).status_code == 200
     with client(base_url, "analyst") as analyst:                                        # staff may not unlock
         assert analyst.post("/api/users/locky/unlock").status_code == 403
@@ -235,6 +240,11 @@ def test_the_form_login_is_throttled_too(base_url):
         assert admin.post("/api/users/bank/unlock").json()["was_locked"]
 
 
+def audited(con, action: str, username: str | None = None) -> int:
+    return con.execute("SELECT count(*) FROM audit_log WHERE action = ? AND username IS NOT DISTINCT FROM"
+                       " coalesce(?, username)", [action, username]).fetchone()[0]
+
+
 def test_failures_are_kept_in_the_warehouse_and_count_per_address(tmp_path):
     with Warehouse(tmp_path / "t.duckdb") as wh:
         add_user(wh.con, "ana", PASSWORD, "analyst")
@@ -243,13 +253,112 @@ def test_failures_are_kept_in_the_warehouse_and_count_per_address(tmp_path):
             assert store.login("ana", f"wrong {i}", "10.0.0.1").locked_until is None
         again = SessionStore(wh.con, address_limit=8)  # a restarted server: the failures are still there
         assert again.login("ana", "wrong 5", "10.0.0.1").locked_until is not None
-        assert again.login("ana", PASSWORD, "10.0.0.2").user is None
-        assert again.unlock("ana", by="admin") and again.login("ana", PASSWORD, "10.0.0.2").user
+        assert again.login("ana", PASSWORD, "10.0.0.1").user is None                  # locked from there
+        # ... and only from there: whoever guesses cannot lock the user out of the places they work from.
+        assert again.login("ana", PASSWORD, "10.0.0.2").user
+        assert again.unlock("ana", by="admin") and again.login("ana", PASSWORD, "10.0.0.1").user
         # One address trying many names is stopped too, even for a right password afterwards.
         for i in range(again.address_limit):
             again.login(f"name{i % 3}", "wrong", "10.0.0.9")
         assert again.login("ana", PASSWORD, "10.0.0.9").locked_until is not None
         assert again.login("ana", PASSWORD, "10.0.0.3").user                          # other addresses are not
+        with pytest.raises(AccountError):
+            again.unlock("name0")                                                     # no such user
+
+
+def test_parallel_logins_check_no_more_passwords_than_the_limit(tmp_path):
+    """20 logins for one name at the same moment: the lock check and the reservation of a failure are one
+    step, so exactly ACCOUNT_LIMIT passwords are verified; the right password is refused afterwards."""
+    with Warehouse(tmp_path / "p.duckdb") as wh:
+        add_user(wh.con, "ana", PASSWORD, "analyst")
+        store = SessionStore(wh.con)
+        start, results = threading.Barrier(20), []
+
+        def attempt(i: int) -> None:
+            start.wait()
+            results.append(store.login("ana", f"wrong guess {i:02}", "10.0.0.1"))
+
+        threads = [threading.Thread(target=attempt, args=(i,)) for i in range(20)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert len(results) == 20 and not any(r.user for r in results)
+        assert audited(wh.con, "login_failed", "ana") == ACCOUNT_LIMIT              # passwords verified
+        assert sum(r.locked_until is not None for r in results) == 20 - ACCOUNT_LIMIT + 1
+        assert wh.con.execute("SELECT count(*) FROM login_failures WHERE attempt IS NOT NULL").fetchone()[0] == 0
+        refused = store.login("ana", PASSWORD, "10.0.0.1")
+        assert refused.user is None and refused.locked_until is not None
+        assert audited(wh.con, "login_failed", "ana") == ACCOUNT_LIMIT              # not even checked
+
+
+def test_guessing_from_many_addresses_spares_the_users_own_addresses(tmp_path):
+    """Failures for one name spread over many addresses (each below the per-address limit) lock the name
+    everywhere except where the user logged in before; the lock is audited, refusals once per lock."""
+    now = [datetime(2024, 6, 1, 9, 0)]
+    with Warehouse(tmp_path / "d.duckdb") as wh:
+        add_user(wh.con, "ana", PASSWORD, "analyst")
+        store = SessionStore(wh.con, name_limit=6, clock=lambda: now[0])
+        assert store.login("ana", PASSWORD, "10.1.0.1").user                          # her office
+        answers = [store.login("ana", "wrong guess", f"10.2.0.{i}").locked_until is not None for i in range(6)]
+        assert answers == [False] * 5 + [True]
+        assert audited(wh.con, "account_locked", "ana") == 1
+        for _ in range(5):                                                           # a new address: refused
+            assert store.login("ana", PASSWORD, "10.3.0.1").locked_until == now[0] + LOCKOUT
+        assert audited(wh.con, "login_refused_locked", "ana") == 1                   # once per lock, not per try
+        assert store.login("ana", PASSWORD, "10.1.0.1").user                          # her office still works
+        now[0] += LOCKOUT + timedelta(seconds=1)                                     # the lock ends by itself
+        assert store.login("ana", PASSWORD, "10.3.0.1").user
+
+
+def test_a_wrong_current_password_counts_as_a_failed_login(base_url):
+    """A stolen session cannot guess the password through /api/me/password: the login throttle applies."""
+    with client(base_url, "guessed") as c:
+        answers = [c.post("/api/me/password", json={"current_password": f"wrong guess {i:02}",
+                                                   "new_password": "another horse 43"}).status_code
+                   for i in range(ACCOUNT_LIMIT + 1)]
+        assert answers == [403] * (ACCOUNT_LIMIT - 1) + [429] * 2
+        right = c.post("/api/me/password", json={"current_password": PASSWORD, "new_password": "another horse 43"})
+        assert right.status_code == 429 and int(right.headers["retry-after"]) > 0     # not even checked
+    with client(base_url, "admin") as admin:
+        assert admin.post("/api/users/guessed/unlock").json()["was_locked"]
+    with client(base_url, "guessed"):    # logs in with the old password (asserted there): nothing changed
+        pass
+
+
+def test_cli_unlock_of_an_unknown_user_is_a_message(tmp_path):
+    db = make_db(tmp_path)
+    r = hvp("--db", str(db), "users", "unlock", "[nobody]")
+    assert r.returncode == 2 and "no such user: [nobody]" in r.stderr and "Traceback" not in r.stderr
+    assert hvp("--db", str(db), "users", "unlock", "locky").returncode == 0
+
+
+@contextmanager
+def hvp_serve(db: Path, *args: str) -> Iterator[tuple[str, subprocess.Popen]]:
+    server = subprocess.Popen([HVP, "--db", str(db), "serve", "--port", "0", *args], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True)
+    try:
+        line = server.stdout.readline()  # printed once the socket listens
+        assert "看板 / dashboard: http://127.0.0.1:" in line, line + server.stderr.read()
+        yield line.split()[3].rstrip("/"), server
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+
+
+def test_forwarded_headers_count_only_from_trusted_proxies(tmp_path):
+    """`hvp serve` ignores X-Forwarded-For/-Proto unless --trusted-proxies names the connecting address:
+    otherwise anyone could pick the address the login throttle counts, or claim HTTPS."""
+    db = make_db(tmp_path)
+    forwarded = {"x-forwarded-for": "10.7.7.7", "x-forwarded-proto": "https"}
+    for args, ip, secure in (((), "127.0.0.1", False), (("--trusted-proxies", "127.0.0.1, ::1"), "10.7.7.7", True)):
+        with hvp_serve(db, *args) as (url, _):
+            with client(url, **forwarded) as c:
+                r = c.post("/api/login", json={"username": "admin", "password": PASSWORD})
+                assert r.status_code == 200 and ("; secure" in r.headers["set-cookie"].lower()) is secure, args
+            with client(url, "admin") as c:  # (a Secure cookie is not sent back over http)
+                logins = [e["detail"] for e in c.get("/api/audit").json() if e["action"] == "login"]
+            assert logins[:2] == ["127.0.0.1", ip], (args, logins)        # newest first
 
 
 # -- open redirect ----------------------------------------------------------------------------------------
@@ -324,7 +433,8 @@ def test_cookie_is_secure_behind_tls_or_a_trusted_proxy(base_url):
         r = plain.post("/api/login", json={"username": "analyst", "password": PASSWORD})
         assert "secure" not in r.headers["set-cookie"].lower() and "httponly" in r.headers["set-cookie"].lower()
         assert "strict-transport-security" not in r.headers
-    # The test client connects from 127.0.0.1, which uvicorn trusts for X-Forwarded-Proto by default.
+    # tests/webserver.py runs uvicorn with its defaults, which trust 127.0.0.1 for X-Forwarded-Proto, as
+    # `hvp serve --trusted-proxies 127.0.0.1` does (test_forwarded_headers_count_only_from_trusted_proxies).
     with client(base_url, **{"x-forwarded-proto": "https"}) as proxied:
         r = proxied.post("/api/login", json={"username": "analyst", "password": PASSWORD})
         assert "; secure" in r.headers["set-cookie"].lower()

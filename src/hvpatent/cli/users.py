@@ -6,12 +6,18 @@ an administrator uses the API (`POST /api/users/{name}/unlock`, `/deactivate`) i
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
 from hvpatent.cli.common import DbOption, Fmt, app, console, emit, err_console, open_warehouse
 
+if TYPE_CHECKING:
+    import duckdb
+
+T = TypeVar("T")
 users_app = typer.Typer(help="账号管理 / accounts", no_args_is_help=True)
 app.add_typer(users_app, name="users")
 
@@ -19,7 +25,7 @@ Name = Annotated[str, typer.Argument(help="用户名 / user name")]
 
 
 def _fail(err: Exception) -> None:
-    err_console.print(f"[red]{err}[/red]")
+    err_console.print(str(err), style="red", markup=False, highlight=False)
     raise typer.Exit(2) from err
 
 
@@ -70,52 +76,51 @@ def users_passwd(
     db: DbOption = None,
 ) -> None:
     """修改密码；该用户的所有会话立即失效 / set a new password; every session of the user ends."""
-    from hvpatent.warehouse.accounts import AccountError, set_password
+    from hvpatent.warehouse.accounts import set_password
 
     secret = _new_password(password)
-    with open_warehouse(db) as wh:
-        try:
-            ended = set_password(wh.con, username, secret, by="cli")
-        except AccountError as err:
-            _fail(err)
+    ended = _change(db, lambda con: set_password(con, username, secret, by="cli"))
     console.print(f"密码已修改，结束会话 {ended} 个 / password changed, {ended} sessions ended: {username}")
 
 
 @users_app.command("deactivate")
 def users_deactivate(username: Name, db: DbOption = None) -> None:
     """停用账号；其会话立即失效 / deactivate an account; its sessions end at once."""
-    from hvpatent.warehouse.accounts import AccountError, set_active
+    from hvpatent.warehouse.accounts import set_active
 
-    with open_warehouse(db) as wh:
-        try:
-            ended = set_active(wh.con, username, False, by="cli")
-        except AccountError as err:
-            _fail(err)
+    ended = _change(db, lambda con: set_active(con, username, False, by="cli"))
     console.print(f"已停用，结束会话 {ended} 个 / deactivated, {ended} sessions ended: {username}")
 
 
 @users_app.command("activate")
 def users_activate(username: Name, db: DbOption = None) -> None:
     """重新启用账号 / reactivate an account."""
-    from hvpatent.warehouse.accounts import AccountError, set_active
+    from hvpatent.warehouse.accounts import set_active
 
-    with open_warehouse(db) as wh:
-        try:
-            set_active(wh.con, username, True, by="cli")
-        except AccountError as err:
-            _fail(err)
+    _change(db, lambda con: set_active(con, username, True, by="cli"))
     console.print(f"已启用 / activated: {username}")
 
 
 @users_app.command("unlock")
 def users_unlock(username: Name, db: DbOption = None) -> None:
-    """解除登录失败造成的锁定 / lift the lock that failed logins put on an account."""
+    """解除登录失败造成的锁定（各地址）/ lift the locks that failed logins put on an account (from any address)."""
     from hvpatent.warehouse.sessions import unlock
 
-    with open_warehouse(db) as wh:
-        was = unlock(wh.con, username, by="cli")
+    was = _change(db, lambda con: unlock(con, username, by="cli"))
     console.print(("已解锁 / unlocked: " if was else "未被锁定，失败记录已清除 / was not locked, failures cleared: ")
                   + username)
+
+
+def _change(db: Path | None, change: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
+    """One change to an account in the warehouse; an AccountError (no such user, a refused password) is a
+    message and exit status 2."""
+    from hvpatent.warehouse.accounts import AccountError
+
+    with open_warehouse(db) as wh:
+        try:
+            return change(wh.con)
+        except AccountError as err:
+            _fail(err)
 
 
 @users_app.command("sessions")

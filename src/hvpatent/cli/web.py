@@ -20,6 +20,10 @@ def serve_cmd(
     port: Annotated[int, typer.Option(help="端口 / port")] = 8000,
     secure_cookies: Annotated[bool, typer.Option(
         "--secure-cookies", help="会话 cookie 总是只经 HTTPS 发送（默认：请求经 HTTPS 时）/ always Secure")] = False,
+    trusted_proxies: Annotated[str | None, typer.Option(
+        "--trusted-proxies", help="信任其 X-Forwarded-For/-Proto 的反向代理地址，逗号分隔（默认不信任任何地址）"
+                                  " / reverse proxies whose X-Forwarded-* headers are believed, comma-separated"
+                                  " (default: none)")] = None,
     plan_file: Annotated[Path | None, typer.Option("--plan", help="方案文件 YAML")] = None,
     db: DbOption = None,
 ) -> None:
@@ -27,11 +31,12 @@ def serve_cmd(
     from hvpatent.warehouse.store import default_db_path
 
     path = db or settings["db"] or default_db_path()
-    run_server(Path(path), host, port, secure_cookies=secure_cookies, plan_file=plan_file)
+    run_server(Path(path), host, port, secure_cookies=secure_cookies, plan_file=plan_file,
+               trusted_proxies=trusted_proxies)
 
 
 def run_server(path: Path, host: str, port: int, *, secure_cookies: bool = False, plan_file: Path | None = None,
-               default_as_of: date | None = None) -> None:
+               default_as_of: date | None = None, trusted_proxies: str | None = None) -> None:
     import uvicorn
 
     from hvpatent.cli.common import err_console
@@ -64,7 +69,12 @@ def run_server(path: Path, host: str, port: int, *, secure_cookies: bool = False
     main_thread = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGTERM, _terminated) if main_thread else None
     try:
-        uvicorn.Server(uvicorn.Config(app, log_level="warning")).run(sockets=[sock])
+        # The client is the socket's peer; X-Forwarded-For / -Proto are believed only from --trusted-proxies
+        # (uvicorn would otherwise trust any local connection, and $FORWARDED_ALLOW_IPS): docs/security.md.
+        proxies = [p.strip() for p in (trusted_proxies or "").split(",") if p.strip()]
+        config = uvicorn.Config(app, log_level="warning", proxy_headers=bool(proxies),
+                                forwarded_allow_ips=proxies or None)
+        uvicorn.Server(config).run(sockets=[sock])
     finally:
         remove_server_file(path)
         sock.close()

@@ -5,10 +5,19 @@ only its SHA-256, with the user, when it started, when it was last seen and from
 the session up, so logout, a password change or a deactivation ends it at once, and a session ends after
 ``idle`` without requests (default 30 minutes) or ``absolute`` after it started (8 hours), whatever happens.
 
-Failed logins are stored too (table ``login_failures``), so a restart does not reset them: after
-``ACCOUNT_LIMIT`` failures for one user name within ``WINDOW`` that name is locked for ``LOCKOUT``, even for
-the right password; after ``ADDRESS_LIMIT`` failures from one client address, that address is. Locks apply to
-any name, existing or not, so the answer never tells which names exist. See docs/security.md.
+Failed logins are stored too (table ``login_failures``), so a restart does not reset them. Three counts, each
+within ``WINDOW``, each locking for ``LOCKOUT`` once it reaches its limit, even for the right password:
+
+- ``ACCOUNT_LIMIT`` failures for one user name from one client address lock that name *from that address*;
+- ``NAME_LIMIT`` failures for one name from anywhere (guessing spread over many addresses) lock the name
+  from every address *except those it logged in from before* (table ``known_addresses``), so nobody can keep
+  a user locked out of the places they work from;
+- ``ADDRESS_LIMIT`` failures from one address, whatever the names, lock that address.
+
+Every attempt first reserves its failure row, under the store's write lock and in the same step as the lock
+check, and only then verifies the password (outside the lock); a success deletes the reservation. So parallel
+requests can never verify more than the limit of passwords per window. Locks apply to any name, existing or
+not, so the answer never tells which names exist. See docs/security.md.
 """
 
 from __future__ import annotations
@@ -23,7 +32,7 @@ from datetime import datetime, timedelta
 
 import duckdb
 
-from hvpatent.warehouse.accounts import User, audit, authenticate
+from hvpatent.warehouse.accounts import AccountError, User, audit, authenticate
 
 SESSION_TABLES = {
     "sessions": """
@@ -37,30 +46,46 @@ SESSION_TABLES = {
     "login_failures": """
         failed_at TIMESTAMP NOT NULL,
         username VARCHAR,
-        ip VARCHAR
+        ip VARCHAR,
+        attempt VARCHAR                 -- set while the attempt is in flight (its reservation), NULL once failed
     """,
     "lockouts": """
         subject VARCHAR NOT NULL,       -- a user name or a client address
-        kind VARCHAR NOT NULL,          -- account | address
+        kind VARCHAR NOT NULL,          -- account_address | account | address
         locked_at TIMESTAMP NOT NULL,
-        locked_until TIMESTAMP NOT NULL
+        locked_until TIMESTAMP NOT NULL,
+        ip VARCHAR,                     -- account_address: the address the name is locked from
+        refusal_logged BOOLEAN DEFAULT FALSE  -- a refused login was audited during this lock
+    """,
+    "known_addresses": """
+        username VARCHAR NOT NULL,      -- a successful login of this user from this address
+        ip VARCHAR NOT NULL,
+        last_login TIMESTAMP NOT NULL,
+        PRIMARY KEY (username, ip)
     """,
 }
+# Columns added after the tables first shipped: warehouses made before get them on opening.
+ADDED_COLUMNS = (("login_failures", "attempt VARCHAR"), ("lockouts", "ip VARCHAR"),
+                 ("lockouts", "refusal_logged BOOLEAN DEFAULT FALSE"))
 
 IDLE = timedelta(minutes=30)
 ABSOLUTE = timedelta(hours=8)
 TOUCH_EVERY = timedelta(minutes=1)  # last_seen is written at most once a minute per session
-ACCOUNT_LIMIT = 5                   # failures per user name within WINDOW before it is locked
-ADDRESS_LIMIT = 50                  # failures per client address within WINDOW before it is locked
+ACCOUNT_LIMIT = 5                   # failures for one user name from one address within WINDOW
+NAME_LIMIT = 50                     # failures for one user name from all addresses within WINDOW
+ADDRESS_LIMIT = 50                  # failures from one client address within WINDOW, whatever the names
 WINDOW = timedelta(minutes=15)
 LOCKOUT = timedelta(minutes=15)
 KEEP_FAILURES = timedelta(days=1)   # older failures are dropped
+KNOWN_FOR = timedelta(days=90)      # an address a user logged in from stays known this long
 NAME_CHARS = 64                     # what is stored of a submitted user name (any string may be tried)
 
 
 def create_session_tables(con: duckdb.DuckDBPyConnection) -> None:
     for name, cols in SESSION_TABLES.items():
         con.execute(f"CREATE TABLE IF NOT EXISTS {name} ({cols})")
+    for table, column in ADDED_COLUMNS:
+        con.execute(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column}")
 
 
 def token_hash(token: str) -> str:
@@ -88,45 +113,46 @@ def list_sessions(con: duckdb.DuckDBPyConnection, username: str | None = None) -
 
 
 def unlock(con: duckdb.DuckDBPyConnection, username: str, by: str | None = None) -> bool:
-    """Lift an account's lock and forget its failures; True when it was locked."""
-    was = con.execute("SELECT count(*) FROM lockouts WHERE kind = 'account' AND subject = ? AND locked_until > ?",
-                      [username, datetime.now()]).fetchone()[0] > 0
-    con.execute("DELETE FROM lockouts WHERE kind = 'account' AND subject = ?", [username])
+    """Lift every lock on an account (from any address, and everywhere) and forget its failures; True when it
+    was locked. An unknown user is an AccountError (it may have been locked: unknown names are counted too,
+    and their locks end by themselves)."""
+    if not con.execute("SELECT 1 FROM users WHERE username = ?", [username]).fetchone():
+        raise AccountError(f"没有这个用户 / no such user: {username}")
+    was = con.execute("SELECT count(*) FROM lockouts WHERE kind IN ('account', 'account_address') AND subject = ?"
+                      " AND locked_until > ?", [username, datetime.now()]).fetchone()[0] > 0
+    con.execute("DELETE FROM lockouts WHERE kind IN ('account', 'account_address') AND subject = ?", [username])
     con.execute("DELETE FROM login_failures WHERE username = ?", [username])
     audit(con, by, "account_unlocked", username)
     return was
 
 
-def locked_until(con: duckdb.DuckDBPyConnection, username: str, ip: str, now: datetime) -> datetime | None:
-    row = con.execute("SELECT max(locked_until) FROM lockouts WHERE locked_until > ? AND"
-                      " ((kind = 'account' AND subject = ?) OR (kind = 'address' AND subject = ?))",
-                      [now, username[:NAME_CHARS], ip]).fetchone()
-    return row[0]
+@dataclass(frozen=True)
+class Count:
+    """One of the throttle's counts: which lock it sets, on whom, and which failures it counts."""
+    kind: str             # account_address | account | address
+    subject: str          # the user name, or the address for kind "address"
+    ip: str | None        # the address, for kind "account_address"
+    where: str            # the failures it counts (SQL condition on login_failures)
+    params: tuple
+    limit: int
 
+    def describe(self) -> str:
+        return f"{self.subject} from {self.ip}" if self.ip is not None else self.subject
 
-def record_failure(con: duckdb.DuckDBPyConnection, username: str, ip: str, now: datetime,
-                   account_limit: int = ACCOUNT_LIMIT, address_limit: int = ADDRESS_LIMIT) -> list[str]:
-    """Store a failed login; lock the name or the address when it reaches its limit. Returns what was locked."""
-    name = username[:NAME_CHARS]
-    con.execute("DELETE FROM login_failures WHERE failed_at < ?", [now - KEEP_FAILURES])
-    con.execute("DELETE FROM lockouts WHERE locked_until < ?", [now - KEEP_FAILURES])
-    con.execute("INSERT INTO login_failures VALUES (?, ?, ?)", [now, name, ip])
-    locked = []
-    for kind, subject, column, limit in (("account", name, "username", account_limit),
-                                         ("address", ip, "ip", address_limit)):
-        # Failures since the last lock of this subject ended count; a lock starts a fresh count.
-        since = con.execute("SELECT max(locked_until) FROM lockouts WHERE kind = ? AND subject = ?",
-                            [kind, subject]).fetchone()[0]
-        start = max(now - WINDOW, since) if since else now - WINDOW
-        count = con.execute(f"SELECT count(*) FROM login_failures WHERE {column} = ? AND failed_at > ?",
-                            [subject, start]).fetchone()[0]
-        if count >= limit:
-            con.execute("INSERT INTO lockouts VALUES (?, ?, ?, ?)", [subject, kind, now, now + LOCKOUT])
-            audit(con, name if kind == "account" else None, f"{kind}_locked",
-                  f"{subject}: {count} failed logins within {int(WINDOW.total_seconds()) // 60} min,"
-                  f" locked until {(now + LOCKOUT).isoformat(timespec='seconds')}")
-            locked.append(kind)
-    return locked
+    def lock(self, con: duckdb.DuckDBPyConnection) -> tuple | None:
+        """The latest lock this count set (locked_until, locked_at, refusal_logged), ended or not."""
+        return con.execute("SELECT locked_until, locked_at, refusal_logged FROM lockouts WHERE kind = ?"
+                           " AND subject = ? AND ip IS NOT DISTINCT FROM ? ORDER BY locked_until DESC LIMIT 1",
+                           [self.kind, self.subject, self.ip]).fetchone()
+
+    def failures(self, con: duckdb.DuckDBPyConnection, now: datetime, last_lock: tuple | None,
+                 in_flight: bool) -> int:
+        """Failures within the window, with or without the attempts still being checked; a lock starts a
+        fresh count when it ends."""
+        start = max(now - WINDOW, last_lock[0]) if last_lock else now - WINDOW
+        settled = "" if in_flight else " AND attempt IS NULL"
+        return con.execute(f"SELECT count(*) FROM login_failures WHERE {self.where} AND failed_at > ?{settled}",
+                           [*self.params, start]).fetchone()[0]
 
 
 @dataclass(frozen=True)
@@ -143,9 +169,9 @@ class SessionStore:
 
     def __init__(self, con: duckdb.DuckDBPyConnection, *, idle: timedelta = IDLE, absolute: timedelta = ABSOLUTE,
                  clock: Callable[[], datetime] = datetime.now, account_limit: int = ACCOUNT_LIMIT,
-                 address_limit: int = ADDRESS_LIMIT):
+                 name_limit: int = NAME_LIMIT, address_limit: int = ADDRESS_LIMIT):
         self.con, self.idle, self.absolute, self.clock = con, idle, absolute, clock
-        self.account_limit, self.address_limit = account_limit, address_limit
+        self.account_limit, self.name_limit, self.address_limit = account_limit, name_limit, address_limit
         self._write = threading.Lock()
 
     @contextmanager
@@ -168,23 +194,93 @@ class SessionStore:
             cursor.execute("COMMIT")
 
     def login(self, username: str, password: str, ip: str, user_agent: str = "") -> LoginResult:
-        now = self.clock()
-        with self._cursor() as cursor:
-            until = locked_until(cursor, username, ip, now)
-        if until is not None:  # the password is not even checked: no guessing while locked
-            with self._writing() as cursor:
-                audit(cursor, username[:NAME_CHARS], "login_refused_locked", ip)
-            return LoginResult(locked_until=until)
-        with self._cursor() as cursor:
-            user = authenticate(cursor, username, password)
+        result = self.verify(username, password, ip)
+        if result.user is None:
+            return result
         with self._writing() as cursor:
-            if user is None:
-                audit(cursor, username[:NAME_CHARS], "login_failed", ip)
-                locked = record_failure(cursor, username, ip, now, self.account_limit, self.address_limit)
-                return LoginResult(locked_until=now + LOCKOUT if locked else None)
-            cursor.execute("DELETE FROM login_failures WHERE username = ?", [user.username])
-            audit(cursor, user.username, "login", ip)
-            return LoginResult(user, self._start(cursor, user.username, ip, user_agent, now))
+            audit(cursor, result.user.username, "login", ip)
+            return LoginResult(result.user, self._start(cursor, result.user.username, ip, user_agent, self.clock()))
+
+    def verify(self, username: str, password: str, ip: str, failure: str = "login_failed") -> LoginResult:
+        """Check a password through the throttle, without starting a session (a login, or the current password
+        of a password change: a wrong one is a failed login like any other). ``failure`` is the audit action."""
+        name = username[:NAME_CHARS]
+        attempt, until = self._reserve(name, ip, self.clock())
+        if attempt is None:  # the password is not even checked: no guessing while locked
+            return LoginResult(locked_until=until)
+        with self._cursor() as cursor:  # Argon2 outside the write lock: other logins go on meanwhile
+            user = authenticate(cursor, username, password)
+        return LoginResult(user, locked_until=self._settle(name, ip, attempt, user, failure, self.clock()))
+
+    def _counts(self, name: str, ip: str) -> tuple[Count, ...]:
+        return (Count("account_address", name, ip, "username = ? AND ip = ?", (name, ip), self.account_limit),
+                Count("account", name, None, "username = ?", (name,), self.name_limit),
+                Count("address", ip, None, "ip = ?", (ip,), self.address_limit))
+
+    @staticmethod
+    def _applies(count: Count, cursor: duckdb.DuckDBPyConnection, name: str, ip: str, now: datetime) -> bool:
+        """A name's lock from everywhere spares the addresses it logged in from before."""
+        return count.kind != "account" or not cursor.execute(
+            "SELECT 1 FROM known_addresses WHERE username = ? AND ip = ? AND last_login > ?",
+            [name, ip, now - KNOWN_FOR]).fetchone()
+
+    def _reserve(self, name: str, ip: str, now: datetime) -> tuple[str | None, datetime | None]:
+        """In one step under the write lock: refuse when a lock applies, or when failures and attempts in
+        flight already fill a limit; else store this attempt's failure row before its password is checked.
+        Returns (attempt id, None), or (None, until when to wait)."""
+        with self._writing() as cursor:
+            counts = [c for c in self._counts(name, ip) if self._applies(c, cursor, name, ip, now)]
+            locks = [(count, count.lock(cursor)) for count in counts]
+            for count, last in locks:
+                if last and last[0] > now:
+                    if not last[2]:  # audited once per lock, not once per refused try
+                        audit(cursor, name, "login_refused_locked", f"{ip}: {count.kind} {count.describe()}"
+                              f" locked until {last[0].isoformat(timespec='seconds')}")
+                        cursor.execute("UPDATE lockouts SET refusal_logged = TRUE WHERE kind = ? AND subject = ?"
+                                       " AND ip IS NOT DISTINCT FROM ? AND locked_until = ?",
+                                       [count.kind, count.subject, count.ip, last[0]])
+                    return None, last[0]
+            for count, last in locks:
+                if count.failures(cursor, now, last, in_flight=True) >= count.limit:
+                    # The limit is taken by attempts still being checked: they lock (and are audited) when
+                    # they fail, or free their place when they succeed; ask again in a moment.
+                    return None, now + timedelta(seconds=1)
+            attempt = secrets.token_hex(16)
+            cursor.execute("INSERT INTO login_failures VALUES (?, ?, ?, ?)", [now, name, ip, attempt])
+            return attempt, None
+
+    def _settle(self, name: str, ip: str, attempt: str, user: User | None, failure: str,
+                now: datetime) -> datetime | None:
+        """After the check: a success drops the attempt's row and this address's failures for the name and
+        remembers the address; a failure stays counted and locks what reached its limit. Returns the end of
+        a lock that now applies to this attempt, if any."""
+        with self._writing() as cursor:
+            if user is not None:
+                cursor.execute("DELETE FROM login_failures WHERE username = ? AND ip = ?"
+                               " AND (attempt IS NULL OR attempt = ?)", [name, ip, attempt])
+                cursor.execute("DELETE FROM known_addresses WHERE (username = ? AND ip = ?) OR last_login < ?",
+                               [name, ip, now - KNOWN_FOR])
+                cursor.execute("INSERT INTO known_addresses VALUES (?, ?, ?)", [name, ip, now])
+                return None
+            cursor.execute("UPDATE login_failures SET attempt = NULL WHERE attempt = ?", [attempt])
+            audit(cursor, name, failure, ip)
+            cursor.execute("DELETE FROM login_failures WHERE failed_at < ?", [now - KEEP_FAILURES])
+            cursor.execute("DELETE FROM lockouts WHERE locked_until < ?", [now - KEEP_FAILURES])
+            until = None
+            for count in self._counts(name, ip):
+                last = count.lock(cursor)
+                if last and last[0] > now:
+                    continue  # already locked (a parallel attempt got there first)
+                failed = count.failures(cursor, now, last, in_flight=False)
+                if failed >= count.limit:
+                    cursor.execute("INSERT INTO lockouts VALUES (?, ?, ?, ?, ?, FALSE)",
+                                   [count.subject, count.kind, now, now + LOCKOUT, count.ip])
+                    audit(cursor, None if count.kind == "address" else name, f"{count.kind}_locked",
+                          f"{count.describe()}: {failed} failed logins within {int(WINDOW.total_seconds()) // 60}"
+                          f" min, locked until {(now + LOCKOUT).isoformat(timespec='seconds')}")
+                    if self._applies(count, cursor, name, ip, now):
+                        until = now + LOCKOUT
+            return until
 
     def start(self, username: str, ip: str = "", user_agent: str = "") -> str:
         with self._writing() as cursor:

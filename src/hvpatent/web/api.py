@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import io
 import tempfile
+from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated
 
+import duckdb
 from anyio import CapacityLimiter, to_thread
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Request, UploadFile, status
 from fastapi.concurrency import run_in_threadpool
@@ -17,7 +19,7 @@ from pydantic import BaseModel
 
 from hvpatent.indicators import INDICATORS
 from hvpatent.ingest.appno import AppNoError, normalize_appno
-from hvpatent.warehouse.accounts import AccountError, User, authenticate, set_active, set_password
+from hvpatent.warehouse.accounts import AccountError, User, set_active, set_password
 from hvpatent.warehouse.sessions import unlock
 from hvpatent.web import inputs
 from hvpatent.web.analytics import Analytics
@@ -60,13 +62,17 @@ class Login(BaseModel):
 def login(body: Login, request: Request) -> dict:
     result = request.app.state.sessions.login(body.username, body.password, client_ip(request),
                                               request.headers.get("user-agent", ""))
-    if result.locked_until is not None:  # the same answer for names that exist and names that do not
-        wait = max(1, int((result.locked_until - datetime.now()).total_seconds()))
-        raise HTTPException(status.HTTP_429_TOO_MANY_REQUESTS, LOCKED, headers={"Retry-After": str(wait)})
+    _refuse_locked(result.locked_until)
     if result.user is None:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "用户名或密码错误 / wrong username or password")
     start_session(request, result.token)
     return {"username": result.user.username, "role": result.user.role, "csrf": csrf_token(request)}
+
+
+def _refuse_locked(until: datetime | None) -> None:
+    if until is not None:  # the same answer for names that exist and names that do not
+        wait = max(1, int((until - datetime.now()).total_seconds()))
+        raise HTTPException(status.HTTP_429_TOO_MANY_REQUESTS, LOCKED, headers={"Retry-After": str(wait)})
 
 
 @router.post("/logout", summary="退出，会话立即失效 / log out (the session ends at once; X-CSRF-Token)")
@@ -82,13 +88,18 @@ class PasswordChange(BaseModel):
     new_password: str
 
 
-@router.post("/me/password", summary="修改本人密码，其他会话全部失效 / change one's password (X-CSRF-Token)")
+@router.post("/me/password", summary="修改本人密码，其他会话全部失效 / change one's password (X-CSRF-Token)",
+             responses={429: {"description": "当前密码错误次数过多，暂时锁定 / locked for a while"}})
 def change_password(body: PasswordChange, request: Request, user: Anyone) -> dict:
     check_csrf(request, request.headers.get("x-csrf-token"))
     store = request.app.state.sessions
+    # Through the login throttle, outside the write lock: a wrong current password is a failed login, so a
+    # stolen session cannot guess the password without limit.
+    checked = store.verify(user.username, body.current_password, client_ip(request), "password_check_failed")
+    _refuse_locked(checked.locked_until)
+    if checked.user is None:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "当前密码不对 / the current password is wrong")
     with store.account_cursor() as cursor:
-        if authenticate(cursor, user.username, body.current_password) is None:
-            raise HTTPException(status.HTTP_403_FORBIDDEN, "当前密码不对 / the current password is wrong")
         try:
             set_password(cursor, user.username, body.new_password, by=user.username)
         except AccountError as err:
@@ -97,7 +108,8 @@ def change_password(body: PasswordChange, request: Request, user: Anyone) -> dic
     return {"ok": True, "csrf": csrf_token(request)}
 
 
-def _account_change(request: Request, admin: User, name: str, change) -> dict:
+def _account_change(request: Request, change: Callable[[duckdb.DuckDBPyConnection], dict]) -> dict:
+    """An admin's change to an account (CSRF checked); an unknown user is 404."""
     check_csrf(request, request.headers.get("x-csrf-token"))
     with request.app.state.sessions.account_cursor() as cursor:
         try:
@@ -108,7 +120,7 @@ def _account_change(request: Request, admin: User, name: str, change) -> dict:
 
 @router.post("/users/{name}/unlock", summary="解除登录锁定 / lift a login lockout (admin, X-CSRF-Token)")
 def unlock_user(request: Request, user: Admin, name: str) -> dict:
-    return _account_change(request, user, name, lambda cursor: {
+    return _account_change(request, lambda cursor: {
         "username": name, "was_locked": unlock(cursor, name, by=user.username)})
 
 
@@ -116,7 +128,7 @@ def unlock_user(request: Request, user: Admin, name: str) -> dict:
 def deactivate_user(request: Request, user: Admin, name: str) -> dict:
     if name == user.username:
         raise HTTPException(422, "不能停用自己的账号 / you cannot deactivate your own account")
-    return _account_change(request, user, name, lambda cursor: {
+    return _account_change(request, lambda cursor: {
         "username": name, "sessions_ended": set_active(cursor, name, False, by=user.username)})
 
 

@@ -40,9 +40,9 @@ DOCS_PATHS = ("/docs", "/redoc")
 
 
 def is_https(scope: Scope) -> bool:
-    """Served over TLS, or behind a proxy that says so: uvicorn's proxy_headers (on by default) sets the
-    scheme from X-Forwarded-Proto when the proxy's address is in forwarded_allow_ips ($FORWARDED_ALLOW_IPS,
-    default 127.0.0.1)."""
+    """Served over TLS, or behind a trusted proxy that says so: `hvp serve --trusted-proxies IPS` has uvicorn
+    set the scheme from X-Forwarded-Proto when the connection comes from one of those addresses (without it,
+    the header is ignored)."""
     return scope.get("scheme") in ("https", "wss")
 
 
@@ -121,6 +121,9 @@ class SecurityHeaders:
 
 
 def client_ip(request: Request) -> str:
+    """The client's address, as the login throttle counts it: the socket's peer, or, when the peer is a proxy
+    named by `hvp serve --trusted-proxies`, the nearest X-Forwarded-For address that is not itself a trusted
+    proxy (uvicorn rewrites the peer then)."""
     return request.client.host if request.client else ""
 
 
