@@ -16,8 +16,9 @@ MiB = 1 << 20
 
 #: Sum of the declared uncompressed sizes of all members.  Measured: a 13.8 MiB export of 30,000 rows
 #: (titles, names, addresses, 250-character abstracts) unpacks to 87.7 MiB, 6.4 times; a 50 MiB export
-#: so unpacks to about 320 MiB, and this leaves three times that.  Memory does not grow with it: the
-#: sheet is read streaming.  Issue 12's bomb (3.1 MB unpacking to 1.07 GB) fails the ratio below.
+#: so unpacks to about 320 MiB, and this leaves three times that.  Memory does not grow with it: a
+#: sheet past XLSX_CALAMINE_MAX_BYTES below is read streaming.  Issue 12's bomb (3.1 MB unpacking to
+#: 1.07 GB) fails the ratio below.
 MAX_XLSX_UNCOMPRESSED = 1024 * MiB
 
 #: Largest uncompressed/compressed ratio of a single member.  Apache POI's ZipSecureFile refuses
@@ -30,13 +31,14 @@ RATIO_GRACE_BYTES = 1 * MiB
 MAX_ZIP_MEMBERS = 1_000
 
 #: Reading an xlsx.  After the scan has proved it within the limits here, its first sheet is read with
-#: calamine (Rust; the whole sheet at once) when what calamine would hold for it -- its cells as one
-#: rectangle of 32-byte values, up to 3 UTF-8 bytes for every character of their text (a shared string
-#: once for each cell that shows it), the shared-string table -- is estimated at no more than this;
-#: otherwise with openpyxl, streaming row by row in constant memory but about six times slower.
-#: Measured (bench/xlsx_read_bench.py, 30,000 rows, 85 MiB unpacked): estimate 47 MiB, calamine's peak
-#: 61 MiB over the estimate's, openpyxl about 4 MiB.  256 MiB of estimate keeps calamine's peak to a few
-#: hundred MiB and covers a 50 MiB export of typical width (about 110,000 rows).
+#: calamine (Rust; the whole sheet at once, about six times faster) when what calamine would hold for
+#: it is estimated at no more than this: its cells as one rectangle of 32-byte values from A1 to the last
+#: row and column with a value, 3 UTF-8 bytes for every character of their text (a shared string once
+#: for each cell that shows it, as calamine copies it), and the shared-string table.  Otherwise openpyxl
+#: streams it row by row.  Measured (bench/xlsx_read_bench.py, 30,000 rows): estimates of 39 and 68 MiB,
+#: calamine's own peaks 53 and 69 MiB -- at most 1.4 times the estimate -- so this keeps calamine under
+#: about 360 MiB.  It covers some 110,000 rows of a typical export: a whole 50 MiB upload written by
+#: openpyxl (inline strings), about 40 MiB of one written by Excel (shared strings).
 XLSX_CALAMINE_MAX_BYTES = 256 * MiB
 
 # -- spreadsheets (xlsx, xls) and CSV: what one sheet or table may hold ------------------------------

@@ -77,8 +77,23 @@ def _delimiter(path: Path) -> str:
 
 def head_rows(path: Path) -> list[list[str]]:
     """The first rows of any supported file, as strings, for header detection."""
-    with closing(_records(path, head=True)) as records:
-        return [rec.fields for rec in islice(records, _HEADER_SCAN_ROWS)]
+    xlsx = path.suffix.lower() in {".xlsx", ".xlsm"}
+    if xlsx:  # an import asks twice (format, export date); calamine loads the whole sheet each time
+        stat = path.stat()
+        key = (str(path), stat.st_size, stat.st_mtime_ns)
+        cached = _last_head.get(key)
+        if cached is not None:
+            return [list(fields) for fields in cached]
+    with closing(_records(path)) as records:
+        rows = [rec.fields for rec in islice(records, _HEADER_SCAN_ROWS)]
+    if xlsx and sum(len(cell) for fields in rows for cell in fields) <= _HEAD_CACHE_CHARS:
+        _last_head.clear()
+        _last_head[key] = tuple(tuple(fields) for fields in rows)
+    return rows
+
+
+_last_head: dict[tuple[str, int, int], tuple[tuple[str, ...], ...]] = {}  # the last xlsx's head rows
+_HEAD_CACHE_CHARS = 1 << 20
 
 
 # -- rows of any table: CSV, xlsx, xls ----------------------------------------------------------------
@@ -141,15 +156,14 @@ def _first_control_text(value: Any, depth: int = 0) -> str | None:
     return None
 
 
-def _records(path: Path, head: bool = False) -> Iterator[_Record]:
-    """The records of any table; ``head``: only its first rows will be read."""
+def _records(path: Path) -> Iterator[_Record]:
     suffix = path.suffix.lower()
     if suffix in _CSV_SUFFIXES:
         return _csv_records(path)
     if suffix in {".xlsx", ".xlsm"}:
         with path.open("rb") as fh:
             ole = fh.read(len(_OLE_MAGIC)) == _OLE_MAGIC
-        return _xls_records(path) if ole else _xlsx_records(path, head)
+        return _xls_records(path) if ole else _xlsx_records(path)
     if suffix == ".xls":
         return _xls_records(path)
     raise FileError(path.name, f"不支持的文件类型 {suffix}（支持 xlsx、xls、csv）/ unsupported file type")
@@ -265,12 +279,12 @@ def _calamine_text(value: Any) -> str:
     return _excel_text(value)
 
 
-def _xlsx_records(path: Path, head: bool = False) -> Iterator[_Record]:
+def _xlsx_records(path: Path) -> Iterator[_Record]:
     """The rows of the first sheet, each cut after its last non-empty cell.  calamine reads it when the
-    scan judged it small enough (limits.XLSX_CALAMINE_MAX_BYTES) and ``head`` is not asked, else openpyxl
-    streams it; both give the same text for every cell (tests/test_xlsx_paths.py)."""
+    scan judged it small enough (limits.XLSX_CALAMINE_MAX_BYTES), else openpyxl streams it; both give the
+    same text for every cell (tests/test_xlsx_paths.py)."""
     scan = check_xlsx(path)
-    if not head and scan.sheet is not None and scan.estimate <= limits.XLSX_CALAMINE_MAX_BYTES:
+    if scan.sheet is not None and scan.estimate <= limits.XLSX_CALAMINE_MAX_BYTES:
         sheet = _calamine_sheet(path, scan.sheet)
         if sheet is not None:
             return _calamine_records(path, sheet)
