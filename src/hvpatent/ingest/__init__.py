@@ -20,6 +20,7 @@ from hvpatent.ingest.companydata import looks_like_companydata, read_records
 from hvpatent.ingest.errors import FileError, ImportRejected, RowErrors, error_count, error_rows, not_listed
 from hvpatent.ingest.fields import printable
 from hvpatent.ingest.google import check_parquet, looks_like_google, read_publications
+from hvpatent.ingest.heartbeat import beat, listening
 from hvpatent.ingest.notes import ImportNotes
 from hvpatent.ingest.readers import peek_headers
 from hvpatent.ingest.spreadsheet import Mapping, load_mapping, read_export
@@ -73,8 +74,9 @@ def import_file(
         raise FileError(path.name, "文件为空 / the file is empty")
     if source not in SOURCES:
         raise FileError(path.name, f"未知数据来源 {source}（可用：{', '.join(SOURCES)}）")
-    try:
-        return _import(warehouse, path, source, mapping, skip_bad_rows, progress, exported)
+    try:  # the readers' heartbeat ticks progress (0 rows) all along: a long phase can be cancelled too
+        with listening((lambda: progress(0)) if progress else None):
+            return _import(warehouse, path, source, mapping, skip_bad_rows, progress, exported)
     except (FileError, ImportRejected):
         raise
     except duckdb.Error as err:
@@ -134,6 +136,7 @@ def _store(warehouse: Warehouse, path: Path, sha: str, label: str, kind: str,
                 if progress:
                     progress(rows_read)  # a file of errors ticks too: it can be followed and cancelled
                 continue  # keep reading to count every error; nothing will be committed
+            beat("storing")
             tx.add(batch, rows_read, error_rows(errors))
             apps = batch.frames.get("applications")
             if tx.source == "auto" and apps is not None and len(apps):

@@ -35,6 +35,7 @@ from hvpatent.ingest.fields import (
     parse_date,
     parse_ipc,
 )
+from hvpatent.ingest.heartbeat import BEAT_ROWS, beat
 from hvpatent.ingest.kindcodes import cn_kind_meaning, kind_of_pub_no
 from hvpatent.ingest.legalcells import Event, read_details
 from hvpatent.ingest.merge import first_filled, latest_first
@@ -150,7 +151,10 @@ def _json_records(path: Path) -> Iterator[tuple[int, Any]]:
         if env.prefix is None:
             raise _no_records(path, env)
         with _open_binary(path) as fh:
-            yield from enumerate(ijson.items(fh, env.prefix, use_float=True), 1)
+            for row, record in enumerate(ijson.items(fh, env.prefix, use_float=True), 1):
+                if row % BEAT_ROWS == 0:
+                    beat()
+                yield row, record
     except (ijson.JSONError, UnicodeDecodeError) as err:
         raise _json_error(path, err) from None
 
@@ -485,7 +489,9 @@ def read_records(path: Path, exported: date | None = None, *, vocabulary: EventV
         tables: dict[str, list[dict]] = {t: [] for t in _TABLES}
         errors: list[RowError] = RowErrors()
         done: list[_Converted] = []
-        for row, rec in chunk:
+        for i, (row, rec) in enumerate(chunk, 1):
+            if i % BEAT_ROWS == 0:
+                beat()
             result = _convert(path.name, row, rec, exported, words, notes)
             if isinstance(result, list):
                 errors.extend(result)

@@ -23,6 +23,7 @@ from hvpatent.ingest.fields import (
     parse_date,
     parse_ipc,
 )
+from hvpatent.ingest.heartbeat import BEAT_ROWS, beat
 from hvpatent.ingest.kindcodes import cn_kind_meaning
 from hvpatent.ingest.limits import (
     MAX_CELL_CHARS,
@@ -109,6 +110,7 @@ def _parquet_records(path: Path) -> Iterator[tuple[tuple[int, object], int]]:
     row = 0
     for batch in pq.ParquetFile(path, read_dictionary=text_leaves).iter_batches(
             batch_size=PARQUET_BATCH_ROWS, columns=columns):
+        beat()  # a batch of PARQUET_BATCH_ROWS rows: a beat each
         first, last = row + 1, row + batch.num_rows
         chars = 0
         for name, column in zip(batch.schema.names, batch.columns, strict=True):
@@ -199,11 +201,15 @@ def read_publications(path: Path, chunk_rows: int = 200_000
         tables: dict[str, list[dict]] = {t: [] for t in _TABLES}
         errors: list[RowError] = RowErrors()  # the first MAX_ROW_ERRORS, all counted
         by_app: dict[str, list[_Publication]] = {}
-        for line_no, rec in chunk:
+        for i, (line_no, rec) in enumerate(chunk, 1):
+            if i % BEAT_ROWS == 0:
+                beat()
             pub = _convert(path.name, line_no, rec, tables, errors)
             if pub is not None:
                 by_app.setdefault(pub.app_no, []).append(pub)
-        for app_no, pubs in by_app.items():
+        for i, (app_no, pubs) in enumerate(by_app.items(), 1):
+            if i % BEAT_ROWS == 0:
+                beat()
             _merge(tables, app_no, latest_first(pubs, lambda p: p.pub_date))
         batch = Batch()
         for table, rows in tables.items():

@@ -25,6 +25,7 @@ from pandas._libs.parsers import STR_NA_VALUES
 from hvpatent.ingest import limits
 from hvpatent.ingest.errors import FileError, RowErrors
 from hvpatent.ingest.fields import printable
+from hvpatent.ingest.heartbeat import BEAT_BYTES, BEAT_ROWS, BeatingStream, beat
 from hvpatent.ingest.limits import (
     CONTROL_CHARACTERS,
     ENCODING_SAMPLE_BYTES,
@@ -217,6 +218,8 @@ def _csv_records(path: Path) -> Iterator[_Record]:
         try:
             for fields in reader:
                 row += 1
+                if row % BEAT_ROWS == 0:
+                    beat()
                 chars, control = lines.record_done()
                 if chars > MAX_CELL_CHARS:
                     _check_cells(path.name, row, fields)
@@ -317,6 +320,8 @@ def _calamine_records(path: Path, sheet: Any) -> Iterator[_Record]:
     pad = [""] * start[1] if start else []
     try:
         for row, values in enumerate(sheet.iter_rows(), 1):
+            if row % BEAT_ROWS == 0:
+                beat()
             fields = [*pad, *map(_calamine_text, values)] if pad else [_calamine_text(v) for v in values]
             while fields and not fields[-1]:
                 fields.pop()
@@ -328,10 +333,8 @@ def _calamine_records(path: Path, sheet: Any) -> Iterator[_Record]:
 
 
 def _openpyxl_records(path: Path) -> Iterator[_Record]:
-    from openpyxl import load_workbook
-
     try:
-        wb = load_workbook(path, read_only=True, data_only=True)
+        wb = _openpyxl_workbook(path)
     except Exception as err:  # the parser's own words name what is wrong
         raise FileError(path.name, f"无法读取文件: {_first_line(err)} / cannot read the file") from None
     try:
@@ -340,6 +343,8 @@ def _openpyxl_records(path: Path) -> Iterator[_Record]:
         sheet = wb.worksheets[0]
         sheet.reset_dimensions()  # rows as stored: a forged <dimension> cannot pad them
         for row, values in enumerate(sheet.iter_rows(values_only=True), 1):
+            if row % BEAT_ROWS == 0:
+                beat()
             fields = [_excel_text(v) for v in values]
             while fields and not fields[-1]:
                 fields.pop()
@@ -352,9 +357,29 @@ def _openpyxl_records(path: Path) -> Iterator[_Record]:
         wb.close()
 
 
+def _openpyxl_workbook(path: Path) -> Any:
+    """openpyxl's load_workbook(read_only=True, data_only=True), its zip parts read through a stream that
+    beats every MiB: openpyxl unpacks and parses the whole shared-string table before the first row
+    (about 7 MiB/s), a phase a cancel must reach too."""
+    from openpyxl.reader.excel import ExcelReader
+
+    reader = ExcelReader(path, read_only=True, data_only=True)
+    archive = reader.archive
+    plain_open = archive.open
+    archive.open = lambda name, *args, **kwargs: BeatingStream(plain_open(name, *args, **kwargs))
+    try:
+        reader.read()
+    except BaseException:
+        archive.close()
+        raise
+    return reader.wb
+
+
 def _xls_records(path: Path) -> Iterator[_Record]:
     raw = read_excel(path)  # legacy xls holds at most 65,536 rows of 256 columns
     for row, values in enumerate(raw.itertuples(index=False, name=None), 1):
+        if row % BEAT_ROWS == 0:
+            beat()
         fields = [v if isinstance(v, str) else "" for v in values]
         while fields and not fields[-1]:
             fields.pop()
@@ -611,7 +636,8 @@ def _scan_part(zf: zipfile.ZipFile, part: str, file: str, strings: list[int] | N
     parser.StartDoctypeDeclHandler = doctype
     try:
         with zf.open(part) as fh:
-            while block := fh.read(1 << 20):
+            while block := fh.read(BEAT_BYTES):
+                beat("checking")  # a 400 MiB sheet is a long scan: it can be followed and cancelled
                 parser.Parse(block, False)
             parser.Parse(b"", True)
     except expat.ExpatError as err:
@@ -733,6 +759,8 @@ def json_lines(path: Path, sizes: bool = False) -> Iterator[tuple[int, Any]]:
             for line in lines:
                 lines.record_done()
                 line_no = lines.number
+                if line_no % BEAT_ROWS == 0:
+                    beat()
                 if not line.strip():
                     continue
                 try:

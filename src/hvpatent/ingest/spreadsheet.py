@@ -27,6 +27,7 @@ from hvpatent.ingest.fields import (
     printable,
     split_multi,
 )
+from hvpatent.ingest.heartbeat import BEAT_ROWS, beat
 from hvpatent.ingest.kindcodes import KindMeaning, cn_kind_meaning, kind_of_pub_no
 from hvpatent.ingest.legalcells import Reading, read_cells
 from hvpatent.ingest.merge import first_filled, latest_first
@@ -382,12 +383,16 @@ def read_export(path: Path, mapping: Mapping, source: str = "auto", chunk_rows: 
                       f"缺少必需列: {'、'.join(missing)}")
             yield Batch(), out.errors, rows_read
             return
-        for row, record in zip(frame.index, frame.to_dict("records"), strict=True):
+        for i, (row, record) in enumerate(zip(frame.index, frame.to_dict("records"), strict=True), 1):
+            if i % BEAT_ROWS == 0:
+                beat()
             _convert_row(out, int(row), record, cols)
         tables: dict[str, list[dict]] = {t: [] for t in (
             "applications", "ipc_classes", "publications", "parties", "legal_events", "family_members",
             "status_snapshots")}
-        for rows in out.parsed.values():
+        for i, rows in enumerate(out.parsed.values(), 1):
+            if i % BEAT_ROWS == 0:
+                beat()
             _emit(out, rows, tables, exported)
         batch = Batch()
         for table, rows in tables.items():

@@ -17,6 +17,7 @@ from openpyxl.styles import Font, PatternFill
 from hvpatent.ingest.appno import AppNoError, normalize_appno
 from hvpatent.ingest.errors import RowErrors, error_rows
 from hvpatent.ingest.fields import check_credit_code, normalize_name, parse_date, split_multi
+from hvpatent.ingest.heartbeat import BEAT_ROWS, beat
 from hvpatent.ingest.readers import header_key, read_chunks
 from hvpatent.model import Batch, RowError
 from hvpatent.reference.editions import current_code, resolve_town
@@ -176,7 +177,9 @@ def read_template(path: Path, kind: str | None = None, region: str | None = None
         parsers["town"] = lambda v: resolve_town(v, within).code
     errors: list[RowError] = RowErrors(refused)
     rows: list[dict] = []
-    for row, record in zip(frame.index, frame.to_dict("records"), strict=True):
+    for i, (row, record) in enumerate(zip(frame.index, frame.to_dict("records"), strict=True), 1):
+        if i % BEAT_ROWS == 0:
+            beat()
         out: dict = {}
         bad = False
         for col in cols:

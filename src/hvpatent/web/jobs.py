@@ -3,8 +3,11 @@ imports the queued files one at a time, so the server keeps answering while a fi
 
 A job moves queued → running → done | rejected | failed | cancelled.  Cancelling a queued job drops
 it; a running one is interrupted: a query it is running on the warehouse stops at once (DuckDB's
-interrupt), reading stops at the next progress tick (after each chunk of rows, a file of errors too,
-and once more just before the commit), and its transaction rolls back, so nothing of it is stored.
+interrupt), reading stops at the next progress tick, and its transaction rolls back, so nothing of it is
+stored.  The readers tick all along (ingest/heartbeat.py: every 1,000 rows read or converted, every MiB of
+an xlsx's XML scanned or unpacked), besides the end of each chunk of rows and once more just before the
+commit; only a single library call between two ticks runs to its end first (calamine loading a sheet the
+scan judged small enough for it, the file's hash).
 A cancel that comes after that last tick is too late: the job ends ``done`` and says so.  Stopping
 the server cancels the running job the same way and waits for it before the warehouse is closed.
 
@@ -30,6 +33,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO
+
+from hvpatent.ingest.heartbeat import watching
 
 FINAL = ("done", "rejected", "failed", "cancelled")
 MAX_NAME_BYTES = 255  # the longest file name common file systems store (ext4, NTFS in UTF-16 units)
@@ -82,6 +87,7 @@ class Job:
     submitted_at: datetime = field(default_factory=datetime.now)
     status: str = "queued"
     rows_read: int = 0
+    phase: str | None = None  # while running: checking | reading | storing (ingest/heartbeat.py)
     started_at: datetime | None = None
     finished_at: datetime | None = None
     result: dict | None = None
@@ -91,7 +97,9 @@ class Job:
 
     def as_dict(self, position: int | None = None) -> dict:
         out = {"job_id": self.job_id, "file": self.file, "status": self.status,
-               "progress": {"rows_read": self.rows_read}, "submitted_by": self.submitted_by,
+               "progress": {"rows_read": self.rows_read,
+                            "phase": self.phase if self.status == "running" else None},
+               "submitted_by": self.submitted_by,
                "submitted_at": self.submitted_at, "started_at": self.started_at,
                "finished_at": self.finished_at, "result": self.result}
         if position is not None:
@@ -234,8 +242,12 @@ class ImportJobs:
                 if job.cancel_requested:
                     raise Cancelled()
 
+        def phase(name: str) -> None:
+            job.phase = name  # one attribute: read whole by as_dict, no lock needed
+
         try:
-            status, result = self._run(job, progress)
+            with watching(phase):
+                status, result = self._run(job, progress)
         except Cancelled:
             status, result = "cancelled", _cancelled_result(job)
         except Exception as err:  # the worker never dies; the log keeps the traceback
