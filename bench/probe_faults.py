@@ -29,17 +29,35 @@ async def _burst(base: str, cookies: dict, paths: list[str], repeat: int, deadli
     errors: Counter = Counter()
     busy: Counter = Counter()
     answered: list[float] = []
+    first_reply: list[float] = []  # time to the first answer of any kind (200, or 503 told to come back)
+    light: list[float] = []        # /api/me, asked every half second while the burst runs
+    done = asyncio.Event()
+
+    async def light_client() -> None:
+        async with httpx.AsyncClient(base_url=base, cookies=cookies, timeout=deadline_s) as c:
+            while not done.is_set():
+                start = time.monotonic()
+                r = await c.get("/api/me")
+                if r.status_code == 200:
+                    light.append(time.monotonic() - start)
+                else:
+                    errors[f"/api/me {r.status_code}"] += 1
+                await asyncio.sleep(0.5)  # a bench's pace, not a synchronisation
 
     async def client(path: str) -> None:
         async with httpx.AsyncClient(base_url=base, cookies=cookies, timeout=deadline_s) as c:
             for _ in range(repeat):
                 start = time.monotonic()
+                replied = False
                 while True:
                     try:
                         r = await c.get(path)
                     except httpx.HTTPError as err:
                         errors[type(err).__name__] += 1
                         break
+                    if not replied:
+                        first_reply.append(time.monotonic() - start)
+                        replied = True
                     wait = r.headers.get("retry-after")
                     if r.status_code == 503 and wait is not None:
                         busy["503"] += 1
@@ -54,13 +72,20 @@ async def _burst(base: str, cookies: dict, paths: list[str], repeat: int, deadli
                     break
                 latencies.append(time.monotonic() - start)
 
+    async def clients() -> None:
+        await asyncio.gather(*(client(p) for p in paths))
+        done.set()
+
     began = time.monotonic()
-    await asyncio.gather(*(client(p) for p in paths))
+    await asyncio.gather(clients(), light_client())
     q = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else latencies * 99
+    f = statistics.quantiles(first_reply, n=100) if len(first_reply) > 1 else first_reply * 99
+    m = statistics.quantiles(light, n=100) if len(light) > 1 else (light or [float("nan")]) * 99
     return {"requests": len(latencies), "errors": sum(errors.values()), "kinds": dict(errors),
             "retry_after_503": busy["503"], "gave_up": busy["gave up"], "p50": q[49], "p95": q[94],
             "max": max(latencies), "seconds": time.monotonic() - began, "answered": len(answered),
-            "first": min(answered, default=float("nan"))}
+            "first": min(answered, default=float("nan")), "reply_p95": f[94], "me_p95": m[94],
+            "me_max": max(light, default=float("nan")), "me_count": len(light)}
 
 
 def load(probe) -> None:
@@ -80,7 +105,9 @@ def load(probe) -> None:
                        f"p95 {r['p95']:.2f} s, max {r['max']:.2f} s, errors {r['errors']}"
                        + (f" {r['kinds']}" if r["kinds"] else "") + f", 503+Retry-After {r['retry_after_503']}"
                        + (f", still busy at the {probe.args.load_deadline} s deadline {r['gave_up']}"
-                          if r["gave_up"] else ""))
+                          if r["gave_up"] else "")
+                       + f"; first reply of any kind p95 {r['reply_p95']:.2f} s; /api/me meanwhile "
+                         f"{r['me_count']} asked, p95 {r['me_p95']:.2f} s, max {r['me_max']:.2f} s")
         probe.figures[f"load {name} ({n} clients)"] = figures[-1].split(": ", 1)[1]
     probe.record("10", f"{n} concurrent clients, different dates then one date", held,
                  "; ".join(figures) + f"; server RSS peak {w.peak >> 20} MiB")

@@ -21,13 +21,12 @@ import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-import world
 from browser import chromium
 from hvpatent.warehouse.accounts import AccountError, add_user, check_password, check_username
 from hvpatent.warehouse.sessions import ACCOUNT_LIMIT, LOCKOUT, SessionStore
 from hvpatent.warehouse.store import Warehouse
 from hvpatent.web import create_app
-from webserver import ACCOUNTS, PASSWORD, serve
+from webserver import ACCOUNTS, PASSWORD, serve, world_db
 
 HVP = str(Path(sys.executable).parent / "hvp")
 SECRET = "test-secret"
@@ -37,17 +36,7 @@ TEMPLATES = Path(__file__).parents[1] / "src" / "hvpatent" / "web" / "templates"
 
 
 def make_db(folder: Path) -> Path:
-    from hvpatent.ingest.fields import normalize_name
-
-    db = folder / "security.duckdb"
-    with Warehouse(db) as wh:
-        world.build(wh)
-        for username, role, enterprise in ACCOUNTS:
-            name = normalize_name(getattr(world, enterprise)) if enterprise else None
-            add_user(wh.con, username, PASSWORD, role, name)
-        for username in EXTRA:
-            add_user(wh.con, username, PASSWORD, "analyst")
-    return db
+    return world_db(folder, "security.duckdb", extra_accounts=[(name, "analyst", None) for name in EXTRA])
 
 
 @pytest.fixture(scope="module")
