@@ -10,6 +10,8 @@ import json
 import os
 import tracemalloc
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pyarrow as pa
@@ -38,6 +40,18 @@ def write_csv(path: Path, rows: list[list[str]], encoding: str = "utf-8") -> Pat
     with path.open("w", encoding=encoding, newline="") as fh:
         csv.writer(fh).writerows(rows)
     return path
+
+
+@contextmanager
+def traced_peak() -> Iterator[list[int]]:
+    """The peak of Python memory allocated inside the block (tracemalloc), in ``peak[0]`` once it ends."""
+    peak = [0]
+    tracemalloc.start()
+    try:
+        yield peak
+        peak[0] = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
 
 
 def refused(warehouse, path: Path, *words: str) -> FileError:
@@ -87,12 +101,9 @@ def test_a_decompression_bomb_is_refused_from_the_zip_directory_without_unpackin
     with zipfile.ZipFile(path) as zf:
         unpacked = sum(m.file_size for m in zf.infolist())
     assert os.path.getsize(path) < MiB < 90 * MiB < unpacked
-    tracemalloc.start()
-    try:
+    with traced_peak() as traced:
         err = refused(warehouse, path, "压缩炸弹", "100", "decompression bomb")
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    peak = traced[0]
     assert "sheet1.xml" in err.reason
     assert peak < 8 * MiB < unpacked // 10  # judged from the directory: nothing was unpacked
 
@@ -224,12 +235,9 @@ def test_a_million_column_row_fails_fast_in_bounded_memory(warehouse, tmp_path):
         fh.write(",".join(HEADER) + "\n")
         fh.write(",".join(row("201910111111")) + "\n")
         fh.write("x," * 1_000_000 + "x\n")
-    tracemalloc.start()
-    try:
+    with traced_peak() as traced:
         refused(warehouse, path, "第 3 行超过", "line 3")
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    peak = traced[0]
     assert peak < 16 * MiB  # the line was never held whole, nor split into a million fields
 
 
@@ -357,13 +365,9 @@ def test_a_file_of_bad_rows_keeps_the_first_errors_and_counts_the_rest_in_bounde
 
     path = tmp_path / "short.csv"  # 120,000 rows of one field under a header of ten: each a row error
     path.write_text(",".join(HEADER) + "\n" + "x\n" * 120_000, encoding="utf-8")
-    tracemalloc.start()
-    try:
-        with pytest.raises(ImportRejected) as info:
-            import_file(warehouse, path)
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    with traced_peak() as traced, pytest.raises(ImportRejected) as info:
+        import_file(warehouse, path)
+    peak = traced[0]
     rejected = info.value
     assert (rejected.count, len(rejected.errors)) == (120_000, MAX_ROW_ERRORS)
     assert [e.row for e in rejected.errors[:2]] == [2, 3]
@@ -411,12 +415,9 @@ def test_a_parquet_dictionary_bomb_is_refused_in_bounded_memory(warehouse, tmp_p
     path = tmp_path / "bomb.parquet"
     pq.write_table(table, path, compression="zstd")
     assert path.stat().st_size < 64 * 1024
-    tracemalloc.start()
-    try:
+    with traced_peak() as traced:
         refused(warehouse, path, "字典炸弹", "100 倍")
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
+    peak = traced[0]
     assert peak < 128 * MiB  # 65,536-row batches chunked by 200,000 rows held about 2 GB
 
 

@@ -315,14 +315,13 @@ def _calamine_sheet(path: Path, name: str) -> Any:
         return None
 
 
-def _calamine_records(path: Path, sheet: Any) -> Iterator[_Record]:
-    start = sheet.start  # (row, column) of the first cell with a value; rows come from row 1, columns not
-    pad = [""] * start[1] if start else []
+def _sheet_records(path: Path, rows: Iterator[list[str]]) -> Iterator[_Record]:
+    """Records from a sheet's rows of text (either reader), trailing empty cells dropped; a reader's failure
+    mid-sheet is the file's error."""
     try:
-        for row, values in enumerate(sheet.iter_rows(), 1):
+        for row, fields in enumerate(rows, 1):
             if row % BEAT_ROWS == 0:
                 beat()
-            fields = [*pad, *map(_calamine_text, values)] if pad else [_calamine_text(v) for v in values]
             while fields and not fields[-1]:
                 fields.pop()
             yield _Record(row, fields, bool(fields) and _CONTROL.search("\n".join(fields)) is not None)
@@ -330,6 +329,12 @@ def _calamine_records(path: Path, sheet: Any) -> Iterator[_Record]:
         raise
     except Exception as err:
         raise FileError(path.name, f"无法读取文件: {_first_line(err)} / cannot read the file") from None
+
+
+def _calamine_records(path: Path, sheet: Any) -> Iterator[_Record]:
+    start = sheet.start  # (row, column) of the first cell with a value; rows come from row 1, columns not
+    pad = [""] * start[1] if start else []
+    yield from _sheet_records(path, ([*pad, *map(_calamine_text, values)] for values in sheet.iter_rows()))
 
 
 def _openpyxl_records(path: Path) -> Iterator[_Record]:
@@ -342,13 +347,8 @@ def _openpyxl_records(path: Path) -> Iterator[_Record]:
             raise FileError(path.name, "工作簿中没有工作表 / the workbook has no sheet")
         sheet = wb.worksheets[0]
         sheet.reset_dimensions()  # rows as stored: a forged <dimension> cannot pad them
-        for row, values in enumerate(sheet.iter_rows(values_only=True), 1):
-            if row % BEAT_ROWS == 0:
-                beat()
-            fields = [_excel_text(v) for v in values]
-            while fields and not fields[-1]:
-                fields.pop()
-            yield _Record(row, fields, bool(fields) and _CONTROL.search("\n".join(fields)) is not None)
+        yield from _sheet_records(path, ([_excel_text(v) for v in values]
+                                         for values in sheet.iter_rows(values_only=True)))
     except FileError:
         raise
     except Exception as err:
