@@ -78,9 +78,9 @@ async def _burst(base: str, cookies: dict, paths: list[str], repeat: int, deadli
 
     began = time.monotonic()
     await asyncio.gather(clients(), light_client())
-    q = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else latencies * 99
-    f = statistics.quantiles(first_reply, n=100) if len(first_reply) > 1 else first_reply * 99
-    m = statistics.quantiles(light, n=100) if len(light) > 1 else (light or [float("nan")]) * 99
+    q = statistics.quantiles(latencies, n=100, method="inclusive") if len(latencies) > 1 else latencies * 99
+    f = statistics.quantiles(first_reply, n=100, method="inclusive") if len(first_reply) > 1 else first_reply * 99
+    m = statistics.quantiles(light, n=100, method="inclusive") if len(light) > 1 else (light or [float("nan")]) * 99
     return {"requests": len(latencies), "errors": sum(errors.values()), "kinds": dict(errors),
             "retry_after_503": busy["503"], "gave_up": busy["gave up"], "p50": q[49], "p95": q[94],
             "max": max(latencies), "seconds": time.monotonic() - began, "answered": len(answered),
