@@ -32,6 +32,11 @@ MESSAGES: dict[str, dict[str, str]] = {
     "unresolved_none": {"zh": "所有申请人均已归属到行政区划", "en": "Every party is attributed to a region"},
     "headline_title": {"zh": "主要指标（截至 {date}，{region}）", "en": "Headline figures (as of {date}, {region})"},
     "db_path": {"zh": "数据仓库：{path}", "en": "Warehouse: {path}"},
+    "ranking_title": {"zh": "{level}排名（截至 {date}，{region}，按{key}排序）",
+                      "en": "Ranking by {level} (as of {date}, {region}, ordered by {key})"},
+    "level_county": {"zh": "区县", "en": "county"},
+    "level_city": {"zh": "地市", "en": "city"},
+    "level_province": {"zh": "省份", "en": "province"},
 }
 
 LABELS: dict[str, dict[str, str]] = {

@@ -108,6 +108,38 @@ def print_figures(rows: list[dict], title: str) -> None:
     console.print(table)
 
 
+RANKING_LEVELS = ("county", "city", "province")
+# The core indicators a ranking shows when no --key is given (trademarks exist per region only).
+RANKING_KEYS = ("valid_inventions", "valid_inventions_per_10k", "high_value_inventions", "high_value_per_10k",
+                "invention_applications", "invention_grants")
+
+
+def ranking_rows(rows: list[dict], keys: list[str]) -> list[dict]:
+    """One row per region with a value per indicator, ranked by the first indicator (no value last)."""
+    regions: dict[str, dict] = {}
+    for r in rows:
+        if r["group"] is not None:
+            regions.setdefault(r["group"], {"code": r["group"]})[r["key"]] = r["value"]
+    ordered = sorted(regions.values(), key=lambda r: (r.get(keys[0]) is None, -(r.get(keys[0]) or 0), r["code"]))
+    return [{"rank": i, **r} for i, r in enumerate(ordered, start=1)]
+
+
+def print_ranking(rows: list[dict], keys: list[str], title: str) -> None:
+    from hvpatent.indicators import INDICATORS
+    from hvpatent.reference.regions import region_name
+
+    table = Table(title=title)
+    for header in ("名次 / rank", "代码 / code", "区域 / region"):
+        table.add_column(header)
+    for k in keys:
+        table.add_column(INDICATORS[k].label(i18n.lang()), justify="right")
+    for r in ranking_rows(rows, keys):
+        cells = [str(r["rank"]), r["code"], region_name(r["code"]) or "—"]
+        cells += ["—" if r.get(k) is None else f"{r[k]:,.2f}".rstrip("0").rstrip(".") for k in keys]
+        table.add_row(*cells)
+    console.print(table)
+
+
 def _group_label(group: str | None) -> str:
     from hvpatent.indicators import industry_name
     from hvpatent.reference.regions import region_name
@@ -123,7 +155,8 @@ def indicators_cmd(
     region: RegionOption = None,
     period: Annotated[str, typer.Option("--period", help="month | quarter | year（流量指标的统计期）")] = "year",
     by: Annotated[str | None, typer.Option(
-        "--by", help="town | industry | applicant-type | enterprise | institution")] = None,
+        "--by", help="town | industry | applicant-type | enterprise | institution | county | city | province"
+                     "（按区域排名 / rankings by region）")] = None,
     key: Annotated[list[str] | None, typer.Option("--key", help="只看这些指标 / only these indicators")] = None,
     drill: Annotated[str | None, typer.Option("--drill", help="导出某指标背后的明细 / the records behind KEY")] = None,
     fmt: FormatOption = Fmt.table,
@@ -151,9 +184,14 @@ def indicators_cmd(
             err_console.print(t("drill_count", name=ind.label(i18n.lang()), count=len(rows)))
             emit({drill: rows}, fmt, out)
             return
+        if by in RANKING_LEVELS and not key:
+            key = list(RANKING_KEYS)
         rows = figures(con, day, region, period, by, key, as_known_on=as_known_on())
     title = t("headline_title", date=day, region=_region_label(region))
-    if fmt is Fmt.table:
+    if fmt is Fmt.table and by in RANKING_LEVELS:
+        print_ranking(rows, key, t("ranking_title", level=t(f"level_{by}"), date=day, region=_region_label(region),
+                                   key=INDICATORS[key[0]].label(i18n.lang())))
+    elif fmt is Fmt.table:
         print_figures(rows, title)
     else:
         emit({"indicators": rows}, fmt, out)

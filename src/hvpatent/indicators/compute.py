@@ -7,12 +7,13 @@ from datetime import date
 import ibis
 import ibis.expr.types as ir
 
-from hvpatent.indicators.base import region_column
+from hvpatent.indicators.base import ALL_APPLICANTS, region_column
 from hvpatent.indicators.measures import (
     APPLICANT_TYPES,
     DIMENSION_COLUMN,
     INDICATORS,
     PERIOD_MONTHS,
+    REGION_DIMENSIONS,
     Context,
     Indicator,
 )
@@ -43,7 +44,7 @@ def records(ctx: Context, key: str) -> ir.Table:
 
 def _grouped(ctx: Context, ind: Indicator, by: str | None) -> ir.Table:
     """(group, value) for a record-based indicator; group is a constant when ``by`` is None."""
-    rows = ind.records(ctx)
+    rows = _with_region_level(ctx, ind.records(ctx), by)
     needed = "app_no" if by == "industry" else DIMENSION_COLUMN.get(by)
     if by and needed not in rows.columns:
         # e.g. trademark counts exist per region only: no breakdown by industry or applicant type
@@ -64,8 +65,25 @@ def _grouped(ctx: Context, ind: Indicator, by: str | None) -> ir.Table:
     return distinct.group_by(GROUP).aggregate(value=distinct.count().cast("float64"))
 
 
+def _with_region_level(ctx: Context, rows: ir.Table, by: str | None) -> ir.Table:
+    """Record lists carry the town and county of the first applicant; a ranking by city or province
+    takes that level's code from the day's legal states (the same first applicant), since an applicant
+    placed only to a city has no county to derive it from. Records without a region at that level
+    are not ranked."""
+    column = DIMENSION_COLUMN.get(by)
+    if by not in REGION_DIMENSIONS or (column not in rows.columns and "app_no" not in rows.columns):
+        return rows
+    if column not in rows.columns:
+        rows = rows.join(ctx.states().select("app_no", column), "app_no")
+    return rows.filter(rows[column].notnull())
+
+
 def in_group(ctx: Context, rows: ir.Table, by: str, group: str) -> ir.Table:
     """The rows of one group of a breakdown: the drill-down of one bar or one table cell."""
+    if by in REGION_DIMENSIONS:
+        column = DIMENSION_COLUMN[by]
+        with_level = _with_region_level(ctx, rows, by)
+        return with_level.filter(with_level[column] == group).select(*rows.columns)
     if by == "industry":
         members = ctx.industry_members()
         return rows.semi_join(members.filter(members.industry == group).select("app_no"), "app_no")
@@ -86,10 +104,32 @@ def _population(ctx: Context, by: str | None) -> ir.Table:
         if ctx.region:
             pop = pop.filter(pop.region_code.startswith(ctx.region[:6]))
         return pop.select(**{GROUP: pop.region_code, "population": pop.population.cast("float64")})
+    if by in REGION_DIMENSIONS:
+        pop = pop.filter(_region_level(pop.region_code, by))
+        if ctx.region and ctx.region != ALL_APPLICANTS:
+            pop = pop.filter(pop.region_code.startswith(_code_prefix(ctx.region)))
+        return pop.select(**{GROUP: pop.region_code, "population": pop.population.cast("float64")})
     if by is None and ctx.region:
         pop = pop.filter(pop.region_code == ctx.region)
         return pop.select(**{GROUP: ibis.literal("all"), "population": pop.population.cast("float64")})
     return ibis.memtable({GROUP: [], "population": []}, schema={GROUP: "string", "population": "float64"})
+
+
+def _region_level(code: ir.StringValue, by: str) -> ir.BooleanValue:
+    """Codes of the level of a ranking, as region_column reads them: 6 digits, ending in 0000 for a
+    province, in 00 for a city, neither for a county."""
+    six = code.length() == 6
+    if by == "province":
+        return six & code.endswith("0000")
+    if by == "city":
+        return six & code.endswith("00") & ~code.endswith("0000")
+    return six & ~code.endswith("00")
+
+
+def _code_prefix(region: str) -> str:
+    """The leading digits that the codes inside a region share (a province 2, a city 4, a county 6)."""
+    level = region_column(region)
+    return region[:{"province_code": 2, "city_code": 4}.get(level, len(region))]
 
 
 def grouped_values(ctx: Context, key: str, by: str | None = None) -> ir.Table:
@@ -104,6 +144,13 @@ def grouped_values(ctx: Context, key: str, by: str | None = None) -> ir.Table:
     if ind.per_10k:
         num = grouped_values(ctx, ind.per_10k, by)
         pop = _population(ctx, by)
+        if by in REGION_DIMENSIONS:
+            # Every ranked region appears; one without a population row has no per-10k value (None).
+            j = num.outer_join(pop, GROUP)
+            group = ibis.coalesce(j[GROUP], j[f"{GROUP}_right"])
+            value = ibis.ifelse(j.population > 0, j.value.fill_null(0) / j.population * 10_000,
+                                ibis.null("float64"))
+            return j.select(**{GROUP: group, "value": value})
         j = pop.left_join(num, GROUP).select(pop[GROUP], "population", "value")
         return j.select(GROUP, value=j.value.fill_null(0) / j.population * 10_000)
     return _grouped(ctx, ind, by)

@@ -20,9 +20,12 @@ from hvpatent.indicators.highvalue import CRITERIA, criteria_evidence, valid_inv
 from hvpatent.legal import legal_state
 
 PERIOD_MONTHS = {"month": 1, "quarter": 3, "year": 12}
-DIMENSIONS = ("town", "industry", "applicant-type", "enterprise", "institution")
+DIMENSIONS = ("town", "industry", "applicant-type", "enterprise", "institution", "county", "city", "province")
 DIMENSION_COLUMN = {"town": "town_code", "industry": "industry", "applicant-type": "applicant_type",
-                    "enterprise": "applicant", "institution": "applicant"}
+                    "enterprise": "applicant", "institution": "applicant", "county": "county_code",
+                    "city": "city_code", "province": "province_code"}
+# Rankings of regions (docs/indicators.md, "Rankings by region"): the first applicant's region at each level.
+REGION_DIMENSIONS = ("county", "city", "province")
 # Which first applicants each per-applicant breakdown keeps: enterprises; universities and institutes.
 APPLICANT_TYPES = {"enterprise": ("enterprise",), "institution": ("university", "institute")}
 

@@ -1,0 +1,143 @@
+"""Rankings by county, city and province (`hvp indicators --by county|city|province`) on a hand-made
+nation of a few counties, every figure worked out by hand below."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+
+from hvpatent.ingest.appno import check_digit
+from hvpatent.ingest.fields import normalize_name
+from hvpatent.model import Batch
+from hvpatent.reference.regions import attribute
+
+YONGCHUAN = "重庆市永川区胜利路街道人民大道1号"   # 500118, city 500100, province 500000
+JIANGJIN = "重庆市江津区几江街道1号"             # 500116
+HAIDIAN = "北京市海淀区中关村大街1号"            # 110108, city 110100, province 110000
+XUANWU = "江苏省南京市玄武区中山路1号"           # 320102, city 320100, province 320000 (no population)
+NANJING = "江苏省南京市某某路1号"                # city 320100 only: no county
+HONG_KONG = "香港特别行政区九龙湾宏照道1号"        # 810000: outside the domestic scope
+AS_OF = date(2024, 12, 31)
+
+
+def no(serial: int, year: int) -> str:
+    digits = f"{year}1{serial:07d}"
+    return f"{digits}.{check_digit(digits)}"
+
+
+GRANTED = [(date(2015, 1, 10), "granted")]
+# app_no, filing date, [first applicant's address, co-applicants'…], events
+APPS = [
+    (no(1, 2012), date(2012, 6, 1), [YONGCHUAN], GRANTED),
+    (no(2, 2013), date(2013, 6, 1), [YONGCHUAN], GRANTED),
+    (no(3, 2024), date(2024, 3, 1), [YONGCHUAN], []),                       # pending: a 2024 application
+    (no(4, 2012), date(2012, 7, 1), [JIANGJIN], GRANTED),
+    (no(5, 2012), date(2012, 8, 1), [HAIDIAN], GRANTED),
+    (no(6, 2012), date(2012, 9, 1), [XUANWU], GRANTED),
+    # Lapsed: the annuity due 2022-06-01 unpaid, announced 2023-01-20; not valid on the as-of date.
+    (no(7, 2012), date(2012, 6, 1), [XUANWU], [*GRANTED, (date(2023, 1, 20), "annuity_lapse")]),
+    (no(8, 2012), date(2012, 10, 1), [HONG_KONG], GRANTED),
+    # First applicant in Haidian, co-applicant in Yongchuan: counts for Haidian only.
+    (no(9, 2012), date(2012, 11, 1), [HAIDIAN, YONGCHUAN], GRANTED),
+    (no(10, 2012), date(2012, 12, 1), [NANJING], GRANTED),
+]
+POPULATION = {"500118": 1_000_000, "500116": 900_000, "110108": 3_000_000, "500100": 20_000_000,
+              "110100": 21_000_000, "500000": 32_000_000, "110000": 21_850_000, "500118002000": 100_000}
+
+
+def build(wh) -> None:
+    batch = Batch()
+    batch.set("applications", [{"app_no": a, "patent_type": "invention", "filing_date": f, "title": f"测试{i}",
+                                "ipc_main": "A47B88/40", "source": "test"} for i, (a, f, _, _) in enumerate(APPS)])
+    batch.set("parties", [
+        {"app_no": a, "seq": seq, "role": "applicant", "name": f"申请人{i}{seq}有限公司",
+         "name_norm": normalize_name(f"申请人{i}{seq}有限公司"), "party_type": "enterprise", "address": address,
+         **attribute(address).__dict__}
+        for i, (a, _, addresses, _) in enumerate(APPS) for seq, address in enumerate(addresses, 1)])
+    batch.set("ipc_classes", [{"app_no": a, "seq": 1, "ipc": "A47B88/40", "is_main": True} for a, *_ in APPS])
+    batch.set("legal_events", [{"app_no": a, "event_date": d, "event_type": e, "raw_text": e}
+                               for a, f, _, events in APPS for d, e in [(f, "filed"), *events]])
+    with wh.import_transaction("nation", "nation", "test", "fixture") as tx:
+        tx.add(batch, len(APPS))
+    records = Batch()
+    records.set("population", [{"region_code": code, "year": 2024, "population": people}
+                               for code, people in POPULATION.items()])
+    with wh.import_transaction("records", "records", "test", "fixture") as tx:
+        tx.add(records, 0)
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory) -> str:
+    from hvpatent.warehouse.store import Warehouse
+
+    path = tmp_path_factory.mktemp("nation") / "nation.duckdb"
+    with Warehouse(path) as wh:
+        build(wh)
+    return str(path)
+
+
+@pytest.fixture(scope="module")
+def con(db):
+    from hvpatent.warehouse.store import Warehouse
+
+    with Warehouse(db, read_only=True) as wh:
+        yield wh.ibis()
+
+
+def ranking(con, key: str, by: str, region: str | None = None) -> dict[str, float | None]:
+    from hvpatent.indicators import figures
+
+    return {r["group"]: r["value"] for r in figures(con, AS_OF, region, by=by, keys=[key])}
+
+
+def test_counts_per_county_city_and_province(con):
+    # Hong Kong is not ranked (domestic scope); the Nanjing applicant without a county counts for its city.
+    assert ranking(con, "valid_inventions", "county") == {"500118": 2, "500116": 1, "110108": 2, "320102": 1}
+    assert ranking(con, "valid_inventions", "city") == {"500100": 3, "110100": 2, "320100": 2}
+    assert ranking(con, "valid_inventions", "province") == {"500000": 3, "110000": 2, "320000": 2}
+    assert ranking(con, "invention_applications", "county") == {"500118": 1}
+
+
+def test_province_region_lists_its_counties(con):
+    assert ranking(con, "valid_inventions", "county", region="500000") == {"500118": 2, "500116": 1}
+    assert ranking(con, "valid_inventions", "city", region="320000") == {"320100": 2}
+
+
+def per_10k(con, by: str, region: str | None = None) -> dict[str, float | None]:
+    """Unrounded values (the figures' rows round to two decimals)."""
+    from hvpatent.indicators import Context, grouped_values
+
+    ctx = Context.create(con, AS_OF, region=region)
+    rows = grouped_values(ctx, "valid_inventions_per_10k", by).to_pyarrow().to_pylist()
+    return {r["group"]: r["value"] for r in rows}
+
+
+def test_per_10k_uses_each_regions_population_and_none_without_one(con):
+    assert per_10k(con, "county") == pytest.approx(
+        {"500118": 0.02, "500116": 1 / 90, "110108": 2 / 300, "320102": None})
+    assert per_10k(con, "city") == pytest.approx({"500100": 3 / 2000, "110100": 2 / 2100, "320100": None})
+    assert per_10k(con, "province") == pytest.approx({"500000": 3 / 3200, "110000": 2 / 2185, "320000": None})
+    # Inside Chongqing only Chongqing's counties, and the town's population row is not a county's.
+    assert per_10k(con, "county", region="500000") == pytest.approx({"500118": 0.02, "500116": 1 / 90})
+    assert ranking(con, "valid_inventions_per_10k", "county")["320102"] is None
+
+
+def test_drill_of_one_city_lists_its_records(con):
+    from hvpatent.indicators import drill
+
+    rows = drill(con, "valid_inventions", AS_OF, by="city", group="320100")
+    assert sorted(r["app_no"] for r in rows) == sorted([APPS[5][0], APPS[9][0]])
+
+
+def test_cli_ranking_table_and_json(db):
+    from test_cli import hvp
+
+    out = hvp("--db", db, "indicators", "--as-of", "2024-12-31", "--by", "county", "--format", "json").stdout
+    rows = json.loads(out)
+    assert {r["group"]: r["value"] for r in rows if r["key"] == "valid_inventions"} == {
+        "500118": 2, "500116": 1, "110108": 2, "320102": 1}
+    table = hvp("--db", db, "indicators", "--as-of", "2024-12-31", "--region", "500000", "--by", "county").stdout
+    assert "永川区" in table and "江津区" in table and "海淀区" not in table
+    assert table.index("永川区") < table.index("江津区")  # ranked by valid invention patents
