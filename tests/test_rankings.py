@@ -141,3 +141,38 @@ def test_cli_ranking_table_and_json(db):
     table = hvp("--db", db, "indicators", "--as-of", "2024-12-31", "--region", "500000", "--by", "county").stdout
     assert "永川区" in table and "江津区" in table and "海淀区" not in table
     assert table.index("永川区") < table.index("江津区")  # ranked by valid invention patents
+
+
+# -- the hand-written reference SQL of bench/reference_sql.py gives hvpatent's answers ---------------------------
+@pytest.fixture(scope="module")
+def district(tmp_path_factory):
+    """The hand-built district of world.py (restoration, lapse, pledges, awards, family abroad, directory-free),
+    with status snapshots: a pending application shown in force, a granted one shown ended."""
+    import world
+    from hvpatent.warehouse.store import Warehouse
+
+    path = tmp_path_factory.mktemp("district") / "district.duckdb"
+    with Warehouse(path) as wh:
+        world.build(wh)
+        wh.con.execute("INSERT INTO status_snapshots VALUES (?, DATE '2024-06-01', 'in_force', '有效', 'test'),"
+                       " (?, DATE '2024-01-01', 'ended', '失效', 'test')", [world.A6, world.A1])
+    with Warehouse(path, read_only=True) as wh:
+        yield wh
+
+
+@pytest.mark.parametrize("day", [date(2019, 12, 31), date(2023, 6, 30), date(2024, 3, 1), date(2024, 12, 31)])
+def test_reference_sql_equals_hvpatent(district, day):
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).parents[1] / "bench"))
+    from reference_sql import county_figures, differences, hvpatent_figures, region_figures
+
+    con, backend = district.con, district.ibis()
+    for region in ("500118", "500118002000", "110000", None):
+        ref = {"all": region_figures(con, day, region)}
+        assert differences(ref, hvpatent_figures(backend, day, region)) == [], region
+    counties = county_figures(con, day)
+    assert differences(counties, hvpatent_figures(backend, day, by="county")) == []
+    assert counties["500118"]["valid_inventions"] == hvpatent_figures(backend, day, "500118")["all"].get(
+        "valid_inventions", 0)
