@@ -13,13 +13,20 @@ from datetime import date
 
 import pytest
 
+from hvpatent.indicators import refresh_derived
 from hvpatent.legal import status_of
+from hvpatent.legal.timeline import timeline_ready
 from hvpatent.reference.fees import default_rules, parse_rules
 from legal_fixtures import add_application
 
 
 def facts(wh, number, day, rules=None):
-    return status_of(wh.ibis(), number, day, rules).facts
+    """The facts by the rules, checked against the stored timeline once it is refreshed."""
+    direct = status_of(wh.ibis(), number, day, rules).facts
+    refresh_derived(wh)
+    assert rules is not None or timeline_ready(wh.ibis(), default_rules())
+    assert status_of(wh.ibis(), number, day, rules).facts == direct
+    return direct
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ from hvpatent.cli.common import (
     open_warehouse,
     parse_as_of,
 )
+from hvpatent.cli.refresh import refresh_derived_tables
 from hvpatent.i18n import t
 
 
@@ -88,6 +89,7 @@ def import_cmd(
             if errors:
                 err_console.print(f"[yellow]{t('skipped_rows', file=path.name, count=error_count(errors))}[/yellow]")
                 _print_errors(errors)
+        refresh_derived_tables(wh)
     _finish(failed, all_errors, report)
 
 
@@ -181,6 +183,7 @@ def demo_cmd(
                 console.print(t("imported", file=path.name, read=result.rows_read,
                                 inserted=result.rows_inserted, updated=result.rows_updated,
                                 unchanged=result.rows_unchanged, rejected=result.rows_rejected))
+        refresh_derived_tables(wh)
         print_demo_progress(wh, parse_as_of(as_of))
         write_demo_bulletins(wh, parse_as_of(as_of), out)
         accounts = create_demo_accounts(wh, parse_as_of(as_of))

@@ -27,6 +27,7 @@ from hvpatent.cli.common import (
     plan_app,
     reference_app,
 )
+from hvpatent.cli.refresh import refresh_derived_tables
 from hvpatent.i18n import label, t
 
 PlanOption = Annotated[Path | None, typer.Option("--plan", help="方案文件 YAML（默认：永川区2022—2024行动方案）")]
@@ -138,6 +139,7 @@ def import_sei_cmd(file: Annotated[Path, typer.Argument(help="官方参照关系
         raise typer.Exit(1)
     with open_warehouse(db) as wh:
         wh.replace_sei_rules(rules, file.name)
+        refresh_derived_tables(wh)
     console.print(t("sei_imported", file=file.name, count=len(rules)))
 
 

@@ -35,6 +35,15 @@ def serve_cmd(
                trusted_proxies=trusted_proxies)
 
 
+def _refresh_before_serving(path: Path) -> None:
+    """Finish any refresh an import or a rule change left (e.g. a warehouse built by an older version)."""
+    from hvpatent.cli.refresh import refresh_derived_tables
+    from hvpatent.warehouse.store import Warehouse
+
+    with Warehouse(path) as wh:
+        refresh_derived_tables(wh)
+
+
 def run_server(path: Path, host: str, port: int, *, secure_cookies: bool = False, plan_file: Path | None = None,
                default_as_of: date | None = None, trusted_proxies: str | None = None) -> None:
     import uvicorn
@@ -45,6 +54,7 @@ def run_server(path: Path, host: str, port: int, *, secure_cookies: bool = False
 
     # Without --secure-cookies the cookie is Secure whenever the request came over HTTPS (docs/security.md).
     try:
+        _refresh_before_serving(path)
         app = create_app(path, secure_cookies=secure_cookies or None, plan_file=plan_file, default_as_of=default_as_of)
     except WarehouseBusy as busy:
         err_console.print(busy.message(), style="red", markup=False, highlight=False, soft_wrap=True)

@@ -5,16 +5,28 @@ Every function takes an Ibis backend (DuckDB or Spark) and returns plain rows.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 import ibis
 
-from hvpatent.indicators.base import ALL_APPLICANTS, applications_of
+from hvpatent.indicators.base import (
+    ALL_APPLICANTS,
+    INDUSTRY_MEMBERS,
+    SEI_MEMBERS,
+    applications_of,
+    industry_fingerprint,
+    industry_memberships,
+    sei_fingerprint,
+    sei_matches,
+)
 from hvpatent.indicators.compute import check_as_of, grouped_values, in_group, indicator_table, records, value
 from hvpatent.indicators.config import high_value_settings, industries, industry_name
 from hvpatent.indicators.explain import Explanation, explain
 from hvpatent.indicators.highvalue import CRITERIA
 from hvpatent.indicators.measures import DIMENSIONS, INDICATORS, PERIOD_MONTHS, Context, high_value_records
+from hvpatent.warehouse.derived import Derived, refresh
+from hvpatent.warehouse.store import Warehouse
 
 HEADLINE = ("valid_inventions", "valid_inventions_per_10k", "high_value_inventions", "high_value_per_10k",
             "invention_applications", "invention_grants", "trademarks")
@@ -40,8 +52,27 @@ __all__ = [
     "industries",
     "industry_name",
     "records",
+    "refresh_derived",
     "value",
 ]
+
+
+def derived_tables() -> list[Derived]:
+    """The tables computed once per application and refreshed after imports: legal-state timelines,
+    SEI memberships (high-value criterion 1) and the plan's industry memberships."""
+    from hvpatent.legal import timeline
+
+    return [
+        Derived(timeline.TABLE, timeline.fingerprint(), lambda con, apps: timeline.timeline(con, apps)),
+        Derived(SEI_MEMBERS, sei_fingerprint(), lambda con, apps: sei_matches(con, apps)),
+        Derived(INDUSTRY_MEMBERS, industry_fingerprint(), lambda con, apps: industry_memberships(con, apps)),
+    ]
+
+
+def refresh_derived(warehouse: Warehouse, progress: Callable[[int, int], None] | None = None) -> dict[str, int]:
+    """Rebuild what imports made stale (or everything, when the rules changed); returns the applications
+    rebuilt per table. Run after imports: until then figures are computed from the events directly."""
+    return refresh(warehouse, derived_tables(), progress)
 
 
 def figures(con: ibis.BaseBackend, as_of: date, region: str | None = None, period: str = "year",

@@ -6,11 +6,15 @@ DuckDB and on Spark.
 
 from __future__ import annotations
 
+import hashlib
+import json
+
 import ibis
 import ibis.expr.types as ir
 
 from hvpatent.indicators.config import industries
 from hvpatent.reference.classification import EXACT, Rule
+from hvpatent.warehouse.derived import is_current
 
 
 def region_column(code: str) -> str:
@@ -92,7 +96,7 @@ def rules_table(con: ibis.BaseBackend, rules: list[Rule] | tuple[Rule, ...], nam
     return con.create_table(name, ibis.memtable(rows, schema=RULE_SCHEMA), temp=True, overwrite=True)
 
 
-def rule_matches(con: ibis.BaseBackend, rules: ir.Table) -> ir.Table:
+def rule_matches(con: ibis.BaseBackend, rules: ir.Table, apps: ir.Table | None = None) -> ir.Table:
     """(app_no, code, name, ipc) for every IPC code of an application that satisfies a rule.
 
     Rules join on the IPC class, then the prefix must match; exclusion prefixes and keyword
@@ -101,6 +105,8 @@ def rule_matches(con: ibis.BaseBackend, rules: ir.Table) -> ir.Table:
     in '$' names one exact code (reference/classification.pattern_prefix).
     """
     ipcs = con.table("ipc_classes").select("app_no", "ipc")
+    if apps is not None:  # only these applications (a refresh of derived memberships)
+        ipcs = ipcs.semi_join(apps.select("app_no"), "app_no")
     ipcs = ipcs.mutate(ipc_end=ipcs.ipc.concat(EXACT))
     rules = rules.mutate(rule_id=ibis.row_number())
     cand = ipcs.join(rules, ipcs.ipc.substr(0, 3) == rules.ipc_class)
@@ -123,14 +129,38 @@ def rule_matches(con: ibis.BaseBackend, rules: ir.Table) -> ir.Table:
     return plain.select(*cols).union(worded.select(*cols)).distinct()
 
 
-def industry_memberships(con: ibis.BaseBackend) -> ir.Table:
-    """(app_no, industry) for the plan's industries; an application may belong to several."""
+INDUSTRY_MEMBERS, SEI_MEMBERS = "industry_members", "sei_members"
+# Bump when what the membership tables hold changes: stored ones of another version are rebuilt.
+MEMBERS_VERSION = 1
+
+
+def industry_fingerprint() -> str:
+    """What stored industry memberships were built with: the industries' rules as configured."""
+    rows = [rule.as_row() for industry in industries() for rule in industry.rules]
+    basis = json.dumps({"version": MEMBERS_VERSION, "rules": rows}, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(basis.encode()).hexdigest()[:16]
+
+
+def sei_fingerprint() -> str:
+    # Replacing the SEI table makes the stored memberships not current (Warehouse.replace_sei_rules).
+    return f"sei-{MEMBERS_VERSION}"
+
+
+def industry_memberships(con: ibis.BaseBackend, apps: ir.Table | None = None) -> ir.Table:
+    """(app_no, industry) for the plan's industries; an application may belong to several.
+
+    Read from the stored memberships when current (warehouse/derived.py), else matched now.
+    """
+    if apps is None and is_current(con, INDUSTRY_MEMBERS, industry_fingerprint()):
+        return con.table(INDUSTRY_MEMBERS)
     rules = [rule for industry in industries() for rule in industry.rules]
-    matches = rule_matches(con, rules_table(con, rules, "hvp_industry_rules"))
+    matches = rule_matches(con, rules_table(con, rules, "hvp_industry_rules"), apps)
     return matches.select("app_no", industry=matches.code).distinct()
 
 
-def sei_matches(con: ibis.BaseBackend) -> ir.Table:
-    """(app_no, code, name, ipc) against the warehouse's SEI concordance."""
+def sei_matches(con: ibis.BaseBackend, apps: ir.Table | None = None) -> ir.Table:
+    """(app_no, code, name, ipc) against the warehouse's SEI concordance (stored when current)."""
+    if apps is None and is_current(con, SEI_MEMBERS, sei_fingerprint()):
+        return con.table(SEI_MEMBERS)
     rules = con.table("sei_rules").select("code", "name", "ipc_prefix", "ipc_class", "exclude_prefixes", "keywords")
-    return rule_matches(con, rules)
+    return rule_matches(con, rules, apps)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import ibis
+import ibis.expr.operations as ops
 import ibis.expr.types as ir
 
 from hvpatent.indicators.base import ALL_APPLICANTS, first_applicants, in_region, industry_memberships
@@ -84,7 +85,11 @@ class Context:
 
     def industry_members(self) -> ir.Table:
         """(app_no, industry) for the plan's industries, matched once per warehouse."""
-        return self.memo("industries", lambda: industry_memberships(self.con).cache(), dated=False)
+        def build() -> ir.Table:
+            members = industry_memberships(self.con)
+            stored = isinstance(members.op(), ops.DatabaseTable)  # the refreshed table: nothing to cache
+            return members if stored else members.cache()
+        return self.memo("industries", build, dated=False)
 
     def states(self) -> ir.Table:
         """Legal state of every application on the as-of date, in the region, with its dimensions."""

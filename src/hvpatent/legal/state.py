@@ -89,56 +89,99 @@ def known_events(con: ibis.BaseBackend, as_known_on: date | None = None,
 
 def legal_state(con: ibis.BaseBackend, as_of: date, rules: FeeRules | None = None,
                 applications: ir.Table | None = None, as_known_on: date | None = None) -> ir.Table:
-    """One row per application filed on or before ``as_of`` with its state on that day."""
+    """One row per application filed on or before ``as_of`` with its state on that day.
+
+    Read from the stored timelines (legal/timeline.py: a range filter) when they are current for these
+    rules; otherwise, or for ``as_known_on``, computed from the events by the rules directly.
+    """
+    from hvpatent.legal.timeline import state_from_timeline, timeline_ready
+
+    rules = rules or default_rules()
+    if as_known_on is None and timeline_ready(con, rules):
+        return state_from_timeline(con, as_of, rules, applications)
+    return direct_state(con, as_of, rules, applications, as_known_on)
+
+
+def direct_state(con: ibis.BaseBackend, as_of: date, rules: FeeRules | None = None,
+                 applications: ir.Table | None = None, as_known_on: date | None = None) -> ir.Table:
+    """The state on ``as_of`` computed from the events by the rules (no stored timeline)."""
     rules = rules or default_rules()
     day = ibis.date(as_of)
     apps = applications if applications is not None else con.table("applications")
-    apps = apps.filter(apps.filing_date <= day).select("app_no", "patent_type", "filing_date")
-    events = known_events(con, as_known_on, rules)
-    t = apps.left_join(_lapses(events, apps, day, rules), "app_no").drop("app_no_right")
-    t = t.left_join(_event_dates(events, day), "app_no").drop("app_no_right")
-    t = t.left_join(_restorations(events), "app_no").drop("app_no_right")
-    t = t.left_join(_term_adjustments(events), "app_no").drop("app_no_right")
-    t = _with_term_and_deadlines(t, rules)
-    t = t.mutate(state=_state(t, day))
-    t = _with_snapshot(t, con, day, as_known_on)
+    days = apps.filter(apps.filing_date <= day).select("app_no", day=day)
+    return finish_state(states_on_days(con, days, rules, as_known_on).drop("day"), day, rules)
+
+
+def finish_state(t: ir.Table, day: ir.DateValue, rules: FeeRules) -> ir.Table:
+    """The columns that move with the day itself: years maintained and the next annuity."""
     t = t.mutate(years_maintained=ibis.ifelse(t.granted, whole_years(t.filing_date, _right_end(t, day)),
                                               ibis.null("int32")))
-    t = t.drop("ended_date", "term_end_adjusted", "last_decisive_date")
-    return _with_annuity(t, day, rules)
+    return _with_annuity(t.drop("ended_date"), day, rules)
 
 
-def _lapses(events: ir.Table, apps: ir.Table, day: ir.DateValue, rules: FeeRules) -> ir.Table:
-    """(app_no, lapse_due_date): the latest lapse in effect by ``day``, with hindsight.
+def _left(t: ir.Table, other: ir.Table, keys: list[str]) -> ir.Table:
+    joined = t.left_join(other, keys)
+    return joined.drop(*[f"{k}_right" for k in keys if f"{k}_right" in joined.columns])
+
+
+def states_on_days(con: ibis.BaseBackend, days: ir.Table, rules: FeeRules,
+                   as_known_on: date | None = None) -> ir.Table:
+    """The state of each (app_no, day) of ``days`` on that day, days before filing left out.
+
+    The day is a column, not a constant, so one query evaluates an application on many days: the
+    timelines (legal/timeline.py) evaluate each application at every day its state can change.
+    """
+    apps = con.table("applications").select("app_no", "patent_type", "filing_date")
+    t = days.select("app_no", "day").join(apps, "app_no")
+    t = t.filter(t.filing_date <= t.day)
+    events = known_events(con, as_known_on, rules)
+    t = _left(t, _lapses(events, t, rules), ["app_no", "day"])
+    t = _left(t, _event_dates(events, t), ["app_no", "day"])
+    t = _left(t, _restorations(events), ["app_no"])
+    t = _left(t, _term_adjustments(events), ["app_no"])
+    t = _with_term_and_deadlines(t, rules)
+    t = t.mutate(state=_state(t, t.day))
+    t = _with_snapshot(t, con, as_known_on)
+    return t.drop("term_end_adjusted", "last_decisive_date")
+
+
+def _lapses(events: ir.Table, days: ir.Table, rules: FeeRules) -> ir.Table:
+    """(app_no, day, lapse_due_date): the latest lapse in effect by each day, with hindsight.
 
     A lapse announcement's effective date is the unpaid annuity's due date: stated by the source
     (``effective_date``) or derived as the last anniversary such that the grace period had run out
     by the announcement.
     """
+    lapses = lapse_effective_dates(events, days.select("app_no", "filing_date").distinct(), rules)
+    lapses = lapses.join(days.select("app_no", "day"), "app_no")
+    return (lapses.filter(lapses.effective <= lapses.day)
+            .group_by(["app_no", "day"]).aggregate(lapse_due_date=lapses.effective.max()))
+
+
+def lapse_effective_dates(events: ir.Table, apps: ir.Table, rules: FeeRules) -> ir.Table:
+    """(app_no, effective) of every annuity-lapse event: the due date of the unpaid annuity."""
     lapses = events.filter(events.event_type == "annuity_lapse").join(apps, "app_no")
     announced_less_grace = lapses.event_date - ibis.interval(months=rules.grace_period_months)
     derived = add_years(lapses.filing_date, whole_years(lapses.filing_date, announced_less_grace))
-    lapses = lapses.mutate(effective=ibis.coalesce(lapses.effective_date, derived))
-    return (lapses.filter(lapses.effective <= day)
-            .group_by("app_no").aggregate(lapse_due_date=lapses.effective.max()))
+    return lapses.select("app_no", effective=ibis.coalesce(lapses.effective_date, derived))
 
 
-def _event_dates(events: ir.Table, day: ir.DateValue) -> ir.Table:
-    """Per application, the dates of the events that decide its state on ``day``.
+def _event_dates(events: ir.Table, days: ir.Table) -> ir.Table:
+    """Per application and day, the dates of the events that decide its state on that day.
 
     Events count from their effective date (the stated one, else the event's own date), except a
     restoration, which counts whenever it happened: the restored right is deemed never to have
     ended (hindsight; ``as_known_on`` leaves out restorations published later).
     """
     effective = ibis.coalesce(events.effective_date, events.event_date)
-    events = events.mutate(effective=effective)
-    in_effect = events.filter(events.effective <= day)
+    events = events.mutate(effective=effective).join(days.select("app_no", "day"), "app_no")
+    in_effect = events.filter(events.effective <= events.day)
 
     def first(table: ir.Table, *types: str, agg: str = "min") -> ir.DateValue:
         column = ibis.ifelse(table.event_type.isin(types), table.effective, ibis.null("date"))
         return column.min() if agg == "min" else column.max()
 
-    dates = in_effect.group_by("app_no").aggregate(
+    dates = in_effect.group_by(["app_no", "day"]).aggregate(
         grant_date=first(in_effect, "granted"),
         withdrawn_date=first(in_effect, "withdrawn", "deemed_withdrawn"),
         rejected_date=first(in_effect, "rejected"),
@@ -165,30 +208,43 @@ def _term_adjustments(events: ir.Table) -> ir.Table:
     return adj.group_by("app_no").aggregate(term_end_adjusted=adj.effective_date.max())
 
 
-def _with_term_and_deadlines(t: ir.Table, rules: FeeRules) -> ir.Table:
+def term_end(t: ir.Table, rules: FeeRules) -> ir.DateValue:
+    """The end of term: the adjusted end when one was imported, else filing date plus the term."""
     term_years = ibis.cases(
         (t.patent_type == "invention", rules.term_years["invention"]),
         (t.patent_type == "utility_model", rules.term_years["utility_model"]),
         (t.filing_date >= ibis.date(DESIGN_15_YEAR_FROM), rules.term_years["design_from_2021_06_01"]),
         else_=rules.term_years["design_before_2021_06_01"],
     )
-    t = t.mutate(term_end=ibis.coalesce(t.term_end_adjusted, add_years(t.filing_date, term_years)))
+    return ibis.coalesce(t.term_end_adjusted, add_years(t.filing_date, term_years))
+
+
+def grace_end_of(due: ir.DateValue, rules: FeeRules) -> ir.DateValue:
+    """The grace period's last day: the corresponding day six months after the due date (Rules art. 5)."""
+    return add_months(due, ibis.literal(rules.grace_period_months))
+
+
+def restore_deadline_of(due: ir.DateValue, rules: FeeRules) -> ir.DateValue:
+    """The last day to request restoration of a right lapsed on ``due``.
+
+    The termination notice is taken as issued the day after the grace period's last day, and the two
+    months for restoration (Rules art. 6) run from its receipt: the same day when served electronically,
+    15 days later by mail (art. 4).
+    """
+    notice_received = grace_end_of(due, rules) + ibis.interval(days=1 + rules.notice_receipt_days)
+    return add_months(notice_received, ibis.literal(rules.restoration_months_after_notice))
+
+
+def _with_term_and_deadlines(t: ir.Table, rules: FeeRules) -> ir.Table:
+    t = t.mutate(term_end=term_end(t, rules))
     lapse_active = t.lapse_due_date.notnull() & (
         t.restored_date.isnull() | (t.restored_date < t.lapse_due_date)
     )
-    # The grace period's last day is the corresponding day six months after the due date (Rules
-    # art. 5); the termination notice is taken as issued the next day, and the two months for
-    # restoration (art. 6) run from its receipt: the same day when served electronically, 15 days
-    # later by mail (art. 4).
-    grace_end = add_months(t.lapse_due_date, ibis.literal(rules.grace_period_months))
-    notice_received = grace_end + ibis.interval(days=1 + rules.notice_receipt_days)
     t = t.mutate(
         lapse_due_date=ibis.ifelse(lapse_active, t.lapse_due_date, ibis.null("date")),
-        grace_end=ibis.ifelse(lapse_active, grace_end, ibis.null("date")),
-        restore_deadline=ibis.ifelse(
-            lapse_active,
-            add_months(notice_received, ibis.literal(rules.restoration_months_after_notice)),
-            ibis.null("date")),
+        grace_end=ibis.ifelse(lapse_active, grace_end_of(t.lapse_due_date, rules), ibis.null("date")),
+        restore_deadline=ibis.ifelse(lapse_active, restore_deadline_of(t.lapse_due_date, rules),
+                                     ibis.null("date")),
     )
     return t
 
@@ -210,8 +266,8 @@ def _state(t: ir.Table, day: ir.DateValue) -> ir.StringValue:
     )
 
 
-def _with_snapshot(t: ir.Table, con: ibis.BaseBackend, day: ir.DateValue, as_known_on: date | None) -> ir.Table:
-    """Apply the latest bare-status snapshot taken by ``day`` where the dated events are silent.
+def _with_snapshot(t: ir.Table, con: ibis.BaseBackend, as_known_on: date | None) -> ir.Table:
+    """Apply the latest bare-status snapshot taken by each day where the dated events are silent.
 
     A snapshot (有效 / 失效 / 审中 on an export date) says what was true on its own date and after it,
     never when it became true: an application with no grant event that a snapshot shows in force is
@@ -219,13 +275,15 @@ def _with_snapshot(t: ir.Table, con: ibis.BaseBackend, day: ir.DateValue, as_kno
     ended is 'ended'; a decisive event dated after the snapshot overrides it.
     """
     snaps = con.table("status_snapshots")
-    snaps = snaps.filter(snaps.snapshot_date <= day)
     if as_known_on is not None:
         snaps = snaps.filter(snaps.snapshot_date <= ibis.date(as_known_on))
-    latest = snaps.group_by("app_no").aggregate(snapshot_date=snaps.snapshot_date.max())
+    taken = snaps.select("app_no", "snapshot_date").join(t.select("app_no", "day"), "app_no")
+    taken = taken.filter(taken.snapshot_date <= taken.day)
+    latest = taken.group_by(["app_no", "day"]).aggregate(snapshot_date=taken.snapshot_date.max())
     latest = latest.join(snaps, ["app_no", "snapshot_date"]).select(
-        "app_no", "snapshot_date", snapshot_status=snaps.status)
-    t = t.left_join(latest, "app_no").drop("app_no_right")
+        "app_no", "day", "snapshot_date", snapshot_status=snaps.status)
+    t = _left(t, latest, ["app_no", "day"])
+    day = t.day
     current = t.last_decisive_date.isnull() | (t.last_decisive_date <= t.snapshot_date)
     shown_granted = (current & (t.snapshot_status == "in_force") & (t.state == "pending")).fill_null(False)
     state = ibis.cases(

@@ -159,6 +159,16 @@ TABLES: dict[str, str] = {
         keywords VARCHAR,
         source VARCHAR NOT NULL
     """,
+    # Derived tables (warehouse/derived.py): the fingerprint each was built with, and the applications an
+    # import touched since, whose derived rows are rebuilt by the next refresh.
+    "derived_meta": """
+        name VARCHAR PRIMARY KEY,
+        fingerprint VARCHAR NOT NULL,
+        built_at TIMESTAMP NOT NULL
+    """,
+    "derived_stale": """
+        app_no VARCHAR NOT NULL
+    """,
     "plan_values": """
         target_key VARCHAR NOT NULL,
         as_of_date DATE NOT NULL,

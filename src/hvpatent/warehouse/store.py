@@ -19,6 +19,7 @@ import platformdirs
 from hvpatent.model import Batch, columns
 from hvpatent.warehouse.accounts import create_account_tables
 from hvpatent.warehouse.busy import WarehouseBusy, busy_error  # noqa: F401 (WarehouseBusy: re-exported)
+from hvpatent.warehouse.derived import forget, mark_stale
 from hvpatent.warehouse.schema import KEYS, TABLES, create_statements
 
 
@@ -134,6 +135,7 @@ class Warehouse:
         self.con.begin()
         try:
             self.con.execute("DELETE FROM sei_rules")
+            forget(self.con, "sei_members")  # every application's SEI membership changes with the table
             self._write_sei_rules(rules, source)
             self.con.commit()
         except BaseException:
@@ -319,6 +321,13 @@ class Warehouse:
         self.con.execute(f"INSERT INTO {table} ({', '.join(cols)}) SELECT {', '.join(cols)} FROM staged_rec")
         return new_count, len(frame) - new_count - unchanged, unchanged
 
+    def _mark_stale(self, batch: Batch) -> None:
+        """The applications whose derived rows (timelines, memberships) this batch may change."""
+        frames = [batch.frames.get(t) for t in ("applications", "legal_events", "status_snapshots")]
+        app_nos = [f["app_no"] for f in frames if f is not None and len(f)]
+        if app_nos:
+            mark_stale(self.con, pd.concat(app_nos))
+
     def _insert_events(self, events: pd.DataFrame, import_id: int) -> None:
         # Events accumulate: a newer export adds what happened since; nothing is deleted.
         frame = events.drop_duplicates(["app_no", "event_date", "event_type", "raw_text"])
@@ -360,6 +369,7 @@ class ImportTransaction:
         events = batch.frames.get("legal_events")
         if events is not None and len(events):
             wh._insert_events(events, import_id)
+        wh._mark_stale(batch)
 
     def record(self) -> None:
         r = self.result

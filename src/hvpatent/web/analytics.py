@@ -259,6 +259,16 @@ class Analytics:
             self.audit(username, "import_cancel", f"{job['file']}: job {job_id} ({job['status']})")
         return job
 
+    def _refresh_derived(self) -> None:
+        """Timelines and memberships of what the import touched; until done, figures come from the rules."""
+        from hvpatent.indicators import refresh_derived
+
+        with self.warehouse.lock:
+            try:
+                refresh_derived(self.warehouse)
+            except Exception:  # the import stands; the next refresh (or `hvp refresh`) finishes the work
+                logging.getLogger(__name__).exception("refreshing the derived tables failed")
+
     def run_import(self, job: Job, progress: Callable[[int], None]) -> tuple[str, dict]:
         """The worker's import of one job, under the warehouse's write lock, in one transaction; the
         status (done / rejected) and the upload result the API has always answered."""
@@ -296,6 +306,7 @@ class Analytics:
             self.audit(username, "import", f"{file_name}: import {result.import_id}, {result.rows_inserted} new, "
                                            f"{result.rows_updated} updated, {result.rows_rejected} rejected")
         if not result.already_imported:
+            self._refresh_derived()
             self._changed()
         return "done", {"accepted": True, "file": file_name, **result.__dict__,
                         "errors": [e.__dict__ for e in errors[:500]], "error_count": error_count(errors)}

@@ -1,0 +1,137 @@
+"""Legal-state timelines give the same state as the rules, on every application of a generated world and
+on many dates; an import makes only the applications it touched stale, and the refresh rebuilds only those.
+
+The hand-worked cases of test_legal_state.py check both paths too (its ``facts`` helper).
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date, timedelta
+
+import pytest
+
+from hvpatent.indicators import derived_tables, refresh_derived
+from hvpatent.indicators.base import industry_memberships, sei_matches
+from hvpatent.legal.state import direct_state, legal_state
+from hvpatent.legal.timeline import TABLE, state_from_timeline, timeline_ready
+from hvpatent.model import Batch
+from hvpatent.reference.fees import default_rules
+from hvpatent.warehouse.derived import is_current, stale_count
+from hvpatent.warehouse.store import Warehouse
+
+# Quarter-ends over the whole life of the demo's applications, plus days picked to fall on and around
+# typical change days (anniversaries are spread over the year, so every month's first and last days).
+DAYS = sorted({date(y, m, 1) - timedelta(days=d) for y in range(2013, 2047, 3) for m in (1, 4, 7, 10) for d in (0, 1)}
+              | {date(2024, m, day) for m in range(1, 13) for day in (1, 15, 28)})
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    from hvpatent.demo import generate_demo
+    from hvpatent.ingest import import_file
+
+    root = tmp_path_factory.mktemp("timeline-demo")
+    wh = Warehouse(root / "demo.duckdb")
+    for path in generate_demo(root / "files", applications=1200, seed=11):
+        import_file(wh, path)
+    assert stale_count(wh.con) > 1000  # the import marked what it brought
+    refresh_derived(wh)
+    yield wh
+    wh.close()
+
+
+def _rows(expr) -> list[dict]:
+    return sorted(expr.to_pyarrow().to_pylist(), key=lambda r: r["app_no"])
+
+
+def _same(left: list[dict], right: list[dict]) -> None:
+    assert len(left) == len(right)
+    for a, b in zip(left, right, strict=True):
+        assert a.keys() == b.keys()
+        for key in a:
+            x, y = a[key], b[key]
+            if isinstance(x, float) and isinstance(y, float):
+                assert math.isclose(x, y, abs_tol=1e-9), (a["app_no"], key, x, y)
+            else:
+                assert x == y, (a["app_no"], key, x, y)
+
+
+def test_timeline_is_used_once_refreshed(demo):
+    con = demo.ibis()
+    assert timeline_ready(con, default_rules())
+    assert stale_count(demo.con) == 0
+    # a lapse-and-restore history gives several intervals; some application has more than three
+    most = demo.con.execute(f"SELECT max(n) FROM (SELECT count(*) n FROM {TABLE} GROUP BY app_no)").fetchall()[0][0]
+    assert most > 3
+
+
+def test_timeline_gives_the_rules_state_on_every_day(demo):
+    con = demo.ibis()
+    rules = default_rules()
+    states_seen = set()
+    for day in DAYS:
+        direct = _rows(direct_state(con, day, rules))
+        stored = _rows(state_from_timeline(con, day, rules))
+        _same(direct, stored)
+        states_seen |= {r["state"] for r in direct}
+    # the world exercises the rules: every kind of state occurs on some day
+    assert {"pending", "valid", "grace", "restorable", "lapsed", "expired", "rejected", "withdrawn"} <= states_seen
+
+
+def test_stored_memberships_equal_matching(demo):
+    con = demo.ibis()
+    for name, compute in (("sei_members", lambda: sei_matches(con, con.table("applications"))),
+                          ("industry_members", lambda: industry_memberships(con, con.table("applications")))):
+        stored = con.table(name)
+        columns = stored.columns
+        left = sorted(tuple(r.values()) for r in stored.to_pyarrow().to_pylist())
+        right = sorted(tuple(r[c] for c in columns) for r in compute().to_pyarrow().to_pylist())
+        assert left == right and left, name
+
+
+def test_an_import_refreshes_only_what_it_touched(demo):
+    con = demo.ibis()
+    before = _rows(legal_state(con, date(2030, 1, 1)))
+    numbers = [r["app_no"] for r in before if r["state"] == "valid"][:2]
+    batch = Batch()
+    batch.set("legal_events", [{"app_no": n, "event_date": date(2026, 3, 2), "event_type": "invalidated_full",
+                                "raw_text": "宣告专利权全部无效"} for n in numbers])
+    with demo.import_transaction("invalidations.csv", "inv-sha", "test", "fixture") as tx:
+        tx.add(batch, len(numbers))
+    assert stale_count(demo.con) == 2
+    assert not timeline_ready(con, default_rules())
+    # while stale, figures come from the rules: already right
+    stale_view = {r["app_no"]: r["state"] for r in _rows(legal_state(con, date(2030, 1, 1)))}
+    assert [stale_view[n] for n in numbers] == ["invalidated", "invalidated"]
+    rebuilt = refresh_derived(demo)
+    assert rebuilt == {name: 2 for name in (TABLE, "sei_members", "industry_members")}
+    assert timeline_ready(con, default_rules())
+    after = _rows(legal_state(con, date(2030, 1, 1)))
+    changed = {a["app_no"] for a, b in zip(before, after, strict=True) if a != b}
+    assert changed == set(numbers)
+    _same(after, _rows(direct_state(con, date(2030, 1, 1))))
+
+
+def test_changed_rules_make_the_timeline_not_current(demo):
+    from dataclasses import replace
+
+    rules = replace(default_rules(), notice_service="mail")
+    con = demo.ibis()
+    assert not timeline_ready(con, rules)  # built for electronic service: the deadlines differ
+    day = date(2024, 6, 30)
+    _same(_rows(legal_state(con, day, rules)), _rows(direct_state(con, day, rules)))
+
+
+def test_a_new_sei_table_rebuilds_the_memberships(demo):
+    from hvpatent.reference.sei import builtin_rules
+
+    con = demo.ibis()
+    names = [d.name for d in derived_tables()]
+    assert is_current(con, "sei_members", derived_tables()[names.index("sei_members")].fingerprint)
+    demo.replace_sei_rules(builtin_rules()[:3], "test: three rules")
+    assert not is_current(con, "sei_members", derived_tables()[names.index("sei_members")].fingerprint)
+    rebuilt = refresh_derived(demo)
+    assert rebuilt == {"sei_members": demo.count("applications")}  # the others were current
+    stored = {r["code"] for r in con.table("sei_members").to_pyarrow().to_pylist()}
+    assert stored <= {r.code for r in builtin_rules()[:3]}
