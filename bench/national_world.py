@@ -32,6 +32,7 @@ EXPORT_DATE = np.datetime64("2024-12-31")
 FIRST_YEAR, LAST_YEAR = 2005, 2024
 CHUNK = 100_000
 ROWS_PER_FILE = 1_000_000
+MAX_APPLICATIONS = 10_000_000
 # Cities that file most of China's patents: their counties weigh ten times more.
 BIG_CITIES = ("110100", "310100", "440300", "440100", "330100", "320500", "320100", "510100", "420100",
               "500100", "120100", "610100", "370200", "340100", "441900", "330200")
@@ -260,6 +261,8 @@ def _template_writer(path: Path, kind: str):
 
 def generate(out: Path, applications: int, seed: int = 13, progress=None) -> list[Path]:
     """Write the world under ``out``; returns the files in import order (patents, then the rest)."""
+    if applications > MAX_APPLICATIONS:  # the serial is one 7-digit sequence across years and types
+        raise ValueError(f"at most {MAX_APPLICATIONS:,} applications / 最多 {MAX_APPLICATIONS:,} 件")
     out.mkdir(parents=True, exist_ok=True)
     world = World(applications, seed)
     rng = world.rng
