@@ -176,3 +176,16 @@ def test_reference_sql_equals_hvpatent(district, day):
     assert differences(counties, hvpatent_figures(backend, day, by="county")) == []
     assert counties["500118"]["valid_inventions"] == hvpatent_figures(backend, day, "500118")["all"].get(
         "valid_inventions", 0)
+
+
+def test_ranking_rows_rank_by_the_first_key_and_fill_counts_only():
+    from hvpatent.cli.analysis import ranking_rows
+
+    rows = [{"key": "valid_inventions", "group": "500118", "value": 2.0},
+            {"key": "valid_inventions", "group": "500116", "value": 5.0},
+            {"key": "valid_inventions_per_10k", "group": "500118", "value": 0.02},
+            {"key": "valid_inventions_per_10k", "group": "320102", "value": None}]
+    ranked = ranking_rows(rows, ["valid_inventions", "valid_inventions_per_10k"])
+    assert [(r["rank"], r["code"]) for r in ranked] == [(1, "500116"), (2, "500118"), (3, "320102")]
+    assert ranked[2]["valid_inventions"] == 0  # no record: a count of 0
+    assert ranked[0]["valid_inventions_per_10k"] is None  # no population row: no value

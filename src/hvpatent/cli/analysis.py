@@ -115,11 +115,15 @@ RANKING_KEYS = ("valid_inventions", "valid_inventions_per_10k", "high_value_inve
 
 
 def ranking_rows(rows: list[dict], keys: list[str]) -> list[dict]:
-    """One row per region with a value per indicator, ranked by the first indicator (no value last)."""
+    """One row per region with a value per indicator, ranked by the first indicator (no value last). A count
+    that a region lacks is 0 (no record of it); a ratio or per-10k value it lacks stays None."""
+    from hvpatent.indicators import INDICATORS
+
+    counts = [k for k in keys if not (INDICATORS[k].ratio or INDICATORS[k].per_10k)]
     regions: dict[str, dict] = {}
     for r in rows:
         if r["group"] is not None:
-            regions.setdefault(r["group"], {"code": r["group"]})[r["key"]] = r["value"]
+            regions.setdefault(r["group"], {"code": r["group"], **dict.fromkeys(counts, 0.0)})[r["key"]] = r["value"]
     ordered = sorted(regions.values(), key=lambda r: (r.get(keys[0]) is None, -(r.get(keys[0]) or 0), r["code"]))
     return [{"rank": i, **r} for i, r in enumerate(ordered, start=1)]
 
