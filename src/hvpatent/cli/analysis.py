@@ -123,7 +123,8 @@ def ranking_rows(rows: list[dict], keys: list[str]) -> list[dict]:
     regions: dict[str, dict] = {}
     for r in rows:
         if r["group"] is not None:
-            regions.setdefault(r["group"], {"code": r["group"], **dict.fromkeys(counts, 0.0)})[r["key"]] = r["value"]
+            blank = {"code": r["group"], **dict.fromkeys(keys), **dict.fromkeys(counts, 0.0)}
+            regions.setdefault(r["group"], blank)[r["key"]] = r["value"]
     ordered = sorted(regions.values(), key=lambda r: (r.get(keys[0]) is None, -(r.get(keys[0]) or 0), r["code"]))
     return [{"rank": i, **r} for i, r in enumerate(ordered, start=1)]
 
