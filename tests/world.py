@@ -94,3 +94,8 @@ def build(wh: Warehouse) -> None:
     ])
     with wh.import_transaction("records", "records", "test", "fixture") as tx:
         tx.add(records, 0)
+    # As `hvp import` does after its files: the figures below are read from the stored timelines
+    # (tests/test_timeline.py checks those against the rules themselves).
+    from hvpatent.indicators import refresh_derived
+
+    refresh_derived(wh)
