@@ -6,7 +6,14 @@ whose rules changed (fees.yaml, industries.yaml) or whose refresh was interrupte
 
 from __future__ import annotations
 
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 
 from hvpatent.cli.common import DbOption, app, console, err_console, open_warehouse
 
@@ -15,7 +22,8 @@ def refresh_derived_tables(wh) -> dict[str, int]:
     """Refresh with a progress bar on stderr; returns the applications rebuilt per table."""
     from hvpatent.indicators import refresh_derived
 
-    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed:,}/{task.total:,}"),
+    # MofNCompleteColumn shows "?" while the total is unknown; a "{task.total:,}" text column fails on None.
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), TimeRemainingColumn(), console=err_console, transient=True) as bar:
         task = bar.add_task("更新法律状态时间线 / refreshing timelines", total=None)
         return refresh_derived(wh, lambda done, total: bar.update(task, completed=done, total=total))
