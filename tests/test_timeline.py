@@ -12,7 +12,7 @@ from datetime import date, timedelta
 import pytest
 
 from hvpatent.indicators import derived_tables, refresh_derived
-from hvpatent.indicators.base import industry_memberships, sei_matches
+from hvpatent.indicators.base import first_applicants, industry_memberships, sei_matches
 from hvpatent.legal.state import direct_state, legal_state
 from hvpatent.legal.timeline import TABLE, state_from_timeline, timeline_ready
 from hvpatent.model import Batch
@@ -81,8 +81,10 @@ def test_timeline_gives_the_rules_state_on_every_day(demo):
 
 def test_stored_memberships_equal_matching(demo):
     con = demo.ibis()
-    for name, compute in (("sei_members", lambda: sei_matches(con, con.table("applications"))),
-                          ("industry_members", lambda: industry_memberships(con, con.table("applications")))):
+    apps = con.table("applications")
+    for name, compute in (("sei_members", lambda: sei_matches(con, apps)),
+                          ("industry_members", lambda: industry_memberships(con, apps)),
+                          ("first_applicants", lambda: first_applicants(con, apps))):
         stored = con.table(name)
         columns = stored.columns
         left = sorted(tuple(r.values()) for r in stored.to_pyarrow().to_pylist())
@@ -105,7 +107,7 @@ def test_an_import_refreshes_only_what_it_touched(demo):
     stale_view = {r["app_no"]: r["state"] for r in _rows(legal_state(con, date(2030, 1, 1)))}
     assert [stale_view[n] for n in numbers] == ["invalidated", "invalidated"]
     rebuilt = refresh_derived(demo)
-    assert rebuilt == {name: 2 for name in (TABLE, "sei_members", "industry_members")}
+    assert rebuilt == {name: 2 for name in (TABLE, "sei_members", "industry_members", "first_applicants")}
     assert timeline_ready(con, default_rules())
     after = _rows(legal_state(con, date(2030, 1, 1)))
     changed = {a["app_no"] for a, b in zip(before, after, strict=True) if a != b}
@@ -135,3 +137,22 @@ def test_a_new_sei_table_rebuilds_the_memberships(demo):
     assert rebuilt == {"sei_members": demo.count("applications")}  # the others were current
     stored = {r["code"] for r in con.table("sei_members").to_pyarrow().to_pylist()}
     assert stored <= {r.code for r in builtin_rules()[:3]}
+
+
+def test_a_town_assignment_moves_the_stored_first_applicants(demo):
+    from hvpatent.reference.applicant_towns import assign, unassign
+    from hvpatent.reference.regions import region_by_code
+
+    con = demo.ibis()
+    fingerprint = next(d.fingerprint for d in derived_tables() if d.name == "first_applicants")
+    name = demo.con.execute("SELECT name FROM parties WHERE seq = 1 AND county_code = '500118' "
+                            "AND town_code <> '500118111000' ORDER BY app_no LIMIT 1").fetchall()[0][0]
+    assign(demo.con, name, region_by_code()["500118111000"], "test")
+    assert not is_current(con, "first_applicants", fingerprint)  # figures follow at once, computed
+    moved = first_applicants(con).filter(lambda t: t.applicant_name == name).to_pyarrow().to_pylist()
+    assert moved and {r["town_code"] for r in moved} == {"500118111000"}
+    assert refresh_derived(demo) == {"first_applicants": demo.count("applications")}
+    stored = first_applicants(con).filter(lambda t: t.applicant_name == name).to_pyarrow().to_pylist()
+    assert {r["town_code"] for r in stored} == {"500118111000"}
+    unassign(demo.con, name)
+    refresh_derived(demo)

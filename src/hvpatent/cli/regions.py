@@ -82,6 +82,7 @@ def regions_assign(
     db: DbOption = None,
 ) -> None:
     """指定申请人所在镇街，其全部专利（含历史数字）随之改变 / set an applicant's town for all its patents."""
+    from hvpatent.cli.refresh import refresh_derived_tables
     from hvpatent.reference.applicant_towns import assign
     from hvpatent.reference.editions import resolve_town
 
@@ -89,6 +90,7 @@ def regions_assign(
         target = resolve_town(town, _region(region))
         with open_warehouse(db) as wh:
             done = assign(wh.con, name, target, by)
+            refresh_derived_tables(wh)  # the stored first-applicant regions follow the assignment
     except ValueError as err:
         err_console.print(f"[red]{err}[/red]")
         raise typer.Exit(2) from err
@@ -102,10 +104,12 @@ def regions_assign(
 @regions_app.command("unassign")
 def regions_unassign(name: Annotated[str, typer.Argument(help="申请人名称")], db: DbOption = None) -> None:
     """取消手工指定的镇街 / remove a manual town assignment."""
+    from hvpatent.cli.refresh import refresh_derived_tables
     from hvpatent.reference.applicant_towns import unassign
 
     with open_warehouse(db) as wh:
         removed = unassign(wh.con, name)
+        refresh_derived_tables(wh)
     console.print("已取消 / removed" if removed else "没有该申请人的手工指定 / nothing to remove")
 
 

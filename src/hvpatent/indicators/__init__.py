@@ -12,9 +12,12 @@ import ibis
 
 from hvpatent.indicators.base import (
     ALL_APPLICANTS,
+    FIRST_APPLICANTS,
     INDUSTRY_MEMBERS,
     SEI_MEMBERS,
     applications_of,
+    first_applicants,
+    first_applicants_fingerprint,
     industry_fingerprint,
     industry_memberships,
     sei_fingerprint,
@@ -59,13 +62,15 @@ __all__ = [
 
 def derived_tables() -> list[Derived]:
     """The tables computed once per application and refreshed after imports: legal-state timelines,
-    SEI memberships (high-value criterion 1) and the plan's industry memberships."""
+    SEI memberships (high-value criterion 1), the plan's industry memberships and each application's first
+    applicant with its region (after the enterprise directory and town assignments)."""
     from hvpatent.legal import timeline
 
     return [
         Derived(timeline.TABLE, timeline.fingerprint(), lambda con, apps: timeline.timeline(con, apps)),
         Derived(SEI_MEMBERS, sei_fingerprint(), lambda con, apps: sei_matches(con, apps)),
         Derived(INDUSTRY_MEMBERS, industry_fingerprint(), lambda con, apps: industry_memberships(con, apps)),
+        Derived(FIRST_APPLICANTS, first_applicants_fingerprint(), lambda con, apps: first_applicants(con, apps)),
     ]
 
 

@@ -28,7 +28,16 @@ def region_column(code: str) -> str:
     return "county_code"
 
 
-def first_applicants(con: ibis.BaseBackend) -> ir.Table:
+FIRST_APPLICANTS = "first_applicants"
+
+
+def first_applicants_fingerprint() -> str:
+    # Changing the enterprise directory or a town assignment makes the stored table not current
+    # (Warehouse._upsert_records, reference/applicant_towns.assign and unassign).
+    return f"first-{MEMBERS_VERSION}"
+
+
+def first_applicants(con: ibis.BaseBackend, apps: ir.Table | None = None) -> ir.Table:
     """One row per application: its first applicant and that applicant's region.
 
     CNIPA's regional statistics count an application once, for the region of its first
@@ -40,8 +49,12 @@ def first_applicants(con: ibis.BaseBackend) -> ir.Table:
     """
     from hvpatent.reference.applicant_towns import with_overrides
 
+    if apps is None and is_current(con, FIRST_APPLICANTS, first_applicants_fingerprint()):
+        return con.table(FIRST_APPLICANTS)  # stored by the last refresh (warehouse/derived.py)
     parties = con.table("parties")
     first = parties.filter(parties.seq == 1)
+    if apps is not None:
+        first = first.semi_join(apps.select("app_no"), "app_no")
     first = first.select(
         "app_no", "province_code", "city_code", "county_code", "town_code",
         applicant_type=first.party_type, applicant=first.name_norm, applicant_name=first.name,

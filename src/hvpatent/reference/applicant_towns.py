@@ -18,6 +18,7 @@ import ibis.expr.types as ir
 
 from hvpatent.ingest.fields import normalize_name
 from hvpatent.reference.regions import Region
+from hvpatent.warehouse.derived import forget
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,7 @@ def assign(con, name: str, town: Region, by: str | None = None) -> Assignment:
     previous = con.execute("SELECT town_code FROM applicant_towns WHERE name_norm = ?", [norm]).fetchone()
     con.execute("INSERT OR REPLACE INTO applicant_towns VALUES (?, ?, ?, 'assigned', ?, ?)",
                 [norm, name, town.code, by or getpass.getuser(), datetime.now()])
+    forget(con, "first_applicants")  # the stored first-applicant regions no longer hold
     return Assignment(name, norm, town, applications, previous[0] if previous else None)
 
 
@@ -47,6 +49,7 @@ def unassign(con, name: str) -> bool:
     norm = normalize_name(name)
     found = con.execute("SELECT count(*) FROM applicant_towns WHERE name_norm = ?", [norm]).fetchone()[0]
     con.execute("DELETE FROM applicant_towns WHERE name_norm = ?", [norm])
+    forget(con, "first_applicants")
     return found > 0
 
 

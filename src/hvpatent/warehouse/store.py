@@ -6,7 +6,7 @@ import hashlib
 import re
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -15,6 +15,7 @@ import duckdb
 import ibis
 import pandas as pd
 import platformdirs
+import pyarrow as pa
 
 from hvpatent.model import Batch, columns
 from hvpatent.warehouse.accounts import create_account_tables
@@ -189,74 +190,86 @@ class Warehouse:
     def _next_import_id(self) -> int:
         return self.con.execute("SELECT coalesce(max(import_id), 0) + 1 FROM imports").fetchall()[0][0]
 
-    def _stage(self, name: str, frame: pd.DataFrame, table: str) -> None:
-        """A temp table with the warehouse's column types.  Registering a pandas frame lets DuckDB guess
-        types from the values, and an empty or all-null column is guessed DOUBLE, which then cannot be
-        compared with the VARCHAR keys (the 'Cannot compare DOUBLE and VARCHAR' crash on files
-        without any applicants or IPC column); so every staged column is cast to its DDL type."""
+    def _stage(self, frame: pd.DataFrame, table: str) -> pa.Table:
+        """The frame as an Arrow table with the warehouse's column types.  DuckDB guesses a pandas
+        column's type from its values, and an empty or all-null column is guessed DOUBLE, which then
+        cannot be compared with the VARCHAR keys (the 'Cannot compare DOUBLE and VARCHAR' crash on files
+        without any applicants or IPC column); so every staged column is cast to its DDL type.
+
+        Staged data are Arrow tables that the SQL names (DuckDB reads a Python variable of that name, a
+        replacement scan), never temp tables or registered views: those are catalog entries, and a
+        transaction keeps every one it replaced or dropped, with the frame a view holds, until it
+        commits -- some 3.5 KiB a row of a large import, all held in memory to the end."""
         types = column_types(table)
         frame = frame.reindex(columns=list(types))
-        self.con.register(f"{name}_frame", frame)
-        try:
-            casts = ", ".join(f"CAST({c} AS {t}) AS {c}" for c, t in types.items())
-            self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT {casts} FROM {name}_frame")
-        finally:
-            with suppress(duckdb.Error):  # an aborted transaction refuses; keep its error
-                self.con.unregister(f"{name}_frame")
+        casts = ", ".join(f"CAST({c} AS {t}) AS {c}" for c, t in types.items())
+        return self.con.sql(f"SELECT {casts} FROM frame").to_arrow_table()
 
     def _upsert_applications(self, batch: Batch, import_id: int) -> tuple[int, int, int]:
+        """New applications are inserted as they come (ON CONFLICT DO NOTHING finds the known ones through
+        the primary-key index, without reading the table); only the known ones are merged."""
         apps = batch.get("applications").drop_duplicates("app_no", keep="last")
         if apps.empty:
             return 0, 0, 0
-        self._stage("staged_apps_in", apps, "applications")
-        self._stage("staged_parties", batch.get("parties"), "parties")
-        self._stage("staged_ipcs", batch.get("ipc_classes"), "ipc_classes")
-        self._stage("staged_pubs", batch.get("publications"), "publications")
-        self._merge_with_known()
-        self._stage_with_hashes()
-        new_count, changed_count = self.con.execute(
-            """SELECT count(*) FILTER (WHERE a.app_no IS NULL),
-                      count(*) FILTER (WHERE a.app_no IS NOT NULL AND a.row_hash <> s.row_hash)
-               FROM staged_apps s LEFT JOIN applications a USING (app_no)"""
-        ).fetchall()[0]
-        self.con.execute(
-            """CREATE OR REPLACE TEMP TABLE touched AS
-               SELECT s.app_no, a.first_import_id FROM staged_apps s
-               LEFT JOIN applications a USING (app_no)
-               WHERE a.app_no IS NULL OR a.row_hash <> s.row_hash"""
-        )
-        self.con.execute(
-            """INSERT INTO application_history
-               SELECT a.app_no, ?, a.row_hash, a.title, a.ipc_main, a.source
-               FROM applications a JOIN touched t USING (app_no)""",
-            [import_id],
-        )
-        for table in ("applications", "ipc_classes", "parties"):
-            self.con.execute(f"DELETE FROM {table} WHERE app_no IN (SELECT app_no FROM touched)")
-        cols = ", ".join(f"s.{c}" for c in columns("applications"))
-        self.con.execute(
-            f"""INSERT INTO applications
-                SELECT {cols}, s.row_hash, coalesce(t.first_import_id, {import_id}), {import_id}
-                FROM staged_apps s JOIN touched t USING (app_no)"""
-        )
-        for table, staged in (("ipc_classes", "merged_ipcs"), ("parties", "merged_parties")):
+        staged_apps_in = self._stage(apps, "applications")
+        staged_parties = self._stage(batch.get("parties"), "parties")
+        staged_ipcs = self._stage(batch.get("ipc_classes"), "ipc_classes")
+        staged_pubs = self._stage(batch.get("publications"), "publications")
+        hashed = self._stage_with_hashes(staged_apps_in, staged_parties, staged_ipcs)  # noqa: F841 (read by name in the SQL below)
+        cols = ", ".join(columns("applications"))
+        inserted = self.con.sql(
+            f"""INSERT INTO applications SELECT {cols}, row_hash, {import_id}, {import_id} FROM hashed
+                ON CONFLICT DO NOTHING RETURNING app_no""").to_arrow_table()
+        for table, staged in (("ipc_classes", staged_ipcs), ("parties", staged_parties)):  # noqa: B007 (read by name)
             names = ", ".join(columns(table))
-            self.con.execute(
-                f"""INSERT INTO {table} SELECT {names} FROM {staged}
-                    WHERE app_no IN (SELECT app_no FROM touched)"""
-            )
-        return new_count, changed_count, len(apps) - new_count - changed_count
+            self.con.execute(f"INSERT INTO {table} SELECT {names} FROM staged SEMI JOIN inserted USING (app_no)")
+        if inserted.num_rows == len(apps):
+            return inserted.num_rows, 0, 0
+        known = self.con.sql("SELECT * FROM staged_apps_in ANTI JOIN inserted USING (app_no)").to_arrow_table()
+        changed, unchanged = self._upsert_known(known, staged_parties, staged_ipcs, staged_pubs, import_id)
+        return inserted.num_rows, changed, unchanged
 
-    def _merge_with_known(self) -> None:
-        """Staged applications merged with what the warehouse already holds for them.
+    def _upsert_known(self, staged_apps_in: pa.Table, staged_parties: pa.Table, staged_ipcs: pa.Table,
+                      staged_pubs: pa.Table, import_id: int) -> tuple[int, int]:
+        """Applications the warehouse holds already: merged with what it holds, replaced where the merged
+        row differs (the former row kept in application_history); (changed, unchanged)."""
+        merged_apps, merged_parties, merged_ipcs = self._merge_with_known(
+            staged_apps_in, staged_parties, staged_ipcs, staged_pubs)
+        staged_apps = self._stage_with_hashes(merged_apps, merged_parties, merged_ipcs)
+        touched = self.con.sql(
+            """SELECT s.app_no, a.first_import_id FROM staged_apps s JOIN applications a USING (app_no)
+               WHERE a.row_hash <> s.row_hash""").to_arrow_table()
+        if touched.num_rows:
+            self.con.execute(
+                """INSERT INTO application_history
+                   SELECT a.app_no, ?, a.row_hash, a.title, a.ipc_main, a.source
+                   FROM applications a JOIN touched t USING (app_no)""",
+                [import_id],
+            )
+            for table in ("applications", "ipc_classes", "parties"):
+                self.con.execute(f"DELETE FROM {table} WHERE app_no IN (SELECT app_no FROM touched)")
+            cols = ", ".join(f"s.{c}" for c in columns("applications"))
+            self.con.execute(
+                f"""INSERT INTO applications
+                    SELECT {cols}, s.row_hash, t.first_import_id, {import_id}
+                    FROM staged_apps s JOIN touched t USING (app_no)"""
+            )
+            for table, merged in (("ipc_classes", merged_ipcs), ("parties", merged_parties)):  # noqa: B007
+                names = ", ".join(columns(table))
+                self.con.execute(f"INSERT INTO {table} SELECT {names} FROM merged SEMI JOIN touched USING (app_no)")
+        return touched.num_rows, staged_apps.num_rows - touched.num_rows
+
+    def _merge_with_known(self, staged_apps_in: pa.Table, staged_parties: pa.Table, staged_ipcs: pa.Table,
+                          staged_pubs: pa.Table) -> tuple[pa.Table, pa.Table, pa.Table]:
+        """Staged applications merged with what the warehouse already holds for them: (applications,
+        parties, IPC codes).
 
         The side with the later publication wins where it has a value, the other fills its gaps; so
         an A-row file and a B-row file give the same row in either order, and importing an older file
         again changes nothing.  A file without publication dates counts as the newer one.  Parties and
         IPC codes come whole from the winning side when it has any."""
-        self.con.execute(
-            """CREATE OR REPLACE TEMP TABLE merge_choice AS
-               SELECT s.app_no,
+        merge_choice = self.con.sql(  # noqa: F841 (read by name in the SQL below)
+            """SELECT s.app_no,
                       (k.latest IS NULL OR n.latest IS NULL OR n.latest >= k.latest) AS new_wins,
                       EXISTS (SELECT 1 FROM staged_parties p WHERE p.app_no = s.app_no) AS new_parties,
                       EXISTS (SELECT 1 FROM parties p WHERE p.app_no = s.app_no) AS old_parties,
@@ -267,58 +280,62 @@ class Warehouse:
                     USING (app_no)
                LEFT JOIN (SELECT app_no, max(pub_date) AS latest FROM publications
                           WHERE app_no IN (SELECT app_no FROM staged_apps_in) GROUP BY app_no) k USING (app_no)"""
-        )
+        ).to_arrow_table()
         merged = ", ".join(
             f"s.{c}" if c == "app_no" else
             f"CASE WHEN m.new_wins THEN coalesce(s.{c}, a.{c}) ELSE coalesce(a.{c}, s.{c}) END AS {c}"
             for c in columns("applications"))
-        self.con.execute(
-            f"""CREATE OR REPLACE TEMP TABLE merged_apps AS SELECT {merged}
-                FROM staged_apps_in s JOIN merge_choice m USING (app_no) LEFT JOIN applications a USING (app_no)"""
-        )
-        for merged_name, staged, table, new, old in (("merged_parties", "staged_parties", "parties",
-                                                      "new_parties", "old_parties"),
-                                                     ("merged_ipcs", "staged_ipcs", "ipc_classes",
-                                                      "new_ipcs", "old_ipcs")):
+        merged_apps = self.con.sql(
+            f"""SELECT {merged} FROM staged_apps_in s JOIN merge_choice m USING (app_no)
+                LEFT JOIN applications a USING (app_no)""").to_arrow_table()
+        out = []
+        for staged, table, new, old in ((staged_parties, "parties", "new_parties", "old_parties"),  # noqa: B007
+                                        (staged_ipcs, "ipc_classes", "new_ipcs", "old_ipcs")):
             names = ", ".join(f"x.{c}" for c in columns(table))
             use_new = f"m.{new} AND (m.new_wins OR NOT m.{old})"
-            self.con.execute(
-                f"""CREATE OR REPLACE TEMP TABLE {merged_name} AS
-                    SELECT {names} FROM {staged} x JOIN merge_choice m USING (app_no) WHERE {use_new}
+            out.append(self.con.sql(
+                f"""SELECT {names} FROM staged x JOIN merge_choice m USING (app_no) WHERE {use_new}
                     UNION ALL
                     SELECT {names} FROM {table} x JOIN merge_choice m USING (app_no) WHERE NOT ({use_new})"""
-            )
+            ).to_arrow_table())
+        return merged_apps, out[0], out[1]
 
-    def _stage_with_hashes(self) -> None:
-        """A content hash per merged application, including its parties and IPC codes."""
+    def _stage_with_hashes(self, merged_apps: pa.Table, merged_parties: pa.Table, merged_ipcs: pa.Table
+                           ) -> pa.Table:
+        """The applications with a content hash each, including their parties and IPC codes."""
         app_cols = ", ".join(f"coalesce(CAST(s.{c} AS VARCHAR), '')" for c in columns("applications"))
         party_cols = ", ".join(f"coalesce(CAST({c} AS VARCHAR), '')"
                                for c in ("seq", "role", "name", "party_type", "address"))
-        self.con.execute(
-            f"""CREATE OR REPLACE TEMP TABLE staged_apps AS
-                SELECT s.*, md5(concat_ws('#', {app_cols}, coalesce(p.txt, ''), coalesce(i.txt, '')))
+        return self.con.sql(
+            f"""SELECT s.*, md5(concat_ws('#', {app_cols}, coalesce(p.txt, ''), coalesce(i.txt, '')))
                        AS row_hash
                 FROM merged_apps s
                 LEFT JOIN (SELECT app_no, string_agg(concat_ws('|', {party_cols}), ';' ORDER BY seq) AS txt
                            FROM merged_parties GROUP BY app_no) p USING (app_no)
                 LEFT JOIN (SELECT app_no, string_agg(ipc, ';' ORDER BY seq) AS txt
                            FROM merged_ipcs GROUP BY app_no) i USING (app_no)"""
-        )
+        ).to_arrow_table()
 
-    def _upsert_records(self, table: str, frame: pd.DataFrame) -> tuple[int, int, int]:
+    def _upsert_records(self, table: str, frame: pd.DataFrame, counted: bool = True) -> tuple[int, int, int]:
+        """Rows replaced by key; (new, changed, unchanged) when ``counted``, else only replaced (INSERT OR
+        REPLACE finds the rows through the primary-key index, without reading the table)."""
         keys = KEYS[table]
         cols = columns(table)
         frame = frame[cols].drop_duplicates(list(keys), keep="last")
-        self._stage("staged_rec", frame, table)
+        staged_rec = self._stage(frame, table)  # noqa: F841 (read by name in the SQL below)
+        names = ", ".join(cols)
+        if not counted:
+            self.con.execute(f"INSERT OR REPLACE INTO {table} ({names}) SELECT {names} FROM staged_rec")
+            return 0, 0, 0
         on = " AND ".join(f"s.{k} = t.{k}" for k in keys)
         same = " AND ".join(f"s.{c} IS NOT DISTINCT FROM t.{c}" for c in cols)
-        new_count, unchanged = self.con.execute(
+        new_count, unchanged = self.con.sql(
             f"""SELECT count(*) FILTER (WHERE t.{keys[0]} IS NULL),
                        count(*) FILTER (WHERE t.{keys[0]} IS NOT NULL AND {same})
                 FROM staged_rec s LEFT JOIN {table} t ON {on}"""
         ).fetchall()[0]
         self.con.execute(f"DELETE FROM {table} t WHERE EXISTS (SELECT 1 FROM staged_rec s WHERE {on})")
-        self.con.execute(f"INSERT INTO {table} ({', '.join(cols)}) SELECT {', '.join(cols)} FROM staged_rec")
+        self.con.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM staged_rec")
         return new_count, len(frame) - new_count - unchanged, unchanged
 
     def _mark_stale(self, batch: Batch) -> None:
@@ -329,16 +346,15 @@ class Warehouse:
             mark_stale(self.con, pd.concat(app_nos))
 
     def _insert_events(self, events: pd.DataFrame, import_id: int) -> None:
-        # Events accumulate: a newer export adds what happened since; nothing is deleted.
+        # Events accumulate: a newer export adds what happened since; nothing is deleted.  A known event
+        # is found through the primary-key index (ON CONFLICT), not by reading the table.
         frame = events.drop_duplicates(["app_no", "event_date", "event_type", "raw_text"])
-        self._stage("staged_events", frame, "legal_events")
+        staged_events = self._stage(frame, "legal_events")  # noqa: F841 (read by name in the SQL below)
         self.con.execute(
             f"""INSERT INTO legal_events (app_no, event_date, event_type, raw_text, effective_date, import_id)
                 SELECT s.app_no, s.event_date, s.event_type, s.raw_text, s.effective_date, {import_id}
                 FROM staged_events s
-                WHERE NOT EXISTS (SELECT 1 FROM legal_events e
-                   WHERE e.app_no = s.app_no AND e.event_date = s.event_date
-                     AND e.event_type = s.event_type AND e.raw_text = s.raw_text)"""
+                ON CONFLICT DO NOTHING"""
         )
 
 
@@ -363,7 +379,7 @@ class ImportTransaction:
                       "population", "trademark_counts", "enterprises", "status_snapshots"):
             frame = batch.frames.get(table)
             if frame is not None and len(frame):
-                counts = wh._upsert_records(table, frame)
+                counts = wh._upsert_records(table, frame, counted=not has_apps)
                 if not has_apps:  # records of their own (family rows, templates) count
                     _add(self.counts, counts)
         events = batch.frames.get("legal_events")
