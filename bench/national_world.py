@@ -63,7 +63,9 @@ class Counties:
 
 @cache
 def counties(seed: int = 13) -> Counties:
-    """Every county-level region that an address "省 + 市 + 县/区" attributes back to its own code."""
+    """Every county-level region that an address "省 + 市 + 县/区" attributes back to its own code, and the cities
+    without counties (东莞, 中山, 儋州: "省 + 市"), county-level units of their own in rankings."""
+    from hvpatent.indicators.compute import county_level_cities
     from hvpatent.reference.regions import all_regions, attribute, region_by_code
 
     by_code = region_by_code()
@@ -78,6 +80,13 @@ def counties(seed: int = 13) -> Counties:
             codes.append(r.code)
             addresses.append(address)
             shorts.append(r.short_name)
+    for code in county_level_cities():
+        city, province = by_code[code], by_code[code[:2] + "0000"]
+        found = attribute(f"{province.name}{city.name}人民路1号")
+        if found.city_code == code and found.county_code is None:
+            codes.append(code)
+            addresses.append(f"{province.name}{city.name}")
+            shorts.append(city.short_name)
     rng = np.random.default_rng(seed)
     weights = rng.lognormal(0.0, 1.2, len(codes))
     weights *= np.where(np.isin([c[:4] + "00" for c in codes], BIG_CITIES), 10.0, 1.0)
@@ -344,7 +353,7 @@ def _write_population(path: Path, c: Counties, counts: np.ndarray) -> Path:
             for code, count in zip(c.codes, people, strict=True):
                 if count:
                     writer.writerow([code, region_name(code), year, int(count * scale)])
-                for parent in (code[:4] + "00", code[:2] + "0000"):
+                for parent in {code[:4] + "00", code[:2] + "0000"} - {code}:  # a city without counties is its own
                     totals[parent] = totals.get(parent, 0) + int(count * scale)
             for code, total in totals.items():
                 if region_name(code):

@@ -11,7 +11,8 @@ events count from their effective date; a lapse's due date is stated or derived 
 anniversary at least the grace period before the announcement); a restoration made at any time after the
 due date cancels the lapse; the right stays in force through the grace period; the term ends 20 years
 after filing unless an adjustment moves it; a status snapshot decides where the events after it are silent.
-Only the numbers of the fee and high-value settings are read from hvpatent (thresholds, not logic).
+Only the numbers of the fee and high-value settings (thresholds, not logic) and the list of cities without
+counties are read from hvpatent.
 It prints nothing but figures; with --compare it prints hvpatent's beside them and any difference.
 """
 
@@ -220,11 +221,16 @@ def region_figures(con: duckdb.DuckDBPyConnection, as_of: date, region: str | No
 
 def county_figures(con: duckdb.DuckDBPyConnection, as_of: date, region: str | None = None) -> dict[str, dict]:
     """The five indicators for every county (of ``region`` if given) at one date: {county code: row}."""
-    scope = _scope(region) + " AND f.county_code IS NOT NULL"
-    sql = core_sql(as_of, "f.county_code").replace("{scope}", scope)
+    from hvpatent.indicators.compute import county_level_cities
+
+    # A city without counties (东莞, 中山, 儋州) is a county-level unit of its own, under its city code.
+    own = _list(county_level_cities())
+    county = f"coalesce(f.county_code, CASE WHEN f.city_code IN ({own}) THEN f.city_code END)"
+    scope = _scope(region) + f" AND {county} IS NOT NULL"
+    sql = core_sql(as_of, county).replace("{scope}", scope)
     prefix = "" if not region else region[:{"province_code": 2, "city_code": 4}.get(_column(region), 6)]
-    pop = _population_sql(as_of, f"length(region_code) = 6 AND NOT ends_with(region_code, '00') "
-                                 f"AND starts_with(region_code, '{prefix}')")
+    pop = _population_sql(as_of, f"length(region_code) = 6 AND (NOT ends_with(region_code, '00') "
+                                 f"OR region_code IN ({own})) AND starts_with(region_code, '{prefix}')")
     return _rows(con, sql, pop)
 
 

@@ -4,7 +4,9 @@ nation of a few counties, every figure worked out by hand below."""
 from __future__ import annotations
 
 import json
+import sys
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -20,7 +22,9 @@ HAIDIAN = "北京市海淀区中关村大街1号"            # 110108, city 1101
 XUANWU = "江苏省南京市玄武区中山路1号"           # 320102, city 320100, province 320000 (no population)
 NANJING = "江苏省南京市某某路1号"                # city 320100 only: no county
 HONG_KONG = "香港特别行政区九龙湾宏照道1号"        # 810000: outside the domestic scope
+DONGGUAN = "广东省东莞市松山湖园区新竹路1号"      # 441900: a city without counties, a county-level unit
 AS_OF = date(2024, 12, 31)
+sys.path.insert(0, str(Path(__file__).parents[1] / "bench"))  # reference_sql.py, the benchmarks' yardstick
 
 
 def no(serial: int, year: int) -> str:
@@ -43,9 +47,11 @@ APPS = [
     # First applicant in Haidian, co-applicant in Yongchuan: counts for Haidian only.
     (no(9, 2012), date(2012, 11, 1), [HAIDIAN, YONGCHUAN], GRANTED),
     (no(10, 2012), date(2012, 12, 1), [NANJING], GRANTED),
+    (no(11, 2012), date(2012, 12, 2), [DONGGUAN], GRANTED),
 ]
 POPULATION = {"500118": 1_000_000, "500116": 900_000, "110108": 3_000_000, "500100": 20_000_000,
-              "110100": 21_000_000, "500000": 32_000_000, "110000": 21_850_000, "500118002000": 100_000}
+              "110100": 21_000_000, "500000": 32_000_000, "110000": 21_850_000, "500118002000": 100_000,
+              "441900": 10_000_000}
 
 
 def build(wh) -> None:
@@ -81,11 +87,16 @@ def db(tmp_path_factory) -> str:
 
 
 @pytest.fixture(scope="module")
-def con(db):
+def nation(db):
     from hvpatent.warehouse.store import Warehouse
 
     with Warehouse(db, read_only=True) as wh:
-        yield wh.ibis()
+        yield wh
+
+
+@pytest.fixture(scope="module")
+def con(nation):
+    return nation.ibis()
 
 
 def ranking(con, key: str, by: str, region: str | None = None) -> dict[str, float | None]:
@@ -95,10 +106,12 @@ def ranking(con, key: str, by: str, region: str | None = None) -> dict[str, floa
 
 
 def test_counts_per_county_city_and_province(con):
-    # Hong Kong is not ranked (domestic scope); the Nanjing applicant without a county counts for its city.
-    assert ranking(con, "valid_inventions", "county") == {"500118": 2, "500116": 1, "110108": 2, "320102": 1}
-    assert ranking(con, "valid_inventions", "city") == {"500100": 3, "110100": 2, "320100": 2}
-    assert ranking(con, "valid_inventions", "province") == {"500000": 3, "110000": 2, "320000": 2}
+    # Hong Kong is not ranked (domestic scope); the Nanjing applicant without a county counts for its city;
+    # Dongguan, a city without counties, is a county-level unit of its own.
+    assert ranking(con, "valid_inventions", "county") == {"500118": 2, "500116": 1, "110108": 2, "320102": 1,
+                                                          "441900": 1}
+    assert ranking(con, "valid_inventions", "city") == {"500100": 3, "110100": 2, "320100": 2, "441900": 1}
+    assert ranking(con, "valid_inventions", "province") == {"500000": 3, "110000": 2, "320000": 2, "440000": 1}
     assert ranking(con, "invention_applications", "county") == {"500118": 1}
 
 
@@ -118,9 +131,11 @@ def per_10k(con, by: str, region: str | None = None) -> dict[str, float | None]:
 
 def test_per_10k_uses_each_regions_population_and_none_without_one(con):
     assert per_10k(con, "county") == pytest.approx(
-        {"500118": 0.02, "500116": 1 / 90, "110108": 2 / 300, "320102": None})
-    assert per_10k(con, "city") == pytest.approx({"500100": 3 / 2000, "110100": 2 / 2100, "320100": None})
-    assert per_10k(con, "province") == pytest.approx({"500000": 3 / 3200, "110000": 2 / 2185, "320000": None})
+        {"500118": 0.02, "500116": 1 / 90, "110108": 2 / 300, "320102": None, "441900": 0.001})
+    assert per_10k(con, "city") == pytest.approx(
+        {"500100": 3 / 2000, "110100": 2 / 2100, "320100": None, "441900": 0.001})
+    assert per_10k(con, "province") == pytest.approx(
+        {"500000": 3 / 3200, "110000": 2 / 2185, "320000": None, "440000": None})
     # Inside Chongqing only Chongqing's counties, and the town's population row is not a county's.
     assert per_10k(con, "county", region="500000") == pytest.approx({"500118": 0.02, "500116": 1 / 90})
     assert ranking(con, "valid_inventions_per_10k", "county")["320102"] is None
@@ -131,6 +146,17 @@ def test_drill_of_one_city_lists_its_records(con):
 
     rows = drill(con, "valid_inventions", AS_OF, by="city", group="320100")
     assert sorted(r["app_no"] for r in rows) == sorted([APPS[5][0], APPS[9][0]])
+    assert [r["app_no"] for r in drill(con, "valid_inventions", AS_OF, by="county", group="441900")] == [APPS[10][0]]
+
+
+def test_reference_sql_ranks_the_same_counties(nation):
+    """bench/reference_sql.py on the nation: Hong Kong out, Nanjing's city-only applicant in no county, Dongguan in."""
+    from reference_sql import county_figures, differences, hvpatent_figures
+
+    counties = county_figures(nation.con, AS_OF)
+    assert differences(counties, hvpatent_figures(nation.ibis(), AS_OF, by="county")) == []
+    assert {code: row["valid_inventions"] for code, row in counties.items()} == {
+        "500118": 2, "500116": 1, "110108": 2, "320102": 1, "441900": 1}
 
 
 def test_cli_ranking_table_and_json(db):
@@ -139,7 +165,7 @@ def test_cli_ranking_table_and_json(db):
     out = hvp("--db", db, "indicators", "--as-of", "2024-12-31", "--by", "county", "--format", "json").stdout
     rows = json.loads(out)
     assert {r["group"]: r["value"] for r in rows if r["key"] == "valid_inventions"} == {
-        "500118": 2, "500116": 1, "110108": 2, "320102": 1}
+        "500118": 2, "500116": 1, "110108": 2, "320102": 1, "441900": 1}
     table = hvp("--db", db, "indicators", "--as-of", "2024-12-31", "--region", "500000", "--by", "county").stdout
     assert "永川区" in table and "江津区" in table and "海淀区" not in table
     assert table.index("永川区") < table.index("江津区")  # ranked by valid invention patents
@@ -173,10 +199,6 @@ def district(tmp_path_factory):
 # A2 past its grace period, A3 restored.
 @pytest.mark.parametrize("day", [date(2024, 3, 1), date(2024, 12, 31)])
 def test_reference_sql_equals_hvpatent(district, day):
-    import sys
-    from pathlib import Path
-
-    sys.path.insert(0, str(Path(__file__).parents[1] / "bench"))
     from reference_sql import county_figures, differences, hvpatent_figures, region_figures
 
     con, backend = district.con, district.ibis()

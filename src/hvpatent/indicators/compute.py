@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import cache
 
 import ibis
 import ibis.expr.types as ir
@@ -65,16 +66,31 @@ def _grouped(ctx: Context, ind: Indicator, by: str | None) -> ir.Table:
     return distinct.group_by(GROUP).aggregate(value=distinct.count().cast("float64"))
 
 
+@cache
+def county_level_cities() -> tuple[str, ...]:
+    """Prefecture-level cities without counties (东莞 441900, 中山 442000, 儋州 460400): their towns sit directly
+    under the city, so in a ranking by county each is a county-level unit of its own, under its city code."""
+    from hvpatent.reference.regions import all_regions, children_of
+
+    return tuple(r.code for r in all_regions() if r.level == "city" and children_of(r.code)
+                 and all(kid.level == "town" for kid in children_of(r.code)))
+
+
 def _with_region_level(ctx: Context, rows: ir.Table, by: str | None) -> ir.Table:
     """Record lists carry the town and county of the first applicant; a ranking by city or province
     takes that level's code from the day's legal states (the same first applicant), since an applicant
-    placed only to a city has no county to derive it from. Records without a region at that level
-    are not ranked."""
+    placed only to a city has no county to derive it from; a ranking by county counts a city without
+    counties as one. Records without a region at that level are not ranked."""
     column = DIMENSION_COLUMN.get(by)
     if by not in REGION_DIMENSIONS or (column not in rows.columns and "app_no" not in rows.columns):
         return rows
-    if column not in rows.columns:
-        rows = rows.join(ctx.states().select("app_no", column), "app_no")
+    needed = "city_code" if by == "county" else column
+    if needed not in rows.columns:
+        rows = rows.join(ctx.states().select("app_no", needed), "app_no")
+    if by == "county":
+        own = rows.city_code.isin(county_level_cities())
+        rows = rows.mutate(county_code=ibis.coalesce(rows.county_code,
+                                                     ibis.ifelse(own, rows.city_code, ibis.null("string"))))
     return rows.filter(rows[column].notnull())
 
 
@@ -117,13 +133,13 @@ def _population(ctx: Context, by: str | None) -> ir.Table:
 
 def _region_level(code: ir.StringValue, by: str) -> ir.BooleanValue:
     """Codes of the level of a ranking, as region_column reads them: 6 digits, ending in 0000 for a
-    province, in 00 for a city, neither for a county."""
+    province, in 00 for a city, neither for a county (or a city without counties)."""
     six = code.length() == 6
     if by == "province":
         return six & code.endswith("0000")
     if by == "city":
         return six & code.endswith("00") & ~code.endswith("0000")
-    return six & ~code.endswith("00")
+    return six & (~code.endswith("00") | code.isin(county_level_cities()))
 
 
 def _code_prefix(region: str) -> str:
