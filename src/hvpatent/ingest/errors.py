@@ -16,6 +16,9 @@ class FileError(Exception):
         self.file = file
         self.reason = reason
 
+    def __reduce__(self) -> tuple:  # raised in a worker process (ingest/parallel.py), re-raised here whole
+        return type(self), (self.file, self.reason)
+
 
 def not_listed(count: int) -> str:
     """The words for errors counted but not kept."""
@@ -37,6 +40,11 @@ class RowErrors(list[RowError]):
         self.total = 0
         self._rows: set[int] | None = set() if count_rows else None
         self.extend(errors)
+
+    def __reduce__(self) -> tuple:
+        # Pickled from a worker process (ingest/parallel.py): list subclasses are rebuilt by appending their
+        # items before their attributes are set, which append() cannot do; so rebuild whole.
+        return _rebuilt, (list(self), self.limit, self.total, self._rows)
 
     @property
     def more(self) -> int:
@@ -70,6 +78,13 @@ class RowErrors(list[RowError]):
     def __iadd__(self, errors: Iterable[RowError]) -> RowErrors:  # type: ignore[override]
         self.extend(errors)
         return self
+
+
+def _rebuilt(errors: list[RowError], limit: int, total: int, rows: set[int] | None) -> RowErrors:
+    rebuilt = RowErrors(limit=limit, count_rows=rows is not None)
+    list.extend(rebuilt, errors)
+    rebuilt.total, rebuilt._rows = total, rows
+    return rebuilt
 
 
 def error_count(errors: list[RowError]) -> int:

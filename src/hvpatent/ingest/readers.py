@@ -800,12 +800,19 @@ def _column_names(header: list[str], dedupe: bool) -> list[str]:
     return names
 
 
-def read_chunks(path: Path, known: set[str], chunk_rows: int = 200_000
-                ) -> Iterator[tuple[pd.DataFrame, list[RowError]]]:
-    """Frames of at most ``chunk_rows`` valid rows, with header keys as columns and spreadsheet row
-    numbers as the index, each with the row errors of its rows: a CSV row whose field count differs from
-    the header's, a cell holding a control character.  Such rows are left out of the frame, never
-    shifted; the file streams (CSV and xlsx alike), so it never sits in memory whole."""
+@dataclass
+class RowChunk:
+    """Up to ``chunk_rows`` valid rows of a table as lists of text, all as wide as ``columns``, with their
+    spreadsheet row numbers (``index``) and the row errors of the rows left out."""
+    columns: list[str]
+    rows: list[list[str]]
+    index: list[int]
+    errors: list[RowError]
+
+
+def read_rows(path: Path, known: set[str], chunk_rows: int = 200_000) -> Iterator[RowChunk]:
+    """The rows of read_chunks as plain lists, without a DataFrame: the patent importer reads each row's
+    cells by position (a frame and its records cost more than converting the row)."""
     is_csv = path.suffix.lower() in _CSV_SUFFIXES
     with closing(_records(path)) as records:
         head = list(islice(records, _HEADER_SCAN_ROWS))
@@ -815,42 +822,61 @@ def read_chunks(path: Path, known: set[str], chunk_rows: int = 200_000
         header = _header_of(path, [r.fields for r in head], hrow)
         labels = [cell.strip() or f"第{i + 1}列" for i, cell in enumerate(header)]
         names = _column_names(header, dedupe=is_csv)
-        width = len(header)
         yielded = False
         for chunk in chunked(chain(head[hrow + 1:], records), chunk_rows):
-            rows: list[list[str]] = []
-            index: list[int] = []
-            errors = RowErrors()  # the first MAX_ROW_ERRORS kept, the rest counted
-            widest = width
-            for rec in chunk:
-                fields = rec.fields
-                if not any(cell.strip() for cell in fields):
-                    continue  # a blank line
-                if is_csv and len(fields) != width:
-                    errors.append(RowError(path.name, rec.row, "字段数 / fields", f"{len(fields)}",
-                                           f"第 {rec.row} 行：有 {len(fields)} 个字段，表头有 {width} 个 / row "
-                                           f"{rec.row} has {len(fields)} fields, the header has {width}"))
-                    continue
-                if rec.control:  # one error a row, naming the other fields with control characters
-                    bad = [(labels[i] if i < width else f"第{i + 1}列", cell, char)
-                           for i, cell in enumerate(fields) if (char := control_character(cell))]
-                    if bad:
-                        label, cell, char = bad[0]
-                        errors.append(RowError(path.name, rec.row, label, printable(cell)[:200],
-                                               control_reason(char) + _also([b[0] for b in bad[1:]])))
-                        continue
-                while len(fields) > width and not fields[-1]:
-                    fields.pop()  # trailing empty cells of a sheet row, beyond the header
-                widest = max(widest, len(fields))
-                rows.append(fields)
-                index.append(rec.row)
-            columns = names + [f"_col{i}" for i in range(width, widest)]
-            if widest > width or any(len(r) < width for r in rows):
-                rows = [r + [""] * (widest - len(r)) for r in rows]
-            yield pd.DataFrame(rows, columns=columns, index=index, dtype=object), errors
+            yield _row_chunk(path, chunk, names, labels, is_csv)
             yielded = True
-        if not yielded:  # a header and no rows: one empty frame, so readers see the columns
-            yield pd.DataFrame([], columns=names, dtype=object), RowErrors()
+        if not yielded:  # a header and no rows: one empty chunk, so readers see the columns
+            yield RowChunk(names, [], [], RowErrors())
+
+
+def _row_chunk(path: Path, chunk: list[_Record], names: list[str], labels: list[str], is_csv: bool) -> RowChunk:
+    """Blank rows dropped, rows with a wrong field count (CSV) or a control character made row errors,
+    short rows padded to the widest."""
+    width = len(names)
+    rows: list[list[str]] = []
+    index: list[int] = []
+    errors = RowErrors()  # the first MAX_ROW_ERRORS kept, the rest counted
+    widest = width
+    for rec in chunk:
+        fields = rec.fields
+        if not any(cell.strip() for cell in fields):
+            continue  # a blank line
+        if is_csv and len(fields) != width:
+            errors.append(RowError(path.name, rec.row, "字段数 / fields", f"{len(fields)}",
+                                   f"第 {rec.row} 行：有 {len(fields)} 个字段，表头有 {width} 个 / row "
+                                   f"{rec.row} has {len(fields)} fields, the header has {width}"))
+            continue
+        if rec.control:  # one error a row, naming the other fields with control characters
+            bad = [(labels[i] if i < width else f"第{i + 1}列", cell, char)
+                   for i, cell in enumerate(fields) if (char := control_character(cell))]
+            if bad:
+                label, cell, char = bad[0]
+                errors.append(RowError(path.name, rec.row, label, printable(cell)[:200],
+                                       control_reason(char) + _also([b[0] for b in bad[1:]])))
+                continue
+        while len(fields) > width and not fields[-1]:
+            fields.pop()  # trailing empty cells of a sheet row, beyond the header
+        widest = max(widest, len(fields))
+        rows.append(fields)
+        index.append(rec.row)
+    columns = names + [f"_col{i}" for i in range(width, widest)]
+    if widest > width or any(len(r) < width for r in rows):
+        rows = [r + [""] * (widest - len(r)) for r in rows]
+    return RowChunk(columns, rows, index, errors)
+
+
+def read_chunks(path: Path, known: set[str], chunk_rows: int = 200_000
+                ) -> Iterator[tuple[pd.DataFrame, list[RowError]]]:
+    """Frames of at most ``chunk_rows`` valid rows, with header keys as columns and spreadsheet row
+    numbers as the index, each with the row errors of its rows: a CSV row whose field count differs from
+    the header's, a cell holding a control character.  Such rows are left out of the frame, never
+    shifted; the file streams (CSV and xlsx alike), so it never sits in memory whole."""
+    for chunk in read_rows(path, known, chunk_rows):
+        if not chunk.rows and not chunk.index:
+            yield pd.DataFrame([], columns=chunk.columns, dtype=object), chunk.errors
+            continue
+        yield pd.DataFrame(chunk.rows, columns=chunk.columns, index=chunk.index, dtype=object), chunk.errors
 
 
 def read_table(path: Path, known: set[str], chunk_rows: int = 200_000) -> Iterator[pd.DataFrame]:

@@ -10,7 +10,6 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
-import pandas as pd
 import yaml
 
 from hvpatent.ingest.appno import AppNoError, parse_appno
@@ -30,9 +29,11 @@ from hvpatent.ingest.fields import (
 from hvpatent.ingest.heartbeat import BEAT_ROWS, beat
 from hvpatent.ingest.kindcodes import KindMeaning, cn_kind_meaning, kind_of_pub_no
 from hvpatent.ingest.legalcells import Reading, read_cells
+from hvpatent.ingest.limits import MiB
 from hvpatent.ingest.merge import first_filled, latest_first
 from hvpatent.ingest.notes import ImportNotes
-from hvpatent.ingest.readers import file_export_date, header_key, read_chunks
+from hvpatent.ingest.parallel import default_workers, ordered_map
+from hvpatent.ingest.readers import file_export_date, header_key, read_rows
 from hvpatent.model import Batch, RowError
 from hvpatent.reference.regions import attribute
 
@@ -134,19 +135,34 @@ class _Parsed:
     pub_date: object = None
 
 
-def _cell(record: dict, columns: dict[str, str], name: str) -> str:
-    key = columns.get(name)
-    if key is None:
-        return ""
-    value = record.get(key)
-    return "" if value is None or (isinstance(value, float) and pd.isna(value)) else printable(str(value)).strip()
+def _cells(fields: list[str], positions: list[tuple[str, int]]) -> dict[str, str]:
+    """The row's mapped cells by canonical field, stripped, without control characters; empty ones left
+    out (a row is read cell by cell, so each cell is cleaned once)."""
+    cells = {}
+    for name, i in positions:
+        value = fields[i]
+        if value:
+            value = value.strip() if value.isprintable() else printable(value).strip()
+            if value:
+                cells[name] = value
+    return cells
 
 
-def _date(out: _Rows, row: int, record: dict, columns: dict[str, str], name: str):
+def _positions(columns: list[str], cols: dict[str, str]) -> list[tuple[str, int]]:
+    """Canonical field -> the position of its column; a header present twice in a sheet is read from its
+    last column (as the frame's records gave it)."""
+    at = {name: i for i, name in enumerate(columns)}
+    return [(name, at[key]) for name, key in cols.items()]
+
+
+def _date(out: _Rows, row: int, cells: dict[str, str], name: str):
+    text = cells.get(name)
+    if text is None:
+        return None
     try:
-        return parse_date(_cell(record, columns, name))
+        return parse_date(text)
     except ValueError as err:
-        out.error(row, name, _cell(record, columns, name), str(err))
+        out.error(row, name, text, str(err))
         return None
 
 
@@ -165,10 +181,10 @@ def _app_no_text(raw: str) -> str:
 _LOCARNO = re.compile(r"^(?:LOC\s*\(\d+\)\s*(?:CL\.)?\s*)?\d{2}-\d{2}$", re.IGNORECASE)
 
 
-def _ipcs(out: _Rows, row: int, record: dict, cols: dict[str, str]) -> list[str]:
+def _ipcs(out: _Rows, row: int, cells: dict[str, str]) -> list[str]:
     ipcs: list[str] = []
-    main_raw = _cell(record, cols, "ipc_main")
-    for raw in ([main_raw] if main_raw else []) + split_multi(_cell(record, cols, "ipc_all"), ipc=True):
+    main_raw = cells.get("ipc_main", "")
+    for raw in ([main_raw] if main_raw else []) + split_multi(cells.get("ipc_all", ""), ipc=True):
         if _LOCARNO.match(raw):
             continue  # a design's Locarno class (06-01) in the classification column: not an IPC code
         try:
@@ -181,11 +197,11 @@ def _ipcs(out: _Rows, row: int, record: dict, cols: dict[str, str]) -> list[str]
     return ipcs
 
 
-def _members(out: _Rows, row: int, record: dict, cols: dict[str, str]) -> list[tuple[str, str, bool]]:
+def _members(out: _Rows, row: int, cells: dict[str, str]) -> list[tuple[str, str, bool]]:
     members = []
     granted_listed = {m.strip().upper().replace(" ", "")
-                      for m in split_multi(_cell(record, cols, "family_granted"))}
-    for raw in split_multi(_cell(record, cols, "family_members")):
+                      for m in split_multi(cells.get("family_granted", ""))}
+    for raw in split_multi(cells.get("family_members", "")):
         try:
             office, number, kind = parse_family_member(raw)
         except ValueError as err:
@@ -196,8 +212,8 @@ def _members(out: _Rows, row: int, record: dict, cols: dict[str, str]) -> list[t
     return members
 
 
-def _publication(record: dict, cols: dict[str, str], app_no: str, pub_date) -> tuple[dict | None, KindMeaning]:
-    pub_no = _cell(record, cols, "pub_no").upper().replace(" ", "")
+def _publication(cells: dict[str, str], app_no: str, pub_date) -> tuple[dict | None, KindMeaning]:
+    pub_no = cells.get("pub_no", "").upper().replace(" ", "")
     if not pub_no:
         return None, KindMeaning(None, "unknown")
     kind = kind_of_pub_no(pub_no)
@@ -208,53 +224,53 @@ def _publication(record: dict, cols: dict[str, str], app_no: str, pub_date) -> t
     return {"pub_no": pub_no, "app_no": app_no, "kind": kind, "pub_date": pub_date}, meaning
 
 
-def _convert_row(out: _Rows, row: int, record: dict, cols: dict[str, str]) -> None:
+def _convert_row(out: _Rows, row: int, cells: dict[str, str]) -> None:
     errors_before = len(out.errors)
-    raw_no = _cell(record, cols, "app_no")
+    raw_no = cells.get("app_no", "")
     try:
         appno = parse_appno(_app_no_text(raw_no))
     except AppNoError as err:
         out.error(row, "app_no", raw_no, f"申请号无效: {err}")
         return
     app_no = appno.canonical
-    filing = _date(out, row, record, cols, "filing_date")
-    if filing is None and not _cell(record, cols, "filing_date"):
+    filing = _date(out, row, cells, "filing_date")
+    if filing is None and not cells.get("filing_date", ""):
         out.error(row, "filing_date", "", "申请日为空")
-    dates = {name: _date(out, row, record, cols, name) for name in
+    dates = {name: _date(out, row, cells, name) for name in
              ("grant_date", "pub_date", "priority_date", "pct_entry_date", "legal_status_date", "lapse_date")}
-    pub, meaning = _publication(record, cols, app_no, dates["pub_date"])
-    type_column = _patent_type(_cell(record, cols, "patent_type"), None)
+    pub, meaning = _publication(cells, app_no, dates["pub_date"])
+    type_column = _patent_type(cells.get("patent_type", ""), None)
     patent_type = type_column or meaning.patent_type or appno.patent_type
     if patent_type is None:
-        out.error(row, "patent_type", _cell(record, cols, "patent_type"), "无法确定专利类型")
-    ipcs = _ipcs(out, row, record, cols)
-    claims = _cell(record, cols, "claims_count")
+        out.error(row, "patent_type", cells.get("patent_type", ""), "无法确定专利类型")
+    ipcs = _ipcs(out, row, cells)
+    claims = cells.get("claims_count", "")
     claims_count = None
     if claims:
         try:
             claims_count = int(float(claims))
         except ValueError:
             out.error(row, "claims_count", claims, "权利要求数量应为整数")
-    cells = [(f, _cell(record, cols, f)) for f in STATUS_FIELDS if _cell(record, cols, f)]
-    reading = read_cells(cells, out.vocabulary, status_date=dates["legal_status_date"],
+    status_cells = [(f, cells[f]) for f in STATUS_FIELDS if f in cells]
+    reading = read_cells(status_cells, out.vocabulary, status_date=dates["legal_status_date"],
                          lapse_date=dates["lapse_date"], filing=filing, patent_type=patent_type)
     for fld, value, reason in reading.errors:
         out.error(row, fld, value, reason)
-    members = _members(out, row, record, cols)
+    members = _members(out, row, cells)
     if len(out.errors) > errors_before:
         return
     fields = {
         "app_no": app_no, "patent_type": type_column, "filing_date": filing,
-        "priority_date": dates["priority_date"], "pct_app_no": _cell(record, cols, "pct_app_no") or None,
-        "pct_entry_date": dates["pct_entry_date"], "title": _cell(record, cols, "title") or None,
-        "abstract": _cell(record, cols, "abstract") or None, "claims_count": claims_count,
-        "agency": _cell(record, cols, "agency") or None, "family_id": _cell(record, cols, "family_id") or None,
+        "priority_date": dates["priority_date"], "pct_app_no": cells.get("pct_app_no", "") or None,
+        "pct_entry_date": dates["pct_entry_date"], "title": cells.get("title", "") or None,
+        "abstract": cells.get("abstract", "") or None, "claims_count": claims_count,
+        "agency": cells.get("agency", "") or None, "family_id": cells.get("family_id", "") or None,
         "source": out.source, "_type_fallback": meaning.patent_type or appno.patent_type,
     }
-    address = _cell(record, cols, "applicant_address") or "".join(
-        _cell(record, cols, f) for f in ("applicant_province", "applicant_city", "applicant_county")) or None
+    address = cells.get("applicant_address", "") or "".join(
+        cells.get(f, "") for f in ("applicant_province", "applicant_city", "applicant_county")) or None
     out.parsed.setdefault(app_no, []).append(_Parsed(
-        row, app_no, fields, split_multi(_cell(record, cols, "applicants")), address, ipcs, pub, meaning,
+        row, app_no, fields, split_multi(cells.get("applicants", "")), address, ipcs, pub, meaning,
         dates["grant_date"], reading, members, dates["pub_date"]))
 
 
@@ -358,43 +374,107 @@ def _snapshot(out: _Rows, rows: list[_Parsed], tables: dict[str, list[dict]], ex
                                   "没有日期，而文件中找不到导出日期；请用 --exported YYYY-MM-DD 指定导出日期")
 
 
+#: A patent export at least this large has its chunks converted in worker processes (ingest/parallel.py):
+#: below it, starting them (about a second) costs more than they save.
+PARALLEL_MIN_BYTES = 16 * MiB
+#: Rows a chunk for a worker holds: small enough that a few in flight stay small in memory, large enough
+#: that sending it costs little beside converting it.
+PARALLEL_CHUNK_ROWS = 20_000
+
+
 def read_export(path: Path, mapping: Mapping, source: str = "auto", chunk_rows: int = 100_000, *,
-                exported: date | None = None, notes: ImportNotes | None = None
+                exported: date | None = None, notes: ImportNotes | None = None, workers: int | None = None
                 ) -> Iterator[tuple[Batch, list[RowError], int]]:
     """Yield (batch, errors, rows read) per chunk of a patent export.
 
     ``exported``: the day the export was made, for bare current states; by default the file's own date
-    (readers.file_export_date).
+    (readers.file_export_date).  ``workers``: processes converting the chunks (0: this process); by
+    default several for a file of PARALLEL_MIN_BYTES or more, none for a smaller one.
     """
     notes = notes if notes is not None else ImportNotes()
     known = mapping.known_headers()
     if exported is None:
         exported = file_export_date(path, known)
-    for frame, bad_rows in read_chunks(path, known, chunk_rows=chunk_rows):
-        rows_read = len(frame) + error_rows(bad_rows)
-        headers = list(frame.columns)
+    if workers is None:
+        workers = default_workers() if path.stat().st_size >= PARALLEL_MIN_BYTES else 0
+    if workers:
+        chunk_rows = min(chunk_rows, PARALLEL_CHUNK_ROWS)
+    jobs = _jobs(path, mapping, source, exported, chunk_rows)
+    if not workers:
+        for job in jobs:
+            batch, errors = _convert_chunk(job, mapping.vocabulary, notes)
+            yield batch, errors, job.rows_read
+        return
+    for batch, errors, job_notes, rows_read in ordered_map(_worker_convert, jobs, workers=workers,
+                                                          initializer=_worker_init, initargs=(mapping.vocabulary,)):
+        notes.unknown_events.update(job_notes.unknown_events)
+        notes.warnings.update(job_notes.warnings)
+        yield batch, errors, rows_read
+
+
+@dataclass
+class _Job:
+    """One chunk of rows to convert, with all a worker process needs besides the event vocabulary."""
+    file: str
+    source: str
+    exported: date | None
+    positions: list[tuple[str, int]]
+    index: list[int]
+    rows: list[list[str]]
+    bad_rows: list[RowError]
+    rows_read: int
+    header_error: RowError | None = None
+
+
+def _jobs(path: Path, mapping: Mapping, source: str, exported: date | None, chunk_rows: int) -> Iterator[_Job]:
+    for chunk in read_rows(path, mapping.known_headers(), chunk_rows=chunk_rows):
+        rows_read = len(chunk.rows) + error_rows(chunk.errors)
+        headers = chunk.columns
         cols = mapping.resolve(headers)
         missing = [FIELD_LABELS[f] for f in REQUIRED if f not in cols]
         src = mapping.detect_source(headers) if source == "auto" else source
-        out = _Rows(path.name, src, mapping.vocabulary, notes)
-        out.errors.extend(bad_rows)  # rows the reader refused: a field count unlike the header's, control characters
         if missing:
-            out.error(int(frame.index[0]) - 1 if len(frame) else 1, "header", ", ".join(headers)[:200],
-                      f"缺少必需列: {'、'.join(missing)}")
-            yield Batch(), out.errors, rows_read
+            error = RowError(path.name, chunk.index[0] - 1 if chunk.index else 1, "header",
+                             printable(", ".join(headers)[:200])[:200], f"缺少必需列: {'、'.join(missing)}")
+            yield _Job(path.name, src, exported, [], [], [], chunk.errors, rows_read, error)
             return
-        for i, (row, record) in enumerate(zip(frame.index, frame.to_dict("records"), strict=True), 1):
-            if i % BEAT_ROWS == 0:
-                beat()
-            _convert_row(out, int(row), record, cols)
-        tables: dict[str, list[dict]] = {t: [] for t in (
-            "applications", "ipc_classes", "publications", "parties", "legal_events", "family_members",
-            "status_snapshots")}
-        for i, rows in enumerate(out.parsed.values(), 1):
-            if i % BEAT_ROWS == 0:
-                beat()
-            _emit(out, rows, tables, exported)
-        batch = Batch()
-        for table, rows in tables.items():
-            batch.set(table, rows)
-        yield batch, out.errors, rows_read
+        yield _Job(path.name, src, exported, _positions(headers, cols), chunk.index, chunk.rows, chunk.errors,
+                   rows_read)
+
+
+def _convert_chunk(job: _Job, vocabulary: EventVocabulary, notes: ImportNotes) -> tuple[Batch, list[RowError]]:
+    """A chunk's rows as canonical tables, and its row errors (the reader's first)."""
+    out = _Rows(job.file, job.source, vocabulary, notes)
+    out.errors.extend(job.bad_rows)  # rows the reader refused: a field count unlike the header's, control characters
+    if job.header_error is not None:
+        out.errors.append(job.header_error)
+        return Batch(), out.errors
+    positions = job.positions
+    for i, (row, fields) in enumerate(zip(job.index, job.rows, strict=True), 1):
+        if i % BEAT_ROWS == 0:
+            beat()
+        _convert_row(out, row, _cells(fields, positions))
+    tables: dict[str, list[dict]] = {t: [] for t in (
+        "applications", "ipc_classes", "publications", "parties", "legal_events", "family_members",
+        "status_snapshots")}
+    for i, rows in enumerate(out.parsed.values(), 1):
+        if i % BEAT_ROWS == 0:
+            beat()
+        _emit(out, rows, tables, job.exported)
+    batch = Batch()
+    for table, rows in tables.items():
+        batch.set(table, rows)
+    return batch, out.errors
+
+
+_worker_vocabulary: list[EventVocabulary] = []  # the event words, given once to each worker process
+
+
+def _worker_init(vocabulary: EventVocabulary) -> None:
+    _worker_vocabulary[:] = [vocabulary]
+
+
+def _worker_convert(job: _Job) -> tuple[Batch, list[RowError], ImportNotes, int]:
+    notes = ImportNotes()
+    batch, errors = _convert_chunk(job, _worker_vocabulary[0], notes)
+    return batch, errors, notes, job.rows_read
