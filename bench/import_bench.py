@@ -1,5 +1,7 @@
-"""Import benchmark: generate N synthetic applications, import them, then compute the legal state
-of all of them as of one date.  Prints rows/second and peak memory (RSS) of each phase.
+"""Import benchmark: generate N synthetic applications, import them, import the same rows again from
+another file (every application known: the merge path, nothing changes), then compute the legal state
+of all of them as of one date.  Prints applications/second and peak memory (RSS) of each phase: of the
+importing process and of its largest worker process (ingest/parallel.py), beside issue 12's figures.
 
     python bench/import_bench.py --applications 1000000
 """
@@ -27,14 +29,26 @@ def _generate(out: str, n: int, queue) -> None:
     queue.put((time.perf_counter() - start, _peak_mib()))
 
 
-def _import(out: str, db: str, queue) -> None:
+def _import(path: str, db: str, queue) -> None:
     from hvpatent.ingest import import_file
     from hvpatent.warehouse.store import Warehouse
 
     with Warehouse(db) as wh:
         start = time.perf_counter()
-        result, _ = import_file(wh, Path(out) / "patents_cnipa.csv")
-        queue.put((time.perf_counter() - start, _peak_mib(), result.rows_inserted))
+        result, _ = import_file(wh, Path(path))
+        elapsed = time.perf_counter() - start
+    workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    queue.put((elapsed, _peak_mib(), workers, result.rows_inserted, result.rows_updated, result.rows_unchanged))
+
+
+def _same_rows_again(csv: Path) -> Path:
+    """The export with a blank line added: another file (another hash), the same rows."""
+    again = csv.with_name("patents_again.csv")
+    with csv.open("rb") as src, again.open("wb") as dst:
+        while block := src.read(1 << 20):
+            dst.write(block)
+        dst.write(b"\r\n")
+    return again
 
 
 def _states(db: str, as_of: str, queue) -> None:
@@ -79,9 +93,12 @@ def main() -> None:
         n = args.applications
         gen_s, gen_mib = _run(_generate, out, n)
         print(f"generate   {n:>10,} applications  {gen_s:8.1f} s  {n / gen_s:10,.0f} apps/s  peak {gen_mib:8.0f} MiB")
-        imp_s, imp_mib, inserted = _run(_import, out, db)
-        print(f"import     {inserted:>10,} applications  {imp_s:8.1f} s  {inserted / imp_s:10,.0f} apps/s  "
-              f"peak {imp_mib:8.0f} MiB")
+        csv = Path(out) / "patents_cnipa.csv"
+        for label, path in (("import", csv), ("re-import", _same_rows_again(csv))):
+            imp_s, imp_mib, work_mib, inserted, updated, unchanged = _run(_import, str(path), db)
+            print(f"{label:<10} {n:>10,} applications  {imp_s:8.1f} s  {n / imp_s:10,.0f} apps/s  "
+                  f"peak {imp_mib:8.0f} MiB (workers {work_mib:.0f} MiB each)  "
+                  f"new {inserted:,} changed {updated:,} unchanged {unchanged:,}  (issue 12: 5,000 apps/s)")
         agg_s, all_s, rows, st_mib, counts = _run(_states, db, args.as_of)
         print(f"status --as-of {args.as_of}: states of {rows:,} applications counted in {agg_s:.2f} s, "
               f"all rows materialised in {all_s:.2f} s, peak {st_mib:.0f} MiB")

@@ -6,8 +6,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, Progress, ProgressColumn, Task, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from hvpatent.cli.common import (
     DbOption,
@@ -19,6 +20,18 @@ from hvpatent.cli.common import (
 )
 from hvpatent.cli.refresh import refresh_derived_tables
 from hvpatent.i18n import t
+from hvpatent.ingest.heartbeat import watching
+
+# The phase an import is in (ingest/heartbeat.py), shown beside its rows.
+_PHASES = {"checking": "检查文件 / checking", "reading": "读取 / reading", "storing": "写入 / storing"}
+
+
+class _RateColumn(ProgressColumn):
+    """Rows a second, over the last seconds (rich's own estimate)."""
+
+    def render(self, task: Task) -> Text:
+        speed = task.finished_speed or task.speed
+        return Text(f"{speed:,.0f} 行/s" if speed else "")
 
 
 @app.command("import")
@@ -59,14 +72,16 @@ def import_cmd(
     all_errors = RowErrors(count_rows=False, limit=len(files) * MAX_ROW_ERRORS)  # each file's kept, all counted
     with open_warehouse(db) as wh:
         for path in files:
-            with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed} 行"),
-                          TimeElapsedColumn(), console=err_console, transient=True) as bar:
-                task = bar.add_task(path.name, total=None)
+            with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed:,} 行"),
+                          _RateColumn(), TextColumn("{task.fields[phase]}"), TimeElapsedColumn(),
+                          console=err_console, transient=True) as bar:
+                task = bar.add_task(path.name, total=None, phase="")
                 try:
-                    result, errors = import_file(
-                        wh, path, source=source, mapping=mapping, skip_bad_rows=skip_bad_rows,
-                        progress=lambda n, task=task: bar.advance(task, n), exported=exported_on,
-                    )
+                    with watching(lambda phase, task=task: bar.update(task, phase=_PHASES.get(phase, phase))):
+                        result, errors = import_file(
+                            wh, path, source=source, mapping=mapping, skip_bad_rows=skip_bad_rows,
+                            progress=lambda n, task=task: bar.advance(task, n), exported=exported_on,
+                        )
                 except ImportRejected as rej:
                     failed = True
                     all_errors.extend(rej.errors)
