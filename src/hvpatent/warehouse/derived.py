@@ -19,6 +19,7 @@ from datetime import datetime
 import ibis
 import ibis.expr.types as ir
 import pandas as pd
+import pyarrow as pa
 from ibis.backends.sql.datatypes import DuckDBType
 
 META, STALE = "derived_meta", "derived_stale"
@@ -37,14 +38,11 @@ class Derived:
 
 def mark_stale(con, app_nos: pd.Series) -> None:
     """Record applications whose derived rows must be rebuilt (called inside an import's transaction)."""
-    frame = pd.DataFrame({"app_no": app_nos.dropna().astype(str).drop_duplicates()})
-    if frame.empty:
-        return
-    con.register("stale_frame", frame)
-    try:
-        con.execute(f"INSERT INTO {STALE} SELECT app_no FROM stale_frame")
-    finally:
-        con.unregister("stale_frame")
+    stale = pa.table({"app_no": pa.array(app_nos.dropna().astype(str).unique(), pa.string())})
+    if stale.num_rows:
+        # Read by name from this frame (DuckDB's replacement scan), not registered: a registered view stays
+        # in the import's transaction, with its data, until the commit (warehouse/store.py `_stage`).
+        con.execute(f"INSERT INTO {STALE} SELECT app_no FROM stale")
 
 
 def forget(con, name: str) -> None:
