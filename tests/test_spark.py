@@ -2,7 +2,9 @@
 
 Two worlds: the hand-built district of world.py (whose answers are checked by hand in
 test_indicators.py) and a small generated demo district. Spark reads the warehouse exported as
-Parquet, exactly as a cluster would.
+Parquet, exactly as a cluster would: the world with the timelines DuckDB built (exported with it), the
+demo with timelines Spark built itself from the canonical tables (build_derived), which must equal
+DuckDB's row for row.
 """
 
 from __future__ import annotations
@@ -15,7 +17,11 @@ import pytest
 
 import world
 from hvpatent.indicators import INDICATORS, Context, grouped_values, high_value_list
+from hvpatent.warehouse.derived import is_current
+from hvpatent.warehouse.spark import derived_names
 from hvpatent.warehouse.store import Warehouse
+
+DERIVED = tuple(derived_names())  # the timelines, memberships, first applicants
 
 pyspark = pytest.importorskip("pyspark")
 
@@ -49,15 +55,26 @@ def world_backends(session, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def demo_backends(session, tmp_path_factory):
-    from hvpatent.demo import generate_demo
-    from hvpatent.ingest import import_file
+def demo_root(tmp_path_factory):
+    return tmp_path_factory.mktemp("spark-demo")
 
-    root = tmp_path_factory.mktemp("spark-demo")
+
+@pytest.fixture(scope="module")
+def demo_backends(session, demo_root):
+    from hvpatent.demo import generate_demo
+    from hvpatent.indicators import refresh_derived
+    from hvpatent.ingest import import_file
+    from hvpatent.warehouse.spark import build_derived, export_parquet, spark_backend
+
+    root = demo_root
     wh = Warehouse(root / "demo.duckdb")
     for path in generate_demo(root / "files", applications=1500, seed=7):
         import_file(wh, path)
-    yield _both(session, wh, root / "parquet")
+    # Exported before DuckDB's refresh: only the canonical tables go, and Spark builds the timelines.
+    assert {p.stem for p in export_parquet(wh, root / "parquet")}.isdisjoint(DERIVED)
+    refresh_derived(wh)
+    assert set(build_derived(session, root / "parquet")) == set(DERIVED)
+    yield wh.ibis(), spark_backend(session, root / "parquet")
     wh.close()
 
 
@@ -128,15 +145,63 @@ def test_demo_high_value_list_matches(demo_backends):
 
 
 def test_demo_legal_states_match(demo_backends):
+    """From the stored timelines on both engines, and by the rules directly on Spark (as_known_on's path)."""
     from hvpatent.legal import legal_state
+    from hvpatent.legal.state import direct_state
 
     duck, spark = demo_backends
 
-    def rows(con):
-        states = legal_state(con, date(2024, 6, 30))
+    def rows(states):
         cols = ["app_no", "state", "years_maintained", "next_due_date", "next_due_amount", "late_fee", "term_end"]
         return states.select(*cols).order_by("app_no").to_pyarrow().to_pylist()
 
-    expected = rows(duck)
+    expected = rows(legal_state(duck, date(2024, 6, 30)))
     assert len({r["state"] for r in expected}) >= 5
+    assert rows(legal_state(spark, date(2024, 6, 30))) == expected
+    assert rows(direct_state(spark, date(2024, 6, 30))) == expected
+
+
+@pytest.mark.parametrize("name", DERIVED)
+def test_spark_built_derived_tables_equal_duckdb(demo_backends, name):
+    from hvpatent.indicators import derived_tables
+
+    duck, spark = demo_backends
+    fingerprint = next(d.fingerprint for d in derived_tables() if d.name == name)
+    assert is_current(duck, name, fingerprint) and is_current(spark, name, fingerprint)
+
+    def rows(con):
+        table = con.table(name)
+        return sorted(table.to_pyarrow().to_pylist(), key=lambda r: [str(v) for v in r.values()])
+
+    expected = rows(duck)
+    assert len(expected) > (3000 if name == "legal_timeline" else 100)  # the demo has 1,500 applications
+    assert duck.table(name).schema() == spark.table(name).schema()
     assert rows(spark) == expected
+
+
+def test_export_carries_derived_tables_only_when_current(tmp_path):
+    from hvpatent.warehouse.spark import export_parquet
+
+    wh = Warehouse(tmp_path / "world.duckdb")
+    world.build(wh)  # refreshed, as an import leaves it
+    assert {p.stem for p in export_parquet(wh, tmp_path / "out")} >= set(DERIVED)
+    timeline = tmp_path / "out" / "legal_timeline.parquet"
+    rows = wh.con.execute(f"SELECT count(*) FROM '{timeline}'").fetchall()[0][0]
+    assert rows == wh.con.execute("SELECT count(*) FROM legal_timeline").fetchall()[0][0] > 0
+    # As an import leaves it: an application touched, its stored rows out of date until the next refresh.
+    wh.con.execute("INSERT INTO derived_stale VALUES (?)", [world.A1])
+    assert {p.stem for p in export_parquet(wh, tmp_path / "out")}.isdisjoint(DERIVED)
+    assert not timeline.exists()  # the older copy goes too: Spark computes from the events
+    wh.close()
+
+
+def test_cli_build_timelines(demo_backends, demo_root, tmp_path):
+    """The command reuses this process's Spark session (getOrCreate) on the demo's folder, built already."""
+    from typer.testing import CliRunner
+
+    from hvpatent.cli.main import app
+
+    done = CliRunner().invoke(app, ["spark", "build-timelines", str(demo_root / "parquet")])
+    assert done.exit_code == 0 and "up to date" in done.output, done.output
+    missing = CliRunner().invoke(app, ["spark", "build-timelines", str(tmp_path / "nowhere")])
+    assert missing.exit_code == 1 and "nowhere/imports.parquet" in missing.output

@@ -7,6 +7,7 @@ from hvpatent.cli import (  # noqa: F401  (registers the commands)
     refresh,
     regions,
     report,
+    spark,
     users,
     warn,
     web,

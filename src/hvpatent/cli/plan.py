@@ -155,11 +155,16 @@ def config_path_cmd() -> None:
 def export_parquet_cmd(folder: Annotated[Path, typer.Argument(help="输出文件夹（Spark 集群可读的位置）")],
                        db: DbOption = None) -> None:
     """把数据仓库导出为 Parquet，供 Spark 使用 / export the warehouse as Parquet for Spark."""
-    from hvpatent.warehouse.spark import export_parquet
+    from hvpatent.warehouse.spark import derived_names, export_parquet
 
     with open_warehouse(db, read_only=True) as wh:
         paths = export_parquet(wh, folder)
     console.print(t("xlsx_written", path=f"{folder} ({len(paths)} tables)"))
+    # Without them Spark computes every state from the events, far more slowly.
+    if not {p.stem for p in paths} >= set(derived_names()):
+        console.print("派生表不是最新，未导出：先运行 hvp refresh，或在集群上运行 hvp spark build-timelines / "
+                      "the derived tables are not current and were left out: run hvp refresh first, or "
+                      "hvp spark build-timelines on the cluster")
 
 
 def print_demo_progress(wh, day: date) -> None:

@@ -4,28 +4,64 @@ The warehouse's tables are written as Parquet (DuckDB's COPY) to a folder that t
 cluster can read — local disk for `local[*]`, shared storage (HDFS, S3, NFS) for a cluster —
 and registered as Spark views under the same names, so every analytics function that takes an
 Ibis backend runs unchanged.  docs/spark.md explains how to point `hvp` at a cluster.
+
+The derived tables (legal-state timelines, SEI and industry memberships: warehouse/derived.py) travel
+with the export when they are current, or are built on the cluster itself from the canonical Parquet
+tables by the same Ibis builders (``build_derived``), so a cluster needs no DuckDB file.
 """
 
 from __future__ import annotations
 
+import shutil
 import tempfile
+import time
+from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 
 import ibis
 
+from hvpatent.warehouse.derived import META, STALE, is_current
 from hvpatent.warehouse.schema import TABLES
 from hvpatent.warehouse.store import Warehouse
 
 
+def _derived():
+    from hvpatent.indicators import derived_tables
+
+    return derived_tables()
+
+
+def derived_names() -> list[str]:
+    """The derived tables that travel with an export (indicators.derived_tables() builds them)."""
+    return [d.name for d in _derived()]
+
+
 def export_parquet(warehouse: Warehouse, folder: Path) -> list[Path]:
-    """Every canonical table as ``folder/<table>.parquet``."""
+    """Every canonical table as ``folder/<table>.parquet``, and each derived table that is current.
+
+    A derived table that is not current (never built, built with other rules, or applications imported
+    since) is left out and any older copy of it removed, so Spark computes from the events as DuckDB would.
+    """
     folder.mkdir(parents=True, exist_ok=True)
+    backend = warehouse.ibis()
+    current = [d.name for d in _derived() if is_current(backend, d.name, d.fingerprint)]
     paths = []
-    for table in TABLES:
+    for table in [*TABLES, *current]:
         path = folder / f"{table}.parquet"
+        _remove(path)  # Spark writes a table as a folder; DuckDB's COPY wants the path free
         warehouse.con.execute(f"COPY {table} TO '{path}' (FORMAT parquet)")
         paths.append(path)
+    for name in set(derived_names()) - set(current):
+        _remove(folder / f"{name}.parquet")
     return paths
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir():
+        shutil.rmtree(path)
+    else:
+        path.unlink(missing_ok=True)
 
 
 def spark_session(master: str = "local[2]", app_name: str = "hvpatent", conf: dict[str, str] | None = None):
@@ -52,10 +88,20 @@ def spark_session(master: str = "local[2]", app_name: str = "hvpatent", conf: di
 
 
 def spark_backend(session, parquet_folder: Path | str) -> ibis.BaseBackend:
-    """An Ibis backend whose tables are the Parquet files of an exported warehouse."""
+    """An Ibis backend whose tables are the Parquet files of an exported warehouse (and its derived
+    tables where the folder has them)."""
+    from pyspark.errors import AnalysisException
+
     folder = str(parquet_folder).rstrip("/")
     for table in TABLES:
         session.read.parquet(f"{folder}/{table}.parquet").createOrReplaceTempView(table)
+    for table in derived_names():
+        try:  # asking Spark, not the local disk: the folder may be on HDFS or S3
+            frame = session.read.parquet(f"{folder}/{table}.parquet")
+        except AnalysisException:
+            session.catalog.dropTempView(table)  # none here: readers compute from the events
+            continue
+        frame.createOrReplaceTempView(table)
     return ibis.pyspark.connect(session)
 
 
@@ -65,3 +111,50 @@ def spark_from_warehouse(warehouse: Warehouse, master: str = "local[2]", folder:
     export_parquet(warehouse, folder)
     session = spark_session(master)
     return spark_backend(session, folder), session
+
+
+def build_derived(session, parquet_folder: Path | str, force: bool = False,
+                  progress: Callable[[str, float], None] | None = None) -> dict[str, float]:
+    """Build the derived tables on Spark from the canonical Parquet tables of ``parquet_folder`` and write
+    them beside them, with a derived_meta of their fingerprints and an empty derived_stale, as a DuckDB
+    refresh would leave them. Tables already current are kept unless ``force``. Returns the seconds each
+    table took; ``progress(name, seconds)`` is called as each is written.
+
+    The builders are those of the warehouse's refresh (indicators.derived_tables), run for every
+    application. Their fingerprints are written last: a build cut short leaves the tables not current,
+    and readers compute from the events meanwhile.
+    """
+    folder = str(parquet_folder).rstrip("/")
+    con = spark_backend(session, folder)
+    todo = [d for d in _derived() if force or not is_current(con, d.name, d.fingerprint)]
+    if not todo:
+        return {}
+    names = {d.name for d in todo}
+    meta = [row.asDict() for row in session.table(META).collect() if row["name"] not in names]
+    _write_meta(session, folder, meta, stale=None)  # collected first: Spark cannot overwrite what it reads
+    con = spark_backend(session, folder)
+    every = con.table("applications").select("app_no")
+    done: dict[str, float] = {}
+    for d in todo:
+        start = time.perf_counter()
+        expr = d.build(con, every)
+        # Ibis's types, not Spark's inferred ones, as DuckDB's refresh stores them.
+        con.to_parquet(expr.cast(expr.schema()), f"{folder}/{d.name}.parquet", mode="overwrite")
+        done[d.name] = time.perf_counter() - start
+        if progress:
+            progress(d.name, done[d.name])
+    built_at = datetime.now()
+    meta += [{"name": d.name, "fingerprint": d.fingerprint, "built_at": built_at} for d in todo]
+    _write_meta(session, folder, meta, stale=[])
+    spark_backend(session, folder)  # the views read the files just written
+    return done
+
+
+def _write_meta(session, folder: str, meta: list[dict], stale: list[str] | None) -> None:
+    """Overwrite derived_meta (and derived_stale, unless None) in the folder."""
+    rows = [(m["name"], m["fingerprint"], m["built_at"]) for m in meta]
+    frame = session.createDataFrame(rows, "name string, fingerprint string, built_at timestamp")
+    frame.coalesce(1).write.mode("overwrite").parquet(f"{folder}/{META}.parquet")
+    if stale is not None:
+        frame = session.createDataFrame([(a,) for a in stale], "app_no string")
+        frame.coalesce(1).write.mode("overwrite").parquet(f"{folder}/{STALE}.parquet")
