@@ -55,7 +55,8 @@ def run_server(path: Path, host: str, port: int, *, secure_cookies: bool = False
     # Without --secure-cookies the cookie is Secure whenever the request came over HTTPS (docs/security.md).
     try:
         _refresh_before_serving(path)
-        app = create_app(path, secure_cookies=secure_cookies or None, plan_file=plan_file, default_as_of=default_as_of)
+        app = create_app(path, secure_cookies=secure_cookies or None, plan_file=plan_file, default_as_of=default_as_of,
+                         warm=True)
     except WarehouseBusy as busy:
         err_console.print(busy.message(), style="red", markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None

@@ -111,6 +111,12 @@ def in_group(ctx: Context, rows: ir.Table, by: str, group: str) -> ir.Table:
 def _population(ctx: Context, by: str | None) -> ir.Table:
     """(group, population) at the latest year-end on or before the as-of date."""
     last_year = ctx.as_of.year if (ctx.as_of.month, ctx.as_of.day) == (12, 31) else ctx.as_of.year - 1
+    # the same table for every day of the same year-end: built once (a trend asks for it many times)
+    return ctx.memo(f"population:{by}:{last_year}:{ctx.region}", lambda: _population_at(ctx, by, last_year),
+                    dated=False)
+
+
+def _population_at(ctx: Context, by: str | None, last_year: int) -> ir.Table:
     pop = ctx.con.table("population")
     pop = pop.filter(pop.year <= last_year)
     latest = pop.group_by("region_code").aggregate(year=pop.year.max())
@@ -173,9 +179,36 @@ def grouped_values(ctx: Context, key: str, by: str | None = None) -> ir.Table:
 
 
 def value(ctx: Context, key: str) -> float | None:
-    rows = grouped_values(ctx, key).to_pyarrow().to_pylist()
-    if rows:
-        return rows[0]["value"]
+    return values([(ctx, key)])[0]
+
+
+def values(questions: list[tuple[Context, str]]) -> list[float | None]:
+    """The value of each (context, indicator key), computed in one query."""
+    return [next(iter(found.values()), _empty(key))
+            for found, (_, key) in zip(grouped_many(questions), questions, strict=True)]
+
+
+def grouped_many(questions: list[tuple[Context, str]], by: str | None = None) -> list[dict[str, float | None]]:
+    """{group: value} of each (context, indicator key), computed in one query.
+
+    Compiling an expression costs far more than running it on a district's data, and the questions of
+    one page (eight quarter-ends, three periods) share most of their parts: one union compiles each
+    shared part once and runs once."""
+    if not questions:
+        return []
+    parts = []
+    for i, (ctx, key) in enumerate(questions):
+        g = grouped_values(ctx, key, by)
+        parts.append(g.select(i=ibis.literal(i, "int64"), group=g[GROUP].cast("string"),
+                              value=g.value.cast("float64")))
+    found: list[dict[str, float | None]] = [{} for _ in questions]
+    for row in ibis.union(*parts, distinct=False).to_pyarrow().to_pylist():
+        found[row["i"]].setdefault(row["group"], row["value"])
+    return found
+
+
+def _empty(key: str) -> float | None:
+    """The value of an indicator with no rows: a count or sum of nothing is 0, a ratio is undefined."""
     ind = INDICATORS[key]
     return None if (ind.ratio or ind.per_10k) else 0.0
 
@@ -190,14 +223,14 @@ def indicator_table(ctx: Context, period: str, keys: list[str] | None = None, by
     """Each indicator with its value, the previous period's and last year's, and the changes."""
     keys = keys or list(INDICATORS)
     previous, last_year = ctx.shifted(PERIOD_MONTHS[period]), ctx.shifted(12)
+    ctx.prefetch([ctx.as_of, previous.as_of, last_year.as_of])  # the three days' states in one query
     rows: list[dict] = []
+    if by is None:
+        found = iter(values([(c, key) for key in keys for c in (ctx, previous, last_year)]))
+        return [_row(key, None, *(next(found) for _ in range(3))) for key in keys]
+    found = iter(grouped_many([(c, key) for key in keys for c in (ctx, previous, last_year)], by))
     for key in keys:
-        if by is None:
-            now, prev, ly = (value(c, key) for c in (ctx, previous, last_year))
-            rows.append(_row(key, None, now, prev, ly))
-            continue
-        frames = [{r[GROUP]: r["value"] for r in grouped_values(c, key, by).to_pyarrow().to_pylist()}
-                  for c in (ctx, previous, last_year)]
+        frames = [next(found) for _ in range(3)]
         for group in sorted(frames[0], key=lambda g: -(frames[0][g] or 0)):
             rows.append(_row(key, group, frames[0][group], frames[1].get(group), frames[2].get(group)))
     return rows
@@ -216,4 +249,4 @@ def _row(key: str, group: str | None, now, prev, ly) -> dict:
 
 
 __all__ = ["AS_OF_FIRST", "AS_OF_LAST", "check_as_of", "grouped_values", "in_group", "indicator_table", "records",
-           "region_column", "value"]
+           "region_column", "value", "values"]

@@ -7,7 +7,7 @@ Definitions, sources and edge cases are in docs/indicators.md under the same key
 from __future__ import annotations
 
 import calendar
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -18,8 +18,13 @@ import ibis.expr.types as ir
 from hvpatent.indicators.base import ALL_APPLICANTS, first_applicants, in_region, industry_memberships
 from hvpatent.indicators.config import HighValueSettings, high_value_settings
 from hvpatent.indicators.highvalue import CRITERIA, criteria_evidence, valid_inventions
-from hvpatent.legal import legal_state
+from hvpatent.legal import legal_state, timeline
+from hvpatent.legal.state import finish_state, states_on_days
+from hvpatent.legal.timeline import timeline_ready
+from hvpatent.reference.fees import FeeRules, default_rules
 
+# An open-ended timeline interval (valid_to null) holds on every day up to this one.
+AFTER_ALL = date(9999, 12, 31)
 PERIOD_MONTHS = {"month": 1, "quarter": 3, "year": 12}
 DIMENSIONS = ("town", "industry", "applicant-type", "enterprise", "institution", "county", "city", "province")
 DIMENSION_COLUMN = {"town": "town_code", "industry": "industry", "applicant-type": "applicant_type",
@@ -83,6 +88,11 @@ class Context:
             self._memo[slot] = build()
         return self._memo[slot]
 
+    def applicants(self) -> ir.Table:
+        """The first applicant of every application of the region (built once: any day, any period)."""
+        return self.memo(f"applicants:{self.region}", lambda: in_region(first_applicants(self.con), self.region),
+                         dated=False)
+
     def industry_members(self) -> ir.Table:
         """(app_no, industry) for the plan's industries, matched once per warehouse."""
         def build() -> ir.Table:
@@ -91,20 +101,58 @@ class Context:
             return members if stored else members.cache()
         return self.memo("industries", build, dated=False)
 
+    def prefetch(self, days: Iterable[date]) -> None:
+        """Compute the legal states of all these days in one query, kept once: states() of any of them is
+        then a filter of that table (a trend over eight quarter-ends costs one evaluation, not eight)."""
+        wanted = frozenset(days) - self._prefetched()
+        if not wanted:
+            return
+        states = states_on_dates(self.con, sorted(wanted), as_known_on=self.as_known_on)
+        table = states.join(self.applicants(), "app_no").cache()
+        self._memo.setdefault(("prefetched", self.region), []).append((wanted, table))
+
+    def _prefetched(self) -> frozenset[date]:
+        return frozenset().union(*(d for d, _ in self._memo.get(("prefetched", self.region), [])))
+
     def states(self) -> ir.Table:
         """Legal state of every application on the as-of date, in the region, with its dimensions."""
         def build() -> ir.Table:
-            states = legal_state(self.con, self.as_of, as_known_on=self.as_known_on)
-            scoped = states.join(in_region(first_applicants(self.con), self.region), "app_no")
+            for days, table in self._memo.get(("prefetched", self.region), []):
+                if self.as_of in days:
+                    return table.filter(table.day == ibis.date(self.as_of)).drop("day")
+            states = legal_state(self.con, self.as_of, as_known_on=self.as_known_on, annuity=False)
+            scoped = states.join(self.applicants(), "app_no")
             return scoped.cache()
         return self.memo("states", build)
 
     def evidence(self) -> ir.Table:
+        # Not cached: queries read it within one union (compute.values), which runs each part once.
         return self.memo("evidence", lambda: criteria_evidence(self.con, self.states(), self.as_of,
-                                                                self.settings).cache())
+                                                                self.settings))
 
     def in_period(self, column: ir.DateValue) -> ir.BooleanValue:
         return column.between(ibis.date(self.start), ibis.date(self.as_of))
+
+
+def states_on_dates(con: ibis.BaseBackend, days: list[date], rules: FeeRules | None = None,
+                    as_known_on: date | None = None) -> ir.Table:
+    """legal_state() of several days in one query: a row per application and day, the day as ``day``.
+
+    From the stored timelines the intervals holding each day (a range join); otherwise, or for
+    ``as_known_on``, the rules evaluated with the day as a column (legal/state.py, states_on_days).
+    Without the next-annuity columns, which no indicator reads."""
+    rules = rules or default_rules()
+    dates = ibis.memtable({"day": list(days)}, schema={"day": "date"})
+    if as_known_on is None and timeline_ready(con, rules):
+        t = con.table(timeline.TABLE)
+        t = t.join(dates, (t.valid_from <= dates.day)
+                   & (t.valid_to.fill_null(ibis.date(AFTER_ALL)) > dates.day)).drop("valid_from", "valid_to")
+    else:
+        apps = con.table("applications").select("app_no", "filing_date")
+        pairs = apps.cross_join(dates)
+        t = states_on_days(con, pairs.filter(pairs.filing_date <= pairs.day).select("app_no", "day"), rules,
+                           as_known_on)
+    return finish_state(t, t.day, rules, annuity=False)
 
 
 # -- record lists ---------------------------------------------------------------------------
@@ -185,8 +233,7 @@ def pledge_records(ctx: Context) -> ir.Table:
     """Pledge contract lines registered in the period on patents of the region."""
     pledges = ctx.con.table("pledges")
     pledges = pledges.filter(ctx.in_period(pledges.registered_date))
-    dims = in_region(first_applicants(ctx.con), ctx.region)
-    joined = pledges.join(dims, "app_no")
+    joined = pledges.join(ctx.applicants(), "app_no")
     return joined.select("contract_no", "app_no", "pledgor", "pledgee", "registered_date", "released_date",
                          amount_yuan=joined.amount_yuan.cast("float64"), applicant_name=joined.applicant_name,
                          applicant_type=joined.applicant_type, applicant=joined.applicant,

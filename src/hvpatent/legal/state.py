@@ -88,35 +88,41 @@ def known_events(con: ibis.BaseBackend, as_known_on: date | None = None,
 
 
 def legal_state(con: ibis.BaseBackend, as_of: date, rules: FeeRules | None = None,
-                applications: ir.Table | None = None, as_known_on: date | None = None) -> ir.Table:
+                applications: ir.Table | None = None, as_known_on: date | None = None,
+                annuity: bool = True) -> ir.Table:
     """One row per application filed on or before ``as_of`` with its state on that day.
 
     Read from the stored timelines (legal/timeline.py: a range filter) when they are current for these
     rules; otherwise, or for ``as_known_on``, computed from the events by the rules directly.
+    ``annuity=False`` leaves out the next-annuity columns (indicators never read them).
     """
     from hvpatent.legal.timeline import state_from_timeline, timeline_ready
 
     rules = rules or default_rules()
     if as_known_on is None and timeline_ready(con, rules):
-        return state_from_timeline(con, as_of, rules, applications)
-    return direct_state(con, as_of, rules, applications, as_known_on)
+        return state_from_timeline(con, as_of, rules, applications, annuity=annuity)
+    return direct_state(con, as_of, rules, applications, as_known_on, annuity=annuity)
 
 
 def direct_state(con: ibis.BaseBackend, as_of: date, rules: FeeRules | None = None,
-                 applications: ir.Table | None = None, as_known_on: date | None = None) -> ir.Table:
+                 applications: ir.Table | None = None, as_known_on: date | None = None,
+                 annuity: bool = True) -> ir.Table:
     """The state on ``as_of`` computed from the events by the rules (no stored timeline)."""
     rules = rules or default_rules()
     day = ibis.date(as_of)
     apps = applications if applications is not None else con.table("applications")
     days = apps.filter(apps.filing_date <= day).select("app_no", day=day)
-    return finish_state(states_on_days(con, days, rules, as_known_on).drop("day"), day, rules)
+    return finish_state(states_on_days(con, days, rules, as_known_on).drop("day"), day, rules, annuity)
 
 
-def finish_state(t: ir.Table, day: ir.DateValue, rules: FeeRules) -> ir.Table:
-    """The columns that move with the day itself: years maintained and the next annuity."""
+def finish_state(t: ir.Table, day: ir.DateValue, rules: FeeRules, annuity: bool = True) -> ir.Table:
+    """The columns that move with the day itself: years maintained and (``annuity``) the next annuity.
+
+    ``day`` may be a constant or a column (several days in one query)."""
     t = t.mutate(years_maintained=ibis.ifelse(t.granted, whole_years(t.filing_date, _right_end(t, day)),
                                               ibis.null("int32")))
-    return _with_annuity(t.drop("ended_date"), day, rules)
+    t = t.drop("ended_date")
+    return _with_annuity(t, day, rules) if annuity else t
 
 
 def _left(t: ir.Table, other: ir.Table, keys: list[str]) -> ir.Table:

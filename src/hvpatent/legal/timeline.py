@@ -96,11 +96,11 @@ def timeline_ready(con: ibis.BaseBackend, rules: FeeRules) -> bool:
 
 
 def state_from_timeline(con: ibis.BaseBackend, as_of: date, rules: FeeRules,
-                        applications: ir.Table | None = None) -> ir.Table:
+                        applications: ir.Table | None = None, annuity: bool = True) -> ir.Table:
     """legal_state() read from the stored timelines: the interval that holds ``as_of``."""
     day = ibis.date(as_of)
     t = con.table(TABLE)
     t = t.filter((t.valid_from <= day) & (t.valid_to.isnull() | (t.valid_to > day)))
     if applications is not None:
         t = t.semi_join(applications.select("app_no"), "app_no")
-    return finish_state(t.drop("valid_from", "valid_to"), day, rules)
+    return finish_state(t.drop("valid_from", "valid_to"), day, rules, annuity)

@@ -18,7 +18,7 @@ from datetime import date, timedelta
 import ibis
 import numpy as np
 
-from hvpatent.indicators.compute import value
+from hvpatent.indicators.compute import value, values
 from hvpatent.indicators.measures import INDICATORS, Context, shift_months
 from hvpatent.plan.model import Plan, Target
 
@@ -62,13 +62,27 @@ def quarter_ends(as_of: date, count: int = 8) -> list[date]:
     return ends[::-1]
 
 
-def _indicator_value(root: Context, target: Target, day: date) -> float | None:
+def trend_days(as_of: date) -> list[date]:
+    """The days of a trend: the last quarter-ends before the as-of date and the date itself, eight in all."""
+    return ([d for d in quarter_ends(as_of) if d < as_of] + [as_of])[-8:]
+
+
+def _indicator_context(root: Context, target: Target, day: date) -> Context:
     ind = INDICATORS[target.indicator]
     if ind.kind == "flow":
-        ctx = root.at(day, shift_months(day, 12) + timedelta(days=1))
-    else:
-        ctx = root.at(day, date(day.year, 1, 1))
-    return value(ctx, target.indicator)
+        return root.at(day, shift_months(day, 12) + timedelta(days=1))
+    return root.at(day, date(day.year, 1, 1))
+
+
+def _indicator_values(root: Context, plan: Plan, days: list[date]) -> dict[tuple[str, date], float | None]:
+    """Every indicator target's value on every day asked, in one query: {(target key, day): value}."""
+    asked = [(t, d) for t in plan.targets if t.source == "indicator"
+             for d in (days if t.direction != "increase" else [*days, plan.baseline_date])]
+    if not asked:
+        return {}
+    root.prefetch({d for _, d in asked})  # every day's legal states in one evaluation
+    found = values([(_indicator_context(root, t, d), t.indicator) for t, d in asked])
+    return {(t.key, d): v for (t, d), v in zip(asked, found, strict=True)}
 
 
 def _tag_count(con: ibis.BaseBackend, target: Target) -> float:
@@ -84,11 +98,15 @@ def _entered(con: ibis.BaseBackend, target: Target, day: date) -> float | None:
     return rows[0]["value"] if rows else None
 
 
-def target_value(root: Context, target: Target, day: date) -> float | None:
-    """The target's value on a day; ``root`` carries the warehouse, region and shared caches."""
+def target_value(root: Context, target: Target, day: date,
+                 known: dict[tuple[str, date], float | None] | None = None) -> float | None:
+    """The target's value on a day; ``root`` carries the warehouse, region and shared caches, ``known``
+    the indicator values already computed (_indicator_values)."""
     con = root.con
     if target.source == "indicator":
-        return _indicator_value(root, target, day)
+        if known is not None and (target.key, day) in known:
+            return known[(target.key, day)]
+        return value(_indicator_context(root, target, day), target.indicator)
     entered = _entered(con, target, day)
     if target.source == "entered" or entered is not None:
         return entered  # an entered value also overrides a tag count
@@ -126,17 +144,17 @@ def _status(t: Target, as_of: date, deadline: date, current, baseline, projectio
 
 def plan_progress(con: ibis.BaseBackend, plan: Plan, as_of: date) -> list[TargetProgress]:
     root = Context.create(con, as_of, "year", plan.region)
+    known = _indicator_values(root, plan, trend_days(as_of))
     results = []
     for t in plan.targets:
-        current = target_value(root, t, as_of)
+        current = target_value(root, t, as_of, known)
         note = t.why_entered
         if t.source == "tags":
             trend = [(as_of, current)]
             note = (note + "；" if note else "") + "企业标签没有日期，无法给出历史趋势"
         else:
-            days = [d for d in quarter_ends(as_of) if d < as_of] + [as_of]
-            trend = [(d, target_value(root, t, d)) for d in days[-8:]]
-        baseline = target_value(root, t, plan.baseline_date) if t.direction == "increase" else None
+            trend = [(d, target_value(root, t, d, known)) for d in trend_days(as_of)]
+        baseline = target_value(root, t, plan.baseline_date, known) if t.direction == "increase" else None
         projection, slope = _project(trend, plan.deadline)
         gap = None if t.target is None or current is None else round(t.target - current, 2)
         if current is None and not note:

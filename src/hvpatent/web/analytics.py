@@ -115,9 +115,50 @@ class Analytics:
         # While the server holds the warehouse open for writing no other process can change it
         # (DuckDB locks the file), so the data version is read once and moves with our own writes.
         self._version = warehouse.data_version()
+        self._warm_day: Callable[[], date] | None = None
+        self._warming: threading.Thread | None = None
 
     def close(self) -> None:
         self.jobs.close()
+        warming = self._warming
+        if warming is not None:  # a warm-up reads the warehouse: let it end before the warehouse closes
+            warming.join(timeout=30)
+
+    # -- warming ---------------------------------------------------------------------------
+    def keep_warm(self, day: Callable[[], date]) -> None:
+        """Compute the first overview (plan progress and the region's figures on ``day()``) in the background
+        now and again after each import, so the dashboard's first visitor is answered from the cache."""
+        self._warm_day = day
+        self.warm()
+
+    def warm(self) -> None:
+        """Start one background warm-up (when keep_warm asked for it); a request for the same question while
+        it runs waits for its answer instead of computing it again."""
+        if self._warm_day is None:
+            return
+        day = self._warm_day()
+        thread = threading.Thread(target=self._warm, args=(day,), name="hvp-warm", daemon=True)
+        self._warming = thread
+        thread.start()
+
+    def wait_warm(self, seconds: float) -> bool:
+        """Wait for the running warm-up (if any) to end; False when it still runs after ``seconds``."""
+        warming = self._warming
+        if warming is not None:
+            warming.join(seconds)
+        return warming is None or not warming.is_alive()
+
+    def cached_questions(self) -> list[tuple]:
+        """The questions answered from the cache for the current data, oldest first."""
+        with self._cache_lock:
+            return [key[1:] for key in self._cache if key[0] == self._version]
+
+    def _warm(self, day: date) -> None:
+        try:
+            self.plan_progress(day)
+            self.figures(day, self.plan.region, "year", None, None)
+        except Exception:  # a warm-up is an optimisation: the first request computes what it could not
+            logging.getLogger(__name__).exception("warming the overview for %s failed", day)
 
     @contextmanager
     def _cursor(self) -> Iterator:
@@ -308,6 +349,7 @@ class Analytics:
         if not result.already_imported:
             self._refresh_derived()
             self._changed()
+            self.warm()  # the new data's first overview, before anyone asks
         return "done", {"accepted": True, "file": file_name, **result.__dict__,
                         "errors": [e.__dict__ for e in errors[:500]], "error_count": error_count(errors)}
 

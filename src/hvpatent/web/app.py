@@ -27,14 +27,15 @@ from hvpatent.web.security import SecurityHeaders, SessionCookies, session_user
 def create_app(db: Path, *, secret: str | None = None, secure_cookies: bool | None = None,
                plan_file: Path | None = None, max_upload_mib: int = 50, default_as_of: date | None = None,
                idle_minutes: float = 30, public_docs: bool = False, heavy_slots: int | None = None,
-               heavy_queue: int | None = None, heavy_wait_s: float = 10.0) -> FastAPI:
+               heavy_queue: int | None = None, heavy_wait_s: float = 10.0, warm: bool = False) -> FastAPI:
     """``secret`` signs the session cookies (default: $HVP_SECRET, else random per start, which logs
     everyone out on restart); ``secure_cookies`` marks them HTTPS-only: None (default) when the request came
     over HTTPS (directly or through a trusted proxy's X-Forwarded-Proto), True always, False never.
     ``idle_minutes`` ends a session after that long without requests (8 hours end it in any case);
     ``public_docs`` serves /docs, /redoc and /openapi.json to anyone, not only to staff.
     ``heavy_slots`` uncached computations run at once (default: the CPU count), ``heavy_queue`` more wait
-    (default 4 × slots) at most ``heavy_wait_s`` seconds; beyond that the answer is 503 + Retry-After."""
+    (default 4 × slots) at most ``heavy_wait_s`` seconds; beyond that the answer is 503 + Retry-After.
+    ``warm`` computes the first overview in the background at start and after each import (`hvp serve` does)."""
     from hvpatent.web import api, pages
 
     warehouse = Warehouse(db)
@@ -59,6 +60,8 @@ def create_app(db: Path, *, secret: str | None = None, secure_cookies: bool | No
                        secure=secure_cookies)
     app.add_middleware(SecurityHeaders)
     app.state.default_as_of = default_as_of
+    if warm:
+        app.state.analytics.keep_warm(lambda: default_as_of or date.today())
     app.include_router(api.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
