@@ -242,3 +242,17 @@ def test_api_ranks_counties_and_drills_one(tmp_path):
         assert [r["app_no"] for r in records] == [world.A4]
         refused = c.get("/api/indicators", params={"by": "district"})
         assert refused.status_code == 422 and "county" in refused.text
+
+
+def test_import_after_a_figure_on_the_same_warehouse(tmp_path):
+    """Ibis turns DuckDB's replacement scans off on the connection it wraps; the importer reads its staged
+    Arrow tables by name, so an import after a figure (a server computing, then importing) must still work."""
+    from hvpatent.warehouse.store import Warehouse
+
+    with Warehouse(tmp_path / "w.duckdb") as wh:
+        wh.ibis().table("population").count().execute()
+        records = Batch()
+        records.set("population", [{"region_code": "500118", "year": 2024, "population": 1_000_000}])
+        with wh.import_transaction("records", "records", "test", "fixture") as tx:
+            tx.add(records, 0)
+        assert wh.con.execute("SELECT population FROM population").fetchall() == [(1_000_000,)]

@@ -97,6 +97,10 @@ class Warehouse:
     def ibis(self) -> ibis.BaseBackend:
         """An Ibis backend over the same connection, for portable analytics."""
         backend = ibis.duckdb.from_connection(self.con)
+        # Ibis turns DuckDB's replacement scans off for the whole connection; the importer's staging and the
+        # derived tables' refresh read Arrow tables by their Python name, so an import after any figure was
+        # computed on this warehouse failed ("Table with name frame does not exist"): turn them back on.
+        self.con.execute("SET python_enable_replacements = true")
         self._backends.append(backend)
         return backend
 
