@@ -4,9 +4,11 @@ and warmed again when an import changes the data."""
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import pytest
+from fastapi.encoders import jsonable_encoder
 
 import world
 from conftest import write_xlsx
@@ -103,6 +105,10 @@ def test_warmed_overview_answers_as_uncached_and_is_dropped_on_import(tmp_path):
         progress = analytics.plan_progress(day)
         assert [t["current"] for t in progress["targets"]] == [
             p.current for p in plan_progress(wh.ibis(), analytics.plan, day)]
+        question = ("figures", day, region, "year", None, ())
+        body = analytics.json_body(question, lambda: analytics.figures(day, region, "year", None, None))
+        assert json.loads(body) == jsonable_encoder(before)
+        assert ("json", *question) in analytics.cached_questions()
 
         job = analytics.submit_import("one.xlsx", _one_more_invention(tmp_path), False, "admin")
         assert analytics.jobs.wait(job["job_id"], 120)["status"] == "done"
@@ -110,6 +116,8 @@ def test_warmed_overview_answers_as_uncached_and_is_dropped_on_import(tmp_path):
         assert set(analytics.cached_questions()) == {("plan", day), ("figures", day, region, "year", None, ())}
         after = analytics.figures(day, region, "year", None, None)
         assert after == figures(wh.ibis(), day, region, "year")
+        body = analytics.json_body(question, lambda: analytics.figures(day, region, "year", None, None))
+        assert json.loads(body) == jsonable_encoder(after)  # encoded anew for the new data
         count = {r["key"]: r["value"] for r in after}["invention_applications"]
         assert count == {r["key"]: r["value"] for r in before}["invention_applications"] + 1
     finally:

@@ -201,6 +201,26 @@ class Analytics:
             lock.release()
         return result
 
+    def json_body(self, question: tuple, answer: Callable[[], object]) -> bytes:
+        """The JSON body of an answer (``answer()``, itself cached), encoded once per data version: many clients
+        asking the same question then cost a dictionary lookup each, not an encoding each. The bytes are those
+        FastAPI would write for the answer (jsonable_encoder, then Starlette's JSONResponse)."""
+        from fastapi.encoders import jsonable_encoder
+        from fastapi.responses import JSONResponse
+
+        with self._cache_lock:
+            key = (self._version, "json", *question)
+            if key in self._cache:
+                self._cache.move_to_end(key)
+                return self._cache[key]
+        body = JSONResponse(jsonable_encoder(answer())).body
+        with self._cache_lock:
+            if key[0] == self._version:  # not an answer of data an import has replaced meanwhile
+                self._cache[key] = body
+                while len(self._cache) > self._cache_size:
+                    self._cache.popitem(last=False)
+        return body
+
     def _changed(self) -> None:
         with self._cache_lock:
             self._version = self.warehouse.data_version()

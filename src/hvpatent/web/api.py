@@ -146,7 +146,11 @@ def _day(as_of: date | None) -> date:
 def indicators(request: Request, user: Staff, as_of: AsOf = None, region: Region = None, period: Period = "year",
                by: str | None = None, key: Annotated[list[str] | None, Query()] = None) -> list[dict]:
     inputs.query(period=period, by=by, by_name="by", region=region, key=key)
-    return analytics(request).figures(_day(as_of), region, period, by, key)
+    a, day = analytics(request), _day(as_of)
+    # encoded once per data version: the dashboard's most asked question (web/analytics.py, json_body)
+    body = a.json_body(("figures", day, region, period, by, tuple(key or ())),
+                       lambda: a.figures(day, region, period, by, key))
+    return Response(body, media_type="application/json")
 
 
 def _table_response(rows: list[dict], fmt: str, name: str):
@@ -229,7 +233,8 @@ def warnings(request: Request, user: Anyone, as_of: AsOf = None, within: Annotat
 
 @router.get("/plan/progress", summary="行动方案目标进展 / plan progress")
 def plan_progress(request: Request, user: Staff, as_of: AsOf = None) -> dict:
-    return jsonable([analytics(request).plan_progress(_day(as_of))])[0]
+    a, day = analytics(request), _day(as_of)
+    return Response(a.json_body(("plan", day), lambda: a.plan_progress(day)), media_type="application/json")
 
 
 @router.get("/plan/tasks", summary="重点任务与责任单位 / the plan's tasks")
