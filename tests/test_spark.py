@@ -9,6 +9,7 @@ DuckDB's row for row.
 
 from __future__ import annotations
 
+import json
 import math
 import shutil
 from datetime import date
@@ -137,6 +138,18 @@ def test_demo_indicators_match(demo_contexts, by):
     _same(expected, _values(spark, by))
 
 
+def test_demo_figures_match(demo_backends):
+    """figures() prefetches the three days' states in one cached query (a memtable of days: Ibis's PySpark
+    backend needed spark._with_cache_fix for it)."""
+    from hvpatent.indicators import figures
+
+    duck, spark = demo_backends
+    keys = ["valid_inventions", "high_value_inventions", "invention_grants"]
+    expected = figures(duck, date(2024, 6, 30), "500118", "quarter", keys=keys)
+    assert [r["key"] for r in expected] == keys and expected[0]["value"] > 0
+    _same(expected, figures(spark, date(2024, 6, 30), "500118", "quarter", keys=keys))
+
+
 def test_demo_high_value_list_matches(demo_backends):
     duck, spark = demo_backends
     expected = high_value_list(duck, date(2024, 6, 30))
@@ -200,8 +213,17 @@ def test_cli_build_timelines(demo_backends, demo_root, tmp_path):
     from typer.testing import CliRunner
 
     from hvpatent.cli.main import app
+    from hvpatent.indicators import figures
 
     done = CliRunner().invoke(app, ["spark", "build-timelines", str(demo_root / "parquet")])
     assert done.exit_code == 0 and "up to date" in done.output, done.output
     missing = CliRunner().invoke(app, ["spark", "build-timelines", str(tmp_path / "nowhere")])
     assert missing.exit_code == 1 and "nowhere/imports.parquet" in missing.output
+    # A cluster's queries: the export only, no DuckDB file.
+    asked = CliRunner().invoke(app, ["--db", str(tmp_path / "none.duckdb"), "--engine", "spark", "--spark-data",
+                                     str(demo_root / "parquet"), "indicators", "--as-of", "2024-06-30",
+                                     "--region", "500118", "--key", "valid_inventions", "--format", "json"])
+    assert asked.exit_code == 0, asked.output
+    expected = figures(demo_backends[0], date(2024, 6, 30), "500118", keys=["valid_inventions"])
+    assert json.loads(asked.stdout)[0]["value"] == expected[0]["value"] > 0
+    assert not (tmp_path / "none.duckdb").exists()

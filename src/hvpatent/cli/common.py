@@ -78,6 +78,8 @@ def open_warehouse(db: Path | None = None, read_only: bool = False):
     from hvpatent.warehouse.store import Warehouse, WarehouseBusy, default_db_path
 
     path = db or settings["db"] or default_db_path()
+    if read_only and not Path(path).exists() and settings["engine"] == "spark" and settings["spark_data"]:
+        return Warehouse(":memory:")  # a cluster's queries read only the Parquet export (docs/spark.md)
     if read_only and not Path(path).exists():
         err_console.print(f"[red]{i18n.t('db_path', path=path)}: not found[/red]")
         raise typer.Exit(2)

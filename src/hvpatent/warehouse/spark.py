@@ -12,6 +12,7 @@ tables by the same Ibis builders (``build_derived``), so a cluster needs no Duck
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 import time
@@ -67,16 +68,19 @@ def _remove(path: Path) -> None:
 def spark_session(master: str = "local[2]", app_name: str = "hvpatent", conf: dict[str, str] | None = None):
     from pyspark.sql import SparkSession
 
+    # Under spark-submit its --master and --conf decide (a master set here would override them).
+    submitted = "PYSPARK_GATEWAY_PORT" in os.environ
+    builder = SparkSession.builder if submitted else SparkSession.builder.master(master)
     builder = (
-        SparkSession.builder.master(master).appName(app_name)
+        builder.appName(app_name)
         .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.ui.enabled", "false")
-        .config("spark.ui.showConsoleProgress", "false")
         # The legal-state expression is wide; whole-stage code generation of it exceeds the JVM's
         # method size and Spark falls back anyway, noisily. Interpreted evaluation is the same.
         .config("spark.sql.codegen.wholeStage", "false")
     )
-    if master.startswith("local"):
+    if not submitted:  # `hvp` itself is the driver: no web UI, no progress bars in its output
+        builder = builder.config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false")
+    if master.startswith("local") and not submitted:
         # One machine: few partitions, and no adaptive re-planning, which costs more than it saves here.
         builder = (builder.config("spark.sql.shuffle.partitions", "2").config("spark.driver.memory", "2g")
                    .config("spark.sql.adaptive.enabled", "false"))
@@ -90,19 +94,37 @@ def spark_session(master: str = "local[2]", app_name: str = "hvpatent", conf: di
 def spark_backend(session, parquet_folder: Path | str) -> ibis.BaseBackend:
     """An Ibis backend whose tables are the Parquet files of an exported warehouse (and its derived
     tables where the folder has them)."""
+    _register(session, str(parquet_folder).rstrip("/"), list(TABLES), derived_names())
+    return _with_cache_fix(ibis.pyspark.connect(session))
+
+
+def _with_cache_fix(backend: ibis.BaseBackend) -> ibis.BaseBackend:
+    """Ibis's PySpark backend caches an expression (``Table.cache()``) without first registering the
+    in-memory tables it reads, as every execution does; Context.prefetch caches a join with a memtable
+    of days, which then fails with TABLE_OR_VIEW_NOT_FOUND. Register them first (Ibis 12)."""
+    create = backend._create_cached_table
+
+    def create_cached_table(name, expr):
+        backend._run_pre_execute_hooks(expr)
+        return create(name, expr)
+
+    backend._create_cached_table = create_cached_table
+    return backend
+
+
+def _register(session, folder: str, tables: list[str], optional: list[str]) -> None:
+    """Each table as a view of its Parquet file (or folder); an optional one that is missing has no view."""
     from pyspark.errors import AnalysisException
 
-    folder = str(parquet_folder).rstrip("/")
-    for table in TABLES:
+    for table in tables:
         session.read.parquet(f"{folder}/{table}.parquet").createOrReplaceTempView(table)
-    for table in derived_names():
+    for table in optional:
         try:  # asking Spark, not the local disk: the folder may be on HDFS or S3
             frame = session.read.parquet(f"{folder}/{table}.parquet")
         except AnalysisException:
             session.catalog.dropTempView(table)  # none here: readers compute from the events
             continue
         frame.createOrReplaceTempView(table)
-    return ibis.pyspark.connect(session)
 
 
 def spark_from_warehouse(warehouse: Warehouse, master: str = "local[2]", folder: Path | None = None):
@@ -132,7 +154,7 @@ def build_derived(session, parquet_folder: Path | str, force: bool = False,
     names = {d.name for d in todo}
     meta = [row.asDict() for row in session.table(META).collect() if row["name"] not in names]
     _write_meta(session, folder, meta, stale=None)  # collected first: Spark cannot overwrite what it reads
-    con = spark_backend(session, folder)
+    _register(session, folder, [META], [])
     every = con.table("applications").select("app_no")
     done: dict[str, float] = {}
     for d in todo:
@@ -146,7 +168,7 @@ def build_derived(session, parquet_folder: Path | str, force: bool = False,
     built_at = datetime.now()
     meta += [{"name": d.name, "fingerprint": d.fingerprint, "built_at": built_at} for d in todo]
     _write_meta(session, folder, meta, stale=[])
-    spark_backend(session, folder)  # the views read the files just written
+    _register(session, folder, [META, STALE], [d.name for d in todo])  # the views read the files just written
     return done
 
 
