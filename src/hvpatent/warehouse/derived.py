@@ -18,7 +18,6 @@ from datetime import datetime
 
 import ibis
 import ibis.expr.types as ir
-import pandas as pd
 import pyarrow as pa
 from ibis.backends.sql.datatypes import DuckDBType
 
@@ -36,9 +35,9 @@ class Derived:
     build: Callable[[ibis.BaseBackend, ir.Table], ir.Table]
 
 
-def mark_stale(con, app_nos: pd.Series) -> None:
+def mark_stale(con, app_nos: pa.ChunkedArray) -> None:
     """Record applications whose derived rows must be rebuilt (called inside an import's transaction)."""
-    stale = pa.table({"app_no": pa.array(app_nos.dropna().astype(str).unique(), pa.string())})
+    stale = pa.table({"app_no": app_nos.unique()})
     if stale.num_rows:
         # Read by name from this frame (DuckDB's replacement scan), not registered: a registered view stays
         # in the import's transaction, with its data, until the commit (warehouse/store.py `_stage`).

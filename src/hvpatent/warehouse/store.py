@@ -76,6 +76,7 @@ class Warehouse:
                 raise
             raise busy from err
         self._backends: list[ibis.BaseBackend] = []
+        self._stale: list[pa.ChunkedArray] = []  # app_nos an import's batch changed (warehouse/derived.py)
         self.lock = threading.RLock()  # serialises writers sharing this connection (web server threads)
         if not read_only:
             for stmt in create_statements():
@@ -224,6 +225,7 @@ class Warehouse:
         inserted = self.con.sql(
             f"""INSERT INTO applications SELECT {cols}, row_hash, {import_id}, {import_id} FROM hashed
                 ON CONFLICT DO NOTHING RETURNING app_no""").to_arrow_table()
+        self._stale.append(inserted["app_no"])
         for table, staged in (("ipc_classes", staged_ipcs), ("parties", staged_parties)):  # noqa: B007 (read by name)
             names = ", ".join(columns(table))
             self.con.execute(f"INSERT INTO {table} SELECT {names} FROM staged SEMI JOIN inserted USING (app_no)")
@@ -243,6 +245,7 @@ class Warehouse:
         touched = self.con.sql(
             """SELECT s.app_no, a.first_import_id FROM staged_apps s JOIN applications a USING (app_no)
                WHERE a.row_hash <> s.row_hash""").to_arrow_table()
+        self._stale.append(touched["app_no"])
         if touched.num_rows:
             self.con.execute(
                 """INSERT INTO application_history
@@ -342,24 +345,32 @@ class Warehouse:
         self.con.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM staged_rec")
         return new_count, len(frame) - new_count - unchanged, unchanged
 
-    def _mark_stale(self, batch: Batch) -> None:
-        """The applications whose derived rows (timelines, memberships) this batch may change."""
-        frames = [batch.frames.get(t) for t in ("applications", "legal_events", "status_snapshots")]
-        app_nos = [f["app_no"] for f in frames if f is not None and len(f)]
-        if app_nos:
-            mark_stale(self.con, pd.concat(app_nos))
+    def _changed_snapshots(self, frame: pd.DataFrame) -> None:
+        """Note the applications whose snapshots this frame adds or changes (before it is stored)."""
+        cols = columns("status_snapshots")
+        staged_snaps = self._stage(frame[cols], "status_snapshots")  # noqa: F841 (read by name below)
+        same = " AND ".join(f"s.{c} IS NOT DISTINCT FROM t.{c}" for c in cols)
+        self._stale.append(self.con.sql(
+            f"SELECT s.app_no FROM staged_snaps s ANTI JOIN status_snapshots t ON {same}").to_arrow_table()["app_no"])
+
+    def _mark_stale(self) -> None:
+        """The applications whose derived rows (timelines, memberships) this batch changed: new or changed
+        applications, new events, new or changed snapshots; re-imported content marks nothing."""
+        parts, self._stale = self._stale, []
+        mark_stale(self.con, pa.chunked_array([c for part in parts for c in part.chunks], pa.string()))
 
     def _insert_events(self, events: pd.DataFrame, import_id: int) -> None:
         # Events accumulate: a newer export adds what happened since; nothing is deleted.  A known event
         # is found through the primary-key index (ON CONFLICT), not by reading the table.
         frame = events.drop_duplicates(["app_no", "event_date", "event_type", "raw_text"])
         staged_events = self._stage(frame, "legal_events")  # noqa: F841 (read by name in the SQL below)
-        self.con.execute(
+        inserted = self.con.sql(
             f"""INSERT INTO legal_events (app_no, event_date, event_type, raw_text, effective_date, import_id)
                 SELECT s.app_no, s.event_date, s.event_type, s.raw_text, s.effective_date, {import_id}
                 FROM staged_events s
-                ON CONFLICT DO NOTHING"""
-        )
+                ON CONFLICT DO NOTHING RETURNING app_no"""
+        ).to_arrow_table()
+        self._stale.append(inserted["app_no"])
 
 
 class ImportTransaction:
@@ -383,13 +394,15 @@ class ImportTransaction:
                       "population", "trademark_counts", "enterprises", "status_snapshots"):
             frame = batch.frames.get(table)
             if frame is not None and len(frame):
+                if table == "status_snapshots":
+                    wh._changed_snapshots(frame)
                 counts = wh._upsert_records(table, frame, counted=not has_apps)
                 if not has_apps:  # records of their own (family rows, templates) count
                     _add(self.counts, counts)
         events = batch.frames.get("legal_events")
         if events is not None and len(events):
             wh._insert_events(events, import_id)
-        wh._mark_stale(batch)
+        wh._mark_stale()
 
     def record(self) -> None:
         r = self.result
