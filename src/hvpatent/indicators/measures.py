@@ -107,7 +107,9 @@ class Context:
         wanted = frozenset(days) - self._prefetched()
         if not wanted:
             return
-        states = states_on_dates(self.con, sorted(wanted), as_known_on=self.as_known_on)
+        # the region's applications first: a county's days are read from its own timelines, not the country's
+        states = states_on_dates(self.con, sorted(wanted), as_known_on=self.as_known_on,
+                                 applications=self.applicants())
         table = states.join(self.applicants(), "app_no").cache()
         self._memo.setdefault(("prefetched", self.region), []).append((wanted, table))
 
@@ -135,8 +137,9 @@ class Context:
 
 
 def states_on_dates(con: ibis.BaseBackend, days: list[date], rules: FeeRules | None = None,
-                    as_known_on: date | None = None) -> ir.Table:
-    """legal_state() of several days in one query: a row per application and day, the day as ``day``.
+                    as_known_on: date | None = None, applications: ir.Table | None = None) -> ir.Table:
+    """legal_state() of several days in one query: a row per application and day, the day as ``day``;
+    only the ``applications`` given (an ``app_no`` column), when given.
 
     From the stored timelines the intervals holding each day (a range join); otherwise, or for
     ``as_known_on``, the rules evaluated with the day as a column (legal/state.py, states_on_days).
@@ -145,10 +148,14 @@ def states_on_dates(con: ibis.BaseBackend, days: list[date], rules: FeeRules | N
     dates = ibis.memtable({"day": list(days)}, schema={"day": "date"})
     if as_known_on is None and timeline_ready(con, rules):
         t = con.table(timeline.TABLE)
+        if applications is not None:
+            t = t.semi_join(applications.select("app_no"), "app_no")
         t = t.join(dates, (t.valid_from <= dates.day)
                    & (t.valid_to.fill_null(ibis.date(AFTER_ALL)) > dates.day)).drop("valid_from", "valid_to")
     else:
         apps = con.table("applications").select("app_no", "filing_date")
+        if applications is not None:
+            apps = apps.semi_join(applications.select("app_no"), "app_no")
         pairs = apps.cross_join(dates)
         t = states_on_days(con, pairs.filter(pairs.filing_date <= pairs.day).select("app_no", "day"), rules,
                            as_known_on)
