@@ -107,7 +107,8 @@ def test_an_import_refreshes_only_what_it_touched(demo):
     stale_view = {r["app_no"]: r["state"] for r in _rows(legal_state(con, date(2030, 1, 1)))}
     assert [stale_view[n] for n in numbers] == ["invalidated", "invalidated"]
     rebuilt = refresh_derived(demo)
-    assert rebuilt == {name: 2 for name in (TABLE, "sei_members", "industry_members", "first_applicants")}
+    assert rebuilt == {name: 2 for name in (TABLE, "sei_members", "industry_members", "first_applicants",
+                                            "criterion_periods")}
     assert timeline_ready(con, default_rules())
     after = _rows(legal_state(con, date(2030, 1, 1)))
     changed = {a["app_no"] for a, b in zip(before, after, strict=True) if a != b}
@@ -134,7 +135,8 @@ def test_a_new_sei_table_rebuilds_the_memberships(demo):
     demo.replace_sei_rules(builtin_rules()[:3], "test: three rules")
     assert not is_current(con, "sei_members", derived_tables()[names.index("sei_members")].fingerprint)
     rebuilt = refresh_derived(demo)
-    assert rebuilt == {"sei_members": demo.count("applications")}  # the others were current
+    assert rebuilt == {name: demo.count("applications")  # the others were current
+                       for name in ("sei_members", "criterion_periods")}
     stored = {r["code"] for r in con.table("sei_members").to_pyarrow().to_pylist()}
     assert stored <= {r.code for r in builtin_rules()[:3]}
 
@@ -156,3 +158,58 @@ def test_a_town_assignment_moves_the_stored_first_applicants(demo):
     assert {r["town_code"] for r in stored} == {"500118111000"}
     unassign(demo.con, name)
     refresh_derived(demo)
+
+
+def _evidence(con, day, direct: bool) -> list[tuple]:
+    """Every (app_no, criterion, evidence) on a day, by the rules or from the stored criterion periods."""
+    from hvpatent.indicators.highvalue import criteria_evidence
+    from hvpatent.warehouse import derived
+
+    states = direct_state(con, day, default_rules())
+    if direct:  # the same call, with the stored periods out of reach
+        original, derived.is_current = derived.is_current, lambda *a: False
+        import hvpatent.indicators.highvalue as highvalue
+        highvalue.is_current = derived.is_current
+        try:
+            rows = criteria_evidence(con, states, day).to_pyarrow().to_pylist()
+        finally:
+            derived.is_current = highvalue.is_current = original
+    else:
+        rows = criteria_evidence(con, states, day).to_pyarrow().to_pylist()
+    return sorted((r["app_no"], r["criterion"], r["evidence"]) for r in rows)
+
+
+def test_criterion_periods_give_each_days_evidence(demo):
+    from hvpatent.indicators.highvalue import CRITERION_PERIODS, periods_fingerprint
+
+    con = demo.ibis()
+    assert is_current(con, CRITERION_PERIODS, periods_fingerprint())
+    criteria_seen = set()
+    for day in DAYS[::3]:
+        stored = _evidence(con, day, direct=False)
+        assert stored == _evidence(con, day, direct=True), day
+        criteria_seen |= {c for _, c, _ in stored}
+    assert {"sei", "family_abroad", "maintained_10y"} <= criteria_seen
+
+
+def test_a_later_line_that_shares_a_contract_ends_high_pledge_financing(warehouse):
+    # Contract K: 1,200万 on A alone from 2020-03-01 (high: at least 1,000万), then B joins the contract
+    # on 2021-03-01 and A's share is 600万: high on 2020-03-01 .. 2021-02-28 only (per-patent share).
+    from legal_fixtures import add_application
+
+    a, b = (add_application(warehouse, date(2015, 1, 5), [(date(2017, 6, 1), "granted")]) for _ in range(2))
+    batch = Batch()
+    batch.set("pledges", [
+        {"contract_no": "K", "app_no": a, "amount_yuan": 12_000_000, "registered_date": date(2020, 3, 1)},
+        {"contract_no": "K", "app_no": b, "amount_yuan": 12_000_000, "registered_date": date(2021, 3, 1)}])
+    with warehouse.import_transaction("pledges.csv", "pledge-sha", "test", "fixture") as tx:
+        tx.add(batch, 2)
+    assert stale_count(warehouse.con) == 2  # the pledges marked their patents
+    refresh_derived(warehouse)
+    con = warehouse.ibis()
+    for day, expected in ((date(2020, 2, 29), []), (date(2020, 3, 1), [(a, "pledge_high", "12000000.0 CNY / 1")]),
+                          (date(2021, 2, 28), [(a, "pledge_high", "12000000.0 CNY / 1")]),
+                          (date(2021, 3, 1), [])):
+        stored = [e for e in _evidence(con, day, direct=False) if e[1] == "pledge_high"]
+        assert stored == expected, day
+        assert stored == [e for e in _evidence(con, day, direct=True) if e[1] == "pledge_high"], day

@@ -26,7 +26,7 @@ from hvpatent.indicators.base import (
 from hvpatent.indicators.compute import check_as_of, grouped_values, in_group, indicator_table, records, value
 from hvpatent.indicators.config import high_value_settings, industries, industry_name
 from hvpatent.indicators.explain import Explanation, explain
-from hvpatent.indicators.highvalue import CRITERIA
+from hvpatent.indicators.highvalue import CRITERIA, CRITERION_PERIODS, criterion_periods, periods_fingerprint
 from hvpatent.indicators.measures import DIMENSIONS, INDICATORS, PERIOD_MONTHS, Context, high_value_records
 from hvpatent.warehouse.derived import Derived, refresh
 from hvpatent.warehouse.store import Warehouse
@@ -63,7 +63,8 @@ __all__ = [
 def derived_tables() -> list[Derived]:
     """The tables computed once per application and refreshed after imports: legal-state timelines,
     SEI memberships (high-value criterion 1), the plan's industry memberships and each application's first
-    applicant with its region (after the enterprise directory and town assignments)."""
+    applicant with its region (after the enterprise directory and town assignments), and the periods in
+    which each high-value criterion holds."""
     from hvpatent.legal import timeline
 
     return [
@@ -71,6 +72,7 @@ def derived_tables() -> list[Derived]:
         Derived(SEI_MEMBERS, sei_fingerprint(), lambda con, apps: sei_matches(con, apps)),
         Derived(INDUSTRY_MEMBERS, industry_fingerprint(), lambda con, apps: industry_memberships(con, apps)),
         Derived(FIRST_APPLICANTS, first_applicants_fingerprint(), lambda con, apps: first_applicants(con, apps)),
+        Derived(CRITERION_PERIODS, periods_fingerprint(), lambda con, apps: criterion_periods(con, apps)),
     ]
 
 

@@ -141,7 +141,8 @@ class Warehouse:
         self.con.begin()
         try:
             self.con.execute("DELETE FROM sei_rules")
-            forget(self.con, "sei_members")  # every application's SEI membership changes with the table
+            for name in ("sei_members", "criterion_periods"):  # every application's SEI membership changes
+                forget(self.con, name)
             self._write_sei_rules(rules, source)
             self.con.commit()
         except BaseException:
@@ -345,17 +346,21 @@ class Warehouse:
         self.con.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM staged_rec")
         return new_count, len(frame) - new_count - unchanged, unchanged
 
-    def _changed_snapshots(self, frame: pd.DataFrame) -> None:
-        """Note the applications whose snapshots this frame adds or changes (before it is stored)."""
-        cols = columns("status_snapshots")
-        staged_snaps = self._stage(frame[cols], "status_snapshots")  # noqa: F841 (read by name below)
+    def _changed_rows(self, table: str, frame: pd.DataFrame) -> None:
+        """Note the applications whose rows of ``table`` (snapshots, family members, pledges, awards) this
+        frame adds or changes, before it is stored; a family member's are the applications of its family."""
+        cols = columns(table)
+        staged_rows = self._stage(frame[cols], table)  # noqa: F841 (read by name below)
         same = " AND ".join(f"s.{c} IS NOT DISTINCT FROM t.{c}" for c in cols)
-        self._stale.append(self.con.sql(
-            f"SELECT s.app_no FROM staged_snaps s ANTI JOIN status_snapshots t ON {same}").to_arrow_table()["app_no"])
+        changed = f"SELECT s.* FROM staged_rows s ANTI JOIN {table} t ON {same}"
+        if table == "family_members":
+            changed = f"SELECT a.app_no FROM applications a SEMI JOIN ({changed}) f USING (family_id)"
+        self._stale.append(self.con.sql(f"SELECT app_no FROM ({changed})").to_arrow_table()["app_no"])
 
     def _mark_stale(self) -> None:
-        """The applications whose derived rows (timelines, memberships) this batch changed: new or changed
-        applications, new events, new or changed snapshots; re-imported content marks nothing."""
+        """The applications whose derived rows (timelines, memberships, criterion periods) this batch changed:
+        new or changed applications, new events, new or changed snapshots, family members, pledges and
+        awards; re-imported content marks nothing."""
         parts, self._stale = self._stale, []
         mark_stale(self.con, pa.chunked_array([c for part in parts for c in part.chunks], pa.string()))
 
@@ -394,8 +399,8 @@ class ImportTransaction:
                       "population", "trademark_counts", "enterprises", "status_snapshots"):
             frame = batch.frames.get(table)
             if frame is not None and len(frame):
-                if table == "status_snapshots":
-                    wh._changed_snapshots(frame)
+                if table in ("status_snapshots", "family_members", "pledges", "awards"):
+                    wh._changed_rows(table, frame)
                 counts = wh._upsert_records(table, frame, counted=not has_apps)
                 if not has_apps:  # records of their own (family rows, templates) count
                     _add(self.counts, counts)
