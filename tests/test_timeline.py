@@ -207,8 +207,8 @@ def test_a_later_line_that_shares_a_contract_ends_high_pledge_financing(warehous
     assert stale_count(warehouse.con) == 2  # the pledges marked their patents
     refresh_derived(warehouse)
     con = warehouse.ibis()
-    for day, expected in ((date(2020, 2, 29), []), (date(2020, 3, 1), [(a, "pledge_high", "12000000.0 CNY / 1")]),
-                          (date(2021, 2, 28), [(a, "pledge_high", "12000000.0 CNY / 1")]),
+    for day, expected in ((date(2020, 2, 29), []), (date(2020, 3, 1), [(a, "pledge_high", "12000000.00 CNY / 1")]),
+                          (date(2021, 2, 28), [(a, "pledge_high", "12000000.00 CNY / 1")]),
                           (date(2021, 3, 1), [])):
         stored = [e for e in _evidence(con, day, direct=False) if e[1] == "pledge_high"]
         assert stored == expected, day

@@ -78,7 +78,7 @@ def _pledge_high(con: ibis.BaseBackend, as_of: date, settings: HighValueSettings
     totals = pledge_totals(con, as_of, settings)
     high = totals.filter(totals.pledged_yuan >= settings.pledge_threshold_yuan)
     return high.select("app_no", criterion=ibis.literal("pledge_high"),
-                       evidence=high.pledged_yuan.round(2).cast("string").concat(" CNY / ",
+                       evidence=high.pledged_yuan.cast("decimal(18, 2)").cast("string").concat(" CNY / ",
                                                                                  high.contracts.cast("string")))
 
 
@@ -162,7 +162,8 @@ def _pledge_periods(con: ibis.BaseBackend, apps: ir.Table, settings: HighValueSe
                                                           contracts=shared.contract_no.nunique())
     totals = totals.mutate(valid_to=totals.day.lead().over(ibis.window(group_by="app_no", order_by="day")))
     high = totals.filter(totals.pledged_yuan >= settings.pledge_threshold_yuan)
-    evidence = high.pledged_yuan.round(2).cast("string").concat(" CNY / ", high.contracts.cast("string"))
+    # As a decimal: a float's text differs between engines (Spark writes 3.0E7)
+    evidence = high.pledged_yuan.cast("decimal(18, 2)").cast("string").concat(" CNY / ", high.contracts.cast("string"))
     return high.select("app_no", criterion=ibis.literal("pledge_high"), evidence=evidence,
                        valid_from=high.day, valid_to=high.valid_to)
 
