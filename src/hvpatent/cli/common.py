@@ -122,9 +122,9 @@ def parse_as_of(value: str | None) -> date:
 
 def emit(sheets: dict[str, list[dict]], fmt: Fmt, out: Path | None, title: str = "") -> None:
     """Print tables, JSON, or write one xlsx sheet per table."""
-    from hvpatent.reports.tables import COLUMN_LABELS, to_frame, write_xlsx
-
     if fmt is Fmt.xlsx:
+        from hvpatent.reports.tables import to_frame, write_xlsx
+
         path = out or Path("hvpatent.xlsx")
         write_xlsx({name: to_frame(rows) for name, rows in sheets.items()}, path)
         console.print(i18n.t("xlsx_written", path=path))
@@ -137,6 +137,8 @@ def emit(sheets: dict[str, list[dict]], fmt: Fmt, out: Path | None, title: str =
         else:
             sys.stdout.write(text + "\n")
         return
+    from hvpatent.reports.tables import COLUMN_LABELS
+
     for name, rows in sheets.items():
         table = Table(title=title or name)
         columns = list(rows[0]) if rows else []

@@ -3,9 +3,22 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from hvpatent.reports.bulletin import Bulletin, build_bulletin, default_issuer
 from hvpatent.reports.tables import COLUMN_LABELS, to_frame, write_xlsx
+
+if TYPE_CHECKING:
+    from hvpatent.reports.bulletin import Bulletin
+
+
+def __getattr__(name: str):
+    # The bulletin (charts, narrative, templates) loads on first use: a command that only prints a table
+    # should not pay the second it takes to import.
+    if name in ("Bulletin", "build_bulletin", "default_issuer"):
+        from hvpatent.reports import bulletin
+
+        return getattr(bulletin, name)
+    raise AttributeError(name)
 
 FORMATS = ("docx", "xlsx", "pdf", "html")
 
