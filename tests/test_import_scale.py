@@ -182,3 +182,13 @@ def test_staged_frames_are_not_held_by_the_transaction(tmp_path):
         rows = [app_row(i) for i in range(1, 5)] + [app_row(i, "B") for i in range(3, 7)]
         import_file(wh, write_csv(tmp_path / "x.csv", rows))
         assert (wh.con.execute(catalog).fetchall(), wh.con.execute(views).fetchall()) == before
+
+
+def test_a_worker_that_dies_ends_the_import_with_a_message():
+    # os._exit as the conversion: the worker process ends at once, as one killed for memory would.
+    import os
+
+    from hvpatent.ingest.parallel import WorkerDied, ordered_map
+
+    with pytest.raises(WorkerDied, match="子进程意外退出"):
+        list(ordered_map(os._exit, [3], workers=1))

@@ -161,19 +161,15 @@ def test_a_town_assignment_moves_the_stored_first_applicants(demo):
 
 
 def _evidence(con, day, direct: bool) -> list[tuple]:
-    """Every (app_no, criterion, evidence) on a day, by the rules or from the stored criterion periods."""
+    """Every (app_no, criterion, evidence) on a day, by the rules or from the stored tables."""
     from hvpatent.indicators.highvalue import criteria_evidence
-    from hvpatent.warehouse import derived
 
     states = direct_state(con, day, default_rules())
-    if direct:  # the same call, with the stored periods out of reach
-        original, derived.is_current = derived.is_current, lambda *a: False
-        import hvpatent.indicators.highvalue as highvalue
-        highvalue.is_current = derived.is_current
-        try:
+    if direct:  # the same call with every stored table out of reach: what a warehouse never refreshed gives
+        with pytest.MonkeyPatch.context() as patch:
+            for module in ("hvpatent.warehouse.derived", "hvpatent.indicators.highvalue", "hvpatent.indicators.base"):
+                patch.setattr(f"{module}.is_current", lambda *args: False)
             rows = criteria_evidence(con, states, day).to_pyarrow().to_pylist()
-        finally:
-            derived.is_current = highvalue.is_current = original
     else:
         rows = criteria_evidence(con, states, day).to_pyarrow().to_pylist()
     return sorted((r["app_no"], r["criterion"], r["evidence"]) for r in rows)
@@ -206,6 +202,16 @@ def test_a_later_line_that_shares_a_contract_ends_high_pledge_financing(warehous
         tx.add(batch, 2)
     assert stale_count(warehouse.con) == 2  # the pledges marked their patents
     refresh_derived(warehouse)
+    # A third patent joins K in a later import: it marks every patent of the contract (their shares change)
+    c = add_application(warehouse, date(2015, 1, 5), [(date(2017, 6, 1), "granted")])
+    refresh_derived(warehouse)
+    later = Batch()
+    later.set("pledges", [{"contract_no": "K", "app_no": c, "amount_yuan": 12_000_000,
+                           "registered_date": date(2021, 9, 1)}])
+    with warehouse.import_transaction("pledges-2.csv", "pledge-sha-2", "test", "fixture") as tx:
+        tx.add(later, 1)
+    assert stale_count(warehouse.con) == 3
+    refresh_derived(warehouse)
     con = warehouse.ibis()
     for day, expected in ((date(2020, 2, 29), []), (date(2020, 3, 1), [(a, "pledge_high", "12000000.00 CNY / 1")]),
                           (date(2021, 2, 28), [(a, "pledge_high", "12000000.00 CNY / 1")]),
@@ -213,3 +219,18 @@ def test_a_later_line_that_shares_a_contract_ends_high_pledge_financing(warehous
         stored = [e for e in _evidence(con, day, direct=False) if e[1] == "pledge_high"]
         assert stored == expected, day
         assert stored == [e for e in _evidence(con, day, direct=True) if e[1] == "pledge_high"], day
+
+
+def test_an_enterprise_directory_import_marks_its_first_applications(demo):
+    con = demo.ibis()
+    norm, name, count = demo.con.execute(
+        "SELECT name_norm, max(name), count(*) FROM parties WHERE seq = 1 AND county_code = '500118' "
+        "AND town_code <> '500118111000' GROUP BY name_norm ORDER BY count(*) DESC, name_norm LIMIT 1").fetchall()[0]
+    batch = Batch()
+    batch.set("enterprises", [{"name_norm": norm, "name": name, "town_code": "500118111000"}])
+    with demo.import_transaction("enterprises.xlsx", "ent-sha", "test", "fixture") as tx:
+        tx.add(batch, 1)
+    assert stale_count(demo.con) == count  # the applications it is the first applicant of
+    refresh_derived(demo)
+    stored = first_applicants(con).filter(lambda t: t.applicant == norm).to_pyarrow().to_pylist()
+    assert len(stored) == count and {r["town_code"] for r in stored} == {"500118111000"}

@@ -32,8 +32,9 @@ FIRST_APPLICANTS = "first_applicants"
 
 
 def first_applicants_fingerprint() -> str:
-    # Changing the enterprise directory or a town assignment makes the stored table not current
-    # (Warehouse._upsert_records, reference/applicant_towns.assign and unassign).
+    # A town assignment makes the stored table not current (reference/applicant_towns.assign and unassign);
+    # an enterprise-directory import marks the applications of the enterprises it changed stale
+    # (Warehouse._changed_rows).
     return f"first-{MEMBERS_VERSION}"
 
 

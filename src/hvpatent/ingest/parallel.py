@@ -52,13 +52,14 @@ def ordered_map(convert: Callable[[J], R], jobs: Iterable[J], *, workers: int,
     with _main_not_imported():
         pool = mp.get_context("spawn").Pool(workers, initializer=initializer, initargs=initargs)
     try:
+        pids = _worker_pids(pool)
         pending: deque[AsyncResult] = deque()
         for job in jobs:
             pending.append(pool.apply_async(convert, (job,)))
             while len(pending) > workers:
-                yield _wait(pending.popleft())
+                yield _wait(pending.popleft(), pool, pids)
         while pending:
-            yield _wait(pending.popleft())
+            yield _wait(pending.popleft(), pool, pids)
     finally:
         pool.terminate()  # nothing of an abandoned import keeps converting
         pool.join()
@@ -78,9 +79,22 @@ def _main_not_imported() -> Iterator[None]:
             sys.modules["__main__"] = main
 
 
-def _wait(result: AsyncResult) -> Any:
+class WorkerDied(RuntimeError):
+    """A conversion worker ended without a result (killed for memory, crashed)."""
+
+
+def _worker_pids(pool) -> frozenset[int]:
+    # Pool keeps its processes in a private list; it replaces a worker that dies, and the dead one's job
+    # is lost without a word (AsyncResult.get would wait for ever), so a changed set of pids is a death.
+    return frozenset(process.pid for process in pool._pool)
+
+
+def _wait(result: AsyncResult, pool, pids: frozenset[int]) -> Any:
     while True:
         try:
             return result.get(timeout=WAIT_BEAT_S)
         except mp.TimeoutError:
+            if _worker_pids(pool) != pids:
+                raise WorkerDied("转换数据的子进程意外退出（可能内存不足），数据未作任何改变 / a conversion worker "
+                                 "died (out of memory?); nothing was stored") from None
             beat()

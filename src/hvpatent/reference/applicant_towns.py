@@ -39,17 +39,17 @@ def assign(con, name: str, town: Region, by: str | None = None) -> Assignment:
     if applications == 0:
         raise ValueError(f"仓库中没有申请人「{name}」 / no applicant of that name in the warehouse")
     previous = con.execute("SELECT town_code FROM applicant_towns WHERE name_norm = ?", [norm]).fetchone()
+    forget(con, "first_applicants")  # first: the stored regions must never look current with the old town
     con.execute("INSERT OR REPLACE INTO applicant_towns VALUES (?, ?, ?, 'assigned', ?, ?)",
                 [norm, name, town.code, by or getpass.getuser(), datetime.now()])
-    forget(con, "first_applicants")  # the stored first-applicant regions no longer hold
     return Assignment(name, norm, town, applications, previous[0] if previous else None)
 
 
 def unassign(con, name: str) -> bool:
     norm = normalize_name(name)
     found = con.execute("SELECT count(*) FROM applicant_towns WHERE name_norm = ?", [norm]).fetchone()[0]
-    con.execute("DELETE FROM applicant_towns WHERE name_norm = ?", [norm])
     forget(con, "first_applicants")
+    con.execute("DELETE FROM applicant_towns WHERE name_norm = ?", [norm])
     return found > 0
 
 

@@ -5,7 +5,8 @@ cluster can read — local disk for `local[*]`, shared storage (HDFS, S3, NFS) f
 and registered as Spark views under the same names, so every analytics function that takes an
 Ibis backend runs unchanged.  docs/spark.md explains how to point `hvp` at a cluster.
 
-The derived tables (legal-state timelines, SEI and industry memberships: warehouse/derived.py) travel
+The derived tables (legal-state timelines, SEI and industry memberships, first applicants with their
+regions, high-value criterion periods: warehouse/derived.py) travel
 with the export when they are current, or are built on the cluster itself from the canonical Parquet
 tables by the same Ibis builders (``build_derived``), so a cluster needs no DuckDB file.
 """
@@ -48,7 +49,10 @@ def export_parquet(warehouse: Warehouse, folder: Path) -> list[Path]:
     backend = warehouse.ibis()
     current = [d.name for d in _derived() if is_current(backend, d.name, d.fingerprint)]
     paths = []
+    existing = {row[0] for row in warehouse.con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
     for table in [*TABLES, *current]:
+        if table not in existing:  # a warehouse last written by an older version, opened read-only
+            continue
         path = folder / f"{table}.parquet"
         _remove(path)  # Spark writes a table as a folder; DuckDB's COPY wants the path free
         warehouse.con.execute(f"COPY {table} TO '{path}' (FORMAT parquet)")
@@ -94,7 +98,9 @@ def spark_session(master: str = "local[2]", app_name: str = "hvpatent", conf: di
 def spark_backend(session, parquet_folder: Path | str) -> ibis.BaseBackend:
     """An Ibis backend whose tables are the Parquet files of an exported warehouse (and its derived
     tables where the folder has them)."""
-    _register(session, str(parquet_folder).rstrip("/"), list(TABLES), derived_names())
+    # derived_meta / derived_stale are optional too: an export of an older warehouse has neither
+    canonical = [t for t in TABLES if t not in (META, STALE)]
+    _register(session, str(parquet_folder).rstrip("/"), canonical, [META, STALE, *derived_names()])
     return _with_cache_fix(ibis.pyspark.connect(session))
 
 
@@ -152,7 +158,8 @@ def build_derived(session, parquet_folder: Path | str, force: bool = False,
     if not todo:
         return {}
     names = {d.name for d in todo}
-    meta = [row.asDict() for row in session.table(META).collect() if row["name"] not in names]
+    known = session.table(META).collect() if session.catalog.tableExists(META) else []
+    meta = [row.asDict() for row in known if row["name"] not in names]
     _write_meta(session, folder, meta, stale=None)  # collected first: Spark cannot overwrite what it reads
     _register(session, folder, [META], [])
     every = con.table("applications").select("app_no")

@@ -184,6 +184,7 @@ class Warehouse:
                            ) -> Iterator[ImportTransaction]:
         """One import, one transaction: committed whole at the end, or nothing is kept."""
         self.con.begin()
+        self._stale = []  # marks of a failed import must not reach the next one
         try:
             tx = ImportTransaction(self, self._next_import_id(), file_name, sha256, source, kind)
             yield tx
@@ -191,6 +192,7 @@ class Warehouse:
             self.con.commit()
         except BaseException:
             self.con.rollback()
+            self._stale = []
             raise
 
     def _next_import_id(self) -> int:
@@ -347,14 +349,22 @@ class Warehouse:
         return new_count, len(frame) - new_count - unchanged, unchanged
 
     def _changed_rows(self, table: str, frame: pd.DataFrame) -> None:
-        """Note the applications whose rows of ``table`` (snapshots, family members, pledges, awards) this
-        frame adds or changes, before it is stored; a family member's are the applications of its family."""
+        """Note the applications whose rows of ``table`` (snapshots, family members, pledges, awards,
+        enterprises) this frame adds or changes, before it is stored: a family member's are the applications
+        of its family; a pledge line's, every patent of its contract (a new line changes their shares); an
+        enterprise's, those it is the first applicant of (the directory's town moves them)."""
         cols = columns(table)
         staged_rows = self._stage(frame[cols], table)  # noqa: F841 (read by name below)
         same = " AND ".join(f"s.{c} IS NOT DISTINCT FROM t.{c}" for c in cols)
         changed = f"SELECT s.* FROM staged_rows s ANTI JOIN {table} t ON {same}"
         if table == "family_members":
             changed = f"SELECT a.app_no FROM applications a SEMI JOIN ({changed}) f USING (family_id)"
+        elif table == "pledges":
+            changed = f"""SELECT app_no FROM ({changed}) UNION
+                          SELECT p.app_no FROM pledges p SEMI JOIN ({changed}) c USING (contract_no)"""
+        elif table == "enterprises":
+            changed = f"""SELECT p.app_no FROM parties p SEMI JOIN ({changed}) e USING (name_norm)
+                          WHERE p.seq = 1"""
         self._stale.append(self.con.sql(f"SELECT app_no FROM ({changed})").to_arrow_table()["app_no"])
 
     def _mark_stale(self) -> None:
@@ -399,7 +409,7 @@ class ImportTransaction:
                       "population", "trademark_counts", "enterprises", "status_snapshots"):
             frame = batch.frames.get(table)
             if frame is not None and len(frame):
-                if table in ("status_snapshots", "family_members", "pledges", "awards"):
+                if table in ("status_snapshots", "family_members", "pledges", "awards", "enterprises"):
                     wh._changed_rows(table, frame)
                 counts = wh._upsert_records(table, frame, counted=not has_apps)
                 if not has_apps:  # records of their own (family rows, templates) count

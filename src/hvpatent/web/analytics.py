@@ -367,6 +367,7 @@ class Analytics:
             self.audit(username, "import", f"{file_name}: import {result.import_id}, {result.rows_inserted} new, "
                                            f"{result.rows_updated} updated, {result.rows_rejected} rejected")
         if not result.already_imported:
+            self._changed()  # cached answers are old from the commit on; until the refresh, readers compute
             self._refresh_derived()
             self._changed()
             self.warm()  # the new data's first overview, before anyone asks
