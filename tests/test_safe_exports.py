@@ -106,6 +106,11 @@ def _hostile_world(folder: Path) -> Path:
         wh.con.execute("UPDATE parties SET name = ? WHERE name = ?", ["=1+1" + CONTROL, world.E2])
         wh.con.execute("UPDATE imports SET file_name = ? WHERE import_id = (SELECT min(import_id) FROM imports)",
                        ["=1+1.xlsx"])
+        # Written behind the importer's back: mark what it would have marked, and refresh as it would
+        wh.con.execute("INSERT INTO derived_stale SELECT app_no FROM applications")
+        from hvpatent.indicators import refresh_derived
+
+        refresh_derived(wh)
     return db
 
 
