@@ -10,7 +10,6 @@ DuckDB's row for row.
 from __future__ import annotations
 
 import json
-import math
 import shutil
 from datetime import date
 
@@ -21,6 +20,7 @@ from hvpatent.indicators import INDICATORS, Context, grouped_values, high_value_
 from hvpatent.warehouse.derived import is_current
 from hvpatent.warehouse.spark import derived_names
 from hvpatent.warehouse.store import Warehouse
+from rows import assert_same_rows
 
 DERIVED = tuple(derived_names())  # the timelines, memberships, first applicants
 
@@ -79,16 +79,7 @@ def demo_backends(session, demo_root):
     wh.close()
 
 
-def _same(left: list[dict], right: list[dict]) -> None:
-    assert len(left) == len(right)
-    for a, b in zip(left, right, strict=True):
-        assert a.keys() == b.keys()
-        for key in a:
-            x, y = a[key], b[key]
-            if isinstance(x, float) or isinstance(y, float):
-                assert (x is None and y is None) or math.isclose(x, y, rel_tol=1e-9, abs_tol=1e-9), (a, key)
-            else:
-                assert x == y, (a, key)
+_same = assert_same_rows
 
 
 def _values(ctx, by: str | None) -> list[dict]:

@@ -6,7 +6,6 @@ The hand-worked cases of test_legal_state.py check both paths too (its ``facts``
 
 from __future__ import annotations
 
-import math
 from datetime import date, timedelta
 
 import pytest
@@ -19,6 +18,7 @@ from hvpatent.model import Batch
 from hvpatent.reference.fees import default_rules
 from hvpatent.warehouse.derived import is_current, stale_count
 from hvpatent.warehouse.store import Warehouse
+from rows import assert_same_rows
 
 # Quarter-ends over the whole life of the demo's applications, plus days picked to fall on and around
 # typical change days (anniversaries are spread over the year, so every month's first and last days).
@@ -45,16 +45,7 @@ def _rows(expr) -> list[dict]:
     return sorted(expr.to_pyarrow().to_pylist(), key=lambda r: r["app_no"])
 
 
-def _same(left: list[dict], right: list[dict]) -> None:
-    assert len(left) == len(right)
-    for a, b in zip(left, right, strict=True):
-        assert a.keys() == b.keys()
-        for key in a:
-            x, y = a[key], b[key]
-            if isinstance(x, float) and isinstance(y, float):
-                assert math.isclose(x, y, abs_tol=1e-9), (a["app_no"], key, x, y)
-            else:
-                assert x == y, (a["app_no"], key, x, y)
+_same = assert_same_rows
 
 
 def test_timeline_is_used_once_refreshed(demo):
