@@ -6,15 +6,12 @@ DuckDB and on Spark.
 
 from __future__ import annotations
 
-import hashlib
-import json
-
 import ibis
 import ibis.expr.types as ir
 
 from hvpatent.indicators.config import industries
 from hvpatent.reference.classification import EXACT, Rule
-from hvpatent.warehouse.derived import is_current
+from hvpatent.warehouse.derived import fingerprint_of, is_current
 
 
 def region_column(code: str) -> str:
@@ -151,8 +148,7 @@ MEMBERS_VERSION = 1
 def industry_fingerprint() -> str:
     """What stored industry memberships were built with: the industries' rules as configured."""
     rows = [rule.as_row() for industry in industries() for rule in industry.rules]
-    basis = json.dumps({"version": MEMBERS_VERSION, "rules": rows}, sort_keys=True, ensure_ascii=False)
-    return hashlib.sha256(basis.encode()).hexdigest()[:16]
+    return fingerprint_of({"version": MEMBERS_VERSION, "rules": rows})
 
 
 def sei_fingerprint() -> str:

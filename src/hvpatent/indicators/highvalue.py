@@ -13,8 +13,6 @@ Definitions, thresholds and edge cases: docs/indicators.md.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-import json
 from datetime import date
 
 import ibis
@@ -24,7 +22,7 @@ from hvpatent.indicators.base import sei_matches
 from hvpatent.indicators.config import HighValueSettings, high_value_settings
 from hvpatent.legal import IN_FORCE
 from hvpatent.legal.state import add_years
-from hvpatent.warehouse.derived import is_current
+from hvpatent.warehouse.derived import fingerprint_of, is_current
 
 CRITERIA = ("sei", "family_abroad", "maintained_10y", "pledge_high", "award")
 
@@ -101,9 +99,7 @@ def periods_fingerprint(settings: HighValueSettings | None = None) -> str:
     A new SEI table makes them not current too (Warehouse.replace_sei_rules).
     """
     settings = settings or high_value_settings()
-    basis = json.dumps({"version": PERIODS_VERSION, "settings": dataclasses.asdict(settings)}, sort_keys=True,
-                       ensure_ascii=False)
-    return hashlib.sha256(basis.encode()).hexdigest()[:16]
+    return fingerprint_of({"version": PERIODS_VERSION, "settings": dataclasses.asdict(settings)})
 
 
 def criterion_periods(con: ibis.BaseBackend, apps: ir.Table, settings: HighValueSettings | None = None) -> ir.Table:

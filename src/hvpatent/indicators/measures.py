@@ -18,13 +18,8 @@ import ibis.expr.types as ir
 from hvpatent.indicators.base import ALL_APPLICANTS, first_applicants, in_region, industry_memberships
 from hvpatent.indicators.config import HighValueSettings, high_value_settings
 from hvpatent.indicators.highvalue import CRITERIA, criteria_evidence, valid_inventions
-from hvpatent.legal import legal_state, timeline
-from hvpatent.legal.state import finish_state, states_on_days
-from hvpatent.legal.timeline import timeline_ready
-from hvpatent.reference.fees import FeeRules, default_rules
+from hvpatent.legal import legal_state, states_on_dates
 
-# An open-ended timeline interval (valid_to null) holds on every day up to this one.
-AFTER_ALL = date(9999, 12, 31)
 PERIOD_MONTHS = {"month": 1, "quarter": 3, "year": 12}
 DIMENSIONS = ("town", "industry", "applicant-type", "enterprise", "institution", "county", "city", "province")
 DIMENSION_COLUMN = {"town": "town_code", "industry": "industry", "applicant-type": "applicant_type",
@@ -134,32 +129,6 @@ class Context:
 
     def in_period(self, column: ir.DateValue) -> ir.BooleanValue:
         return column.between(ibis.date(self.start), ibis.date(self.as_of))
-
-
-def states_on_dates(con: ibis.BaseBackend, days: list[date], rules: FeeRules | None = None,
-                    as_known_on: date | None = None, applications: ir.Table | None = None) -> ir.Table:
-    """legal_state() of several days in one query: a row per application and day, the day as ``day``;
-    only the ``applications`` given (an ``app_no`` column), when given.
-
-    From the stored timelines the intervals holding each day (a range join); otherwise, or for
-    ``as_known_on``, the rules evaluated with the day as a column (legal/state.py, states_on_days).
-    Without the next-annuity columns, which no indicator reads."""
-    rules = rules or default_rules()
-    dates = ibis.memtable({"day": list(days)}, schema={"day": "date"})
-    if as_known_on is None and timeline_ready(con, rules):
-        t = con.table(timeline.TABLE)
-        if applications is not None:
-            t = t.semi_join(applications.select("app_no"), "app_no")
-        t = t.join(dates, (t.valid_from <= dates.day)
-                   & (t.valid_to.fill_null(ibis.date(AFTER_ALL)) > dates.day)).drop("valid_from", "valid_to")
-    else:
-        apps = con.table("applications").select("app_no", "filing_date")
-        if applications is not None:
-            apps = apps.semi_join(applications.select("app_no"), "app_no")
-        pairs = apps.cross_join(dates)
-        t = states_on_days(con, pairs.filter(pairs.filing_date <= pairs.day).select("app_no", "day"), rules,
-                           as_known_on)
-    return finish_state(t, t.day, rules, annuity=False)
 
 
 # -- record lists ---------------------------------------------------------------------------

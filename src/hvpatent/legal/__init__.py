@@ -9,9 +9,10 @@ import ibis
 import ibis.expr.types as ir
 
 from hvpatent.legal.state import IN_FORCE, STATES, known_events, legal_state
+from hvpatent.legal.timeline import states_on_dates
 from hvpatent.reference.fees import FeeRules
 
-__all__ = ["IN_FORCE", "STATES", "LegalStatus", "known_events", "legal_state", "status_of"]
+__all__ = ["IN_FORCE", "STATES", "LegalStatus", "known_events", "legal_state", "states_on_dates", "status_of"]
 
 
 @dataclass

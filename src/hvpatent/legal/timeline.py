@@ -17,8 +17,6 @@ The timelines use hindsight (every event at its legal effective date). A figure 
 
 from __future__ import annotations
 
-import hashlib
-import json
 from datetime import date
 
 import ibis
@@ -33,6 +31,7 @@ from hvpatent.legal.state import (
     term_end,
 )
 from hvpatent.reference.fees import FeeRules, default_rules
+from hvpatent.warehouse.derived import fingerprint_of
 
 TABLE = "legal_timeline"
 # Bump when the timeline's columns or rules change: stored timelines of another version are rebuilt.
@@ -47,7 +46,7 @@ def fingerprint(rules: FeeRules | None = None) -> str:
     rules = rules or default_rules()
     basis = {"version": VERSION, "term_years": rules.term_years, "grace": rules.grace_period_months,
              "restore": rules.restoration_months_after_notice, "receipt": rules.notice_receipt_days}
-    return hashlib.sha256(json.dumps(basis, sort_keys=True).encode()).hexdigest()[:16]
+    return fingerprint_of(basis)
 
 
 def change_days(con: ibis.BaseBackend, apps: ir.Table, rules: FeeRules) -> ir.Table:
@@ -104,3 +103,29 @@ def state_from_timeline(con: ibis.BaseBackend, as_of: date, rules: FeeRules,
     if applications is not None:
         t = t.semi_join(applications.select("app_no"), "app_no")
     return finish_state(t.drop("valid_from", "valid_to"), day, rules, annuity)
+
+
+def states_on_dates(con: ibis.BaseBackend, days: list[date], rules: FeeRules | None = None,
+                    as_known_on: date | None = None, applications: ir.Table | None = None) -> ir.Table:
+    """legal_state() of several days in one query: a row per application and day, the day as ``day``;
+    only the ``applications`` given (an ``app_no`` column), when given.
+
+    From the stored timelines the intervals holding each day (a range join); otherwise, or for
+    ``as_known_on``, the rules evaluated with the day as a column (legal/state.py, states_on_days).
+    Without the next-annuity columns, which no indicator reads."""
+    rules = rules or default_rules()
+    dates = ibis.memtable({"day": list(days)}, schema={"day": "date"})
+    if as_known_on is None and timeline_ready(con, rules):
+        t = con.table(TABLE)
+        if applications is not None:
+            t = t.semi_join(applications.select("app_no"), "app_no")
+        t = t.join(dates, (t.valid_from <= dates.day) & (t.valid_to.isnull() | (t.valid_to > dates.day)))
+        t = t.drop("valid_from", "valid_to")
+    else:
+        apps = con.table("applications").select("app_no", "filing_date")
+        if applications is not None:
+            apps = apps.semi_join(applications.select("app_no"), "app_no")
+        pairs = apps.cross_join(dates)
+        t = states_on_days(con, pairs.filter(pairs.filing_date <= pairs.day).select("app_no", "day"), rules,
+                           as_known_on)
+    return finish_state(t, t.day, rules, annuity=False)

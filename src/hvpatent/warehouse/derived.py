@@ -12,6 +12,8 @@ never gives an answer the rules would not.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -33,6 +35,12 @@ class Derived:
     fingerprint: str
     # (backend, applications to build) -> the table's rows for them, keyed by app_no
     build: Callable[[ibis.BaseBackend, ir.Table], ir.Table]
+
+
+def fingerprint_of(basis: dict) -> str:
+    """A short, stable digest of what a derived table is built with (rules, settings, a version)."""
+    text = json.dumps(basis, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def mark_stale(con, app_nos: pa.ChunkedArray) -> None:
