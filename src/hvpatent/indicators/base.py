@@ -32,7 +32,25 @@ def first_applicants_fingerprint() -> str:
     # A town assignment makes the stored table not current (reference/applicant_towns.assign and unassign);
     # an enterprise-directory import marks the applications of the enterprises it changed stale
     # (Warehouse._changed_rows).
-    return f"first-{MEMBERS_VERSION}"
+    return f"first-{FIRST_APPLICANTS_VERSION}"
+
+
+# Bump when the columns of the stored first-applicant table change (2: origin, for the official forms).
+FIRST_APPLICANTS_VERSION = 2
+# The origin of a first applicant as CNIPA's forms split it (国内 = mainland + Hong Kong, Macao, Taiwan; 国外).
+ORIGINS = ("mainland", "hk", "macao", "taiwan", "foreign", "unknown")
+_ORIGIN_OF_PROVINCE = {"710000": "taiwan", "810000": "hk", "820000": "macao"}
+_ORIGIN_OF_COUNTRY = {"TW": "taiwan", "HK": "hk", "MO": "macao", "CN": "mainland"}
+
+
+def origin_of(province_code: ir.StringValue, country: ir.StringValue) -> ir.StringValue:
+    """mainland | hk | macao | taiwan | foreign | unknown: the resolved province first, else the country the
+    import read from the address (parties.country, ISO 3166-1 alpha-2); neither known: unknown."""
+    branches = [(province_code == code, name) for code, name in _ORIGIN_OF_PROVINCE.items()]
+    branches.append((province_code.notnull(), "mainland"))
+    branches += [(country == code, name) for code, name in _ORIGIN_OF_COUNTRY.items()]
+    branches.append((country.notnull(), "foreign"))
+    return ibis.cases(*branches, else_="unknown")
 
 
 def first_applicants(con: ibis.BaseBackend, apps: ir.Table | None = None) -> ir.Table:
@@ -56,8 +74,11 @@ def first_applicants(con: ibis.BaseBackend, apps: ir.Table | None = None) -> ir.
     first = first.select(
         "app_no", "province_code", "city_code", "county_code", "town_code",
         applicant_type=first.party_type, applicant=first.name_norm, applicant_name=first.name,
+        # a Parquet export made before the column existed (hvp export-parquet) has no country: unknown
+        country=first.country if "country" in first.columns else ibis.null("string"),
     )
-    return with_overrides(first, con)
+    placed = with_overrides(first, con)  # an assigned town makes a foreign-looking applicant domestic
+    return placed.mutate(origin=origin_of(placed.province_code, placed.country)).drop("country")
 
 
 def applications_of(con: ibis.BaseBackend, applicant: str) -> ir.Table:

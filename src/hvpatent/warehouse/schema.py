@@ -76,6 +76,7 @@ TABLES: dict[str, str] = {
         county_code VARCHAR,
         town_code VARCHAR,
         town_source VARCHAR,
+        country VARCHAR,
         PRIMARY KEY (app_no, seq)
     """,
     "legal_events": """
@@ -196,6 +197,7 @@ KEYS: dict[str, tuple[str, ...]] = {
 ADDED_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("legal_events", "effective_date", "DATE"),
     ("parties", "town_source", "VARCHAR"),
+    ("parties", "country", "VARCHAR"),
 )
 
 
