@@ -151,6 +151,16 @@ TABLES: dict[str, str] = {
         assigned_by VARCHAR,
         assigned_at TIMESTAMP NOT NULL
     """,
+    # Category of an applicant settled by a person (`hvp applicants classify`): applied when figures are
+    # computed, over the credit code, the name rules and the directory (reference/applicant_categories.py).
+    "applicant_categories": """
+        name_norm VARCHAR PRIMARY KEY,
+        name VARCHAR NOT NULL,
+        category VARCHAR NOT NULL,
+        source VARCHAR NOT NULL,
+        assigned_by VARCHAR,
+        assigned_at TIMESTAMP NOT NULL
+    """,
     "sei_rules": """
         code VARCHAR NOT NULL,
         name VARCHAR NOT NULL,
