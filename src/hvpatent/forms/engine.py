@@ -1,0 +1,357 @@
+"""Filling a form: every count cell is the number of records (a measure's drill-down list) that meet its
+row's and its column's conditions; shares, densities and ranks are computed from those counts, so each
+cell drills down to the patents behind it (docs/forms.md, "How a cell is computed")."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+import ibis
+import ibis.expr.types as ir
+
+from hvpatent.forms.period import Period
+from hvpatent.forms.spec import CATEGORIES, MEASURES, ColumnSpec, FormSpec, RowSpec, Text
+from hvpatent.indicators import ALL_APPLICANTS, Context, check_as_of, records
+from hvpatent.indicators.compute import AS_OF_FIRST
+from hvpatent.reference.regions import Region, children_of, region_by_code, region_name
+
+DOMESTIC = ("mainland", "hk", "macao", "taiwan")  # CNIPA's 国内 includes Hong Kong, Macao and Taiwan
+OTHER, TOTAL = "other", "total"
+TOTAL_LABELS = {None: Text("全国", "China"), "province": Text("全省", "province total"),
+                "city": Text("全市", "city total"), "county": Text("全区（县）", "county total"),
+                "town": Text("全镇（街）", "town total")}
+DEFAULT_DECIMALS = {"count": 0, "share": 1, "population": 2, "per_10k": 2, "rank": 0}
+
+
+@dataclass(frozen=True)
+class Cell:
+    value: float | None
+    text: str
+    drill: bool = False  # a list of patents lies behind it
+
+
+@dataclass(frozen=True)
+class FormRow:
+    key: str
+    labels: tuple[Text, ...]
+    kind: str  # static | region | other | total
+    code: str | None = None
+
+
+@dataclass
+class FormResult:
+    spec: FormSpec
+    period: Period
+    region: str | None
+    rows: list[FormRow]
+    cells: dict[tuple[str, str], Cell]
+    notes: list[Text] = field(default_factory=list)
+
+    @property
+    def as_of(self) -> date:
+        return self.period.end
+
+    def cell(self, row: str, column: str) -> Cell:
+        return self.cells[(row, column)]
+
+    def region_label(self, lang: str = "zh") -> str:
+        if not self.region:
+            return "全国" if lang == "zh" else "China"
+        return region_name(self.region) or self.region
+
+    def header_block(self, lang: str = "zh") -> list[tuple[str, str]]:
+        """(label, value) of the block above the table: 表号, 制表机关, 备案机关, 文号, period, region, unit."""
+        spec, zh = self.spec, lang == "zh"
+        items = [("表号" if zh else "Form No.", spec.table_no), ("制表机关" if zh else "Compiled by", spec.authority),
+                 ("备案机关" if zh else "Registered with", spec.filed_with),
+                 ("备案文号" if zh else "Registration No.", spec.filing_no),
+                 ("统计期" if zh else "Period", self.period.label(lang)),
+                 ("地区" if zh else "Region", self.region_label(lang)),
+                 ("单位" if zh else "Unit", spec.unit(lang))]
+        return [(label, value) for label, value in items if value]
+
+
+# -- the records and their conditions ----------------------------------------------------------------------
+def _window_start(period: Period, window: str) -> date:
+    return {"period": period.start, "year_to_date": date(period.end.year, 1, 1),
+            "month": period.end.replace(day=1), "all_time": AS_OF_FIRST}[window]
+
+
+class _Records:
+    """The measure's records for each window, with the columns the conditions read."""
+
+    def __init__(self, con: ibis.BaseBackend, spec: FormSpec, period: Period, region: str | None,
+                 as_known_on: date | None) -> None:
+        check_as_of(period.end)
+        self.spec, self.period = spec, period
+        # Without a region the forms cover every applicant, foreign ones included (国外 rows).
+        self.ctx = Context.create(con, period.end, "year", region or ALL_APPLICANTS, as_known_on=as_known_on)
+        self._tables: dict[str, ir.Table] = {}
+
+    def of(self, window: str) -> ir.Table:
+        if window not in self._tables:
+            ctx = self.ctx.at(self.period.end, _window_start(self.period, window))
+            rows = records(ctx, MEASURES[self.spec.measure])
+            extra = ctx.applicants().select("app_no", "origin", "province_code", "city_code")
+            rows = rows.join(extra, "app_no")
+            known = rows.applicant_type.isin(CATEGORIES)
+            origin_known = rows.origin != "unknown"
+            self._tables[window] = rows.mutate(
+                category=ibis.ifelse(known, rows.applicant_type, self.spec.unclassified_as),
+                category_settled=known,
+                origin_e=ibis.ifelse(origin_known, rows.origin, self.spec.unknown_origin_as),
+                origin_settled=origin_known,
+            )
+        return self._tables[window]
+
+
+def condition(table: ir.Table, where: dict) -> ir.BooleanValue:
+    """The rows of a record table that meet a row's or a column's filters."""
+    cond = ibis.literal(True)
+    for name, wanted in where.items():
+        if name == "patent_type":
+            cond &= table.patent_type == wanted
+        elif name == "origin":
+            options = DOMESTIC if wanted == "domestic" else (wanted,)
+            cond &= table.origin_e.isin(options)
+        elif name == "service":
+            cond &= (table.category != "individual") if wanted else (table.category == "individual")
+        elif name == "category":
+            cond &= table.category == wanted
+        elif name == "criterion":
+            cond &= ibis.literal(",").concat(table.criteria, ",").contains(f",{wanted},")
+    return cond
+
+
+# -- filling the form ------------------------------------------------------------------------------------
+def compute_form(con: ibis.BaseBackend, spec: FormSpec, period: Period, region: str | None = None,
+                 as_known_on: date | None = None) -> FormResult:
+    """The form for a region (None: the whole country) and period, every cell filled."""
+    found = _Records(con, spec, period, region, as_known_on)
+    if spec.by_region is not None:
+        rows, counts = _region_counts(found, spec, region)
+    else:
+        rows = [FormRow(r.key, r.labels, "static") for r in spec.rows]
+        counts = _static_counts(found, spec)
+    cells = {(row.key, c.key): Cell(counts[(row.key, c.key)], str(int(counts[(row.key, c.key)])), True)
+             for row in rows for c in spec.columns if c.kind == "count"}
+    if spec.by_region is not None:
+        _fill_region_formulas(con, spec, period, region, rows, counts, cells)
+    else:
+        _fill_static_shares(spec, counts, cells)
+    return FormResult(spec, period, region, rows, cells, [*spec.notes, *_settlement_notes(found, spec)])
+
+
+def _count_columns(spec: FormSpec) -> list[ColumnSpec]:
+    return [c for c in spec.columns if c.kind == "count"]
+
+
+def _static_counts(found: _Records, spec: FormSpec) -> dict[tuple[str, str], float]:
+    counts: dict[tuple[str, str], float] = {}
+    for window in dict.fromkeys(c.window for c in _count_columns(spec)):
+        table = found.of(window)
+        names, aggs = [], {}
+        for i, row in enumerate(spec.rows):
+            for j, col in enumerate(c for c in _count_columns(spec) if c.window == window):
+                name = f"c{i}_{j}"
+                aggs[name] = table.app_no.nunique(where=condition(table, row.where) & condition(table, col.where))
+                names.append((name, row.key, col.key))
+        result = table.aggregate(**aggs).to_pyarrow().to_pylist()[0]
+        counts.update({(r, c): float(result[name] or 0) for name, r, c in names})
+    return counts
+
+
+def _fill_static_shares(spec: FormSpec, counts: dict, cells: dict) -> None:
+    for col in spec.columns:
+        if col.kind != "share":
+            continue
+        decimals = col.decimals if col.decimals is not None else DEFAULT_DECIMALS["share"]
+        for row in spec.rows:
+            cells[(row.key, col.key)] = _share_cell(row, col, counts, decimals)
+
+
+def _share_cell(row: RowSpec, col: ColumnSpec, counts: dict, decimals: int) -> Cell:
+    own = counts[(row.key, col.of)]
+    if row.slash_base:  # a subtotal: 100 of its own parts / its weight in the base row
+        base = counts[(row.slash_base, col.of)]
+        if not base:
+            return Cell(None, "-")
+        share = own / base * 100
+        return Cell(share, f"100/{share:.{decimals}f}", True)
+    if row.share_base:
+        base = counts[(row.share_base, col.of)]
+        if not base:
+            return Cell(None, "-")
+        share = own / base * 100
+        return Cell(share, f"{share:.{decimals}f}%", True)
+    return Cell(None, "")
+
+
+def _settlement_notes(found: _Records, spec: FormSpec) -> list[Text]:
+    """Say how many counted records had an unclassified applicant or an unknown origin, and where they went."""
+    window = _count_columns(spec)[0].window if _count_columns(spec) else "period"
+    table = found.of(window)
+    result = table.aggregate(unclassified=(~table.category_settled).sum(),
+                             unknown=(~table.origin_settled).sum()).to_pyarrow().to_pylist()[0]
+    notes = []
+    if result["unclassified"]:
+        zh = {"university": "大专院校", "institute": "科研单位", "enterprise": "工矿企业", "government": "机关团体",
+              "individual": "个人"}[spec.unclassified_as]
+        notes.append(Text(f"其中 {int(result['unclassified'])} 件的第一申请人类别尚未确认，暂计入{zh}；"
+                          "请用 hvp applicants unclassified 查看并确认。",
+                          f"{int(result['unclassified'])} records have an unclassified first applicant, counted "
+                          f"as {spec.unclassified_as} until settled (hvp applicants unclassified)."))
+    if result["unknown"]:
+        where = "国内" if spec.unknown_origin_as == "mainland" else "国外"
+        notes.append(Text(f"其中 {int(result['unknown'])} 件的第一申请人地址未能判断国内外，暂计入{where}。",
+                          f"{int(result['unknown'])} records have a first applicant of unknown origin, counted as "
+                          f"{'domestic' if spec.unknown_origin_as == 'mainland' else 'foreign'}."))
+    return notes
+
+
+# -- forms by sub-region ---------------------------------------------------------------------------------
+def sub_regions(region: str | None) -> tuple[list[Region], str]:
+    """The sub-regions a form by region lists for a region, and the record column that places a record in
+    one: the provinces (with Taiwan, Hong Kong, Macao) of the country, the cities of a province (the districts
+    and counties of a municipality such as Chongqing), the counties of a city, the towns of a county."""
+    if not region:
+        return [r for r in region_by_code().values() if r.level == "province"], "province_code"
+    kids = children_of(region)
+    if not kids:
+        raise ValueError(f"「{region_name(region) or region}」没有下级区划，无法分地区列表 / "
+                         "the region has no sub-regions")
+    if all(k.level == "city" and k.name in ("市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划")
+           for k in kids):
+        kids = [grand for k in kids for grand in children_of(k.code)]
+    column = {"city": "city_code", "county": "county_code", "town": "town_code"}[kids[0].level]
+    return sorted(kids, key=lambda r: r.code), column
+
+
+def _region_counts(found: _Records, spec: FormSpec, region: str | None
+                   ) -> tuple[list[FormRow], dict[tuple[str, str], float]]:
+    kids, column = sub_regions(region)
+    codes = [k.code for k in kids]
+    counts: dict[tuple[str, str], float] = {}
+    for window in dict.fromkeys(c.window for c in _count_columns(spec)):
+        table = found.of(window)
+        if not region:  # a table of the country's regions counts domestic applicants only
+            table = table.filter(table.origin_e.isin(DOMESTIC))
+        group = ibis.ifelse(table[column].isin(codes), table[column], OTHER).name("group")
+        cols = [c for c in _count_columns(spec) if c.window == window]
+        aggs = {f"c{j}": table.app_no.nunique(where=condition(table, c.where)) for j, c in enumerate(cols)}
+        for row in table.group_by(group).aggregate(**aggs).to_pyarrow().to_pylist():
+            for j, c in enumerate(cols):
+                counts[(row["group"], c.key)] = float(row[f"c{j}"] or 0)
+        for c in cols:
+            for key in [*codes, OTHER]:
+                counts.setdefault((key, c.key), 0.0)
+            counts[(TOTAL, c.key)] = sum(counts[(key, c.key)] for key in [*codes, OTHER])
+    label = (lambda r: r.short_name) if spec.by_region.names == "short" else (lambda r: r.name)
+    rows = [FormRow(k.code, (Text(label(k), label(k)),), "region", k.code) for k in kids]
+    if any(counts[(OTHER, c.key)] for c in _count_columns(spec)):
+        rows.append(FormRow(OTHER, (spec.by_region.other,), "other"))
+    rows.append(FormRow(TOTAL, (spec.by_region.total or total_label(region),), "total", region))
+    return rows, counts
+
+
+def total_label(region: str | None) -> Text:
+    """全国 / 全省 / 全市 / 全区 / 全县 …: the total row as the forms name it, from the region's own name."""
+    if not region:
+        return TOTAL_LABELS[None]
+    found = region_by_code()[region]
+    if found.level == "county":
+        suffix = found.name[-1] if found.name[-1] in "区县市旗" else "区（县）"
+        return Text(f"全{suffix}", "county total")
+    return TOTAL_LABELS[found.level]
+
+
+def populations(con: ibis.BaseBackend, codes: list[str], as_of: date) -> dict[str, float]:
+    """Resident population (persons) of each code at the latest year-end on or before the as-of date, as the
+    per-10,000 indicators read it (docs/indicators.md, "Population")."""
+    last_year = as_of.year if (as_of.month, as_of.day) == (12, 31) else as_of.year - 1
+    pop = con.table("population")
+    pop = pop.filter(pop.region_code.isin(codes) & (pop.year <= last_year))
+    latest = pop.group_by("region_code").aggregate(year=pop.year.max())
+    rows = pop.join(latest, ["region_code", "year"]).select("region_code", "population").to_pyarrow().to_pylist()
+    return {r["region_code"]: float(r["population"]) for r in rows}
+
+
+def _fill_region_formulas(con, spec: FormSpec, period: Period, region: str | None, rows: list[FormRow],
+                          counts: dict, cells: dict) -> None:
+    codes = [r.code for r in rows if r.kind == "region"]
+    people = populations(con, [*codes, *([region] if region else [])], period.end)
+    total_people = people.get(region) if region else None
+    if total_people is None and codes and all(c in people for c in codes):
+        total_people = sum(people[c] for c in codes)  # no figure for the region itself: its parts add up
+    pop_of = {r.key: (people.get(r.code) if r.kind == "region" else total_people if r.kind == "total" else None)
+              for r in rows}
+    for col in spec.columns:
+        decimals = col.decimals if col.decimals is not None else DEFAULT_DECIMALS[col.kind]
+        if col.kind == "population":
+            for r in rows:
+                value = pop_of[r.key] / 10_000 if pop_of[r.key] else None
+                cells[(r.key, col.key)] = _number(value, decimals)
+        elif col.kind == "per_10k":
+            for r in rows:
+                people_here = pop_of[r.key]
+                value = counts[(r.key, col.of)] / people_here * 10_000 if people_here else None
+                cells[(r.key, col.key)] = _number(value, decimals, drill=value is not None)
+        elif col.kind == "share":
+            for r in rows:
+                base = counts[(TOTAL, col.of)]
+                value = counts[(r.key, col.of)] / base * 100 if base else None
+                cell = _number(value, decimals, drill=value is not None)
+                cells[(r.key, col.key)] = Cell(cell.value, cell.text + ("%" if value is not None else ""), cell.drill)
+    for col in spec.columns:  # ranks last: they read the cells above
+        if col.kind == "rank":
+            _fill_ranks(spec, rows, col, cells)
+
+
+def _fill_ranks(spec: FormSpec, rows: list[FormRow], col: ColumnSpec, cells: dict) -> None:
+    """Competition ranking (1, 2, 2, 4) of the sub-regions by the printed value of another column, highest
+    first; equal printed values share a rank. The other and total rows are not ranked."""
+    base = spec.column(col.of)
+    decimals = base.decimals if base.decimals is not None else DEFAULT_DECIMALS[base.kind]
+    ranked = [(round(cells[(r.key, base.key)].value, decimals), r.key) for r in rows
+              if r.kind == "region" and cells[(r.key, base.key)].value is not None]
+    values = sorted((v for v, _ in ranked), reverse=True)
+    rank_of = {key: values.index(v) + 1 for v, key in ranked}
+    for r in rows:
+        rank = rank_of.get(r.key)
+        cells[(r.key, col.key)] = Cell(rank, str(rank) if rank else "")
+
+
+def _number(value: float | None, decimals: int, drill: bool = False) -> Cell:
+    if value is None:
+        return Cell(None, "-")
+    return Cell(value, f"{value:.{decimals}f}", drill)
+
+
+# -- drill-down ------------------------------------------------------------------------------------------
+def cell_records(con: ibis.BaseBackend, spec: FormSpec, period: Period, region: str | None, row: str,
+                 column: str, as_known_on: date | None = None) -> ir.Table:
+    """The records behind one cell: for a count its own, for a share or a density its count's (the
+    numerator), as every indicator drills down to its numerator's list."""
+    col = spec.column(column)
+    while col.kind != "count":
+        if col.kind in ("population", "rank") or col.of is None:
+            raise KeyError(column)
+        col = spec.column(col.of)
+    found = _Records(con, spec, period, region, as_known_on)
+    table = found.of(col.window)
+    if spec.by_region is not None:
+        kids, level_column = sub_regions(region)
+        codes = [k.code for k in kids]
+        if not region:
+            table = table.filter(table.origin_e.isin(DOMESTIC))
+        if row == OTHER:
+            table = table.filter(table[level_column].isnull() | ~table[level_column].isin(codes))
+        elif row != TOTAL:
+            if row not in codes:
+                raise KeyError(row)
+            table = table.filter(table[level_column] == row)
+    else:
+        table = table.filter(condition(table, spec.row(row).where))
+    table = table.filter(condition(table, col.where))
+    return table.drop("category_settled", "origin_e", "origin_settled").order_by("app_no")

@@ -1,0 +1,237 @@
+"""A form as data: one YAML file per form (its header block, rows, columns, filters and notes), read and
+checked here so that a province's own form is added without code (docs/forms.md, "Writing a form")."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from hvpatent.indicators.highvalue import CRITERIA
+
+FILES = Path(__file__).parent / "files"
+MEASURES = {  # the records a form counts, by the indicator whose drill-down list they are
+    "applications": "applications",         # filed in the window (申请受理量)
+    "grants": "grants",                     # grant announced in the window (授权量)
+    "valid_inventions": "valid_inventions",  # valid on the last day of the period (有效发明专利量)
+    "high_value_inventions": "high_value_inventions",
+}
+CATEGORIES = ("university", "institute", "enterprise", "government", "individual")
+ORIGIN_VALUES = ("domestic", "foreign", "mainland", "hk", "macao", "taiwan")
+PATENT_TYPES = ("invention", "utility_model", "design")
+WINDOWS = ("period", "year_to_date", "month", "all_time")
+COLUMN_KINDS = ("count", "share", "population", "per_10k", "rank")
+WHERE_VALUES: dict[str, tuple] = {"patent_type": PATENT_TYPES, "origin": ORIGIN_VALUES, "service": (True, False),
+                                  "category": CATEGORIES, "criterion": CRITERIA}
+
+
+class FormError(ValueError):
+    """A form file that cannot be used; the message names the file and the field."""
+
+
+@dataclass(frozen=True)
+class Text:
+    zh: str
+    en: str
+
+    def __call__(self, lang: str = "zh") -> str:
+        return self.zh if lang == "zh" else self.en
+
+
+@dataclass(frozen=True)
+class RowSpec:
+    key: str
+    labels: tuple[Text, ...]
+    where: dict = field(default_factory=dict)
+    share_base: str | None = None  # 构成: this row's count as a share of that row's
+    slash_base: str | None = None  # printed "100/x": x is this row's share of that row's (a subtotal's weight)
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    key: str
+    labels: tuple[Text, ...]
+    kind: str = "count"
+    where: dict = field(default_factory=dict)
+    of: str | None = None        # share / per_10k / rank: the column it is computed from
+    window: str = "period"       # flows: the period, the year to its end, its last month, or since 1985
+    decimals: int | None = None
+
+
+@dataclass(frozen=True)
+class RegionRows:
+    """Rows made from the sub-regions of the form's region, an "other" row and the total row."""
+    other: Text
+    total: Text | None
+    names: str = "full"  # full | short
+
+
+@dataclass(frozen=True)
+class FormSpec:
+    key: str
+    title: Text
+    measure: str
+    columns: tuple[ColumnSpec, ...]
+    rows: tuple[RowSpec, ...] = ()
+    by_region: RegionRows | None = None
+    row_header: tuple[Text, ...] = ()
+    table_no: str | None = None
+    authority: str | None = None
+    filed_with: str | None = None
+    filing_no: str | None = None
+    unit: Text = Text("件", "pieces")
+    notes: tuple[Text, ...] = ()
+    source: str | None = None
+    unclassified_as: str = "enterprise"
+    unknown_origin_as: str = "mainland"
+    path: Path | None = None
+
+    def column(self, key: str) -> ColumnSpec:
+        found = next((c for c in self.columns if c.key == key), None)
+        if found is None:
+            raise KeyError(key)
+        return found
+
+    def row(self, key: str) -> RowSpec:
+        found = next((r for r in self.rows if r.key == key), None)
+        if found is None:
+            raise KeyError(key)
+        return found
+
+
+def _text(value: object, where: str) -> Text:
+    if isinstance(value, str | int | float):
+        return Text(str(value), str(value))
+    if isinstance(value, dict) and isinstance(value.get("zh"), str):
+        return Text(value["zh"], str(value.get("en") or value["zh"]))
+    raise FormError(f"{where}: 应为文字或 {{zh: …, en: …}} / must be a text or {{zh, en}}")
+
+
+def _labels(value: object, where: str) -> tuple[Text, ...]:
+    items = value if isinstance(value, list) else [value]
+    if not items:
+        raise FormError(f"{where}: 缺少标题 / labels missing")
+    return tuple(_text(v, f"{where}[{i}]") for i, v in enumerate(items))
+
+
+def _where(value: object, where: str) -> dict:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise FormError(f"{where}: 应为映射 / must be a mapping")
+    for name, wanted in value.items():
+        if name not in WHERE_VALUES:
+            raise FormError(f"{where}.{name}: 未知条件，可用 {', '.join(WHERE_VALUES)} / unknown filter")
+        if wanted not in WHERE_VALUES[name]:
+            allowed = ", ".join(str(v) for v in WHERE_VALUES[name])
+            raise FormError(f"{where}.{name}: 「{wanted}」无效，可用 {allowed} / invalid value")
+    return dict(value)
+
+
+def _str(raw: dict, name: str, where: str, default: str | None = None) -> str | None:
+    value = raw.get(name, default)
+    if value is not None and not isinstance(value, str | int):
+        raise FormError(f"{where}.{name}: 应为文字 / must be a text")
+    return None if value is None else str(value)
+
+
+def _column(raw: object, where: str) -> ColumnSpec:
+    if not isinstance(raw, dict) or not raw.get("key"):
+        raise FormError(f"{where}: 每列需有 key 与 labels / each column needs key and labels")
+    kind = raw.get("kind", "count")
+    if kind not in COLUMN_KINDS:
+        raise FormError(f"{where}.kind: 「{kind}」无效，可用 {', '.join(COLUMN_KINDS)} / invalid kind")
+    window = raw.get("window", "period")
+    if window not in WINDOWS:
+        raise FormError(f"{where}.window: 「{window}」无效，可用 {', '.join(WINDOWS)} / invalid window")
+    decimals = raw.get("decimals")
+    if decimals is not None and not (isinstance(decimals, int) and 0 <= decimals <= 6):
+        raise FormError(f"{where}.decimals: 应为 0–6 的整数 / must be an integer 0-6")
+    return ColumnSpec(str(raw["key"]), _labels(raw.get("labels"), f"{where}.labels"), kind,
+                      _where(raw.get("where"), f"{where}.where"), _str(raw, "of", where), window, decimals)
+
+
+def _row(raw: object, where: str) -> RowSpec:
+    if not isinstance(raw, dict) or not raw.get("key"):
+        raise FormError(f"{where}: 每行需有 key 与 labels / each row needs key and labels")
+    return RowSpec(str(raw["key"]), _labels(raw.get("labels"), f"{where}.labels"),
+                   _where(raw.get("where"), f"{where}.where"), _str(raw, "share_base", where),
+                   _str(raw, "slash_base", where))
+
+
+def parse_form(raw: object, name: str, path: Path | None = None) -> FormSpec:
+    """A FormSpec from the YAML's contents; FormError names the file and the field that is wrong."""
+    if not isinstance(raw, dict):
+        raise FormError(f"{name}: 表式文件应为映射 / a form file must be a mapping")
+    for needed in ("key", "title", "measure", "columns", "rows"):
+        if needed not in raw:
+            raise FormError(f"{name}: 缺少字段 {needed} / field missing")
+    if raw["measure"] not in MEASURES:
+        raise FormError(f"{name}.measure: 「{raw['measure']}」无效，可用 {', '.join(MEASURES)} / invalid measure")
+    if not isinstance(raw["columns"], list) or not raw["columns"]:
+        raise FormError(f"{name}.columns: 应为非空列表 / must be a non-empty list")
+    columns = tuple(_column(c, f"{name}.columns[{i}]") for i, c in enumerate(raw["columns"]))
+    rows: tuple[RowSpec, ...] = ()
+    by_region = None
+    if isinstance(raw["rows"], dict) and raw["rows"].get("by") == "sub_region":
+        spec = raw["rows"]
+        total = _text(spec["total"], f"{name}.rows.total") if spec.get("total") else None
+        names = spec.get("names", "full")
+        if names not in ("full", "short"):
+            raise FormError(f"{name}.rows.names: 应为 full 或 short / must be full or short")
+        by_region = RegionRows(_text(spec.get("other", {"zh": "其他", "en": "other"}), f"{name}.rows.other"),
+                               total, names)
+    elif isinstance(raw["rows"], list) and raw["rows"]:
+        rows = tuple(_row(r, f"{name}.rows[{i}]") for i, r in enumerate(raw["rows"]))
+    else:
+        raise FormError(f"{name}.rows: 应为行的列表或 {{by: sub_region}} / a list of rows or {{by: sub_region}}")
+    spec = FormSpec(
+        key=str(raw["key"]), title=_text(raw["title"], f"{name}.title"), measure=raw["measure"],
+        columns=columns, rows=rows, by_region=by_region,
+        row_header=_labels(raw["row_header"], f"{name}.row_header") if raw.get("row_header") else (),
+        table_no=_str(raw, "table_no", name), authority=_str(raw, "authority", name),
+        filed_with=_str(raw, "filed_with", name), filing_no=_str(raw, "filing_no", name),
+        unit=_text(raw.get("unit", {"zh": "件", "en": "pieces"}), f"{name}.unit"),
+        notes=tuple(_text(n, f"{name}.notes[{i}]") for i, n in enumerate(raw.get("notes") or [])),
+        source=_str(raw, "source", name),
+        unclassified_as=_str(raw, "unclassified_as", name, "enterprise"),
+        unknown_origin_as=_str(raw, "unknown_origin_as", name, "mainland"),
+        path=path,
+    )
+    _check_references(spec, name)
+    return spec
+
+
+def _check_references(spec: FormSpec, name: str) -> None:
+    keys = [c.key for c in spec.columns]
+    if len(set(keys)) != len(keys):
+        raise FormError(f"{name}.columns: 列的 key 重复 / duplicate column keys")
+    row_keys = [r.key for r in spec.rows]
+    if len(set(row_keys)) != len(row_keys):
+        raise FormError(f"{name}.rows: 行的 key 重复 / duplicate row keys")
+    for c in spec.columns:
+        if c.kind in ("share", "per_10k", "rank") and c.of not in keys:
+            raise FormError(f"{name}.columns.{c.key}.of: 应为另一列的 key / must name another column")
+        if c.kind in ("population", "per_10k", "rank") and spec.by_region is None:
+            raise FormError(f"{name}.columns.{c.key}: 人口、密度、排名只用于分地区表 / only in a table by region")
+    for r in spec.rows:
+        for base in (r.share_base, r.slash_base):
+            if base is not None and base not in row_keys:
+                raise FormError(f"{name}.rows.{r.key}: 「{base}」不是本表的行 / not a row of this form")
+    if spec.unclassified_as not in CATEGORIES:
+        raise FormError(f"{name}.unclassified_as: 应为 {', '.join(CATEGORIES)} 之一 / invalid category")
+    if spec.unknown_origin_as not in ("mainland", "foreign"):
+        raise FormError(f"{name}.unknown_origin_as: 应为 mainland 或 foreign / must be mainland or foreign")
+
+
+def load_form_file(path: Path) -> FormSpec:
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as err:
+        raise FormError(f"{path.name}: 无法读取表式文件 / cannot read the form file — {err}") from err
+    return parse_form(raw, path.name, path)
+
+
+def builtin_forms() -> list[FormSpec]:
+    return [load_form_file(p) for p in sorted(FILES.glob("*.yaml"))]
