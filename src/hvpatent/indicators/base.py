@@ -31,8 +31,11 @@ FIRST_APPLICANTS = "first_applicants"
 def first_applicants_fingerprint() -> str:
     # A town assignment makes the stored table not current (reference/applicant_towns.assign and unassign);
     # an enterprise-directory import marks the applications of the enterprises it changed stale
-    # (Warehouse._changed_rows).
-    return f"first-{FIRST_APPLICANTS_VERSION}"
+    # (Warehouse._changed_rows). A category settlement forgets it (reference/applicant_categories.settle);
+    # the categories' rules (applicant_categories.yaml) are part of the fingerprint.
+    from hvpatent.reference.applicant_categories import rules_digest
+
+    return f"first-{FIRST_APPLICANTS_VERSION}-{rules_digest()}"
 
 
 # Bump when the columns of the stored first-applicant table change (2: origin, for the official forms).
@@ -63,6 +66,7 @@ def first_applicants(con: ibis.BaseBackend, apps: ir.Table | None = None) -> ir.
     hand or is in the enterprise directory (reference/applicant_towns.py): those apply here, at query time,
     so that a correction moves past figures without a re-import.
     """
+    from hvpatent.reference.applicant_categories import with_categories
     from hvpatent.reference.applicant_towns import with_overrides
 
     if apps is None and is_current(con, FIRST_APPLICANTS, first_applicants_fingerprint()):
@@ -78,6 +82,7 @@ def first_applicants(con: ibis.BaseBackend, apps: ir.Table | None = None) -> ir.
         country=first.country if "country" in first.columns else ibis.null("string"),
     )
     placed = with_overrides(first, con)  # an assigned town makes a foreign-looking applicant domestic
+    placed = with_categories(placed, con)  # settled > credit code > name > directory (docs/applicant-categories.md)
     return placed.mutate(origin=origin_of(placed.province_code, placed.country)).drop("country")
 
 

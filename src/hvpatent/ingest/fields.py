@@ -94,27 +94,13 @@ def normalize_name(name: str) -> str:
     return re.sub(r"\s+", "", name.translate(_FULLWIDTH)).upper()
 
 
-_ENTERPRISE = ("公司", "有限", "集团", "厂", "合作社", "股份", "企业", "商行", "事务所", "CO.", "LTD", "INC")
-_UNIVERSITY = ("大学", "学院", "学校", "高等专科", "职业技术", "UNIVERSITY", "COLLEGE")
-_INSTITUTE = ("研究院", "研究所", "研究中心", "科学院", "实验室", "设计院", "INSTITUTE", "ACADEMY")
-_GOVERNMENT = ("人民政府", "委员会", "管理委员会", "局", "医院", "中心", "协会", "学会", "部队")
-
-
 def classify_party(name: str) -> str:
-    """CNIPA's applicant categories: 企业 / 大专院校 / 科研单位 / 机关团体 / 个人."""
-    upper = name.upper()
-    if any(k in upper for k in _ENTERPRISE):
-        return "enterprise"
-    # Institutes first: "中国科学院…研究院" contains 学院 but is a research institute.
-    if any(k in upper for k in _INSTITUTE):
-        return "institute"
-    if any(k in upper for k in _UNIVERSITY):
-        return "university"
-    if any(k in upper for k in _GOVERNMENT):
-        return "government"
-    if re.fullmatch(r"[\u4e00-\u9fff·]{2,5}", name):
-        return "individual"
-    return "other"
+    """CNIPA's applicant categories by name: enterprise | university | institute | government | individual, or
+    other (unclassified).  The rules are data, checked in a documented order (reference/applicant_categories.yaml,
+    docs/applicant-categories.md)."""
+    from hvpatent.reference.applicant_categories import category_of_name  # it reads this module: import late
+
+    return category_of_name(name)
 
 
 # Event words -> event types, as data (events.yaml): the first rule whose words all occur decides.

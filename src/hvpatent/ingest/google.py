@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import closing
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -35,6 +35,7 @@ from hvpatent.ingest.limits import (
 from hvpatent.ingest.merge import first_filled, latest_first
 from hvpatent.ingest.readers import chunked_by_chars, control_errors, json_lines
 from hvpatent.model import Batch, RowError
+from hvpatent.reference.countries import country_of
 from hvpatent.reference.regions import attribute
 
 _KIND = {"A": "invention", "U": "utility_model", "S": "design", "F": "design"}
@@ -193,6 +194,7 @@ class _Publication:
     names: list[str]
     publication: dict
     events: list[dict]
+    countries: dict[str, str] = field(default_factory=dict)  # assignee name -> country the source states
 
 
 def read_publications(path: Path, chunk_rows: int = 200_000
@@ -228,7 +230,8 @@ def _merge(tables: dict[str, list[dict]], app_no: str, pubs: list[_Publication])
     for seq, code in enumerate(ipcs, 1):
         tables["ipc_classes"].append({"app_no": app_no, "seq": seq, "ipc": code, "is_main": seq == 1})
     granted = any(e["event_type"] == "granted" for p in pubs for e in p.events)
-    names = next((p.names for p in pubs if p.names), [])
+    named = next((p for p in pubs if p.names), None)
+    names, countries = (named.names, named.countries) if named else ([], {})
     for seq, name in enumerate(names, 1):
         where = attribute(None, name)
         tables["parties"].append({
@@ -236,6 +239,7 @@ def _merge(tables: dict[str, list[dict]], app_no: str, pubs: list[_Publication])
             "name": name, "name_norm": normalize_name(name), "party_type": classify_party(name),
             "address": None, "province_code": where.province_code, "city_code": where.city_code,
             "county_code": where.county_code, "town_code": where.town_code, "town_source": where.town_source,
+            "country": country_of(None, name, countries.get(name)),
         })
     for p in pubs:
         tables["publications"].append(p.publication)
@@ -305,6 +309,8 @@ def _convert(file: str, line: int, rec: object, tables: dict[str, list[dict]],
     names = [a.get("name") for a in rec.get("assignee_harmonized") or [] if isinstance(a, dict) and a.get("name")]
     assignees = rec.get("assignee") or []
     names = names or [str(n) for n in ([assignees] if isinstance(assignees, str) else assignees) if n]
+    countries = {a["name"]: str(a["country_code"]) for a in rec.get("assignee_harmonized") or []
+                 if isinstance(a, dict) and a.get("name") and a.get("country_code")}
     events = [{"app_no": app_no, "event_date": filing, "event_type": "filed", "raw_text": "申请"}]
     if grant:
         events.append({"app_no": app_no, "event_date": grant, "event_type": "granted", "raw_text": f"授权 {pub_no}"})
@@ -312,7 +318,7 @@ def _convert(file: str, line: int, rec: object, tables: dict[str, list[dict]],
         events.append({"app_no": app_no, "event_date": pub_date, "event_type": "published",
                        "raw_text": f"公开 {pub_no}"})
     publication = {"pub_no": pub_no, "app_no": app_no, "kind": kind, "pub_date": pub_date}
-    return _Publication(app_no, pub_date, application, ipcs, names, publication, events)
+    return _Publication(app_no, pub_date, application, ipcs, names, publication, events, countries)
 
 
 def _ipcs(file: str, line: int, rec: dict, errors: list[RowError]) -> list[str] | None:

@@ -35,6 +35,7 @@ from hvpatent.ingest.notes import ImportNotes
 from hvpatent.ingest.parallel import default_workers, ordered_map
 from hvpatent.ingest.readers import file_export_date, header_key, read_rows
 from hvpatent.model import Batch, RowError
+from hvpatent.reference.countries import country_of
 from hvpatent.reference.regions import attribute
 
 _TYPE_WORDS = (("发明", "invention"), ("实用新型", "utility_model"), ("外观", "design"),
@@ -350,7 +351,7 @@ def _parties(tables: dict[str, list[dict]], app_no: str, names: list[str], addre
             "name": name, "name_norm": normalize_name(name), "party_type": classify_party(name),
             "address": address if seq == 1 else None, "province_code": where.province_code,
             "city_code": where.city_code, "county_code": where.county_code, "town_code": where.town_code,
-            "town_source": where.town_source,
+            "town_source": where.town_source, "country": country_of(address if seq == 1 else None, name),
         })
 
 

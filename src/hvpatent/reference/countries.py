@@ -1,0 +1,140 @@
+"""The country of an applicant from its address: ISO 3166-1 alpha-2 codes for ``parties.country``.
+
+What CNIPA's forms need is the origin of the first applicant (国内: mainland China, with Hong Kong, Macao
+and Taiwan as rows of their own; 国外: every other country), see indicators/base.origin_of and
+docs/applicant-categories.md.  Names come from the ISO 3166-1 tables of the ``pycountry`` package (English
+names, and its zh_CN translations from Debian's iso-codes) and from the short names below, which Chinese
+addresses use: 日本 rather than the table's 日本国, 韩国 rather than 大韩民国.  The short names are those of
+the Ministry of Foreign Affairs of the PRC's country pages (外交部 国家和组织, www.mfa.gov.cn, 简称).
+"""
+
+from __future__ import annotations
+
+import gettext
+import re
+from functools import cache, lru_cache
+
+from hvpatent.reference.regions import attribute
+
+# Province-level codes of the regions with their own rows in the forms.
+_REGION_COUNTRY = {"710000": "TW", "810000": "HK", "820000": "MO"}
+
+# Chinese short names (外交部 国家和组织 简称) of the countries most patent applicants in China come from, and
+# the names addresses use for Taiwan, Hong Kong and Macao.
+SHORT_NAMES_ZH = {
+    "中国": "CN", "中华人民共和国": "CN",
+    "台湾": "TW", "台湾省": "TW", "中国台湾": "TW", "香港": "HK", "中国香港": "HK", "澳门": "MO", "中国澳门": "MO",
+    "日本": "JP", "日本国": "JP", "美国": "US", "美利坚合众国": "US", "韩国": "KR", "大韩民国": "KR",
+    "朝鲜": "KP", "德国": "DE", "法国": "FR", "英国": "GB", "瑞士": "CH", "荷兰": "NL", "瑞典": "SE", "芬兰": "FI",
+    "意大利": "IT", "丹麦": "DK", "挪威": "NO", "比利时": "BE", "奥地利": "AT", "西班牙": "ES", "葡萄牙": "PT",
+    "爱尔兰": "IE", "卢森堡": "LU", "以色列": "IL", "加拿大": "CA", "澳大利亚": "AU", "新西兰": "NZ",
+    "新加坡": "SG", "印度": "IN", "俄罗斯": "RU", "巴西": "BR", "墨西哥": "MX", "马来西亚": "MY", "泰国": "TH",
+    "越南": "VN", "印度尼西亚": "ID", "菲律宾": "PH", "沙特阿拉伯": "SA", "阿联酋": "AE", "土耳其": "TR",
+    "波兰": "PL", "捷克": "CZ", "匈牙利": "HU", "南非": "ZA", "开曼群岛": "KY", "英属维尔京群岛": "VG",
+    "百慕大": "BM", "列支敦士登": "LI", "摩纳哥": "MC", "塞浦路斯": "CY", "希腊": "GR",
+}
+# English spellings addresses use beside the ISO names.
+ALIASES_EN = {
+    "USA": "US", "U.S.A.": "US", "U.S.": "US", "UNITED STATES": "US", "UK": "GB", "U.K.": "GB",
+    "GREAT BRITAIN": "GB", "ENGLAND": "GB", "SCOTLAND": "GB", "KOREA": "KR", "SOUTH KOREA": "KR",
+    "REPUBLIC OF KOREA": "KR", "TAIWAN": "TW", "HONG KONG": "HK", "MACAU": "MO", "MACAO": "MO", "RUSSIA": "RU",
+    "P.R. CHINA": "CN", "P.R.CHINA": "CN", "PRC": "CN", "THE NETHERLANDS": "NL", "HOLLAND": "NL",
+    "CZECH REPUBLIC": "CZ", "VIETNAM": "VN", "IRAN": "IR", "UAE": "AE",
+}
+# ISO names that are also names of places elsewhere (a US state, a US city, a river, a surname): never read
+# from an English address (such an applicant stays of unknown origin unless the source states its country).
+_AMBIGUOUS_EN = {"GEORGIA", "JERSEY", "JORDAN", "CHAD", "NIGER", "TURKEY", "GUERNSEY", "PANAMA", "MALI"}
+
+
+@cache
+def _tables() -> tuple[dict[str, str], dict[str, str]]:
+    """(Chinese name -> code, upper-case English name -> code)."""
+    import pycountry
+
+    zh = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=["zh_CN"], fallback=True)
+    chinese: dict[str, str] = {}
+    english: dict[str, str] = {}
+    for country in pycountry.countries:
+        for attr in ("name", "official_name", "common_name"):
+            value = getattr(country, attr, None)
+            if not value:
+                continue
+            english.setdefault(value.upper(), country.alpha_2)
+            translated = zh.gettext(value)
+            if translated != value:
+                chinese.setdefault(translated, country.alpha_2)
+    chinese.update(SHORT_NAMES_ZH)
+    english.update(ALIASES_EN)
+    return chinese, english
+
+
+@cache
+def _patterns() -> tuple[re.Pattern, re.Pattern, re.Pattern, dict[str, str], dict[str, str]]:
+    chinese, english = _tables()
+    by_length = sorted(chinese, key=len, reverse=True)
+    zh_start = re.compile("|".join(re.escape(n) for n in by_length))
+    # Inside an address, only the short names written by hand: the ISO table's translations include short,
+    # common words (中非 is also 中国-非洲).
+    zh_inside = re.compile("|".join(re.escape(n) for n in sorted(SHORT_NAMES_ZH, key=len, reverse=True)))
+    en_names = sorted(english, key=len, reverse=True)
+    en = re.compile(r"(?<![A-Z])(?:" + "|".join(re.escape(n) for n in en_names) + r")(?![A-Z])")
+    return zh_start, zh_inside, en, chinese, english
+
+
+def valid_code(code: str | None) -> str | None:
+    """An ISO 3166-1 alpha-2 code as stated by a source (Google's assignee country), or None."""
+    if not code:
+        return None
+    text = str(code).strip().upper()
+    return text if text in _codes() else None
+
+
+@cache
+def _codes() -> frozenset[str]:
+    return frozenset(_tables()[1].values())
+
+
+def _strip(address: str) -> str:
+    # A postcode, brackets and spaces before the country: "100080 日本国…", "(JP) 东京都"
+    return re.sub(r"^[\s\d(（）)\-,.，:：]+", "", address)
+
+
+@lru_cache(maxsize=200_000)
+def country_of(address: str | None, name: str | None = None, stated: str | None = None) -> str | None:
+    """The applicant's country: ISO 3166-1 alpha-2 ('CN' mainland, 'HK', 'MO', 'TW', …), or None.
+
+    In this order: a country named at the start of the address (日本国东京都…, KANAGAWA-KEN is not
+    one); a region the address resolves to (reference/regions.attribute: a mainland province is 'CN', Hong
+    Kong, Macao and Taiwan their own codes); a country named inside the address (the last English one:
+    "Tokyo, Japan"); the country a source states (``stated``); a region the name resolves to; else None.
+    """
+    text = (address or "").strip()
+    zh_start, zh_inside, en, chinese, english = _patterns()
+    if text:
+        head = _strip(text)
+        found = zh_start.match(head)
+        if found and chinese[found.group(0)] != "CN":
+            return chinese[found.group(0)]
+        upper = head.upper()
+        words = [w for w in en.findall(upper) if w not in _AMBIGUOUS_EN]
+        if words and upper.startswith(words[0]) and english[words[0]] != "CN":
+            return english[words[0]]
+        where = attribute(text)
+        if where.province_code:
+            return _REGION_COUNTRY.get(where.province_code, "CN")
+        inside = [english[w] for w in words]
+        if inside:
+            return inside[-1]
+        bracketed = re.search(r"[(（]([A-Z]{2})[)）]\s*$", upper)  # "… Tokyo 105-8001 (JP)"
+        if bracketed and valid_code(bracketed.group(1)):
+            return bracketed.group(1)
+        found = zh_inside.search(head)
+        if found:
+            return chinese[found.group(0)]
+    if valid_code(stated):
+        return valid_code(stated)
+    if name and name.strip():
+        where = attribute(None, name)
+        if where.province_code:
+            return _REGION_COUNTRY.get(where.province_code, "CN")
+    return None
