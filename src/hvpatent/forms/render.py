@@ -8,11 +8,11 @@ import csv
 import io
 from dataclasses import dataclass
 
-from hvpatent.forms.engine import FormResult
+from hvpatent.forms.engine import DEFAULT_DECIMALS, FormResult
 from hvpatent.reports.safe_cells import clean_text, neutralise, safe_row
 
 FORMATS = ("xlsx", "docx", "csv")
-NUMBER_FORMATS = {"count": "0", "rank": "0", "population": "0.00", "per_10k": "0.00"}
+NUMBER_FORMATS = ("count", "rank", "population", "per_10k")
 
 
 @dataclass(frozen=True)
@@ -52,13 +52,13 @@ def layout(result: FormResult, lang: str = "zh") -> Grid:
     for i, row in enumerate(result.rows):
         for j, col in enumerate(spec.columns):
             cell = result.cells[(row.key, col.key)]
-            fmt = None
+            fmt, digits = None, col.decimals if col.decimals is not None else DEFAULT_DECIMALS[col.kind]
             if cell.value is not None and col.kind in NUMBER_FORMATS:
-                fmt = NUMBER_FORMATS[col.kind] if col.decimals is None else _decimals_format(col.decimals)
+                fmt = _decimals_format(digits)
             elif cell.value is not None and col.kind == "share" and cell.text.endswith("%"):
-                digits = col.decimals if col.decimals is not None else 1
                 fmt = _decimals_format(digits) + '"%"'
-            value = cell.value if fmt else None
+            # the number as printed: the form's published figure, which the ranks were given on
+            value = round(cell.value, digits) if fmt else None
             blocks.append(Block(depth + i, label_cols + j, depth + i, label_cols + j, cell.text, "data", value, fmt))
     return Grid(depth + len(result.rows), label_cols + len(spec.columns), depth, label_cols, blocks)
 
