@@ -117,6 +117,7 @@ class Analytics:
         self._version = warehouse.data_version()
         self._warm_day: Callable[[], date] | None = None
         self._warming: threading.Thread | None = None
+        self._form_specs: dict | None = None  # the official forms, read on first use (web/forms.py)
 
     def close(self) -> None:
         self.jobs.close()
@@ -303,6 +304,45 @@ class Analytics:
             data = write_bulletin(bulletin, fmt, Path(tmp) / f"bulletin.{fmt}").read_bytes()
         self.audit(username, "report", f"{day} {period} {region or ''} {fmt}")
         return data, MEDIA[fmt]
+
+    # -- the official statistical forms (web/forms.py) ----------------------------------------
+    def form_specs(self) -> dict:
+        """The shipped forms and a bureau's own from $HVP_FORMS_DIR (as `hvp forms`), by key; read once per
+        server start. A bad form file is a FormError naming the file and the field."""
+        if self._form_specs is None:
+            from hvpatent.forms import list_forms
+
+            folder = os.environ.get("HVP_FORMS_DIR")
+            self._form_specs = {f.key: f for f in list_forms(Path(folder) if folder else None)}
+        return self._form_specs
+
+    def form(self, key: str, period_key: str, region: str | None):
+        """The filled form (a FormResult: plain values, no connection) for a period key (2024-03, 2024-Q1,
+        2024, 2024-01..2024-06) and a region (None: the whole country); KeyError for an unknown form,
+        ValueError (PeriodError included) for a period, a date or a region the form cannot be filled for."""
+        from hvpatent.forms import compute_form, parse_period
+
+        spec, period = self.form_specs()[key], parse_period(period_key)
+        return self._cached(("form", key, period.key, region),
+                            lambda con: compute_form(con, spec, period, region))
+
+    def form_cell(self, key: str, period_key: str, region: str | None, row: str, column: str) -> list[dict]:
+        """The records behind one cell of a form; KeyError for an unknown form, row or column, and for the
+        cells no list lies behind (population, rank)."""
+        from hvpatent.forms import cell_records, parse_period
+
+        spec, period = self.form_specs()[key], parse_period(period_key)
+        return self._cached(("form_cell", key, period.key, region, row, column),
+                            lambda con: cell_records(con, spec, period, region, row, column).to_pyarrow().to_pylist())
+
+    def form_file(self, key: str, period_key: str, region: str | None, fmt: str, lang: str,
+                  username: str) -> tuple[bytes, str]:
+        """The form as the bureau sends it (xlsx | docx | csv, with its merged headers) and its media type."""
+        from hvpatent.forms import write_form
+
+        data = write_form(self.form(key, period_key, region), fmt, lang)
+        self.audit(username, "form", f"{key} {period_key} {region or '全国'} {fmt}")
+        return data, MEDIA.get(fmt, "text/csv; charset=utf-8")
 
     # -- imports and the audit log ------------------------------------------------------------
     def imports(self) -> list[dict]:
