@@ -18,10 +18,12 @@ from hvpatent import i18n
 app = typer.Typer(help="hvpatent：高价值发明专利工作平台 / high-value invention patent platform",
                   no_args_is_help=True, pretty_exceptions_enable=False)
 regions_app = typer.Typer(help="行政区划归属 / region attribution", no_args_is_help=True)
+applicants_app = typer.Typer(help="申请人类别与未分类申请人 / applicant categories", no_args_is_help=True)
 plan_app = typer.Typer(help="行动方案：目标、任务、进度 / the action plan", no_args_is_help=True)
 reference_app = typer.Typer(help="参照表 / reference tables", no_args_is_help=True)
 config_app = typer.Typer(help="配置 / configuration", no_args_is_help=True)
 app.add_typer(regions_app, name="regions")
+app.add_typer(applicants_app, name="applicants")
 app.add_typer(plan_app, name="plan")
 app.add_typer(reference_app, name="reference")
 app.add_typer(config_app, name="config")

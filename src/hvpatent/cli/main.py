@@ -2,6 +2,7 @@
 
 from hvpatent.cli import (  # noqa: F401  (registers the commands)
     analysis,
+    applicants,
     data,
     forms,
     plan,
