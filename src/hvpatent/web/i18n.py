@@ -134,6 +134,24 @@ UI: dict[str, tuple[str, str]] = {
     "university": ("大专院校", "university"),
     "institute": ("科研单位", "institute"),
     "government": ("机关团体", "government"),
+    "forms": ("统计报表", "Statistical forms"),
+    "form_no": ("表号", "Form No."),
+    "form_name": ("表名", "Form"),
+    "form_measure": ("统计对象", "Counts"),
+    "form_rows": ("行", "Rows"),
+    "form_by_region": ("分地区", "by sub-region"),
+    "form_period": ("统计期", "Period"),
+    "form_region": ("地区", "Region"),
+    "form_period_hint": ("统计期可写 2024-03（月）、2024-Q1（季）、2024（年）或 2024-01..2024-06（月份区间）；"
+                         "默认上一个完整月份。",
+                         "Period: 2024-03 (month), 2024-Q1 (quarter), 2024 (year) or 2024-01..2024-06 (months); "
+                         "by default the last complete month."),
+    "form_show": ("生成", "Show"),
+    "form_download": ("下载", "Download"),
+    "form_notes": ("注", "Notes"),
+    "form_drill_hint": ("点击数字可查看该格背后的专利清单。", "Click a number for the patents behind it."),
+    "form_source": ("表式来源", "Layout source"),
+    "all_forms": ("全部报表", "All forms"),
 }
 
 
