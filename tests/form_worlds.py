@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+import pyarrow as pa
+
 from hvpatent.warehouse.store import Warehouse
 
 TYPE_DIGIT = {"invention": "1", "utility_model": "2", "design": "3"}
@@ -118,18 +120,54 @@ def split(total: int, weights: Iterable[float]) -> list[int]:
     return parts
 
 
-def _sql_text(value: str | None) -> str:
-    return "NULL" if value is None else "'" + value.replace("'", "''") + "'"
-
-
-def _name_sql(party: Party, serial: str) -> str:
-    """The SQL expression of the party's name: one of a pool of names of its category."""
+def _name_parts(party: Party | None) -> tuple[str | None, str | None, list[str] | None]:
+    """(head, tail, people) of a party's names: an organisation is ``head || n || tail`` with n one of
+    NAME_POOL numbers, a person one of a pool of names."""
+    if party is None:
+        return None, None, None
     if party.category == "individual":
-        pool = FOREIGN_PEOPLE if party.country else PEOPLE
-        return f"list_extract([{', '.join(_sql_text(p) for p in pool)}], CAST({serial} % {len(pool)} AS INTEGER) + 1)"
-    pattern = (FOREIGN_NAMES if party.country else NAMES)[party.category]
-    head, tail = pattern.split("{n}")
-    return f"{_sql_text(head)} || CAST({serial} % {NAME_POOL} AS VARCHAR) || {_sql_text(tail)}"
+        return None, None, list(FOREIGN_PEOPLE if party.country else PEOPLE)
+    head, tail = (FOREIGN_NAMES if party.country else NAMES)[party.category].split("{n}")
+    return head, tail, None
+
+
+def _party_columns(party: Party | None, prefix: str) -> dict:
+    head, tail, people = _name_parts(party)
+    return {f"{prefix}category": party and party.category, f"{prefix}province": party and party.province,
+            f"{prefix}city": party and party.city, f"{prefix}county": party and party.county,
+            f"{prefix}country": party and party.country, f"{prefix}head": head, f"{prefix}tail": tail,
+            f"{prefix}people": people}
+
+
+def _cohort_rows(cohorts: list[Cohort]) -> pa.Table:
+    """One row per cohort: what the SQL below spreads over its applications."""
+    rows, serial = [], 1
+    for cohort in cohorts:
+        filed = _range(cohort.filing_date)
+        granted = _range(cohort.grant_date) if cohort.grant_date is not None else (None, None)
+        rows.append({"n": cohort.count, "first_serial": serial, "patent_type": cohort.patent_type,
+                     "type_digit": TYPE_DIGIT[cohort.patent_type],
+                     "filed_first": filed[0], "filed_days": (filed[1] - filed[0]).days + 1,
+                     "granted_first": granted[0],
+                     "granted_days": (granted[1] - granted[0]).days + 1 if granted[0] else None,
+                     **_party_columns(cohort.applicant, "a_"), **_party_columns(cohort.co_applicant, "co_")})
+        serial += cohort.count
+    if serial > 10**7:
+        raise ValueError("the serials have 7 digits: at most 9,999,999 applications")
+    return pa.Table.from_pylist(rows, schema=pa.schema(
+        [("n", pa.int64()), ("first_serial", pa.int64()), ("patent_type", pa.string()), ("type_digit", pa.string()),
+         ("filed_first", pa.date32()), ("filed_days", pa.int64()), ("granted_first", pa.date32()),
+         ("granted_days", pa.int64())]
+        + [(f"{p}{c}", pa.string()) for p in ("a_", "co_")
+           for c in ("category", "province", "city", "county", "country", "head", "tail")]
+        + [("a_people", pa.list_(pa.string())), ("co_people", pa.list_(pa.string()))]))
+
+
+def _name_sql(prefix: str, serial: str) -> str:
+    """A party's name in SQL: one of its pool of people, else head || n || tail."""
+    return (f"CASE WHEN {prefix}people IS NOT NULL"
+            f" THEN list_extract({prefix}people, CAST({serial} % len({prefix}people) AS INTEGER) + 1)"
+            f" ELSE {prefix}head || CAST({serial} % {NAME_POOL} AS VARCHAR) || {prefix}tail END")
 
 
 def _check_digit_sql(digits: str) -> str:
@@ -139,37 +177,14 @@ def _check_digit_sql(digits: str) -> str:
 
 # ingest/fields.normalize_name for the names above (no full-width characters): upper case, no spaces.
 NORM = "regexp_replace(upper({}), '\\s+', '', 'g')"
-_STAGE = """CREATE TEMP TABLE world_rows (
-    app_no VARCHAR, serial BIGINT, patent_type VARCHAR, filing_date DATE, grant_date DATE,
-    category VARCHAR, province_code VARCHAR, city_code VARCHAR, county_code VARCHAR, country VARCHAR, name VARCHAR,
-    co_category VARCHAR, co_province VARCHAR, co_city VARCHAR, co_county VARCHAR, co_country VARCHAR,
-    co_name VARCHAR)"""
-
-
-def _stage_cohort(con, cohort: Cohort, first_serial: int) -> None:
-    filed_first, filed_last = _range(cohort.filing_date)
-    filed_days = (filed_last - filed_first).days + 1
-    serial = f"({first_serial} + i)"
-    filing = f"(DATE '{filed_first}' + CAST(i % {filed_days} AS INTEGER))"
-    if cohort.grant_date is None:
-        grant = "CAST(NULL AS DATE)"
-    else:
-        granted_first, granted_last = _range(cohort.grant_date)
-        grant = f"(DATE '{granted_first}' + CAST(i % {(granted_last - granted_first).days + 1} AS INTEGER))"
-    a, co = cohort.applicant, cohort.co_applicant
-    co_values = ("NULL", "NULL", "NULL", "NULL", "NULL", "NULL") if co is None else (
-        _sql_text(co.category), _sql_text(co.province), _sql_text(co.city), _sql_text(co.county),
-        _sql_text(co.country), _name_sql(co, f"({serial} + 1)"))
-    type_digit = TYPE_DIGIT[cohort.patent_type]
-    digits = f"(CAST(year({filing}) AS VARCHAR) || '{type_digit}' || lpad(CAST({serial} AS VARCHAR), 7, '0'))"
-    con.execute(f"""
-        INSERT INTO world_rows
-        SELECT d || '.' || {_check_digit_sql('d')}, serial, '{cohort.patent_type}', filing_date, grant_date,
-               {_sql_text(a.category)}, {_sql_text(a.province)}, {_sql_text(a.city)}, {_sql_text(a.county)},
-               {_sql_text(a.country)}, name, {', '.join(co_values)}
-        FROM (SELECT i, {digits} AS d, {serial} AS serial, {filing} AS filing_date, {grant} AS grant_date,
-                     {_name_sql(a, serial)} AS name
-              FROM range({cohort.count}) AS r(i))""")
+# Every application of every cohort: the i-th of a cohort is filed on day i mod filed_days of its range.
+_STAGE = f"""CREATE TEMP TABLE world_rows AS
+    SELECT d || '.' || {_check_digit_sql('d')} AS app_no, *
+    FROM (SELECT *, CAST(year(filing_date) AS VARCHAR) || type_digit || lpad(CAST(serial AS VARCHAR), 7, '0') AS d,
+                 {_name_sql('a_', 'serial')} AS name, {_name_sql('co_', '(serial + 1)')} AS co_name
+          FROM (SELECT *, first_serial + i AS serial, filed_first + CAST(i % filed_days AS INTEGER) AS filing_date,
+                       granted_first + CAST(i % granted_days AS INTEGER) AS grant_date
+                FROM (SELECT *, unnest(range(n)) AS i FROM world_cohorts)))"""
 
 
 def build_world(path: Path, cohorts: Iterable[Cohort], population: Iterable[tuple[str, int, int]] = (),
@@ -177,17 +192,11 @@ def build_world(path: Path, cohorts: Iterable[Cohort], population: Iterable[tupl
     """A fresh warehouse at ``path`` holding the cohorts' applications and the population rows
     ``(region_code, year, persons)``; open (the caller closes it). ``refresh``: build the derived tables, as
     an import does (without, figures are computed from the canonical tables directly)."""
-    cohorts = list(cohorts)
-    if sum(c.count for c in cohorts) >= 10**7:
-        raise ValueError("the serials have 7 digits: at most 9,999,999 applications")
     wh = Warehouse(path)
     con = wh.con
+    con.register("world_cohorts", _cohort_rows(list(cohorts)))
     con.execute(_STAGE)
-    serial = 1
-    for cohort in cohorts:
-        if cohort.count:
-            _stage_cohort(con, cohort, serial)
-        serial += cohort.count
+    con.unregister("world_cohorts")
     con.begin()
     con.execute("""INSERT INTO imports VALUES (1, 'form-world', 'form-world', 'test', 'fixture', now(),
                    (SELECT count(*) FROM world_rows), (SELECT count(*) FROM world_rows), 0, 0, 0)""")
@@ -197,8 +206,8 @@ def build_world(path: Path, cohorts: Iterable[Cohort], population: Iterable[tupl
                    FROM world_rows""")
     con.execute(f"""INSERT INTO parties (app_no, seq, role, name, name_norm, party_type, province_code, city_code,
                                         county_code, country)
-                   SELECT app_no, 1, 'applicant', name, {NORM.format('name')}, category, province_code, city_code,
-                          county_code, country FROM world_rows
+                   SELECT app_no, 1, 'applicant', name, {NORM.format('name')}, a_category, a_province, a_city,
+                          a_county, a_country FROM world_rows
                    UNION ALL
                    SELECT app_no, 2, 'applicant', co_name, {NORM.format('co_name')}, co_category, co_province, co_city,
                           co_county, co_country FROM world_rows WHERE co_category IS NOT NULL""")

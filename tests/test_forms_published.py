@@ -354,6 +354,24 @@ def test_cohorts_refuse_what_cannot_be():
     assert split(10, [1, 1, 1]) == [4, 3, 3] and split(7, [3, 1]) == [6, 1]
 
 
+def test_the_world_holds_the_edges_that_must_not_count(world):
+    """Without these the print-back tests below would not notice a period one day too wide."""
+    apps = world.table("applications")
+    events = world.table("legal_events")
+    grants = events.filter(events.event_type == "granted")
+
+    def filed_on(day: date) -> int:
+        return int(apps.filter(apps.filing_date == day).count().execute())
+
+    def granted_on(day: date) -> int:
+        return int(grants.filter(grants.effective_date == day).count().execute())
+
+    assert filed_on(date(2007, 9, 30)) == filed_on(date(2007, 11, 1)) == 13 + 7 + 5 + 3
+    assert granted_on(date(2003, 8, 31)) == granted_on(date(2003, 10, 1)) == 11 + 9 + 6
+    assert granted_on(date(2020, 12, 1)) == 6 and granted_on(HUNAN_AS_OF) == 5
+    assert int(apps.count().execute()) == 82567 + 16052 + 55313 + 2 * 28 + 2 * 26 + 6 + 8 + 9 + 4 + 10 + 3
+
+
 # -- the tables printed back -------------------------------------------------------------------------------
 def csv_table(data: bytes, header_rows: int, rows: int) -> list[list[str]]:
     """The data rows of the form's CSV (after the title, header block, blank line and column headers)."""
