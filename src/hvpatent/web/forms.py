@@ -27,6 +27,15 @@ PSEUDO_CITIES = ("市辖区", "县", "省直辖县级行政区划", "自治区�
 MEASURES = {"applications": ("申请受理量", "applications"), "grants": ("授权量", "grants"),
             "valid_inventions": ("有效发明专利量", "valid invention patents"),
             "high_value_inventions": ("高价值发明专利量", "high-value invention patents")}
+VALUE_LABELS = {  # the words of a cell's list as the forms say them (others through web/i18n.translate)
+    "origin": {"mainland": ("内地", "mainland"), "hk": ("香港", "Hong Kong"), "macao": ("澳门", "Macao"),
+               "taiwan": ("台湾", "Taiwan"), "foreign": ("国外", "foreign"), "unknown": ("未知", "unknown")},
+    "category": {"university": ("大专院校", "university"), "institute": ("科研单位", "institute"),
+                 "enterprise": ("工矿企业", "enterprise"), "government": ("机关团体", "government"),
+                 "individual": ("个人", "individual")},
+    "applicant_type": {"other": ("未分类", "unclassified")},
+}
+TRANSLATED = ("patent_type", "state", "applicant_type")
 RECORD_LABELS = {**COLUMN_LABELS, "origin": ("第一申请人来源", "first applicant's origin"),
                  "category": ("计入类别", "counted as"), "province_code": ("省级代码", "province code"),
                  "city_code": ("市级代码", "city code")}
@@ -268,11 +277,25 @@ def form_cell_page(request: Request, key: str, row: str, column: str, period: Pe
     row_label, column_label = _labels(result, row, column, lang)
     cell = result.cells[(row, column)]
     unit = result.spec.unit(lang)
+    # The heading says the cell as printed: a count is the number of patents listed below; a share or a
+    # density adds the number of patents behind it (its count's).
+    count = f"{cell.text} {unit}" if result.spec.column(column).kind == "count" else (
+        f"{cell.text}（{len(rows)} {unit}）" if lang == "zh" else f"{cell.text} ({len(rows)} {unit})")
     title = (f"{result.spec.title(lang)} · {result.region_label(lang)} {result.period.label(lang)} · {row_label} · "
-             f"{column_label}：{cell.text}" + (f" {unit}" if result.spec.column(column).kind == "count" else "")
-             + (f"（{len(rows)} {unit}）" if result.spec.column(column).kind != "count" else ""))
+             f"{column_label}{'：' if lang == 'zh' else ': '}{count}")
     columns = [c for c in (rows[0] if rows else []) if c not in ("province_code", "city_code")]
+    rows = [{c: _shown_value(c, v, lang) for c, v in r.items()} for r in rows]
     labels = {c: v[0 if lang == "zh" else 1] for c, v in RECORD_LABELS.items()}
     export = f"{_cell_url('/api', result, row, column)}&format=xlsx"
     return _render(request, "records.html", user, "forms", title=title, rows=rows, columns=columns, labels=labels,
                    as_of=result.as_of, limit=1000, export_url=export)
+
+
+def _shown_value(column: str, value: object, lang: str) -> object:
+    """A coded value of a cell's list in words of the page's language (the API keeps the codes)."""
+    if not isinstance(value, str):
+        return value
+    words = VALUE_LABELS.get(column, {}).get(value)
+    if words:
+        return words[0 if lang == "zh" else 1]
+    return translate(value, lang) if column in TRANSLATED else value
