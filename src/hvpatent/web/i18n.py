@@ -134,7 +134,7 @@ UI: dict[str, tuple[str, str]] = {
     "university": ("大专院校", "university"),
     "institute": ("科研单位", "institute"),
     "government": ("机关团体", "government"),
-    "forms": ("统计报表", "Statistical forms"),
+    "forms": ("统计报表", "Forms"),
     "form_no": ("表号", "Form No."),
     "form_name": ("表名", "Form"),
     "form_measure": ("统计对象", "Counts"),
