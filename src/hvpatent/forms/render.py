@@ -156,7 +156,8 @@ def _xlsx(result: FormResult, lang: str) -> bytes:
             cell.value = b.value
             cell.number_format = b.number_format
         else:
-            cell.value = neutralise(b.text)
+            # a data cell's text is the engine's own ("-", "100/88.2"): nothing to neutralise, and "-" must stay
+            cell.value = clean_text(b.text) if b.kind == "data" else neutralise(b.text)
             cell.data_type = "s"
         cell.alignment = Alignment(horizontal="center" if b.kind != "label" else "left", vertical="center",
                                    wrap_text=b.kind == "head")
@@ -224,16 +225,19 @@ def _csv(result: FormResult, lang: str) -> bytes:
     lines: list[list[str]] = [[result.spec.title(lang)]]
     lines += [[f"{label}", f"{value}"] for label, value in result.header_block(lang)]
     lines.append([])
+    lines = [safe_row(line) for line in lines]
     table = [["" for _ in range(grid.cols)] for _ in range(grid.rows)]
     for b in grid.blocks:
+        # labels may come from a bureau's form file or the divisions: neutralised; data texts are the engine's
+        text = clean_text(b.text) if b.kind == "data" else neutralise(b.text)
         for r in range(b.r0, b.r1 + 1):
             for c in range(b.c0, b.c1 + 1):
-                table[r][c] = b.text
+                table[r][c] = text
     lines += table
     lines.append([])
-    lines += [[line] for line in _note_lines(result, lang)]
+    lines += [safe_row([line]) for line in _note_lines(result, lang)]
     out = io.StringIO()
     writer = csv.writer(out)
     for line in lines:
-        writer.writerow(safe_row(line))
+        writer.writerow(line)
     return ("\ufeff" + out.getvalue()).encode("utf-8")
