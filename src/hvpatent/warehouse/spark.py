@@ -24,7 +24,7 @@ from pathlib import Path
 import ibis
 
 from hvpatent.warehouse.derived import META, STALE, is_current
-from hvpatent.warehouse.schema import TABLES
+from hvpatent.warehouse.schema import LATER_TABLES, TABLES
 from hvpatent.warehouse.store import Warehouse
 
 
@@ -99,8 +99,9 @@ def spark_backend(session, parquet_folder: Path | str) -> ibis.BaseBackend:
     """An Ibis backend whose tables are the Parquet files of an exported warehouse (and its derived
     tables where the folder has them)."""
     # derived_meta / derived_stale are optional too: an export of an older warehouse has neither
-    canonical = [t for t in TABLES if t not in (META, STALE)]
-    _register(session, str(parquet_folder).rstrip("/"), canonical, [META, STALE, *derived_names()])
+    # and so is a table added since (the readers treat it as empty)
+    canonical = [t for t in TABLES if t not in (META, STALE, *LATER_TABLES)]
+    _register(session, str(parquet_folder).rstrip("/"), canonical, [META, STALE, *LATER_TABLES, *derived_names()])
     return _with_cache_fix(ibis.pyspark.connect(session))
 
 
