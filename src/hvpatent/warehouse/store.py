@@ -231,7 +231,8 @@ class Warehouse:
         self._stale.append(inserted["app_no"])
         for table, staged in (("ipc_classes", staged_ipcs), ("parties", staged_parties)):  # noqa: B007 (read by name)
             names = ", ".join(columns(table))
-            self.con.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM staged SEMI JOIN inserted USING (app_no)")
+            self.con.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM staged "
+                             "SEMI JOIN inserted USING (app_no)")
         if inserted.num_rows == len(apps):
             return inserted.num_rows, 0, 0
         known = self.con.sql("SELECT * FROM staged_apps_in ANTI JOIN inserted USING (app_no)").to_arrow_table()
@@ -266,7 +267,8 @@ class Warehouse:
             )
             for table, merged in (("ipc_classes", merged_ipcs), ("parties", merged_parties)):  # noqa: B007
                 names = ", ".join(columns(table))
-                self.con.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM merged SEMI JOIN touched USING (app_no)")
+                self.con.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM merged "
+                                 "SEMI JOIN touched USING (app_no)")
         return touched.num_rows, staged_apps.num_rows - touched.num_rows
 
     def _merge_with_known(self, staged_apps_in: pa.Table, staged_parties: pa.Table, staged_ipcs: pa.Table,
