@@ -125,6 +125,9 @@ def test_each_drill_url_lists_as_many_records_as_its_cell_says(base_url):
                 while counted.kind != "count":  # a density lists its count's records, as every indicator
                     counted = spec.column(counted.of)
                 wanted.append((cell["drill_url"], row["cells"][counted.key]["value"], (row["key"], key)))
+                url = urlsplit(cell["drill_url"])
+                assert url.path == f"/api/forms/{VALID}/cells/{row['key']}/{key}"
+                assert parse_qs(url.query) == {"period": ["2024-12"], "region": ["500118"]}
         got = []
         for url, _, _ in wanted:
             records = c.get(url)
