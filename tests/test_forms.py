@@ -23,6 +23,7 @@ Filed in March 2024, none granted:
     E3   invention       enterprise        mainland              filed 2024-04-01, the day after: not counted
     G1   invention       enterprise        mainland              filed 2021-05-05, grant announced 2024-03-15
     G2   design          individual        foreign (KR)          filed 2023-09-09, grant announced 2024-03-31
+    S13  invention       other             foreign (US)          filed 2024-09-09, alone in September 2024
 
 World R, Ningxia (640000; cities 银川 640100, 石嘴山 640200, 吴忠 640300, 固原 640400, 中卫 640500), all inventions
 unless said; R6 sits in 银川 without a county, R16 and R27 in Ningxia without a city:
@@ -141,6 +142,7 @@ WORLD = [
     App("E3", "invention", D(2024, 4, 1), CQ, "enterprise"),
     App("G1", "invention", D(2021, 5, 5), CQ, "enterprise", granted=D(2024, 3, 15)),
     App("G2", "design", D(2023, 9, 9), abroad("KR"), "individual", granted=D(2024, 3, 31)),
+    App("S13", "invention", D(2024, 9, 9), abroad("US"), "other"),
     App("R1", "invention", D(2010, 1, 10), nx(YC, "640104"), "enterprise", D(2012, 1, 10),
         family=("US", D(2015, 1, 1))),
     App("R2", "invention", D(2012, 5, 5), nx(YC, "640104"), "university", D(2014, 5, 5)),
@@ -391,6 +393,26 @@ def test_applications_by_applicant_counts_domestic_applicants_by_category(con):
                                            "institute": "11.1%", "enterprise": "44.4%", "government": "0.0%"}
     assert column(result, "invention") == {"total": "5", "individual": "0", "university": "1", "institute": "1",
                                            "enterprise": "3", "government": "0"}
+
+
+def test_an_unclassified_foreign_applicant_is_noted_where_the_form_counts_it(con):
+    """September 2024 holds only S13 (foreign, unclassified): 专月表3 counts it (total 1, foreign service 1, as
+    an enterprise) and says so in its note."""
+    result = form(con, "applications-home-abroad", "2024-09")
+    assert column(result, "all") == {"total": "1", "total_service": "1", "total_non_service": "0", "domestic": "0",
+                                     "domestic_service": "0", "domestic_non_service": "0", "foreign": "1",
+                                     "foreign_service": "1", "foreign_non_service": "0"}
+    assert any("其中 1 件的第一申请人类别尚未确认，暂计入工矿企业" in n("zh") for n in result.notes)
+
+
+@pytest.mark.xfail(strict=True, reason="reported to the lead: the settlement note counts the window's records "
+                                       "before the form's own scope (domestic applicants only here)")
+def test_a_domestic_form_does_not_note_a_foreign_applicant_it_leaves_out(con):
+    """按对象分 counts domestic applicants only: in September 2024 it is empty, so no applicant of it is
+    unclassified; its note must not speak of S13."""
+    result = form(con, "applications-by-applicant", "2024-09")
+    assert result.cell("total", "all").text == "0"
+    assert not [n("zh") for n in result.notes if "尚未确认" in n("zh")]
 
 
 # -- a bureau's own form, as data --------------------------------------------------------------------------
