@@ -282,3 +282,25 @@ def test_cli(world, tmp_path):
     undone = hvp("applicants", "unclassify", "永川机械", "--db", db)
     assert undone.exit_code == 0 and "已取消" in undone.output
     assert "永川机械" in hvp("applicants", "unclassified", "--db", db).output
+
+
+def test_parties_typed_by_older_rules_follow_the_current_rules_at_the_next_refresh(world):
+    from hvpatent.indicators import refresh_derived
+    from hvpatent.reference.applicant_categories import PARTY_TYPES
+
+    refresh_derived(world)
+    assert _first(world)["SONY CORPORATION"]["applicant_type"] == "enterprise"
+    # as if SONY CORPORATION had been imported under older rules, which knew no CORPORATION
+    world.con.execute("UPDATE parties SET party_type = 'other' WHERE name = 'SONY CORPORATION'")
+    world.con.execute("UPDATE derived_meta SET fingerprint = 'older-rules' WHERE name = ?", [PARTY_TYPES])
+    world.con.execute("UPDATE derived_meta SET fingerprint = 'older-rules' WHERE name = 'first_applicants'")
+    assert _first(world)["SONY CORPORATION"]["applicant_type"] == "other"
+    refresh_derived(world)
+    assert world.con.execute("SELECT DISTINCT party_type FROM parties WHERE name = 'SONY CORPORATION'"
+                             ).fetchall() == [("enterprise",)]
+    assert _first(world)["SONY CORPORATION"]["applicant_type"] == "enterprise"  # the stored table, rebuilt
+    # the rules unchanged since: the next refresh does not read the parties again (the digest matches)
+    world.con.execute("UPDATE parties SET party_type = 'other' WHERE name = 'SONY CORPORATION'")
+    refresh_derived(world)
+    assert world.con.execute("SELECT DISTINCT party_type FROM parties WHERE name = 'SONY CORPORATION'"
+                             ).fetchall() == [("other",)]

@@ -78,7 +78,11 @@ def derived_tables() -> list[Derived]:
 
 def refresh_derived(warehouse: Warehouse, progress: Callable[[int, int], None] | None = None) -> dict[str, int]:
     """Rebuild what imports made stale (or everything, when the rules changed); returns the applications
-    rebuilt per table. Run after imports: until then figures are computed from the events directly."""
+    rebuilt per table. Run after imports: until then figures are computed from the events directly.
+    Parties typed by older name rules get the current rules' types first (their first applicants then rebuild)."""
+    from hvpatent.reference.applicant_categories import reclassify_parties
+
+    reclassify_parties(warehouse)
     return refresh(warehouse, derived_tables(), progress)
 
 

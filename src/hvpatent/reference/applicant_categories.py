@@ -145,6 +145,40 @@ def category_of_name(name: str) -> str:
     return UNCLASSIFIED
 
 
+# A derived_meta row: the digest of the name rules that the stored parties.party_type follow.
+PARTY_TYPES = "party_types"
+
+
+def reclassify_parties(warehouse) -> int:
+    """Apply the current name rules to the stored party types when the rules changed since they were set (a
+    new release, an edited rules file): ``party_type`` is written at import, so without this the parties
+    imported before would keep the old rules' answer. Returns the parties changed. The stored first-applicant
+    table's fingerprint carries the same digest, so the refresh that follows rebuilds it from the new types."""
+    import pyarrow as pa
+
+    con, digest = warehouse.con, rules_digest()
+    with warehouse.lock:
+        stored = con.execute("SELECT fingerprint FROM derived_meta WHERE name = ?", [PARTY_TYPES]).fetchall()
+        if stored and stored[0][0] == digest:
+            return 0
+        pairs = con.execute("SELECT DISTINCT name, party_type FROM parties").fetchall()
+        changed = {name: new for name, old in pairs if (new := category_of_name(name)) != old}
+        retyped = pa.table({"name": list(changed), "party_type": list(changed.values())})  # noqa: F841 (read by name)
+        con.begin()
+        try:
+            count = 0
+            if changed:
+                count = con.execute("UPDATE parties SET party_type = r.party_type FROM retyped r "
+                                    "WHERE parties.name = r.name AND parties.party_type <> r.party_type"
+                                    ).fetchall()[0][0]
+            con.execute("INSERT OR REPLACE INTO derived_meta VALUES (?, ?, ?)", [PARTY_TYPES, digest, datetime.now()])
+            con.commit()
+        except BaseException:
+            con.rollback()
+            raise
+        return count
+
+
 def _is_han_person(text: str, r: Rules) -> bool:
     if any(w in text for w in r.han_not_words):
         return False
