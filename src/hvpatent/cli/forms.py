@@ -142,7 +142,8 @@ def _as_json(result) -> dict:
 
 def _print_table(result) -> None:
     here = lang()
-    block = "    ".join(f"{label}：{value}" for label, value in result.header_block(here))
+    colon = "：" if here == "zh" else ": "
+    block = "    ".join(f"{label}{colon}{value}" for label, value in result.header_block(here))
     table = Table(title=f"{result.spec.title(here)}\n{block}", show_lines=False)
     depth = max([len(r.labels) for r in result.rows] + [1])
     for i in range(depth):
@@ -154,7 +155,7 @@ def _print_table(result) -> None:
         table.add_row(*labels, *[result.cells[(r.key, c.key)].text for c in result.spec.columns])
     console.print(table)
     for i, note in enumerate(result.notes, 1):
-        console.print(f"{'注' if here == 'zh' else 'Note'} {i}：{note(here)}", markup=False)
+        console.print(f"注 {i}：{note(here)}" if here == "zh" else f"Note {i}: {note(here)}", markup=False)
 
 
 def _drill(con, spec, chosen, code, cell: str, fmt: str, out: Path | None) -> None:
@@ -167,6 +168,9 @@ def _drill(con, spec, chosen, code, cell: str, fmt: str, out: Path | None) -> No
     except KeyError as err:
         err_console.print(f"表中没有该格「{cell}」（行key:列key；人口与排名无明细） / no such cell", style="red",
                           markup=False)
+        raise typer.Exit(2) from err
+    except ValueError as err:  # a date out of range; a region without sub-regions for a form by region
+        err_console.print(str(err), style="red", markup=False)
         raise typer.Exit(2) from err
     wanted = Fmt(fmt) if fmt in ("table", "json", "xlsx") else Fmt.table
     emit({"明细": rows}, wanted, out, title=f"{spec.title(lang())} {row}:{column}（{len(rows)} 件）")

@@ -84,7 +84,7 @@ class _Records:
     def __init__(self, con: ibis.BaseBackend, spec: FormSpec, period: Period, region: str | None,
                  as_known_on: date | None) -> None:
         check_as_of(period.end)
-        self.spec, self.period = spec, period
+        self.spec, self.period, self.region = spec, period, region
         # Without a region the forms cover every applicant, foreign ones included (国外 rows).
         self.ctx = Context.create(con, period.end, "year", region or ALL_APPLICANTS, as_known_on=as_known_on)
         self._tables: dict[str, ir.Table] = {}
@@ -192,6 +192,14 @@ def _settlement_notes(found: _Records, spec: FormSpec) -> list[Text]:
     """Say how many counted records had an unclassified applicant or an unknown origin, and where they went."""
     window = _count_columns(spec)[0].window if _count_columns(spec) else "period"
     table = found.of(window)
+    # only the records the form counts: those of some row (a table of the country's regions: domestic ones)
+    if spec.by_region is None:
+        in_form = ibis.literal(False)
+        for row in spec.rows:
+            in_form |= condition(table, row.where)
+        table = table.filter(in_form)
+    elif found.region is None:
+        table = table.filter(table.origin_e.isin(DOMESTIC))
     result = table.aggregate(unclassified=(~table.category_settled).sum(),
                              unknown=(~table.origin_settled).sum()).to_pyarrow().to_pylist()[0]
     notes = []
@@ -200,14 +208,18 @@ def _settlement_notes(found: _Records, spec: FormSpec) -> list[Text]:
               "individual": "个人"}[spec.unclassified_as]
         notes.append(Text(f"其中 {int(result['unclassified'])} 件的第一申请人类别尚未确认，暂计入{zh}；"
                           "请用 hvp applicants unclassified 查看并确认。",
-                          f"{int(result['unclassified'])} records have an unclassified first applicant, counted "
+                          f"{_records_en(result['unclassified'])} an unclassified first applicant, counted "
                           f"as {spec.unclassified_as} until settled (hvp applicants unclassified)."))
     if result["unknown"]:
         where = "国内" if spec.unknown_origin_as == "mainland" else "国外"
         notes.append(Text(f"其中 {int(result['unknown'])} 件的第一申请人地址未能判断国内外，暂计入{where}。",
-                          f"{int(result['unknown'])} records have a first applicant of unknown origin, counted as "
+                          f"{_records_en(result['unknown'])} a first applicant of unknown origin, counted as "
                           f"{'domestic' if spec.unknown_origin_as == 'mainland' else 'foreign'}."))
     return notes
+
+
+def _records_en(count: int) -> str:
+    return "1 record has" if int(count) == 1 else f"{int(count)} records have"
 
 
 # -- forms by sub-region ---------------------------------------------------------------------------------
