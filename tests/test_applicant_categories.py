@@ -117,6 +117,12 @@ def test_category_as_a_user_writes_it():
     (None, "重庆甲科技有限公司", None, "CN"),              # no address: the name's region
     (None, "SONY CORPORATION", "JP", "JP"), (None, "SONY CORPORATION", "ZZ", None),  # a stated code, if valid
     ("某某路1号", None, None, None),
+    # countries named in the ISO table only (not short names) that begin Chinese places: a county, a town, a
+    # Mongol autonomous county (蒙古族) are not Bahrain, Montenegro, Mongolia
+    ("巴林左旗林东镇", None, None, "CN"), ("黑山县黑山镇", None, None, "CN"), ("蒙古族自治县城关镇", None, None, None),
+    ("黑山路12号", None, None, None),
+    ("智利广场，四川省成都市武侯区", None, None, "CN"),    # the address resolves in China: not Chile
+    ("约旦安曼", None, None, "JO"), ("伊朗德黑兰", None, None, "IR"), ("科威特", None, None, "KW"),  # ISO names
 ])
 def test_country_of(address, name, stated, country):
     assert country_of(address, name, stated) == country

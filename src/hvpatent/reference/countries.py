@@ -14,7 +14,7 @@ import gettext
 import re
 from functools import cache, lru_cache
 
-from hvpatent.reference.regions import attribute
+from hvpatent.reference.regions import all_regions, attribute
 
 # Province-level codes of the regions with their own rows in the forms.
 _REGION_COUNTRY = {"710000": "TW", "810000": "HK", "820000": "MO"}
@@ -44,6 +44,12 @@ ALIASES_EN = {
 # ISO names that are also names of places elsewhere (a US state, a US city, a river, a surname): never read
 # from an English address (such an applicant stays of unknown origin unless the source states its country).
 _AMBIGUOUS_EN = {"GEORGIA", "JERSEY", "JORDAN", "CHAD", "NIGER", "TURKEY", "GUERNSEY", "PANAMA", "MALI"}
+
+
+# After a country's Chinese name, what makes it the start of a Chinese place name instead: an administrative or
+# place suffix, possibly after a direction (黑山县, 黑山路, 蒙古族自治县, 巴林左旗).  The short names above count
+# whatever follows them (日本国东京都, 美国加州).
+_PLACE_SUFFIX = re.compile(r"[左右前后中东西南北]?[县旗镇乡村区市路街道巷里屯庄寨族州盟省]")
 
 
 @cache
@@ -94,6 +100,35 @@ def _codes() -> frozenset[str]:
     return frozenset(_tables()[1].values())
 
 
+@cache
+def _places_named_like_countries() -> tuple[str, ...]:
+    """Chinese regions (counties, towns) whose names begin with a country's Chinese name in the ISO table:
+    巴林左旗 (巴林, Bahrain), 黑山寺乡 (黑山, Montenegro), 也门勒乡 (也门, Yemen)."""
+    chinese = sorted((n for n in _tables()[0] if n not in SHORT_NAMES_ZH), key=len, reverse=True)
+    starts = re.compile("|".join(re.escape(n) for n in chinese))
+    names = {r.name for r in all_regions()
+             if r.level != "province" and (found := starts.match(r.name)) and found.end() < len(r.name)}
+    return tuple(sorted(names, key=len, reverse=True))
+
+
+def _country_at_start(head: str) -> tuple[str | None, bool]:
+    """(the country whose Chinese name begins the address, whether the address instead begins with the name of
+    a Chinese region).  A name of the ISO table counts only when no place suffix follows it, it does not begin
+    a Chinese region's name and the address does not resolve to a region of China (regions.attribute)."""
+    zh_start, _, _, chinese, _ = _patterns()
+    found = zh_start.match(head)
+    if not found:
+        return None, False
+    name = found.group(0)
+    if name in SHORT_NAMES_ZH:
+        return chinese[name], False
+    if head.startswith(_places_named_like_countries()):
+        return None, True
+    if _PLACE_SUFFIX.match(head, found.end()) or attribute(head).resolved:
+        return None, False
+    return chinese[name], False
+
+
 def _strip(address: str) -> str:
     # A postcode, brackets and spaces before the country: "100080 日本国…", "(JP) 东京都"
     return re.sub(r"^[\s\d(（）)\-,.，:：]+", "", address)
@@ -103,18 +138,21 @@ def _strip(address: str) -> str:
 def country_of(address: str | None, name: str | None = None, stated: str | None = None) -> str | None:
     """The applicant's country: ISO 3166-1 alpha-2 ('CN' mainland, 'HK', 'MO', 'TW', …), or None.
 
-    In this order: a country named at the start of the address (日本国东京都…, KANAGAWA-KEN is not
-    one); a region the address resolves to (reference/regions.attribute: a mainland province is 'CN', Hong
-    Kong, Macao and Taiwan their own codes); a country named inside the address (the last English one:
+    In this order: a country named at the start of the address (日本国东京都…; KANAGAWA-KEN is not
+    one, nor 黑山县 or 巴林左旗, Chinese places beginning with a country's name: those are 'CN'); a region
+    the address resolves to (reference/regions.attribute: a mainland province is 'CN', Hong Kong, Macao and
+    Taiwan their own codes); a country named inside the address (the last English one:
     "Tokyo, Japan"); the country a source states (``stated``); a region the name resolves to; else None.
     """
     text = (address or "").strip()
-    zh_start, zh_inside, en, chinese, english = _patterns()
+    _, zh_inside, en, chinese, english = _patterns()
     if text:
         head = _strip(text)
-        found = zh_start.match(head)
-        if found and chinese[found.group(0)] != "CN":
-            return chinese[found.group(0)]
+        country, chinese_place = _country_at_start(head)
+        if chinese_place:
+            return "CN"
+        if country and country != "CN":
+            return country
         upper = head.upper()
         words = [w for w in en.findall(upper) if w not in _AMBIGUOUS_EN]
         if words and upper.startswith(words[0]) and english[words[0]] != "CN":
