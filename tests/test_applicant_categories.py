@@ -26,7 +26,9 @@ from hvpatent.reference.applicant_categories import (
     unclassified,
     unsettle,
 )
+from hvpatent.reference.applicant_towns import assign
 from hvpatent.reference.countries import country_of
+from hvpatent.reference.regions import towns_of
 from hvpatent.warehouse.store import Warehouse
 
 
@@ -154,16 +156,16 @@ APPS = [
 ]
 
 
-def _rows() -> list[list[str]]:
+def _rows(apps: list[tuple[str, str, str]] = APPS) -> list[list[str]]:
     rows = [HEADER.split(",")]
-    for i, (app_no, name, address) in enumerate(APPS, 1):
+    for i, (app_no, name, address) in enumerate(apps, 1):
         rows.append([app_no, "2021-03-01", f"CN1130000{i:02d}A", "2021-09-01", name, "发明人", "H01M10/42", "", "", "",
                      "", "", "", "摘要", address, f"一种装置{i}", "", "", "公开", "2021-09-01 公开", ""])
     return rows
 
 
-def _export(path: Path) -> Path:
-    path.write_text("\n".join(",".join(f'"{c}"' for c in row) for row in _rows()), encoding="utf-8")
+def _export(path: Path, apps: list[tuple[str, str, str]] = APPS) -> Path:
+    path.write_text("\n".join(",".join(f'"{c}"' for c in row) for row in _rows(apps)), encoding="utf-8")
     return path
 
 
@@ -234,6 +236,37 @@ def test_origin_of_the_first_applicant(world):
     assert origins["SONY CORPORATION"] == "foreign" and origins["MÜLLER HANS"] == "foreign"
     assert origins["台湾积体电路制造股份有限公司"] == "taiwan" and origins["香港某某有限公司"] == "hk"
     assert origins["重庆甲科技有限公司"] == "mainland" and origins["张伟"] == "mainland"
+
+
+def test_an_address_abroad_is_not_placed_in_china_by_the_name(tmp_path):
+    # Both names hold a Chinese region (上海, 香港), which attribution falls back to; both addresses are abroad.
+    apps = [(no("202110000021"), "上海电气日本株式会社", "日本国东京都千代田区丸之内1丁目"),
+            (no("202110000022"), "香港上海汇丰银行有限公司", "新加坡"),
+            (no("202110000023"), "重庆甲科技有限公司", "重庆市永川区胜利路街道人民大道1号")]
+    with Warehouse(tmp_path / "w.duckdb") as wh:
+        _, errors = import_file(wh, _export(tmp_path / "cnipa.csv", apps))
+        assert errors == []
+        parties = {r[0]: r[1:] for r in wh.con.execute(
+            "SELECT name, country, province_code, town_code FROM parties").fetchall()}
+        assert parties["上海电气日本株式会社"] == ("JP", None, None)      # not 310000 by the name
+        assert parties["香港上海汇丰银行有限公司"] == ("SG", None, None)    # not 810000 by the name
+        assert parties["重庆甲科技有限公司"][:2] == ("CN", "500000")
+        first = _first(wh)
+        assert first["上海电气日本株式会社"]["origin"] == "foreign"
+        assert first["香港上海汇丰银行有限公司"]["origin"] == "foreign"
+        assert first["重庆甲科技有限公司"]["origin"] == "mainland"
+        # an older warehouse kept the name's province beside the address's country: the country decides
+        wh.con.execute("UPDATE parties SET province_code = '810000' WHERE name = '香港上海汇丰银行有限公司'")
+        wh.con.execute("UPDATE parties SET province_code = '310000' WHERE name = '上海电气日本株式会社'")
+        first = _first(wh)
+        assert first["上海电气日本株式会社"]["origin"] == "foreign"
+        assert first["香港上海汇丰银行有限公司"]["origin"] == "foreign"
+        # a town assigned by hand beats the country: the person says where the applicant is
+        town = next(t for t in towns_of("500118") if t.name == "卫星湖街道")
+        assign(wh.con, "上海电气日本株式会社", town, by="tester")
+        placed = _first(wh)["上海电气日本株式会社"]
+        assert (placed["origin"], placed["town_code"]) == ("mainland", town.code)
+        assert list(first["重庆甲科技有限公司"]) == list(placed)  # the columns stay as they were
 
 
 def test_unclassified_listing(world):

@@ -38,21 +38,26 @@ def first_applicants_fingerprint() -> str:
     return f"first-{FIRST_APPLICANTS_VERSION}-{rules_digest()}"
 
 
-# Bump when the columns of the stored first-applicant table change (2: origin, for the official forms).
-FIRST_APPLICANTS_VERSION = 2
+# Bump when the columns of the stored first-applicant table change (2: origin, for the official forms; 3: the
+# origin from the country before the province).
+FIRST_APPLICANTS_VERSION = 3
 # The origin of a first applicant as CNIPA's forms split it (国内 = mainland + Hong Kong, Macao, Taiwan; 国外).
 ORIGINS = ("mainland", "hk", "macao", "taiwan", "foreign", "unknown")
 _ORIGIN_OF_PROVINCE = {"710000": "taiwan", "810000": "hk", "820000": "macao"}
 _ORIGIN_OF_COUNTRY = {"TW": "taiwan", "HK": "hk", "MO": "macao", "CN": "mainland"}
 
 
-def origin_of(province_code: ir.StringValue, country: ir.StringValue) -> ir.StringValue:
-    """mainland | hk | macao | taiwan | foreign | unknown: the resolved province first, else the country the
-    import read from the address (parties.country, ISO 3166-1 alpha-2); neither known: unknown."""
-    branches = [(province_code == code, name) for code, name in _ORIGIN_OF_PROVINCE.items()]
-    branches.append((province_code.notnull(), "mainland"))
+def origin_of(province_code: ir.StringValue, country: ir.StringValue, placed: ir.BooleanValue) -> ir.StringValue:
+    """mainland | hk | macao | taiwan | foreign | unknown.  A town assigned by hand or the enterprise directory's
+    (``placed``: reference/applicant_towns.with_overrides moved the region) decides by its province; otherwise the
+    country the import read (parties.country, ISO 3166-1 alpha-2), then the province (which may come from the
+    applicant's name: 上海电气日本株式会社 at a Tokyo address is foreign, not Shanghai's); neither known: unknown."""
+    by_province = [(province_code == code, name) for code, name in _ORIGIN_OF_PROVINCE.items()]
+    by_province.append((province_code.notnull(), "mainland"))
+    branches = [(placed & when, name) for when, name in by_province]
     branches += [(country == code, name) for code, name in _ORIGIN_OF_COUNTRY.items()]
     branches.append((country.notnull(), "foreign"))
+    branches += by_province
     return ibis.cases(*branches, else_="unknown")
 
 
@@ -80,10 +85,13 @@ def first_applicants(con: ibis.BaseBackend, apps: ir.Table | None = None) -> ir.
         applicant_type=first.party_type, applicant=first.name_norm, applicant_name=first.name,
         # a Parquet export made before the column existed (hvp export-parquet) has no country: unknown
         country=first.country if "country" in first.columns else ibis.null("string"),
+        town_source=first.town_source if "town_source" in first.columns else ibis.null("string"),
     )
-    placed = with_overrides(first, con)  # an assigned town makes a foreign-looking applicant domestic
+    placed = with_overrides(first, con, layer=True)  # an assigned town makes a foreign-looking applicant domestic
     placed = with_categories(placed, con)  # settled > credit code > name > directory (docs/applicant-categories.md)
-    return placed.mutate(origin=origin_of(placed.province_code, placed.country)).drop("country")
+    moved = placed.town_layer.isin(("assigned", "directory")).fill_null(False)
+    return placed.mutate(origin=origin_of(placed.province_code, placed.country, moved)).drop(
+        "country", "town_source", "town_layer")
 
 
 def applications_of(con: ibis.BaseBackend, applicant: str) -> ir.Table:

@@ -35,8 +35,7 @@ from hvpatent.ingest.limits import (
 from hvpatent.ingest.merge import first_filled, latest_first
 from hvpatent.ingest.readers import chunked_by_chars, control_errors, json_lines
 from hvpatent.model import Batch, RowError
-from hvpatent.reference.countries import country_of
-from hvpatent.reference.regions import attribute
+from hvpatent.reference.countries import locate
 
 _KIND = {"A": "invention", "U": "utility_model", "S": "design", "F": "design"}
 SIGNATURE = {"publication_number", "application_number", "country_code"}
@@ -233,13 +232,13 @@ def _merge(tables: dict[str, list[dict]], app_no: str, pubs: list[_Publication])
     named = next((p for p in pubs if p.names), None)
     names, countries = (named.names, named.countries) if named else ([], {})
     for seq, name in enumerate(names, 1):
-        where = attribute(None, name)
+        where, country = locate(None, name, countries.get(name))  # a stated country abroad: not placed by name
         tables["parties"].append({
             "app_no": app_no, "seq": seq, "role": "patentee" if granted else "applicant",
             "name": name, "name_norm": normalize_name(name), "party_type": classify_party(name),
             "address": None, "province_code": where.province_code, "city_code": where.city_code,
             "county_code": where.county_code, "town_code": where.town_code, "town_source": where.town_source,
-            "country": country_of(None, name, countries.get(name)),
+            "country": country,
         })
     for p in pubs:
         tables["publications"].append(p.publication)

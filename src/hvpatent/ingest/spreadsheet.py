@@ -35,8 +35,7 @@ from hvpatent.ingest.notes import ImportNotes
 from hvpatent.ingest.parallel import default_workers, ordered_map
 from hvpatent.ingest.readers import file_export_date, header_key, read_rows
 from hvpatent.model import Batch, RowError
-from hvpatent.reference.countries import country_of
-from hvpatent.reference.regions import attribute
+from hvpatent.reference.countries import locate
 
 _TYPE_WORDS = (("发明", "invention"), ("实用新型", "utility_model"), ("外观", "design"),
                ("invention", "invention"), ("utility", "utility_model"), ("design", "design"))
@@ -345,13 +344,13 @@ def _parties(tables: dict[str, list[dict]], app_no: str, names: list[str], addre
              granted: bool) -> None:
     for seq, name in enumerate(names, 1):
         # Exports give one address, the first applicant's; CNIPA statistics attribute by it.
-        where = attribute(address if seq == 1 else None, name)
+        where, country = locate(address if seq == 1 else None, name)
         tables["parties"].append({
             "app_no": app_no, "seq": seq, "role": "patentee" if granted else "applicant",
             "name": name, "name_norm": normalize_name(name), "party_type": classify_party(name),
             "address": address if seq == 1 else None, "province_code": where.province_code,
             "city_code": where.city_code, "county_code": where.county_code, "town_code": where.town_code,
-            "town_source": where.town_source, "country": country_of(address if seq == 1 else None, name),
+            "town_source": where.town_source, "country": country,
         })
 
 

@@ -14,10 +14,12 @@ import gettext
 import re
 from functools import cache, lru_cache
 
-from hvpatent.reference.regions import all_regions, attribute
+from hvpatent.reference.regions import Attribution, all_regions, attribute
 
 # Province-level codes of the regions with their own rows in the forms.
 _REGION_COUNTRY = {"710000": "TW", "810000": "HK", "820000": "MO"}
+# The countries of 国内 (domestic) in CNIPA's forms: the mainland, Hong Kong, Macao, Taiwan.
+DOMESTIC = frozenset({"CN", "HK", "MO", "TW"})
 
 # Chinese short names (外交部 国家和组织 简称) of the countries most patent applicants in China come from, and
 # the names addresses use for Taiwan, Hong Kong and Macao.
@@ -176,3 +178,14 @@ def country_of(address: str | None, name: str | None = None, stated: str | None 
         if where.province_code:
             return _REGION_COUNTRY.get(where.province_code, "CN")
     return None
+
+
+def locate(address: str | None, name: str | None, stated: str | None = None) -> tuple[Attribution, str | None]:
+    """An importer's party: (its region, its country).  The region is the address's, else the name's
+    (regions.attribute); but a party whose address (or the source) puts it abroad is not placed in China by its
+    name: 上海电气日本株式会社 at 日本国东京都… is in Japan, not Shanghai, and 香港上海汇丰银行有限公司 at 新加坡 in
+    Singapore, not Hong Kong."""
+    country = country_of(address, name, stated)
+    if country is not None and country not in DOMESTIC:
+        return Attribution(), country
+    return attribute(address, name), country
