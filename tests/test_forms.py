@@ -331,8 +331,8 @@ def test_home_abroad_counts_shares_and_100_over_x(con):
     assert row(result, "foreign_non_service") == {"all": "1", "all_share": "33.3%", "invention": "1",
                                                   "invention_share": "33.3%", "utility_model": "0",
                                                   "utility_model_share": "-", "design": "0", "design_share": "-"}
-    # the value behind a printed share is the unrounded one; an undefined share has none
-    assert result.cell("total_service", "all_share").value == pytest.approx(800 / 12)
+    # the value of a share is the printed one (what the form publishes and ranks on); an undefined share has none
+    assert result.cell("total_service", "all_share").value == 66.7
     assert result.cell("domestic", "all_share").value == pytest.approx(75.0)
     assert result.cell("foreign_service", "utility_model_share").value is None
     assert result.cell("total", "all").value == 12
@@ -522,7 +522,7 @@ def test_valid_inventions_by_city_of_ningxia(con):
         if c.kind == "count":
             assert result.cell("total", c.key).value == sum(result.cell(r.key, c.key).value for r in result.rows
                                                             if r.kind != "total")
-    assert result.cell(WZ, "density").value == pytest.approx(3 / 2.9999)  # unrounded behind the printed 1.00
+    assert result.cell(WZ, "density").value == 1.0  # the printed value (3 / 2.9999 = 1.00003… prints 1.00)
     assert any("其中 1 件的第一申请人类别尚未确认，暂计入工矿企业" in n("zh") for n in result.notes)  # R6
 
 
@@ -545,7 +545,7 @@ def test_year_end_period_uses_that_years_population_and_the_sum_of_the_parts(con
     assert column(result, "density") == {YC: "6.00", SZS: "1.00", WZ: "1.33", GY: "0.67", ZW: "3.00",
                                          "other": "-", "total": "1.89"}
     assert column(result, "rank") == {YC: "1", SZS: "4", WZ: "3", GY: "5", ZW: "2", "other": "", "total": ""}
-    assert result.cell("total", "population").value == pytest.approx(9.4999)
+    assert result.cell("total", "population").value == 9.5  # the printed 万人 (94,999 persons)
 
 
 def test_a_city_form_takes_the_citys_own_population_for_its_total(con):
@@ -920,3 +920,89 @@ def test_cli_bad_input_exits_2_with_a_message(db, args, says):
     result = hvp(db, *args)
     assert result.exit_code == 2, result.output
     assert says in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(("numerator", "denominator", "scale", "decimals", "text"), [
+    (1, 16, 100, 1, "6.3"),           # 6.25: half up, as statisticians round (a binary float prints 6.2)
+    (3, 16, 100, 1, "18.8"),          # 18.75
+    (2, 3, 100, 1, "66.7"),
+    (1, 8, 100, 2, "12.50"),
+    (32981, 8394500, 10_000, 2, "39.29"),   # 长沙市, Hunan 2020-11: 32,981 over 839.45 万人
+    (55313, 69184000, 10_000, 2, "8.00"),   # 全省: 7.995… prints 8.00
+    (8394500, 10_000, 1, 2, "839.45"),      # a population in 万人
+])
+def test_printed_numbers_round_half_up(numerator, denominator, scale, decimals, text):
+    from hvpatent.forms.engine import printed
+
+    assert str(printed(numerator, denominator, scale, decimals)) == text
+
+
+def test_every_header_cell_of_every_shipped_form_is_covered_once():
+    """The merged header blocks tile the header: no gap (a label missing over a column) and no overlap."""
+    from hvpatent.forms import FormResult, FormRow, Period
+    from hvpatent.forms.engine import Cell
+    from hvpatent.forms.render import layout
+
+    for spec in list_forms():
+        rows = [FormRow("r", (spec.title,), "static")]
+        cells = {("r", c.key): Cell(None, "") for c in spec.columns}
+        grid = layout(FormResult(spec, Period(date(2024, 1, 1), date(2024, 1, 31)), None, rows, cells), "zh")
+        seen: dict[tuple[int, int], int] = {}
+        for b in grid.blocks:
+            for r in range(b.r0, b.r1 + 1):
+                for c in range(b.c0, b.c1 + 1):
+                    seen[(r, c)] = seen.get((r, c), 0) + 1
+        assert seen == {(r, c): 1 for r in range(grid.rows) for c in range(grid.cols)}, spec.key
+
+
+def test_directly_administered_counties_are_rows_of_their_own():
+    """Hubei lists its cities and, in place of the divisions' 省直辖县级行政区划 (429000), 仙桃, 潜江, 天门 and
+    神农架林区; Chongqing its districts and counties in place of 市辖区 and 县. A record lies in the city row by
+    its city code, in a directly administered county's row by its county code."""
+    from hvpatent.forms.engine import sub_region_key, sub_regions
+
+    hubei = sub_regions("420000")
+    codes = [r.code for r in hubei]
+    assert "429000" not in codes and {"420100", "429004", "429005", "429006", "429021"} <= set(codes)
+    assert codes == sorted(codes)
+    chongqing = sub_regions("500000")
+    assert {r.level for r in chongqing} == {"county"} and "500118" in {r.code for r in chongqing}
+    records = ibis.memtable({"city_code": ["420100", "429000", "429000", None, "430100"],
+                             "county_code": ["420102", "429004", "429999", None, "430102"]})
+    keys = records.select(key=sub_region_key(records, hubei)).to_pyarrow().column("key").to_pylist()
+    assert keys == ["420100", "429004", "other", "other", "other"]
+
+
+def _spec(**changes) -> dict:
+    base = {"key": "mine", "title": "我的表", "measure": "applications", "rows": {"by": "sub_region"},
+            "columns": [{"key": "total", "labels": ["合计"]},
+                        {"key": "population", "labels": ["人口"], "kind": "population"},
+                        {"key": "density", "labels": ["密度"], "kind": "per_10k", "of": "total"},
+                        {"key": "rank", "labels": ["排名"], "kind": "rank", "of": "density"}]}
+    return {**base, **changes}
+
+
+@pytest.mark.parametrize(("changes", "says"), [
+    ({"columns": [{"key": "s", "labels": ["构成"], "kind": "share", "of": "s"}]}, "columns.s.of"),  # itself
+    ({"columns": [{"key": "t", "labels": ["合计"]}, {"key": "r", "labels": ["排名"], "kind": "rank", "of": "r"}]},
+     "columns.r.of"),
+    ({"columns": [{"key": "t", "labels": ["合计"]}, {"key": "p", "labels": ["人口"], "kind": "population"},
+                  {"key": "d", "labels": ["密度"], "kind": "per_10k", "of": "p"}]}, "columns.d.of"),
+    ({"measure": ["applications"]}, ".measure"),
+    ({"notes": "一条说明"}, ".notes"),
+    ({"key": "../../x"}, ".key"),
+    ({"columns": [{"key": "a:b", "labels": ["合计"]}]}, "columns[0].key"),
+    ({"columns": [{"key": "t", "labels": {"zh": ["合计"]}}]}, "mine.yaml"),
+])
+def test_a_form_file_that_cannot_work_is_refused_with_its_field(changes, says):
+    from hvpatent.forms.spec import parse_form
+
+    with pytest.raises(FormError) as refused:
+        parse_form(_spec(**changes), "mine.yaml")
+    assert str(refused.value).startswith("mine.yaml") and says in str(refused.value)
+
+
+def test_the_reference_form_of_these_checks_is_accepted():
+    from hvpatent.forms.spec import parse_form
+
+    assert [c.kind for c in parse_form(_spec(), "mine.yaml").columns] == ["count", "population", "per_10k", "rank"]

@@ -8,13 +8,18 @@ import os
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from hvpatent.cli.common import DbOption, analytics_backend, app, as_known_on, console, err_console, open_warehouse
 from hvpatent.i18n import lang
+
+if TYPE_CHECKING:
+    import ibis
+
+    from hvpatent.forms import FormResult, FormSpec, Period
 
 NATIONAL = ("全国", "china", "cn", "national", "all")
 FormsDirOption = Annotated[Path | None, typer.Option(
@@ -85,7 +90,7 @@ def forms_cmd(
     _emit(result, fmt, out)
 
 
-def _compute(con, spec, chosen, code):
+def _compute(con: ibis.BaseBackend, spec: FormSpec, chosen: Period, code: str | None) -> FormResult:
     from hvpatent.forms import compute_form
 
     try:
@@ -95,7 +100,7 @@ def _compute(con, spec, chosen, code):
         raise typer.Exit(2) from err
 
 
-def _print_list(forms) -> None:
+def _print_list(forms: list[FormSpec]) -> None:
     zh = lang() == "zh"
     table = Table("key", "表号" if zh else "form no.", "表名" if zh else "title", "统计对象" if zh else "measure",
                   "行" if zh else "rows")
@@ -105,7 +110,7 @@ def _print_list(forms) -> None:
     console.print(table)
 
 
-def _emit(result, fmt: str, out: Path | None) -> None:
+def _emit(result: FormResult, fmt: str, out: Path | None) -> None:
     from hvpatent.forms import write_form
 
     if fmt in ("xlsx", "docx", "csv"):
@@ -125,7 +130,7 @@ def _emit(result, fmt: str, out: Path | None) -> None:
     _print_table(result)
 
 
-def _as_json(result) -> dict:
+def _as_json(result: FormResult) -> dict:
     here = lang()
     return {
         "form": result.spec.key, "title": result.spec.title(here), "period": result.period.key,
@@ -140,7 +145,7 @@ def _as_json(result) -> dict:
     }
 
 
-def _print_table(result) -> None:
+def _print_table(result: FormResult) -> None:
     here = lang()
     colon = "：" if here == "zh" else ": "
     block = "    ".join(f"{label}{colon}{value}" for label, value in result.header_block(here))
@@ -158,7 +163,8 @@ def _print_table(result) -> None:
         console.print(f"注 {i}：{note(here)}" if here == "zh" else f"Note {i}: {note(here)}", markup=False)
 
 
-def _drill(con, spec, chosen, code, cell: str, fmt: str, out: Path | None) -> None:
+def _drill(con: ibis.BaseBackend, spec: FormSpec, chosen: Period, code: str | None, cell: str, fmt: str,
+           out: Path | None) -> None:
     from hvpatent.cli.common import Fmt, emit
     from hvpatent.forms import cell_records
 

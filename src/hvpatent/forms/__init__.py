@@ -11,21 +11,24 @@ from pathlib import Path
 
 from hvpatent.forms.engine import Cell, FormResult, FormRow, cell_records, compute_form, sub_regions
 from hvpatent.forms.period import Period, PeriodError, parse_period
-from hvpatent.forms.render import FORMATS, write_form
+from hvpatent.forms.render import FORMATS, Block, Grid, layout, write_form
 from hvpatent.forms.spec import FormError, FormSpec, builtin_forms, load_form_file
 
 __all__ = [
     "FORMATS",
+    "Block",
     "Cell",
     "FormError",
     "FormResult",
     "FormRow",
     "FormSpec",
+    "Grid",
     "Period",
     "PeriodError",
     "cell_records",
     "compute_form",
     "find_form",
+    "layout",
     "list_forms",
     "parse_period",
     "sub_regions",

@@ -6,14 +6,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
 
 import ibis
 import ibis.expr.types as ir
 
 from hvpatent.forms.period import Period
 from hvpatent.forms.spec import CATEGORIES, MEASURES, ColumnSpec, FormSpec, RowSpec, Text
-from hvpatent.indicators import ALL_APPLICANTS, Context, check_as_of, records
-from hvpatent.indicators.compute import AS_OF_FIRST
+from hvpatent.indicators import ALL_APPLICANTS, AS_OF_FIRST, Context, check_as_of, records
 from hvpatent.reference.regions import Region, children_of, region_by_code, region_name
 
 DOMESTIC = ("mainland", "hk", "macao", "taiwan")  # CNIPA's 国内 includes Hong Kong, Macao and Taiwan
@@ -171,35 +171,44 @@ def _fill_static_shares(spec: FormSpec, counts: dict, cells: dict) -> None:
             cells[(row.key, col.key)] = _share_cell(row, col, counts, decimals)
 
 
+def printed(numerator: float, denominator: float, scale: int, decimals: int) -> Decimal | None:
+    """numerator / denominator × scale rounded half up to ``decimals`` places, as a statistician rounds
+    (GB/T 8170-2008 4-5 rounding; 1/16 = 6.25 % prints 6.3, where binary floats would print 6.2)."""
+    if not denominator:
+        return None
+    exact = Decimal(int(numerator)) * scale / Decimal(str(denominator))
+    return exact.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+
+
 def _share_cell(row: RowSpec, col: ColumnSpec, counts: dict, decimals: int) -> Cell:
     own = counts[(row.key, col.of)]
-    if row.slash_base:  # a subtotal: 100 of its own parts / its weight in the base row
-        base = counts[(row.slash_base, col.of)]
-        if not base:
-            return Cell(None, "-")
-        share = own / base * 100
-        return Cell(share, f"100/{share:.{decimals}f}", True)
-    if row.share_base:
-        base = counts[(row.share_base, col.of)]
-        if not base:
-            return Cell(None, "-")
-        share = own / base * 100
-        return Cell(share, f"{share:.{decimals}f}%", True)
-    return Cell(None, "")
+    base_row = row.slash_base or row.share_base
+    if base_row is None:
+        return Cell(None, "")
+    share = printed(own, counts[(base_row, col.of)], 100, decimals)
+    if share is None:
+        return Cell(None, "-")
+    # a sub-total: 100 of its own parts / its weight in the base row
+    return Cell(float(share), f"100/{share}" if row.slash_base else f"{share}%", True)
 
 
 def _settlement_notes(found: _Records, spec: FormSpec) -> list[Text]:
     """Say how many counted records had an unclassified applicant or an unknown origin, and where they went."""
-    window = _count_columns(spec)[0].window if _count_columns(spec) else "period"
-    table = found.of(window)
-    # only the records the form counts: those of some row (a table of the country's regions: domestic ones)
-    if spec.by_region is None:
-        in_form = ibis.literal(False)
-        for row in spec.rows:
-            in_form |= condition(table, row.where)
-        table = table.filter(in_form)
-    elif found.region is None:
-        table = table.filter(table.origin_e.isin(DOMESTIC))
+    parts = []
+    for window in dict.fromkeys(c.window for c in _count_columns(spec)):  # every window the form counts in
+        table = found.of(window)
+        # only the records the form counts: those of some row (a table of the country's regions: domestic ones)
+        if spec.by_region is None:
+            in_form = ibis.literal(False)
+            for row in spec.rows:
+                in_form |= condition(table, row.where)
+            table = table.filter(in_form)
+        elif found.region is None:
+            table = table.filter(table.origin_e.isin(DOMESTIC))
+        parts.append(table.select("app_no", "category_settled", "origin_settled"))
+    if not parts:
+        return []
+    table = parts[0].union(*parts[1:], distinct=True) if len(parts) > 1 else parts[0]
     result = table.aggregate(unclassified=(~table.category_settled).sum(),
                              unknown=(~table.origin_settled).sum()).to_pyarrow().to_pylist()[0]
     notes = []
@@ -223,33 +232,49 @@ def _records_en(count: int) -> str:
 
 
 # -- forms by sub-region ---------------------------------------------------------------------------------
-def sub_regions(region: str | None) -> tuple[list[Region], str]:
-    """The sub-regions a form by region lists for a region, and the record column that places a record in
-    one: the provinces (with Taiwan, Hong Kong, Macao) of the country, the cities of a province (the districts
-    and counties of a municipality such as Chongqing), the counties of a city, the towns of a county."""
+# Divisions' stand-ins for a level that does not exist: a municipality's districts and counties, a province's
+# directly administered counties (仙桃, 潜江, 天门 …): their children are listed in their place.
+PLACEHOLDERS = ("市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划")
+LEVEL_COLUMN = {"province": "province_code", "city": "city_code", "county": "county_code", "town": "town_code"}
+
+
+def sub_regions(region: str | None) -> list[Region]:
+    """The sub-regions a form by region lists, in code order: the provinces (with Taiwan, Hong Kong, Macao) of
+    the country, the cities of a province (with its directly administered counties; a municipality such as
+    Chongqing: its districts and counties), the counties of a city, the towns of a county."""
     if not region:
-        return [r for r in region_by_code().values() if r.level == "province"], "province_code"
-    kids = children_of(region)
-    if not kids:
+        return [r for r in region_by_code().values() if r.level == "province"]
+    listed = []
+    for kid in children_of(region):
+        grandchildren = children_of(kid.code) if kid.level == "city" and kid.name in PLACEHOLDERS else []
+        listed += grandchildren or [kid]
+    if not listed:
         raise ValueError(f"「{region_name(region) or region}」没有下级区划，无法分地区列表 / "
                          "the region has no sub-regions")
-    if all(k.level == "city" and k.name in ("市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划")
-           for k in kids):
-        kids = [grand for k in kids for grand in children_of(k.code)]
-    column = {"city": "city_code", "county": "county_code", "town": "town_code"}[kids[0].level]
-    return sorted(kids, key=lambda r: r.code), column
+    return sorted(listed, key=lambda r: r.code)
+
+
+def sub_region_key(table: ir.Table, kids: list[Region]) -> ir.StringValue:
+    """The listed sub-region each record lies in (its code), else ``other``: the first applicant's code at
+    each listed level, the coarsest first (湖北: a city code, else the county code of 仙桃 …)."""
+    order = ("province", "city", "county", "town")
+    branches = []
+    for level in sorted({k.level for k in kids}, key=order.index):
+        column = table[LEVEL_COLUMN[level]]
+        branches.append((column.isin([k.code for k in kids if k.level == level]), column))
+    return ibis.cases(*branches, else_=OTHER)
 
 
 def _region_counts(found: _Records, spec: FormSpec, region: str | None
                    ) -> tuple[list[FormRow], dict[tuple[str, str], float]]:
-    kids, column = sub_regions(region)
+    kids = sub_regions(region)
     codes = [k.code for k in kids]
     counts: dict[tuple[str, str], float] = {}
     for window in dict.fromkeys(c.window for c in _count_columns(spec)):
         table = found.of(window)
         if not region:  # a table of the country's regions counts domestic applicants only
             table = table.filter(table.origin_e.isin(DOMESTIC))
-        group = ibis.ifelse(table[column].isin(codes), table[column], OTHER).name("group")
+        group = sub_region_key(table, kids).name("group")
         cols = [c for c in _count_columns(spec) if c.window == window]
         aggs = {f"c{j}": table.app_no.nunique(where=condition(table, c.where)) for j, c in enumerate(cols)}
         for row in table.group_by(group).aggregate(**aggs).to_pyarrow().to_pylist():
@@ -289,8 +314,8 @@ def populations(con: ibis.BaseBackend, codes: list[str], as_of: date) -> dict[st
     return {r["region_code"]: float(r["population"]) for r in rows}
 
 
-def _fill_region_formulas(con, spec: FormSpec, period: Period, region: str | None, rows: list[FormRow],
-                          counts: dict, cells: dict) -> None:
+def _fill_region_formulas(con: ibis.BaseBackend, spec: FormSpec, period: Period, region: str | None,
+                          rows: list[FormRow], counts: dict, cells: dict) -> None:
     codes = [r.code for r in rows if r.kind == "region"]
     people = populations(con, [*codes, *([region] if region else [])], period.end)
     total_people = people.get(region) if region else None
@@ -300,21 +325,16 @@ def _fill_region_formulas(con, spec: FormSpec, period: Period, region: str | Non
               for r in rows}
     for col in spec.columns:
         decimals = col.decimals if col.decimals is not None else DEFAULT_DECIMALS[col.kind]
-        if col.kind == "population":
-            for r in rows:
-                value = pop_of[r.key] / 10_000 if pop_of[r.key] else None
-                cells[(r.key, col.key)] = _number(value, decimals)
-        elif col.kind == "per_10k":
-            for r in rows:
-                people_here = pop_of[r.key]
-                value = counts[(r.key, col.of)] / people_here * 10_000 if people_here else None
-                cells[(r.key, col.key)] = _number(value, decimals, drill=value is not None)
-        elif col.kind == "share":
-            for r in rows:
-                base = counts[(TOTAL, col.of)]
-                value = counts[(r.key, col.of)] / base * 100 if base else None
-                cell = _number(value, decimals, drill=value is not None)
-                cells[(r.key, col.key)] = Cell(cell.value, cell.text + ("%" if value is not None else ""), cell.drill)
+        for r in rows:
+            if col.kind == "population":
+                value = printed(pop_of[r.key], 10_000, 1, decimals) if pop_of[r.key] else None
+                cells[(r.key, col.key)] = _number(value)
+            elif col.kind == "per_10k":
+                value = printed(counts[(r.key, col.of)], pop_of[r.key] or 0, 10_000, decimals)
+                cells[(r.key, col.key)] = _number(value, drill=value is not None)
+            elif col.kind == "share":
+                value = printed(counts[(r.key, col.of)], counts[(TOTAL, col.of)], 100, decimals)
+                cells[(r.key, col.key)] = _number(value, drill=value is not None, suffix="%")
     for col in spec.columns:  # ranks last: they read the cells above
         if col.kind == "rank":
             _fill_ranks(spec, rows, col, cells)
@@ -323,10 +343,8 @@ def _fill_region_formulas(con, spec: FormSpec, period: Period, region: str | Non
 def _fill_ranks(spec: FormSpec, rows: list[FormRow], col: ColumnSpec, cells: dict) -> None:
     """Competition ranking (1, 2, 2, 4) of the sub-regions by the printed value of another column, highest
     first; equal printed values share a rank. The other and total rows are not ranked."""
-    base = spec.column(col.of)
-    decimals = base.decimals if base.decimals is not None else DEFAULT_DECIMALS[base.kind]
-    ranked = [(round(cells[(r.key, base.key)].value, decimals), r.key) for r in rows
-              if r.kind == "region" and cells[(r.key, base.key)].value is not None]
+    ranked = [(cells[(r.key, col.of)].value, r.key) for r in rows
+              if r.kind == "region" and cells[(r.key, col.of)].value is not None]
     values = sorted((v for v, _ in ranked), reverse=True)
     rank_of = {key: values.index(v) + 1 for v, key in ranked}
     for r in rows:
@@ -334,10 +352,11 @@ def _fill_ranks(spec: FormSpec, rows: list[FormRow], col: ColumnSpec, cells: dic
         cells[(r.key, col.key)] = Cell(rank, str(rank) if rank else "")
 
 
-def _number(value: float | None, decimals: int, drill: bool = False) -> Cell:
+def _number(value: Decimal | None, drill: bool = False, suffix: str = "") -> Cell:
+    """A computed cell: its value is the printed number (what the form publishes and ranks)."""
     if value is None:
         return Cell(None, "-")
-    return Cell(value, f"{value:.{decimals}f}", drill)
+    return Cell(float(value), f"{value}{suffix}", drill)
 
 
 # -- drill-down ------------------------------------------------------------------------------------------
@@ -353,16 +372,13 @@ def cell_records(con: ibis.BaseBackend, spec: FormSpec, period: Period, region: 
     found = _Records(con, spec, period, region, as_known_on)
     table = found.of(col.window)
     if spec.by_region is not None:
-        kids, level_column = sub_regions(region)
-        codes = [k.code for k in kids]
+        kids = sub_regions(region)
         if not region:
             table = table.filter(table.origin_e.isin(DOMESTIC))
-        if row == OTHER:
-            table = table.filter(table[level_column].isnull() | ~table[level_column].isin(codes))
-        elif row != TOTAL:
-            if row not in codes:
+        if row != TOTAL:
+            if row != OTHER and row not in {k.code for k in kids}:
                 raise KeyError(row)
-            table = table.filter(table[level_column] == row)
+            table = table.filter(sub_region_key(table, kids) == row)
     else:
         table = table.filter(condition(table, spec.row(row).where))
     table = table.filter(condition(table, col.where))

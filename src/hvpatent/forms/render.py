@@ -86,6 +86,13 @@ def _column_heads(result: FormResult, lang: str, depth: int, label_cols: int) ->
             bottom = depth - 1 if leaf else level
             blocks.append(Block(level, label_cols + j, bottom, label_cols + end, paths[j][level], "head"))
             j = end + 1
+    # A column whose labels end above a level its neighbours under the same group still have (当月授权量 over
+    # 合计, 发明 …, the column of the group's own total): its last label's cell reaches down to the data.
+    covered = {(r, c) for b in blocks for r in range(b.r0, b.r1 + 1) for c in range(b.c0, b.c1 + 1)}
+    for j in range(len(columns)):
+        free = [level for level in range(depth) if (level, label_cols + j) not in covered]
+        if free:
+            blocks.append(Block(free[0], label_cols + j, depth - 1, label_cols + j, "", "head"))
     return blocks
 
 

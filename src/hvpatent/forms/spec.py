@@ -3,12 +3,13 @@ checked here so that a province's own form is added without code (docs/forms.md,
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
-from hvpatent.indicators.highvalue import CRITERIA
+from hvpatent.indicators import CRITERIA
 
 FILES = Path(__file__).parent / "files"
 MEASURES = {  # the records a form counts, by the indicator whose drill-down list they are
@@ -24,6 +25,10 @@ WINDOWS = ("period", "year_to_date", "month", "all_time")
 COLUMN_KINDS = ("count", "share", "population", "per_10k", "rank")
 WHERE_VALUES: dict[str, tuple] = {"patent_type": PATENT_TYPES, "origin": ORIGIN_VALUES, "service": (True, False),
                                   "category": CATEGORIES, "criterion": CRITERIA}
+
+
+# Keys name forms, rows and columns in file names, URLs and `--cell ROW:COLUMN`.
+KEY = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
 class FormError(ValueError):
@@ -139,6 +144,7 @@ def _str(raw: dict, name: str, where: str, default: str | None = None) -> str | 
 def _column(raw: object, where: str) -> ColumnSpec:
     if not isinstance(raw, dict) or not raw.get("key"):
         raise FormError(f"{where}: 每列需有 key 与 labels / each column needs key and labels")
+    _check_key(raw["key"], f"{where}.key")
     kind = raw.get("kind", "count")
     if kind not in COLUMN_KINDS:
         raise FormError(f"{where}.kind: 「{kind}」无效，可用 {', '.join(COLUMN_KINDS)} / invalid kind")
@@ -155,19 +161,36 @@ def _column(raw: object, where: str) -> ColumnSpec:
 def _row(raw: object, where: str) -> RowSpec:
     if not isinstance(raw, dict) or not raw.get("key"):
         raise FormError(f"{where}: 每行需有 key 与 labels / each row needs key and labels")
+    _check_key(raw["key"], f"{where}.key")
     return RowSpec(str(raw["key"]), _labels(raw.get("labels"), f"{where}.labels"),
                    _where(raw.get("where"), f"{where}.where"), _str(raw, "share_base", where),
                    _str(raw, "slash_base", where))
 
 
+def _check_key(value: object, where: str) -> None:
+    if not isinstance(value, str | int) or not KEY.match(str(value)):
+        raise FormError(f"{where}: 「{value}」无效：只可用字母、数字、- 和 _ / a key is letters, digits, - and _")
+
+
 def parse_form(raw: object, name: str, path: Path | None = None) -> FormSpec:
     """A FormSpec from the YAML's contents; FormError names the file and the field that is wrong."""
+    try:
+        return _parse_form(raw, name, path)
+    except FormError:
+        raise
+    except (TypeError, AttributeError, KeyError, ValueError) as err:  # a shape the checks above did not foresee
+        raise FormError(f"{name}: 表式文件的结构无法识别 / the form file's structure is not understood — {err}"
+                        ) from err
+
+
+def _parse_form(raw: object, name: str, path: Path | None = None) -> FormSpec:
     if not isinstance(raw, dict):
         raise FormError(f"{name}: 表式文件应为映射 / a form file must be a mapping")
     for needed in ("key", "title", "measure", "columns", "rows"):
         if needed not in raw:
             raise FormError(f"{name}: 缺少字段 {needed} / field missing")
-    if raw["measure"] not in MEASURES:
+    _check_key(raw["key"], f"{name}.key")
+    if not isinstance(raw["measure"], str) or raw["measure"] not in MEASURES:
         raise FormError(f"{name}.measure: 「{raw['measure']}」无效，可用 {', '.join(MEASURES)} / invalid measure")
     if not isinstance(raw["columns"], list) or not raw["columns"]:
         raise FormError(f"{name}.columns: 应为非空列表 / must be a non-empty list")
@@ -193,7 +216,7 @@ def parse_form(raw: object, name: str, path: Path | None = None) -> FormSpec:
         table_no=_str(raw, "table_no", name), authority=_str(raw, "authority", name),
         filed_with=_str(raw, "filed_with", name), filing_no=_str(raw, "filing_no", name),
         unit=_text(raw.get("unit", {"zh": "件", "en": "pieces"}), f"{name}.unit"),
-        notes=tuple(_text(n, f"{name}.notes[{i}]") for i, n in enumerate(raw.get("notes") or [])),
+        notes=tuple(_text(n, f"{name}.notes[{i}]") for i, n in enumerate(_list(raw.get("notes"), f"{name}.notes"))),
         source=_str(raw, "source", name),
         unclassified_as=_str(raw, "unclassified_as", name, "enterprise"),
         unknown_origin_as=_str(raw, "unknown_origin_as", name, "mainland"),
@@ -203,6 +226,14 @@ def parse_form(raw: object, name: str, path: Path | None = None) -> FormSpec:
     return spec
 
 
+def _list(value: object, where: str) -> list:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise FormError(f"{where}: 应为列表 / must be a list")
+    return value
+
+
 def _check_references(spec: FormSpec, name: str) -> None:
     keys = [c.key for c in spec.columns]
     if len(set(keys)) != len(keys):
@@ -210,9 +241,13 @@ def _check_references(spec: FormSpec, name: str) -> None:
     row_keys = [r.key for r in spec.rows]
     if len(set(row_keys)) != len(row_keys):
         raise FormError(f"{name}.rows: 行的 key 重复 / duplicate row keys")
+    kinds = {c.key: c.kind for c in spec.columns}
     for c in spec.columns:
-        if c.kind in ("share", "per_10k", "rank") and c.of not in keys:
-            raise FormError(f"{name}.columns.{c.key}.of: 应为另一列的 key / must name another column")
+        if c.kind in ("share", "per_10k") and kinds.get(c.of) != "count":
+            raise FormError(f"{name}.columns.{c.key}.of: 应为一个计数列的 key / must name a count column")
+        if c.kind == "rank" and (c.of not in kinds or kinds[c.of] == "rank"):
+            raise FormError(f"{name}.columns.{c.key}.of: 应为另一列（非排名列）的 key / must name a column that "
+                            "is not a rank")
         if c.kind in ("population", "per_10k", "rank") and spec.by_region is None:
             raise FormError(f"{name}.columns.{c.key}: 人口、密度、排名只用于分地区表 / only in a table by region")
     for r in spec.rows:

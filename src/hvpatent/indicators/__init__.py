@@ -23,7 +23,15 @@ from hvpatent.indicators.base import (
     sei_fingerprint,
     sei_matches,
 )
-from hvpatent.indicators.compute import check_as_of, grouped_values, in_group, indicator_table, records, value
+from hvpatent.indicators.compute import (
+    AS_OF_FIRST,
+    check_as_of,
+    grouped_values,
+    in_group,
+    indicator_table,
+    records,
+    value,
+)
 from hvpatent.indicators.config import high_value_settings, industries, industry_name
 from hvpatent.indicators.explain import Explanation, explain
 from hvpatent.indicators.highvalue import CRITERIA, CRITERION_PERIODS, criterion_periods, periods_fingerprint
@@ -36,6 +44,7 @@ HEADLINE = ("valid_inventions", "valid_inventions_per_10k", "high_value_inventio
 
 __all__ = [
     "ALL_APPLICANTS",
+    "AS_OF_FIRST",
     "CRITERIA",
     "DIMENSIONS",
     "HEADLINE",

@@ -13,8 +13,7 @@ from urllib.parse import quote, urlencode
 from fastapi import APIRouter, HTTPException, Query, Request, status
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
-from hvpatent.forms import FormError, FormResult, PeriodError, parse_period
-from hvpatent.forms.render import layout
+from hvpatent.forms import FormError, FormResult, PeriodError, layout, parse_period
 from hvpatent.reports.tables import COLUMN_LABELS
 from hvpatent.web.api import Staff, _table_response, analytics, jsonable
 from hvpatent.web.i18n import translate
