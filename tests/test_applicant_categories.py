@@ -343,3 +343,36 @@ def test_parties_typed_by_older_rules_follow_the_current_rules_at_the_next_refre
     refresh_derived(world)
     assert world.con.execute("SELECT DISTINCT party_type FROM parties WHERE name = 'SONY CORPORATION'"
                              ).fetchall() == [("other",)]
+
+
+def test_parties_without_a_country_get_one_at_the_next_refresh(world):
+    from hvpatent.indicators import refresh_derived
+    from hvpatent.reference.countries import PARTY_COUNTRIES
+    from hvpatent.warehouse.derived import forget
+
+    refresh_derived(world)
+    # as in a warehouse older than the column: every country NULL, no digest, the stored table older too; the
+    # importer then also placed SONY CORPORATION by its name (made up: 310000); a country stated by a source stays
+    world.con.execute("UPDATE parties SET country = NULL")
+    world.con.execute("UPDATE parties SET province_code = '310000', town_source = 'name' "
+                      "WHERE name = 'SONY CORPORATION'")
+    world.con.execute("UPDATE parties SET country = 'AT' WHERE name = 'MÜLLER HANS'")
+    world.con.execute("DELETE FROM derived_meta WHERE name = ?", [PARTY_COUNTRIES])
+    forget(world.con, "first_applicants")
+    before = {name: r["origin"] for name, r in _first(world).items()}
+    assert before["SONY CORPORATION"] == "mainland" and before["香港某某有限公司"] == "hk"   # by the province
+    assert before["台湾积体电路制造股份有限公司"] == "taiwan" and before["MÜLLER HANS"] == "foreign"
+    refresh_derived(world)
+    countries = dict(world.con.execute("SELECT name, country FROM parties").fetchall())
+    assert countries["SONY CORPORATION"] == "JP" and countries["重庆甲科技有限公司"] == "CN"
+    assert countries["MÜLLER HANS"] == "AT"  # not overwritten by the address's DE
+    assert countries["香港某某有限公司"] == "HK" and countries["台湾积体电路制造股份有限公司"] == "TW"
+    assert world.con.execute("SELECT province_code, town_source FROM parties WHERE name = 'SONY CORPORATION'"
+                             ).fetchall() == [(None, None)]  # abroad: not placed by the name
+    origins = {name: r["origin"] for name, r in _first(world).items()}  # the stored table, rebuilt
+    assert origins["SONY CORPORATION"] == "foreign" and origins["MÜLLER HANS"] == "foreign"
+    assert origins["重庆甲科技有限公司"] == "mainland" and origins["香港某某有限公司"] == "hk"
+    # the rules unchanged since: the next refresh does not read the parties again (the digest matches)
+    world.con.execute("UPDATE parties SET country = NULL WHERE name = 'SONY CORPORATION'")
+    refresh_derived(world)
+    assert world.con.execute("SELECT country FROM parties WHERE name = 'SONY CORPORATION'").fetchall() == [(None,)]

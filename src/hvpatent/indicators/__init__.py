@@ -88,9 +88,12 @@ def derived_tables() -> list[Derived]:
 def refresh_derived(warehouse: Warehouse, progress: Callable[[int, int], None] | None = None) -> dict[str, int]:
     """Rebuild what imports made stale (or everything, when the rules changed); returns the applications
     rebuilt per table. Run after imports: until then figures are computed from the events directly.
-    Parties typed by older name rules get the current rules' types first (their first applicants then rebuild)."""
+    Parties typed by older name rules get the current rules' types first (their first applicants then rebuild),
+    and parties without a country (an older warehouse) get one read from their address and name."""
     from hvpatent.reference.applicant_categories import reclassify_parties
+    from hvpatent.reference.countries import fill_party_countries
 
+    fill_party_countries(warehouse)
     reclassify_parties(warehouse)
     return refresh(warehouse, derived_tables(), progress)
 

@@ -12,9 +12,15 @@ from __future__ import annotations
 
 import gettext
 import re
+from datetime import datetime
 from functools import cache, lru_cache
+from typing import TYPE_CHECKING
 
 from hvpatent.reference.regions import Attribution, all_regions, attribute
+from hvpatent.warehouse.derived import fingerprint_of, mark_stale
+
+if TYPE_CHECKING:
+    from hvpatent.warehouse.store import Warehouse
 
 # Province-level codes of the regions with their own rows in the forms.
 _REGION_COUNTRY = {"710000": "TW", "810000": "HK", "820000": "MO"}
@@ -189,3 +195,60 @@ def locate(address: str | None, name: str | None, stated: str | None = None) -> 
     if country is not None and country not in DOMESTIC:
         return Attribution(), country
     return attribute(address, name), country
+
+
+# A derived_meta row: the digest of the country rules with which the stored parties.country left NULL were read.
+PARTY_COUNTRIES = "party_countries"
+# Bump when country_of reads addresses otherwise (2: a country's ISO name beginning a Chinese place is not one).
+COUNTRY_RULES_VERSION = 2
+
+
+def countries_digest() -> str:
+    """A digest of what country_of reads with: the short names, aliases, ambiguous names, the ISO tables'
+    version (pycountry) and the reading's version."""
+    from importlib.metadata import version
+
+    return fingerprint_of({"version": COUNTRY_RULES_VERSION, "short": SHORT_NAMES_ZH, "aliases": ALIASES_EN,
+                           "ambiguous": sorted(_AMBIGUOUS_EN), "pycountry": version("pycountry")})
+
+
+def fill_party_countries(warehouse: Warehouse) -> int:
+    """Read the country of the parties that have none (``parties.country`` NULL: rows of a warehouse older than
+    the column, which a re-import does not fill, the country being outside the content hash), once per digest of
+    the country rules; a country already stored (stated by Google, read at import) is never overwritten.  Like an
+    import (:func:`locate`), a party found abroad loses the region its name gave it.  Each distinct (address,
+    name) is read once; the applications changed are marked stale, so the refresh that follows rebuilds their
+    first applicants.  Returns the parties filled."""
+    import pyarrow as pa
+
+    con, digest = warehouse.con, countries_digest()
+    with warehouse.lock:
+        stored = con.execute("SELECT fingerprint FROM derived_meta WHERE name = ?", [PARTY_COUNTRIES]).fetchall()
+        if stored and stored[0][0] == digest:
+            return 0
+        pairs = con.execute("SELECT DISTINCT address, name FROM parties WHERE country IS NULL").fetchall()
+        found = [(address, name, country) for address, name in pairs if (country := country_of(address, name))]
+        read = pa.table({"address": pa.array([f[0] for f in found], pa.string()),  # noqa: F841 (read by name)
+                         "name": pa.array([f[1] for f in found], pa.string()),
+                         "country": pa.array([f[2] for f in found], pa.string()),
+                         "abroad": pa.array([f[2] not in DOMESTIC for f in found], pa.bool_())})
+        regions = ", ".join(f"{c} = CASE WHEN r.abroad THEN NULL ELSE parties.{c} END"
+                            for c in ("province_code", "city_code", "county_code", "town_code", "town_source"))
+        con.begin()
+        try:
+            count = 0
+            if found:
+                changed = con.execute(
+                    f"""UPDATE parties SET country = r.country, {regions} FROM read r
+                        WHERE parties.country IS NULL AND parties.name = r.name
+                          AND parties.address IS NOT DISTINCT FROM r.address
+                        RETURNING parties.app_no""").fetchall()
+                count = len(changed)
+                mark_stale(con, pa.chunked_array([pa.array([r[0] for r in changed], pa.string())]))
+            con.execute("INSERT OR REPLACE INTO derived_meta VALUES (?, ?, ?)",
+                        [PARTY_COUNTRIES, digest, datetime.now()])
+            con.commit()
+        except BaseException:
+            con.rollback()
+            raise
+        return count
