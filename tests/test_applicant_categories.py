@@ -376,3 +376,29 @@ def test_parties_without_a_country_get_one_at_the_next_refresh(world):
     world.con.execute("UPDATE parties SET country = NULL WHERE name = 'SONY CORPORATION'")
     refresh_derived(world)
     assert world.con.execute("SELECT country FROM parties WHERE name = 'SONY CORPORATION'").fetchall() == [(None,)]
+
+
+def test_a_reimport_after_a_rules_change_is_unchanged(tmp_path, monkeypatch):
+    """party_type is part of an application's content hash: the refresh that retypes parties recomputes it."""
+    from hvpatent.indicators import refresh_derived
+    from hvpatent.ingest import spreadsheet
+    from hvpatent.reference.applicant_categories import PARTY_TYPES
+
+    older = {"SONY CORPORATION": "other", "MÜLLER HANS": "other"}  # older rules knew no CORPORATION, no Latin names
+    with monkeypatch.context() as m:
+        m.setattr(spreadsheet, "classify_party", lambda name: older.get(name) or category_of_name(name))
+        with Warehouse(tmp_path / "w.duckdb") as wh:
+            result, errors = import_file(wh, _export(tmp_path / "cnipa.csv"))
+            assert errors == [] and result.rows_inserted == len(APPS)
+    with Warehouse(tmp_path / "w.duckdb") as wh:
+        assert wh.con.execute("SELECT party_type FROM parties WHERE name = 'SONY CORPORATION'").fetchall() == [
+            ("other",)]
+        wh.con.execute("INSERT OR REPLACE INTO derived_meta VALUES (?, 'older-rules', now())", [PARTY_TYPES])
+        refresh_derived(wh)  # the current rules: two parties retyped
+        assert wh.con.execute("SELECT party_type FROM parties WHERE name IN ('SONY CORPORATION', 'MÜLLER HANS') "
+                              "ORDER BY name").fetchall() == [("individual",), ("enterprise",)]
+        # the same rows in another file (the same export as xlsx), read by the current rules
+        result, errors = import_file(wh, write_xlsx(tmp_path / "cnipa.xlsx", _rows(), title="专利检索导出"))
+        assert errors == []
+        assert (result.rows_inserted, result.rows_updated, result.rows_unchanged) == (0, 0, len(APPS))
+        assert wh.con.execute("SELECT count(*) FROM application_history").fetchall() == [(0,)]

@@ -153,7 +153,8 @@ def reclassify_parties(warehouse) -> int:
     """Apply the current name rules to the stored party types when the rules changed since they were set (a
     new release, an edited rules file): ``party_type`` is written at import, so without this the parties
     imported before would keep the old rules' answer. Returns the parties changed. The stored first-applicant
-    table's fingerprint carries the same digest, so the refresh that follows rebuilds it from the new types."""
+    table's fingerprint carries the same digest, so the refresh that follows rebuilds it from the new types; the
+    content hashes of the applications retyped are recomputed (Warehouse.rehash) in the same transaction."""
     import pyarrow as pa
 
     con, digest = warehouse.con, rules_digest()
@@ -168,9 +169,12 @@ def reclassify_parties(warehouse) -> int:
         try:
             count = 0
             if changed:
-                count = con.execute("UPDATE parties SET party_type = r.party_type FROM retyped r "
-                                    "WHERE parties.name = r.name AND parties.party_type <> r.party_type"
-                                    ).fetchall()[0][0]
+                apps = con.execute("UPDATE parties SET party_type = r.party_type FROM retyped r "
+                                   "WHERE parties.name = r.name AND parties.party_type IS DISTINCT FROM r.party_type "
+                                   "RETURNING parties.app_no").fetchall()
+                count = len(apps)
+                # party_type is part of the applications' content hash: re-importing them stays "unchanged"
+                warehouse.rehash(pa.table({"app_no": pa.array(sorted({a[0] for a in apps}), pa.string())}))
             con.execute("INSERT OR REPLACE INTO derived_meta VALUES (?, ?, ?)", [PARTY_TYPES, digest, datetime.now()])
             con.commit()
         except BaseException:

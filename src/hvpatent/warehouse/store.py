@@ -328,6 +328,21 @@ class Warehouse:
                            FROM merged_ipcs GROUP BY app_no) i USING (app_no)"""
         ).to_arrow_table()
 
+    def rehash(self, app_nos: pa.Table) -> int:
+        """Recompute the content hash of these applications (an ``app_no`` column) from their stored rows, with
+        the expression an import uses, after something other than an import rewrote a hashed column (the name
+        rules retyping ``parties.party_type``): otherwise re-importing the same rows would find them changed.
+        Runs in the caller's transaction; returns the applications whose hash changed."""
+        cols = ", ".join(columns("applications"))
+        stored_apps = self.con.sql(f"SELECT {cols} FROM applications SEMI JOIN app_nos USING (app_no)"
+                                   ).to_arrow_table()
+        stored_parties = self.con.sql("SELECT * FROM parties SEMI JOIN app_nos USING (app_no)").to_arrow_table()
+        stored_ipcs = self.con.sql("SELECT * FROM ipc_classes SEMI JOIN app_nos USING (app_no)").to_arrow_table()
+        hashed = self._stage_with_hashes(stored_apps, stored_parties, stored_ipcs)  # noqa: F841 (read by name)
+        return self.con.execute("UPDATE applications SET row_hash = h.row_hash FROM hashed h "
+                                "WHERE applications.app_no = h.app_no AND applications.row_hash <> h.row_hash"
+                                ).fetchall()[0][0]
+
     def _upsert_records(self, table: str, frame: pd.DataFrame, counted: bool = True) -> tuple[int, int, int]:
         """Rows replaced by key; (new, changed, unchanged) when ``counted``, else only replaced (INSERT OR
         REPLACE finds the rows through the primary-key index, without reading the table)."""
