@@ -201,7 +201,7 @@ def test_evidence_order_through_an_import(world):
     assert got == {
         "重庆甲科技有限公司": ("enterprise", "name"),
         "重庆文理学院": ("government", "credit_code"),             # the code (机关) beats the name (university)
-        "张伟": ("enterprise", "credit_code"),                     # 个体工商户 beats a person's name
+        "张伟": ("individual", "name"),          # a person's name: the directory's 张伟 (个体工商户) may be another
         "重庆永川卫星湖生态农业园": ("enterprise", "directory"),   # rules say other, the directory lists it
         "永川机械": ("other", "unclassified"),
         "重庆永川某某生态园区": ("other", "unclassified"),
@@ -210,21 +210,28 @@ def test_evidence_order_through_an_import(world):
         "香港某某有限公司": ("enterprise", "name"),
         "MÜLLER HANS": ("individual", "name"),
     }
-    # a settlement beats the credit code; removing it gives the code back
-    settle(world.con, "张伟", "个人", by="tester")
+    # only a person makes a person's name something else; removing the settlement gives the name back
+    settle(world.con, "张伟", "工矿企业", by="tester")
     assert (_first(world)["张伟"]["applicant_type"], _first(world)["张伟"]["category_source"]) == (
-        "individual", "settled")
+        "enterprise", "settled")
     assert unsettle(world.con, "张伟") and not unsettle(world.con, "张伟")
-    assert _first(world)["张伟"]["applicant_type"] == "enterprise"
+    assert (_first(world)["张伟"]["applicant_type"], _first(world)["张伟"]["category_source"]) == (
+        "individual", "name")
+    # a settlement beats the credit code too
+    settle(world.con, "重庆文理学院", "大专院校", by="tester")
+    assert (_first(world)["重庆文理学院"]["applicant_type"], _first(world)["重庆文理学院"]["category_source"]) == (
+        "university", "settled")
+    assert unsettle(world.con, "重庆文理学院")
+    assert _first(world)["重庆文理学院"]["category_source"] == "credit_code"
     with pytest.raises(ValueError, match="没有申请人"):
         settle(world.con, "不存在公司", "enterprise")
 
 
 def test_an_invalid_code_in_the_directory_is_ignored(world):
-    # the template refuses an invalid code; a directory written otherwise may hold one
-    world.con.execute("UPDATE enterprises SET credit_code = ? WHERE name = '张伟'", [SOLE_PROPRIETOR[:-1] + "H"])
-    assert (_first(world)["张伟"]["applicant_type"], _first(world)["张伟"]["category_source"]) == (
-        "individual", "name")  # the name decides again (membership counts only where the rules found nothing)
+    # the template refuses an invalid code; a directory written otherwise may hold one (ORGAN: the check is N)
+    world.con.execute("UPDATE enterprises SET credit_code = ? WHERE name = '重庆文理学院'", [ORGAN[:-1] + "P"])
+    assert (_first(world)["重庆文理学院"]["applicant_type"], _first(world)["重庆文理学院"]["category_source"]) == (
+        "university", "name")  # the name decides again (membership counts only where the rules found nothing)
 
 
 def test_origin_of_the_first_applicant(world):

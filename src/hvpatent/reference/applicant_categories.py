@@ -5,7 +5,8 @@ Evidence, strongest first:
 
 1. a person's settlement (`hvp applicants classify`, table ``applicant_categories``);
 2. the unified social credit code of the enterprise directory (GB 32100-2015: registration authority and
-   organisation type), when its check character is right;
+   organisation type), when its check character is right, except for a name the rules call ``individual``:
+   the directory matches names alone, and a person's name is shared by many people;
 3. the name rules (applicant_categories.yaml), applied at import to ``parties.party_type``;
 4. membership of the enterprise directory: a listed name the rules could not place is an enterprise;
 5. otherwise ``other``: unclassified, listed by `hvp applicants unclassified` for a person to settle.
@@ -310,7 +311,10 @@ def with_categories(first: ir.Table, con: ibis.BaseBackend) -> ir.Table:
     by_name = joined.applicant_type
     named = by_name.notnull() & (by_name != UNCLASSIFIED)
     member = joined.m_name.notnull()
-    overridden = joined.c_category.notnull()
+    # A person's name stays a person unless a person settles it: a directory's 张伟 (个体工商户, credit code 92) is
+    # one 张伟 among many, and CNIPA counts natural persons as 个人.
+    person = (by_name == "individual").fill_null(False)
+    overridden = joined.c_category.notnull() & ((joined.c_source == "settled") | ~person)
     category = ibis.cases((overridden, joined.c_category), (named, by_name), (member, "enterprise"),
                           else_=UNCLASSIFIED)
     source = ibis.cases((overridden, joined.c_source), (named, "name"), (member, "directory"), else_="unclassified")
