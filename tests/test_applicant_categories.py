@@ -17,7 +17,7 @@ from hvpatent.cli.main import app
 from hvpatent.indicators.base import first_applicants
 from hvpatent.ingest import import_file
 from hvpatent.ingest.appno import check_digit
-from hvpatent.ingest.fields import classify_party
+from hvpatent.ingest.fields import classify_party, normalize_name
 from hvpatent.reference.applicant_categories import (
     category_key,
     category_of_credit_code,
@@ -328,6 +328,27 @@ def test_cli(world, tmp_path):
     undone = hvp("applicants", "unclassify", "永川机械", "--db", db)
     assert undone.exit_code == 0 and "已取消" in undone.output
     assert "永川机械" in hvp("applicants", "unclassified", "--db", db).output
+
+
+def test_cli_prints_names_as_text_and_refuses_an_unknown_region(world):
+    # a name with rich markup in it: the error (no such applicant), the listing and the settlement print it as is
+    world.con.execute("UPDATE parties SET name = '永川[/red]机械', name_norm = ? WHERE name = '永川机械'",
+                      [normalize_name("永川[/red]机械")])
+    db = str(world.path)
+    world.close()
+    missing = hvp("applicants", "classify", "[/red]", "个人", "--db", db)
+    assert missing.exit_code == 2 and "仓库中没有申请人「[/red]」" in missing.output
+    listed = hvp("applicants", "unclassified", "--db", db)
+    assert listed.exit_code == 0 and "永川[/red]机械" in listed.output
+    done = hvp("applicants", "classify", "永川[/red]机械", "工矿企业", "--by", "tester", "--db", db)
+    assert done.exit_code == 0 and "已将「永川[/red]机械」（2 件）认定为 工矿企业 / enterprise" in done.output
+    # an unknown region code is refused, not read as a region without unclassified applicants
+    for command in ("unclassified", "categories"):
+        bad = hvp("applicants", command, "--region", "12", "--db", db)
+        assert bad.exit_code == 2 and "未知区划代码「12」" in bad.output, bad.output
+        assert "所有第一申请人均已分类" not in bad.output
+    district = hvp("applicants", "unclassified", "--region", "500118", "--db", db)
+    assert district.exit_code == 0 and "重庆永川某某生态园区" in district.output
 
 
 def test_parties_typed_by_older_rules_follow_the_current_rules_at_the_next_refresh(world):

@@ -6,10 +6,25 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from hvpatent.cli.common import DbOption, applicants_app, console, err_console, open_warehouse
 
-RegionArg = Annotated[str | None, typer.Option("--region", help="区划代码（默认全部） / region code (default: all)")]
+
+def _region(given: str | None) -> str | None:
+    """A known region code (normalised), or None for every applicant; an unknown code is refused (exit 2)."""
+    if given is None:
+        return None
+    from hvpatent.reference.regions import normalize_code, region_by_code
+
+    code = normalize_code(given.strip())
+    if code not in region_by_code():
+        raise typer.BadParameter(f"未知区划代码「{given}」 / unknown region code", param_hint="--region")
+    return code
+
+
+RegionArg = Annotated[str | None, typer.Option("--region", callback=_region,
+                                               help="区划代码（默认全部） / region code (default: all)")]
 CATEGORY_HELP = "大专院校|科研单位|工矿企业|机关团体|个人，或 university|institute|enterprise|government|individual"
 
 
@@ -31,8 +46,8 @@ def applicants_unclassified(
     console.print(f"未分类：申请人 {summary['applicants']} 个，申请件 {summary['applications']} 件，"
                   f"占全部 {summary['all_applications']} 件的 {share} / unclassified applicants, applications, share")
     table = Table("申请人/applicant", "件数/applications", "地址示例/example address")
-    for r in rows:
-        table.add_row(r["name"], str(r["applications"]), r["address"] or "")
+    for r in rows:  # names and addresses as Text: data, never read as markup
+        table.add_row(Text(r["name"]), str(r["applications"]), Text(r["address"] or ""))
     console.print(table)
     console.print("用 hvp applicants classify 申请人 类别 认定，无需重新导入 / "
                   "fix: hvp applicants classify NAME CATEGORY")
@@ -53,12 +68,13 @@ def applicants_classify(
         with open_warehouse(db) as wh:
             done = settle(wh.con, name, category, by)
             refresh_derived_tables(wh)  # the stored first-applicant categories follow the settlement
-    except ValueError as err:
-        err_console.print(f"[red]{err}[/red]")
+    except ValueError as err:  # the message holds the name as typed: printed as text, not markup
+        err_console.print(str(err), style="red", markup=False, highlight=False)
         raise typer.Exit(2) from err
     before = f"（原认定为 {label(done.previous)}）" if done.previous else ""
     console.print(f"已将「{done.name}」（{done.applications} 件）认定为 {label(done.category)}{before}；"
-                  "各项数字即时按新类别计算，无需重新导入 / settled; figures follow without re-import")
+                  "各项数字即时按新类别计算，无需重新导入 / settled; figures follow without re-import",
+                  markup=False, highlight=False)
 
 
 @applicants_app.command("unclassify")
