@@ -78,7 +78,8 @@ def applicants_classify(
 
 
 @applicants_app.command("unclassify")
-def applicants_unclassify(name: Annotated[str, typer.Argument(help="申请人名称")], db: DbOption = None) -> None:
+def applicants_unclassify(name: Annotated[str, typer.Argument(help="申请人名称 / applicant name")],
+                          db: DbOption = None) -> None:
     """取消人工认定的类别 / remove a settled category."""
     from hvpatent.cli.refresh import refresh_derived_tables
     from hvpatent.reference.applicant_categories import unsettle

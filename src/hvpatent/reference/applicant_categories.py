@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cache, lru_cache
 from importlib import resources
+from typing import TYPE_CHECKING
 
 import ibis
 import ibis.expr.types as ir
@@ -31,6 +32,11 @@ import yaml
 
 from hvpatent.ingest.fields import check_credit_code, normalize_name
 from hvpatent.warehouse.derived import fingerprint_of, forget
+
+if TYPE_CHECKING:  # at run time the warehouse module is imported by callers (no cycle through here)
+    import duckdb
+
+    from hvpatent.warehouse.store import Warehouse
 
 CATEGORIES = ("university", "institute", "enterprise", "government", "individual")
 UNCLASSIFIED = "other"
@@ -51,7 +57,7 @@ class NameRule:
     rule: str
     category: str
     words: tuple[str, ...]
-    tokens: re.Pattern | None
+    tokens: re.Pattern[str] | None
 
     def matches(self, upper: str) -> bool:
         return any(w in upper for w in self.words) or bool(self.tokens and self.tokens.search(upper))
@@ -70,7 +76,7 @@ class Rules:
     digest: str
 
 
-def _token_pattern(tokens: list[str]) -> re.Pattern | None:
+def _token_pattern(tokens: list[str]) -> re.Pattern[str] | None:
     if not tokens:
         return None
     alternatives = "|".join(re.escape(t.upper()) for t in sorted(tokens, key=len, reverse=True))
@@ -150,7 +156,7 @@ def category_of_name(name: str) -> str:
 PARTY_TYPES = "party_types"
 
 
-def reclassify_parties(warehouse) -> int:
+def reclassify_parties(warehouse: Warehouse) -> int:
     """Apply the current name rules to the stored party types when the rules changed since they were set (a
     new release, an edited rules file): ``party_type`` is written at import, so without this the parties
     imported before would keep the old rules' answer. Returns the parties changed. The stored first-applicant
@@ -233,7 +239,7 @@ class Settlement:
     previous: str | None
 
 
-def settle(con, name: str, category: str, by: str | None = None) -> Settlement:
+def settle(con: duckdb.DuckDBPyConnection, name: str, category: str, by: str | None = None) -> Settlement:
     """Record (or replace) the category of the applicant with this name, over every other evidence."""
     norm = normalize_name(name)
     if not norm:
@@ -249,7 +255,7 @@ def settle(con, name: str, category: str, by: str | None = None) -> Settlement:
     return Settlement(name.strip(), norm, key, applications, previous[0] if previous else None)
 
 
-def unsettle(con, name: str) -> bool:
+def unsettle(con: duckdb.DuckDBPyConnection, name: str) -> bool:
     """Remove a settlement; the other evidence decides again.  Whether there was one."""
     norm = normalize_name(name)
     found = con.execute("SELECT count(*) FROM applicant_categories WHERE name_norm = ?", [norm]).fetchone()[0]
