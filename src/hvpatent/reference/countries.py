@@ -17,7 +17,7 @@ from functools import cache, lru_cache
 from typing import TYPE_CHECKING
 
 from hvpatent.reference.regions import Attribution, all_regions, attribute
-from hvpatent.warehouse.derived import fingerprint_of, mark_stale
+from hvpatent.warehouse.derived import fingerprint_of, forget
 
 if TYPE_CHECKING:
     from hvpatent.warehouse.store import Warehouse
@@ -217,8 +217,8 @@ def fill_party_countries(warehouse: Warehouse) -> int:
     the column, which a re-import does not fill, the country being outside the content hash), once per digest of
     the country rules; a country already stored (stated by Google, read at import) is never overwritten.  Like an
     import (:func:`locate`), a party found abroad loses the region its name gave it.  Each distinct (address,
-    name) is read once; the applications changed are marked stale, so the refresh that follows rebuilds their
-    first applicants.  Returns the parties filled."""
+    name) is read once; the stored first applicants are forgotten, so the refresh that follows rebuilds them.
+    Returns the parties filled."""
     import pyarrow as pa
 
     con, digest = warehouse.con, countries_digest()
@@ -238,13 +238,13 @@ def fill_party_countries(warehouse: Warehouse) -> int:
         try:
             count = 0
             if found:
-                changed = con.execute(
+                count = con.execute(
                     f"""UPDATE parties SET country = r.country, {regions} FROM read r
                         WHERE parties.country IS NULL AND parties.name = r.name
-                          AND parties.address IS NOT DISTINCT FROM r.address
-                        RETURNING parties.app_no""").fetchall()
-                count = len(changed)
-                mark_stale(con, pa.chunked_array([pa.array([r[0] for r in changed], pa.string())]))
+                          AND parties.address IS NOT DISTINCT FROM r.address""").fetchall()[0][0]
+                # Only the first applicants read the parties' countries and regions: that table is rebuilt whole
+                # (seconds at a million applications), not every derived table of every application changed.
+                forget(con, "first_applicants")
             con.execute("INSERT OR REPLACE INTO derived_meta VALUES (?, ?, ?)",
                         [PARTY_COUNTRIES, digest, datetime.now()])
             con.commit()
