@@ -4,8 +4,6 @@ uploads, and what an enterprise account must not see."""
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import httpx
 import pytest
@@ -14,7 +12,7 @@ from openpyxl import load_workbook
 import world
 from conftest import write_xlsx
 from test_import import good_rows, no
-from webserver import PASSWORD, world_server
+from webserver import client, world_server
 
 
 @pytest.fixture(scope="module")
@@ -23,15 +21,6 @@ def base_url(tmp_path_factory):
         yield url
 
 
-@contextmanager
-def client(base_url: str, username: str | None = None) -> Iterator[httpx.Client]:
-    """A browser-like client: keeps the session cookie; logged in as ``username`` when given."""
-    with httpx.Client(base_url=base_url, timeout=120) as c:
-        if username:
-            r = c.post("/api/login", json={"username": username, "password": PASSWORD})
-            assert r.status_code == 200, r.text
-            c.headers["x-csrf-token"] = r.json()["csrf"]
-        yield c
 
 
 def finished(c: httpx.Client, queued: httpx.Response) -> dict:

@@ -7,12 +7,9 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 from urllib.parse import parse_qs, urlsplit
 
-import httpx
 import pytest
 from docx import Document
 from openpyxl import load_workbook
@@ -21,7 +18,7 @@ import world
 from hvpatent.forms import compute_form, find_form, list_forms, parse_period
 from hvpatent.web import create_app
 from hvpatent.web.forms import last_complete_month
-from webserver import PASSWORD, serve, world_db
+from webserver import PASSWORD, client, serve, world_db
 
 VALID = "valid-inventions-by-region"
 SHENGLI, LAISU = "500118002000", "500118111000"
@@ -41,13 +38,6 @@ def base_url(server):
     return server[1]
 
 
-@contextmanager
-def client(base_url: str, username: str | None = None) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=base_url, timeout=120) as c:
-        if username:
-            r = c.post("/api/login", json={"username": username, "password": PASSWORD})
-            assert r.status_code == 200, r.text
-        yield c
 
 
 def computed(app, key: str, period: str, region: str | None):

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import socket
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
 
+import httpx
 import uvicorn
 
 
@@ -57,3 +59,14 @@ def world_server(folder, **app_options):
 
     with serve(create_app(world_db(folder), secret="test-secret", **app_options)) as url:
         yield url
+
+
+@contextmanager
+def client(base_url: str, username: str | None = None) -> Iterator[httpx.Client]:
+    """A browser-like client: keeps the session cookie; logged in as ``username`` when given."""
+    with httpx.Client(base_url=base_url, timeout=120) as c:
+        if username:
+            r = c.post("/api/login", json={"username": username, "password": PASSWORD})
+            assert r.status_code == 200, r.text
+            c.headers["x-csrf-token"] = r.json()["csrf"]
+        yield c

@@ -31,7 +31,7 @@ import ibis.expr.types as ir
 import yaml
 
 from hvpatent.ingest.fields import check_credit_code, normalize_name
-from hvpatent.warehouse.derived import fingerprint_of, forget
+from hvpatent.warehouse.derived import fingerprint_of, forget, once_per_digest
 
 if TYPE_CHECKING:  # at run time the warehouse module is imported by callers (no cycle through here)
     import duckdb
@@ -164,30 +164,22 @@ def reclassify_parties(warehouse: Warehouse) -> int:
     content hashes of the applications retyped are recomputed (Warehouse.rehash) in the same transaction."""
     import pyarrow as pa
 
-    con, digest = warehouse.con, rules_digest()
-    with warehouse.lock:
-        stored = con.execute("SELECT fingerprint FROM derived_meta WHERE name = ?", [PARTY_TYPES]).fetchall()
-        if stored and stored[0][0] == digest:
-            return 0
+    def read(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
         pairs = con.execute("SELECT DISTINCT name, party_type FROM parties").fetchall()
-        changed = {name: new for name, old in pairs if (new := category_of_name(name)) != old}
-        retyped = pa.table({"name": list(changed), "party_type": list(changed.values())})  # noqa: F841 (read by name)
-        con.begin()
-        try:
-            count = 0
-            if changed:
-                apps = con.execute("UPDATE parties SET party_type = r.party_type FROM retyped r "
-                                   "WHERE parties.name = r.name AND parties.party_type IS DISTINCT FROM r.party_type "
-                                   "RETURNING parties.app_no").fetchall()
-                count = len(apps)
-                # party_type is part of the applications' content hash: re-importing them stays "unchanged"
-                warehouse.rehash(pa.table({"app_no": pa.array(sorted({a[0] for a in apps}), pa.string())}))
-            con.execute("INSERT OR REPLACE INTO derived_meta VALUES (?, ?, ?)", [PARTY_TYPES, digest, datetime.now()])
-            con.commit()
-        except BaseException:
-            con.rollback()
-            raise
-        return count
+        return {name: new for name, old in pairs if (new := category_of_name(name)) != old}
+
+    def write(con: duckdb.DuckDBPyConnection, changed: dict[str, str]) -> int:
+        if not changed:
+            return 0
+        retyped = pa.table({"name": list(changed), "party_type": list(changed.values())})  # noqa: F841 (by name)
+        apps = con.execute("UPDATE parties SET party_type = r.party_type FROM retyped r "
+                           "WHERE parties.name = r.name AND parties.party_type IS DISTINCT FROM r.party_type "
+                           "RETURNING parties.app_no").fetchall()
+        # party_type is part of the applications' content hash: re-importing them stays "unchanged"
+        warehouse.rehash(pa.table({"app_no": pa.array(sorted({a[0] for a in apps}), pa.string())}))
+        return len(apps)
+
+    return once_per_digest(warehouse, PARTY_TYPES, rules_digest(), read, write)
 
 
 def _is_han_person(text: str, r: Rules) -> bool:

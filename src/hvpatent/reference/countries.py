@@ -12,14 +12,15 @@ from __future__ import annotations
 
 import gettext
 import re
-from datetime import datetime
 from functools import cache, lru_cache
 from typing import TYPE_CHECKING
 
 from hvpatent.reference.regions import Attribution, all_regions, attribute
-from hvpatent.warehouse.derived import fingerprint_of, forget
+from hvpatent.warehouse.derived import fingerprint_of, forget, once_per_digest
 
 if TYPE_CHECKING:
+    import duckdb
+
     from hvpatent.warehouse.store import Warehouse
 
 # Province-level codes of the regions with their own rows in the forms.
@@ -221,34 +222,25 @@ def fill_party_countries(warehouse: Warehouse) -> int:
     Returns the parties filled."""
     import pyarrow as pa
 
-    con, digest = warehouse.con, countries_digest()
-    with warehouse.lock:
-        stored = con.execute("SELECT fingerprint FROM derived_meta WHERE name = ?", [PARTY_COUNTRIES]).fetchall()
-        if stored and stored[0][0] == digest:
-            return 0
+    def read(con: duckdb.DuckDBPyConnection) -> list[tuple[str | None, str, str]]:
         pairs = con.execute("SELECT DISTINCT address, name FROM parties WHERE country IS NULL").fetchall()
-        found = [(address, name, country) for address, name in pairs if (country := country_of(address, name))]
-        read = pa.table({"address": pa.array([f[0] for f in found], pa.string()),  # noqa: F841 (read by name)
-                         "name": pa.array([f[1] for f in found], pa.string()),
-                         "country": pa.array([f[2] for f in found], pa.string()),
-                         "abroad": pa.array([f[2] not in DOMESTIC for f in found], pa.bool_())})
+        return [(address, name, country) for address, name in pairs if (country := country_of(address, name))]
+
+    def write(con: duckdb.DuckDBPyConnection, found: list[tuple[str | None, str, str]]) -> int:
+        if not found:
+            return 0
+        located = pa.table({"address": pa.array([f[0] for f in found], pa.string()),  # noqa: F841 (by name)
+                            "name": pa.array([f[1] for f in found], pa.string()),
+                            "country": pa.array([f[2] for f in found], pa.string()),
+                            "abroad": pa.array([f[2] not in DOMESTIC for f in found], pa.bool_())})
         regions = ", ".join(f"{c} = CASE WHEN r.abroad THEN NULL ELSE parties.{c} END"
                             for c in ("province_code", "city_code", "county_code", "town_code", "town_source"))
-        con.begin()
-        try:
-            count = 0
-            if found:
-                count = con.execute(
-                    f"""UPDATE parties SET country = r.country, {regions} FROM read r
-                        WHERE parties.country IS NULL AND parties.name = r.name
-                          AND parties.address IS NOT DISTINCT FROM r.address""").fetchall()[0][0]
-                # Only the first applicants read the parties' countries and regions: that table is rebuilt whole
-                # (seconds at a million applications), not every derived table of every application changed.
-                forget(con, "first_applicants")
-            con.execute("INSERT OR REPLACE INTO derived_meta VALUES (?, ?, ?)",
-                        [PARTY_COUNTRIES, digest, datetime.now()])
-            con.commit()
-        except BaseException:
-            con.rollback()
-            raise
+        count = con.execute(f"""UPDATE parties SET country = r.country, {regions} FROM located r
+                                WHERE parties.country IS NULL AND parties.name = r.name
+                                  AND parties.address IS NOT DISTINCT FROM r.address""").fetchall()[0][0]
+        # Only the first applicants read the parties' countries and regions: that table is rebuilt whole
+        # (seconds at a million applications), not every derived table of every application changed.
+        forget(con, "first_applicants")
         return count
+
+    return once_per_digest(warehouse, PARTY_COUNTRIES, countries_digest(), read, write)

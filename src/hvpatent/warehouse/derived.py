@@ -17,6 +17,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar
 
 import ibis
 import ibis.expr.types as ir
@@ -24,6 +25,7 @@ import pyarrow as pa
 from ibis.backends.sql.datatypes import DuckDBType
 
 META, STALE = "derived_meta", "derived_stale"
+T = TypeVar("T")
 BATCH = "derived_batch"  # the temporary table of the applications being rebuilt
 # Applications rebuilt per transaction: bounds the memory of one batch's joins (about 1 GiB at 500,000).
 BATCH_SIZE = 250_000
@@ -55,6 +57,28 @@ def mark_stale(con, app_nos: pa.ChunkedArray) -> None:
 def forget(con, name: str) -> None:
     """Make a derived table not current (its inputs changed wholesale, e.g. a new SEI table)."""
     con.execute(f"DELETE FROM {META} WHERE name = ?", [name])
+
+
+def once_per_digest(warehouse, name: str, digest: str, read: Callable[[object], T],
+                    write: Callable[[object, T], int]) -> int:
+    """Bring a stored column up to the rules that wrote it, once per digest of those rules (a ``name`` row of
+    derived_meta): ``read`` what must be rewritten, then ``write`` it and store the digest in one transaction.
+    Returns what ``write`` returns (rows rewritten); 0 when the stored digest is already this one."""
+    con = warehouse.con
+    with warehouse.lock:
+        stored = con.execute(f"SELECT fingerprint FROM {META} WHERE name = ?", [name]).fetchall()
+        if stored and stored[0][0] == digest:
+            return 0
+        found = read(con)
+        con.begin()
+        try:
+            count = write(con, found)
+            con.execute(f"INSERT OR REPLACE INTO {META} VALUES (?, ?, ?)", [name, digest, datetime.now()])
+            con.commit()
+        except BaseException:
+            con.rollback()
+            raise
+        return count
 
 
 def is_current(backend: ibis.BaseBackend, name: str, fingerprint: str) -> bool:
