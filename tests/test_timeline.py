@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import ibis
 import pytest
 
 from hvpatent.indicators import derived_tables, refresh_derived
 from hvpatent.indicators.base import first_applicants, industry_memberships, sei_matches
-from hvpatent.legal.state import direct_state, legal_state
-from hvpatent.legal.timeline import TABLE, state_from_timeline, timeline_ready
+from hvpatent.legal.state import direct_state, finish_state, legal_state, states_on_days
+from hvpatent.legal.timeline import TABLE, state_from_timeline, states_on_dates, timeline_ready
 from hvpatent.model import Batch
 from hvpatent.reference.fees import default_rules
 from hvpatent.warehouse.derived import is_current, stale_count
@@ -58,16 +59,34 @@ def test_timeline_is_used_once_refreshed(demo):
 
 
 def test_timeline_gives_the_rules_state_on_every_day(demo):
+    """Every application on every one of DAYS: the stored timelines (a range join) against the rules evaluated
+    with the day as a column (direct_state is those rules with the day a constant), in one query each."""
     con = demo.ibis()
     rules = default_rules()
-    states_seen = set()
-    for day in DAYS:
-        direct = _rows(direct_state(con, day, rules))
-        stored = _rows(state_from_timeline(con, day, rules))
-        _same(direct, stored)
-        states_seen |= {r["state"] for r in direct}
+    assert timeline_ready(con, rules)
+    stored = _days_rows(states_on_dates(con, DAYS, rules))
+    apps = con.table("applications").select("app_no", "filing_date")
+    pairs = apps.cross_join(ibis.memtable({"day": DAYS}, schema={"day": "date"}))
+    pairs = pairs.filter(pairs.filing_date <= pairs.day).select("app_no", "day")
+    by_rules = states_on_days(con, pairs, rules)
+    direct = _days_rows(finish_state(by_rules, by_rules.day, rules, annuity=False))
+    assert len(direct) > 50_000
+    _same(direct, stored)
     # the world exercises the rules: every kind of state occurs on some day
+    states_seen = {r["state"] for r in direct}
     assert {"pending", "valid", "grace", "restorable", "lapsed", "expired", "rejected", "withdrawn"} <= states_seen
+
+
+@pytest.mark.parametrize("day", DAYS[::15])
+def test_one_days_reader_gives_the_rules_state_with_the_annuity(demo, day):
+    """The one-day readers, with the columns that move with the day itself (the next annuity, its late fee)."""
+    con = demo.ibis()
+    rules = default_rules()
+    _same(_rows(direct_state(con, day, rules)), _rows(state_from_timeline(con, day, rules)))
+
+
+def _days_rows(expr) -> list[dict]:
+    return sorted(expr.to_pyarrow().to_pylist(), key=lambda r: (r["app_no"], r["day"]))
 
 
 def test_stored_memberships_equal_matching(demo):
