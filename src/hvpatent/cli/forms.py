@@ -21,7 +21,6 @@ if TYPE_CHECKING:
 
     from hvpatent.forms import FormResult, FormSpec, Period
 
-NATIONAL = ("全国", "china", "cn", "national", "all")
 FormsDirOption = Annotated[Path | None, typer.Option(
     "--forms-dir", help="本地表式目录（YAML，同名覆盖内置表式；默认 $HVP_FORMS_DIR） / a bureau's own forms")]
 
@@ -32,6 +31,8 @@ def _forms_dir(given: Path | None) -> Path | None:
 
 def _region(given: str | None) -> str | None:
     """A region code; 全国 (or china / all) for the whole country; by default the plan's region."""
+    from hvpatent.forms import NATIONAL
+
     if given and given.strip().lower() in NATIONAL:
         return None
     if given:

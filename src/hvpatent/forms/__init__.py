@@ -9,13 +9,24 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from hvpatent.forms.engine import Cell, FormResult, FormRow, cell_records, compute_form, sub_regions
+from hvpatent.forms.engine import (
+    NATIONAL,
+    PLACEHOLDERS,
+    Cell,
+    FormResult,
+    FormRow,
+    cell_records,
+    compute_form,
+    sub_regions,
+)
 from hvpatent.forms.period import Period, PeriodError, parse_period
 from hvpatent.forms.render import FORMATS, Block, Grid, layout, write_form
 from hvpatent.forms.spec import FormError, FormSpec, builtin_forms, load_form_file
 
 __all__ = [
     "FORMATS",
+    "NATIONAL",
+    "PLACEHOLDERS",
     "Block",
     "Cell",
     "FormError",

@@ -13,11 +13,13 @@ import ibis.expr.types as ir
 
 from hvpatent.forms.period import Period
 from hvpatent.forms.spec import CATEGORIES, MEASURES, ColumnSpec, FormSpec, RowSpec, Text
-from hvpatent.indicators import ALL_APPLICANTS, AS_OF_FIRST, Context, check_as_of, records
+from hvpatent.indicators import ALL_APPLICANTS, AS_OF_FIRST, Context, check_as_of, population_year, records
 from hvpatent.reference.regions import Region, children_of, region_by_code, region_name
 
 DOMESTIC = ("mainland", "hk", "macao", "taiwan")  # CNIPA's 国内 includes Hong Kong, Macao and Taiwan
 OTHER, TOTAL = "other", "total"
+# The words a user may give for the whole country instead of a region code (CLI and web).
+NATIONAL = ("全国", "all", "china", "cn", "national")
 TOTAL_LABELS = {None: Text("全国", "China"), "province": Text("全省", "province total"),
                 "city": Text("全市", "city total"), "county": Text("全区（县）", "county total"),
                 "town": Text("全镇（街）", "town total")}
@@ -306,7 +308,7 @@ def total_label(region: str | None) -> Text:
 def populations(con: ibis.BaseBackend, codes: list[str], as_of: date) -> dict[str, float]:
     """Resident population (persons) of each code at the latest year-end on or before the as-of date, as the
     per-10,000 indicators read it (docs/indicators.md, "Population")."""
-    last_year = as_of.year if (as_of.month, as_of.day) == (12, 31) else as_of.year - 1
+    last_year = population_year(as_of)
     pop = con.table("population")
     pop = pop.filter(pop.region_code.isin(codes) & (pop.year <= last_year))
     latest = pop.group_by("region_code").aggregate(year=pop.year.max())

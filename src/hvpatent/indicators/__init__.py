@@ -29,6 +29,7 @@ from hvpatent.indicators.compute import (
     grouped_values,
     in_group,
     indicator_table,
+    population_year,
     records,
     value,
 )
@@ -63,6 +64,7 @@ __all__ = [
     "indicator_table",
     "industries",
     "industry_name",
+    "population_year",
     "records",
     "refresh_derived",
     "value",

@@ -108,9 +108,15 @@ def in_group(ctx: Context, rows: ir.Table, by: str, group: str) -> ir.Table:
     return rows.filter(rows[DIMENSION_COLUMN[by]].cast("string") == group)
 
 
+def population_year(as_of: date) -> int:
+    """The year whose year-end population a per-10,000 figure on ``as_of`` reads: the latest year-end on or before
+    it (the as-of year itself only on 31 December)."""
+    return as_of.year if (as_of.month, as_of.day) == (12, 31) else as_of.year - 1
+
+
 def _population(ctx: Context, by: str | None) -> ir.Table:
     """(group, population) at the latest year-end on or before the as-of date."""
-    last_year = ctx.as_of.year if (ctx.as_of.month, ctx.as_of.day) == (12, 31) else ctx.as_of.year - 1
+    last_year = population_year(ctx.as_of)
     # the same table for every day of the same year-end: built once (a trend asks for it many times)
     return ctx.memo(f"population:{by}:{last_year}:{ctx.region}", lambda: _population_at(ctx, by, last_year),
                     dated=False)

@@ -31,6 +31,7 @@ import ibis.expr.types as ir
 import yaml
 
 from hvpatent.ingest.fields import check_credit_code, normalize_name
+from hvpatent.reference.applicant_towns import applications_named
 from hvpatent.warehouse.derived import fingerprint_of, forget, once_per_digest
 
 if TYPE_CHECKING:  # at run time the warehouse module is imported by callers (no cycle through here)
@@ -237,9 +238,7 @@ def settle(con: duckdb.DuckDBPyConnection, name: str, category: str, by: str | N
     if not norm:
         raise ValueError("申请人名称为空 / empty applicant name")
     key = category_key(category)
-    applications = con.execute("SELECT count(DISTINCT app_no) FROM parties WHERE name_norm = ?", [norm]).fetchone()[0]
-    if applications == 0:
-        raise ValueError(f"仓库中没有申请人「{name}」 / no applicant of that name in the warehouse")
+    applications = applications_named(con, norm, name)
     previous = con.execute("SELECT category FROM applicant_categories WHERE name_norm = ?", [norm]).fetchone()
     forget(con, "first_applicants")  # first: the stored categories must never look current with the old one
     con.execute("INSERT OR REPLACE INTO applicant_categories VALUES (?, ?, ?, 'settled', ?, ?)",

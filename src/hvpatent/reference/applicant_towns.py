@@ -30,14 +30,21 @@ class Assignment:
     previous: str | None
 
 
+def applications_named(con, norm: str, name: str) -> int:
+    """How many applications have the applicant of this normalised name in any position; ValueError when none
+    (a town or a category is recorded only for an applicant the warehouse knows)."""
+    applications = con.execute("SELECT count(DISTINCT app_no) FROM parties WHERE name_norm = ?", [norm]).fetchone()[0]
+    if applications == 0:
+        raise ValueError(f"仓库中没有申请人「{name}」 / no applicant of that name in the warehouse")
+    return applications
+
+
 def assign(con, name: str, town: Region, by: str | None = None) -> Assignment:
     """Record (or replace) the town of the applicant with this name; counts its applications as first applicant."""
     norm = normalize_name(name)
     if not norm:
         raise ValueError("申请人名称为空 / empty applicant name")
-    applications = con.execute("SELECT count(DISTINCT app_no) FROM parties WHERE name_norm = ?", [norm]).fetchone()[0]
-    if applications == 0:
-        raise ValueError(f"仓库中没有申请人「{name}」 / no applicant of that name in the warehouse")
+    applications = applications_named(con, norm, name)
     previous = con.execute("SELECT town_code FROM applicant_towns WHERE name_norm = ?", [norm]).fetchone()
     forget(con, "first_applicants")  # first: the stored regions must never look current with the old town
     con.execute("INSERT OR REPLACE INTO applicant_towns VALUES (?, ?, ?, 'assigned', ?, ?)",

@@ -13,16 +13,14 @@ from urllib.parse import quote, urlencode
 from fastapi import APIRouter, HTTPException, Query, Request, status
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
-from hvpatent.forms import FormError, FormResult, PeriodError, layout, parse_period
+from hvpatent.forms import NATIONAL, PLACEHOLDERS, FormError, FormResult, PeriodError, layout, parse_period
 from hvpatent.reports.tables import COLUMN_LABELS
 from hvpatent.web.api import Staff, _table_response, analytics, jsonable
 from hvpatent.web.i18n import translate
 from hvpatent.web.pages import STAFF, _lang, _render, _user
 
 router = APIRouter()
-NATIONAL = ("全国", "all", "china", "cn", "national")
 COUNTRY = "all"  # the country in the URLs this module writes
-PSEUDO_CITIES = ("市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划")  # not offered as a region
 MEASURES = {"applications": ("申请受理量", "applications"), "grants": ("授权量", "grants"),
             "valid_inventions": ("有效发明专利量", "valid invention patents"),
             "high_value_inventions": ("高价值发明专利量", "high-value invention patents")}
@@ -214,7 +212,7 @@ def region_choices(plan_region: str | None, chosen: str | None, lang: str = "zh"
     table = region_by_code()
     chain, code = [], plan_region
     while code and code in table:
-        if table[code].name not in PSEUDO_CITIES:
+        if table[code].name not in PLACEHOLDERS:  # not offered as a region
             chain.append((code, table[code].name))
         code = table[code].parent_code
     if chosen and chosen not in dict(chain):
