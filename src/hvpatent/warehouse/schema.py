@@ -134,6 +134,73 @@ TABLES: dict[str, str] = {
         effective_count BIGINT NOT NULL,
         PRIMARY KEY (region_code, as_of_date)
     """,
+    # Trademark records (docs/trademarks.md): one row per registration number and Nice class, the latest
+    # export's view of it (the row with the later status_date wins).  Regions as for patent parties.
+    "trademarks": """
+        reg_no VARCHAR NOT NULL,
+        nice_class INTEGER NOT NULL,
+        mark_name VARCHAR,
+        mark_kind VARCHAR NOT NULL,
+        is_gi BOOLEAN NOT NULL,
+        is_madrid BOOLEAN NOT NULL,
+        owner VARCHAR NOT NULL,
+        owner_norm VARCHAR NOT NULL,
+        owner_type VARCHAR NOT NULL,
+        address VARCHAR,
+        province_code VARCHAR,
+        city_code VARCHAR,
+        county_code VARCHAR,
+        town_code VARCHAR,
+        town_source VARCHAR,
+        country VARCHAR,
+        filing_date DATE,
+        prelim_pub_date DATE,
+        registration_date DATE,
+        term_end DATE,
+        status_text VARCHAR,
+        status_date DATE,
+        similar_groups VARCHAR,
+        agency VARCHAR,
+        source VARCHAR NOT NULL,
+        PRIMARY KEY (reg_no, nice_class)
+    """,
+    # What happened to a trademark (renewal, transfer, cancellation, invalidation, opposition, ...): events
+    # accumulate like legal_events; effective_date is when it took legal effect where that differs.
+    "trademark_events": """
+        reg_no VARCHAR NOT NULL,
+        nice_class INTEGER NOT NULL,
+        event_date DATE NOT NULL,
+        event_type VARCHAR NOT NULL,
+        effective_date DATE,
+        detail VARCHAR,
+        raw_text VARCHAR NOT NULL,
+        import_id INTEGER NOT NULL,
+        PRIMARY KEY (reg_no, nice_class, event_date, event_type, raw_text)
+    """,
+    # Year-end count of market entities (市场主体) of a region: the base of 每万户市场主体有效商标拥有量.
+    "market_entities": """
+        region_code VARCHAR NOT NULL,
+        year INTEGER NOT NULL,
+        entities BIGINT NOT NULL,
+        PRIMARY KEY (region_code, year)
+    """,
+    # Dated recognitions of enterprises (docs/recognitions.md): IP advantage / demonstration enterprises,
+    # certification to GB/T 29490, high-tech enterprise status.
+    "recognitions": """
+        name_norm VARCHAR NOT NULL,
+        name VARCHAR NOT NULL,
+        credit_code VARCHAR,
+        kind VARCHAR NOT NULL,
+        level VARCHAR NOT NULL,
+        recognised_date DATE NOT NULL,
+        expiry_date DATE,
+        revoked_date DATE,
+        certifier VARCHAR,
+        certificate_no VARCHAR,
+        document VARCHAR,
+        town_code VARCHAR,
+        PRIMARY KEY (name_norm, kind, level, recognised_date)
+    """,
     "enterprises": """
         name_norm VARCHAR PRIMARY KEY,
         name VARCHAR NOT NULL,
@@ -196,6 +263,10 @@ KEYS: dict[str, tuple[str, ...]] = {
     "population": ("region_code", "year"),
     "trademark_counts": ("region_code", "as_of_date"),
     "enterprises": ("name_norm",),
+    "trademarks": ("reg_no", "nice_class"),
+    "trademark_events": ("reg_no", "nice_class", "event_date", "event_type", "raw_text"),
+    "market_entities": ("region_code", "year"),
+    "recognitions": ("name_norm", "kind", "level", "recognised_date"),
     "family_members": ("family_id", "member_no"),
     "publications": ("pub_no",),
     "legal_events": ("app_no", "event_date", "event_type", "raw_text"),
@@ -203,7 +274,8 @@ KEYS: dict[str, tuple[str, ...]] = {
 }
 
 # Tables added after the first release that a reader must do without (a Parquet export of an older warehouse).
-LATER_TABLES: tuple[str, ...] = ("applicant_categories",)
+LATER_TABLES: tuple[str, ...] = ("applicant_categories", "trademarks", "trademark_events", "market_entities",
+                                  "recognitions")
 
 # Columns added after a table was first released: (table, column, type), applied to older
 # warehouses when they are opened.

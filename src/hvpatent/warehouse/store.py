@@ -365,6 +365,36 @@ class Warehouse:
         self.con.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM staged_rec")
         return new_count, len(frame) - new_count - unchanged, unchanged
 
+    def _upsert_trademarks(self, frame: pd.DataFrame) -> tuple[int, int, int]:
+        """Trademark rows by (reg_no, nice_class): a row replaces the stored one unless the stored one is of a
+        later export (status_date), so importing an older export after a newer one changes nothing;
+        (new, changed, unchanged)."""
+        cols = columns("trademarks")
+        frame = frame[cols].drop_duplicates(["reg_no", "nice_class"], keep="last")
+        staged_marks = self._stage(frame, "trademarks")  # noqa: F841 (read by name in the SQL below)
+        same = " AND ".join(f"s.{c} IS NOT DISTINCT FROM t.{c}" for c in cols)
+        on = "s.reg_no = t.reg_no AND s.nice_class = t.nice_class"
+        older = "t.status_date IS NOT NULL AND (s.status_date IS NULL OR s.status_date < t.status_date)"
+        new_count, unchanged = self.con.sql(
+            f"""SELECT count(*) FILTER (WHERE t.reg_no IS NULL),
+                       count(*) FILTER (WHERE t.reg_no IS NOT NULL AND (({same}) OR {older}))
+                FROM staged_marks s LEFT JOIN trademarks t ON {on}""").fetchall()[0]
+        names = ", ".join(cols)
+        winners = f"SELECT s.* FROM staged_marks s LEFT JOIN trademarks t ON {on} WHERE NOT coalesce({older}, false)"
+        self.con.execute(f"DELETE FROM trademarks t WHERE EXISTS (SELECT 1 FROM ({winners}) s WHERE {on})")
+        self.con.execute(f"INSERT INTO trademarks ({names}) SELECT {names} FROM ({winners})")
+        return new_count, len(frame) - new_count - unchanged, unchanged
+
+    def _insert_trademark_events(self, events: pd.DataFrame, import_id: int) -> int:
+        """Trademark events accumulate like legal events (a known one is left as it is); returns the new ones."""
+        keys = ["reg_no", "nice_class", "event_date", "event_type", "raw_text"]
+        staged_tm_events = self._stage(events.drop_duplicates(keys), "trademark_events")  # noqa: F841 (by name)
+        return len(self.con.sql(
+            f"""INSERT INTO trademark_events (reg_no, nice_class, event_date, event_type, effective_date, detail,
+                                              raw_text, import_id)
+                SELECT reg_no, nice_class, event_date, event_type, effective_date, detail, raw_text, {import_id}
+                FROM staged_tm_events ON CONFLICT DO NOTHING RETURNING reg_no""").fetchall())
+
     def _changed_rows(self, table: str, frame: pd.DataFrame) -> None:
         """Note the applications whose rows of ``table`` (snapshots, family members, pledges, awards,
         enterprises) this frame adds or changes, before it is stored: a family member's are the applications
@@ -422,8 +452,8 @@ class ImportTransaction:
         has_apps = len(batch.get("applications")) > 0
         if has_apps:
             _add(self.counts, wh._upsert_applications(batch, import_id))
-        for table in ("publications", "family_members", "pledges", "awards",
-                      "population", "trademark_counts", "enterprises", "status_snapshots"):
+        for table in ("publications", "family_members", "pledges", "awards", "population", "trademark_counts",
+                      "enterprises", "status_snapshots", "market_entities", "recognitions"):
             frame = batch.frames.get(table)
             if frame is not None and len(frame):
                 if table in ("status_snapshots", "family_members", "pledges", "awards", "enterprises"):
@@ -431,9 +461,17 @@ class ImportTransaction:
                 counts = wh._upsert_records(table, frame, counted=not has_apps)
                 if not has_apps:  # records of their own (family rows, templates) count
                     _add(self.counts, counts)
+        marks = batch.frames.get("trademarks")
+        if marks is not None and len(marks):
+            _add(self.counts, wh._upsert_trademarks(marks))
         events = batch.frames.get("legal_events")
         if events is not None and len(events):
             wh._insert_events(events, import_id)
+        mark_events = batch.frames.get("trademark_events")
+        if mark_events is not None and len(mark_events):
+            inserted = wh._insert_trademark_events(mark_events, import_id)
+            if marks is None or not len(marks):  # an events-only file counts its new events
+                _add(self.counts, (inserted, 0, len(mark_events) - inserted))
         wh._mark_stale()
 
     def record(self) -> None:
