@@ -30,6 +30,22 @@ EVENT_TYPES = (
     "pledge_released", "term_adjustment", "ended", "bibliographic_change", "other",
 )
 
+# Canonical trademark event types (docs/trademarks.md, "Events"): what an importer turns the trademark office's
+# process lines (商标流程) and the commercial databases' change records into.  ``event_date`` is the date the source
+# gives (the gazette or the office's notice); ``effective_date`` the day it took legal effect where that differs
+# (a cancellation on request: the day the office received it, Implementing Regulations art. 73).
+TRADEMARK_EVENT_TYPES = (
+    "filed", "preliminary_approval", "opposition_filed", "opposition_upheld", "opposition_rejected", "registered",
+    "renewal_filed", "renewed", "transfer", "licence", "pledge", "change", "cancelled_nonuse", "cancelled_request",
+    "not_renewed", "invalidated", "partial_cancellation", "partial_invalidation", "rejected", "withdrawn", "other",
+)
+# Kinds of mark (Trademark Law art. 3): ordinary, collective, certification; a geographical indication (art. 16) is
+# registered as a collective or certification mark and flagged is_gi; a Madrid international registration is_madrid.
+MARK_KINDS = ("ordinary", "collective", "certification", "special")
+# Dated recognitions of enterprises (docs/recognitions.md).
+RECOGNITION_KINDS = ("ip_advantage", "ip_demonstration", "ip_standard", "high_tech")
+RECOGNITION_LEVELS = ("national", "provincial", "municipal", "district", "none")
+
 # What a bare current-status word (有效 / 失效 / 审中) says, kept as a snapshot on the export date
 # (table status_snapshots), never turned into a dated event.
 SNAPSHOT_STATUSES = ("in_force", "ended", "pending")
