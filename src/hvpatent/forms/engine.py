@@ -12,7 +12,16 @@ import ibis
 import ibis.expr.types as ir
 
 from hvpatent.forms.period import Period
-from hvpatent.forms.spec import CATEGORIES, MEASURES, ColumnSpec, FormSpec, RowSpec, Text
+from hvpatent.forms.spec import (
+    CATEGORIES,
+    MEASURES,
+    ColumnSpec,
+    FormSpec,
+    RowSpec,
+    Text,
+    column_measure,
+    record_family,
+)
 from hvpatent.indicators import ALL_APPLICANTS, AS_OF_FIRST, Context, check_as_of, population_year, records
 from hvpatent.reference.regions import Region, children_of, region_by_code, region_name
 
@@ -23,7 +32,10 @@ NATIONAL = ("全国", "all", "china", "cn", "national")
 TOTAL_LABELS = {None: Text("全国", "China"), "province": Text("全省", "province total"),
                 "city": Text("全市", "city total"), "county": Text("全区（县）", "county total"),
                 "town": Text("全镇（街）", "town total")}
-DEFAULT_DECIMALS = {"count": 0, "share": 1, "population": 2, "per_10k": 2, "rank": 0}
+DEFAULT_DECIMALS = {"count": 0, "share": 1, "population": 2, "per_10k": 2, "entities": 2, "per_10k_entities": 2,
+                    "rank": 0}
+# A trademark owner's origin from its region (the owner's address, attributed at import like a patent party's).
+_ORIGIN_OF_PROVINCE = {"710000": "taiwan", "810000": "hk", "820000": "macao"}
 
 
 @dataclass(frozen=True)
@@ -81,7 +93,8 @@ def _window_start(period: Period, window: str) -> date:
 
 
 class _Records:
-    """The measure's records for each window, with the columns the conditions read."""
+    """Each measure's records for each window, with the columns the conditions read and ``record_key``, what
+    one record is (a patent application, or a trademark in one Nice class)."""
 
     def __init__(self, con: ibis.BaseBackend, spec: FormSpec, period: Period, region: str | None,
                  as_known_on: date | None) -> None:
@@ -91,21 +104,34 @@ class _Records:
         self.ctx = Context.create(con, period.end, "year", region or ALL_APPLICANTS, as_known_on=as_known_on)
         self._tables: dict[str, ir.Table] = {}
 
-    def of(self, window: str) -> ir.Table:
-        if window not in self._tables:
+    def of(self, window: str, measure: str | None = None) -> ir.Table:
+        measure = measure or self.spec.measure
+        if (window, measure) not in self._tables:
             ctx = self.ctx.at(self.period.end, _window_start(self.period, window))
-            rows = records(ctx, MEASURES[self.spec.measure])
-            extra = ctx.applicants().select("app_no", "origin", "province_code", "city_code")
-            rows = rows.join(extra, "app_no")
+            rows = records(ctx, MEASURES[measure])
+            if record_family(measure) == "trademarks":
+                rows = _trademark_rows(rows)
+            else:
+                extra = ctx.applicants().select("app_no", "origin", "province_code", "city_code")
+                rows = rows.join(extra, "app_no").mutate(record_key=ibis._.app_no)
             known = rows.applicant_type.isin(CATEGORIES)
             origin_known = rows.origin != "unknown"
-            self._tables[window] = rows.mutate(
+            self._tables[(window, measure)] = rows.mutate(
                 category=ibis.ifelse(known, rows.applicant_type, self.spec.unclassified_as),
                 category_settled=known,
                 origin_e=ibis.ifelse(origin_known, rows.origin, self.spec.unknown_origin_as),
                 origin_settled=origin_known,
             )
-        return self._tables[window]
+        return self._tables[(window, measure)]
+
+
+def _trademark_rows(rows: ir.Table) -> ir.Table:
+    """A trademark list as the forms read it: one record per mark and class, its owner's origin from the owner's
+    region (a mark whose owner was placed nowhere is of unknown origin, as a patent's first applicant)."""
+    province = rows.province_code
+    origin = ibis.cases(*[(province == code, name) for code, name in _ORIGIN_OF_PROVINCE.items()],
+                        (province.notnull(), "mainland"), else_="unknown")
+    return rows.mutate(record_key=rows.trademark_key, origin=origin)
 
 
 def condition(table: ir.Table, where: dict) -> ir.BooleanValue:
@@ -123,6 +149,10 @@ def condition(table: ir.Table, where: dict) -> ir.BooleanValue:
             cond &= table.category == wanted
         elif name == "criterion":
             cond &= ibis.literal(",").concat(table.criteria, ",").contains(f",{wanted},")
+        elif name == "mark_kind":
+            cond &= table.mark_kind == wanted
+        elif name == "gi":
+            cond &= table.is_gi.fill_null(False) == wanted
     return cond
 
 
@@ -149,15 +179,24 @@ def _count_columns(spec: FormSpec) -> list[ColumnSpec]:
     return [c for c in spec.columns if c.kind == "count"]
 
 
+def _sources(spec: FormSpec) -> list[tuple[str, str]]:
+    """The (window, measure) pairs the form's count columns read, each once."""
+    return list(dict.fromkeys((c.window, column_measure(spec, c)) for c in _count_columns(spec)))
+
+
+def _columns_of(spec: FormSpec, window: str, measure: str) -> list[ColumnSpec]:
+    return [c for c in _count_columns(spec) if c.window == window and column_measure(spec, c) == measure]
+
+
 def _static_counts(found: _Records, spec: FormSpec) -> dict[tuple[str, str], float]:
     counts: dict[tuple[str, str], float] = {}
-    for window in dict.fromkeys(c.window for c in _count_columns(spec)):
-        table = found.of(window)
+    for window, measure in _sources(spec):
+        table = found.of(window, measure)
         names, aggs = [], {}
         for i, row in enumerate(spec.rows):
-            for j, col in enumerate(c for c in _count_columns(spec) if c.window == window):
+            for j, col in enumerate(_columns_of(spec, window, measure)):
                 name = f"c{i}_{j}"
-                aggs[name] = table.app_no.nunique(where=condition(table, row.where) & condition(table, col.where))
+                aggs[name] = table.record_key.nunique(where=condition(table, row.where) & condition(table, col.where))
                 names.append((name, row.key, col.key))
         result = table.aggregate(**aggs).to_pyarrow().to_pylist()[0]
         counts.update({(r, c): float(result[name] or 0) for name, r, c in names})
@@ -197,8 +236,8 @@ def _share_cell(row: RowSpec, col: ColumnSpec, counts: dict, decimals: int) -> C
 def _settlement_notes(found: _Records, spec: FormSpec) -> list[Text]:
     """Say how many counted records had an unclassified applicant or an unknown origin, and where they went."""
     parts = []
-    for window in dict.fromkeys(c.window for c in _count_columns(spec)):  # every window the form counts in
-        table = found.of(window)
+    for window, measure in _sources(spec):  # every window and measure the form counts
+        table = found.of(window, measure)
         # only the records the form counts: those of some row (a table of the country's regions: domestic ones)
         if spec.by_region is None:
             in_form = ibis.literal(False)
@@ -207,7 +246,7 @@ def _settlement_notes(found: _Records, spec: FormSpec) -> list[Text]:
             table = table.filter(in_form)
         elif found.region is None:
             table = table.filter(table.origin_e.isin(DOMESTIC))
-        parts.append(table.select("app_no", "category_settled", "origin_settled"))
+        parts.append(table.select("record_key", "category_settled", "origin_settled"))
     if not parts:
         return []
     table = parts[0].union(*parts[1:], distinct=True) if len(parts) > 1 else parts[0]
@@ -272,13 +311,13 @@ def _region_counts(found: _Records, spec: FormSpec, region: str | None
     kids = sub_regions(region)
     codes = [k.code for k in kids]
     counts: dict[tuple[str, str], float] = {}
-    for window in dict.fromkeys(c.window for c in _count_columns(spec)):
-        table = found.of(window)
+    for window, measure in _sources(spec):
+        table = found.of(window, measure)
         if not region:  # a table of the country's regions counts domestic applicants only
             table = table.filter(table.origin_e.isin(DOMESTIC))
         group = sub_region_key(table, kids).name("group")
-        cols = [c for c in _count_columns(spec) if c.window == window]
-        aggs = {f"c{j}": table.app_no.nunique(where=condition(table, c.where)) for j, c in enumerate(cols)}
+        cols = _columns_of(spec, window, measure)
+        aggs = {f"c{j}": table.record_key.nunique(where=condition(table, c.where)) for j, c in enumerate(cols)}
         for row in table.group_by(group).aggregate(**aggs).to_pyarrow().to_pylist():
             for j, c in enumerate(cols):
                 counts[(row["group"], c.key)] = float(row[f"c{j}"] or 0)
@@ -308,31 +347,60 @@ def total_label(region: str | None) -> Text:
 def populations(con: ibis.BaseBackend, codes: list[str], as_of: date) -> dict[str, float]:
     """Resident population (persons) of each code at the latest year-end on or before the as-of date, as the
     per-10,000 indicators read it (docs/indicators.md, "Population")."""
+    return _year_end_counts(con, "population", "population", codes, as_of)
+
+
+def market_entities(con: ibis.BaseBackend, codes: list[str], as_of: date) -> dict[str, float]:
+    """Market entities (市场主体) of each code at the latest year-end on or before the as-of date, the year the
+    population is read for (the base of 每万户市场主体有效商标拥有量)."""
+    return _year_end_counts(con, "market_entities", "entities", codes, as_of)
+
+
+def _year_end_counts(con: ibis.BaseBackend, table: str, column: str, codes: list[str], as_of: date
+                     ) -> dict[str, float]:
     last_year = population_year(as_of)
-    pop = con.table("population")
-    pop = pop.filter(pop.region_code.isin(codes) & (pop.year <= last_year))
-    latest = pop.group_by("region_code").aggregate(year=pop.year.max())
-    rows = pop.join(latest, ["region_code", "year"]).select("region_code", "population").to_pyarrow().to_pylist()
-    return {r["region_code"]: float(r["population"]) for r in rows}
+    try:
+        rows = con.table(table)
+    except Exception:  # a Parquet export of a warehouse older than the table (schema.LATER_TABLES): none known
+        return {}
+    rows = rows.filter(rows.region_code.isin(codes) & (rows.year <= last_year))
+    latest = rows.group_by("region_code").aggregate(year=rows.year.max())
+    found = rows.join(latest, ["region_code", "year"]).select("region_code", column).to_pyarrow().to_pylist()
+    return {r["region_code"]: float(r[column]) for r in found}
+
+
+def _bases(con: ibis.BaseBackend, spec: FormSpec, period: Period, region: str | None, rows: list[FormRow]
+           ) -> dict[str, dict[str, float | None]]:
+    """Each row's resident population and market entities ({"population": {row key: persons}, "entities": …}):
+    a sub-region's own, the total row's the region's (else its parts' sum when every part has one)."""
+    codes = [r.code for r in rows if r.kind == "region"]
+    wanted = {c.kind for c in spec.columns}
+    out: dict[str, dict[str, float | None]] = {}
+    for base, read, kinds in (("population", populations, ("population", "per_10k")),
+                              ("entities", market_entities, ("entities", "per_10k_entities"))):
+        if not wanted.intersection(kinds):
+            continue
+        known = read(con, [*codes, *([region] if region else [])], period.end)
+        total = known.get(region) if region else None
+        if total is None and codes and all(c in known for c in codes):
+            total = sum(known[c] for c in codes)  # no figure for the region itself: its parts add up
+        out[base] = {r.key: (known.get(r.code) if r.kind == "region" else total if r.kind == "total" else None)
+                     for r in rows}
+    return out
 
 
 def _fill_region_formulas(con: ibis.BaseBackend, spec: FormSpec, period: Period, region: str | None,
                           rows: list[FormRow], counts: dict, cells: dict) -> None:
-    codes = [r.code for r in rows if r.kind == "region"]
-    people = populations(con, [*codes, *([region] if region else [])], period.end)
-    total_people = people.get(region) if region else None
-    if total_people is None and codes and all(c in people for c in codes):
-        total_people = sum(people[c] for c in codes)  # no figure for the region itself: its parts add up
-    pop_of = {r.key: (people.get(r.code) if r.kind == "region" else total_people if r.kind == "total" else None)
-              for r in rows}
+    bases = _bases(con, spec, period, region, rows)
     for col in spec.columns:
         decimals = col.decimals if col.decimals is not None else DEFAULT_DECIMALS[col.kind]
         for r in rows:
-            if col.kind == "population":
-                value = printed(pop_of[r.key], 10_000, 1, decimals) if pop_of[r.key] else None
-                cells[(r.key, col.key)] = _number(value)
-            elif col.kind == "per_10k":
-                value = printed(counts[(r.key, col.of)], pop_of[r.key] or 0, 10_000, decimals)
+            if col.kind in ("population", "entities"):
+                base = bases[col.kind][r.key]
+                cells[(r.key, col.key)] = _number(printed(base, 10_000, 1, decimals) if base else None)
+            elif col.kind in ("per_10k", "per_10k_entities"):
+                base = bases["population" if col.kind == "per_10k" else "entities"][r.key]
+                value = printed(counts[(r.key, col.of)], base or 0, 10_000, decimals)
                 cells[(r.key, col.key)] = _number(value, drill=value is not None)
             elif col.kind == "share":
                 value = printed(counts[(r.key, col.of)], counts[(TOTAL, col.of)], 100, decimals)
@@ -368,11 +436,11 @@ def cell_records(con: ibis.BaseBackend, spec: FormSpec, period: Period, region: 
     numerator), as every indicator drills down to its numerator's list."""
     col = spec.column(column)
     while col.kind != "count":
-        if col.kind in ("population", "rank") or col.of is None:
+        if col.kind in ("population", "entities", "rank") or col.of is None:
             raise KeyError(column)
         col = spec.column(col.of)
     found = _Records(con, spec, period, region, as_known_on)
-    table = found.of(col.window)
+    table = found.of(col.window, column_measure(spec, col))
     if spec.by_region is not None:
         kids = sub_regions(region)
         if not region:
@@ -384,4 +452,5 @@ def cell_records(con: ibis.BaseBackend, spec: FormSpec, period: Period, region: 
     else:
         table = table.filter(condition(table, spec.row(row).where))
     table = table.filter(condition(table, col.where))
-    return table.drop("category_settled", "origin_e", "origin_settled").order_by("app_no")
+    return table.drop("category_settled", "origin_e", "origin_settled", "record_key").order_by(
+        "trademark_key" if record_family(column_measure(spec, col)) == "trademarks" else "app_no")

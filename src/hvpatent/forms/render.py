@@ -12,7 +12,7 @@ from hvpatent.forms.engine import DEFAULT_DECIMALS, FormResult
 from hvpatent.reports.safe_cells import clean_text, neutralise, safe_row
 
 FORMATS = ("xlsx", "docx", "csv")
-NUMBER_FORMATS = ("count", "rank", "population", "per_10k")
+NUMBER_FORMATS = ("count", "rank", "population", "per_10k", "entities", "per_10k_entities")
 
 
 @dataclass(frozen=True)

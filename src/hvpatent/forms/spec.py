@@ -17,14 +17,32 @@ MEASURES = {  # the records a form counts, by the indicator whose drill-down lis
     "grants": "grants",                     # grant announced in the window (授权量)
     "valid_inventions": "valid_inventions",  # valid on the last day of the period (有效发明专利量)
     "high_value_inventions": "high_value_inventions",
+    "trademarks": "trademarks",             # effective registered marks on the last day (有效注册量), Madrid apart
+    "trademark_applications": "trademark_applications",    # filed in the window (商标申请量)
+    "trademark_registrations": "trademark_registrations",  # registered in the window (商标注册量)
+    "madrid_registrations": "madrid_registrations",        # effective Madrid international registrations
 }
+# What a measure's records are, and so which filters apply to them and what identifies one record: a patent
+# application (app_no) or a trademark, one per registration number and Nice class (trademark_key).
+TRADEMARK_MEASURES = ("trademarks", "trademark_applications", "trademark_registrations", "madrid_registrations")
 CATEGORIES = ("university", "institute", "enterprise", "government", "individual")
 ORIGIN_VALUES = ("domestic", "foreign", "mainland", "hk", "macao", "taiwan")
 PATENT_TYPES = ("invention", "utility_model", "design")
+MARK_KINDS = ("ordinary", "collective", "certification", "special")
 WINDOWS = ("period", "year_to_date", "month", "all_time")
-COLUMN_KINDS = ("count", "share", "population", "per_10k", "rank")
+# population / per_10k: resident population (persons) and counts per 10,000 residents; entities / per_10k_entities:
+# market entities (市场主体, households) and counts per 10,000 of them (每万户市场主体 …).
+COLUMN_KINDS = ("count", "share", "population", "per_10k", "entities", "per_10k_entities", "rank")
 WHERE_VALUES: dict[str, tuple] = {"patent_type": PATENT_TYPES, "origin": ORIGIN_VALUES, "service": (True, False),
-                                  "category": CATEGORIES, "criterion": CRITERIA}
+                                  "category": CATEGORIES, "criterion": CRITERIA, "mark_kind": MARK_KINDS,
+                                  "gi": (True, False)}
+PATENT_FILTERS = ("patent_type", "criterion")  # the filters only a patent's record can meet
+TRADEMARK_FILTERS = ("mark_kind", "gi")         # and those only a trademark's can
+
+
+def record_family(measure: str) -> str:
+    """``trademarks`` or ``patents``: what one record of the measure is."""
+    return "trademarks" if measure in TRADEMARK_MEASURES else "patents"
 
 
 # Keys name forms, rows and columns in file names, URLs and `--cell ROW:COLUMN`.
@@ -62,6 +80,7 @@ class ColumnSpec:
     of: str | None = None        # share / per_10k / rank: the column it is computed from
     window: str = "period"       # flows: the period, the year to its end, its last month, or since 1985
     decimals: int | None = None
+    measure: str | None = None   # a count column of another measure than the form's (same kind of record)
 
 
 @dataclass(frozen=True)
@@ -154,8 +173,12 @@ def _column(raw: object, where: str) -> ColumnSpec:
     decimals = raw.get("decimals")
     if decimals is not None and not (isinstance(decimals, int) and 0 <= decimals <= 6):
         raise FormError(f"{where}.decimals: 应为 0–6 的整数 / must be an integer 0-6")
+    measure = raw.get("measure")
+    if measure is not None and measure not in MEASURES:
+        raise FormError(f"{where}.measure: 「{measure}」无效，可用 {', '.join(MEASURES)} / invalid measure")
     return ColumnSpec(str(raw["key"]), _labels(raw.get("labels"), f"{where}.labels"), kind,
-                      _where(raw.get("where"), f"{where}.where"), _str(raw, "of", where), window, decimals)
+                      _where(raw.get("where"), f"{where}.where"), _str(raw, "of", where), window, decimals,
+                      measure)
 
 
 def _row(raw: object, where: str) -> RowSpec:
@@ -243,13 +266,15 @@ def _check_references(spec: FormSpec, name: str) -> None:
         raise FormError(f"{name}.rows: 行的 key 重复 / duplicate row keys")
     kinds = {c.key: c.kind for c in spec.columns}
     for c in spec.columns:
-        if c.kind in ("share", "per_10k") and kinds.get(c.of) != "count":
+        if c.kind in ("share", "per_10k", "per_10k_entities") and kinds.get(c.of) != "count":
             raise FormError(f"{name}.columns.{c.key}.of: 应为一个计数列的 key / must name a count column")
         if c.kind == "rank" and (c.of not in kinds or kinds[c.of] == "rank"):
             raise FormError(f"{name}.columns.{c.key}.of: 应为另一列（非排名列）的 key / must name a column that "
                             "is not a rank")
-        if c.kind in ("population", "per_10k", "rank") and spec.by_region is None:
-            raise FormError(f"{name}.columns.{c.key}: 人口、密度、排名只用于分地区表 / only in a table by region")
+        if c.kind in ("population", "per_10k", "entities", "per_10k_entities", "rank") and spec.by_region is None:
+            raise FormError(f"{name}.columns.{c.key}: 人口、市场主体、密度、排名只用于分地区表 / only in a table by "
+                            "region")
+    _check_families(spec, name)
     for r in spec.rows:
         for base in (r.share_base, r.slash_base):
             if base is not None and base not in row_keys:
@@ -270,3 +295,25 @@ def load_form_file(path: Path) -> FormSpec:
 
 def builtin_forms() -> list[FormSpec]:
     return [load_form_file(p) for p in sorted(FILES.glob("*.yaml"))]
+
+
+def column_measure(spec: FormSpec, col: ColumnSpec) -> str:
+    return col.measure or spec.measure
+
+
+def _check_families(spec: FormSpec, name: str) -> None:
+    """One form counts one kind of record (patents or trademarks): a column of the other kind, or a filter that
+    its records cannot meet (a patent type on trademarks, a mark kind on patents), is refused."""
+    family = record_family(spec.measure)
+    foreign = TRADEMARK_FILTERS if family == "patents" else PATENT_FILTERS
+    for c in spec.columns:
+        if record_family(column_measure(spec, c)) != family:
+            raise FormError(f"{name}.columns.{c.key}.measure: 一张表只统计专利或只统计商标 / a form counts patents or "
+                            "trademarks, not both")
+        if any(f in c.where for f in foreign):
+            raise FormError(f"{name}.columns.{c.key}.where: 条件不适用于{'专利' if family == 'patents' else '商标'} / "
+                            f"a filter that does not apply to {family}")
+    for r in spec.rows:
+        if any(f in r.where for f in foreign):
+            raise FormError(f"{name}.rows.{r.key}.where: 条件不适用于{'专利' if family == 'patents' else '商标'} / "
+                            f"a filter that does not apply to {family}")
