@@ -1,4 +1,4 @@
-"""Simple record templates (pledges, awards, population, trademarks, enterprises):
+"""Simple record templates (pledges, awards, population, trademarks, market entities, enterprises):
 `hvp template KIND` writes the xlsx, and this module reads it back."""
 
 from __future__ import annotations
@@ -6,6 +6,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from functools import cache
 from pathlib import Path
@@ -79,9 +80,31 @@ def _tags(v: str) -> str:
     return "；".join(split_multi(v.replace(",", ";").replace("，", ";").replace("、", ";")))
 
 
+def _year_date(v: str) -> date | None:
+    """A date, or a year alone (a published list's 2023年): 1 January of that year, so that a recognition of the
+    baseline year is never counted as new after a year-end baseline (docs/recognitions.md)."""
+    text = v.strip().removesuffix("年").removesuffix(".0")
+    if len(text) == 4 and text.isdigit():
+        return parse_date(f"{text}-01-01")
+    return parse_date(v)
+
+
+def _recognition_kind(v: str) -> str:
+    from hvpatent.recognitions import kind_of
+
+    return kind_of(v)
+
+
+def _recognition_level(v: str) -> str:
+    from hvpatent.recognitions import level_of
+
+    return level_of(v)
+
+
 PARSERS: dict[str, Callable[[str], object]] = {
     "text": _text, "appno": normalize_appno, "date": lambda v: parse_date(v), "int": _int,
     "money_wan": _money_wan, "region": _region, "credit": check_credit_code, "tags": _tags,
+    "year_date": _year_date, "recognition_kind": _recognition_kind, "recognition_level": _recognition_level,
 }
 
 TEMPLATES: dict[str, tuple[str, list[Column]]] = {
@@ -113,12 +136,38 @@ TEMPLATES: dict[str, tuple[str, list[Column]]] = {
         Column("as_of_date", "统计日期", "date", True, "有效注册商标量的统计截止日"),
         Column("effective_count", "有效商标注册量", "int", True, "截至统计日期的有效注册商标件数"),
     ]),
+    # Year-end market entities (市场主体: enterprises, individual businesses, co-operatives), the base of
+    # 每万户市场主体有效商标拥有量.
+    "market_entities": ("market_entities", [
+        Column("region_code", "区划代码", "region", True, "6位区县或9/12位镇街统计用区划代码（旧版代码自动换算）"),
+        Column("region_name", "区划名称", "text", False, "仅供核对"),
+        Column("year", "年份", "int", True, "统计年度（年末实有市场主体）"),
+        Column("entities", "市场主体数(户)", "int", True, "年末实有市场主体户数（企业、个体工商户、农民专业合作社）"),
+    ]),
     "enterprises": ("enterprises", [
         Column("name", "企业名称", "text", True, "与专利申请人名称一致的企业全称"),
         Column("credit_code", "统一社会信用代码", "credit", False, "18位统一社会信用代码"),
         Column("tags", "标签", "tags", False,
                "高新技术企业、专精特新、知识产权优势企业、知识产权示范企业、贯标达标企业 等，分号分隔"),
         Column("town_code", "所在镇街", "town", False, "镇街名称或9/12位代码"),
+    ]),
+    # Dated recognitions of enterprises (docs/recognitions.md); recognitions/ reads them.
+    "recognitions": ("recognitions", [
+        Column("name", "企业名称", "text", True, "企业全称（与专利申请人名称一致）"),
+        Column("credit_code", "统一社会信用代码", "credit", False, "18位统一社会信用代码"),
+        Column("kind", "认定类型", "recognition_kind", True,
+               "知识产权优势企业 / 知识产权示范企业 / 贯标（知识产权管理体系认证，GB/T 29490）/ 高新技术企业"),
+        Column("level", "级别", "recognition_level", False,
+               "国家级 / 省级 / 市级 / 区级；贯标认证不分级（留空）；高新技术企业留空按国家级"),
+        Column("recognised_date", "认定日期", "year_date", True,
+               "认定（公布）日期或发证日期；只有年份（如 2023）时按当年1月1日"),
+        Column("expiry_date", "有效期至", "date", False,
+               "有效期最后一天；贯标证书和高新技术企业留空时按发证之日起3年"),
+        Column("revoked_date", "撤销日期", "date", False, "称号被撤销或证书被撤销的日期"),
+        Column("certifier", "认证机构", "text", False, "贯标认证的认证机构"),
+        Column("certificate_no", "证书编号", "text", False, "认证证书或高新技术企业证书编号"),
+        Column("document", "文号", "text", False, "认定文件文号，如 国知办函运字〔2023〕xx号"),
+        Column("town_code", "所在镇街", "town", False, "镇街名称或9/12位代码；留空时按企业名录或本区"),
     ]),
 }
 
@@ -213,7 +262,9 @@ def _expand(kind: str, out: dict, errors: list[RowError], file: str, row: int) -
         return [{**out, "app_no": app_no} for app_no in out["app_no"]]
     if kind == "enterprises":
         out["name_norm"] = normalize_name(out["name"])
-    if kind in {"population", "trademarks"}:
+    if kind == "recognitions":
+        return _recognition(out, errors, file, row)
+    if kind in {"population", "trademarks", "market_entities"}:
         try:
             mapped = current_code(out["region_code"], out.get("region_name"))
         except ValueError as err:
@@ -224,4 +275,33 @@ def _expand(kind: str, out: dict, errors: list[RowError], file: str, row: int) -
         if mapped.notice:  # an earlier edition's code: imported under today's code, and the user told
             warnings.warn(RegionCodeNotice(f"{file} 第{row}行：{mapped.notice}"), stacklevel=2)
         out["region_code"] = mapped.code
+    return [out]
+
+
+def _recognition(out: dict, errors: list[RowError], file: str, row: int) -> list[dict]:
+    """A recognitions row checked and completed (docs/recognitions.md): level by kind, a certificate's 3 years
+    where no expiry is given, the district where no town is given."""
+    out["name_norm"] = normalize_name(out["name"])
+    if not out["name_norm"]:
+        errors.append(RowError(file, row, "企业名称", out["name"], "企业名称为空"))
+        return []
+    kind, level = out["kind"], out["level"]
+    if kind == "ip_standard":
+        out["level"] = "none"  # a certification has no level
+    elif level is None and kind == "high_tech":
+        out["level"] = "national"  # recognised under the national rules (高新技术企业认定管理办法, 2016)
+    elif level in (None, "none"):
+        errors.append(RowError(file, row, "级别", level or "", "优势/示范企业须填写级别：国家级、省级、市级或区级"))
+        return []
+    start = out["recognised_date"]
+    if out["expiry_date"] is None and kind in ("ip_standard", "high_tech"):
+        try:  # 3 years from the issue date: 2023-10-16 → 2026-10-15
+            out["expiry_date"] = start.replace(year=start.year + 3) - timedelta(days=1)
+        except ValueError:  # 29 February
+            out["expiry_date"] = date(start.year + 3, 2, 28)
+    for column, header in (("expiry_date", "有效期至"), ("revoked_date", "撤销日期")):
+        if out[column] is not None and out[column] < start:
+            errors.append(RowError(file, row, header, str(out[column]), "早于认定日期"))
+            return []
+    out["town_code"] = out["town_code"] or _plan_region()  # a list a district imports is of its enterprises
     return [out]

@@ -10,16 +10,17 @@ from pathlib import Path
 import yaml
 
 from hvpatent.indicators.measures import INDICATORS
+from hvpatent.model import RECOGNITION_KINDS, RECOGNITION_LEVELS
 
 SEED_PLAN = "yongchuan-2022-2024.yaml"
-SOURCES = ("indicator", "tags", "entered")
+SOURCES = ("indicator", "tags", "entered", "recognitions")
 
 
 @dataclass(frozen=True)
 class Target:
     key: str
     name: str
-    source: str                      # indicator | tags | entered
+    source: str                      # indicator | tags | entered | recognitions
     unit: str
     clause: str = ""
     indicator: str | None = None
@@ -28,6 +29,9 @@ class Target:
     tags: tuple[str, ...] = ()
     baseline: float = 0.0
     why_entered: str = ""
+    kinds: tuple[str, ...] = ()      # recognitions: the kinds counted (model.RECOGNITION_KINDS)
+    levels: tuple[str, ...] = ()     # recognitions: the levels counted (none given: every level)
+    since: date | None = None        # recognitions: new after this day (default: the plan's baseline date)
 
 
 @dataclass(frozen=True)
@@ -66,6 +70,7 @@ def _target(raw: dict, where: str) -> Target:
             target=float(raw["target"]) if raw.get("target") is not None else None,
             direction=str(raw.get("direction", "reach")), tags=tuple(raw.get("tags") or ()),
             baseline=float(raw.get("baseline") or 0), why_entered=str(raw.get("why_entered", "")),
+            kinds=tuple(raw.get("kinds") or ()), levels=tuple(raw.get("levels") or ()), since=raw.get("since"),
         )
     except KeyError as err:
         raise PlanError(f"{where}: 缺少字段 {err.args[0]}") from err
@@ -77,6 +82,13 @@ def _target(raw: dict, where: str) -> Target:
         raise PlanError(f"{where}: 需要 target 数值，或 direction: increase")
     if t.source == "tags" and not t.tags:
         raise PlanError(f"{where}: source tags 需要 tags 列表")
+    if t.source == "recognitions":
+        if not t.kinds or not set(t.kinds) <= set(RECOGNITION_KINDS):
+            raise PlanError(f"{where}: source recognitions 需要 kinds 列表（可用：{', '.join(RECOGNITION_KINDS)}）")
+        if not set(t.levels) <= set(RECOGNITION_LEVELS):
+            raise PlanError(f"{where}: levels 应为 {', '.join(RECOGNITION_LEVELS)}")
+        if t.since is not None and not isinstance(t.since, date):
+            raise PlanError(f"{where}: since 应为日期 YYYY-MM-DD（默认方案基期）")
     return t
 
 

@@ -6,13 +6,16 @@ track when the projection reaches it, at risk when it reaches at least 90% of it
 otherwise; an `increase` target is on track when the value is above its plan-baseline value and
 the fitted trend rises, at risk when above baseline but the trend is flat or falling, off track
 when not above baseline.  Flows (pledge financing) are taken over the trailing 12 months so the
-trend is not a year-to-date sawtooth.
+trend is not a year-to-date sawtooth.  A `recognitions` target counts the enterprises newly recognised
+after its `since` day (the plan's baseline date by default; recognitions.records states the rule) on each
+day, so it has a trend like an indicator; a warehouse without recognition records of its kinds falls back to
+the target's enterprise tags (undated: no trend, and the note says so).
 """
 
 from __future__ import annotations
 
 import calendar
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 import ibis
@@ -21,6 +24,9 @@ import numpy as np
 from hvpatent.indicators.compute import value, values
 from hvpatent.indicators.measures import INDICATORS, Context, shift_months
 from hvpatent.plan.model import Plan, Target
+from hvpatent.recognitions import count_new, has_recognitions
+
+UNDATED_TAGS = "企业标签没有日期，无法给出历史趋势"
 
 AT_RISK_SHARE = 0.9
 METHOD = {
@@ -107,10 +113,19 @@ def target_value(root: Context, target: Target, day: date,
         if known is not None and (target.key, day) in known:
             return known[(target.key, day)]
         return value(_indicator_context(root, target, day), target.indicator)
+    if target.source == "recognitions" and from_records(con, target):
+        if target.since is None:
+            raise ValueError(f"{target.key}: since (the plan's baseline date) is needed")
+        return float(count_new(con, target.since, day, target.kinds, target.levels, root.region))
     entered = _entered(con, target, day)
     if target.source == "entered" or entered is not None:
         return entered  # an entered value also overrides a tag count
-    return _tag_count(con, target)
+    return _tag_count(con, target) if target.tags else None
+
+
+def from_records(con: ibis.BaseBackend, target: Target) -> bool:
+    """A recognitions target is counted from dated records when the warehouse has any of its kinds."""
+    return target.source == "recognitions" and has_recognitions(con, target.kinds)
 
 
 def _project(trend: list[tuple[date, float | None]], deadline: date) -> tuple[float | None, float | None]:
@@ -147,11 +162,15 @@ def plan_progress(con: ibis.BaseBackend, plan: Plan, as_of: date) -> list[Target
     known = _indicator_values(root, plan, trend_days(as_of))
     results = []
     for t in plan.targets:
+        if t.source == "recognitions" and t.since is None:
+            t = replace(t, since=plan.baseline_date)
         current = target_value(root, t, as_of, known)
         note = t.why_entered
-        if t.source == "tags":
+        if t.source == "tags" or (t.source == "recognitions" and not from_records(con, t)):
             trend = [(as_of, current)]
-            note = (note + "；" if note else "") + "企业标签没有日期，无法给出历史趋势"
+            if t.source == "recognitions":
+                note = "没有认定记录，按企业名录标签计数（导入 recognitions 模板可得历史）"
+            note = (note + "；" if note else "") + UNDATED_TAGS
         else:
             trend = [(d, target_value(root, t, d, known)) for d in trend_days(as_of)]
         baseline = target_value(root, t, plan.baseline_date, known) if t.direction == "increase" else None
