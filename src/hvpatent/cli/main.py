@@ -6,6 +6,7 @@ from hvpatent.cli import (  # noqa: F401  (registers the commands)
     data,
     forms,
     plan,
+    recognitions,
     refresh,
     regions,
     report,
