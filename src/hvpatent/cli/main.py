@@ -11,6 +11,7 @@ from hvpatent.cli import (  # noqa: F401  (registers the commands)
     regions,
     report,
     spark,
+    trademarks,
     users,
     warn,
     web,

@@ -423,3 +423,38 @@ class Analytics:
     def audit_log(self) -> list[dict]:
         with self._cursor() as cursor:
             return audit_entries(cursor)
+
+    # -- trademarks (web/trademarks.py) --------------------------------------------------------
+    def trademark_list(self, day: date, region: str | None, town: str | None = None, nice_class: int | None = None,
+                       owner: str | None = None, kind: str | None = None) -> list[dict]:
+        """Effective trademarks behind a figure (trademarks.mark_list); ValueError for an unknown kind."""
+        from hvpatent.trademarks import mark_list
+
+        return self._cached(("tm_list", day, region, town, nice_class, owner, kind),
+                            lambda con: mark_list(con, day, region, town=town, nice_class=nice_class, owner=owner,
+                                                  kind=kind))
+
+    def trademark(self, reg_no: str, nice_class: int, day: date) -> dict | None:
+        from hvpatent.trademarks import mark_detail
+
+        return self._cached(("tm_mark", reg_no, nice_class, day), lambda con: mark_detail(con, reg_no, nice_class, day))
+
+    def trademark_warnings(self, day: date, within: int, region: str | None) -> list[dict]:
+        from hvpatent.trademarks import renewal_warnings
+
+        return self._cached(("tm_warnings", day, within, region),
+                            lambda con: renewal_warnings(con, day, within, region))
+
+    def trademark_letter(self, day: date, within: int, region: str | None, owner: str, issuer: str, lang: str,
+                         username: str) -> bytes | None:
+        """The renewal reminder (docx) to one owner (normalised name) about its warnings; None without any."""
+        from hvpatent.reports.letters import write_trademark_letter
+
+        rows = [r for r in self.trademark_warnings(day, within, region) if r["owner_norm"] == owner]
+        if not rows:
+            return None
+        with tempfile.TemporaryDirectory() as tmp:
+            data = write_trademark_letter(rows[0]["owner"] or owner, rows, day, issuer, Path(tmp) / "letter.docx",
+                                          lang).read_bytes()
+        self.audit(username, "trademark_letter", f"{day} {within}d {owner}")
+        return data

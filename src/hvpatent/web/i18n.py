@@ -152,6 +152,7 @@ UI: dict[str, tuple[str, str]] = {
     "form_drill_hint": ("点击数字可查看该格背后的专利清单。", "Click a number for the patents behind it."),
     "form_source": ("表式来源", "Layout source"),
     "all_forms": ("全部报表", "All forms"),
+    "trademarks": ("商标", "Trademarks"),
 }
 
 
