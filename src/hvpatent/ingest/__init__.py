@@ -25,6 +25,7 @@ from hvpatent.ingest.notes import ImportNotes
 from hvpatent.ingest.readers import peek_headers
 from hvpatent.ingest.spreadsheet import Mapping, load_mapping, read_export
 from hvpatent.ingest.templates import TEMPLATES, detect_template, read_template, template_headers
+from hvpatent.ingest.trademarks import looks_like_trademarks, read_trademarks, trademark_fields, trademark_shape
 from hvpatent.model import Batch, RowError
 from hvpatent.warehouse.store import ImportResult, Warehouse, file_sha256
 
@@ -46,6 +47,8 @@ def _kind_of(path: Path, source: str) -> str:
         return "google"
     if source == "auto" and path.suffix.lower() == ".parquet":
         check_parquet(path)  # only Google Patents rows come as Parquet: anything else is said to be wrong
+    if source == "auto" and looks_like_trademarks(path):
+        return "trademarks"  # 注册号 with 国际分类 (or a change record): before the patent and template headers
     if source == "auto" and path.suffix.lower() in {".xlsx", ".xls", ".csv"}:
         headers = peek_headers(path, template_headers() | load_mapping().known_headers())
         if detect_template(headers):
@@ -106,6 +109,10 @@ def _import(warehouse: Warehouse, path: Path, source: str, mapping: Path | None,
     elif kind == "companydata":
         label = "companydata"
         chunks = read_records(path, exported, vocabulary=_mapping(mapping).vocabulary, notes=notes)
+    elif kind == "trademarks":
+        tm_shape = trademark_shape(peek_headers(path, trademark_fields().known())) or "cnipa"
+        label = f"trademarks:{tm_shape}"
+        chunks = read_trademarks(path, exported, notes=notes)
     elif kind == "template":
         template, batch, errors, rows = read_template(path)
         label = f"template:{template}"
