@@ -231,3 +231,74 @@ def test_seed_plan_counts_recognitions():
     assert (targets["new_ip_advantage_enterprises"].source, targets["new_ip_advantage_enterprises"].kinds) == (
         "recognitions", ADV)
     assert targets["standard_enterprises"].kinds == ("ip_standard",)
+
+
+# -- the CLI and the web ------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    """The world district with its accounts (webserver.ACCOUNTS) and the recognitions above, served."""
+    from hvpatent.warehouse.store import Warehouse
+    from hvpatent.web import create_app
+    from webserver import serve, world_db
+
+    folder = tmp_path_factory.mktemp("recognitions_web")
+    db = world_db(folder)
+    with Warehouse(db) as wh:
+        import_file(wh, fill(write_template("recognitions", folder / "rec.xlsx"), ROWS))
+    with serve(create_app(db, secret="test-secret")) as url:
+        yield db, url
+
+
+def test_cli_lists_the_enterprises_behind_a_target(tmp_path):
+    import json
+
+    from typer.testing import CliRunner
+
+    from hvpatent.cli.main import app
+    from hvpatent.warehouse.store import Warehouse
+
+    db = tmp_path / "cli.duckdb"
+    with Warehouse(db) as wh:
+        import_file(wh, fill(write_template("recognitions", tmp_path / "rec.xlsx"), ROWS))
+    result = CliRunner().invoke(app, ["recognitions", "list", "--target", "new_ip_advantage_enterprises",
+                                      "--as-of", "2024-12-31", "--format", "json", "--db", str(db)],
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.output)
+    assert sorted(r["first_date"] for r in rows) == ["2022-01-01", "2022-01-01", "2023-01-01"]  # 乙, 庚, 癸
+    table = CliRunner().invoke(app, ["recognitions", "list", "--kind", "贯标", "--as-of", "2025-06-30",
+                                     "--db", str(db)], catch_exceptions=False)
+    assert Z in table.output and "认证机构" in table.output  # the certificate's last day: in force
+    bad = CliRunner().invoke(app, ["recognitions", "list", "--kind", "先进企业", "--db", str(db)])
+    assert bad.exit_code == 2 and "--kind" in bad.output
+
+
+def test_api_and_page_for_staff(served):
+    from webserver import client
+
+    _, url = served
+    with client(url, "analyst") as c:
+        r = c.get("/api/recognitions", params={"target": "new_ip_advantage_enterprises", "as_of": "2024-02-29"})
+        assert r.status_code == 200 and len(r.json()) == 4  # 辛 is revoked the next day
+        r = c.get("/api/recognitions", params={"kind": "high_tech", "as_of": "2024-12-31", "lang": "en"})
+        assert [(x["name"], x["kind_label"]) for x in r.json()] == [(world.E1, "high-tech enterprise")]
+        assert c.get("/api/recognitions", params={"kind": "先进"}).status_code == 422
+        assert c.get("/api/recognitions", params={"target": "nope"}).status_code == 404
+        xlsx = c.get("/api/recognitions", params={"new_since": "2021-12-31", "as_of": "2024-12-31", "format": "xlsx"})
+        assert xlsx.headers["content-type"].startswith("application/vnd.openxmlformats")
+        progress = {t["key"]: t for t in c.get("/api/plan/progress", params={"as_of": "2024-12-31"}).json()["targets"]}
+        adv = progress["new_ip_advantage_enterprises"]
+        assert adv["current"] == 3 and [p["value"] for p in adv["trend"]] == [4, 4, 4, 4, 3, 3, 3, 3]
+        page = c.get("/recognitions", params={"target": "standard_enterprises", "as_of": "2024-12-31"})
+        assert page.status_code == 200 and Z in page.text and "/recognitions?target=new_ip_advantage" in page.text
+        assert c.get("/recognitions", params={"kind": "", "level": "", "new_since": ""}).status_code == 200
+
+
+def test_page_and_api_refused_to_an_enterprise_account(served):
+    from webserver import client
+
+    _, url = served
+    with client(url, "jia") as c:
+        assert c.get("/recognitions").status_code == 403
+        assert c.get("/api/recognitions").status_code == 403
+        assert "/recognitions" not in c.get("/mine").text  # no nav entry either

@@ -424,6 +424,23 @@ class Analytics:
         with self._cursor() as cursor:
             return audit_entries(cursor)
 
+    # -- dated enterprise recognitions (web/recognitions.py) -------------------------------------
+    def recognitions(self, day: date, kinds: list[str] | None, levels: list[str] | None, new_since: date | None,
+                     region: str | None, lang: str = "zh") -> list[dict]:
+        """Recognitions in force on ``day``, or (``new_since``) the enterprises new after that day, one each."""
+        from hvpatent.recognitions import recognition_list
+
+        return self._cached(("recognitions", day, tuple(kinds or ()), tuple(levels or ()), new_since, region, lang),
+                            lambda con: recognition_list(con, day, kinds or None, levels or None, region, new_since,
+                                                         lang))
+
+    def recognition_targets(self, day: date) -> list[dict]:
+        """The plan's recognitions targets (progress rows with their history), each with its counting window."""
+        return [{**t, "kinds": list(goal.kinds), "levels": list(goal.levels),
+                 "since": goal.since or self.plan.baseline_date}
+                for t in self.plan_progress(day)["targets"] for goal in self.plan.targets
+                if goal.key == t["key"] and goal.source == "recognitions"]
+
     # -- trademarks (web/trademarks.py) --------------------------------------------------------
     def trademark_list(self, day: date, region: str | None, town: str | None = None, nice_class: int | None = None,
                        owner: str | None = None, kind: str | None = None) -> list[dict]:

@@ -152,6 +152,14 @@ UI: dict[str, tuple[str, str]] = {
     "form_drill_hint": ("点击数字可查看该格背后的专利清单。", "Click a number for the patents behind it."),
     "form_source": ("表式来源", "Layout source"),
     "all_forms": ("全部报表", "All forms"),
+    "recognitions": ("企业认定", "Recognitions"),
+    "recognitions_rule": ("新增：基期后新认定、基期当日不在有效期内的企业，一家计一次（docs/recognitions.md）",
+                          "new: recognised after the baseline and not in force on it, each enterprise once"),
+    "recognitions_trend": ("近8个季度末新增企业数", "New enterprises, last 8 quarter-ends"),
+    "new_since": ("新认定，自此日之后", "New after"),
+    "in_force_on": ("有效认定，截至", "In force on"),
+    "all_kinds": ("全部类型", "All kinds"),
+    "all_levels": ("全部级别", "All levels"),
     "trademarks": ("商标", "Trademarks"),
 }
 

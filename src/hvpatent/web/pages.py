@@ -26,7 +26,8 @@ STAFF = ("admin", "analyst")
 NAV = [("/", "overview", STAFF), ("/towns", "towns", STAFF), ("/industries", "industries", STAFF),
        ("/enterprises", "enterprises", STAFF), ("/highvalue", "highvalue", (*STAFF, "enterprise")),
        ("/mine", "my_patents", ("enterprise",)), ("/warnings", "warnings", (*STAFF, "enterprise")),
-       ("/trademarks", "trademarks", STAFF), ("/tasks", "tasks", STAFF), ("/imports", "imports", STAFF),
+       ("/trademarks", "trademarks", STAFF), ("/tasks", "tasks", STAFF),
+       ("/recognitions", "recognitions", STAFF), ("/imports", "imports", STAFF),
        ("/docs", "api", STAFF)]
 
 
