@@ -17,6 +17,7 @@ from hvpatent.indicators.measures import (
     REGION_DIMENSIONS,
     Context,
     Indicator,
+    resolved,
 )
 
 GROUP = "group"
@@ -48,7 +49,7 @@ def _grouped(ctx: Context, ind: Indicator, by: str | None) -> ir.Table:
     rows = _with_region_level(ctx, ind.records(ctx), by)
     needed = "app_no" if by == "industry" else DIMENSION_COLUMN.get(by)
     if by and needed not in rows.columns:
-        # e.g. trademark counts exist per region only: no breakdown by industry or applicant type
+        # e.g. trademarks have no industry, patents no Nice class, aggregate trademark counts only a region
         return ibis.memtable({GROUP: [], "value": []}, schema={GROUP: "string", "value": "float64"})
     if by == "industry":
         rows = rows.join(ctx.industry_members(), "app_no")
@@ -114,16 +115,23 @@ def population_year(as_of: date) -> int:
     return as_of.year if (as_of.month, as_of.day) == (12, 31) else as_of.year - 1
 
 
-def _population(ctx: Context, by: str | None) -> ir.Table:
-    """(group, population) at the latest year-end on or before the as-of date."""
+# The bases of per-10,000 figures: (table, column) of a year-end count per region.
+BASES = {"population": ("population", "population"), "market_entities": ("market_entities", "entities")}
+
+
+def _population(ctx: Context, by: str | None, base: str = "population") -> ir.Table:
+    """(group, population) at the latest year-end on or before the as-of date; ``base`` market_entities: the
+    year-end count of market entities (市场主体) instead of residents, under the same column name."""
     last_year = population_year(ctx.as_of)
     # the same table for every day of the same year-end: built once (a trend asks for it many times)
-    return ctx.memo(f"population:{by}:{last_year}:{ctx.region}", lambda: _population_at(ctx, by, last_year),
+    return ctx.memo(f"{base}:{by}:{last_year}:{ctx.region}", lambda: _population_at(ctx, by, last_year, base),
                     dated=False)
 
 
-def _population_at(ctx: Context, by: str | None, last_year: int) -> ir.Table:
-    pop = ctx.con.table("population")
+def _population_at(ctx: Context, by: str | None, last_year: int, base: str = "population") -> ir.Table:
+    table, column = BASES[base]
+    pop = ctx.con.table(table)
+    pop = pop.rename(population=column) if column != "population" else pop
     pop = pop.filter(pop.year <= last_year)
     latest = pop.group_by("region_code").aggregate(year=pop.year.max())
     pop = pop.join(latest, ["region_code", "year"])
@@ -161,7 +169,7 @@ def _code_prefix(region: str) -> str:
 
 
 def grouped_values(ctx: Context, key: str, by: str | None = None) -> ir.Table:
-    ind = INDICATORS[key]
+    ind = resolved(INDICATORS[key])
     if ind.ratio:
         num_key, den_key, scale = ind.ratio
         num = grouped_values(ctx, num_key, by).rename(num="value")
@@ -171,7 +179,7 @@ def grouped_values(ctx: Context, key: str, by: str | None = None) -> ir.Table:
         return j.select(GROUP, value=value)
     if ind.per_10k:
         num = grouped_values(ctx, ind.per_10k, by)
-        pop = _population(ctx, by)
+        pop = _population(ctx, by, ind.base)
         if by in REGION_DIMENSIONS:
             # Every ranked region appears; one without a population row has no per-10k value (None).
             j = num.outer_join(pop, GROUP)
@@ -247,7 +255,7 @@ def _round(value: float | None) -> float | None:
 
 
 def _row(key: str, group: str | None, now, prev, ly) -> dict:
-    ind = INDICATORS[key]
+    ind = resolved(INDICATORS[key])
     rnd = _round
     return {"key": key, "name": ind.zh, "name_en": ind.en, "unit": ind.unit, "group": group,
             "value": rnd(now), "previous": rnd(prev), "change_pct": _change(now, prev),

@@ -44,6 +44,20 @@ def high_value_settings() -> HighValueSettings:
                              tuple(hv["awards"]), tuple(hv["domestic_offices"]))
 
 
+# The bases of the trademark density (trademarks_per_10k): CNIPA's indicator is per 10,000 market entities
+# (每万户市场主体平均有效商标拥有量, 14th five-year plan for IP protection and use); residents is the alternative.
+DENSITY_BASES = ("market_entities", "residents")
+
+
+@cache
+def trademark_density_base() -> str:
+    """market_entities | residents: what ``trademarks_per_10k`` divides by (config.yaml trademark_density_base)."""
+    base = _load("config.yaml").get("trademark_density_base", "market_entities")
+    if base not in DENSITY_BASES:
+        raise ValueError(f"config.yaml: trademark_density_base must be {' or '.join(DENSITY_BASES)}, not {base!r}")
+    return base
+
+
 @cache
 def industries() -> tuple[Industry, ...]:
     result = []

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import calendar
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 import ibis
@@ -16,15 +16,16 @@ import ibis.expr.operations as ops
 import ibis.expr.types as ir
 
 from hvpatent.indicators.base import ALL_APPLICANTS, first_applicants, in_region, industry_memberships
-from hvpatent.indicators.config import HighValueSettings, high_value_settings
+from hvpatent.indicators.config import HighValueSettings, high_value_settings, trademark_density_base
 from hvpatent.indicators.highvalue import CRITERIA, criteria_evidence, valid_inventions
 from hvpatent.legal import legal_state, states_on_dates
 
 PERIOD_MONTHS = {"month": 1, "quarter": 3, "year": 12}
-DIMENSIONS = ("town", "industry", "applicant-type", "enterprise", "institution", "county", "city", "province")
+DIMENSIONS = ("town", "industry", "applicant-type", "enterprise", "institution", "county", "city", "province",
+              "nice-class")
 DIMENSION_COLUMN = {"town": "town_code", "industry": "industry", "applicant-type": "applicant_type",
                     "enterprise": "applicant", "institution": "applicant", "county": "county_code",
-                    "city": "city_code", "province": "province_code"}
+                    "city": "city_code", "province": "province_code", "nice-class": "nice_class"}
 # Rankings of regions (docs/indicators.md, "Rankings by region"): the first applicant's region at each level.
 REGION_DIMENSIONS = ("county", "city", "province")
 # Which first applicants each per-applicant breakdown keeps: enterprises; universities and institutes.
@@ -216,9 +217,32 @@ def pledge_records(ctx: Context) -> ir.Table:
                          town_code=joined.town_code, county_code=joined.county_code)
 
 
+def has_trademark_records(ctx: Context) -> bool:
+    """Whether the warehouse holds any trademark record of ctx.region (asked once per region)."""
+    from hvpatent.trademarks.records import marks_in_region
+
+    slot = ("has_trademark_records", ctx.region)
+    if slot not in ctx._memo:
+        marks = marks_in_region(ctx.con, ctx.region)
+        ctx._memo[slot] = bool(marks.select("reg_no").limit(1).to_pyarrow().num_rows)
+    return ctx._memo[slot]
+
+
 def trademark_records(ctx: Context) -> ir.Table:
+    """Effective registered trademarks (有效商标注册量), Madrid registrations apart: the region's trademark records
+    when it has any, else its latest aggregate count (the ``trademarks`` template, kept for districts that only have
+    totals: docs/indicators.md, "Trademarks")."""
+    from hvpatent.trademarks.records import effective_marks
+
+    if has_trademark_records(ctx):
+        rows = effective_marks(ctx)
+        return rows.filter(~rows.is_madrid.fill_null(False))
+    return trademark_count_records(ctx)
+
+
+def trademark_count_records(ctx: Context) -> ir.Table:
     """The latest effective-trademark count on or before the as-of date for the region (and,
-    when broken down by town, for each town that has one)."""
+    when broken down by town, for each town that has one): one row per region, trademark_key = region code."""
     tm = ctx.con.table("trademark_counts")
     tm = tm.filter(tm.as_of_date <= ibis.date(ctx.as_of))
     latest = tm.group_by("region_code").aggregate(as_of_date=tm.as_of_date.max())
@@ -226,9 +250,46 @@ def trademark_records(ctx: Context) -> ir.Table:
     code = ctx.region
     if code and code != ALL_APPLICANTS:
         rows = rows.filter((rows.region_code == code) | rows.region_code.startswith(code[:6]))
-    return rows.select("region_code", "as_of_date", "effective_count",
+    return rows.select("region_code", "as_of_date", "effective_count", trademark_key=rows.region_code,
                        town_code=ibis.ifelse(rows.region_code.length() == 12, rows.region_code,
                                              ibis.null("string")))
+
+
+def _marks(ctx: Context, when: Callable[[ir.Table], ir.BooleanValue], effective: bool = True,
+           madrid: bool = False) -> ir.Table:
+    """Trademark records of the region (effective ones, or every mark known on the day), Madrid
+    registrations (or only those) apart, that meet ``when``."""
+    from hvpatent.trademarks.records import effective_marks, mark_records
+
+    rows = effective_marks(ctx) if effective else mark_records(ctx)
+    rows = rows.filter(rows.is_madrid.fill_null(False) == madrid)
+    return rows.filter(when(rows))
+
+
+def trademark_registration_records(ctx: Context) -> ir.Table:
+    """Marks registered in the period (注册公告日期 = registration_date), whatever their state now."""
+    return _marks(ctx, lambda r: r.registration_date.notnull() & ctx.in_period(r.registration_date), effective=False)
+
+
+def trademark_application_records(ctx: Context) -> ir.Table:
+    """Marks filed in the period (申请日期), one per class."""
+    return _marks(ctx, lambda r: r.filing_date.notnull() & ctx.in_period(r.filing_date), effective=False)
+
+
+def geographical_indication_records(ctx: Context) -> ir.Table:
+    return _marks(ctx, lambda r: r.is_gi.fill_null(False))
+
+
+def collective_mark_records(ctx: Context) -> ir.Table:
+    return _marks(ctx, lambda r: r.mark_kind == "collective")
+
+
+def certification_mark_records(ctx: Context) -> ir.Table:
+    return _marks(ctx, lambda r: r.mark_kind == "certification")
+
+
+def madrid_records(ctx: Context) -> ir.Table:
+    return _marks(ctx, lambda r: ibis.literal(True), madrid=True)
 
 
 # -- the registry -----------------------------------------------------------------------------
@@ -243,7 +304,8 @@ class Indicator:
     sum_column: str | None = None        # the figure is a sum over distinct record keys
     distinct_key: str = "app_no"
     ratio: tuple[str, str, float] | None = None   # numerator key, denominator key, scale
-    per_10k: str | None = None                     # numerator key, denominator population
+    per_10k: str | None = None                     # numerator key, over 10,000 of the base
+    base: str = "population"   # of per_10k: population | market_entities | configured (trademark_density_base)
 
     def label(self, lang: str) -> str:
         return self.zh if lang == "zh" else self.en
@@ -294,5 +356,34 @@ INDICATORS: dict[str, Indicator] = {i.key: i for i in [
     Indicator("pledge_count", "专利权质押登记数", "patent pledge contracts", "份", "flow", pledge_records,
               distinct_key="contract_no"),
     Indicator("trademarks", "有效商标注册量", "effective registered trademarks", "件", "stock", trademark_records,
-              sum_column="effective_count", distinct_key="region_code"),
+              sum_column="effective_count", distinct_key="trademark_key"),
+    Indicator("trademarks_per_10k_entities", "每万户市场主体有效商标拥有量",
+              "effective trademarks per 10,000 market entities", "件/万户", "stock", per_10k="trademarks",
+              base="market_entities"),
+    Indicator("trademarks_per_10k_residents", "每万人口有效商标拥有量", "effective trademarks per 10,000 residents",
+              "件/万人", "stock", per_10k="trademarks"),
+    Indicator("trademarks_per_10k", "有效商标拥有量密度", "effective trademark density", "件/万户", "stock",
+              per_10k="trademarks", base="configured"),
+    Indicator("trademark_registrations", "商标注册量", "trademark registrations", "件", "flow",
+              trademark_registration_records, distinct_key="trademark_key"),
+    Indicator("trademark_applications", "商标申请量", "trademark applications", "件", "flow",
+              trademark_application_records, distinct_key="trademark_key"),
+    Indicator("geographical_indications", "地理标志商标", "geographical indication marks", "件", "stock",
+              geographical_indication_records, distinct_key="trademark_key"),
+    Indicator("collective_marks", "集体商标", "collective marks", "件", "stock", collective_mark_records,
+              distinct_key="trademark_key"),
+    Indicator("certification_marks", "证明商标", "certification marks", "件", "stock", certification_mark_records,
+              distinct_key="trademark_key"),
+    Indicator("madrid_registrations", "马德里国际注册商标", "Madrid international registrations", "件", "stock",
+              madrid_records, distinct_key="trademark_key"),
 ]}
+
+
+def resolved(ind: Indicator) -> Indicator:
+    """The indicator as computed now: ``trademarks_per_10k`` takes the base configured (indicators config
+    ``trademark_density_base``), with that base's name and unit."""
+    if ind.base != "configured":
+        return ind
+    which = "entities" if trademark_density_base() == "market_entities" else "residents"
+    same = INDICATORS[f"trademarks_per_10k_{which}"]
+    return replace(ind, zh=same.zh, en=same.en, unit=same.unit, base=same.base)
