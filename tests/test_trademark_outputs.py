@@ -343,6 +343,8 @@ def test_mark_page_and_warnings_page_with_letters(base_url):
         letter = c.get(letters[0].replace("&amp;", "&"))
         assert letter.status_code == 200 and "商标续展提醒函" in _docx_text(BytesIO(letter.content))
         assert c.get("/trademarks/warnings/letter", params={"owner": "nobody"}).status_code == 404
+        english = c.get("/trademarks/10000002/30", params={"as_of": "2024-12-31", "lang": "en"}).text
+        assert '<div class="value" id="tm-state">in grace (still effective)' in english and "Grace ends" in english
 
 
 # -- the bulletin ---------------------------------------------------------------------------------------

@@ -51,7 +51,8 @@ def mark_list(con: ibis.BaseBackend, as_of: date, region: str | None = None, *, 
               limit: int | None = None) -> list[dict]:
     """Effective trademarks of ``region`` on ``as_of`` (records.effective_marks), optionally of one town
     (12-digit code), one Nice class, one owner (a name, matched normalised) and one kind (a mark kind, or
-    ``gi`` / ``madrid``); Madrid registrations only with kind ``madrid`` (as the indicators count them), ordered by town, owner, registration number and class; at most ``limit`` rows."""
+    ``gi`` / ``madrid``); Madrid registrations only with kind ``madrid`` (as the indicators count them); ordered
+    by town, owner, registration number and class; at most ``limit`` rows."""
     from hvpatent.indicators import Context
     from hvpatent.ingest.fields import normalize_name
     from hvpatent.trademarks.records import effective_marks
