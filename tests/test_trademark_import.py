@@ -317,3 +317,36 @@ def test_corpus_files_are_current(tmp_path):
     for name in ("commercial_qcc.csv", "commercial_changes.csv", "hostile.csv"):
         assert (tmp_path / name).read_bytes() == (CORPUS / name).read_bytes(), name
     shutil.rmtree(tmp_path)
+
+
+def test_demo_trademark_files_import_cleanly(tmp_path):
+    """The demo's trademark files (demo/trademarks.py) import without an error or an unknown word, in their three
+    shapes, with the district's GIs, collective and certification marks and Madrid registrations, all placed in
+    the district; and as many class rows as the registrations a year say."""
+    import random
+
+    from hvpatent.demo.generator import BANNER, EXPORT_DATE, _World
+    from hvpatent.demo.trademarks import ASSOCIATION_MARKS, _registrations, write_trademarks
+
+    paths = write_trademarks(tmp_path, _World(random.Random(3), 600), 3, 600, EXPORT_DATE, BANNER)
+    with Warehouse(tmp_path / "w.duckdb") as wh:
+        for path in paths:
+            result, errors = import_file(wh, path)
+            assert not errors and not result.unknown_events and not result.warnings, path.name
+        labels = [s for (s,) in wh.con.execute("SELECT source FROM imports ORDER BY import_id").fetchall()]
+        kinds = dict(wh.con.execute("SELECT mark_kind, count(*) FROM trademarks GROUP BY ALL").fetchall())
+        gis = {n for (n,) in wh.con.execute("SELECT mark_name FROM trademarks WHERE is_gi").fetchall()}
+        madrid = wh.con.execute("SELECT count(*) FROM trademarks WHERE is_madrid").fetchall()[0][0]
+        outside = wh.con.execute("SELECT count(*) FROM trademarks WHERE county_code IS DISTINCT FROM '500118'"
+                                 ).fetchall()[0][0]
+        numbers = wh.con.execute("SELECT count(DISTINCT reg_no) FROM trademarks").fetchall()[0][0]
+    assert labels == ["trademarks:cnipa", "trademarks:commercial", "trademarks:changes"]
+    assert gis == {name for name, _, kind, _, _ in ASSOCIATION_MARKS if "地理标志" in kind}
+    assert kinds["collective"] == sum("集体" in kind for _, _, kind, _, _ in ASSOCIATION_MARKS) == 3
+    assert kinds["certification"] == sum("证明" in kind for _, _, kind, _, _ in ASSOCIATION_MARKS) == 3
+    assert madrid >= 1
+    assert outside == 0
+    # one registration number a mark: the associations, the yearly registrations, 0.4% Madrid (at least one a year) from 2012 on
+    registrations = _registrations(600)
+    assert numbers == len(ASSOCIATION_MARKS) + sum(registrations.values()) + sum(
+        max(1, round(n * 0.004)) for y, n in registrations.items() if y >= 2012)

@@ -16,6 +16,7 @@ from pathlib import Path
 import yaml
 from openpyxl import Workbook
 
+from hvpatent.demo.trademarks import market_entity_rows, write_trademarks
 from hvpatent.ingest.appno import check_digit
 from hvpatent.ingest.templates import TEMPLATES
 from hvpatent.reference.regions import towns_of
@@ -327,7 +328,11 @@ def generate_demo(out: Path, *, applications: int = 30_000, seed: int = 2022,
     paths.append(_write_template(out / "pledges.xlsx", "pledges", extras.pledges))
     paths.append(_write_template(out / "awards.xlsx", "awards", extras.awards))
     paths.append(_write_template(out / "population.xlsx", "population", _population_rows(rng, world)))
-    paths.append(_write_template(out / "trademarks.xlsx", "trademarks", _trademark_rows(rng)))
+    # Trademark records (demo/trademarks.py, its own random stream) replace the aggregate counts template: the
+    # district's records win over totals anyway.  Market entities: the base of the per-10,000-entities density.
+    paths += write_trademarks(out, world, seed, applications, EXPORT_DATE, BANNER)
+    paths.append(_write_template(out / "market_entities.xlsx", "market_entities",
+                                 market_entity_rows(random.Random(seed + 16), world, DEMO_COUNTY, 2015, LAST_YEAR)))
     paths.append(_write_template(out / "enterprises.xlsx", "enterprises", [
         # A real directory knows the town of some enterprises only (here: two in three).
         [e.name, e.credit_code, "；".join(e.tags), e.town if i % 3 else ""] for i, e in enumerate(world.enterprises)]))
@@ -434,14 +439,6 @@ def _population_rows(rng: random.Random, world: _World) -> list[list]:
         rows.append([DEMO_COUNTY, "永川区", year, total])
         for town, w in zip(world.towns, weights, strict=True):
             rows.append([town.code, town.name, year, int(total * w / total_w)])
-    return rows
-
-
-def _trademark_rows(rng: random.Random) -> list[list]:
-    rows, count = [], 2600
-    for year in range(2015, LAST_YEAR + 1):
-        count = int(count * rng.uniform(1.16, 1.22))
-        rows.append([DEMO_COUNTY, "永川区", f"{year}-12-31", count])
     return rows
 
 
