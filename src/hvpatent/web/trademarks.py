@@ -47,7 +47,7 @@ Fmt = Annotated[str, Query(pattern="^(json|xlsx)$", description="json | xlsx")]
 WORDS: dict[str, tuple[str, str]] = {
     "trademarks": ("商标", "Trademarks"), "warnings": ("商标续展预警", "Trademark renewals"),
     "by_town": ("按镇街", "By town"), "by_class": ("按尼斯分类", "By Nice class"),
-    "by_enterprise": ("按企业", "By enterprise"), "per_10k": ("每万人口/每万户", "per 10,000"),
+    "by_enterprise": ("按企业", "By enterprise"),
     "aggregate_only": ("本地区只有有效商标注册量汇总数（模板 trademark_counts），没有商标明细，故无分布与清单。",
                        "This region has only an aggregate count of effective trademarks (template trademark_counts), "
                        "no trademark records: no breakdown and no lists."),
@@ -87,6 +87,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "ev_partial_invalidation": ("部分无效", "partly invalidated"), "ev_rejected": ("驳回", "rejected"),
     "ev_withdrawn": ("撤回", "withdrawn"), "ev_other": ("其他", "other"),
 }
+KIND_WORDS = {"gi": "is_gi", "madrid": "is_madrid"}
 
 
 def word(key: str, lang: str) -> str:
@@ -209,6 +210,7 @@ def trademarks_page(request: Request, by: Annotated[str, Query(max_length=20)] =
     i = 0 if lang == "zh" else 1
     return _page(request, "trademarks.html", user, as_of=day, by=by, bys=list(BYS),
                    headline=headline, rows=rows, per_10k=per_10k, aggregate_only=not marks,
+                   per_10k_label=INDICATORS["trademarks_per_10k"].label(lang) if per_10k else "",
                    region_param=region or "", region_label=region_name(code) or code or "",
                    warning_counts=[(TM_KIND_LABELS[k][i], n) for k, n in counts.items()],
                    warnings_url=f"/trademarks/warnings?{urlencode({'as_of': day.isoformat()})}",
@@ -225,7 +227,8 @@ def trademark_list_page(request: Request, region: RegionQ = None, town: TownQ = 
     rows = _marks(request, day, _region(request, region), town, nice_class, owner, kind)
     what = [region_name(town) or town if town else "",
             (f"第{nice_class}类" if lang == "zh" else f"class {nice_class}") if nice_class else "",
-            next((r["applicant_name"] for r in rows), owner) if owner else "", kind or ""]
+            next((r["applicant_name"] for r in rows), owner) if owner else "", word(KIND_WORDS.get(kind, kind), lang)
+            if kind else ""]
     title = " · ".join([word("trademarks", lang), *[w for w in what if w]])
     export = list_url("/api", day, region, town=town, nice_class=nice_class, owner=owner, kind=kind) + "&format=xlsx"
     return _page(request, "trademarks_list.html", user, title=title, rows=rows, as_of=day,
