@@ -286,6 +286,8 @@ def test_api_as_staff(base_url):
             assert c.get("/api/trademarks", params=bad).status_code == 422, bad
         assert c.get("/api/trademarks/warnings", params={"within": "0"}).status_code == 422
         assert c.get("/api/trademarks/10000001/abc").status_code == 422
+        assert {"/api/trademarks", "/api/trademarks/warnings", "/api/trademarks/{reg_no}/{nice_class}"} <= set(
+            c.get("/openapi.json").json()["paths"])
 
 
 @pytest.mark.parametrize("role", ["jia", "bank"])
