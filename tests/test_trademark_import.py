@@ -346,7 +346,8 @@ def test_demo_trademark_files_import_cleanly(tmp_path):
     assert kinds["certification"] == sum("证明" in kind for _, _, kind, _, _ in ASSOCIATION_MARKS) == 3
     assert madrid >= 1
     assert outside == 0
-    # one registration number a mark: the associations, the yearly registrations, 0.4% Madrid (at least one a year) from 2012 on
+    # one registration number a mark: the associations, the yearly registrations, 0.4% Madrid (one at least) a year
+    # from 2012 on
     registrations = _registrations(600)
     assert numbers == len(ASSOCIATION_MARKS) + sum(registrations.values()) + sum(
         max(1, round(n * 0.004)) for y, n in registrations.items() if y >= 2012)
