@@ -104,6 +104,23 @@ def test_change_records(warehouses):
     assert got == want
 
 
+def test_change_sheet_errors_name_the_sheet(tmp_path):
+    """A bad change record in a later sheet is named by file and sheet, row and column; the file is rejected."""
+    from openpyxl import load_workbook as load
+
+    wb = load(CORPUS / "quandashi.xlsx")
+    wb["变更记录"].append(["70000002", "46", "商标转让", "2023-10-11", "", ""])  # row 4: class 46
+    wb["变更记录"].append(["70000002", "41", "商标转让", "2023-13-01", "", ""])  # row 5: month 13
+    path = tmp_path / "bad.xlsx"
+    wb.save(path)
+    with Warehouse(tmp_path / "w.duckdb") as wh:
+        with pytest.raises(ImportRejected) as rej:
+            import_file(wh, path)
+        assert wh.count("trademarks") == 0 and wh.count("trademark_events") == 0
+    got = sorted((e.file, e.row, e.field) for e in rej.value.errors)
+    assert got == [("bad.xlsx（变更记录）", 4, "国际分类"), ("bad.xlsx（变更记录）", 5, "日期")]
+
+
 def test_export_dates():
     """The export date the importer reads: xlsx properties, a title row, none for a bare CSV."""
     from hvpatent.ingest.readers import file_export_date

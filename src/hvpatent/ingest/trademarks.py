@@ -16,22 +16,34 @@ vocabulary are data (trademark_fields.yaml).
 
 from __future__ import annotations
 
-import itertools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
 from importlib import resources
+from itertools import chain, islice, pairwise
 from pathlib import Path
 
 import yaml
 
-from hvpatent.ingest.errors import RowErrors, error_rows
-from hvpatent.ingest.fields import classify_party, fold_words, normalize_name, parse_date, split_multi
+from hvpatent.ingest.errors import FileError, RowErrors, error_rows
+from hvpatent.ingest.fields import classify_party, fold_words, normalize_name, parse_date, printable, split_multi
 from hvpatent.ingest.heartbeat import BEAT_ROWS, beat
 from hvpatent.ingest.notes import ImportNotes
-from hvpatent.ingest.readers import file_export_date, header_key, peek_headers, read_rows
+from hvpatent.ingest.readers import (
+    _excel_text,
+    _first_line,
+    _openpyxl_workbook,
+    check_xlsx,
+    control_character,
+    control_reason,
+    file_export_date,
+    find_header_row,
+    header_key,
+    peek_headers,
+    read_rows,
+)
 from hvpatent.model import MARK_KINDS, TRADEMARK_EVENT_TYPES, Batch, RowError
 
 __all__ = ["TrademarkFields", "looks_like_trademarks", "read_trademarks", "trademark_fields", "trademark_shape"]
@@ -235,7 +247,7 @@ def _tens_of_years(start: date, end: date) -> bool:
 def _check_order(row: _Row, dates: list[tuple[str, date | None]]) -> None:
     """filing ≤ preliminary approval ≤ registration ≤ term end."""
     seen = [(name, d) for name, d in dates if d is not None]
-    for (first, a), (second, b) in itertools.pairwise(seen):
+    for (first, a), (second, b) in pairwise(seen):
         if b < a:
             row.error(second, b.isoformat(), f"{row.label(second)} {b} 早于{row.label(first)} {a}")
 
@@ -448,3 +460,67 @@ def read_trademarks(path: Path, exported: date | None = None, *, notes: ImportNo
         if events:
             batch.set("trademark_events", events)
         yield batch, errors, len(chunk.rows) + error_rows(chunk.errors)
+    yield from _change_sheets(path, tf, notes, chunk_rows)
+
+
+_HEAD_ROWS = 20  # rows of a later sheet searched for its header
+
+
+def _change_sheets(path: Path, tf: TrademarkFields, notes: ImportNotes, chunk_rows: int
+                   ) -> Iterator[tuple[Batch, list[RowError], int]]:
+    """Change records in a later sheet of the same workbook (a commercial export's 变更记录 sheet): a sheet whose
+    header is the change-record shape's; other sheets are left alone.  Errors name the file and the sheet."""
+    if path.suffix.lower() not in {".xlsx", ".xlsm"}:
+        return
+    check_xlsx(path)  # every part of the workbook within the limits before openpyxl unpacks one
+    try:
+        wb = _openpyxl_workbook(path)
+    except Exception as err:  # the parser's own words name what is wrong
+        raise FileError(path.name, f"无法读取文件: {_first_line(err)} / cannot read the file") from None
+    try:
+        for sheet in wb.worksheets[1:]:
+            sheet.reset_dimensions()  # rows as stored: a forged <dimension> cannot pad them
+            rows = ([_excel_text(v) for v in values] for values in sheet.iter_rows(values_only=True))
+            head = list(islice(rows, _HEAD_ROWS))
+            hrow = find_header_row(head, tf.known())
+            columns = [header_key(c) for c in head[hrow]] if hrow >= 0 else []
+            if trademark_shape(columns) != "changes":
+                continue
+            yield from _change_rows(f"{path.name}（{sheet.title}）", chain(head[hrow + 1:], rows), hrow + 2,
+                                    columns, tf, notes, chunk_rows)
+    except FileError:
+        raise
+    except Exception as err:
+        raise FileError(path.name, f"无法读取工作表: {_first_line(err)} / cannot read a sheet") from None
+    finally:
+        wb.close()
+
+
+def _change_rows(file: str, rows: Iterator[list[str]], first_row: int, columns: list[str], tf: TrademarkFields,
+                 notes: ImportNotes, chunk_rows: int) -> Iterator[tuple[Batch, list[RowError], int]]:
+    cols = tf.resolve(columns)
+    numbered = enumerate(rows, first_row)
+    while chunk := list(islice(numbered, chunk_rows)):
+        events: list[dict] = []
+        errors: list[RowError] = RowErrors()
+        read = 0
+        for row_no, cells in chunk:
+            if not any(c.strip() for c in cells):
+                continue
+            read += 1
+            bad = next(((i, c, ch) for i, c in enumerate(cells) if (ch := control_character(c))), None)
+            if bad is not None:
+                i, cell, char = bad
+                errors.append(RowError(file, row_no, columns[i] if i < len(columns) else f"第{i + 1}列",
+                                       printable(cell)[:200], control_reason(char)))
+                continue
+            row = _Row(file, row_no, cells, cols, columns)
+            converted = _convert(row, "changes", None, tf, notes)
+            if converted is None:
+                errors.extend(row.errors)
+            else:
+                events.extend(converted.events)
+        batch = Batch()
+        if events:
+            batch.set("trademark_events", events)
+        yield batch, errors, read

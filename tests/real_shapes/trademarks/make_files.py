@@ -126,6 +126,30 @@ def changes() -> None:
         csv.writer(fh).writerows(rows)
 
 
+def quandashi() -> None:
+    """A workbook with the marks in its first sheet (title row with the export date, 注册人, one 专用权期限 cell
+    "2016-05-14至2026-05-13") and their change records in a second sheet (事项, 日期)."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "商标列表"
+    ws.append(["权大师 商标查询结果", "", "导出日期：2024-06-15"])
+    ws.append(["序号", "商标名称", "注册号", "国际分类", "商标状态", "申请日期", "注册人", "申请人地址", "专用权期限",
+               "商标类型", "代理机构"])
+    ws.append([1, "鱼香来苏", "70000001", "29", "商标已注册", "2015-06-01", "重庆来苏渔业专业合作社",
+               "重庆市永川区来苏镇观音井村3组", "2016-05-14至2026-05-13", "集体商标", ""])
+    ws.append([2, "双石", "70000002", "35,41", "商标已注册", "2019-02-02", "重庆双石文化传媒有限公司",
+               "重庆市永川区双石镇双石街9号", "2019-12-07至2029-12-06", "普通商标", "重庆某商标代理有限公司"])
+    changes = wb.create_sheet("变更记录")
+    changes.append(["注册号", "国际分类", "事项", "日期", "变更前", "变更后"])
+    changes.append(["70000001", "29", "商标注册人名义变更", "2020-03-03", "重庆来苏渔业合作社",
+                    "重庆来苏渔业专业合作社"])
+    changes.append(["70000002", "41", "商标转让", "2023-10-10", "重庆双石传媒有限公司", "重庆双石文化传媒有限公司"])
+    notes = wb.create_sheet("说明")  # a sheet that is neither: left alone
+    notes.append(["本表由权大师导出，仅供参考"])
+    wb.properties.created = datetime(2024, 7, 1, 1, 0, 0)  # the title row's date wins over the properties
+    wb.save(HERE / "quandashi.xlsx")
+
+
 def hostile() -> None:
     """Every row but the first is bad in one field: the file must be rejected whole, each named."""
     good = ["60000001", "9", "2019-01-01", "好标", "重庆永川甲科技有限公司", SHENGLI, "", "2019-10-06", "",
@@ -155,4 +179,5 @@ if __name__ == "__main__":
     cnipa_search()
     commercial()
     changes()
+    quandashi()
     hostile()
