@@ -109,7 +109,7 @@ def print_figures(rows: list[dict], title: str) -> None:
 
 
 RANKING_LEVELS = ("county", "city", "province")
-# The core indicators a ranking shows when no --key is given (trademarks exist per region only).
+# The core indicators a ranking shows when no --key is given (patents; trademark keys may be asked with --key).
 RANKING_KEYS = ("valid_inventions", "valid_inventions_per_10k", "high_value_inventions", "high_value_per_10k",
                 "invention_applications", "invention_grants")
 

@@ -29,7 +29,7 @@ def marks_in_region(con: ibis.BaseBackend, region: str | None) -> ir.Table:
 def mark_records(ctx: Context) -> ir.Table:
     """Every mark of ctx.region known on ctx.as_of (filed by then), with its state that day: TRADEMARK_COLUMNS.
 
-    Built once per as-of date and region (the flows and stocks of one day share it)."""
+    Built and cached once per as-of date and region (the flows and stocks of one day share it)."""
     def build() -> ir.Table:
         marks = marks_in_region(ctx.con, ctx.region)
         states = mark_states(ctx.con, ctx.as_of, marks.select(*KEYS, "filing_date", "prelim_pub_date",
@@ -44,7 +44,7 @@ def mark_records(ctx: Context) -> ir.Table:
             county_code=rows.county_code, town_code=rows.town_code, state=rows.state, filing_date=rows.filing_date,
             registration_date=rows.registration_date, term_end=rows.term_end,
             effective_count=ibis.literal(1, "int64"),
-        )
+        ).cache()  # every trademark indicator of the day reads it: computed once (as the legal states are)
     return ctx.memo("trademark_records", build)
 
 
