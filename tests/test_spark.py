@@ -220,6 +220,35 @@ def test_cli_build_timelines(demo_backends, demo_root, tmp_path):
     assert not (tmp_path / "none.duckdb").exists()
 
 
+def test_trademark_indicators_match(session, tmp_path):
+    """The trademark world of test_trademark_indicators: states, figures and breakdowns the same on Spark."""
+    from hvpatent.trademarks import mark_states
+    from test_trademark_indicators import AS_OF, DISTRICT, _build
+
+    wh = Warehouse(tmp_path / "tm.duckdb")
+    _build(wh)
+    duck, spark = _both(session, wh, tmp_path / "parquet")
+    keys = ["trademarks", "trademarks_per_10k_entities", "trademark_registrations", "geographical_indications",
+            "madrid_registrations"]  # records, density, a flow, a stock apart, Madrid (a few: Spark plans slowly)
+
+    def rows(con):
+        from hvpatent.indicators.compute import grouped_many
+
+        ctx = Context.create(con, AS_OF, "year", DISTRICT)
+        found = [{"by": by, "values": grouped_many([(ctx, k) for k in keys], by)}
+                 for by in (None, "nice-class")]
+        fallback = grouped_many([(Context.create(con, AS_OF, "year", "500102"), "trademarks")])  # totals only
+        return [*found, {"by": "fallback", "values": fallback}]
+
+    expected = rows(duck)
+    assert sum(1 for part in expected for found in part["values"] for v in found.values() if v) > 8
+    assert rows(spark) == expected
+    states = [mark_states(con, AS_OF).order_by(["reg_no", "nice_class"]).to_pyarrow().to_pylist()
+              for con in (duck, spark)]
+    assert states[0] == states[1] and len(states[0]) == 10
+    wh.close()
+
+
 @pytest.mark.parametrize(("key", "period", "region"), [
     ("applications-home-abroad", "2024-Q2", None),      # the country, foreign applicants included
     ("valid-inventions-by-region", "2024-06", "500118"),  # by town, with population, density and rank
