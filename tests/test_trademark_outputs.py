@@ -351,10 +351,9 @@ def test_mark_page_and_warnings_page_with_letters(base_url):
 
 # -- the bulletin ---------------------------------------------------------------------------------------
 def test_bulletin_has_the_trademark_section(con, tmp_path):
-    from hvpatent.plan import load_plan
     from hvpatent.reports import build_bulletin, write_bulletin
 
-    bulletin = build_bulletin(con, AS_OF, "year", "500118", load_plan(), issued_on=date(2025, 1, 10))
+    bulletin = build_bulletin(con, AS_OF, "year", "500118", None, issued_on=date(2025, 1, 10))
     section = bulletin.sections[-1]
     assert section.heading.endswith("、商标")
     assert "有效商标注册量7件" in section.paragraphs[0]
