@@ -146,3 +146,21 @@ def test_plan_target_moves_when_marks_are_added(tmp_path):
         after = plan_progress(wh.ibis(), plan, AS_OF)[0]
     assert after.current == 7
     assert dict(after.trend)[date(2023, 6, 30)] == dict(before.trend)[date(2023, 6, 30)] + 2  # history moves too
+
+
+def test_aggregate_totals_of_a_district_and_its_towns_count_once(tmp_path):
+    # 涪陵 gives its own total (3,000) and two towns' (1,000 + 500): the district row keeps the 1,500 the towns do
+    # not cover, so the figure is 3,000, not 4,500, and still the sum of its list. Towns over the total (800 + 400
+    # against 1,000, a later report) leave the district row at 0: the figure is the towns' 1,200.
+    town1, town2 = f"{TOTALS_ONLY}001000", f"{TOTALS_ONLY}002000"
+    with Warehouse(tmp_path / "agg.duckdb") as wh:
+        wh.con.executemany("INSERT INTO trademark_counts VALUES (?, ?, ?)", [
+            (TOTALS_ONLY, "2024-06-30", 3_000), (town1, "2024-06-30", 1_000), (town2, "2024-06-30", 500),
+            (TOTALS_ONLY, "2024-12-31", 1_000), (town1, "2024-12-31", 800), (town2, "2024-12-31", 400)])
+        con = wh.ibis()
+        mid = date(2024, 6, 30)
+        assert value(Context.create(con, mid, region=TOTALS_ONLY), "trademarks") == 3_000
+        listed = {r["trademark_key"]: r["effective_count"] for r in drill(con, "trademarks", mid, TOTALS_ONLY)}
+        assert listed == {TOTALS_ONLY: 1_500, town1: 1_000, town2: 500}
+        assert value(Context.create(con, AS_OF, region=TOTALS_ONLY), "trademarks") == 1_200
+        assert value(Context.create(con, mid, region=town1), "trademarks") == 1_000

@@ -249,10 +249,38 @@ def trademark_count_records(ctx: Context) -> ir.Table:
     rows = tm.join(latest, ["region_code", "as_of_date"])
     code = ctx.region
     if code and code != ALL_APPLICANTS:
-        rows = rows.filter((rows.region_code == code) | rows.region_code.startswith(code[:6]))
+        rows = rows.filter((rows.region_code == code) | rows.region_code.startswith(_code_prefix(code)))
+    found = rows.select("region_code", "as_of_date", "effective_count").to_pyarrow().to_pylist()
+    rows = ibis.memtable(_outside_parts(found), schema={"region_code": "string", "as_of_date": "date",
+                                                         "effective_count": "int64"})
     return rows.select("region_code", "as_of_date", "effective_count", trademark_key=rows.region_code,
                        town_code=ibis.ifelse(rows.region_code.length() == 12, rows.region_code,
                                              ibis.null("string")))
+
+
+def _code_prefix(code: str) -> str:
+    """What every code inside a region begins with: 50 for 500000, 5001 for 500100, 500118 for 500118, the
+    9-digit town for a 12-digit town code."""
+    if len(code) > 6:
+        return code[:9]
+    return code[:2] if code[2:] == "0000" else code[:4] if code[4:] == "00" else code
+
+
+def _outside_parts(rows: list[dict]) -> list[dict]:
+    """The aggregate rows without counting a mark twice: a district's total and its towns' totals are both
+    given, so the district row keeps only what its towns do not cover (its total less theirs, never below
+    zero); the towns keep their own. A figure is then the sum of the list, by town or not."""
+    def inside(child: str, parent: str) -> bool:
+        return child != parent and child.startswith(_code_prefix(parent))
+
+    out = []
+    for row in rows:
+        code = row["region_code"]
+        parts = [r for r in rows if inside(r["region_code"], code)]
+        direct = [r for r in parts if not any(inside(r["region_code"], o["region_code"]) for o in parts)]
+        covered = sum(r["effective_count"] for r in direct)
+        out.append({**row, "effective_count": max(row["effective_count"] - covered, 0)})
+    return out
 
 
 def _marks(ctx: Context, when: Callable[[ir.Table], ir.BooleanValue], effective: bool = True,
