@@ -105,3 +105,11 @@ def test_a_form_counts_patents_or_trademarks_not_both():
 
 def test_the_form_day_is_the_period_end(form):
     assert form.as_of == date(2024, 6, 30)
+
+
+def test_a_district_with_totals_only_gets_an_empty_form_not_an_error(tmp_path):
+    # The totals template (16,500 for the district) cannot be broken down by town or kind: every count is 0.
+    with Warehouse(tmp_path / "totals.duckdb") as wh:
+        wh.con.execute(f"INSERT INTO trademark_counts VALUES ('{DISTRICT}', DATE '2024-06-30', 16500)")
+        result = compute_form(wh.ibis(), find_form("trademarks-by-region"), parse_period("2024-Q2"), DISTRICT)
+    assert [result.cell("total", c).value for c in ("applications", "registrations", "in_force", "madrid")] == [0] * 4

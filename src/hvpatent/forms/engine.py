@@ -22,7 +22,15 @@ from hvpatent.forms.spec import (
     column_measure,
     record_family,
 )
-from hvpatent.indicators import ALL_APPLICANTS, AS_OF_FIRST, Context, check_as_of, population_year, records
+from hvpatent.indicators import (
+    ALL_APPLICANTS,
+    AS_OF_FIRST,
+    Context,
+    check_as_of,
+    effective_mark_records,
+    population_year,
+    records,
+)
 from hvpatent.reference.regions import Region, children_of, region_by_code, region_name
 
 DOMESTIC = ("mainland", "hk", "macao", "taiwan")  # CNIPA's 国内 includes Hong Kong, Macao and Taiwan
@@ -108,7 +116,8 @@ class _Records:
         measure = measure or self.spec.measure
         if (window, measure) not in self._tables:
             ctx = self.ctx.at(self.period.end, _window_start(self.period, window))
-            rows = records(ctx, MEASURES[measure])
+            # the marks in force from records only: a region with only the totals template has no form by town
+            rows = effective_mark_records(ctx) if measure == "trademarks" else records(ctx, MEASURES[measure])
             if record_family(measure) == "trademarks":
                 rows = _trademark_rows(rows)
             else:

@@ -36,7 +36,14 @@ from hvpatent.indicators.compute import (
 from hvpatent.indicators.config import high_value_settings, industries, industry_name
 from hvpatent.indicators.explain import Explanation, explain
 from hvpatent.indicators.highvalue import CRITERIA, CRITERION_PERIODS, criterion_periods, periods_fingerprint
-from hvpatent.indicators.measures import DIMENSIONS, INDICATORS, PERIOD_MONTHS, Context, high_value_records
+from hvpatent.indicators.measures import (
+    DIMENSIONS,
+    INDICATORS,
+    PERIOD_MONTHS,
+    Context,
+    effective_mark_records,
+    high_value_records,
+)
 from hvpatent.warehouse.derived import Derived, refresh
 from hvpatent.warehouse.store import Warehouse
 
@@ -55,6 +62,7 @@ __all__ = [
     "Explanation",
     "check_as_of",
     "drill",
+    "effective_mark_records",
     "explain",
     "figures",
     "grouped_values",

@@ -25,6 +25,22 @@ def region_column(code: str) -> str:
     return "county_code"
 
 
+def code_prefix(region: str) -> str:
+    """The leading digits that the codes inside a region share (a province 2, a city 4, a county 6, a town all)."""
+    level = region_column(region)
+    return region[:{"province_code": 2, "city_code": 4}.get(level, len(region))]
+
+
+def has_table(con: ibis.BaseBackend, name: str) -> bool:
+    """Whether the backend has the table: a Parquet export (Spark) or a read-only warehouse older than a table
+    (schema.LATER_TABLES) has not, and the figures that read it do without."""
+    try:
+        con.table(name)
+    except Exception:  # the backends raise their own kinds of "table not found"
+        return False
+    return True
+
+
 FIRST_APPLICANTS = "first_applicants"
 
 

@@ -8,7 +8,7 @@ from functools import cache
 import ibis
 import ibis.expr.types as ir
 
-from hvpatent.indicators.base import ALL_APPLICANTS, region_column
+from hvpatent.indicators.base import ALL_APPLICANTS, code_prefix, has_table, region_column
 from hvpatent.indicators.measures import (
     APPLICANT_TYPES,
     DIMENSION_COLUMN,
@@ -130,6 +130,8 @@ def _population(ctx: Context, by: str | None, base: str = "population") -> ir.Ta
 
 def _population_at(ctx: Context, by: str | None, last_year: int, base: str = "population") -> ir.Table:
     table, column = BASES[base]
+    if not has_table(ctx.con, table):  # market entities: a Parquet export older than the table has none
+        return ibis.memtable({GROUP: [], "population": []}, schema={GROUP: "string", "population": "float64"})
     pop = ctx.con.table(table)
     pop = pop.rename(population=column) if column != "population" else pop
     pop = pop.filter(pop.year <= last_year)
@@ -143,7 +145,7 @@ def _population_at(ctx: Context, by: str | None, last_year: int, base: str = "po
     if by in REGION_DIMENSIONS:
         pop = pop.filter(_region_level(pop.region_code, by))
         if ctx.region and ctx.region != ALL_APPLICANTS:
-            pop = pop.filter(pop.region_code.startswith(_code_prefix(ctx.region)))
+            pop = pop.filter(pop.region_code.startswith(code_prefix(ctx.region)))
         return pop.select(**{GROUP: pop.region_code, "population": pop.population.cast("float64")})
     if by is None and ctx.region:
         pop = pop.filter(pop.region_code == ctx.region)
@@ -160,12 +162,6 @@ def _region_level(code: ir.StringValue, by: str) -> ir.BooleanValue:
     if by == "city":
         return six & code.endswith("00") & ~code.endswith("0000")
     return six & (~code.endswith("00") | code.isin(county_level_cities()))
-
-
-def _code_prefix(region: str) -> str:
-    """The leading digits that the codes inside a region share (a province 2, a city 4, a county 6)."""
-    level = region_column(region)
-    return region[:{"province_code": 2, "city_code": 4}.get(level, len(region))]
 
 
 def grouped_values(ctx: Context, key: str, by: str | None = None) -> ir.Table:

@@ -15,7 +15,14 @@ import ibis
 import ibis.expr.operations as ops
 import ibis.expr.types as ir
 
-from hvpatent.indicators.base import ALL_APPLICANTS, first_applicants, in_region, industry_memberships
+from hvpatent.indicators.base import (
+    ALL_APPLICANTS,
+    code_prefix,
+    first_applicants,
+    has_table,
+    in_region,
+    industry_memberships,
+)
 from hvpatent.indicators.config import HighValueSettings, high_value_settings, trademark_density_base
 from hvpatent.indicators.highvalue import CRITERIA, criteria_evidence, valid_inventions
 from hvpatent.legal import legal_state, states_on_dates
@@ -222,6 +229,8 @@ def has_trademark_records(ctx: Context) -> bool:
     from hvpatent.trademarks.records import marks_in_region
 
     slot = ("has_trademark_records", ctx.region)
+    if slot not in ctx._memo and not has_table(ctx.con, "trademarks"):
+        ctx._memo[slot] = False  # a warehouse (or Parquet export) older than the records: the totals only
     if slot not in ctx._memo:
         marks = marks_in_region(ctx.con, ctx.region)
         ctx._memo[slot] = bool(marks.select("reg_no").limit(1).to_pyarrow().num_rows)
@@ -232,12 +241,15 @@ def trademark_records(ctx: Context) -> ir.Table:
     """Effective registered trademarks (有效商标注册量), Madrid registrations apart: the region's trademark records
     when it has any, else its latest aggregate count (the ``trademarks`` template, kept for districts that only have
     totals: docs/indicators.md, "Trademarks")."""
-    from hvpatent.trademarks.records import effective_marks
-
     if has_trademark_records(ctx):
-        rows = effective_marks(ctx)
-        return rows.filter(~rows.is_madrid.fill_null(False))
+        return effective_mark_records(ctx)
     return trademark_count_records(ctx)
+
+
+def effective_mark_records(ctx: Context) -> ir.Table:
+    """The region's effective marks from records only, Madrid registrations apart: what the ``trademarks`` figure
+    lists when the region has records, and what the official forms count (a total breaks down by nothing)."""
+    return _marks(ctx, lambda r: ibis.literal(True))
 
 
 def trademark_count_records(ctx: Context) -> ir.Table:
@@ -249,7 +261,7 @@ def trademark_count_records(ctx: Context) -> ir.Table:
     rows = tm.join(latest, ["region_code", "as_of_date"])
     code = ctx.region
     if code and code != ALL_APPLICANTS:
-        rows = rows.filter((rows.region_code == code) | rows.region_code.startswith(_code_prefix(code)))
+        rows = rows.filter((rows.region_code == code) | rows.region_code.startswith(code_prefix(code)))
     found = rows.select("region_code", "as_of_date", "effective_count").to_pyarrow().to_pylist()
     rows = ibis.memtable(_outside_parts(found), schema={"region_code": "string", "as_of_date": "date",
                                                          "effective_count": "int64"})
@@ -258,20 +270,12 @@ def trademark_count_records(ctx: Context) -> ir.Table:
                                              ibis.null("string")))
 
 
-def _code_prefix(code: str) -> str:
-    """What every code inside a region begins with: 50 for 500000, 5001 for 500100, 500118 for 500118, the
-    9-digit town for a 12-digit town code."""
-    if len(code) > 6:
-        return code[:9]
-    return code[:2] if code[2:] == "0000" else code[:4] if code[4:] == "00" else code
-
-
 def _outside_parts(rows: list[dict]) -> list[dict]:
     """The aggregate rows without counting a mark twice: a district's total and its towns' totals are both
     given, so the district row keeps only what its towns do not cover (its total less theirs, never below
     zero); the towns keep their own. A figure is then the sum of the list, by town or not."""
     def inside(child: str, parent: str) -> bool:
-        return child != parent and child.startswith(_code_prefix(parent))
+        return child != parent and child.startswith(code_prefix(parent))
 
     out = []
     for row in rows:

@@ -385,11 +385,18 @@ class Warehouse:
         self.con.execute(f"INSERT INTO trademarks ({names}) SELECT {names} FROM ({winners})")
         return new_count, len(frame) - new_count - unchanged, unchanged
 
-    def _insert_trademark_events(self, events: pd.DataFrame, import_id: int) -> int:
-        """Trademark events accumulate like legal events (a known one is left as it is); returns the new ones."""
+    def _insert_trademark_events(self, events: pd.DataFrame, import_id: int) -> tuple[int, int]:
+        """Trademark events accumulate like legal events (a known one is left as it is, but for its effective date,
+        see below); returns (events newly dated, new events)."""
         keys = ["reg_no", "nice_class", "event_date", "event_type", "raw_text"]
         staged_tm_events = self._stage(events.drop_duplicates(keys), "trademark_events")  # noqa: F841 (by name)
-        return len(self.con.sql(
+        # A known event keeps its row, but learns the day it took effect from a fuller export (a 注销 on request
+        # first seen without the day the office received it); a date it has is never changed.
+        on = " AND ".join(f"trademark_events.{k} = s.{k}" for k in keys)
+        dated = self.con.execute(f"""UPDATE trademark_events SET effective_date = s.effective_date
+                                     FROM staged_tm_events s WHERE {on} AND trademark_events.effective_date IS NULL
+                                       AND s.effective_date IS NOT NULL""").fetchall()[0][0]
+        return dated, len(self.con.sql(
             f"""INSERT INTO trademark_events (reg_no, nice_class, event_date, event_type, effective_date, detail,
                                               raw_text, import_id)
                 SELECT reg_no, nice_class, event_date, event_type, effective_date, detail, raw_text, {import_id}
@@ -469,9 +476,9 @@ class ImportTransaction:
             wh._insert_events(events, import_id)
         mark_events = batch.frames.get("trademark_events")
         if mark_events is not None and len(mark_events):
-            inserted = wh._insert_trademark_events(mark_events, import_id)
-            if marks is None or not len(marks):  # an events-only file counts its new events
-                _add(self.counts, (inserted, 0, len(mark_events) - inserted))
+            dated, inserted = wh._insert_trademark_events(mark_events, import_id)
+            if marks is None or not len(marks):  # an events-only file counts its new (and newly dated) events
+                _add(self.counts, (inserted, dated, len(mark_events) - inserted - dated))
         wh._mark_stale()
 
     def record(self) -> None:
