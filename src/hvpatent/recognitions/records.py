@@ -23,6 +23,7 @@ from datetime import date
 import ibis
 import ibis.expr.types as ir
 
+from hvpatent.indicators.base import code_prefix
 from hvpatent.recognitions.kinds import kind_label, level_label
 
 OUT_COLUMNS = ("enterprise_key", "name", "name_norm", "credit_code", "region_code", "kind", "level",
@@ -39,17 +40,6 @@ def has_recognitions(con: ibis.BaseBackend, kinds: Iterable[str] | None = None) 
     if kinds:
         rec = rec.filter(rec.kind.isin(list(kinds)))
     return int(rec.count().execute()) > 0
-
-
-def _prefix(region: str) -> str:
-    """The leading digits every town code of the region shares."""
-    if len(region) in (9, 12):
-        return region
-    if region.endswith("0000"):
-        return region[:2]
-    if region.endswith("00"):
-        return region[:4]
-    return region[:6]
 
 
 def _placed(con: ibis.BaseBackend, kinds: Iterable[str] | None, levels: Iterable[str] | None) -> ir.Table:
@@ -89,7 +79,7 @@ def _in_force(t: ir.Table, day: date) -> ir.Table:
 
 
 def _in_region(t: ir.Table, region: str | None) -> ir.Table:
-    return t if not region else t.filter(t.region_code.startswith(_prefix(region)))
+    return t if not region else t.filter(t.region_code.startswith(code_prefix(region)))
 
 
 def recognitions_in_force(con: ibis.BaseBackend, day: date, kinds: Iterable[str] | None = None,
@@ -132,6 +122,8 @@ def recognition_list(con: ibis.BaseBackend, day: date, kinds: Iterable[str] | No
                      new_since: date | None = None, lang: str = "zh") -> list[dict]:
     """Plain rows for the CLI and the web: the recognitions in force on ``day``, or with ``new_since`` the
     enterprises new in (new_since, day] (one row each, its recognitions in the window listed in words)."""
+    if not has_recognitions(con):  # none imported, or a warehouse older than the table: nothing to list
+        return []
     if new_since is not None:
         rows = (new_recognitions(con, new_since, day, kinds or (), levels, region)
                 .order_by(["first_date", "name"]).to_pyarrow().to_pylist())
