@@ -9,7 +9,7 @@ from datetime import date, timedelta
 import pytest
 
 from hvpatent.trademarks import MarkState, first_term_end, mark_state, mark_states, term_end_after
-from hvpatent.trademarks.state import known_from, mark_states_on, registration_start
+from hvpatent.trademarks.state import known_from, mark_states_on, registration_start, term_chain
 from hvpatent.warehouse.store import Warehouse
 
 D = date.fromisoformat
@@ -33,6 +33,24 @@ MARKS = {
     "snapshot": ("2010-05-05", "2030-05-04", None, "注销", "2021-04-30", FILED),
     "snapshot_pending": ("2010-05-05", "2030-05-04", None, "撤销/无效宣告申请审查中", "2021-04-30", FILED),
     "not_renewed": ("2015-03-14", "2025-03-13", None, None, None, FILED),
+    # The export's term_end is authoritative (docs/trademarks.md, rule 3):
+    # opposed (published 2020-09-06), registration announced 2021-12-07, no process lines: the export's term
+    # 2020-12-07 至 2030-12-06 runs from the end of the opposition period (art. 36(2)), earlier than 注册公告 + 10 y
+    "opposed_no_events": ("2021-12-07", "2030-12-06", "2020-09-06", None, None, "2020-01-01"),
+    # the corpus mark 40000001/9: opposition rejected (start 2020-12-06 by rule 1, computed end 2030-12-05), the
+    # export says 2031-12-06: the export wins
+    "opposed_export_later": ("2021-12-07", "2031-12-06", "2020-09-06", None, None, "2020-01-01"),
+    # Madrid: protection from the international registration date 2018-05-10 (Protocol arts. 4(1), 6(1)); the
+    # export's 注册公告 2019-01-15 would give 2029-01-14, its term 2018-05-10 至 2028-05-09 decides
+    "madrid": ("2019-01-15", "2028-05-09", None, None, None, None),
+    # renewed, the export shows the renewed term 2021-04-07 至 2031-04-06 (start = the day after the first term's
+    # end 2021-04-06); its 注册公告 2012-05-20 (after an opposition) would give a first end of 2022-05-19
+    "renewed_export": ("2012-05-20", "2031-04-06", "2011-01-06", "注册商标", "2025-06-30", "2010-05-01"),
+    # the same, then a renewal filed 2030-06-01 in the next window (opens 2031-04-06 − 12 months + 1 = 2030-04-07)
+    "renewed_export_then_filed": ("2012-05-20", "2031-04-06", "2011-01-06", "注册商标", "2025-06-30", "2010-05-01"),
+    # registered 2016-03-01 (first end 2026-02-28), renewed; the certificate's term 2026-03-01 至 2036-02-29 (not
+    # the 2036-02-28 that (S − 1 day) + 10 years gives): the export decides
+    "leap_export": ("2016-03-01", "2036-02-29", None, None, None, FILED),
 }
 # (mark, event_type, event_date, effective_date)
 EVENTS = [
@@ -50,6 +68,8 @@ EVENTS = [
     ("twice", "renewal_filed", "2009-06-01", None),          # renews the term ending 2010-01-09
     ("twice", "renewed", "2020-03-01", None),                # approval of the second renewal, after the term end
     ("not_renewed", "not_renewed", "2026-01-05", None),
+    ("opposed_export_later", "opposition_rejected", "2021-10-12", None),
+    ("renewed_export_then_filed", "renewal_filed", "2030-06-01", None),
 ]
 
 
@@ -63,6 +83,7 @@ def con(tmp_path_factory):
                        status_date, source)
                    VALUES (?, 9, 'ordinary', false, false, 'o', 'o', 'enterprise', ?, ?, ?, ?, ?, ?, 'test')""",
                 [key, filed, prelim, registered, end, text, status_date])
+        wh.con.execute("UPDATE trademarks SET is_madrid = true WHERE reg_no = 'madrid'")
         wh.con.executemany("INSERT INTO trademark_events VALUES (?, 9, ?, ?, ?, NULL, ?, 1)",
                            [[k, on, t, eff, f"{t} {on}"] for k, t, on, eff in EVENTS])
         yield wh.ibis()
@@ -184,10 +205,71 @@ def test_not_renewed_announcement(con):
     assert _state(con, "not_renewed", "2026-01-05")[0] == "lapsed"
 
 
+def test_term_chain_anchors_on_the_export():
+    # (anchor, renewals the export shows); whole years from the start to term_end + 1 day, rounded to decades, − 1
+    assert term_chain(D("2015-03-14"), None) == (D("2025-03-13"), 0)       # computed: (R − 1 day) + 10 years
+    assert term_chain(D("2021-12-07"), D("2030-12-06")) == (D("2030-12-06"), 0)  # 9 years: earlier, kept
+    assert term_chain(D("2020-12-06"), D("2031-12-06")) == (D("2031-12-06"), 0)  # 11 years: later, kept
+    assert term_chain(D("2012-05-20"), D("2031-04-06")) == (D("2031-04-06"), 1)  # 18 years: one renewal
+    assert term_chain(D("2015-03-14"), D("2045-03-13")) == (D("2045-03-13"), 2)  # 30 years: two
+
+
+def test_opposed_mark_without_events_ends_on_the_export_term(con):
+    # term 2020-12-07 至 2030-12-06 (export); grace to 2031-06-06 (art. 40); the right is counted from the
+    # registration announcement 2021-12-07 (no event says the opposition failed)
+    assert [_state(con, "opposed_no_events", d)[:2] for d in _around("2021-12-07")] == [
+        ("pending", False), ("registered", True), ("registered", True)]
+    assert [_state(con, "opposed_no_events", d) for d in _around("2030-12-06")] == [
+        ("registered", True, "2030-12-06"), ("registered", True, "2030-12-06"), ("in_grace", True, "2030-12-06")]
+    assert [_state(con, "opposed_no_events", d)[0] for d in _around("2031-06-06")] == [
+        "in_grace", "in_grace", "lapsed"]
+    s = _python(con, "opposed_no_events", D("2030-12-07"))
+    assert (s.renewal_opens, s.grace_end) == (D("2029-12-07"), D("2031-06-06"))
+
+
+def test_export_term_later_than_the_computed_one_is_kept(con):
+    # start 2020-12-06 (end of the opposition period), computed end 2030-12-05; the export says 2031-12-06
+    assert [_state(con, "opposed_export_later", d) for d in _around("2031-12-06")] == [
+        ("registered", True, "2031-12-06"), ("registered", True, "2031-12-06"), ("in_grace", True, "2031-12-06")]
+    assert [_state(con, "opposed_export_later", d)[0] for d in _around("2032-06-06")] == [
+        "in_grace", "in_grace", "lapsed"]
+
+
+def test_madrid_term_from_the_international_registration(con):
+    # term 2018-05-10 至 2028-05-09; grace to 2028-11-09
+    assert [_state(con, "madrid", d) for d in _around("2028-05-09")] == [
+        ("registered", True, "2028-05-09"), ("registered", True, "2028-05-09"), ("in_grace", True, "2028-05-09")]
+    assert [_state(con, "madrid", d)[0] for d in _around("2028-11-09")] == ["in_grace", "in_grace", "lapsed"]
+
+
+def test_renewed_term_shown_by_the_export(con):
+    # first term ended 2021-04-06 (2031-04-06 − 10 years); the renewal the export shows was in time: never in grace
+    assert [_state(con, "renewed_export", d) for d in _around("2021-04-06")] == [
+        ("registered", True, "2031-04-06")] * 3
+    assert [_state(con, "renewed_export", d)[0] for d in _around("2031-04-06")] == [
+        "registered", "registered", "in_grace"]
+    assert [_state(con, "renewed_export", d)[0] for d in _around("2031-10-06")] == ["in_grace", "in_grace", "lapsed"]
+    # a renewal filed after the export, in the next window, runs 10 years from 2031-04-07: to 2041-04-06
+    assert [_state(con, "renewed_export_then_filed", d)[2] for d in _around("2030-06-01")] == [
+        "2031-04-06", "2041-04-06", "2041-04-06"]
+    assert _state(con, "renewed_export_then_filed", "2031-04-07") == ("registered", True, "2041-04-06")
+
+
+def test_leap_day_term_end_from_the_certificate(con):
+    # the export's 2036-02-29 stands (not 2036-02-28); grace 2036-02-29 + 6 months = 2036-08-29; window opens
+    # 2036-02-29 − 12 months + 1 day = 2035-02-28 + 1 = 2035-03-01
+    assert [_state(con, "leap_export", d) for d in _around("2036-02-29")] == [
+        ("registered", True, "2036-02-29"), ("registered", True, "2036-02-29"), ("in_grace", True, "2036-02-29")]
+    assert [_state(con, "leap_export", d)[0] for d in _around("2036-08-29")] == ["in_grace", "in_grace", "lapsed"]
+    assert _python(con, "leap_export", D("2030-01-01")).renewal_opens == D("2035-03-01")
+
+
 BOUNDARY_DAYS = sorted({D(x) + timedelta(days=k) for x in [
     "2024-03-14", "2025-03-13", "2025-09-13", "2022-06-10", "2022-07-01", "2023-01-05", "2020-05-20", "2019-09-13",
     "2029-09-12", "2026-02-28", "2026-08-28", "2025-03-01", "2010-01-09", "2020-03-01", "2021-04-30", "2026-01-05",
-    "2013-01-01", "2018-12-01", "2019-06-13", "2015-03-14", "2020-01-09", "2020-07-09"] for k in (-1, 0, 1)})
+    "2013-01-01", "2018-12-01", "2019-06-13", "2015-03-14", "2020-01-09", "2020-07-09", "2021-12-07", "2030-12-06",
+    "2031-06-06", "2031-12-06", "2032-06-06", "2028-05-09", "2028-11-09", "2019-01-15", "2021-04-06", "2031-04-06",
+    "2031-10-06", "2030-06-01", "2036-02-29", "2036-08-29", "2020-12-06"] for k in (-1, 0, 1)})
 
 
 def test_python_and_ibis_agree_on_every_boundary_day(con):
@@ -213,4 +295,4 @@ def test_python_and_ibis_agree_on_every_boundary_day(con):
             assert (row["state"], row["effective"], row["term_end"], row["renewal_opens"], row["grace_end"]) == (
                 want.state, want.effective, want.term_end, want.renewal_opens, want.grace_end), (mark["reg_no"], day)
             compared += 1
-    assert compared > 900  # 17 marks × 66 days, less the days before a filing
+    assert compared == 2412  # 23 marks × 111 days, less the days before a filing (2553 − 141)

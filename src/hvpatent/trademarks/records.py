@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import ibis
 import ibis.expr.types as ir
 
-from hvpatent.trademarks.state import KEYS, mark_states
+from hvpatent.trademarks.state import EFFECTIVE, KEYS, mark_states
 
 if TYPE_CHECKING:
     from hvpatent.indicators.measures import Context
@@ -52,7 +52,7 @@ def effective_marks(ctx: Context) -> ir.Table:
     """The effective marks (registered or in grace) of ctx.region on ctx.as_of, Madrid registrations included
     (is_madrid: the ``trademarks`` indicator leaves them out and ``madrid_registrations`` counts them)."""
     rows = mark_records(ctx)
-    return rows.filter(rows.state.isin(("registered", "in_grace")))
+    return rows.filter(rows.state.isin(EFFECTIVE))
 
 
 __all__ = ["TRADEMARK_COLUMNS", "effective_marks", "mark_records", "marks_in_region"]

@@ -8,8 +8,10 @@ In short (Trademark Law 2019, TM Law; Implementing Regulations 2014, Regs):
 - a term is 10 years: registered 2015-03-14, the term ends 2025-03-13 ((R − 1 day) + 10 years, art. 39);
 - renewal within the 12 months before the term ends, or in the 6 months' grace after it (art. 40); each renewal
   runs 10 years from the day after the previous term's end, so the n-th term ends n × 10 years after the first;
-  a renewal filed in the window or in grace continues the mark from its filing day; an export's term_end later
-  than the first term's end counts as renewals made in time;
+  a renewal filed in the window or in grace continues the mark from its filing day;
+- the export's term_end (专用权期限, as CNIPA printed it) is authoritative when given: the term in force on the
+  export day ends on it, earlier terms ended 10, 20 … years before it (the chain back to the start of the right,
+  ``term_chain``), so the renewals it shows count as made in time; renewal events extend the chain beyond it;
 - in grace the registration still subsists (state ``in_grace``, effective); from the day after the grace period
   the mark is ``lapsed`` (注销 for not renewing, art. 40);
 - 撤销 (arts. 49, 55): ends on the announcement day; 注销 on request (Regs art. 73): on the day the office received
@@ -81,8 +83,9 @@ def first_term_end(start: date) -> date:
 
 
 def term_end_after(registration_date: date, renewals: int) -> date:
-    """The last day of the term in force after ``renewals`` renewals (art. 40: each 10 years from the day after
-    the previous term's end). The first term's end is never 29 February, so adding whole decades never clamps."""
+    """The last day of the term in force after ``renewals`` renewals, computed from the registration day alone
+    (art. 40: each 10 years from the day after the previous term's end, (S − 1 day) + 10 years); the export's
+    term_end, when given, decides instead (``term_chain``)."""
     return _add_years(first_term_end(registration_date), TERM_YEARS * renewals)
 
 
@@ -123,13 +126,25 @@ def known_from(mark: dict, start: date | None) -> date | None:
     return mark.get("filing_date") or start or mark.get("prelim_pub_date") or mark.get("status_date")
 
 
-def _renewals(mark: dict, events: list[dict], first_end: date, day: date) -> int:
-    """Renewals in effect on ``day``: those the export's term_end shows, and each renewal event by then whose
-    filing fell in a term's window or grace (an approval, ``renewed``, counts for the latest window opened)."""
-    count = 0
-    export_end = mark.get("term_end")
-    if export_end and export_end > first_end:
-        count = (_whole_years(first_end, export_end) + 5) // TERM_YEARS
+def term_chain(start: date, export_end: date | None) -> tuple[date, int]:
+    """(anchor, k): the term ends of a right that starts on ``start`` are ``anchor + 10 × (n − k)`` years after
+    n renewals. Without an export term_end the anchor is the computed first term's end (k = 0). With one, the
+    export is authoritative (CNIPA's dates: an opposed mark's right from the end of the opposition period, a
+    Madrid mark's from its international registration, a renewed term): the anchor is the export's term_end and
+    k the renewals it shows: the term ends nearest to 10, 20 … years after the start, i.e. k = round(whole years
+    from start to term_end + 1 day, in decades) − 1, at least 0 (an end 5 to 15 years after the start is the
+    first term's)."""
+    if export_end is None:
+        return first_term_end(start), 0
+    years = _whole_years(start, export_end + timedelta(days=1))
+    return export_end, max(0, (years + 5) // TERM_YEARS - 1)
+
+
+def _renewals(events: list[dict], first_end: date, day: date, exported: int) -> int:
+    """Renewals in effect on ``day``: those the export's term_end shows (``exported``), and each renewal event by
+    then whose filing fell in a term's window or grace (an approval, ``renewed``, counts for the latest window
+    opened)."""
+    count = exported
     for event in events:
         on = _effective_day(event)
         if event["event_type"] not in RENEWAL_EVENTS or on > day:
@@ -159,7 +174,9 @@ def mark_state(mark: dict, events: list[dict], day: date) -> MarkState:
         if start is None and snapshot is not None:
             return MarkState("unknown", False)  # the export says registered or ended, without a registration day
         return MarkState("pending", False)
-    end = term_end_after(start, _renewals(mark, events, first_term_end(start), day))
+    anchor, exported = term_chain(start, mark.get("term_end"))
+    first_end = _add_years(anchor, -TERM_YEARS * exported)
+    end = _add_years(anchor, TERM_YEARS * (_renewals(events, first_end, day, exported) - exported))
     terms = {"term_end": end, "renewal_opens": renewal_opens(end), "grace_end": grace_end(end)}
     ended_by = {e["event_type"] for e in in_effect}
     for event_type, state in ENDING_EVENTS:
@@ -233,7 +250,12 @@ def _states(con: ibis.BaseBackend, m: ir.Table) -> ir.Table:
     start = ibis.ifelse(registered.notnull() & opposed, add_months(t.prelim_pub_date, ibis.literal(OPPOSITION_MONTHS)),
                         registered)
     t = t.mutate(start=start)
-    t = t.mutate(first_end=add_years(t.start - ibis.interval(days=1), ibis.literal(TERM_YEARS)))
+    # term_chain: the export's term_end anchors the chain of term ends when given
+    decades = (whole_years(t.start, t.export_end + ibis.interval(days=1)) + 5) // TERM_YEARS - 1
+    t = t.mutate(exported=ibis.ifelse(t.export_end.isnull(), 0, ibis.greatest(decades, 0)),
+                 anchor=ibis.coalesce(t.export_end,
+                                      add_years(t.start - ibis.interval(days=1), ibis.literal(TERM_YEARS))))
+    t = t.mutate(first_end=add_years(t.anchor, -t.exported * TERM_YEARS))
     t = t.filter(ibis.coalesce(t.filing_date, t.start, t.prelim_pub_date, t.status_date) <= t.day)
     upto = ev.join(t.select(*on_day, "first_end"), KEYS)
     upto = upto.filter(upto.effective <= upto.day)
@@ -242,9 +264,9 @@ def _states(con: ibis.BaseBackend, m: ir.Table) -> ir.Table:
         **{f"on_{e}": _flag(upto.event_type == e) for e in ending})
     t = _left(t, dated, on_day)
     t = _left(t, _renewal_count(upto), on_day)
-    exported = ibis.ifelse(t.export_end > t.first_end, (whole_years(t.first_end, t.export_end) + 5) // TERM_YEARS, 0)
-    renewals = ibis.greatest(exported.fill_null(0), t.renewals.fill_null(0))
-    t = t.mutate(term_end=ibis.ifelse(t.start <= t.day, _term_end(t.first_end, renewals), ibis.null("date")))
+    renewals = ibis.greatest(t.exported, t.renewals.fill_null(0))
+    t = t.mutate(term_end=ibis.ifelse(t.start <= t.day, _term_end(t.anchor, renewals - t.exported),
+                                      ibis.null("date")))
     t = t.mutate(renewal_opens=_opens(t.term_end), grace_end=add_months(t.term_end, ibis.literal(GRACE_MONTHS)))
     snapshot = ibis.ifelse(t.status_date <= t.day, _snapshot(t.status_text), ibis.null("string"))
     on = {e: t[f"on_{e}"].fill_null(0) == 1 for e in ending}
@@ -280,4 +302,4 @@ def _renewal_count(upto: ir.Table) -> ir.Table:
 
 
 __all__ = ["EFFECTIVE", "STATES", "MarkState", "first_term_end", "grace_end", "mark_state", "mark_states",
-           "mark_states_on", "registration_start", "renewal_opens", "snapshot_state", "term_end_after"]
+           "mark_states_on", "registration_start", "renewal_opens", "snapshot_state", "term_chain", "term_end_after"]
