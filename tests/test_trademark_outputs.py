@@ -16,12 +16,15 @@ first day of the renewal window (term end − 12 months + 1 day), last day of gr
   M8 10000007/41  张三 胜利路 (individual) reg 2021-07-01
   M9 10000008/9   乙 来苏    filed 2024-01-01, not registered (pending)
   M10 10000009/9  甲 胜利路  reg 2022-01-01
+  M11 10000010/25 ACME INC. (United States, no Chinese region) reg 2015-02-01 → term 2025-01-31, window
+                  2024-02-01: in no region's figures; listed by `--region all` only
 
 Effective on 2024-12-31, Madrid apart: M1 M2 M3 (in grace, still effective) M4 M6 M8 M10 = 7;
 胜利路 M1 M2 M8 M10 = 4, 来苏 M3 M4 M6 = 3; class 9: M1 M10 = 2, class 30: M3 M4 = 2, 35/41/42: 1 each;
 enterprises 甲 M1 M2 M10 = 3, 乙 M3 M6 = 2.
-Warnings on 2024-12-31 within 180 days, by deadline: M1 due (2025-03-13, 72 days), M3 in grace (2025-04-30,
-120 days), M6 due (window opens 2025-03-01, 60 days ahead; deadline 2026-02-28, 424 days).
+Warnings on 2024-12-31 within 180 days, by deadline: M11 due (2025-01-31, 31 days; every mark only), M1 due
+(2025-03-13, 72 days), M3 in grace (2025-04-30, 120 days), M6 due (window opens 2025-03-01, 60 days ahead;
+deadline 2026-02-28, 424 days). M5 (Madrid) is never warned: renewed with WIPO (Madrid Protocol art. 7).
 """
 
 from __future__ import annotations
@@ -80,6 +83,11 @@ def add_marks(wh: Warehouse) -> None:
     for reg_no, cls, day, kind in EVENTS:
         wh.con.execute("INSERT INTO trademark_events (reg_no, nice_class, event_date, event_type, raw_text, import_id) "
                        "VALUES (?, ?, ?, ?, ?, 0)", [reg_no, cls, day, kind, kind])
+    wh.con.execute(
+        "INSERT INTO trademarks (reg_no, nice_class, mark_name, mark_kind, is_gi, is_madrid, owner, owner_norm, "
+        "owner_type, address, country, filing_date, registration_date, status_date, source) VALUES ('10000010', 25, "
+        "'ACME', 'ordinary', false, false, 'ACME INC.', ?, 'enterprise', '1 Main St, Springfield, USA', 'US', "
+        "DATE '2013-06-01', DATE '2015-02-01', DATE '2024-01-01', 'test')", [normalize_name("ACME INC.")])
     wh.con.execute("INSERT INTO trademark_counts VALUES ('500151', DATE '2024-12-31', 5000)")
 
 
@@ -150,13 +158,24 @@ def test_renewed_marks_are_not_warned(con):
     assert warned(con, date(2025, 2, 10), reg_no="10000002", cls=30) == []
 
 
+def test_madrid_marks_are_not_warned(con):
+    # M5 G1000004/9 is registered with its renewal window open on 2028-06-01 and in grace on 2029-01-05 (reg
+    # 2019-01-01 → term 2028-12-31), as M1 is when it is warned; an international registration is renewed with
+    # WIPO (Madrid Protocol art. 7), not under art. 40: no warning either day, however wide the window.
+    for day, state in ((date(2028, 6, 1), "registered"), (date(2029, 1, 5), "in_grace")):
+        found = mark_detail(con, "G1000004", 9, day)["state"]
+        assert found["state"] == state and found["renewal_opens"] <= day, (day, found)
+        assert warned(con, day, within=3650, reg_no="G1000004", cls=9) == []
+
+
 def test_warnings_of_the_day_in_deadline_order_with_actions(con):
-    rows = renewal_warnings(con, AS_OF, 180)
+    rows = renewal_warnings(con, AS_OF, 180)  # every mark: the foreign owner's M11 too
     assert [(r["reg_no"], r["nice_class"], r["kind"], r["deadline"], r["days_left"]) for r in rows] == [
+        ("10000010", 25, "tm_renewal_due", date(2025, 1, 31), 31),
         ("10000001", 9, "tm_renewal_due", date(2025, 3, 13), 72),
         ("10000002", 30, "tm_grace", date(2025, 4, 30), 120),
         ("10000005", 35, "tm_renewal_due", date(2026, 2, 28), 424)]
-    m1, m3, m6 = rows
+    _, m1, m3, m6 = rows
     assert m1["renewal_opens"] == date(2024, 3, 14) and m1["grace_end"] == date(2025, 9, 13)
     assert "2025年3月13日前办理续展注册" in m1["action"] and "第四十条" in m1["action"]
     assert "宽展期" in m3["action"] and "2025年4月30日前" in m3["action"] and "迟延费" in m3["action"]
@@ -245,6 +264,26 @@ def test_cli_list_json_and_table(dbs):
     assert bad.exit_code == 2 and "--kind" in bad.output
 
 
+def test_cli_region_defaults_to_the_plan(dbs):
+    def listed(*args: str) -> list[str]:
+        got = hvp(dbs[1], "trademarks", *args, "--as-of", "2024-12-31", "--format", "json")
+        assert got.exit_code == 0, got.output
+        return sorted(f"{r['reg_no']}/{r['nice_class']}" for r in json.loads(got.stdout))
+
+    district = listed("list", "--region", "500118")
+    assert len(district) == 7
+    assert listed("list") == district  # the seed plan's region is 500118, as the dashboard's
+    assert listed("list", "--region", "all") == sorted([*district, "10000010/25"])  # the foreign owner's too
+    laisu = ["10000002/30", "10000003/30", "10000005/35"]
+    assert listed("list", "--town", LAISU[:9]) == laisu == listed("list", "--region", LAISU[:9])  # 9-digit codes
+    assert listed("list", "--region", LAISU) == laisu
+    assert listed("warn") == ["10000001/9", "10000002/30", "10000005/35"]
+    assert listed("warn", "--region", "all") == ["10000001/9", "10000002/30", "10000005/35", "10000010/25"]
+    for bad in (("--region", "5001"), ("--region", "abc"), ("--town", "500118")):
+        got = hvp(dbs[1], "trademarks", "list", *bad)
+        assert got.exit_code == 2 and bad[0] in got.output, got.output
+
+
 def test_cli_show_and_warn(dbs, tmp_path):
     shown = hvp(dbs[1], "trademarks", "show", "10000001", "--as-of", "2024-12-31")
     assert shown.exit_code == 0, shown.output
@@ -266,6 +305,17 @@ def test_cli_letters_one_per_owner(dbs, tmp_path):
     assert len(files) == 2 and all(f.endswith("-2024-12-31.docx") for f in files)  # 甲 (M1) and 乙 (M3, M6)
     jia = next(p for p in out.iterdir() if world.E1 in p.name)
     assert "10000001" in _docx_text(str(jia)) and "10000002" not in _docx_text(str(jia))
+
+
+def test_letter_file_names_never_collide():
+    from hvpatent.cli.trademarks import letter_file_names
+
+    # '/' and ':' both clean to '_', so the first three are one name; 'ACME' and 'acme' are one file on a
+    # case-blind disk; the owner really named '甲_公司-2' takes the next free suffix after it.
+    names = letter_file_names(["甲/公司", "甲:公司", "甲_公司", "ACME", "acme", "甲_公司-2"], date(2024, 12, 31))
+    assert names == ["商标续展提醒函-甲_公司-2024-12-31.docx", "商标续展提醒函-甲_公司-2-2024-12-31.docx",
+                     "商标续展提醒函-甲_公司-3-2024-12-31.docx", "商标续展提醒函-ACME-2024-12-31.docx",
+                     "商标续展提醒函-acme-2-2024-12-31.docx", "商标续展提醒函-甲_公司-2-2-2024-12-31.docx"]
 
 
 # -- the API and the pages --------------------------------------------------------------------------------
@@ -326,7 +376,16 @@ def test_dashboard_figures_equal_their_lists(base_url):
 def test_aggregate_only_district(base_url):
     with client(base_url, "analyst") as c:
         page = c.get("/trademarks", params={"region": "500151"})
+        # records, but none filed by 2012-01-01 (the first, M3, 2013-01-05): an empty breakdown, not "totals only"
+        early = c.get("/trademarks", params={"as_of": "2012-01-01"})
+        nothing = c.get("/trademarks", params={"region": "110000"})  # no records and no total
     assert page.status_code == 200 and 'id="aggregate-only"' in page.text and "5,000" in page.text
+    assert "hvp template trademarks" in page.text and "trademark_counts" not in page.text
+    assert 'id="tm-breakdown"' not in page.text
+    assert early.status_code == 200 and 'id="tm-breakdown"' in early.text
+    assert 'id="aggregate-only"' not in early.text and 'id="no-trademark-data"' not in early.text
+    assert nothing.status_code == 200 and 'id="no-trademark-data"' in nothing.text
+    assert 'id="aggregate-only"' not in nothing.text and "hvp import" in nothing.text
 
 
 def test_mark_page_and_warnings_page_with_letters(base_url):
@@ -350,19 +409,35 @@ def test_mark_page_and_warnings_page_with_letters(base_url):
 
 
 # -- the bulletin ---------------------------------------------------------------------------------------
-def test_bulletin_has_the_trademark_section(con, tmp_path):
-    from hvpatent.reports import build_bulletin, write_bulletin
+def test_bulletin_trademark_section_and_its_writers(con, tmp_path):
+    """The section alone (building the whole bulletin costs ~20 s of patent figures), then written by the docx
+    and xlsx writers inside a bulletin holding only it."""
+    from hvpatent.indicators import Context
+    from hvpatent.reports import write_bulletin
+    from hvpatent.reports.bulletin import Bulletin, _trademark_section
 
-    bulletin = build_bulletin(con, AS_OF, "year", "500118", None, issued_on=date(2025, 1, 10))
-    section = bulletin.sections[-1]
-    assert section.heading.endswith("、商标")
-    assert "有效商标注册量7件" in section.paragraphs[0]
-    towns = {r["town_code"]: r["trademarks"] for r in section.tables[0].rows}
-    assert towns == {SHENGLI: 4, LAISU: 3}
-    assert len(bulletin.sheets["有效商标清单"]) == 7 and len(bulletin.sheets["商标续展预警"]) == 3
+    sheets: dict = {}
+    section = _trademark_section(Context.create(con, AS_OF, "year", "500118"), "500118", sheets)
+    assert section.heading == "商标"
+    # 7 effective (Madrid M5 apart); registered in 2024: none; GI M4, collective M4, Madrid M5
+    assert "有效商标注册量7件" in section.paragraphs[0] and "新注册商标0件" in section.paragraphs[0]
+    assert "地理标志商标1件" in section.paragraphs[1] and "马德里国际注册商标1件" in section.paragraphs[1]
+    tables = {t.title: t for t in section.tables}
+    assert {r["town_code"]: r["trademarks"] for r in tables["各镇街有效商标"].rows} == {SHENGLI: 4, LAISU: 3}
+    assert [(r["nice_class"], r["trademarks"]) for r in tables["有效商标尼斯分类前10位"].rows][:2] in (
+        [("第9类", 2), ("第30类", 2)], [("第30类", 2), ("第9类", 2)])
+    assert [r["count"] for r in tables["商标续展预警（今后180天）"].rows] == [2, 1]  # M1 M6 due, M3 in grace
+    assert set(sheets) == {"有效商标清单", "本期新注册商标", "商标续展预警"}
+    assert len(sheets["有效商标清单"]) == 7 and len(sheets["商标续展预警"]) == 3
+    section.heading = "五、商标"
+    bulletin = Bulletin("通报", "局", date(2025, 1, 10), AS_OF, "year", "500118", "永川区", [section], [], [], {},
+                        sheets)
     text = _docx_text(str(write_bulletin(bulletin, "docx", tmp_path / "b.docx")))
-    assert "各镇街有效商标" in text and "商标续展预警（今后180天）" in text
+    assert "各镇街有效商标" in text and "有效商标尼斯分类前10位" in text and "商标续展预警（今后180天）" in text
     wb = load_workbook(write_bulletin(bulletin, "xlsx", tmp_path / "b.xlsx"))
-    assert wb["有效商标清单(明细)"].max_row == 8
-    aggregate = build_bulletin(con, AS_OF, "year", "500151", None).sections[-1]
+    assert wb["有效商标清单(明细)"].max_row == 8 and wb["商标续展预警(明细)"].max_row == 4
+    assert wb["各镇街有效商标"].max_row == 3 and wb["有效商标尼斯分类前10位"].max_row == 6  # header + 5 classes
+    aggregate = _trademark_section(Context.create(con, AS_OF, "year", "500151"), "500151", {})
     assert "5,000件" in aggregate.paragraphs[0] and "汇总数" in aggregate.paragraphs[0] and not aggregate.tables
+    nothing = _trademark_section(Context.create(con, AS_OF, "year", "110000"), "110000", {})
+    assert nothing.paragraphs == ["本地区暂无商标数据。"] and not nothing.tables

@@ -14,7 +14,6 @@ from hvpatent.cli.common import (
     Fmt,
     FormatOption,
     OutOption,
-    RegionOption,
     analytics_backend,
     app,
     console,
@@ -55,18 +54,46 @@ def _shown(rows: list[dict], columns: tuple) -> list[dict]:
     return [{c[i]: r.get(c[0]) for c in columns} for r in rows]
 
 
-def _check_region(region: str | None, town: str | None) -> None:
-    if region and not re.fullmatch(r"\d{6}(\d{6})?", region):
-        raise typer.BadParameter(_w("6 或 12 位区划代码", "a 6- or 12-digit region code"), param_hint="--region")
-    if town and not re.fullmatch(r"\d{12}", town):
-        raise typer.BadParameter(_w("12 位镇街代码", "a 12-digit town code"), param_hint="--town")
+TM_REGION_OPTION = Annotated[str | None, typer.Option(
+    "--region", help="区划代码（6 位，镇街 9 或 12 位；默认方案地区；all = 全部，含境外注册人）"
+                     " / region code (default: the plan's; all = every mark)")]
+CODE = re.compile(r"\d{6}(\d{3}(\d{3})?)?")
+
+
+def _region(region: str | None) -> str:
+    """The region the command reads: the plan's by default (as the dashboard), ``all`` (indicators.ALL_APPLICANTS:
+    every mark, foreign owners included), or a code of 6 digits or a town's 9 or 12 (stored as 12)."""
+    from hvpatent.indicators import ALL_APPLICANTS
+    from hvpatent.reference.regions import normalize_code
+
+    if region is None:
+        from hvpatent.plan import load_plan
+
+        return load_plan().region
+    text = region.strip()
+    if text.lower() == ALL_APPLICANTS:
+        return ALL_APPLICANTS
+    if not CODE.fullmatch(text):
+        raise typer.BadParameter(_w("6 位区划代码、9 或 12 位镇街代码，或 all", "a 6-digit region code, a 9- or "
+                                    "12-digit town code, or all"), param_hint="--region")
+    return normalize_code(text)
+
+
+def _town(town: str | None) -> str | None:
+    from hvpatent.reference.regions import normalize_code
+
+    if town is None:
+        return None
+    if not re.fullmatch(r"\d{9}(\d{3})?", town.strip()):
+        raise typer.BadParameter(_w("9 或 12 位镇街代码", "a 9- or 12-digit town code"), param_hint="--town")
+    return normalize_code(town.strip())
 
 
 @trademarks_app.command("list")
 def list_cmd(
     as_of: AsOfOption = None,
-    region: RegionOption = None,
-    town: Annotated[str | None, typer.Option("--town", help="镇街代码（12 位）/ town code")] = None,
+    region: TM_REGION_OPTION = None,
+    town: Annotated[str | None, typer.Option("--town", help="镇街代码（9 或 12 位）/ town code")] = None,
     nice_class: Annotated[int | None, typer.Option("--class", min=1, max=45, help="尼斯分类 1-45 / Nice class")] = None,
     owner: Annotated[str | None, typer.Option("--owner", help="注册人名称 / owner name")] = None,
     kind: Annotated[str | None, typer.Option(
@@ -80,10 +107,10 @@ def list_cmd(
 
     if kind is not None and kind not in LIST_KINDS:
         raise typer.BadParameter(" | ".join(LIST_KINDS), param_hint="--kind")
-    _check_region(region, town)
+    where, town = _region(region), _town(town)
     day = parse_as_of(as_of)
     with open_warehouse(db, read_only=True) as wh:
-        rows = mark_list(analytics_backend(wh), day, region, town=town, nice_class=nice_class, owner=owner, kind=kind)
+        rows = mark_list(analytics_backend(wh), day, where, town=town, nice_class=nice_class, owner=owner, kind=kind)
     title = _w(f"有效商标（截至 {day}）：{len(rows)} 件", f"Effective trademarks (as of {day}): {len(rows)}")
     emit({_w("有效商标", "trademarks"): rows if fmt is not Fmt.table else _shown(rows, LIST_COLUMNS)}, fmt, out,
          title=title)
@@ -140,7 +167,7 @@ def show_cmd(
 def warn_cmd(
     as_of: AsOfOption = None,
     within: WithinOption = "180d",
-    region: RegionOption = None,
+    region: TM_REGION_OPTION = None,
     fmt: FormatOption = Fmt.table,
     out: OutOption = None,
     db: DbOption = None,
@@ -148,10 +175,10 @@ def warn_cmd(
     """续展预警：续展期将至或已开始、处于宽展期的注册商标（《商标法》第四十条）/ renewals due and in grace."""
     from hvpatent.trademarks.warnings import TM_KIND_LABELS, renewal_warnings
 
-    _check_region(region, None)
+    where = _region(region)
     day = parse_as_of(as_of)
     with open_warehouse(db, read_only=True) as wh:
-        rows = renewal_warnings(analytics_backend(wh), day, _days(within), region)
+        rows = renewal_warnings(analytics_backend(wh), day, _days(within), where)
     if fmt is Fmt.table:
         i = 0 if lang() == "zh" else 1
         rows = [{**r, "kind": TM_KIND_LABELS[r["kind"]][i], "action": r["action"] if i == 0 else r["action_en"]}
@@ -166,7 +193,7 @@ def letters_cmd(
     out: Annotated[Path, typer.Option("--out", help="输出目录 / output folder")],
     as_of: AsOfOption = None,
     within: WithinOption = "180d",
-    region: RegionOption = None,
+    region: TM_REGION_OPTION = None,
     issuer: Annotated[str | None, typer.Option(help="发函单位（默认：方案所在地区知识产权局）")] = None,
     db: DbOption = None,
 ) -> None:
@@ -174,28 +201,44 @@ def letters_cmd(
     from hvpatent.reports.letters import write_trademark_letter
     from hvpatent.trademarks.warnings import by_owner, renewal_warnings
 
-    _check_region(region, None)
+    where = _region(region)
     day = parse_as_of(as_of)
     with open_warehouse(db, read_only=True) as wh:
-        rows = renewal_warnings(analytics_backend(wh), day, _days(within), region)
+        rows = renewal_warnings(analytics_backend(wh), day, _days(within), where)
     if not rows:
         err_console.print(_w(f"{day} 起 {within} 内没有需要续展的商标", f"No renewals due within {within} of {day}"))
         raise typer.Exit(1)
     if issuer is None:
+        from hvpatent.indicators import ALL_APPLICANTS
         from hvpatent.plan import load_plan
         from hvpatent.reports import default_issuer
 
-        issuer = default_issuer(region or load_plan().region)
-    written = []
-    for owner_rows in by_owner(rows).values():
-        owner = owner_rows[0]["owner"] or owner_rows[0]["owner_norm"]
-        path = out / letter_file_name(owner, day, lang())
-        written.append(write_trademark_letter(owner, owner_rows, day, issuer, path, lang()))
+        issuer = default_issuer(load_plan().region if where == ALL_APPLICANTS else where)
+    groups = list(by_owner(rows).values())
+    owners = [g[0]["owner"] or g[0]["owner_norm"] for g in groups]
+    written = [write_trademark_letter(owner, owner_rows, day, issuer, out / name, lang())
+               for owner, owner_rows, name in zip(owners, groups, letter_file_names(owners, day, lang()), strict=True)]
     console.print(_w(f"已写入 {len(written)} 封提醒函到 {out}", f"Wrote {len(written)} letters to {out}"),
                   markup=False, highlight=False)
 
 
-def letter_file_name(owner: str, day, language: str = "zh") -> str:
-    """A file name safe on any disk: letters (any script), digits, '-' and '.'; the rest becomes '_'."""
+def letter_file_name(owner: str, day, language: str = "zh", n: int = 1) -> str:
+    """A file name safe on any disk: letters (any script), digits, '-' and '.'; the rest becomes '_'; the n-th
+    owner with the same cleaned name gets '-n' after it."""
     name = re.sub(r"[^\w.\-]", "_", owner, flags=re.UNICODE).strip("._")[:80] or "owner"
-    return f"{'商标续展提醒函' if language == 'zh' else 'trademark-renewal'}-{name}-{day.isoformat()}.docx"
+    return (f"{'商标续展提醒函' if language == 'zh' else 'trademark-renewal'}-{name}{f'-{n}' if n > 1 else ''}"
+            f"-{day.isoformat()}.docx")
+
+
+def letter_file_names(owners: list[str], day, language: str = "zh") -> list[str]:
+    """One file name per owner, in order, none the same (compared case-blind, as some disks do): two owners whose
+    cleaned names are equal (e.g. 'A/B' and 'A:B') get '-2', '-3' ... instead of overwriting each other."""
+    used: set[str] = set()
+    names = []
+    for owner in owners:
+        n = 1
+        while (name := letter_file_name(owner, day, language, n)).casefold() in used:
+            n += 1
+        used.add(name.casefold())
+        names.append(name)
+    return names

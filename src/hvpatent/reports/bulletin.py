@@ -13,7 +13,6 @@ import ibis
 
 from hvpatent.indicators import (
     CRITERIA,
-    DIMENSIONS,
     INDICATORS,
     Context,
     grouped_values,
@@ -308,53 +307,49 @@ def _trademark_section(ctx: Context, region: str | None, sheets: dict) -> Sectio
     """Effective trademarks (and per 10,000 as configured), new registrations in the period, by town and by Nice
     class (top 10), the marks counted apart and the renewals due and in grace; the lists behind every table go
     to the Excel edition. A region with only the aggregate count (template trademark_counts) gets that alone."""
+    from hvpatent.indicators.measures import has_trademark_records
     from hvpatent.trademarks import TM_KIND_LABELS, TM_KINDS, mark_list, renewal_warnings
 
     sec = Section("商标")
-    has = {k: k in INDICATORS for k in ("trademarks", "trademarks_per_10k", "trademark_registrations",
-                                        *MARK_KIND_NAMES)}
-    total = value(ctx, "trademarks") if has["trademarks"] else None
-    marks = mark_list(ctx.con, ctx.as_of, region)
-    if not marks:
+    total = value(ctx, "trademarks")
+    if not has_trademark_records(ctx):  # then the figure is the aggregate total's row, if there is one
+        aggregate = records(ctx, "trademarks").limit(1).to_pyarrow().num_rows > 0
         sec.paragraphs.append(
             f"截至{ctx.as_of.year}年{ctx.as_of.month}月{ctx.as_of.day}日，有效商标注册量{_fmt(total, 0)}件"
-            "（市场监管部门提供的汇总数；本地区没有商标明细数据，故无分布与清单）。" if total is not None
+            "（市场监管部门提供的汇总数；本地区没有商标明细数据，故无分布与清单）。" if aggregate
             else "本地区暂无商标数据。")
         return sec
-    per_10k = value(ctx, "trademarks_per_10k") if has["trademarks_per_10k"] else None
-    new = records(ctx, "trademark_registrations").to_pyarrow().to_pylist() if has["trademark_registrations"] else []
-    kinds = {k: value(ctx, k) for k in MARK_KIND_NAMES if has[k]}
-    text = f"截至{ctx.as_of.year}年{ctx.as_of.month}月{ctx.as_of.day}日，有效商标注册量{_fmt(total, 0)}件"
+    marks = mark_list(ctx.con, ctx.as_of, region)
+    per_10k = value(ctx, "trademarks_per_10k")
+    new = records(ctx, "trademark_registrations").to_pyarrow().to_pylist()
+    kinds = {k: value(ctx, k) for k in MARK_KIND_NAMES}
+    text = f"截至{ctx.as_of.year}年{ctx.as_of.month}月{ctx.as_of.day}日，有效商标注册量{_fmt(total or 0, 0)}件"
     if per_10k is not None:
         text += f"，{INDICATORS['trademarks_per_10k'].zh}{_fmt(per_10k)}{INDICATORS['trademarks_per_10k'].unit}"
-    if has["trademark_registrations"]:
-        text += f"；本期（{ctx.start}至{ctx.as_of}）新注册商标{len(new)}件"
+    text += f"；本期（{ctx.start}至{ctx.as_of}）新注册商标{len(new)}件"
     sec.paragraphs.append(text + "。")
-    if kinds:
-        sec.paragraphs.append("其中" + "，".join(f"{MARK_KIND_NAMES[k]}{_fmt(v or 0, 0)}件" for k, v in kinds.items()
-                                                if k != "madrid_registrations")
-                              + (f"；另有马德里国际注册商标{_fmt(kinds['madrid_registrations'] or 0, 0)}件，"
-                                 "不计入有效商标注册量。" if "madrid_registrations" in kinds else "。"))
+    sec.paragraphs.append("其中" + "，".join(f"{MARK_KIND_NAMES[k]}{_fmt(v or 0, 0)}件" for k, v in kinds.items()
+                                            if k != "madrid_registrations")
+                          + f"；另有马德里国际注册商标{_fmt(kinds['madrid_registrations'] or 0, 0)}件，"
+                            "不计入有效商标注册量。")
     town_rows = [{"town": _name(g), "town_code": g, "trademarks": v} for g, v in _groups(ctx, "trademarks", "town")]
     sec.tables.append(Table("各镇街有效商标", [("town", "镇街"), ("trademarks", "有效商标(件)")], town_rows,
                             TM_LIST_NOTE))
-    if "nice-class" in DIMENSIONS:
-        class_rows = [{"rank": i, "nice_class": f"第{g}类", "trademarks": v}
-                      for i, (g, v) in enumerate(_groups(ctx, "trademarks", "nice-class")[:10], 1)]
-        sec.tables.append(Table("有效商标尼斯分类前10位", [("rank", "排名"), ("nice_class", "类别"),
-                                                          ("trademarks", "有效商标(件)")], class_rows))
-        sheets["商标分类"] = class_rows
-    if kinds:
-        kind_rows = [{"kind": MARK_KIND_NAMES[k], "count": v} for k, v in kinds.items()]
-        sec.tables.append(Table("地理标志、集体、证明商标与马德里国际注册", [("kind", "类别"), ("count", "件数")],
-                                kind_rows, "马德里国际注册商标不计入有效商标注册量。"))
+    class_rows = [{"rank": i, "nice_class": f"第{g}类", "trademarks": v}
+                  for i, (g, v) in enumerate(_groups(ctx, "trademarks", "nice-class")[:10], 1)]
+    sec.tables.append(Table("有效商标尼斯分类前10位", [("rank", "排名"), ("nice_class", "类别"),
+                                                      ("trademarks", "有效商标(件)")], class_rows))
+    kind_rows = [{"kind": MARK_KIND_NAMES[k], "count": v} for k, v in kinds.items()]
+    sec.tables.append(Table("地理标志、集体、证明商标与马德里国际注册", [("kind", "类别"), ("count", "件数")],
+                            kind_rows, "马德里国际注册商标不计入有效商标注册量。"))
     warnings = renewal_warnings(ctx.con, ctx.as_of, 180, region)
     warn_rows = [{"kind": TM_KIND_LABELS[k][0], "count": float(sum(1 for w in warnings if w["kind"] == k))}
                  for k in TM_KINDS]
     sec.tables.append(Table("商标续展预警（今后180天）", [("kind", "预警事项"), ("count", "件数")], warn_rows,
                             "续展：期满前12个月内；宽展期6个月（《商标法》第四十条）。"
                             "企业提醒函：hvp trademarks letters。"))
-    sheets["商标镇街"], sheets["有效商标清单"], sheets["本期新注册商标"] = town_rows, marks, new
+    # the town and class tables are sheets of the Excel edition already (one per table): only the lists here
+    sheets["有效商标清单"], sheets["本期新注册商标"] = marks, new
     sheets["商标续展预警"] = warnings
     return sec
 

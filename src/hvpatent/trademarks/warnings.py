@@ -54,7 +54,8 @@ def action(row: dict, as_of: date, lang: str = "zh") -> str:
 def renewal_table(con: ibis.BaseBackend, as_of: date, within_days: int = 180, region: str | None = None) -> ir.Table:
     """The warnings as an Ibis table (COLUMNS): ``tm_renewal_due`` for registered marks whose renewal window
     is open on ``as_of`` or opens within ``within_days`` (deadline: the term's last day), ``tm_grace`` for
-    marks in grace (deadline: the grace period's last day). ``region``: the owner's region (any level);
+    marks in grace (deadline: the grace period's last day). Madrid registrations are left out: they are renewed
+    with WIPO (Madrid Protocol art. 7), not with CNIPA under art. 40. ``region``: the owner's region (any level);
     without one, every mark in the warehouse (a to-do list, not a statistic)."""
     from hvpatent.trademarks.state import mark_states
 
@@ -63,6 +64,8 @@ def renewal_table(con: ibis.BaseBackend, as_of: date, within_days: int = 180, re
     # the term in force on the day (renewals included), not the export's term_end
     states = states.select("reg_no", "nice_class", "state", "renewal_opens", "grace_end", term_now=states.term_end)
     rows = marks.drop("term_end").join(states, ["reg_no", "nice_class"]).rename(term_end="term_now")
+    # an international registration (Madrid) is renewed with WIPO (Madrid Protocol art. 7), not under art. 40
+    rows = rows.filter(~rows.is_madrid.fill_null(False))
     day, end = ibis.date(as_of), ibis.date(as_of + timedelta(days=within_days))
     due = rows.filter((rows.state == "registered") & rows.renewal_opens.notnull() & (rows.renewal_opens <= end)
                       & (rows.term_end >= day))

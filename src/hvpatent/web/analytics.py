@@ -451,6 +451,14 @@ class Analytics:
                             lambda con: mark_list(con, day, region, town=town, nice_class=nice_class, owner=owner,
                                                   kind=kind))
 
+    def has_trademark_records(self, day: date, region: str | None) -> bool:
+        """Whether the warehouse holds any trademark record of the region (else its figure is the aggregate)."""
+        from hvpatent.indicators import Context
+        from hvpatent.indicators.measures import has_trademark_records
+
+        return self._cached(("tm_has_records", region),
+                            lambda con: has_trademark_records(Context.create(con, day, "year", region)))
+
     def trademark(self, reg_no: str, nice_class: int, day: date) -> dict | None:
         from hvpatent.trademarks import mark_detail
 

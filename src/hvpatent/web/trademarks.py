@@ -48,9 +48,16 @@ WORDS: dict[str, tuple[str, str]] = {
     "trademarks": ("商标", "Trademarks"), "warnings": ("商标续展预警", "Trademark renewals"),
     "by_town": ("按镇街", "By town"), "by_class": ("按尼斯分类", "By Nice class"),
     "by_enterprise": ("按企业", "By enterprise"),
-    "aggregate_only": ("本地区只有有效商标注册量汇总数（模板 trademark_counts），没有商标明细，故无分布与清单。",
-                       "This region has only an aggregate count of effective trademarks (template trademark_counts), "
-                       "no trademark records: no breakdown and no lists."),
+    "aggregate_only": ("本地区没有商标明细，只有有效商标注册量汇总数（用 hvp template trademarks 填报），"
+                       "故无分布与清单；导入商标局或商业数据库导出的商标明细（hvp import）后"
+                       "即可按镇街、类别、企业查看。",
+                       "This region has no trademark records, only a total of effective trademarks (filled in with "
+                       "hvp template trademarks): no breakdown and no lists. Import trademark exports (hvp import) "
+                       "to see them by town, class and enterprise."),
+    "no_trademark_data": ("本地区暂无商标数据：导入商标局或商业数据库导出的商标明细（hvp import），"
+                          "或用 hvp template trademarks 填报有效商标注册量汇总数。",
+                          "No trademark data for this region: import trademark exports (hvp import), or fill in "
+                          "the total of effective trademarks with hvp template trademarks."),
     "within_180": ("今后180天", "next 180 days"),
     "art40": ("续展：期满前12个月内；宽展期6个月（《商标法》第四十条）",
               "renewal: in the 12 months before the term ends; 6 months' grace (Trademark Law art. 40)"),
@@ -182,19 +189,21 @@ def trademarks_page(request: Request, by: Annotated[str, Query(max_length=20)] =
         inputs._bad("by", by, " | ".join(BYS))
     a, day, lang = analytics(request), page_day(request), _lang(request)
     code = _region(request, region)
-    keys = [k for k, _ in HEADLINE if k in INDICATORS]
-    figures = {f["key"]: f["value"] for f in a.figures(day, code, "year", None, keys)}
-    marks = a.trademark_list(day, code)
+    figures = {f["key"]: f["value"] for f in a.figures(day, code, "year", None, [k for k, _ in HEADLINE])}
+    has_records = a.has_trademark_records(day, code)
+    marks = a.trademark_list(day, code) if has_records else []
+    # without records, the figure is the aggregate total (hvp template trademarks) when there is one: its row
+    notice = None if has_records else (
+        "aggregate_only" if a.drill("trademarks", day, code, "year", None, None) else "no_trademark_data")
     headline = [{"key": k, "label": INDICATORS[k].label(lang), "unit": INDICATORS[k].unit, "value": figures.get(k),
-                 "url": list_url("", day, region, **f) if marks and k != "trademarks_per_10k" else None}
-                for k, f in HEADLINE if k in INDICATORS]
+                 "url": list_url("", day, region, **f) if has_records and k != "trademarks_per_10k" else None}
+                for k, f in HEADLINE]
     rows: list[dict] = []
-    dim = "nice-class" if by == "nice-class" else by
-    per_10k = "trademarks_per_10k" in INDICATORS and by == "town"
-    if marks:
+    per_10k = by == "town"
+    if has_records:
         wanted = ["trademarks", *(["trademarks_per_10k"] if per_10k else [])]
         table: dict[str, dict] = {}
-        for f in a.figures(day, code, "year", dim, wanted):
+        for f in a.figures(day, code, "year", by, wanted):
             if f["group"] is None:
                 continue
             table.setdefault(str(f["group"]), {"group": str(f["group"])})[f["key"]] = f["value"]
@@ -209,13 +218,13 @@ def trademarks_page(request: Request, by: Annotated[str, Query(max_length=20)] =
     counts = {k: sum(1 for w in warnings if w["kind"] == k) for k in TM_KIND_LABELS}
     i = 0 if lang == "zh" else 1
     return _page(request, "trademarks.html", user, as_of=day, by=by, bys=list(BYS),
-                   headline=headline, rows=rows, per_10k=per_10k, aggregate_only=not marks,
+                   headline=headline, rows=rows, per_10k=per_10k, has_records=has_records, notice=notice,
                    per_10k_label=INDICATORS["trademarks_per_10k"].label(lang) if per_10k else "",
                    region_param=region or "", region_label=region_name(code) or code or "",
                    warning_counts=[(TM_KIND_LABELS[k][i], n) for k, n in counts.items()],
                    warnings_url=f"/trademarks/warnings?{urlencode({'as_of': day.isoformat()})}",
                    chart_rows=[{"name": r["name"], "value": r.get("trademarks") or 0} for r in rows[:30]],
-                   chart_title=INDICATORS["trademarks"].label(lang) if "trademarks" in INDICATORS else "",
+                   chart_title=INDICATORS["trademarks"].label(lang),
                    group_label=BYS[by])
 
 
