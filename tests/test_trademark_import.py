@@ -130,6 +130,76 @@ def test_export_dates():
         assert file_export_date(CORPUS / name, known) == spec["exported"], name
 
 
+# -- the process vocabulary: steps are not outcomes ----------------------------------------------------
+
+@pytest.mark.parametrize(("text", "expect"), [
+    # Steps of a 撤三, a 注销 or a renewal that are not its outcome: other, and listed to the user as unknown.
+    ("撤销连续三年不使用注册商标---撤三提供使用证据通知发文", ("other", False)),
+    ("撤销连续三年不使用注册商标---撤回", ("other", False)),
+    ("撤销连续三年不使用注册商标---撤三决定书发文", ("other", False)),
+    ("撤销连续三年不使用注册商标---撤三决定书公告送达", ("other", False)),   # service by publication, not 撤销公告
+    ("注销商标---补正通知发文", ("other", False)),
+    ("注销商标---不予受理", ("other", False)),
+    ("商标续展---补正通知发文", ("other", False)),
+    ("商标续展---不予受理", ("other", False)),
+    ("商标续展---撤回", ("other", False)),
+    ("商标续展", ("other", False)),                          # a process line naming its business only
+    # Known steps and refusals that keep the mark as it is: other, not listed.
+    ("撤销连续三年不使用注册商标申请---申请收文", ("other", True)),
+    ("撤销连续三年不使用注册商标---不予撤销决定", ("other", True)),
+    ("商标续展---续展不予核准通知发文", ("other", True)),
+    ("商标续展---驳回通知发文", ("other", True)),            # not `rejected`: the mark was registered
+    ("注销商标---申请收文", ("other", True)),
+    # Conclusive steps.
+    ("撤销连续三年不使用注册商标申请---核准通知打印发送", ("cancelled_nonuse", True)),
+    ("撤销连续三年不使用注册商标---予以撤销决定", ("cancelled_nonuse", True)),
+    ("撤销连续三年不使用注册商标---部分撤销", ("partial_cancellation", True)),
+    ("商标注销---核准通知打印发送", ("cancelled_request", True)),
+    ("商标注销申请完成", ("cancelled_request", True)),
+    ("商标续展---申请收文", ("renewal_filed", True)),
+    ("商标续展---核准续展注册证明打印发送", ("renewed", True)),
+    ("商标续展完成", ("renewed", True)),
+    ("注销---期满未续展", ("not_renewed", True)),
+    ("商标注册申请---驳回通知发文", ("rejected", True)),
+])
+def test_process_steps_are_not_outcomes(text, expect):
+    assert trademark_fields().match(text) == expect
+
+
+@pytest.mark.parametrize(("item", "expect"), [
+    ("商标续展", ("renewed", True)),                # a change record's bare item: the change made
+    ("商标注销", ("cancelled_request", True)),
+    ("商标撤销", ("cancelled_nonuse", True)),
+    ("商标续展---补正通知发文", ("other", False)),  # a step in a change file is still a step
+    ("商标转让", ("transfer", True)),
+])
+def test_change_record_items(item, expect):
+    assert trademark_fields().match_record(item) == expect
+
+
+# -- --source trademarks --------------------------------------------------------------------------
+
+def test_source_trademarks_forces_the_trademark_reader(tmp_path):
+    """--source trademarks reads a trademark file as one (label by its shape); a file without trademark headers is
+    refused in words naming what is missing, nothing stored, no traceback; the option's help lists the source."""
+    from hvpatent.ingest import SOURCES, _kind_of
+
+    assert "trademarks" in SOURCES
+    patents = Path(__file__).parent / "real_shapes" / "cnipa_plain.csv"
+    assert _kind_of(patents, "trademarks") == "trademarks"
+    db = tmp_path / "w.duckdb"
+    good = hvp("import", str(CORPUS / "commercial_qcc.csv"), "--source", "trademarks", "--db", str(db))
+    assert good.exit_code == 0, good.output
+    bad = runner.invoke(app, ["import", str(patents), "--source", "trademarks", "--db", str(db)])
+    assert bad.exit_code == 1
+    assert "不是商标文件" in bad.output and "cnipa_plain.csv" in bad.output
+    assert "Traceback" not in bad.output
+    with Warehouse(db, read_only=True) as wh:
+        assert [s for (s,) in wh.con.execute("SELECT source FROM imports").fetchall()] == ["trademarks:commercial"]
+        assert wh.count("applications") == 0
+    assert "companydata|trademarks" in runner.invoke(app, ["import", "--help"], env={"COLUMNS": "200"}).output
+
+
 # -- idempotence and older exports ----------------------------------------------------------------
 
 
@@ -243,6 +313,11 @@ def _one_row_file(tmp_path: Path, cells: dict[str, str]) -> Path:
     ({"注册公告日期": "2018-01-01"}, "注册公告日期", "早于初审公告日期"),
     ({"商标类型": "奇怪商标"}, "商标类型", "无法识别的商标类型"),
     ({"商标流程": "商标续展---申请收文"}, "商标流程", "缺少日期"),
+    # a Madrid mark without 注册公告日期 is registered from its 国际注册日期, which must then be a real day
+    ({"注册号/申请号": "G1234567", "注册公告日期": "", "国际注册日期": "2019-02-30"}, "国际注册日期", "不是有效日期"),
+    # ... published in China (初审公告) after it: not an error; a term ending before it is
+    ({"注册号/申请号": "G1234567", "注册公告日期": "", "国际注册日期": "2018-12-01"}, "", ""),
+    ({"注册号/申请号": "G1234567", "注册公告日期": "", "国际注册日期": "2031-01-01"}, "专用权期限", "早于国际注册日期"),
 ])
 def test_bad_values(tmp_path, cells, field, words):
     path = _one_row_file(tmp_path, cells)
@@ -328,10 +403,11 @@ def test_corpus_files_are_current(tmp_path):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     module.HERE = tmp_path
+    module.cnipa_steps()
     module.commercial()
     module.changes()
     module.hostile()
-    for name in ("commercial_qcc.csv", "commercial_changes.csv", "hostile.csv"):
+    for name in ("cnipa_steps.csv", "commercial_qcc.csv", "commercial_changes.csv", "hostile.csv"):
         assert (tmp_path / name).read_bytes() == (CORPUS / name).read_bytes(), name
     shutil.rmtree(tmp_path)
 

@@ -37,7 +37,7 @@ class _RateColumn(ProgressColumn):
 @app.command("import")
 def import_cmd(
     files: Annotated[list[Path], typer.Argument(help="xlsx / xls / csv / jsonl / parquet")],
-    source: Annotated[str, typer.Option(help="auto|cnipa|incopat|patsnap|google|companydata")] = "auto",
+    source: Annotated[str, typer.Option(help="auto|cnipa|incopat|patsnap|google|companydata|trademarks")] = "auto",
     mapping: Annotated[Path | None, typer.Option(help="额外的表头映射 YAML / extra header mapping")] = None,
     skip_bad_rows: Annotated[bool, typer.Option("--skip-bad-rows", help="跳过错误行，导入其余行")] = False,
     report: Annotated[Path | None, typer.Option(help="错误清单 xlsx / errors report")] = None,

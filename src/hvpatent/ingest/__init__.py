@@ -25,6 +25,7 @@ from hvpatent.ingest.notes import ImportNotes
 from hvpatent.ingest.readers import peek_headers
 from hvpatent.ingest.spreadsheet import Mapping, load_mapping, read_export
 from hvpatent.ingest.templates import TEMPLATES, detect_template, read_template, template_headers
+from hvpatent.ingest.trademarks import SUFFIXES as TRADEMARK_SUFFIXES
 from hvpatent.ingest.trademarks import looks_like_trademarks, read_trademarks, trademark_fields, trademark_shape
 from hvpatent.model import Batch, RowError
 from hvpatent.warehouse.store import ImportResult, Warehouse, file_sha256
@@ -34,7 +35,7 @@ __all__ = [
     "write_errors_report",
 ]
 
-SOURCES = ("auto", "cnipa", "incopat", "patsnap", "google", "companydata")
+SOURCES = ("auto", "cnipa", "incopat", "patsnap", "google", "companydata", "trademarks")
 
 Progress = Callable[[int], None]
 _log = logging.getLogger(__name__)
@@ -47,7 +48,7 @@ def _kind_of(path: Path, source: str) -> str:
         return "google"
     if source == "auto" and path.suffix.lower() == ".parquet":
         check_parquet(path)  # only Google Patents rows come as Parquet: anything else is said to be wrong
-    if source == "auto" and looks_like_trademarks(path):
+    if source == "trademarks" or (source == "auto" and looks_like_trademarks(path)):
         return "trademarks"  # 注册号 with 国际分类 (or a change record): before the patent and template headers
     if source == "auto" and path.suffix.lower() in {".xlsx", ".xls", ".csv"}:
         headers = peek_headers(path, template_headers() | load_mapping().known_headers())
@@ -110,7 +111,11 @@ def _import(warehouse: Warehouse, path: Path, source: str, mapping: Path | None,
         label = "companydata"
         chunks = read_records(path, exported, vocabulary=_mapping(mapping).vocabulary, notes=notes)
     elif kind == "trademarks":
-        tm_shape = trademark_shape(peek_headers(path, trademark_fields().known())) or "cnipa"
+        tm_shape = (trademark_shape(peek_headers(path, trademark_fields().known()))
+                    if path.suffix.lower() in TRADEMARK_SUFFIXES else None)
+        if tm_shape is None:  # only with --source trademarks: auto sends a file here for its headers
+            raise FileError(path.name, "不是商标文件：表头中找不到注册号和国际分类列（或变更记录的注册号和变更事项列）"
+                                       " / not a trademark file: no registration number and Nice class columns")
         label = f"trademarks:{tm_shape}"
         chunks = read_trademarks(path, exported, notes=notes)
     elif kind == "template":

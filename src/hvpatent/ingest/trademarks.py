@@ -70,7 +70,8 @@ class TrademarkFields:
     gi_words: tuple[str, ...]
     madrid_words: tuple[str, ...]
     yes_words: frozenset[str]
-    rules: tuple[tuple[tuple[str, ...], str], ...]
+    rules: tuple[tuple[tuple[str, ...], str, bool], ...]
+    records: dict[str, str] = field(default_factory=dict)  # a change record's bare item (folded) -> event type
     _memo: dict[str, tuple[str, bool]] = field(default_factory=dict, compare=False, repr=False)
 
     def known(self) -> set[str]:
@@ -88,15 +89,23 @@ class TrademarkFields:
         return found
 
     def match(self, text: str) -> tuple[str, bool]:
-        """(event type, whether a rule knew the words); unknown words give ('other', False)."""
+        """(event type, whether a rule knew the words); unknown words give ('other', False), and so does a rule
+        marked ``known: false`` (a step of a proceeding that is not its outcome: stored as other, listed)."""
         found = self._memo.get(text)
         if found is None:
             folded = fold_words(text)
-            found = next(((t, True) for words, t in self.rules if all(w in folded for w in words)), ("other", False))
+            found = next(((t, known) for words, t, known in self.rules if all(w in folded for w in words)),
+                         ("other", False))
             if len(self._memo) > 65_536:
                 self._memo.clear()
             self._memo[text] = found
         return found
+
+    def match_record(self, item: str) -> tuple[str, bool]:
+        """A change record's 变更事项: a bare business name ("商标续展") is the change made (``records``); any
+        other item goes through the process rules."""
+        found = self.records.get(fold_words(item))
+        return (found, True) if found is not None else self.match(item)
 
 
 @lru_cache(maxsize=1)
@@ -107,14 +116,18 @@ def trademark_fields() -> TrademarkFields:
     for rule in data["rules"]:
         if rule["type"] not in TRADEMARK_EVENT_TYPES:
             raise ValueError(f"trademark_fields.yaml: unknown event type {rule['type']}")
-        rules.append((tuple(fold_words(str(w)) for w in rule["words"]), rule["type"]))
+        rules.append((tuple(fold_words(str(w)) for w in rule["words"]), rule["type"], bool(rule.get("known", True))))
+    records = {fold_words(str(item)): event_type for event_type, items in (data.get("records") or {}).items()
+               for item in items}
+    if any(t not in TRADEMARK_EVENT_TYPES for t in records.values()):
+        raise ValueError("trademark_fields.yaml: a change record names an unknown event type")
     kinds = tuple((str(m["word"]), str(m["kind"])) for m in data["mark_types"])
     if any(kind not in MARK_KINDS for _, kind in kinds):
         raise ValueError("trademark_fields.yaml: a mark type names an unknown kind")
     return TrademarkFields(
         headers, {shape: tuple(header_key(h) for h in keys) for shape, keys in data["shapes"].items()}, kinds,
         tuple(data["gi_words"]), tuple(data["madrid_words"]),
-        frozenset(str(w).upper() for w in data["yes_words"]), tuple(rules))
+        frozenset(str(w).upper() for w in data["yes_words"]), tuple(rules), records)
 
 
 def trademark_shape(headers: list[str]) -> str | None:
@@ -351,17 +364,36 @@ def _convert(row: _Row, shape: str, exported: date | None, tf: TrademarkFields, 
     filing = row.date("filing_date")
     prelim = row.date("prelim_pub_date")
     registration = row.date("registration_date")
-    start, end = _term(row)
+    start, end = _term(row)  # the export's 专用权期限: its end is stored as given (the state rules anchor on it)
     kinds = _kind(row, tf)
-    if start and end and not _tens_of_years(start, end):
+    madrid = kinds[2] if kinds else False
+    # A designation of China recorded after the international registration (后期指定) is protected from its
+    # recordal and ends with the international registration (Madrid Protocol arts. 3bis, 4(1)(a), 6(1)): its
+    # term need not be 10 years.
+    if start and end and not madrid and not _tens_of_years(start, end):
         row.error("term" if row.raw("term") else "term_end", row.raw("term") or end.isoformat(),
                   f"专用权期限 {start} 至 {end} 不是10年（或续展后10年的整数倍）")
-    if registration is None:
+    registered_by = "registration_date"
+    designated = international = None
+    if madrid:
+        designated, international = row.date("later_designation_date"), row.date("intl_reg_date")
+    if registration is None and (designated or international):
+        # No 注册公告日期: an international registration is protected in China from its date, or from the
+        # recordal of a later designation (Madrid Protocol art. 4(1)(a)); its 10 years run from the
+        # international registration date (art. 6(1)).  The term's end stays the export's.
+        registration = designated or international
+        registered_by = "later_designation_date" if designated else "intl_reg_date"
+    elif registration is None:
         registration = start  # the term runs from the registration (Trademark Law art. 39)
     elif start and start != registration and not _tens_of_years(registration, start - timedelta(days=1)):
         notes.warnings["注册公告日期与专用权期限起始日不一致：以注册公告日期为注册日"] += 1
-    _check_order(row, [("filing_date", filing), ("prelim_pub_date", prelim), ("registration_date", registration),
-                       ("term_end" if row.cols.get("term_end") is not None else "term", end)])
+    term_field = "term_end" if row.cols.get("term_end") is not None else "term"
+    if registered_by == "registration_date":
+        _check_order(row, [("filing_date", filing), ("prelim_pub_date", prelim), (registered_by, registration),
+                           (term_field, end)])
+    else:  # CNIPA publishes an international registration (初步审定) after its date: not an order to check
+        _check_order(row, [("filing_date", filing), ("prelim_pub_date", prelim), (term_field, end)])
+        _check_order(row, [(registered_by, registration), (term_field, end)])
     process = _process(row, tf, notes)
     mark_name = row.text("mark_name")
     agency = row.text("agency")
@@ -409,7 +441,7 @@ def _change(row: _Row, reg_no: str | None, classes: list[int], tf: TrademarkFiel
     before, after = row.text("change_before"), row.text("change_after")
     if row.errors or reg_no is None or not classes or item is None or when is None:
         return None
-    event_type, known = tf.match(item)
+    event_type, known = tf.match_record(item)
     if not known:
         notes.unknown_events[item[:40]] += 1
     if event_type in ("transfer", "licence", "pledge") or not before:

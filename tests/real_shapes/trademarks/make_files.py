@@ -85,6 +85,50 @@ def cnipa_search() -> None:
     wb.save(HERE / "cnipa_search.xlsx")
 
 
+def cnipa_steps() -> None:
+    """中国商标网 rows whose 商标流程 holds steps of a 撤三, a 注销 or a renewal that are not its outcome (a notice, a
+    correction, a refusal to accept, a withdrawn request, a decision sent without its outcome, a refused renewal),
+    and Madrid registrations without a 注册公告日期."""
+    steps = [
+        CNIPA,
+        # A 撤三 request: evidence of use asked for, then the request withdrawn.  The mark stays.
+        _cnipa("31000001", "43", "2010-03-03", "留客", "重庆卫星湖餐饮管理有限公司", WEIXINGHU, "2010-12-13",
+               "2011-03-14", "2011-03-14至2021-03-13",
+               process="撤销连续三年不使用注册商标申请---申请收文---2019-03-01；撤销连续三年不使用注册商标---"
+                       "撤三提供使用证据通知发文---2019-04-15；撤销连续三年不使用注册商标---撤回---2019-06-01"),
+        # A 撤三 decision sent without its outcome, and one that refuses to cancel (不予撤销): both keep the mark.
+        _cnipa("31000002", "43", "2010-03-03", "留香", "重庆卫星湖餐饮管理有限公司", WEIXINGHU, "2010-12-13",
+               "2011-03-14", "2011-03-14至2021-03-13",
+               process="撤销连续三年不使用注册商标申请---申请收文---2019-03-01；撤销连续三年不使用注册商标---"
+                       "撤三决定书发文---结束---2020-05-10；撤销连续三年不使用注册商标---不予撤销决定---2020-05-11"),
+        # A 注销 request corrected, then not accepted: the mark stays.
+        _cnipa("31000003", "29", "2016-04-01", "松风", "重庆永川丁食品有限公司", CHASHAN, "2016-12-20",
+               "2017-03-21", "2017-03-21至2027-03-20",
+               process="注销商标---申请收文---2023-02-01；注销商标---补正通知发文---2023-02-10；"
+                       "注销商标---不予受理---2023-03-10"),
+        # A renewal filed in the window, a correction asked for, then not accepted: filed, not renewed.
+        _cnipa("31000004", "9", "2013-02-02", "永丰", "重庆永川甲科技有限公司", SHENGLI, "2014-03-06",
+               "2014-06-07", "2014-06-07至2024-06-06",
+               process="商标续展---申请收文---2024-01-10；商标续展---补正通知发文---2024-02-01；"
+                       "商标续展---不予受理---2024-03-01"),
+        # A renewal refused (驳回): not a refused application (the mark was registered), and not renewed.
+        _cnipa("31000005", "35", "2013-02-02", "永盛", "重庆永川甲科技有限公司", SHENGLI, "2014-03-06",
+               "2014-06-07", "2014-06-07至2024-06-06",
+               process="商标续展---申请收文---2024-01-10；商标续展---驳回通知发文---2024-04-01"),
+        # Madrid: no 注册公告日期; protected from the international registration date (Madrid Protocol art. 4(1)),
+        # its term as WIPO states it (to the anniversary, kept as given).
+        _cnipa("G2345678", "9", "", "BETAX", "BETA SA", "12 rue de Lyon, 75012 Paris, France", "", "",
+               "2019年07月15日 至 2029年07月15日", intl="2019-07-15", agency=""),
+        # Madrid, China designated later (后期指定): protected from the designation's recordal, ending with the
+        # international registration: a term of less than 10 years.
+        _cnipa("G3456789", "35", "", "GAMMA", "GAMMA AG", "Bahnhofstrasse 1, 8001 Zürich, Switzerland", "", "",
+               "2020-09-10至2026-02-01", intl="2016-02-01", agency=""),
+    ]
+    steps[-1][CNIPA.index("后期指定日期")] = "2020-09-10"
+    with (HERE / "cnipa_steps.csv").open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows(steps)
+
+
 COMMERCIAL = ["序号", "商标名称", "注册号", "国际分类", "商标状态", "申请日期", "申请人", "代理机构", "初审公告日期",
               "注册公告日期", "专用权期限开始", "专用权期限结束", "商标类型"]
 
@@ -177,6 +221,7 @@ def hostile() -> None:
 
 if __name__ == "__main__":
     cnipa_search()
+    cnipa_steps()
     commercial()
     changes()
     quandashi()
