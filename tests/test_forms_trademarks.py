@@ -113,3 +113,43 @@ def test_a_district_with_totals_only_gets_an_empty_form_not_an_error(tmp_path):
         wh.con.execute(f"INSERT INTO trademark_counts VALUES ('{DISTRICT}', DATE '2024-06-30', 16500)")
         result = compute_form(wh.ibis(), find_form("trademarks-by-region"), parse_period("2024-Q2"), DISTRICT)
     assert [result.cell("total", c).value for c in ("applications", "registrations", "in_force", "madrid")] == [0] * 4
+
+
+def test_a_foreign_owner_is_foreign_in_the_country_table(tmp_path):
+    # The country's table counts domestic owners only (国内: mainland, Hong Kong, Macao, Taiwan): a US owner read as
+    # such at import (country US, no province) is in no row, where an owner of unknown origin would count as
+    # mainland (unknown_origin_as) with a note.
+    with Warehouse(tmp_path / "foreign.duckdb") as wh:
+        for reg, province, country in (("20000001", "500000", "CN"), ("20000002", None, "US"),
+                                       ("20000003", "810000", "HK")):
+            wh.con.execute(
+                """INSERT INTO trademarks (reg_no, nice_class, mark_kind, is_gi, is_madrid, owner, owner_norm,
+                       owner_type, province_code, country, filing_date, registration_date, term_end, status_date,
+                       source)
+                   VALUES (?, 9, 'ordinary', false, false, ?, ?, 'enterprise', ?, ?, '2019-01-01', '2020-01-01',
+                           '2029-12-31', '2024-06-30', 'test')""", [reg, f"O{reg}", f"O{reg}", province, country])
+        result = compute_form(wh.ibis(), find_form("trademarks-by-region"), parse_period("2024-Q2"), None)
+    assert result.cell("500000", "in_force").value == 1
+    assert result.cell("810000", "in_force").value == 1
+    assert result.cell("total", "in_force").value == 2
+    assert not any("未能判断国内外" in n("zh") for n in result.notes)
+
+
+def test_a_warehouse_older_than_the_trademark_tables(tmp_path):
+    # An older warehouse opened read-only (or a Parquet export for Spark) has no trademark or market-entity tables:
+    # the figure is the totals template's, the form is empty, nothing fails.
+    from hvpatent.indicators import Context, value
+
+    db = tmp_path / "old.duckdb"
+    with Warehouse(db) as wh:
+        wh.con.execute(f"INSERT INTO trademark_counts VALUES ('{DISTRICT}', DATE '2024-06-30', 16500)")
+        for table in ("trademarks", "trademark_events", "market_entities", "recognitions"):
+            wh.con.execute(f"DROP TABLE {table}")
+    with Warehouse(db, read_only=True) as wh:
+        con = wh.ibis()
+        ctx = Context.create(con, date(2024, 6, 30), region=DISTRICT)
+        assert value(ctx, "trademarks") == 16500
+        assert value(ctx, "trademark_applications") == 0
+        assert value(ctx, "trademarks_per_10k_entities") is None  # no market entities known
+        result = compute_form(con, find_form("trademarks-by-region"), parse_period("2024-Q2"), DISTRICT)
+    assert result.cell("total", "in_force").value == 0

@@ -28,6 +28,7 @@ from hvpatent.indicators import (
     Context,
     check_as_of,
     effective_mark_records,
+    origin_of,
     population_year,
     records,
 )
@@ -42,8 +43,6 @@ TOTAL_LABELS = {None: Text("全国", "China"), "province": Text("全省", "provi
                 "town": Text("全镇（街）", "town total")}
 DEFAULT_DECIMALS = {"count": 0, "share": 1, "population": 2, "per_10k": 2, "entities": 2, "per_10k_entities": 2,
                     "rank": 0}
-# A trademark owner's origin from its region (the owner's address, attributed at import like a patent party's).
-_ORIGIN_OF_PROVINCE = {"710000": "taiwan", "810000": "hk", "820000": "macao"}
 
 
 @dataclass(frozen=True)
@@ -135,12 +134,10 @@ class _Records:
 
 
 def _trademark_rows(rows: ir.Table) -> ir.Table:
-    """A trademark list as the forms read it: one record per mark and class, its owner's origin from the owner's
-    region (a mark whose owner was placed nowhere is of unknown origin, as a patent's first applicant)."""
-    province = rows.province_code
-    origin = ibis.cases(*[(province == code, name) for code, name in _ORIGIN_OF_PROVINCE.items()],
-                        (province.notnull(), "mainland"), else_="unknown")
-    return rows.mutate(record_key=rows.trademark_key, origin=origin)
+    """A trademark list as the forms read it: one record per mark and class, its owner's origin read as a first
+    applicant's (the country the import found, else the region; neither: unknown)."""
+    return rows.mutate(record_key=rows.trademark_key,
+                       origin=origin_of(rows.province_code, rows.country, ibis.literal(False)))
 
 
 def condition(table: ir.Table, where: dict) -> ir.BooleanValue:

@@ -20,6 +20,7 @@ from hvpatent.indicators.base import (
     first_applicants_fingerprint,
     industry_fingerprint,
     industry_memberships,
+    origin_of,
     sei_fingerprint,
     sei_matches,
 )
@@ -72,6 +73,7 @@ __all__ = [
     "indicator_table",
     "industries",
     "industry_name",
+    "origin_of",
     "population_year",
     "records",
     "refresh_derived",
