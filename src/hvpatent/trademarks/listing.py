@@ -12,6 +12,7 @@ from datetime import date
 
 import ibis
 
+from hvpatent.indicators.base import has_table
 from hvpatent.model import MARK_KINDS
 
 # kind filter of a list: a mark kind, or the marks counted apart (GI, Madrid)
@@ -23,6 +24,8 @@ def mark_detail(con: ibis.BaseBackend, reg_no: str, nice_class: int, as_of: date
     date order}; None when the warehouse has no such mark."""
     from hvpatent.trademarks.state import mark_state
 
+    if not has_table(con, "trademarks"):  # a warehouse older than the records
+        return None
     marks = con.table("trademarks")
     found = marks.filter((marks.reg_no == reg_no) & (marks.nice_class == int(nice_class))).to_pyarrow().to_pylist()
     if not found:
@@ -36,6 +39,8 @@ def mark_detail(con: ibis.BaseBackend, reg_no: str, nice_class: int, as_of: date
 
 def mark_classes(con: ibis.BaseBackend, reg_no: str) -> list[int]:
     """The Nice classes stored under one registration number, in order."""
+    if not has_table(con, "trademarks"):
+        return []
     marks = con.table("trademarks")
     found = marks.filter(marks.reg_no == reg_no).select("nice_class").distinct().order_by("nice_class")
     return [r["nice_class"] for r in found.to_pyarrow().to_pylist()]

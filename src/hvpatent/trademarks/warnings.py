@@ -15,7 +15,7 @@ from datetime import date, timedelta
 import ibis
 import ibis.expr.types as ir
 
-from hvpatent.indicators.base import ALL_APPLICANTS, in_region
+from hvpatent.indicators.base import ALL_APPLICANTS, has_table, in_region
 
 TM_KINDS = ("tm_renewal_due", "tm_grace")
 TM_KIND_LABELS = {
@@ -81,6 +81,8 @@ def renewal_warnings(con: ibis.BaseBackend, as_of: date, within_days: int = 180,
     """One row per mark (registration number and Nice class) to warn about, by deadline: kind, reg_no,
     nice_class, mark_name, owner, owner_norm, town_code, term_end, renewal_opens, grace_end, deadline,
     days_left and action (Chinese: what to do by when, art. 40; action_en the same in English)."""
+    if not has_table(con, "trademarks"):  # a warehouse older than the records: nothing to warn about
+        return []
     rows = renewal_table(con, as_of, within_days, region).to_pyarrow().to_pylist()
     for r in rows:
         r["days_left"] = (r["deadline"] - as_of).days
