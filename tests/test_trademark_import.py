@@ -141,14 +141,14 @@ def test_export_dates():
     ("注销商标---补正通知发文", ("other", False)),
     ("注销商标---不予受理", ("other", False)),
     ("商标续展---补正通知发文", ("other", False)),
-    ("商标续展---不予受理", ("other", False)),
-    ("商标续展---撤回", ("other", False)),
+    ("商标续展---不予受理", ("renewal_refused", True)),    # not accepted: the filing no longer renews
+    ("商标续展---撤回", ("renewal_refused", True)),
     ("商标续展", ("other", False)),                          # a process line naming its business only
     # Known steps and refusals that keep the mark as it is: other, not listed.
     ("撤销连续三年不使用注册商标申请---申请收文", ("other", True)),
     ("撤销连续三年不使用注册商标---不予撤销决定", ("other", True)),
-    ("商标续展---续展不予核准通知发文", ("other", True)),
-    ("商标续展---驳回通知发文", ("other", True)),            # not `rejected`: the mark was registered
+    ("商标续展---续展不予核准通知发文", ("renewal_refused", True)),
+    ("商标续展---驳回通知发文", ("renewal_refused", True)),  # not `rejected`: the mark was registered
     ("注销商标---申请收文", ("other", True)),
     # Conclusive steps.
     ("撤销连续三年不使用注册商标申请---核准通知打印发送", ("cancelled_nonuse", True)),

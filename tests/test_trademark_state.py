@@ -51,6 +51,10 @@ MARKS = {
     # registered 2016-03-01 (first end 2026-02-28), renewed; the certificate's term 2026-03-01 至 2036-02-29 (not
     # the 2036-02-28 that (S − 1 day) + 10 years gives): the export decides
     "leap_export": ("2016-03-01", "2036-02-29", None, None, None, FILED),
+    # a renewal filed in the window (2024-06-01), refused 2024-09-10 (续展 不予核准): the term is the first one again
+    "renew_refused": ("2015-03-14", "2025-03-13", None, None, None, FILED),
+    # the same, then filed again in grace (2025-05-05): renewed from that day
+    "refused_refiled": ("2015-03-14", "2025-03-13", None, None, None, FILED),
 }
 # (mark, event_type, event_date, effective_date)
 EVENTS = [
@@ -70,6 +74,11 @@ EVENTS = [
     ("not_renewed", "not_renewed", "2026-01-05", None),
     ("opposed_export_later", "opposition_rejected", "2021-10-12", None),
     ("renewed_export_then_filed", "renewal_filed", "2030-06-01", None),
+    ("renew_refused", "renewal_filed", "2024-06-01", None),
+    ("renew_refused", "renewal_refused", "2024-09-10", None),
+    ("refused_refiled", "renewal_filed", "2024-06-01", None),
+    ("refused_refiled", "renewal_refused", "2024-09-10", None),
+    ("refused_refiled", "renewal_filed", "2025-05-05", None),
 ]
 
 
@@ -137,6 +146,17 @@ def test_renewal_filed_in_grace_continues_the_mark(con):
         ("in_grace", True, "2025-03-13"), ("registered", True, "2035-03-13"), ("registered", True, "2035-03-13")]
     # filed the day after the grace ended: too late
     assert [_state(con, "renew_late", d)[0] for d in _around("2025-09-13")] == ["in_grace", "in_grace", "lapsed"]
+
+
+def test_a_refused_renewal_no_longer_continues_the_mark(con):
+    # filed 2024-06-01: the next term (to 2035-03-13) from that day, until the refusal of 2024-09-10
+    assert [_state(con, "renew_refused", d)[2] for d in _around("2024-09-10")] == [
+        "2035-03-13", "2025-03-13", "2025-03-13"]
+    assert _state(con, "renew_refused", "2025-03-14") == ("in_grace", True, "2025-03-13")
+    assert _state(con, "renew_refused", "2025-09-14")[0] == "lapsed"
+    # filed again in grace: renewed from the new filing's day
+    assert [_state(con, "refused_refiled", d) for d in _around("2025-05-05")] == [
+        ("in_grace", True, "2025-03-13"), ("registered", True, "2035-03-13"), ("registered", True, "2035-03-13")]
 
 
 def test_export_term_end_counts_as_renewal_in_time(con):
@@ -269,7 +289,8 @@ BOUNDARY_DAYS = sorted({D(x) + timedelta(days=k) for x in [
     "2029-09-12", "2026-02-28", "2026-08-28", "2025-03-01", "2010-01-09", "2020-03-01", "2021-04-30", "2026-01-05",
     "2013-01-01", "2018-12-01", "2019-06-13", "2015-03-14", "2020-01-09", "2020-07-09", "2021-12-07", "2030-12-06",
     "2031-06-06", "2031-12-06", "2032-06-06", "2028-05-09", "2028-11-09", "2019-01-15", "2021-04-06", "2031-04-06",
-    "2031-10-06", "2030-06-01", "2036-02-29", "2036-08-29", "2020-12-06"] for k in (-1, 0, 1)})
+    "2031-10-06", "2030-06-01", "2036-02-29", "2036-08-29", "2020-12-06", "2024-06-01", "2024-09-10",
+    "2025-05-05"] for k in (-1, 0, 1)})
 
 
 def test_python_and_ibis_agree_on_every_boundary_day(con):
@@ -295,4 +316,4 @@ def test_python_and_ibis_agree_on_every_boundary_day(con):
             assert (row["state"], row["effective"], row["term_end"], row["renewal_opens"], row["grace_end"]) == (
                 want.state, want.effective, want.term_end, want.renewal_opens, want.grace_end), (mark["reg_no"], day)
             compared += 1
-    assert compared == 2412  # 23 marks × 111 days, less the days before a filing (2553 − 141)
+    assert compared == 2851  # 25 marks × 120 days, less the days before a filing (3000 − 149)

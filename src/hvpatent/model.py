@@ -36,8 +36,9 @@ EVENT_TYPES = (
 # (a cancellation on request: the day the office received it, Implementing Regulations art. 73).
 TRADEMARK_EVENT_TYPES = (
     "filed", "preliminary_approval", "opposition_filed", "opposition_upheld", "opposition_rejected", "registered",
-    "renewal_filed", "renewed", "transfer", "licence", "pledge", "change", "cancelled_nonuse", "cancelled_request",
-    "not_renewed", "invalidated", "partial_cancellation", "partial_invalidation", "rejected", "withdrawn", "other",
+    "renewal_filed", "renewal_refused", "renewed", "transfer", "licence", "pledge", "change", "cancelled_nonuse",
+    "cancelled_request", "not_renewed", "invalidated", "partial_cancellation", "partial_invalidation", "rejected",
+    "withdrawn", "other",
 )
 # Kinds of mark (Trademark Law art. 3): ordinary, collective, certification; a geographical indication (art. 16) is
 # registered as a collective or certification mark and flagged is_gi; a Madrid international registration is_madrid.

@@ -37,12 +37,16 @@ STATES = ("pending", "refused", "registered", "in_grace", "lapsed", "cancelled",
 EFFECTIVE = ("registered", "in_grace")  # the registration subsists on the day
 TERM_YEARS, RENEWAL_WINDOW_MONTHS, GRACE_MONTHS, OPPOSITION_MONTHS = 10, 12, 6, 3
 KEYS = ["reg_no", "nice_class"]
+ONE_DAY = timedelta(days=1)
 # Dated events that end a registered mark, with the state they give; when several are in effect the first of
 # this order decides (an invalidation voids the mark whatever ended it before).
 ENDING_EVENTS = (("invalidated", "invalidated"), ("cancelled_nonuse", "cancelled"),
                  ("cancelled_request", "cancelled"), ("not_renewed", "lapsed"))
 REFUSING_EVENTS = ("rejected", "opposition_upheld", "withdrawn")  # a mark never registered
 RENEWAL_EVENTS = ("renewal_filed", "renewed")
+# A renewal request refused, not accepted, withdrawn or deemed abandoned: the filings of that term before it no
+# longer continue the mark (a later filing in time, or an approval, still does).
+RENEWAL_REFUSED = "renewal_refused"
 # Status snapshot words (the export's 商标状态), first match wins; a text with a "pending" marker (撤销/无效宣告
 # 申请审查中, 待审) says a proceeding is under way, not that the mark ended.
 SNAPSHOT_WORDS = (("宣告无效", "invalidated"), ("撤销", "cancelled"), ("注销", "cancelled"), ("无效", "unknown"),
@@ -144,19 +148,28 @@ def _renewals(events: list[dict], first_end: date, day: date, exported: int) -> 
     """Renewals in effect on ``day``: those the export's term_end shows (``exported``), and each renewal event by
     then whose filing fell in a term's window or grace (an approval, ``renewed``, counts for the latest window
     opened)."""
+    def term_of(on: date) -> int:
+        term = 0
+        while renewal_opens(_add_years(first_end, TERM_YEARS * (term + 1))) <= on:
+            term += 1  # the latest term whose renewal window had opened by then
+        return term
+
+    refused: dict[int, date] = {}  # term -> the last refusal of its renewal in effect on the day
+    for event in events:
+        on = _effective_day(event)
+        if event["event_type"] == RENEWAL_REFUSED and on <= day:
+            refused[term_of(on)] = max(on, refused.get(term_of(on), on))
     count = exported
     for event in events:
         on = _effective_day(event)
         if event["event_type"] not in RENEWAL_EVENTS or on > day:
             continue
-        term = 0
-        while renewal_opens(_add_years(first_end, TERM_YEARS * (term + 1))) <= on:
-            term += 1  # the latest term whose renewal window had opened by the filing
+        term = term_of(on)
         end = _add_years(first_end, TERM_YEARS * term)
         if renewal_opens(end) > on:
             continue  # filed before the first window opened: not a renewal in time
-        if event["event_type"] == "renewal_filed" and on > grace_end(end):
-            continue
+        if event["event_type"] == "renewal_filed" and (on > grace_end(end) or on <= refused.get(term, on - ONE_DAY)):
+            continue  # filed too late, or refused since
         count = max(count, term + 1)
     return count
 
@@ -291,13 +304,19 @@ def _renewal_count(upto: ir.Table) -> ir.Table:
     """(reg_no, nice_class, day, renewals): the renewals the events in effect give (see ``_renewals``). The term
     a filing renews is the latest whose window had opened by then: whole years from the first term's end to
     (filing − 1 day + 12 months), divided by 10."""
-    r = upto.filter(upto.event_type.isin(RENEWAL_EVENTS) & upto.first_end.notnull())
-    reach = add_months(r.effective - ibis.interval(days=1), ibis.literal(RENEWAL_WINDOW_MONTHS))
-    term = whole_years(r.first_end, reach) // TERM_YEARS
-    end = _term_end(r.first_end, term)
-    in_time = (reach >= r.first_end) & ((r.event_type == "renewed")
-                                        | (r.effective <= add_months(end, ibis.literal(GRACE_MONTHS))))
-    r = r.filter(in_time).mutate(renewals=term + 1)
+    def with_term(events: ir.Table) -> ir.Table:
+        reach = add_months(events.effective - ibis.interval(days=1), ibis.literal(RENEWAL_WINDOW_MONTHS))
+        return events.mutate(reach=reach, term=whole_years(events.first_end, reach) // TERM_YEARS)
+
+    r = with_term(upto.filter(upto.event_type.isin(RENEWAL_EVENTS) & upto.first_end.notnull()))
+    refusals = with_term(upto.filter((upto.event_type == RENEWAL_REFUSED) & upto.first_end.notnull()))
+    refusals = refusals.group_by([*KEYS, "day", "term"]).aggregate(refused_on=refusals.effective.max())
+    r = r.left_join(refusals, [*KEYS, "day", "term"]).select(r, "refused_on")
+    end = _term_end(r.first_end, r.term)
+    filed_in_time = ((r.effective <= add_months(end, ibis.literal(GRACE_MONTHS)))
+                     & (r.refused_on.isnull() | (r.effective > r.refused_on)))
+    in_time = (r.reach >= r.first_end) & ((r.event_type == "renewed") | filed_in_time)
+    r = r.filter(in_time).mutate(renewals=r.term + 1)
     return r.group_by([*KEYS, "day"]).aggregate(renewals=r.renewals.max())
 
 
