@@ -268,3 +268,29 @@ def test_demo_forms_match(demo_backends, key, period, region):
     row = expected.rows[-1].key if spec.by_region else "total_service"
     _same(cell_records(duck, spec, chosen, region, row, spec.columns[0].key).to_pyarrow().to_pylist(),
           cell_records(spark, spec, chosen, region, row, spec.columns[0].key).to_pyarrow().to_pylist())
+
+
+def test_recognitions_match(session, tmp_path):
+    """The district of test_recognitions: the enterprises new since the baseline (one per enterprise, its
+    recognitions listed) and those in force, the same on Spark (a window over names, a group_concat)."""
+    from hvpatent.ingest import import_file
+    from hvpatent.ingest.templates import write_template
+    from hvpatent.recognitions import new_recognitions, recognitions_in_force
+    from test_recognitions import ADV, BASE, ROWS, fill
+
+    wh = Warehouse(tmp_path / "rec.duckdb")
+    world.build(wh)
+    import_file(wh, fill(write_template("recognitions", tmp_path / "rec.xlsx"), ROWS))
+    duck, spark = _both(session, wh, tmp_path / "parquet")
+
+    def rows(con):
+        new = new_recognitions(con, BASE, date(2024, 12, 31), ADV).order_by("enterprise_key").to_pyarrow().to_pylist()
+        for r in new:
+            r["listed"] = sorted(r["listed"].split("；"))  # group_concat's order is the engine's
+        held = recognitions_in_force(con, date(2024, 6, 30)).order_by(["enterprise_key", "kind", "recognised_date"])
+        return new, held.to_pyarrow().to_pylist()
+
+    expected = rows(duck)
+    assert len(expected[0]) == 3 and len(expected[1]) > 5  # 乙, 庚, 癸 new by the end of 2024 (辛 revoked)
+    assert rows(spark) == expected
+    wh.close()
