@@ -220,6 +220,33 @@ def test_cli_build_timelines(demo_backends, demo_root, tmp_path):
     assert not (tmp_path / "none.duckdb").exists()
 
 
+@pytest.mark.parametrize(("key", "period", "region"), [
+    ("applications-home-abroad", "2024-Q2", None),      # the country, foreign applicants included
+    ("valid-inventions-by-region", "2024-06", "500118"),  # by town, with population, density and rank
+])
+def test_demo_forms_match(demo_backends, key, period, region):
+    """An official form on Spark prints what it prints on DuckDB, cell for cell, and a cell's list is the same:
+    the first applicants' origin and category (with applicant_categories, a table Spark reads like any other)."""
+    from hvpatent.forms import cell_records, compute_form, find_form, parse_period
+
+    duck, spark = demo_backends
+    spec, chosen = find_form(key), parse_period(period)
+    expected, got = compute_form(duck, spec, chosen, region), compute_form(spark, spec, chosen, region)
+    assert [r.key for r in got.rows] == [r.key for r in expected.rows]
+    assert {k: c.text for k, c in got.cells.items()} == {k: c.text for k, c in expected.cells.items()}
+    assert int(expected.cells[(expected.rows[0].key, spec.columns[0].key)].value) > 0
+    assert [n("zh") for n in got.notes] == [n("zh") for n in expected.notes]
+    row = expected.rows[-1].key if spec.by_region else "total_service"
+    _same(cell_records(duck, spec, chosen, region, row, spec.columns[0].key).to_pyarrow().to_pylist(),
+          cell_records(spark, spec, chosen, region, row, spec.columns[0].key).to_pyarrow().to_pylist())
+
+
+# -- tests with a world of their own: LAST in this module ------------------------------------------------------
+# spark_backend registers the Parquet tables as the session's views by table name, so a test that exports a world of
+# its own re-points "applications", "parties" … for every later test of the shared session; the module fixtures'
+# tests (world_backends, demo_backends) above must all have run first.
+
+
 def test_trademark_indicators_match(session, tmp_path):
     """The trademark world of test_trademark_indicators: states, figures and breakdowns the same on Spark."""
     from hvpatent.trademarks import mark_states
@@ -247,27 +274,6 @@ def test_trademark_indicators_match(session, tmp_path):
               for con in (duck, spark)]
     assert states[0] == states[1] and len(states[0]) == 10
     wh.close()
-
-
-@pytest.mark.parametrize(("key", "period", "region"), [
-    ("applications-home-abroad", "2024-Q2", None),      # the country, foreign applicants included
-    ("valid-inventions-by-region", "2024-06", "500118"),  # by town, with population, density and rank
-])
-def test_demo_forms_match(demo_backends, key, period, region):
-    """An official form on Spark prints what it prints on DuckDB, cell for cell, and a cell's list is the same:
-    the first applicants' origin and category (with applicant_categories, a table Spark reads like any other)."""
-    from hvpatent.forms import cell_records, compute_form, find_form, parse_period
-
-    duck, spark = demo_backends
-    spec, chosen = find_form(key), parse_period(period)
-    expected, got = compute_form(duck, spec, chosen, region), compute_form(spark, spec, chosen, region)
-    assert [r.key for r in got.rows] == [r.key for r in expected.rows]
-    assert {k: c.text for k, c in got.cells.items()} == {k: c.text for k, c in expected.cells.items()}
-    assert int(expected.cells[(expected.rows[0].key, spec.columns[0].key)].value) > 0
-    assert [n("zh") for n in got.notes] == [n("zh") for n in expected.notes]
-    row = expected.rows[-1].key if spec.by_region else "total_service"
-    _same(cell_records(duck, spec, chosen, region, row, spec.columns[0].key).to_pyarrow().to_pylist(),
-          cell_records(spark, spec, chosen, region, row, spec.columns[0].key).to_pyarrow().to_pylist())
 
 
 def test_recognitions_match(session, tmp_path):
