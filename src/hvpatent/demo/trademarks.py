@@ -16,6 +16,8 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from hvpatent.ingest.fields import years_after
+
 EFFECTIVE_PER_APPLICATION = 0.5  # effective marks at the export date per patent application generated
 GROWTH = 1.17                    # registrations grow this much a year (as the aggregate counts did)
 FIRST_YEAR = 2005
@@ -70,15 +72,8 @@ class _Mark:
     status: str = "商标已注册"
 
 
-def _years_after(day: date, years: int) -> date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:
-        return day.replace(year=day.year + years, day=28)
-
-
 def _term_end(start: date, terms: int) -> date:
-    return _years_after(start - timedelta(days=1), 10 * terms)
+    return years_after(start - timedelta(days=1), 10 * terms)
 
 
 class _Marks:

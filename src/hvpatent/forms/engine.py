@@ -28,6 +28,7 @@ from hvpatent.indicators import (
     Context,
     check_as_of,
     effective_mark_records,
+    has_table,
     origin_of,
     population_year,
     records,
@@ -365,10 +366,9 @@ def market_entities(con: ibis.BaseBackend, codes: list[str], as_of: date) -> dic
 def _year_end_counts(con: ibis.BaseBackend, table: str, column: str, codes: list[str], as_of: date
                      ) -> dict[str, float]:
     last_year = population_year(as_of)
-    try:
-        rows = con.table(table)
-    except Exception:  # a Parquet export of a warehouse older than the table (schema.LATER_TABLES): none known
+    if not has_table(con, table):  # a Parquet export of a warehouse older than the table: none known
         return {}
+    rows = con.table(table)
     rows = rows.filter(rows.region_code.isin(codes) & (rows.year <= last_year))
     latest = rows.group_by("region_code").aggregate(year=rows.year.max())
     found = rows.join(latest, ["region_code", "year"]).select("region_code", column).to_pyarrow().to_pylist()

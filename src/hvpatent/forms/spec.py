@@ -10,6 +10,7 @@ from pathlib import Path
 import yaml
 
 from hvpatent.indicators import CRITERIA
+from hvpatent.model import MARK_KINDS
 
 FILES = Path(__file__).parent / "files"
 MEASURES = {  # the records a form counts, by the indicator whose drill-down list they are
@@ -28,7 +29,6 @@ TRADEMARK_MEASURES = ("trademarks", "trademark_applications", "trademark_registr
 CATEGORIES = ("university", "institute", "enterprise", "government", "individual")
 ORIGIN_VALUES = ("domestic", "foreign", "mainland", "hk", "macao", "taiwan")
 PATENT_TYPES = ("invention", "utility_model", "design")
-MARK_KINDS = ("ordinary", "collective", "certification", "special")
 WINDOWS = ("period", "year_to_date", "month", "all_time")
 # population / per_10k: resident population (persons) and counts per 10,000 residents; entities / per_10k_entities:
 # market entities (市场主体, households) and counts per 10,000 of them (每万户市场主体 …).

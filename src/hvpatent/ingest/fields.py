@@ -240,11 +240,16 @@ def adjusted_term_end(text: str, filing: date | None, patent_type: str | None) -
     days = _DAYS.search(text)
     if days is None or filing is None or patent_type != "invention":
         return None
+    # 29 February: the term ends on 28 February, as the engine counts it
+    return years_after(filing, 20) + timedelta(days=int(days.group(1)))
+
+
+def years_after(day: date, years: int) -> date:
+    """The same day ``years`` later (earlier when negative); 29 February becomes 28 February in a common year."""
     try:
-        end = filing.replace(year=filing.year + 20)
-    except ValueError:  # 29 February: the term ends on 28 February, as the engine counts it
-        end = filing.replace(year=filing.year + 20, day=28)
-    return end + timedelta(days=int(days.group(1)))
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
 
 
 _MEMBER = re.compile(r"^([A-Z]{2})[-\s]?([0-9A-Z/.\-]+?)[-\s]?([A-Z]\d?)?$")

@@ -17,7 +17,7 @@ from openpyxl.styles import Font, PatternFill
 
 from hvpatent.ingest.appno import AppNoError, normalize_appno
 from hvpatent.ingest.errors import RowErrors, error_rows
-from hvpatent.ingest.fields import check_credit_code, normalize_name, parse_date, split_multi
+from hvpatent.ingest.fields import check_credit_code, normalize_name, parse_date, split_multi, years_after
 from hvpatent.ingest.heartbeat import BEAT_ROWS, beat
 from hvpatent.ingest.readers import header_key, read_chunks
 from hvpatent.model import Batch, RowError
@@ -295,10 +295,9 @@ def _recognition(out: dict, errors: list[RowError], file: str, row: int) -> list
         return []
     start = out["recognised_date"]
     if out["expiry_date"] is None and kind in ("ip_standard", "high_tech"):
-        try:  # 3 years from the issue date: 2023-10-16 → 2026-10-15
-            out["expiry_date"] = start.replace(year=start.year + 3) - timedelta(days=1)
-        except ValueError:  # 29 February
-            out["expiry_date"] = date(start.year + 3, 2, 28)
+        # 3 years from the issue date: 2023-10-16 → 2026-10-15; from 29 February, 28 February
+        leap_day = (start.month, start.day) == (2, 29)
+        out["expiry_date"] = years_after(start, 3) - timedelta(days=0 if leap_day else 1)
     for column, header in (("expiry_date", "有效期至"), ("revoked_date", "撤销日期")):
         if out[column] is not None and out[column] < start:
             errors.append(RowError(file, row, header, str(out[column]), "早于认定日期"))

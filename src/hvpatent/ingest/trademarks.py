@@ -28,7 +28,15 @@ from pathlib import Path
 import yaml
 
 from hvpatent.ingest.errors import FileError, RowErrors, error_rows
-from hvpatent.ingest.fields import classify_party, fold_words, normalize_name, parse_date, printable, split_multi
+from hvpatent.ingest.fields import (
+    classify_party,
+    fold_words,
+    normalize_name,
+    parse_date,
+    printable,
+    split_multi,
+    years_after,
+)
 from hvpatent.ingest.heartbeat import BEAT_ROWS, beat
 from hvpatent.ingest.notes import ImportNotes
 from hvpatent.ingest.readers import (
@@ -244,16 +252,9 @@ def _term(row: _Row) -> tuple[date | None, date | None]:
     return start, end
 
 
-def _years_later(day: date, years: int) -> date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year + years, day=28)
-
-
 def _tens_of_years(start: date, end: date) -> bool:
     """Whether start..end is a 10-year term (or k terms, after renewals): end = start - 1 day + 10k years."""
-    return any(abs((_years_later(start - timedelta(days=1), 10 * k) - end).days) <= _TERM_TOLERANCE
+    return any(abs((years_after(start - timedelta(days=1), 10 * k) - end).days) <= _TERM_TOLERANCE
                for k in range(1, 11))
 
 

@@ -23,7 +23,7 @@ from datetime import date
 import ibis
 import ibis.expr.types as ir
 
-from hvpatent.indicators.base import code_prefix
+from hvpatent.indicators.base import code_prefix, has_table
 from hvpatent.recognitions.kinds import kind_label, level_label
 
 OUT_COLUMNS = ("enterprise_key", "name", "name_norm", "credit_code", "region_code", "kind", "level",
@@ -33,10 +33,9 @@ OUT_COLUMNS = ("enterprise_key", "name", "name_norm", "credit_code", "region_cod
 def has_recognitions(con: ibis.BaseBackend, kinds: Iterable[str] | None = None) -> bool:
     """Whether the warehouse holds any recognition record (of these kinds); False for a warehouse older than
     the table (a Parquet export)."""
-    try:
-        rec = con.table("recognitions")
-    except Exception:  # a Parquet export of a warehouse older than the table (schema.LATER_TABLES)
+    if not has_table(con, "recognitions"):  # a Parquet export of a warehouse older than the table
         return False
+    rec = con.table("recognitions")
     if kinds:
         rec = rec.filter(rec.kind.isin(list(kinds)))
     return int(rec.count().execute()) > 0
