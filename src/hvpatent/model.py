@@ -68,7 +68,7 @@ def empty_frame(table: str) -> pd.DataFrame:
 BATCH_TABLES = (
     "applications", "ipc_classes", "publications", "parties", "legal_events",
     "family_members", "pledges", "awards", "population", "trademark_counts", "enterprises",
-    "status_snapshots", "trademarks", "trademark_events", "market_entities", "recognitions",
+    "status_snapshots", "trademarks", "trademark_events", "market_entities", "recognitions", "citations",
 )
 
 

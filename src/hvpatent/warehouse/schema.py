@@ -104,6 +104,18 @@ TABLES: dict[str, str] = {
         grant_date DATE,
         PRIMARY KEY (family_id, member_no)
     """,
+    # Citations an application makes (专利引证 of CNIPA exports, Google Patents' citation): one row per citing
+    # application and cited document.  cited_no is the document number normalised (upper case, no separators,
+    # kind code kept: CN105123456A, US9876543B2); cited_key the same without its kind code, so that a patent is
+    # matched whichever of its documents (A or B) was cited.  Forward citations of a patent are computed, never
+    # stored (value/): the rows whose cited_key is one of its publications' keys.
+    "citations": """
+        citing_app_no VARCHAR NOT NULL,
+        cited_no VARCHAR NOT NULL,
+        cited_key VARCHAR NOT NULL,
+        source VARCHAR NOT NULL,
+        PRIMARY KEY (citing_app_no, cited_no)
+    """,
     "pledges": """
         contract_no VARCHAR NOT NULL,
         app_no VARCHAR NOT NULL,
@@ -268,6 +280,7 @@ KEYS: dict[str, tuple[str, ...]] = {
     "market_entities": ("region_code", "year"),
     "recognitions": ("name_norm", "kind", "level", "recognised_date"),
     "family_members": ("family_id", "member_no"),
+    "citations": ("citing_app_no", "cited_no"),
     "publications": ("pub_no",),
     "legal_events": ("app_no", "event_date", "event_type", "raw_text"),
     "status_snapshots": ("app_no", "snapshot_date"),
@@ -275,7 +288,7 @@ KEYS: dict[str, tuple[str, ...]] = {
 
 # Tables added after the first release that a reader must do without (a Parquet export of an older warehouse).
 LATER_TABLES: tuple[str, ...] = ("applicant_categories", "trademarks", "trademark_events", "market_entities",
-                                  "recognitions")
+                                  "recognitions", "citations")
 
 # Columns added after a table was first released: (table, column, type), applied to older
 # warehouses when they are opened.

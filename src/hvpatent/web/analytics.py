@@ -202,6 +202,13 @@ class Analytics:
             lock.release()
         return result
 
+    def answer(self, key: tuple, compute: Callable[..., object]) -> object:
+        """A room's answer to a question, cached per data version and gated like the figures: ``compute`` gets a
+        read connection (an Ibis backend) and calls the room's door; ``key`` names the question (its first item the
+        room).  Routers of new rooms (web/value.py, web/cultivation.py, ...) use this instead of a method here each,
+        so this file does not grow with every room."""
+        return self._cached(key, compute)
+
     def json_body(self, question: tuple, answer: Callable[[], object]) -> bytes:
         """The JSON body of an answer (``answer()``, itself cached), encoded once per data version: many clients
         asking the same question then cost a dictionary lookup each, not an encoding each. The bytes are those
