@@ -4,6 +4,7 @@ from hvpatent.cli import (  # noqa: F401  (registers the commands)
     analysis,
     applicants,
     data,
+    enterprise,
     forms,
     plan,
     recognitions,

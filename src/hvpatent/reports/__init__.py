@@ -18,12 +18,16 @@ def __getattr__(name: str):
         from hvpatent.reports import bulletin
 
         return getattr(bulletin, name)
+    if name in ("cultivation_section", "write_cultivation_letter"):
+        from hvpatent.reports import cultivation
+
+        return getattr(cultivation, name)
     raise AttributeError(name)
 
 FORMATS = ("docx", "xlsx", "pdf", "html")
 
-__all__ = ["COLUMN_LABELS", "FORMATS", "Bulletin", "build_bulletin", "default_issuer", "to_frame", "write_bulletin",
-           "write_xlsx"]
+__all__ = ["COLUMN_LABELS", "FORMATS", "Bulletin", "build_bulletin", "cultivation_section", "default_issuer",
+           "to_frame", "write_bulletin", "write_cultivation_letter", "write_xlsx"]
 
 
 def write_bulletin(bulletin: Bulletin, fmt: str, path: Path) -> Path:
