@@ -47,6 +47,7 @@ BASELINES = {
 }
 DIMENSIONS = ("legal", "technical", "economic")
 TRANSACTION_EVENTS = ("transfer", "licence", "pledge_registered")
+FEW = 10  # fewer positives (or negatives) than this: the AUC is noted as unreliable
 
 
 def horizon_end(t: date, horizon_years: int) -> date:
@@ -120,6 +121,15 @@ def _auc(labels: list[bool], values: list[float]) -> float | None:
     return float(roc_auc_score([int(v) for v in labels], values))
 
 
+def auc_se(auc: float | None, positives: int, negatives: int) -> float | None:
+    """Standard error of an AUC (Hanley & McNeil 1982, Radiology 143:29, eq. 2): a rough width for the figure."""
+    if auc is None or positives < 1 or negatives < 1:
+        return None
+    q1, q2 = auc / (2 - auc), 2 * auc * auc / (1 + auc)
+    var = (auc * (1 - auc) + (positives - 1) * (q1 - auc * auc) + (negatives - 1) * (q2 - auc * auc))
+    return math.sqrt(max(var, 0.0) / (positives * negatives))
+
+
 def _number(value: object) -> float | None:
     if value is None:
         return None
@@ -128,13 +138,14 @@ def _number(value: object) -> float | None:
 
 
 def auc_table(rows: Iterable[dict], baselines: dict[str, str] | None = None) -> list[dict]:
-    """Per outcome: {outcome, label, label_en, n, positives, auc, baseline_feature, baseline_auc, baseline_missing,
-    dimension_auc: {legal, technical, economic}, note}.
+    """Per outcome: {outcome, label, label_en, n, positives, auc, auc_se, baseline_feature, baseline_auc,
+    baseline_auc_se, baseline_missing, dimension_auc: {legal, technical, economic}, note}.
 
     ``rows``: one dict per patent with the outcome columns (True, False or None: not at risk / unknown, left out),
     ``score``, the dimension scores and the baseline features. A patent without a score is left out (counted in
     the note); a missing baseline feature counts as 0 (its count is ``baseline_missing``). An outcome with one class
-    only gets auc None and a note, never an error.
+    only gets auc None and a note, never an error; one with fewer than FEW patents in a class a note that its AUC
+    is unreliable. ``auc_se``: the Hanley-McNeil standard error.
     """
     baselines = baselines or BASELINES
     rows = list(rows)
@@ -152,6 +163,8 @@ def auc_table(rows: Iterable[dict], baselines: dict[str, str] | None = None) -> 
             notes.append("no patent at risk: AUC undefined")
         elif positives in (0, len(scored)):
             notes.append(f"one class only ({'all' if positives else 'no'} positives): AUC undefined")
+        elif min(positives, len(scored) - positives) < FEW:
+            notes.append(f"fewer than {FEW} in one class: AUC unreliable")
         features = [_number(r.get(feature)) for r in scored]
         missing = sum(f is None for f in features)
         if missing:
@@ -161,11 +174,13 @@ def auc_table(rows: Iterable[dict], baselines: dict[str, str] | None = None) -> 
             values = [_number(r.get(dim)) for r in scored]
             dims[dim] = None if any(v is None for v in values) else _auc(labels, values)  # type: ignore[arg-type]
         zh, en = OUTCOME_LABELS[outcome]
+        auc = _auc(labels, [_number(r["score"]) for r in scored])  # type: ignore[misc]
+        baseline = _auc(labels, [f if f is not None else 0.0 for f in features])
+        negatives = len(scored) - positives
         result.append({
             "outcome": outcome, "label": zh, "label_en": en, "n": len(scored), "positives": positives,
-            "auc": _auc(labels, [_number(r["score"]) for r in scored]),  # type: ignore[misc]
-            "baseline_feature": feature,
-            "baseline_auc": _auc(labels, [f if f is not None else 0.0 for f in features]),
+            "auc": auc, "auc_se": auc_se(auc, positives, negatives), "baseline_feature": feature,
+            "baseline_auc": baseline, "baseline_auc_se": auc_se(baseline, positives, negatives),
             "baseline_missing": missing, "dimension_auc": dims, "note": "; ".join(notes) or None,
         })
     return result
