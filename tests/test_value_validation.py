@@ -213,13 +213,16 @@ def test_auc_table_hand_worked():
     assert t["baseline_feature"] == "claims_count" and t["baseline_auc"] == 0.125
     # technical = 100 - score reverses every pair: 1 - 0.75; economic is constant: 0.5
     assert t["dimension_auc"] == {"legal": 0.75, "technical": 0.25, "economic": 0.5}
-    assert t["note"] == "1 without a score left out"
+    assert t["note"] == "1 without a score left out; fewer than 10 in one class: AUC unreliable"
+    # Hanley-McNeil: A = 0.75, 2 positives, 2 negatives; Q1 = 0.75/1.25 = 0.6, Q2 = 2(0.5625)/1.75 = 0.642857;
+    # var = (0.75(0.25) + 1(0.6 - 0.5625) + 1(0.642857 - 0.5625)) / 4 = 0.305357 / 4 = 0.076339; se = 0.276295
+    assert t["auc_se"] == pytest.approx(0.276295, abs=1e-6)
     # one class only: no AUC and a note, not an exception
     a = table["awarded"]
     assert (a["n"], a["positives"], a["auc"], a["baseline_auc"]) == (5, 0, None, None)
     assert "one class only" in a["note"]
     m = table["maintained"]
-    assert (m["n"], m["auc"]) == (0, None) and "no patent at risk" in m["note"]
+    assert (m["n"], m["auc"]) == (0, None) and "no scored patent at risk" in m["note"]
 
 
 def test_auc_table_missing_baseline_counts_as_zero():
@@ -263,4 +266,17 @@ def test_validate_plumbing_with_a_stand_in_score(world, facts, monkeypatch):
     assert table["maintained"]["n"] == len(facts) - 1
     assert table["maintained"]["positives"] == sum(bool(r["maintained"]) for r in facts.values())
     # the latest legal event (2024-08-15) is after the window's end: not censored
-    assert table["awarded"]["note"] is None
+    assert table["awarded"]["note"] == "fewer than 10 in one class: AUC unreliable"
+
+
+def test_validate_notes_a_censored_window(world, facts, monkeypatch):
+    """t + h after the latest legal event (2024-08-15): every outcome says its window is censored."""
+    import hvpatent.value as door
+
+    monkeypatch.setattr(door, "value_scores", lambda con, as_of, scenario="management", **kw: [], raising=False)
+    monkeypatch.setattr(door, "value_features", lambda con, as_of, apps=None, as_known_on=None: ibis.memtable(
+        {"app_no": ["none"], "claims_count": [1]}), raising=False)
+    table = validate(world.ibis(), date(2020, 1, 1), 5)
+    # no scores at all: every patent at risk is left out, so n = 0
+    assert {r["n"] for r in table} == {0}
+    assert all("window ends 2025-01-01, after the latest legal event (2024-08-15)" in r["note"] for r in table)

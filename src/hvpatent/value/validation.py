@@ -160,7 +160,7 @@ def auc_table(rows: Iterable[dict], baselines: dict[str, str] | None = None) -> 
         if len(scored) < len(at_risk):
             notes.append(f"{len(at_risk) - len(scored)} without a score left out")
         if not scored:
-            notes.append("no patent at risk: AUC undefined")
+            notes.append("no scored patent at risk: AUC undefined")
         elif positives in (0, len(scored)):
             notes.append(f"one class only ({'all' if positives else 'no'} positives): AUC undefined")
         elif min(positives, len(scored) - positives) < FEW:
