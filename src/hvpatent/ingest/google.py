@@ -15,6 +15,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from hvpatent.ingest.appno import AppNoError, parse_appno
+from hvpatent.ingest.citations import MAX_CITATIONS_PER_CELL, citation_rows, normalise_cited
 from hvpatent.ingest.errors import FileError, RowErrors
 from hvpatent.ingest.fields import (
     classify_party,
@@ -39,7 +40,8 @@ from hvpatent.reference.countries import locate
 
 _KIND = {"A": "invention", "U": "utility_model", "S": "design", "F": "design"}
 SIGNATURE = {"publication_number", "application_number", "country_code"}
-_TABLES = ("applications", "ipc_classes", "publications", "parties", "legal_events", "family_members")
+_TABLES = ("applications", "ipc_classes", "publications", "parties", "legal_events", "family_members",
+           "citations")
 
 
 def looks_like_google(path: Path) -> bool:
@@ -74,7 +76,7 @@ def check_parquet(path: Path) -> None:
 #: often most of its bytes, are never decoded).
 _COLUMNS = ("publication_number", "application_number", "country_code", "kind_code", "family_id", "filing_date",
             "grant_date", "publication_date", "priority_date", "title_localized", "abstract_localized",
-            "application_kind", "pct_number", "assignee_harmonized", "assignee", "ipc")
+            "application_kind", "pct_number", "assignee_harmonized", "assignee", "ipc", "citation")
 
 
 def _records(path: Path) -> Iterator[tuple[tuple[int, object], int]]:
@@ -194,6 +196,7 @@ class _Publication:
     publication: dict
     events: list[dict]
     countries: dict[str, str] = field(default_factory=dict)  # assignee name -> country the source states
+    cited: list[str] = field(default_factory=list)  # the publications its `citation` list names
 
 
 def read_publications(path: Path, chunk_rows: int = 200_000
@@ -243,6 +246,7 @@ def _merge(tables: dict[str, list[dict]], app_no: str, pubs: list[_Publication])
     for p in pubs:
         tables["publications"].append(p.publication)
         tables["legal_events"].extend(p.events)
+    tables["citations"].extend(citation_rows(app_no, [no for p in pubs for no in p.cited], "google"))
 
 
 def _dates(file: str, line: int, rec: dict, errors: list[RowError]) -> dict[str, date | None] | None:
@@ -289,7 +293,8 @@ def _convert(file: str, line: int, rec: object, tables: dict[str, list[dict]],
         errors.append(RowError(file, line, "filing_date", str(rec.get("filing_date")), "申请日为空"))
         return None
     ipcs = _ipcs(file, line, rec, errors)
-    if ipcs is None:
+    cited = _cited(file, line, rec, errors)
+    if ipcs is None or cited is None:
         return None
     app_no = appno.canonical
     meaning = cn_kind_meaning(kind, pub_date)
@@ -317,7 +322,33 @@ def _convert(file: str, line: int, rec: object, tables: dict[str, list[dict]],
         events.append({"app_no": app_no, "event_date": pub_date, "event_type": "published",
                        "raw_text": f"公开 {pub_no}"})
     publication = {"pub_no": pub_no, "app_no": app_no, "kind": kind, "pub_date": pub_date}
-    return _Publication(app_no, pub_date, application, ipcs, names, publication, events, countries)
+    return _Publication(app_no, pub_date, application, ipcs, names, publication, events, countries, cited)
+
+
+def _cited(file: str, line: int, rec: dict, errors: list[RowError]) -> list[str] | None:
+    """The publication numbers of the row's `citation` list (objects with publication_number; entries
+    without one cite non-patent literature and are left out); None after an error for a number that is
+    no patent number."""
+    items = rec.get("citation") or []
+    if not isinstance(items, list):
+        errors.append(RowError(file, line, "citation", str(items)[:200], "citation 应为对象列表 / should be a list"))
+        return None
+    if len(items) > MAX_CITATIONS_PER_CELL:
+        errors.append(RowError(file, line, "citation", f"{len(items):,} items",
+                               f"引证专利超过 {MAX_CITATIONS_PER_CELL:,} 件 / more than {MAX_CITATIONS_PER_CELL:,}"
+                               " cited documents"))
+        return None
+    cited = []
+    for item in items:
+        number = item.get("publication_number") if isinstance(item, dict) else item
+        if not number:
+            continue
+        try:
+            cited.append(normalise_cited(str(number)))
+        except ValueError as err:
+            errors.append(RowError(file, line, "citation", str(number)[:200], str(err)))
+            return None
+    return cited
 
 
 def _ipcs(file: str, line: int, rec: dict, errors: list[RowError]) -> list[str] | None:

@@ -13,6 +13,7 @@ from pathlib import Path
 import yaml
 
 from hvpatent.ingest.appno import AppNoError, parse_appno
+from hvpatent.ingest.citations import citation_rows, parse_citations
 from hvpatent.ingest.errors import FileError, RowErrors, error_rows
 from hvpatent.ingest.fields import (
     EventVocabulary,
@@ -47,7 +48,7 @@ FIELD_LABELS = {  # the header a user would recognise, for error messages
     "claims_count": "权利要求数量", "legal_status": "法律状态", "legal_status_date": "法律状态公告日",
     "legal_events": "法律事件", "family_members": "同族",
     "status_events": "法律状态/事件", "latest_status": "最新法律状态", "simple_status": "简单法律状态",
-    "lapse_date": "失效日", "pub_no": "公开(公告)号",
+    "lapse_date": "失效日", "pub_no": "公开(公告)号", "citations": "专利引证",
 }
 # The columns whose cells are read as legal status (legalcells.read_cells), in this order.
 STATUS_FIELDS = ("legal_events", "legal_status", "status_events", "latest_status", "simple_status")
@@ -133,6 +134,7 @@ class _Parsed:
     reading: Reading
     members: list[tuple[str, str, bool]]
     pub_date: object = None
+    cited: list[str] = field(default_factory=list)  # the numbers of the 专利引证 cell (ingest/citations.py)
 
 
 def _cells(fields: list[str], positions: list[tuple[str, int]]) -> dict[str, str]:
@@ -257,6 +259,7 @@ def _convert_row(out: _Rows, row: int, cells: dict[str, str]) -> None:
     for fld, value, reason in reading.errors:
         out.error(row, fld, value, reason)
     members = _members(out, row, cells)
+    cited = _cited(out, row, cells)
     if len(out.errors) > errors_before:
         return
     fields = {
@@ -271,7 +274,20 @@ def _convert_row(out: _Rows, row: int, cells: dict[str, str]) -> None:
         cells.get(f, "") for f in ("applicant_province", "applicant_city", "applicant_county")) or None
     out.parsed.setdefault(app_no, []).append(_Parsed(
         row, app_no, fields, split_multi(cells.get("applicants", "")), address, ipcs, pub, meaning,
-        dates["grant_date"], reading, members, dates["pub_date"]))
+        dates["grant_date"], reading, members, dates["pub_date"], cited))
+
+
+def _cited(out: _Rows, row: int, cells: dict[str, str]) -> list[str]:
+    """The documents the row's 专利引证 cell lists; a token that is no patent number rejects the row, as an
+    unreadable family member does (docs/importing.md, "Citations")."""
+    text = cells.get("citations", "")
+    if not text:
+        return []
+    try:
+        return parse_citations(text)
+    except ValueError as err:
+        out.error(row, "citations", text, str(err))
+        return []
 
 
 def _emit(out: _Rows, rows: list[_Parsed], tables: dict[str, list[dict]], exported: date | None) -> None:
@@ -305,6 +321,7 @@ def _emit(out: _Rows, rows: list[_Parsed], tables: dict[str, list[dict]], export
     for office, number, granted in members:
         tables["family_members"].append({"family_id": app["family_id"], "office": office, "member_no": number,
                                          "granted": granted, "grant_date": None})
+    tables["citations"].extend(citation_rows(app_no, [no for r in rows for no in r.cited], out.source))
     _snapshot(out, rows, tables, exported, bool(events[:-1]))
 
 
@@ -456,7 +473,7 @@ def _convert_chunk(job: _Job, vocabulary: EventVocabulary, notes: ImportNotes) -
         _convert_row(out, row, _cells(fields, positions))
     tables: dict[str, list[dict]] = {t: [] for t in (
         "applications", "ipc_classes", "publications", "parties", "legal_events", "family_members",
-        "status_snapshots")}
+        "status_snapshots", "citations")}
     for i, rows in enumerate(out.parsed.values(), 1):
         if i % BEAT_ROWS == 0:
             beat()
