@@ -14,6 +14,7 @@ from hvpatent.cli import (  # noqa: F401  (registers the commands)
     spark,
     trademarks,
     users,
+    value,
     warn,
     web,
 )

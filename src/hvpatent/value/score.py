@@ -196,8 +196,16 @@ def input_text(key: str, r: dict, lang: str, settings: ValueSettings) -> str:
               "years": settings.tech_cycle_years, "recent": r.get("recent_filings", 0),
               "previous": r.get("previous_filings", 0), "yes_zh": "是" if r.get("sei") else "否",
               "yes_en": "yes" if r.get("sei") else "no", "wan": float(r.get("pledged_yuan") or 0) / 10_000,
-              "atype": r.get("applicant_type")}
+              "atype": _type_label(r.get("applicant_type"), lang)}
     return template.format(**values)
+
+
+def _type_label(kind: str | None, lang: str) -> str:
+    labels = {"enterprise": ("企业", "enterprise"), "university": ("大专院校", "university"),
+              "institute": ("科研单位", "research institute"), "government": ("机关团体", "government body"),
+              "individual": ("个人", "individual"), "other": ("其他", "other")}
+    zh, en = labels.get(kind or "", (kind or "—", kind or "—"))
+    return zh if lang == "zh" else en
 
 
 def _state_label(state: str | None, lang: str) -> str:
