@@ -89,31 +89,39 @@ def _events(name: str) -> list[dict]:
              "effective_date": LAPSE_DUE.get(name) if e == "annuity_lapse" else None} for d, e in rows]
 
 
-def build(wh: Warehouse) -> None:
+def build(wh: Warehouse, cutoff: date | None = None) -> None:
+    """The world as exported today, or (``cutoff``) as an export made on that day would have held it: nothing
+    filed, registered, published or granted after it (a family member granted later is still pending)."""
+    def known(day: date | None) -> bool:
+        return cutoff is None or day is None or day <= cutoff
+
+    cases = {n: c for n, c in CASES.items() if known(c[0])}
     batch = Batch()
     batch.set("applications", [{"app_no": NUMBERS[n], "patent_type": p, "filing_date": f, "title": n,
                                 "family_id": fam, "claims_count": 5, "source": "test"}
-                               for n, (f, p, _, fam) in CASES.items()])
-    batch.set("legal_events", [row for name in CASES for row in _events(name)])
+                               for n, (f, p, _, fam) in cases.items()])
+    batch.set("legal_events", [row for name in cases for row in _events(name) if known(row["event_date"])])
     members = [("F_ON_T", "US", T), ("F_NEXT", "EP", NEXT), ("F_END", "JP", END), ("F_AFTER", "US", AFTER),
                ("F_UNDATED", "US", None), ("F_CN", "CN", NEXT)]
-    rows = [{"family_id": f, "office": o, "member_no": f"{o}-{f}-B", "granted": True, "grant_date": d}
-            for f, o, d in members]
+    rows = [{"family_id": f, "office": o, "member_no": f"{o}-{f}-B", "granted": known(d),
+             "grant_date": d if known(d) else None} for f, o, d in members]
     rows.append({"family_id": "F_CN", "office": "US", "member_no": "US-F_CN-A1", "granted": False,
                  "grant_date": None})
     batch.set("family_members", rows)
     with wh.import_transaction("world", "world", "test", "fixture") as tx:
-        tx.add(batch, len(CASES))
+        tx.add(batch, len(cases))
     records = Batch()
     records.set("pledges", [{"contract_no": f"P-{name}", "app_no": NUMBERS[name], "amount_yuan": 1_000_000,
                              "registered_date": day}
-                            for name, day in (("pledge_on_t", T), ("pledge_next", NEXT), ("pledge_after", AFTER))])
+                            for name, day in (("pledge_on_t", T), ("pledge_next", NEXT), ("pledge_after", AFTER))
+                            if known(day)])
     records.set("awards", [{"app_no": NUMBERS[name], "award": award, "grade": "优秀奖", "year": year}
                            for name, award, year in (("award_2019", "中国专利奖", 2019),
                                                      ("award_2020", "中国专利奖", 2020),
                                                      ("award_2024", "国家科学技术进步奖", 2024),
                                                      ("award_2025", "中国专利奖", 2025),
-                                                     ("award_local", "重庆市专利奖", 2021))])
+                                                     ("award_local", "重庆市专利奖", 2021))
+                           if cutoff is None or year <= cutoff.year])
     with wh.import_transaction("records", "records", "test", "fixture") as tx:
         tx.add(records, 0)
 
@@ -280,3 +288,27 @@ def test_validate_notes_a_censored_window(world, facts, monkeypatch):
     # no scores at all: every patent at risk is left out, so n = 0
     assert {r["n"] for r in table} == {0}
     assert all("window ends 2025-01-01, after the latest legal event (2024-08-15)" in r["note"] for r in table)
+
+
+def test_scores_on_t_do_not_see_the_window(world, tmp_path):
+    """Out of time: the scores validate() uses (as known on t) are those of an export made on t, which holds
+    nothing dated after t. If they differed, the window's outcomes would leak into the score."""
+    from hvpatent.value import value_scores
+
+    keys = ("app_no", "score", "grade", "legal", "technical", "economic", "state", "cohort_basis")
+    with Warehouse(tmp_path / "then.duckdb") as then:
+        build(then, cutoff=T)
+        expected = [{k: r[k] for k in keys} for r in value_scores(then.ibis(), T, "management")]
+    got = [{k: r[k] for k in keys} for r in value_scores(world.ibis(), T, "management", as_known_on=T)]
+    assert len(got) == len(CASES) - 1  # every case but the one filed after t (the utility model included)
+    assert sorted(got, key=lambda r: r["app_no"]) == sorted(expected, key=lambda r: r["app_no"])
+
+
+def test_validate_with_the_value_scores(world, facts):
+    """The real scores: n and positives are the outcomes' own counts (every patent in force is scored)."""
+    table = {r["outcome"]: r for r in validate(world.ibis(), T, 5)}
+    for outcome in OUTCOMES:
+        known = [r[outcome] for r in facts.values() if r[outcome] is not None]
+        assert (table[outcome]["n"], table[outcome]["positives"]) == (len(known), sum(known)), outcome
+        assert 0 <= table[outcome]["auc"] <= 1 and 0 <= table[outcome]["baseline_auc"] <= 1
+        assert set(table[outcome]["dimension_auc"]) == {"legal", "technical", "economic"}
