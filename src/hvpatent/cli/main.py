@@ -3,6 +3,7 @@
 from hvpatent.cli import (  # noqa: F401  (registers the commands)
     analysis,
     applicants,
+    cultivation,
     data,
     enterprise,
     forms,
