@@ -16,6 +16,7 @@ from pathlib import Path
 import yaml
 from openpyxl import Workbook
 
+from hvpatent.demo.outcomes import Outcomes
 from hvpatent.demo.trademarks import market_entity_rows, write_trademarks
 from hvpatent.ingest.appno import check_digit
 from hvpatent.ingest.templates import TEMPLATES
@@ -31,11 +32,11 @@ APPLICANT_MIX = {"enterprise": 0.70, "university": 0.035, "institute": 0.012, "i
 INVENTION_SHARE = {"enterprise": 0.19, "individual": 0.13, "university": 0.6, "institute": 0.6}
 GENERAL_IPC_SHARE = 0.66  # filings classified outside the strategic emerging industries
 FILING_GROWTH = 1.16       # a year
-INVENTION_LAPSE_RATE = 0.12  # share of valid inventions whose annuity goes unpaid each year
+INVENTION_LAPSE_RATE = 0.12  # share of valid inventions whose annuity goes unpaid each year (on average over merit)
 
 PATENT_HEADERS = ["申请号", "申请日", "专利类型", "名称", "摘要", "申请(专利权)人", "地址", "主分类号", "分类号",
                   "公开(公告)号", "公开(公告)日", "授权公告日", "代理机构", "权利要求数量", "PCT国际申请号",
-                  "法律事件", "简单同族ID"]
+                  "法律事件", "简单同族ID", "专利引证"]
 
 _SYLLABLES = ("永川渝西茶竹海棠凤凰卫星松溉来苏宝峰双石红炉金龙临江青峰"
               "朱沱仙龙吉安五间三教板桥何埂大安陈食兴隆恒达鑫源博创华宇瑞丰天成嘉信康泰汇通")
@@ -232,9 +233,11 @@ class _Outputs:
 
 
 def _lifecycle(
-    rng: random.Random, kind: str, applicant: Applicant, filing: date
-) -> tuple[list[tuple[date, str]], date | None]:
-    """Legal events known on EXPORT_DATE and the grant date, per CN practice."""
+    rng: random.Random, kind: str, applicant: Applicant, filing: date, outcomes: Outcomes, merit: float
+) -> tuple[list[tuple[date, str]], date | None, object]:
+    """Legal events known on EXPORT_DATE, the grant date and what happened after it (demo/outcomes.py), per CN
+    practice.  Publication, examination and the grant decision come from the main stream; what follows the
+    grant from the patent's merit (docs/demo.md, "How the demo draws outcomes")."""
     events: list[tuple[date, str]] = []
     grant = None
     if kind == "invention":
@@ -247,49 +250,30 @@ def _lifecycle(
         quality = {"university": 0.62, "institute": 0.66, "individual": 0.3}.get(applicant.kind, 0.55)
         decided = exam + timedelta(days=rng.randint(360, 1100))
         if decided > EXPORT_DATE:
-            return events, None
+            return events, None, None
         r = rng.random()
         if r < quality:
             grant = decided
             events.append((grant, "授权"))
         elif r < quality + (1 - quality) * 0.45:
             events.append((decided, "发明专利申请公布后的驳回"))
-            return events, None
+            return events, None, None
         else:
             events.append((decided, "发明专利申请公布后的视为撤回"))
-            return events, None
+            return events, None, None
         lapse_rate, term = INVENTION_LAPSE_RATE, 20
     else:
         grant = filing + timedelta(days=rng.randint(150, 400))
         if grant > EXPORT_DATE or rng.random() < 0.05:
-            return events, None
+            return events, None, None
         events.append((grant, "授权"))
         lapse_rate, term = (0.16, 10) if kind == "utility_model" else (0.2, 10 if filing < date(2021, 6, 1) else 15)
-    # Annuities: each year after the grant year the patentee pays, or the right lapses.
-    first_due_year = (grant - filing).days // 365 + 1
-    if rng.random() < 0.01:
-        events.append((grant + timedelta(days=rng.randint(200, 1500)), "专利权全部无效"))
-    for year in range(first_due_year, term):
-        due = _anniversary(filing, year)
-        if due > EXPORT_DATE:
-            break
-        if rng.random() < (lapse_rate * (0.5 if applicant.kind == "enterprise" and applicant.tags else 1)):
-            announced = _anniversary(filing, year) + timedelta(days=183 + rng.randint(20, 75))
-            if announced > EXPORT_DATE:
-                break
-            events.append((announced, "未缴年费专利权终止"))
-            if rng.random() < 0.06:
-                events.append((announced + timedelta(days=rng.randint(20, 60)), "专利权的恢复"))
-                continue
-            break
-        if rng.random() < 0.025:
-            events.append((due + timedelta(days=rng.randint(1, 300)), "专利权的转移"))
-    else:
-        end = _anniversary(filing, term)
-        if end <= EXPORT_DATE:
-            events.append((end + timedelta(days=rng.randint(30, 90)), "专利权有效期届满"))
-    events.sort()
-    return events, grant
+    # Annuities: each year after the grant year the patentee pays, or the right lapses; tagged enterprises
+    # (高新技术企业 …) keep their rights longer.
+    tagged = applicant.kind == "enterprise" and bool(applicant.tags)
+    life = outcomes.after_grant(merit, filing, grant, lapse_rate * (0.5 if tagged else 1), term)
+    events = sorted(events + life.events)
+    return events, grant, life
 
 
 def _title(rng: random.Random, industry: str, kind: str) -> tuple[str, str]:
@@ -310,14 +294,16 @@ def generate_demo(out: Path, *, applications: int = 30_000, seed: int = 2022,
     extras = _Outputs()
     patents = out / "patents_cnipa.csv"
     families = out / "families_google.jsonl"
-    years = _filing_years(rng, applications)
+    # In filing order, so that a patent can cite the earlier ones (demo/outcomes.py).
+    years = sorted(_filing_years(rng, applications))
+    outcomes = Outcomes(seed, EXPORT_DATE)
     with patents.open("w", encoding="gb18030", newline="") as pf, families.open("w", encoding="utf-8") as ff:
         writer = csv.writer(pf)
         writer.writerow([BANNER])
         writer.writerow(PATENT_HEADERS)
         batch = 0
         for i, year in enumerate(years):
-            writer.writerow(_patent_row(rng, world, year, i, extras, ff))
+            writer.writerow(_patent_row(rng, world, year, i, extras, ff, outcomes))
             batch += 1
             if progress and batch == 10_000:
                 progress(batch)
@@ -348,7 +334,8 @@ def generate_demo(out: Path, *, applications: int = 30_000, seed: int = 2022,
     return paths
 
 
-def _patent_row(rng: random.Random, world: _World, year: int, i: int, extras: _Outputs, families) -> list:
+def _patent_row(rng: random.Random, world: _World, year: int, i: int, extras: _Outputs, families,
+                outcomes: Outcomes) -> list:
     applicant = world.applicant()
     invention = INVENTION_SHARE[applicant.kind]
     if applicant.kind in ("university", "institute"):
@@ -371,36 +358,42 @@ def _patent_row(rng: random.Random, world: _World, year: int, i: int, extras: _O
         co = world.applicant()
         if co.name != applicant.name:
             names.append(co.name)
-    events, grant = _lifecycle(rng, kind, applicant, filing)
+    merit = outcomes.merit()  # never written: the outcomes below are drawn from it (demo/outcomes.py)
+    events, grant, life = _lifecycle(rng, kind, applicant, filing, outcomes, merit)
     pub_no, pub_date = "", ""
     if grant:
         kind_code = {"invention": "B", "utility_model": "U", "design": "S"}[kind]
         pub_no, pub_date = f"CN{rng.randint(100_000_000, 119_999_999)}{kind_code}", grant
     elif events and events[0][1] == "发明专利申请公布":
         pub_no, pub_date = f"CN{rng.randint(100_000_000, 119_999_999)}A", events[0][0]
+    cited = outcomes.citations(industry, kind, filing) if pub_no else []
+    outcomes.publish(industry, kind, pub_no, pub_date or filing, merit)
     family_id = ""
-    if grant and kind == "invention" and applicant.kind == "enterprise" and rng.random() < 0.06:
+    if grant and kind == "invention" and applicant.kind == "enterprise" and outcomes.family(merit):
         family_id = f"{rng.randint(60_000_000, 89_999_999)}"
-        _write_family(rng, family_id, app_no, filing, families)
-    if grant and kind in ("invention", "utility_model") and grant.year >= 2015 and rng.random() < 0.02:
-        _add_pledge(rng, extras, app_no, applicant, grant)
-    if grant and kind == "invention" and rng.random() < 0.002:
-        award = rng.choice((("中国专利奖", "优秀奖"), ("中国专利奖", "银奖"), ("国家科学技术进步奖", "二等奖")))
-        extras.awards.append([app_no, award[0], award[1], min(LAST_YEAR, grant.year + rng.randint(1, 4))])
+        offices = outcomes.family_offices(merit, [o for o, _ in _OFFICES])
+        _write_family(rng, family_id, app_no, filing, families, offices)
+    if grant and kind in ("invention", "utility_model") and grant.year >= 2015:
+        pledge = outcomes.pledge(merit, grant, life)
+        if pledge:
+            _add_pledge(rng, extras, app_no, applicant, *pledge)
+    if grant and kind == "invention":
+        award = outcomes.award(merit, grant, life, LAST_YEAR)
+        if award:
+            extras.awards.append([app_no, *award])
     legal = ";".join(f"{d.isoformat()} {text}" for d, text in events)
     return [
         app_no, filing.isoformat(), {"invention": "发明", "utility_model": "实用新型", "design": "外观设计"}[kind],
         title, abstract, ";".join(names), applicant.address,
         main, ipc_all, pub_no, pub_date.isoformat() if pub_date else "", grant.isoformat() if grant else "",
-        rng.choice(world.agencies) if rng.random() < 0.7 else "", rng.randint(3, 15) if kind != "design" else "",
-        f"PCT/CN{filing.year - 1}/{rng.randint(100000, 999999)}" if pct else "", legal, family_id,
+        rng.choice(world.agencies) if rng.random() < 0.7 else "", outcomes.claims(merit) if kind != "design" else "",
+        f"PCT/CN{filing.year - 1}/{rng.randint(100000, 999999)}" if pct else "", legal, family_id, ";".join(cited),
     ]
 
 
-def _write_family(rng: random.Random, family_id: str, app_no: str, filing: date, families) -> None:
-    offices = rng.sample([o for o, _ in _OFFICES], k=rng.randint(1, 3))
-    for office in offices:
-        granted = office != "WO" and rng.random() < 0.55
+def _write_family(rng: random.Random, family_id: str, app_no: str, filing: date, families,
+                  offices: list[tuple[str, bool]]) -> None:
+    for office, granted in offices:
         number = rng.randint(10_000_000, 12_999_999)
         kind = ("B2" if office == "US" else "B1") if granted else ("A1" if office in ("US", "EP", "WO") else "A")
         grant_date = (filing + timedelta(days=rng.randint(900, 1800))) if granted else None
@@ -417,16 +410,12 @@ def _write_family(rng: random.Random, family_id: str, app_no: str, filing: date,
         }, ensure_ascii=False) + "\n")
 
 
-def _add_pledge(rng: random.Random, extras: _Outputs, app_no: str, applicant: Applicant, grant: date) -> None:
-    registered = grant + timedelta(days=rng.randint(60, 900))
-    if registered > EXPORT_DATE:
-        return
-    released = registered + timedelta(days=rng.randint(300, 1100))
+def _add_pledge(rng: random.Random, extras: _Outputs, app_no: str, applicant: Applicant, registered: date,
+                released: date | None, amount: int) -> None:
     bank = rng.choice(("重庆农村商业银行永川支行", "中国银行永川支行", "中国建设银行永川支行", "重庆银行永川支行"))
     extras.pledges.append([
         f"Y{registered.year}500000{len(extras.pledges) + 1:05d}", app_no, applicant.name, bank,
-        rng.choice((100, 200, 300, 500, 800, 1000, 1500, 3000)), registered.isoformat(), "",
-        released.isoformat() if released <= EXPORT_DATE else "",
+        amount, registered.isoformat(), "", released.isoformat() if released else "",
     ])
 
 
