@@ -48,6 +48,10 @@ def _fmt(value: float | None) -> str:
     return "  -  " if value is None else f"{value:.3f}"
 
 
+def _se(value: float | None, se: float | None) -> str:
+    return "  -  " if value is None else f"{value:.3f} ± {se:.3f}" if se is not None else f"{value:.3f}"
+
+
 def report(db: Path, dates: list[date], horizon: int, scenario: str) -> None:
     from hvpatent.value.validation import validate
     from hvpatent.warehouse.store import Warehouse
@@ -59,13 +63,14 @@ def report(db: Path, dates: list[date], horizon: int, scenario: str) -> None:
             rows = validate(con, t, horizon, scenario)
             took = time.perf_counter() - start
             print(f"\nt = {t}, horizon {horizon} years (to {rows[0]['end']}), scenario {scenario}: {took:.1f} s")
-            print(f"{'outcome':<23}{'n':>7}{'pos':>6}{'rate':>7}  {'AUC':>5}  {'base':>5}  {'baseline feature':<17}"
-                  f"{'legal':>6}{'tech':>7}{'econ':>7}")
+            print(f"{'outcome':<23}{'n':>7}{'pos':>6}{'rate':>7}  {'AUC ± se':<13}  {'baseline ± se':<13}  "
+                  f"{'baseline feature':<17}{'legal':>6}{'tech':>7}{'econ':>7}")
             for r in rows:
                 rate = f"{r['positives'] / r['n']:.3f}" if r["n"] else "  -  "
                 dims = r["dimension_auc"]
-                print(f"{r['outcome']:<23}{r['n']:>7,}{r['positives']:>6,}{rate:>7}  {_fmt(r['auc'])}  "
-                      f"{_fmt(r['baseline_auc'])}  {r['baseline_feature']:<17}{_fmt(dims['legal']):>6} "
+                print(f"{r['outcome']:<23}{r['n']:>7,}{r['positives']:>6,}{rate:>7}  "
+                      f"{_se(r['auc'], r['auc_se']):<13}  {_se(r['baseline_auc'], r['baseline_auc_se']):<13}  "
+                      f"{r['baseline_feature']:<17}{_fmt(dims['legal']):>6} "
                       f"{_fmt(dims['technical']):>6} {_fmt(dims['economic']):>6}")
                 if r["note"]:
                     print(f"{'':<23}note: {r['note']}")
