@@ -66,6 +66,7 @@ def _group_key(ipc: ir.StringValue) -> ir.StringValue:
     return ibis.ifelse(slash >= 0, text.substr(0, slash), text)
 
 
+@cache
 def _fields_table() -> ir.Table:
     rows = [{"prefix": p, "field": f} for f, (_, _, ps) in technology_fields().items() for p in ps]
     return ibis.memtable(rows, schema=ibis.schema({"prefix": "string", "field": "int64"}))
@@ -101,7 +102,8 @@ def publication_key(pub_no: ir.StringValue) -> ir.StringValue:
     return ibis.ifelse(bare.substr(0, 2) == "CN", bare, ibis.literal("CN").concat(bare))
 
 
-def forward_citations(con: ibis.BaseBackend, cutoff: date, scored: ir.Table) -> ir.Table:
+def forward_citations(con: ibis.BaseBackend, cutoff: date, scored: ir.Table, known: ir.Table | None = None
+                      ) -> ir.Table:
     """(app_no, forward_citations): citing applications (once each, self-citations left out) whose citation
     was public on or before ``cutoff``."""
     if not has_table(con, "citations"):
@@ -110,7 +112,8 @@ def forward_citations(con: ibis.BaseBackend, cutoff: date, scored: ir.Table) -> 
     keys = pubs.select("app_no", key=publication_key(pubs.pub_no)).distinct()
     cites = con.table("citations")
     joined = cites.join(keys, cites.cited_key == keys.key).select("app_no", "citing_app_no")
-    citing = known_on(con).select(citing_app_no=ibis._.app_no, citing_known=ibis._.known_on)
+    known = known if known is not None else known_on(con)
+    citing = known.select(citing_app_no=known.app_no, citing_known=known.known_on)
     dated = joined.join(citing, "citing_app_no")
     dated = dated.filter((dated.citing_known <= ibis.date(cutoff)) & (dated.citing_app_no != dated.app_no))
     return dated.group_by("app_no").aggregate(forward_citations=dated.citing_app_no.nunique())
@@ -145,11 +148,10 @@ def _family(con: ibis.BaseBackend, cutoff: date, scored: ir.Table) -> ir.Table:
         family_granted_abroad=ibis.ifelse(granted, joined.member_no, ibis.null("string")).nunique())
 
 
-def _tech_cycle(con: ibis.BaseBackend, cutoff: date, years: int) -> ir.Table:
+def _tech_cycle(k: ir.Table, cutoff: date, years: int) -> ir.Table:
     """(subclass, recent_filings, previous_filings): the subclass's filings known on ``cutoff`` in the last
     ``years`` years and the ``years`` before those."""
     start_recent, start_previous = years_before(cutoff, years), years_before(cutoff, 2 * years)
-    k = known_on(con)
     k = k.filter(k.ipc_main.notnull() & (k.known_on <= ibis.date(cutoff)) & (k.filing_date <= ibis.date(cutoff))
                  & (k.filing_date > ibis.date(start_previous)))
     k = k.mutate(subclass=_group_key(k.ipc_main).substr(0, 4),
@@ -158,9 +160,8 @@ def _tech_cycle(con: ibis.BaseBackend, cutoff: date, years: int) -> ir.Table:
                                             previous_filings=(1 - k.recent).sum())
 
 
-def _applicant_size(con: ibis.BaseBackend, cutoff: date) -> ir.Table:
+def _applicant_size(con: ibis.BaseBackend, k: ir.Table, cutoff: date) -> ir.Table:
     """(applicant, applicant_size): applications known on ``cutoff`` where the name is an applicant."""
-    k = known_on(con)
     k = k.filter((k.known_on <= ibis.date(cutoff)) & (k.filing_date <= ibis.date(cutoff))).select("app_no")
     parties = con.table("parties").select("app_no", applicant=ibis._.name_norm)
     owned = parties.join(k, "app_no")
@@ -207,7 +208,8 @@ def value_features(con: ibis.BaseBackend, as_of: date, apps: ir.Table | None = N
     awards = awards.filter(awards.year <= cutoff.year)
     t = _left(t, awards.group_by("app_no").aggregate(awards=awards.count()))
     t = _left(t, _family(con, cutoff, scored))
-    t = _left(t, forward_citations(con, cutoff, scored))
+    public = known_on(con)
+    t = _left(t, forward_citations(con, cutoff, scored, public))
     ipcs = con.table("ipc_classes").semi_join(scored.select("app_no"), "app_no")
     ipcs = ipcs.mutate(subclass=_group_key(ipcs.ipc).substr(0, 4))
     t = _left(t, ipcs.group_by("app_no").aggregate(ipc_subclasses=ipcs.subclass.nunique()))
@@ -215,14 +217,14 @@ def value_features(con: ibis.BaseBackend, as_of: date, apps: ir.Table | None = N
     t = _left(t, sei.mutate(sei_member=ibis.literal(True)))
 
     t = t.mutate(subclass=_group_key(t.ipc_main.fill_null("")).substr(0, 4))
-    cycle = _tech_cycle(con, cutoff, settings.tech_cycle_years)
+    cycle = _tech_cycle(public, cutoff, settings.tech_cycle_years)
     joined = t.left_join(cycle, "subclass")
     t = joined.drop("subclass_right") if "subclass_right" in joined.columns else joined
 
     firsts = first_applicants(con).select("app_no", "applicant", "applicant_name", "applicant_type", "province_code",
                                           "city_code", "county_code", "town_code")
     t = _left(t, firsts)
-    joined = t.left_join(_applicant_size(con, cutoff), "applicant")
+    joined = t.left_join(_applicant_size(con, public, cutoff), "applicant")
     t = joined.drop("applicant_right") if "applicant_right" in joined.columns else joined
 
     hv = criteria_evidence(con, full_states, as_of)
