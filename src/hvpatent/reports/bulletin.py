@@ -264,6 +264,12 @@ def build_bulletin(con: ibis.BaseBackend, as_of: date, period: str = "quarter", 
     # 八、商标
     sections.append(_trademark_section(ctx, region, sheets))
 
+    # 九、高价值发明专利培育: the gap to the plan's target and the candidates (its own region's bulletin only)
+    if plan is not None:
+        from hvpatent.reports.cultivation import cultivation_section
+
+        sections.append(cultivation_section(con, plan, as_of, region, sheets=sheets))
+
     for i, sec in enumerate(sections):
         sec.heading = f"{CHINESE_NUMERALS[i]}、{sec.heading}"
     period_text = {"month": f"{as_of.year}年{as_of.month}月", "quarter":
