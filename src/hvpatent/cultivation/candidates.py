@@ -226,25 +226,36 @@ def _award_cycle(con, states, criteria, as_of, deadline, rate) -> list[dict]:
 
 
 def candidates(con: ibis.BaseBackend, as_of: date, deadline: date, region: str | None = None,
-               enterprise: str | None = None, within_days: int = 90, rates: dict | None = None) -> list[dict]:
+               enterprise: str | None = None, within_days: int = 90, rates: dict | None = None,
+               kinds: tuple[str, ...] | None = None) -> list[dict]:
     """Every candidate of every kind (module docstring), ordered by the last day to act.  ``region``: the first
     applicant's region (none: every application); ``enterprise``: a normalised name in any applicant position.
-    ``rates``: historical_rates(con, as_of, region) when already computed."""
+    ``rates``: historical_rates(con, as_of, region) when already computed; ``kinds``: only these kinds."""
     rates = rates or historical_rates(con, as_of, region)
     settings = cultivation_settings()
     scope = _scope(con, region, enterprise)
-    states = legal_state(con, as_of).semi_join(scope, "app_no")
+    # Computed once: every kind filters this table (the legal state's query is large to compile).
+    states = legal_state(con, as_of).semi_join(scope, "app_no").cache()
     criteria = _criteria(con, states, as_of)
-    rows = [
-        *_keep_alive(con, as_of, within_days, region, enterprise, states, rates["keep_alive"]["rate"],
-                     rates["restorable"]["rate"]),
-        *_milestone(states, criteria, as_of, deadline, rates["milestone_10y"]["rate"]),
-        *_pending_sei(con, states, as_of, deadline, rates["pending_sei"]),
-        *_family_abroad(con, states, criteria, as_of, deadline, rates["family_abroad"]["rate"]),
-        *_pledge_near(con, states, criteria, as_of, deadline, rates["pledge_near"]["rate"],
-                      settings.pledge_near_share),
-        *_award_cycle(con, states, criteria, as_of, deadline, rates["award_cycle"]["rate"]),
-    ]
+    wanted = set(kinds or CANDIDATE_KINDS)
+    unknown = wanted - set(CANDIDATE_KINDS)
+    if unknown:
+        raise ValueError(f"unknown candidate kinds: {', '.join(sorted(unknown))}")
+    rows: list[dict] = []
+    if "keep_alive" in wanted:
+        rows += _keep_alive(con, as_of, within_days, region, enterprise, states, rates["keep_alive"]["rate"],
+                            rates["restorable"]["rate"])
+    if "milestone_10y" in wanted:
+        rows += _milestone(states, criteria, as_of, deadline, rates["milestone_10y"]["rate"])
+    if "pending_sei" in wanted:
+        rows += _pending_sei(con, states, as_of, deadline, rates["pending_sei"])
+    if "family_abroad" in wanted:
+        rows += _family_abroad(con, states, criteria, as_of, deadline, rates["family_abroad"]["rate"])
+    if "pledge_near" in wanted:
+        rows += _pledge_near(con, states, criteria, as_of, deadline, rates["pledge_near"]["rate"],
+                             settings.pledge_near_share)
+    if "award_cycle" in wanted:
+        rows += _award_cycle(con, states, criteria, as_of, deadline, rates["award_cycle"]["rate"])
     if not rows:
         return []
     apps = con.table("applications").select("app_no", "title")
