@@ -104,7 +104,9 @@ def score_frame(df: pd.DataFrame, settings: ValueSettings, scenario: str) -> pd.
         df[dim] = part
         total = total + s.dimensions[dim] * part
     df["score"] = total
-    df["grade"] = [settings.grade(v) for v in total.round(6)]
+    # The grade is by rank among every patent scored on the day (ties share the better rank).
+    top_share = total.round(6).rank(ascending=False, method="min") / max(len(total), 1)
+    df["grade"] = [settings.grade(v) for v in top_share]
     return df
 
 

@@ -60,7 +60,7 @@ class ValueSettings:
     source: str
     standard: str
     min_cohort: int
-    grades: tuple[tuple[str, float], ...]           # (grade, lowest score), best first
+    grades: tuple[tuple[str, float], ...]           # (grade, share of the day's scored patents), best first
     dimension_labels: dict[str, tuple[str, str]]
     indicators: tuple[Indicator, ...]
     scenarios: dict[str, Scenario]
@@ -68,8 +68,14 @@ class ValueSettings:
     tech_cycle_years: int
     raw: dict = field(repr=False, default_factory=dict)
 
-    def grade(self, score: float) -> str:
-        return next((g for g, low in self.grades if score >= low), self.grades[-1][0])
+    def grade(self, top_share: float) -> str:
+        """The grade of a patent whose score ranks in the top ``top_share`` (0-1] of the day's scored patents."""
+        reached = 0.0
+        for g, share in self.grades:
+            reached += share
+            if top_share <= reached + 1e-9:
+                return g
+        return self.grades[-1][0]
 
     def of_dimension(self, dimension: str) -> tuple[Indicator, ...]:
         return tuple(i for i in self.indicators if i.dimension == dimension)
@@ -172,11 +178,14 @@ def parse(data: object, source: str = "config.yaml") -> ValueSettings:
             shares[dim] = default
         zh, en = item.get("label", [key, key])
         scenarios[key] = Scenario(key, zh, en, dim_w, shares)
-    grades = data.get("grades") or {"A": 80, "B": 60, "C": 40, "D": 0}
-    ordered = tuple(sorted(((str(g), _number(f"{source}: grades.{g}", v)) for g, v in grades.items()),
-                           key=lambda gv: -gv[1]))
-    if ordered[-1][1] != 0:
-        raise ValueConfigError(f"{source}: grades: the lowest grade must start at 0")
+    grades = data.get("grades") or {"A": 0.10, "B": 0.20, "C": 0.40, "D": 0.30}
+    if not isinstance(grades, dict) or not grades:
+        raise ValueConfigError(f"{source}: grades must map each grade to its share of the scored patents")
+    # Best first, in the file's order (YAML keeps it): A's share is the top of the ranking.
+    ordered = tuple((str(g), _number(f"{source}: grades.{g}", v)) for g, v in grades.items())
+    if any(share < 0 for _, share in ordered):
+        raise ValueConfigError(f"{source}: grades: a share cannot be negative")
+    _sums_to_one(f"{source}: grades", dict(ordered))
     min_cohort = data.get("min_cohort", 30)
     if not isinstance(min_cohort, int) or isinstance(min_cohort, bool) or min_cohort < 1:
         raise ValueConfigError(f"{source}: min_cohort must be a whole number ≥ 1, not {min_cohort!r}")
