@@ -312,3 +312,10 @@ def test_validate_with_the_value_scores(world, facts):
         assert (table[outcome]["n"], table[outcome]["positives"]) == (len(known), sum(known)), outcome
         assert 0 <= table[outcome]["auc"] <= 1 and 0 <= table[outcome]["baseline_auc"] <= 1
         assert set(table[outcome]["dimension_auc"]) == {"legal", "technical", "economic"}
+
+
+def test_validate_refuses_a_wrong_scenario_or_horizon_at_once(world):
+    with pytest.raises(ValueError, match="unknown scenario 'loan'"):
+        validate(world.ibis(), T, 5, "loan")
+    with pytest.raises(ValueError, match="horizon_years must be at least 1, not 0"):
+        validate(world.ibis(), T, 0)

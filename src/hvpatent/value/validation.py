@@ -192,8 +192,9 @@ def validate(con: ibis.BaseBackend, t: date, horizon_years: int = 5, scenario: s
     Scores and baseline features are as known on t (`value_scores` / `value_features` with ``as_known_on=t``);
     outcomes are read with hindsight in (t, t + horizon_years]. A window that ends after the warehouse's latest
     legal event is noted: outcomes after that day are not in the data (right-censored)."""
-    from hvpatent.value import value_features, value_scores
+    from hvpatent.value import check_scenario, value_features, value_scores
 
+    check_scenario(scenario)  # before any query: a wrong name fails at once
     end = horizon_end(t, horizon_years)
     facts = {r["app_no"]: r for r in outcomes(con, t, horizon_years).to_pyarrow().to_pylist()}
     if facts:
