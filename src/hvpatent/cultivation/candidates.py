@@ -259,7 +259,8 @@ def candidates(con: ibis.BaseBackend, as_of: date, deadline: date, region: str |
     if not rows:
         return []
     apps = con.table("applications").select("app_no", "title")
-    info = scope.join(apps, "app_no").filter(scope.app_no.isin(sorted({r["app_no"] for r in rows})))
+    # Filter before the join: an enterprise's scope is a semi-join, which Ibis will not filter after a join.
+    info = scope.filter(scope.app_no.isin(sorted({r["app_no"] for r in rows}))).join(apps, "app_no")
     by_app = {r["app_no"]: r for r in info.to_pyarrow().to_pylist()}
     for r in rows:
         extra = by_app.get(r["app_no"], {})
