@@ -165,6 +165,25 @@ def test_demo_legal_states_match(demo_backends):
     assert rows(direct_state(spark, date(2024, 6, 30))) == expected
 
 
+def test_demo_value_inputs_and_outcomes_match(demo_backends):
+    """The value assessment's raw inputs (one portable Ibis query, as known on the day) and the validation's
+    outcomes after it: the parts a province would run on Spark (the scoring itself is pandas over these rows)."""
+    from hvpatent.value import outcomes, value_features
+
+    duck, spark = demo_backends
+    day = date(2022, 12, 31)
+
+    def rows(table):
+        return table.order_by("app_no").to_pyarrow().to_pylist()
+
+    expected = rows(value_features(duck, day))
+    assert sum(1 for r in expected if r["forward_citations"]) > 10 and any(r["family_size"] for r in expected)
+    _same(expected, rows(value_features(spark, day)))
+    expected = rows(outcomes(duck, date(2018, 12, 31)))
+    assert {r["maintained"] for r in expected} >= {True, False}
+    _same(expected, rows(outcomes(spark, date(2018, 12, 31))))
+
+
 @pytest.mark.parametrize("name", DERIVED)
 def test_spark_built_derived_tables_equal_duckdb(demo_backends, name):
     from hvpatent.indicators import derived_tables

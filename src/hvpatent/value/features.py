@@ -198,7 +198,8 @@ def value_features(con: ibis.BaseBackend, as_of: date, apps: ir.Table | None = N
     t = _left(t, states)
     live = t.state.isin((*IN_FORCE, "pending"))
     remaining = ibis.ifelse(live & (t.term_end > day), whole_months(day, t.term_end), 0)
-    t = t.mutate(remaining_years=(remaining / 12.0).cast("float64"),
+    # Cast before dividing: Spark divides an integer by a decimal literal in decimal(…, 6), DuckDB in double.
+    t = t.mutate(remaining_years=remaining.cast("float64") / 12.0,
                  years_maintained=t.years_maintained.fill_null(0).cast("int64"))
 
     t = _left(t, _event_counts(con, cutoff))
@@ -253,7 +254,7 @@ def value_features(con: ibis.BaseBackend, as_of: date, apps: ir.Table | None = N
         sei=t.sei_member.fill_null(False),
         subclass=t.subclass,
         recent_filings=recent.cast("int64"), previous_filings=previous.cast("int64"),
-        tech_cycle_growth=(recent + 1.0) / (previous + 1.0),
+        tech_cycle_growth=(recent.cast("float64") + 1.0) / (previous.cast("float64") + 1.0),
         transfers=t.transfers.fill_null(0).cast("int64"),
         licences=t.licences.fill_null(0).cast("int64"),
         pledges=ibis.greatest(t.pledge_contracts.fill_null(zero).cast("int64"),
