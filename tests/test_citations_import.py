@@ -143,25 +143,47 @@ def test_google_jsonl(tmp_path):
     assert sources(db) == {"google"}
 
 
-@pytest.mark.parametrize(("cell", "shown"), [
-    ('=HYPERLINK("http://x.invalid","点我")', "=HYPERLINK"),
-    ("A" * 30_000, "AAAA"),
-    (";".join(f"CN{1_000_000 + i}A" for i in range(2_001)), "2,000"),
-])
-def test_hostile_cell_is_a_clear_error(tmp_path, cell, shown):
-    path = write_csv(tmp_path / "hostile.csv", CNIPA_HEADER, [
+def _one_row(tmp_path: Path, cell: str) -> Path:
+    return write_csv(tmp_path / "hostile.csv", CNIPA_HEADER, [
         ["CN201910888888.X", "2019-05-05", "CN110888888A", "2019-11-01", "重庆丁科技有限公司", "G06F16/20",
          "重庆市永川区", "一种算法", "", cell]])
+
+
+@pytest.mark.parametrize("cell", ['=HYPERLINK("http://x.invalid","点我");CN105123456A', "A" * 30_000,
+                                  "张三. 一种材料的研究[J]. 材料学报, 2015; CN105123456A"])
+def test_what_is_no_patent_number_is_skipped_with_a_note(tmp_path, cell):
+    """The patent row is imported; the token that is no number is not stored, and the import says so."""
+    path = _one_row(tmp_path, cell)
+    with Warehouse(tmp_path / "w.duckdb") as wh:
+        result, _ = import_file(wh, path)
+        assert wh.frame("SELECT count(*) AS n FROM applications").n[0] == 1
+        stored = set(wh.frame("SELECT cited_no FROM citations").cited_no)
+    # Worked: only the CN number of the cell is a patent publication number (none in the 30,000 A's).
+    assert stored == ({"CN105123456A"} if "CN105123456A" in cell else set())
+    assert any("专利引证" in message for message in result.warnings)
+    # and through the CLI: no traceback, the note shown
+    result = runner.invoke(app, ["import", str(path), "--db", str(tmp_path / "cli.duckdb")])
+    assert result.exit_code == 0 and "Traceback" not in result.output, result.output
+
+
+def test_thousands_of_numbers_in_one_cell_is_a_clear_error(tmp_path):
+    path = _one_row(tmp_path, ";".join(f"CN{1_000_000 + i}A" for i in range(2_001)))
     with Warehouse(tmp_path / "w.duckdb") as wh, pytest.raises(ImportRejected) as caught:
         import_file(wh, path)
     first = caught.value.errors[0]
     assert (first.file, first.row, first.field) == ("hostile.csv", 2, "专利引证")
-    assert shown in first.reason or shown in first.value
-    assert len(first.value) <= 200  # the bad value quoted, cut short
-    # and through the CLI: the same words, no traceback
+    assert "2,000" in first.reason and len(first.value) <= 200  # the bad value quoted, cut short
     result = runner.invoke(app, ["import", str(path), "--db", str(tmp_path / "w.duckdb")])
     assert result.exit_code != 0 and isinstance(result.exception, SystemExit | None), result.exception
     assert "专利引证" in result.output and "Traceback" not in result.output
+
+
+def test_skipped_tokens_are_listed_by_parse_citations():
+    skipped: list[str] = []
+    assert parse_citations("CN105123456A；参见说明书;=SUM(1+1)", skipped) == ["CN105123456A"]
+    assert skipped == ["参见说明书", "=SUM(1+1)"]
+    with pytest.raises(ValueError, match="引证专利号"):
+        parse_citations("CN105123456A；参见说明书")
 
 
 def test_google_malformed_citation_is_a_clear_error(tmp_path):

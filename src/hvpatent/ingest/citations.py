@@ -11,9 +11,11 @@ Each number becomes (cited_no, cited_key): cited_no upper case without separator
 (``CN105123456A``); cited_key the same without its kind code (``CN105123456``), so that a patent is
 matched whichever of its documents (A or B) was cited.  CN numbers of both eras are read: 7 digits before
 2010-04-01 (``CN1234567A``, ``CN2345678Y``), 9 since (``CN105123456A``); a bare CNIPA number without its
-office (``105123456A``) is a CN one.  A token that is no patent number (a formula, a note, an application
-number) raises ValueError naming it: the importer rejects the row with file, row and field, as it does a
-family member it cannot read (docs/importing.md, "Citations").
+office (``105123456A``) is a CN one.  A token that is no patent number (non-patent literature, a note, a
+formula) is skipped and counted in the import's notes: a cell of an export lists what the examiner cited, and
+losing the patent's row (its legal events, its parties) for one reference we cannot match would cost more than
+the reference.  A Google `citation` entry names its publication in a field of its own, so a malformed one there
+is an error naming file, row and field (docs/importing.md, "Citations").
 """
 
 from __future__ import annotations
@@ -58,9 +60,10 @@ def cited_key(cited_no: str) -> str:
     return _KIND_TAIL.sub("", cited_no)
 
 
-def parse_citations(cell: str) -> list[str]:
-    """The cited numbers of one cell, normalised, in order, each once; ValueError on the first token that
-    is no patent number (its text in the message)."""
+def parse_citations(cell: str, skipped: list[str] | None = None) -> list[str]:
+    """The cited numbers of one cell, normalised, in order, each once.  A token that is no patent number goes to
+    ``skipped`` when a list is given, else raises ValueError (its text in the message); more than
+    MAX_CITATIONS_PER_CELL numbers always raises (a broken file, not a patent's citations)."""
     found: list[str] = []
     for piece in _SEPARATORS.split(cell):
         words = piece.split()
@@ -75,7 +78,9 @@ def parse_citations(cell: str) -> list[str]:
                     break
                 except ValueError:
                     if j == i + 1:
-                        raise
+                        if skipped is None:
+                            raise
+                        skipped.append(joined)
             i = j
         if len(found) > MAX_CITATIONS_PER_CELL:
             raise ValueError(f"引证专利超过 {MAX_CITATIONS_PER_CELL:,} 件，不像一个专利的引证"

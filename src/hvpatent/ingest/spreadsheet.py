@@ -277,17 +277,26 @@ def _convert_row(out: _Rows, row: int, cells: dict[str, str]) -> None:
         dates["grant_date"], reading, members, dates["pub_date"], cited))
 
 
+SKIPPED_CITATIONS = ("「专利引证」列中不是专利公开号的内容（非专利文献、备注等）已跳过，专利照常导入 / entries of the "
+                     "citations column that are no patent publication number were skipped; the patents were imported")
+
+
 def _cited(out: _Rows, row: int, cells: dict[str, str]) -> list[str]:
-    """The documents the row's 专利引证 cell lists; a token that is no patent number rejects the row, as an
-    unreadable family member does (docs/importing.md, "Citations")."""
+    """The documents the row's 专利引证 cell lists; what is no patent number is skipped and counted in the import's
+    notes (ingest/citations.py says why); a cell of thousands of numbers rejects the row (docs/importing.md,
+    "Citations")."""
     text = cells.get("citations", "")
     if not text:
         return []
+    skipped: list[str] = []
     try:
-        return parse_citations(text)
+        cited = parse_citations(text, skipped)
     except ValueError as err:
         out.error(row, "citations", text, str(err))
         return []
+    if skipped:
+        out.notes.warnings[SKIPPED_CITATIONS] += 1
+    return cited
 
 
 def _emit(out: _Rows, rows: list[_Parsed], tables: dict[str, list[dict]], exported: date | None) -> None:
