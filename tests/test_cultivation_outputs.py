@@ -338,7 +338,9 @@ def test_bulletin_section_and_its_writers(con, room, tmp_path):
     assert section.heading == "高价值发明专利培育"
     g = room["gap"].as_dict()
     tables = {t.title: t for t in section.tables}
-    gap_rows = {r["item"]: r["value"] for r in tables["高价值发明专利缺口测算"].rows}
+    # the gap table is titled with the plan's name of the target (万人高价值发明专利拥有量)
+    gap_rows = {r["item"]: r["value"] for r in tables["万人高价值发明专利拥有量缺口测算"].rows}
+    assert gap_rows["现有高价值发明专利(件)"] == g["current_count"]
     assert gap_rows["缺口(件)"] == g["gap"] and gap_rows["截止日所需(件)"] == g["required_count"]
     assert gap_rows["预计：全部办理成功"] == room["what_if"]["all"]["per_10k"]
     counts = {r["kind"]: r["count"] for r in tables["培育候选分类统计"].rows}
@@ -353,6 +355,7 @@ def test_bulletin_section_and_its_writers(con, room, tmp_path):
     assert "九、高价值发明专利培育" in text and "培育候选分类统计" in text and "培育候选贡献前5位企业" in text
     wb = load_workbook(write_bulletin(bulletin, "xlsx", tmp_path / "b.xlsx"))
     assert wb["培育候选分类统计"].max_row == len(KIND_LABELS) + 1
+    assert wb["培育候选清单(明细)"].max_row == len(room["rows"]) + 1  # the candidates' sheet, a row each
     # on the deadline and after it, the section says so instead of measuring a gap that is no longer ahead
     for day in (DEADLINE, DEADLINE + timedelta(days=1)):
         late = cultivation_section(con, plan, day, "500118")
@@ -371,8 +374,65 @@ def test_bulletin_section_on_the_day_before_the_deadline(con, room, monkeypatch)
     monkeypatch.setattr(cultivation, "candidates", lambda con, day, end, region: [])
     before = cultivation_section(con, load_plan(), DEADLINE - timedelta(days=1), "500118")
     assert asked == [("high_value_per_10k", DEADLINE - timedelta(days=1), DEADLINE, "500118")]
-    assert [t.title for t in before.tables][:2] == ["高价值发明专利缺口测算", "培育候选分类统计"]
+    assert [t.title for t in before.tables][:2] == ["万人高价值发明专利拥有量缺口测算", "培育候选分类统计"]
     assert before.paragraphs[1] == "截止日前未发现可培育的候选专利。"
+
+
+def test_a_valid_invention_target_is_worded_as_valid_inventions(con, room, monkeypatch):
+    """A plan whose only per-10k target counts valid inventions: the aim, the gap table and its rows speak of
+    有效发明专利 and the plan's name of the target, never of high-value patents (the room stands in)."""
+    import dataclasses
+
+    import hvpatent.cultivation as cultivation
+    from hvpatent.reports.cultivation import aim_sentence, cultivation_section
+
+    plan = load_plan()
+    only_valid = dataclasses.replace(plan, targets=tuple(t for t in plan.targets
+                                                         if t.key == "valid_inventions_per_10k"))
+    gap = dataclasses.replace(room["gap"], target_key="valid_inventions_per_10k", indicator="valid_inventions_per_10k",
+                              count_indicator="valid_inventions", target_value=10.7, gap=12)
+    monkeypatch.setattr(cultivation, "plan_gap", lambda con, plan, key, day, end, region: gap)
+    monkeypatch.setattr(cultivation, "candidates", lambda con, day, end, region: [])
+    sec = cultivation_section(con, only_valid, AS_OF, "500118")
+    assert "每万人口发明专利拥有量达到10.7" in sec.paragraphs[0] and "尚需新增有效发明专利12件" in sec.paragraphs[0]
+    assert "高价值" not in sec.paragraphs[0]
+    table = sec.tables[0]
+    assert table.title == "每万人口发明专利拥有量缺口测算"
+    assert {"现有有效发明专利(件)"} <= {r["item"] for r in table.rows}
+    assert not any("高价值" in r["item"] for r in table.rows)
+    english = aim_sentence({**GAP, "indicator": "valid_inventions_per_10k", "count_indicator": "valid_inventions"},
+                           "en")
+    assert "30 more valid invention patents" in english and "high-value" not in english
+
+
+def test_enterprise_plans_share_the_days_rates_gap_and_value_frame(base_url, monkeypatch):
+    """Letters for two enterprises on a day nobody asked about before: the region's historical rates, the plan's
+    gap and the value frame are computed once for the day, not once per enterprise (each costs seconds on a
+    district of 30,000 applications)."""
+    import hvpatent.cultivation as cultivation
+    import hvpatent.value as value
+
+    calls: dict[str, list] = {"rates": [], "gap": [], "frame": []}
+
+    def counted(name, real):
+        def wrapper(*args, **kwargs):
+            calls[name].append(args[1:3])
+            return real(*args, **kwargs)
+        return wrapper
+
+    monkeypatch.setattr(cultivation, "historical_rates", counted("rates", cultivation.historical_rates))
+    monkeypatch.setattr(cultivation, "plan_gap", counted("gap", cultivation.plan_gap))
+    monkeypatch.setattr(value, "value_frame", counted("frame", value.value_frame))
+    day = {"as_of": "2024-07-01"}  # a day of its own: nothing cached for it by the tests above
+    with client(base_url, "analyst") as c:
+        for name in (world.E1, world.E2):
+            got = c.get("/cultivation/letter.docx", params={"enterprise": name, **day})
+            assert got.status_code == 200, got.text
+    with client(base_url, "jia") as c:
+        assert c.get("/mine/plan", params=day).status_code == 200
+    assert calls["rates"] == [(date(2024, 7, 1), "500118")]
+    assert [args[1] for args in calls["gap"]] == ["high_value_per_10k"]
+    assert len(calls["frame"]) == 1
 
 
 # -- the command line -------------------------------------------------------------------------------------

@@ -80,6 +80,8 @@ def test_xlsx_keeps_numbers_and_the_drill_down_lists(built):
     assert wb["高价值清单(明细)"].max_row - 1 == 3
     assert wb["新授权发明专利(明细)"].max_row - 1 == 2
     assert "指标说明" in wb.sheetnames
+    # the cultivation section comes last, and its candidates' sheet is written (empty: AS_OF is the deadline)
+    assert bulletin.sections[-1].heading == "九、高价值发明专利培育" and "培育候选清单(明细)" in wb.sheetnames
     progress = wb["目标完成情况"]
     assert any(r[0] == "每万人口发明专利拥有量" and r[2] == pytest.approx(0.04)
                for r in progress.iter_rows(min_row=2, values_only=True))

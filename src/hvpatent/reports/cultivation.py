@@ -44,7 +44,7 @@ WORDS: dict[str, tuple[str, str]] = {  # (zh, en)
 SECTION_WORDS = {
     "heading": "高价值发明专利培育",
     "kind_table": "培育候选分类统计", "town_table": "培育候选贡献前5位镇街", "ent_table": "培育候选贡献前5位企业",
-    "gap_table": "高价值发明专利缺口测算",
+    "gap_table": "缺口测算",  # after the target's name
 }
 
 
@@ -76,24 +76,45 @@ def _indicator_name(key: str | None, lang: str) -> str:
     return indicator.label(lang) if indicator else (key or "")
 
 
+def counted_name(gap: Mapping | Any, lang: str = "zh") -> str:
+    """What a gap counts, in words: its count indicator's name (高价值发明专利 for a high-value target,
+    有效发明专利 for a valid-invention one), from the gap's ``count_indicator`` or its indicator."""
+    from hvpatent.cultivation import GAP_INDICATORS
+
+    g = gap_dict(gap)
+    key = g.get("count_indicator") or GAP_INDICATORS.get(g.get("indicator") or "", ("",))[0]
+    return _indicator_name(key, lang) or ("专利" if lang == "zh" else "patents")
+
+
+def target_name(plan: Plan | None, key: str | None, lang: str = "zh") -> str | None:
+    """The plan's name of a target (Chinese; the plan has no English names: None in English, so the
+    indicator's English name is used)."""
+    if plan is None or not key or lang != "zh":
+        return None
+    return next((t.name for t in plan.targets if t.key == key), None)
+
+
 def aim_sentence(gap: Mapping | Any, lang: str = "zh") -> str:
-    """What the district aims at, from a gap: its target, today's figure and the patents still needed."""
+    """What the district aims at, from a gap: its target (the plan's name for it when the gap dict carries
+    ``target_name``, else the indicator's), today's figure and the patents still needed, worded from what the
+    target counts (high-value or valid inventions)."""
     g = gap_dict(gap)
     if not g:
         return ""
     place = region_name(g.get("region")) or g.get("region") or ("本地区" if lang == "zh" else "the district")
-    name = _indicator_name(g.get("indicator"), lang)
+    name = (g.get("target_name") if lang == "zh" else None) or _indicator_name(g.get("indicator"), lang)
+    counted = counted_name(g, lang)
     deadline, as_of = g.get("deadline"), g.get("as_of")
     if lang == "zh":
         text = f"{place}力争到{_when(deadline)}{name}达到{_num(g.get('target_value'))}" if deadline else ""
         text += f"，截至{_when(as_of)}为{_num(g.get('current_value'))}" if as_of else ""
         needed = g.get("gap")
-        text += (f"，按预测人口测算尚需新增高价值发明专利{_num(needed, 0)}件" if needed else "，已达到目标") + "。"
+        text += (f"，按预测人口测算尚需新增{counted}{_num(needed, 0)}件" if needed else "，已达到目标") + "。"
         return text
     text = f"{place} aims at {_num(g.get('target_value'))} for {name.lower()} by {deadline}" if deadline else ""
     text += f"; on {as_of} it stood at {_num(g.get('current_value'))}" if as_of else ""
     needed = g.get("gap")
-    return text + (f"; {_num(needed, 0)} more high-value invention patents are needed at the projected population."
+    return text + (f"; {_num(needed, 0)} more {counted.lower()} are needed at the projected population."
                    if needed else "; the target is met.")
 
 
@@ -205,29 +226,44 @@ def value_summary(scores: list[dict]) -> dict:
 
 
 def enterprise_plan(con: ibis.BaseBackend, enterprise: str, as_of: date, deadline: date, plan: Plan | None = None,
-                    within_days: int = 90) -> dict:
+                    within_days: int = 90, *, rates: dict | None = None, gap: Any = None,
+                    frame: Any = None) -> dict:
     """What one enterprise (normalised name; its patents in any applicant position) has and could do before
     ``deadline``: {enterprise, name, as_of, deadline, value (value_summary), scores (value_scores rows),
     high_value (high_value_list rows), candidates (cultivation.candidates, in date order), warnings
-    (warnings_list, ``within_days``), gap (the plan's high-value gap in its region as a dict; {} without a
-    plan, after its deadline or without a per-10k target)}. ValueError from the rooms for a day they refuse."""
-    from hvpatent.cultivation import candidates, plan_gap
+    (warnings_list, ``within_days``), gap (the plan's high-value gap in its region as a dict, with the plan's
+    ``target_name``; {} without a plan, after its deadline or without a per-10k target)}. ValueError from the
+    rooms for a day they refuse.
+
+    The parts every enterprise shares may be passed in when already computed (the dashboard caches them per
+    day): ``rates`` (historical_rates(con, as_of, plan.region)), ``gap`` (plan_gap for section_target(plan) in
+    the plan's region by ``deadline``: a Gap or its dict) and ``frame`` (the value room's value_frame(con,
+    as_of)). Without them each is computed here; the candidates' probabilities are the plan region's rates
+    either way, as on the staff page."""
+    from hvpatent.cultivation import candidates, historical_rates, plan_gap
     from hvpatent.indicators import ALL_APPLICANTS, high_value_list
     from hvpatent.value import value_scores
     from hvpatent.warnings import warnings_list
 
-    scores = value_scores(con, as_of, enterprise=enterprise)
+    region = plan.region if plan is not None else None
+    scores = (value_scores(con, as_of, enterprise=enterprise) if frame is None
+              else value_scores(con, as_of, enterprise=enterprise, frame=frame))
     high = high_value_list(con, as_of, ALL_APPLICANTS, applicant=enterprise)
-    rows = actions_in_order(candidates(con, as_of, deadline, enterprise=enterprise)) if deadline > as_of else []
+    rows: list[dict] = []
+    if deadline > as_of:
+        rates = rates if rates is not None else historical_rates(con, as_of, region)
+        rows = actions_in_order(candidates(con, as_of, deadline, enterprise=enterprise, rates=rates))
     warns = warnings_list(con, as_of, within_days, ALL_APPLICANTS, enterprise)
     key = section_target(plan) if plan is not None else None
-    gap = gap_dict(plan_gap(con, plan, key, as_of, deadline, region=plan.region)) if (
-        plan is not None and key and deadline > as_of) else {}
+    g: dict = {}
+    if plan is not None and key and deadline > as_of:
+        g = gap_dict(gap if gap is not None else plan_gap(con, plan, key, as_of, deadline, region=region))
+        g["target_name"] = target_name(plan, key)
     names = [r["applicant_name"] for r in (*rows, *scores) if r.get("applicant_norm") == enterprise
              and r.get("applicant_name")]
     return {"enterprise": enterprise, "name": names[0] if names else enterprise, "as_of": as_of,
             "deadline": deadline, "value": value_summary(scores), "scores": scores, "high_value": high,
-            "candidates": rows, "warnings": warns, "gap": gap}
+            "candidates": rows, "warnings": warns, "gap": g}
 
 
 # -- the bulletin's section ------------------------------------------------------------------------------
@@ -257,7 +293,8 @@ def cultivation_section(con: ibis.BaseBackend, plan: Plan, as_of: date, region: 
     from hvpatent.cultivation import CANDIDATE_KINDS, KIND_LABELS, candidates, contributions, plan_gap, what_if
 
     gap = plan_gap(con, plan, key, as_of, plan.deadline, region=region)
-    g = gap_dict(gap)
+    g = {**gap_dict(gap), "target_name": target_name(plan, key)}
+    counted = counted_name(g)
     rows = candidates(con, as_of, plan.deadline, region=region)
     scenarios = what_if(gap, rows)
     sec.paragraphs.append(aim_sentence(g, "zh"))
@@ -274,7 +311,7 @@ def cultivation_section(con: ibis.BaseBackend, plan: Plan, as_of: date, region: 
         sec.paragraphs.append("截止日前未发现可培育的候选专利。")
     gap_rows = [
         {"item": "目标值", "value": g.get("target_value")}, {"item": "现值", "value": g.get("current_value")},
-        {"item": "现有高价值发明专利(件)", "value": g.get("current_count")},
+        {"item": f"现有{counted}(件)", "value": g.get("current_count")},
         {"item": "截止日预测人口(人)", "value": g.get("population_deadline")},
         {"item": "截止日所需(件)", "value": g.get("required_count")},
         {"item": "截止日前期满(件)", "value": g.get("expiring_count")},
@@ -282,7 +319,8 @@ def cultivation_section(con: ibis.BaseBackend, plan: Plan, as_of: date, region: 
         *({"item": f"预计：{name}", "value": scenarios[s]["per_10k"]}
           for s, name in (("none", "均未办理"), ("historical", "按历史成功率"), ("all", "全部办理成功"))),
     ]
-    sec.tables.append(Table(SECTION_WORDS["gap_table"], [("item", "项目"), ("value", "数值")], gap_rows,
+    gap_title = f"{g['target_name'] or counted}{SECTION_WORDS['gap_table']}"
+    sec.tables.append(Table(gap_title, [("item", "项目"), ("value", "数值")], gap_rows,
                             g.get("population_method") or g.get("note") or ""))
     kind_rows = [{"kind": KIND_LABELS[k][i], "count": float(len(v)),
                   "expected": round(sum(float(r.get("probability") or 0) for r in v), 2)}

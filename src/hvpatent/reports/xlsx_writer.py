@@ -35,7 +35,8 @@ def write_bulletin_xlsx(bulletin: Bulletin, path: Path) -> Path:
         for table in sec.tables:
             frame = pd.DataFrame(table.rows, columns=[k for k, _ in table.columns])
             sheets[_sheet_name(table.title, used)] = frame.rename(columns=dict(table.columns))
-    for title in ("高价值清单", "新授权发明专利", "预警清单", "有效商标清单", "本期新注册商标", "商标续展预警"):
+    for title in ("高价值清单", "新授权发明专利", "预警清单", "有效商标清单", "本期新注册商标", "商标续展预警",
+                  "培育候选清单"):
         sheets[_sheet_name(title + "(明细)", used)] = pd.DataFrame(bulletin.sheets.get(title, []))
     appendix = pd.DataFrame(bulletin.appendix, columns=["指标", "定义"])
     sheets[_sheet_name("指标说明", used)] = appendix
