@@ -106,8 +106,9 @@ def room(con):
 
     gap = plan_gap(con, load_plan(), "high_value_per_10k", AS_OF, DEADLINE, region="500118")
     rows = candidates(con, AS_OF, DEADLINE, region="500118")
-    return {"gap": gap, "rows": rows, "what_if": what_if(gap, rows), "by_town": contributions(rows, "town_code"),
-            "by_enterprise": contributions(rows, "applicant_norm")}
+    return {"gap": gap, "rows": rows, "what_if": what_if(gap, rows),
+            "by_town": contributions(rows, "town_code", gap=gap),
+            "by_enterprise": contributions(rows, "applicant_norm", gap=gap)}
 
 
 def _json(value):
@@ -145,6 +146,14 @@ def test_api_gap_equals_the_room(base_url, room):
     assert body["what_if"] == _json(room["what_if"])
     assert body["by_town"] == _json(room["by_town"]) and body["by_enterprise"] == _json(room["by_enterprise"])
     assert explicit == body == default_day
+    # the per-town and per-enterprise tables add up to the what-if: all − none patents if every action
+    # succeeds, historical − none expected (each group's expected rounded to 2 decimals)
+    w = body["what_if"]
+    for table in (body["by_town"], body["by_enterprise"]):
+        assert sum(r["all"] for r in table) == pytest.approx(w["all"]["count"] - w["none"]["count"])
+        assert sum(r["expected"] for r in table) == pytest.approx(
+            w["historical"]["count"] - w["none"]["count"], abs=0.005 * len(table) + 1e-9)
+    assert body["by_town"], "the district has candidates that move its count"
     assert body["gap"]["deadline"] == "2024-12-31" and body["gap"]["target_key"] == "high_value_per_10k"
 
 

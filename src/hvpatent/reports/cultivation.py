@@ -328,13 +328,15 @@ def cultivation_section(con: ibis.BaseBackend, plan: Plan, as_of: date, region: 
     sec.tables.append(Table(SECTION_WORDS["kind_table"], [("kind", "类别"), ("count", "事项数"),
                                                           ("expected", "按历史成功率预计(件)")], kind_rows,
                             "完整名单：看板 /cultivation（可导出 Excel）；企业提示函：hvp enterprise letter。"))
-    towns = sorted(contributions(rows, "town_code"), key=lambda r: (-(r.get("expected") or 0), str(r.get("group"))))
+    # with the gap: each group's patents as the what-if counts them (the groups add up to its figures)
+    towns = sorted(contributions(rows, "town_code", gap=gap),
+                   key=lambda r: (-(r.get("expected") or 0), str(_group(r, "town_code"))))
     sec.tables.append(Table(SECTION_WORDS["town_table"], [("town", "镇街"), ("all", "全部成功(件)"),
                                                           ("expected", "按历史成功率(件)")],
                             [{"town": region_name(_group(r, "town_code")) or _group(r, "town_code") or "（未归属镇街）",
                               "all": r.get("all"), "expected": r.get("expected")} for r in towns[:TOP_GROUPS]]))
     names = {r["applicant_norm"]: r["applicant_name"] for r in rows}
-    ents = sorted(contributions(rows, "applicant_norm"),
+    ents = sorted(contributions(rows, "applicant_norm", gap=gap),
                   key=lambda r: (-(r.get("expected") or 0), str(_group(r, "applicant_norm"))))
     sec.tables.append(Table(SECTION_WORDS["ent_table"], [("applicant", "企业"), ("all", "全部成功(件)"),
                                                          ("expected", "按历史成功率(件)")],

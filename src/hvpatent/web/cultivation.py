@@ -194,8 +194,8 @@ def api_gap(request: Request, user: Staff, target: TargetQ = None, deadline: Dat
     gap = gap_of(request, key, day, end, code)
     rows = candidates_of(request, day, end, code)
     return JSONResponse(jsonable([{"gap": gap.as_dict(), "what_if": what_if(gap, rows),
-                                   "by_town": contributions(rows, "town_code"),
-                                   "by_enterprise": contributions(rows, "applicant_norm")}])[0])
+                                   "by_town": contributions(rows, "town_code", gap=gap),
+                                   "by_enterprise": contributions(rows, "applicant_norm", gap=gap)}])[0])
 
 
 @router.get("/api/cultivation/candidates", summary="培育候选：办理事项与最后办理日 / candidates with their actions",
@@ -230,8 +230,9 @@ def cultivation_page(request: Request, target: TargetQ = None, deadline: DateQ =
     scenarios = what_if(gap, everything)
     i = 0 if lang == "zh" else 1
     names = {r["applicant_norm"]: r["applicant_name"] for r in everything}
-    by_town = sorted(contributions(everything, "town_code"), key=lambda r: -(r.get("expected") or 0))
-    by_ent = sorted(contributions(everything, "applicant_norm"), key=lambda r: -(r.get("expected") or 0))
+    # with the gap: each group's patents as the what-if counts them, so the groups add up to its figures
+    by_town = sorted(contributions(everything, "town_code", gap=gap), key=lambda r: -(r.get("expected") or 0))
+    by_ent = sorted(contributions(everything, "applicant_norm", gap=gap), key=lambda r: -(r.get("expected") or 0))
     for r in by_town:
         group = r.get("town_code", r.get("group"))
         r["name"], r["url"] = region_name(group) or group or "—", _page_url(key, day, end, region, town=group)
