@@ -21,7 +21,8 @@ from hvpatent.warehouse.store import Warehouse
 
 D = date(2024, 6, 30)  # the day the late facts happen (a citation published, a transfer, a pledge, a grant)
 BEFORE, AFTER = D - timedelta(days=1), D + timedelta(days=1)
-FIRM, OTHER = "重庆测价科技有限公司", "重庆另一家有限公司"
+FIRM, OTHER, THIRD = "重庆测价科技有限公司", "重庆另一家有限公司", "重庆第三家有限公司"
+IMPORTED = date(2025, 3, 1)  # the day of the latest import (imports.imported_at set to it in the fixture)
 ADDR = "重庆市永川区胜利路街道人民大道1号"
 
 
@@ -31,9 +32,11 @@ def no(serial: int, year: int, type_digit: str = "1") -> str:
 
 
 # P1-P3: computer technology (G06N, field 6) filed 2016; P4: food chemistry (A23L, field 18) filed 2016;
-# P5: field 6 filed 2018; C: a design (not scored) whose publication on D cites P1.
+# P5: field 6 filed 2018; C: a design (not scored) whose publication on D cites P1; U: a utility model in field 6
+# (G06F) filed 2016 with the most claims, which no invention's cohort may hold.
 P1, P2, P3, P4, P5 = no(1, 2016), no(2, 2016), no(3, 2016), no(4, 2016), no(5, 2018)
 C = no(6, 2023, "3")
+U = no(7, 2016, "2")
 APPS = [  # app_no, type, filed, ipc, claims, applicant, granted on, family
     (P1, "invention", date(2016, 3, 1), "G06N3/08", 10, FIRM, date(2018, 5, 2), None),
     (P2, "invention", date(2016, 4, 1), "G06N20/00", 20, FIRM, date(2018, 6, 1), "F2"),
@@ -41,6 +44,7 @@ APPS = [  # app_no, type, filed, ipc, claims, applicant, granted on, family
     (P4, "invention", date(2016, 6, 1), "A23L7/10", 8, OTHER, date(2018, 8, 1), None),
     (P5, "invention", date(2018, 1, 10), "G06N3/04", 5, FIRM, None, None),
     (C, "design", date(2023, 12, 1), None, None, OTHER, date(2024, 6, 30), None),
+    (U, "utility_model", date(2016, 7, 1), "G06F3/01", 50, THIRD, date(2017, 1, 5), None),
 ]
 
 
@@ -78,8 +82,10 @@ def wh(tmp_path_factory):
     records.set("pledges", [{"contract_no": "Z1", "app_no": P3, "amount_yuan": 1_000_000, "registered_date": D}])
     records.set("citations", [{"citing_app_no": C, "cited_no": "CN1000001B", "cited_key": "CN1000001",
                                "source": "test"}])
+    records.set("awards", [{"app_no": P4, "award": "中国专利奖", "grade": "优秀奖", "year": 2023}])
     with wh.import_transaction("records", "records", "test", "fixture") as tx:
         tx.add(records, 0)
+    wh.con.execute("UPDATE imports SET imported_at = ?", [f"{IMPORTED} 09:30:00"])
     yield wh
     wh.close()
 
@@ -121,7 +127,7 @@ def test_fields_by_the_longest_prefix():
 
 def test_raw_features_by_hand(con):
     f = features(con, date(2024, 12, 31))
-    assert set(f) == {P1, P2, P3, P4, P5}          # the design is not scored
+    assert set(f) == {P1, P2, P3, P4, P5, U}       # the design is not scored
     p1, p2, p5 = f[P1], f[P2], f[P5]
     assert (p1["field"], p1["filing_year"], p1["state"], p5["state"]) == (6, 2016, "valid", "pending")
     # P1 filed 2016-03-01: term ends 2036-03-01; from 2024-12-31 that is 11 years 2 months (whole months) = 11.1667
@@ -129,7 +135,8 @@ def test_raw_features_by_hand(con):
     assert p1["years_maintained"] == 8               # 2016-03-01 … 2024-12-31, granted
     assert p1["forward_citations"] == 1              # C cites its B document (key CN1000001), published on D
     assert p2["ipc_subclasses"] == 2                 # G06N and G06F (twice)
-    assert (p2["transfers"], p2["family_size"], p2["family_countries"], p2["family_granted_abroad"]) == (1, 2, 1, 1)
+    # F2: US-1-B2 granted on D counts; WO-1-A1 has no date and 2024-12-31 is before the latest import: not yet
+    assert (p2["transfers"], p2["family_size"], p2["family_countries"], p2["family_granted_abroad"]) == (1, 1, 1, 1)
     assert (f[P3]["pledges"], f[P3]["pledged_yuan"]) == (1, 1_000_000)
     # FIRM applies for P1, P2, P5; all published (filing + 18 months) by 2024-12-31
     assert p1["applicant_size"] == 3 and f[P3]["applicant_size"] == 3  # OTHER: P3, P4, C (C published on D)
@@ -159,6 +166,26 @@ def test_late_facts_count_from_their_day(con, day, counted):
 def test_as_known_on_reads_only_what_was_known(con):
     f = features(con, D, as_known_on=BEFORE)
     assert (f[P1]["forward_citations"], f[P2]["transfers"], f[P3]["pledges"]) == (0, 0, 0)
+
+
+@pytest.mark.parametrize("day, size, countries", [(IMPORTED - timedelta(days=1), 1, 1), (IMPORTED, 2, 1),
+                                                  (IMPORTED + timedelta(days=1), 2, 1)])
+def test_undated_family_member_counts_from_the_latest_import(con, day, size, countries):
+    """F2's WO-1-A1 has no date: it counts only in an assessment on or after the day of the latest import
+    (2025-03-01); the dated US member (granted on D) counts on every one of these days.  WO is no country."""
+    p2 = features(con, day)[P2]
+    assert (p2["family_size"], p2["family_countries"], p2["family_granted_abroad"]) == (size, countries, 1)
+
+
+def test_undated_family_member_not_in_a_back_dated_reading(con):
+    """Today's day but read as known the day before the import: a back-dated assessment, WO-1-A1 left out."""
+    assert features(con, IMPORTED + timedelta(days=1), as_known_on=IMPORTED - timedelta(days=1))[P2]["family_size"] == 1
+
+
+@pytest.mark.parametrize("day, awards", [(date(2023, 12, 30), 0), (date(2023, 12, 31), 1), (date(2024, 1, 1), 1)])
+def test_award_counts_from_the_last_day_of_its_year(con, day, awards):
+    """P4's award of 2023 (dated by year only, announced in its course) counts from 2023-12-31."""
+    assert features(con, day)[P4]["awards"] == awards
 
 
 def test_cohort_percentiles_by_hand(con):
@@ -215,6 +242,62 @@ def test_value_of_breakdown(con):
     assert value_of(con, "209910000001.8", date(2024, 12, 31)) is None
 
 
+def test_cohorts_keep_patent_types_apart(con):
+    """U (a utility model, field 6, 2016, 50 claims) is in no invention's cohort: P1's field 6 × 2016 cohort is
+    still P1, P2, P3 (claims 16.7 as worked above), and U, the only utility model, falls back to all utility models."""
+    rows = scored(con, 3)
+    assert (rows[P1]["cohort_basis"], rows[P1]["cohort_size"]) == ("field_year", 3)
+    assert (rows[U]["cohort_basis"], rows[U]["cohort_size"]) == ("all", 1)
+    claims = next(p for p in rows[U]["parts"] if p["indicator"] == "claims_count")
+    assert claims["normalised"] == 50                     # alone: (0 + ½ · 1) / 1
+
+
+def test_grades_by_rank_worked_by_hand():
+    """10 patents whose every normalised indicator is 100, 90, …, 10 score exactly that (weights sum to 1). By
+    rank r, the share r / 10: A ≤ 0.1 (rank 1), B ≤ 0.3 (2-3), C ≤ 0.7 (4-7), D the rest (8-10).  A tie at ranks
+    3 and 4 gives both rank 3 (the better): both B, and the next patent is rank 5, C."""
+    import pandas as pd
+
+    from hvpatent.value import value_settings
+    from hvpatent.value.score import score_frame
+
+    settings = value_settings()
+
+    def grades(values: list[float]) -> list[str]:
+        df = pd.DataFrame({f"n_{i.key}": values for i in settings.indicators})
+        out = score_frame(df, settings, "management")
+        assert out["score"].tolist() == pytest.approx(values)
+        return out["grade"].tolist()
+
+    assert grades([100, 90, 80, 70, 60, 50, 40, 30, 20, 10]) == list("ABBCCCCDDD")
+    assert grades([100, 90, 80, 80, 60, 50, 40, 30, 20, 10]) == list("ABBBCCCDDD")
+
+
+@pytest.fixture(scope="module")
+def day_frame(con):
+    from hvpatent.value import value_frame
+
+    return value_frame(con, date(2024, 12, 31))
+
+
+def test_grades_are_the_warehouse_wide_ones(con, day_frame):
+    """value_of and an enterprise's list grade a patent as the warehouse-wide list does (ranked among all 6
+    scored patents: rank 1 is 1/6 ≤ 0.3, a B; a one-row frame would have made it D)."""
+    day = date(2024, 12, 31)
+    for scenario in SCENARIOS:
+        everyone = value_scores(con, day, scenario, frame=day_frame)
+        grade = {r["app_no"]: r["grade"] for r in everyone}
+        assert len(grade) == 6 and everyone[0]["grade"] == "B"
+        firm = value_scores(con, day, scenario, enterprise=normalize_name(FIRM), frame=day_frame)
+        assert {r["app_no"]: r["grade"] for r in firm} == {a: grade[a] for a in (P1, P2, P5)}
+        for app in grade:
+            assert value_of(con, app, day, frame=day_frame)["scenarios"][scenario]["grade"] == grade[app]
+    # without a frame handed in, the same answers
+    assert value_of(con, P1, day)["scenarios"] == value_of(con, P1, day, frame=day_frame)["scenarios"]
+    assert value_scores(con, day, "pledge", enterprise=normalize_name(FIRM)) == value_scores(
+        con, day, "pledge", enterprise=normalize_name(FIRM), frame=day_frame)
+
+
 def test_shipped_config_weights_sum_to_one():
     s = parse(yaml.safe_load(Path(config_path()).read_text(encoding="utf-8")), "config.yaml")
     for sc in s.scenarios.values():
@@ -264,4 +347,4 @@ def test_cli_breakdown_and_errors(wh, tmp_path):
 
     sheet = load_workbook(out).active
     header = [c.value for c in sheet[1]]
-    assert header[:3] == ["排名", "申请号", "名称"] and "剩余保护期 原值" in header and sheet.max_row == 6
+    assert header[:3] == ["排名", "申请号", "名称"] and "剩余保护期 原值" in header and sheet.max_row == 7

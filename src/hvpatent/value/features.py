@@ -4,13 +4,15 @@ Scored: invention and utility-model applications filed on or before the day (des
 citations: the standard's technical indicators do not apply).  Everything is read strictly as known on
 ``as_known_on`` (default: the day itself): no event, citation, pledge, award or family grant dated after it
 counts, and an application (a citing one, or one of a subclass's filings) counts from the day it was published
-(its earliest publication; else its filing date + 18 months, Patent Law art. 34).  docs/value.md lists each input.
+(its earliest publication; else its filing date + 18 months, Patent Law art. 34).  An award, dated by its year
+only, counts from 31 December of that year; a family member counts from its grant date, and one without a date
+only in an assessment on or after the day of the latest import.  docs/value.md lists each input.
 """
 
 from __future__ import annotations
 
 import csv
-from datetime import date
+from datetime import date, datetime
 from functools import cache
 from importlib import resources
 
@@ -133,15 +135,39 @@ def _event_counts(con: ibis.BaseBackend, cutoff: date) -> ir.Table:
         transfers=count("transfer"), licences=count("licence"), pledge_events=count("pledge_registered"))
 
 
+def latest_import_day(con: ibis.BaseBackend) -> date | None:
+    """The day of the latest import (max(imports.imported_at)); None for a warehouse without imports."""
+    if not has_table(con, "imports"):
+        return None
+    imports = con.table("imports")
+    last = imports.aggregate(last=imports.imported_at.max()).to_pyarrow().column("last")[0].as_py()
+    return last.date() if isinstance(last, datetime) else last
+
+
+def last_award_year(cutoff: date) -> int:
+    """The last award year counted on ``cutoff``: an award is dated by its year only and announced in its
+    course, so an award of year Y counts from 31 December of Y."""
+    return cutoff.year if (cutoff.month, cutoff.day) == (12, 31) else cutoff.year - 1
+
+
 def _family(con: ibis.BaseBackend, cutoff: date, scored: ir.Table) -> ir.Table:
+    """(app_no, family_size, family_countries, family_granted_abroad) as known on ``cutoff``.
+
+    family_members holds no filing date, so a member counts on a day when it was granted on or before it; a
+    member without a grant date (pending, or granted undated) counts only when ``cutoff`` is on or after the day
+    of the latest import (today's assessment: it is in the warehouse by then), never in a back-dated one."""
     domestic = list(high_value_settings().domestic_offices)
+    last_import = latest_import_day(con)
+    undated_known = last_import is not None and cutoff >= last_import
     members = con.table("family_members")
     apps = scored.filter(scored.family_id.notnull()).select("app_no", "family_id")
     joined = apps.join(members, "family_id")
+    joined = joined.filter(ibis.ifelse(joined.grant_date.notnull(), joined.grant_date <= ibis.date(cutoff),
+                                       ibis.literal(undated_known)))
     abroad = ~joined.office.isin(domestic)
     # a country or regional office where protection can be granted: WO (a PCT application) grants nothing
     country = abroad & (joined.office != "WO")
-    granted = abroad & joined.granted & (joined.grant_date.isnull() | (joined.grant_date <= ibis.date(cutoff)))
+    granted = abroad & joined.granted
     return joined.group_by("app_no").aggregate(
         family_size=joined.member_no.nunique(),
         family_countries=ibis.ifelse(country, joined.office, ibis.null("string")).nunique(),
@@ -193,7 +219,8 @@ def value_features(con: ibis.BaseBackend, as_of: date, apps: ir.Table | None = N
         scored = scored.semi_join(apps.select("app_no"), "app_no")
     t = scored.select("app_no", "title", "patent_type", "filing_date", "ipc_main", "claims_count", "family_id")
 
-    full_states = legal_state(con, as_of, applications=scored, as_known_on=known, annuity=False)
+    # as_known_on only when given: without it legal_state reads the stored timelines (much faster)
+    full_states = legal_state(con, as_of, applications=scored, as_known_on=as_known_on, annuity=False)
     states = full_states.select("app_no", "state", "years_maintained", "term_end")
     t = _left(t, states)
     live = t.state.isin((*IN_FORCE, "pending"))
@@ -206,7 +233,7 @@ def value_features(con: ibis.BaseBackend, as_of: date, apps: ir.Table | None = N
     pledged = pledge_totals(con, cutoff).select("app_no", "pledged_yuan", pledge_contracts=ibis._.contracts)
     t = _left(t, pledged)
     awards = con.table("awards")
-    awards = awards.filter(awards.year <= cutoff.year)
+    awards = awards.filter(awards.year <= last_award_year(cutoff))
     t = _left(t, awards.group_by("app_no").aggregate(awards=awards.count()))
     t = _left(t, _family(con, cutoff, scored))
     public = known_on(con)

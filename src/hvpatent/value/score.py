@@ -1,6 +1,8 @@
-"""Scores from the features: each indicator a mid-rank percentile within its cohort (technology field × filing
-year, with fallbacks), dimension scores as weighted sums, the overall score as the scenario's weighted sum of the
-dimensions, a grade from the cut-offs.  One fetch of the features, then vectorised pandas (docs/value.md)."""
+"""Scores from the features: each indicator a mid-rank percentile within its cohort (patent type × technology
+field × filing year, with fallbacks), dimension scores as weighted sums, the overall score as the scenario's
+weighted sum of the dimensions, a grade by rank among every patent scored on the day.  One fetch of the features,
+then vectorised pandas (docs/value.md); `value_frame` is the day's whole graded frame, which callers may keep and
+hand to `value_scores` / `value_of` (``frame=``) instead of computing it again."""
 
 from __future__ import annotations
 
@@ -14,13 +16,16 @@ from hvpatent.indicators.base import HK_MACAO_TAIWAN, applications_of, region_co
 from hvpatent.value.features import field_name, value_features
 from hvpatent.value.settings import DIMENSIONS, SCENARIOS, ValueSettings, value_settings
 
-# Cohort bases, finest first (cohort_basis): the field of the same filing year, the field over all years, all
-# patents of the filing year, all patents.
-BASES: dict[str, tuple[str, ...]] = {"field_year": ("field", "filing_year"), "field": ("field",),
-                                     "year": ("filing_year",), "all": ()}
-BASIS_LABELS = {"field_year": ("同领域同申请年", "field and filing year"),
-                "field": ("同领域（各年）", "field, all years"),
-                "year": ("同申请年（各领域）", "filing year, all fields"), "all": ("全部专利", "all patents")}
+# Cohort bases, finest first (cohort_basis), always within one patent type (inventions are compared with
+# inventions, utility models with utility models): the field of the same filing year, the field over all years,
+# all patents of the filing year, all patents of the type.
+BASES: dict[str, tuple[str, ...]] = {"field_year": ("patent_type", "field", "filing_year"),
+                                     "field": ("patent_type", "field"), "year": ("patent_type", "filing_year"),
+                                     "all": ("patent_type",)}
+BASIS_LABELS = {"field_year": ("同类型同领域同申请年", "same type, field and filing year"),
+                "field": ("同类型同领域（各年）", "same type and field, all years"),
+                "year": ("同类型同申请年（各领域）", "same type and filing year, all fields"),
+                "all": ("同类型全部专利", "all patents of the type")}
 NEUTRAL = 50.0  # the normalised score of an unknown input (a source without claims counts)
 
 # How each raw input reads in a breakdown: (zh template, en template); {v} is the value.
@@ -70,8 +75,7 @@ def normalise(df: pd.DataFrame, settings: ValueSettings) -> pd.DataFrame:
         for col in ("cohort_basis", "cohort_size", *[f"n_{i.key}" for i in settings.indicators]):
             df[col] = pd.Series(dtype=object)
         return df
-    sizes = {b: (df.groupby(list(keys))["app_no"].transform("size") if keys
-                 else pd.Series(len(df), index=df.index)) for b, keys in BASES.items()}
+    sizes = {b: df.groupby(list(keys))["app_no"].transform("size") for b, keys in BASES.items()}
     enough = [sizes[b] >= settings.min_cohort for b in ("field_year", "field", "year")]
     df["cohort_basis"] = np.select(enough, ["field_year", "field", "year"], "all")
     df["cohort_size"] = np.select(enough, [sizes["field_year"], sizes["field"], sizes["year"]],
@@ -81,19 +85,20 @@ def normalise(df: pd.DataFrame, settings: ValueSettings) -> pd.DataFrame:
         value = _numeric(df, ind.key, settings) * ind.direction
         choices = []
         for keys in BASES.values():
-            if keys:
-                grouped = value.groupby([df[k] for k in keys])
-                rank, known = grouped.rank(method="average"), grouped.transform("count")
-            else:
-                rank, known = value.rank(method="average"), pd.Series(value.count(), index=df.index)
+            grouped = value.groupby([df[k] for k in keys])
+            rank, known = grouped.rank(method="average"), grouped.transform("count")
             choices.append(((rank - 0.5) / known * 100.0).to_numpy())
         chosen = np.select([basis == b for b in BASES], choices, np.nan)
         df[f"n_{ind.key}"] = np.where(np.isnan(chosen), NEUTRAL, chosen)
     return df
 
 
+SCENARIO_COLUMNS = (*DIMENSIONS, "score", "grade")
+
+
 def score_frame(df: pd.DataFrame, settings: ValueSettings, scenario: str) -> pd.DataFrame:
-    """Adds legal, technical, economic, score and grade for a scenario to a normalised frame."""
+    """Adds legal, technical, economic, score and grade for a scenario to a normalised frame.  The grade is by
+    rank within the frame given, so give it every patent scored on the day (`value_frame` does)."""
     s = settings.scenarios[scenario]
     df = df.copy()
     total = pd.Series(0.0, index=df.index)
@@ -110,12 +115,31 @@ def score_frame(df: pd.DataFrame, settings: ValueSettings, scenario: str) -> pd.
     return df
 
 
-def frame(con: ibis.BaseBackend, as_of: date, as_known_on: date | None = None,
-          settings: ValueSettings | None = None) -> pd.DataFrame:
+def normalised_frame(con: ibis.BaseBackend, as_of: date, as_known_on: date | None = None,
+                     settings: ValueSettings | None = None) -> pd.DataFrame:
     """Every scored application's features, cohort and normalised indicators (one query, one fetch)."""
     settings = settings or value_settings()
     df = value_features(con, as_of, as_known_on=as_known_on, settings=settings).to_pandas()
     return normalise(df, settings)
+
+
+def value_frame(con: ibis.BaseBackend, as_of: date, as_known_on: date | None = None,
+                settings: ValueSettings | None = None) -> pd.DataFrame:
+    """Every patent scored on the day, normalised, with each scenario's dimensions, score and grade as
+    ``<scenario>_<column>`` (``pledge_score``, ``management_grade``, ...): grades ranked among all of them, so a
+    list or a breakdown cut from this frame grades a patent as the warehouse-wide list does."""
+    settings = settings or value_settings()
+    df = normalised_frame(con, as_of, as_known_on, settings)
+    for scenario in SCENARIOS:
+        scored = score_frame(df[[f"n_{i.key}" for i in settings.indicators]], settings, scenario)
+        for col in SCENARIO_COLUMNS:
+            df[f"{scenario}_{col}"] = scored[col]
+    return df
+
+
+def _scenario_view(df: pd.DataFrame, scenario: str) -> pd.DataFrame:
+    """The frame with one scenario's columns under their plain names (legal, ..., score, grade)."""
+    return df.assign(**{col: df[f"{scenario}_{col}"] for col in SCENARIO_COLUMNS})
 
 
 def check_scenario(scenario: str) -> str:
@@ -188,19 +212,21 @@ def _rows(df: pd.DataFrame, settings: ValueSettings, scenario: str) -> list[dict
 
 def value_scores(con: ibis.BaseBackend, as_of: date, scenario: str = "management", region: str | None = None,
                  enterprise: str | None = None, app_nos: list[str] | tuple[str, ...] | None = None,
-                 as_known_on: date | None = None, settings: ValueSettings | None = None) -> list[dict]:
-    """One dict per scored application (docs/value.md), best score first.  Cohorts are always the whole
-    warehouse's; region, enterprise and app_nos only choose which rows come back."""
+                 as_known_on: date | None = None, settings: ValueSettings | None = None,
+                 frame: pd.DataFrame | None = None) -> list[dict]:
+    """One dict per scored application (docs/value.md), best score first.  Cohorts and grades are always the
+    whole warehouse's; region, enterprise and app_nos only choose which rows come back.  ``frame``: the day's
+    `value_frame` (same as_of, as_known_on and settings), when the caller keeps one."""
     check_scenario(scenario)
     settings = settings or value_settings()
-    df = frame(con, as_of, as_known_on, settings)
+    df = frame if frame is not None else value_frame(con, as_of, as_known_on, settings)
     df = _in_region(df, region)
     if enterprise:
         owned = applications_of(con, enterprise).to_pyarrow().column("app_no").to_pylist()
         df = df[df["app_no"].isin(owned)]
     if app_nos is not None:
         df = df[df["app_no"].isin(list(app_nos))]
-    df = score_frame(df, settings, scenario).sort_values(["score", "app_no"], ascending=[False, True])
+    df = _scenario_view(df, scenario).sort_values(["score", "app_no"], ascending=[False, True])
     return _rows(df, settings, scenario)
 
 
@@ -239,18 +265,19 @@ def _state_label(state: str | None, lang: str) -> str:
 
 
 def value_of(con: ibis.BaseBackend, app_no: str, as_of: date, as_known_on: date | None = None,
-             settings: ValueSettings | None = None) -> dict | None:
-    """The breakdown of one application under every scenario; None when it is not in the warehouse or not
-    scored (a design, or filed after the day)."""
+             settings: ValueSettings | None = None, frame: pd.DataFrame | None = None) -> dict | None:
+    """The breakdown of one application under every scenario (grades as in the warehouse-wide list); None when
+    it is not in the warehouse or not scored (a design, or filed after the day).  ``frame``: the day's
+    `value_frame`, when the caller keeps one."""
     settings = settings or value_settings()
-    df = frame(con, as_of, as_known_on, settings)
+    df = frame if frame is not None else value_frame(con, as_of, as_known_on, settings)
     mine = df[df["app_no"] == app_no]
     if mine.empty:
         return None
     r = {k: _clean(v) for k, v in mine.iloc[0].to_dict().items()}
     scenarios = {}
     for key in SCENARIOS:
-        scored = score_frame(mine, settings, key).iloc[0]
+        scored = _scenario_view(mine, key).iloc[0]
         s = settings.scenarios[key]
         dims = []
         for dim in DIMENSIONS:
@@ -284,7 +311,7 @@ def _criteria(con: ibis.BaseBackend, app_no: str, as_of: date, as_known_on: date
 
     apps = con.table("applications")
     one = apps.filter(apps.app_no == app_no)
-    states = legal_state(con, as_of, applications=one, as_known_on=as_known_on or as_of, annuity=False)
+    states = legal_state(con, as_of, applications=one, as_known_on=as_known_on, annuity=False)
     rows = criteria_evidence(con, states, as_of).to_pyarrow().to_pylist()
     return sorted(({"criterion": r["criterion"], "evidence": r["evidence"]} for r in rows),
                   key=lambda c: (c["criterion"], c["evidence"]))

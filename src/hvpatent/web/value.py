@@ -5,10 +5,11 @@ for its own patents), and their JSON.  Data comes from the value room through `A
 from __future__ import annotations
 
 import io
+import re
 import tempfile
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
@@ -21,6 +22,9 @@ from hvpatent.web import inputs
 from hvpatent.web.api import XLSX, AsOf, Staff, analytics, jsonable
 from hvpatent.web.pages import STAFF, _day, _lang, _render, _user
 from hvpatent.web.security import require
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 router = APIRouter()
 Viewer = Annotated[User, Depends(require(*STAFF, "enterprise"))]
@@ -62,7 +66,7 @@ def _filters(town: str | None, field: str | None, grade: str | None) -> tuple[st
     inputs.query(town=town or None)
     number = None
     if field:
-        if not field.isdigit() or (int(field) != 0 and int(field) not in technology_fields()):
+        if not re.fullmatch(r"[0-9]{1,2}", field) or (int(field) != 0 and int(field) not in technology_fields()):
             raise HTTPException(422, "field：1–35 的 WIPO 技术领域编号 / field: a WIPO technology field, 1–35")
         number = int(field)
     grades = [g for g, _ in value_settings().grades]
@@ -71,13 +75,23 @@ def _filters(town: str | None, field: str | None, grade: str | None) -> tuple[st
     return town or None, number, grade or None
 
 
+def _frame(request: Request, day: date) -> pd.DataFrame:
+    """The day's value frame (every scored patent, graded per scenario), computed once per day and data
+    version: the lists of every scenario and every breakdown are cut from it."""
+    from hvpatent.value import value_frame
+
+    return analytics(request).answer(("value", "frame", day), lambda con: value_frame(con, day))
+
+
 def _ranked(request: Request, day: date, scenario: str, town: str | None, field: int | None,
             grade: str | None) -> list[dict]:
     from hvpatent.value import value_scores
 
     a = analytics(request)
     region = a.plan.region
-    rows = a.answer(("value", "scores", day, scenario, region), lambda con: value_scores(con, day, scenario, region))
+    frame = _frame(request, day)
+    rows = a.answer(("value", "scores", day, scenario, region),
+                    lambda con: value_scores(con, day, scenario, region, frame=frame))
     return [r for r in rows if (town is None or r["town_code"] == town) and (field is None or r["field"] == field)
             and (grade is None or r["grade"] == grade)]
 
@@ -93,7 +107,8 @@ def _breakdown(request: Request, user: User, app_no: str, day: date) -> dict:
     not_found = HTTPException(404, f"没有这件专利的价值评估 / no value assessment for {number}")
     if user.role == "enterprise" and not a.owned_by(number, user.enterprise):
         raise not_found  # another's patent: as if it did not exist
-    result = a.answer(("value", "one", number, day), lambda con: value_of(con, number, day))
+    frame = _frame(request, day)
+    result = a.answer(("value", "one", number, day), lambda con: value_of(con, number, day, frame=frame))
     if result is None:
         raise not_found
     return result
