@@ -197,6 +197,8 @@ def world(tmp_path_factory):
         "pledge_half": add(wh, date(2017, 2, 1), [(date(2019, 1, 1), "granted")]),
         "pledge_below": add(wh, date(2017, 2, 2), [(date(2019, 1, 1), "granted")]),
         "pledge_high": add(wh, date(2017, 2, 3), [(date(2019, 1, 1), "granted")]),
+        # high-value already (SEI), near the pledge threshold: pledging adds nothing to the count, not listed
+        "pledge_sei": add(wh, date(2017, 2, 4), [(date(2019, 1, 1), "granted")], SEI_IPC),
         # award cycle: an IP-advantage enterprise's patents granted on and after the 2024 call's cut-off
         "award_cutoff": add(wh, date(2020, 1, 1), [(date(2023, 12, 31), "granted")], name=E2),
         "award_late": add(wh, date(2020, 1, 2), [(date(2024, 1, 1), "granted")], name=E2),
@@ -206,7 +208,8 @@ def world(tmp_path_factory):
         ["FB", "EP", "EP1", True, date(2024, 6, 30)]])
     wh.con.executemany("INSERT INTO pledges (contract_no, app_no, amount_yuan, registered_date) VALUES (?, ?, ?, ?)",
                        [["C1", a["pledge_half"], 5_000_000, AS_OF], ["C2", a["pledge_below"], 4_999_999.99, AS_OF],
-                        ["C3", a["pledge_high"], 10_000_000, date(2023, 1, 1)]])
+                        ["C3", a["pledge_high"], 10_000_000, date(2023, 1, 1)],
+                        ["C4", a["pledge_sei"], 6_000_000, AS_OF]])
     wh.con.execute("INSERT INTO recognitions (name_norm, name, kind, level, recognised_date, expiry_date) VALUES"
                    " (?, ?, 'ip_advantage', 'municipal', DATE '2023-01-01', DATE '2026-01-01')",
                    [normalize_name(E2), E2])
@@ -282,6 +285,33 @@ def test_milestone_boundaries(world):
     assert ("ms_on_deadline", "milestone_10y") not in found(world, deadline=date(2024, 12, 30), kind="milestone_10y")
 
 
+def test_milestone_probability_counts_the_dues_to_the_deadline(world):
+    rate = world[2]["milestone_10y"]["rate"]
+    # ms_on_deadline (filed 2014-12-30) owes 2024-12-30 and, to stay in force on a 2025 deadline, 2025-12-30:
+    # deadline 2025-12-29 (the day before that due): rate¹; on it: rate² (the due on the deadline is owed); after.
+    for deadline, power in ((date(2025, 12, 29), 1), (date(2025, 12, 30), 2), (date(2025, 12, 31), 2)):
+        row = found(world, deadline=deadline, kind="milestone_10y")[("ms_on_deadline", "milestone_10y")]
+        assert row["probability"] == pytest.approx(rate ** power, abs=1e-4)
+    # ms_today: due 2024-06-30 (the as-of date) and 2025-06-30 → rate²; before: 1 due to its anniversary only
+    today = found(world, deadline=date(2025, 12, 31), kind="milestone_10y")[("ms_today", "milestone_10y")]
+    assert today["probability"] == pytest.approx(rate ** 2, abs=1e-4)
+
+
+def test_annuities_due_on_the_days_around_the_deadline():
+    from hvpatent.cultivation.rates import annuities_due
+
+    filed, term = date(2015, 9, 28), date(2035, 9, 28)
+    # anniversaries from the as-of date to the deadline, both included: 2024-09-28 due
+    assert annuities_due(filed, term, "valid", AS_OF, date(2024, 9, 27)) == 0
+    assert annuities_due(filed, term, "valid", AS_OF, date(2024, 9, 28)) == 1
+    assert annuities_due(filed, term, "valid", AS_OF, date(2024, 9, 29)) == 1
+    assert annuities_due(filed, term, "valid", date(2024, 9, 28), date(2025, 9, 28)) == 2  # due on the as-of day
+    assert annuities_due(filed, term, "valid", date(2024, 9, 29), date(2025, 9, 28)) == 1
+    assert annuities_due(filed, term, "grace", AS_OF, date(2024, 9, 27)) == 1     # the unpaid one in grace
+    # none on the 20th anniversary: the term ends that day
+    assert annuities_due(date(2004, 12, 31), date(2024, 12, 31), "valid", AS_OF, date(2025, 6, 30)) == 0
+
+
 def test_pending_sei_grant_probability(world):
     rows = found(world, kind="pending_sei")
     # Grants of the last five years after 730, 1,000, 1,460 and 1,460 days (the award patents: 2020-01-01 →
@@ -311,6 +341,8 @@ def test_pledge_near_share_of_the_threshold(world):
     assert "5,000,000" in row["action"] and row["effect"] == "add"
     assert ("pledge_below", "pledge_near") not in rows  # a cent below
     assert ("pledge_high", "pledge_near") not in rows   # at the threshold: high-value already
+    assert ("pledge_sei", "pledge_near") not in rows    # high-value by SEI: the pledge would add nothing
+    assert all(not r["high_value_now"] for r in found(world).values() if r["effect"] == "add")
     # registered on the as-of date: the day before it had none
     assert ("pledge_half", "pledge_near") not in found(world, date(2024, 6, 29), kind="pledge_near")
 
@@ -366,37 +398,92 @@ def test_rates_of_the_candidate_world(world):
 
 
 # -- what-if and contributions ------------------------------------------------------------------------------------
-def _gap(indicator: str = "high_value_inventions") -> Gap:
+def _gap(indicator: str = "high_value_inventions", **survival) -> Gap:
     return Gap("t", "high_value_per_10k", REGION, AS_OF, DEADLINE, 1.0, "", None, 10, 100_000, 100_000.0, "", 12, 1,
-               3, count_indicator=indicator, per_10k=True)
+               3, count_indicator=indicator, per_10k=True, **survival)
+
+
+def _r(app_no: str, kind: str, effect: str, p: float, hv: bool, town: str, firm: str, day: date = DEADLINE,
+       survival: float = 1.0) -> dict:
+    return {"app_no": app_no, "kind": kind, "effect": effect, "probability": p, "high_value_now": hv,
+            "town_code": town, "applicant_norm": firm, "applicant_name": firm.upper(), "action_date": day,
+            "effect_date": day, "survival": survival}
 
 
 ROWS = [
-    {"app_no": "K", "kind": "keep_alive", "effect": "keep", "probability": 0.9, "high_value_now": True,
-     "town_code": "T1", "applicant_norm": "a", "applicant_name": "A"},
-    {"app_no": "M", "kind": "milestone_10y", "effect": "add", "probability": 0.5, "high_value_now": False,
-     "town_code": "T1", "applicant_norm": "a", "applicant_name": "A"},
-    {"app_no": "M", "kind": "pledge_near", "effect": "add", "probability": 0.5, "high_value_now": False,
-     "town_code": "T1", "applicant_norm": "a", "applicant_name": "A"},
-    {"app_no": "P", "kind": "pending_sei", "effect": "add", "probability": 0.2, "high_value_now": False,
-     "town_code": "T2", "applicant_norm": "b", "applicant_name": "B"},
-    {"app_no": "F", "kind": "family_abroad", "effect": "add", "probability": 0.4, "high_value_now": True,
-     "town_code": "T2", "applicant_norm": "b", "applicant_name": "B"},
+    _r("K", "keep_alive", "keep", 0.9, True, "T1", "a"),
+    _r("M", "milestone_10y", "add", 0.5, False, "T1", "a"),
+    _r("M", "pledge_near", "add", 0.5, False, "T1", "a"),
+    _r("P", "pending_sei", "add", 0.2, False, "T2", "b"),
+    _r("F", "family_abroad", "add", 0.4, True, "T2", "b"),
 ]
 
 
 def test_what_if_high_value():
+    # A Gap made by hand (no survival): every held patent taken as kept.
     result = what_if(_gap(), ROWS)
     # held 10 − 1 = 9.  None: K lost → 8.  All: K kept, M and P added (F is high-value already) → 11.
-    # Historical: 9 − 0.1 + (1 − 0.5 · 0.5) + 0.2 = 9.85.  Per 10,000 of 100,000: ÷ 10.  Gap to 12.
+    # Historical: 9 − 0.1 + M (its milestone is its survival: 0.5 × (1 − (1 − 1)(1 − 0.5)) = 0.5) + 0.2 = 9.6.
     assert result["none"] == {"count": 8, "per_10k": 0.8, "gap": 4}
     assert result["all"] == {"count": 11, "per_10k": 1.1, "gap": 1}
-    assert result["historical"]["count"] == pytest.approx(9.85)
-    assert result["historical"]["gap"] == pytest.approx(2.15)
-    assert what_if(_gap(), ROWS, {"pending_sei": 1.0})["historical"]["count"] == pytest.approx(10.65)
+    assert result["historical"]["count"] == pytest.approx(9.6)
+    assert result["historical"]["gap"] == pytest.approx(2.4)
+    assert what_if(_gap(), ROWS, {"pending_sei": 1.0})["historical"]["count"] == pytest.approx(10.4)
 
 
-def test_what_if_valid_inventions_counts_only_keeping_and_grants():
+# The survival worked by hand: annuity-paid rate 0.9.  Held on the deadline (high-value): K (2 annuities owed),
+# H1 (none), H2 (1), X (1: its keep row's due is after the deadline).  E's term ends before the deadline (not held).
+SURVIVAL = {"annuity_rate": 0.9, "held_dues": {"K": 2, "H1": 0, "H2": 1, "X": 1}}
+ROWS_2 = [
+    _r("K", "keep_alive", "keep", 0.9, True, "T1", "a", date(2024, 9, 1), survival=0.9),   # its other due: 0.9
+    _r("X", "keep_alive", "keep", 0.9, True, "T1", "a", date(2025, 1, 1)),                 # due after the deadline
+    _r("E", "keep_alive", "keep", 0.9, True, "T1", "a", date(2024, 9, 1)),                 # already expiring
+    _r("M", "milestone_10y", "add", 0.81, False, "T1", "a"),                               # 2 dues: 0.9²
+    _r("M", "pledge_near", "add", 0.5, False, "T1", "a", survival=0.81),
+    _r("P", "pending_sei", "add", 0.2, False, "T2", "b"),
+    _r("F", "family_abroad", "add", 0.4, True, "T2", "b", survival=0.9),                  # high-value already
+    _r("G", "family_abroad", "add", 0.4, False, "T2", "b", survival=0.9),
+]
+
+
+def test_what_if_every_held_patent_at_its_survival():
+    gap = _gap(**SURVIVAL)
+    result = what_if(gap, ROWS_2)
+    # Baseline (no listed action decides them): H1 1 + H2 0.9 + X 0.9 = 2.8 (X's row is skipped: its due is after
+    # the deadline, so it neither lowers "none" nor counts as an action; E's row: not held).
+    # Decided: K, M, P, G (F is high-value already).  none 2.8; all 2.8 + 4 = 6.8.
+    # historical: 2.8 + K 0.9 × 0.9 + M 0.81 (survive: the milestone; the pledge adds nothing more) + P 0.2
+    #             + G 0.9 × 0.4 = 2.8 + 0.81 + 0.81 + 0.2 + 0.36 = 4.98.
+    assert result["none"]["count"] == pytest.approx(2.8)
+    assert result["all"]["count"] == pytest.approx(6.8)
+    assert result["historical"]["count"] == pytest.approx(4.98)
+    # contributions under the same rule add up to the what-if's differences, by town and by enterprise
+    for by in ("town_code", "applicant_norm"):
+        groups = contributions(ROWS_2, by, gap)
+        assert sum(g["all"] for g in groups) == pytest.approx(result["all"]["count"] - result["none"]["count"])
+        assert sum(g["expected"] for g in groups) == pytest.approx(
+            result["historical"]["count"] - result["none"]["count"])
+    towns = {g["town_code"]: g for g in contributions(ROWS_2, "town_code", gap)}
+    assert (towns["T1"]["all"], towns["T1"]["keep_alive"], towns["T2"]["family_abroad"]) == (2, 1, 1)
+    assert towns["T1"]["expected"] == pytest.approx(1.62) and towns["T2"]["expected"] == pytest.approx(0.56)
+
+
+def test_what_if_valid_inventions_with_pending_and_survival():
+    gap = _gap("valid_inventions", annuity_rate=0.9, held_dues={"K": 2, "H1": 0, "H2": 3},
+               pending_grants={"P": 0.2, "Q": 0.5})
+    rows = [_r("K", "keep_alive", "keep", 0.9, True, "T1", "a", date(2024, 9, 1), survival=0.9),
+            _r("P", "pending_sei", "add", 0.2, False, "T2", "b"),
+            _r("R", "keep_alive", "add", 0.3, False, "T2", "b", survival=0.9),     # restorable
+            _r("G", "family_abroad", "add", 0.4, False, "T2", "b", survival=0.9)]  # adds no valid invention
+    result = what_if(gap, rows)
+    # baseline: H1 1 + H2 0.9³ = 0.729 + Q (pending, not listed) 0.5 = 2.229; decided K, P, R.
+    # historical: 2.229 + 0.81 + 0.2 + 0.27 = 3.509
+    assert result["none"]["count"] == pytest.approx(2.23)
+    assert result["all"]["count"] == pytest.approx(5.23)
+    assert result["historical"]["count"] == pytest.approx(3.51)
+
+
+def test_what_if_without_survival_counts_only_keeping_and_grants():
     result = what_if(_gap("valid_inventions"), ROWS)
     assert (result["none"]["count"], result["all"]["count"]) == (8, 10)  # only P adds a valid invention
 
@@ -410,6 +497,49 @@ def test_contributions_per_town_and_enterprise():
     assert firms[0]["applicant_norm"] == "a" and firms[0]["applicant_name"] == "A"
     with pytest.raises(ValueError):
         contributions(ROWS, "county_code")
+
+
+HV_PLAN = {**PLAN, "targets": [{"key": "hv", "name": "高价值发明专利", "source": "indicator",
+                                "indicator": "high_value_inventions", "target": 20, "unit": "件"}]}
+
+
+def test_gap_survival_and_what_if_on_the_world(world):
+    con, apps, rates = world
+    gap = plan_gap(con, parse_plan(HV_PLAN, "t"), "hv", AS_OF, rates=rates)
+    rows = candidates(con, AS_OF, DEADLINE, REGION, rates=rates)
+    dues = {name: gap.held_dues[no] for name, no in apps.items() if no in gap.held_dues}
+    # high-value inventions held: due_last_day owes 2024-09-28; due_after 2024-09-29; grace the unpaid one (its
+    # next due 2025-03-01 is after the deadline); pledge_sei (due 2025-02-04) none; ms_past 2024-06-29 (passed)
+    assert (dues["due_last_day"], dues["due_after"], dues["grace"], dues["pledge_sei"]) == (1, 1, 1, 0)
+    assert dues["restorable"] == 1      # in its grace period on the as-of date (grace ends 2024-07-10)
+    assert "plain_grace" not in dues    # not high-value
+    r = rates["keep_alive"]["rate"]
+    assert gap.annuity_rate == r and gap.expected_held == pytest.approx(
+        sum(r ** n for n in gap.held_dues.values()), abs=0.01)
+    result = what_if(gap, rows)
+    for by in ("town_code", "applicant_norm"):
+        groups = contributions(rows, by, gap)
+        assert sum(g["all"] for g in groups) == pytest.approx(result["all"]["count"] - result["none"]["count"])
+        assert sum(g["expected"] for g in groups) == pytest.approx(
+            result["historical"]["count"] - result["none"]["count"], abs=0.02)
+    assert "held_dues" not in gap.as_dict() and gap.as_dict()["expected_held"] == gap.expected_held
+
+
+def test_gap_of_valid_inventions_counts_every_pending_invention(gap_world):
+    con, apps, _ = gap_world
+    gap = plan_gap(con, parse_plan(PLAN, "t"), "vi_count", AS_OF)
+    # gap_world's one pending invention (filed 2023-01-01, not SEI) and no grant history: no chance known
+    assert gap.pending_grants == {} and gap.pending_count == 0
+    # the three valid ones: ends_on_deadline expires; ends_after (filed 2005-01-01) next owes 2025-01-01 and plain
+    # (filed 2015-03-01) 2025-03-01, both after the deadline: none owed, both kept in every scenario.
+    assert gap.held_dues == {apps["ends_after"]: 0, apps["plain"]: 0}
+    assert what_if(gap, [])["none"]["count"] == 2
+
+
+def test_enterprise_candidates_scope(world):
+    con, apps, rates = world
+    rows = candidates(con, AS_OF, date(2025, 6, 30), REGION, normalize_name(E2), rates=rates, kinds=("award_cycle",))
+    assert [r["app_no"] for r in rows] == [apps["award_cutoff"]] and rows[0]["applicant_name"] == E2
 
 
 # -- the command --------------------------------------------------------------------------------------------------
@@ -429,7 +559,14 @@ def test_cli_gap(gap_world, tmp_path):
     assert (data["gap"]["required_count"], data["gap"]["gap"]) == (5, 3)
     assert set(data["what_if"]) == {"none", "all", "historical"}
     out = tmp_path / "gap.xlsx"
-    hvp("--lang", "en", *base, "--target", "vi", "--format", "xlsx", "--out", str(out))
+    # the deadline the day after the as-of date: counted
+    hvp("--lang", "en", *base, "--target", "vi", "--deadline", "2024-07-01", "--format", "xlsx", "--out", str(out))
     assert load_workbook(out).sheetnames == ["gap", "candidates", "by town", "by enterprise"]
     wrong = hvp(*base, "--target", "nope", check=False)
     assert wrong.returncode == 2 and "nope" in wrong.stderr
+    bad = hvp(*base, "--target", "vi", "--region", "xyz", check=False)
+    assert bad.returncode == 2 and "xyz" in bad.stderr
+    for day in ("2024-06-29", "2024-06-30"):  # the deadline the day before, and the day of, the as-of date
+        early = hvp(*base, "--target", "vi", "--deadline", day, check=False)
+        assert early.returncode == 2 and day in early.stderr
+    assert data["by_kind"] and sum(k["count"] for k in data["by_kind"]) >= 0

@@ -45,9 +45,9 @@ LABELS: dict[str, tuple[str, str]] = {
     "probability": ("历史成功率", "historical rate"), "high_value_now": ("现为高价值", "high-value now"),
     "applicant_name": ("第一申请人", "first applicant"), "applicant_norm": ("申请人(规范名)", "applicant (normalised)"),
     "town_code": ("镇街代码", "town code"), "evidence": ("依据", "evidence"),
-    "scenario": ("情景", "scenario"), "count": ("件数", "count"), "per_10k": ("每万人", "per 10,000"),
+    "scenario": ("情景", "scenario"), "count": ("计入件数", "counted"), "per_10k": ("每万人", "per 10,000"),
     "all": ("全部成功", "if all succeed"), "expected": ("按历史成功率", "expected"),
-    "n": ("样本数", "cases"), "rate": ("比率", "rate"), "method": ("方法", "method"),
+    "n": ("样本数", "cases"), "listed": ("列出", "listed"), "rate": ("比率", "rate"), "method": ("方法", "method"),
     "keep_alive": ("保住", "keep alive"), "milestone_10y": ("满10年", "10 years"),
     "pending_sei": ("待授权", "pending SEI"), "family_abroad": ("海外同族", "family abroad"),
     "pledge_near": ("质押", "pledge"), "award_cycle": ("专利奖", "award"),
@@ -84,14 +84,20 @@ def gap_report(con, plan, target: str, day: date, deadline: date | None, value: 
     """Everything the command shows, as plain data: gap, what-if, candidates, rates, per town and enterprise."""
     from hvpatent.cultivation import candidates, contributions, historical_rates, plain_rates, plan_gap, what_if
 
-    gap = plan_gap(con, plan, target, day, deadline, value, region)
-    rates = historical_rates(con, day, gap.region)
+    rates = historical_rates(con, day, region or plan.region)
+    gap = plan_gap(con, plan, target, day, deadline, value, region, rates=rates)
     rows = candidates(con, day, gap.deadline, gap.region, rates=rates)
     if i18n.lang() != "zh":
         for r in rows:
             r["kind_label"] = _kind_label(r["kind"])
+    # per kind, town and enterprise: only what moves the target's count, as the what-if counts it
     return {"gap": gap.as_dict(), "what_if": what_if(gap, rows), "rates": plain_rates(rates), "candidates": rows,
-            "by_town": contributions(rows, "town_code"), "by_enterprise": contributions(rows, "applicant_norm")}
+            "by_kind": _summary(rows, gap), "by_town": contributions(rows, "town_code", gap),
+            "by_enterprise": contributions(rows, "applicant_norm", gap)}
+
+
+def _say(zh: str, en: str) -> str:
+    return zh if i18n.lang() == "zh" else en
 
 
 def _kind_label(kind: str) -> str:
@@ -100,14 +106,17 @@ def _kind_label(kind: str) -> str:
     return KIND_LABELS[kind][0 if i18n.lang() == "zh" else 1]
 
 
-def _summary(rows: list[dict]) -> list[dict]:
-    from hvpatent.cultivation import CANDIDATE_KINDS
+def _summary(rows: list[dict], gap) -> list[dict]:
+    """Per kind: the candidates listed, those that move the gap's count (counted) and their expected count (a
+    patent with actions of several kinds is counted under each)."""
+    from hvpatent.cultivation import CANDIDATE_KINDS, counted_units
 
+    units = counted_units(gap, rows)
     out = []
     for kind in CANDIDATE_KINDS:
-        mine = [r for r in rows if r["kind"] == kind]
-        out.append({"kind_label": _kind_label(kind), "count": len(mine),
-                    "expected": round(sum(r["probability"] or 0 for r in mine), 2)})
+        mine = [u for u in units.values() if any(r["kind"] == kind for r in u["rows"])]
+        out.append({"kind": kind, "kind_label": _kind_label(kind), "listed": sum(r["kind"] == kind for r in rows),
+                    "count": len(mine), "expected": round(sum(u["expected"] for u in mine), 2)})
     return out
 
 
@@ -132,10 +141,10 @@ def _print(report: dict) -> None:
         scenarios.add_row(pair[0 if zh else 1], str(s["count"]), str(s["per_10k"]), str(s["gap"]))
     console.print(scenarios)
     kinds = Table(title="候选 / candidates")
-    for key in ("kind_label", "count", "expected"):
+    for key in ("kind_label", "listed", "count", "expected"):
         kinds.add_column(_label(key))
-    for s in _summary(report["candidates"]):
-        kinds.add_row(s["kind_label"], str(s["count"]), str(s["expected"]))
+    for s in report["by_kind"]:
+        kinds.add_row(s["kind_label"], str(s["listed"]), str(s["count"]), str(s["expected"]))
     console.print(kinds)
     for name, by in (("by_town", "town_code"), ("by_enterprise", "applicant_name")):
         top = Table(title=("前10个镇街" if by == "town_code" else "前10家申请人") if zh
@@ -198,8 +207,15 @@ def gap_cmd(
     except GapError as err:
         err_console.print(f"[red]{err}[/red]", markup=True, highlight=False)
         raise typer.Exit(2) from None
+    if region is not None and not (region.isdigit() and len(region) in (6, 12)) and region != "all":
+        raise typer.BadParameter(_say(f"区划代码无效：{region!r}（6 或 12 位）",
+                                      f"bad region code {region!r} (6 or 12 digits)"), param_hint="--region")
     day = parse_as_of(as_of)
     end = _parse_day(deadline, "--deadline") if deadline else None
+    if (end or plan.deadline) <= day:
+        raise typer.BadParameter(_say(f"截止日 {end or plan.deadline} 须晚于统计日 {day}",
+                                      f"the deadline {end or plan.deadline} must be after the as-of date {day}"),
+                                 param_hint="--deadline")
     with open_warehouse(db, read_only=True) as wh:
         report = gap_report(analytics_backend(wh), plan, target, day, end, value, region)
     if fmt == "table":

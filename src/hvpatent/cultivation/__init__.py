@@ -7,9 +7,18 @@ success; what_if and contributions add them up.
 
 from hvpatent.cultivation.candidates import CANDIDATE_KINDS, KIND_LABELS, candidates, contributions, next_award_call
 from hvpatent.cultivation.config import cultivation_settings
-from hvpatent.cultivation.gap import GAP_INDICATORS, Gap, GapError, find_target, plan_gap, projected_population, what_if
+from hvpatent.cultivation.gap import (
+    GAP_INDICATORS,
+    Gap,
+    GapError,
+    counted_units,
+    find_target,
+    plan_gap,
+    projected_population,
+    what_if,
+)
 from hvpatent.cultivation.rates import grant_probability, historical_rates, plain_rates
 
 __all__ = ["CANDIDATE_KINDS", "GAP_INDICATORS", "KIND_LABELS", "Gap", "GapError", "candidates", "contributions",
-           "cultivation_settings", "find_target", "grant_probability", "historical_rates", "next_award_call",
+           "counted_units", "cultivation_settings", "find_target", "grant_probability", "historical_rates", "next_award_call",
            "plain_rates", "plan_gap", "projected_population", "what_if"]

@@ -27,7 +27,8 @@ import ibis
 import ibis.expr.types as ir
 
 from hvpatent.cultivation.config import cultivation_settings
-from hvpatent.cultivation.rates import add_years, grant_probability, historical_rates
+from hvpatent.cultivation.gap import Gap, counted_units
+from hvpatent.cultivation.rates import add_years, annuities_due, grant_probability, historical_rates, survival
 from hvpatent.indicators import ALL_APPLICANTS, high_value_settings, sei_matches
 from hvpatent.indicators.base import applications_of, first_applicants, has_table, in_region
 from hvpatent.indicators.highvalue import criteria_evidence, pledge_totals
@@ -64,14 +65,25 @@ def _criteria(con: ibis.BaseBackend, states: ir.Table, as_of: date) -> dict[str,
 
 
 def _row(app_no: str, kind: str, action: str, action_en: str, action_date: date, effect_date: date, effect: str,
-         criterion: str, probability: float | None, high_value_now: bool, evidence: str) -> dict:
+         criterion: str, probability: float | None, high_value_now: bool, evidence: str,
+         survival_: float = 1.0) -> dict:
+    """One candidate; ``survival``: P(the patent stays in force to the deadline apart from this action: the
+    annuity-paid rate to the power of the other annuities it owes by then; 1 for milestone_10y, whose
+    probability already is that, and pending_sei)."""
     return {"app_no": app_no, "kind": kind, "action": action, "action_en": action_en, "action_date": action_date,
             "effect_date": effect_date, "effect": effect, "criterion": criterion,
             "probability": None if probability is None else round(probability, 4),
-            "high_value_now": high_value_now, "evidence": evidence}
+            "high_value_now": high_value_now, "evidence": evidence, "survival": round(survival_, 4)}
 
 
-def _keep_alive(con, as_of, within_days, region, enterprise, states, rate, restore_rate) -> list[dict]:
+def _dues(states: ir.Table, as_of: date, deadline: date) -> dict[str, int]:
+    """app_no → annuities owed by the deadline (rates.annuities_due) of the inventions in force or restorable."""
+    t = states.filter((states.patent_type == "invention") & states.state.isin((*IN_FORCE, "restorable")))
+    return {r["app_no"]: annuities_due(r["filing_date"], r["term_end"], r["state"], as_of, deadline)
+            for r in t.select("app_no", "filing_date", "term_end", "state").to_pyarrow().to_pylist()}
+
+
+def _keep_alive(con, as_of, within_days, region, enterprise, states, rate, restore_rate, dues) -> list[dict]:
     w = warnings_table(con, as_of, within_days, region, enterprise)
     w = w.filter(w.kind.isin(("annuity_due", "grace")) & w.high_value & (w.patent_type == "invention"))
     rows = []
@@ -84,8 +96,9 @@ def _keep_alive(con, as_of, within_days, region, enterprise, states, rate, resto
             action, action_en = (f"滞纳期内补缴年费及滞纳金 {amount} 元",
                                  f"pay the annuity with the late fee ({amount} yuan) in the grace period")
             evidence = f"滞纳期末日 / grace period ends {r['deadline']}"
+        # its own annuity (or the grace one) is the action; the others owed by the deadline are its survival
         rows.append(_row(r["app_no"], "keep_alive", action, action_en, r["deadline"], r["deadline"], "keep",
-                         r["criteria"], rate, True, evidence))
+                         r["criteria"], rate, True, evidence, survival(rate, max(dues.get(r["app_no"], 1) - 1, 0))))
     # Lapsed but restorable: not in force now, so no criterion "holds"; the criteria it would meet restored.
     lapsed = states.filter((states.state == "restorable") & (states.patent_type == "invention"))
     restored = lapsed.mutate(state=ibis.literal("valid"))
@@ -97,11 +110,11 @@ def _keep_alive(con, as_of, within_days, region, enterprise, states, rate, resto
                          "request restoration (restoration fee and the unpaid annuity)", r["restore_deadline"],
                          r["restore_deadline"], "add", ",".join(sorted(criteria[r["app_no"]])), restore_rate,
                          False, f"欠费终止（年费到期 {r['lapse_due_date']}），恢复期限 / restore by "
-                                f"{r['restore_deadline']}"))
+                                f"{r['restore_deadline']}", survival(rate, dues.get(r["app_no"], 0))))
     return rows
 
 
-def _milestone(states, criteria, as_of, deadline, rate) -> list[dict]:
+def _milestone(states, criteria, as_of, deadline, rate, dues_by_app) -> list[dict]:
     years = high_value_settings().maintained_years
     valid = states.filter((states.patent_type == "invention") & states.state.isin(IN_FORCE))
     rows = []
@@ -112,11 +125,13 @@ def _milestone(states, criteria, as_of, deadline, rate) -> list[dict]:
         effect = anniversary + ONE_DAY  # "more than 10 years": the day after the 10th anniversary
         if not as_of <= anniversary or effect > deadline or effect >= r["term_end"]:
             continue
-        dues = [d for k in range(1, years + 1) if as_of <= (d := add_years(r["filing_date"], k)) <= anniversary]
-        owed = len(dues) + (r["state"] == "grace")
+        # every annuity owed until the deadline: the patent must still be in force on it
+        dues = [d for k in range(1, 21) if as_of <= (d := add_years(r["filing_date"], k)) <= deadline
+                and d < r["term_end"]]
+        owed = dues_by_app.get(r["app_no"], len(dues) + (r["state"] == "grace"))
         rows.append(_row(r["app_no"], "milestone_10y", f"缴纳{len(dues) or ''}笔到期年费，维持至 {effect} 满10年",
                          f"pay the annuities due and keep it in force until {effect}", anniversary, effect, "add",
-                         "maintained_10y", None if rate is None else rate ** owed, False,
+                         "maintained_10y", None if rate is None else survival(rate, owed), False,
                          f"申请日 {r['filing_date']}；满10年次日 {effect}；年费到期 "
                          + "、".join(str(d) for d in dues)))
     return rows
@@ -140,7 +155,7 @@ def _pending_sei(con, states, as_of, deadline, model) -> list[dict]:
     return rows
 
 
-def _family_abroad(con, states, criteria, as_of, deadline, rate) -> list[dict]:
+def _family_abroad(con, states, criteria, as_of, deadline, rate, keep) -> list[dict]:
     if not has_table(con, "family_members"):
         return []
     domestic = list(high_value_settings().domestic_offices)
@@ -154,15 +169,15 @@ def _family_abroad(con, states, criteria, as_of, deadline, rate) -> list[dict]:
         members=joined.member_no.collect(distinct=True).sort().join("、"))
     rows = []
     for r in per_app.to_pyarrow().to_pylist():
-        if "family_abroad" in criteria.get(r["app_no"], ()):
+        if criteria.get(r["app_no"]):  # high-value already: the action adds nothing to the count
             continue
         rows.append(_row(r["app_no"], "family_abroad", "推进海外同族专利授权", "pursue the foreign grant",
-                         deadline, deadline, "add", "family_abroad", rate, bool(criteria.get(r["app_no"])),
-                         f"海外同族未授权 / foreign members pending: {r['members']}"))
+                         deadline, deadline, "add", "family_abroad", rate, False,
+                         f"海外同族未授权 / foreign members pending: {r['members']}", keep(r["app_no"])))
     return rows
 
 
-def _pledge_near(con, states, criteria, as_of, deadline, rate, share) -> list[dict]:
+def _pledge_near(con, states, criteria, as_of, deadline, rate, share, keep) -> list[dict]:
     hv = high_value_settings()
     totals = pledge_totals(con, as_of, hv)
     low = share * hv.pledge_threshold_yuan
@@ -170,13 +185,14 @@ def _pledge_near(con, states, criteria, as_of, deadline, rate, share) -> list[di
     valid = states.filter((states.patent_type == "invention") & states.state.isin(IN_FORCE)).select("app_no")
     rows = []
     for r in near.semi_join(valid, "app_no").to_pyarrow().to_pylist():
-        if "pledge_high" in criteria.get(r["app_no"], ()):
+        if criteria.get(r["app_no"]):  # high-value already: the action adds nothing to the count
             continue
         short = hv.pledge_threshold_yuan - float(r["pledged_yuan"])
         rows.append(_row(r["app_no"], "pledge_near", f"追加质押融资约 {short:,.0f} 元",
                          f"further pledge financing of about {short:,.0f} yuan", deadline, deadline, "add",
-                         "pledge_high", rate, bool(criteria.get(r["app_no"])),
-                         f"已质押融资 / pledged so far {float(r['pledged_yuan']):,.0f} 元（{r['contracts']} 份合同）"))
+                         "pledge_high", rate, False,
+                         f"已质押融资 / pledged so far {float(r['pledged_yuan']):,.0f} 元（{r['contracts']} 份合同）",
+                         keep(r["app_no"])))
     return rows
 
 
@@ -187,7 +203,7 @@ def next_award_call(as_of: date) -> int:
     return as_of.year if cycle.closes(as_of.year) >= as_of else as_of.year + 1
 
 
-def _award_cycle(con, states, criteria, as_of, deadline, rate) -> list[dict]:
+def _award_cycle(con, states, criteria, as_of, deadline, rate, keep) -> list[dict]:
     settings = cultivation_settings()
     cycle = settings.award_cycle
     year = next_award_call(as_of)
@@ -208,20 +224,21 @@ def _award_cycle(con, states, criteria, as_of, deadline, rate) -> list[dict]:
     entrants |= {r["name_norm"] for r in winners.to_pyarrow().to_pylist()}
     if not entrants:
         return []
-    theirs = parties.filter(parties.name_norm.isin(sorted(entrants))).select("app_no").distinct()
+    names = ibis.memtable({"name_norm": sorted(entrants)}, schema={"name_norm": "string"})
+    theirs = parties.semi_join(names, "name_norm").select("app_no").distinct()
     cutoff = cycle.grant_cutoff(year)
     eligible = states.filter(states.patent_type.isin(list(cycle.patent_types)) & states.state.isin(IN_FORCE)
                              & (states.grant_date <= ibis.date(cutoff)))
     eligible = eligible.semi_join(theirs, "app_no").anti_join(awards.select("app_no"), "app_no")
     rows = []
     for r in eligible.select("app_no", "grant_date").to_pyarrow().to_pylist():
-        if "award" in criteria.get(r["app_no"], ()):
+        if criteria.get(r["app_no"]):  # high-value already: the action adds nothing to the count
             continue
         rows.append(_row(r["app_no"], "award_cycle", f"申报{year}年度（当年评选）{cycle.award}",
                          f"be recommended for the {cycle.award} call of {year}", cycle.closes(year), announced,
-                         "add", "award", rate, bool(criteria.get(r["app_no"])),
+                         "add", "award", rate, False,
                          f"授权日 {r['grant_date']}（不晚于 {cutoff}）；推荐截止 {cycle.closes(year)}；"
-                         f"公布 {announced}（{cycle.rules}）"))
+                         f"公布 {announced}（{cycle.rules}）", keep(r["app_no"])))
     return rows
 
 
@@ -242,25 +259,32 @@ def candidates(con: ibis.BaseBackend, as_of: date, deadline: date, region: str |
     if unknown:
         raise ValueError(f"unknown candidate kinds: {', '.join(sorted(unknown))}")
     rows: list[dict] = []
+    annuity = rates["keep_alive"]["rate"]
+    dues = _dues(states, as_of, deadline)
+
+    def keep(app_no: str) -> float:
+        return survival(annuity, dues.get(app_no, 0))
+
     if "keep_alive" in wanted:
-        rows += _keep_alive(con, as_of, within_days, region, enterprise, states, rates["keep_alive"]["rate"],
-                            rates["restorable"]["rate"])
+        rows += _keep_alive(con, as_of, within_days, region, enterprise, states, annuity,
+                            rates["restorable"]["rate"], dues)
     if "milestone_10y" in wanted:
-        rows += _milestone(states, criteria, as_of, deadline, rates["milestone_10y"]["rate"])
+        rows += _milestone(states, criteria, as_of, deadline, rates["milestone_10y"]["rate"], dues)
     if "pending_sei" in wanted:
         rows += _pending_sei(con, states, as_of, deadline, rates["pending_sei"])
     if "family_abroad" in wanted:
-        rows += _family_abroad(con, states, criteria, as_of, deadline, rates["family_abroad"]["rate"])
+        rows += _family_abroad(con, states, criteria, as_of, deadline, rates["family_abroad"]["rate"], keep)
     if "pledge_near" in wanted:
         rows += _pledge_near(con, states, criteria, as_of, deadline, rates["pledge_near"]["rate"],
-                             settings.pledge_near_share)
+                             settings.pledge_near_share, keep)
     if "award_cycle" in wanted:
-        rows += _award_cycle(con, states, criteria, as_of, deadline, rates["award_cycle"]["rate"])
+        rows += _award_cycle(con, states, criteria, as_of, deadline, rates["award_cycle"]["rate"], keep)
     if not rows:
         return []
     apps = con.table("applications").select("app_no", "title")
     # Filter before the join: an enterprise's scope is a semi-join, which Ibis will not filter after a join.
-    info = scope.filter(scope.app_no.isin(sorted({r["app_no"] for r in rows}))).join(apps, "app_no")
+    ids = ibis.memtable({"app_no": sorted({r["app_no"] for r in rows})}, schema={"app_no": "string"})
+    info = scope.semi_join(ids, "app_no").join(apps, "app_no")
     by_app = {r["app_no"]: r for r in info.to_pyarrow().to_pylist()}
     for r in rows:
         extra = by_app.get(r["app_no"], {})
@@ -271,23 +295,38 @@ def candidates(con: ibis.BaseBackend, as_of: date, deadline: date, region: str |
     return sorted(rows, key=lambda r: (r["action_date"], order[r["kind"]], r["app_no"]))
 
 
-def contributions(rows: list[dict], by: str) -> list[dict]:
+def contributions(rows: list[dict], by: str, gap: Gap | None = None,
+                  rates: dict[str, float] | None = None) -> list[dict]:
     """Per town (``town_code``) or enterprise (``applicant_norm``): candidates per kind, ``all`` (patents that
-    would count if every action succeeded) and ``expected`` (per patent 1 − Π(1 − p) over its actions)."""
+    would count if every action succeeded) and ``expected``.
+
+    With ``gap`` (the rule of what_if, docs/cultivation.md): only the rows that move the gap's count on its
+    deadline, and per patent what_if's expected count (cultivation.gap.counted_units), so that the groups'
+    ``all`` add up to what_if's all − none and their ``expected`` to historical − none.  Without it (a to-do list
+    with no target): every row, and per patent 1 − Π(1 − p) over its actions."""
     if by not in ("town_code", "applicant_norm"):
         raise ValueError("by: town_code | applicant_norm")
+    if gap is None:
+        units = {}
+        for r in rows:
+            units.setdefault(r["app_no"], {"rows": [], "ps": []})
+            units[r["app_no"]]["rows"].append(r)
+            units[r["app_no"]]["ps"].append(r["probability"] or 0.0)
+        for unit in units.values():
+            unit["expected"] = _any_succeeds(unit.pop("ps"))
+    else:
+        units = counted_units(gap, rows, rates)
     groups: dict[str, dict] = {}
-    per_app: dict[tuple[str, str], list[float]] = defaultdict(list)
-    for r in rows:
-        key = r.get(by) or ""
-        entry = groups.setdefault(key, {by: r.get(by), **({"applicant_name": r.get("applicant_name")}
-                                                         if by == "applicant_norm" else {}),
+    for unit in units.values():
+        first = unit["rows"][0]
+        key = first.get(by) or ""
+        entry = groups.setdefault(key, {by: first.get(by), **({"applicant_name": first.get("applicant_name")}
+                                                             if by == "applicant_norm" else {}),
                                         **{k: 0 for k in CANDIDATE_KINDS}, "all": 0, "expected": 0.0})
-        entry[r["kind"]] += 1
-        per_app[(key, r["app_no"])].append(r["probability"] or 0.0)
-    for (key, _), probabilities in per_app.items():
-        groups[key]["all"] += 1
-        groups[key]["expected"] += _any_succeeds(probabilities)
+        for r in unit["rows"]:
+            entry[r["kind"]] += 1
+        entry["all"] += 1
+        entry["expected"] += unit["expected"]
     for entry in groups.values():
         entry["expected"] = round(entry["expected"], 2)
     return sorted(groups.values(), key=lambda e: (-e["expected"], -e["all"], str(e[by])))

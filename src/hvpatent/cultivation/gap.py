@@ -9,7 +9,7 @@ held, never below 0.  Arithmetic in exact decimals (10.7 × 1,000,000 / 10,000 i
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
@@ -18,7 +18,9 @@ import ibis
 import numpy as np
 
 from hvpatent import i18n
-from hvpatent.indicators import Context, has_table, population_year, records, value
+from hvpatent.cultivation.rates import annuities_due, annuity_rate, grant_model, grant_probability, survival
+from hvpatent.indicators import ALL_APPLICANTS, Context, has_table, population_year, records, value
+from hvpatent.indicators.base import first_applicants, in_region
 from hvpatent.legal import legal_state
 from hvpatent.plan.model import Plan, Target
 
@@ -97,6 +99,16 @@ class Gap:
     note: str = ""
     count_indicator: str = ""
     per_10k: bool = False
+    # The what-if's survival (docs/cultivation.md, "What-if"): the annuity-paid rate, the expected number of held
+    # patents still in force on the deadline, and for valid-invention counts the expected grants of pending
+    # inventions.  held_dues (app_no → annuities to pay by the deadline) and pending_grants (app_no → P(grant by
+    # the deadline)) are left out of as_dict (one entry per patent).
+    annuity_rate: float | None = None
+    expected_held: float | None = None
+    pending_count: int = 0
+    expected_pending: float = 0.0
+    held_dues: dict[str, int] | None = field(default=None, repr=False)
+    pending_grants: dict[str, float] | None = field(default=None, repr=False)
 
     @property
     def held_count(self) -> int:
@@ -112,7 +124,8 @@ class Gap:
         return count / self.population_deadline * 10_000
 
     def as_dict(self) -> dict:
-        return {**asdict(self), "held_count": self.held_count}
+        out = {k: v for k, v in asdict(self).items() if k not in ("held_dues", "pending_grants")}
+        return {**out, "held_count": self.held_count}
 
 
 def find_target(plan: Plan, target_key: str) -> Target:
@@ -143,12 +156,44 @@ def _expiring(con: ibis.BaseBackend, ctx: Context, count_key: str, deadline: dat
     return int(ending.count().execute())
 
 
+def _held_dues(con: ibis.BaseBackend, ctx: Context, count_key: str, deadline: date) -> dict[str, int]:
+    """app_no → annuities due by the deadline (rates.annuities_due) of the patents counted now whose term runs
+    past the deadline (the held ones)."""
+    counted = records(ctx, count_key).select("app_no").distinct()
+    states = legal_state(con, ctx.as_of, annuity=False)
+    held = states.filter(states.term_end > ibis.date(deadline)).semi_join(counted, "app_no")
+    return {r["app_no"]: annuities_due(r["filing_date"], r["term_end"], r["state"], ctx.as_of, deadline)
+            for r in held.select("app_no", "filing_date", "term_end", "state").to_pyarrow().to_pylist()}
+
+
+def _pending_grants(con: ibis.BaseBackend, as_of: date, deadline: date, region: str | None,
+                    model: dict) -> dict[str, float]:
+    """app_no → P(granted by the deadline) of every pending invention of the region (first applicant; any
+    field), the grant-time model of rates.grant_probability; those with no chance left out."""
+    states = legal_state(con, as_of, annuity=False)
+    pending = states.filter((states.patent_type == "invention") & (states.state == "pending"))
+    pending = pending.semi_join(in_region(first_applicants(con), region or ALL_APPLICANTS), "app_no")
+    out = {}
+    for r in pending.select("app_no", "filing_date").to_pyarrow().to_pylist():
+        p = grant_probability(model, (as_of - r["filing_date"]).days, (deadline - r["filing_date"]).days)
+        if p > 0:
+            out[r["app_no"]] = p
+    return out
+
+
+# Counts whose pending inventions add to them when granted (industry_valid_inventions: its field filter is the
+# indicator's; its pending inventions are not counted, docs/cultivation.md).
+PENDING_COUNTS = ("valid_inventions",)
+
+
 def plan_gap(con: ibis.BaseBackend, plan: Plan, target_key: str, as_of: date, deadline: date | None = None,
-             target_value: float | None = None, region: str | None = None) -> Gap:
+             target_value: float | None = None, region: str | None = None, rates: dict | None = None) -> Gap:
     """How many more patents the region needs on the deadline to reach the plan target (module docstring).
 
     ``target_value`` overrides the plan's value; without it an ``increase`` target asks for strictly more than
-    its value on the plan's baseline date (counted from the baseline count and population, exactly)."""
+    its value on the plan's baseline date (counted from the baseline count and population, exactly).
+    ``rates``: historical_rates(con, as_of, region) when already computed (its keep_alive and pending_sei are
+    read; otherwise learned here)."""
     target = find_target(plan, target_key)
     indicator = str(target.indicator)
     count_key, per_10k = GAP_INDICATORS[indicator]
@@ -188,11 +233,19 @@ def plan_gap(con: ibis.BaseBackend, plan: Plan, target_key: str, as_of: date, de
     gap = None if required is None else max(0, required - (current_count - expiring))
     if deadline <= as_of:
         notes.append(_say("截止日不晚于统计日", "the deadline is not after the as-of date"))
+    rate = (rates["keep_alive"] if rates else annuity_rate(con, as_of))["rate"]
+    dues = _held_dues(con, ctx, count_key, deadline) if deadline > as_of else {}
+    pending: dict[str, float] = {}
+    if count_key in PENDING_COUNTS and deadline > as_of:
+        model = rates["pending_sei"] if rates else grant_model(con, as_of, region)
+        pending = _pending_grants(con, as_of, deadline, region, model)
     return Gap(target_key=target.key, indicator=indicator, region=region, as_of=as_of, deadline=deadline,
                target_value=shown, target_basis=basis, current_value=current_value, current_count=current_count,
                population_now=population_now, population_deadline=population_deadline, population_method=method,
                required_count=required, expiring_count=expiring, gap=gap, note="；".join(notes),
-               count_indicator=count_key, per_10k=per_10k)
+               count_indicator=count_key, per_10k=per_10k, annuity_rate=rate,
+               expected_held=round(sum(survival(rate, n) for n in dues.values()), 2), pending_count=len(pending),
+               expected_pending=round(sum(pending.values()), 2), held_dues=dues, pending_grants=pending)
 
 
 # Candidate kinds whose success adds to a count of valid inventions (the others are valid inventions already).
@@ -200,31 +253,69 @@ ADDS_VALID = ("pending_sei", "keep_alive")
 
 
 def _counts_for(gap: Gap, row: dict) -> bool:
-    """Whether a candidate moves the gap's count: for high-value counts, every action on a patent not high-value
-    today (and keeping those that are); for valid-invention counts, keeping, restoring and granting."""
+    """Whether a candidate moves the gap's count on the deadline: for high-value counts, keeping those that are
+    and every action on a patent not high-value today; for valid-invention counts, keeping, restoring and
+    granting.  Never a row whose action is due, or whose effect comes, after the deadline, nor keeping a patent
+    the gap does not hold on the deadline (its term ends by then: already in expiring_count)."""
     if gap.count_indicator in HIGH_VALUE_COUNTS:
-        return row["effect"] == "keep" or not row.get("high_value_now")
-    return row["kind"] in ADDS_VALID
+        moves = row["effect"] == "keep" or not row.get("high_value_now")
+    else:
+        moves = row["kind"] in ADDS_VALID
+    if not moves or row["action_date"] > gap.deadline or row["effect_date"] > gap.deadline:
+        return False
+    return not (row["effect"] == "keep" and gap.held_dues is not None and row["app_no"] not in gap.held_dues)
 
 
-def what_if(gap: Gap, rows: list[dict], rates: dict[str, float] | None = None) -> dict:
-    """The deadline's count and figure if no listed action succeeds, if all do, and if each succeeds at its
-    historical rate (the row's probability, or ``rates[kind]`` when given): {none, all, historical}, each
-    {count, per_10k, gap}.  A patent to keep is lost when its action fails; a patent to add counts when any of
-    its actions succeeds (1 − Π(1 − p)); each patent counts once."""
-    keep: dict[str, float] = {}
-    add: dict[str, list[float]] = {}
+def _failing(ps: list[float]) -> float:
+    fail = 1.0
+    for p in ps:
+        fail *= 1 - p
+    return fail
+
+
+def counted_units(gap: Gap, rows: list[dict], rates: dict[str, float] | None = None) -> dict[str, dict]:
+    """The patents the listed actions decide on the deadline, each once: app_no → {effect, expected, rows}.
+    expected: P(it counts on the deadline) at the historical rates: a patent to keep, its action's rate times its
+    ``survival`` (the other annuities it must pay); a patent to add, survival × (1 − Π(1 − p)) over its actions
+    (a milestone_10y action is the survival itself: its probability, with p = 1).  ``rates={kind: p}``
+    replaces the rows' probabilities."""
+    units: dict[str, dict] = {}
     for r in rows:
         if not _counts_for(gap, r):
             continue
         p = (rates or {}).get(r["kind"], r.get("probability"))
         p = 0.0 if p is None else float(p)
-        if r["effect"] == "keep":
-            keep[r["app_no"]] = max(keep.get(r["app_no"], 0.0), p)
-        else:
-            add.setdefault(r["app_no"], []).append(p)
-    add = {k: v for k, v in add.items() if k not in keep}
-    held = gap.held_count
+        s = float(r.get("survival", 1.0) if r.get("survival") is not None else 1.0)
+        if r["kind"] == "milestone_10y":
+            p, s = 1.0, p
+        unit = units.setdefault(r["app_no"], {"effect": r["effect"], "s": 1.0, "ps": [], "rows": []})
+        if r["effect"] == "keep" and unit["effect"] != "keep":  # keeping wins over adding (counted now)
+            unit.update(effect="keep", s=1.0, ps=[], rows=[])
+        if r["effect"] != unit["effect"]:
+            continue
+        unit["s"] = min(unit["s"], s)
+        unit["ps"].append(p)
+        unit["rows"].append(r)
+    for unit in units.values():
+        unit["expected"] = unit.pop("s") * (1 - _failing(unit.pop("ps")))
+    return units
+
+
+def what_if(gap: Gap, rows: list[dict], rates: dict[str, float] | None = None) -> dict:
+    """The deadline's count and figure if no listed action succeeds, if all do, and if each succeeds at its
+    historical rate: {none, all, historical}, each {count, per_10k, gap} (docs/cultivation.md, "What-if").
+
+    The patents no listed action decides (the baseline) count the same in all three: each held patent at its
+    survival (the annuity-paid rate to the power of the annuities it owes by the deadline) and, for valid
+    inventions, each pending invention at P(grant by the deadline).  none = baseline; all = baseline + every
+    patent the actions decide (counted_units); historical = baseline + their expected counts.  Without the
+    gap's survival (a Gap made by hand), every held patent is taken as kept."""
+    units = counted_units(gap, rows, rates)
+    if gap.held_dues is None:
+        baseline = float(gap.held_count - sum(1 for u in units.values() if u["effect"] == "keep"))
+    else:
+        baseline = sum(survival(gap.annuity_rate, n) for app, n in gap.held_dues.items() if app not in units)
+        baseline += sum(p for app, p in (gap.pending_grants or {}).items() if app not in units)
 
     def one(count: float) -> dict:
         shortfall = None if gap.required_count is None else max(0.0, gap.required_count - count)
@@ -232,14 +323,5 @@ def what_if(gap: Gap, rows: list[dict], rates: dict[str, float] | None = None) -
         return {"count": round(count, 2), "per_10k": None if per is None else round(per, 4),
                 "gap": None if shortfall is None else round(shortfall, 2)}
 
-    def expected(ps: list[float]) -> float:
-        fail = 1.0
-        for p in ps:
-            fail *= 1 - p
-        return 1 - fail
-
-    return {
-        "none": one(held - len(keep)),
-        "all": one(held + len(add)),
-        "historical": one(held - sum(1 - p for p in keep.values()) + sum(expected(ps) for ps in add.values())),
-    }
+    return {"none": one(baseline), "all": one(baseline + len(units)),
+            "historical": one(baseline + sum(u["expected"] for u in units.values()))}

@@ -96,6 +96,36 @@ def _annuities(con: ibis.BaseBackend, as_of: date, settings: CultivationSettings
     return paid, due
 
 
+def annuities_due(filing_date: date, term_end: date | None, state: str | None, as_of: date, deadline: date) -> int:
+    """The annuities a patent must still pay to stay in force on the deadline: its filing anniversaries from the
+    as-of date to the deadline, both included, before the end of its term (an annuity is due on each anniversary,
+    and an unpaid one ends the right retroactively on its due date), and one more when it is in its grace period
+    (the annuity already due and still unpaid)."""
+    due = int(state == "grace")
+    for k in range(1, 21):
+        day = add_years(filing_date, k)
+        if day > deadline or (term_end is not None and day >= term_end):
+            break
+        due += day >= as_of
+    return due
+
+
+def survival(rate: float | None, due: int) -> float:
+    """P(every one of ``due`` annuities is paid) at the annuity-paid ``rate`` (none known: 1)."""
+    return 1.0 if rate is None else float(rate) ** due
+
+
+def annuity_rate(con: ibis.BaseBackend, as_of: date) -> dict:
+    """{rate, n, successes, method} of the annuities paid (historical_rates' ``keep_alive``)."""
+    settings = cultivation_settings()
+    paid, due = _annuities(con, as_of, settings)
+    years = settings.history_years
+    return _rate(paid, due, "annuity_paid", settings,
+                 f"近{years}年授权发明专利到期年费中按期或在滞纳期内缴纳（未因欠费终止）的比例",
+                 f"share of the annuities of granted inventions due in the last {years} years that were paid "
+                 "(on time or within the grace period: no lapse took effect)")
+
+
 def _restorations(con: ibis.BaseBackend, as_of: date, settings: CultivationSettings) -> tuple[int, int]:
     """(restored, lapsed): invention lapses announced in the history years whose restoration window is over."""
     rules = default_rules()
@@ -222,11 +252,7 @@ def historical_rates(con: ibis.BaseBackend, as_of: date, region: str | None = No
     distribution (grant_days, other_days) learned from ``region``'s inventions."""
     settings = cultivation_settings()
     years = settings.history_years
-    paid, due = _annuities(con, as_of, settings)
-    annuity = _rate(paid, due, "annuity_paid", settings,
-                    f"近{years}年授权发明专利到期年费中按期或在滞纳期内缴纳（未因欠费终止）的比例",
-                    f"share of the annuities of granted inventions due in the last {years} years that were paid "
-                    "(on time or within the grace period: no lapse took effect)")
+    annuity = annuity_rate(con, as_of)
     restored, lapsed = _restorations(con, as_of, settings)
     granted, members = _foreign_grants(con, as_of) if has_table(con, "family_members") else (0, 0)
     reached, near = _pledges_reached(con, as_of, settings)
@@ -236,9 +262,9 @@ def historical_rates(con: ibis.BaseBackend, as_of: date, region: str | None = No
         "restorable": _rate(restored, lapsed, "restored", settings,
                             f"近{years}年因欠费终止的发明专利中请求恢复的比例",
                             f"share of the invention lapses of the last {years} years that were restored"),
-        "milestone_10y": {**annuity, "method": _say("每笔年费按期缴纳的概率（同上）的到期笔数次方；",
+        "milestone_10y": {**annuity, "method": _say("每笔年费按期缴纳的概率（同上）的（统计日至截止日）到期笔数次方；",
                                                     "the annuity-paid rate (above) to the power of the annuities "
-                                                    "due before the milestone; ") + annuity["method"]},
+                                                    "due from the as-of date to the deadline; ") + annuity["method"]},
         "pending_sei": grant_model(con, as_of, region, settings),
         "family_abroad": _rate(granted, members, "foreign_grant", settings,
                                "数据仓库中发明专利海外同族成员已授权的比例",
