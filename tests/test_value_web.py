@@ -33,6 +33,12 @@ def test_value_api_and_pages(base_url):
         assert c.get("/api/value", params={**day, "scenario": "auction"}).status_code == 422
         assert c.get("/api/value", params={**day, "grade": "Z"}).status_code == 422
         assert c.get("/api/value", params={**day, "field": "99"}).status_code == 422
+        for odd in ("²", "٣", "1a", "-1"):  # str.isdigit() takes "²" and "٣", int() then fails: 422, never 500
+            assert c.get("/api/value", params={**day, "field": odd}).status_code == 422, odd
+        assert c.get("/api/value", params={**day, "field": "6"}).status_code == 200
+        # the breakdown's grade is the list's (both cut from the day's one frame)
+        listed = {r["app_no"]: r["grade"] for r in c.get("/api/value", params={**day, "scenario": "pledge"}).json()}
+        assert one["scenarios"]["pledge"]["grade"] == listed[world.A5]
         sheet = load_workbook(io.BytesIO(c.get("/api/value", params={**day, "format": "xlsx"}).content)).active
         assert sheet.cell(1, 2).value == "申请号" and sheet.max_row - 1 == len(rows)
         page = c.get("/value", params={**day, "town": "500118111000"}).text
