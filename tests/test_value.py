@@ -338,6 +338,8 @@ def test_cli_breakdown_and_errors(wh, tmp_path):
     assert bad.exit_code == 2 and "申请号无效" in bad.output and "Traceback" not in bad.output
     unknown = runner.invoke(app, ["--db", path, "value", "209910000001.8", "--as-of", "2024-12-31"])
     assert unknown.exit_code == 2 and "库中没有" in unknown.output
+    wide = runner.invoke(app, ["--db", path, "value", "--region", "５００１１８", "--as-of", "2024-12-31"])
+    assert wide.exit_code == 2 and "区划代码无效" in wide.output     # full-width digits pass str.isdigit()
     scen = runner.invoke(app, ["--db", path, "value", "--scenario", "auction", "--as-of", "2024-12-31"])
     assert scen.exit_code == 2 and "auction" in scen.output
     out = tmp_path / "v.xlsx"

@@ -4,6 +4,7 @@ scored patent of a region or enterprise as a table (xlsx with every indicator's 
 from __future__ import annotations
 
 import json
+import re
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -81,7 +82,7 @@ def value_cmd(
         return
     from hvpatent.ingest.fields import normalize_name
 
-    if region is not None and not (region.isdigit() and len(region) in (6, 12)) and region != "all":
+    if region is not None and not re.fullmatch(r"[0-9]{6}|[0-9]{12}", region) and region != "all":
         raise _fail(f"区划代码无效：{region!r}（6 或 12 位）", f"bad region code {region!r} (6 or 12 digits)")
     with open_warehouse(db, read_only=True) as wh:
         rows = value_scores(analytics_backend(wh), day, scenario, region,
