@@ -564,8 +564,9 @@ def test_cli_gap(gap_world, tmp_path):
     assert load_workbook(out).sheetnames == ["gap", "candidates", "by town", "by enterprise"]
     wrong = hvp(*base, "--target", "nope", check=False)
     assert wrong.returncode == 2 and "nope" in wrong.stderr
-    bad = hvp(*base, "--target", "vi", "--region", "xyz", check=False)
-    assert bad.returncode == 2 and "xyz" in bad.stderr
+    for code in ("xyz", "５００１１８"):  # full-width digits pass str.isdigit()
+        bad = hvp(*base, "--target", "vi", "--region", code, check=False)
+        assert bad.returncode == 2 and code in bad.stderr
     for day in ("2024-06-29", "2024-06-30"):  # the deadline the day before, and the day of, the as-of date
         early = hvp(*base, "--target", "vi", "--deadline", day, check=False)
         assert early.returncode == 2 and day in early.stderr

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import sys
 from datetime import date
 from pathlib import Path
@@ -207,7 +208,7 @@ def gap_cmd(
     except GapError as err:
         err_console.print(f"[red]{err}[/red]", markup=True, highlight=False)
         raise typer.Exit(2) from None
-    if region is not None and not (region.isdigit() and len(region) in (6, 12)) and region != "all":
+    if region is not None and not re.fullmatch(r"[0-9]{6}|[0-9]{12}", region) and region != "all":  # no ５００…
         raise typer.BadParameter(_say(f"区划代码无效：{region!r}（6 或 12 位）",
                                       f"bad region code {region!r} (6 or 12 digits)"), param_hint="--region")
     day = parse_as_of(as_of)

@@ -20,5 +20,5 @@ from hvpatent.cultivation.gap import (
 from hvpatent.cultivation.rates import grant_probability, historical_rates, plain_rates
 
 __all__ = ["CANDIDATE_KINDS", "GAP_INDICATORS", "KIND_LABELS", "Gap", "GapError", "candidates", "contributions",
-           "counted_units", "cultivation_settings", "find_target", "grant_probability", "historical_rates", "next_award_call",
-           "plain_rates", "plan_gap", "projected_population", "what_if"]
+           "counted_units", "cultivation_settings", "find_target", "grant_probability", "historical_rates",
+           "next_award_call", "plain_rates", "plan_gap", "projected_population", "what_if"]
