@@ -20,14 +20,13 @@ from hvpatent.reference.regions import region_name
 from hvpatent.warehouse.accounts import User
 from hvpatent.web import inputs
 from hvpatent.web.api import Fmt, Staff, _table_response, analytics, jsonable
-from hvpatent.web.i18n import UI
 from hvpatent.web.pages import STAFF, _lang, _render, _user
 from hvpatent.web.pages import _day as page_day
 
 router = APIRouter()
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 DEFAULT_TARGET = "high_value_per_10k"
-# The dashboard's words for these pages (the navigation reads UI through translate()).
+# The words of these pages (the navigation's two labels are in web/i18n.py).
 WORDS: dict[str, tuple[str, str]] = {
     "cultivation": ("高价值培育", "Cultivation"), "my_plan": ("培育计划", "Our plan"),
     "gap": ("缺口测算", "The gap"), "target_value": ("目标值", "Target"), "current_value": ("现值", "Now"),
@@ -50,8 +49,6 @@ WORDS: dict[str, tuple[str, str]] = {
     "district_aim": ("本区目标", "The district's aim"), "nothing": ("暂无", "none"),
     "method": ("测算说明", "Method"),
 }
-UI.setdefault("cultivation", WORDS["cultivation"])
-UI.setdefault("my_plan", WORDS["my_plan"])
 # the candidates' columns in the xlsx export and the page
 COLUMNS = ("app_no", "title", "kind_label", "action", "action_date", "effect_date", "effect", "criterion",
            "probability", "high_value_now", "applicant_name", "town_code", "evidence")

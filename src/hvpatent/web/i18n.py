@@ -161,6 +161,9 @@ UI: dict[str, tuple[str, str]] = {
     "all_kinds": ("全部类型", "All kinds"),
     "all_levels": ("全部级别", "All levels"),
     "trademarks": ("商标", "Trademarks"),
+    "value_assessment": ("专利价值评估", "Patent value"),
+    "cultivation": ("高价值培育", "Cultivation"),
+    "my_plan": ("培育计划", "Our plan"),
 }
 
 

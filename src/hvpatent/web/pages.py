@@ -27,7 +27,8 @@ NAV = [("/", "overview", STAFF), ("/towns", "towns", STAFF), ("/industries", "in
        ("/enterprises", "enterprises", STAFF), ("/highvalue", "highvalue", (*STAFF, "enterprise")),
        ("/mine", "my_patents", ("enterprise",)), ("/warnings", "warnings", (*STAFF, "enterprise")),
        ("/trademarks", "trademarks", STAFF), ("/tasks", "tasks", STAFF),
-       ("/recognitions", "recognitions", STAFF), ("/cultivation", "cultivation", STAFF),
+       ("/recognitions", "recognitions", STAFF), ("/value", "value_assessment", STAFF),
+       ("/cultivation", "cultivation", STAFF),
        ("/mine/plan", "my_plan", ("enterprise",)), ("/imports", "imports", STAFF),
        ("/docs", "api", STAFF)]
 
