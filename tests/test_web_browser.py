@@ -72,3 +72,39 @@ def test_enterprise_cannot_open_another_enterprises_patent_by_url(base_url):
         assert world.A1 not in driver.find_element(By.TAG_NAME, "main").text
         driver.get(f"{base_url}/towns")
         assert driver.find_element(By.ID, "error").text == "此账号无权访问该页面"
+
+
+def test_analyst_reads_the_gap_and_follows_a_patent_to_its_value(base_url):
+    """The cultivation page shows the room's gap (as the API gives it) and draws its what-if; the value list leads
+    to a patent's breakdown, whose grade is the list's."""
+    import json
+
+    with chromium() as driver:
+        log_in(driver, base_url, "analyst")
+        # The plan's deadline (2024-12-31) is the dashboard's day: the page looks to the end of the next year.
+        driver.get(f"{base_url}/api/cultivation/gap")
+        gap = json.loads(driver.find_element(By.TAG_NAME, "body").text)["gap"]
+        assert gap["deadline"] == "2025-12-31"
+        driver.get(f"{base_url}/cultivation")
+        shown = driver.find_element(By.ID, "gap-required").text.replace(",", "")
+        assert shown == str(gap["required_count"])
+        assert len(driver.find_elements(By.CSS_SELECTOR, "#what-if tbody tr[data-scenario]")) == 3
+        assert driver.execute_script("return document.querySelectorAll('#chart canvas').length") == 1
+        driver.get(f"{base_url}/value")
+        first = driver.find_element(By.CSS_SELECTOR, "#value tbody tr")
+        grade = first.find_elements(By.TAG_NAME, "td")[6].text
+        first.find_element(By.CSS_SELECTOR, "td a").click()
+        WebDriverWait(driver, 60).until(lambda d: d.find_elements(By.ID, "parts-management"))
+        card = driver.find_element(By.CSS_SELECTOR, ".card[data-scenario=management] .status")
+        assert card.text == grade
+        assert len(driver.find_elements(By.CSS_SELECTOR, "#parts-management tbody tr")) > 10
+
+
+def test_enterprise_sees_its_own_plan(base_url):
+    with chromium() as driver:
+        log_in(driver, base_url, "yi")
+        driver.get(f"{base_url}/mine/plan")
+        assert driver.find_elements(By.ID, "letter") and driver.find_elements(By.ID, "my-candidates")
+        assert world.A1 not in driver.find_element(By.TAG_NAME, "main").text  # not its patent
+        driver.get(f"{base_url}/cultivation")
+        assert driver.find_element(By.ID, "error").text == "此账号无权访问该页面"

@@ -99,10 +99,13 @@ def _date(name: str, text: str | date | None, default: date) -> date:
 
 
 def _dates(request: Request, as_of: str | None, deadline: str | None) -> tuple[date, date]:
-    """(as_of, deadline): as_of defaults to the dashboard's day, the deadline to the plan's; 422 when the
-    deadline is not after as_of."""
+    """(as_of, deadline): as_of defaults to the dashboard's day, the deadline to the plan's (once the plan's deadline
+    has passed, the end of the next year); 422 when a deadline given is not after as_of."""
     day = _date("as_of", as_of, request.app.state.default_as_of or date.today())
-    end = _date("deadline", deadline, analytics(request).plan.deadline)
+    default_end = analytics(request).plan.deadline
+    if default_end <= day:  # the plan has ended: look to the end of the next year until a new plan is loaded
+        default_end = date(day.year + 1, 12, 31)
+    end = _date("deadline", deadline, default_end)
     if end <= day:
         raise HTTPException(422, f"截止日 {end} 须晚于统计日 {day} / deadline: {end} is not after as_of {day}")
     return day, end
