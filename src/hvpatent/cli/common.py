@@ -122,6 +122,15 @@ def parse_as_of(value: str | None) -> date:
         raise typer.BadParameter(str(err), param_hint="--as-of") from err
 
 
+def write_json(payload: object, out: Path | None) -> None:
+    """JSON to a file, or to standard output (dates and decimals as text)."""
+    text = json.dumps(payload, ensure_ascii=False, default=str, indent=1)
+    if out:
+        out.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text + "\n")
+
+
 def emit(sheets: dict[str, list[dict]], fmt: Fmt, out: Path | None, title: str = "") -> None:
     """Print tables, JSON, or write one xlsx sheet per table."""
     if fmt is Fmt.xlsx:
@@ -132,12 +141,7 @@ def emit(sheets: dict[str, list[dict]], fmt: Fmt, out: Path | None, title: str =
         console.print(i18n.t("xlsx_written", path=path))
         return
     if fmt is Fmt.json:
-        payload = sheets if len(sheets) > 1 else next(iter(sheets.values()))
-        text = json.dumps(payload, ensure_ascii=False, default=str, indent=1)
-        if out:
-            out.write_text(text, encoding="utf-8")
-        else:
-            sys.stdout.write(text + "\n")
+        write_json(sheets if len(sheets) > 1 else next(iter(sheets.values())), out)
         return
     from hvpatent.reports.tables import COLUMN_LABELS
 

@@ -3,7 +3,6 @@ scored patent of a region or enterprise as a table (xlsx with every indicator's 
 
 from __future__ import annotations
 
-import json
 import re
 import sys
 from enum import StrEnum
@@ -25,6 +24,7 @@ from hvpatent.cli.common import (
     err_console,
     open_warehouse,
     parse_as_of,
+    write_json,
 )
 from hvpatent.i18n import lang
 
@@ -93,11 +93,7 @@ def value_cmd(
 
 def _show_one(result: dict, scenario: str, fmt: ValueFmt, out: Path | None) -> None:
     if fmt is ValueFmt.json:
-        text = json.dumps(result, ensure_ascii=False, default=str, indent=1)
-        if out:
-            out.write_text(text, encoding="utf-8")
-        else:
-            sys.stdout.write(text + "\n")
+        write_json(result, out)
         return
     if fmt in (ValueFmt.xlsx, ValueFmt.csv):
         raise _fail("单件专利的评估用 table 或 json 格式", "one patent's breakdown: --format table or json")
@@ -147,11 +143,7 @@ def _show_all(rows: list[dict], fmt: ValueFmt, out: Path | None) -> None:
         console.print(f"已写入 / written: {path}（{len(rows)}）", markup=False, highlight=False)
         return
     if fmt is ValueFmt.json:
-        text = json.dumps(rows, ensure_ascii=False, default=str, indent=1)
-        if out:
-            out.write_text(text, encoding="utf-8")
-        else:
-            sys.stdout.write(text + "\n")
+        write_json(rows, out)
         return
     zh = lang() == "zh"
     table = Table(title=f"{'专利价值评估' if zh else 'Patent value'}: {len(rows)}")
