@@ -157,7 +157,7 @@ def value_page(request: Request, scenario: ScenarioQ = "management", town: TownQ
     params = {k: v for k, v in {"as_of": day.isoformat(), "scenario": scenario, "town": town_v,
                                 "field": field_v, "grade": grade_v, "format": "xlsx", "lang": lang}.items()
               if v is not None}
-    return _render(request, "value.html", user, "value", title=WORDS["value"][i], rows=rows, limit=LIMIT,
+    return _render(request, "value.html", user, "value_assessment", title=WORDS["value"][i], rows=rows, limit=LIMIT,
                    as_of=day, scenario=scenario, town=town_v, field=field_v, grade=grade_v,
                    w={k: v[i] for k, v in WORDS.items()}, towns=town_list, town_names=dict(town_list),
                    scenarios=[(s, (settings.scenarios[s].label_zh, settings.scenarios[s].label_en)[i])
@@ -173,5 +173,6 @@ def value_detail_page(request: Request, app_no: str) -> HTMLResponse:
     day, lang = _day(request), _lang(request)
     i = 0 if lang == "zh" else 1
     result = _breakdown(request, user, app_no, day)
-    return _render(request, "value_detail.html", user, "value", title=f"{result['app_no']} · {WORDS['value'][i]}",
-                   v=result, as_of=day, w={k: v[i] for k, v in WORDS.items()}, lang_index=i)
+    return _render(request, "value_detail.html", user, "value_assessment",
+                   title=f"{result['app_no']} · {WORDS['value'][i]}", v=result, as_of=day,
+                   w={k: v[i] for k, v in WORDS.items()}, lang_index=i)
