@@ -16,7 +16,10 @@ from hvpatent.cultivation import (
     GapError,
     candidates,
     contributions,
+    counted_units,
     historical_rates,
+    kind_summary,
+    per_10k_targets,
     plan_gap,
     projected_population,
     what_if,
@@ -523,6 +526,27 @@ def test_gap_survival_and_what_if_on_the_world(world):
         assert sum(g["expected"] for g in groups) == pytest.approx(
             result["historical"]["count"] - result["none"]["count"], abs=0.02)
     assert "held_dues" not in gap.as_dict() and gap.as_dict()["expected_held"] == gap.expected_held
+    # per kind, by the same rule: listed = its rows; count = the patents it decides; a patent with one kind only
+    # adds its whole expected count to that kind
+    units = counted_units(gap, rows)
+    for k in kind_summary(rows, gap):
+        mine = [u for u in units.values() if any(r["kind"] == k["kind"] for r in u["rows"])]
+        assert k["listed"] == sum(r["kind"] == k["kind"] for r in rows) and k["count"] == len(mine)
+        assert k["expected"] == pytest.approx(sum(u["expected"] for u in mine), abs=0.01)
+    assert sum(k["listed"] for k in kind_summary(rows, gap)) == len(rows)
+    assert sum(k["count"] for k in kind_summary(rows, gap)) >= len(units) > 0
+
+
+def test_per_10k_targets_are_patent_counts_only():
+    """A trademark density is a per-10k figure too, but no patent count: the page and the bulletin skip it."""
+    plan = parse_plan({**PLAN, "targets": [
+        {"key": "tm", "name": "每万户商标", "source": "indicator", "indicator": "trademarks_per_10k", "target": 5,
+         "unit": "件/万户"},
+        {"key": "vi10k", "name": "每万人口发明专利拥有量", "source": "indicator",
+         "indicator": "valid_inventions_per_10k", "target": 10, "unit": "件/万人"},
+        {"key": "hv", "name": "高价值发明专利", "source": "indicator", "indicator": "high_value_inventions",
+         "target": 20, "unit": "件"}]}, "t")
+    assert per_10k_targets(plan) == ["vi10k"]
 
 
 def test_gap_of_valid_inventions_counts_every_pending_invention(gap_world):
@@ -570,4 +594,7 @@ def test_cli_gap(gap_world, tmp_path):
     for day in ("2024-06-29", "2024-06-30"):  # the deadline the day before, and the day of, the as-of date
         early = hvp(*base, "--target", "vi", "--deadline", day, check=False)
         assert early.returncode == 2 and day in early.stderr
-    assert data["by_kind"] and sum(k["count"] for k in data["by_kind"]) >= 0
+    assert sum(k["listed"] for k in data["by_kind"]) == len(data["candidates"])
+    for text in ("nan", "inf", "-1"):  # click's float takes nan and inf; a negative target is no target
+        bad = hvp(*base, "--target", "vi", "--value", text, check=False)
+        assert bad.returncode == 2 and "--value" in bad.stderr

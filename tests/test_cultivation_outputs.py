@@ -336,7 +336,7 @@ def test_letter_without_actions_and_with_a_formula_like_name(tmp_path):
 
 # -- the bulletin -----------------------------------------------------------------------------------------
 def test_bulletin_section_and_its_writers(con, room, tmp_path):
-    from hvpatent.cultivation import KIND_LABELS
+    from hvpatent.cultivation import KIND_LABELS, kind_summary
     from hvpatent.reports import write_bulletin
     from hvpatent.reports.bulletin import Bulletin
     from hvpatent.reports.cultivation import cultivation_section
@@ -352,9 +352,12 @@ def test_bulletin_section_and_its_writers(con, room, tmp_path):
     assert gap_rows["现有高价值发明专利(件)"] == g["current_count"]
     assert gap_rows["缺口(件)"] == g["gap"] and gap_rows["截止日所需(件)"] == g["required_count"]
     assert gap_rows["预计：全部办理成功"] == room["what_if"]["all"]["per_10k"]
-    counts = {r["kind"]: r["count"] for r in tables["培育候选分类统计"].rows}
+    by_kind = {r["kind"]: r for r in tables["培育候选分类统计"].rows}
+    summary = {k["kind"]: k for k in kind_summary(room["rows"], room["gap"])}
     for kind, (zh, _) in KIND_LABELS.items():
-        assert counts[zh] == sum(1 for r in room["rows"] if r["kind"] == kind)
+        assert by_kind[zh]["count"] == sum(1 for r in room["rows"] if r["kind"] == kind)
+        # counted and expected by the what-if's rule (kind_summary), not the rows' raw probabilities
+        assert (by_kind[zh]["counted"], by_kind[zh]["expected"]) == (summary[kind]["count"], summary[kind]["expected"])
     assert f"{len(room['rows'])}项事项" in section.paragraphs[1]
     assert len(sheets["培育候选清单"]) == len(room["rows"])
     section.heading = "九、高价值发明专利培育"

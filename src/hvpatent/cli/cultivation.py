@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 import re
 import sys
 from datetime import date
@@ -24,6 +25,7 @@ from hvpatent.cli.common import (
     err_console,
     open_warehouse,
     parse_as_of,
+    write_json,
 )
 from hvpatent.cli.plan import PlanOption, _load, plan_app
 
@@ -83,7 +85,15 @@ def _parse_day(text: str, hint: str) -> date:
 def gap_report(con, plan, target: str, day: date, deadline: date | None, value: float | None,
                region: str | None) -> dict:
     """Everything the command shows, as plain data: gap, what-if, candidates, rates, per town and enterprise."""
-    from hvpatent.cultivation import candidates, contributions, historical_rates, plain_rates, plan_gap, what_if
+    from hvpatent.cultivation import (
+        candidates,
+        contributions,
+        historical_rates,
+        kind_summary,
+        plain_rates,
+        plan_gap,
+        what_if,
+    )
 
     rates = historical_rates(con, day, region or plan.region)
     gap = plan_gap(con, plan, target, day, deadline, value, region, rates=rates)
@@ -93,7 +103,8 @@ def gap_report(con, plan, target: str, day: date, deadline: date | None, value: 
             r["kind_label"] = _kind_label(r["kind"])
     # per kind, town and enterprise: only what moves the target's count, as the what-if counts it
     return {"gap": gap.as_dict(), "what_if": what_if(gap, rows), "rates": plain_rates(rates), "candidates": rows,
-            "by_kind": _summary(rows, gap), "by_town": contributions(rows, "town_code", gap),
+            "by_kind": [{**k, "kind_label": _kind_label(k["kind"])} for k in kind_summary(rows, gap)],
+            "by_town": contributions(rows, "town_code", gap),
             "by_enterprise": contributions(rows, "applicant_norm", gap)}
 
 
@@ -105,20 +116,6 @@ def _kind_label(kind: str) -> str:
     from hvpatent.cultivation import KIND_LABELS
 
     return KIND_LABELS[kind][0 if i18n.lang() == "zh" else 1]
-
-
-def _summary(rows: list[dict], gap) -> list[dict]:
-    """Per kind: the candidates listed, those that move the gap's count (counted) and their expected count (a
-    patent with actions of several kinds is counted under each)."""
-    from hvpatent.cultivation import CANDIDATE_KINDS, counted_units
-
-    units = counted_units(gap, rows)
-    out = []
-    for kind in CANDIDATE_KINDS:
-        mine = [u for u in units.values() if any(r["kind"] == kind for r in u["rows"])]
-        out.append({"kind": kind, "kind_label": _kind_label(kind), "listed": sum(r["kind"] == kind for r in rows),
-                    "count": len(mine), "expected": round(sum(u["expected"] for u in mine), 2)})
-    return out
 
 
 def _print(report: dict) -> None:
@@ -202,6 +199,9 @@ def gap_cmd(
 
     if fmt not in FORMATS:
         raise typer.BadParameter(" | ".join(FORMATS), param_hint="--format")
+    if value is not None and (not math.isfinite(value) or value < 0):  # click's float takes nan and inf
+        raise typer.BadParameter(_say(f"目标值应为不小于 0 的有限数：{value}", f"a finite number ≥ 0, not {value}"),
+                                 param_hint="--value")
     plan = _load(plan_file)
     try:
         find_target(plan, target)
@@ -222,11 +222,7 @@ def gap_cmd(
     if fmt == "table":
         _print(report)
     elif fmt == "json":
-        text = json.dumps(report, ensure_ascii=False, default=str, indent=1)
-        if out:
-            out.write_text(text, encoding="utf-8")
-        else:
-            sys.stdout.write(text + "\n")
+        write_json(report, out)
     elif fmt == "csv":
         _write_csv(report["candidates"], out)
     else:

@@ -5,7 +5,14 @@ action before the deadline would make (or keep) count, with the last day to act 
 success; what_if and contributions add them up.
 """
 
-from hvpatent.cultivation.candidates import CANDIDATE_KINDS, KIND_LABELS, candidates, contributions, next_award_call
+from hvpatent.cultivation.candidates import (
+    CANDIDATE_KINDS,
+    KIND_LABELS,
+    candidates,
+    contributions,
+    kind_summary,
+    next_award_call,
+)
 from hvpatent.cultivation.config import cultivation_settings
 from hvpatent.cultivation.gap import (
     GAP_INDICATORS,
@@ -13,12 +20,31 @@ from hvpatent.cultivation.gap import (
     GapError,
     counted_units,
     find_target,
+    per_10k_targets,
     plan_gap,
     projected_population,
     what_if,
 )
 from hvpatent.cultivation.rates import grant_probability, historical_rates, plain_rates
 
-__all__ = ["CANDIDATE_KINDS", "GAP_INDICATORS", "KIND_LABELS", "Gap", "GapError", "candidates", "contributions",
-           "counted_units", "cultivation_settings", "find_target", "grant_probability", "historical_rates",
-           "next_award_call", "plain_rates", "plan_gap", "projected_population", "what_if"]
+__all__ = [
+    "CANDIDATE_KINDS",
+    "GAP_INDICATORS",
+    "KIND_LABELS",
+    "Gap",
+    "GapError",
+    "candidates",
+    "contributions",
+    "counted_units",
+    "cultivation_settings",
+    "find_target",
+    "grant_probability",
+    "historical_rates",
+    "kind_summary",
+    "next_award_call",
+    "per_10k_targets",
+    "plain_rates",
+    "plan_gap",
+    "projected_population",
+    "what_if",
+]

@@ -337,3 +337,16 @@ def _any_succeeds(probabilities: list[float]) -> float:
     for p in probabilities:
         fail *= 1 - p
     return 1 - fail
+
+
+def kind_summary(rows: list[dict], gap: Gap) -> list[dict]:
+    """Per kind (CANDIDATE_KINDS order): the candidates listed, the patents among them that move the gap's count
+    (``count``) and their expected count at historical rates (``expected``), by the what-if's rule (counted_units);
+    a patent with actions of several kinds is counted under each."""
+    units = counted_units(gap, rows)
+    out = []
+    for kind in CANDIDATE_KINDS:
+        mine = [u for u in units.values() if any(r["kind"] == kind for r in u["rows"])]
+        out.append({"kind": kind, "listed": sum(r["kind"] == kind for r in rows), "count": len(mine),
+                    "expected": round(sum(u["expected"] for u in mine), 2)})
+    return out

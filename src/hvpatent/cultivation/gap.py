@@ -1,9 +1,10 @@
 """The gap to a plan target: how many more patents the region needs on the deadline (docs/cultivation.md).
 
 required_count: the smallest whole number of patents whose figure on the deadline reaches the target; a per-10k
-figure divides by the projected population of the deadline (projected_population).  held: what the region holds
-now less what leaves before the deadline without anyone acting (terms ending on or before it).  gap: required less
-held, never below 0.  Arithmetic in exact decimals (10.7 × 1,000,000 / 10,000 is 1070, not 1070.0000000000002).
+figure divides by the projected population of the deadline (projected_population).  held: what the region
+holds now less the terms ending on or before the deadline (every annuity paid; what_if discounts the unpaid).
+gap: required less held, never below 0.  Arithmetic in exact decimals (10.7 × 1,000,000 / 10,000 is 1070, not
+1070.0000000000002).
 """
 
 from __future__ import annotations
@@ -112,7 +113,7 @@ class Gap:
 
     @property
     def held_count(self) -> int:
-        """What the region still holds on the deadline when nobody acts."""
+        """What the region still holds on the deadline if every annuity is paid: counted now less terms ending."""
         return self.current_count - self.expiring_count
 
     def per_10k_of(self, count: float) -> float | None:
@@ -136,6 +137,14 @@ def find_target(plan: Plan, target_key: str) -> Target:
         why = _say(f"未知或不可计算差距的目标：{target_key}", f"unknown target, or no patent count: {target_key}")
         raise GapError(f"{why}（{_say('可用', 'available')}：{', '.join(usable)}）")
     return target
+
+
+def per_10k_targets(plan: Plan) -> list[str]:
+    """The keys of the plan's targets on a per-10,000-residents patent count (GAP_INDICATORS), in the plan's
+    order: what the cultivation page and the bulletin's section measure a gap against (a trademark density is a
+    per-10k figure too, but no patent count)."""
+    return [t.key for t in plan.targets
+            if t.source == "indicator" and t.indicator in GAP_INDICATORS and GAP_INDICATORS[t.indicator][1]]
 
 
 def _required(per_10k: bool, level: Fraction, population: float | None, strict: bool) -> int | None:
@@ -207,6 +216,9 @@ def plan_gap(con: ibis.BaseBackend, plan: Plan, target_key: str, as_of: date, de
     notes: list[str] = []
     strict = False
     if target_value is not None:
+        if not math.isfinite(target_value) or target_value < 0:
+            raise GapError(_say(f"目标值应为不小于 0 的有限数：{target_value}",
+                                f"the target value must be a finite number ≥ 0: {target_value}"))
         level, shown = _exact(target_value), float(target_value)
         basis = _say(f"指定目标值 {shown:g}", f"target value given: {shown:g}")
     elif target.direction == "reach":

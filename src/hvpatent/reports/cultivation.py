@@ -270,7 +270,9 @@ def enterprise_plan(con: ibis.BaseBackend, enterprise: str, as_of: date, deadlin
 def section_target(plan: Plan) -> str | None:
     """The plan's target the section measures: high_value_per_10k when the plan has it, else its first
     per-10k target; None when the plan has no per-10k target."""
-    keys = [t.key for t in plan.targets if t.indicator and t.indicator.endswith("_per_10k")]
+    from hvpatent.cultivation import per_10k_targets
+
+    keys = per_10k_targets(plan)
     return DEFAULT_TARGET if DEFAULT_TARGET in keys else (keys[0] if keys else None)
 
 
@@ -290,7 +292,15 @@ def cultivation_section(con: ibis.BaseBackend, plan: Plan, as_of: date, region: 
         sec.paragraphs.append(f"《{plan.name}》截止日{_when(plan.deadline)}已到，本节不再测算缺口与培育候选"
                               "（另定截止日可用 hvp plan gap --deadline 测算）。")
         return sec
-    from hvpatent.cultivation import CANDIDATE_KINDS, KIND_LABELS, candidates, contributions, plan_gap, what_if
+    from hvpatent.cultivation import (
+        CANDIDATE_KINDS,
+        KIND_LABELS,
+        candidates,
+        contributions,
+        kind_summary,
+        plan_gap,
+        what_if,
+    )
 
     gap = plan_gap(con, plan, key, as_of, plan.deadline, region=region)
     g = {**gap_dict(gap), "target_name": target_name(plan, key)}
@@ -322,10 +332,11 @@ def cultivation_section(con: ibis.BaseBackend, plan: Plan, as_of: date, region: 
     gap_title = f"{g['target_name'] or counted}{SECTION_WORDS['gap_table']}"
     sec.tables.append(Table(gap_title, [("item", "项目"), ("value", "数值")], gap_rows,
                             g.get("population_method") or g.get("note") or ""))
-    kind_rows = [{"kind": KIND_LABELS[k][i], "count": float(len(v)),
-                  "expected": round(sum(float(r.get("probability") or 0) for r in v), 2)}
-                 for k, v in per_kind.items()]
+    # by the what-if's rule (kind_summary): the expected counts add up to its historical figure less none's
+    kind_rows = [{"kind": KIND_LABELS[k["kind"]][i], "count": float(k["listed"]), "counted": float(k["count"]),
+                  "expected": k["expected"]} for k in kind_summary(rows, gap)]
     sec.tables.append(Table(SECTION_WORDS["kind_table"], [("kind", "类别"), ("count", "事项数"),
+                                                          ("counted", "计入件数"),
                                                           ("expected", "按历史成功率预计(件)")], kind_rows,
                             "完整名单：看板 /cultivation（可导出 Excel）；企业提示函：hvp enterprise letter。"))
     # with the gap: each group's patents as the what-if counts them (the groups add up to its figures)

@@ -1,12 +1,14 @@
 """The raw inputs of the value assessment, one row per scored application, as one portable Ibis expression.
 
 Scored: invention and utility-model applications filed on or before the day (designs have no claims, IPC or
-citations: the standard's technical indicators do not apply).  Everything is read strictly as known on
-``as_known_on`` (default: the day itself): no event, citation, pledge, award or family grant dated after it
-counts, and an application (a citing one, or one of a subclass's filings) counts from the day it was published
+citations: the standard's technical indicators do not apply).  Citations, pledges, transfers, licences, awards
+and family grants are read as known on ``as_known_on`` (default: the day itself): none dated after it counts,
+and an application (a citing one, or one of a subclass's filings) counts from the day it was published
 (its earliest publication; else its filing date + 18 months, Patent Law art. 34).  An award, dated by its year
 only, counts from 31 December of that year; a family member counts from its grant date, and one without a date
-only in an assessment on or after the day of the latest import.  docs/value.md lists each input.
+only in an assessment on or after the day of the latest import.  The legal state is read with today's knowledge
+(the stored timelines: a lapse announced after the day but due before it counts) unless ``as_known_on`` is given;
+the validation gives it.  docs/value.md lists each input.
 """
 
 from __future__ import annotations

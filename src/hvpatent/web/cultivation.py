@@ -70,8 +70,11 @@ def word(key: str, lang: str) -> str:
 # -- the questions ----------------------------------------------------------------------------------------
 def targets(request: Request) -> dict[str, str]:
     """The plan's per-10k targets (key → name): what a gap can be measured against."""
-    return {t.key: t.name for t in analytics(request).plan.targets
-            if t.indicator and t.indicator.endswith("_per_10k")}
+    from hvpatent.cultivation import per_10k_targets
+
+    plan = analytics(request).plan
+    keys = set(per_10k_targets(plan))
+    return {t.key: t.name for t in plan.targets if t.key in keys}
 
 
 def _target(request: Request, key: str | None) -> str:
