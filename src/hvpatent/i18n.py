@@ -68,6 +68,11 @@ def lang() -> str:
     return _LANG
 
 
+def say(zh: str, en: str) -> str:
+    """A message written in place in both languages (for those not in MESSAGES): the current language's."""
+    return zh if _LANG == "zh" else en
+
+
 def t(message: str, /, **values: object) -> str:
     return MESSAGES[message][_LANG].format(**values)
 

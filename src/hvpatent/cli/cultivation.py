@@ -108,10 +108,6 @@ def gap_report(con, plan, target: str, day: date, deadline: date | None, value: 
             "by_enterprise": contributions(rows, "applicant_norm", gap)}
 
 
-def _say(zh: str, en: str) -> str:
-    return zh if i18n.lang() == "zh" else en
-
-
 def _kind_label(kind: str) -> str:
     from hvpatent.cultivation import KIND_LABELS
 
@@ -200,7 +196,7 @@ def gap_cmd(
     if fmt not in FORMATS:
         raise typer.BadParameter(" | ".join(FORMATS), param_hint="--format")
     if value is not None and (not math.isfinite(value) or value < 0):  # click's float takes nan and inf
-        raise typer.BadParameter(_say(f"目标值应为不小于 0 的有限数：{value}", f"a finite number ≥ 0, not {value}"),
+        raise typer.BadParameter(i18n.say(f"目标值应为不小于 0 的有限数：{value}", f"a finite number ≥ 0, not {value}"),
                                  param_hint="--value")
     plan = _load(plan_file)
     try:
@@ -209,12 +205,12 @@ def gap_cmd(
         err_console.print(f"[red]{err}[/red]", markup=True, highlight=False)
         raise typer.Exit(2) from None
     if region is not None and not re.fullmatch(r"[0-9]{6}|[0-9]{12}", region) and region != "all":  # no ５００…
-        raise typer.BadParameter(_say(f"区划代码无效：{region!r}（6 或 12 位）",
+        raise typer.BadParameter(i18n.say(f"区划代码无效：{region!r}（6 或 12 位）",
                                       f"bad region code {region!r} (6 or 12 digits)"), param_hint="--region")
     day = parse_as_of(as_of)
     end = _parse_day(deadline, "--deadline") if deadline else None
     if (end or plan.deadline) <= day:
-        raise typer.BadParameter(_say(f"截止日 {end or plan.deadline} 须晚于统计日 {day}",
+        raise typer.BadParameter(i18n.say(f"截止日 {end or plan.deadline} 须晚于统计日 {day}",
                                       f"the deadline {end or plan.deadline} must be after the as-of date {day}"),
                                  param_hint="--deadline")
     with open_warehouse(db, read_only=True) as wh:

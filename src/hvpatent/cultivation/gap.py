@@ -41,10 +41,6 @@ class GapError(ValueError):
     """A target the gap cannot be counted for (unknown, or not a patent count)."""
 
 
-def _say(zh: str, en: str) -> str:
-    return zh if i18n.lang() == "zh" else en
-
-
 def _exact(x: float | int) -> Fraction:
     """A number as the decimal it was written as: Fraction(Decimal('10.7')), not the float's binary value."""
     return Fraction(Decimal(repr(x))) if isinstance(x, float) else Fraction(x)
@@ -56,26 +52,26 @@ def projected_population(con: ibis.BaseBackend, region: str | None, day: date) -
     region's last five year-end rows, evaluated at that year (one row: carried as it is); none: None."""
     year = population_year(day)
     if not region or not has_table(con, "population"):
-        return None, _say("没有地区或人口数据", "no region or population data")
+        return None, i18n.say("没有地区或人口数据", "no region or population data")
     pop = con.table("population")
     rows = (pop.filter(pop.region_code == region).select("year", "population").order_by("year")
             .to_pyarrow().to_pylist())
     exact = [r["population"] for r in rows if r["year"] == year]
     if exact:
-        return float(exact[0]), _say(f"{year}年末户籍人口（数据仓库）", f"year-end {year} population (warehouse)")
+        return float(exact[0]), i18n.say(f"{year}年末户籍人口（数据仓库）", f"year-end {year} population (warehouse)")
     if not rows:
-        return None, _say(f"没有 {region} 的人口数据", f"no population rows for {region}")
+        return None, i18n.say(f"没有 {region} 的人口数据", f"no population rows for {region}")
     last = rows[-POPULATION_FIT_ROWS:]
     if len(last) == 1:
         only = last[0]
-        return float(only["population"]), _say(
+        return float(only["population"]), i18n.say(
             f"缺{year}年数据，沿用{only['year']}年末人口（仅一年数据）",
             f"no {year} row: the {only['year']} year-end population carried (one row only)")
     years = np.array([r["year"] for r in last], float)
     slope, intercept = np.polyfit(years, np.array([r["population"] for r in last], float), 1)
     projected = float(round(slope * year + intercept))  # whole residents: no float noise in the count
     span = f"{last[0]['year']}—{last[-1]['year']}"
-    return projected, _say(f"缺{year}年数据，按{span}年末人口（{len(last)}年）最小二乘直线外推",
+    return projected, i18n.say(f"缺{year}年数据，按{span}年末人口（{len(last)}年）最小二乘直线外推",
                            f"no {year} row: least-squares line through the year-end populations {span} "
                            f"({len(last)} rows), extended to {year}")
 
@@ -134,8 +130,8 @@ def find_target(plan: Plan, target_key: str) -> Target:
     usable = [t.key for t in plan.targets if t.source == "indicator" and t.indicator in GAP_INDICATORS]
     target = next((t for t in plan.targets if t.key == target_key), None)
     if target is None or target.key not in usable:
-        why = _say(f"未知或不可计算差距的目标：{target_key}", f"unknown target, or no patent count: {target_key}")
-        raise GapError(f"{why}（{_say('可用', 'available')}：{', '.join(usable)}）")
+        why = i18n.say(f"未知或不可计算差距的目标：{target_key}", f"unknown target, or no patent count: {target_key}")
+        raise GapError(f"{why}（{i18n.say('可用', 'available')}：{', '.join(usable)}）")
     return target
 
 
@@ -217,13 +213,13 @@ def plan_gap(con: ibis.BaseBackend, plan: Plan, target_key: str, as_of: date, de
     strict = False
     if target_value is not None:
         if not math.isfinite(target_value) or target_value < 0:
-            raise GapError(_say(f"目标值应为不小于 0 的有限数：{target_value}",
+            raise GapError(i18n.say(f"目标值应为不小于 0 的有限数：{target_value}",
                                 f"the target value must be a finite number ≥ 0: {target_value}"))
         level, shown = _exact(target_value), float(target_value)
-        basis = _say(f"指定目标值 {shown:g}", f"target value given: {shown:g}")
+        basis = i18n.say(f"指定目标值 {shown:g}", f"target value given: {shown:g}")
     elif target.direction == "reach":
         level, shown = _exact(float(target.target)), float(target.target)
-        basis = _say(f"方案目标值 {shown:g}", f"the plan's target {shown:g}")
+        basis = i18n.say(f"方案目标值 {shown:g}", f"the plan's target {shown:g}")
     else:
         strict = True
         base = Context.create(con, plan.baseline_date, "year", region)
@@ -232,19 +228,19 @@ def plan_gap(con: ibis.BaseBackend, plan: Plan, target_key: str, as_of: date, de
             base_pop, _ = projected_population(con, region, plan.baseline_date)
             level = _exact(base_count) * 10_000 / _exact(base_pop) if base_pop else Fraction(0)
             if not base_pop:
-                notes.append(_say("基期没有人口数据", "no population for the baseline"))
+                notes.append(i18n.say("基期没有人口数据", "no population for the baseline"))
         else:
             level = Fraction(base_count)
         shown = float(level)
-        basis = _say(f"高于基期（{plan.baseline_date}）值 {shown:.4g}（基期 {base_count} 件）",
+        basis = i18n.say(f"高于基期（{plan.baseline_date}）值 {shown:.4g}（基期 {base_count} 件）",
                      f"more than the baseline ({plan.baseline_date}) value {shown:.4g} ({base_count} patents)")
     required = _required(per_10k, level, population_deadline, strict)
     if required is None:
-        notes.append(_say("截止日没有人口数据，无法换算所需件数", "no population for the deadline: no count"))
+        notes.append(i18n.say("截止日没有人口数据，无法换算所需件数", "no population for the deadline: no count"))
     expiring = _expiring(con, ctx, count_key, deadline)
     gap = None if required is None else max(0, required - (current_count - expiring))
     if deadline <= as_of:
-        notes.append(_say("截止日不晚于统计日", "the deadline is not after the as-of date"))
+        notes.append(i18n.say("截止日不晚于统计日", "the deadline is not after the as-of date"))
     rate = (rates["keep_alive"] if rates else annuity_rate(con, as_of))["rate"]
     dues = _held_dues(con, ctx, count_key, deadline) if deadline > as_of else {}
     pending: dict[str, float] = {}

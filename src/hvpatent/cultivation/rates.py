@@ -25,10 +25,6 @@ from hvpatent.reference.fees import default_rules
 CONCLUDED_OTHER = ("rejected", "withdrawn", "deemed_withdrawn")
 
 
-def _say(zh: str, en: str) -> str:
-    return zh if i18n.lang() == "zh" else en
-
-
 def add_years(day: date, years: int) -> date:
     """The same day ``years`` later; 29 February falls on 28 February in a common year (legal.state.add_years)."""
     try:
@@ -53,13 +49,14 @@ def _rate(successes: int, cases: int, default_key: str, settings: CultivationSet
     if cases == 0:
         value = settings.defaults.get(default_key)
         return {"rate": value, "n": 0, "successes": 0,
-                "method": _say(f"数据仓库中没有可学习的历史，采用配置默认值 {value}（{method_zh}）",
+                "method": i18n.say(f"数据仓库中没有可学习的历史，采用配置默认值 {value}（{method_zh}）",
                                f"no history in the warehouse: configured default {value} ({method_en})")}
     few = cases < settings.minimum_cases
-    caveat = _say(f"；样本少于 {settings.minimum_cases} 件，仅供参考", f"; fewer than {settings.minimum_cases} "
+    caveat = i18n.say(f"；样本少于 {settings.minimum_cases} 件，仅供参考", f"; fewer than {settings.minimum_cases} "
                   "cases, indicative only") if few else ""
     return {"rate": successes / cases, "n": cases, "successes": successes,
-            "method": _say(f"{method_zh}：{successes}/{cases}{caveat}", f"{method_en}: {successes}/{cases}{caveat}")}
+            "method": i18n.say(f"{method_zh}：{successes}/{cases}{caveat}",
+                               f"{method_en}: {successes}/{cases}{caveat}")}
 
 
 def _annuities(con: ibis.BaseBackend, as_of: date, settings: CultivationSettings) -> tuple[int, int]:
@@ -262,9 +259,10 @@ def historical_rates(con: ibis.BaseBackend, as_of: date, region: str | None = No
         "restorable": _rate(restored, lapsed, "restored", settings,
                             f"近{years}年因欠费终止的发明专利中请求恢复的比例",
                             f"share of the invention lapses of the last {years} years that were restored"),
-        "milestone_10y": {**annuity, "method": _say("每笔年费按期缴纳的概率（同上）的（统计日至截止日）到期笔数次方；",
-                                                    "the annuity-paid rate (above) to the power of the annuities "
-                                                    "due from the as-of date to the deadline; ") + annuity["method"]},
+        "milestone_10y": {**annuity, "method": i18n.say(
+            "每笔年费按期缴纳的概率（同上）的（统计日至截止日）到期笔数次方；",
+            "the annuity-paid rate (above) to the power of the annuities due from the as-of date to the deadline; ",
+        ) + annuity["method"]},
         "pending_sei": grant_model(con, as_of, region, settings),
         "family_abroad": _rate(granted, members, "foreign_grant", settings,
                                "数据仓库中发明专利海外同族成员已授权的比例",
