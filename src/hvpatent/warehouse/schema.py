@@ -116,6 +116,16 @@ TABLES: dict[str, str] = {
         source VARCHAR NOT NULL,
         PRIMARY KEY (citing_app_no, cited_no)
     """,
+    # Inventors (发明人/设计人) as an export names them, in its order: the talent of patent navigation
+    # (navigation/). Keyed by application and normalised name, so a re-import adds nothing; an export that
+    # drops a name leaves the earlier row (inventor lists are not corrected after publication in practice).
+    "inventors": """
+        app_no VARCHAR NOT NULL,
+        seq INTEGER NOT NULL,
+        name VARCHAR NOT NULL,
+        name_norm VARCHAR NOT NULL,
+        PRIMARY KEY (app_no, name_norm)
+    """,
     "pledges": """
         contract_no VARCHAR NOT NULL,
         app_no VARCHAR NOT NULL,
@@ -213,6 +223,43 @@ TABLES: dict[str, str] = {
         town_code VARCHAR,
         PRIMARY KEY (name_norm, kind, level, recognised_date)
     """,
+    # Patent navigation projects (专利导航项目, GB/T 39551) as records: the plan's navigation_projects target
+    # counts the accepted ones (navigation/projects.py).  kind: enterprise | industry | region (the standard's
+    # three parts); status: approved (立项) | in_progress (实施中) | accepted (已验收) | terminated (终止).
+    "navigation_projects": """
+        project_no VARCHAR PRIMARY KEY,
+        title VARCHAR NOT NULL,
+        kind VARCHAR NOT NULL,
+        enterprise VARCHAR,
+        enterprise_norm VARCHAR,
+        industry VARCHAR,
+        started_date DATE NOT NULL,
+        accepted_date DATE,
+        status VARCHAR NOT NULL,
+        report_file VARCHAR,
+        note VARCHAR
+    """,
+    # A person's decision on a patent's place in an industry's technology breakdown (navigation/): on (True) or
+    # off (False) the branch.  Overrides the rules and the classifier, and trains the classifier.
+    "branch_corrections": """
+        app_no VARCHAR NOT NULL,
+        industry VARCHAR NOT NULL,
+        branch VARCHAR NOT NULL,
+        on_branch BOOLEAN NOT NULL,
+        corrected_by VARCHAR,
+        corrected_at TIMESTAMP NOT NULL,
+        PRIMARY KEY (app_no, industry, branch)
+    """,
+    # The classifier's placements of an industry's patents that no rule placed (navigation/classifier.py):
+    # written by a training run, read by the counting; ``model`` is the fingerprint of the model that wrote them.
+    "branch_predictions": """
+        industry VARCHAR NOT NULL,
+        app_no VARCHAR NOT NULL,
+        branch VARCHAR NOT NULL,
+        confidence DOUBLE NOT NULL,
+        model VARCHAR NOT NULL,
+        PRIMARY KEY (industry, app_no, branch)
+    """,
     "enterprises": """
         name_norm VARCHAR PRIMARY KEY,
         name VARCHAR NOT NULL,
@@ -281,6 +328,8 @@ KEYS: dict[str, tuple[str, ...]] = {
     "recognitions": ("name_norm", "kind", "level", "recognised_date"),
     "family_members": ("family_id", "member_no"),
     "citations": ("citing_app_no", "cited_no"),
+    "inventors": ("app_no", "name_norm"),
+    "navigation_projects": ("project_no",),
     "publications": ("pub_no",),
     "legal_events": ("app_no", "event_date", "event_type", "raw_text"),
     "status_snapshots": ("app_no", "snapshot_date"),
@@ -288,7 +337,8 @@ KEYS: dict[str, tuple[str, ...]] = {
 
 # Tables added after the first release that a reader must do without (a Parquet export of an older warehouse).
 LATER_TABLES: tuple[str, ...] = ("applicant_categories", "trademarks", "trademark_events", "market_entities",
-                                  "recognitions", "citations")
+                                  "recognitions", "citations", "inventors", "navigation_projects",
+                                  "branch_corrections", "branch_predictions")
 
 # Columns added after a table was first released: (table, column, type), applied to older
 # warehouses when they are opened.

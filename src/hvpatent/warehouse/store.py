@@ -460,7 +460,8 @@ class ImportTransaction:
         if has_apps:
             _add(self.counts, wh._upsert_applications(batch, import_id))
         for table in ("publications", "family_members", "pledges", "awards", "population", "trademark_counts",
-                      "enterprises", "status_snapshots", "market_entities", "recognitions", "citations"):
+                      "enterprises", "status_snapshots", "market_entities", "recognitions", "citations",
+                      "inventors", "navigation_projects"):
             frame = batch.frames.get(table)
             if frame is not None and len(frame):
                 if table in ("status_snapshots", "family_members", "pledges", "awards", "enterprises"):
