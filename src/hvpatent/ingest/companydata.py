@@ -36,6 +36,7 @@ from hvpatent.ingest.fields import (
     parse_ipc,
 )
 from hvpatent.ingest.heartbeat import BEAT_ROWS, beat
+from hvpatent.ingest.inventors import check_names, inventor_rows
 from hvpatent.ingest.kindcodes import cn_kind_meaning, kind_of_pub_no
 from hvpatent.ingest.legalcells import Event, read_details
 from hvpatent.ingest.merge import first_filled, latest_first
@@ -57,7 +58,8 @@ _LOCARNO = re.compile(r"^(\d{2})-(\d{2})?$")   # '11-02', or '11-' with the clas
 _IPC_CLASS = re.compile(r"^([A-H])(\d{2})$")     # 'G06': the API's search lists stop at the class
 _AGENCY = re.compile(r"^(.*?)[\s(（]*(\d{5})[)）]?$")  # CNIPA agency codes have five digits
 _JSON_POSITION = re.compile(r" at (\d+)")
-_TABLES = ("applications", "ipc_classes", "publications", "parties", "legal_events", "status_snapshots")
+_TABLES = ("applications", "ipc_classes", "publications", "parties", "legal_events", "status_snapshots",
+           "inventors")
 
 
 def looks_like_companydata(path: Path) -> bool:
@@ -395,6 +397,7 @@ class _Converted:
     parties: list[dict]
     publication: dict | None
     record: _Record
+    inventors: list[str] = field(default_factory=list)  # InventorStringList (ingest/inventors.py)
 
 
 def _convert(file: str, row: int, rec: Any, exported: date | None, vocabulary: EventVocabulary,
@@ -431,10 +434,17 @@ def _convert(file: str, row: int, rec: Any, exported: date | None, vocabulary: E
     warnings, problems = read_details(out.events, filing, ptype)
     for key, value, reason in problems:
         out.error(key, value, reason)
+    inventors: list[str] = []
+    try:
+        inventors = check_names(_list(rec.get("InventorStringList")))
+    except ValueError as err:
+        out.error("InventorStringList", rec.get("InventorStringList"), str(err))
     if out.errors or filing is None or ptype is None:
         return out.errors
     notes.warnings.update(warnings)
-    return _assemble(out, appno.canonical, ptype, filing, pub_no, kind, pub_date, meaning.stage, ipcs, rec)
+    converted = _assemble(out, appno.canonical, ptype, filing, pub_no, kind, pub_date, meaning.stage, ipcs, rec)
+    converted.inventors = inventors
+    return converted
 
 
 def _assemble(out: _Record, app_no: str, ptype: str, filing: date, pub_no: str, kind: str | None,
@@ -534,3 +544,4 @@ def _merge_application(tables: dict[str, list[dict]], app_no: str, convs: list[_
     granted = any(e.event_type == "granted" for c in convs for e in c.record.events)
     parties = next((c.parties for c in convs if c.parties), [])
     tables["parties"].extend({**p, "role": "patentee" if granted else "applicant"} for p in parties)
+    tables["inventors"].extend(inventor_rows(app_no, next((c.inventors for c in convs if c.inventors), [])))

@@ -25,6 +25,7 @@ from hvpatent.ingest.fields import (
     parse_ipc,
 )
 from hvpatent.ingest.heartbeat import BEAT_ROWS, beat
+from hvpatent.ingest.inventors import check_names, inventor_rows
 from hvpatent.ingest.kindcodes import cn_kind_meaning
 from hvpatent.ingest.limits import (
     MAX_CELL_CHARS,
@@ -41,7 +42,7 @@ from hvpatent.reference.countries import locate
 _KIND = {"A": "invention", "U": "utility_model", "S": "design", "F": "design"}
 SIGNATURE = {"publication_number", "application_number", "country_code"}
 _TABLES = ("applications", "ipc_classes", "publications", "parties", "legal_events", "family_members",
-           "citations")
+           "citations", "inventors")
 
 
 def looks_like_google(path: Path) -> bool:
@@ -197,6 +198,7 @@ class _Publication:
     events: list[dict]
     countries: dict[str, str] = field(default_factory=dict)  # assignee name -> country the source states
     cited: list[str] = field(default_factory=list)  # the publications its `citation` list names
+    inventors: list[str] = field(default_factory=list)  # inventor_harmonized[].name, else inventor[]
 
 
 def read_publications(path: Path, chunk_rows: int = 200_000
@@ -247,6 +249,9 @@ def _merge(tables: dict[str, list[dict]], app_no: str, pubs: list[_Publication])
         tables["publications"].append(p.publication)
         tables["legal_events"].extend(p.events)
     tables["citations"].extend(citation_rows(app_no, [no for p in pubs for no in p.cited], "google"))
+    with_inventors = next((p for p in pubs if p.inventors), None)
+    if with_inventors:
+        tables["inventors"].extend(inventor_rows(app_no, with_inventors.inventors))
 
 
 def _dates(file: str, line: int, rec: dict, errors: list[RowError]) -> dict[str, date | None] | None:
@@ -294,7 +299,8 @@ def _convert(file: str, line: int, rec: object, tables: dict[str, list[dict]],
         return None
     ipcs = _ipcs(file, line, rec, errors)
     cited = _cited(file, line, rec, errors)
-    if ipcs is None or cited is None:
+    inventors = _inventors(file, line, rec, errors)
+    if ipcs is None or cited is None or inventors is None:
         return None
     app_no = appno.canonical
     meaning = cn_kind_meaning(kind, pub_date)
@@ -322,7 +328,25 @@ def _convert(file: str, line: int, rec: object, tables: dict[str, list[dict]],
         events.append({"app_no": app_no, "event_date": pub_date, "event_type": "published",
                        "raw_text": f"公开 {pub_no}"})
     publication = {"pub_no": pub_no, "app_no": app_no, "kind": kind, "pub_date": pub_date}
-    return _Publication(app_no, pub_date, application, ipcs, names, publication, events, countries, cited)
+    return _Publication(app_no, pub_date, application, ipcs, names, publication, events, countries, cited,
+                        inventors)
+
+
+def _inventors(file: str, line: int, rec: dict, errors: list[RowError]) -> list[str] | None:
+    """The row's inventors: inventor_harmonized (objects with name, country_code), else inventor (a list of
+    names); None after an error (a list over the limits of ingest/inventors.py)."""
+    harmonized = rec.get("inventor_harmonized") or []
+    field_name, items = "inventor_harmonized", harmonized
+    names = [str(i.get("name")) for i in harmonized if isinstance(i, dict) and i.get("name")] \
+        if isinstance(harmonized, list) else []
+    if not names:
+        field_name, items = "inventor", rec.get("inventor") or []
+        names = [items] if isinstance(items, str) else [str(n) for n in items if n] if isinstance(items, list) else []
+    try:
+        return check_names(names)
+    except ValueError as err:
+        errors.append(RowError(file, line, field_name, str(items)[:200], str(err)))
+        return None
 
 
 def _cited(file: str, line: int, rec: dict, errors: list[RowError]) -> list[str] | None:

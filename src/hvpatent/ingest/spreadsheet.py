@@ -28,6 +28,7 @@ from hvpatent.ingest.fields import (
     split_multi,
 )
 from hvpatent.ingest.heartbeat import BEAT_ROWS, beat
+from hvpatent.ingest.inventors import inventor_rows, split_inventors
 from hvpatent.ingest.kindcodes import KindMeaning, cn_kind_meaning, kind_of_pub_no
 from hvpatent.ingest.legalcells import Reading, read_cells
 from hvpatent.ingest.limits import MiB
@@ -48,7 +49,7 @@ FIELD_LABELS = {  # the header a user would recognise, for error messages
     "claims_count": "权利要求数量", "legal_status": "法律状态", "legal_status_date": "法律状态公告日",
     "legal_events": "法律事件", "family_members": "同族",
     "status_events": "法律状态/事件", "latest_status": "最新法律状态", "simple_status": "简单法律状态",
-    "lapse_date": "失效日", "pub_no": "公开(公告)号", "citations": "专利引证",
+    "lapse_date": "失效日", "pub_no": "公开(公告)号", "citations": "专利引证", "inventors": "发明人",
 }
 # The columns whose cells are read as legal status (legalcells.read_cells), in this order.
 STATUS_FIELDS = ("legal_events", "legal_status", "status_events", "latest_status", "simple_status")
@@ -135,6 +136,7 @@ class _Parsed:
     members: list[tuple[str, str, bool]]
     pub_date: object = None
     cited: list[str] = field(default_factory=list)  # the numbers of the 专利引证 cell (ingest/citations.py)
+    inventors: list[str] = field(default_factory=list)  # the names of the 发明人 cell (ingest/inventors.py)
 
 
 def _cells(fields: list[str], positions: list[tuple[str, int]]) -> dict[str, str]:
@@ -260,6 +262,7 @@ def _convert_row(out: _Rows, row: int, cells: dict[str, str]) -> None:
         out.error(row, fld, value, reason)
     members = _members(out, row, cells)
     cited = _cited(out, row, cells)
+    inventors = _inventors(out, row, cells)
     if len(out.errors) > errors_before:
         return
     fields = {
@@ -274,7 +277,7 @@ def _convert_row(out: _Rows, row: int, cells: dict[str, str]) -> None:
         cells.get(f, "") for f in ("applicant_province", "applicant_city", "applicant_county")) or None
     out.parsed.setdefault(app_no, []).append(_Parsed(
         row, app_no, fields, split_multi(cells.get("applicants", "")), address, ipcs, pub, meaning,
-        dates["grant_date"], reading, members, dates["pub_date"], cited))
+        dates["grant_date"], reading, members, dates["pub_date"], cited, inventors))
 
 
 SKIPPED_CITATIONS = ("「专利引证」列中不是专利公开号的内容（非专利文献、备注等）已跳过，专利照常导入 / entries of the "
@@ -297,6 +300,16 @@ def _cited(out: _Rows, row: int, cells: dict[str, str]) -> list[str]:
     if skipped:
         out.notes.warnings[SKIPPED_CITATIONS] += 1
     return cited
+
+
+def _inventors(out: _Rows, row: int, cells: dict[str, str]) -> list[str]:
+    """The names of the row's 发明人 cell; a cell over the limits (ingest/inventors.py) rejects the row."""
+    text = cells.get("inventors", "")
+    try:
+        return split_inventors(text)
+    except ValueError as err:
+        out.error(row, "inventors", text, str(err))
+        return []
 
 
 def _emit(out: _Rows, rows: list[_Parsed], tables: dict[str, list[dict]], exported: date | None) -> None:
@@ -331,6 +344,9 @@ def _emit(out: _Rows, rows: list[_Parsed], tables: dict[str, list[dict]], export
         tables["family_members"].append({"family_id": app["family_id"], "office": office, "member_no": number,
                                          "granted": granted, "grant_date": None})
     tables["citations"].extend(citation_rows(app_no, [no for r in rows for no in r.cited], out.source))
+    with_inventors = next((r for r in rows if r.inventors), None)
+    if with_inventors:
+        tables["inventors"].extend(inventor_rows(app_no, with_inventors.inventors))
     _snapshot(out, rows, tables, exported, bool(events[:-1]))
 
 
@@ -482,7 +498,7 @@ def _convert_chunk(job: _Job, vocabulary: EventVocabulary, notes: ImportNotes) -
         _convert_row(out, row, _cells(fields, positions))
     tables: dict[str, list[dict]] = {t: [] for t in (
         "applications", "ipc_classes", "publications", "parties", "legal_events", "family_members",
-        "status_snapshots", "citations")}
+        "status_snapshots", "citations", "inventors")}
     for i, rows in enumerate(out.parsed.values(), 1):
         if i % BEAT_ROWS == 0:
             beat()

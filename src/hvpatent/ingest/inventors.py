@@ -1,0 +1,50 @@
+"""Inventors (发明人; 设计人 of a design) as the importers read them: a cell of names, or a list of them.
+
+CNIPA exports separate names with ';' (others with ；, ',' ， or 、).  A cell is text, never evaluated: a name that
+looks like a formula ("=1+1") is kept as written.  A cell of more than MAX_INVENTORS names, or a name of more
+than MAX_NAME_CHARS characters, is no inventor list (a column mapped wrongly, an abstract pasted in): the row is
+refused with the reason (docs/importing.md, "Inventors").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from hvpatent.ingest.fields import normalize_name
+
+MAX_INVENTORS = 200
+MAX_NAME_CHARS = 100
+_SPLIT = re.compile(r"\s*[;；,，、|\n]\s*")
+
+
+def check_names(names: Iterable[str]) -> list[str]:
+    """The names stripped, empty ones dropped; ValueError (bilingual) over the limits."""
+    out = [n.strip() for n in names if n and n.strip()]
+    if len(out) > MAX_INVENTORS:
+        raise ValueError(f"发明人超过 {MAX_INVENTORS} 人（{len(out)}），不像发明人列 / more than {MAX_INVENTORS} "
+                         "inventors: not an inventor list")
+    long = next((n for n in out if len(n) > MAX_NAME_CHARS), None)
+    if long is not None:
+        raise ValueError(f"发明人姓名超过 {MAX_NAME_CHARS} 字，不像姓名 / an inventor name over {MAX_NAME_CHARS} "
+                         "characters")
+    return out
+
+
+def split_inventors(text: str | None) -> list[str]:
+    """The names of one cell, in order (ValueError over the limits)."""
+    if text is None or not str(text).strip() or str(text).strip().lower() == "nan":
+        return []
+    return check_names(_SPLIT.split(str(text)))
+
+
+def inventor_rows(app_no: str, names: Iterable[str]) -> list[dict]:
+    """Rows of table inventors: one per distinct normalised name, seq in the order first listed."""
+    rows: list[dict] = []
+    seen: set[str] = set()
+    for name in names:
+        norm = normalize_name(name)
+        if norm and norm not in seen:
+            seen.add(norm)
+            rows.append({"app_no": app_no, "seq": len(rows) + 1, "name": name, "name_norm": norm})
+    return rows
