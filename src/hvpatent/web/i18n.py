@@ -163,6 +163,7 @@ UI: dict[str, tuple[str, str]] = {
     "trademarks": ("商标", "Trademarks"),
     "value_assessment": ("专利价值评估", "Patent value"),
     "cultivation": ("高价值培育", "Cultivation"),
+    "navigation": ("专利导航", "Patent navigation"),
     "my_plan": ("培育计划", "Our plan"),
 }
 

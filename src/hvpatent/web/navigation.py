@@ -1,0 +1,445 @@
+"""Patent navigation in the dashboard and the API (专利导航, GB/T 39551; docs/navigation.md): the 8 industries with
+their key figures, one industry's landscape (trend, share, the technology tree as a sunburst, the position per
+branch, applicants, innovation entities, inventors, the co-applicant network, partners, key patents and the
+recommendations), the patents behind every figure, and the exports (xlsx of a list, xlsx and docx of a landscape).
+
+Staff and enterprise accounts: the landscape is built from published patents, so it is public; a bank account is
+refused as on the other analytics pages.  Answers come from the navigation room through `Analytics.answer`
+(cached per data version, gated); no SQL here.  Navigation projects have their own page (web/navigation_projects.py).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import re
+import tempfile
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+from urllib.parse import quote, urlencode
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse, StreamingResponse
+
+from hvpatent.warehouse.accounts import User
+from hvpatent.web import inputs
+from hvpatent.web.api import XLSX, analytics, jsonable
+from hvpatent.web.pages import STAFF, _lang, _render, _user
+from hvpatent.web.security import require
+
+if TYPE_CHECKING:
+    from hvpatent.navigation import Landscape
+
+router = APIRouter()
+Viewer = Annotated[User, Depends(require(*STAFF, "enterprise"))]
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+PAGE_SIZE = 100                      # rows of a patent list per page; the xlsx export has all
+SIDES = ("region", "compare")
+MEASURES = ("applications", "grants", "valid", "key")
+REPORT_FORMATS = ("json", "xlsx", "docx")
+DEFAULT_COMPARE = "province"         # the cache key of "the region's province" (landscape's default)
+REGION_CODE = re.compile(r"[0-9]{6}([0-9]{6})?")  # ASCII digits only (full-width digits pass str.isdigit)
+POSITIONS = ("strong", "balanced", "weak", "gap", "absent")
+
+DateQ = Annotated[str | None, Query(max_length=10, description="统计日期 YYYY-MM-DD / as-of date (default: today)")]
+RegionQ = Annotated[str | None, Query(max_length=12, description="区划代码 / region code (default: the plan's)")]
+CompareQ = Annotated[str | None, Query(max_length=12, description="对比区域：区划代码或 national / comparison "
+                                                                  "region: a code or national (default: the province)")]
+SideQ = Annotated[str, Query(max_length=10, description="region | compare")]
+BranchQ = Annotated[str | None, Query(max_length=200, description="技术分支代码 / branch code")]
+TextQ = Annotated[str | None, Query(max_length=200)]
+YearQ = Annotated[str | None, Query(max_length=4, description="申请年 / filing year")]
+MeasureQ = Annotated[str, Query(max_length=15, description="applications | grants | valid | key")]
+PageQ = Annotated[str | None, Query(max_length=6, description="页码 / page (1, 2, ...)")]
+ListFmtQ = Annotated[str, Query(max_length=5, description="json | xlsx")]
+ReportFmtQ = Annotated[str, Query(max_length=5, description="json | xlsx | docx")]
+
+WORDS: dict[str, tuple[str, str]] = {
+    "navigation": ("专利导航", "Patent navigation"), "industry": ("产业", "Industry"),
+    "region": ("本区域", "Region"), "compare": ("对比区域", "Comparison region"), "as_of": ("统计日期", "As of"),
+    "applications": ("申请量", "Applications"), "grants": ("授权量", "Grants"), "valid": ("有效量", "Valid"),
+    "key": ("核心专利", "Key patents"), "valid_inventions": ("有效发明专利", "Valid inventions"),
+    "share": ("本区域占对比区域比重", "Region's share of the comparison region"),
+    "strong": ("优势分支", "Strong branches"), "gap": ("空白分支", "Gap branches"),
+    "ten_years": ("近10年", "last 10 years"), "show": ("查看", "Show"), "trend": ("申请、授权、有效趋势", "Trend"),
+    "share_trend": ("申请量占比走势", "Share of applications"), "tree": ("技术分解", "Technology breakdown"),
+    "branches": ("技术分支定位", "Position by branch"), "branch": ("技术分支", "Branch"),
+    "level": ("层级", "Level"), "region_count": ("本区域申请", "Region"),
+    "compare_count": ("对比区域申请", "Comparison"),
+    "region_share": ("本区域占比", "Region share"), "compare_share": ("对比区域占比", "Comparison share"),
+    "rta": ("显示性技术优势指数", "RTA"), "region_growth": ("本区域增长", "Region growth"),
+    "compare_growth": ("对比区域增长", "Comparison growth"), "position": ("定位", "Position"),
+    "pos_strong": ("优势", "strong"), "pos_balanced": ("持平", "balanced"), "pos_weak": ("薄弱", "weak"),
+    "pos_gap": ("空白", "gap"), "pos_absent": ("均无", "absent"),
+    "applicants": ("主要申请人", "Top applicants"), "applicant": ("申请人", "Applicant"),
+    "applicant_type": ("类型", "Type"), "inventions": ("发明", "Inventions"),
+    "entity_types": ("创新主体类型", "Innovation entities by type"), "entities": ("主体数", "Entities"),
+    "inventors": ("发明人（人才）", "Inventors (talent)"), "inventor": ("发明人", "Inventor"),
+    "patents": ("专利", "Patents"), "co_inventors": ("合作发明人", "Co-inventors"),
+    "network": ("合作申请网络", "Co-applicant network"), "partners": ("合作与引进对象", "Partners elsewhere"),
+    "reason": ("理由", "Reason"), "reason_partner": ("合作", "partner"), "reason_recruit": ("引进", "recruit"),
+    "reason_high_value": ("高价值", "high-value"), "reason_most_cited": ("被引最多", "most cited"),
+    "key_patents": ("核心专利", "Key patents"), "forward_citations": ("被引次数", "Cited by"),
+    "recommendations": ("发展路径建议", "Recommendations"), "rule": ("规则", "Rule"),
+    "notes": ("说明", "Notes"), "list": ("专利清单", "Patents"), "app_no": ("申请号", "Application"),
+    "title": ("名称", "Title"), "patent_type": ("类型", "Type"), "filing_date": ("申请日", "Filed"),
+    "grant_date": ("授权日", "Granted"), "state": ("法律状态", "State"), "region_code": ("区划", "Region code"),
+    "source": ("归属来源", "Placement"), "year": ("申请年", "Year"), "page": ("页", "Page"),
+    "prev": ("上一页", "Previous"), "next": ("下一页", "Next"), "records": ("件", "patents"),
+    "export": ("导出 Excel", "Export xlsx"), "export_landscape": ("导出分析表 (xlsx)", "Landscape (xlsx)"),
+    "report": ("导航报告 (docx)", "Report (docx)"), "all": ("全部", "all"), "back": ("返回", "Back"),
+    "national": ("全国", "national"), "nothing": ("暂无", "none"),
+    "side_region": ("本区域", "region"), "side_compare": ("对比区域", "comparison region"),
+    "invention": ("发明", "invention"), "utility_model": ("实用新型", "utility model"),
+    "click_hint": ("点击图表或数字查看背后的专利清单。", "Click a chart or a number for the patents behind it."),
+}
+
+
+def words(lang: str) -> dict[str, str]:
+    i = 0 if lang == "zh" else 1
+    return {k: v[i] for k, v in WORDS.items()}
+
+
+# -- parsing the query: each bad value a 422 (404 for what does not exist) naming the parameter ----------------
+def _bad(name: str, value: str, allowed: str, code: int = 422) -> HTTPException:
+    shown = value if len(value) <= 40 else value[:40] + "…"
+    return HTTPException(code, f"{name}：无效的值 {shown!r}，可用：{allowed} / {name}: invalid value {shown!r}; "
+                               f"allowed: {allowed}")
+
+
+def _industries() -> dict[str, str]:
+    """The plan's 8 industries, code → Chinese name, in the order of indicators/industries.yaml."""
+    from hvpatent.indicators.config import industries
+
+    return {i.code: i.name for i in industries()}
+
+
+def _industry(industry: str) -> str:
+    known = _industries()
+    if industry not in known:
+        shown = industry if len(industry) <= 40 else industry[:40] + "…"
+        raise HTTPException(404, f"未知产业 {shown!r}，可用：{' | '.join(known)} / industry: unknown {shown!r}; "
+                                 f"allowed: {' | '.join(known)}")
+    return industry
+
+
+def _as_of(text: str | None, request: Request) -> date:
+    if not text:
+        return inputs.as_of(request.app.state.default_as_of or date.today())
+    try:
+        day = date.fromisoformat(text) if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text) else None
+    except ValueError:
+        day = None
+    if day is None:
+        raise _bad("as_of", text, "YYYY-MM-DD")
+    return inputs.as_of(day)  # within the documented range, else 422
+
+
+def _region(text: str | None, request: Request) -> str:
+    if not text:
+        region = analytics(request).plan.region
+        if not region:
+            raise HTTPException(422, "region：方案未设定区域，请给出区划代码 / region: the plan names no region; "
+                                     "give a region code")
+        return region
+    if not REGION_CODE.fullmatch(text):
+        raise _bad("region", text, "6 或 12 位区划代码 / a 6- or 12-digit region code")
+    return text
+
+
+def _compare(text: str | None) -> str | None:
+    """The comparison region: a code, "national", or None for the landscape's default (the province)."""
+    if not text:
+        return None
+    if text == "national":
+        return text
+    if not REGION_CODE.fullmatch(text):
+        raise _bad("compare", text, "national 或 6/12 位区划代码 / national or a 6- or 12-digit region code")
+    return text
+
+
+def _branch(industry: str, branch: str | None) -> str | None:
+    from hvpatent.navigation import TreeError, tree
+
+    if not branch:
+        return None
+    try:
+        codes = [b.code for b in tree(industry).branches]
+    except KeyError as err:
+        raise _bad("industry", industry, " | ".join(_industries()), 404) from err
+    except TreeError as err:
+        raise HTTPException(500, str(err)) from err
+    if branch not in codes:
+        raise _bad("branch", branch, f"{industry} 技术分解中的分支代码 / a branch code of {industry}'s breakdown", 404)
+    return branch
+
+
+def _choice(name: str, value: str, allowed: tuple[str, ...]) -> str:
+    if value not in allowed:
+        raise _bad(name, value, " | ".join(allowed))
+    return value
+
+
+def _int(name: str, text: str | None, low: int, high: int) -> int | None:
+    if not text:
+        return None
+    if not re.fullmatch(r"[0-9]{1,6}", text) or not low <= int(text) <= high:
+        raise _bad(name, text, f"{low}–{high}")
+    return int(text)
+
+
+@dataclasses.dataclass(frozen=True)
+class Question:
+    """One landscape question, parsed and validated: what the cache keys on and the links carry."""
+    industry: str
+    day: date
+    region: str
+    compare: str | None       # None: the landscape's default, the region's province
+
+    def key(self) -> tuple:
+        return (self.industry, self.day, self.region, self.compare or DEFAULT_COMPARE)
+
+    def params(self, **extra: Any) -> str:
+        values = {"as_of": self.day.isoformat(), "region": self.region, "compare": self.compare, **extra}
+        return urlencode({k: v for k, v in values.items() if v is not None and v != ""})
+
+
+def _question(request: Request, industry: str, as_of: str | None, region: str | None,
+              compare: str | None) -> Question:
+    return Question(_industry(industry), _as_of(as_of, request), _region(region, request), _compare(compare))
+
+
+def _compare_arg(q: Question) -> Any:
+    return ... if q.compare is None else q.compare
+
+
+def _ask(request: Request, key: tuple, compute) -> Any:
+    """An answer of the navigation room: KeyError (unknown industry) 404, ValueError (a bad region code,
+    bilingual) 422 — never a 500 for a question that cannot be asked."""
+    from hvpatent.navigation import TreeError
+
+    try:
+        return analytics(request).answer(("navigation", *key), compute)
+    except TreeError as err:  # the breakdowns file (a user's copy) is bad: say which file, branch and field
+        raise HTTPException(500, str(err)) from err
+    except KeyError as err:
+        raise HTTPException(404, f"未知产业或分支 / unknown industry or branch: {err}") from err
+    except ValueError as err:
+        raise HTTPException(422, str(err)) from err
+
+
+def landscape_of(request: Request, q: Question) -> Landscape:
+    from hvpatent.navigation import landscape
+
+    return _ask(request, ("landscape", *q.key()),
+                lambda con: landscape(con, q.industry, q.day, q.region, _compare_arg(q)))
+
+
+def patents_of(request: Request, q: Question, side: str, branch: str | None, applicant: str | None,
+               inventor: str | None, year: int | None, measure: str) -> list[dict]:
+    from hvpatent.navigation import landscape_patents
+
+    return _ask(request, ("patents", *q.key(), side, branch, applicant, inventor, year, measure),
+                lambda con: landscape_patents(con, q.industry, q.day, q.region, _compare_arg(q), side=side,
+                                              branch=branch, applicant=applicant, inventor=inventor, year=year,
+                                              measure=measure))
+
+
+def recommendations_of(request: Request, q: Question, land: Landscape, lang: str) -> list[dict]:
+    from hvpatent.navigation import recommendations
+
+    return _ask(request, ("recommendations", *q.key(), lang),
+                lambda con: [dataclasses.asdict(r) for r in recommendations(land, lang)])
+
+
+def _list_filters(industry: str, side: str, branch: str | None, applicant: str | None, inventor: str | None,
+                  year: str | None, measure: str) -> dict:
+    return {"side": _choice("side", side, SIDES), "branch": _branch(industry, branch),
+            "applicant": applicant or None, "inventor": inventor or None, "year": _int("year", year, 1985, 2100),
+            "measure": _choice("measure", measure, MEASURES)}
+
+
+# -- the figures the pages show ---------------------------------------------------------------------------------
+def key_figures(land: Landscape) -> dict:
+    """An industry's card on /navigation: the region's and the comparison's applications of the 10 filing years
+    (both patent types), the region's valid inventions at as_of, the region's share and the strong/gap branches."""
+    last = max(land.years) if land.years else None
+    totals = {side: sum(r["applications"] for r in land.trend if r["side"] == side) for side in SIDES}
+    valid = sum(r["valid"] for r in land.trend
+                if r["side"] == "region" and r["patent_type"] == "invention" and r["year"] == last)
+    positions = [b["position"] for b in land.branches]
+    return {"applications": totals["region"], "compare_applications": totals["compare"],
+            "share": totals["region"] / totals["compare"] if totals["compare"] else None,
+            "valid_inventions": valid, "strong": positions.count("strong"), "gap": positions.count("gap")}
+
+
+def sunburst(branches: list[dict], lang: str) -> list[dict]:
+    """The technology tree as ECharts sunburst data: value = the region's count, the comparison in the tooltip;
+    each node carries its branch code (a click opens its list)."""
+    nodes: dict[str, dict] = {}
+    roots: list[dict] = []
+    for b in branches:  # tree order: parents before children
+        node = {"name": b["name"] if lang == "zh" else (b.get("name_en") or b["name"]), "value": b["region_count"],
+                "branch": b["branch"], "compare": b["compare_count"], "position": b["position"], "children": []}
+        nodes[b["branch"]] = node
+        parent = nodes.get(b["parent"]) if b["parent"] else None
+        (parent["children"] if parent is not None else roots).append(node)
+    return roots
+
+
+def _chart_data(q: Question, land: Landscape, lang: str) -> dict:
+    w = words(lang)
+    years = list(land.years)
+    series = []
+    for side in SIDES:
+        for measure in ("applications", "grants", "valid"):
+            by_year = {y: 0 for y in years}
+            for r in land.trend:
+                if r["side"] == side and r["year"] in by_year:
+                    by_year[r["year"]] += r[measure]
+            series.append({"name": f"{w['side_' + side]}·{w[measure]}", "side": side, "measure": measure,
+                           "values": [by_year[y] for y in years]})
+    share = {r["year"]: r["share"] for r in land.share}
+    region_top = land.applicants.get("region", [])[:20]
+    network = land.network or {"nodes": [], "edges": []}
+    return {
+        "base": f"/navigation/{q.industry}/patents?{q.params()}", "years": years, "series": series,
+        "share": {"name": w["share"], "values": [share.get(y) for y in years]},
+        "sunburst": sunburst(land.branches, lang),
+        "applicants": {"names": [r["applicant"] for r in region_top],
+                       "values": [r["applications"] for r in region_top]},
+        "network": {"nodes": network.get("nodes", []), "edges": network.get("edges", [])},
+        "words": {k: w[k] for k in ("trend", "share_trend", "tree", "applicants", "network", "region_count",
+                                    "compare_count", "patents")},
+    }
+
+
+def _position_names(lang: str) -> dict[str, str]:
+    w = words(lang)
+    return {p: w["pos_" + p] for p in POSITIONS}
+
+
+# -- pages ------------------------------------------------------------------------------------------------------
+@router.get("/navigation", response_class=HTMLResponse, include_in_schema=False)
+def navigation_page(request: Request, as_of: DateQ = None, region: RegionQ = None,
+                    compare: CompareQ = None) -> HTMLResponse:
+    user = _user(request, *STAFF, "enterprise")
+    lang = _lang(request)
+    cards = []
+    for code, name in _industries().items():
+        q = _question(request, code, as_of, region, compare)
+        land = landscape_of(request, q)
+        cards.append({"industry": code, "name": name if lang == "zh" else code,
+                      "url": f"/navigation/{code}?{q.params()}", "figures": key_figures(land),
+                      "region_name": land.region_name, "compare_name": land.compare_name})
+    q0 = _question(request, next(iter(_industries())), as_of, region, compare)
+    return _render(request, "navigation.html", user, "navigation", title=words(lang)["navigation"], cards=cards,
+                   w=words(lang), as_of=q0.day, region=q0.region, compare=q0.compare or "")
+
+
+@router.get("/navigation/{industry}", response_class=HTMLResponse, include_in_schema=False)
+def industry_page(request: Request, industry: str, as_of: DateQ = None, region: RegionQ = None,
+                  compare: CompareQ = None) -> HTMLResponse:
+    user = _user(request, *STAFF, "enterprise")
+    lang = _lang(request)
+    w = words(lang)
+    q = _question(request, industry, as_of, region, compare)
+    land = landscape_of(request, q)
+    return _render(request, "navigation_industry.html", user, "navigation",
+                   title=f"{land.industry_name} · {w['navigation']}", land=land, q=q, w=w, lang_index=int(lang != "zh"),
+                   figures=key_figures(land), positions=_position_names(lang),
+                   recommendations=recommendations_of(request, q, land, lang), chart=_chart_data(q, land, lang),
+                   list_url=lambda **kw: f"/navigation/{q.industry}/patents?{q.params(**kw)}",
+                   export_url=f"/api/navigation/{q.industry}?{q.params(format='xlsx', lang=lang)}",
+                   report_url=f"/api/navigation/{q.industry}?{q.params(format='docx', lang=lang)}")
+
+
+@router.get("/navigation/{industry}/patents", response_class=HTMLResponse, include_in_schema=False)
+def patents_page(request: Request, industry: str, as_of: DateQ = None, region: RegionQ = None,
+                 compare: CompareQ = None, side: SideQ = "region", branch: BranchQ = None, applicant: TextQ = None,
+                 inventor: TextQ = None, year: YearQ = None, measure: MeasureQ = "applications",
+                 page: PageQ = None) -> HTMLResponse:
+    user = _user(request, *STAFF, "enterprise")
+    lang = _lang(request)
+    w = words(lang)
+    q = _question(request, industry, as_of, region, compare)
+    filters = _list_filters(q.industry, side, branch, applicant, inventor, year, measure)
+    number = _int("page", page, 1, 999999) or 1
+    rows = patents_of(request, q, **filters)
+    pages = max(1, -(-len(rows) // PAGE_SIZE))
+    if number > pages:
+        raise _bad("page", str(number), f"1–{pages}")
+    shown = {k: v for k, v in filters.items() if v is not None}
+    # an enterprise account opens the patent page of its own patents only (pages.patent_page): link those
+    own = user.enterprise if user.role == "enterprise" else None
+    return _render(request, "navigation_patents.html", user, "navigation", title=f"{w['list']} · {w['navigation']}",
+                   w=w, q=q, rows=rows[(number - 1) * PAGE_SIZE: number * PAGE_SIZE], total=len(rows), page=number,
+                   pages=pages, filters=shown, industry_name=_industries()[q.industry], own=own,
+                   page_url=lambda n: f"/navigation/{q.industry}/patents?{q.params(**shown, page=n)}",
+                   back_url=f"/navigation/{q.industry}?{q.params()}",
+                   export_url=f"/api/navigation/{q.industry}/patents?{q.params(**shown, format='xlsx')}")
+
+
+# -- API --------------------------------------------------------------------------------------------------------
+@router.get("/api/navigation/{industry}", summary="产业专利导航分析（专利态势）/ an industry's patent landscape")
+def api_landscape(request: Request, user: Viewer, industry: str, as_of: DateQ = None, region: RegionQ = None,
+                  compare: CompareQ = None, format: ReportFmtQ = "json", lang: str = "zh"):
+    fmt = _choice("format", format, REPORT_FORMATS)
+    lang = "en" if lang == "en" else "zh"
+    q = _question(request, industry, as_of, region, compare)
+    land = landscape_of(request, q)
+    if fmt == "json":
+        return JSONResponse(jsonable([{**dataclasses.asdict(land),
+                                       "recommendations": recommendations_of(request, q, land, lang)}])[0])
+    return _report(request, q, land, fmt, lang)
+
+
+@router.get("/api/navigation/{industry}/patents", summary="专利态势中一个数字背后的专利 / the patents behind a figure")
+def api_patents(request: Request, user: Viewer, industry: str, as_of: DateQ = None, region: RegionQ = None,
+                compare: CompareQ = None, side: SideQ = "region", branch: BranchQ = None, applicant: TextQ = None,
+                inventor: TextQ = None, year: YearQ = None, measure: MeasureQ = "applications",
+                format: ListFmtQ = "json", lang: str = "zh"):
+    fmt = _choice("format", format, ("json", "xlsx"))
+    q = _question(request, industry, as_of, region, compare)
+    rows = patents_of(request, q, **_list_filters(q.industry, side, branch, applicant, inventor, year, measure))
+    if fmt == "json":
+        return JSONResponse(jsonable(rows))
+    return _list_xlsx(rows, q, "en" if lang == "en" else "zh")
+
+
+# -- downloads --------------------------------------------------------------------------------------------------
+LIST_COLUMNS = ("app_no", "title", "patent_type", "filing_date", "grant_date", "state", "applicant", "region_code",
+                "branches", "source")
+
+
+def _download(data: bytes, media: str, name: str, suffix: str) -> StreamingResponse:
+    return StreamingResponse(io.BytesIO(data), media_type=media,
+                             headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}.{suffix}"})
+
+
+def _list_xlsx(rows: list[dict], q: Question, lang: str) -> StreamingResponse:
+    from hvpatent.reports import to_frame, write_xlsx
+
+    w = words(lang)
+    table = [{w[c]: ("、".join(r.get(c) or []) if c == "branches" else r.get(c)) for c in LIST_COLUMNS} for r in rows]
+    frame = to_frame(table) if table else to_frame([{w[c]: None for c in LIST_COLUMNS}]).iloc[0:0]
+    with tempfile.TemporaryDirectory() as tmp:
+        data = write_xlsx({w["list"]: frame}, Path(tmp) / "patents.xlsx").read_bytes()
+    return _download(data, XLSX, f"{_industries()[q.industry]}-{w['list']}", "xlsx")
+
+
+def _report(request: Request, q: Question, land: Landscape, fmt: str, lang: str) -> StreamingResponse:
+    """The landscape's companion xlsx (every table drilled to its patents) or the docx report (reports.navigation)."""
+    from hvpatent.reports import navigation as writers
+
+    def build(con) -> bytes:
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / f"navigation.{fmt}"
+            if fmt == "xlsx":
+                return writers.write_navigation_xlsx(con, land, path, lang=lang).read_bytes()
+            return writers.write_navigation_report(con, land, path, fmt="docx", lang=lang).read_bytes()
+
+    data = _ask(request, ("report", *q.key(), fmt, lang), build)
+    name = f"{_industries()[q.industry]}-{'专利导航' if lang == 'zh' else 'navigation'}"
+    return _download(data, XLSX if fmt == "xlsx" else DOCX, name, fmt)

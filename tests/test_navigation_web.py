@@ -1,0 +1,120 @@
+"""The navigation pages and API on the world.py district (Yongchuan 500118; its province Chongqing 500000 is the
+default comparison region): who may look, the refusals that name their parameter, the landscape as JSON and as pages,
+each figure's list of patents (its row count equals the figure), the exports."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+
+import pytest
+from openpyxl import load_workbook
+
+import world
+from webserver import client, world_server
+
+DAY = {"as_of": "2024-12-31"}
+INDUSTRY = "consumer_goods"  # world.py: A3, A8, A9 (A23L) and A6 (C12G) of 乙 in Yongchuan; A10 (A47B) is smart home
+
+
+@pytest.fixture(scope="module")
+def base_url(tmp_path_factory):
+    with world_server(tmp_path_factory.mktemp("navigation-web"), default_as_of=date(2024, 12, 31)) as url:
+        yield url
+
+
+def _detail(response) -> str:
+    return response.json()["detail"] if response.headers["content-type"].startswith("application/json") \
+        else response.text
+
+
+def test_who_may_look(base_url):
+    with client(base_url) as anonymous:
+        assert anonymous.get(f"/api/navigation/{INDUSTRY}", params=DAY).status_code == 401
+        page = anonymous.get(f"/navigation/{INDUSTRY}", params=DAY, follow_redirects=False)
+        assert page.status_code == 303 and page.headers["location"].startswith("/login")
+    with client(base_url, "bank") as bank:  # as on the other analytics pages: not for a bank account
+        assert bank.get(f"/api/navigation/{INDUSTRY}", params=DAY).status_code == 403
+        assert bank.get(f"/navigation/{INDUSTRY}", params=DAY).status_code == 403
+        assert bank.get(f"/api/navigation/{INDUSTRY}/patents", params=DAY).status_code == 403
+
+
+@pytest.mark.parametrize(("path", "params", "code", "named"), [
+    ("/api/navigation/steel", {}, 404, "industry"),                            # not one of the plan's 8
+    ("/navigation/steel", {}, 404, "industry"),
+    ("/api/navigation/consumer_goods", {"as_of": "2024-13-01"}, 422, "as_of"),
+    ("/api/navigation/consumer_goods", {"as_of": "yesterday"}, 422, "as_of"),
+    ("/navigation/consumer_goods", {"as_of": "2024-02-30"}, 422, "as_of"),
+    ("/api/navigation/consumer_goods", {"region": "50011"}, 422, "region"),     # five digits
+    ("/api/navigation/consumer_goods", {"region": "５００１１８"}, 422, "region"),  # full-width digits
+    ("/api/navigation/consumer_goods", {"compare": "chongqing"}, 422, "compare"),
+    ("/api/navigation/consumer_goods", {"format": "pdf"}, 422, "format"),
+    ("/api/navigation/consumer_goods/patents", {"side": "both"}, 422, "side"),
+    ("/api/navigation/consumer_goods/patents", {"measure": "citations"}, 422, "measure"),
+    ("/api/navigation/consumer_goods/patents", {"year": "20x4"}, 422, "year"),
+    ("/api/navigation/consumer_goods/patents", {"year": "1700"}, 422, "year"),
+    ("/api/navigation/consumer_goods/patents", {"format": "csv"}, 422, "format"),
+    ("/navigation/consumer_goods/patents", {"page": "0"}, 422, "page"),
+    ("/navigation/consumer_goods/patents", {"page": "²"}, 422, "page"),
+])
+def test_refusals_name_the_parameter(base_url, path, params, code, named):
+    with client(base_url, "analyst") as c:
+        response = c.get(path, params={**DAY, **params})
+        assert response.status_code == code, response.text
+        assert named in _detail(response)
+
+
+def test_unknown_branch_is_404(base_url):
+    with client(base_url, "analyst") as c:
+        response = c.get(f"/api/navigation/{INDUSTRY}/patents", params={**DAY, "branch": "new_energy.battery"})
+        assert response.status_code == 404 and "branch" in response.json()["detail"]
+        assert c.get(f"/navigation/{INDUSTRY}/patents", params={**DAY, "branch": "nope"}).status_code == 404
+
+
+def test_landscape_json_and_its_lists(base_url):
+    with client(base_url, "analyst") as c:
+        land = c.get(f"/api/navigation/{INDUSTRY}", params=DAY).json()
+        assert land["industry"] == INDUSTRY and land["region"] == "500118" and land["as_of"] == "2024-12-31"
+        assert land["years"] == list(range(2015, 2025))
+        assert isinstance(land["recommendations"], list)
+        # the region's applications of 2015-2024 in consumer goods: A6 (2024), A8 (2020), A9 (2021) — A3 is 2012
+        region = [r for r in land["trend"] if r["side"] == "region"]
+        assert sum(r["applications"] for r in region) == 3
+        listed = c.get(f"/api/navigation/{INDUSTRY}/patents", params={**DAY, "year": "2020"}).json()
+        assert [r["app_no"] for r in listed] == [world.A8]
+        # every branch's region figure is the length of its list (applications filed up to as_of: A3 counts too)
+        for b in land["branches"]:
+            rows = c.get(f"/api/navigation/{INDUSTRY}/patents", params={**DAY, "branch": b["branch"]}).json()
+            assert len(rows) == b["region_count"], b["branch"]
+        assert sum(b["region_count"] for b in land["branches"] if b["level"] == 1) >= 1  # the world is placed
+
+
+def test_pages_and_exports(base_url):
+    with client(base_url, "analyst") as c:
+        overview = c.get("/navigation", params=DAY)
+        assert overview.status_code == 200
+        assert overview.text.count('class="card" data-industry=') == 8
+        assert 'href="/navigation" class="active"' in overview.text  # the navigation entry marks the page
+        page = c.get(f"/navigation/{INDUSTRY}", params=DAY)
+        assert page.status_code == 200
+        assert 'id="sunburst-chart"' in page.text and 'id="network-chart"' in page.text
+        assert "/static/navigation.js" in page.text
+        assert "Patent navigation" in c.get(f"/navigation/{INDUSTRY}", params={**DAY, "lang": "en"}).text
+        listed = c.get(f"/navigation/{INDUSTRY}/patents", params={**DAY, "year": "2021"})
+        assert listed.status_code == 200 and f'href="/patents/{world.A9}?as_of=2024-12-31"' in listed.text
+        assert world.A8 not in listed.text
+        xlsx = c.get(f"/api/navigation/{INDUSTRY}/patents", params={**DAY, "format": "xlsx"})
+        assert xlsx.headers["content-type"].startswith("application/vnd.openxmlformats")
+        sheet = load_workbook(io.BytesIO(xlsx.content)).active
+        rows = c.get(f"/api/navigation/{INDUSTRY}/patents", params=DAY).json()
+        assert sheet.cell(1, 1).value == "申请号" and sheet.max_row - 1 == len(rows)
+        assert sorted(sheet.cell(r, 1).value for r in range(2, sheet.max_row + 1)) == sorted(r["app_no"] for r in rows)
+
+
+def test_enterprise_sees_the_landscape(base_url):
+    with client(base_url, "jia") as jia:  # published patents: public, so an enterprise reads the landscape too
+        assert jia.get(f"/api/navigation/{INDUSTRY}", params=DAY).status_code == 200
+        page = jia.get(f"/navigation/{INDUSTRY}/patents", params=DAY)
+        assert page.status_code == 200
+        # 乙's patents are listed but not linked to the patent page (甲 may not open another's patent)
+        assert world.A9 in page.text and f'href="/patents/{world.A9}' not in page.text
