@@ -108,3 +108,28 @@ def test_enterprise_sees_its_own_plan(base_url):
         assert world.A1 not in driver.find_element(By.TAG_NAME, "main").text  # not its patent
         driver.get(f"{base_url}/cultivation")
         assert driver.find_element(By.ID, "error").text == "此账号无权访问该页面"
+
+
+def test_navigation_page_draws_its_charts_and_a_branch_opens_its_list(base_url):
+    """The industry's navigation page draws the sunburst and the co-applicant graph (a canvas each, no script
+    error), and a branch's region count in the table opens its list, as long as the figure."""
+    with chromium() as driver:
+        log_in(driver, base_url, "analyst")
+        # collect script errors from the first script of every page on (the page's own scripts run after this)
+        driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": (
+            "window.__errors = []; window.addEventListener('error', e => window.__errors.push(String(e.message)));")})
+        driver.get(f"{base_url}/navigation/consumer_goods")
+        for chart, kind in (("sunburst-chart", "sunburst"), ("network-chart", "graph"), ("trend-chart", "line")):
+            assert driver.execute_script(f"return document.querySelectorAll('#{chart} canvas').length") == 1
+            assert driver.execute_script(
+                f"return echarts.getInstanceByDom(document.getElementById('{chart}')).getOption().series[0].type"
+            ) == kind
+        assert driver.execute_script("return window.__errors") == []
+        link = next(a for a in driver.find_elements(By.CSS_SELECTOR, "#branches a.region-count") if a.text != "0")
+        figure = int(link.text.replace(",", ""))
+        link.click()
+        WebDriverWait(driver, 60).until(lambda d: d.find_elements(By.ID, "patents"))
+        assert "branch=" in driver.current_url
+        assert len(driver.find_elements(By.CSS_SELECTOR, "#patents tbody tr td:nth-child(2)")) == figure
+        assert driver.find_element(By.ID, "total").text == str(figure)
+        assert driver.execute_script("return window.__errors") == []
