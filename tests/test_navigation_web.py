@@ -118,3 +118,33 @@ def test_enterprise_sees_the_landscape(base_url):
         assert page.status_code == 200
         # 乙's patents are listed but not linked to the patent page (甲 may not open another's patent)
         assert world.A9 in page.text and f'href="/patents/{world.A9}' not in page.text
+
+
+def test_key_figures_and_sunburst_by_hand():
+    from types import SimpleNamespace
+
+    from hvpatent.web.navigation import key_figures, sunburst
+
+    def t(side, year, kind, applications, grants=0, valid=0):
+        return {"side": side, "year": year, "patent_type": kind, "applications": applications, "grants": grants,
+                "valid": valid}
+
+    land = SimpleNamespace(years=[2023, 2024], trend=[
+        t("region", 2023, "invention", 2, 1, 3), t("region", 2024, "invention", 1, 0, 4),
+        t("region", 2024, "utility_model", 2, 0, 1), t("compare", 2023, "invention", 10),
+        t("compare", 2024, "invention", 6),
+    ], branches=[{"position": p} for p in ("strong", "gap", "gap", "weak")])
+    # region 2 + 1 + 2 = 5 of compare 10 + 6 = 16: share 0.3125; valid inventions in 2024 (the as_of year): 4
+    assert key_figures(land) == {"applications": 5, "compare_applications": 16, "share": 0.3125,
+                                 "valid_inventions": 4, "strong": 1, "gap": 2}
+    land.trend = [t("region", 2024, "invention", 0)]
+    assert key_figures(land)["share"] is None  # nothing in the comparison region: no share, not a division by 0
+
+    def b(code, parent, count):
+        return {"branch": code, "name": code.upper(), "name_en": code, "parent": parent, "region_count": count,
+                "compare_count": count + 1, "position": "balanced"}
+
+    tree = sunburst([b("x.a", None, 3), b("x.a.1", "x.a", 2), b("x.b", None, 0)], "zh")
+    assert [(n["branch"], n["value"], n["compare"]) for n in tree] == [("x.a", 3, 4), ("x.b", 0, 1)]
+    assert [(n["name"], n["value"]) for n in tree[0]["children"]] == [("X.A.1", 2)]
+    assert sunburst([b("x.a", None, 3)], "en")[0]["name"] == "x.a"
