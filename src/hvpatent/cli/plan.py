@@ -112,7 +112,7 @@ def set_cmd(
 ) -> None:
     """录入数据中没有的目标值 / record a value for a target no data covers."""
     plan = _load(plan_file)
-    keys = [tg.key for tg in plan.targets if tg.source in ("entered", "tags", "recognitions")]
+    keys = [tg.key for tg in plan.targets if tg.source in ("entered", "tags", "recognitions", "navigation_projects")]
     if key not in keys:
         raise typer.BadParameter(f"{key} ∉ {', '.join(keys)}", param_hint="KEY")
     day = parse_as_of(as_of)

@@ -101,10 +101,29 @@ def _recognition_level(v: str) -> str:
     return level_of(v)
 
 
+def _project_kind(v: str) -> str:
+    from hvpatent.navigation.projects import kind_of
+
+    return kind_of(v)
+
+
+def _project_status(v: str) -> str:
+    from hvpatent.navigation.projects import status_of
+
+    return status_of(v)
+
+
+def _industry(v: str) -> str:
+    from hvpatent.navigation.projects import industry_of
+
+    return industry_of(v)
+
+
 PARSERS: dict[str, Callable[[str], object]] = {
     "text": _text, "appno": normalize_appno, "date": lambda v: parse_date(v), "int": _int,
     "money_wan": _money_wan, "region": _region, "credit": check_credit_code, "tags": _tags,
     "year_date": _year_date, "recognition_kind": _recognition_kind, "recognition_level": _recognition_level,
+    "project_kind": _project_kind, "project_status": _project_status, "industry": _industry,
 }
 
 TEMPLATES: dict[str, tuple[str, list[Column]]] = {
@@ -168,6 +187,19 @@ TEMPLATES: dict[str, tuple[str, list[Column]]] = {
         Column("certificate_no", "证书编号", "text", False, "认证证书或高新技术企业证书编号"),
         Column("document", "文号", "text", False, "认定文件文号，如 国知办函运字〔2023〕xx号"),
         Column("town_code", "所在镇街", "town", False, "镇街名称或9/12位代码；留空时按企业名录或本区"),
+    ]),
+    # Patent navigation projects (navigation/projects.py checks each row; docs/importing.md).
+    "navigation_projects": ("navigation_projects", [
+        Column("project_no", "项目编号", "text", True, "项目编号（唯一；再次导入同一编号即更新该项目）"),
+        Column("title", "项目名称", "text", True, "项目名称"),
+        Column("kind", "项目类型", "project_kind", True, "企业 / 产业 / 区域（enterprise / industry / region）"),
+        Column("enterprise", "承担单位", "text", False, "承担单位全称（与专利申请人名称一致）；企业类项目必填"),
+        Column("industry", "产业", "industry", False, "方案产业代码或名称，如 汽车摩托车 / auto_moto"),
+        Column("started_date", "立项日期", "date", True, "立项日期"),
+        Column("accepted_date", "验收日期", "date", False, "已验收时必填；不早于立项日期、不晚于今天"),
+        Column("status", "状态", "project_status", True, "立项 / 实施中 / 已验收 / 终止"),
+        Column("report_file", "报告文件", "text", False, "导航报告文件名或存放位置"),
+        Column("note", "备注", "text", False, "备注"),
     ]),
 }
 
@@ -264,6 +296,13 @@ def _expand(kind: str, out: dict, errors: list[RowError], file: str, row: int) -
         out["name_norm"] = normalize_name(out["name"])
     if kind == "recognitions":
         return _recognition(out, errors, file, row)
+    if kind == "navigation_projects":
+        from hvpatent.navigation.projects import check_project
+
+        bad = check_project(out)
+        errors.extend(RowError(file, row, header, value, reason) for header, value, reason in bad)
+        out["enterprise_norm"] = normalize_name(out["enterprise"]) if out["enterprise"] else None
+        return [] if bad else [out]
     if kind in {"population", "trademarks", "market_entities"}:
         try:
             mapped = current_code(out["region_code"], out.get("region_name"))

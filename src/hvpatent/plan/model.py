@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from importlib import resources
 from pathlib import Path
@@ -13,14 +13,17 @@ from hvpatent.indicators.measures import INDICATORS
 from hvpatent.model import RECOGNITION_KINDS, RECOGNITION_LEVELS
 
 SEED_PLAN = "yongchuan-2022-2024.yaml"
-SOURCES = ("indicator", "tags", "entered", "recognitions")
+SOURCES = ("indicator", "tags", "entered", "recognitions", "navigation_projects")
+# navigation/projects.PROJECT_KINDS, repeated so that reading a plan does not load the navigation room
+# (tests/test_navigation_projects.py checks they agree).
+PROJECT_KINDS = ("enterprise", "industry", "region")
 
 
 @dataclass(frozen=True)
 class Target:
     key: str
     name: str
-    source: str                      # indicator | tags | entered | recognitions
+    source: str                      # indicator | tags | entered | recognitions | navigation_projects
     unit: str
     clause: str = ""
     indicator: str | None = None
@@ -29,9 +32,11 @@ class Target:
     tags: tuple[str, ...] = ()
     baseline: float = 0.0
     why_entered: str = ""
-    kinds: tuple[str, ...] = ()      # recognitions: the kinds counted (model.RECOGNITION_KINDS)
+    kinds: tuple[str, ...] = ()      # recognitions: the kinds counted (model.RECOGNITION_KINDS); navigation_projects:
+    #                                  the project kinds counted (PROJECT_KINDS; default enterprise)
     levels: tuple[str, ...] = ()     # recognitions: the levels counted (none given: every level)
-    since: date | None = None        # recognitions: new after this day (default: the plan's baseline date)
+    since: date | None = None        # recognitions, navigation_projects: new after this day (default: the
+    #                                  plan's baseline date)
 
 
 @dataclass(frozen=True)
@@ -89,6 +94,13 @@ def _target(raw: dict, where: str) -> Target:
             raise PlanError(f"{where}: levels 应为 {', '.join(RECOGNITION_LEVELS)}")
         if t.since is not None and not isinstance(t.since, date):
             raise PlanError(f"{where}: since 应为日期 YYYY-MM-DD（默认方案基期）")
+    if t.source == "navigation_projects":
+        if not set(t.kinds) <= set(PROJECT_KINDS):
+            raise PlanError(f"{where}: kinds 应为 {', '.join(PROJECT_KINDS)}")
+        if t.since is not None and not isinstance(t.since, date):
+            raise PlanError(f"{where}: since 应为日期 YYYY-MM-DD（默认方案基期）")
+        if not t.kinds:
+            t = replace(t, kinds=("enterprise",))
     return t
 
 

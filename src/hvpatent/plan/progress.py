@@ -9,7 +9,10 @@ when not above baseline.  Flows (pledge financing) are taken over the trailing 1
 trend is not a year-to-date sawtooth.  A `recognitions` target counts the enterprises newly recognised
 after its `since` day (the plan's baseline date by default; recognitions.records states the rule) on each
 day, so it has a trend like an indicator; a warehouse without recognition records of its kinds falls back to
-the target's enterprise tags (undated: no trend, and the note says so).
+the target's enterprise tags (undated: no trend, and the note says so).  A `navigation_projects` target counts
+the navigation projects accepted after its `since` day (navigation/projects.accepted_projects; kinds from the
+target, enterprise by default) when the warehouse holds any project record, and else reads the entered values
+(`hvp plan set`), with a note.
 """
 
 from __future__ import annotations
@@ -27,6 +30,9 @@ from hvpatent.plan.model import Plan, Target
 from hvpatent.recognitions import count_new, has_recognitions
 
 UNDATED_TAGS = "企业标签没有日期，无法给出历史趋势"
+NO_PROJECTS = ("没有导航项目记录，按录入值（hvp plan set）；导入 navigation_projects 模板后按验收记录计数 / "
+               "no navigation project records: the entered values are shown; import the navigation_projects "
+               "template to count accepted projects")
 
 AT_RISK_SHARE = 0.9
 METHOD = {
@@ -117,8 +123,14 @@ def target_value(root: Context, target: Target, day: date,
         if target.since is None:
             raise ValueError(f"{target.key}: since (the plan's baseline date) is needed")
         return float(count_new(con, target.since, day, target.kinds, target.levels, root.region))
+    if target.source == "navigation_projects" and projects_recorded(con, target):
+        from hvpatent.navigation.projects import accepted_projects
+
+        if target.since is None:
+            raise ValueError(f"{target.key}: since (the plan's baseline date) is needed")
+        return float(len(accepted_projects(con, target.since, day, target.kinds or ("enterprise",))))
     entered = _entered(con, target, day)
-    if target.source == "entered" or entered is not None:
+    if target.source in ("entered", "navigation_projects") or entered is not None:
         return entered  # an entered value also overrides a tag count
     return _tag_count(con, target) if target.tags else None
 
@@ -126,6 +138,13 @@ def target_value(root: Context, target: Target, day: date,
 def from_records(con: ibis.BaseBackend, target: Target) -> bool:
     """A recognitions target is counted from dated records when the warehouse has any of its kinds."""
     return target.source == "recognitions" and has_recognitions(con, target.kinds)
+
+
+def projects_recorded(con: ibis.BaseBackend, target: Target) -> bool:
+    """A navigation_projects target is counted from project records when the warehouse has any."""
+    from hvpatent.navigation.projects import has_projects  # the navigation room loads only when asked
+
+    return target.source == "navigation_projects" and has_projects(con)
 
 
 def _project(trend: list[tuple[date, float | None]], deadline: date) -> tuple[float | None, float | None]:
@@ -162,7 +181,7 @@ def plan_progress(con: ibis.BaseBackend, plan: Plan, as_of: date) -> list[Target
     known = _indicator_values(root, plan, trend_days(as_of))
     results = []
     for t in plan.targets:
-        if t.source == "recognitions" and t.since is None:
+        if t.source in ("recognitions", "navigation_projects") and t.since is None:
             t = replace(t, since=plan.baseline_date)
         current = target_value(root, t, as_of, known)
         note = t.why_entered
@@ -172,6 +191,8 @@ def plan_progress(con: ibis.BaseBackend, plan: Plan, as_of: date) -> list[Target
                 note = "没有认定记录，按企业名录标签计数（导入 recognitions 模板可得历史）"
             note = (note + "；" if note else "") + UNDATED_TAGS
         else:
+            if t.source == "navigation_projects" and not projects_recorded(con, t):
+                note = (note + "；" if note else "") + NO_PROJECTS
             trend = [(d, target_value(root, t, d, known)) for d in trend_days(as_of)]
         baseline = target_value(root, t, plan.baseline_date, known) if t.direction == "increase" else None
         projection, slope = _project(trend, plan.deadline)
