@@ -245,3 +245,70 @@ def test_cli_import_and_list_filters(tmp_path):
     other = hvp("--db", db, "projects", "import", write_xlsx(tmp_path / "o.xlsx", [["申请号", "奖项"], ["x", "y"]]))
     assert other.exit_code == 1 and "不是导航项目模板" in other.output
     assert hvp("--db", db, "projects", "list", "--status", "完成").exit_code == 2
+
+
+# -- the web page and API ------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def base_url(tmp_path_factory):
+    from webserver import world_server
+
+    with world_server(tmp_path_factory.mktemp("np-web")) as url:
+        yield url
+
+
+def _form(**values: str) -> dict:
+    return {"project_no": "W1", "title": "甲公司新能源导航", "kind": "enterprise", "enterprise": "", "industry": "",
+            "started_date": "2023-03-01", "accepted_date": "", "status": "approved", "report_file": "",
+            "note": "", **values}
+
+
+def test_web_roles_form_and_api(base_url):
+    import world
+    from webserver import client
+
+    with client(base_url, "analyst") as c:
+        csrf = c.headers["x-csrf-token"]
+        assert c.get("/navigation/projects").status_code == 200
+        saved = c.post("/navigation/projects", data={**_form(enterprise=world.E1, industry="new_energy",
+                                                             accepted_date="2024-01-02", status="accepted"),
+                                                     "csrf": csrf})
+        assert saved.status_code == 303 and saved.headers["location"] == "/navigation/projects?saved=W1"
+        assert "已保存：W1" in c.get(saved.headers["location"]).text
+        c.post("/navigation/projects", data={**_form(project_no="W2", enterprise=world.E2), "csrf": csrf})
+        rows = c.get("/api/navigation/projects").json()
+        assert [(r["project_no"], r["status"], r["accepted_date"]) for r in rows] == [
+            ("W1", "accepted", "2024-01-02"), ("W2", "approved", None)]
+        assert [r["project_no"] for r in c.get("/api/navigation/projects", params={"status": "已验收"}).json()] == [
+            "W1"]
+        assert c.get("/api/navigation/projects", params={"status": "完成"}).status_code == 422
+        assert c.get("/api/navigation/projects", params={"industry": "火星"}).status_code == 422
+        for bad, field in ((_form(enterprise=world.E1, accepted_date="2023-02-01", status="accepted"), "验收日期"),
+                           (_form(enterprise=world.E1, kind="公司"), "项目类型"),
+                           (_form(enterprise=world.E1, started_date="2023-13-01"), "立项日期"),
+                           (_form(), "承担单位"),
+                           (_form(enterprise=world.E1, industry="火星"), "产业")):
+            page = c.post("/navigation/projects", data={**bad, "project_no": "BAD", "csrf": csrf})
+            assert page.status_code == 422 and f"「{field}」" in page.text, field
+        forged = c.post("/navigation/projects", data={**_form(project_no="F1", enterprise=world.E1), "csrf": "x"})
+        assert forged.status_code == 403
+        assert [r["project_no"] for r in c.get("/api/navigation/projects").json()] == ["W1", "W2"]  # none stored
+        sheet = c.get("/api/navigation/projects", params={"format": "xlsx"})
+        assert sheet.status_code == 200 and sheet.content[:2] == b"PK"
+    with client(base_url, "admin") as admin:
+        logged = [e for e in admin.get("/api/audit").json() if e["action"] == "navigation_project"]
+        assert sorted((e["username"], e["detail"].split(":")[0]) for e in logged) == [
+            ("analyst", "W1"), ("analyst", "W2")]  # the two saved, not the refused ones
+    with client(base_url, "jia") as jia:  # 甲 sees its own project only, and no form
+        assert [r["project_no"] for r in jia.get("/api/navigation/projects").json()] == ["W1"]
+        page = jia.get("/navigation/projects").text
+        assert "W1" in page and "W2" not in page and 'id="project-form"' not in page
+        posted = jia.post("/navigation/projects", data={**_form(project_no="J1", enterprise=world.E1),
+                                                        "csrf": jia.headers["x-csrf-token"]})
+        assert posted.status_code == 403
+    with client(base_url, "bank") as bank:
+        assert bank.get("/navigation/projects").status_code == 403
+        assert bank.get("/api/navigation/projects").status_code == 403
+    with client(base_url) as anonymous:
+        assert anonymous.get("/api/navigation/projects").status_code in (401, 303)

@@ -36,7 +36,17 @@ def create_app(db: Path, *, secret: str | None = None, secure_cookies: bool | No
     ``heavy_slots`` uncached computations run at once (default: the CPU count), ``heavy_queue`` more wait
     (default 4 × slots) at most ``heavy_wait_s`` seconds; beyond that the answer is 503 + Retry-After.
     ``warm`` computes the first overview in the background at start and after each import (`hvp serve` does)."""
-    from hvpatent.web import api, cultivation, forms, navigation, pages, recognitions, trademarks, value
+    from hvpatent.web import (
+        api,
+        cultivation,
+        forms,
+        navigation,
+        navigation_projects,
+        pages,
+        recognitions,
+        trademarks,
+        value,
+    )
 
     warehouse = Warehouse(db)
 
@@ -69,6 +79,7 @@ def create_app(db: Path, *, secret: str | None = None, secure_cookies: bool | No
     app.include_router(trademarks.router)  # trademarks: dashboard, lists, one mark, renewal warnings, API
     app.include_router(cultivation.router)  # the gap to a target, candidates, an enterprise's plan, letters
     app.include_router(value.router)  # patent value assessment (GB/T 42748-2023): ranked list, breakdown, API
+    app.include_router(navigation_projects.router)  # navigation projects as records (before /navigation/{industry})
     app.include_router(navigation.router)  # patent navigation: industries, a landscape, the patents behind it
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     _api_docs(app, public_docs)
