@@ -296,3 +296,57 @@ def test_cli_lists_the_eight_industries_in_english(tmp_path):
     result = CliRunner().invoke(app, ["--lang", "en", "navigate", "nope"])
     assert result.exit_code == 2 and "unknown industry" in result.output
     assert len(industries()) == 8 and all(i.code in result.output for i in industries())
+
+
+# -- end to end on the landscape's hand-built world (tests/test_navigation_landscape.py) --------------------------
+@pytest.fixture(scope="module")
+def world_db(tmp_path_factory):
+    import test_navigation_landscape as nl
+    from hvpatent.warehouse.store import Warehouse
+
+    mp = pytest.MonkeyPatch()
+    mp.setattr(nl.land_mod, "_tree", lambda industry: nl.TREE)
+    mp.setattr(nl.land_mod, "_placements", nl.stub_placements)
+    path = tmp_path_factory.mktemp("navigate") / "world.duckdb"
+    with Warehouse(path) as wh:
+        nl.build(wh)
+    yield str(path), nl
+    mp.undo()
+
+
+def test_cli_writes_the_report_and_its_workbook_from_the_landscape(world_db, tmp_path, monkeypatch):
+    import hvpatent.reports.navigation as report_mod
+    from hvpatent.cli.main import app
+
+    db, nl = world_db
+    runner = CliRunner()
+    monkeypatch.setattr(report_mod, "DETAIL_ROWS", 2)   # each drilled row costs a landscape scope (about 1 s)
+    out = tmp_path / "报告.docx"
+    made = runner.invoke(app, ["--db", db, "navigate", "新能源", "--as-of", "2024-06-30", "--region", "500118",
+                               "--report", "docx", "--out", str(out)])
+    assert made.exit_code == 0, made.output
+    doc = Document(str(out))
+    assert [p.text for p in doc.paragraphs if p.text in HEADINGS] == list(HEADINGS)
+    breakdown = next(t for t in doc.tables if t.rows[0].cells[1].text == "本地区申请" and
+                     t.rows[0].cells[0].text == "技术分支")
+    counts = {r.cells[0].text.strip("　"): (r.cells[1].text, r.cells[3].text) for r in breakdown.rows[1:]}
+    assert counts["锂电池"] == ("3", "5") and counts["正极材料"] == ("1", "1") and counts["光伏"] == ("0", "3")
+    body = "\n".join(p.text for p in doc.paragraphs)
+    assert "填补空白：光伏" in body and "规则：position = gap" in body      # solar is the world's gap branch
+    wb = load_workbook(out.with_suffix(".xlsx"))
+    detail = list(wb["明细"].iter_rows(min_row=2, values_only=True))
+    battery = {r[2] for r in detail if r[0] == "技术分支" and r[1] == "锂电池 永川区"}
+    assert battery == {nl.APP["D1"], nl.APP["D2"], nl.APP["D3"]}
+    first = {r[2] for r in detail if r[0] == "主要申请人(永川区)" and r[1] == nl.E1}   # E1 first applicant of D1-D3
+    assert first == battery
+    solar = {r[2] for r in detail if r[1] == "光伏 重庆市"}
+    assert solar == {nl.APP["C7"], nl.APP["C8"], nl.APP["C9"]}
+    assert {r[1] for r in detail if r[0] == "主要发明人"} <= {i for i in ("李一", "王二", "赵三", "孙四")}
+    shown = runner.invoke(app, ["--db", db, "navigate", "new_energy", "--as-of", "2024-06-30", "--region", "500118"])
+    assert shown.exit_code == 0 and "锂电池" in shown.output and "fill_gap" not in shown.output
+    as_json = runner.invoke(app, ["--db", db, "navigate", "new_energy", "--as-of", "2024-06-30", "--region",
+                                  "500118", "--compare", "national", "--format", "json"])
+    assert as_json.exit_code == 0, as_json.output
+    data = __import__("json").loads(as_json.output)
+    assert data["as_of"] == "2024-06-30" and data["compare"] is None
+    assert next(b for b in data["branches"] if b["branch"] == "new_energy.battery")["region_count"] == 3

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 REPORT_FORMATS = ("docx", "pdf")
 DETAIL_CAP = 20          # patents listed per table row on the 明细 sheet
+DETAIL_ROWS = 5          # rows of the ranked tables asked for one by one (applicants elsewhere, inventors)
 HEADINGS = ("一、产业现状", "二、技术发展态势", "三、区域定位", "四、创新主体与人才", "五、发展路径建议")
 POSITION_NAMES = {"strong": "优势", "balanced": "均衡", "weak": "弱势", "gap": "空白", "absent": "均无"}
 KIND_NAMES = {"fill_gap": "填补空白", "catch_up": "追赶提升", "strengthen": "做强优势", "consolidate": "稳固优势",
@@ -276,31 +277,49 @@ DETAIL_COLUMNS = [("table", "表"), ("row", "行"), ("app_no", "申请号"), ("t
                   ("branches", "技术分支"), ("source", "分支来源")]
 
 
-def navigation_details(con, land: Landscape, cap: int = DETAIL_CAP) -> list[dict]:
-    """The patents behind each table row (landscape_patents), at most ``cap`` per row, for the 明细 sheet:
-    rows {table, row, app_no, title, ...}.  Tables drilled: the trend's years (both sides), the branches (both
-    sides), the applicants (both sides), the inventors and the key patents."""
+def navigation_details(con, land: Landscape, cap: int = DETAIL_CAP, rows: int | None = None) -> list[dict]:
+    """The patents behind the tables' rows, at most ``cap`` per row, for the 明细 sheet: {table, row, app_no,
+    title, patent_type, filing_date, grant_date, state, applicant, region_code, branches, source}.
+
+    The region's side comes from one landscape_patents call (all its applications, placed on their branches),
+    grouped here by filing year, branch and first applicant, which is what landscape_patents(year=…, branch=…,
+    applicant=…) would return row by row.  The comparison region (up to the whole country) is drilled per level-1
+    branch and per top-``rows`` (default DETAIL_ROWS) applicant with a limit; the top ``rows`` inventors and the
+    key patents are asked for one by one.  Each call costs the landscape's scope (about a second on a small
+    warehouse), hence the caps."""
+    from hvpatent.ingest.fields import normalize_name
     from hvpatent.navigation import landscape_patents
 
-    def drill(table: str, row: str, **kw) -> list[dict]:
-        got = landscape_patents(con, land.industry, land.as_of, land.region, land.compare, limit=cap, **kw)
+    rows = DETAIL_ROWS if rows is None else rows
+
+    def ask(limit: int | None = cap, **kw) -> list[dict]:
+        return landscape_patents(con, land.industry, land.as_of, land.region, land.compare, limit=limit, **kw)
+
+    def rowed(table: str, row: str, got: list[dict]) -> list[dict]:
         return [{"table": table, "row": row, **p} for p in got[:cap]]
 
-    sides = (("region", land.region_name), ("compare", land.compare_name))
     out: list[dict] = []
+    mine = ask(limit=None)   # in app_no order, as every landscape_patents answer
+    here, there = land.region_name, land.compare_name
     for y in land.years:
-        for side, name in sides:
-            out += drill("专利申请、授权与有效量", f"{y} {name}", side=side, year=y)
+        out += rowed("专利申请、授权与有效量", f"{y} {here}",
+                     [p for p in mine if p["filing_date"] is not None and p["filing_date"].year == y])
     for b in land.branches:
-        for side, name in sides:
-            if b.get(f"{side}_count"):
-                out += drill("技术分支", f"{b.get('name')} {name}", side=side, branch=b["branch"])
-    for side, name in sides:
-        for a in land.applicants.get(side, []):
-            out += drill(f"主要申请人({name})", str(a["applicant"]), side=side, applicant=a["applicant"])
-    for i in land.inventors:
-        out += drill("主要发明人", str(i["inventor"]), inventor=i["inventor"])
-    out += drill("核心专利", "核心专利", measure="key")
+        if b.get("region_count"):
+            out += rowed("技术分支", f"{b.get('name')} {here}", [p for p in mine if b["branch"] in p["branches"]])
+    for a in land.applicants.get("region", [])[:rows]:
+        key = normalize_name(str(a["applicant"]))
+        out += rowed(f"主要申请人({here})", str(a["applicant"]),
+                     [p for p in mine if normalize_name(str(p.get("applicant") or "")) == key])
+    for b in land.branches:
+        if (b.get("level") or 1) == 1 and b.get("compare_count"):
+            out += rowed("技术分支", f"{b.get('name')} {there}", ask(side="compare", branch=b["branch"]))
+    for a in land.applicants.get("compare", [])[:rows]:
+        out += rowed(f"主要申请人({there})", str(a["applicant"]), ask(side="compare", applicant=a["applicant"]))
+    for i in land.inventors[:rows]:
+        out += rowed("主要发明人", str(i["inventor"]), ask(inventor=i["inventor"]))
+    if land.key_patents:
+        out += rowed("核心专利", "核心专利", ask(measure="key"))
     return out
 
 
