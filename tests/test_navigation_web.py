@@ -82,8 +82,9 @@ def test_landscape_json_and_its_lists(base_url):
         assert sum(r["applications"] for r in region) == 3
         listed = c.get(f"/api/navigation/{INDUSTRY}/patents", params={**DAY, "year": "2020"}).json()
         assert [r["app_no"] for r in listed] == [world.A8]
-        # every branch's region figure is the length of its list (applications filed up to as_of: A3 counts too)
-        for b in land["branches"]:
+        # a branch's region figure is the length of its list (applications filed up to as_of: A3 counts too);
+        # the placed branches and the level-1 ones (zeros included) are enough, each list is a query
+        for b in [b for b in land["branches"] if b["region_count"] or b["level"] == 1]:
             rows = c.get(f"/api/navigation/{INDUSTRY}/patents", params={**DAY, "branch": b["branch"]}).json()
             assert len(rows) == b["region_count"], b["branch"]
         assert sum(b["region_count"] for b in land["branches"] if b["level"] == 1) >= 1  # the world is placed
@@ -148,3 +149,16 @@ def test_key_figures_and_sunburst_by_hand():
     assert [(n["branch"], n["value"], n["compare"]) for n in tree] == [("x.a", 3, 4), ("x.b", 0, 1)]
     assert [(n["name"], n["value"]) for n in tree[0]["children"]] == [("X.A.1", 2)]
     assert sunburst([b("x.a", None, 3)], "en")[0]["name"] == "x.a"
+
+
+def test_landscape_exports(base_url):
+    from docx import Document
+
+    with client(base_url, "analyst") as c:
+        xlsx = c.get(f"/api/navigation/{INDUSTRY}", params={**DAY, "format": "xlsx"})
+        assert xlsx.status_code == 200 and xlsx.headers["content-type"].startswith("application/vnd.openxmlformats")
+        assert "明细" in load_workbook(io.BytesIO(xlsx.content)).sheetnames  # every table drilled to its patents
+        docx = c.get(f"/api/navigation/{INDUSTRY}", params={**DAY, "format": "docx"})
+        assert docx.status_code == 200 and "attachment" in docx.headers["content-disposition"]
+        text = "\n".join(p.text for p in Document(io.BytesIO(docx.content)).paragraphs)
+        assert "发展路径建议" in text

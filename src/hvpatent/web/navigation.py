@@ -430,15 +430,18 @@ def _list_xlsx(rows: list[dict], q: Question, lang: str) -> StreamingResponse:
 
 
 def _report(request: Request, q: Question, land: Landscape, fmt: str, lang: str) -> StreamingResponse:
-    """The landscape's companion xlsx (every table drilled to its patents) or the docx report (reports.navigation)."""
-    from hvpatent.reports import navigation as writers
+    """The landscape's companion xlsx (every table drilled to its patents, sheet 明细) or the docx report
+    (reports.navigation), computed once per question and data version."""
+    from hvpatent.navigation import recommendations
+    from hvpatent.reports.navigation import navigation_details, write_navigation_report, write_navigation_xlsx
 
     def build(con) -> bytes:
+        recs = recommendations(land, lang)
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / f"navigation.{fmt}"
             if fmt == "xlsx":
-                return writers.write_navigation_xlsx(con, land, path, lang=lang).read_bytes()
-            return writers.write_navigation_report(con, land, path, fmt="docx", lang=lang).read_bytes()
+                return write_navigation_xlsx(land, recs, path, navigation_details(con, land)).read_bytes()
+            return write_navigation_report(land, recs, path, "docx").read_bytes()
 
     data = _ask(request, ("report", *q.key(), fmt, lang), build)
     name = f"{_industries()[q.industry]}-{'专利导航' if lang == 'zh' else 'navigation'}"
