@@ -260,6 +260,24 @@ def test_demo_forms_match(demo_backends, key, period, region):
           cell_records(spark, spec, chosen, region, row, spec.columns[0].key).to_pyarrow().to_pylist())
 
 
+def test_demo_navigation_landscape_matches(demo_backends):
+    """An industry's landscape on Spark: the trend, the branch counts (rule placements on Spark's own matching),
+    RTA and positions, the top applicants and the drill-down of a branch, as on DuckDB (the demo's comparison
+    world is Chongqing's)."""
+    from hvpatent.navigation import landscape, landscape_patents
+
+    duck, spark = demo_backends
+    as_of = date(2024, 6, 30)
+    expected, got = (landscape(b, "new_energy", as_of, "500118") for b in (duck, spark))
+    assert_same_rows(got.trend, expected.trend)
+    assert_same_rows(got.branches, expected.branches)
+    assert sum(b["region_count"] for b in expected.branches) > 0
+    assert got.applicants == expected.applicants
+    branch = max(expected.branches, key=lambda b: b["region_count"])["branch"]
+    _same(landscape_patents(spark, "new_energy", as_of, "500118", branch=branch),
+          landscape_patents(duck, "new_energy", as_of, "500118", branch=branch))
+
+
 # -- tests with a world of their own: LAST in this module ------------------------------------------------------
 # spark_backend registers the Parquet tables as the session's views by table name, so a test that exports a world of
 # its own re-points "applications", "parties" … for every later test of the shared session; the module fixtures'
