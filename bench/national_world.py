@@ -204,6 +204,7 @@ class World:
             "权利要求数量": pc.if_else(pa.array(kind == 2), "", _text(rng.integers(3, 15, n))),
             "PCT国际申请号": empty, "法律事件": events,
             "简单同族ID": pc.if_else(pa.array(family), _text(60_000_000 + serial), ""),
+            "专利引证": empty,  # the column the demo's files carry since c0b6660 (PATENT_HEADERS)
         })
         assert table.column_names == PATENT_HEADERS
         return Chunk(table, app_no.to_numpy(zero_copy_only=False), granted & invention, grant, filing,
