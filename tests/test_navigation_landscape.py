@@ -325,3 +325,17 @@ def test_unknown_industry(con):
 def test_bad_region(con, region):
     with pytest.raises(ValueError, match=r"region|地区"):
         landscape(con, "new_energy", AS_OF, region)
+
+
+def test_drill_down_refuses_unknown_branch_and_measure(con):
+    with pytest.raises(KeyError):
+        landscape_patents(con, "new_energy", AS_OF, "500118", branch="new_energy.nuclear")
+    with pytest.raises(ValueError, match="measure"):
+        landscape_patents(con, "new_energy", AS_OF, "500118", measure="citations")
+
+
+def test_as_of_before_any_filing_counts_nothing(con):
+    # 2015-06-30: no new_energy application filed yet (C1 is 2016-01-01); every branch absent
+    got = landscape(con, "new_energy", date(2015, 6, 30), "500118")
+    assert {b["position"] for b in got.branches} == {"absent"}
+    assert not got.applicants["region"] and not got.key_patents and not got.network["nodes"]
