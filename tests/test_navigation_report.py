@@ -125,8 +125,7 @@ def test_fill_gap_names_the_top_partners_of_the_branch():
     fill = [r for r in recs if r.kind == "fill_gap"]
     assert len(fill) == 1 and fill[0].evidence["partners"] == ["研究院4", "研究院3", "研究院2"]  # top 3 by patents
     assert "研究院4、研究院3、研究院2" in fill[0].text and "40" in fill[0].text
-    coop = [r for r in recs if r.kind == "cooperate"]
-    assert [r.branch for r in coop] == ["new_energy.solar"]
+    assert [r.kind for r in recs] == ["fill_gap"]    # a gap's partners are named there, not again by cooperate
     # without partners the gap is still named, with no names
     assert kinds(land([gap])) == ["fill_gap"]
 
@@ -150,6 +149,17 @@ def test_cooperate_when_enterprise_university_coapplications_are_few(ue, fires):
     assert bool(region_wide) is fires
     if fires:
         assert region_wide[0].evidence == {"ue_coapplications": 1, "region_applications": 100, "ratio": 0.01}
+
+
+def test_cooperate_per_weak_branch_with_partners_at_most_five():
+    # branches w1..w6 weak (growth unknown: no catch_up), w_i has i partners: the 5 with the most, most first
+    weak = [branch(f"w{i}", "weak", rta=0.5, region_growth=None) for i in range(1, 7)]
+    partners = [{"applicant": f"大学{i}-{j}", "applicant_type": "university", "region_code": "500106",
+                 "region_name": "沙坪坝区", "branch": f"new_energy.w{i}", "branch_name": f"分支w{i}", "patents": j,
+                 "reason": "partner", "why": ""} for i in range(1, 7) for j in range(1, i + 1)]
+    recs = recommendations(land(weak, partners=partners))
+    assert [(r.kind, r.branch) for r in recs] == [("cooperate", f"new_energy.w{i}") for i in (6, 5, 4, 3, 2)]
+    assert [p["applicant"] for p in recs[0].evidence["partners"]] == ["大学6-6", "大学6-5", "大学6-4"]
 
 
 def test_recruit_only_with_recruitment_targets():
@@ -343,7 +353,8 @@ def test_cli_writes_the_report_and_its_workbook_from_the_landscape(world_db, tmp
     assert solar == {nl.APP["C7"], nl.APP["C8"], nl.APP["C9"]}
     assert {r[1] for r in detail if r[0] == "主要发明人"} <= {i for i in ("李一", "王二", "赵三", "孙四")}
     shown = runner.invoke(app, ["--db", db, "navigate", "new_energy", "--as-of", "2024-06-30", "--region", "500118"])
-    assert shown.exit_code == 0 and "锂电池" in shown.output and "fill_gap" not in shown.output
+    assert shown.exit_code == 0, shown.output
+    assert "锂电池" in shown.output and "填补空白：光伏" in shown.output and "空白" in shown.output
     as_json = runner.invoke(app, ["--db", db, "navigate", "new_energy", "--as-of", "2024-06-30", "--region",
                                   "500118", "--compare", "national", "--format", "json"])
     assert as_json.exit_code == 0, as_json.output

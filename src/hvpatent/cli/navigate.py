@@ -169,6 +169,12 @@ def _write_report(land, recs, fmt: ReportFmt, out: Path | None, details, importe
     console.print(t("xlsx_written", path=book), markup=False, highlight=False)
 
 
+def _position(position: str | None, zh: bool) -> str:
+    from hvpatent.reports.navigation import POSITION_NAMES
+
+    return (POSITION_NAMES.get(position or "", position or "") if zh else position) or ""
+
+
 def _print(land, recs, notice: str) -> None:
     zh = lang() == "zh"
     if notice:
@@ -193,7 +199,7 @@ def _print(land, recs, notice: str) -> None:
         branches.add_row("  " * ((b.get("level") or 1) - 1) + str(name), str(b.get("region_count") or 0),
                          str(b.get("compare_count") or 0), "—" if b.get("rta") is None else f"{b['rta']:.2f}",
                          "—" if b.get("region_growth") is None else f"{b['region_growth'] * 100:+.1f}%",
-                         str(b.get("position") or ""))
+                         _position(b.get("position"), zh))
     console.print(branches)
     advice = Table(title=say("发展路径建议", "Recommendations"))
     for head in (("建议", "recommendation"), ("规则", "rule")):

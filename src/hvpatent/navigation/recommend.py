@@ -24,6 +24,7 @@ UE_MIN_RATIO = 0.02           # cooperate: enterprise–university co-applicatio
 CULTIVATE_MIN_APPS = 20       # cultivate_high_value: a branch with at least this many region applications ...
 CULTIVATE_MAX_RATIO = 0.05    # ... and high-value key patents per region application below this
 UNIVERSITY_TYPES = ("university", "institute")
+MAX_PER_BRANCH_KIND = 5       # cooperate and recruit: at most this many branch recommendations each (largest first)
 
 # id -> (priority, condition as written in docs/navigation-report.md)
 RULES: dict[str, tuple[int, str]] = {
@@ -33,8 +34,8 @@ RULES: dict[str, tuple[int, str]] = {
     "consolidate": (4, "position = strong (RTA >= 1.2) and region_growth <= 0"),
     "cultivate_high_value": (5, f"region_count >= {CULTIVATE_MIN_APPS} and high-value key patents / region_count "
                                 f"< {CULTIVATE_MAX_RATIO}"),
-    "cooperate": (6, "partners with reason partner on the branch; or (branch none) enterprise–university/institute "
-                     f"co-applications / region applications < {UE_MIN_RATIO}"),
+    "cooperate": (6, "partners with reason partner on a branch that is not a gap (fill_gap names those); or (branch "
+                     f"none) enterprise–university/institute co-applications / region applications < {UE_MIN_RATIO}"),
     "recruit": (7, "partners with reason recruit on the branch"),
     "go_abroad": (8, "key patents > 0 and none has the criterion family_abroad"),
 }
@@ -84,6 +85,12 @@ def _partners_by_branch(land: Landscape, reason: str) -> dict[str, list[dict]]:
     for rows in out.values():
         rows.sort(key=lambda p: (-(p.get("patents") or 0), str(p.get("applicant") or "")))
     return out
+
+
+def _largest(by_branch: dict[str, list[dict]], codes: set[str]) -> list[str]:
+    """The MAX_PER_BRANCH_KIND branches (of ``codes``) with the most partners, ties by branch code."""
+    ranked = sorted((c for c in by_branch if c in codes), key=lambda c: (-len(by_branch[c]), c))
+    return ranked[:MAX_PER_BRANCH_KIND]
 
 
 def _names(rows: list[dict], sep: str) -> str:
@@ -184,7 +191,8 @@ def recommendations(land: Landscape, lang: str = "zh") -> list[Recommendation]:
                 f"candidates and raise their quality and use."),
                 {"region_count": n, "high_value_key_patents": hv, "ratio": round(hv / n, 4)}, b["branch"]))
     codes = {b["branch"] for b in branches}
-    for code in sorted(c for c in partners if c in codes):
+    gaps = {b["branch"] for b in branches if b.get("position") == "gap"}
+    for code in _largest(partners, codes - gaps):
         rows = partners[code]
         name, name_en = names[code]
         add(-len(rows), _rec("cooperate", (f"产学研合作：{name}", f"Cooperate: {name_en}"), (
@@ -203,7 +211,7 @@ def recommendations(land: Landscape, lang: str = "zh") -> list[Recommendation]:
             f"enterprise with a university or institute. Set up cooperation platforms and joint R&D."),
             {"ue_coapplications": ue, "region_applications": region_apps, "ratio": round(ue / region_apps, 4)},
             None))
-    for code in sorted(c for c in recruits if c in codes):
+    for code in _largest(recruits, codes):
         rows = recruits[code]
         name, name_en = names[code]
         add(-len(rows), _rec("recruit", (f"引进人才：{name}", f"Recruit: {name_en}"), (
