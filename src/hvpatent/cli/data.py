@@ -19,7 +19,7 @@ from hvpatent.cli.common import (
     parse_as_of,
 )
 from hvpatent.cli.refresh import refresh_derived_tables
-from hvpatent.i18n import t
+from hvpatent.i18n import say, t
 from hvpatent.ingest.heartbeat import watching
 
 # The phase an import is in (ingest/heartbeat.py), shown beside its rows.
@@ -169,6 +169,10 @@ def demo_cmd(
     out: Annotated[Path, typer.Option(help="演示数据目录 / where the demo files go")] = Path("demo-data"),
     applications: Annotated[int, typer.Option(help="申请件数 / number of applications")] = 30_000,
     seed: Annotated[int, typer.Option(help="随机种子 / seed")] = 2022,
+    comparison: Annotated[int | None, typer.Option(
+        "--comparison", min=0,
+        help="对比区域申请件数（默认为申请件数的2倍，0为不生成）/ comparison-world applications "
+             "(default 2 × applications, 0 = none)")] = None,
     as_of: Annotated[str | None, typer.Option("--as-of")] = "2024-06-30",
     generate_only: Annotated[bool, typer.Option("--generate-only", help="只生成文件，不导入")] = False,
     serve: Annotated[bool, typer.Option("--serve", help="最后启动网页看板 / end by serving the dashboard")] = False,
@@ -183,10 +187,15 @@ def demo_cmd(
     console.print(f"[bold yellow]{t('demo_banner')}[/bold yellow]")
     with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed:,}/{task.total:,}"),
                   TimeElapsedColumn(), console=err_console, transient=True) as bar:
-        task = bar.add_task("生成 / generating", total=applications)
-        files = generate_demo(out, applications=applications, seed=seed,
+        if comparison is None:
+            comparison = 2 * applications
+        task = bar.add_task("生成 / generating", total=applications + comparison)
+        files = generate_demo(out, applications=applications, seed=seed, comparison=comparison,
                               progress=lambda n: bar.advance(task, n))
     console.print(t("demo_generated", path=out, count=applications))
+    if comparison:
+        console.print(say(f"对比区域（其他区县与外省，合成）：{comparison} 件申请",
+                          f"Comparison world (elsewhere, synthetic): {comparison} applications"))
     if generate_only:
         return
     with open_warehouse(db) as wh:
@@ -222,10 +231,12 @@ DEMO_PASSWORDS = {"admin": "yongchuan-admin-2024", "analyst": "yongchuan-analyst
 def create_demo_accounts(wh, day) -> list[tuple[str, str, str, str | None]]:
     """One account per role for the demo world (the enterprise one for its largest patent holder);
     the passwords are printed because the data are synthetic and the server listens on loopback."""
+    from hvpatent.demo import DEMO_COUNTY
     from hvpatent.indicators import Context, grouped_values
     from hvpatent.warehouse.accounts import add_user, get_user
 
-    top = grouped_values(Context.create(wh.ibis(), day), "valid_inventions", "enterprise")
+    # The district's own enterprise: the comparison world's applicants are elsewhere (demo/comparison.py).
+    top = grouped_values(Context.create(wh.ibis(), day, region=DEMO_COUNTY), "valid_inventions", "enterprise")
     top = top.order_by(top.value.desc()).limit(1).to_pyarrow().to_pylist()
     enterprise = top[0]["group"] if top else None
     accounts = []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import random
+from bisect import bisect
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -37,6 +38,15 @@ INVENTION_LAPSE_RATE = 0.12  # share of valid inventions whose annuity goes unpa
 PATENT_HEADERS = ["申请号", "申请日", "专利类型", "名称", "摘要", "申请(专利权)人", "地址", "主分类号", "分类号",
                   "公开(公告)号", "公开(公告)日", "授权公告日", "代理机构", "权利要求数量", "PCT国际申请号",
                   "法律事件", "简单同族ID", "专利引证"]
+# The inventors column (CNIPA's 发明人, names ';'-joined) follows the columns above in the demo's patent files.
+INVENTOR_HEADER = "发明人"
+DEMO_PATENT_HEADERS = [*PATENT_HEADERS, INVENTOR_HEADER]
+# Inventors per patent (1-6) and how a team grows: a new person joins with chance max(floor, θ/(θ + team)),
+# else a member is drawn with weight 1/(rank + 1)^0.6, so a few lead inventors recur and co-invent.
+INVENTORS_PER_PATENT = ((1, 0.22), (2, 0.26), (3, 0.2), (4, 0.14), (5, 0.1), (6, 0.08))
+TEAM_THETA, TEAM_NEW_FLOOR, TEAM_MAX = 3.0, 0.08, 2_000
+NAVIGATION_PROJECT_HEADERS = ["项目编号", "项目名称", "项目类型", "承担单位", "产业", "立项日期", "验收日期", "状态",
+                              "报告文件", "备注"]
 
 _SYLLABLES = ("永川渝西茶竹海棠凤凰卫星松溉来苏宝峰双石红炉金龙临江青峰"
               "朱沱仙龙吉安五间三教板桥何埂大安陈食兴隆恒达鑫源博创华宇瑞丰天成嘉信康泰汇通")
@@ -86,6 +96,57 @@ class Applicant:
     town: str | None = None
     tags: list[str] = field(default_factory=list)
     credit_code: str | None = None
+
+
+class InventorTeams:
+    """The inventors of each applicant: a team per enterprise, university, institute or outsider that grows as
+    it files (constants at the module's top), so the same people recur and co-invent; an individual applicant
+    is their own inventor.  Its own random stream, so the other columns do not shift."""
+
+    _given = _GIVEN + "志国建文斌慧婷宇浩鹏飞欣怡晨阳俊雪梅红兵波辉玲"
+
+    def __init__(self, rng: random.Random):
+        self.rng = rng
+        # applicant → (people, the same as a set, cumulative weights)
+        self.teams: dict[str, tuple[list[str], set[str], list[float]]] = {}
+
+    def _newcomer(self, team: set[str]) -> str:
+        rng = self.rng
+        for _ in range(20):
+            name = rng.choice(_SURNAMES) + "".join(rng.choice(self._given) for _ in range(rng.randint(1, 2)))
+            if name not in team:
+                return name
+        while name in team:  # a crowded team: three-character given names
+            name += rng.choice(self._given)
+        return name
+
+    def _member(self, applicant: str) -> str:
+        people, team, cum = self.teams.setdefault(applicant, ([], set(), []))
+        rng = self.rng
+        n = len(people)
+        if n < TEAM_MAX and rng.random() < max(TEAM_NEW_FLOOR, TEAM_THETA / (TEAM_THETA + n)):
+            people.append(self._newcomer(team))
+            team.add(people[-1])
+            cum.append((cum[-1] if cum else 0.0) + 1 / (n + 1) ** 0.6)
+            return people[-1]
+        return people[bisect(cum, rng.random() * cum[-1], 0, n - 1)]
+
+    def names(self, applicants: list[tuple[str, str]]) -> list[str]:
+        """Inventors of one patent of ``applicants`` [(name, kind)], the first leading: 1-6 distinct people,
+        members of the applicants' teams in turn (co-applicants co-invent)."""
+        name, kind = applicants[0]
+        if kind == "individual":
+            return [name]
+        teams = [a for a, k in applicants if k != "individual"]
+        k = self.rng.choices([c for c, _ in INVENTORS_PER_PATENT], [w for _, w in INVENTORS_PER_PATENT])[0]
+        chosen: list[str] = []
+        for slot in range(k * 3):  # a draw that repeats someone already on the patent is skipped
+            person = self._member(teams[slot % len(teams)])
+            if person not in chosen:
+                chosen.append(person)
+            if len(chosen) == k:
+                break
+        return chosen
 
 
 def _credit_code(rng: random.Random) -> str:
@@ -286,8 +347,14 @@ def _title(rng: random.Random, industry: str, kind: str) -> tuple[str, str]:
 
 
 def generate_demo(out: Path, *, applications: int = 30_000, seed: int = 2022,
-                  progress: Callable[[int], None] | None = None) -> list[Path]:
-    """Write the demo district's files under ``out``; returns them in import order."""
+                  progress: Callable[[int], None] | None = None, comparison: int | None = None) -> list[Path]:
+    """Write the demo district's files under ``out``; returns them in import order.  ``comparison``: the
+    applications of the comparison world (demo/comparison.py) elsewhere in Chongqing and China, by default twice
+    ``applications``; 0 writes none.  ``progress`` is told the rows written, district and comparison."""
+    if comparison is None:
+        comparison = 2 * applications
+    if applications < 0 or comparison < 0:
+        raise ValueError("applications and comparison must be >= 0")
     rng = random.Random(seed)
     out.mkdir(parents=True, exist_ok=True)
     world = _World(rng, applications)
@@ -297,13 +364,14 @@ def generate_demo(out: Path, *, applications: int = 30_000, seed: int = 2022,
     # In filing order, so that a patent can cite the earlier ones (demo/outcomes.py).
     years = sorted(_filing_years(rng, applications))
     outcomes = Outcomes(seed, EXPORT_DATE)
+    teams = InventorTeams(random.Random(seed + 18))  # its own stream: the other columns stay as they were
     with patents.open("w", encoding="gb18030", newline="") as pf, families.open("w", encoding="utf-8") as ff:
         writer = csv.writer(pf)
         writer.writerow([BANNER])
-        writer.writerow(PATENT_HEADERS)
+        writer.writerow(DEMO_PATENT_HEADERS)
         batch = 0
         for i, year in enumerate(years):
-            writer.writerow(_patent_row(rng, world, year, i, extras, ff, outcomes))
+            writer.writerow(_patent_row(rng, world, year, i, extras, ff, outcomes, teams))
             batch += 1
             if progress and batch == 10_000:
                 progress(batch)
@@ -311,6 +379,10 @@ def generate_demo(out: Path, *, applications: int = 30_000, seed: int = 2022,
         if progress and batch:
             progress(batch)
     paths = [patents, families]
+    if comparison:
+        from hvpatent.demo.comparison import generate_comparison
+
+        paths += generate_comparison(out, comparison, seed, progress)
     paths.append(_write_template(out / "pledges.xlsx", "pledges", extras.pledges))
     paths.append(_write_template(out / "awards.xlsx", "awards", extras.awards))
     paths.append(_write_template(out / "population.xlsx", "population", _population_rows(rng, world)))
@@ -326,6 +398,10 @@ def generate_demo(out: Path, *, applications: int = 30_000, seed: int = 2022,
     # files stay as they were for a seed.
     paths.append(_write_template(out / "recognitions.xlsx", "recognitions",
                                  _recognition_rows(random.Random(seed + 15), world)))
+    # Navigation projects of the district's enterprises (its own stream); once the importer knows the template.
+    if "navigation_projects" in TEMPLATES:
+        paths.append(_write_template(out / "navigation_projects.xlsx", "navigation_projects",
+                                     navigation_project_rows(random.Random(seed + 20), world)))
     (out / "README.txt").write_text(
         f"{BANNER}\n种子 seed={seed}，申请 {applications} 件，导出日 {EXPORT_DATE}。\n"
         "Synthetic demo data generated by `hvp demo`; not real patents, companies or people.\n",
@@ -335,7 +411,7 @@ def generate_demo(out: Path, *, applications: int = 30_000, seed: int = 2022,
 
 
 def _patent_row(rng: random.Random, world: _World, year: int, i: int, extras: _Outputs, families,
-                outcomes: Outcomes) -> list:
+                outcomes: Outcomes, teams: InventorTeams) -> list:
     applicant = world.applicant()
     invention = INVENTION_SHARE[applicant.kind]
     if applicant.kind in ("university", "institute"):
@@ -354,10 +430,12 @@ def _patent_row(rng: random.Random, world: _World, year: int, i: int, extras: _O
     ipc_all = ";".join(dict.fromkeys([main, *others]))
     title, abstract = _title(rng, industry, kind)
     names = [applicant.name]
+    holders = [(applicant.name, applicant.kind)]
     if rng.random() < 0.08:
         co = world.applicant()
         if co.name != applicant.name:
             names.append(co.name)
+            holders.append((co.name, co.kind))
     merit = outcomes.merit()  # never written: the outcomes below are drawn from it (demo/outcomes.py)
     events, grant, life = _lifecycle(rng, kind, applicant, filing, outcomes, merit)
     pub_no, pub_date = "", ""
@@ -388,6 +466,7 @@ def _patent_row(rng: random.Random, world: _World, year: int, i: int, extras: _O
         main, ipc_all, pub_no, pub_date.isoformat() if pub_date else "", grant.isoformat() if grant else "",
         rng.choice(world.agencies) if rng.random() < 0.7 else "", outcomes.claims(merit) if kind != "design" else "",
         f"PCT/CN{filing.year - 1}/{rng.randint(100000, 999999)}" if pct else "", legal, family_id, ";".join(cited),
+        ";".join(teams.names(holders)),
     ]
 
 
@@ -459,12 +538,42 @@ def _recognition_rows(rng: random.Random, world: _World) -> list[list]:
     return rows
 
 
+PLAN_BASELINE = date(2021, 12, 31)
+
+
+def navigation_project_rows(rng: random.Random, world: _World) -> list[list]:
+    """Six enterprise navigation projects (专利导航项目) of the district's biggest filers: three accepted after
+    the plan's baseline (2021-12-31) and before the demo's as-of date (2024-06-30), one terminated, two in
+    progress; columns of the navigation_projects template."""
+    rows = []
+    plan = ("accepted", "accepted", "accepted", "terminated", "in_progress", "in_progress")
+    for i, (status, e) in enumerate(zip(plan, world.enterprises[:6], strict=True)):
+        if status == "accepted":
+            started = date(2022, 1, 15) + timedelta(days=rng.randint(0, 500))
+            accepted = started + timedelta(days=rng.randint(240, 330))
+        elif status == "terminated":
+            started, accepted = date(2022, 3, 1) + timedelta(days=rng.randint(0, 200)), None
+        else:
+            started, accepted = date(2024, 1, 10) + timedelta(days=rng.randint(0, 120)), None
+        number = f"YCDH-{started.year}-{i + 1:02d}"
+        short = e.name.removeprefix("重庆").removesuffix("股份有限公司").removesuffix("有限公司")
+        rows.append([number, f"{short}企业运营类专利导航", "enterprise", e.name, e.industry, started.isoformat(),
+                     accepted.isoformat() if accepted else "", status,
+                     f"{number} 专利导航报告.pdf" if accepted else "",
+                     "企业经营调整，项目终止" if status == "terminated" else "合成演示数据"])
+    return rows
+
+
 def _write_template(path: Path, kind: str, rows: list[list]) -> Path:
     _, cols = TEMPLATES[kind]
+    headers = [c.header for c in cols]
+    if kind == "navigation_projects":  # rows by the contract's headers, written in the template's order
+        rows = [[dict(zip(NAVIGATION_PROJECT_HEADERS, row, strict=True)).get(h, "") for h in headers]
+                for row in rows]
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(kind)
     ws.append([BANNER])
-    ws.append([c.header for c in cols])
+    ws.append(headers)
     for row in rows:
         ws.append(row)
     wb.save(path)
