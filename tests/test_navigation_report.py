@@ -160,6 +160,9 @@ def test_cooperate_per_weak_branch_with_partners_at_most_five():
     recs = recommendations(land(weak, partners=partners))
     assert [(r.kind, r.branch) for r in recs] == [("cooperate", f"new_energy.w{i}") for i in (6, 5, 4, 3, 2)]
     assert [p["applicant"] for p in recs[0].evidence["partners"]] == ["大学6-6", "大学6-5", "大学6-4"]
+    # with few enterprise–university co-applications (0 of 100) the region-wide one comes first
+    recs = recommendations(land(weak, partners=partners, region_apps=100))
+    assert [r.branch for r in recs] == [None, *(f"new_energy.w{i}" for i in (6, 5, 4, 3, 2))]
 
 
 def test_recruit_only_with_recruitment_targets():
@@ -299,6 +302,22 @@ def test_cli_refuses_bad_input_with_exit_2(args, says, tmp_path):
     assert says in result.output
 
 
+@pytest.mark.parametrize(("files", "demo"), [(["patents_cnipa.csv"], False),
+                                             (["/x/patents_cnipa.csv", "families_google.jsonl"], True)])
+def test_data_facts_name_the_latest_import_and_the_demo(files, demo):
+    import duckdb
+
+    from hvpatent.cli.navigate import data_facts
+
+    class Wh:
+        con = duckdb.connect()
+
+    Wh.con.sql("CREATE TABLE imports (file_name VARCHAR, imported_at TIMESTAMP)")
+    for i, name in enumerate(files):
+        Wh.con.execute("INSERT INTO imports VALUES (?, ?)", [name, f"2025-01-0{i + 1} 10:00:00"])
+    assert data_facts(Wh) == (date(2025, 1, len(files)), demo)
+
+
 def test_cli_lists_the_eight_industries_in_english(tmp_path):
     from hvpatent.cli.main import app
     from hvpatent.indicators.config import industries
@@ -343,6 +362,7 @@ def test_cli_writes_the_report_and_its_workbook_from_the_landscape(world_db, tmp
     assert counts["锂电池"] == ("3", "5") and counts["正极材料"] == ("1", "1") and counts["光伏"] == ("0", "3")
     body = "\n".join(p.text for p in doc.paragraphs)
     assert "填补空白：光伏" in body and "规则：position = gap" in body      # solar is the world's gap branch
+    assert "最近一次数据导入于" in body and "演示数据" not in body          # the world is not the demo's
     wb = load_workbook(out.with_suffix(".xlsx"))
     detail = list(wb["明细"].iter_rows(min_row=2, values_only=True))
     battery = {r[2] for r in detail if r[0] == "技术分支" and r[1] == "锂电池 永川区"}

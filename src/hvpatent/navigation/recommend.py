@@ -204,7 +204,7 @@ def recommendations(land: Landscape, lang: str = "zh") -> list[Recommendation]:
     region_apps = sum(int(r.get("applications") or 0) for r in land.trend if r.get("side") == "region")
     ue = _ue_coapplications(land)
     if region_apps > 0 and ue / region_apps < UE_MIN_RATIO:
-        add(0, _rec("cooperate", ("加强校企合作", "More enterprise–university cooperation"), (
+        add(float("-inf"), _rec("cooperate", ("加强校企合作", "More enterprise–university cooperation"), (
             f"本地区{region_apps}件申请中，企业与高校、科研院所合作申请仅{ue}件（{ue / region_apps:.1%}）。"
             f"建议搭建产学研合作平台，推动联合研发与共同申请。",
             f"Of the region's {region_apps} applications only {ue} ({ue / region_apps:.1%}) were co-applied by an "
