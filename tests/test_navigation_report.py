@@ -245,7 +245,10 @@ def test_docx_has_the_five_sections_and_the_landscape_figures(full_land, tmp_pat
     trend = tables["年份|本地区申请"]
     y2024 = next([c.text for c in r.cells] for r in trend.rows[1:] if r.cells[0].text == "2024")
     assert y2024 == ["2024", "50", "50", "2", "5", "154", "8", "12", cell_text(round(50 / 154 * 100, 2))]
-    # recommendations with their rule and evidence
+    applicants = next(t for t in doc.tables if [c.text for c in t.rows[0].cells][:3] == ["申请人", "类型", "申请"])
+    a = full_land.applicants["region"][0]
+    assert [c.text for c in applicants.rows[1].cells] == [a["applicant"], "企业", "9", "6", "3", "2"]
+        # recommendations with their rule and evidence
     section5 = texts[texts.index(HEADINGS[4]):]
     assert any(t.startswith("（1）填补空白：分支solar") for t in section5)
     assert sum(t.startswith("规则：") for t in section5) == len(recs) > 0

@@ -163,8 +163,10 @@ def _write_report(land, recs, fmt: ReportFmt, out: Path | None, details, importe
         written = write_navigation_report(land, recs, path, fmt.value, imported_on=imported_on, notice=notice)
     except (FontMissing, ChromiumMissing) as err:
         raise _fail(str(err), str(err), 3) from None
-    book = write_navigation_xlsx(land, recs, written.with_suffix(".xlsx"), details, imported_on=imported_on,
-                                 notice=notice)
+    book_path = written.with_suffix(".xlsx")
+    if book_path == written:   # --out named .xlsx: keep the report
+        book_path = written.with_name(written.stem + "-明细.xlsx")
+    book = write_navigation_xlsx(land, recs, book_path, details, imported_on=imported_on, notice=notice)
     console.print(t("xlsx_written", path=written), markup=False, highlight=False)
     console.print(t("xlsx_written", path=book), markup=False, highlight=False)
 
