@@ -218,11 +218,11 @@ def test_navigation_project_rows():
     world = _World(random.Random(3), 600)
     rows = navigation_project_rows(random.Random(4), world)
     by_status = Counter(r[7] for r in rows)
-    assert by_status == {"accepted": 3, "terminated": 1, "in_progress": 2}
+    assert by_status == {"已验收": 3, "终止": 1, "实施中": 2}  # the template's Chinese labels
     enterprises = {e.name for e in world.enterprises}
     for _number, title, kind, enterprise, industry, started, accepted, status, report, _ in rows:
-        assert kind == "enterprise" and enterprise in enterprises and industry in cmp.INDUSTRY_MIX and title
-        if status == "accepted":  # after the plan's baseline, by the demo's as-of date
+        assert kind == "企业" and enterprise in enterprises and industry in cmp.INDUSTRY_MIX and title
+        if status == "已验收":  # after the plan's baseline, by the demo's as-of date
             assert date(2021, 12, 31) < date.fromisoformat(accepted) <= date(2024, 6, 30)
             assert date.fromisoformat(started) < date.fromisoformat(accepted) and report
         else:

@@ -538,7 +538,7 @@ def _recognition_rows(rng: random.Random, world: _World) -> list[list]:
     return rows
 
 
-PLAN_BASELINE = date(2021, 12, 31)
+_PROJECT_STATUS_ZH = {"accepted": "已验收", "terminated": "终止", "in_progress": "实施中"}  # as a bureau fills it in
 
 
 def navigation_project_rows(rng: random.Random, world: _World) -> list[list]:
@@ -557,8 +557,8 @@ def navigation_project_rows(rng: random.Random, world: _World) -> list[list]:
             started, accepted = date(2024, 1, 10) + timedelta(days=rng.randint(0, 120)), None
         number = f"YCDH-{started.year}-{i + 1:02d}"
         short = e.name.removeprefix("重庆").removesuffix("股份有限公司").removesuffix("有限公司")
-        rows.append([number, f"{short}企业运营类专利导航", "enterprise", e.name, e.industry, started.isoformat(),
-                     accepted.isoformat() if accepted else "", status,
+        rows.append([number, f"{short}企业运营类专利导航", "企业", e.name, e.industry, started.isoformat(),
+                     accepted.isoformat() if accepted else "", _PROJECT_STATUS_ZH[status],
                      f"{number} 专利导航报告.pdf" if accepted else "",
                      "企业经营调整，项目终止" if status == "terminated" else "合成演示数据"])
     return rows
