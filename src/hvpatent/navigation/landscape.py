@@ -296,10 +296,13 @@ def landscape(con: ibis.BaseBackend, industry: str, as_of: date, region: str | N
     land.share = share(land.trend, years)
     land.branches = branch_figures(sc, the_tree)
     who.fill(sc, the_tree, land, top)
-    if not any(r["compare_applications"] for r in land.share):
-        land.notes.append(say("对比区域在近十年没有该产业的专利申请：请导入对比区域的数据（如全国 CN 公开数据）",
-                              "The comparison region has no application of the industry in the last ten years: "
-                              "import its data (e.g. a country-wide export of CN publications)"))
+    if all(r["compare_applications"] == r["region_applications"] for r in land.share):
+        land.notes.append(say("近十年对比区域除本区域外没有该产业的专利申请，占比与 RTA 无对比意义："
+                              "请导入对比区域的数据"
+                              "（如全国 CN 公开数据）",
+                              "In the last ten years the comparison region has no application of the industry besides "
+                              "the region's own, so shares and RTA compare nothing: import its data (e.g. a "
+                              "country-wide export of CN publications)"))
     if not any(r["region_count"] for r in land.branches):
         land.notes.append(say("本区域没有该产业分支上的专利", "The region has no patent on the industry's branches"))
     land.notes.append(say("按第一申请人所在地区计数；对比区域包含本区域自身的专利",
