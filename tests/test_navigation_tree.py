@@ -348,3 +348,10 @@ def test_the_shipped_trees_place_most_demo_patents_on_a_level1_branch(tmp_path):
         assert all(share >= 0.8 for share, _ in coverage.values()), report
     finally:
         wh.close()
+
+
+def test_the_docs_list_every_shipped_branch():
+    docs = (Path(__file__).parent.parent / "docs" / "navigation-trees.md").read_text(encoding="utf-8")
+    missing = [b.code for t in tree_module.load(SHIPPED).values() for b in t.branches
+               if f"`{b.code.split('.', 1)[1]}` | {b.name} | {b.name_en} |" not in docs]
+    assert not missing, f"docs/navigation-trees.md lacks {missing}: regenerate its tables"
