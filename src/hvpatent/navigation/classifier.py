@@ -72,10 +72,6 @@ def _tree(industry: str):
         raise ValueError(f"未知的产业 {industry!r} / unknown industry {industry!r}") from None
 
 
-def _descendants(tr, code: str) -> list[str]:
-    return [b.code for b in tr.branches if code in tr.ancestors(b.code)]
-
-
 @dataclass
 class _Data:
     app_nos: list[str]
@@ -85,6 +81,11 @@ class _Data:
     rule_level1: set[str]          # patents with a level-1 rule placement
     rule: dict[str, set[str]]      # app_no -> rule branches (before corrections)
     corrections: int
+
+
+def read(con, industry: str) -> _Data:
+    """The industry's patents, features and labels (rule placements and the stored corrections)."""
+    return _read(con, industry, _tree(industry))
 
 
 def _read(con, industry: str, tr) -> _Data:
@@ -121,23 +122,28 @@ def _read(con, industry: str, tr) -> _Data:
         if level.get(branch, 9) <= 2:
             rule.setdefault(app_no, set()).add(branch)
     rule_level1 = {a for a, bs in rule.items() if any(level[b] == 1 for b in bs)}
-    labels = {a: set(bs) for a, bs in rule.items()}
-    off: dict[str, set[str]] = {}
     rows = duck.execute("SELECT app_no, branch, on_branch FROM branch_corrections WHERE industry = ? "
                         "ORDER BY corrected_at", [industry]).fetchall() if _has(duck, "branch_corrections") else []
+    return with_corrections(_Data(app_nos, x, {}, {}, rule_level1, rule, 0), rows, tr)
+
+
+def with_corrections(data: _Data, rows: list[tuple[str, str, bool]], tr) -> _Data:
+    """The data's labels: its rule placements with the corrections [(app_no, branch, on_branch)], in order,
+    over them (on adds the branch and its ancestors; off removes the branch and its descendants)."""
+    level = {b.code: b.level for b in tr.branches}
+    labels = {a: set(bs) for a, bs in data.rule.items()}
+    off: dict[str, set[str]] = {}
     for app_no, branch, on in rows:
         if branch not in level:
             continue  # a branch no longer in the (edited) tree
         if on:
-            labels.setdefault(app_no, set()).update(
-                [branch, *(a for a in tr.ancestors(branch) if level[a] <= 2)] if level[branch] <= 2 else
-                [a for a in tr.ancestors(branch) if level[a] <= 2])
-            off.get(app_no, set()).discard(branch)
+            labels.setdefault(app_no, set()).update(b for b in (branch, *tr.ancestors(branch)) if level[b] <= 2)
+            off.get(app_no, set()).difference_update((branch, *tr.ancestors(branch)))
         else:
-            gone = {branch, *_descendants(tr, branch)}
+            gone = {branch, *tr.descendants(branch)}
             labels[app_no] = labels.get(app_no, set()) - gone
             off.setdefault(app_no, set()).update(gone)
-    return _Data(app_nos, x, labels, off, rule_level1, rule, len(rows))
+    return _Data(data.app_nos, data.x, labels, off, data.rule_level1, data.rule, len(rows))
 
 
 def _identity(doc: list[str]) -> list[str]:
@@ -195,7 +201,9 @@ def _fit(data: _Data, tr) -> _Model:
     fitted = {}
     digest = hashlib.sha256(tr.industry.encode())
     for code, rows, y in plans:
-        model = LogisticRegression(C=4.0, solver="liblinear", class_weight="balanced", random_state=RANDOM_STATE)
+        # liblinear's dual: its cost grows with the rows, not with the 2**18 hashed columns
+        model = LogisticRegression(C=4.0, solver="liblinear", dual=True, class_weight="balanced",
+                                   random_state=RANDOM_STATE, max_iter=1000)
         model.fit(xt[rows], y)
         fitted[code] = model
         digest.update(code.encode())
@@ -232,14 +240,16 @@ def _decide(model: _Model, probs: np.ndarray, tr) -> list[dict[str, float]]:
     return out
 
 
-def fit_predict(con, industry: str, predict: str = "unplaced") -> tuple[TrainReport, dict[str, dict[str, float]],
-                                                                         list[tuple[str, str, float]], _Model]:
+def fit_predict(con, industry: str, predict: str = "unplaced", *, data: _Data | None = None
+                ) -> tuple[TrainReport, dict[str, dict[str, float]], list[tuple[str, str, float]], _Model]:
     """Train on the industry's labels and predict: the report, {app_no: {branch: confidence}} for the patents
     predicted (``unplaced``: no level-1 rule placement, as `train`; ``all``: every patent of the industry, for
-    the evaluation), and the rule placements the model contradicts [(app_no, branch, p)]."""
+    the evaluation), and the rule placements the model contradicts [(app_no, branch, p)].  ``data``: patents
+    already read (`read`), with labels (`with_corrections`), instead of reading the warehouse."""
     tr = _tree(industry)
     start = time.perf_counter()
-    data = _read(con, industry, tr)
+    if data is None:
+        data = _read(con, industry, tr)
     read = time.perf_counter() - start
     report = TrainReport(industry, corrections=data.corrections, read_seconds=round(read, 3))
     start = time.perf_counter()

@@ -3,9 +3,10 @@
 
 Protocol.  The labelled patents are loaded into a warehouse (applications, IPC codes, a first applicant).  For
 each industry, its labelled patents are split into FOLDS folds (by label_id order, round robin).  For each fold,
-the hand labels of the other folds are stored as corrections (on for each labelled branch; off for every other
-level-1 branch, and for the other sub-branches of a parent labelled at level 2), the classifier is trained as
-`train` trains it (rule placements + corrections), and the held-out fold's patents are predicted: their hand
+the hand labels of the other folds act as corrections (on for each labelled branch; off for every other level-1
+branch, and for the other sub-branches of a parent labelled at level 2; applied in memory over the patents read
+once, as `train` applies stored ones), the classifier is trained as `train` trains it (rule placements +
+corrections), and the held-out fold's patents are predicted: their hand
 labels are never seen.  Rule placements are what the rules give (no training); the model's placements are its
 decision for every held-out patent; combined is what placements() reports without corrections: the rule
 placements of a patent a rule places at level 1, else the model's.
@@ -18,7 +19,7 @@ sub-branches unjudged).
 from __future__ import annotations
 
 import csv
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
 FOLDS = 5
@@ -144,7 +145,7 @@ def evaluate(con=None, labels_path: Path | str | None = None, industries: list[s
              folds: int = FOLDS) -> list[dict]:
     """Per industry x branch: support, and precision, recall and F1 of the rules, the model and combined
     (see the module's protocol).  ``con``: an empty warehouse connection to build in (default: in memory)."""
-    from hvpatent.navigation.classifier import _backends, fit_predict
+    from hvpatent.navigation.classifier import _backends, fit_predict, read, with_corrections
     from hvpatent.navigation.placement import rule_placements
     from hvpatent.navigation.tree import tree
 
@@ -157,7 +158,7 @@ def evaluate(con=None, labels_path: Path | str | None = None, industries: list[s
         con = own.con
     try:
         app_nos = load_labels(con, rows)
-        duck, ib = _backends(con)
+        _, ib = _backends(con)
         out = []
         for industry in industries or sorted({r["industry"] for r in rows}):
             t = tree(industry)
@@ -168,21 +169,21 @@ def evaluate(con=None, labels_path: Path | str | None = None, industries: list[s
             placed = rule_placements(ib, industry).to_pyarrow().to_pydict()
             for a, b in zip(placed["app_no"], placed["branch"], strict=True):
                 ruled.setdefault(a, set()).add(b)
-            outside = [r["label_id"] for r in mine if app_nos[r["label_id"]] not in _members(ib, industry)]
+            members = _members(ib, industry)
+            outside = [r["label_id"] for r in mine if app_nos[r["label_id"]] not in members]
             if outside:
                 raise ValueError(f"{labels_path or DEFAULT_LABELS}: 不属于产业 {industry} 的标注专利 / labelled "
                                  f"patents outside the industry {industry} (IPC): {', '.join(outside)}")
             model: dict[str, set[str]] = {}
+            base = read(con, industry)   # the patents and their rule placements, read once for every fold
             for k in range(folds):
                 held = {app_nos[r["label_id"]] for i, r in enumerate(mine) if i % folds == k}
-                duck.execute("DELETE FROM branch_corrections")
-                duck.executemany("INSERT INTO branch_corrections VALUES (?, ?, ?, ?, 'evaluation', ?)",
-                                 [[a, industry, b, on, datetime(2020, 1, 1)] for a, labels in gold.items()
-                                  if a not in held for b, on in _corrections(t, labels)])
-                _, predictions, _, _ = fit_predict(con, industry, predict="all")
+                corrections = [(a, b, on) for a, labels in gold.items() if a not in held
+                               for b, on in _corrections(t, labels)]
+                data = with_corrections(base, corrections, t)
+                _, predictions, _, _ = fit_predict(con, industry, predict="all", data=data)
                 for a in held:
                     model[a] = set(predictions.get(a, {}))
-            duck.execute("DELETE FROM branch_corrections")
             rules = {a: {b for b in ruled.get(a, ()) if level[b] <= 2} for a in gold}
             combined = {a: rules[a] if any(level[b] == 1 for b in rules[a]) else model.get(a, set()) for a in gold}
             out += score(t, gold, {"rule": rules, "model": model, "combined": combined})
