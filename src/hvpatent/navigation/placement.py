@@ -54,9 +54,10 @@ def rule_placements(con: ibis.BaseBackend, industry: str, apps: ir.Table | None 
     """
     t = tree(industry)
     rules = [rule for branch in t.branches for rule in branch.rules]
-    matches = rule_matches(con, rules_table(con, rules, f"hvp_branch_rules_{industry}"), apps)
+    # Only the industry's patents are matched (a fifth of a national world, not all of it).
+    members = _members(con, industry, apps)
+    matches = rule_matches(con, rules_table(con, rules, f"hvp_branch_rules_{industry}"), members)
     matched = matches.select("app_no", branch=matches.code).distinct()
-    matched = matched.semi_join(_members(con, industry, apps), "app_no")
     placed = _with_ancestors(matched, ancestor_pairs(con, t))
     return placed.select("app_no", "branch").distinct()
 
