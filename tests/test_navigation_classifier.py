@@ -341,3 +341,21 @@ def test_model_adds_recall_over_rules(measured, capsys):
     assert total["combined_recall"] > total["rule_recall"]    # the model finds branch patents the rules miss
     for industry, s in summary.items():
         assert s["combined_recall"] >= s["rule_recall"], industry
+
+
+def test_cli_evaluate_gives_the_measured_figures(measured, real_trees, tmp_path):
+    out = tmp_path / "eval.json"
+    r = _hvp("breakdown", "evaluate", str(LABELS), "--industry", "electronics", "--format", "json",
+             "--out", str(out))
+    assert r.exit_code == 0, r.output
+    import json
+
+    got = {row["branch"]: row for row in json.loads(out.read_text(encoding="utf-8"))["branches"]}
+    want = {row["branch"]: row for row in measured if row["industry"] == "electronics"}
+    assert set(got) == set(want)
+    for code, row in want.items():
+        assert got[code]["support"] == row["support"]
+        for key in ("rule_recall", "combined_recall", "combined_precision"):
+            assert got[code][key] == (None if row[key] is None else round(row[key], 3)), (code, key)
+    r = _hvp("--lang", "en", "breakdown", "evaluate", str(LABELS), "--industry", "space")
+    assert r.exit_code == 2 and "unknown industry" in r.output
