@@ -235,6 +235,9 @@ def _code_table(year: int) -> dict[str, tuple[list[tuple[str, str | None]], list
 def generate_comparison(out: Path, applications: int, seed: int,
                         progress: Callable[[int], None] | None = None) -> list[Path]:
     """Write ``comparison_cnipa.csv`` (``applications`` rows) under ``out``; returns [its path]."""
+    if applications < 0:
+        raise ValueError("applications must be >= 0")
+    out.mkdir(parents=True, exist_ok=True)
     rng = random.Random(seed + 19)
     teams = InventorTeams(random.Random(seed + 21))
     taken: set[str] = set()
