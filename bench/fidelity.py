@@ -67,7 +67,7 @@ def build_world(out: Path, applications: int, seed: int) -> Path:
 
     db = out / "fidelity.duckdb"
     with Warehouse(db) as wh:
-        for path in generate_demo(out, applications=applications, seed=seed):
+        for path in generate_demo(out, applications=applications, seed=seed, comparison=0):
             import_file(wh, path)
     return db
 

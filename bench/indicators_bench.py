@@ -30,7 +30,7 @@ def _build(out: str, db: str, n: int, queue) -> None:
     from hvpatent.warehouse.store import Warehouse
 
     start = time.perf_counter()
-    files = generate_demo(Path(out), applications=n, seed=7)
+    files = generate_demo(Path(out), applications=n, seed=7, comparison=0)
     with Warehouse(db) as wh:
         for path in files:
             import_file(wh, path)

@@ -35,7 +35,8 @@ def build(workdir: Path, applications: int, seed: int, reuse: bool) -> Path:
         return db
     db.unlink(missing_ok=True)
     start = time.perf_counter()
-    files = generate_demo(workdir / f"files-{applications}-{seed}", applications=applications, seed=seed)
+    files = generate_demo(workdir / f"files-{applications}-{seed}", applications=applications, seed=seed,
+                          comparison=0)
     with Warehouse(db) as wh:
         for path in files:
             import_file(wh, path)

@@ -79,7 +79,8 @@ def test_regions_unresolved_lists_parties_without_a_town(tmp_path, db):
 
 
 def test_demo_small_world_end_to_end(tmp_path, db):
-    out = hvp("--db", db, "demo", "--out", str(tmp_path / "demo"), "--applications", "3000").stdout
+    demo = ("--db", db, "demo", "--out", str(tmp_path / "demo"), "--applications", "3000", "--comparison", "600")
+    out = hvp(*demo).stdout
     assert "合成" in out and "每万人口发明专利拥有量" in out
     assert "新增 3000" in out
     imports = hvp("--db", db, "imports").stdout
@@ -88,7 +89,7 @@ def test_demo_small_world_end_to_end(tmp_path, db):
     assert bulletins == [".docx", ".html", ".pdf", ".xlsx"]
     users = hvp("--db", db, "users", "list").stdout
     assert all(f"demo-{role}" in users for role in ("admin", "analyst", "enterprise", "bank"))
-    again = hvp("--db", db, "demo", "--out", str(tmp_path / "demo"), "--applications", "3000").stdout
+    again = hvp(*demo).stdout
     assert "新增 3000" not in again  # importing the same files again changes nothing
 
 

@@ -85,7 +85,7 @@ def world(tmp_path_factory):
     _Recording.merits = []
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(generator, "Outcomes", _Recording)
-        paths = generate_demo(root / "files", applications=1500, seed=7)
+        paths = generate_demo(root / "files", applications=1500, seed=7, comparison=0)
     patents = next(p for p in paths if p.name == "patents_cnipa.csv")
     with patents.open(encoding="gb18030") as fh:
         reader = csv.reader(fh)

@@ -69,7 +69,7 @@ def demo_backends(session, demo_root):
 
     root = demo_root
     wh = Warehouse(root / "demo.duckdb")
-    for path in generate_demo(root / "files", applications=1500, seed=7):
+    for path in generate_demo(root / "files", applications=1500, seed=7, comparison=1500):
         import_file(wh, path)
     # Exported before DuckDB's refresh: only the canonical tables go, and Spark builds the timelines.
     assert {p.stem for p in export_parquet(wh, root / "parquet")}.isdisjoint(DERIVED)

@@ -34,7 +34,7 @@ def demo(tmp_path_factory):
 
     root = tmp_path_factory.mktemp("timeline-demo")
     wh = Warehouse(root / "demo.duckdb")
-    for path in generate_demo(root / "files", applications=1200, seed=11):
+    for path in generate_demo(root / "files", applications=1200, seed=11, comparison=0):
         import_file(wh, path)
     assert stale_count(wh.con) > 1000  # the import marked what it brought
     refresh_derived(wh)
