@@ -3,9 +3,10 @@ their key figures, one industry's landscape (trend, share, the technology tree a
 branch, applicants, innovation entities, inventors, the co-applicant network, partners, key patents and the
 recommendations), the patents behind every figure, and the exports (xlsx of a list, xlsx and docx of a landscape).
 
-Staff and enterprise accounts: the landscape is built from published patents, so it is public; a bank account is
-refused as on the other analytics pages.  Answers come from the navigation room through `Analytics.answer`
-(cached per data version, gated); no SQL here.  Navigation projects have their own page (web/navigation_projects.py).
+Staff only (admin, analyst), like the enterprise rankings: a landscape names other enterprises' key patents and
+their criteria, rankings and inventors (personal names), so an enterprise or a bank account is refused (403).
+Answers come from the navigation room through `Analytics.answer` (cached per data version, gated); no SQL here.
+Navigation projects have their own page (web/navigation_projects.py).
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
     from hvpatent.navigation import Landscape
 
 router = APIRouter()
-Viewer = Annotated[User, Depends(require(*STAFF, "enterprise"))]
+Viewer = Annotated[User, Depends(require(*STAFF))]
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 PAGE_SIZE = 100                      # rows of a patent list per page; the xlsx export has all
 SIDES = ("region", "compare")
@@ -324,7 +325,7 @@ def _position_names(lang: str) -> dict[str, str]:
 @router.get("/navigation", response_class=HTMLResponse, include_in_schema=False)
 def navigation_page(request: Request, as_of: DateQ = None, region: RegionQ = None,
                     compare: CompareQ = None) -> HTMLResponse:
-    user = _user(request, *STAFF, "enterprise")
+    user = _user(request, *STAFF)
     lang = _lang(request)
     cards = []
     for code, name in _industries().items():
@@ -341,7 +342,7 @@ def navigation_page(request: Request, as_of: DateQ = None, region: RegionQ = Non
 @router.get("/navigation/{industry}", response_class=HTMLResponse, include_in_schema=False)
 def industry_page(request: Request, industry: str, as_of: DateQ = None, region: RegionQ = None,
                   compare: CompareQ = None) -> HTMLResponse:
-    user = _user(request, *STAFF, "enterprise")
+    user = _user(request, *STAFF)
     lang = _lang(request)
     w = words(lang)
     q = _question(request, industry, as_of, region, compare)
@@ -360,7 +361,7 @@ def patents_page(request: Request, industry: str, as_of: DateQ = None, region: R
                  compare: CompareQ = None, side: SideQ = "region", branch: BranchQ = None, applicant: TextQ = None,
                  inventor: TextQ = None, year: YearQ = None, measure: MeasureQ = "applications",
                  page: PageQ = None) -> HTMLResponse:
-    user = _user(request, *STAFF, "enterprise")
+    user = _user(request, *STAFF)
     lang = _lang(request)
     w = words(lang)
     q = _question(request, industry, as_of, region, compare)
@@ -371,11 +372,9 @@ def patents_page(request: Request, industry: str, as_of: DateQ = None, region: R
     if number > pages:
         raise _bad("page", str(number), f"1–{pages}")
     shown = {k: v for k, v in filters.items() if v is not None}
-    # an enterprise account opens the patent page of its own patents only (pages.patent_page): link those
-    own = user.enterprise if user.role == "enterprise" else None
     return _render(request, "navigation_patents.html", user, "navigation", title=f"{w['list']} · {w['navigation']}",
                    w=w, q=q, rows=rows[(number - 1) * PAGE_SIZE: number * PAGE_SIZE], total=len(rows), page=number,
-                   pages=pages, filters=shown, industry_name=_industries()[q.industry], own=own,
+                   pages=pages, filters=shown, industry_name=_industries()[q.industry],
                    page_url=lambda n: f"/navigation/{q.industry}/patents?{q.params(**shown, page=n)}",
                    back_url=f"/navigation/{q.industry}?{q.params()}",
                    export_url=f"/api/navigation/{q.industry}/patents?{q.params(**shown, format='xlsx')}")
