@@ -10,7 +10,15 @@ from __future__ import annotations
 
 from hvpatent.navigation.classifier import TrainReport, correct, review_queue, train
 from hvpatent.navigation.evaluation import evaluate
-from hvpatent.navigation.landscape import NATIONAL, Landscape, landscape, landscape_patents
+from hvpatent.navigation.landscape import (
+    NATIONAL,
+    Landscape,
+    Scope,
+    landscape,
+    landscape_patent_count,
+    landscape_patents,
+    landscape_scope,
+)
 from hvpatent.navigation.placement import placements, rule_placements
 from hvpatent.navigation.projects import (
     PROJECT_KINDS,
@@ -23,8 +31,8 @@ from hvpatent.navigation.recommend import Recommendation, recommendations
 from hvpatent.navigation.tree import Branch, Tree, TreeError, breakdowns, tree
 
 __all__ = [
-    "NATIONAL", "PROJECT_KINDS", "PROJECT_STATUSES", "Branch", "Landscape", "Recommendation", "TrainReport", "Tree",
-    "TreeError", "accepted_projects", "breakdowns", "correct", "evaluate", "has_projects", "landscape",
-    "landscape_patents", "placements", "project_list", "recommendations", "review_queue", "rule_placements", "train",
-    "tree",
+    "NATIONAL", "PROJECT_KINDS", "PROJECT_STATUSES", "Branch", "Landscape", "Recommendation", "Scope", "TrainReport",
+    "Tree", "TreeError", "accepted_projects", "breakdowns", "correct", "evaluate", "has_projects", "landscape",
+    "landscape_patent_count", "landscape_patents", "landscape_scope", "placements", "project_list", "recommendations",
+    "review_queue", "rule_placements", "train", "tree",
 ]

@@ -11,6 +11,7 @@ comparison region, the region's own included.  Definitions: docs/navigation.md.
 from __future__ import annotations
 
 import importlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -18,7 +19,14 @@ import ibis
 import ibis.expr.types as ir
 
 from hvpatent.i18n import say
-from hvpatent.indicators.base import HK_MACAO_TAIWAN, first_applicants, industry_memberships, region_column
+from hvpatent.indicators.base import (
+    HK_MACAO_TAIWAN,
+    code_prefix,
+    first_applicants,
+    has_table,
+    industry_memberships,
+    region_column,
+)
 from hvpatent.legal import IN_FORCE, states_on_dates
 
 NATIONAL = "national"   # compare value meaning domestic China (indicators in_region(None))
@@ -27,7 +35,11 @@ GROWTH_YEARS = 3        # growth: the last 3 full years against the 3 before
 STRONG_RTA, WEAK_RTA = 1.2, 0.8
 TREND_TYPES = ("invention", "utility_model")
 SIDES = ("region", "compare")
+# A list's sides: "elsewhere" is the comparison region without the region (where partners and recruits are found).
+LIST_SIDES = (*SIDES, "elsewhere")
 MEASURES = ("applications", "grants", "valid", "key")
+PARTIES = ("first", "any")   # applicant= matches the first applicant (the counts) or any applicant (the network)
+PATENT_TYPES = ("invention", "utility_model", "design")
 
 
 @dataclass
@@ -108,6 +120,14 @@ def _inside(t: ir.Table, code: str | None) -> ir.BooleanValue:
     return (t[region_column(code)] == code).fill_null(False)
 
 
+def region_inside(region: str, compare: str | None) -> bool:
+    """Whether the region lies inside the comparison region (None: domestic China, without Hong Kong, Macao and
+    Taiwan), so that the comparison side includes the region's own patents."""
+    if compare is None:
+        return region[:2] + "0000" not in HK_MACAO_TAIWAN
+    return region.startswith(code_prefix(compare))
+
+
 def year_end(year: int, as_of: date) -> date:
     return min(date(year, 12, 31), as_of)
 
@@ -126,13 +146,18 @@ class Scope:
     compare: str | None
     as_known_on: date | None
     patents: ir.Table      # app_no, patent_type, filing_date, title, first applicant columns, is_region, is_compare
+    high_value: list[dict] | None = None   # indicators.high_value_list(con, as_of, region) rows, when given
     _states: dict = field(default_factory=dict)
     _placed: ir.Table | None = None
 
     def side(self, side: str) -> ir.Table:
-        if side not in SIDES:
-            raise ValueError(say(f"side 应为 region 或 compare：{side!r}", f"side must be region or compare: {side!r}"))
+        """A side's patents: region, compare, or elsewhere (in the comparison region, not in the region)."""
+        if side not in LIST_SIDES:
+            raise ValueError(say(f"side 应为 {', '.join(LIST_SIDES)} 之一：{side!r}",
+                                 f"side must be one of {', '.join(LIST_SIDES)}: {side!r}"))
         p = self.patents
+        if side == "elsewhere":
+            return p.filter(p.is_compare & ~p.is_region)
         return p.filter(p.is_region if side == "region" else p.is_compare)
 
     def long(self) -> ir.Table:
@@ -171,8 +196,8 @@ def trend_days(scope: Scope) -> list[date]:
     return [year_end(y, scope.as_of) for y in range(first, scope.as_of.year + 1)]
 
 
-def scope(con: ibis.BaseBackend, industry: str, as_of: date, region: str, compare: str | None,
-          as_known_on: date | None = None) -> Scope:
+def _scope(con: ibis.BaseBackend, industry: str, as_of: date, region: str, compare: str | None,
+           as_known_on: date | None = None) -> Scope:
     """The industry's applications filed up to ``as_of`` whose first applicant is in the region or the comparison
     region, with their first-applicant columns: computed once and cached (every figure is a query of it)."""
     members = industry_memberships(con)
@@ -233,11 +258,13 @@ def _growth(recent: int, earlier: int) -> float | None:
 def position(region_count: int, compare_count: int, rta: float | None, compare_growth: float | None) -> str:
     """strong (RTA >= 1.2) | balanced | weak (RTA < 0.8) | gap (none in the region, the comparison region growing)
     | absent (none on either side).  A branch with patents in the region and none in the comparison region (only
-    possible when the region lies outside it) has no RTA and counts as strong."""
+    possible when the region lies outside it) has no RTA and counts as strong; none in the region while the
+    comparison region has some and is not growing is weak (also when the region has no patent of the industry at
+    all, so that its shares and the RTA are undefined)."""
     if region_count == 0 and compare_count == 0:
         return "absent"
-    if region_count == 0 and compare_growth is not None and compare_growth > 0:
-        return "gap"
+    if region_count == 0:
+        return "gap" if compare_growth is not None and compare_growth > 0 else "weak"
     if rta is None:
         return "strong"
     if rta >= STRONG_RTA:
@@ -282,14 +309,22 @@ def branch_figures(sc: Scope, the_tree) -> list[dict]:
 
 def landscape(con: ibis.BaseBackend, industry: str, as_of: date, region: str | None = None,
               compare: str | None = ...,  # type: ignore[assignment]
-              *, as_known_on: date | None = None, top: int = 20) -> Landscape:
+              *, as_known_on: date | None = None, top: int = 20, high_value: list[dict] | None = None,
+              scope: Scope | None = None) -> Landscape:
     """The industry's landscape for the region (default the plan's) against the comparison region (default the
-    region's province; None or NATIONAL: domestic China).  KeyError: unknown industry; ValueError: bad region."""
+    region's province; None or NATIONAL: domestic China).  KeyError: unknown industry; ValueError: bad region.
+
+    ``high_value``: the rows of ``indicators.high_value_list(con, as_of, region, as_known_on=...)`` when the caller
+    has them already (one computation for the landscapes of several industries); ``scope``: a
+    ``landscape_scope(...)`` of the same question to reuse."""
     from hvpatent.navigation import who
 
     region, region_name, compare, compare_name = resolve(industry, region, compare)
     the_tree = _tree(industry)
-    sc = scope(con, industry, as_of, region, compare, as_known_on)
+    sc = _reuse(scope, industry, as_of, region, compare, as_known_on) if scope is not None else \
+        _scope(con, industry, as_of, region, compare, as_known_on)
+    if high_value is not None:
+        sc.high_value = list(high_value)
     years = list(range(as_of.year - YEARS + 1, as_of.year + 1))
     land = Landscape(industry, industry_name(industry), as_of, region, region_name, compare, compare_name, years)
     land.trend = trend(sc, years)
@@ -305,10 +340,119 @@ def landscape(con: ibis.BaseBackend, industry: str, as_of: date, region: str | N
                               "country-wide export of CN publications)"))
     if not any(r["region_count"] for r in land.branches):
         land.notes.append(say("本区域没有该产业分支上的专利", "The region has no patent on the industry's branches"))
-    land.notes.append(say("按第一申请人所在地区计数；对比区域包含本区域自身的专利",
-                          "Counted by the first applicant's region; the comparison region includes the region's own "
-                          "patents"))
+    if region_inside(region, compare):
+        land.notes.append(say("按第一申请人所在地区计数；对比区域包含本区域自身的专利",
+                              "Counted by the first applicant's region; the comparison region includes the region's "
+                              "own patents"))
+    else:
+        land.notes.append(say("按第一申请人所在地区计数；本区域不在对比区域内",
+                              "Counted by the first applicant's region; the region lies outside the comparison region"))
     return land
+
+
+
+# -- the patents behind a figure ------------------------------------------------------------------------------
+def landscape_scope(con: ibis.BaseBackend, industry: str, as_of: date, region: str | None = None,
+                    compare: str | None = ...,  # type: ignore[assignment]
+                    *, as_known_on: date | None = None) -> Scope:
+    """The computed scope of one question (the industry's patents of both sides, cached, and the legal states it
+    reads, kept): pass it as ``scope=`` to landscape(), landscape_patents() and landscape_patent_count() to answer
+    many drill-downs of the same question without recomputing it.  Same arguments and errors as landscape()."""
+    region, _, compare, _ = resolve(industry, region, compare)
+    _tree(industry)
+    return _scope(con, industry, as_of, region, compare, as_known_on)
+
+
+def _reuse(sc: Scope, industry: str, as_of: date, region: str, compare: str | None,
+           as_known_on: date | None) -> Scope:
+    """The given scope, when it was computed for this question; ValueError (both languages) otherwise."""
+    asked = (industry, as_of, region, compare, as_known_on)
+    held = (sc.industry, sc.as_of, sc.region, sc.compare, sc.as_known_on)
+    if held != asked:
+        raise ValueError(say(f"scope 属于另一个问题：{held}，而不是 {asked}",
+                             f"the scope was computed for another question: {held}, not {asked}"))
+    return sc
+
+
+def _patent_types(value: str | Iterable[str] | None) -> list[str] | None:
+    """None, or the patent types asked for: one type, several (a list, or one string separated by commas)."""
+    if value is None:
+        return None
+    items = value.split(",") if isinstance(value, str) else list(value)
+    types = [str(t).strip() for t in items if str(t).strip()]
+    if not types or any(t not in PATENT_TYPES for t in types):
+        raise ValueError(say(f"patent_type 应为 {', '.join(PATENT_TYPES)} 中的一个或多个（逗号分隔）：{value!r}",
+                             f"patent_type must be one or more of {', '.join(PATENT_TYPES)} (separated by commas): "
+                             f"{value!r}"))
+    return types
+
+
+def _choice(name: str, value: str, allowed: tuple[str, ...]) -> str:
+    if value not in allowed:
+        raise ValueError(say(f"{name} 应为 {', '.join(allowed)} 之一：{value!r}",
+                             f"{name} must be one of {', '.join(allowed)}: {value!r}"))
+    return value
+
+
+def _drill(con: ibis.BaseBackend, industry: str, as_of: date, region: str | None, compare: object, *, side: str,
+           branch: str | None, applicant: str | None, inventor: str | None, year: int | None, measure: str,
+           as_known_on: date | None, patent_type: str | Iterable[str] | None, party: str, since_year: int | None,
+           scope: Scope | None, with_states: bool) -> tuple[Scope, ir.Table]:
+    """The scope and the filtered patents of a drill-down (with state and grant_date when ``with_states`` or when
+    the measure needs them)."""
+    from hvpatent.ingest.fields import normalize_name
+    from hvpatent.navigation import who
+
+    _choice("measure", measure, MEASURES)
+    _choice("side", side, LIST_SIDES)
+    _choice("party", party, PARTIES)
+    types = _patent_types(patent_type)
+    region, _, compare, _ = resolve(industry, region, compare)
+    the_tree = _tree(industry)
+    if branch is not None:
+        the_tree.get(branch)  # KeyError for a branch not in the tree
+    sc = _reuse(scope, industry, as_of, region, compare, as_known_on) if scope is not None else \
+        _scope(con, industry, as_of, region, compare, as_known_on)
+    p = sc.side("region" if measure == "key" else side)
+    if types is not None:
+        p = p.filter(p.patent_type.isin(types))
+    if since_year is not None:
+        p = p.filter(p.filing_date.year() >= int(since_year))
+    if applicant is not None:
+        norm = normalize_name(applicant)
+        if party == "first":
+            p = p.filter(p.applicant == norm)
+        else:  # named in any position, as the co-applicant network counts a node's patents
+            parties = sc.con.table("parties")
+            parties = parties.filter(parties.role.isin(who.APPLICANT_ROLES) & (parties.name_norm == norm))
+            p = p.semi_join(parties.select("app_no"), "app_no")
+    if inventor is not None:
+        if has_table(sc.con, "inventors"):
+            inv = sc.con.table("inventors")
+            inv = inv.filter((inv.name_norm == normalize_name(inventor)) | (inv.name == inventor))
+            p = p.semi_join(inv.select("app_no"), "app_no")
+        else:
+            p = p.limit(0)
+    if branch is not None:
+        pl = sc.placed()
+        p = p.semi_join(pl.filter(pl.branch == branch).select("app_no"), "app_no")
+    if measure == "applications" and year is not None:
+        p = p.filter(p.filing_date.year() == year)
+    elif measure == "key":
+        keys = [k["app_no"] for k in who.key_patents(sc)]
+        p = p.filter(p.app_no.isin(keys)) if keys else p.limit(0)
+    if with_states or measure in ("grants", "valid"):
+        day = year_end(year, as_of) if measure == "valid" and year is not None else as_of
+        s = sc.states([*trend_days(sc), day])
+        s = s.filter(s.day == ibis.date(day)).drop("day")
+        p = p.join(s, "app_no")  # every patent has a state from its filing date: only `valid` on a year end drops
+        if measure == "grants":
+            p = p.filter(p.grant_date.notnull() & (p.grant_date <= ibis.date(as_of)))
+            if year is not None:
+                p = p.filter(p.grant_date.year() == year)
+        elif measure == "valid":
+            p = p.filter(p.state.isin(IN_FORCE))
+    return sc, p
 
 
 def landscape_patents(con: ibis.BaseBackend, industry: str, as_of: date, region: str | None = None,
@@ -316,53 +460,26 @@ def landscape_patents(con: ibis.BaseBackend, industry: str, as_of: date, region:
                       *, side: str = "region", branch: str | None = None, applicant: str | None = None,
                       inventor: str | None = None, year: int | None = None, measure: str = "applications",
                       as_known_on: date | None = None, limit: int | None = None,
-                      patent_type: str | None = None) -> list[dict]:
+                      patent_type: str | Iterable[str] | None = None, party: str = "first",
+                      since_year: int | None = None, offset: int = 0, scope: Scope | None = None) -> list[dict]:
     """The patents behind a figure of landscape(): their number is the figure (docs/navigation.md, "Drill-down").
 
     measure applications: filed up to as_of (in ``year`` when given); grants: granted up to as_of (in ``year``);
-    valid: in force on as_of (on ``year``'s last day, or as_of in its year); key: the region's key patents."""
-    from hvpatent.ingest.fields import normalize_name
+    valid: in force on as_of (on ``year``'s last day, or as_of in its year); key: the region's key patents.
+    side: region | compare | elsewhere (the comparison region without the region: partners and recruits).
+    patent_type: one type or several (a list or "invention,utility_model"); since_year: filed in that year or later;
+    party: "first" (``applicant`` is the first applicant, as every count) or "any" (named in any position, as the
+    co-applicant network's nodes).  Ordered by app_no; ``offset``/``limit`` page in the query; ``scope``: a
+    landscape_scope(...) of the same question to reuse."""
     from hvpatent.navigation import who
 
-    if measure not in MEASURES:
-        raise ValueError(say(f"measure 应为 {', '.join(MEASURES)} 之一：{measure!r}",
-                             f"measure must be one of {', '.join(MEASURES)}: {measure!r}"))
-    region, _, compare, _ = resolve(industry, region, compare)
-    the_tree = _tree(industry)
-    if branch is not None:
-        the_tree.get(branch)  # KeyError for a branch not in the tree
-    sc = scope(con, industry, as_of, region, compare, as_known_on)
-    p = sc.side("region" if measure == "key" else side)
-    if patent_type is not None:
-        p = p.filter(p.patent_type == patent_type)
-    if applicant is not None:
-        p = p.filter(p.applicant == normalize_name(applicant))
-    if inventor is not None:
-        inv = con.table("inventors")
-        inv = inv.filter((inv.name_norm == normalize_name(inventor)) | (inv.name == inventor))
-        p = p.semi_join(inv.select("app_no"), "app_no")
-    if branch is not None:
-        pl = sc.placed()
-        p = p.semi_join(pl.filter(pl.branch == branch).select("app_no"), "app_no")
-    day = year_end(year, as_of) if measure == "valid" and year is not None else as_of
-    s = sc.states([*trend_days(sc), day])
-    s = s.filter(s.day == ibis.date(day)).drop("day")
-    p = p.join(s, "app_no")  # every patent has a state from its filing date: only `valid` on a year end drops some
-    if measure == "applications" and year is not None:
-        p = p.filter(p.filing_date.year() == year)
-    elif measure == "grants":
-        p = p.filter(p.grant_date.notnull() & (p.grant_date <= ibis.date(as_of)))
-        if year is not None:
-            p = p.filter(p.grant_date.year() == year)
-    elif measure == "valid":
-        p = p.filter(p.state.isin(IN_FORCE))
-    elif measure == "key":
-        keys = [k["app_no"] for k in who.key_patents(sc)]
-        p = p.filter(p.app_no.isin(keys)) if keys else p.limit(0)
+    sc, p = _drill(con, industry, as_of, region, compare, side=side, branch=branch, applicant=applicant,
+                   inventor=inventor, year=year, measure=measure, as_known_on=as_known_on, patent_type=patent_type,
+                   party=party, since_year=since_year, scope=scope, with_states=True)
     p = p.select("app_no", "title", "patent_type", "filing_date", "grant_date", "state", "applicant_name",
                  "region_code").order_by("app_no")
-    if limit is not None:
-        p = p.limit(limit)
+    if limit is not None or offset:
+        p = p.limit(limit, offset=max(int(offset), 0))
     rows = p.to_pyarrow().to_pylist()
     placed = who.branches_of(sc, p) if rows else {}
     out = []
@@ -373,3 +490,16 @@ def landscape_patents(con: ibis.BaseBackend, industry: str, as_of: date, region:
                     "applicant": r["applicant_name"], "region_code": r["region_code"], "branches": sorted(on),
                     "source": on.get(branch) if branch is not None else None})
     return out
+
+
+def landscape_patent_count(con: ibis.BaseBackend, industry: str, as_of: date, region: str | None = None,
+                           compare: str | None = ...,  # type: ignore[assignment]
+                           *, side: str = "region", branch: str | None = None, applicant: str | None = None,
+                           inventor: str | None = None, year: int | None = None, measure: str = "applications",
+                           as_known_on: date | None = None, patent_type: str | Iterable[str] | None = None,
+                           party: str = "first", since_year: int | None = None, scope: Scope | None = None) -> int:
+    """How many patents landscape_patents() would list with the same arguments (counted in the query)."""
+    _, p = _drill(con, industry, as_of, region, compare, side=side, branch=branch, applicant=applicant,
+                  inventor=inventor, year=year, measure=measure, as_known_on=as_known_on, patent_type=patent_type,
+                  party=party, since_year=since_year, scope=scope, with_states=False)
+    return int(p.count().execute())

@@ -113,12 +113,19 @@ def inventors(sc: Scope, the_tree) -> list[dict]:
 
 def network(sc: Scope) -> dict:
     """Co-applicants of the region's industry patents (every applicant or patentee, in seq order): nodes are the
-    applicants with at least one co-application (the 60 with most patents), edges the patents they share."""
+    applicants with at least one co-application (the 60 with most patents), edges the patents they share.  A node's
+    ``patents`` is landscape_patents(applicant=name, party="any")'s length; ``local``: the party's region (town
+    assignments and the enterprise directory applied, as in the counts) is the region."""
+    from hvpatent.reference.applicant_towns import with_overrides
+
     parties = sc.con.table("parties")
     parties = parties.filter(parties.role.isin(APPLICANT_ROLES)).semi_join(sc.side("region").select("app_no"),
                                                                             "app_no")
-    column = region_column(sc.region)
-    rows = parties.select("app_no", "seq", "name", "name_norm", "party_type", code=parties[column])
+    parties = parties.select("app_no", "seq", "name", "name_norm", "party_type", "province_code", "city_code",
+                             "county_code", "town_code", applicant=parties.name_norm)
+    # the party's region as the counts see it: a town assigned by hand or the directory's beats the address
+    parties = with_overrides(parties, sc.con)
+    rows = parties.select("app_no", "seq", "name", "name_norm", "party_type", code=parties[region_column(sc.region)])
     by_app: dict[str, list[dict]] = defaultdict(list)
     for r in sorted(rows.to_pyarrow().to_pylist(), key=lambda r: (r["app_no"], r["seq"])):
         if all(o["name_norm"] != r["name_norm"] for o in by_app[r["app_no"]]):
@@ -154,7 +161,9 @@ def _ranked(g: ir.Table, per_branch: int, key: str) -> ir.Table:
 
 def partners(sc: Scope, land: Landscape) -> list[dict]:
     """Applicants elsewhere in the comparison region with most patents on the region's weak and gap branches
-    (enterprises, universities and institutes: partner), and the inventors named most there (recruit)."""
+    (enterprises, universities and institutes: partner), and the inventors named most there (recruit).  Each row's
+    ``filters`` are the landscape_patents() arguments whose list has ``patents`` rows (side "elsewhere", the
+    branch, and the applicant or the inventor)."""
     from hvpatent.reference.regions import region_name
 
     targets = {b["branch"]: b for b in land.branches if b["position"] in ("weak", "gap")}
@@ -197,15 +206,20 @@ def partners(sc: Scope, land: Landscape) -> list[dict]:
                       f"该分支为本区域的{weak}（{rta}）",
                       f"Inventor {r['inventor']} ({r['name']}, {where}) is named on {r['patents']} patents in "
                       f"{b['name_en']}, a {weak} branch of the region ({rta})")
+        # landscape_patents(**filters)'s length is `patents`
+        filters = {"side": "elsewhere", "branch": r["branch"]}
+        filters.update({"applicant": r["name"]} if r["reason"] == "partner" else {"inventor": r["inventor"]})
         out.append({"applicant": r["name"], "applicant_type": r["applicant_type"], "region_code": r["region_code"],
                     "region_name": where, "branch": r["branch"], "branch_name": b["name"],
-                    "patents": int(r["patents"]), "reason": r["reason"], "why": why, "inventor": r["inventor"]})
+                    "patents": int(r["patents"]), "reason": r["reason"], "why": why, "inventor": r["inventor"],
+                    "filters": filters})
     return out
 
 
 def key_patents(sc: Scope) -> list[dict]:
-    """The region's industry patents that are high value on as_of (indicators.high_value_list), then the most cited
-    others within the imported data (forward citations public by as_of, value/features.py)."""
+    """The region's industry patents that are high value on as_of (indicators.high_value_list, or the rows given to
+    landscape(high_value=...)), then the most cited others within the imported data (forward citations public by
+    as_of, value/features.py)."""
     slot = "key_patents"
     if slot in sc._states:
         return sc._states[slot]
@@ -214,9 +228,10 @@ def key_patents(sc: Scope) -> list[dict]:
 
     region = sc.side("region")
     facts = {r["app_no"]: r for r in region.select("app_no", "title", "applicant_name").to_pyarrow().to_pylist()}
+    listed = sc.high_value if sc.high_value is not None else \
+        high_value_list(sc.con, sc.as_of, sc.region, as_known_on=sc.as_known_on)
     high = {r["app_no"]: sorted(c for c in (r.get("criteria") or "").split(",") if c)
-            for r in high_value_list(sc.con, sc.as_of, sc.region, as_known_on=sc.as_known_on)
-            if r["app_no"] in facts}
+            for r in listed if r["app_no"] in facts}
     cited = {r["app_no"]: int(r["forward_citations"])
              for r in forward_citations(sc.con, sc.as_of, region.select("app_no")).to_pyarrow().to_pylist()}
     most = sorted((a for a in cited if a not in high and cited[a] > 0), key=lambda a: (-cited[a], a))[:MOST_CITED]
