@@ -199,6 +199,34 @@ def test_correct_validates_audits_and_retrains(world, trained, tiny_tree):
     wh.con.execute("DELETE FROM audit_log WHERE action = 'branch_corrected'")
 
 
+def test_training_follows_the_countings_rule_for_overlapping_corrections(world, trained, tiny_tree):
+    # p0 (a pack patent) by rule: battery, pack.  Corrected on cathode at 9:00, then off battery (its parent) at
+    # 10:00.  Replayed in time order, the off would take battery, cathode and pack away; the counting's rule
+    # (placement.correction_effects) is order-free: the on wins over the off on its ancestor, so p0 is on battery
+    # and cathode (both corrected), pack is gone; off = {pack}.  Training learns exactly that.
+    # labels: 36 - 1 (pack of p0) + 1 (cathode of p0) = 36 (replayed in order it would have been 36 - 2 = 34).
+    from datetime import datetime
+
+    from hvpatent.navigation.placement import placements
+
+    wh, app_nos, _ = world
+    p0 = app_nos["p0"]
+    for hour, branch, on in ((9, "new_energy.battery.cathode", True), (10, "new_energy.battery", False)):
+        wh.con.execute("INSERT INTO branch_corrections VALUES (?, 'new_energy', ?, ?, 'x', ?)",
+                       [p0, branch, on, datetime(2026, 1, 1, hour)])
+    try:
+        counted = {(g["branch"], g["source"]) for g in placements(wh.ibis(), "new_energy").to_pyarrow().to_pylist()
+                   if g["app_no"] == p0}
+        assert counted == {("new_energy.battery", "corrected"), ("new_energy.battery.cathode", "corrected")}
+        data = classifier.read(wh.con, "new_energy")
+        assert data.labels[p0] == {b for b, _ in counted}
+        assert data.off[p0] == {"new_energy.battery.pack"}
+        again = classifier.train(wh.con, "new_energy", write=False)
+        assert (again.labels, again.corrections) == (36, 2)
+    finally:
+        wh.con.execute("DELETE FROM branch_corrections")
+
+
 def test_too_few_labels_reported_not_crashed(tiny_tree, tmp_path):
     from hvpatent.warehouse.store import Warehouse
 

@@ -213,6 +213,35 @@ def test_placements_rules_model_and_corrections(warehouse_nav, test_tree):
     assert plain == {(app, b): rule for app, branches in RULES.items() for b in branches}
 
 
+@pytest.mark.parametrize("on_first", [True, False])
+def test_an_on_correction_beats_an_off_on_its_ancestor_in_counting_and_training(warehouse_nav, test_tree,
+                                                                               on_first):
+    # P5 by rule: battery, battery.pack, storage, storage.traction.  Corrections: off storage (takes storage,
+    # storage.traction and storage.stationary away) and on storage.stationary (puts it and storage on), one an
+    # hour after the other, either way round.  The on wins over the off on its ancestor whatever the order:
+    # battery, battery.pack (rule); storage, storage.stationary (corrected); storage.traction gone.
+    # Training (classifier.with_corrections) must learn the same labels, and off = {storage.traction}
+    # (the off's descendants less the on's branch and ancestors).
+    from hvpatent.navigation import classifier
+
+    _write(warehouse_nav, [], [])
+    rows = [(P5, "new_energy.storage.stationary", True), (P5, "new_energy.storage", False)]
+    if not on_first:
+        rows.reverse()
+    for hour, (app, branch, on) in enumerate(rows):
+        warehouse_nav.con.execute("INSERT INTO branch_corrections VALUES (?, 'new_energy', ?, ?, 'tester', ?)",
+                                  [app, branch, on, datetime(2026, 1, 1, hour)])
+    got = {b: source for (a, b), (source, _) in _rows(placements(warehouse_nav.ibis(), "new_energy")).items()
+           if a == P5}
+    assert got == {"new_energy.battery": "rule", "new_energy.battery.pack": "rule",
+                   "new_energy.storage": "corrected", "new_energy.storage.stationary": "corrected"}
+    data = classifier._Data([P5], None, {}, {}, {P5}, {P5: set(RULES[P5])}, 0)
+    trained = classifier.with_corrections(data, rows, test_tree)
+    assert trained.labels[P5] == set(got)
+    assert trained.off[P5] == {"new_energy.storage.traction"}
+    _write(warehouse_nav, [], [])
+
+
 def test_placements_without_the_model_and_correction_tables(test_tree):
     # A Parquet export older than the tables (schema.LATER_TABLES): rule placements only.
     con = ibis.duckdb.connect()

@@ -2,8 +2,9 @@
 
 Labels: the rule placements on level-1 and level-2 branches (navigation/placement.py) with the corrections over
 them (branch_corrections; a correction wins: on adds the branch and its ancestors, off removes the branch and its
-descendants).  Features: jieba words of the title and abstract and IPC tokens (navigation/text.py), hashed
-(bounded memory whatever the vocabulary) and TF-IDF weighted.  Model: one logistic regression per branch
+descendants, an on wins over an off on an ancestor — placement.correction_effects, the counting's rule).
+Features: jieba words of the title and abstract and IPC tokens (navigation/text.py), hashed (bounded memory
+whatever the vocabulary) and TF-IDF weighted.  Model: one logistic regression per branch
 (one-vs-rest, class_weight balanced), each fitted on the rows whose answer for that branch is known:
 a level-1 branch on every patent placed at level 1 (positives: on it; negatives: on another level-1 branch or
 corrected off it); a level-2 branch on the patents on its parent (the model of a sub-branch is conditional).
@@ -128,21 +129,18 @@ def _read(con, industry: str, tr) -> _Data:
 
 
 def with_corrections(data: _Data, rows: list[tuple[str, str, bool]], tr) -> _Data:
-    """The data's labels: its rule placements with the corrections [(app_no, branch, on_branch)], in order,
-    over them (on adds the branch and its ancestors; off removes the branch and its descendants)."""
+    """The data's labels: its rule placements with the corrections [(app_no, branch, on_branch)] over them, by
+    the rule the counting applies (placement.correction_effects: on adds the branch and its ancestors, off
+    removes the branch and its descendants, an on wins over an off on an ancestor, whatever their order)."""
+    from hvpatent.navigation.placement import corrected, correction_effects
+
     level = {b.code: b.level for b in tr.branches}
+    effects = correction_effects(tr, rows)
     labels = {a: set(bs) for a, bs in data.rule.items()}
     off: dict[str, set[str]] = {}
-    for app_no, branch, on in rows:
-        if branch not in level:
-            continue  # a branch no longer in the (edited) tree
-        if on:
-            labels.setdefault(app_no, set()).update(b for b in (branch, *tr.ancestors(branch)) if level[b] <= 2)
-            off.get(app_no, set()).difference_update((branch, *tr.ancestors(branch)))
-        else:
-            gone = {branch, *tr.descendants(branch)}
-            labels[app_no] = labels.get(app_no, set()) - gone
-            off.setdefault(app_no, set()).update(gone)
+    for app_no, effect in effects.items():
+        labels[app_no] = {b for b in corrected(labels.get(app_no, ()), effect) if level[b] <= 2}
+        off[app_no] = set(effect[1])
     return _Data(data.app_nos, data.x, labels, off, data.rule_level1, data.rule, len(rows))
 
 

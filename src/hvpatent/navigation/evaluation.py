@@ -24,7 +24,6 @@ from pathlib import Path
 
 FOLDS = 5
 COLUMNS = ("label_id", "industry", "title", "abstract", "ipc", "branches", "note")
-DEFAULT_LABELS = Path(__file__).resolve().parents[3] / "tests" / "navigation_labels.csv"
 
 
 def read_labels(path: Path | str) -> list[dict]:
@@ -141,15 +140,16 @@ def _corrections(t, labels: set[str]) -> list[tuple[str, bool]]:
     return out
 
 
-def evaluate(con=None, labels_path: Path | str | None = None, industries: list[str] | None = None,
+def evaluate(con, labels_path: Path | str, industries: list[str] | None = None,
              folds: int = FOLDS) -> list[dict]:
     """Per industry x branch: support, and precision, recall and F1 of the rules, the model and combined
-    (see the module's protocol).  ``con``: an empty warehouse connection to build in (default: in memory)."""
+    (see the module's protocol).  ``con``: an empty warehouse connection to build in (None: one in memory);
+    ``labels_path``: the labelled set (the repository's is tests/navigation_labels.csv; the package ships none)."""
     from hvpatent.navigation.classifier import _backends, fit_predict, read, with_corrections
     from hvpatent.navigation.placement import rule_placements
     from hvpatent.navigation.tree import tree
 
-    rows = read_labels(labels_path or DEFAULT_LABELS)
+    rows = read_labels(labels_path)
     own = None
     if con is None:
         from hvpatent.warehouse.store import Warehouse
@@ -172,7 +172,7 @@ def evaluate(con=None, labels_path: Path | str | None = None, industries: list[s
             members = _members(ib, industry)
             outside = [r["label_id"] for r in mine if app_nos[r["label_id"]] not in members]
             if outside:
-                raise ValueError(f"{labels_path or DEFAULT_LABELS}: 不属于产业 {industry} 的标注专利 / labelled "
+                raise ValueError(f"{labels_path}: 不属于产业 {industry} 的标注专利 / labelled "
                                  f"patents outside the industry {industry} (IPC): {', '.join(outside)}")
             model: dict[str, set[str]] = {}
             base = read(con, industry)   # the patents and their rule placements, read once for every fold

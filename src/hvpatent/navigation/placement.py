@@ -7,6 +7,9 @@ Portable Ibis: the same expressions run on DuckDB and on Spark.  docs/navigation
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Iterable
+
 import ibis
 import ibis.expr.types as ir
 
@@ -15,24 +18,65 @@ from hvpatent.navigation.tree import Tree, tree
 
 SOURCES = ("rule", "model", "corrected")
 PAIR_SCHEMA = ibis.schema({"branch": "string", "ancestor": "string"})
+EFFECT_SCHEMA = ibis.schema({"app_no": "string", "branch": "string", "on_branch": "boolean"})
 
 
-def _pairs_table(con: ibis.BaseBackend, rows: list[tuple[str, str]], name: str) -> ir.Table:
-    """(branch, ancestor) rows as a temporary table of the backend, as indicators.base.rules_table does (on Spark
-    straight to a DataFrame, elsewhere an in-memory table registered under the name)."""
+def _rows_table(con: ibis.BaseBackend, rows: list[tuple], schema: ibis.Schema, name: str) -> ir.Table:
+    """Rows as a temporary table of the backend, as indicators.base.rules_table does (on Spark straight to a
+    DataFrame, elsewhere an in-memory table registered under the name)."""
     if con.name == "pyspark":
         session = con._session  # the backend exposes no public handle to its SparkSession
-        frame = session.createDataFrame(rows, "branch string, ancestor string")
+        spark_types = {"string": "string", "boolean": "boolean"}
+        ddl = ", ".join(f"{c} {spark_types[str(t)]}" for c, t in schema.items())
+        frame = session.createDataFrame(rows, ddl)
         frame.createOrReplaceTempView(name)
         return con.table(name)
-    frame = ibis.memtable([{"branch": b, "ancestor": a} for b, a in rows], schema=PAIR_SCHEMA)
+    frame = ibis.memtable([dict(zip(schema.names, r, strict=True)) for r in rows], schema=schema)
     return con.create_table(name, frame, temp=True, overwrite=True)
 
 
 def ancestor_pairs(con: ibis.BaseBackend, t: Tree) -> ir.Table:
     """(branch, ancestor) for every branch and each of its ancestors, the branch itself included."""
     rows = [(b.code, a) for b in t.branches for a in [b.code, *t.ancestors(b.code)]]
-    return _pairs_table(con, rows, f"hvp_branch_ancestors_{t.industry}")
+    return _rows_table(con, rows, PAIR_SCHEMA, f"hvp_branch_ancestors_{t.industry}")
+
+
+def correction_effects(t: Tree, rows: Iterable[tuple[str, str, bool]]) -> dict[str, tuple[set[str], set[str]]]:
+    """What corrections [(app_no, branch, on_branch)] do to each patent: app_no -> (on, off).
+
+    on: every branch corrected on and each of its ancestors; off: every branch corrected off and each of its
+    descendants, less ``on``.  The order of the corrections does not matter: an on correction wins over an off
+    one on an ancestor (or on the branch itself).  Branches no longer in the tree are ignored.  The one rule
+    for both counting (placements) and training (classifier.with_corrections)."""
+    codes = set(t.codes())
+    on: dict[str, set[str]] = {}
+    off: dict[str, set[str]] = {}
+    for app_no, branch, on_branch in rows:
+        if branch not in codes:
+            continue  # a branch no longer in the (edited) tree
+        if on_branch:
+            on.setdefault(app_no, set()).update((branch, *t.ancestors(branch)))
+        else:
+            off.setdefault(app_no, set()).update((branch, *t.descendants(branch)))
+    return {a: (on.get(a, set()), off.get(a, set()) - on.get(a, set())) for a in sorted({*on, *off})}
+
+
+def corrected(branches: Iterable[str], effect: tuple[set[str], set[str]] | None) -> set[str]:
+    """A patent's branches after its corrections' effect (correction_effects): off ones gone, on ones added."""
+    if effect is None:
+        return set(branches)
+    on, off = effect
+    return (set(branches) - off) | on
+
+
+def _effects_table(con: ibis.BaseBackend, industry: str,
+                   effects: dict[str, tuple[set[str], set[str]]]) -> ir.Table:
+    """(app_no, branch, on_branch) of the effects: on_branch True for the branches put on, False for those
+    taken off.  Named by content, so an expression built earlier keeps reading the rows it was built with."""
+    rows = sorted([(a, b, True) for a, (on, _) in effects.items() for b in on]
+                  + [(a, b, False) for a, (_, off) in effects.items() for b in off])
+    digest = hashlib.sha1(repr(rows).encode("utf-8")).hexdigest()[:12]
+    return _rows_table(con, rows, EFFECT_SCHEMA, f"hvp_branch_corrected_{industry}_{digest}")
 
 
 def _members(con: ibis.BaseBackend, industry: str, apps: ir.Table | None) -> ir.Table:
@@ -69,8 +113,9 @@ def placements(con: ibis.BaseBackend, industry: str) -> ir.Table:
     source 'rule' (confidence 1.0); 'model': the stored predictions (branch_predictions) of the industry's
     patents without a level-1 rule placement, with ancestors (an ancestor takes its best child's confidence);
     'corrected' (1.0): branch_corrections' on_branch rows, with ancestors.  An off correction removes the branch
-    and its descendants; an on correction wins over an off one on an ancestor.  Predictions and corrections
-    naming a branch no longer in the tree are ignored.
+    and its descendants; an on correction wins over an off one on an ancestor (correction_effects, the rule the
+    classifier's training follows too).  Predictions and corrections naming a branch no longer in the tree are
+    ignored.  The industry's corrections (people's decisions: few) are read once here, to apply that rule.
     """
     t = tree(industry)
     codes = t.codes()
@@ -96,15 +141,12 @@ def placements(con: ibis.BaseBackend, industry: str) -> ir.Table:
     if has_table(con, "branch_corrections"):
         corr = con.table("branch_corrections")
         corr = corr.filter((corr.industry == industry) & corr.branch.isin(codes))
-        corr = corr.semi_join(members, "app_no")
-        on = corr.filter(corr.on_branch).select("app_no", "branch")
-        on = _with_ancestors(on, pairs).distinct()
-        off = corr.filter(~corr.on_branch).select("app_no", "branch")
-        # descendants: the pairs whose ancestor is the branch turned off (itself included)
-        off = off.join(pairs, off.branch == pairs.ancestor)
-        off = off.select("app_no", branch=off.branch_right).distinct()
-        off = off.anti_join(on, ["app_no", "branch"])
-        result = result.anti_join(off, ["app_no", "branch"]).anti_join(on, ["app_no", "branch"])
-        on = on.mutate(source=ibis.literal("corrected"), confidence=ibis.literal(1.0, "float64")).select(*columns)
-        result = result.union(on)
+        got = corr.select("app_no", "branch", "on_branch").to_pyarrow().to_pydict()
+        effects = correction_effects(t, zip(got["app_no"], got["branch"], got["on_branch"], strict=True))
+        if effects:
+            touched = _effects_table(con, industry, effects).semi_join(members, "app_no")
+            on = touched.filter(touched.on_branch).select("app_no", "branch")
+            result = result.anti_join(touched.select("app_no", "branch"), ["app_no", "branch"])
+            on = on.mutate(source=ibis.literal("corrected"), confidence=ibis.literal(1.0, "float64"))
+            result = result.union(on.select(*columns))
     return result
