@@ -41,7 +41,13 @@ import pytest
 from hvpatent.ingest.appno import check_digit
 from hvpatent.ingest.fields import normalize_name
 from hvpatent.model import Batch
-from hvpatent.navigation import NATIONAL, landscape, landscape_patents
+from hvpatent.navigation import (
+    NATIONAL,
+    landscape,
+    landscape_patent_count,
+    landscape_patents,
+    landscape_scope,
+)
 from hvpatent.reference.regions import attribute
 from hvpatent.warehouse.store import Warehouse
 
@@ -287,6 +293,7 @@ def test_key_patents(land):
 def test_drill_down_equals_figure(con, land, kwargs, figure):
     rows = landscape_patents(con, "new_energy", AS_OF, "500118", **kwargs)
     assert len(rows) == figure
+    assert landscape_patent_count(con, "new_energy", AS_OF, "500118", **kwargs) == figure
     if "branch" in kwargs:
         assert all(kwargs["branch"] in r["branches"] and r["source"] == "rule" for r in rows)
 
@@ -339,3 +346,177 @@ def test_as_of_before_any_filing_counts_nothing(con):
     got = landscape(con, "new_energy", date(2015, 6, 30), "500118")
     assert {b["position"] for b in got.branches} == {"absent"}
     assert not got.applicants["region"] and not got.key_patents and not got.network["nodes"]
+
+
+# -- issue 17 review: positions, notes, the network's regions, the drill-down API -----------------------------
+@pytest.mark.parametrize(("args", "expected"), [
+    ((0, 0, None, None), "absent"),
+    ((0, 5, None, 1.0), "gap"),       # none here, the comparison region growing
+    ((0, 5, None, 0.0), "weak"),      # none here, the comparison region flat
+    ((0, 5, None, None), "weak"),     # none here, no earlier window to grow from
+    ((0, 5, 0.0, -0.5), "weak"),
+    ((3, 0, None, None), "strong"),   # patents here, none in the comparison region (a region outside it)
+    ((3, 5, 1.2, None), "strong"),
+    ((3, 5, 1.19, None), "balanced"),
+    ((3, 5, 0.8, None), "balanced"),
+    ((3, 5, 0.79, None), "weak"),
+])
+def test_position(args, expected):
+    assert land_mod.position(*args) == expected
+
+
+def test_region_without_patents_has_no_strong_branch(con):
+    # Wanzhou 500101 has no new_energy patent: its shares and RTA are undefined (None), so before the fix every
+    # branch with comparison patents that was not growing read "strong".  Comparison Chongqing, windows 2021-2023
+    # vs 2018-2020 (as_of 2024-06-30):
+    #   battery  D2, D3, C2 | D1           -> 3/1 - 1 = 2.0  gap
+    #   cathode  -          | D1           -> 0/1 - 1 = -1   weak
+    #   grid     C5, C6, D5 | C4, D4       -> 3/2 - 1 = 0.5  gap
+    #   solar    C8, C9     | C7           -> 1.0            gap
+    #   wind     C10        | -            -> None           weak
+    got = landscape(con, "new_energy", AS_OF, "500101")
+    assert {b["branch"]: b["position"] for b in got.branches} == {
+        "new_energy.battery": "gap", "new_energy.battery.cathode": "weak", "new_energy.grid": "gap",
+        "new_energy.solar": "gap", "new_energy.wind": "weak", "new_energy.hydrogen": "absent"}
+    assert all(b["rta"] is None for b in got.branches)
+
+
+@pytest.mark.parametrize(("region", "compare", "inside"), [
+    ("500118", "500000", True), ("500118", "500100", True), ("500118", "500118", True),
+    ("500118002000", "500118", True), ("500118", None, True), ("110108", "500000", False),
+    ("500000", "500100", False), ("500118", "500101", False), ("810000", None, False),
+])
+def test_region_inside(region, compare, inside):
+    assert land_mod.region_inside(region, compare) is inside
+
+
+INCLUDES = ("对比区域包含本区域自身的专利", "the comparison region includes the region's own patents")
+
+
+def test_note_on_inclusion_only_when_inside(con, land):
+    assert any(text in note for note in land.notes for text in INCLUDES)
+    outside = landscape(con, "new_energy", AS_OF, "110108", "500000")  # Haidian against Chongqing
+    assert not any(text in note for note in outside.notes for text in INCLUDES)
+    assert any("对比区域内" in note or "outside the comparison region" in note for note in outside.notes)
+
+
+@pytest.fixture(scope="module")
+def moved(con, tmp_path_factory):
+    """The same world with 重庆大学 assigned by hand to E1's town (Yongchuan 胜利路街道, 500118002000)."""
+    from hvpatent.reference.applicant_towns import assign
+    from hvpatent.reference.editions import resolve_town
+
+    wh = Warehouse(tmp_path_factory.mktemp("navigation-moved") / "world.duckdb")
+    build(wh)
+    assign(wh.con, CQU, resolve_town("500118002000"), by="tester")
+    yield wh.ibis()
+    wh.close()
+
+
+def test_network_local_follows_town_assignment(moved):
+    # 12-digit region: the town of E1, U1, E2 by address.  重庆大学's address is in Shapingba, but its town was
+    # assigned to this one, so it is local (the raw parties.town_code would say Shapingba: local False).
+    got = landscape(moved, "new_energy", AS_OF, "500118002000")
+    nodes = {n["name"]: n for n in got.network["nodes"]}
+    assert (nodes[CQU]["local"], nodes[E1]["local"], nodes[U1]["local"]) == (True, True, True)
+
+
+@pytest.fixture(scope="module")
+def sc(con):
+    """One computed scope of the question of `land`, shared by the drill-downs below (as a report or page does)."""
+    return landscape_scope(con, "new_energy", AS_OF, "500118")
+
+
+def test_network_node_counts_are_lists(con, land, sc):
+    # node patents: the region's patents naming the party anywhere: E1 D1-D3 (3), U1 D2 (1), 重庆大学 D1 (1; its own
+    # C7-C9 are not the region's).  party="first" for 重庆大学 on the region side finds none.
+    assert {n["name"]: n["patents"] for n in land.network["nodes"]} == {E1: 3, U1: 1, CQU: 1}
+    for n in land.network["nodes"]:
+        rows = landscape_patents(con, "new_energy", AS_OF, "500118", scope=sc, applicant=n["name"], party="any")
+        assert len(rows) == n["patents"]
+        assert landscape_patent_count(con, "new_energy", AS_OF, "500118", scope=sc, applicant=n["name"],
+                                      party="any") == n["patents"]
+    assert landscape_patents(con, "new_energy", AS_OF, "500118", scope=sc, applicant=CQU) == []
+
+
+def test_ten_year_card_is_a_list(con, land, sc):
+    # the card: applications of the 10 trend years, inventions and utility models; compare from 2017 on: the 15
+    # less C1 (2016) = 14; region 5 (D1-D5).
+    for side in ("region", "compare"):
+        card = sum(r["applications"] for r in land.trend if r["side"] == side)
+        for types in (["invention", "utility_model"], "invention,utility_model"):
+            rows = landscape_patents(con, "new_energy", AS_OF, "500118", scope=sc, side=side, since_year=land.years[0],
+                                     patent_type=types)
+            assert len(rows) == card
+    since_2017 = sum(r["applications"] for r in land.trend if r["side"] == "compare" and r["year"] >= 2017)
+    assert since_2017 == 14
+    assert landscape_patent_count(con, "new_energy", AS_OF, "500118", scope=sc, side="compare", since_year=2017,
+                                  patent_type=["invention", "utility_model"]) == 14
+
+
+def test_valid_inventions_are_lists(con, land, sc):
+    # on as_of: D1, D2 in force (the card); per applicant: E1 2, E2 0 (D4 never granted)
+    card = trend_row(land, "region", 2024, "invention")["valid"]
+    assert card == 2
+    assert len(landscape_patents(con, "new_energy", AS_OF, "500118", scope=sc, measure="valid",
+                                 patent_type="invention")) == card
+    for a in land.applicants["region"]:
+        rows = landscape_patents(con, "new_energy", AS_OF, "500118", scope=sc, measure="valid", patent_type="invention",
+                                 applicant=a["applicant"])
+        assert len(rows) == a["valid_inventions"]
+
+
+def test_partner_and_recruit_rows_name_their_list(con, land, sc):
+    # 周五 is named on C7-C9 (solar, elsewhere): 3; 郑七 on C10 (wind): 1; 重庆大学 first applicant of C7-C9: 3
+    assert land.partners
+    for p in land.partners:
+        rows = landscape_patents(con, "new_energy", AS_OF, "500118", scope=sc, **p["filters"])
+        assert len(rows) == p["patents"], p
+        assert p["filters"]["branch"] == p["branch"] and p["filters"]["side"] == "elsewhere"
+        assert p["filters"].get("inventor" if p["reason"] == "recruit" else "applicant")
+
+
+def test_paging_and_count(con, sc):
+    full = landscape_patents(con, "new_energy", AS_OF, "500118", scope=sc, side="compare")
+    assert len(full) == 15 == landscape_patent_count(con, "new_energy", AS_OF, "500118", scope=sc, side="compare")
+    pages = [landscape_patents(con, "new_energy", AS_OF, "500118", scope=sc, side="compare", limit=4, offset=o)
+             for o in range(0, 16, 4)]
+    assert [len(p) for p in pages] == [4, 4, 4, 3]
+    assert [r["app_no"] for p in pages for r in p] == [r["app_no"] for r in full]
+    assert landscape_patents(con, "new_energy", AS_OF, "500118", scope=sc, side="compare", offset=13) == full[13:]
+
+
+def test_scope_reuse(con, land):
+    sc = landscape_scope(con, "new_energy", AS_OF, "500118")
+    for kwargs in ({"branch": "new_energy.battery"}, {"measure": "valid", "year": 2023}, {"measure": "key"},
+                   {"side": "compare", "measure": "grants"}):
+        assert landscape_patents(con, "new_energy", AS_OF, "500118", scope=sc, **kwargs) == \
+            landscape_patents(con, "new_energy", AS_OF, "500118", **kwargs)
+    again = landscape(con, "new_energy", AS_OF, "500118", scope=sc)
+    assert again.branches == land.branches and again.trend == land.trend
+    with pytest.raises(ValueError, match="scope"):
+        landscape_patents(con, "new_energy", AS_OF, "500118", NATIONAL, scope=sc)
+    with pytest.raises(ValueError, match="scope"):
+        landscape_patent_count(con, "new_energy", date(2024, 6, 29), "500118", scope=sc)
+
+
+def test_high_value_rows_given(con, land):
+    # computed: D1 high value (family abroad), D2 most cited.  Given rows replace the computation: none -> only D2;
+    # D4 named -> D4 high value with its criteria, D2 still most cited, D1 no longer key.
+    none = landscape(con, "new_energy", AS_OF, "500118", high_value=[])
+    assert [(k["app_no"], k["reason"]) for k in none.key_patents] == [(APP["D2"], "most_cited")]
+    given = landscape(con, "new_energy", AS_OF, "500118",
+                      high_value=[{"app_no": APP["D4"], "criteria": "granted_abroad,pledged"}])
+    assert [(k["app_no"], k["reason"], k["high_value_criteria"]) for k in given.key_patents] == [
+        (APP["D4"], "high_value", ["granted_abroad", "pledged"]), (APP["D2"], "most_cited", [])]
+
+
+@pytest.mark.parametrize(("kwargs", "name"), [
+    ({"party": "all"}, "party"), ({"patent_type": "patent"}, "patent_type"), ({"patent_type": ""}, "patent_type"),
+    ({"side": "abroad"}, "side"), ({"measure": "cites"}, "measure"),
+])
+def test_drill_down_refuses_bad_filters(con, kwargs, name):
+    with pytest.raises(ValueError, match=name):
+        landscape_patents(con, "new_energy", AS_OF, "500118", **kwargs)
+    with pytest.raises(ValueError, match=name):
+        landscape_patent_count(con, "new_energy", AS_OF, "500118", **kwargs)
