@@ -94,6 +94,31 @@ def test_split_limits_at_the_edge():
     assert split_inventors("  ") == [] and split_inventors(None) == []
 
 
+@pytest.mark.parametrize(("cell", "names"), [
+    # A cell with ';' (CNIPA's separator): the comma is part of a surname-first Western name.
+    ("SMITH, JOHN; DOE, JANE", ["SMITH, JOHN", "DOE, JANE"]),
+    ("SMITH, JOHN；DOE, JANE", ["SMITH, JOHN", "DOE, JANE"]),
+    # No ';' in the cell: commas separate the names.
+    ("John Smith, Jane Doe", ["John Smith", "Jane Doe"]),
+    ("张三,李四", ["张三", "李四"]),
+    # A piece with Chinese characters splits on its comma even beside a ';' (a Chinese name holds none), and the
+    # full-width comma always separates: 张三,李四 → 2, 王五 → 1, SMITH, JOHN kept whole.
+    ("张三,李四;王五;SMITH, JOHN", ["张三", "李四", "王五", "SMITH, JOHN"]),
+    ("王五；赵六、孙七，周八", ["王五", "赵六", "孙七", "周八"]),
+])
+def test_split_commas_rule(cell, names):
+    assert split_inventors(cell) == names
+
+
+def test_surname_first_names_are_two_inventors_in_the_table(tmp_path):
+    path = tmp_path / "west.csv"
+    path.write_text('申请号,申请日,发明人\n201910555555.5,2019-03-01,"SMITH, JOHN; DOE, JANE"\n', encoding="utf-8")
+    with Warehouse(tmp_path / "w.duckdb") as wh:
+        import_file(wh, path)
+        assert [(a, s, n) for a, s, n, _ in _rows(wh)] == [
+            ("201910555555.5", 1, "SMITH, JOHN"), ("201910555555.5", 2, "DOE, JANE")]
+
+
 GOOGLE = [
     # inventor_harmonized wins over inventor; the B publication has none: the A's are kept.
     {"country_code": "CN", "application_number": "CN-201910555555-A", "publication_number": "CN-109555555-A",

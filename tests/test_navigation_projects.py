@@ -1,5 +1,6 @@
-"""Navigation projects (专利导航项目) as records: the navigation_projects template's checks, the plan target that
-counts the accepted ones, `hvp projects`, and the web page (navigation/projects.py, web/navigation_projects.py)."""
+"""Navigation projects (专利导航项目) as records: the navigation_projects template's checks and the save of one
+project typed in (ingest/projects.py), the plan target that counts the accepted ones (navigation/projects.py),
+`hvp projects`, and the web page (web/navigation_projects.py)."""
 
 from __future__ import annotations
 
@@ -12,9 +13,8 @@ from typer.testing import CliRunner
 
 from conftest import write_xlsx
 from hvpatent.cli.main import app
-from hvpatent.ingest import ImportRejected, import_file
+from hvpatent.ingest import ImportRejected, import_file, save_project, template_bytes
 from hvpatent.navigation import PROJECT_KINDS, accepted_projects, has_projects, project_list
-from hvpatent.navigation.projects import template_bytes
 from hvpatent.plan import load_plan, plan_progress
 from hvpatent.plan.model import PROJECT_KINDS as PLAN_PROJECT_KINDS
 from hvpatent.plan.model import PlanError, parse_plan
@@ -139,6 +139,69 @@ def test_formula_looking_cells_are_text(tmp_path):
         assert (row["project_no"], row["title"]) == ("=1+1", '=HYPERLINK("x")')
 
 
+# -- one project typed in (ingest.save_project) -------------------------------------------------------------------
+
+
+def _fields(**values: object) -> dict:
+    return {"project_no": "S1", "title": "甲公司导航", "kind": "企业", "enterprise": E1, "industry": "新能源",
+            "started_date": "2023-01-01", "accepted_date": None, "status": "立项", **values}
+
+
+def _imports(wh: Warehouse) -> list[tuple]:
+    return [tuple(r) for r in wh.con.execute(
+        "SELECT file_name, source, kind, rows_inserted, rows_updated, rows_unchanged FROM imports ORDER BY import_id"
+    ).fetchall()]
+
+
+def test_save_applies_every_time_a_then_b_then_a(tmp_path):
+    """The bug this guards: a save was imported as a one-row file, and a file whose checksum was seen before is
+    skipped, so going back to an earlier state (A → B → A) silently kept B."""
+    a = _fields()
+    b = _fields(title="甲公司导航（二期）", status="已验收", accepted_date="2024-02-02")
+    with Warehouse(tmp_path / "w.duckdb") as wh:
+        for fields, counts in ((a, (1, 0, 0)), (b, (0, 1, 0)), (a, (0, 1, 0)), (a, (0, 0, 1))):
+            result = save_project(wh, fields, by="analyst")
+            assert (result.rows_inserted, result.rows_updated, result.rows_unchanged) == counts
+        [row] = project_list(wh.ibis())
+        assert (row["title"], row["status"], row["accepted_date"]) == ("甲公司导航", "approved", None)  # A
+        # each save is an import record of its own (the data version moves) and an audit entry by its user
+        assert [r[:3] for r in _imports(wh)] == [("hvp projects add: S1", "template:navigation_projects",
+                                                  "template")] * 4
+        logged = wh.con.execute("SELECT username, action, detail FROM audit_log ORDER BY logged_at").fetchall()
+        assert [tuple(r) for r in logged] == [("analyst", "navigation_project", "S1: approved 甲公司导航"),
+                                             ("analyst", "navigation_project", "S1: accepted 甲公司导航（二期）"),
+                                             ("analyst", "navigation_project", "S1: approved 甲公司导航"),
+                                             ("analyst", "navigation_project", "S1: approved 甲公司导航")]
+
+
+def test_a_file_saved_before_is_not_taken_for_a_save(tmp_path):
+    """A save's record carries no file's checksum: the one-row file of A, uploaded after saves A and B, is
+    imported (and brings A back), not skipped as seen before."""
+    a, b = _fields(), _fields(title="B")
+    path = tmp_path / "a.csv"
+    path.write_bytes(template_bytes(a))
+    with Warehouse(tmp_path / "w.duckdb") as wh:
+        save_project(wh, a)
+        save_project(wh, b)
+        result, _ = import_file(wh, path)
+        assert not result.already_imported and result.rows_updated == 1
+        assert [r["title"] for r in project_list(wh.ibis())] == ["甲公司导航"]
+
+
+def test_save_checks_as_the_template_does_and_stores_nothing_when_bad(tmp_path):
+    """The same parsers and rules as a file's row (BAD above): the error names the template's header."""
+    with Warehouse(tmp_path / "w.duckdb") as wh:
+        for values, field in (({"accepted_date": "2022-12-01", "status": "已验收"}, "验收日期"),
+                              ({"kind": "公司"}, "项目类型"), ({"started_date": "2023-13-01"}, "立项日期"),
+                              ({"enterprise": ""}, "承担单位"), ({"industry": "火星"}, "产业"),
+                              ({"status": "完成"}, "状态"), ({"title": " "}, "项目名称")):
+            with pytest.raises(ImportRejected) as caught:
+                save_project(wh, _fields(**values))
+            assert [(e.file, e.row, e.field) for e in caught.value.errors] == [("hvp projects add: S1", 1, field)]
+        assert not has_projects(wh.ibis()) and _imports(wh) == []
+        assert wh.con.execute("SELECT count(*) FROM audit_log").fetchall()[0][0] == 0
+
+
 # -- the plan target ---------------------------------------------------------------------------------------------
 
 
@@ -236,6 +299,33 @@ def test_cli_add_refuses_a_bad_value_naming_the_option(cli_db, args, option):
     assert "X1" not in [r["project_no"] for r in rows]
 
 
+def test_cli_add_a_then_b_then_a_ends_in_a(tmp_path):
+    db = tmp_path / "w.duckdb"
+    common = ["--no", "A1", "--kind", "企业", "--enterprise", E1, "--started", "2023-01-01"]
+    for title, extra in (("A", []), ("B", ["--accepted", "2024-01-01"]), ("A", [])):
+        out = hvp("--db", db, "projects", "add", *common, "--title", title, *extra)
+        assert out.exit_code == 0 and ("更新 1" in out.output or "新增 1" in out.output), out.output
+    rows = json.loads(hvp("--db", db, "projects", "list", "--format", "json").output)
+    assert [(r["title"], r["status"], r["accepted_date"]) for r in rows] == [("A", "approved", None)]
+
+
+def test_cli_import_of_a_file_seen_before_says_so(tmp_path):
+    db = tmp_path / "w.duckdb"
+    path = write_xlsx(tmp_path / "projects.xlsx", [HEAD, *GOOD])
+    assert hvp("--db", db, "projects", "import", path).exit_code == 0
+    again = hvp("--db", db, "projects", "import", path)
+    assert again.exit_code == 0 and "已导入过" in again.output
+
+
+def test_template_help_lists_every_template_and_writes_this_one(tmp_path):
+    from hvpatent.ingest import TEMPLATES
+
+    shown = "".join(ch for ch in hvp("template", "--help").output if not ch.isspace() and ch != "│")  # unwrapped
+    assert all(kind in shown for kind in TEMPLATES), shown
+    out = tmp_path / "np.xlsx"
+    assert hvp("template", "navigation_projects", "--out", out).exit_code == 0 and out.is_file()
+
+
 def test_cli_import_and_list_filters(tmp_path):
     db = tmp_path / "w.duckdb"
     path = write_xlsx(tmp_path / "projects.xlsx", [HEAD, *GOOD])
@@ -253,11 +343,19 @@ def test_cli_import_and_list_filters(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def base_url(tmp_path_factory):
-    from webserver import world_server
+def served(tmp_path_factory):
+    """The world.py district served on loopback, and its app (the lock test holds the warehouse's write lock)."""
+    from hvpatent.web import create_app
+    from webserver import serve, world_db
 
-    with world_server(tmp_path_factory.mktemp("np-web")) as url:
-        yield url
+    app = create_app(world_db(tmp_path_factory.mktemp("np-web")), secret="test-secret")
+    with serve(app) as url:
+        yield url, app
+
+
+@pytest.fixture(scope="module")
+def base_url(served):
+    return served[0]
 
 
 def _form(**values: str) -> dict:
@@ -314,3 +412,53 @@ def test_web_roles_form_and_api(base_url):
         assert bank.get("/api/navigation/projects").status_code == 403
     with client(base_url) as anonymous:
         assert anonymous.get("/api/navigation/projects").status_code in (401, 303)
+
+
+def test_web_save_a_then_b_then_a_ends_in_a(base_url):
+    import world
+    from webserver import client
+
+    with client(base_url, "analyst") as c:
+        csrf = c.headers["x-csrf-token"]
+        for title, status, accepted in (("A", "approved", ""), ("B", "accepted", "2024-03-01"),
+                                        ("A", "approved", "")):
+            saved = c.post("/navigation/projects", data={
+                **_form(project_no="ABA", title=title, enterprise=world.E1, status=status, accepted_date=accepted),
+                "csrf": csrf})
+            assert saved.status_code == 303, saved.text
+            # the list answers the saved state at once: the cached answer of the state before is gone
+            [row] = [r for r in c.get("/api/navigation/projects").json() if r["project_no"] == "ABA"]
+            assert (row["title"], row["status"], row["accepted_date"]) == (title, status, accepted or None)
+
+
+def test_web_save_while_an_import_holds_the_lock_says_so(served, monkeypatch):
+    """An import holds the warehouse's write lock (minutes for a large file): the form waits LOCK_WAIT_S, then
+    answers 503 with the values kept and nothing stored, not a 500."""
+    import world
+    from hvpatent.web import navigation_projects
+    from webserver import client
+
+    url, app = served
+    monkeypatch.setattr(navigation_projects, "LOCK_WAIT_S", 0.2)
+    with client(url, "analyst") as c:
+        lock = app.state.warehouse.lock
+        lock.acquire()
+        try:
+            page = c.post("/navigation/projects", data={**_form(project_no="LOCKED", enterprise=world.E1),
+                                                        "csrf": c.headers["x-csrf-token"]})
+        finally:
+            lock.release()
+        assert page.status_code == 503 and "正在导入" in page.text and 'value="LOCKED"' in page.text
+        assert "LOCKED" not in [r["project_no"] for r in c.get("/api/navigation/projects").json()]
+
+
+def test_web_nav_links_the_projects_page_for_staff_only(base_url):
+    from webserver import client
+
+    with client(base_url, "analyst") as c:
+        page = c.get("/navigation/projects").text
+        assert '<a href="/navigation/projects" class="active">导航项目</a>' in page  # the current page, marked
+        assert '<a href="/navigation/projects" class="">导航项目</a>' in c.get("/imports").text
+    with client(base_url, "jia") as jia:  # an enterprise user still opens the page (its own projects), unlisted
+        page = jia.get("/navigation/projects")
+        assert page.status_code == 200 and 'href="/navigation/projects"' not in page.text

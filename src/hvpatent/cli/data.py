@@ -151,8 +151,8 @@ def imports_cmd(db: DbOption = None) -> None:
 
 @app.command("template")
 def template_cmd(
-    kind: Annotated[str, typer.Argument(help="pledges|awards|population|trademarks|enterprises|market_entities|"
-                                             "recognitions")],
+    kind: Annotated[str, typer.Argument(help="pledges, awards, population, trademarks, enterprises, "
+                                             "market_entities, recognitions, navigation_projects")],
     out: Annotated[Path | None, typer.Option(help="输出文件 / output xlsx")] = None,
 ) -> None:
     """生成数据模板 xlsx / write an empty template with Chinese headers."""

@@ -1,9 +1,9 @@
 """`hvp projects`: navigation projects (专利导航项目) as records — list, add (or update) one, import the template.
-Every way in goes through the navigation_projects template's checks (navigation/projects.py, docs/importing.md)."""
+Every way in goes through the navigation_projects template's checks (ingest/projects.py, docs/importing.md); `add`
+saves its one project directly (always applied, recorded as an import), reads go through the navigation room."""
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 from typing import Annotated
 
@@ -42,7 +42,7 @@ OPTIONS = {"项目编号": "--no", "项目名称": "--title", "项目类型": "-
 def _words(row: dict) -> dict:
     """A record with its kind and status in the user's language (the table format)."""
     from hvpatent.indicators.config import industry_name
-    from hvpatent.navigation.projects import KIND_WORDS, STATUS_WORDS
+    from hvpatent.ingest import KIND_WORDS, STATUS_WORDS
 
     i = 0 if i18n.lang() == "zh" else 1
     return {**row, "kind": KIND_WORDS[row["kind"]][i] if row["kind"] in KIND_WORDS else row["kind"],
@@ -60,7 +60,8 @@ def list_cmd(
     db: DbOption = None,
 ) -> None:
     """列出导航项目 / list the navigation projects."""
-    from hvpatent.navigation.projects import industry_of, project_list, status_of
+    from hvpatent.ingest import industry_of, status_of
+    from hvpatent.navigation import project_list
 
     try:
         code = status_of(status) if status else None
@@ -80,21 +81,30 @@ def list_cmd(
          title=i18n.say(f"专利导航项目：{len(rows)}", f"navigation projects: {len(rows)}"))
 
 
-def _import(path: Path, db: Path | None, option_names: bool) -> None:
-    """Import one navigation_projects template file; row errors printed (by option for `add`), exit 1."""
-    from hvpatent.ingest import FileError, ImportRejected, import_file
+def _import(path: Path | None, db: Path | None, option_names: bool, fields: dict | None = None) -> None:
+    """Import one navigation_projects template file, or (``fields``) save one project typed in; row errors printed
+    (by option for `add`), exit 1."""
+    from hvpatent.ingest import FileError, ImportRejected, import_file, save_project
 
     with open_warehouse(db) as wh:
         try:
-            result, _ = import_file(wh, path)
+            result = (save_project(wh, fields, via="hvp projects add") if fields is not None
+                      else import_file(wh, path)[0] if path is not None else None)
         except ImportRejected as rej:
             for e in rej.errors:
                 where = f"{OPTIONS.get(e.field, e.field)}" if option_names else f"{e.file} 第 {e.row} 行「{e.field}」"
                 err_console.print(f"[red]{where}: {e.value} — {e.reason}[/red]")
             raise typer.Exit(1) from rej
         except (FileError, ValueError) as err:
-            err_console.print(f"[red]{path.name}: {err.reason if isinstance(err, FileError) else err}[/red]")
+            where = path.name if path is not None else "hvp projects add"
+            err_console.print(f"[red]{where}: {err.reason if isinstance(err, FileError) else err}[/red]")
             raise typer.Exit(1) from err
+    if result is None:
+        return
+    if result.already_imported:  # a file seen before (by its checksum): its rows are as they were then
+        console.print(i18n.say("此文件已导入过，未作改变（逐条修改请用 hvp projects add）",
+                               "this file was imported before; nothing changed (hvp projects add edits one)"))
+        return
     console.print(i18n.say(f"导航项目：新增 {result.rows_inserted}，更新 {result.rows_updated}，"
                            f"未变 {result.rows_unchanged}",
                            f"navigation projects: {result.rows_inserted} new, {result.rows_updated} updated, "
@@ -119,15 +129,10 @@ def add_cmd(
     db: DbOption = None,
 ) -> None:
     """新增或更新一个导航项目（与模板导入同样校验） / add or update a project, checked as the template is."""
-    from hvpatent.navigation.projects import template_bytes
-
     fields = {"project_no": no, "title": title, "kind": kind, "enterprise": enterprise, "industry": industry,
               "started_date": started, "accepted_date": accepted,
               "status": status or ("已验收" if accepted else "立项"), "report_file": report, "note": note}
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "navigation_project.csv"
-        path.write_bytes(template_bytes(fields))
-        _import(path, db, option_names=True)
+    _import(None, db, option_names=True, fields=fields)
 
 
 @projects_app.command("import")
@@ -136,9 +141,7 @@ def import_cmd(
     db: DbOption = None,
 ) -> None:
     """导入导航项目模板 / import the navigation_projects template."""
-    from hvpatent.ingest import FileError
-    from hvpatent.ingest.readers import peek_headers
-    from hvpatent.ingest.templates import detect_template, template_headers
+    from hvpatent.ingest import FileError, detect_template, peek_headers, template_headers
 
     if not file.is_file():
         raise typer.BadParameter(i18n.say(f"文件不存在：{file}", f"no such file: {file}"), param_hint="FILE")

@@ -22,6 +22,18 @@ from hvpatent.ingest.fields import printable
 from hvpatent.ingest.google import check_parquet, looks_like_google, read_publications
 from hvpatent.ingest.heartbeat import beat, listening
 from hvpatent.ingest.notes import ImportNotes
+from hvpatent.ingest.projects import (
+    KIND_WORDS,
+    PROJECT_KINDS,
+    PROJECT_STATUSES,
+    STATUS_WORDS,
+    check_project,
+    industry_of,
+    kind_of,
+    save_project,
+    status_of,
+    template_bytes,
+)
 from hvpatent.ingest.readers import peek_headers
 from hvpatent.ingest.spreadsheet import Mapping, load_mapping, read_export
 from hvpatent.ingest.templates import TEMPLATES, detect_template, read_template, template_headers
@@ -31,8 +43,9 @@ from hvpatent.model import Batch, RowError
 from hvpatent.warehouse.store import ImportResult, Warehouse, file_sha256
 
 __all__ = [
-    "SOURCES", "TEMPLATES", "FileError", "ImportRejected", "RowError", "import_file",
-    "write_errors_report",
+    "KIND_WORDS", "PROJECT_KINDS", "PROJECT_STATUSES", "SOURCES", "STATUS_WORDS", "TEMPLATES", "FileError",
+    "ImportRejected", "RowError", "check_project", "detect_template", "import_file", "industry_of", "kind_of",
+    "peek_headers", "save_project", "status_of", "template_bytes", "template_headers", "write_errors_report",
 ]
 
 SOURCES = ("auto", "cnipa", "incopat", "patsnap", "google", "companydata", "trademarks")

@@ -1,9 +1,13 @@
 """Inventors (发明人; 设计人 of a design) as the importers read them: a cell of names, or a list of them.
 
-CNIPA exports separate names with ';' (others with ；, ',' ， or 、).  A cell is text, never evaluated: a name that
-looks like a formula ("=1+1") is kept as written.  A cell of more than MAX_INVENTORS names, or a name of more
-than MAX_NAME_CHARS characters, is no inventor list (a column mapped wrongly, an abstract pasted in): the row is
-refused with the reason (docs/importing.md, "Inventors").
+CNIPA exports separate names with ';' (others with ；, ',' ， or 、).  A comma is also how a Western name is
+written surname first ("SMITH, JOHN; DOE, JANE" is two inventors), so the rule is (split_inventors): ; ； 、 | and
+line breaks always separate names; the full-width ， always does too; an ASCII ',' separates names only in a cell
+with no ';' or '；', or in a piece holding Chinese characters (a Chinese name holds no comma).  A lone "SMITH, JOHN"
+(no ';') is read as two names: nothing in the cell tells it from "SMITH, JONES".  A cell is text, never evaluated:
+a name that looks like a formula ("=1+1") is kept as written.  A cell of more than MAX_INVENTORS names, or a name of
+more than MAX_NAME_CHARS characters, is no inventor list (a column mapped wrongly, an abstract pasted in): the row
+is refused with the reason (docs/importing.md, "Inventors").
 """
 
 from __future__ import annotations
@@ -15,7 +19,10 @@ from hvpatent.ingest.fields import normalize_name
 
 MAX_INVENTORS = 200
 MAX_NAME_CHARS = 100
-_SPLIT = re.compile(r"\s*[;；,，、|\n]\s*")
+_SPLIT = re.compile(r"\s*[;；、|\n]\s*")   # always names apart
+_WIDE_COMMA = re.compile(r"\s*，\s*")        # always names apart too
+_COMMA = re.compile(r"\s*,\s*")              # names apart unless a surname-first Western name (see above)
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 
 def check_names(names: Iterable[str]) -> list[str]:
@@ -32,10 +39,17 @@ def check_names(names: Iterable[str]) -> list[str]:
 
 
 def split_inventors(text: str | None) -> list[str]:
-    """The names of one cell, in order (ValueError over the limits)."""
+    """The names of one cell, in order (ValueError over the limits); the separators as the module says:
+    "张三;李四" and "张三,李四" are two, "SMITH, JOHN; DOE, JANE" two, "John Smith, Jane Doe" two."""
     if text is None or not str(text).strip() or str(text).strip().lower() == "nan":
         return []
-    return check_names(_SPLIT.split(str(text)))
+    cell = str(text)
+    commas_apart = ";" not in cell and "；" not in cell
+    names: list[str] = []
+    for piece in _SPLIT.split(cell):
+        for part in _WIDE_COMMA.split(piece):
+            names.extend(_COMMA.split(part) if commas_apart or _CJK.search(part) else [part])
+    return check_names(names)
 
 
 def inventor_rows(app_no: str, names: Iterable[str]) -> list[dict]:

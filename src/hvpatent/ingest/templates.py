@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
@@ -102,19 +102,19 @@ def _recognition_level(v: str) -> str:
 
 
 def _project_kind(v: str) -> str:
-    from hvpatent.navigation.projects import kind_of
+    from hvpatent.ingest.projects import kind_of
 
     return kind_of(v)
 
 
 def _project_status(v: str) -> str:
-    from hvpatent.navigation.projects import status_of
+    from hvpatent.ingest.projects import status_of
 
     return status_of(v)
 
 
 def _industry(v: str) -> str:
-    from hvpatent.navigation.projects import industry_of
+    from hvpatent.ingest.projects import industry_of
 
     return industry_of(v)
 
@@ -188,7 +188,7 @@ TEMPLATES: dict[str, tuple[str, list[Column]]] = {
         Column("document", "文号", "text", False, "认定文件文号，如 国知办函运字〔2023〕xx号"),
         Column("town_code", "所在镇街", "town", False, "镇街名称或9/12位代码；留空时按企业名录或本区"),
     ]),
-    # Patent navigation projects (navigation/projects.py checks each row; docs/importing.md).
+    # Patent navigation projects (ingest/projects.py checks each row; docs/importing.md).
     "navigation_projects": ("navigation_projects", [
         Column("project_no", "项目编号", "text", True, "项目编号（唯一；再次导入同一编号即更新该项目）"),
         Column("title", "项目名称", "text", True, "项目名称"),
@@ -257,8 +257,21 @@ def read_template(path: Path, kind: str | None = None, region: str | None = None
         within = region or _plan_region()
         parsers["town"] = lambda v: resolve_town(v, within).code
     errors: list[RowError] = RowErrors(refused)
+    rows = parse_records(kind, zip(frame.index, frame.to_dict("records"), strict=True), path.name, errors, parsers)
+    batch = Batch()
+    batch.set(table, rows)
+    return kind, batch, errors, len(frame) + error_rows(refused)
+
+
+def parse_records(kind: str, records: Iterable[tuple[int, dict]], file: str, errors: list[RowError],
+                  parsers: dict[str, Callable[[str], object]] | None = None) -> list[dict]:
+    """The canonical rows of a template's records ((row number, {header_key(header): cell})), each checked as the
+    template's columns say; the failures are appended to ``errors`` (file, row, header).  read_template reads a
+    file through this, and a one-record save (ingest/projects.py) too, so every way in is checked alike."""
+    _, cols = TEMPLATES[kind]
+    parsers = parsers or PARSERS
     rows: list[dict] = []
-    for i, (row, record) in enumerate(zip(frame.index, frame.to_dict("records"), strict=True), 1):
+    for i, (row, record) in enumerate(records, 1):
         if i % BEAT_ROWS == 0:
             beat()
         out: dict = {}
@@ -267,7 +280,7 @@ def read_template(path: Path, kind: str | None = None, region: str | None = None
             raw = str(record.get(header_key(col.header), "") or "").strip()
             if not raw:
                 if col.required:
-                    errors.append(RowError(path.name, int(row), col.header, "", "必填项为空"))
+                    errors.append(RowError(file, int(row), col.header, "", "必填项为空"))
                     bad = True
                 out[col.name] = None
                 continue
@@ -277,13 +290,11 @@ def read_template(path: Path, kind: str | None = None, region: str | None = None
                 else:
                     out[col.name] = parsers[col.kind](raw)
             except (ValueError, AppNoError) as err:
-                errors.append(RowError(path.name, int(row), col.header, raw, str(err)))
+                errors.append(RowError(file, int(row), col.header, raw, str(err)))
                 bad = True
         if not bad:
-            rows.extend(_expand(kind, out, errors, path.name, int(row)))
-    batch = Batch()
-    batch.set(table, rows)
-    return kind, batch, errors, len(frame) + error_rows(refused)
+            rows.extend(_expand(kind, out, errors, file, int(row)))
+    return rows
 
 
 def _expand(kind: str, out: dict, errors: list[RowError], file: str, row: int) -> list[dict]:
@@ -297,7 +308,7 @@ def _expand(kind: str, out: dict, errors: list[RowError], file: str, row: int) -
     if kind == "recognitions":
         return _recognition(out, errors, file, row)
     if kind == "navigation_projects":
-        from hvpatent.navigation.projects import check_project
+        from hvpatent.ingest.projects import check_project
 
         bad = check_project(out)
         errors.extend(RowError(file, row, header, value, reason) for header, value, reason in bad)

@@ -10,7 +10,7 @@ trend is not a year-to-date sawtooth.  A `recognitions` target counts the enterp
 after its `since` day (the plan's baseline date by default; recognitions.records states the rule) on each
 day, so it has a trend like an indicator; a warehouse without recognition records of its kinds falls back to
 the target's enterprise tags (undated: no trend, and the note says so).  A `navigation_projects` target counts
-the navigation projects accepted after its `since` day (navigation/projects.accepted_projects; kinds from the
+the navigation projects accepted after its `since` day (navigation.accepted_projects; kinds from the
 target, enterprise by default) when the warehouse holds any project record, and else reads the entered values
 (`hvp plan set`), with a note.
 """
@@ -124,7 +124,7 @@ def target_value(root: Context, target: Target, day: date,
             raise ValueError(f"{target.key}: since (the plan's baseline date) is needed")
         return float(count_new(con, target.since, day, target.kinds, target.levels, root.region))
     if target.source == "navigation_projects" and projects_recorded(con, target):
-        from hvpatent.navigation.projects import accepted_projects
+        from hvpatent.navigation import accepted_projects  # through the room's door, loaded only when asked
 
         if target.since is None:
             raise ValueError(f"{target.key}: since (the plan's baseline date) is needed")
@@ -142,7 +142,7 @@ def from_records(con: ibis.BaseBackend, target: Target) -> bool:
 
 def projects_recorded(con: ibis.BaseBackend, target: Target) -> bool:
     """A navigation_projects target is counted from project records when the warehouse has any."""
-    from hvpatent.navigation.projects import has_projects  # the navigation room loads only when asked
+    from hvpatent.navigation import has_projects  # the navigation room loads only when asked
 
     return target.source == "navigation_projects" and has_projects(con)
 

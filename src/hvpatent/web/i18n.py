@@ -164,6 +164,7 @@ UI: dict[str, tuple[str, str]] = {
     "value_assessment": ("专利价值评估", "Patent value"),
     "cultivation": ("高价值培育", "Cultivation"),
     "navigation": ("专利导航", "Patent navigation"),
+    "navigation_projects": ("导航项目", "Navigation projects"),
     "my_plan": ("培育计划", "Our plan"),
 }
 

@@ -1,13 +1,13 @@
 """Navigation projects (专利导航项目) in the dashboard and the API: the list with filters, and a form that adds or
-updates one project.  The form builds the one-row navigation_projects template and imports it through the
-import queue (so it is checked, stored and audit-logged as an uploaded template is); a bad value answers 422
-with the field named.  Staff see every project, an enterprise user its own (read only), a bank user nothing.
-Data comes from the navigation room's door through `Analytics.answer`; no SQL here."""
+updates one project.  The form's project is checked by the navigation_projects template's own parsers and rules
+and saved at once by the ingest room (ingest.save_project: upserted by its number in one transaction with an import
+record and an audit entry; no import queue, and a save always applies); a bad value answers 422 with the field
+named.  Staff (admin, analyst: bureau staff record approvals and acceptances) see and edit every project, an
+enterprise user sees its own (read only), a bank user nothing.  Reads come from the navigation room's door through
+`Analytics.answer`; no SQL here."""
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlencode
 
@@ -15,14 +15,8 @@ from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from hvpatent.indicators.config import industries
-from hvpatent.navigation.projects import (
-    KIND_WORDS,
-    STATUS_WORDS,
-    industry_of,
-    project_list,
-    status_of,
-    template_bytes,
-)
+from hvpatent.ingest import KIND_WORDS, STATUS_WORDS, FileError, ImportRejected, industry_of, save_project, status_of
+from hvpatent.navigation import project_list
 from hvpatent.warehouse.accounts import User
 from hvpatent.web.api import Fmt, _table_response, analytics
 from hvpatent.web.pages import STAFF, _lang, _render, _user
@@ -114,44 +108,40 @@ def projects_page(request: Request, status: str | None = None, industry: str | N
     return _page(request, user, code, ind, saved=(saved or "")[:60] or None)
 
 
-def _check(fields: dict[str, str]) -> list[tuple[str, str, str]]:
-    """The template's checks on the form's one row: (field header, value, reason) for each failure."""
-    from hvpatent.ingest.templates import read_template
-
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "navigation_project.csv"
-        path.write_bytes(template_bytes(fields))
-        _, _, errors, _ = read_template(path, "navigation_projects")
-    return [(e.field, e.value, e.reason) for e in errors]
+#: How long a save waits for the warehouse's write lock (an import holding it for minutes): then the form says so.
+LOCK_WAIT_S = 10.0
 
 
 @router.post("/navigation/projects", response_class=HTMLResponse, include_in_schema=False)
-def save_project(request: Request, csrf: Annotated[str, Form()],
-                 project_no: Annotated[str, Form(max_length=100)] = "",
-                 title: Annotated[str, Form(max_length=500)] = "", kind: Annotated[str, Form(max_length=40)] = "",
-                 enterprise: Annotated[str, Form(max_length=200)] = "",
-                 industry: Annotated[str, Form(max_length=60)] = "",
-                 started_date: Annotated[str, Form(max_length=20)] = "",
-                 accepted_date: Annotated[str, Form(max_length=20)] = "",
-                 status: Annotated[str, Form(max_length=40)] = "",
-                 report_file: Annotated[str, Form(max_length=500)] = "",
-                 note: Annotated[str, Form(max_length=1000)] = ""):
+def save_project_form(request: Request, csrf: Annotated[str, Form()],
+                      project_no: Annotated[str, Form(max_length=100)] = "",
+                      title: Annotated[str, Form(max_length=500)] = "", kind: Annotated[str, Form(max_length=40)] = "",
+                      enterprise: Annotated[str, Form(max_length=200)] = "",
+                      industry: Annotated[str, Form(max_length=60)] = "",
+                      started_date: Annotated[str, Form(max_length=20)] = "",
+                      accepted_date: Annotated[str, Form(max_length=20)] = "",
+                      status: Annotated[str, Form(max_length=40)] = "",
+                      report_file: Annotated[str, Form(max_length=500)] = "",
+                      note: Annotated[str, Form(max_length=1000)] = ""):
     user = _user(request, *STAFF)
     check_csrf(request, csrf)
     fields = {"project_no": project_no, "title": title, "kind": kind, "enterprise": enterprise,
               "industry": industry, "started_date": started_date, "accepted_date": accepted_date, "status": status,
               "report_file": report_file, "note": note}
     fields = {k: v.strip() for k, v in fields.items()}
-    errors = _check(fields)
     a = analytics(request)
-    if errors:
+    lock = a.warehouse.lock  # the writers' lock of the shared connection (imports hold it while they run)
+    if not lock.acquire(timeout=LOCK_WAIT_S):
+        busy = ("", "", "正在导入数据，请稍后再保存 / an import is running; please save again in a minute")
+        return _page(request, user, None, None, errors=[busy], values=fields, code=503)
+    try:
+        save_project(a.warehouse, fields, by=user.username, via="网页表单 / web form")
+    except ImportRejected as rej:
+        errors = [(e.field, e.value, e.reason) for e in rej.errors]
         return _page(request, user, None, None, errors=errors, values=fields, code=422)
-    job = a.submit_import("navigation_project.csv", template_bytes(fields), False, user.username)
-    done = a.jobs.wait(job["job_id"], 120)
-    if done is None or done["status"] != "done":
-        reasons = [e.get("reason", "") for e in ((done or {}).get("result") or {}).get("errors", [])] or [
-            "导入未完成 / the import did not finish"]
-        return _page(request, user, None, None, errors=[("", "", r) for r in reasons], values=fields, code=422)
-    a.audit(user.username, "navigation_project", f"{fields['project_no']}: {fields['status']} {fields['title'][:60]}")
+    except FileError as err:
+        return _page(request, user, None, None, errors=[("", "", err.reason)], values=fields, code=500)
+    finally:
+        lock.release()
+    a._changed()  # cached answers (this list, the plan's navigation_projects target) are of the data before
     return RedirectResponse(f"/navigation/projects?{urlencode({'saved': fields['project_no']})}", status_code=303)
-

@@ -29,7 +29,7 @@ NAV = [("/", "overview", STAFF), ("/towns", "towns", STAFF), ("/industries", "in
        ("/trademarks", "trademarks", STAFF), ("/tasks", "tasks", STAFF),
        ("/recognitions", "recognitions", STAFF), ("/value", "value_assessment", STAFF),
        ("/cultivation", "cultivation", STAFF),
-       ("/navigation", "navigation", STAFF),
+       ("/navigation", "navigation", STAFF), ("/navigation/projects", "navigation_projects", STAFF),
        ("/mine/plan", "my_plan", ("enterprise",)), ("/imports", "imports", STAFF),
        ("/docs", "api", STAFF)]
 
