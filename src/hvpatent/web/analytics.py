@@ -229,6 +229,10 @@ class Analytics:
                     self._cache.popitem(last=False)
         return body
 
+    def changed(self) -> None:
+        """Data changed outside an import job (a record saved from a form): cached answers are of the data before."""
+        self._changed()
+
     def _changed(self) -> None:
         with self._cache_lock:
             self._version = self.warehouse.data_version()

@@ -143,5 +143,5 @@ def save_project_form(request: Request, csrf: Annotated[str, Form()],
         return _page(request, user, None, None, errors=[("", "", err.reason)], values=fields, code=500)
     finally:
         lock.release()
-    a._changed()  # cached answers (this list, the plan's navigation_projects target) are of the data before
+    a.changed()  # cached answers (this list, the plan's navigation_projects target) are of the data before
     return RedirectResponse(f"/navigation/projects?{urlencode({'saved': fields['project_no']})}", status_code=303)
