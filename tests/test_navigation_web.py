@@ -4,14 +4,18 @@ each figure's list of patents (its row count equals the figure), the exports."""
 
 from __future__ import annotations
 
+import importlib
 import io
+import re
 from datetime import date
+from html import unescape
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 from openpyxl import load_workbook
 
 import world
-from webserver import client, world_server
+from webserver import PASSWORD, client, serve, world_server
 
 DAY = {"as_of": "2024-12-31"}
 INDUSTRY = "consumer_goods"  # world.py: A3, A8, A9 (A23L) and A6 (C12G) of 乙 in Yongchuan; A10 (A47B) is smart home
@@ -70,6 +74,17 @@ def test_who_may_look(base_url):
     ("/api/navigation/consumer_goods/patents", {"year": "20x4"}, 422, "year"),
     ("/api/navigation/consumer_goods/patents", {"year": "1700"}, 422, "year"),
     ("/api/navigation/consumer_goods/patents", {"format": "csv"}, 422, "format"),
+    ("/api/navigation/consumer_goods/patents", {"patent_type": "patent"}, 422, "patent_type"),
+    ("/api/navigation/consumer_goods/patents", {"patent_type": "invention,"}, 422, "patent_type"),
+    ("/navigation/consumer_goods/patents", {"patent_type": "INVENTION"}, 422, "patent_type"),
+    ("/api/navigation/consumer_goods/patents", {"since_year": "15"}, 422, "since_year"),
+    ("/navigation/consumer_goods/patents", {"since_year": "２０２０"}, 422, "since_year"),
+    ("/api/navigation/consumer_goods/patents", {"party": "all"}, 422, "party"),
+    ("/navigation/consumer_goods/patents", {"party": "second"}, 422, "party"),
+    ("/api/navigation/consumer_goods/patents", {"side": "outside"}, 422, "side"),
+    ("/api/navigation/consumer_goods/patents", {"offset": "-1"}, 422, "offset"),
+    ("/api/navigation/consumer_goods/patents", {"limit": "0"}, 422, "limit"),
+    ("/api/navigation/consumer_goods/patents", {"limit": "100001"}, 422, "limit"),
     ("/navigation/consumer_goods/patents", {"page": "0"}, 422, "page"),
     ("/navigation/consumer_goods/patents", {"page": "²"}, 422, "page"),
 ])
@@ -169,3 +184,136 @@ def test_landscape_exports(base_url):
         assert docx.status_code == 200 and "attachment" in docx.headers["content-disposition"]
         text = "\n".join(p.text for p in Document(io.BytesIO(docx.content)).paragraphs)
         assert "发展路径建议" in text
+
+
+# -- every number that links to a list: the list has exactly that many patents --------------------------------
+# The hand-built new-energy world of test_navigation_landscape.py (its figures are worked out by hand there):
+# inventors, co-applicants (the network), partners and recruits elsewhere in Chongqing, a key patent; its stand-in
+# breakdown and placements are used by the landscape and by the web's branch check alike.
+nl = importlib.import_module("test_navigation_landscape")
+NAV_DAY = {"as_of": nl.AS_OF.isoformat(), "region": "500118"}
+LIST_LINK = re.compile(r'href="(/navigation/(\w+)/patents\?[^"]*)"[^>]*>([0-9,]+)</a>')
+
+
+@pytest.fixture(scope="module")
+def nav_url(tmp_path_factory):
+    from hvpatent import navigation
+    from hvpatent.warehouse.accounts import add_user
+    from hvpatent.warehouse.store import Warehouse
+    from hvpatent.web import create_app
+
+    land_mod = nl.land_mod
+    real_tree, real_placements, real_nav_tree = land_mod._tree, land_mod._placements, navigation.tree
+    mp = pytest.MonkeyPatch()  # the stand-ins for new_energy only: world.py's industries keep the shipped ones
+    mp.setattr(land_mod, "_tree", lambda i: nl.TREE if i == "new_energy" else real_tree(i))
+    mp.setattr(land_mod, "_placements", lambda con, i: nl.stub_placements(con, i) if i == "new_energy"
+               else real_placements(con, i))
+    mp.setattr(navigation, "tree", lambda i: nl.TREE if i == "new_energy" else real_nav_tree(i))
+    db = tmp_path_factory.mktemp("navigation-links") / "nav.duckdb"
+    with Warehouse(db) as wh:
+        nl.build(wh)
+        add_user(wh.con, "analyst", PASSWORD, "analyst", None)
+    with serve(create_app(db, secret="test-secret", default_as_of=nl.AS_OF)) as url:
+        yield url
+    mp.undo()
+
+
+def _count(c, path: str, **extra) -> tuple[int, int]:
+    """(X-Total-Count, rows) of the list API for a list page's path and query (unescaped)."""
+    url = urlsplit(path)
+    response = c.get(url.path.replace("/navigation/", "/api/navigation/", 1),
+                     params={**dict(parse_qsl(url.query)), "limit": "100000", **extra})
+    assert response.status_code == 200, (path, response.text)
+    return int(response.headers["X-Total-Count"]), len(response.json())
+
+
+def _follow_every_link(c, text: str) -> list[tuple[str, int]]:
+    links = [(unescape(path), int(number.replace(",", ""))) for path, _, number in LIST_LINK.findall(text)]
+    for path, number in links:
+        assert _count(c, path) == (number, number), path
+    return links
+
+
+def test_every_number_on_the_industry_page_opens_as_many_patents(nav_url):
+    with client(nav_url, "analyst") as c:
+        page = c.get("/navigation/new_energy", params=NAV_DAY)
+        assert page.status_code == 200, page.text
+        links = _follow_every_link(c, page.text)
+        queries = [dict(parse_qsl(urlsplit(p).query)) for p, _ in links]
+        # the hand-worked figures (test_navigation_landscape.py) reached through their links:
+        # the 10-year card: D1-D5 (filed 2019-2023, inventions and utility models) = 5
+        card = next(n for (p, n), q in zip(links, queries, strict=True)
+                    if q.get("since_year") == "2015" and q["side"] == "region")
+        assert card == 5
+        assert any(q.get("measure") == "valid" and q.get("patent_type") == "invention" for q in queries)
+        # partners elsewhere (重庆大学 on solar, a gap) and recruits (周五, 3 patents on solar) reproduce their rows
+        recruit = next((p, n) for (p, n), q in zip(links, queries, strict=True) if q.get("inventor") == "周五")
+        assert recruit[1] == 3 and "side=elsewhere" in recruit[0] and "branch=new_energy.solar" in recruit[0]
+        assert any(q.get("side") == "elsewhere" and q.get("applicant") for q in queries)
+        assert any(q.get("inventor") == "李一" for q in queries)  # the region's inventors: 李一 on D1, D2
+        assert any(q.get("measure") == "key" for q in queries)
+        assert len(links) >= 20
+
+
+def test_chart_clicks_open_as_many_patents(nav_url):
+    """The charts are drawn by navigation.js from the page's JSON: every clickable value with the filters the
+    script adds (a trend point: its series' filters and year; a bar: the applicant; a node: any position)."""
+    import json
+
+    with client(nav_url, "analyst") as c:
+        page = c.get("/navigation/new_energy", params=NAV_DAY).text
+        data = json.loads(re.search(r'id="navigation-data">(.*?)</script>', page, re.S).group(1))
+        base = data["base"]
+        for s in data["series"]:
+            for year, value in zip(data["years"], s["values"], strict=True):
+                assert _count(c, base, **s["filters"], year=str(year)) == (value, value), (s["name"], year)
+        for name, value in zip(data["applicants"]["names"], data["applicants"]["values"], strict=True):
+            assert _count(c, base, side="region", applicant=name) == (value, value), name
+        nodes = data["network"]["nodes"]
+        assert nodes  # D1 (甲 + 重庆大学) and D2 (甲 + 丙学院): 甲 on 2 co-applications, the others on 1
+        for node in nodes:
+            assert _count(c, base, side="region", applicant=node["name"], party="any") == \
+                (node["patents"], node["patents"]), node["name"]
+
+
+def test_every_number_on_the_overview_and_world_pages(base_url):
+    with client(base_url, "analyst") as c:
+        overview = c.get("/navigation", params=DAY)
+        links = _follow_every_link(c, overview.text)
+        assert len(links) == 16  # 8 cards: the 10-year applications and the valid inventions of each
+        assert len(_follow_every_link(c, c.get(f"/navigation/{INDUSTRY}", params=DAY).text)) >= 5
+
+
+def test_lists_page_in_the_query_and_the_export_is_capped(nav_url):
+    from hvpatent.web import navigation as nav_web
+
+    mp = pytest.MonkeyPatch()
+    mp.setattr(nav_web, "PAGE_SIZE", 2)
+    mp.setattr(nav_web, "EXPORT_CAP", 3)
+    try:
+        with client(nav_url, "analyst") as c:
+            # the comparison region's new-energy applications filed up to 2024-06-30: D1-D5 and C1-C10 = 15
+            params = {**NAV_DAY, "side": "compare"}
+            over = c.get("/api/navigation/new_energy/patents", params={**params, "limit": "4"})
+            assert over.status_code == 422 and "limit" in over.json()["detail"]  # more than the cap: refused
+            numbers = [r["app_no"] for r in c.get("/api/navigation/new_energy/patents",
+                                                   params={**params, "limit": "3"}).json()]
+            window = c.get("/api/navigation/new_energy/patents", params={**params, "offset": "1", "limit": "2"})
+            assert [r["app_no"] for r in window.json()] == numbers[1:3]
+            assert window.headers["X-Total-Count"] == "15"
+            second = c.get("/navigation/new_energy/patents", params={**params, "page": "2"})
+            assert second.status_code == 200 and '<span id="total">15</span>' in second.text
+            assert numbers[2] in second.text and numbers[1] not in second.text  # rows 3-4 of 15
+            assert "2 / 8" in second.text and 'id="export-cut"' in second.text  # 15 rows, 2 a page
+            assert c.get("/navigation/new_energy/patents", params={**params, "page": "9"}).status_code == 422
+            xlsx = c.get("/api/navigation/new_energy/patents", params={**params, "format": "xlsx"})
+            book = load_workbook(io.BytesIO(xlsx.content))
+            assert book.worksheets[0].max_row - 1 == 3  # the first 3 of 15, and a sheet saying so
+            assert "15" in str(book.worksheets[1].cell(2, 1).value)
+            # the region's grid branch: D4, D5 — within the cap, so one sheet and no note
+            short = c.get("/api/navigation/new_energy/patents",
+                          params={**NAV_DAY, "branch": "new_energy.grid", "format": "xlsx"})
+            book = load_workbook(io.BytesIO(short.content))
+            assert len(book.worksheets) == 1 and book.worksheets[0].max_row - 1 == 2
+    finally:
+        mp.undo()

@@ -35,8 +35,14 @@ if TYPE_CHECKING:
 router = APIRouter()
 Viewer = Annotated[User, Depends(require(*STAFF))]
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-PAGE_SIZE = 100                      # rows of a patent list per page; the xlsx export has all
+PAGE_SIZE = 100                      # rows of a patent list per page, read from the query with offset/limit
+EXPORT_CAP = 100_000                 # rows of a list's xlsx export at most (the file and the page say when cut)
+API_LIMIT = 1_000                    # rows of a list's JSON answer by default (`limit` up to EXPORT_CAP, `offset`)
 SIDES = ("region", "compare")
+LIST_SIDES = (*SIDES, "elsewhere")   # elsewhere: the comparison region without the region (partners, recruits)
+PATENT_TYPES = ("invention", "utility_model", "design")
+TEN_YEAR_TYPES = "invention,utility_model"  # the types the trend, and so the 10-year cards, count
+PARTIES = ("first", "any")
 MEASURES = ("applications", "grants", "valid", "key")
 REPORT_FORMATS = ("json", "xlsx", "docx")
 DEFAULT_COMPARE = "province"         # the cache key of "the region's province" (landscape's default)
@@ -47,12 +53,20 @@ DateQ = Annotated[str | None, Query(max_length=10, description="统计日期 YYY
 RegionQ = Annotated[str | None, Query(max_length=12, description="区划代码 / region code (default: the plan's)")]
 CompareQ = Annotated[str | None, Query(max_length=12, description="对比区域：区划代码或 national / comparison "
                                                                   "region: a code or national (default: the province)")]
-SideQ = Annotated[str, Query(max_length=10, description="region | compare")]
+SideQ = Annotated[str, Query(max_length=10, description="region | compare | elsewhere")]
 BranchQ = Annotated[str | None, Query(max_length=200, description="技术分支代码 / branch code")]
 TextQ = Annotated[str | None, Query(max_length=200)]
 YearQ = Annotated[str | None, Query(max_length=4, description="申请年 / filing year")]
 MeasureQ = Annotated[str, Query(max_length=15, description="applications | grants | valid | key")]
 PageQ = Annotated[str | None, Query(max_length=6, description="页码 / page (1, 2, ...)")]
+TypeQ = Annotated[str | None, Query(max_length=40, description="专利类型 / patent type: invention | utility_model | "
+                                                               "design, several separated by commas")]
+SinceQ = Annotated[str | None, Query(max_length=4, description="申请年起 / filed in this year or later")]
+PartyQ = Annotated[str, Query(max_length=5, description="first（第一申请人）| any（任一申请人，合作网络）/ "
+                                                        "first applicant | any applicant (the network)")]
+OffsetQ = Annotated[str | None, Query(max_length=7, description="跳过行数 / rows to skip")]
+LimitQ = Annotated[str | None, Query(max_length=6, description=f"行数上限 / rows at most (default {API_LIMIT}, "
+                                                               f"at most {EXPORT_CAP})")]
 ListFmtQ = Annotated[str, Query(max_length=5, description="json | xlsx")]
 ReportFmtQ = Annotated[str, Query(max_length=5, description="json | xlsx | docx")]
 
@@ -92,7 +106,14 @@ WORDS: dict[str, tuple[str, str]] = {
     "report": ("导航报告 (docx)", "Report (docx)"), "all": ("全部", "all"), "back": ("返回", "Back"),
     "national": ("全国", "national"), "nothing": ("暂无", "none"),
     "side_region": ("本区域", "region"), "side_compare": ("对比区域", "comparison region"),
+    "side_elsewhere": ("对比区域中本区域以外", "comparison region outside the region"), "side": ("范围", "Side"),
+    "measure": ("指标", "Measure"), "since_year": ("申请年起", "Filed from"), "party": ("申请人位置", "Applicant"),
+    "party_first": ("第一申请人", "first applicant"), "party_any": ("任一申请人", "any applicant"),
+    "cut": ("导出最多 {cap} 行：本清单共 {total} 行，导出文件只含前 {cap} 行（按申请号排序）",
+            "The export holds at most {cap} rows: this list has {total}, the file holds the first {cap} "
+            "(by application number)"),
     "invention": ("发明", "invention"), "utility_model": ("实用新型", "utility model"),
+    "design": ("外观设计", "design"),
     "click_hint": ("点击图表或数字查看背后的专利清单。", "Click a chart or a number for the patents behind it."),
 }
 
@@ -185,7 +206,7 @@ def _choice(name: str, value: str, allowed: tuple[str, ...]) -> str:
 def _int(name: str, text: str | None, low: int, high: int) -> int | None:
     if not text:
         return None
-    if not re.fullmatch(r"[0-9]{1,6}", text) or not low <= int(text) <= high:
+    if not re.fullmatch(r"[0-9]{1,7}", text) or not low <= int(text) <= high:
         raise _bad(name, text, f"{low}–{high}")
     return int(text)
 
@@ -230,21 +251,34 @@ def _ask(request: Request, key: tuple, compute) -> Any:
         raise HTTPException(422, str(err)) from err
 
 
+def high_value_of(request: Request, q: Question) -> list[dict]:
+    """The region's high-value patents on the day (indicators.high_value_list), computed once per (as_of, region)
+    and shared by the 8 landscapes of the overview (and with the high-value page's cache)."""
+    return analytics(request).high_value(q.day, q.region, None, None, None, None)
+
+
 def landscape_of(request: Request, q: Question) -> Landscape:
     from hvpatent.navigation import landscape
 
+    rows = high_value_of(request, q)  # asked before, never inside, the landscape's computation (one gate slot each)
     return _ask(request, ("landscape", *q.key()),
-                lambda con: landscape(con, q.industry, q.day, q.region, _compare_arg(q)))
+                lambda con: landscape(con, q.industry, q.day, q.region, _compare_arg(q), high_value=rows))
 
 
-def patents_of(request: Request, q: Question, side: str, branch: str | None, applicant: str | None,
-               inventor: str | None, year: int | None, measure: str) -> list[dict]:
-    from hvpatent.navigation import landscape_patents
+def patents_of(request: Request, q: Question, filters: dict, offset: int = 0,
+               limit: int | None = PAGE_SIZE) -> tuple[int, list[dict]]:
+    """(how many patents the figure has, the rows from ``offset``, ``limit`` at most): one scope for both, paged
+    in the query (never the whole list for one page)."""
+    from hvpatent.navigation import landscape_patent_count, landscape_patents, landscape_scope
 
-    return _ask(request, ("patents", *q.key(), side, branch, applicant, inventor, year, measure),
-                lambda con: landscape_patents(con, q.industry, q.day, q.region, _compare_arg(q), side=side,
-                                              branch=branch, applicant=applicant, inventor=inventor, year=year,
-                                              measure=measure))
+    def compute(con) -> tuple[int, list[dict]]:
+        sc = landscape_scope(con, q.industry, q.day, q.region, _compare_arg(q))
+        total = landscape_patent_count(con, q.industry, q.day, q.region, _compare_arg(q), scope=sc, **filters)
+        rows = landscape_patents(con, q.industry, q.day, q.region, _compare_arg(q), scope=sc, offset=offset,
+                                 limit=limit, **filters) if offset < total or not total else []
+        return total, rows
+
+    return _ask(request, ("patents", *q.key(), *sorted(filters.items()), offset, limit), compute)
 
 
 def recommendations_of(request: Request, q: Question, land: Landscape, lang: str) -> list[dict]:
@@ -254,11 +288,41 @@ def recommendations_of(request: Request, q: Question, land: Landscape, lang: str
                 lambda con: [dataclasses.asdict(r) for r in recommendations(land, lang)])
 
 
+def _patent_types(text: str | None) -> str | None:
+    """One patent type or several separated by commas, each known, in a canonical order (one cache key)."""
+    if not text:
+        return None
+    types = [t.strip() for t in text.split(",")]
+    if not all(t in PATENT_TYPES for t in types):
+        raise _bad("patent_type", text, " | ".join(PATENT_TYPES) + "（可用逗号分隔多个 / several separated by commas）")
+    return ",".join(t for t in PATENT_TYPES if t in types)
+
+
 def _list_filters(industry: str, side: str, branch: str | None, applicant: str | None, inventor: str | None,
-                  year: str | None, measure: str) -> dict:
-    return {"side": _choice("side", side, SIDES), "branch": _branch(industry, branch),
+                  year: str | None, measure: str, patent_type: str | None = None, since_year: str | None = None,
+                  party: str = "first") -> dict:
+    """The filters of a list (landscape_patents' arguments), each checked: a 422 (404 for a branch that does not
+    exist) naming the parameter."""
+    return {"side": _choice("side", side, LIST_SIDES), "branch": _branch(industry, branch),
             "applicant": applicant or None, "inventor": inventor or None, "year": _int("year", year, 1985, 2100),
-            "measure": _choice("measure", measure, MEASURES)}
+            "measure": _choice("measure", measure, MEASURES), "patent_type": _patent_types(patent_type),
+            "since_year": _int("since_year", since_year, 1985, 2100), "party": _choice("party", party, PARTIES)}
+
+
+def _filter_text(key: str, value: Any, w: dict[str, str]) -> str:
+    """A filter's value as the list page shows it, in the page's language."""
+    if key in ("side", "party"):
+        return w.get(f"{key}_{value}", str(value))
+    if key == "measure":
+        return w.get(str(value), str(value))
+    if key == "patent_type":
+        return "、".join(w.get(t, t) for t in str(value).split(","))
+    return str(value)
+
+
+def _shown(filters: dict) -> dict:
+    """The filters a link carries: those given, without the defaults."""
+    return {k: v for k, v in filters.items() if v is not None and not (k == "party" and v == "first")}
 
 
 # -- the figures the pages show ---------------------------------------------------------------------------------
@@ -273,6 +337,15 @@ def key_figures(land: Landscape) -> dict:
     return {"applications": totals["region"], "compare_applications": totals["compare"],
             "share": totals["region"] / totals["compare"] if totals["compare"] else None,
             "valid_inventions": valid, "strong": positions.count("strong"), "gap": positions.count("gap")}
+
+
+def card_filters(land: Landscape) -> dict[str, dict]:
+    """The list behind each card figure of key_figures(): its length is the figure (the 10 filing years and the
+    two patent types the trend counts; valid inventions on as_of)."""
+    ten = {"measure": "applications", "since_year": land.years[0] if land.years else None,
+           "patent_type": TEN_YEAR_TYPES}
+    return {"applications": {"side": "region", **ten}, "compare_applications": {"side": "compare", **ten},
+            "valid_inventions": {"side": "region", "measure": "valid", "patent_type": "invention"}}
 
 
 def sunburst(branches: list[dict], lang: str) -> list[dict]:
@@ -300,13 +373,15 @@ def _chart_data(q: Question, land: Landscape, lang: str) -> dict:
                 if r["side"] == side and r["year"] in by_year:
                     by_year[r["year"]] += r[measure]
             series.append({"name": f"{w['side_' + side]}·{w[measure]}", "side": side, "measure": measure,
-                           "values": [by_year[y] for y in years]})
+                           "values": [by_year[y] for y in years],  # a point's list: these filters and its year
+                           "filters": {"side": side, "measure": measure, "patent_type": TEN_YEAR_TYPES}})
     share = {r["year"]: r["share"] for r in land.share}
     region_top = land.applicants.get("region", [])[:20]
     network = land.network or {"nodes": [], "edges": []}
     return {
         "base": f"/navigation/{q.industry}/patents?{q.params()}", "years": years, "series": series,
-        "share": {"name": w["share"], "values": [share.get(y) for y in years]},
+        "share": {"name": w["share"], "values": [share.get(y) for y in years],
+                  "filters": {"side": "region", "patent_type": TEN_YEAR_TYPES}},
         "sunburst": sunburst(land.branches, lang),
         "applicants": {"names": [r["applicant"] for r in region_top],
                        "values": [r["applications"] for r in region_top]},
@@ -331,8 +406,9 @@ def navigation_page(request: Request, as_of: DateQ = None, region: RegionQ = Non
     for code, name in _industries().items():
         q = _question(request, code, as_of, region, compare)
         land = landscape_of(request, q)
+        links = {k: f"/navigation/{code}/patents?{q.params(**f)}" for k, f in card_filters(land).items()}
         cards.append({"industry": code, "name": name if lang == "zh" else code,
-                      "url": f"/navigation/{code}?{q.params()}", "figures": key_figures(land),
+                      "url": f"/navigation/{code}?{q.params()}", "figures": key_figures(land), "links": links,
                       "region_name": land.region_name, "compare_name": land.compare_name})
     q0 = _question(request, next(iter(_industries())), as_of, region, compare)
     return _render(request, "navigation.html", user, "navigation", title=words(lang)["navigation"], cards=cards,
@@ -349,7 +425,7 @@ def industry_page(request: Request, industry: str, as_of: DateQ = None, region: 
     land = landscape_of(request, q)
     return _render(request, "navigation_industry.html", user, "navigation",
                    title=f"{land.industry_name} · {w['navigation']}", land=land, q=q, w=w, lang_index=int(lang != "zh"),
-                   figures=key_figures(land), positions=_position_names(lang),
+                   figures=key_figures(land), cards=card_filters(land), positions=_position_names(lang),
                    recommendations=recommendations_of(request, q, land, lang), chart=_chart_data(q, land, lang),
                    list_url=lambda **kw: f"/navigation/{q.industry}/patents?{q.params(**kw)}",
                    export_url=f"/api/navigation/{q.industry}?{q.params(format='xlsx', lang=lang)}",
@@ -360,21 +436,25 @@ def industry_page(request: Request, industry: str, as_of: DateQ = None, region: 
 def patents_page(request: Request, industry: str, as_of: DateQ = None, region: RegionQ = None,
                  compare: CompareQ = None, side: SideQ = "region", branch: BranchQ = None, applicant: TextQ = None,
                  inventor: TextQ = None, year: YearQ = None, measure: MeasureQ = "applications",
+                 patent_type: TypeQ = None, since_year: SinceQ = None, party: PartyQ = "first",
                  page: PageQ = None) -> HTMLResponse:
     user = _user(request, *STAFF)
     lang = _lang(request)
     w = words(lang)
     q = _question(request, industry, as_of, region, compare)
-    filters = _list_filters(q.industry, side, branch, applicant, inventor, year, measure)
+    filters = _list_filters(q.industry, side, branch, applicant, inventor, year, measure, patent_type, since_year,
+                            party)
     number = _int("page", page, 1, 999999) or 1
-    rows = patents_of(request, q, **filters)
-    pages = max(1, -(-len(rows) // PAGE_SIZE))
+    total, rows = patents_of(request, q, filters, (number - 1) * PAGE_SIZE, PAGE_SIZE)
+    pages = max(1, -(-total // PAGE_SIZE))
     if number > pages:
         raise _bad("page", str(number), f"1–{pages}")
-    shown = {k: v for k, v in filters.items() if v is not None}
+    shown = _shown(filters)
+    labels = [(k, w.get(k, k), _filter_text(k, v, w)) for k, v in shown.items()]
+    cut = w["cut"].format(cap=f"{EXPORT_CAP:,}", total=f"{total:,}") if total > EXPORT_CAP else None
     return _render(request, "navigation_patents.html", user, "navigation", title=f"{w['list']} · {w['navigation']}",
-                   w=w, q=q, rows=rows[(number - 1) * PAGE_SIZE: number * PAGE_SIZE], total=len(rows), page=number,
-                   pages=pages, filters=shown, industry_name=_industries()[q.industry],
+                   w=w, q=q, rows=rows, total=total, page=number, first=(number - 1) * PAGE_SIZE, cut=cut,
+                   pages=pages, filters=shown, filter_labels=labels, industry_name=_industries()[q.industry],
                    page_url=lambda n: f"/navigation/{q.industry}/patents?{q.params(**shown, page=n)}",
                    back_url=f"/navigation/{q.industry}?{q.params()}",
                    export_url=f"/api/navigation/{q.industry}/patents?{q.params(**shown, format='xlsx')}")
@@ -398,13 +478,22 @@ def api_landscape(request: Request, user: Viewer, industry: str, as_of: DateQ = 
 def api_patents(request: Request, user: Viewer, industry: str, as_of: DateQ = None, region: RegionQ = None,
                 compare: CompareQ = None, side: SideQ = "region", branch: BranchQ = None, applicant: TextQ = None,
                 inventor: TextQ = None, year: YearQ = None, measure: MeasureQ = "applications",
-                format: ListFmtQ = "json", lang: str = "zh"):
+                patent_type: TypeQ = None, since_year: SinceQ = None, party: PartyQ = "first",
+                offset: OffsetQ = None, limit: LimitQ = None, format: ListFmtQ = "json", lang: str = "zh"):
+    """JSON: the rows from ``offset`` (``limit`` at most, default 1,000), ordered by application number; the
+    figure's whole count in the header ``X-Total-Count``.  xlsx: the first 100,000 rows, with a note when cut."""
     fmt = _choice("format", format, ("json", "xlsx"))
     q = _question(request, industry, as_of, region, compare)
-    rows = patents_of(request, q, **_list_filters(q.industry, side, branch, applicant, inventor, year, measure))
-    if fmt == "json":
-        return JSONResponse(jsonable(rows))
-    return _list_xlsx(rows, q, "en" if lang == "en" else "zh")
+    filters = _list_filters(q.industry, side, branch, applicant, inventor, year, measure, patent_type, since_year,
+                            party)
+    lang = "en" if lang == "en" else "zh"
+    if fmt == "xlsx":
+        total, rows = patents_of(request, q, filters, 0, EXPORT_CAP)
+        return _list_xlsx(rows, total, q, lang)
+    start = _int("offset", offset, 0, 9_999_999) or 0
+    size = _int("limit", limit, 1, EXPORT_CAP) or API_LIMIT
+    total, rows = patents_of(request, q, filters, start, size)
+    return JSONResponse(jsonable(rows), headers={"X-Total-Count": str(total)})
 
 
 # -- downloads --------------------------------------------------------------------------------------------------
@@ -417,14 +506,18 @@ def _download(data: bytes, media: str, name: str, suffix: str) -> StreamingRespo
                              headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}.{suffix}"})
 
 
-def _list_xlsx(rows: list[dict], q: Question, lang: str) -> StreamingResponse:
+def _list_xlsx(rows: list[dict], total: int, q: Question, lang: str) -> StreamingResponse:
+    """The list's first EXPORT_CAP rows; when the list is longer, a second sheet (说明 / Notes) says so."""
     from hvpatent.reports import to_frame, write_xlsx
 
     w = words(lang)
     table = [{w[c]: ("、".join(r.get(c) or []) if c == "branches" else r.get(c)) for c in LIST_COLUMNS} for r in rows]
     frame = to_frame(table) if table else to_frame([{w[c]: None for c in LIST_COLUMNS}]).iloc[0:0]
+    sheets = {w["list"]: frame}
+    if total > len(rows):
+        sheets[w["notes"]] = to_frame([{w["notes"]: w["cut"].format(cap=f"{EXPORT_CAP:,}", total=f"{total:,}")}])
     with tempfile.TemporaryDirectory() as tmp:
-        data = write_xlsx({w["list"]: frame}, Path(tmp) / "patents.xlsx").read_bytes()
+        data = write_xlsx(sheets, Path(tmp) / "patents.xlsx").read_bytes()
     return _download(data, XLSX, f"{_industries()[q.industry]}-{w['list']}", "xlsx")
 
 

@@ -1,5 +1,6 @@
 // The charts of an industry's navigation page (web/navigation.py): trend, share, the technology tree as a
-// sunburst, the region's top applicants and the co-applicant graph. Each links to the list of its patents.
+// sunburst, the region's top applicants and the co-applicant graph. Each links to the list of its patents, whose
+// length is the value clicked (a trend point: its series' filters and year; a node: any applicant position).
 // The data come from the page's <script type="application/json" id="navigation-data"> block; no inline script
 // (Content-Security-Policy).
 (function () {
@@ -17,7 +18,7 @@
   });
   trend.on('click', p => {
     const s = d.series[p.seriesIndex];
-    open({side: s.side, measure: s.measure, year: d.years[p.dataIndex]});
+    open({...s.filters, year: d.years[p.dataIndex]});
   });
 
   const share = chart('share-chart');
@@ -27,7 +28,7 @@
     yAxis: {type: 'value', axisLabel: {formatter: v => (v * 100).toFixed(0) + '%'}},
     series: [{name: d.share.name, type: 'line', data: d.share.values, connectNulls: false}]
   });
-  share.on('click', p => open({side: 'region', year: d.years[p.dataIndex]}));
+  share.on('click', p => open({...d.share.filters, year: d.years[p.dataIndex]}));
 
   const sun = chart('sunburst-chart');
   sun.setOption({
@@ -62,7 +63,7 @@
                                                 lineStyle: {width: Math.min(6, 1 + Math.log2(e.patents || 1))}}))}]
   });
   net.on('click', p => {
-    if (p.dataType === 'node') open({side: 'region', applicant: p.data.name});
+    if (p.dataType === 'node') open({side: 'region', applicant: p.data.name, party: 'any'});
   });
   window.addEventListener('resize', () => [trend, share, sun, bar, net].forEach(c => c.resize()));
 })();
