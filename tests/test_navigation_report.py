@@ -347,12 +347,10 @@ def world_db(tmp_path_factory):
 
 
 def test_cli_writes_the_report_and_its_workbook_from_the_landscape(world_db, tmp_path, monkeypatch):
-    import hvpatent.reports.navigation as report_mod
     from hvpatent.cli.main import app
 
     db, nl = world_db
     runner = CliRunner()
-    monkeypatch.setattr(report_mod, "DETAIL_ROWS", 2)   # each drilled row costs a landscape scope (about 1 s)
     out = tmp_path / "报告.docx"
     made = runner.invoke(app, ["--db", db, "navigate", "新能源", "--as-of", "2024-06-30", "--region", "500118",
                                "--report", "docx", "--out", str(out)])
@@ -384,3 +382,34 @@ def test_cli_writes_the_report_and_its_workbook_from_the_landscape(world_db, tmp
     data = __import__("json").loads(as_json.output)
     assert data["as_of"] == "2024-06-30" and data["compare"] is None
     assert next(b for b in data["branches"] if b["branch"] == "new_energy.battery")["region_count"] == 3
+
+
+def test_details_reuse_one_scope_and_list_each_partners_figure(world_db, monkeypatch):
+    # navigation_details computes the landscape's scope once (or not at all when given it), whatever the number
+    # of rows it drills; the partners and recruits of the world (tests/test_navigation_landscape.py test_partners:
+    # CQU solar 3, inventor 周五 3, 吴六 1, C_WIND wind 1, inventor 郑七 1) each get exactly their figure's
+    # patents, listed through the row's own filters.
+    from hvpatent.navigation import landscape, landscape_scope
+    from hvpatent.reports.navigation import navigation_details
+    from hvpatent.warehouse.store import Warehouse
+
+    db, nl = world_db
+    computed = []
+    real = nl.land_mod._scope
+    monkeypatch.setattr(nl.land_mod, "_scope", lambda *a, **k: computed.append(a[1]) or real(*a, **k))
+    with Warehouse(db, read_only=True) as wh:
+        con = wh.ibis()
+        land = landscape(con, "new_energy", date(2024, 6, 30), "500118")
+        computed.clear()
+        details = navigation_details(con, land)
+        assert computed == ["new_energy"]                       # one scope for every row
+        scope = landscape_scope(con, "new_energy", date(2024, 6, 30), "500118")
+        computed.clear()
+        assert navigation_details(con, land, scope=scope) == details
+        assert computed == []                                   # the given scope, none computed
+    partner_rows_ = [r for r in details if r["table"] == "可合作可引进的创新主体"]
+    counts = {}
+    for r in partner_rows_:
+        counts[r["row"]] = counts.get(r["row"], 0) + 1
+    expected = {f"{p.get('inventor') or p['applicant']} {p['branch_name']}": p["patents"] for p in land.partners}
+    assert counts == expected and sorted(expected.values()) == [1, 1, 1, 3, 3]

@@ -115,7 +115,7 @@ def navigate_cmd(
     db: DbOption = None,
 ) -> None:
     """产业专利导航分析 / an industry's patent landscape, its report and workbook."""
-    from hvpatent.navigation import landscape, recommendations
+    from hvpatent.navigation import landscape, landscape_scope, recommendations
 
     code = resolve_industry(industry)
     _check_region(region, "--region")
@@ -125,7 +125,10 @@ def navigate_cmd(
         con = analytics_backend(wh)
         kwargs = {} if compare is None else {"compare": compare}
         try:
-            land = landscape(con, code, day, region, as_known_on=as_known_on(), **kwargs)
+            known = as_known_on()
+            # one scope for the landscape and every drill-down of its workbook's 明细 sheet
+            scope = landscape_scope(con, code, day, region, as_known_on=known, **kwargs)
+            land = landscape(con, code, day, region, as_known_on=known, scope=scope, **kwargs)
         except KeyError:
             raise unknown_industry(industry) from None   # no technology breakdown for it
         except ValueError as err:
@@ -136,7 +139,7 @@ def navigate_cmd(
         if report is not None or fmt is NavFmt.xlsx:
             from hvpatent.reports.navigation import navigation_details
 
-            details = navigation_details(con, land)
+            details = navigation_details(con, land, scope=scope)
     if report is not None:
         _write_report(land, recs, report, out, details, imported_on, notice)
         return

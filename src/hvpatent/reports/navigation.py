@@ -20,7 +20,7 @@ from hvpatent.reports.bulletin import APPLICANT_TYPE_NAMES, Bulletin, Chart, Sec
 from hvpatent.reports.tables import write_xlsx
 
 if TYPE_CHECKING:
-    from hvpatent.navigation.landscape import Landscape
+    from hvpatent.navigation.landscape import Landscape, Scope
     from hvpatent.navigation.recommend import Recommendation
 
 REPORT_FORMATS = ("docx", "pdf")
@@ -277,23 +277,29 @@ DETAIL_COLUMNS = [("table", "表"), ("row", "行"), ("app_no", "申请号"), ("t
                   ("branches", "技术分支"), ("source", "分支来源")]
 
 
-def navigation_details(con, land: Landscape, cap: int = DETAIL_CAP, rows: int | None = None) -> list[dict]:
+def navigation_details(con, land: Landscape, cap: int = DETAIL_CAP, rows: int | None = None, *,
+                       scope: Scope | None = None, as_known_on: date | None = None) -> list[dict]:
     """The patents behind the tables' rows, at most ``cap`` per row, for the 明细 sheet: {table, row, app_no,
     title, patent_type, filing_date, grant_date, state, applicant, region_code, branches, source}.
 
-    The region's side comes from one landscape_patents call (all its applications, placed on their branches),
-    grouped here by filing year, branch and first applicant, which is what landscape_patents(year=…, branch=…,
-    applicant=…) would return row by row.  The comparison region (up to the whole country) is drilled per level-1
-    branch and per top-``rows`` (default DETAIL_ROWS) applicant with a limit; the top ``rows`` inventors and the
-    key patents are asked for one by one.  Each call costs the landscape's scope (about a second on a small
-    warehouse), hence the caps."""
+    One landscape scope answers every row (``scope``: the one the landscape was computed with, else built here
+    once for the landscape's question, as known on ``as_known_on`` — pass the landscape's): the region's side
+    from one landscape_patents call (all its applications, placed on their branches), grouped here by filing
+    year, branch and first applicant, which is what landscape_patents(year=…, branch=…, applicant=…) would return
+    row by row; the comparison region (up to the whole country) drilled per level-1 branch and per top-``rows``
+    (default DETAIL_ROWS) applicant with a limit; the top ``rows`` inventors, the partners and recruits (each
+    row's own filters) and the key patents asked for one by one."""
     from hvpatent.ingest.fields import normalize_name
-    from hvpatent.navigation import landscape_patents
+    from hvpatent.navigation import landscape_patents, landscape_scope
 
     rows = DETAIL_ROWS if rows is None else rows
+    if scope is None:
+        scope = landscape_scope(con, land.industry, land.as_of, land.region, land.compare, as_known_on=as_known_on)
+    known = scope.as_known_on
 
     def ask(limit: int | None = cap, **kw) -> list[dict]:
-        return landscape_patents(con, land.industry, land.as_of, land.region, land.compare, limit=limit, **kw)
+        return landscape_patents(con, land.industry, land.as_of, land.region, land.compare, limit=limit,
+                                 as_known_on=known, scope=scope, **kw)
 
     def rowed(table: str, row: str, got: list[dict]) -> list[dict]:
         return [{"table": table, "row": row, **p} for p in got[:cap]]
@@ -318,6 +324,10 @@ def navigation_details(con, land: Landscape, cap: int = DETAIL_CAP, rows: int | 
         out += rowed(f"主要申请人({there})", str(a["applicant"]), ask(side="compare", applicant=a["applicant"]))
     for i in land.inventors[:rows]:
         out += rowed("主要发明人", str(i["inventor"]), ask(inventor=i["inventor"]))
+    for p in land.partners[:rows]:
+        if p.get("filters"):   # the row's own landscape_patents arguments: the list has `patents` rows
+            who = p.get("inventor") or p.get("applicant")
+            out += rowed("可合作可引进的创新主体", f"{who} {p.get('branch_name')}", ask(**p["filters"]))
     if land.key_patents:
         out += rowed("核心专利", "核心专利", ask(measure="key"))
     return out
