@@ -317,3 +317,29 @@ def test_lists_page_in_the_query_and_the_export_is_capped(nav_url):
             assert len(book.worksheets) == 1 and book.worksheets[0].max_row - 1 == 2
     finally:
         mp.undo()
+
+
+def test_overview_computes_high_value_once(base_url):
+    """The 8 landscapes of the overview share one high_value_list per (as_of, region), asked through Analytics."""
+    import hvpatent.indicators as indicators
+    from hvpatent.web import analytics as web_analytics
+
+    calls: list[tuple] = []
+    real = indicators.high_value_list
+
+    def counted(con, as_of, region=None, **kw):
+        calls.append((as_of, region))
+        return real(con, as_of, region, **kw)
+
+    mp = pytest.MonkeyPatch()
+    mp.setattr(indicators, "high_value_list", counted)      # where the navigation room would import it from
+    mp.setattr(web_analytics, "high_value_list", counted)   # where Analytics.high_value calls it
+    try:
+        with client(base_url, "analyst") as c:
+            day = {"as_of": "2023-11-30"}  # a day no other test asks: nothing cached
+            assert c.get("/navigation", params=day).status_code == 200
+            assert calls == [(date(2023, 11, 30), "500118")]
+            assert c.get(f"/navigation/{INDUSTRY}", params=day).status_code == 200
+            assert len(calls) == 1  # the industry's landscape and its high-value rows: from the cache
+    finally:
+        mp.undo()
