@@ -275,7 +275,7 @@ def patents_of(request: Request, q: Question, filters: dict, offset: int = 0,
         sc = landscape_scope(con, q.industry, q.day, q.region, _compare_arg(q))
         total = landscape_patent_count(con, q.industry, q.day, q.region, _compare_arg(q), scope=sc, **filters)
         rows = landscape_patents(con, q.industry, q.day, q.region, _compare_arg(q), scope=sc, offset=offset,
-                                 limit=limit, **filters) if offset < total or not total else []
+                                 limit=limit, **filters) if offset < total else []
         return total, rows
 
     return _ask(request, ("patents", *q.key(), *sorted(filters.items()), offset, limit), compute)
