@@ -264,7 +264,7 @@ def test_demo_navigation_landscape_matches(demo_backends):
     """An industry's landscape on Spark: the trend, the branch counts (rule placements on Spark's own matching),
     RTA and positions, the top applicants and the drill-down of a branch, as on DuckDB (the demo's comparison
     world is Chongqing's)."""
-    from hvpatent.navigation import landscape, landscape_patents
+    from hvpatent.navigation import landscape, landscape_patent_count, landscape_patents
 
     duck, spark = demo_backends
     as_of = date(2024, 6, 30)
@@ -276,6 +276,16 @@ def test_demo_navigation_landscape_matches(demo_backends):
     branch = max(expected.branches, key=lambda b: b["region_count"])["branch"]
     _same(landscape_patents(spark, "new_energy", as_of, "500118", branch=branch),
           landscape_patents(duck, "new_energy", as_of, "500118", branch=branch))
+    # the list API's filters and paging (issue 17): a page of the comparison side's inventions since 2018, the count,
+    # and the top applicant's patents in any position
+    page = {"side": "compare", "since_year": 2018, "patent_type": "invention,utility_model"}
+    _same(landscape_patents(spark, "new_energy", as_of, "500118", limit=5, offset=3, **page),
+          landscape_patents(duck, "new_energy", as_of, "500118", limit=5, offset=3, **page))
+    assert landscape_patent_count(spark, "new_energy", as_of, "500118", **page) == \
+        landscape_patent_count(duck, "new_energy", as_of, "500118", **page) > 8
+    top = expected.applicants["region"][0]["applicant"]
+    _same(landscape_patents(spark, "new_energy", as_of, "500118", applicant=top, party="any"),
+          landscape_patents(duck, "new_energy", as_of, "500118", applicant=top, party="any"))
 
 
 # -- tests with a world of their own: LAST in this module ------------------------------------------------------

@@ -477,9 +477,18 @@ def landscape_patents(con: ibis.BaseBackend, industry: str, as_of: date, region:
                    inventor=inventor, year=year, measure=measure, as_known_on=as_known_on, patent_type=patent_type,
                    party=party, since_year=since_year, scope=scope, with_states=True)
     p = p.select("app_no", "title", "patent_type", "filing_date", "grant_date", "state", "applicant_name",
-                 "region_code").order_by("app_no")
-    if limit is not None or offset:
-        p = p.limit(limit, offset=max(int(offset), 0))
+                 "region_code")
+    offset = max(int(offset), 0)
+    if offset:
+        # by row number rather than limit(offset=): Ibis' PySpark backend leaks its paging column into the result
+        p = p.mutate(list_row=ibis.row_number().over(order_by=p.app_no))
+        p = p.filter(p.list_row >= offset)
+        if limit is not None:
+            p = p.filter(p.list_row < offset + int(limit))
+        p = p.drop("list_row")
+    p = p.order_by("app_no")
+    if limit is not None:
+        p = p.limit(int(limit))
     rows = p.to_pyarrow().to_pylist()
     placed = who.branches_of(sc, p) if rows else {}
     out = []
