@@ -51,6 +51,7 @@ def demo(tmp_path_factory):
 
 _INDUSTRY_OF = {code: i for i, codes in cmp.SHARED_CODES.items() for code in codes}
 _INDUSTRY_OF |= {code: i for i, wider in cmp.WIDER_CODES.items() for code, _, _ in wider}
+_INDUSTRY_OF |= {code: i for i, codes in cmp.UNBRANCHED_CODES.items() for code, _ in codes}
 _RISING = {code for wider in cmp.WIDER_CODES.values() for code, _, rising in wider if rising}
 
 
@@ -112,7 +113,8 @@ def test_codes_span_branches_the_district_lacks_and_some_grow(comparison, demo):
     wider = {c for ws in cmp.WIDER_CODES.values() for c, _, _ in ws}
     assert len(wider) == 62 and not wider & district_codes  # branches the district never files in
     # Each wider code is drawn: the rarest (consumer goods, 3 % · 0.5 / 4 codes) ≈ 11 times in 3000 rows.
-    assert {r["主分类号"] for r in comparison["rows"]} - shared == wider
+    unbranched = {c for cs in cmp.UNBRANCHED_CODES.values() for c, _ in cs}
+    assert {r["主分类号"] for r in comparison["rows"]} - shared - unbranched == wider
 
     def observed_and_expected(years):
         """Share of rows on rising codes, and its expectation from the weights (Σ over industries and years of
@@ -263,3 +265,30 @@ def test_import_gives_inventors_and_projects(demo):
     assert {digits(a) for a in stored} == {digits(r["申请号"]) for rows in files for r in rows}
     assert people == sum(written) and len(written) == 1200
     assert dict(projects) == {"accepted": 3, "terminated": 1, "in_progress": 2}
+
+
+def test_the_classifier_places_the_unbranched_codes(demo, tmp_path):
+    """The comparison world's codes that no branch names (UNBRANCHED_CODES) reach the breakdown only through the
+    classifier that `hvp demo` trains: each such patent gets a model placement, and no rule placement."""
+    from hvpatent.ingest import import_file
+    from hvpatent.navigation import placements, train
+    from hvpatent.warehouse.store import Warehouse
+
+    industry_code = {"汽车摩托车": "auto_moto", "生物医药及大健康": "biomedicine_health"}
+    with Warehouse(tmp_path / "w.duckdb") as wh:
+        for path in demo["paths"]:
+            import_file(wh, path)
+        for name, codes in cmp.UNBRANCHED_CODES.items():
+            industry = industry_code[name]
+            mains = [c for c, _ in codes]
+            unbranched = {r[0] for r in wh.con.execute(
+                "SELECT app_no FROM applications WHERE ipc_main IN (SELECT unnest(?))", [mains]).fetchall()}
+            assert unbranched, name  # drawn in this world (4 % of the industry's comparison applications)
+            report = train(wh.con, industry)
+            placed = placements(wh.ibis(), industry).to_pyarrow().to_pylist()
+            sources = {}
+            for row in placed:
+                sources.setdefault(row["app_no"], set()).add(row["source"])
+            assert all(sources.get(app) == {"model"} for app in unbranched), (name, {a: sources.get(a)
+                                                                                     for a in unbranched})
+            assert report.placed >= len(unbranched)

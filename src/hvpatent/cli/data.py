@@ -209,6 +209,7 @@ def demo_cmd(
                                 inserted=result.rows_inserted, updated=result.rows_updated,
                                 unchanged=result.rows_unchanged, rejected=result.rows_rejected))
         refresh_derived_tables(wh)
+        train_breakdowns(wh)
         print_demo_progress(wh, parse_as_of(as_of))
         write_demo_bulletins(wh, parse_as_of(as_of), out)
         accounts = create_demo_accounts(wh, parse_as_of(as_of))
@@ -221,6 +222,20 @@ def demo_cmd(
         for username, role, password, enterprise in accounts:
             console.print(f"  {role:<10} {username:<10} {password}  {enterprise or ''}")
         run_server(db_path, "127.0.0.1", port, default_as_of=parse_as_of(as_of))
+
+
+def train_breakdowns(wh) -> None:
+    """The breakdown classifier of each plan industry, trained on the imported world, so that the navigation pages
+    show the model's placements of the patents no rule places (as `hvp breakdown train --all` would)."""
+    from hvpatent.indicators import industries
+    from hvpatent.navigation import train
+
+    for industry in industries():
+        report = train(wh.con, industry.code)
+        console.print(say(f"技术分解分类器 {industry.name}：训练 {report.training_patents} 件，"
+                          f"模型归属 {report.placed} 件",
+                          f"Breakdown classifier {industry.code}: trained on {report.training_patents} patents, "
+                          f"placed {report.placed}"))
 
 
 # Not the user name (demo-<role>), at least 12 characters: the account policy (docs/security.md).

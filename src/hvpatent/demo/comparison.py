@@ -101,6 +101,15 @@ WIDER_CODES = {
     "特色消费品": (("A23L33/105", "功能性食品", True), ("A23G9/32", "冷冻饮品", False),
               ("C12C12/00", "精酿啤酒", False), ("A23L2/38", "植物蛋白饮料", False)),
 }
+# Codes of the industry (its IPC rules) that no branch of the technology breakdown names (navigation/breakdowns.yaml):
+# what real exports hold too (in-car phone holders in B60R11, animal materia medica in A61K35).  No rule places them
+# on a branch, so the demo shows the classifier at work: `hvp demo` trains it and it places these.
+UNBRANCHED_CODES = {
+    "汽车摩托车": (("B60R11/02", "车载手机支架"), ("B60R5/04", "后备箱储物装置")),
+    "生物医药及大健康": (("A61K35/64", "动物药材提取物组合物"),),
+}
+UNBRANCHED_SHARE = 0.04    # of those industries' applications
+_UNBRANCHED = frozenset(code for codes in UNBRANCHED_CODES.values() for code, _ in codes)
 # Filings by kind of applicant; the kinds' shares of inventions (else utility models, designs 1 in 5 of the rest).
 APPLICANT_MIX = (("enterprise", 0.72), ("university", 0.14), ("institute", 0.05), ("individual", 0.09))
 INVENTION_SHARE = {"enterprise": 0.5, "university": 0.85, "institute": 0.8, "individual": 0.25}
@@ -220,7 +229,8 @@ def _year_counts(n: int) -> list[tuple[int, int]]:
 
 def _code_table(year: int) -> dict[str, tuple[list[tuple[str, str | None]], list[float]]]:
     """Per industry the year's codes (code, noun or None for the district's nouns) and cumulative weights:
-    shared and wider codes each WIDER_SHARE of the weight, rising ones growing from RISING_FROM."""
+    shared and wider codes each WIDER_SHARE of the weight, rising ones growing from RISING_FROM; unbranched codes
+    UNBRANCHED_SHARE of their industries' weight."""
     table = {}
     for industry, shared in SHARED_CODES.items():
         wider = WIDER_CODES[industry]
@@ -228,6 +238,10 @@ def _code_table(year: int) -> dict[str, tuple[list[tuple[str, str | None]], list
         growth = RISING_GROWTH ** max(0, year - RISING_FROM)
         weights = [(1 - WIDER_SHARE) / len(shared)] * len(shared)
         weights += [WIDER_SHARE / len(wider) * (growth if rising else 1.0) for _, _, rising in wider]
+        unbranched = UNBRANCHED_CODES.get(industry, ())
+        if unbranched:  # UNBRANCHED_SHARE of the industry's weight after they join
+            codes += list(unbranched)
+            weights += [sum(weights) * UNBRANCHED_SHARE / (1 - UNBRANCHED_SHARE) / len(unbranched)] * len(unbranched)
         table[industry] = (codes, _cum(weights))
     return table
 
@@ -304,6 +318,8 @@ def _row(rng: random.Random, teams: InventorTeams, side: _Side, industry: str, k
     code_list, code_cum = codes
     main, noun = _pick(rng, code_list, code_cum)
     other, _ = _pick(rng, code_list, code_cum)
+    if main in _UNBRANCHED:  # no branched second code: only the classifier can place it (UNBRANCHED_CODES)
+        other = main
     noun = noun or rng.choice(_industries()[industry]["nouns"])
     if patent_type == "design":
         title, abstract = f"{noun}(外观)", f"本外观设计产品用于{noun}。"
