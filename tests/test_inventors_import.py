@@ -105,6 +105,14 @@ def test_split_limits_at_the_edge():
     # full-width comma always separates: 张三,李四 → 2, 王五 → 1, SMITH, JOHN kept whole.
     ("张三,李四;王五;SMITH, JOHN", ["张三", "李四", "王五", "SMITH, JOHN"]),
     ("王五；赵六、孙七，周八", ["王五", "赵六", "孙七", "周八"]),
+    # Any other separator in the cell (| 、 ， or a line break, not only ';') keeps the ASCII comma inside a name:
+    # each cell below is two surname-first names, never four.
+    ("SMITH, JOHN | DOE, JANE", ["SMITH, JOHN", "DOE, JANE"]),
+    ("SMITH, JOHN\nDOE, JANE", ["SMITH, JOHN", "DOE, JANE"]),
+    ("SMITH, JOHN、DOE, JANE", ["SMITH, JOHN", "DOE, JANE"]),
+    ("SMITH, JOHN，DOE, JANE", ["SMITH, JOHN", "DOE, JANE"]),
+    # A Chinese piece still splits on its comma beside a '|': 张三,李四 → 2, SMITH, JOHN → 1.
+    ("张三,李四|SMITH, JOHN", ["张三", "李四", "SMITH, JOHN"]),
 ])
 def test_split_commas_rule(cell, names):
     assert split_inventors(cell) == names

@@ -3,8 +3,9 @@
 CNIPA exports separate names with ';' (others with ；, ',' ， or 、).  A comma is also how a Western name is
 written surname first ("SMITH, JOHN; DOE, JANE" is two inventors), so the rule is (split_inventors): ; ； 、 | and
 line breaks always separate names; the full-width ， always does too; an ASCII ',' separates names only in a cell
-with no ';' or '；', or in a piece holding Chinese characters (a Chinese name holds no comma).  A lone "SMITH, JOHN"
-(no ';') is read as two names: nothing in the cell tells it from "SMITH, JONES".  A cell is text, never evaluated:
+with none of those other separators, or in a piece holding Chinese characters (a Chinese name holds no comma):
+"SMITH, JOHN | DOE, JANE" and "SMITH, JOHN、DOE, JANE" are two.  A lone "SMITH, JOHN" (no other separator) is
+read as two names: nothing in the cell tells it from "SMITH, JONES".  A cell is text, never evaluated:
 a name that looks like a formula ("=1+1") is kept as written.  A cell of more than MAX_INVENTORS names, or a name of
 more than MAX_NAME_CHARS characters, is no inventor list (a column mapped wrongly, an abstract pasted in): the row
 is refused with the reason (docs/importing.md, "Inventors").
@@ -22,6 +23,7 @@ MAX_NAME_CHARS = 100
 _SPLIT = re.compile(r"\s*[;；、|\n]\s*")   # always names apart
 _WIDE_COMMA = re.compile(r"\s*，\s*")        # always names apart too
 _COMMA = re.compile(r"\s*,\s*")              # names apart unless a surname-first Western name (see above)
+_OTHER_SEPARATOR = re.compile(r"[;；、|\n，]")  # a cell with any of these: an ASCII ',' is inside a name
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 
@@ -40,11 +42,12 @@ def check_names(names: Iterable[str]) -> list[str]:
 
 def split_inventors(text: str | None) -> list[str]:
     """The names of one cell, in order (ValueError over the limits); the separators as the module says:
-    "张三;李四" and "张三,李四" are two, "SMITH, JOHN; DOE, JANE" two, "John Smith, Jane Doe" two."""
+    "张三;李四" and "张三,李四" are two, "SMITH, JOHN; DOE, JANE" two, "SMITH, JOHN | DOE, JANE" two,
+    "John Smith, Jane Doe" two."""
     if text is None or not str(text).strip() or str(text).strip().lower() == "nan":
         return []
     cell = str(text)
-    commas_apart = ";" not in cell and "；" not in cell
+    commas_apart = _OTHER_SEPARATOR.search(cell) is None
     names: list[str] = []
     for piece in _SPLIT.split(cell):
         for part in _WIDE_COMMA.split(piece):
