@@ -520,3 +520,73 @@ def test_drill_down_refuses_bad_filters(con, kwargs, name):
         landscape_patents(con, "new_energy", AS_OF, "500118", **kwargs)
     with pytest.raises(ValueError, match=name):
         landscape_patent_count(con, "new_energy", AS_OF, "500118", **kwargs)
+
+
+def test_entity_type_rows_are_lists(con, land, sc):
+    # the region's one entity type: enterprise (E1, E2) on D1-D5 = 5 applications; valid inventions on as_of:
+    # D1, D2 (granted, in force) = 2 (D4 is not granted)
+    (row,) = land.entity_types
+    kinds = {"side": "region", "applicant_type": row["applicant_type"]}
+    assert len(landscape_patents(con, "new_energy", AS_OF, "500118", scope=sc, **kinds)) == row["applications"] == 5
+    valid = landscape_patents(con, "new_energy", AS_OF, "500118", scope=sc, measure="valid", patent_type="invention",
+                              **kinds)
+    assert sorted(r["app_no"] for r in valid) == sorted([APP["D1"], APP["D2"]]) and row["valid_inventions"] == 2
+    assert landscape_patent_count(con, "new_energy", AS_OF, "500118", scope=sc, side="region",
+                                  applicant_type="university") == 0  # U1 is never the first applicant
+
+
+@pytest.mark.parametrize("side", ["compare", "elsewhere"])
+def test_key_patents_only_of_the_region(con, sc, side):
+    with pytest.raises(ValueError, match="side"):
+        landscape_patents(con, "new_energy", AS_OF, "500118", scope=sc, side=side, measure="key")
+    with pytest.raises(ValueError, match="side"):
+        landscape_patent_count(con, "new_energy", AS_OF, "500118", scope=sc, side=side, measure="key")
+
+
+def test_scope_of_another_connection_is_refused(con, sc):
+    import dataclasses
+
+    elsewhere = dataclasses.replace(sc, con=ibis.duckdb.connect())
+    with pytest.raises(ValueError, match="scope"):
+        landscape_patents(con, "new_energy", AS_OF, "500118", scope=elsewhere)
+    with pytest.raises(ValueError, match="scope"):
+        landscape(con, "new_energy", AS_OF, "500118", scope=elsewhere)
+
+
+def test_reused_scope_takes_new_high_value_rows(con):
+    # a scope that computed its key patents (D1 high value, D2 most cited) answers other high-value rows afresh:
+    # none given -> only D2 (most cited); the list behind the figure follows
+    fresh = landscape_scope(con, "new_energy", AS_OF, "500118")
+    first = landscape(con, "new_energy", AS_OF, "500118", scope=fresh)
+    assert {k["app_no"] for k in first.key_patents} == {APP["D1"], APP["D2"]}
+    again = landscape(con, "new_energy", AS_OF, "500118", scope=fresh, high_value=[])
+    assert [(k["app_no"], k["reason"]) for k in again.key_patents] == [(APP["D2"], "most_cited")]
+    assert [r["app_no"] for r in landscape_patents(con, "new_energy", AS_OF, "500118", scope=fresh,
+                                                   measure="key")] == [APP["D2"]]
+
+
+def test_a_page_reads_its_states_on_one_day(con, monkeypatch):
+    """A list page of a fresh scope reads the legal states of its own rows on the one day it shows, not the
+    whole side's on the 10 trend days; a scope that holds states (a landscape computed on it) reads none."""
+    calls: list[tuple[list, int | None]] = []
+    real = land_mod.states_on_dates
+
+    def counted(con_, days, **kw):
+        apps = kw.get("applications")
+        calls.append((list(days), None if apps is None else apps.count().execute()))
+        return real(con_, days, **kw)
+
+    monkeypatch.setattr(land_mod, "states_on_dates", counted)
+    fresh = landscape_scope(con, "new_energy", AS_OF, "500118")
+    page = landscape_patents(con, "new_energy", AS_OF, "500118", scope=fresh, side="compare", limit=4)
+    assert len(page) == 4 and all(r["state"] for r in page)
+    assert calls == [([AS_OF], 4)]  # the page's 4 rows on as_of only
+    calls.clear()
+    # valid on 2023's last day filters on the states: the scope's, on that one day only
+    assert len(landscape_patents(con, "new_energy", AS_OF, "500118", scope=fresh, measure="valid", year=2023,
+                                 patent_type="invention")) == 1
+    assert [days for days, _ in calls] == [[date(2023, 12, 31)]]
+    landscape(con, "new_energy", AS_OF, "500118", scope=fresh)  # the trend days, all at once
+    calls.clear()
+    assert landscape_patents(con, "new_energy", AS_OF, "500118", scope=fresh, side="compare", limit=4) == page
+    assert calls == []

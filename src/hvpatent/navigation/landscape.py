@@ -321,10 +321,11 @@ def landscape(con: ibis.BaseBackend, industry: str, as_of: date, region: str | N
 
     region, region_name, compare, compare_name = resolve(industry, region, compare)
     the_tree = _tree(industry)
-    sc = _reuse(scope, industry, as_of, region, compare, as_known_on) if scope is not None else \
+    sc = _reuse(con, scope, industry, as_of, region, compare, as_known_on) if scope is not None else \
         _scope(con, industry, as_of, region, compare, as_known_on)
     if high_value is not None:
         sc.high_value = list(high_value)
+        sc._states.pop("key_patents", None)  # key patents of other high-value rows, if the scope holds any
     years = list(range(as_of.year - YEARS + 1, as_of.year + 1))
     land = Landscape(industry, industry_name(industry), as_of, region, region_name, compare, compare_name, years)
     land.trend = trend(sc, years)
@@ -363,9 +364,13 @@ def landscape_scope(con: ibis.BaseBackend, industry: str, as_of: date, region: s
     return _scope(con, industry, as_of, region, compare, as_known_on)
 
 
-def _reuse(sc: Scope, industry: str, as_of: date, region: str, compare: str | None,
+def _reuse(con: ibis.BaseBackend, sc: Scope, industry: str, as_of: date, region: str, compare: str | None,
            as_known_on: date | None) -> Scope:
-    """The given scope, when it was computed for this question; ValueError (both languages) otherwise."""
+    """The given scope, when it was computed for this question on this connection; ValueError (both languages)
+    otherwise (its cached tables live on the connection that computed them)."""
+    if sc.con is not con:
+        raise ValueError(say("scope 是在另一个连接上计算的：请在同一连接上调用 landscape_scope()",
+                             "the scope was computed on another connection: call landscape_scope() on this one"))
     asked = (industry, as_of, region, compare, as_known_on)
     held = (sc.industry, sc.as_of, sc.region, sc.compare, sc.as_known_on)
     if held != asked:
@@ -394,12 +399,29 @@ def _choice(name: str, value: str, allowed: tuple[str, ...]) -> str:
     return value
 
 
+def _state_day(as_of: date, measure: str, year: int | None) -> date:
+    """The day a list's states are read on: ``year``'s last day for valid in a year, else as_of."""
+    return year_end(year, as_of) if measure == "valid" and year is not None else as_of
+
+
+def _states_at(sc: Scope, day: date, apps: ir.Table | None = None) -> ir.Table:
+    """(app_no, state, grant_date) on ``day``: from states the scope holds already (a landscape computed on it),
+    else computed on that one day only: for ``apps`` (a page's app_nos) when given, else for the whole scope."""
+    held = next((t for k, t in sc._states.items() if isinstance(k, tuple) and day in k), None)
+    if held is None and apps is not None:
+        held = states_on_dates(sc.con, [day], as_known_on=sc.as_known_on, applications=apps.select("app_no")) \
+            .select("app_no", "day", "state", "grant_date")
+    elif held is None:
+        held = sc.states([day])
+    return held.filter(held.day == ibis.date(day)).drop("day")
+
+
 def _drill(con: ibis.BaseBackend, industry: str, as_of: date, region: str | None, compare: object, *, side: str,
            branch: str | None, applicant: str | None, inventor: str | None, year: int | None, measure: str,
            as_known_on: date | None, patent_type: str | Iterable[str] | None, party: str, since_year: int | None,
-           scope: Scope | None, with_states: bool) -> tuple[Scope, ir.Table]:
-    """The scope and the filtered patents of a drill-down (with state and grant_date when ``with_states`` or when
-    the measure needs them)."""
+           scope: Scope | None, applicant_type: str | None = None) -> tuple[Scope, ir.Table]:
+    """The scope and the filtered patents of a drill-down (with state and grant_date when the measure filters on
+    them: grants, valid)."""
     from hvpatent.ingest.fields import normalize_name
     from hvpatent.navigation import who
 
@@ -411,9 +433,14 @@ def _drill(con: ibis.BaseBackend, industry: str, as_of: date, region: str | None
     the_tree = _tree(industry)
     if branch is not None:
         the_tree.get(branch)  # KeyError for a branch not in the tree
-    sc = _reuse(scope, industry, as_of, region, compare, as_known_on) if scope is not None else \
+    if measure == "key" and side != "region":
+        raise ValueError(say(f"side：核心专利只属于本区域（side=region），不能是 {side!r}",
+                             f"side: key patents are the region's (side=region), not {side!r}"))
+    sc = _reuse(con, scope, industry, as_of, region, compare, as_known_on) if scope is not None else \
         _scope(con, industry, as_of, region, compare, as_known_on)
-    p = sc.side("region" if measure == "key" else side)
+    p = sc.side(side)
+    if applicant_type is not None:
+        p = p.filter(p.applicant_type == applicant_type)
     if types is not None:
         p = p.filter(p.patent_type.isin(types))
     if since_year is not None:
@@ -441,11 +468,9 @@ def _drill(con: ibis.BaseBackend, industry: str, as_of: date, region: str | None
     elif measure == "key":
         keys = [k["app_no"] for k in who.key_patents(sc)]
         p = p.filter(p.app_no.isin(keys)) if keys else p.limit(0)
-    if with_states or measure in ("grants", "valid"):
-        day = year_end(year, as_of) if measure == "valid" and year is not None else as_of
-        s = sc.states([*trend_days(sc), day])
-        s = s.filter(s.day == ibis.date(day)).drop("day")
-        p = p.join(s, "app_no")  # every patent has a state from its filing date: only `valid` on a year end drops
+    if measure in ("grants", "valid"):
+        p = p.join(_states_at(sc, _state_day(as_of, measure, year)), "app_no")
+        # every patent has a state from its filing date: only `valid` on a year end drops
         if measure == "grants":
             p = p.filter(p.grant_date.notnull() & (p.grant_date <= ibis.date(as_of)))
             if year is not None:
@@ -461,7 +486,8 @@ def landscape_patents(con: ibis.BaseBackend, industry: str, as_of: date, region:
                       inventor: str | None = None, year: int | None = None, measure: str = "applications",
                       as_known_on: date | None = None, limit: int | None = None,
                       patent_type: str | Iterable[str] | None = None, party: str = "first",
-                      since_year: int | None = None, offset: int = 0, scope: Scope | None = None) -> list[dict]:
+                      since_year: int | None = None, offset: int = 0, scope: Scope | None = None,
+                      applicant_type: str | None = None) -> list[dict]:
     """The patents behind a figure of landscape(): their number is the figure (docs/navigation.md, "Drill-down").
 
     measure applications: filed up to as_of (in ``year`` when given); grants: granted up to as_of (in ``year``);
@@ -469,15 +495,18 @@ def landscape_patents(con: ibis.BaseBackend, industry: str, as_of: date, region:
     side: region | compare | elsewhere (the comparison region without the region: partners and recruits).
     patent_type: one type or several (a list or "invention,utility_model"); since_year: filed in that year or later;
     party: "first" (``applicant`` is the first applicant, as every count) or "any" (named in any position, as the
-    co-applicant network's nodes).  Ordered by app_no; ``offset``/``limit`` page in the query; ``scope``: a
-    landscape_scope(...) of the same question to reuse."""
+    co-applicant network's nodes); applicant_type: the first applicant's type (the innovation entities' rows).
+    measure key needs side region (ValueError naming side otherwise).  Ordered by app_no; ``offset``/``limit`` page
+    in the query, and the legal states are read for the page only (on one day) unless the scope holds them;
+    ``scope``: a landscape_scope(...) of the same question, computed on ``con``, to reuse."""
     from hvpatent.navigation import who
 
     sc, p = _drill(con, industry, as_of, region, compare, side=side, branch=branch, applicant=applicant,
                    inventor=inventor, year=year, measure=measure, as_known_on=as_known_on, patent_type=patent_type,
-                   party=party, since_year=since_year, scope=scope, with_states=True)
-    p = p.select("app_no", "title", "patent_type", "filing_date", "grant_date", "state", "applicant_name",
-                 "region_code")
+                   party=party, since_year=since_year, scope=scope, applicant_type=applicant_type)
+    stated = "state" in p.columns
+    p = p.select("app_no", "title", "patent_type", "filing_date", "applicant_name", "region_code",
+                 *(("grant_date", "state") if stated else ()))
     offset = max(int(offset), 0)
     if offset:
         # by row number rather than limit(offset=): Ibis' PySpark backend leaks its paging column into the result
@@ -489,6 +518,8 @@ def landscape_patents(con: ibis.BaseBackend, industry: str, as_of: date, region:
     p = p.order_by("app_no")
     if limit is not None:
         p = p.limit(int(limit))
+    if not stated:  # page first, then the page's states on the one day
+        p = p.join(_states_at(sc, _state_day(as_of, measure, year), p), "app_no").order_by("app_no")
     rows = p.to_pyarrow().to_pylist()
     placed = who.branches_of(sc, p) if rows else {}
     out = []
@@ -506,9 +537,10 @@ def landscape_patent_count(con: ibis.BaseBackend, industry: str, as_of: date, re
                            *, side: str = "region", branch: str | None = None, applicant: str | None = None,
                            inventor: str | None = None, year: int | None = None, measure: str = "applications",
                            as_known_on: date | None = None, patent_type: str | Iterable[str] | None = None,
-                           party: str = "first", since_year: int | None = None, scope: Scope | None = None) -> int:
+                           party: str = "first", since_year: int | None = None, scope: Scope | None = None,
+                           applicant_type: str | None = None) -> int:
     """How many patents landscape_patents() would list with the same arguments (counted in the query)."""
     _, p = _drill(con, industry, as_of, region, compare, side=side, branch=branch, applicant=applicant,
                   inventor=inventor, year=year, measure=measure, as_known_on=as_known_on, patent_type=patent_type,
-                  party=party, since_year=since_year, scope=scope, with_states=False)
+                  party=party, since_year=since_year, scope=scope, applicant_type=applicant_type)
     return int(p.count().execute())
