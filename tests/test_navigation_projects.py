@@ -411,8 +411,9 @@ def test_web_roles_form_and_api(base_url):
     with client(base_url, "bank") as bank:
         assert bank.get("/navigation/projects").status_code == 403
         assert bank.get("/api/navigation/projects").status_code == 403
-    with client(base_url) as anonymous:
-        assert anonymous.get("/api/navigation/projects").status_code in (401, 303)
+    with client(base_url) as anonymous:  # 401 with a JSON reason, like every other API (no login page redirect)
+        answer = anonymous.get("/api/navigation/projects", follow_redirects=False)
+        assert answer.status_code == 401 and "please log in" in answer.json()["detail"]
 
 
 def test_web_save_a_then_b_then_a_ends_in_a(base_url):
@@ -451,6 +452,43 @@ def test_web_save_while_an_import_holds_the_lock_says_so(served, monkeypatch):
             lock.release()
         assert page.status_code == 503 and "正在导入" in page.text and 'value="LOCKED"' in page.text
         assert "LOCKED" not in [r["project_no"] for r in c.get("/api/navigation/projects").json()]
+
+
+def test_web_refused_or_busy_save_keeps_the_list_filters(served, monkeypatch):
+    """The page re-rendered with 422 (a bad value) or 503 (an import holds the lock) shows the list as it was
+    filtered (status accepted, industry new_energy: the selects keep them), and a save comes back to it filtered."""
+    import world
+    from hvpatent.web import navigation_projects
+    from webserver import client
+
+    url, app = served
+    view = {"view_status": "accepted", "view_industry": "new_energy"}
+    kept = ('<option value="accepted" selected>', '<option value="new_energy" selected>')
+    with client(url, "analyst") as c:
+        csrf = c.headers["x-csrf-token"]
+        assert all(k in c.get("/navigation/projects", params={"status": "accepted", "industry": "new_energy"}).text
+                   for k in kept)
+        bad = c.post("/navigation/projects", data={**_form(project_no="FB", kind="公司", enterprise=world.E1),
+                                                   **view, "csrf": csrf})
+        assert bad.status_code == 422 and all(k in bad.text for k in kept)
+        assert 'name="view_status" value="accepted"' in bad.text   # and the next try carries them on
+        monkeypatch.setattr(navigation_projects, "LOCK_WAIT_S", 0.2)
+        lock = app.state.warehouse.lock
+        lock.acquire()
+        try:
+            busy = c.post("/navigation/projects", data={**_form(project_no="FB", enterprise=world.E1), **view,
+                                                        "csrf": csrf})
+        finally:
+            lock.release()
+        assert busy.status_code == 503 and all(k in busy.text for k in kept)
+        saved = c.post("/navigation/projects", data={**_form(project_no="FB", enterprise=world.E1), **view,
+                                                     "csrf": csrf})
+        assert saved.status_code == 303
+        assert saved.headers["location"] == "/navigation/projects?status=accepted&industry=new_energy&saved=FB"
+        # an unknown filter word is dropped (the whole list), never an error of the save itself
+        other = c.post("/navigation/projects", data={**_form(project_no="FB", enterprise=world.E1),
+                                                     "view_status": "完成", "csrf": csrf})
+        assert other.status_code == 303 and other.headers["location"] == "/navigation/projects?saved=FB"
 
 
 def test_web_nav_links_the_projects_page_for_staff_only(base_url):

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from hvpatent.indicators.config import industries
@@ -20,10 +20,11 @@ from hvpatent.navigation import project_list
 from hvpatent.warehouse.accounts import User
 from hvpatent.web.api import Fmt, _table_response, analytics
 from hvpatent.web.pages import STAFF, _lang, _render, _user
-from hvpatent.web.security import check_csrf
+from hvpatent.web.security import check_csrf, require
 
 router = APIRouter()
 ROLES = (*STAFF, "enterprise")
+Reader = Annotated[User, Depends(require(*ROLES))]   # anonymous → 401 JSON, bank → 403, as the other APIs
 COLUMNS = ("project_no", "title", "kind", "enterprise", "industry", "started_date", "accepted_date", "status",
            "report_file", "note")
 LABELS: dict[str, tuple[str, str]] = {
@@ -73,11 +74,8 @@ def _words(rows: list[dict], lang: str) -> list[dict]:
 
 
 @router.get("/api/navigation/projects", summary="专利导航项目 / patent navigation projects")
-def api_projects(request: Request, status: str | None = None, industry: str | None = None,
+def api_projects(request: Request, user: Reader, status: str | None = None, industry: str | None = None,
                  format: Fmt = "json"):
-    user = _user(request)
-    if user.role not in ROLES:
-        raise HTTPException(403)
     code, ind = _filters(status, industry)
     return _table_response(_projects(request, user, code, ind), format, "导航项目")
 
@@ -108,6 +106,15 @@ def projects_page(request: Request, status: str | None = None, industry: str | N
     return _page(request, user, code, ind, saved=(saved or "")[:60] or None)
 
 
+def _kept_filters(status: str, industry: str) -> tuple[str | None, str | None]:
+    """The list's filters the form carried (hidden view_status, view_industry), to re-render the page or come back
+    to it filtered as it was; a word not known is dropped (the list shows all), never an error of the save."""
+    try:
+        return _filters(status or None, industry or None)
+    except HTTPException:
+        return None, None
+
+
 #: How long a save waits for the warehouse's write lock (an import holding it for minutes): then the form says so.
 LOCK_WAIT_S = 10.0
 
@@ -122,8 +129,11 @@ def save_project_form(request: Request, csrf: Annotated[str, Form()],
                       accepted_date: Annotated[str, Form(max_length=20)] = "",
                       status: Annotated[str, Form(max_length=40)] = "",
                       report_file: Annotated[str, Form(max_length=500)] = "",
-                      note: Annotated[str, Form(max_length=1000)] = ""):
+                      note: Annotated[str, Form(max_length=1000)] = "",
+                      view_status: Annotated[str, Form(max_length=40)] = "",
+                      view_industry: Annotated[str, Form(max_length=60)] = ""):
     user = _user(request, *STAFF)
+    shown = _kept_filters(view_status.strip(), view_industry.strip())   # the list as the user filtered it
     check_csrf(request, csrf)
     fields = {"project_no": project_no, "title": title, "kind": kind, "enterprise": enterprise,
               "industry": industry, "started_date": started_date, "accepted_date": accepted_date, "status": status,
@@ -133,15 +143,17 @@ def save_project_form(request: Request, csrf: Annotated[str, Form()],
     lock = a.warehouse.lock  # the writers' lock of the shared connection (imports hold it while they run)
     if not lock.acquire(timeout=LOCK_WAIT_S):
         busy = ("", "", "正在导入数据，请稍后再保存 / an import is running; please save again in a minute")
-        return _page(request, user, None, None, errors=[busy], values=fields, code=503)
+        return _page(request, user, *shown, errors=[busy], values=fields, code=503)
     try:
         save_project(a.warehouse, fields, by=user.username, via="网页表单 / web form")
     except ImportRejected as rej:
         errors = [(e.field, e.value, e.reason) for e in rej.errors]
-        return _page(request, user, None, None, errors=errors, values=fields, code=422)
+        return _page(request, user, *shown, errors=errors, values=fields, code=422)
     except FileError as err:
-        return _page(request, user, None, None, errors=[("", "", err.reason)], values=fields, code=500)
+        return _page(request, user, *shown, errors=[("", "", err.reason)], values=fields, code=500)
     finally:
         lock.release()
     a.changed()  # cached answers (this list, the plan's navigation_projects target) are of the data before
-    return RedirectResponse(f"/navigation/projects?{urlencode({'saved': fields['project_no']})}", status_code=303)
+    params = [(k, v) for k, v in zip(("status", "industry"), shown, strict=True) if v]
+    query = urlencode([*params, ("saved", fields["project_no"])])
+    return RedirectResponse(f"/navigation/projects?{query}", status_code=303)
