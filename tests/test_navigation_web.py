@@ -87,6 +87,9 @@ def test_who_may_look(base_url):
     ("/api/navigation/consumer_goods/patents", {"limit": "100001"}, 422, "limit"),
     ("/navigation/consumer_goods/patents", {"page": "0"}, 422, "page"),
     ("/navigation/consumer_goods/patents", {"page": "²"}, 422, "page"),
+    ("/api/navigation/consumer_goods/patents", {"measure": "key", "side": "compare"}, 422, "side"),  # region's only
+    ("/navigation/consumer_goods/patents", {"measure": "key", "side": "elsewhere"}, 422, "side"),
+    ("/api/navigation/consumer_goods/patents", {"applicant_type": "company"}, 422, "applicant_type"),
 ])
 def test_refusals_name_the_parameter(base_url, path, params, code, named):
     with client(base_url, "analyst") as c:
@@ -196,7 +199,8 @@ LIST_LINK = re.compile(r'href="(/navigation/(\w+)/patents\?[^"]*)"[^>]*>([0-9,]+
 
 
 @pytest.fixture(scope="module")
-def nav_url(tmp_path_factory):
+def nav_server(tmp_path_factory):
+    """(app, url) of a server on the hand-worked world of test_navigation_landscape.py."""
     from hvpatent import navigation
     from hvpatent.warehouse.accounts import add_user
     from hvpatent.warehouse.store import Warehouse
@@ -213,9 +217,15 @@ def nav_url(tmp_path_factory):
     with Warehouse(db) as wh:
         nl.build(wh)
         add_user(wh.con, "analyst", PASSWORD, "analyst", None)
-    with serve(create_app(db, secret="test-secret", default_as_of=nl.AS_OF)) as url:
-        yield url
+    app = create_app(db, secret="test-secret", default_as_of=nl.AS_OF)
+    with serve(app) as url:
+        yield app, url
     mp.undo()
+
+
+@pytest.fixture(scope="module")
+def nav_url(nav_server):
+    return nav_server[1]
 
 
 def _count(c, path: str, **extra) -> tuple[int, int]:
@@ -252,6 +262,9 @@ def test_every_number_on_the_industry_page_opens_as_many_patents(nav_url):
         assert any(q.get("side") == "elsewhere" and q.get("applicant") for q in queries)
         assert any(q.get("inventor") == "李一" for q in queries)  # the region's inventors: 李一 on D1, D2
         assert any(q.get("measure") == "key" for q in queries)
+        # the innovation entities: enterprise (E1, E2) on D1-D5 = 5 applications, 2 valid inventions (D1, D2)
+        entity = sorted(n for (p, n), q in zip(links, queries, strict=True) if q.get("applicant_type") == "enterprise")
+        assert entity == [2, 5]
         assert len(links) >= 20
 
 
@@ -343,3 +356,49 @@ def test_overview_computes_high_value_once(base_url):
             assert len(calls) == 1  # the industry's landscape and its high-value rows: from the cache
     finally:
         mp.undo()
+
+
+def test_long_lists_are_not_cached(nav_server):
+    """Only pages (at most PAGE_SIZE rows) enter the answer cache: a long JSON page and an export are computed
+    through the gate each time and kept nowhere (the cache is counted, not sized)."""
+    from hvpatent.web import navigation as nav_web
+
+    app, url = nav_server
+    mp = pytest.MonkeyPatch()
+    mp.setattr(nav_web, "PAGE_SIZE", 2)
+    cache = app.state.analytics._cache
+    computed: list[int] = []
+    real = app.state.analytics.compute
+
+    def counted(compute):
+        computed.append(1)
+        return real(compute)
+
+    mp.setattr(app.state.analytics, "compute", counted)
+
+    def longest() -> int:  # the most rows any cached list answer holds
+        return max((len(v[1]) for k, v in list(cache.items()) if "patents" in k and isinstance(v, tuple)),
+                   default=0)
+
+    try:
+        with client(url, "analyst") as c:
+            params = {**NAV_DAY, "side": "compare", "since_year": "2016"}  # a question no other test asks
+            for _ in range(2):  # the 15 compare applications (D1-D5, C1-C10) were all filed in 2016 or later
+                long = c.get("/api/navigation/new_energy/patents", params={**params, "limit": "10"})
+                assert long.status_code == 200 and len(long.json()) == 10
+                xlsx = c.get("/api/navigation/new_energy/patents", params={**params, "format": "xlsx"})
+                assert xlsx.status_code == 200
+            assert len(computed) == 4 and longest() <= 2  # each computed afresh, none kept
+            page = c.get("/api/navigation/new_energy/patents", params={**params, "limit": "2"})
+            assert len(page.json()) == 2 and longest() == 2 and len(computed) == 4  # a page: cached
+    finally:
+        mp.undo()
+
+
+def test_list_export_keeps_the_page_language(nav_url):
+    with client(nav_url, "analyst") as c:
+        page = c.get("/navigation/new_energy/patents", params={**NAV_DAY, "side": "compare", "lang": "en"})
+        export = unescape(re.search(r'id="export" href="([^"]+)"', page.text).group(1))
+        assert dict(parse_qsl(urlsplit(export).query))["lang"] == "en"
+        book = load_workbook(io.BytesIO(c.get(export).content))
+        assert book.worksheets[0].cell(1, 1).value == "Application"  # WORDS["app_no"] in English

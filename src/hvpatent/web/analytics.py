@@ -209,6 +209,12 @@ class Analytics:
         so this file does not grow with every room."""
         return self._cached(key, compute)
 
+    def compute(self, compute: Callable[..., object]) -> object:
+        """A room's answer computed through the gate on a read connection like ``answer``, but not cached: for
+        answers too large to keep (an export, a long JSON page), which the cache (counted, not sized) must not hold."""
+        with self.gate.slot(), self.warehouse.reader() as con:
+            return compute(con)
+
     def json_body(self, question: tuple, answer: Callable[[], object]) -> bytes:
         """The JSON body of an answer (``answer()``, itself cached), encoded once per data version: many clients
         asking the same question then cost a dictionary lookup each, not an encoding each. The bytes are those

@@ -23,6 +23,7 @@ from urllib.parse import quote, urlencode
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, StreamingResponse
 
+from hvpatent.model import PARTY_TYPES
 from hvpatent.warehouse.accounts import User
 from hvpatent.web import inputs
 from hvpatent.web.api import XLSX, analytics, jsonable
@@ -62,6 +63,8 @@ PageQ = Annotated[str | None, Query(max_length=6, description="页码 / page (1,
 TypeQ = Annotated[str | None, Query(max_length=40, description="专利类型 / patent type: invention | utility_model | "
                                                                "design, several separated by commas")]
 SinceQ = Annotated[str | None, Query(max_length=4, description="申请年起 / filed in this year or later")]
+ApplicantTypeQ = Annotated[str | None, Query(max_length=12, description="第一申请人类型 / the first applicant's "
+                                                                        "type: " + " | ".join(PARTY_TYPES))]
 PartyQ = Annotated[str, Query(max_length=5, description="first（第一申请人）| any（任一申请人，合作网络）/ "
                                                         "first applicant | any applicant (the network)")]
 OffsetQ = Annotated[str | None, Query(max_length=7, description="跳过行数 / rows to skip")]
@@ -88,7 +91,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "pos_strong": ("优势", "strong"), "pos_balanced": ("持平", "balanced"), "pos_weak": ("薄弱", "weak"),
     "pos_gap": ("空白", "gap"), "pos_absent": ("均无", "absent"),
     "applicants": ("主要申请人", "Top applicants"), "applicant": ("申请人", "Applicant"),
-    "applicant_type": ("类型", "Type"), "inventions": ("发明", "Inventions"),
+    "applicant_type": ("申请人类型", "Applicant type"), "inventions": ("发明", "Inventions"),
     "entity_types": ("创新主体类型", "Innovation entities by type"), "entities": ("主体数", "Entities"),
     "inventors": ("发明人（人才）", "Inventors (talent)"), "inventor": ("发明人", "Inventor"),
     "patents": ("专利", "Patents"), "co_inventors": ("合作发明人", "Co-inventors"),
@@ -236,12 +239,15 @@ def _compare_arg(q: Question) -> Any:
     return ... if q.compare is None else q.compare
 
 
-def _ask(request: Request, key: tuple, compute) -> Any:
-    """An answer of the navigation room: KeyError (unknown industry) 404, ValueError (a bad region code,
-    bilingual) 422 — never a 500 for a question that cannot be asked."""
+def _ask(request: Request, key: tuple, compute, *, cache: bool = True) -> Any:
+    """An answer of the navigation room: KeyError (unknown industry) 404, ValueError (a bad region code or filter,
+    bilingual) 422 — never a 500 for a question that cannot be asked.  ``cache=False``: computed through the gate
+    but not kept (Analytics.compute), for answers too large for the cache."""
     from hvpatent.navigation import TreeError
 
     try:
+        if not cache:
+            return analytics(request).compute(compute)
         return analytics(request).answer(("navigation", *key), compute)
     except TreeError as err:  # the breakdowns file (a user's copy) is bad: say which file, branch and field
         raise HTTPException(500, str(err)) from err
@@ -268,7 +274,8 @@ def landscape_of(request: Request, q: Question) -> Landscape:
 def patents_of(request: Request, q: Question, filters: dict, offset: int = 0,
                limit: int | None = PAGE_SIZE) -> tuple[int, list[dict]]:
     """(how many patents the figure has, the rows from ``offset``, ``limit`` at most): one scope for both, paged
-    in the query (never the whole list for one page)."""
+    in the query (never the whole list for one page).  Cached when ``limit`` is at most PAGE_SIZE (a page); a
+    longer answer (an export, a long JSON page) is computed through the gate each time, never kept in the cache."""
     from hvpatent.navigation import landscape_patent_count, landscape_patents, landscape_scope
 
     def compute(con) -> tuple[int, list[dict]]:
@@ -278,7 +285,8 @@ def patents_of(request: Request, q: Question, filters: dict, offset: int = 0,
                                  limit=limit, **filters) if offset < total else []
         return total, rows
 
-    return _ask(request, ("patents", *q.key(), *sorted(filters.items()), offset, limit), compute)
+    small = limit is not None and limit <= PAGE_SIZE
+    return _ask(request, ("patents", *q.key(), *sorted(filters.items()), offset, limit), compute, cache=small)
 
 
 def recommendations_of(request: Request, q: Question, land: Landscape, lang: str) -> list[dict]:
@@ -300,19 +308,26 @@ def _patent_types(text: str | None) -> str | None:
 
 def _list_filters(industry: str, side: str, branch: str | None, applicant: str | None, inventor: str | None,
                   year: str | None, measure: str, patent_type: str | None = None, since_year: str | None = None,
-                  party: str = "first") -> dict:
+                  party: str = "first", applicant_type: str | None = None) -> dict:
     """The filters of a list (landscape_patents' arguments), each checked: a 422 (404 for a branch that does not
     exist) naming the parameter."""
+    if measure == "key" and side != "region":  # key patents are the region's (landscape_patents refuses others)
+        raise _bad("side", side, "region（核心专利 / key patents)")
     return {"side": _choice("side", side, LIST_SIDES), "branch": _branch(industry, branch),
             "applicant": applicant or None, "inventor": inventor or None, "year": _int("year", year, 1985, 2100),
             "measure": _choice("measure", measure, MEASURES), "patent_type": _patent_types(patent_type),
-            "since_year": _int("since_year", since_year, 1985, 2100), "party": _choice("party", party, PARTIES)}
+            "since_year": _int("since_year", since_year, 1985, 2100), "party": _choice("party", party, PARTIES),
+            "applicant_type": _choice("applicant_type", applicant_type, PARTY_TYPES) if applicant_type else None}
 
 
-def _filter_text(key: str, value: Any, w: dict[str, str]) -> str:
+def _filter_text(key: str, value: Any, w: dict[str, str], lang: str = "zh") -> str:
     """A filter's value as the list page shows it, in the page's language."""
     if key in ("side", "party"):
         return w.get(f"{key}_{value}", str(value))
+    if key == "applicant_type":
+        from hvpatent.web.i18n import translate
+
+        return translate(str(value), lang)
     if key == "measure":
         return w.get(str(value), str(value))
     if key == "patent_type":
@@ -437,27 +452,27 @@ def patents_page(request: Request, industry: str, as_of: DateQ = None, region: R
                  compare: CompareQ = None, side: SideQ = "region", branch: BranchQ = None, applicant: TextQ = None,
                  inventor: TextQ = None, year: YearQ = None, measure: MeasureQ = "applications",
                  patent_type: TypeQ = None, since_year: SinceQ = None, party: PartyQ = "first",
-                 page: PageQ = None) -> HTMLResponse:
+                 applicant_type: ApplicantTypeQ = None, page: PageQ = None) -> HTMLResponse:
     user = _user(request, *STAFF)
     lang = _lang(request)
     w = words(lang)
     q = _question(request, industry, as_of, region, compare)
     filters = _list_filters(q.industry, side, branch, applicant, inventor, year, measure, patent_type, since_year,
-                            party)
+                            party, applicant_type)
     number = _int("page", page, 1, 999999) or 1
     total, rows = patents_of(request, q, filters, (number - 1) * PAGE_SIZE, PAGE_SIZE)
     pages = max(1, -(-total // PAGE_SIZE))
     if number > pages:
         raise _bad("page", str(number), f"1–{pages}")
     shown = _shown(filters)
-    labels = [(k, w.get(k, k), _filter_text(k, v, w)) for k, v in shown.items()]
+    labels = [(k, w.get(k, k), _filter_text(k, v, w, lang)) for k, v in shown.items()]
     cut = w["cut"].format(cap=f"{EXPORT_CAP:,}", total=f"{total:,}") if total > EXPORT_CAP else None
     return _render(request, "navigation_patents.html", user, "navigation", title=f"{w['list']} · {w['navigation']}",
                    w=w, q=q, rows=rows, total=total, page=number, first=(number - 1) * PAGE_SIZE, cut=cut,
                    pages=pages, filters=shown, filter_labels=labels, industry_name=_industries()[q.industry],
                    page_url=lambda n: f"/navigation/{q.industry}/patents?{q.params(**shown, page=n)}",
                    back_url=f"/navigation/{q.industry}?{q.params()}",
-                   export_url=f"/api/navigation/{q.industry}/patents?{q.params(**shown, format='xlsx')}")
+                   export_url=f"/api/navigation/{q.industry}/patents?{q.params(**shown, format='xlsx', lang=lang)}")
 
 
 # -- API --------------------------------------------------------------------------------------------------------
@@ -479,13 +494,14 @@ def api_patents(request: Request, user: Viewer, industry: str, as_of: DateQ = No
                 compare: CompareQ = None, side: SideQ = "region", branch: BranchQ = None, applicant: TextQ = None,
                 inventor: TextQ = None, year: YearQ = None, measure: MeasureQ = "applications",
                 patent_type: TypeQ = None, since_year: SinceQ = None, party: PartyQ = "first",
-                offset: OffsetQ = None, limit: LimitQ = None, format: ListFmtQ = "json", lang: str = "zh"):
+                applicant_type: ApplicantTypeQ = None, offset: OffsetQ = None, limit: LimitQ = None,
+                format: ListFmtQ = "json", lang: str = "zh"):
     """JSON: the rows from ``offset`` (``limit`` at most, default 1,000), ordered by application number; the
     figure's whole count in the header ``X-Total-Count``.  xlsx: the first 100,000 rows, with a note when cut."""
     fmt = _choice("format", format, ("json", "xlsx"))
     q = _question(request, industry, as_of, region, compare)
     filters = _list_filters(q.industry, side, branch, applicant, inventor, year, measure, patent_type, since_year,
-                            party)
+                            party, applicant_type)
     lang = "en" if lang == "en" else "zh"
     if fmt == "xlsx":
         total, rows = patents_of(request, q, filters, 0, EXPORT_CAP)
