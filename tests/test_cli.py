@@ -126,3 +126,100 @@ def test_as_of_out_of_range_is_a_message_not_a_traceback(db):
     result = hvp("--db", db, "summary", "--as-of", "1984-12-31", check=False)
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "1985-04-01" in result.stderr
+
+
+# -- an output file that cannot be written, the industry by name, a tiny demo (issue 17) -------------------------
+
+
+@pytest.fixture(scope="module")
+def world_db(tmp_path_factory) -> str:
+    """The world.py district (a new_energy patent on the battery branch among others), built once."""
+    import world
+    from hvpatent.warehouse.store import Warehouse
+
+    db = tmp_path_factory.mktemp("cli-world") / "w.duckdb"
+    with Warehouse(db) as wh:
+        world.build(wh)
+    return str(db)
+
+
+def _invoke(*args: str):
+    from typer.testing import CliRunner
+
+    from hvpatent.cli.main import app
+
+    return CliRunner().invoke(app, list(args))
+
+
+OUTPUTS = [("navigate", "new_energy", "--format", "json"), ("navigate", "new_energy", "--format", "xlsx"),
+           ("navigate", "new_energy", "--report", "docx"), ("projects", "list", "--format", "xlsx"),
+           ("projects", "list", "--format", "json"), ("breakdown", "review", "new_energy", "--format", "json")]
+
+
+@pytest.mark.parametrize("command", OUTPUTS, ids=lambda c: "-".join(c[:1] + c[-1:]))
+@pytest.mark.parametrize("where", ["a folder", "under a file"])
+def test_an_unwritable_out_exits_2_naming_it(world_db, tmp_path, command, where):
+    """--out naming a folder (refused before any work), or a path whose parent is a plain file (the writer's
+    OSError): exit 2 with the path in the message, no traceback, nothing written."""
+    (tmp_path / "plain").write_text("x")
+    (tmp_path / "folder").mkdir()
+    out = tmp_path / "folder" if where == "a folder" else tmp_path / "plain" / "out.file"
+    result = _invoke("--lang", "en", "--db", world_db, *command, "--out", str(out))
+    assert result.exit_code == 2, (result.output, result.exception)
+    assert isinstance(result.exception, SystemExit) and "Traceback" not in result.output
+    assert f"cannot write {out}" in "".join(result.output.split("\n")), result.output
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["folder", "plain"]   # nothing written
+
+
+def test_write_json_and_emit_name_the_path_they_cannot_write(tmp_path):
+    """cli/common's one place: write_json and emit (json, xlsx) to a folder, or under a plain file → exit 2."""
+    import typer
+
+    from hvpatent.cli.common import Fmt, emit, write_json
+
+    (tmp_path / "plain").write_text("x")
+    for call in (lambda p: write_json({"a": 1}, p), lambda p: emit({"t": [{"a": 1}]}, Fmt.json, p),
+                 lambda p: emit({"t": [{"a": 1}]}, Fmt.xlsx, p)):
+        for out in (tmp_path, tmp_path / "plain" / "x.out"):
+            with pytest.raises(typer.Exit) as caught:
+                call(out)
+            assert caught.value.exit_code == 2
+
+
+def test_breakdown_takes_the_industry_by_chinese_name_as_navigate_does(world_db):
+    by_code = _invoke("--lang", "en", "--db", world_db, "breakdown", "show", "new_energy")
+    by_name = _invoke("--lang", "en", "--db", world_db, "breakdown", "show", "新能源")
+    assert by_code.exit_code == 0 and by_name.output == by_code.output
+    review = _invoke("--lang", "en", "--db", world_db, "breakdown", "review", "新能源", "--format", "json")
+    assert review.exit_code == 0 and json.loads(review.output) == []   # nothing trained in this world
+    unknown = _invoke("--lang", "en", "--db", world_db, "breakdown", "show", "火星")
+    assert unknown.exit_code == 2 and "unknown industry '火星'" in unknown.output and "new_energy（新能源）" in (
+        "".join(unknown.output.split()))
+
+
+def test_breakdown_evaluate_names_a_file_that_is_not_utf8(tmp_path):
+    labels = tmp_path / "labels.csv"
+    labels.write_bytes("label_id,industry,title,abstract,ipc,branches,note\n1,new_energy,电池,,H01M,,\n"
+                       .encode("gb18030"))
+    result = _invoke("--lang", "en", "breakdown", "evaluate", str(labels))
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert f"{labels}: not a UTF-8 CSV" in "".join(result.output.split("\n")), result.output
+
+
+def test_a_tiny_demo_imports_without_an_empty_families_file(tmp_path):
+    """300 applications file no family abroad (seed 2022): no families_google.jsonl is written (an empty one was
+    refused by the importer: "the file is empty"), every written file imports, and the warehouse is still known
+    for the demo world (its trademark records tell it)."""
+    from hvpatent.cli.navigate import data_facts
+    from hvpatent.demo import generate_demo
+    from hvpatent.ingest import import_file
+    from hvpatent.warehouse.store import Warehouse
+
+    files = generate_demo(tmp_path / "demo", applications=300, comparison=0)
+    assert not (tmp_path / "demo" / "families_google.jsonl").exists()
+    assert all(p.stat().st_size for p in files)
+    with Warehouse(tmp_path / "w.duckdb") as wh:
+        results = [import_file(wh, p)[0] for p in files]   # a FileError (empty file) before the fix
+        assert not any(r.already_imported for r in results)
+        assert data_facts(wh)[1] is True
+        assert wh.con.sql("SELECT count(*) FROM applications").fetchall()[0][0] == 300

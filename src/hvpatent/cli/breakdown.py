@@ -9,13 +9,24 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from hvpatent.cli.common import DbOption, Fmt, FormatOption, OutOption, app, console, emit, err_console, open_warehouse
+from hvpatent.cli.common import (
+    DbOption,
+    Fmt,
+    FormatOption,
+    OutOption,
+    app,
+    console,
+    emit,
+    err_console,
+    open_warehouse,
+    resolve_industry,
+)
 from hvpatent.i18n import lang, say
 
 breakdown_app = typer.Typer(help="技术分解：分支、分类器、复核与纠正 / technology breakdowns", no_args_is_help=True)
 app.add_typer(breakdown_app, name="breakdown")
 
-IndustryArg = Annotated[str, typer.Argument(help="产业代码，如 new_energy / industry code")]
+IndustryArg = Annotated[str, typer.Argument(help="产业代码或名称，如 new_energy / 新能源 / industry code or name")]
 
 
 def _fail(zh: str, en: str) -> typer.Exit:
@@ -24,12 +35,15 @@ def _fail(zh: str, en: str) -> typer.Exit:
 
 
 def _tree(industry: str):
+    """The technology breakdown of an industry given by code or Chinese name (as `hvp navigate` takes it)."""
     from hvpatent.navigation.tree import TreeError, breakdowns
 
     try:
         trees = breakdowns()
     except TreeError as err:
         raise _fail(f"技术分解文件有误：{err}", f"bad breakdown file: {err}") from None
+    if industry not in trees:
+        industry = resolve_industry(industry)   # a Chinese name (新能源); exit 2 listing the 8 for neither
     if industry not in trees:
         raise _fail(f"未知的产业 {industry!r}，可用：{', '.join(trees)}",
                     f"unknown industry {industry!r}; one of {', '.join(trees)}")
@@ -47,7 +61,7 @@ def show_cmd(industry: IndustryArg, db: DbOption = None) -> None:
     from hvpatent.navigation.placement import placements
 
     with open_warehouse(db, read_only=True) as wh:
-        placed = placements(wh.ibis(), industry)
+        placed = placements(wh.ibis(), t.industry)
         counts = placed.group_by(["branch", "source"]).aggregate(n=placed.app_no.nunique()).to_pyarrow().to_pylist()
     by: dict[str, dict[str, int]] = {}
     for row in counts:
@@ -103,9 +117,9 @@ def review_cmd(
     """待复核的归属（最不确定的在前）/ placements to review, most uncertain first."""
     from hvpatent.navigation.classifier import review_queue
 
-    _tree(industry)
+    code = _tree(industry).industry
     with open_warehouse(db, read_only=True) as wh:
-        rows = review_queue(wh.con, industry, limit)
+        rows = review_queue(wh.con, code, limit)
     if not rows and fmt is Fmt.table:
         console.print(say("没有待复核的归属（先运行 hvp breakdown train）",
                           "nothing to review (run hvp breakdown train first)"))
@@ -133,7 +147,7 @@ def correct_cmd(
         raise _fail(f"申请号无效：{err}", f"bad application number: {err}") from None
     with open_warehouse(db) as wh:
         try:
-            correct(wh.con, number, industry, branch, not off, by)
+            correct(wh.con, number, t.industry, branch, not off, by)
         except ValueError as err:
             raise _fail(str(err), str(err)) from None
     name = _name(t.get(branch))
@@ -151,10 +165,12 @@ def evaluate_cmd(
     """规则、模型、合并的分支查准率与查全率 / precision and recall by branch against a labelled set."""
     from hvpatent.navigation.evaluation import evaluate, summary
 
-    for code in industry or []:
-        _tree(code)
+    codes = [_tree(code).industry for code in industry] if industry else None
     try:
-        rows = evaluate(None, file, industry)
+        rows = evaluate(None, file, codes)
+    except UnicodeDecodeError as err:   # a ValueError that names no file
+        raise _fail(f"{file}：不是 UTF-8 编码的 CSV（{err.reason}，第 {err.start} 字节）",
+                    f"{file}: not a UTF-8 CSV ({err.reason} at byte {err.start})") from None
     except ValueError as err:
         raise _fail(str(err), str(err)) from None
     keep = ("industry", "branch", "level", "support", "rule_precision", "rule_recall", "model_precision",

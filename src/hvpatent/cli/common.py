@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
@@ -122,11 +124,58 @@ def parse_as_of(value: str | None) -> date:
         raise typer.BadParameter(str(err), param_hint="--as-of") from err
 
 
+def resolve_industry(text: str) -> str:
+    """The plan's industry code for a code or a Chinese name (new_energy, 新能源); exit 2 listing the 8 otherwise."""
+    from hvpatent.indicators.config import industries
+
+    for ind in industries():
+        if text.strip() in (ind.code, ind.name):
+            return ind.code
+    raise unknown_industry(text)
+
+
+def unknown_industry(text: str) -> typer.Exit:
+    """Exit 2 after naming the unknown industry and listing the plan's industries (code and name)."""
+    from hvpatent.indicators.config import industries
+
+    listing = "、".join(f"{i.code}（{i.name}）" for i in industries())
+    message = i18n.say(f"未知的产业 {text!r}，可用：{listing}", f"unknown industry {text!r}; one of: {listing}")
+    err_console.print(message, style="red", markup=False, highlight=False, soft_wrap=True)
+    return typer.Exit(2)
+
+
+def cannot_write(path: Path | str, why: str) -> typer.Exit:
+    """Exit 2 after naming an output file that cannot be written (no traceback)."""
+    err_console.print(i18n.say(f"无法写入 {path}：{why}", f"cannot write {path}: {why}"),
+                      style="red", markup=False, highlight=False, soft_wrap=True)
+    return typer.Exit(2)
+
+
+def check_out(path: Path | str | None) -> None:
+    """Exit 2 before any work when --out names a folder (an output is a file)."""
+    if path is not None and Path(path).is_dir():
+        raise cannot_write(path, i18n.say("这是一个文件夹，请给出文件名", "it is a folder; give a file name"))
+
+
+@contextmanager
+def writing(path: Path | str | None) -> Iterator[None]:
+    """Around the writing of one output file: a folder, a missing or read-only parent, a full disk (any OSError)
+    exits 2 naming the path, as every `hvp` command does for a file it cannot write."""
+    check_out(path)
+    try:
+        yield
+    except OSError as err:
+        if path is None:
+            raise
+        raise cannot_write(path, err.strerror or str(err)) from None
+
+
 def write_json(payload: object, out: Path | None) -> None:
-    """JSON to a file, or to standard output (dates and decimals as text)."""
+    """JSON to a file, or to standard output (dates and decimals as text); exit 2 naming an unwritable file."""
     text = json.dumps(payload, ensure_ascii=False, default=str, indent=1)
     if out:
-        out.write_text(text, encoding="utf-8")
+        with writing(out):
+            out.write_text(text, encoding="utf-8")
     else:
         sys.stdout.write(text + "\n")
 
@@ -137,7 +186,8 @@ def emit(sheets: dict[str, list[dict]], fmt: Fmt, out: Path | None, title: str =
         from hvpatent.reports.tables import to_frame, write_xlsx
 
         path = out or Path("hvpatent.xlsx")
-        write_xlsx({name: to_frame(rows) for name, rows in sheets.items()}, path)
+        with writing(path):
+            write_xlsx({name: to_frame(rows) for name, rows in sheets.items()}, path)
         console.print(i18n.t("xlsx_written", path=path))
         return
     if fmt is Fmt.json:

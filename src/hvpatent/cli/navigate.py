@@ -22,16 +22,22 @@ from hvpatent.cli.common import (
     analytics_backend,
     app,
     as_known_on,
+    check_out,
     console,
     err_console,
     open_warehouse,
     parse_as_of,
+    resolve_industry,
+    unknown_industry,
     write_json,
+    writing,
 )
 from hvpatent.i18n import lang, say, t
 
-# The files `hvp demo` writes and imports: a warehouse that imported both holds the synthetic demo world.
+# The files `hvp demo` writes and imports: a warehouse that imported both holds the synthetic demo world (a small
+# demo may write no families file: its trademark records, always written, tell it instead).
 DEMO_FILES = frozenset({"patents_cnipa.csv", "families_google.jsonl"})
+DEMO_FILES_SMALL = frozenset({"patents_cnipa.csv", "trademarks_cnipa.csv"})
 REGION_CODE = re.compile(r"[0-9]{6}|[0-9]{12}")
 
 
@@ -51,23 +57,6 @@ def _fail(zh: str, en: str, code: int = 2) -> typer.Exit:
     return typer.Exit(code)
 
 
-def resolve_industry(text: str) -> str:
-    """The plan's industry code for a code or a Chinese name; exit 2 listing the 8 otherwise."""
-    from hvpatent.indicators.config import industries
-
-    for ind in industries():
-        if text.strip() in (ind.code, ind.name):
-            return ind.code
-    raise unknown_industry(text)
-
-
-def unknown_industry(text: str) -> typer.Exit:
-    from hvpatent.indicators.config import industries
-
-    listing = "、".join(f"{i.code}（{i.name}）" for i in industries())
-    return _fail(f"未知的产业 {text!r}，可用：{listing}", f"unknown industry {text!r}; one of: {listing}")
-
-
 def _check_region(value: str | None, option: str, allow_national: bool = False) -> None:
     if value is None or (allow_national and value == "national"):
         return
@@ -85,7 +74,7 @@ def data_facts(wh) -> tuple[date | None, bool]:
     names = {Path(r[0]).name for r in rows}
     latest = max((r[1] for r in rows if r[1] is not None), default=None)
     day = latest.date() if isinstance(latest, datetime) else latest
-    return day, names >= DEMO_FILES
+    return day, names >= DEMO_FILES or names >= DEMO_FILES_SMALL
 
 
 def landscape_json(land) -> dict:
@@ -118,6 +107,7 @@ def navigate_cmd(
     from hvpatent.navigation import landscape, landscape_scope, recommendations
 
     code = resolve_industry(industry)
+    check_out(out)   # a folder as --out: say so before computing the landscape
     _check_region(region, "--region")
     _check_region(compare, "--compare", allow_national=True)
     day = parse_as_of(as_of)
@@ -149,8 +139,9 @@ def navigate_cmd(
     if fmt is NavFmt.xlsx:
         from hvpatent.reports.navigation import write_navigation_xlsx
 
-        path = write_navigation_xlsx(land, recs, out or Path(f"专利导航-{code}-{day.isoformat()}.xlsx"), details,
-                                     imported_on=imported_on, notice=notice)
+        path = out or Path(f"专利导航-{code}-{day.isoformat()}.xlsx")
+        with writing(path):
+            write_navigation_xlsx(land, recs, path, details, imported_on=imported_on, notice=notice)
         console.print(t("xlsx_written", path=path), markup=False, highlight=False)
         return
     _print(land, recs, notice)
@@ -163,13 +154,15 @@ def _write_report(land, recs, fmt: ReportFmt, out: Path | None, details, importe
 
     path = out or Path(f"专利导航报告-{land.industry}-{land.as_of.isoformat()}.{fmt.value}")
     try:
-        written = write_navigation_report(land, recs, path, fmt.value, imported_on=imported_on, notice=notice)
+        with writing(path):
+            written = write_navigation_report(land, recs, path, fmt.value, imported_on=imported_on, notice=notice)
     except (FontMissing, ChromiumMissing) as err:
         raise _fail(str(err), str(err), 3) from None
     book_path = written.with_suffix(".xlsx")
     if book_path == written:   # --out named .xlsx: keep the report
         book_path = written.with_name(written.stem + "-明细.xlsx")
-    book = write_navigation_xlsx(land, recs, book_path, details, imported_on=imported_on, notice=notice)
+    with writing(book_path):
+        book = write_navigation_xlsx(land, recs, book_path, details, imported_on=imported_on, notice=notice)
     console.print(t("xlsx_written", path=written), markup=False, highlight=False)
     console.print(t("xlsx_written", path=book), markup=False, highlight=False)
 

@@ -378,7 +378,11 @@ def generate_demo(out: Path, *, applications: int = 30_000, seed: int = 2022,
                 batch = 0
         if progress and batch:
             progress(batch)
-    paths = [patents, families]
+    paths = [patents]
+    if families.stat().st_size:
+        paths.append(families)
+    else:   # a small district may file nothing abroad: no file (the importer refuses an empty one)
+        families.unlink()
     if comparison:
         from hvpatent.demo.comparison import generate_comparison
 
