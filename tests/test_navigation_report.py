@@ -23,31 +23,6 @@ AS_OF = date(2024, 12, 31)
 YEARS = list(range(2015, 2025))
 
 
-@dataclasses.dataclass
-class _Land:  # the contract's Landscape fields, used until navigation/landscape.py defines them
-    industry: str
-    industry_name: str
-    as_of: date
-    region: str
-    region_name: str
-    compare: str | None
-    compare_name: str
-    years: list[int]
-    trend: list[dict]
-    share: list[dict]
-    branches: list[dict]
-    applicants: dict[str, list[dict]]
-    entity_types: list[dict]
-    inventors: list[dict]
-    network: dict
-    partners: list[dict]
-    key_patents: list[dict]
-    notes: list[str]
-
-
-LAND_CLASS = Landscape if "branches" in {f.name for f in dataclasses.fields(Landscape)} else _Land
-
-
 def branch(code: str, position: str, *, level: int = 1, region_count: int = 10, compare_count: int = 100,
            rta: float | None = 1.0, region_growth: float | None = 0.1, compare_growth: float | None = 0.1) -> dict:
     return {"branch": f"new_energy.{code}", "name": f"分支{code}", "name_en": f"branch {code}",
@@ -68,7 +43,7 @@ def land(branches: list[dict] | None = None, *, region_apps: int = 0, ue: int = 
               "valid": 1}]
     nodes = [{"id": "e", "name": applicant, "applicant_type": "enterprise", "patents": 9, "local": True},
              {"id": "u", "name": "重庆大学", "applicant_type": "university", "patents": 50, "local": False}]
-    return LAND_CLASS(
+    return Landscape(
         industry="new_energy", industry_name="新能源", as_of=AS_OF, region="500118", region_name="永川区",
         compare="500000", compare_name="重庆市", years=YEARS, trend=trend,
         share=[{"year": 2024, "region_applications": region_apps, "compare_applications": 3 * region_apps + 4,
