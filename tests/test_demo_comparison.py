@@ -244,11 +244,8 @@ def test_cli_comparison_option(tmp_path):
 
 def test_import_gives_inventors_and_projects(demo):
     from hvpatent.ingest import import_file
-    from hvpatent.ingest.templates import TEMPLATES
     from hvpatent.warehouse.store import Warehouse
 
-    if "navigation_projects" not in TEMPLATES:
-        pytest.skip("the navigation_projects template (H4) has not landed")
     with Warehouse(demo["root"] / "w.duckdb") as wh:
         for path in demo["paths"]:
             import_file(wh, path)
