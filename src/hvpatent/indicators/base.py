@@ -141,20 +141,26 @@ RULE_SCHEMA = ibis.schema({c: "string" for c in
 
 
 def rules_table(con: ibis.BaseBackend, rules: list[Rule] | tuple[Rule, ...], name: str) -> ir.Table:
-    """Rules from configuration as a temporary table of the backend, registered under a name.
+    """Rules from configuration as a temporary table of the backend, registered under a name."""
+    rows = [r.as_row() for r in rules]
+    return rows_table(con, [tuple(row[c] for c in RULE_SCHEMA.names) for row in rows], RULE_SCHEMA, name)
+
+
+def rows_table(con: ibis.BaseBackend, rows: list[tuple], schema: ibis.Schema, name: str) -> ir.Table:
+    """Small rows from Python (string and boolean columns) as a temporary table of the backend, under a name.
 
     On Spark the rows go straight to a DataFrame: Ibis's in-memory tables pass through pandas,
     where an all-null text column becomes the string 'NaN' and every rule would wrongly carry a
     keyword condition.
     """
-    rows = [r.as_row() for r in rules]
     if con.name == "pyspark":
         session = con._session  # the backend exposes no public handle to its SparkSession
-        ddl = ", ".join(f"{column} string" for column in RULE_SCHEMA.names)
-        frame = session.createDataFrame([tuple(row[c] for c in RULE_SCHEMA.names) for row in rows], ddl)
+        ddl = ", ".join(f"{column} {dtype}" for column, dtype in schema.items())
+        frame = session.createDataFrame(rows, ddl)
         frame.createOrReplaceTempView(name)
         return con.table(name)
-    return con.create_table(name, ibis.memtable(rows, schema=RULE_SCHEMA), temp=True, overwrite=True)
+    frame = ibis.memtable([dict(zip(schema.names, r, strict=True)) for r in rows], schema=schema)
+    return con.create_table(name, frame, temp=True, overwrite=True)
 
 
 def rule_matches(con: ibis.BaseBackend, rules: ir.Table, apps: ir.Table | None = None) -> ir.Table:

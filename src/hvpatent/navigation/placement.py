@@ -13,7 +13,7 @@ from collections.abc import Iterable
 import ibis
 import ibis.expr.types as ir
 
-from hvpatent.indicators.base import has_table, industry_memberships, rule_matches, rules_table
+from hvpatent.indicators.base import has_table, industry_memberships, rows_table, rule_matches, rules_table
 from hvpatent.navigation.tree import Tree, tree
 
 SOURCES = ("rule", "model", "corrected")
@@ -21,24 +21,10 @@ PAIR_SCHEMA = ibis.schema({"branch": "string", "ancestor": "string"})
 EFFECT_SCHEMA = ibis.schema({"app_no": "string", "branch": "string", "on_branch": "boolean"})
 
 
-def _rows_table(con: ibis.BaseBackend, rows: list[tuple], schema: ibis.Schema, name: str) -> ir.Table:
-    """Rows as a temporary table of the backend, as indicators.base.rules_table does (on Spark straight to a
-    DataFrame, elsewhere an in-memory table registered under the name)."""
-    if con.name == "pyspark":
-        session = con._session  # the backend exposes no public handle to its SparkSession
-        spark_types = {"string": "string", "boolean": "boolean"}
-        ddl = ", ".join(f"{c} {spark_types[str(t)]}" for c, t in schema.items())
-        frame = session.createDataFrame(rows, ddl)
-        frame.createOrReplaceTempView(name)
-        return con.table(name)
-    frame = ibis.memtable([dict(zip(schema.names, r, strict=True)) for r in rows], schema=schema)
-    return con.create_table(name, frame, temp=True, overwrite=True)
-
-
 def ancestor_pairs(con: ibis.BaseBackend, t: Tree) -> ir.Table:
     """(branch, ancestor) for every branch and each of its ancestors, the branch itself included."""
     rows = [(b.code, a) for b in t.branches for a in [b.code, *t.ancestors(b.code)]]
-    return _rows_table(con, rows, PAIR_SCHEMA, f"hvp_branch_ancestors_{t.industry}")
+    return rows_table(con, rows, PAIR_SCHEMA, f"hvp_branch_ancestors_{t.industry}")
 
 
 def correction_effects(t: Tree, rows: Iterable[tuple[str, str, bool]]) -> dict[str, tuple[set[str], set[str]]]:
@@ -76,7 +62,7 @@ def _effects_table(con: ibis.BaseBackend, industry: str,
     rows = sorted([(a, b, True) for a, (on, _) in effects.items() for b in on]
                   + [(a, b, False) for a, (_, off) in effects.items() for b in off])
     digest = hashlib.sha1(repr(rows).encode("utf-8")).hexdigest()[:12]
-    return _rows_table(con, rows, EFFECT_SCHEMA, f"hvp_branch_corrected_{industry}_{digest}")
+    return rows_table(con, rows, EFFECT_SCHEMA, f"hvp_branch_corrected_{industry}_{digest}")
 
 
 def _members(con: ibis.BaseBackend, industry: str, apps: ir.Table | None) -> ir.Table:
