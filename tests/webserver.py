@@ -30,14 +30,16 @@ def serve(app):
 
 
 PASSWORD = "correct horse 42"
-# The hand-built district's accounts: one per role, two enterprises (甲 = world.E1, 乙 = world.E2).
+# The hand-built district's accounts: one per role, two enterprises (甲 = world.E1, 乙 = world.E2); the bank
+# account acts for world.BANK (a bank account is bound to its bank, issue 18).
 ACCOUNTS = (("admin", "admin", None), ("analyst", "analyst", None), ("jia", "enterprise", "E1"),
-            ("yi", "enterprise", "E2"), ("bank", "bank", None))
+            ("yi", "enterprise", "E2"), ("bank", "bank", "BANK"))
 
 
 def world_db(folder, name: str = "web.duckdb", extra_accounts=()):
     """The world.py district in ``folder / name`` with one account per role (ACCOUNTS) and the
-    ``extra_accounts`` given as (username, role, enterprise or None), all with PASSWORD; the path."""
+    ``extra_accounts`` given as (username, role, enterprise or bank or None: a name in world.py), all with
+    PASSWORD; the path."""
     import world
     from hvpatent.ingest.fields import normalize_name
     from hvpatent.warehouse.accounts import add_user
@@ -46,9 +48,10 @@ def world_db(folder, name: str = "web.duckdb", extra_accounts=()):
     db = folder / name
     with Warehouse(db) as wh:
         world.build(wh)
-        for username, role, enterprise in (*ACCOUNTS, *extra_accounts):
-            enterprise_name = normalize_name(getattr(world, enterprise)) if enterprise else None
-            add_user(wh.con, username, PASSWORD, role, enterprise_name)
+        for username, role, of in (*ACCOUNTS, *extra_accounts):
+            name = normalize_name(getattr(world, of)) if of else None
+            add_user(wh.con, username, PASSWORD, role, name if role == "enterprise" else None,
+                     bank=name if role == "bank" else None)
     return db
 
 

@@ -18,6 +18,7 @@ LAISU = "重庆市永川区来苏镇观音井村"
 BEIJING = "北京市海淀区中关村大街1号"
 E1, E2, U1 = "重庆甲新能源科技有限公司", "重庆乙食品有限公司", "重庆丙学院"
 P_BJ, C_BJ = "张伟", "北京丁科技有限公司"
+BANK = "重庆银行股份有限公司永川支行"  # the bank account's bank (webserver.ACCOUNTS); pledgee of no world pledge
 
 
 def no(serial: int, year: int, type_digit: str = "1") -> str:

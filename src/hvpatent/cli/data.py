@@ -246,8 +246,9 @@ DEMO_PASSWORDS = {"admin": "yongchuan-admin-2024", "analyst": "yongchuan-analyst
 def create_demo_accounts(wh, day) -> list[tuple[str, str, str, str | None]]:
     """One account per role for the demo world (the enterprise one for its largest patent holder);
     the passwords are printed because the data are synthetic and the server listens on loopback."""
-    from hvpatent.demo import DEMO_COUNTY
+    from hvpatent.demo import DEMO_BANK, DEMO_COUNTY
     from hvpatent.indicators import Context, grouped_values
+    from hvpatent.ingest.fields import normalize_name
     from hvpatent.warehouse.accounts import add_user, get_user
 
     # The district's own enterprise: the comparison world's applicants are elsewhere (demo/comparison.py).
@@ -260,7 +261,8 @@ def create_demo_accounts(wh, day) -> list[tuple[str, str, str, str | None]]:
             continue
         name = f"demo-{role}"
         if get_user(wh.con, name) is None:
-            add_user(wh.con, name, password, role, enterprise if role == "enterprise" else None, by="demo")
+            add_user(wh.con, name, password, role, enterprise if role == "enterprise" else None, by="demo",
+                     bank=normalize_name(DEMO_BANK) if role == "bank" else None)
         accounts.append((name, role, password, enterprise if role == "enterprise" else None))
     return accounts
 

@@ -38,6 +38,7 @@ def users_add(
     username: Name,
     role: Annotated[str, typer.Option(help="admin | analyst | enterprise | bank")],
     enterprise: Annotated[str | None, typer.Option(help="企业名称（企业账号）")] = None,
+    bank: Annotated[str | None, typer.Option(help="银行名称（银行账号；总行账号也看到其分支机构的合同）")] = None,
     password: Annotated[str | None, typer.Option(help="密码（不给则提示输入）", hide_input=True)] = None,
     db: DbOption = None,
 ) -> None:
@@ -54,7 +55,8 @@ def users_add(
     secret = _new_password(password)
     with open_warehouse(db) as wh:
         try:
-            add_user(wh.con, username, secret, role, normalize_name(enterprise) if enterprise else None, by="cli")
+            add_user(wh.con, username, secret, role, normalize_name(enterprise) if enterprise else None, by="cli",
+                     bank=normalize_name(bank) if bank else None)
         except AccountError as err:
             _fail(err)
     console.print(f"已创建 / created: {username} ({role})")

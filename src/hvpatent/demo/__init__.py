@@ -6,6 +6,6 @@ read, so the demo exercises the real import path.  It streams, so it scales to m
 applications for the benchmarks.
 """
 
-from hvpatent.demo.generator import DEMO_COUNTY, generate_demo
+from hvpatent.demo.generator import DEMO_BANK, DEMO_COUNTY, generate_demo
 
-__all__ = ["DEMO_COUNTY", "generate_demo"]
+__all__ = ["DEMO_BANK", "DEMO_COUNTY", "generate_demo"]

@@ -24,6 +24,7 @@ from hvpatent.ingest.templates import TEMPLATES
 from hvpatent.reference.regions import towns_of
 
 DEMO_COUNTY = "500118"
+DEMO_BANK = "重庆农村商业银行股份有限公司永川支行"  # the demo bank account's bank (a pledgee of demo contracts)
 BANNER = "【合成演示数据 SYNTHETIC DEMO DATA】本文件由 hvp demo 随机生成，不是任何真实地区、企业或专利的数据"
 FIRST_YEAR, LAST_YEAR = 2005, 2024
 EXPORT_DATE = date(2024, 12, 31)  # the demo exports are "taken" on this day

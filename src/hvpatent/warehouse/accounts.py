@@ -27,7 +27,8 @@ ACCOUNT_TABLES = {
         role VARCHAR NOT NULL,
         enterprise VARCHAR,          -- normalised applicant name, for enterprise accounts
         created_at TIMESTAMP NOT NULL,
-        active BOOLEAN NOT NULL DEFAULT TRUE
+        active BOOLEAN NOT NULL DEFAULT TRUE,
+        bank VARCHAR                 -- normalised pledgee name, for bank accounts (added by issue 18)
     """,
     "audit_log": """
         logged_at TIMESTAMP NOT NULL,
@@ -54,6 +55,7 @@ class User:
     username: str
     role: str
     enterprise: str | None = None
+    bank: str | None = None      # normalised name of the bank (pledgee) a bank account acts for
 
 
 def create_account_tables(con: duckdb.DuckDBPyConnection) -> None:
@@ -61,6 +63,7 @@ def create_account_tables(con: duckdb.DuckDBPyConnection) -> None:
 
     for name, cols in ACCOUNT_TABLES.items():
         con.execute(f"CREATE TABLE IF NOT EXISTS {name} ({cols})")
+    con.execute("ALTER TABLE users ADD COLUMN IF NOT EXISTS bank VARCHAR")  # accounts made before issue 18
     create_session_tables(con)
 
 
@@ -98,25 +101,31 @@ def check_password(password: str, username: str = "") -> None:
 
 
 def add_user(con: duckdb.DuckDBPyConnection, username: str, password: str, role: str,
-             enterprise: str | None = None, by: str | None = None) -> User:
+             enterprise: str | None = None, by: str | None = None, bank: str | None = None) -> User:
+    """``enterprise`` (enterprise accounts) and ``bank`` (bank accounts) are normalised names: an enterprise
+    account sees its own patents; a bank account its own pledge contracts (pledgee = bank, or a branch of it)."""
     if role not in ROLES:
         raise AccountError(f"角色应为 {' | '.join(ROLES)} / role must be one of {', '.join(ROLES)}")
     if role == "enterprise" and not enterprise:
         raise AccountError("企业账号需要 --enterprise 企业名称 / an enterprise account needs its enterprise")
+    if role == "bank" and not bank:
+        raise AccountError("银行账号需要 --bank 银行名称 / a bank account needs its bank")
     check_username(username)
     check_password(password, username)
     if con.execute("SELECT 1 FROM users WHERE username = ?", [username]).fetchone():
         raise AccountError(f"用户已存在 / user exists: {username}")
     con.execute("BEGIN")
-    con.execute("INSERT INTO users VALUES (?, ?, ?, ?, ?, TRUE)",
-                [username, _HASHER.hash(password), role, enterprise, datetime.now()])
-    audit(con, by, "user_added", f"{username} ({role}{', ' + enterprise if enterprise else ''})")
+    con.execute("INSERT INTO users (username, password_hash, role, enterprise, created_at, active, bank)"
+                " VALUES (?, ?, ?, ?, ?, TRUE, ?)",
+                [username, _HASHER.hash(password), role, enterprise, datetime.now(), bank])
+    of = enterprise or bank
+    audit(con, by, "user_added", f"{username} ({role}{', ' + of if of else ''})")
     con.execute("COMMIT")
-    return User(username, role, enterprise)
+    return User(username, role, enterprise, bank)
 
 
 def authenticate(con: duckdb.DuckDBPyConnection, username: str, password: str) -> User | None:
-    row = con.execute("SELECT password_hash, role, enterprise FROM users WHERE username = ? AND active",
+    row = con.execute("SELECT password_hash, role, enterprise, bank FROM users WHERE username = ? AND active",
                       [username]).fetchone()
     if row is None:
         _HASHER.hash(password)  # the same cost as a real check: timing does not tell which names exist
@@ -125,7 +134,7 @@ def authenticate(con: duckdb.DuckDBPyConnection, username: str, password: str) -
         _HASHER.verify(row[0], password)
     except (VerifyMismatchError, InvalidHashError):
         return None
-    return User(username, row[1], row[2])
+    return User(username, row[1], row[2], row[3])
 
 
 def set_password(con: duckdb.DuckDBPyConnection, username: str, password: str, by: str | None = None) -> int:
@@ -161,13 +170,14 @@ def _exists(con: duckdb.DuckDBPyConnection, username: str) -> None:
 
 
 def get_user(con: duckdb.DuckDBPyConnection, username: str) -> User | None:
-    row = con.execute("SELECT role, enterprise FROM users WHERE username = ? AND active", [username]).fetchone()
-    return None if row is None else User(username, row[0], row[1])
+    row = con.execute("SELECT role, enterprise, bank FROM users WHERE username = ? AND active",
+                      [username]).fetchone()
+    return None if row is None else User(username, row[0], row[1], row[2])
 
 
 def list_users(con: duckdb.DuckDBPyConnection) -> list[dict]:
-    rows = con.execute("SELECT username, role, enterprise, created_at, active FROM users ORDER BY username")
-    return [dict(zip(("username", "role", "enterprise", "created_at", "active"), r, strict=True))
+    rows = con.execute("SELECT username, role, enterprise, bank, created_at, active FROM users ORDER BY username")
+    return [dict(zip(("username", "role", "enterprise", "bank", "created_at", "active"), r, strict=True))
             for r in rows.fetchall()]
 
 

@@ -137,6 +137,45 @@ TABLES: dict[str, str] = {
         released_date DATE,
         PRIMARY KEY (contract_no, app_no)
     """,
+    # The pledge registry (docs/finance.md): one row per pledge contract (质押登记号) as registered, its release
+    # (注销) or disposal on default (质权实现/处置) when recorded.  Changes (变更) are kept apart, dated, in
+    # pledge_changes, so a contract's state on any day is the registration overlaid with the changes up to it.
+    # ``pledges`` above stays the per-patent line view (one row per contract and patent) that the high-value
+    # criterion, the value features and older warehouses read; the registry importer writes both.
+    "pledge_contracts": """
+        contract_no VARCHAR PRIMARY KEY,
+        pledgor VARCHAR NOT NULL,
+        pledgor_norm VARCHAR NOT NULL,
+        pledgee VARCHAR NOT NULL,
+        pledgee_norm VARCHAR NOT NULL,
+        amount_yuan DECIMAL(18, 2) NOT NULL,
+        loan_start DATE,
+        loan_end DATE,
+        registered_date DATE NOT NULL,
+        released_date DATE,
+        disposed_date DATE,
+        source VARCHAR NOT NULL
+    """,
+    # What a contract pledges: patents (item_no = application number) and trademarks (item_no = registration
+    # number), each from the day it was added (the registration, or a change adding it) to the change removing it.
+    "pledge_items": """
+        contract_no VARCHAR NOT NULL,
+        item_kind VARCHAR NOT NULL,
+        item_no VARCHAR NOT NULL,
+        added_date DATE NOT NULL,
+        removed_date DATE,
+        PRIMARY KEY (contract_no, item_kind, item_no)
+    """,
+    # Registered changes of a contract (变更登记), one row per changed field: amount_yuan, loan_end, pledgee,
+    # pledgor (new_value as text: yuan with 2 decimals, ISO dates, names); items are changed in pledge_items.
+    "pledge_changes": """
+        contract_no VARCHAR NOT NULL,
+        change_date DATE NOT NULL,
+        field VARCHAR NOT NULL,
+        old_value VARCHAR,
+        new_value VARCHAR NOT NULL,
+        PRIMARY KEY (contract_no, change_date, field)
+    """,
     "awards": """
         app_no VARCHAR NOT NULL,
         award VARCHAR NOT NULL,
@@ -318,6 +357,9 @@ TABLES: dict[str, str] = {
 # Natural keys used for idempotent upserts of the record tables.
 KEYS: dict[str, tuple[str, ...]] = {
     "pledges": ("contract_no", "app_no"),
+    "pledge_contracts": ("contract_no",),
+    "pledge_items": ("contract_no", "item_kind", "item_no"),
+    "pledge_changes": ("contract_no", "change_date", "field"),
     "awards": ("app_no", "award", "grade", "year"),
     "population": ("region_code", "year"),
     "trademark_counts": ("region_code", "as_of_date"),
@@ -338,7 +380,8 @@ KEYS: dict[str, tuple[str, ...]] = {
 # Tables added after the first release that a reader must do without (a Parquet export of an older warehouse).
 LATER_TABLES: tuple[str, ...] = ("applicant_categories", "trademarks", "trademark_events", "market_entities",
                                   "recognitions", "citations", "inventors", "navigation_projects",
-                                  "branch_corrections", "branch_predictions")
+                                  "branch_corrections", "branch_predictions", "pledge_contracts", "pledge_items",
+                                  "pledge_changes")
 
 # Columns added after a table was first released: (table, column, type), applied to older
 # warehouses when they are opened.
@@ -349,7 +392,54 @@ ADDED_COLUMNS: tuple[tuple[str, str, str], ...] = (
 )
 
 
+# Workflow records of people acting on the data (IP finance, docs/finance.md): kept with the warehouse like the
+# accounts and the audit log, never exported to Parquet or Spark (a bank's requests are not analytics input).
+WORKFLOW_TABLES: dict[str, str] = {
+    # A bank's interest in financing an enterprise on some of its patents (融资对接), and the enterprise's answer:
+    # status interest → consented | declined | withdrawn (by the bank) → contracted (a pledge registered).
+    "financing_requests": """
+        request_id VARCHAR PRIMARY KEY,
+        bank VARCHAR NOT NULL,
+        bank_name VARCHAR NOT NULL,
+        enterprise VARCHAR NOT NULL,
+        enterprise_name VARCHAR NOT NULL,
+        app_nos VARCHAR NOT NULL,
+        amount_yuan DECIMAL(18, 2),
+        status VARCHAR NOT NULL,
+        note VARCHAR,
+        created_at TIMESTAMP NOT NULL,
+        created_by VARCHAR NOT NULL,
+        decided_at TIMESTAMP,
+        decided_by VARCHAR,
+        contract_no VARCHAR
+    """,
+    # Interest subsidies (贴息) and risk compensation (风险补偿) per contract and period: applied → approved |
+    # rejected → paid.  One row per (scheme, contract, period): a contract is never paid twice for a period.
+    "finance_ledger": """
+        scheme VARCHAR NOT NULL,
+        contract_no VARCHAR NOT NULL,
+        period VARCHAR NOT NULL,
+        policy_version VARCHAR NOT NULL,
+        enterprise VARCHAR NOT NULL,
+        bank VARCHAR NOT NULL,
+        claimed_yuan DECIMAL(18, 2) NOT NULL,
+        computed_yuan DECIMAL(18, 2) NOT NULL,
+        approved_yuan DECIMAL(18, 2),
+        status VARCHAR NOT NULL,
+        trace VARCHAR NOT NULL,
+        applied_at TIMESTAMP NOT NULL,
+        applied_by VARCHAR NOT NULL,
+        decided_at TIMESTAMP,
+        decided_by VARCHAR,
+        paid_at TIMESTAMP,
+        payment_batch VARCHAR,
+        PRIMARY KEY (scheme, contract_no, period)
+    """,
+}
+
+
 def create_statements() -> list[str]:
-    creates = [f"CREATE TABLE IF NOT EXISTS {name} ({cols})" for name, cols in TABLES.items()]
+    creates = [f"CREATE TABLE IF NOT EXISTS {name} ({cols})"
+               for name, cols in (*TABLES.items(), *WORKFLOW_TABLES.items())]
     return creates + [f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column} {kind}"
                       for table, column, kind in ADDED_COLUMNS]

@@ -461,7 +461,7 @@ class ImportTransaction:
             _add(self.counts, wh._upsert_applications(batch, import_id))
         for table in ("publications", "family_members", "pledges", "awards", "population", "trademark_counts",
                       "enterprises", "status_snapshots", "market_entities", "recognitions", "citations",
-                      "inventors", "navigation_projects"):
+                      "inventors", "navigation_projects", "pledge_contracts", "pledge_items", "pledge_changes"):
             frame = batch.frames.get(table)
             if frame is not None and len(frame):
                 if table in ("status_snapshots", "family_members", "pledges", "awards", "enterprises"):

@@ -38,7 +38,11 @@ def create_app(db: Path, *, secret: str | None = None, secure_cookies: bool | No
     ``warm`` computes the first overview in the background at start and after each import (`hvp serve` does)."""
     from hvpatent.web import (
         api,
+        bank,
         cultivation,
+        finance,
+        finance_subsidies,
+        financing,
         forms,
         navigation,
         navigation_projects,
@@ -81,6 +85,10 @@ def create_app(db: Path, *, secret: str | None = None, secure_cookies: bool | No
     app.include_router(value.router)  # patent value assessment (GB/T 42748-2023): ranked list, breakdown, API
     app.include_router(navigation_projects.router)  # navigation projects as records (before /navigation/{industry})
     app.include_router(navigation.router)  # patent navigation: industries, a landscape, the patents behind it
+    app.include_router(bank.router)  # the bank's workspace: contracts, candidates, requests, risk watch, valuation
+    app.include_router(financing.router)  # financing requests: the enterprise's answer, the bureau's pipeline
+    app.include_router(finance.router)  # the pledge registry's statistics for the bureau, with drill-down
+    app.include_router(finance_subsidies.router)  # interest subsidies and risk compensation: the ledger
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     _api_docs(app, public_docs)
 

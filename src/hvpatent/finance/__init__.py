@@ -1,0 +1,51 @@
+"""IP finance (知识产权金融, the plan's task 7): the one door of the finance room.
+
+The pledge registry's contracts on any day and its statistics (registry.py), collateral candidates for banks
+(candidates.py), the risk watch on pledged patents (risk.py), the bank ↔ enterprise request flow (requests.py),
+and interest subsidies and risk compensation by policy, with their ledger (policy.py, ledger.py).
+docs/finance.md and the pages it links.
+"""
+
+from __future__ import annotations
+
+from hvpatent.finance.candidates import EXCLUSIONS, candidate_bundles, collateral_candidates
+from hvpatent.finance.ledger import (
+    LEDGER_STATUSES,
+    SCHEMES,
+    LedgerError,
+    apply_claim,
+    compute_claim,
+    decide_claim,
+    ledger_rows,
+    pay_claims,
+)
+from hvpatent.finance.policy import FinancePolicy, PolicyError, load_policy
+from hvpatent.finance.registry import (
+    STAT_DIMENSIONS,
+    bank_filter,
+    contract_detail,
+    contracts,
+    contracts_on,
+    items,
+    items_on,
+    pledge_statistics,
+    statistics_contracts,
+)
+from hvpatent.finance.requests import (
+    REQUEST_STATUSES,
+    RequestError,
+    answer_request,
+    create_request,
+    link_contract,
+    list_requests,
+    pipeline,
+    withdraw_request,
+)
+from hvpatent.finance.risk import RISK_KINDS, risk_watch
+
+__all__ = ["EXCLUSIONS", "LEDGER_STATUSES", "REQUEST_STATUSES", "RISK_KINDS", "SCHEMES", "STAT_DIMENSIONS",
+           "FinancePolicy", "LedgerError", "PolicyError", "RequestError", "answer_request", "apply_claim",
+           "bank_filter", "candidate_bundles", "collateral_candidates", "compute_claim", "contract_detail",
+           "contracts", "contracts_on", "create_request", "decide_claim", "items", "items_on", "ledger_rows",
+           "link_contract", "list_requests", "load_policy", "pay_claims", "pipeline", "pledge_statistics",
+           "risk_watch", "statistics_contracts", "withdraw_request"]
