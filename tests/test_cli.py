@@ -100,6 +100,16 @@ def test_users_add_refuses_bad_accounts(tmp_path, db):
                check=False).returncode == 2
     assert hvp("--db", db, "users", "add", "ent", "--role", "enterprise", "--password", "long enough 1",
                check=False).returncode == 2  # needs --enterprise
+    assert hvp("--db", db, "users", "add", "bk", "--role", "bank", "--password", "long enough 1",
+               check=False).returncode == 2  # needs --bank
+    assert "bk" in hvp("--db", db, "users", "add", "bk", "--role", "bank", "--bank", "重庆银行（永川支行）",
+                       "--password", "long enough 1").stdout
+    from hvpatent.ingest.fields import normalize_name
+    from hvpatent.warehouse.accounts import get_user
+    from hvpatent.warehouse.store import Warehouse
+
+    with Warehouse(db) as wh:  # bound to its bank, by the normalised name the registry's pledgee_norm uses
+        assert get_user(wh.con, "bk").bank == normalize_name("重庆银行（永川支行）")
     assert hvp("--db", db, "users", "add", "sam", "--role", "analyst", "--password", "short",
                check=False).returncode == 2
 
