@@ -166,6 +166,7 @@ UI: dict[str, tuple[str, str]] = {
     "navigation": ("专利导航", "Patent navigation"),
     "navigation_projects": ("导航项目", "Navigation projects"),
     "my_plan": ("培育计划", "Our plan"),
+    "finance": ("质押融资", "Pledge financing"),
 }
 
 

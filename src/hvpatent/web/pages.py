@@ -30,6 +30,7 @@ NAV = [("/", "overview", STAFF), ("/towns", "towns", STAFF), ("/industries", "in
        ("/recognitions", "recognitions", STAFF), ("/value", "value_assessment", STAFF),
        ("/cultivation", "cultivation", STAFF),
        ("/navigation", "navigation", STAFF), ("/navigation/projects", "navigation_projects", STAFF),
+       ("/finance", "finance", STAFF),
        ("/mine/plan", "my_plan", ("enterprise",)), ("/imports", "imports", STAFF),
        ("/docs", "api", STAFF)]
 
