@@ -1,0 +1,217 @@
+"""Financing requests (finance/requests.py): validation, the state machine, one audit entry per change, the
+pipeline's counts, automatic linking of a registered contract, and `hvp financing list|link|match`."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+
+import pytest
+from typer.testing import CliRunner
+
+import world
+from hvpatent.cli.main import app
+from hvpatent.finance.requests import (
+    REQUEST_STATUSES,
+    RequestError,
+    answer_request,
+    create_request,
+    get_request,
+    link_contract,
+    list_requests,
+    match_contracts,
+    pipeline,
+    withdraw_request,
+)
+from hvpatent.ingest.fields import normalize_name
+from hvpatent.warehouse.accounts import audit_entries
+from hvpatent.warehouse.store import Warehouse
+
+runner = CliRunner()
+BANK = normalize_name(world.BANK)
+OTHER_BANK = normalize_name("中国农业银行股份有限公司永川支行")
+E1, E2 = normalize_name(world.E1), normalize_name(world.E2)
+# world.py: E1 is an applicant of A1, A2, A7 and (second position) A4; E2 of A3, A6, A8, A9, A10.
+DAY = datetime(2025, 3, 1, 9, 30)
+
+
+def new(con, *, bank=BANK, enterprise=E1, app_nos=(world.A1,), **kw):
+    return create_request(con, bank=bank, bank_name=bank, enterprise=enterprise, enterprise_name=enterprise,
+                          app_nos=list(app_nos), by=kw.pop("by", "bank"), **kw)
+
+
+@pytest.fixture()
+def wh(tmp_path):
+    with Warehouse(tmp_path / "r.duckdb") as w:
+        world.build(w)
+        yield w
+
+
+def statuses(con) -> dict[str, str]:
+    return {r["request_id"]: r["status"] for r in list_requests(con)}
+
+
+def actions(con) -> list[str]:
+    return [e["action"] for e in reversed(audit_entries(con.cursor())) if e["action"].startswith("financing")]
+
+
+def test_create_validates_and_reads_back(wh):
+    con = wh.con
+    r = new(con, app_nos=[world.A4, world.A1, world.A1], amount_yuan="5000000", note=" 首次对接 ", now=DAY)
+    # ids: 'R' + day + sequence; patents normalised, each once, sorted (A1 2010… before A4 2016…)
+    assert r["request_id"] == "R20250301-001"
+    assert (r["status"], r["app_nos"], r["amount_yuan"], r["note"]) == (
+        "interest", [world.A1, world.A4], 5_000_000.0, "首次对接")
+    assert new(con, app_nos=[world.A2], now=DAY)["request_id"] == "R20250301-002"
+    with pytest.raises(RequestError, match=r"app_nos.*不是"):        # A3 is E2's
+        new(con, app_nos=[world.A1, world.A3])
+    with pytest.raises(RequestError, match="app_nos"):
+        new(con, app_nos=[])
+    with pytest.raises(RequestError, match="app_nos"):
+        new(con, app_nos=["not-a-number"])
+    with pytest.raises(RequestError, match="at most 50"):
+        new(con, app_nos=[world.no(i, 2015) for i in range(1, 52)])
+    with pytest.raises(RequestError, match="amount_yuan"):
+        new(con, app_nos=[world.A7], amount_yuan=-1)
+    assert new(con, app_nos=[world.A7], amount_yuan=0)["amount_yuan"] == 0.0   # ≥ 0: zero is allowed
+    with pytest.raises(RequestError, match="note"):
+        new(con, app_nos=[world.A7], note="字" * 1001)
+    with pytest.raises(RequestError, match="bank"):
+        new(con, bank="")
+    # the same bank, enterprise and patents while the first is open: refused; another bank may ask
+    with pytest.raises(RequestError, match="R20250301-001"):
+        new(con, app_nos=[world.A1, world.A4])
+    assert new(con, bank=OTHER_BANK, app_nos=[world.A1, world.A4])["status"] == "interest"
+    assert len(list_requests(con)) == 4                                  # refusals wrote nothing
+    assert actions(con).count("financing_request_created") == 4
+
+
+def test_state_machine_each_change_audited(wh):
+    con = wh.con
+    a = new(con)["request_id"]
+    b = new(con, app_nos=[world.A2])["request_id"]
+    c = new(con, enterprise=E2, app_nos=[world.A3])["request_id"]
+    # only the enterprise addressed answers; another's request is "not found" (no hint it exists)
+    with pytest.raises(RequestError, match="no financing request"):
+        answer_request(con, a, enterprise=E2, consent=True, by="yi")
+    with pytest.raises(RequestError, match="no financing request"):
+        withdraw_request(con, a, bank=OTHER_BANK, by="bank2")
+    assert answer_request(con, a, enterprise=E1, consent=True, by="jia", note="同意")["status"] == "consented"
+    assert answer_request(con, b, enterprise=E1, consent=False, by="jia")["status"] == "declined"
+    with pytest.raises(RequestError, match="consented"):                  # answered once only
+        answer_request(con, a, enterprise=E1, consent=False, by="jia")
+    with pytest.raises(RequestError, match="declined"):                   # nothing to withdraw when declined
+        withdraw_request(con, b, bank=BANK, by="bank")
+    with pytest.raises(RequestError, match="interest"):                   # contracted only from consented
+        link_contract(con, c, "P1", by="analyst")
+    with pytest.raises(RequestError, match="registry"):
+        link_contract(con, a, "NO-SUCH", by="analyst")
+    row = link_contract(con, a, "P1", by="analyst")                        # P1: a world.py (legacy) contract
+    assert (row["status"], row["contract_no"], row["decided_by"]) == ("contracted", "P1", "analyst")
+    assert "[jia] 同意" in row["note"]
+    d = new(con, enterprise=E2, app_nos=[world.A10])["request_id"]
+    assert answer_request(con, d, enterprise=E2, consent=True, by="yi")["status"] == "consented"
+    with pytest.raises(RequestError, match="linked to request"):           # one contract, one request
+        link_contract(con, d, "P1", by="analyst")
+    assert withdraw_request(con, c, bank=BANK, by="bank")["status"] == "withdrawn"   # from interest
+    assert withdraw_request(con, d, bank=BANK, by="bank")["status"] == "withdrawn"   # from consented
+    with pytest.raises(RequestError):
+        withdraw_request(con, a, bank=BANK, by="bank")                     # contracted: final
+    assert statuses(con) == {a: "contracted", b: "declined", c: "withdrawn", d: "withdrawn"}
+    assert actions(con) == ["financing_request_created"] * 3 + [
+        "financing_request_consented", "financing_request_declined", "financing_request_contracted",
+        "financing_request_created", "financing_request_consented", "financing_request_withdrawn",
+        "financing_request_withdrawn"]
+    # a withdrawn request no longer blocks a new one on the same patents
+    assert new(con, enterprise=E2, app_nos=[world.A3])["status"] == "interest"
+    assert get_request(con, "R00000000-999") is None
+
+
+def test_lists_and_pipeline(wh):
+    con = wh.con
+    a = new(con, amount_yuan=1_000_000)["request_id"]
+    new(con, app_nos=[world.A2], amount_yuan=2_000_000)
+    new(con, bank=OTHER_BANK, enterprise=E2, app_nos=[world.A3], amount_yuan=4_000_000)
+    answer_request(con, a, enterprise=E1, consent=True, by="jia")
+    assert [r["request_id"] for r in list_requests(con, bank=BANK)] != []
+    assert {r["bank"] for r in list_requests(con, bank=BANK)} == {BANK}
+    assert {r["enterprise"] for r in list_requests(con, enterprise=E2)} == {E2}
+    assert [r["request_id"] for r in list_requests(con, status="consented")] == [a]
+    with pytest.raises(RequestError, match="status"):
+        list_requests(con, status="nope")
+    p = pipeline(con)
+    assert p["total"] == 3
+    assert p["by_status"] == {"interest": 2, "consented": 1, "declined": 0, "withdrawn": 0, "contracted": 0}
+    assert list(p["by_status"]) == list(REQUEST_STATUSES)
+    # BANK: 2 requests (1 interest, 1 consented); OTHER_BANK: 1 → BANK first
+    assert [(b["bank"], b["total"], b["interest"], b["consented"]) for b in p["by_bank"]] == [
+        (BANK, 2, 1, 1), (OTHER_BANK, 1, 1, 0)]
+    assert p["amount_yuan"] == 1_000_000.0                                  # consented + contracted only
+
+
+def add_contracts(wh, rows) -> None:
+    """pledge_contracts rows (contract_no, pledgor, pledgee, registered_date) with one patent item each."""
+    for no, pledgor, pledgee, day, app_no in rows:
+        wh.con.execute("INSERT INTO pledge_contracts (contract_no, pledgor, pledgor_norm, pledgee, pledgee_norm,"
+                       " amount_yuan, loan_start, loan_end, registered_date, source) VALUES"
+                       " (?, ?, ?, ?, ?, 1000000, ?, ?, ?, 'test')",
+                       [no, pledgor, normalize_name(pledgor), pledgee, normalize_name(pledgee), day,
+                        date(day.year + 2, day.month, day.day), day])
+        wh.con.execute("INSERT INTO pledge_items VALUES (?, 'patent', ?, ?, NULL)", [no, app_no, day])
+
+
+def test_match_contracts_links_the_registered_contract(wh):
+    con = wh.con
+    a = new(con, now=datetime(2025, 3, 1, 10))["request_id"]
+    b = new(con, enterprise=E2, app_nos=[world.A3], now=datetime(2025, 3, 2, 10))["request_id"]
+    c = new(con, app_nos=[world.A2], now=datetime(2025, 3, 3, 10))["request_id"]
+    for rid, ent in ((a, E1), (b, E2), (c, E1)):
+        answer_request(con, rid, enterprise=ent, consent=True, by="x")
+    add_contracts(wh, [
+        ("C-OLD", world.E1, world.BANK, date(2025, 2, 28), world.A1),      # before request a: not a match
+        ("C-OTHER", world.E1, "中国农业银行股份有限公司永川支行", date(2025, 3, 5), world.A1),  # another bank
+        ("C-E1", world.E1, world.BANK, date(2025, 3, 10), world.A1),       # a's (earliest consented first)
+        ("C-E1b", world.E1, world.BANK, date(2025, 4, 1), world.A2),       # c's: C-E1 is taken by a
+    ])
+    changed = match_contracts(con, wh.ibis(), date(2025, 6, 30))
+    assert {r["request_id"]: r["contract_no"] for r in changed} == {a: "C-E1", c: "C-E1b"}
+    assert statuses(con) == {a: "contracted", b: "consented", c: "contracted"}
+    assert get_request(con, a)["decided_by"] == "auto"
+    assert match_contracts(con, wh.ibis(), date(2025, 6, 30)) == []        # nothing more to link
+    # registered after the as_of day: not yet known
+    add_contracts(wh, [("C-E2", world.E2, world.BANK, date(2025, 7, 1), world.A3)])
+    assert match_contracts(con, wh.ibis(), date(2025, 6, 30)) == []
+    assert [r["contract_no"] for r in match_contracts(con, wh.ibis(), date(2025, 7, 1))] == ["C-E2"]
+
+
+def hvp(*args: object):
+    result = runner.invoke(app, [str(a) for a in args])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    return result
+
+
+def test_cli_list_and_link(tmp_path):
+    db = tmp_path / "cli.duckdb"
+    with Warehouse(db) as w:
+        world.build(w)
+        a = new(w.con, amount_yuan=100)["request_id"]
+        new(w.con, enterprise=E2, app_nos=[world.A3])
+        answer_request(w.con, a, enterprise=E1, consent=True, by="jia")
+    out = hvp("--db", db, "financing", "list", "--status", "consented", "--format", "json")
+    assert out.exit_code == 0, out.output
+    assert [r["request_id"] for r in json.loads(out.output)] == [a]
+    out = hvp("--db", db, "financing", "list", "--enterprise", world.E2, "--format", "json")
+    assert [r["enterprise"] for r in json.loads(out.output)] == [E2]
+    text = hvp("--db", db, "financing", "list")
+    assert a in text.output and "企业同意" in text.output
+    bad = hvp("--db", db, "financing", "link", a, "NO-SUCH")
+    assert bad.exit_code == 2 and "NO-SUCH" in bad.output
+    ok = hvp("--db", db, "financing", "link", a, "P1")
+    assert ok.exit_code == 0, ok.output
+    xlsx = tmp_path / "r.xlsx"
+    assert hvp("--db", db, "financing", "list", "--out", xlsx).exit_code == 0
+    assert xlsx.stat().st_size > 0
+    with Warehouse(db, read_only=True) as w:
+        assert get_request(w.con, a)["status"] == "contracted"
+        assert actions(w.con)[-1] == "financing_request_contracted"
+    assert hvp("--db", db, "financing", "list", "--status", "nope").exit_code == 2
