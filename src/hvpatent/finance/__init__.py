@@ -29,6 +29,7 @@ from hvpatent.finance.registry import (
     items,
     items_on,
     pledge_statistics,
+    pledge_total,
     statistics_contracts,
 )
 from hvpatent.finance.requests import (
@@ -48,4 +49,4 @@ __all__ = ["EXCLUSIONS", "LEDGER_STATUSES", "REQUEST_STATUSES", "RISK_KINDS", "S
            "bank_filter", "candidate_bundles", "collateral_candidates", "compute_claim", "contract_detail",
            "contracts", "contracts_on", "create_request", "decide_claim", "items", "items_on", "ledger_rows",
            "link_contract", "list_requests", "load_policy", "pay_claims", "pipeline", "pledge_statistics",
-           "risk_watch", "statistics_contracts", "withdraw_request"]
+           "pledge_total", "risk_watch", "statistics_contracts", "withdraw_request"]
