@@ -1,5 +1,6 @@
 """`hvp value`: the value assessment after GB/T 42748-2023 (docs/value.md) — one patent's breakdown, or every
-scored patent of a region or enterprise as a table (xlsx with every indicator's parts as columns, csv, json)."""
+scored patent of a region or enterprise as a table (xlsx with every indicator's parts as columns, csv, json);
+`hvp value sheet APP_NO...`: the valuation sheet (评估表, docx) for a bank's loan file (reports/valuation.py)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,10 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
+import click
 import typer
 from rich.table import Table
+from typer.core import TyperGroup
 
 from hvpatent.cli.common import (
     AsOfOption,
@@ -39,12 +42,27 @@ class ValueFmt(StrEnum):
 SCENARIO_HELP = "pledge（质押融资）| transfer（转让许可）| management（分级管理）"
 
 
+class _ValueGroup(TyperGroup):
+    """`hvp value` keeps its plain form (`hvp value [APP_NO] [options]` is `hvp value show ...`); `sheet` is the
+    other command."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if not args or (args[0] not in self.commands and args[0] not in ("--help", "-h")):
+            args = ["show", *args]
+        return super().parse_args(ctx, args)
+
+
+value_app = typer.Typer(cls=_ValueGroup, help="专利价值评估（GB/T 42748-2023）与评估表 / patent value and the "
+                                               "valuation sheet")
+app.add_typer(value_app, name="value")
+
+
 def _fail(zh: str, en: str) -> typer.Exit:
     err_console.print(zh if lang() == "zh" else en, style="red", markup=False, highlight=False)
     return typer.Exit(2)
 
 
-@app.command("value")
+@value_app.command("show")
 def value_cmd(
     app_no: Annotated[str | None, typer.Argument(help="申请号（省略则列出全部专利）/ application number")] = None,
     as_of: AsOfOption = None,
@@ -158,3 +176,46 @@ def _show_all(rows: list[dict], fmt: ValueFmt, out: Path | None) -> None:
                       f"{r['technical']:.1f}", f"{r['economic']:.1f}", ("是" if zh else "yes") if r["high_value"]
                       else "", r["applicant_name"] or "")
     console.print(table)
+
+
+@value_app.command("sheet")
+def sheet_cmd(
+    app_nos: Annotated[list[str], typer.Argument(help="申请号（可多件，组成质押组合）/ application numbers")],
+    as_of: AsOfOption = None,
+    contract: Annotated[str | None, typer.Option("--contract", help="质押登记号 / pledge registration no.")] = None,
+    bank: Annotated[str | None, typer.Option("--bank", help="质权人（银行）名称 / the pledgee bank")] = None,
+    sheet_lang: Annotated[str | None, typer.Option("--lang", help="zh | en（默认同全局）/ default: the global one")]
+    = None,
+    out: Annotated[Path | None, typer.Option("--out", help="输出 docx 文件 / output docx")] = None,
+    db: DbOption = None,
+) -> None:
+    """评估表（docx，供贷款档案）/ the valuation sheet for the loan file: pledge-scenario value, legal state,
+    pledges; an indicator-based assessment, not an appraisal under the Asset Appraisal Law."""
+    from hvpatent.ingest.appno import AppNoError, normalize_appno
+    from hvpatent.reports.valuation import write_valuation_sheet
+    from hvpatent.value import ValueConfigError
+
+    language = sheet_lang or lang()
+    if language not in ("zh", "en"):
+        raise _fail(f"--lang 只能是 zh 或 en：{language!r}", f"--lang must be zh or en: {language!r}")
+    numbers = []
+    for raw in app_nos:
+        try:
+            numbers.append(normalize_appno(raw))
+        except AppNoError as err:
+            raise _fail(f"申请号无效：{raw}（{err}）", f"bad application number {raw}: {err}") from None
+    day = parse_as_of(as_of)
+    target = out or Path(f"{'评估表' if language == 'zh' else 'valuation-sheet'}-{numbers[0]}-{day.isoformat()}.docx")
+    if target.is_dir():
+        raise _fail(f"无法写入 {target}：这是一个文件夹", f"cannot write {target}: it is a folder")
+    with open_warehouse(db, read_only=True) as wh:
+        try:
+            path = write_valuation_sheet(analytics_backend(wh), numbers, day, target, bank=bank,
+                                         contract_no=contract, lang=language)
+        except ValueConfigError as err:
+            raise _fail(f"价值评估配置有误：{err}", f"bad value configuration: {err}") from None
+        except OSError as err:
+            raise _fail(f"无法写入 {target}：{err}", f"cannot write {target}: {err}") from None
+        except ValueError as err:
+            raise _fail(str(err), str(err)) from None
+    console.print(f"已写入 / written: {path}（{len(numbers)}）", markup=False, highlight=False)
