@@ -213,15 +213,41 @@ def pct_application_records(ctx: Context) -> ir.Table:
     return _patents(s.filter(ctx.in_period(s.filing_date)).semi_join(flagged, "app_no"))
 
 
-def pledge_records(ctx: Context) -> ir.Table:
-    """Pledge contract lines registered in the period on patents of the region."""
-    pledges = ctx.con.table("pledges")
-    pledges = pledges.filter(ctx.in_period(pledges.registered_date))
-    joined = pledges.join(ctx.applicants(), "app_no")
+def _pledge_contract_records(ctx: Context, patents_only: bool) -> ir.Table:
+    """Pledge contracts registered in the period whose pledgor is of the region (finance/registry.py,
+    docs/finance.md "Region"), as the registry stood on the as-of day: one row per contract and patent pledged
+    (app_no null for a contract pledging trademarks only), so the figure counts contracts (``distinct_key``) and a
+    breakdown by industry can read the patents.  The amount is the amount registered: a change is not new
+    financing."""
+    from hvpatent.finance.registry import contracts_on, items_on
+
+    def build() -> ir.Table:
+        return contracts_on(ctx.con, ctx.as_of)
+
+    c = ctx.memo("pledge_contracts_on", build)
+    c = c.filter(ctx.in_period(c.registered_date))
+    if ctx.region != ALL_APPLICANTS:
+        c = in_region(c, ctx.region)
+    if patents_only:
+        c = c.filter(c.patents > 0)
+    it = items_on(ctx.con, ctx.as_of)
+    it = it.filter(it.item_kind == "patent").select(i_no=it.contract_no, app_no=it.item_no)
+    joined = c.left_join(it, c.contract_no == it.i_no)
     return joined.select("contract_no", "app_no", "pledgor", "pledgee", "registered_date", "released_date",
-                         amount_yuan=joined.amount_yuan.cast("float64"), applicant_name=joined.applicant_name,
-                         applicant_type=joined.applicant_type, applicant=joined.applicant,
-                         town_code=joined.town_code, county_code=joined.county_code)
+                         amount_yuan=joined.registered_amount_yuan, applicant_name=joined.enterprise_name,
+                         applicant_type=joined.applicant_type, applicant=joined.enterprise,
+                         town_code=joined.town_code, county_code=joined.county_code, city_code=joined.city_code,
+                         province_code=joined.province_code, kind=joined.kind)
+
+
+def pledge_records(ctx: Context) -> ir.Table:
+    """专利权质押: contracts pledging at least one patent (mixed patent and trademark contracts included)."""
+    return _pledge_contract_records(ctx, patents_only=True)
+
+
+def ip_pledge_records(ctx: Context) -> ir.Table:
+    """专利商标质押: every contract, patents, trademarks or both, each once."""
+    return _pledge_contract_records(ctx, patents_only=False)
 
 
 def has_trademark_records(ctx: Context) -> bool:
@@ -387,6 +413,10 @@ INDICATORS: dict[str, Indicator] = {i.key: i for i in [
               sum_column="amount_yuan", distinct_key="contract_no"),
     Indicator("pledge_count", "专利权质押登记数", "patent pledge contracts", "份", "flow", pledge_records,
               distinct_key="contract_no"),
+    Indicator("ip_pledge_amount", "专利商标质押融资额", "patent and trademark pledge financing amount", "万元", "flow",
+              ip_pledge_records, sum_column="amount_yuan", distinct_key="contract_no"),
+    Indicator("ip_pledge_count", "专利商标质押登记数", "patent and trademark pledge contracts", "份", "flow",
+              ip_pledge_records, distinct_key="contract_no"),
     Indicator("trademarks", "有效商标注册量", "effective registered trademarks", "件", "stock", trademark_records,
               sum_column="effective_count", distinct_key="trademark_key"),
     Indicator("trademarks_per_10k_entities", "每万户市场主体有效商标拥有量",

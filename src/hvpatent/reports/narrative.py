@@ -67,7 +67,14 @@ def headline_sentences(as_of: date, period: str, place: str, now: dict, before: 
         rates.append(f"有效发明专利维持率{fmt(now['invention_maintenance_rate'], 1)}%")
     if rates:
         out.append("，".join(rates) + "。")
-    if now.get("pledge_count"):
+    if now.get("ip_pledge_count") and now.get("ip_pledge_count") != now.get("pledge_count"):
+        # contracts, each once: a contract pledging patents and trademarks is one contract (docs/finance.md)
+        s = (f"{words}办理专利商标质押登记{fmt(now['ip_pledge_count'], 0)}笔，质押融资额"
+             f"{fmt(now['ip_pledge_amount'])}万元{change(now['ip_pledge_amount'], before.get('ip_pledge_amount'))}")
+        if now.get("pledge_count"):
+            s += f"，其中涉及专利权的{fmt(now['pledge_count'], 0)}笔、{fmt(now['pledge_amount'])}万元"
+        out.append(s + "。")
+    elif now.get("pledge_count"):
         out.append(f"{words}办理专利权质押登记{fmt(now['pledge_count'], 0)}笔，质押金额"
                    f"{fmt(now['pledge_amount'])}万元{change(now['pledge_amount'], before.get('pledge_amount'))}。")
     elif now.get("pledge_count") == 0:
