@@ -168,35 +168,21 @@ def _output(rows: list[dict], columns: list[str], fmt: PledgeFmt, out: Path | No
     console.print(table)
 
 
-def _total(months: list[dict], contracts: list[dict]) -> dict:
-    """The period's total without double counting (as /finance): additive figures from the months (a contract is
-    registered in one month), pledgors, patents and trademarks from the contracts themselves."""
-    total: dict[str, Any] = {"group": "total", "label": _head("total")}
-    for c in ("contracts", "amount_yuan", "released", "disposed"):
-        total[c] = sum(r.get(c) or 0 for r in months)
-    total["enterprises"] = len({r.get("pledgor_norm") or r.get("pledgor") for r in contracts})
-    total["patents"] = sum(r.get("patents") or 0 for r in contracts)
-    total["trademarks"] = sum(r.get("trademarks") or 0 for r in contracts)
-    return total
-
-
 @pledges_app.command("stats")
 def stats_cmd(start: FromOption = None, end: ToOption = None, by: ByOption = "period", kind: KindOption = "all",
               region: RegionOption = None, fmt: FmtOption = PledgeFmt.table, out: OutOption = None,
               db: DbOption = None) -> None:
     """知识产权质押融资统计（按月、银行、企业、产业、镇街）/ pledge statistics by month, bank, enterprise, industry
     or town; a contract counts once per group, the total once (never the sum of groups)."""
-    from hvpatent.finance import pledge_statistics, statistics_contracts
+    from hvpatent.finance import pledge_statistics, pledge_total
 
     check_out(out)
     start_day, end_day, by, kind, area = _question(start, end, by, kind, region)
     with open_warehouse(db, read_only=True) as wh:
         con = analytics_backend(wh)
         rows = pledge_statistics(con, start_day, end_day, by=by, region=area, kind=kind)
-        months = rows if by == "period" else pledge_statistics(con, start_day, end_day, by="period", region=area,
-                                                               kind=kind)
-        everything = statistics_contracts(con, start_day, end_day, by="period", region=area, kind=kind)
-    total = _total(months, everything)
+        total = {**pledge_total(con, start_day, end_day, region=area, kind=kind), "group": "total",
+                 "label": _head("total")}
     columns = ["group", "label", *STAT_COLUMNS]
     title = i18n.say(f"知识产权质押融资统计 {start_day}–{end_day}", f"Pledge statistics {start_day} to {end_day}")
     if fmt is PledgeFmt.json:
@@ -224,8 +210,8 @@ def list_cmd(start: FromOption = None, end: ToOption = None, by: ByOption = "per
     check_out(out)
     start_day, end_day, by, kind, area = _question(start, end, by, kind, region)
     with open_warehouse(db, read_only=True) as wh:
-        rows = statistics_contracts(analytics_backend(wh), start_day, end_day, by=by if group else "period",
-                                    group=group or None, region=area, kind=kind)
+        rows = statistics_contracts(analytics_backend(wh), start_day, end_day, by=by, group=group, region=area,
+                                    kind=kind)
     title = i18n.say("质押合同清单", "Pledge contracts") + (f" · {group}" if group else "")
     _output(rows, list(CONTRACT_COLUMNS), fmt, out, title)
 

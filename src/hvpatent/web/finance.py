@@ -83,6 +83,10 @@ WORDS: dict[str, tuple[str, str]] = {
     "field": ("变更事项", "Field"), "old_value": ("原值", "Old"), "new_value": ("新值", "New"),
     "as_of": ("截至", "As of"), "page": ("页", "Page"), "prev": ("上一页", "Previous"), "next": ("下一页", "Next"),
     "back": ("返回统计", "Back to the statistics"), "records": ("笔", "contracts"),
+    "date": ("日期", "Date"), "event": ("事项", "Event"), "registration": ("设立登记", "registration"),
+    "item_added": ("增加质押物", "item added"), "item_removed": ("移出质押物", "item removed"),
+    "change": ("变更登记", "change"), "mark_name": ("商标", "Mark"), "patent_type": ("专利类型", "Patent type"),
+    "current": ("仍在质押", "Still pledged"), "enterprise_name": ("企业", "Enterprise"),
 }
 
 
@@ -143,9 +147,11 @@ class Question:
         return (self.start, self.end, self.by, self.kind, self.region)
 
     def params(self, **extra: Any) -> str:
+        """The query string; ``group`` is kept even when empty (a legacy contract's unnamed bank or pledgor is the
+        group ''), None is left out (no group: every contract of the period)."""
         values = {"from": self.start.isoformat(), "to": self.end.isoformat(), "by": self.by, "kind": self.kind,
                   "region": self.region, **extra}
-        return urlencode({k: v for k, v in values.items() if v is not None and v != ""})
+        return urlencode({k: v for k, v in values.items() if v is not None and (v != "" or k == "group")})
 
 
 def question(request: Request, start: str | None, end: str | None, by: str, kind: str,
@@ -167,11 +173,12 @@ def question(request: Request, start: str | None, end: str | None, by: str, kind
 
 
 def _group(q: Question, group: str | None) -> str | None:
-    if not group:
+    """None (absent): every contract of the period; '' is a group (no bank, pledgor or town stated)."""
+    if group is None:
         return None
     if q.by == "period" and not MONTH.fullmatch(group):
         raise _bad("group", group, "YYYY-MM（by=period）")
-    if q.by == "town" and not (REGION_CODE.fullmatch(group) and len(group) == 12):
+    if q.by == "town" and group and not (REGION_CODE.fullmatch(group) and len(group) == 12):
         raise _bad("group", group, "12 位镇街代码（by=town）/ a 12-digit town code (by=town)")
     return group
 
@@ -202,17 +209,12 @@ def contracts_of(request: Request, q: Question, group: str | None) -> list[dict]
 
 
 def totals_of(request: Request, q: Question) -> dict:
-    """The period's figures without double counting: contracts, amounts, released and disposed from the monthly
-    statistics (every contract is registered in one month, so the months add up), pledgors, patents and
-    trademarks from the period's contracts themselves (a pledgor or a patent in two months counts once)."""
-    months = statistics_of(request, dataclasses.replace(q, by="period"))
-    rows = contracts_of(request, q, None)
-    total: dict[str, Any] = {c: sum(r.get(c) or 0 for r in months) for c in
-                             ("contracts", "amount_yuan", "released", "disposed")}
-    total["enterprises"] = len({r.get("pledgor_norm") or r.get("pledgor") for r in rows})
-    total["patents"] = sum(r.get("patents") or 0 for r in rows)
-    total["trademarks"] = sum(r.get("trademarks") or 0 for r in rows)
-    return total
+    """The period's figures, each contract once (pledge_total): never the sum of the groups (a contract with patents
+    of several industries is in each of them)."""
+    from hvpatent.finance import pledge_total
+
+    return _ask(request, ("total", q.start, q.end, q.kind, q.region), lambda con: pledge_total(
+        con, q.start, q.end, region=q.region_arg, kind=q.kind))
 
 
 def detail_of(request: Request, contract_no: str, day: date) -> dict:
@@ -271,7 +273,7 @@ def contracts_page(request: Request, start: Annotated[str | None, Query(alias="f
         raise _bad("page", str(number), f"1–{pages}")
     first = (number - 1) * PAGE_SIZE
     label = next((str(r.get("label") or r["group"]) for r in statistics_of(request, q) if r["group"] == chosen),
-                 chosen) if chosen else w["total"]
+                 chosen) if chosen is not None else w["total"]
     return _render(request, "finance_contracts.html", user, "finance", title=f"{w['list']} · {label}", w=w, q=q,
                    rows=everything[first:first + PAGE_SIZE], total=len(everything), first=first, page=number,
                    pages=pages, group=chosen, label=label,
