@@ -18,13 +18,14 @@ import yaml
 from openpyxl import Workbook
 
 from hvpatent.demo.outcomes import Outcomes
+from hvpatent.demo.pledges import DEMO_BANK as DEMO_BANK  # the demo bank account's bank (hvpatent.demo's name)
+from hvpatent.demo.pledges import PLEDGE_HEADERS, STREAM, Draw, Granted, pledge_rows, pledgeable_marks
 from hvpatent.demo.trademarks import market_entity_rows, write_trademarks
 from hvpatent.ingest.appno import check_digit
 from hvpatent.ingest.templates import TEMPLATES
 from hvpatent.reference.regions import towns_of
 
 DEMO_COUNTY = "500118"
-DEMO_BANK = "重庆农村商业银行股份有限公司永川支行"  # the demo bank account's bank (a pledgee of demo contracts)
 BANNER = "【合成演示数据 SYNTHETIC DEMO DATA】本文件由 hvp demo 随机生成，不是任何真实地区、企业或专利的数据"
 FIRST_YEAR, LAST_YEAR = 2005, 2024
 EXPORT_DATE = date(2024, 12, 31)  # the demo exports are "taken" on this day
@@ -289,7 +290,8 @@ def _filing_years(rng: random.Random, n: int) -> list[int]:
 
 @dataclass
 class _Outputs:
-    pledges: list[list] = field(default_factory=list)
+    pledges: list[Draw] = field(default_factory=list)               # demo/pledges.py makes them contracts
+    granted: dict[str, list[Granted]] = field(default_factory=dict)  # per applicant: what a bundle may add
     awards: list[list] = field(default_factory=list)
     family_rows: int = 0
 
@@ -388,12 +390,16 @@ def generate_demo(out: Path, *, applications: int = 30_000, seed: int = 2022,
         from hvpatent.demo.comparison import generate_comparison
 
         paths += generate_comparison(out, comparison, seed, progress)
-    paths.append(_write_template(out / "pledges.xlsx", "pledges", extras.pledges))
     paths.append(_write_template(out / "awards.xlsx", "awards", extras.awards))
     paths.append(_write_template(out / "population.xlsx", "population", _population_rows(rng, world)))
     # Trademark records (demo/trademarks.py, its own random stream) replace the aggregate counts template: the
     # district's records win over totals anyway.  Market entities: the base of the per-10,000-entities density.
     paths += write_trademarks(out, world, seed, applications, EXPORT_DATE, BANNER)
+    # The pledge registry (demo/pledges.py, its own stream): contracts of the drawn pledges, some with the
+    # pledgor's marks, so after the trademark files.
+    paths.append(_write_template(out / "pledges.xlsx", "pledges", pledge_rows(
+        random.Random(seed + STREAM), extras.pledges, extras.granted, pledgeable_marks(out / "trademarks_cnipa.csv"),
+        EXPORT_DATE)))
     paths.append(_write_template(out / "market_entities.xlsx", "market_entities",
                                  market_entity_rows(random.Random(seed + 16), world, DEMO_COUNTY, 2015, LAST_YEAR)))
     paths.append(_write_template(out / "enterprises.xlsx", "enterprises", [
@@ -456,10 +462,15 @@ def _patent_row(rng: random.Random, world: _World, year: int, i: int, extras: _O
         family_id = f"{rng.randint(60_000_000, 89_999_999)}"
         offices = outcomes.family_offices(merit, [o for o, _ in _OFFICES])
         _write_family(rng, family_id, app_no, filing, families, offices)
-    if grant and kind in ("invention", "utility_model") and grant.year >= 2015:
-        pledge = outcomes.pledge(merit, grant, life)
+    if grant and kind in ("invention", "utility_model"):
+        mine = Granted(app_no, grant, _years_after(filing, 20 if kind == "invention" else 10), merit, life.ended,
+                       life.events)
+        extras.granted.setdefault(applicant.name, []).append(mine)
+        pledge = outcomes.pledge(merit, grant, life) if grant.year >= 2015 else None
         if pledge:
-            _add_pledge(rng, extras, app_no, applicant, *pledge)
+            registered, _, amount = pledge  # the drawn release gives way to the contract's loan term
+            extras.pledges.append(Draw(mine, applicant.name, registered, amount))
+            rng.randrange(4)  # the main stream's draw of the pledgee before demo/pledges.py: the other files stay
     if grant and kind == "invention":
         award = outcomes.award(merit, grant, life, LAST_YEAR)
         if award:
@@ -494,13 +505,11 @@ def _write_family(rng: random.Random, family_id: str, app_no: str, filing: date,
         }, ensure_ascii=False) + "\n")
 
 
-def _add_pledge(rng: random.Random, extras: _Outputs, app_no: str, applicant: Applicant, registered: date,
-                released: date | None, amount: int) -> None:
-    bank = rng.choice(("重庆农村商业银行永川支行", "中国银行永川支行", "中国建设银行永川支行", "重庆银行永川支行"))
-    extras.pledges.append([
-        f"Y{registered.year}500000{len(extras.pledges) + 1:05d}", app_no, applicant.name, bank,
-        amount, registered.isoformat(), "", released.isoformat() if released else "",
-    ])
+def _years_after(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return date(day.year + years, 2, 28)
 
 
 def _population_rows(rng: random.Random, world: _World) -> list[list]:
@@ -575,6 +584,9 @@ def _write_template(path: Path, kind: str, rows: list[list]) -> Path:
     if kind == "navigation_projects":  # rows by the contract's headers, written in the template's order
         rows = [[dict(zip(NAVIGATION_PROJECT_HEADERS, row, strict=True)).get(h, "") for h in headers]
                 for row in rows]
+    if kind == "pledges":  # the registry's record shape (demo/pledges.py), in the template's order
+        headers = headers if set(PLEDGE_HEADERS) <= set(headers) else PLEDGE_HEADERS
+        rows = [[dict(zip(PLEDGE_HEADERS, row, strict=True)).get(h, "") for h in headers] for row in rows]
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(kind)
     ws.append([BANNER])
