@@ -33,29 +33,42 @@ def test_template_has_chinese_headers_and_notes(tmp_path, kind):
     assert wb.sheetnames[1] == "说明"
 
 
+OLD_PLEDGE_HEADERS = ["质押登记号", "申请号", "出质人", "质权人", "质押金额(万元)", "登记日", "变更日", "解除日"]
+
+
+def old_pledges(path, rows):
+    """A file of the earlier pledges template (one row per contract, its release in 解除日): still imported."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.active.append(OLD_PLEDGE_HEADERS)
+    wb.save(path)
+    return fill(path, rows)
+
+
 def test_pledge_contract_covering_two_patents(warehouse, tmp_path):
-    path = fill(write_template("pledges", tmp_path / "p.xlsx"), [
+    path = old_pledges(tmp_path / "p.xlsx", [
         ["Y2023500000001", f"{N1};{N2}", "重庆甲公司", "重庆农村商业银行永川支行", 500, "2023-03-01", None, None]])
     result, _ = import_file(warehouse, path)
-    assert result.rows_inserted == 2
+    assert result.rows_inserted == 1  # one contract (its two patents are two lines)
     rows = warehouse.frame("SELECT app_no, amount_yuan FROM pledges ORDER BY app_no").values.tolist()
     assert rows == [[N1, Decimal("5000000.00")], [N2, Decimal("5000000.00")]]
 
 
 def test_pledge_release_updates_the_record(warehouse, tmp_path):
     row = ["Y2023500000001", N1, "甲", "乙银行", 500, "2023-03-01", None, None]
-    import_file(warehouse, fill(write_template("pledges", tmp_path / "a.xlsx"), [row]))
+    import_file(warehouse, old_pledges(tmp_path / "a.xlsx", [row]))
     released = [*row[:7], "2024-03-01"]
-    result, _ = import_file(warehouse, fill(write_template("pledges", tmp_path / "b.xlsx"), [released]))
+    result, _ = import_file(warehouse, old_pledges(tmp_path / "b.xlsx", [released]))
     assert (result.rows_inserted, result.rows_updated) == (0, 1)
     assert str(warehouse.frame("SELECT released_date FROM pledges").released_date.iloc[0])[:10] == "2024-03-01"
 
 
 def test_template_errors_name_row_and_column(warehouse, tmp_path):
-    path = fill(write_template("pledges", tmp_path / "p.xlsx"), [
-        ["Y1", N1, "", "", "abc", "2023-03-01", None, None],
-        ["Y2", "123", "", "", 100, "2023-03-01", None, None],
-        ["Y3", N1, "", "", 100, "2023-03-01", None, "2022-01-01"],
+    path = old_pledges(tmp_path / "p.xlsx", [
+        ["Y1", N1, "甲", "乙银行", "abc", "2023-03-01", None, None],
+        ["Y2", "123", "甲", "乙银行", 100, "2023-03-01", None, None],
+        ["Y3", N1, "甲", "乙银行", 100, "2023-03-01", None, "2022-01-01"],
     ])
     with pytest.raises(ImportRejected) as caught:
         import_file(warehouse, path)

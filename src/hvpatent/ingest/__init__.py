@@ -22,6 +22,7 @@ from hvpatent.ingest.fields import printable
 from hvpatent.ingest.google import check_parquet, looks_like_google, read_publications
 from hvpatent.ingest.heartbeat import beat, listening
 from hvpatent.ingest.notes import ImportNotes
+from hvpatent.ingest.pledges import PLEDGE_HEADERS, looks_like_pledges, pledge_chunks, pledge_shape
 from hvpatent.ingest.projects import (
     KIND_WORDS,
     PROJECT_KINDS,
@@ -61,6 +62,8 @@ def _kind_of(path: Path, source: str) -> str:
         return "google"
     if source == "auto" and path.suffix.lower() == ".parquet":
         check_parquet(path)  # only Google Patents rows come as Parquet: anything else is said to be wrong
+    if source == "auto" and looks_like_pledges(path):
+        return "template"  # 出质人 and 质权人 with a contract number (ingest/pledges.py): before the trademark headers
     if source == "trademarks" or (source == "auto" and looks_like_trademarks(path)):
         return "trademarks"  # 注册号 with 国际分类 (or a change record): before the patent and template headers
     if source == "auto" and path.suffix.lower() in {".xlsx", ".xls", ".csv"}:
@@ -131,6 +134,10 @@ def _import(warehouse: Warehouse, path: Path, source: str, mapping: Path | None,
                                        " / not a trademark file: no registration number and Nice class columns")
         label = f"trademarks:{tm_shape}"
         chunks = read_trademarks(path, exported, notes=notes)
+    elif kind == "template" and looks_like_pledges(path):  # registry records, folded in the import's transaction
+        shape = pledge_shape(peek_headers(path, set(PLEDGE_HEADERS)))
+        label = "pledges:gazette" if shape == "gazette" else "template:pledges"
+        chunks = pledge_chunks(path, warehouse.con, notes)
     elif kind == "template":
         template, batch, errors, rows = read_template(path)
         label = f"template:{template}"

@@ -127,15 +127,24 @@ PARSERS: dict[str, Callable[[str], object]] = {
 }
 
 TEMPLATES: dict[str, tuple[str, list[Column]]] = {
+    # Pledge registry records (ingest/pledges.py reads and folds them; docs/importing.md "Pledge registry"): one row
+    # per record of a contract -- its registration, a change, its release or its disposal.
     "pledges": ("pledges", [
-        Column("contract_no", "质押登记号", "text", True, "专利权质押登记号，如 Y2024500000123"),
-        Column("app_no", "申请号", "appnos", True, "出质专利申请号；一个合同多件专利用分号分隔"),
-        Column("pledgor", "出质人", "text", False, "出质人名称"),
-        Column("pledgee", "质权人", "text", False, "质权人（银行等）名称"),
-        Column("amount_yuan", "质押金额(万元)", "money_wan", True, "合同登记的融资金额，单位万元"),
-        Column("registered_date", "登记日", "date", True, "质押登记生效日"),
-        Column("changed_date", "变更日", "date", False, "最近一次变更登记日"),
-        Column("released_date", "解除日", "date", False, "质押解除（注销）登记日"),
+        Column("contract_no", "质押登记号", "text", True, "专利权/商标专用权质押登记号，如 Y2024500000123"),
+        Column("record_type", "登记类型", "text", False, "设立 / 变更 / 注销 / 处置；留空为设立"),
+        Column("app_no", "专利申请号", "appnos", False,
+               "出质专利申请号，多件用分号分隔（设立须至少一件专利或商标；变更时填写变更后的全部专利）"),
+        Column("trademarks", "商标注册号", "text", False, "出质商标注册号，多件用分号分隔"),
+        Column("pledgor", "出质人", "text", False, "出质人名称（设立必填；变更时填写新的出质人）"),
+        Column("pledgee", "质权人", "text", False, "质权人（银行等）名称（设立必填；变更时填写新的质权人）"),
+        Column("amount_yuan", "质押金额(万元)", "money_wan", False,
+               "被担保债权数额，单位万元（设立必填；变更时填写新金额）"),
+        Column("registered_date", "登记日", "date", False,
+               "该记录的日期：设立为登记生效日，变更为变更登记日，注销为注销日，处置为处置日"),
+        Column("loan_start", "债务起始日", "date", False, "债务履行期限的起始日"),
+        Column("loan_end", "债务到期日", "date", False, "债务履行期限的到期日（变更时填写新的到期日）"),
+        Column("released_date", "解除日", "date", False, "旧式填法：设立行上的注销日；新记录请另起一行“注销”"),
+        Column("note", "备注", "text", False, "备注"),
     ]),
     "awards": ("awards", [
         Column("app_no", "申请号", "appno", True, "获奖专利申请号"),
@@ -251,6 +260,11 @@ def read_template(path: Path, kind: str | None = None, region: str | None = None
     kind = kind or detect_template(list(frame.columns))
     if kind is None:
         raise ValueError("not a template")
+    if kind == "pledges":  # records folded into contracts (ingest/pledges.py): the file alone, no warehouse
+        from hvpatent.ingest.pledges import _read_and_fold
+
+        batch, pledge_errors, rows_read, _ = _read_and_fold(path, None, None)
+        return kind, batch, pledge_errors, rows_read
     table, cols = TEMPLATES[kind]
     parsers = dict(PARSERS)
     if any(c.kind == "town" for c in cols):  # a town by code (any edition) or name, resolved as everywhere
@@ -298,11 +312,6 @@ def parse_records(kind: str, records: Iterable[tuple[int, dict]], file: str, err
 
 
 def _expand(kind: str, out: dict, errors: list[RowError], file: str, row: int) -> list[dict]:
-    if kind == "pledges":
-        if out["released_date"] and out["released_date"] < out["registered_date"]:
-            errors.append(RowError(file, row, "解除日", str(out["released_date"]), "解除日早于登记日"))
-            return []
-        return [{**out, "app_no": app_no} for app_no in out["app_no"]]
     if kind == "enterprises":
         out["name_norm"] = normalize_name(out["name"])
     if kind == "recognitions":

@@ -365,6 +365,30 @@ class Warehouse:
         self.con.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM staged_rec")
         return new_count, len(frame) - new_count - unchanged, unchanged
 
+    def _upsert_pledge_registry(self, batch: Batch) -> tuple[int, int, int]:
+        """A pledge file's contracts with their items, changes and per-patent lines (each contract's whole state,
+        ingest/pledges.py), replaced by key; counted by contract: (new, changed in any of its rows, unchanged)."""
+        numbers = batch.get("pledge_contracts")["contract_no"].dropna().unique().tolist()
+        stored = {r[0] for r in self.con.execute(
+            "SELECT contract_no FROM pledge_contracts WHERE contract_no IN (SELECT unnest(?::VARCHAR[]))",
+            [numbers]).fetchall()}
+        changed: set[str] = set()
+        for table in PLEDGE_REGISTRY_TABLES:
+            frame = batch.frames.get(table)
+            if frame is None or not len(frame):
+                continue
+            cols = columns(table)
+            staged_reg = self._stage(frame[cols], table)  # noqa: F841 (read by name below)
+            same = " AND ".join(f"s.{c} IS NOT DISTINCT FROM t.{c}" for c in cols)
+            changed |= {r[0] for r in self.con.execute(
+                f"SELECT DISTINCT s.contract_no FROM staged_reg s ANTI JOIN {table} t ON {same}").fetchall()}
+            if table == "pledges":
+                self._changed_rows(table, frame)
+            self._upsert_records(table, frame, counted=False)
+        new = len(set(numbers) - stored)
+        updated = len(changed & stored)
+        return new, updated, len(stored) - updated
+
     def _upsert_trademarks(self, frame: pd.DataFrame) -> tuple[int, int, int]:
         """Trademark rows by (reg_no, nice_class): a row replaces the stored one unless the stored one is of a
         later export (status_date), so importing an older export after a newer one changes nothing;
@@ -459,10 +483,15 @@ class ImportTransaction:
         has_apps = len(batch.get("applications")) > 0
         if has_apps:
             _add(self.counts, wh._upsert_applications(batch, import_id))
+        registry = batch.frames.get("pledge_contracts")
+        if registry is not None and len(registry):  # a pledge file counts contracts, not their items and lines
+            _add(self.counts, wh._upsert_pledge_registry(batch))
         for table in ("publications", "family_members", "pledges", "awards", "population", "trademark_counts",
                       "enterprises", "status_snapshots", "market_entities", "recognitions", "citations",
                       "inventors", "navigation_projects", "pledge_contracts", "pledge_items", "pledge_changes"):
             frame = batch.frames.get(table)
+            if registry is not None and len(registry) and table in PLEDGE_REGISTRY_TABLES:
+                continue
             if frame is not None and len(frame):
                 if table in ("status_snapshots", "family_members", "pledges", "awards", "enterprises"):
                     wh._changed_rows(table, frame)
@@ -494,6 +523,9 @@ class ImportTransaction:
         notes += [(r.import_id, "warning", text, n) for text, n in r.warnings.items()]
         if notes:
             self.warehouse.con.executemany("INSERT INTO import_notes VALUES (?, ?, ?, ?)", notes)
+
+
+PLEDGE_REGISTRY_TABLES = ("pledge_contracts", "pledge_items", "pledge_changes", "pledges")
 
 
 def _add(counts: list[int], result: tuple[int, int, int]) -> None:
