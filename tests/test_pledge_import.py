@@ -251,3 +251,38 @@ def test_a_registration_conflicting_with_the_stored_one_is_refused(wh, tmp_path)
     # The same registration with one more patent adds the patent (one row per patent, as the gazette writes).
     result, _ = import_file(wh, write(tmp_path, "c.csv", [reg("Y1", PC, "2024-01-10", "100")]))
     assert (result.rows_updated, [r[2] for r in rows(wh, "pledge_items", "item_no")]) == (1, [PB, PC])
+
+
+def test_the_written_template_reads_back(wh, tmp_path):
+    """`hvp template pledges` writes the record shape; filled in, it imports (and reads alone, without a warehouse)."""
+    from openpyxl import load_workbook
+
+    from hvpatent.ingest.templates import TEMPLATES, read_template, write_template
+
+    path = write_template("pledges", tmp_path / "p.xlsx")
+    assert [c.value for c in load_workbook(path).worksheets[0][1]] == [c.header for c in TEMPLATES["pledges"][1]]
+    wb = load_workbook(path)
+    wb.worksheets[0].append(["Y1", "设立", PB, "87654321", "重庆甲科技有限公司", BANK, 80, "2024-01-10", "2024-01-10",
+                             "2025-01-09", None, None])
+    wb.worksheets[0].append(["Y1", "处置", None, None, None, None, None, "2025-03-01", None, None, None, "违约处置"])
+    wb.save(path)
+    kind, batch, errors, read = read_template(path)
+    assert (kind, errors, read, batch.get("pledge_contracts")["disposed_date"].tolist()) == (
+        "pledges", [], 2, [D(2025, 3, 1)])
+    result, _ = import_file(wh, path)
+    assert result.rows_inserted == 1
+    assert contracts(wh)[0][5:11] == (Decimal("800000.00"), D(2024, 1, 10), D(2025, 1, 9), D(2024, 1, 10), None,
+                                      D(2025, 3, 1))
+    assert rows(wh, "pledge_items", "item_kind") == [("Y1", "patent", PB, D(2024, 1, 10), None),
+                                                     ("Y1", "trademark", "87654321", D(2024, 1, 10), None)]
+
+
+def test_a_notice_under_the_category_name_is_told_by_its_columns(wh, tmp_path):
+    """专利权质押合同登记的生效、变更及注销 names all three: a row with 解除日 is the release."""
+    import_file(wh, write(tmp_path, "a.csv", [reg("Y1", PB, "2024-01-10")]))
+    path = tmp_path / "notice.csv"
+    path.write_text("事务类型,专利号,登记号,登记生效日,出质人,质权人,解除日\n"
+                    f"专利权质押合同登记的生效、变更及注销,ZL{PB},Y1,20240110,重庆甲科技有限公司,{BANK},20240701\n",
+                    encoding="utf-8")
+    assert import_file(wh, path)[0].rows_updated == 1
+    assert contracts(wh)[0][9] == D(2024, 7, 1)

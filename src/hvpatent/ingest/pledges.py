@@ -202,7 +202,10 @@ def _parse_row(file: str, row: int, cells: dict[str, str], headers: dict[str, st
         kind = record_type_of(cell("record_type"))
     except ValueError as err:
         return bad("record_type", cell("record_type"), str(err))
-    if shape == "gazette" and not cell("record_type"):  # a notice without its name: said by its columns
+    named = {k for word, k in _TYPE_WORDS if word in cell("record_type").lower()} - {"registration"}
+    if shape == "gazette" and (not cell("record_type") or len(named) > 1):
+        # a notice without its name, or under the register's category name (专利权质押合同登记的生效、变更及注销):
+        # said by the columns it fills
         kind = ("change" if cell("change_item") else "release" if cell("released")
                 else "disposal" if cell("disposed") else "registration")
     rec = Record(file, row, contract_no, kind, headers=headers)
