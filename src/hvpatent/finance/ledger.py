@@ -260,6 +260,8 @@ def _compensation(result: dict, facts: dict, version: PolicyVersion, claimed: De
 def contract_facts(con: ibis.BaseBackend, contract_no: str, as_of: date, banks: tuple[str, ...]) -> dict | None:
     """The contract on ``as_of`` from the registry (changes applied) and the cooperating bank its pledgee matches
     (registry.bank_filter: the bank's name or a branch of it); None when there is no such contract."""
+    import ibis
+
     from hvpatent.finance.registry import bank_filter, contracts_on
 
     table = contracts_on(con, as_of)
@@ -269,7 +271,9 @@ def contract_facts(con: ibis.BaseBackend, contract_no: str, as_of: date, banks: 
         return None
     facts = dict(rows[0])
     facts["enterprise"] = facts.get("enterprise") or facts.get("pledgor_norm") or None
-    facts["cooperating_bank"] = next((b for b in banks if bank_filter(one, b).count().execute() > 0), None)
+    # the bank rule applied to the one pledgee (a small table of it, not the registry's query again per bank)
+    pledgee = ibis.memtable({"pledgee_norm": [facts.get("pledgee_norm") or ""]})
+    facts["cooperating_bank"] = next((b for b in banks if bank_filter(pledgee, b).count().execute() > 0), None)
     return facts
 
 
@@ -387,9 +391,9 @@ def apply_claim(duck: duckdb.DuckDBPyConnection, con: ibis.BaseBackend, scheme: 
             trace.append(_step("decision", {"failed": failed}, "rejected", False,
                                _say("不符合政策条件，自动不予受理", "not eligible under the policy: rejected")))
             status, decided_at, decided_by = "rejected", now, by
-        values = [scheme, contract_no, period, claim["policy_version"] or "", claim["enterprise"] or "", claim["bank"] or "",
-                  claim["claimed_yuan"], claim["amount"], None, status, json.dumps(trace, ensure_ascii=False), now, by,
-                  decided_at, decided_by, None, None]
+        values = [scheme, contract_no, period, claim["policy_version"] or "", claim["enterprise"] or "",
+                  claim["bank"] or "", claim["claimed_yuan"], claim["amount"], None, status,
+                  json.dumps(trace, ensure_ascii=False), now, by, decided_at, decided_by, None, None]
         duck.execute("DELETE FROM finance_ledger WHERE scheme = ? AND contract_no = ? AND period = ?",
                      [scheme, contract_no, period])
         duck.execute(f"INSERT INTO finance_ledger ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})",
