@@ -291,26 +291,38 @@ CONTRACTS = [
 ]
 
 
+def add_contracts(w: Warehouse) -> None:
+    """CONTRACTS into the world's registry (pledge_contracts and pledge_items), as the pledge importer stores them."""
+    batch = Batch()
+    batch.set("pledge_contracts", [
+        {"contract_no": c, "pledgor": p, "pledgor_norm": normalize_name(p), "pledgee": b,
+         "pledgee_norm": normalize_name(b), "amount_yuan": a, "loan_start": s, "loan_end": e,
+         "registered_date": r, "released_date": None, "disposed_date": d, "source": "test"}
+        for c, p, b, a, s, e, r, d, _ in CONTRACTS])
+    batch.set("pledge_items", [{"contract_no": c, "item_kind": "patent", "item_no": i, "added_date": r,
+                                "removed_date": None} for c, _, _, _, _, _, r, _, i in CONTRACTS])
+    with w.import_transaction("pledges", "pledges", "test", "fixture") as tx:
+        tx.add(batch, len(CONTRACTS))
+
+
 @pytest.fixture(scope="module")
-def wh(tmp_path_factory):
-    db = tmp_path_factory.mktemp("subsidies") / "w.duckdb"
-    with Warehouse(db) as w:
+def db(tmp_path_factory) -> Path:
+    """The world with CONTRACTS, closed (the CLI tests open it as `hvp` does)."""
+    path = tmp_path_factory.mktemp("subsidies") / "w.duckdb"
+    with Warehouse(path) as w:
         world.build(w)
-        batch = Batch()
-        batch.set("pledge_contracts", [
-            {"contract_no": c, "pledgor": p, "pledgor_norm": normalize_name(p), "pledgee": b,
-             "pledgee_norm": normalize_name(b), "amount_yuan": a, "loan_start": s, "loan_end": e,
-             "registered_date": r, "released_date": None, "disposed_date": d, "source": "test"}
-            for c, p, b, a, s, e, r, d, _ in CONTRACTS])
-        batch.set("pledge_items", [{"contract_no": c, "item_kind": "patent", "item_no": i, "added_date": r,
-                                    "removed_date": None} for c, _, _, _, _, _, r, _, i in CONTRACTS])
-        with w.import_transaction("pledges", "pledges", "test", "fixture") as tx:
-            tx.add(batch, len(CONTRACTS))
+        add_contracts(w)
+    return path
+
+
+@pytest.fixture()
+def wh(db, registry_once):
+    with Warehouse(db) as w:
         yield w
 
 
 @pytest.fixture(scope="module")
-def registry_once(wh):
+def registry_once():
     """The registry's facts of each contract read once for the module (the registry's query takes seconds): the
     ledger tests below read the real facts, through a cache keyed without the connection."""
     real, seen = ledger_mod.contract_facts, {}
@@ -327,14 +339,14 @@ def registry_once(wh):
 
 
 @pytest.fixture()
-def fresh(wh, registry_once):
+def fresh(wh):
     """The world's ledger emptied before and after a test."""
     wh.con.execute("DELETE FROM finance_ledger")
     yield wh
     wh.con.execute("DELETE FROM finance_ledger")
 
 
-def test_compute_claim_reads_the_registry(wh, registry_once):
+def test_compute_claim_reads_the_registry(wh):
     con = wh.ibis()
     c1 = compute_claim(con, "interest_subsidy", "C1", "2024", 40_000, policy=POLICY, as_of=AS_OF)
     # as test_interest_subsidy_full_year_by_hand: 17,297.26
@@ -520,3 +532,47 @@ def test_no_sequence_pays_twice(seed, monkeypatch):
 def test_docs_cite_the_policy_sources():
     text = (Path(__file__).parents[1] / "docs" / "finance-subsidies.md").read_text(encoding="utf-8")
     assert "I407B6RS0538MT5O" in text and "chinamoney" in text
+
+
+# -- the command line ------------------------------------------------------------------------------------------
+
+def hvp(*args: str):
+    from typer.testing import CliRunner
+
+    from hvpatent.cli.main import app
+
+    return CliRunner().invoke(app, ["--lang", "en", *args])
+
+
+def test_cli_policy_compute_apply_approve_pay_ledger(db, registry_once, tmp_path):
+    result = hvp("finance", "policy")
+    assert result.exit_code == 0 and "2024-01" in result.output and "50%" in result.output
+    base = ["--scheme", "interest_subsidy", "--contract", "C1", "--db", str(db)]
+    result = hvp("finance", "compute", *base, "--period", "2024", "--claimed", "40000", "--as-of", "2026-01-15",
+                 "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert '"amount": 17297.26' in result.output          # as test_interest_subsidy_full_year_by_hand
+    result = hvp("finance", "apply", *base, "--period", "2024", "--claimed", "40000", "--as-of", "2026-01-15",
+                 "--by", "clerk")
+    assert result.exit_code == 0 and "applied · 17,297.26" in result.output
+    result = hvp("finance", "approve", *base, "--period", "2024", "--amount", "17297.27", "--by", "chief")
+    assert result.exit_code == 2 and "at most the computed" in result.output   # named, no traceback
+    assert hvp("finance", "approve", *base, "--period", "2024", "--by", "chief").exit_code == 0
+    out = tmp_path / "batch.xlsx"
+    result = hvp("finance", "pay", "--batch", "=HYPERLINK(1)", "--out", str(out), "--by", "chief", "--db", str(db))
+    assert result.exit_code == 0 and "1 claims, 17,297.26 yuan" in result.output
+    ws = load_workbook(out).worksheets[0]
+    # the batch name, a formula as written, reaches the finance office as text
+    assert ws.title.startswith("Payment batch") and ws.cell(2, 13).value == "'=HYPERLINK(1)"
+    result = hvp("finance", "pay", "--batch", "again", "--out", str(tmp_path / "b2.xlsx"), "--by", "chief",
+                 "--db", str(db))
+    assert result.exit_code == 2 and "nothing approved" in result.output and not (tmp_path / "b2.xlsx").exists()
+    result = hvp("finance", "apply", *base, "--period", "2024-Q4", "--claimed", "1", "--by", "clerk")
+    assert result.exit_code == 2 and "overlaps" in result.output
+    result = hvp("finance", "ledger", "--db", str(db), "--status", "paid", "--format", "json")
+    assert result.exit_code == 0 and '"payment_batch": "=HYPERLINK(1)"' in result.output
+    assert hvp("finance", "ledger", "--db", str(db), "--status", "done").exit_code == 2
+    bad = tmp_path / "policy.yaml"
+    bad.write_text("versions: []\n", encoding="utf-8")
+    result = hvp("finance", "policy", "--policy", str(bad))
+    assert result.exit_code == 2 and f"{bad}: versions" in result.output
