@@ -27,7 +27,7 @@ EVENT_TYPES = (
     "filed", "published", "examination", "granted", "annuity_lapse", "restoration",
     "withdrawn", "deemed_withdrawn", "rejected", "invalidated_full", "invalidated_partial",
     "expiry", "surrendered", "transfer", "licence", "pledge_registered", "pledge_changed",
-    "pledge_released", "term_adjustment", "ended", "bibliographic_change", "other",
+    "pledge_released", "term_adjustment", "ended", "bibliographic_change", "invalidation_requested", "other",
 )
 
 # Canonical trademark event types (docs/trademarks.md, "Events"): what an importer turns the trademark office's
