@@ -1,0 +1,281 @@
+"""The bank's workspace (web/bank.py) and the financing pages (web/financing.py) as each role: anonymous, two
+enterprises, the bank account (world.BANK), a second bank account bound to another bank, analyst, admin.  A bank
+never sees another bank's contract (list, detail, export, valuation sheet), an enterprise answers only its own
+requests, a bank withdraws only its own; the request flow end to end with its audit entries; CSRF refused without
+the token.  One server for the module, on the world.py district with three pledge contracts added."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+
+import pytest
+from openpyxl import load_workbook
+
+import world
+from hvpatent.ingest.fields import normalize_name
+from hvpatent.warehouse.accounts import add_user, audit_entries
+from hvpatent.web import create_app
+from webserver import PASSWORD, client, serve, world_db
+
+OTHER_BANK = "中国农业银行股份有限公司永川支行"
+AS_OF = date(2025, 1, 1)
+# Contracts (pledgor, pledgee, registered, released, items):
+#   C-MINE   E1 → world.BANK, 2024-06-01, active, A2 + A7: the bank's own (A2 lapsed 2024-10-15: a risk alert)
+#   C-THEIRS E1 → OTHER_BANK, 2024-02-01, active, A1: the other bank's
+#   C-OLD    E2 → OTHER_BANK, 2023-01-01, released 2024-06-01, A3: the other bank's, ended
+# Candidates on 2025-01-01 (region 500118, ≥ 5 years left, not in an active pledge): E2's A10 and A3 (A1, A5
+# are pledged: P1/P2 of world.py, C-THEIRS); one bundle, E2's.
+CONTRACTS = [("C-MINE", world.E1, world.BANK, date(2024, 6, 1), None, [world.A2, world.A7]),
+             ("C-THEIRS", world.E1, OTHER_BANK, date(2024, 2, 1), None, [world.A1]),
+             ("C-OLD", world.E2, OTHER_BANK, date(2023, 1, 1), date(2024, 6, 1), [world.A3])]
+E2 = normalize_name(world.E2)
+ROLES = (None, "jia", "yi", "bank", "bank2", "analyst", "admin")
+
+
+def add_contract(con, no, pledgor, pledgee, registered, released, app_nos) -> None:
+    con.execute("INSERT INTO pledge_contracts (contract_no, pledgor, pledgor_norm, pledgee, pledgee_norm, amount_yuan,"
+                " loan_start, loan_end, registered_date, released_date, source) VALUES (?, ?, ?, ?, ?, 2000000, ?, ?,"
+                " ?, ?, 'test')", [no, pledgor, normalize_name(pledgor), pledgee, normalize_name(pledgee), registered,
+                                   date(registered.year + 3, 1, 1), registered, released])
+    for app_no in app_nos:
+        con.execute("INSERT INTO pledge_items VALUES (?, 'patent', ?, ?, NULL)", [no, app_no, registered])
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    db = world_db(tmp_path_factory.mktemp("bank"))
+    from hvpatent.warehouse.store import Warehouse
+
+    with Warehouse(db) as wh:
+        add_user(wh.con, "bank2", PASSWORD, "bank", None, bank=normalize_name(OTHER_BANK))
+        for row in CONTRACTS:
+            add_contract(wh.con, *row)
+    app = create_app(db, secret="test-secret", default_as_of=AS_OF)
+    with serve(app) as url:
+        yield url, app.state.analytics
+
+
+def as_(url, role):
+    return client(url, role)
+
+
+def test_bank_pages_and_api_by_role(site):
+    url, _ = site
+    bank_pages = ["/bank", "/bank/candidates", "/bank/risk", "/bank/requests", "/bank/contracts/C-MINE",
+                  f"/bank/valuation?app_no={world.A10}"]
+    bank_api = ["/api/bank/contracts", "/api/bank/contracts/C-MINE", "/api/bank/candidates", "/api/bank/bundles",
+                "/api/bank/risk", "/api/bank/requests", f"/api/bank/valuation?app_no={world.A10}"]
+    for role in ROLES:
+        with as_(url, role) as c:
+            for path in bank_pages:
+                r = c.get(path)
+                expected = {None: 303, "bank": 200}.get(role, 403)
+                if role == "bank2" and path in ("/bank/contracts/C-MINE",):
+                    expected = 404
+                if role == "bank2" and path != "/bank/contracts/C-MINE":
+                    expected = 200
+                assert r.status_code == expected, (role, path, r.status_code)
+                if role is None:
+                    assert r.headers["location"].startswith("/login")
+            for path in bank_api:
+                r = c.get(path)
+                expected = {None: 401, "bank": 200, "bank2": 200}.get(role, 403)
+                if role == "bank2" and path == "/api/bank/contracts/C-MINE":
+                    expected = 404
+                assert r.status_code == expected, (role, path, r.status_code)
+
+
+def test_a_bank_sees_only_its_own_contracts(site):
+    url, _ = site
+    with as_(url, "bank") as c:
+        assert [r["contract_no"] for r in c.get("/api/bank/contracts").json()] == ["C-MINE"]
+        every = c.get("/api/bank/contracts?status=all").json()
+        assert [r["contract_no"] for r in every] == ["C-MINE"]
+        page = c.get("/bank").text
+        assert "C-MINE" in page and "C-THEIRS" not in page and "C-OLD" not in page
+        # "not yours" and "does not exist" answer the same
+        for no in ("C-THEIRS", "C-OLD", "NO-SUCH"):
+            mine, missing = c.get(f"/api/bank/contracts/{no}"), c.get("/api/bank/contracts/NO-SUCH")
+            assert (mine.status_code, mine.json()) == (missing.status_code, missing.json()) == (
+                404, {"detail": "没有这份质押合同 / no such pledge contract"})
+            assert c.get(f"/bank/contracts/{no}").status_code == 404
+            assert c.get(f"/bank/valuation?contract_no={no}").status_code == 404
+        detail = c.get("/api/bank/contracts/C-MINE").json()
+        assert sorted(i["item_no"] for i in detail["items"]) == sorted([world.A2, world.A7])
+        # exports: xlsx and csv hold only its own contract
+        wb = load_workbook(io.BytesIO(c.get("/api/bank/contracts?status=all&format=xlsx").content))
+        cells = {str(v) for row in wb.active.iter_rows(values_only=True) for v in row}
+        assert "C-MINE" in cells and "C-THEIRS" not in cells and "C-OLD" not in cells
+        text = c.get("/api/bank/contracts?status=all&format=csv").text
+        assert "C-MINE" in text and "C-THEIRS" not in text
+        # risk watch: alerts on its own contract's patents only
+        risk = c.get("/api/bank/risk?within=365").json()
+        assert risk and {r["contract_no"] for r in risk} == {"C-MINE"}
+        assert "C-MINE" in c.get("/bank/risk?within=365").text
+        assert "C-THEIRS" not in c.get("/api/bank/risk?within=365&format=csv").text
+        # valuation sheets: its contract's (docx), a public candidate's; never one printing another bank's pledge
+        sheet = c.get("/bank/valuation?contract_no=C-MINE")
+        assert sheet.status_code == 200 and sheet.content[:2] == b"PK"
+        assert c.get(f"/bank/valuation?contract_no=C-MINE&app_no={world.A1}").status_code == 404
+        assert c.get(f"/api/bank/valuation?app_no={world.A10}").content[:2] == b"PK"
+        assert c.get(f"/bank/valuation?app_no={world.A3}").status_code == 403    # C-OLD (OTHER_BANK) is on it
+        assert c.get(f"/bank/valuation?app_no={world.A1}").status_code == 404    # not a candidate
+    with as_(url, "bank2") as c:
+        assert sorted(r["contract_no"] for r in c.get("/api/bank/contracts?status=all").json()) == [
+            "C-OLD", "C-THEIRS"]
+        assert c.get("/api/bank/risk?within=365").json() == [] or {
+            r["contract_no"] for r in c.get("/api/bank/risk?within=365").json()} <= {"C-THEIRS"}
+        assert c.get("/bank/valuation?contract_no=C-MINE").status_code == 404
+        # the other bank's pledge (C-OLD) is its own: its sheet of A3 is allowed
+        assert c.get(f"/bank/valuation?app_no={world.A3}").status_code == 200
+
+
+def test_candidates_are_public_and_filtered(site):
+    url, _ = site
+    with as_(url, "bank") as c:
+        rows = c.get("/api/bank/candidates").json()
+        assert sorted(r["app_no"] for r in rows) == sorted([world.A10, world.A3])
+        assert set(rows[0]) == {"app_no", "title", "patent_type", "applicant", "applicant_name", "town_code",
+                                "grant_date", "term_end", "remaining_years", "next_due_date", "score", "grade",
+                                "high_value", "state"}
+        # A3 has 7.4 years left on 2025-01-01 (term ends 2032-06-01), A10 13.1: min_years=10 keeps A10
+        assert [r["app_no"] for r in c.get("/api/bank/candidates?min_years=10").json()] == [world.A10]
+        assert c.get("/api/bank/candidates?town=500118002").json() == []             # both in 来苏镇
+        assert c.get("/api/bank/candidates?grade=Z").json() == []
+        assert c.get("/api/bank/candidates?min_years=99").status_code == 422
+        bundles = c.get("/api/bank/bundles").json()
+        assert [(b["enterprise"], sorted(b["suggested"])) for b in bundles] == [(E2, sorted([world.A10, world.A3]))]
+        page = c.get("/bank/candidates").text
+        assert world.A10 in page and "C-OLD" not in page and "C-THEIRS" not in page
+        wb = load_workbook(io.BytesIO(c.get("/api/bank/candidates?format=xlsx").content))
+        assert wb.active.max_row == 3                                                  # header + 2
+
+
+def csrf_of(c, path: str) -> str:
+    import re
+
+    return re.search(r'name="csrf" value="([^"]+)"', c.get(path).text).group(1)
+
+
+def test_request_flow_end_to_end(site):
+    url, analytics = site
+    bundle = ";".join([world.A10, world.A3])
+    with as_(url, "bank") as bank:
+        # CSRF: the form and the API refuse a request without the token
+        r = bank.post("/bank/requests", data={"csrf": "x", "enterprise": E2, "app_nos": bundle})
+        assert r.status_code == 403
+        assert bank.post("/api/bank/requests", json={"enterprise": E2, "app_nos": [world.A10]},
+                         headers={"x-csrf-token": ""}).status_code == 403
+        # not a candidate of that enterprise (A1 is E1's and pledged): refused before anything is written
+        r = bank.post("/api/bank/requests", json={"enterprise": E2, "app_nos": [world.A1]})
+        assert r.status_code == 422 and world.A1 in r.json()["detail"]
+        token = csrf_of(bank, "/bank/candidates")
+        r = bank.post("/bank/requests", data={"csrf": token, "enterprise": E2, "app_nos": bundle,
+                                              "amount_yuan": "3000000", "note": "首贷"}, follow_redirects=False)
+        assert r.status_code == 303
+        mine = bank.get("/api/bank/requests").json()
+        assert len(mine) == 1 and mine[0]["status"] == "interest" and mine[0]["amount_yuan"] == 3_000_000
+        rid = mine[0]["request_id"]
+        assert rid in r.headers["location"]
+        # the same bundle again while open: 422
+        again = bank.post("/api/bank/requests", json={"enterprise": E2, "app_nos": [world.A3, world.A10]})
+        assert again.status_code == 422 and rid in again.json()["detail"]
+        assert rid in bank.get("/bank/requests").text
+    with as_(url, "bank2") as bank2:
+        assert bank2.get("/api/bank/requests").json() == []                  # not its request
+        r = bank2.post(f"/api/bank/requests/{rid}/withdraw")
+        assert r.status_code == 404                                            # same as a request that doesn't exist
+        assert bank2.post("/api/bank/requests/R00000000-001/withdraw").status_code == 404
+    with as_(url, "jia") as jia:
+        assert jia.get("/api/mine/financing").json() == []                   # addressed to 乙, not 甲
+        assert jia.post(f"/api/mine/financing/{rid}/answer", json={"consent": True}).status_code == 404
+        assert rid not in jia.get("/mine/financing").text
+    with as_(url, "yi") as yi:
+        seen = yi.get("/api/mine/financing").json()
+        assert [(r["request_id"], r["bank"]) for r in seen] == [(rid, normalize_name(world.BANK))]
+        page = yi.get("/mine/financing").text
+        assert rid in page
+        assert yi.post(f"/mine/financing/{rid}/answer", data={"csrf": "bad", "answer": "consent"}).status_code == 403
+        token = csrf_of(yi, "/mine/financing")
+        r = yi.post(f"/mine/financing/{rid}/answer", data={"csrf": token, "answer": "consent", "note": "请联系财务"},
+                    follow_redirects=False)
+        assert r.status_code == 303
+        assert yi.get("/api/mine/financing").json()[0]["status"] == "consented"
+        # answered once only
+        assert yi.post(f"/api/mine/financing/{rid}/answer", json={"consent": False}).status_code == 422
+    with as_(url, "analyst") as staff:
+        p = staff.get("/api/finance/pipeline").json()
+        assert p["by_status"]["consented"] == 1 and p["total"] == 1
+        assert rid in staff.get("/finance/pipeline").text
+        assert [r["request_id"] for r in staff.get("/api/finance/requests?status=consented").json()] == [rid]
+        assert staff.get("/api/finance/requests?status=nope").status_code == 422
+        # a contract not in the registry: refused; linking needs the token
+        assert staff.post(f"/api/finance/requests/{rid}/link", json={"contract_no": "NO-SUCH"}).status_code == 422
+        r = staff.post(f"/finance/pipeline/{rid}/link", data={"csrf": "bad", "contract_no": "C-MINE"})
+        assert r.status_code == 403
+    # The pledge is registered (today, after the request): the next read links it by itself.
+    wh = analytics.warehouse
+    with wh.lock:
+        add_contract(wh.con, "C-NEW", world.E2, world.BANK, date.today(), None, [world.A10])
+    analytics.changed()
+    with as_(url, "bank") as bank:
+        row = bank.get("/api/bank/requests").json()[0]
+        assert (row["status"], row["contract_no"], row["decided_by"]) == ("contracted", "C-NEW", "auto")
+        assert bank.post(f"/api/bank/requests/{rid}/withdraw").status_code == 422   # contracted: final
+    cursor = wh.con.cursor()
+    try:
+        log = [(e["username"], e["action"]) for e in reversed(audit_entries(cursor))
+               if e["action"].startswith("financing_request") and rid in e["detail"]]
+    finally:
+        cursor.close()
+    assert log == [("bank", "financing_request_created"), ("yi", "financing_request_consented"),
+                   ("auto", "financing_request_contracted")]
+
+
+def test_withdraw_and_staff_link(site):
+    url, _ = site
+    with as_(url, "bank") as bank:
+        r = bank.post("/api/bank/requests", json={"enterprise": E2, "app_nos": [world.A3], "amount_yuan": 10})
+        assert r.status_code == 200, r.text
+        rid = r.json()["request_id"]
+        token = csrf_of(bank, "/bank/requests")
+        assert bank.post(f"/bank/requests/{rid}/withdraw", data={"csrf": "bad"}).status_code == 403
+        r = bank.post(f"/bank/requests/{rid}/withdraw", data={"csrf": token}, follow_redirects=False)
+        assert r.status_code == 303
+        assert {x["request_id"]: x["status"] for x in bank.get("/api/bank/requests").json()}[rid] == "withdrawn"
+        rid2 = bank.post("/api/bank/requests", json={"enterprise": E2, "app_nos": [world.A3]}).json()["request_id"]
+    with as_(url, "yi") as yi:
+        assert yi.post(f"/api/mine/financing/{rid2}/answer", json={"consent": True}).status_code == 200
+    with as_(url, "admin") as staff:
+        token = csrf_of(staff, "/finance/pipeline")
+        r = staff.post(f"/finance/pipeline/{rid2}/link", data={"csrf": token, "contract_no": "C-THEIRS"},
+                       follow_redirects=False)
+        assert r.status_code == 303
+        rows = {x["request_id"]: x for x in staff.get("/api/finance/requests").json()}
+        assert (rows[rid2]["status"], rows[rid2]["contract_no"], rows[rid2]["decided_by"]) == (
+            "contracted", "C-THEIRS", "admin")
+        wb = load_workbook(io.BytesIO(staff.get("/api/finance/requests?format=xlsx").content))
+        assert wb.active.max_row == 1 + len(rows)
+    for role, code in ((None, 401), ("jia", 403), ("bank", 403), ("bank2", 403)):
+        with as_(url, role) as c:
+            assert c.get("/api/finance/pipeline").status_code == code
+            assert c.get("/api/finance/requests").status_code == code
+            assert c.get("/finance/pipeline").status_code == (303 if role is None else 403)
+    for role, code in ((None, 401), ("bank", 403), ("analyst", 403)):
+        with as_(url, role) as c:
+            assert c.get("/api/mine/financing").status_code == code
+            assert c.get("/mine/financing").status_code == (303 if role is None else 403)
+
+
+def test_nav_shows_each_role_its_pages(site):
+    url, _ = site
+    with as_(url, "bank") as c:
+        page = c.get("/bank").text
+        assert 'href="/bank/candidates"' in page and 'href="/finance/pipeline"' not in page
+        assert 'href="/mine/financing"' not in page
+    with as_(url, "yi") as c:
+        assert 'href="/mine/financing"' in c.get("/mine").text
+    with as_(url, "analyst") as c:
+        page = c.get("/finance/pipeline").text
+        assert 'href="/finance/pipeline"' in page and 'href="/bank/candidates"' not in page
