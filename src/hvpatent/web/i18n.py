@@ -35,11 +35,12 @@ UI: dict[str, tuple[str, str]] = {
     "amount": ("金额(元)", "Amount (CNY)"),
     "only_milestone": ("仅靠满10年成为高价值", "high-value only by the milestone"),
     "high_value_at_risk": ("只看有风险的高价值专利", "high-value patents at risk only"),
-    "bank_pending": (
-        "银行账号用于查看专利权质押融资候选专利，该功能尚未上线；目前此账号不能查看其他数据。",
-        "Bank accounts are for pledge-financing candidates, which are not available yet; "
-        "until then this account sees no other data.",
-    ),
+    "bank_home": ("银行工作台", "Bank workspace"),
+    "bank_candidates": ("可质押专利", "Collateral candidates"),
+    "bank_risk": ("风险监测", "Risk watch"),
+    "bank_requests": ("融资对接", "Financing requests"),
+    "my_financing": ("融资对接", "Financing requests"),
+    "financing_pipeline": ("融资对接进展", "Financing pipeline"),
     "as_of": ("截至", "As of"),
     "deadline": ("截止日", "deadline"),
     "method": ("预测方法", "projection method"),

@@ -30,7 +30,10 @@ NAV = [("/", "overview", STAFF), ("/towns", "towns", STAFF), ("/industries", "in
        ("/recognitions", "recognitions", STAFF), ("/value", "value_assessment", STAFF),
        ("/cultivation", "cultivation", STAFF),
        ("/navigation", "navigation", STAFF), ("/navigation/projects", "navigation_projects", STAFF),
-       ("/finance", "finance", STAFF),
+       ("/finance", "finance", STAFF), ("/finance/pipeline", "financing_pipeline", STAFF),
+       ("/bank", "bank_home", ("bank",)), ("/bank/candidates", "bank_candidates", ("bank",)),
+       ("/bank/risk", "bank_risk", ("bank",)), ("/bank/requests", "bank_requests", ("bank",)),
+       ("/mine/financing", "my_financing", ("enterprise",)),
        ("/mine/plan", "my_plan", ("enterprise",)), ("/imports", "imports", STAFF),
        ("/docs", "api", STAFF)]
 
@@ -275,14 +278,6 @@ def warnings_page(request: Request, within: int = 90, high_value_at_risk: bool =
     return _render(request, "warnings.html", user, "warnings", rows=rows, as_of=day, within=within,
                    high_value_at_risk=high_value_at_risk,
                    kind_names={k: v[i] for k, v in KIND_LABELS.items()}, export_url=f"/api/warnings?{export}")
-
-
-@router.get("/bank", response_class=HTMLResponse)
-def bank(request: Request) -> HTMLResponse:
-    """Bank accounts will see pledge-financing candidates; until that lands, the page says so."""
-    user = _user(request, "bank")
-    return _render(request, "error.html", user, "", title=translate("bank", _lang(request)), code="",
-                   message=translate("bank_pending", _lang(request)))
 
 
 @router.get("/tasks", response_class=HTMLResponse)
