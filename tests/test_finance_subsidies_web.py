@@ -110,3 +110,7 @@ def test_staff_apply_decide_pay(base_url):
         csv_text = c.get("/api/finance/subsidies", params={"format": "csv", "period": "2024"}).text
         assert "质押登记号" in csv_text and "C2" in csv_text
         assert c.get("/api/finance/subsidies/policy").json()["versions"][0]["version"] == "2024-01"
+        assert 'href="/finance/subsidies"' in c.get("/").text   # in the staff menu
+        for name, junk in (("period", "2024-Q9"), ("period", "中"), ("period", "x" * 5000), ("scheme", "bogus"),
+                           ("status", "done"), ("done", "x" * 5000)):
+            assert c.get("/finance/subsidies", params={name: junk}).status_code == 422, (name, junk[:9])
