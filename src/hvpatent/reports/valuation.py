@@ -132,6 +132,24 @@ def _contract(con: ibis.BaseBackend, contract_no: str, as_of: date) -> dict | No
     return rows[0] if rows else None
 
 
+def _contract_text(c: dict, lang: str) -> str:
+    """The registered contract's pledgor, amount and loan term, those known (a legacy line has no term)."""
+    zh = lang == "zh"
+    parts = []
+    if c.get("pledgor"):
+        parts.append(f"出质人 {c['pledgor']}" if zh else f"pledgor {c['pledgor']}")
+    if c.get("amount_yuan") is not None:
+        parts.append(f"金额 {_wan(c['amount_yuan'])} 万元" if zh else f"CNY {_wan(c['amount_yuan'])} × 10,000")
+    if c.get("loan_start") or c.get("loan_end"):
+        parts.append(f"债务履行期限 {_day(c.get('loan_start'))} 至 {_day(c.get('loan_end'))}" if zh else
+                     f"loan {_day(c.get('loan_start'))} to {_day(c.get('loan_end'))}")
+    if c.get("status"):
+        parts.append(STATUS_WORDS.get(c["status"], (c["status"], c["status"]))[0 if zh else 1])
+    if not parts:
+        return ""
+    return f"（{'，'.join(parts)}）" if zh else f" ({', '.join(parts)})"
+
+
 def valuation_data(con: ibis.BaseBackend, app_nos: list[str] | tuple[str, ...], as_of: date, *,
                    frame: pd.DataFrame | None = None, lang: str = "zh") -> list[dict]:
     """Per patent, in the order given: ``value`` (value_of's breakdown), ``facts`` (bibliography and legal state)
@@ -141,6 +159,12 @@ def valuation_data(con: ibis.BaseBackend, app_nos: list[str] | tuple[str, ...], 
     numbers = list(dict.fromkeys(app_nos))
     if not numbers:
         raise ValueError("没有给出申请号" if lang == "zh" else "no application number given")
+    apps = con.table("applications")
+    known = set(apps.filter(apps.app_no.isin(numbers)).app_no.to_pyarrow().to_pylist())
+    missing = [n for n in numbers if n not in known]
+    if missing:  # before the day's frame is computed: a typo fails at once
+        raise ValueError(f"{'、'.join(missing)}：库中没有这件专利" if lang == "zh" else
+                         f"{', '.join(missing)}: not in the warehouse")
     settings = value_settings()
     df = frame if frame is not None else value_frame(con, as_of, settings=settings)
     values = {}
@@ -220,7 +244,7 @@ def _patent(doc, n: int, entry: dict, lang: str) -> None:
     if entry["pledges"]:
         _table(doc, Table(_w("pledges", lang), [(k, _w(k, lang)) for k in (
             "contract", "pledgor", "pledgee", "amount", "registered", "loan_end", "status")], [
-            {"contract": p["contract_no"], "pledgor": p["pledgor"], "pledgee": p["pledgee"],
+            {"contract": p["contract_no"], "pledgor": p["pledgor"] or "—", "pledgee": p["pledgee"] or "—",
              "amount": _wan(p["amount_yuan"]), "registered": _day(p["registered_date"]),
              "loan_end": _day(p["loan_end"]),
              "status": STATUS_WORDS.get(p["status"], (p["status"], p["status"]))[0 if zh else 1]}
@@ -279,10 +303,7 @@ def valuation_sheet(con: ibis.BaseBackend, app_nos: list[str] | tuple[str, ...],
         contract = _contract(con, contract_no, as_of)
         text = contract_no
         if contract:
-            text += (f"（出质人 {contract['pledgor'] or '—'}，金额 {_wan(contract['amount_yuan'])} 万元，债务履行期限 "
-                     f"{_day(contract['loan_start'])} 至 {_day(contract['loan_end'])}）" if zh else
-                     f" (pledgor {contract['pledgor'] or '—'}, CNY {_wan(contract['amount_yuan'])} × 10,000, loan "
-                     f"{_day(contract['loan_start'])} to {_day(contract['loan_end'])})")
+            text += _contract_text(contract, lang)
         head.append((_w("contract", lang), text))
     head.append((_w("patents", lang), ("、" if zh else ", ").join(e["value"]["app_no"] for e in entries)))
     for k, v in head:
