@@ -147,13 +147,17 @@ def bank_risk(request: Request, bank: str, day: date, within: int) -> list[dict]
 
 
 def candidates(request: Request, day: date, min_years: float) -> list[dict]:
-    """The public candidate list of the plan's region (the same for every bank)."""
-    from hvpatent.finance.candidates import collateral_candidates
+    """The public candidate list of the plan's region (the same for every bank): computed once per day with no
+    minimum term, then cut at ``min_years`` by the candidates' own rule (term_end on or after term_threshold), so
+    each filter does not score the region again."""
+    from hvpatent.finance.candidates import collateral_candidates, term_threshold
 
     region = analytics(request).plan.region
-    return analytics(request).answer(
-        ("bank_candidates", day, region, min_years),
-        lambda con: collateral_candidates(con, day, region=region, min_remaining_years=min_years))
+    rows = analytics(request).answer(
+        ("bank_candidates", day, region),
+        lambda con: collateral_candidates(con, day, region=region, min_remaining_years=0.0))
+    threshold = term_threshold(day, min_years)
+    return [r for r in rows if r["term_end"] is not None and r["term_end"] >= threshold]
 
 
 def _filtered(rows: list[dict], town: str | None, grade: str | None) -> list[dict]:
@@ -399,8 +403,9 @@ def _valuation(request: Request, user: User, app_no: list[str], contract_no: str
         raise HTTPException(403, "评估表会列出其他银行的质押登记，请向知识产权局索取 / the sheet would list another "
                                  "bank's pledge registrations; ask the bureau for it")
     lang = _lang(request)
-    data = analytics(request).compute(lambda con: valuation_sheet(con, numbers, day, bank=bank,
-                                                                  contract_no=contract_no or None, lang=lang))
+    data = analytics(request).answer(  # a sheet is some tens of kB: kept like any answer, per data version
+        ("bank_valuation", bank, tuple(numbers), contract_no or None, day, lang),
+        lambda con: valuation_sheet(con, numbers, day, bank=bank, contract_no=contract_no or None, lang=lang))
     name = f"评估表_{contract_no or numbers[0]}.docx"
     return Response(data, media_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
                     headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"})
