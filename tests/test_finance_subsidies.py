@@ -235,7 +235,9 @@ def test_not_local_not_cooperating_not_active():
     assert failed(r) == ["local_pledgor"]
     r = evaluate_claim("interest_subsidy", facts(cooperating_bank=None, pledgee_norm=ICBC), "2024", 40_000, POLICY)
     assert failed(r) == ["cooperating_bank"]
-    # registered 2025-01-01: not active in 2024 (the day before the period's end + 1)
+    # registered on the period's last day: active in it; the day after: not
+    assert evaluate_claim("interest_subsidy", facts(registered_date=date(2024, 12, 31)), "2024", 40_000,
+                          POLICY)["eligible"]
     r = evaluate_claim("interest_subsidy", facts(registered_date=date(2025, 1, 1)), "2024", 40_000, POLICY)
     assert "active_in_period" in failed(r)
     # released on the period's first day: active (that day), but no interest day in it

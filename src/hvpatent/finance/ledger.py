@@ -301,6 +301,7 @@ def compute_claim(con: ibis.BaseBackend, scheme: str, contract_no: str, period: 
     if scheme not in SCHEMES:
         raise LedgerError(_say(f"未知的项目 {scheme!r}，可用：{' | '.join(SCHEMES)}",
                                f"unknown scheme {scheme!r}; one of {' | '.join(SCHEMES)}"))
+    period = period.strip() if isinstance(period, str) else period
     start, end = period_range(period)
     banks = tuple(dict.fromkeys(b for v in policy.versions for b in v.cooperating_banks))
     facts = contract_facts(con, contract_no, as_of, banks)
