@@ -215,12 +215,14 @@ def demo_cmd(
         accounts = create_demo_accounts(wh, parse_as_of(as_of))
         db_path = wh.path
     console.print(f"[bold yellow]{t('demo_banner')}[/bold yellow]")
+    console.print(t("demo_login", url=f"http://127.0.0.1:{port}/") if serve else
+                  say("演示账号（角色 用户名 密码 所属企业或银行），hvp web 启动看板后登录：",
+                      "Demo accounts (role, user, password, enterprise or bank) for the dashboard (hvp web):"))
+    for username, role, password, organisation in accounts:
+        console.print(f"  {role:<10} {username:<10} {password}  {organisation or ''}", markup=False, highlight=False)
     if serve:
         from hvpatent.cli.web import run_server
 
-        console.print(t("demo_login", url=f"http://127.0.0.1:{port}/"))
-        for username, role, password, enterprise in accounts:
-            console.print(f"  {role:<10} {username:<10} {password}  {enterprise or ''}")
         run_server(db_path, "127.0.0.1", port, default_as_of=parse_as_of(as_of))
 
 
@@ -244,8 +246,9 @@ DEMO_PASSWORDS = {"admin": "yongchuan-admin-2024", "analyst": "yongchuan-analyst
 
 
 def create_demo_accounts(wh, day) -> list[tuple[str, str, str, str | None]]:
-    """One account per role for the demo world (the enterprise one for its largest patent holder);
-    the passwords are printed because the data are synthetic and the server listens on loopback."""
+    """One account per role for the demo world (the enterprise one for its largest patent holder, the bank one
+    bound to DEMO_BANK, the demo's biggest pledgee): (user, role, password, its enterprise or bank); the passwords
+    are printed because the data are synthetic and the server listens on loopback."""
     from hvpatent.demo import DEMO_BANK, DEMO_COUNTY
     from hvpatent.indicators import Context, grouped_values
     from hvpatent.ingest.fields import normalize_name
@@ -263,7 +266,8 @@ def create_demo_accounts(wh, day) -> list[tuple[str, str, str, str | None]]:
         if get_user(wh.con, name) is None:
             add_user(wh.con, name, password, role, enterprise if role == "enterprise" else None, by="demo",
                      bank=normalize_name(DEMO_BANK) if role == "bank" else None)
-        accounts.append((name, role, password, enterprise if role == "enterprise" else None))
+        accounts.append((name, role, password,
+                         enterprise if role == "enterprise" else DEMO_BANK if role == "bank" else None))
     return accounts
 
 
