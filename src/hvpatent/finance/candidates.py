@@ -40,6 +40,28 @@ OFFERED_TYPES = ("invention",)
 DECIDING_TYPES = ("invalidated_full", "invalidated_partial")
 
 
+# Column → (zh, en) header of the exports (CLI and web), in their order.
+CANDIDATE_COLUMNS: dict[str, tuple[str, str]] = {
+    "app_no": ("申请号", "application number"), "title": ("名称", "title"),
+    "patent_type": ("专利类型", "type"), "applicant_name": ("第一申请人", "first applicant"),
+    "town_code": ("镇街代码", "town code"), "grant_date": ("授权日", "grant date"),
+    "term_end": ("保护期届满日", "end of term"), "remaining_years": ("剩余保护期（年）", "remaining term (years)"),
+    "next_due_date": ("下次年费到期日", "next annuity due"), "score": ("质押场景价值得分", "pledge value score"),
+    "grade": ("价值等级", "grade"), "high_value": ("高价值发明专利", "high-value invention"),
+    "state": ("法律状态", "legal state"),
+}
+EXCLUDED_COLUMNS: dict[str, tuple[str, str]] = {
+    **CANDIDATE_COLUMNS, "reason": ("排除原因代码", "reason key"), "reason_zh": ("排除原因", "reason (zh)"),
+    "reason_en": ("排除原因（英文）", "reason"),
+}
+BUNDLE_COLUMNS: dict[str, tuple[str, str]] = {
+    "enterprise_name": ("企业", "enterprise"), "town_code": ("镇街代码", "town code"),
+    "candidates": ("候选专利数", "candidates"), "high_value": ("其中高价值", "of which high-value"),
+    "best_score": ("最高得分", "best score"), "suggested": ("建议质押组合", "suggested bundle"),
+    "suggested_score": ("组合平均得分", "bundle's mean score"),
+}
+
+
 def add_months(day: date, months: int) -> date:
     """The corresponding day ``months`` later (Implementing Regulations art. 5: a period ending in a month without
     that day ends on the month's last day)."""
@@ -231,4 +253,5 @@ def candidate_bundles(candidates: list[dict], *, bundle_size: int = 3) -> list[d
     return bundles
 
 
-__all__ = ["EXCLUSIONS", "candidate_bundles", "collateral_candidates", "excluded_patents", "screen"]
+__all__ = ["BUNDLE_COLUMNS", "CANDIDATE_COLUMNS", "EXCLUDED_COLUMNS", "EXCLUSIONS", "candidate_bundles",
+           "collateral_candidates", "excluded_patents", "screen"]
