@@ -5,6 +5,7 @@ utility-model flag, the bundles worked by hand, and the invalidation request's e
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
 
 import pytest
@@ -66,6 +67,9 @@ APPS = [  # app_no, type, filed, applicant, address fields, events
 RAW = {"other": "专利权维持有效", "invalidation_requested": "无效宣告请求", "annuity_lapse": "未缴年费专利权终止"}
 
 
+_WAREHOUSE: dict[str, Warehouse] = {}
+
+
 @pytest.fixture(scope="module")
 def con(tmp_path_factory):
     wh = Warehouse(tmp_path_factory.mktemp("candidates") / "c.duckdb")
@@ -87,6 +91,7 @@ def con(tmp_path_factory):
     with wh.import_transaction("cand", "cand", "test", "fixture") as tx:
         tx.add(batch, len(APPS))
     refresh_derived(wh)  # as hvp import does: legal states from the stored timelines
+    _WAREHOUSE["wh"] = wh
     yield wh.ibis()
     wh.close()
 
@@ -245,3 +250,42 @@ def test_bundles_from_the_world(con):
 def test_invalidation_words(text, kind):
     assert "invalidation_requested" in EVENT_TYPES
     assert classify_event(text) == kind
+
+
+def test_cli_candidates_bundles_excluded(con, tmp_path):
+    import shutil
+
+    from openpyxl import load_workbook
+    from typer.testing import CliRunner
+
+    from hvpatent.cli.main import app
+
+    wh = _WAREHOUSE["wh"]
+    wh.con.execute("CHECKPOINT")  # a copy: the CLI opens its own read-only connection
+    path = str(shutil.copy(wh.path, tmp_path / "copy.duckdb"))
+    runner = CliRunner()
+    out = tmp_path / "cands.xlsx"
+    done = runner.invoke(app, ["--db", path, "bank", "candidates", "--as-of", "2025-06-30", "--region", "500118",
+                               "--out", str(out)])
+    assert done.exit_code == 0, done.output
+    rows = list(load_workbook(out).active.iter_rows(values_only=True))
+    assert rows[0][:3] == ("申请号", "名称", "专利类型") and "质押场景价值得分" in rows[0]
+    assert {r[0] for r in rows[1:]} == {A1, A2, A3, A4, B1, TERM, PLEDGED, UPHELD}
+    bundles = tmp_path / "bundles.xlsx"
+    done = runner.invoke(app, ["--lang", "en", "--db", path, "bank", "bundles", "--as-of", "2025-06-30",
+                               "--region", "500118", "--bundle-size", "2", "--out", str(bundles)])
+    assert done.exit_code == 0, done.output
+    rows = list(load_workbook(bundles).active.iter_rows(values_only=True))
+    assert rows[0][0] == "enterprise" and sorted(r[2] for r in rows[1:]) == [4, 4]  # FIRM_A: A1–A4; FIRM_B: 4
+    assert all(len(r[5].split("; ")) == 2 for r in rows[1:])  # two patents in each suggested bundle
+    why = runner.invoke(app, ["--db", path, "bank", "candidates", "--as-of", "2025-07-01", "--excluded",
+                              "--format", "csv"])
+    assert why.exit_code == 0 and "剩余保护期不足（少于 5 年）" in why.output and TERM in why.output
+    data = runner.invoke(app, ["--db", path, "bank", "candidates", "--as-of", "2025-06-30", "--enterprise", FIRM_A,
+                               "--utility-models", "--format", "json"])
+    assert data.exit_code == 0 and {r["app_no"] for r in json.loads(data.output)} == {A1, A2, A3, A4, UM}
+    for bad, words in ((["--region", "50"], "区划代码无效"), (["--min-years", "-1"], "--min-years"),
+                       (["--as-of", "2025-13-01"], "as-of")):
+        res = runner.invoke(app, ["--db", path, "bank", "candidates", *bad])
+        assert res.exit_code == 2 and words in res.output, res.output
+    assert runner.invoke(app, ["--db", path, "bank", "bundles", "--bundle-size", "0"]).exit_code == 2
