@@ -151,11 +151,13 @@ def candidates(request: Request, day: date, min_years: float) -> list[dict]:
     minimum term, then cut at ``min_years`` by the candidates' own rule (term_end on or after term_threshold), so
     each filter does not score the region again."""
     from hvpatent.finance.candidates import collateral_candidates, term_threshold
+    from hvpatent.web.cultivation import value_frame_of
 
     region = analytics(request).plan.region
+    frame = value_frame_of(request, day)  # the day's value frame the value pages keep: scored once for all
     rows = analytics(request).answer(
         ("bank_candidates", day, region),
-        lambda con: collateral_candidates(con, day, region=region, min_remaining_years=0.0))
+        lambda con: collateral_candidates(con, day, region=region, min_remaining_years=0.0, frame=frame))
     threshold = term_threshold(day, min_years)
     return [r for r in rows if r["term_end"] is not None and r["term_end"] >= threshold]
 
@@ -403,9 +405,13 @@ def _valuation(request: Request, user: User, app_no: list[str], contract_no: str
         raise HTTPException(403, "评估表会列出其他银行的质押登记，请向知识产权局索取 / the sheet would list another "
                                  "bank's pledge registrations; ask the bureau for it")
     lang = _lang(request)
+    from hvpatent.web.cultivation import value_frame_of
+
+    frame = value_frame_of(request, day)
     data = analytics(request).answer(  # a sheet is some tens of kB: kept like any answer, per data version
         ("bank_valuation", bank, tuple(numbers), contract_no or None, day, lang),
-        lambda con: valuation_sheet(con, numbers, day, bank=bank, contract_no=contract_no or None, lang=lang))
+        lambda con: valuation_sheet(con, numbers, day, bank=bank, contract_no=contract_no or None, lang=lang,
+                                    frame=frame))
     name = f"评估表_{contract_no or numbers[0]}.docx"
     return Response(data, media_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
                     headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"})
