@@ -8,7 +8,7 @@ docs/finance.md and the pages it links.
 
 from __future__ import annotations
 
-from hvpatent.finance.candidates import EXCLUSIONS, candidate_bundles, collateral_candidates
+from hvpatent.finance.candidates import EXCLUSIONS, candidate_bundles, collateral_candidates, excluded_patents
 from hvpatent.finance.ledger import (
     LEDGER_STATUSES,
     SCHEMES,
@@ -42,7 +42,7 @@ from hvpatent.finance.requests import (
     pipeline,
     withdraw_request,
 )
-from hvpatent.finance.risk import RISK_KINDS, risk_watch
+from hvpatent.finance.risk import RISK_KINDS, SEVERITIES, risk_counts, risk_watch
 
 __all__ = ["EXCLUSIONS", "LEDGER_STATUSES", "REQUEST_STATUSES", "RISK_KINDS", "SCHEMES", "STAT_DIMENSIONS",
            "FinancePolicy", "LedgerError", "PolicyError", "RequestError", "answer_request", "apply_claim",
@@ -50,3 +50,4 @@ __all__ = ["EXCLUSIONS", "LEDGER_STATUSES", "REQUEST_STATUSES", "RISK_KINDS", "S
            "contracts", "contracts_on", "create_request", "decide_claim", "items", "items_on", "ledger_rows",
            "link_contract", "list_requests", "load_policy", "pay_claims", "pipeline", "pledge_statistics",
            "pledge_total", "risk_watch", "statistics_contracts", "withdraw_request"]
+__all__ += ["SEVERITIES", "excluded_patents", "risk_counts"]  # the bank workspace (docs/finance-bank.md)
