@@ -129,6 +129,18 @@ def test_no_pledge_before_registration(wh):
     assert [r[0] for r in rows[1:]] == ["P1"]
 
 
+def test_a_contracts_patents_by_default(wh):
+    # No numbers but P1: its patents on the day, in number order (A1 201010000001.8, A5 201710000005.8).
+    doc = docx.Document(io.BytesIO(_sheet(wh, [], DAY, contract_no="P1")))
+    text = "\n".join(p.text for p in doc.paragraphs)
+    assert f"评估专利：{A1}、{A5}" in text
+    # P1 registered 2023-03-01: the day before it holds no patent; an unknown contract none either.
+    with pytest.raises(ValueError, match="P1：截至 2023-02-28 没有登记出质的专利"):
+        valuation_sheet(wh.ibis(), [], date(2023, 2, 28), contract_no="P1")
+    with pytest.raises(ValueError, match="no patent pledged under it"):
+        valuation_sheet(wh.ibis(), [], DAY, contract_no="NOPE", lang="en")
+
+
 def test_statement_and_no_live_content(sheet, wh):
     assert "不是资产评估机构的资产评估师依照《中华人民共和国资产评估法》出具的资产评估报告" in sheet["text"]
     with zipfile.ZipFile(io.BytesIO(sheet["data"])) as z:
@@ -177,6 +189,8 @@ def test_write_and_cli(wh, tmp_path):
     assert not (tmp_path / "x.docx").exists()
     bad = runner.invoke(app, ["--db", db, "value", "sheet", "12345", "--out", str(tmp_path / "y.docx")])
     assert bad.exit_code == 2 and "申请号无效" in bad.output
+    nothing = runner.invoke(app, ["--db", db, "value", "sheet"])
+    assert nothing.exit_code == 2 and "--contract" in nothing.output
     folder = runner.invoke(app, ["--db", db, "value", "sheet", A5, "--out", str(tmp_path)])
     assert folder.exit_code == 2 and "文件夹" in folder.output
     # The plain form still shows one patent's breakdown (hvp value APP_NO is hvp value show APP_NO).

@@ -180,7 +180,8 @@ def _show_all(rows: list[dict], fmt: ValueFmt, out: Path | None) -> None:
 
 @value_app.command("sheet")
 def sheet_cmd(
-    app_nos: Annotated[list[str], typer.Argument(help="申请号（可多件，组成质押组合）/ application numbers")],
+    app_nos: Annotated[list[str] | None, typer.Argument(
+        help="申请号（可多件，组成质押组合；省略则取 --contract 的出质专利）/ application numbers")] = None,
     as_of: AsOfOption = None,
     contract: Annotated[str | None, typer.Option("--contract", help="质押登记号 / pledge registration no.")] = None,
     bank: Annotated[str | None, typer.Option("--bank", help="质权人（银行）名称 / the pledgee bank")] = None,
@@ -198,14 +199,17 @@ def sheet_cmd(
     language = sheet_lang or lang()
     if language not in ("zh", "en"):
         raise _fail(f"--lang 只能是 zh 或 en：{language!r}", f"--lang must be zh or en: {language!r}")
+    if not app_nos and not contract:
+        raise _fail("请给出申请号，或用 --contract 指定质押登记号", "give application numbers, or --contract")
     numbers = []
-    for raw in app_nos:
+    for raw in app_nos or []:
         try:
             numbers.append(normalize_appno(raw))
         except AppNoError as err:
             raise _fail(f"申请号无效：{raw}（{err}）", f"bad application number {raw}: {err}") from None
     day = parse_as_of(as_of)
-    target = out or Path(f"{'评估表' if language == 'zh' else 'valuation-sheet'}-{numbers[0]}-{day.isoformat()}.docx")
+    name = numbers[0] if numbers else contract
+    target = out or Path(f"{'评估表' if language == 'zh' else 'valuation-sheet'}-{name}-{day.isoformat()}.docx")
     if target.is_dir():
         raise _fail(f"无法写入 {target}：这是一个文件夹", f"cannot write {target}: it is a folder")
     with open_warehouse(db, read_only=True) as wh:

@@ -132,6 +132,15 @@ def _contract(con: ibis.BaseBackend, contract_no: str, as_of: date) -> dict | No
     return rows[0] if rows else None
 
 
+def contract_patents(con: ibis.BaseBackend, contract_no: str, as_of: date) -> list[str]:
+    """The patents pledged under a contract on the day (its items not removed by then), in number order."""
+    from hvpatent.finance import items_on
+
+    its = items_on(con, as_of)
+    mine = its.filter((its.contract_no == contract_no) & (its.item_kind == "patent"))
+    return sorted(mine.item_no.to_pyarrow().to_pylist())
+
+
 def _contract_text(c: dict, lang: str) -> str:
     """The registered contract's pledgor, amount and loan term, those known (a legacy line has no term)."""
     zh = lang == "zh"
@@ -288,10 +297,16 @@ def valuation_sheet(con: ibis.BaseBackend, app_nos: list[str] | tuple[str, ...],
                     frame: pd.DataFrame | None = None) -> bytes:
     """The valuation sheet of the patents (a docx, as bytes).  ``bank``: the pledgee's name as printed;
     ``contract_no``: the pledge registration it is for (its amount and term are printed when registered by the
-    day); ``frame``: the day's value_frame, when the caller keeps one.  ValueError for an unknown application."""
+    day); ``frame``: the day's value_frame, when the caller keeps one.  No application numbers but a contract: the
+    contract's patents on the day.  ValueError for an unknown application."""
     from hvpatent.value.score import _state_label
 
     zh = lang == "zh"
+    if not app_nos and contract_no:
+        app_nos = contract_patents(con, contract_no, as_of)
+        if not app_nos:
+            raise ValueError(f"{contract_no}：截至 {as_of} 没有登记出质的专利" if zh else
+                             f"{contract_no}: no patent pledged under it by {as_of}")
     entries = valuation_data(con, app_nos, as_of, frame=frame, lang=lang)
     doc = Document()
     _paragraph(doc, _w("title", lang), TITLE_FONT, 20, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
