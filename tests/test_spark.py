@@ -347,3 +347,23 @@ def test_recognitions_match(session, tmp_path):
     assert len(expected[0]) == 3 and len(expected[1]) > 5  # 乙, 庚, 癸 new by the end of 2024 (辛 revoked)
     assert rows(spark) == expected
     wh.close()
+
+
+def test_pledge_registry_matches(session, tmp_path):
+    """The registry of test_finance_registry: statistics by bank (changes applied, contracts once) and the
+    contracts on the day of a change, the same on Spark (windows, left joins, string dates cast)."""
+    from hvpatent.finance.registry import contracts_on, pledge_statistics
+    from test_finance_registry import YEAR, build_registry
+
+    wh = Warehouse(tmp_path / "registry.duckdb")
+    build_registry(wh)
+    duck, spark = _both(session, wh, tmp_path / "parquet")
+
+    def rows(con):
+        on = contracts_on(con, date(2024, 6, 1)).order_by("contract_no").to_pyarrow().to_pylist()
+        return pledge_statistics(con, *YEAR, by="bank"), on
+
+    expected = rows(duck)
+    assert len(expected[0]) == 4 and len(expected[1]) == 6  # 4 banks; C1…C5 and the legacy L1
+    assert rows(spark) == expected
+    wh.close()
