@@ -314,3 +314,16 @@ def test_the_plan_target_reads_patent_and_trademark_pledges():
 
     target = next(t for t in load_plan().targets if t.key == "pledge_amount")
     assert target.indicator == "ip_pledge_amount"
+
+
+def test_bulletin_sentence_names_both_pledge_figures():
+    from hvpatent.reports.narrative import headline_sentences
+
+    now = {"ip_pledge_count": 5, "ip_pledge_amount": 2100.0, "pledge_count": 4, "pledge_amount": 1900.0}
+    text = "".join(headline_sentences(date(2024, 12, 31), "year", "永川区", now, {"ip_pledge_amount": 1400.0}))
+    # 2,100 against 1,400 a year before: +50%
+    assert text == "年内办理专利商标质押登记5笔，质押融资额2,100万元，同比增长50.0%，其中涉及专利权的4笔、1,900万元。"
+    only_patents = "".join(headline_sentences(date(2024, 12, 31), "year", "永川区",
+                                              {"ip_pledge_count": 1, "ip_pledge_amount": 800.0, "pledge_count": 1,
+                                               "pledge_amount": 800.0}, {}))
+    assert "办理专利权质押登记1笔" in only_patents and "专利商标" not in only_patents
