@@ -585,7 +585,6 @@ def _write_template(path: Path, kind: str, rows: list[list]) -> Path:
         rows = [[dict(zip(NAVIGATION_PROJECT_HEADERS, row, strict=True)).get(h, "") for h in headers]
                 for row in rows]
     if kind == "pledges":  # the registry's record shape (demo/pledges.py), in the template's order
-        headers = headers if set(PLEDGE_HEADERS) <= set(headers) else PLEDGE_HEADERS
         rows = [[dict(zip(PLEDGE_HEADERS, row, strict=True)).get(h, "") for h in headers] for row in rows]
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(kind)
