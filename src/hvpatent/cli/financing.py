@@ -4,8 +4,6 @@ automatic linking of consented requests to the contracts the registry now holds.
 
 from __future__ import annotations
 
-import csv
-import io
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -86,15 +84,14 @@ def list_cmd(
         return
     shown = display_rows(rows, i18n.lang())
     if fmt is ListFmt.csv:
-        buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=list(shown[0]) if shown else ["request_id"])
-        writer.writeheader()
-        writer.writerows(shown)
+        from hvpatent.reports.safe_cells import csv_text
+
+        text = csv_text(shown, list(shown[0]) if shown else ["request_id"])
         if out:
             with writing(out):
-                out.write_text(buffer.getvalue(), encoding="utf-8-sig")
+                out.write_text(text, encoding="utf-8-sig")
         else:
-            console.print(buffer.getvalue(), markup=False, highlight=False, end="")
+            console.print(text, markup=False, highlight=False, end="")
         return
     if fmt is ListFmt.xlsx:
         from hvpatent.reports.tables import to_frame, write_xlsx

@@ -6,8 +6,6 @@ contract on a day, with its items, changes and history.  The counting is the reg
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 import sys
 from datetime import date
@@ -122,14 +120,9 @@ def _question(start: str | None, end: str | None, by: str, kind: str,
 
 
 def _csv_text(rows: list[dict], columns: list[str]) -> str:
-    from hvpatent.reports.safe_cells import safe_value
+    from hvpatent.reports.safe_cells import csv_text
 
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow([_head(c) for c in columns])
-    for r in rows:
-        writer.writerow(["" if r.get(c) is None else safe_value(str(r.get(c))) for c in columns])
-    return buffer.getvalue()
+    return csv_text(rows, columns, [_head(c) for c in columns])
 
 
 def _output(rows: list[dict], columns: list[str], fmt: PledgeFmt, out: Path | None, title: str,

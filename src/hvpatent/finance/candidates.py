@@ -105,19 +105,11 @@ def pending_invalidations(con: ibis.BaseBackend, as_of: date) -> dict[str, date]
 
 
 def pledged_on(con: ibis.BaseBackend, as_of: date) -> set[str]:
-    """Application numbers that are items of a pledge contract active on the day: the registry's contracts and
-    items with contracts_on's status rule (registered by the day, neither released nor disposed by it; the item
-    added by the day and not removed by it), without the pledgor's region that contracts_on works out."""
-    from hvpatent.finance.registry import contracts, items
+    """Application numbers that are items of a pledge contract active on the day (the registry's active_items)."""
+    from hvpatent.finance.registry import active_items
 
-    day = ibis.date(as_of)
-    c = contracts(con)
-    active = c.filter((c.registered_date <= day) & (c.released_date.isnull() | (c.released_date > day))
-                      & (c.disposed_date.isnull() | (c.disposed_date > day))).select("contract_no")
-    it = items(con)
-    it = it.filter((it.item_kind == "patent") & (it.added_date <= day)
-                   & (it.removed_date.isnull() | (it.removed_date > day)))
-    it = it.semi_join(active, "contract_no")
+    it = active_items(con, as_of)
+    it = it.filter(it.item_kind == "patent")
     return set(it.select("item_no").distinct().to_pyarrow().column("item_no").to_pylist())
 
 

@@ -117,6 +117,23 @@ def _items_on(con: ibis.BaseBackend, day: ir.DateScalar) -> ir.Table:
     return it.filter((it.added_date <= day) & (it.removed_date.isnull() | (it.removed_date > day)))
 
 
+def current_items(con: ibis.BaseBackend, as_of: date) -> ir.Table:
+    """The items of every contract as they stood on the day (added by it, not removed by it), whatever the
+    contract's status: the item rule of items_on, for callers that have the contracts already."""
+    return _items_on(con, ibis.date(as_of))
+
+
+def active_items(con: ibis.BaseBackend, as_of: date) -> ir.Table:
+    """(contract_no, item_kind, item_no, added_date, removed_date) of the contracts active on the day (registered by
+    it, neither released nor disposed by it): items_on's rule without the pledgor's region, which is the costly
+    part of contracts_on (collateral candidates ask only "is this patent pledged today?")."""
+    day = ibis.date(as_of)
+    c = contracts(con)
+    active = c.filter((c.registered_date <= day) & (c.released_date.isnull() | (c.released_date > day))
+                      & (c.disposed_date.isnull() | (c.disposed_date > day))).select("contract_no")
+    return _items_on(con, day).semi_join(active, "contract_no")
+
+
 def _pledgor_region(con: ibis.BaseBackend, table: ir.Table, day: ir.DateScalar) -> ir.Table:
     """The table (contract_no, pledgor_norm, …) with region columns, ``region_source`` and the contract's
     enterprise (docs/finance.md, "Region"): the pledgor's town assigned by hand or from the enterprise directory;

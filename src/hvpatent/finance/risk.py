@@ -50,7 +50,7 @@ def _money(value: float | None) -> str:
 
 def _active_items(con: ibis.BaseBackend, as_of: date, bank: str | None, region: str | None) -> list[dict]:
     """The patent items of the contracts active on the day (bank and region filters), with the contract's facts."""
-    from hvpatent.finance.registry import bank_filter, contracts_on, items
+    from hvpatent.finance.registry import bank_filter, contracts_on, current_items
 
     contracts = contracts_on(con, as_of)
     contracts = contracts.filter(contracts.status == "active")
@@ -60,12 +60,8 @@ def _active_items(con: ibis.BaseBackend, as_of: date, bank: str | None, region: 
         contracts = contracts.filter(contracts[region_column(region)] == region)  # the pledgor's region
     contracts = contracts.select("contract_no", "pledgor", "pledgor_norm", "pledgee", "pledgee_norm", "loan_end",
                                  "registered_date", "amount_yuan")
-    # items_on's rule (added by the day, not removed by it) without computing contracts_on a second time
-    day = ibis.date(as_of)
-    it = items(con)
-    it = it.filter((it.item_kind == "patent") & (it.added_date <= day)
-                   & (it.removed_date.isnull() | (it.removed_date > day))).select("contract_no", "item_no",
-                                                                                   "added_date")
+    it = current_items(con, as_of)  # items_on's rule, without computing contracts_on a second time
+    it = it.filter(it.item_kind == "patent").select("contract_no", "item_no", "added_date")
     return contracts.left_join(it, "contract_no").drop("contract_no_right").to_pyarrow().to_pylist()
 
 

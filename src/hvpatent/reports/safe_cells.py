@@ -49,3 +49,26 @@ def sheet_title(title: str) -> str:
     """A worksheet name Excel accepts: no forbidden characters, at most 31 of them, never empty."""
     name = _SHEET_TITLE_FORBIDDEN.sub("_", clean_text(title)).strip("'")[:31]
     return name or "Sheet"
+
+
+def flat_cell(value: object) -> object:
+    """A list (a request's patents, a bundle's suggestion) as one cell joined by '; '; None as an empty cell."""
+    if isinstance(value, list | tuple):
+        return "; ".join("" if v is None else str(v) for v in value)
+    return "" if value is None else value
+
+
+def csv_text(rows: list[dict], columns: list[str] | None = None, headers: list[str] | None = None) -> str:
+    """The rows as CSV text (RFC 4180 line ends), every cell flattened and made safe: the one CSV writer of the
+    exports.  ``columns`` picks and orders the keys (default: every key, in first-seen order); ``headers`` are the
+    words of the header row (default: the keys).  A file for Excel wants it encoded as 'utf-8-sig' (a BOM)."""
+    import csv
+    import io
+
+    columns = columns or list(dict.fromkeys(k for r in rows for k in r))
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(safe_row(headers or columns))
+    for r in rows:
+        writer.writerow(safe_row(flat_cell(r.get(c)) for c in columns))
+    return buffer.getvalue()

@@ -108,18 +108,25 @@ def _bibliography(con: ibis.BaseBackend, app_nos: list[str], as_of: date) -> dic
     return facts
 
 
-def _pledges(con: ibis.BaseBackend, app_nos: list[str], as_of: date) -> dict[str, list[dict]]:
-    """The contracts registered on each patent by the day (the finance room's registry), newest first."""
-    from hvpatent.finance import contracts_on, items_on
+def _pledges(con: ibis.BaseBackend, app_nos: list[str], as_of: date,
+             pledges_of: str | None = None) -> dict[str, list[dict]]:
+    """The contracts registered on each patent by the day (the finance room's registry), newest first; each row's
+    ``own`` says whether its pledgee is ``pledges_of`` (a bank's normalised name, by the registry's bank rule), or
+    is True for every row when no bank is given."""
+    from hvpatent.finance import bank_filter, contracts_on, items_on
 
     its = items_on(con, as_of)
     its = its.filter((its.item_kind == "patent") & its.item_no.isin(app_nos)).select("contract_no", "item_no")
     cons = contracts_on(con, as_of)
-    rows = its.join(cons, "contract_no").select(
-        "item_no", "contract_no", "pledgor", "pledgee", "amount_yuan", "registered_date", "loan_end", "status"
-    ).to_pyarrow().to_pylist()
+    lines = its.join(cons, "contract_no").select(
+        "item_no", "contract_no", "pledgor", "pledgee", "pledgee_norm", "amount_yuan", "registered_date", "loan_end",
+        "status")
+    rows = lines.to_pyarrow().to_pylist()
+    own = ({(r["contract_no"], r["item_no"]) for r in bank_filter(lines, pledges_of).to_pyarrow().to_pylist()}
+           if pledges_of else None)
     out: dict[str, list[dict]] = {}
     for r in sorted(rows, key=lambda r: (r["registered_date"] or date.min, r["contract_no"]), reverse=True):
+        r["own"] = own is None or (r["contract_no"], r["item_no"]) in own
         out.setdefault(r["item_no"], []).append(r)
     return out
 
@@ -160,9 +167,10 @@ def _contract_text(c: dict, lang: str) -> str:
 
 
 def valuation_data(con: ibis.BaseBackend, app_nos: list[str] | tuple[str, ...], as_of: date, *,
-                   frame: pd.DataFrame | None = None, lang: str = "zh") -> list[dict]:
+                   frame: pd.DataFrame | None = None, lang: str = "zh", pledges_of: str | None = None) -> list[dict]:
     """Per patent, in the order given: ``value`` (value_of's breakdown), ``facts`` (bibliography and legal state)
-    and ``pledges``.  ValueError naming the application when one is not in the warehouse or not assessed."""
+    and ``pledges`` (each with ``own``: see _pledges).  ValueError naming the application when one is not in the
+    warehouse or not assessed."""
     from hvpatent.value import value_frame, value_of, value_settings
 
     numbers = list(dict.fromkeys(app_nos))
@@ -185,7 +193,7 @@ def valuation_data(con: ibis.BaseBackend, app_nos: list[str] | tuple[str, ...], 
                              f"{number}: not in the warehouse, or not assessed (a design, or filed after {as_of})")
         values[number] = result
     facts = _bibliography(con, numbers, as_of)
-    pledges = _pledges(con, numbers, as_of)
+    pledges = _pledges(con, numbers, as_of, pledges_of)
     return [{"value": values[n], "facts": facts.get(n, {}), "pledges": pledges.get(n, [])} for n in numbers]
 
 
@@ -250,15 +258,22 @@ def _patent(doc, n: int, entry: dict, lang: str) -> None:
     met = _criteria(v["criteria"], lang) if v["high_value"] else ("无" if zh else "none")
     _paragraph(doc, f"{_w('criteria', lang)}：{met}" if zh else f"{_w('criteria', lang)}: {met}", BODY_FONT, 12,
                indent=False)
-    if entry["pledges"]:
+    shown = [p for p in entry["pledges"] if p["own"]]
+    others = [p for p in entry["pledges"] if not p["own"]]
+    if shown:
         _table(doc, Table(_w("pledges", lang), [(k, _w(k, lang)) for k in (
             "contract", "pledgor", "pledgee", "amount", "registered", "loan_end", "status")], [
             {"contract": p["contract_no"], "pledgor": p["pledgor"] or "—", "pledgee": p["pledgee"] or "—",
              "amount": _wan(p["amount_yuan"]), "registered": _day(p["registered_date"]),
              "loan_end": _day(p["loan_end"]),
              "status": STATUS_WORDS.get(p["status"], (p["status"], p["status"]))[0 if zh else 1]}
-            for p in entry["pledges"]]))
-    else:
+            for p in shown]))
+    if others:  # another bank's contract: only that it exists (registrations are public, amounts and terms are not)
+        active = sum(p["status"] == "active" for p in others)
+        text = (f"另有其他质权人的质押登记 {len(others)} 项（评估基准日在押 {active} 项），不列明细。" if zh else
+                f"{len(others)} pledge registrations of other pledgees ({active} active on the date), not itemised.")
+        _paragraph(doc, text, BODY_FONT, 12, indent=False)
+    if not entry["pledges"]:
         none = "截至评估基准日无质押登记" if zh else "none registered by the date"
         _paragraph(doc, f"{_w('pledges', lang)}：{none}" if zh else f"{_w('pledges', lang)}: {none}", BODY_FONT, 12,
                    indent=False)
@@ -294,11 +309,12 @@ def summary(entries: list[dict]) -> dict:
 
 def valuation_sheet(con: ibis.BaseBackend, app_nos: list[str] | tuple[str, ...], as_of: date, *,
                     bank: str | None = None, contract_no: str | None = None, lang: str = "zh",
-                    frame: pd.DataFrame | None = None) -> bytes:
+                    frame: pd.DataFrame | None = None, pledges_of: str | None = None) -> bytes:
     """The valuation sheet of the patents (a docx, as bytes).  ``bank``: the pledgee's name as printed;
     ``contract_no``: the pledge registration it is for (its amount and term are printed when registered by the
-    day); ``frame``: the day's value_frame, when the caller keeps one.  No application numbers but a contract: the
-    contract's patents on the day.  ValueError for an unknown application."""
+    day); ``frame``: the day's value_frame, when the caller keeps one; ``pledges_of``: a bank's normalised name,
+    whose pledges alone are itemised (another bank's are counted, never shown: the bank workspace's sheet).  No
+    application numbers but a contract: the contract's patents on the day.  ValueError for an unknown application."""
     from hvpatent.value.score import _state_label
 
     zh = lang == "zh"
@@ -307,7 +323,7 @@ def valuation_sheet(con: ibis.BaseBackend, app_nos: list[str] | tuple[str, ...],
         if not app_nos:
             raise ValueError(f"{contract_no}：截至 {as_of} 没有登记出质的专利" if zh else
                              f"{contract_no}: no patent pledged under it by {as_of}")
-    entries = valuation_data(con, app_nos, as_of, frame=frame, lang=lang)
+    entries = valuation_data(con, app_nos, as_of, frame=frame, lang=lang, pledges_of=pledges_of)
     doc = Document()
     _paragraph(doc, _w("title", lang), TITLE_FONT, 20, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
     _paragraph(doc, _w("subtitle", lang), BODY_FONT, 12, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)

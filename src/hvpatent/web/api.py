@@ -154,10 +154,17 @@ def indicators(request: Request, user: Staff, as_of: AsOf = None, region: Region
 
 
 def _table_response(rows: list[dict], fmt: str, name: str):
+    """json, csv (UTF-8 with a BOM, so Excel reads the Chinese) or xlsx; in csv and xlsx a list is one cell."""
     if fmt == "json":
         return JSONResponse(jsonable(rows))
+    from hvpatent.reports.safe_cells import csv_text, flat_cell
+
+    if fmt == "csv":
+        return Response(("\ufeff" + csv_text(jsonable(rows))).encode("utf-8"), media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{_quote(name)}.csv"})
     from hvpatent.reports import to_frame, write_xlsx
 
+    rows = [{k: flat_cell(v) if isinstance(v, list | tuple) else v for k, v in r.items()} for r in rows]
     with tempfile.TemporaryDirectory() as tmp:
         path = write_xlsx({name: to_frame(rows)}, Path(tmp) / "export.xlsx")
         data = path.read_bytes()

@@ -11,13 +11,11 @@ bank account is refused (403; the bank has its own workspace, web/bank.py).  Ans
 
 from __future__ import annotations
 
-import csv
 import dataclasses
-import io
 import re
 from datetime import date
 from typing import Annotated, Any
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
@@ -294,27 +292,8 @@ def contract_page(request: Request, contract_no: str, as_of: DateQ = None) -> HT
 
 
 # -- API --------------------------------------------------------------------------------------------------------
-def _csv(rows: list[dict], name: str) -> Response:
-    """CSV with a BOM (Excel opens it as UTF-8); lists joined with ';'."""
-    columns = list(dict.fromkeys(k for r in rows for k in r))
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(columns)
-    for r in jsonable(rows):
-        writer.writerow(["; ".join(map(str, v)) if isinstance(v, list) else "" if v is None else v
-                         for v in (r.get(c) for c in columns)])
-    return Response(("\ufeff" + buffer.getvalue()).encode("utf-8"), media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}.csv"})
-
-
 def _table(rows: list[dict], fmt: str, name: str, headers: dict[str, str] | None = None) -> Response:
-    flat = [{k: ("; ".join(map(str, v)) if isinstance(v, list) else v) for k, v in r.items()} for r in rows]
-    if fmt == "csv":
-        response = _csv(flat, name)
-    elif fmt == "xlsx":
-        response = _table_response(flat, "xlsx", name)
-    else:
-        response = JSONResponse(jsonable(rows))
+    response = _table_response(rows, fmt, name)
     response.headers.update(headers or {})
     return response
 

@@ -145,18 +145,10 @@ def _export(rows: list[dict], fmt: str, lang: str) -> Response:
     if fmt == "xlsx":
         return _xlsx(rows, lang, None)
     if fmt == "csv":
-        import csv
-
         from hvpatent.finance.ledger import export_rows
-        from hvpatent.reports.safe_cells import safe_row
+        from hvpatent.reports.safe_cells import csv_text
 
-        shown = export_rows(rows, lang)
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        if shown:
-            writer.writerow(safe_row(list(shown[0])))
-        writer.writerows(safe_row(list(r.values())) for r in shown)
-        return Response("\ufeff" + buffer.getvalue(), media_type="text/csv; charset=utf-8",
+        return Response("\ufeff" + csv_text(export_rows(rows, lang)), media_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": "attachment; filename*=UTF-8''finance-ledger.csv"})
     return JSONResponse(jsonable(rows))
 
