@@ -286,3 +286,15 @@ def test_a_notice_under_the_category_name_is_told_by_its_columns(wh, tmp_path):
                     encoding="utf-8")
     assert import_file(wh, path)[0].rows_updated == 1
     assert contracts(wh)[0][9] == D(2024, 7, 1)
+
+
+def test_contract_key_is_the_one_spelling_of_a_registration_number(wh, tmp_path):
+    """Full-width letters and digits (Ｙ２０２４), lower case, spaces (ASCII, U+3000, NBSP) all key as Y2024…."""
+    from hvpatent.ingest import contract_key
+
+    assert contract_key("ｙ２０２４ ５０００\u3000０００１\u00a0") == "Y202450000001"
+    assert contract_key(" y2024500000001 ") == "Y2024500000001"
+    # The importer keys by it: a full-width release finds the contract registered in ASCII.
+    import_file(wh, write(tmp_path, "a.csv", [reg("Y2024500000001", PB, "2024-01-10")]))
+    import_file(wh, write(tmp_path, "b.csv", ["ｙ２０２４５０００００００１,注销,,,,,,2024-12-20,,,,"]))
+    assert [(c[0], c[9]) for c in contracts(wh)] == [("Y2024500000001", D(2024, 12, 20))]

@@ -22,7 +22,7 @@ from hvpatent.ingest.fields import printable
 from hvpatent.ingest.google import check_parquet, looks_like_google, read_publications
 from hvpatent.ingest.heartbeat import beat, listening
 from hvpatent.ingest.notes import ImportNotes
-from hvpatent.ingest.pledges import PLEDGE_HEADERS, looks_like_pledges, pledge_chunks, pledge_shape
+from hvpatent.ingest.pledges import PLEDGE_HEADERS, contract_key, looks_like_pledges, pledge_chunks, pledge_shape
 from hvpatent.ingest.projects import (
     KIND_WORDS,
     PROJECT_KINDS,
@@ -45,8 +45,8 @@ from hvpatent.warehouse.store import ImportResult, Warehouse, file_sha256
 
 __all__ = [
     "KIND_WORDS", "PROJECT_KINDS", "PROJECT_STATUSES", "SOURCES", "STATUS_WORDS", "TEMPLATES", "FileError",
-    "ImportRejected", "RowError", "check_project", "detect_template", "import_file", "industry_of", "kind_of",
-    "peek_headers", "save_project", "status_of", "template_bytes", "template_headers", "write_errors_report",
+    "ImportRejected", "RowError", "check_project", "contract_key", "detect_template", "import_file", "industry_of",
+    "kind_of", "peek_headers", "save_project", "status_of", "template_bytes", "template_headers", "write_errors_report",
 ]
 
 SOURCES = ("auto", "cnipa", "incopat", "patsnap", "google", "companydata", "trademarks")

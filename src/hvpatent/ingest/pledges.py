@@ -21,6 +21,7 @@ here computes a figure: the registry (finance/registry.py) reads these rows.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -39,7 +40,7 @@ from hvpatent.ingest.notes import ImportNotes
 from hvpatent.ingest.readers import header_key, peek_headers, read_chunks
 from hvpatent.model import Batch, RowError
 
-__all__ = ["PLEDGE_HEADERS", "RECORD_TYPES", "looks_like_pledges", "pledge_chunks", "pledge_shape",
+__all__ = ["PLEDGE_HEADERS", "RECORD_TYPES", "contract_key", "looks_like_pledges", "pledge_chunks", "pledge_shape",
            "read_pledge_records", "record_type_of"]
 
 RECORD_TYPES = ("registration", "change", "release", "disposal")
@@ -93,6 +94,15 @@ _STATE_ZH = {"pending": "审中", "valid": "有效", "grace": "滞纳期", "rest
              "rejected": "驳回", "surrendered": "放弃", "ended": "终止"}
 _TRADEMARK = re.compile(r"^G?\d{3,10}$")
 _TERM = re.compile(r"^\s*(.+?)\s*(?:至|到|—|--|~|～)\s*(.+?)\s*$")
+
+
+_NO_SPACE = re.compile(r"[\s\u200b-\u200d\u2060\ufeff]+")  # spaces, and the invisible ones \s does not match
+
+
+def contract_key(text: str) -> str:
+    """The one spelling of a pledge registration number (质押登记号), as stored in ``contract_no``: full-width
+    letters and digits as ASCII (NFKC), upper-case, no spaces.  The importer, the CLI and the web all key by it."""
+    return _NO_SPACE.sub("", unicodedata.normalize("NFKC", text)).upper()
 
 
 def record_type_of(text: str) -> str:
@@ -195,7 +205,7 @@ def _parse_row(file: str, row: int, cells: dict[str, str], headers: dict[str, st
         errors.append(RowError(file, row, headers.get(name, name), "" if value is None else str(value), reason))
         return []
 
-    contract_no = cell("contract_no").upper().replace(" ", "")
+    contract_no = contract_key(cell("contract_no"))
     if not contract_no:
         return bad("contract_no", "", "必填项为空 / required")
     try:
