@@ -290,7 +290,11 @@ CONTRACTS = [
     ("C4", world.E2, world.BANK, 2_000_000, date(2024, 3, 10), date(2025, 3, 10), date(2024, 3, 10),
      date(2025, 3, 10), world.A10),
     ("C5", world.E1, world.BANK, 500_000, date(2024, 7, 1), date(2025, 7, 1), date(2024, 7, 1), None, world.A5),
+    # the pledge registered nine days after the loan started; the amount changed to 6,000,000 on 2024-06-01
+    ("C6", world.E2, world.BANK, 5_000_000, date(2024, 4, 1), date(2025, 4, 1), date(2024, 4, 10), None, world.A3),
 ]
+CHANGES = [{"contract_no": "C6", "change_date": date(2024, 6, 1), "field": "amount_yuan", "old_value": "5000000.00",
+            "new_value": "6000000.00"}]
 
 
 def add_contracts(w: Warehouse) -> None:
@@ -303,6 +307,7 @@ def add_contracts(w: Warehouse) -> None:
         for c, p, b, a, s, e, r, d, _ in CONTRACTS])
     batch.set("pledge_items", [{"contract_no": c, "item_kind": "patent", "item_no": i, "added_date": r,
                                 "removed_date": None} for c, _, _, _, _, _, r, _, i in CONTRACTS])
+    batch.set("pledge_changes", CHANGES)
     with w.import_transaction("pledges", "pledges", "test", "fixture") as tx:
         tx.add(batch, len(CONTRACTS))
 
@@ -329,10 +334,10 @@ def registry_once():
     ledger tests below read the real facts, through a cache keyed without the connection."""
     real, seen = ledger_mod.contract_facts, {}
 
-    def cached(con, contract_no, as_of, banks):
-        key = (contract_no, as_of, banks)
+    def cached(con, contract_no, as_of):
+        key = (contract_no, as_of)
         if key not in seen:
-            seen[key] = real(con, contract_no, as_of, banks)
+            seen[key] = real(con, contract_no, as_of)
         return copy.deepcopy(seen[key])
 
     with pytest.MonkeyPatch.context() as mp:
@@ -365,6 +370,88 @@ def test_compute_claim_reads_the_registry(wh):
     assert c4["eligible"] and c4["amount"] == 840_000
     missing = compute_claim(con, "interest_subsidy", "NOPE", "2024", 1, policy=POLICY, as_of=AS_OF)
     assert failed(missing) == ["contract"] and missing["amount"] == 0
+
+
+def two_versions(later_banks: list[str]):
+    """The built-in policy closed on 2024-12-31 (its banks: the head office 重庆银行股份有限公司 among them) and a
+    version from 2025-01-01 listing only ``later_banks``."""
+    data = copy.deepcopy(BUILTIN)
+    data["versions"][0]["effective_to"] = date(2024, 12, 31)
+    later = copy.deepcopy(data["versions"][0])
+    later.update(version="2025-01", effective_from=date(2025, 1, 1), effective_to=None, cooperating_banks=later_banks)
+    data["versions"].append(later)
+    return parse_policy(data, "two.yaml")
+
+
+def test_cooperating_bank_is_matched_against_the_version_in_force(wh):
+    """C5's pledgee is the 永川 branch (world.BANK).  2024 lists the head office, 2025 the branch itself: each
+    version's own entry is the match (all versions' lists together matched the head office first, and that entry,
+    missing from 2025's list, failed the 2025 claim)."""
+    con = wh.ibis()
+    p = two_versions([world.BANK])
+    h2 = compute_claim(con, "interest_subsidy", "C5", "2024-H2", 9_000, policy=p, as_of=AS_OF)
+    bank = next(s for s in h2["trace"] if s["rule"] == "cooperating_bank")
+    assert h2["policy_version"] == "2024-01" and bank["ok"] and bank["facts"]["matched"] == "重庆银行股份有限公司"
+    h1 = compute_claim(con, "interest_subsidy", "C5", "2025-H1", 9_000, policy=p, as_of=AS_OF)
+    bank = next(s for s in h1["trace"] if s["rule"] == "cooperating_bank")
+    assert h1["policy_version"] == "2025-01" and h1["eligible"] and bank["facts"]["matched"] == BANK_NORM
+    # 2025's list without the bank: not cooperating in 2025, though 2024's list has its head office
+    h1 = compute_claim(con, "interest_subsidy", "C5", "2025-H1", 9_000, policy=two_versions([ICBC]), as_of=AS_OF)
+    assert failed(h1) == ["cooperating_bank"]
+
+
+def test_interest_days_start_at_the_registration():
+    # the loan from 2024-01-01, the pledge registered 2024-03-01: Q1's days 03-01 … 03-31 = 31 (not 91);
+    # 1,000,000 × 3.45 % × 31 / 365 = 34,500 × 31 / 365 = 2,930.14; × 50 % = 1,465.07
+    r = evaluate_claim("interest_subsidy", facts(registered_date=date(2024, 3, 1)), "2024-Q1", 99_999, POLICY)
+    steps = {s["rule"]: s for s in r["trace"]}
+    assert steps["days"]["facts"]["from"] == "2024-03-01" and steps["days"]["result"] == 31
+    assert r["amount"] == 1_465.07
+
+
+def test_interest_split_at_an_amount_change_read_from_the_registry(wh):
+    # C6: loan from 2024-04-01 (LPR 3.45 %), registered 2024-04-10 at 5,000,000, changed to 6,000,000 on 2024-06-01.
+    # 2024-Q2 from 04-10 (the registration): 04-10 … 05-31 = 21 + 31 = 52 days at 5,000,000 and 06-01 … 06-30 =
+    # 30 days at 6,000,000: 5,000,000 × 3.45 % × 52 / 365 = 24,575.342… and 6,000,000 × 3.45 % × 30 / 365 =
+    # 17,013.698…; together 41,589.041… → 41,589.04; × 50 % = 20,794.52.  (The amount of the as-of day over the
+    # whole quarter from the loan's start would give 6,000,000 × 3.45 % × 91 / 365 × 50 % = 25,804.11.)
+    r = compute_claim(wh.ibis(), "interest_subsidy", "C6", "2024-Q2", 99_999, policy=POLICY, as_of=AS_OF)
+    steps = {s["rule"]: s for s in r["trace"]}
+    assert steps["days"]["result"] == 82 and steps["interest_basis"]["facts"]["at_lpr"] == "41589.04"
+    assert steps["interest_basis"]["facts"]["segments"] == ["2024-04-10…2024-05-31: 5000000.00 × 52",
+                                                            "2024-06-01…2024-06-30: 6000000.00 × 30"]
+    assert r["eligible"] and r["amount"] == 20_794.52
+    # 2024-Q3, all at the changed amount: 92 days; 6,000,000 × 3.45 % × 92 / 365 = 52,175.34; × 50 % = 26,087.67
+    r = compute_claim(wh.ibis(), "interest_subsidy", "C6", "2024-Q3", 99_999, policy=POLICY, as_of=AS_OF)
+    assert r["amount"] == 26_087.67
+    assert next(s for s in r["trace"] if s["rule"] == "interest_basis")["facts"]["amount_yuan"] == "6000000.00"
+
+
+def test_contract_number_found_however_typed(fresh):
+    duck, con = fresh.con, fresh.ibis()
+    assert ledger_mod.contract_numbers(" y2024 5000\u3000") == ("Y20245000", "y2024 5000")
+    # lower case, spaces, full-width: the key C1 (ingest.contract_key), as test_compute_claim_reads_the_registry
+    for typed in (" c1 ", "c 1", "ｃ１"):
+        claim = compute_claim(con, "interest_subsidy", typed, "2024", 40_000, policy=POLICY, as_of=AS_OF)
+        assert claim["contract_no"] == "C1" and claim["amount"] == 17_297.26
+    row = apply_claim(duck, con, "interest_subsidy", "ｃ１", "2024", 40_000, policy=POLICY, as_of=AS_OF, by="a")
+    assert row["contract_no"] == "C1"
+    with pytest.raises(LedgerError, match="overlaps"):   # the same contract, however typed
+        apply_claim(duck, con, "interest_subsidy", "c1", "2024-Q1", 1, policy=POLICY, as_of=AS_OF, by="a")
+    assert [r["contract_no"] for r in ledger_rows(duck, contract_no="c 1")] == ["C1"]
+    assert decide_claim(duck, "interest_subsidy", " c1", "2024", approve=True, by="admin",
+                        policy=POLICY)["status"] == "approved"
+
+
+def test_approval_refused_when_the_claims_version_is_gone(fresh):
+    duck, con = fresh.con, fresh.ibis()
+    apply_claim(duck, con, "interest_subsidy", "C1", "2024", 40_000, policy=POLICY, as_of=AS_OF, by="analyst")
+    renamed = copy.deepcopy(BUILTIN)
+    renamed["versions"][0]["version"] = "2024-01b"
+    with pytest.raises(LedgerError, match=r"'2024-01' of the claim is no longer in x\.yaml"):
+        decide_claim(duck, "interest_subsidy", "C1", "2024", approve=True, by="admin",
+                     policy=parse_policy(renamed, "x.yaml"))
+    assert ledger_rows(duck)[0]["status"] == "applied"   # nothing changed
 
 
 def test_ledger_flow_never_pays_twice(fresh, tmp_path):
@@ -494,7 +581,7 @@ def test_no_sequence_pays_twice(seed, monkeypatch):
     contracts = {"K1": facts(contract_no="K1", loan_end=date(2026, 1, 1)),
                  "K2": facts(contract_no="K2", enterprise="乙", loan_end=date(2026, 1, 1),
                              disposed_date=date(2025, 5, 5))}
-    monkeypatch.setattr(ledger_mod, "contract_facts", lambda con, no, as_of, banks: dict(contracts[no]))
+    monkeypatch.setattr(ledger_mod, "contract_facts", lambda con, no, as_of: dict(contracts[no]))
     duck = _memory_ledger()
     periods = ["2024", "2024-H1", "2024-H2", "2024-Q1", "2024-Q2", "2024-Q3", "2025", "2025-Q2"]
     paid: dict[tuple, tuple] = {}

@@ -186,6 +186,25 @@ def evaluate_claim(scheme: str, facts: dict | None, period: str, claimed_yuan: o
     return _compensation(result, facts, version, claimed, _money(used_yuan), ok)
 
 
+def amount_pieces(facts: dict, first: date, stop: date) -> list[tuple[date, date, object]]:
+    """The days [first, stop) cut at the contract's amount changes: (from, until_before, amount) pieces, the
+    registered amount until the first change and each change's new amount from its change day on (the registry's
+    rule: a change counts from the day it is registered).  ``facts['amount_changes']``: (change_date, amount) of the
+    changes registered by the as-of day; without changes one piece at ``amount_yuan``."""
+    changes = sorted(facts.get("amount_changes") or [], key=lambda change: change[0])
+    opening = facts.get("registered_amount_yuan") if changes else None
+    schedule: list[tuple[date | None, object]] = [(None, facts.get("amount_yuan") if opening is None else opening),
+                                                  *changes]
+    pieces = []
+    for i, (since, amount) in enumerate(schedule):
+        until = schedule[i + 1][0] if i + 1 < len(schedule) else None
+        low = first if since is None else max(first, since)
+        high = stop if until is None else min(stop, until)
+        if low < high:
+            pieces.append((low, high, amount))
+    return pieces or [(first, stop, facts.get("amount_yuan"))]
+
+
 def _capped(result: dict, rule: str, amount: Decimal, cap: Decimal, used: Decimal, facts: dict) -> Decimal:
     left = max(cap - used, Decimal(0))
     final = min(amount, left)
@@ -214,19 +233,31 @@ def _interest(result: dict, facts: dict, version: PolicyVersion, policy: Finance
     trace.append(_step("lpr", {"loan_start": loan_start, "announced": lpr[0] if lpr else None},
                        lpr[1] if lpr else None, lpr is not None))
     ok &= lpr is not None
-    # Interest accrues from the later of the period's and the loan's start up to, not including, the earlier of the
-    # day after the period, the loan's maturity and its release or disposal.
-    first = max(start, loan_start)
+    # Interest accrues from the latest of the period's start, the loan's start and the pledge's registration (no
+    # subsidy for a day with no pledge) up to, not including, the earliest of the day after the period, the loan's
+    # maturity and its release or disposal.
+    first = max(d for d in (start, loan_start, facts.get("registered_date")) if d is not None)
     stop = min(d for d in (end + timedelta(days=1), loan_end, ended) if d is not None)
     days = max((stop - first).days, 0)
     trace.append(_step("days", {"from": first, "until_before": stop}, days, days > 0))
     ok &= days > 0
-    if not ok:
+    pieces = amount_pieces(facts, first, stop)
+    known = all(amount is not None for _, _, amount in pieces)
+    if not known:
+        trace.append(_step("interest_basis", {"amount_yuan": None}, None, False,
+                           "质押金额未登记 / the pledge's amount is not recorded"))
+    if not (ok and known):
         return result
-    amount = _money(facts["amount_yuan"])
-    at_lpr = _money(amount * Decimal(str(lpr[1])) / 100 * days / 365)
+    percent = Decimal(str(lpr[1]))
+    at_lpr = _money(sum((_money(amount) * percent / 100 * (until - since).days / 365
+                         for since, until, amount in pieces), Decimal(0)))
     basis = min(claimed, at_lpr)
-    trace.append(_step("interest_basis", {"claimed": claimed, "amount_yuan": amount, "percent": lpr[1], "days": days,
+    if len(pieces) == 1:
+        amount_facts: dict = {"amount_yuan": _money(pieces[0][2])}
+    else:   # the amount changed within the days: each piece at its own amount
+        amount_facts = {"segments": [f"{since}…{until - timedelta(days=1)}: {_money(amount)} × {(until - since).days}"
+                                     for since, until, amount in pieces]}
+    trace.append(_step("interest_basis", {"claimed": claimed, **amount_facts, "percent": lpr[1], "days": days,
                                           "at_lpr": at_lpr}, basis))
     subsidy = _money(basis * Decimal(str(rule.share)))
     trace.append(_step("share", {"basis": basis, "share": rule.share}, subsidy))
@@ -240,6 +271,10 @@ def _interest(result: dict, facts: dict, version: PolicyVersion, policy: Finance
 def _compensation(result: dict, facts: dict, version: PolicyVersion, claimed: Decimal, used: Decimal,
                   ok: bool) -> dict:
     trace, rule = result["trace"], version.risk_compensation
+    if facts.get("amount_yuan") is None:
+        trace.append(_step("net_loss", {"amount_yuan": None}, None, False,
+                           "质押金额未登记 / the pledge's amount is not recorded"))
+        return result
     if not ok:
         return result
     principal = _money(facts["amount_yuan"])
@@ -257,24 +292,51 @@ def _compensation(result: dict, facts: dict, version: PolicyVersion, claimed: De
 
 # -- facts from the registry and the ledger ---------------------------------------------------------------------
 
-def contract_facts(con: ibis.BaseBackend, contract_no: str, as_of: date, banks: tuple[str, ...]) -> dict | None:
-    """The contract on ``as_of`` from the registry (changes applied) and the cooperating bank its pledgee matches
-    (registry.bank_filter: the bank's name or a branch of it); None when there is no such contract."""
+def contract_numbers(text: str) -> tuple[str, ...]:
+    """The numbers a typed pledge registration number may be stored under: its key first (ingest.contract_key, how
+    the importer stores it: full-width as ASCII, upper-case, no spaces), then the text as typed, trimmed (a number
+    an older importer stored as written).  The CLI, the web and the ledger look a contract up by these."""
+    from hvpatent.ingest import contract_key
+
+    typed = (text or "").strip()
+    return tuple(dict.fromkeys(n for n in (contract_key(typed), typed) if n))
+
+
+def contract_facts(con: ibis.BaseBackend, contract_no: str, as_of: date) -> dict | None:
+    """The contract on ``as_of`` from the registry (changes applied; contract_numbers finds it however it is typed)
+    with ``amount_changes``: (change_date, new amount) of the amount changes registered by then; None when there is
+    no such contract.  The cooperating bank is matched by compute_claim against the version in force."""
+    from hvpatent.finance.registry import contract_detail
+
+    for number in contract_numbers(contract_no):
+        detail = contract_detail(con, number, as_of)
+        if detail is not None:
+            break
+    else:
+        return None
+    changes = []
+    for change in detail.pop("changes", None) or []:
+        if change["field"] == "amount_yuan":
+            try:
+                changes.append((change["change_date"], _money(change["new_value"])))
+            except ArithmeticError:   # decimal.InvalidOperation: the importer checks amounts; skip a bad one
+                continue
+    facts = {k: v for k, v in detail.items() if k not in ("items", "history")}
+    facts["amount_changes"] = changes
+    facts["enterprise"] = facts.get("enterprise") or facts.get("pledgor_norm") or None
+    return facts
+
+
+def matched_bank(pledgee_norm: str | None, banks: tuple[str, ...]) -> str | None:
+    """The cooperating bank of ``banks`` (one policy version's list) the pledgee falls under by the registry's bank
+    rule (registry.bank_filter: the bank's name or a branch of it); the most specific (longest) when several do."""
     import ibis
 
-    from hvpatent.finance.registry import bank_filter, contracts_on
+    from hvpatent.finance.registry import bank_filter
 
-    table = contracts_on(con, as_of)
-    one = table.filter(table.contract_no == contract_no)
-    rows = one.to_pyarrow().to_pylist()
-    if not rows:
-        return None
-    facts = dict(rows[0])
-    facts["enterprise"] = facts.get("enterprise") or facts.get("pledgor_norm") or None
-    # the bank rule applied to the one pledgee (a small table of it, not the registry's query again per bank)
-    pledgee = ibis.memtable({"pledgee_norm": [facts.get("pledgee_norm") or ""]})
-    facts["cooperating_bank"] = next((b for b in banks if bank_filter(pledgee, b).count().execute() > 0), None)
-    return facts
+    pledgee = ibis.memtable({"pledgee_norm": [pledgee_norm or ""]})
+    matched = [b for b in banks if bank_filter(pledgee, b).count().execute() > 0]
+    return max(matched, key=len, default=None)
 
 
 def cap_used(duck: duckdb.DuckDBPyConnection, scheme: str, enterprise: str | None, contract_no: str,
@@ -295,20 +357,23 @@ def cap_used(duck: duckdb.DuckDBPyConnection, scheme: str, enterprise: str | Non
 
 def compute_claim(con: ibis.BaseBackend, scheme: str, contract_no: str, period: str, claimed_yuan: object, *,
                   policy: FinancePolicy, as_of: date, ledger: duckdb.DuckDBPyConnection | None = None) -> dict:
-    """What the policy allows for one contract and period: {scheme, contract_no, period, claimed_yuan, amount,
-    eligible, policy_version, enterprise, bank, trace}.  ``ledger`` (the warehouse's DuckDB connection) counts the
-    caps already used; without it the caps are counted as unused (the trace says used 0)."""
+    """What the policy allows for one contract and period: {scheme, contract_no (as the registry stores it),
+    period, claimed_yuan, amount, eligible, policy_version, enterprise, bank, trace}.  The cooperating bank is
+    matched against the banks of the policy version in force on the claim's day only.  ``ledger`` (the warehouse's
+    DuckDB connection) counts the caps already used; without it the caps are counted as unused (used 0)."""
     if scheme not in SCHEMES:
         raise LedgerError(_say(f"未知的项目 {scheme!r}，可用：{' | '.join(SCHEMES)}",
                                f"unknown scheme {scheme!r}; one of {' | '.join(SCHEMES)}"))
     period = period.strip() if isinstance(period, str) else period
     start, end = period_range(period)
-    banks = tuple(dict.fromkeys(b for v in policy.versions for b in v.cooperating_banks))
-    facts = contract_facts(con, contract_no, as_of, banks)
-    if facts is not None:   # the cooperating-bank match counts only for a bank of the version in force
+    facts = contract_facts(con, contract_no, as_of)
+    if facts is None:
+        contract_no = (*contract_numbers(contract_no), contract_no)[0]
+    else:   # the version in force first, then the pledgee against that version's cooperating banks only
+        contract_no = facts["contract_no"]
         version = policy.version_on(claim_day(scheme, facts, start, end))
-        if version is None or facts["cooperating_bank"] not in version.cooperating_banks:
-            facts["cooperating_bank"] = None
+        facts["cooperating_bank"] = matched_bank(facts.get("pledgee_norm"), version.cooperating_banks) \
+            if version is not None else None
     used = cap_used(ledger, scheme, facts and facts.get("enterprise"), contract_no, period) if ledger else 0
     result = evaluate_claim(scheme, facts, period, claimed_yuan, policy, used_yuan=used)
     return {"scheme": scheme, "contract_no": contract_no, "period": period, "claimed_yuan": float(_money(claimed_yuan)),
@@ -380,10 +445,11 @@ def apply_claim(duck: duckdb.DuckDBPyConnection, con: ibis.BaseBackend, scheme: 
     period = period.strip() if isinstance(period, str) else period
     period_range(period)
     with _Transaction(duck):
-        _refuse_twice(duck, scheme, contract_no, period)
         claim = compute_claim(con, scheme, contract_no, period, claimed_yuan, policy=policy, as_of=as_of, ledger=duck)
         if any(step["rule"] == "contract" for step in claim["trace"]):
             raise LedgerError(_say(f"{contract_no}：库中没有这份质押合同", f"{contract_no}: no such pledge contract"))
+        contract_no = claim["contract_no"]   # as the registry stores it (contract_numbers)
+        _refuse_twice(duck, scheme, contract_no, period)
         now = datetime.now()
         trace = list(claim["trace"])
         status, decided_at, decided_by = "applied", None, None
@@ -412,7 +478,8 @@ def decide_claim(duck: duckdb.DuckDBPyConnection, scheme: str, contract_no: str,
     from hvpatent.finance.policy import load_policy
 
     with _Transaction(duck):
-        row = _get(duck, scheme, contract_no, period)
+        row = next((r for n in contract_numbers(contract_no) if (r := _get(duck, scheme, n, period)) is not None),
+                   None)
         if row is None:
             raise LedgerError(_say(f"{_key(scheme, contract_no, period)}：没有这笔申请",
                                    f"{_key(scheme, contract_no, period)}: no such claim"))
@@ -420,7 +487,7 @@ def decide_claim(duck: duckdb.DuckDBPyConnection, scheme: str, contract_no: str,
             raise LedgerError(_say(f"{_key(scheme, contract_no, period)}：状态为 {row['status']}，只能审核已申请的",
                                    f"{_key(scheme, contract_no, period)}: status {row['status']}; only an applied "
                                    "claim can be decided"))
-        trace, now = row["trace"], datetime.now()
+        trace, now, contract_no = row["trace"], datetime.now(), row["contract_no"]
         if approve:
             computed = _money(row["computed_yuan"])
             amount = computed if approved_yuan in (None, "") else _money(approved_yuan)
@@ -428,14 +495,20 @@ def decide_claim(duck: duckdb.DuckDBPyConnection, scheme: str, contract_no: str,
                 raise LedgerError(_say(f"核准金额须大于 0 且不超过核算金额 {computed}：{amount}",
                                        f"the approved amount must be above 0 and at most the computed {computed}: "
                                        f"{amount}"))
-            version = next((v for v in (policy or load_policy()).versions if v.version == row["policy_version"]), None)
-            if version is not None:
-                cap = _money(version.interest_subsidy.cap_per_enterprise_year_yuan if scheme == "interest_subsidy"
-                             else version.risk_compensation.cap_per_contract_yuan)
-                used = cap_used(duck, scheme, row["enterprise"], contract_no, period)
-                if used + amount > cap:
-                    raise LedgerError(_say(f"超过上限：上限 {cap}，已用 {used}，本次 {amount}",
-                                           f"over the cap: cap {cap}, used {used}, this {amount}"))
+            rules = policy or load_policy()
+            version = next((v for v in rules.versions if v.version == row["policy_version"]), None)
+            if version is None:   # the cap of the claim's version cannot be checked: refuse rather than skip it
+                raise LedgerError(_say(
+                    f"{_key(scheme, contract_no, period)}：政策文件 {rules.source} 中已没有该申请适用的政策版本 "
+                    f"{row['policy_version']!r}，无法核对上限；请恢复该版本或重新申请",
+                    f"{_key(scheme, contract_no, period)}: the policy version {row['policy_version']!r} of the claim "
+                    f"is no longer in {rules.source}, so its cap cannot be checked; restore the version or re-apply"))
+            cap = _money(version.interest_subsidy.cap_per_enterprise_year_yuan if scheme == "interest_subsidy"
+                         else version.risk_compensation.cap_per_contract_yuan)
+            used = cap_used(duck, scheme, row["enterprise"], contract_no, period)
+            if used + amount > cap:
+                raise LedgerError(_say(f"超过上限：上限 {cap}，已用 {used}，本次 {amount}",
+                                       f"over the cap: cap {cap}, used {used}, this {amount}"))
             trace.append(_step("decision", {"approved_yuan": amount}, "approved"))
             duck.execute("UPDATE finance_ledger SET status = 'approved', approved_yuan = ?, decided_at = ?,"
                          " decided_by = ?, trace = ? WHERE scheme = ? AND contract_no = ? AND period = ?",
@@ -496,11 +569,14 @@ def ledger_rows(duck: duckdb.DuckDBPyConnection, *, scheme: str | None = None, s
     if scheme is not None and scheme not in SCHEMES:
         raise LedgerError(_say(f"未知的项目 {scheme!r}", f"unknown scheme {scheme!r}"))
     where, params = [], []
-    for column, value in (("scheme", scheme), ("status", status), ("contract_no", contract_no),
-                          ("enterprise", enterprise), ("payment_batch", batch)):
+    for column, value in (("scheme", scheme), ("status", status), ("enterprise", enterprise), ("payment_batch", batch)):
         if value is not None:
             where.append(f"{column} = ?")
             params.append(value)
+    if contract_no is not None:   # however the number is typed (contract_numbers)
+        numbers = contract_numbers(contract_no) or (contract_no,)
+        where.append(f"contract_no IN ({', '.join('?' * len(numbers))})")
+        params += list(numbers)
     if period is not None:
         period_range(period)
         where.append("(period = ? OR period LIKE ?)" if len(period) == 4 else "period = ?")
