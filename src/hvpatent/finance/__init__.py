@@ -11,13 +11,20 @@ from __future__ import annotations
 from hvpatent.finance.candidates import EXCLUSIONS, candidate_bundles, collateral_candidates, excluded_patents
 from hvpatent.finance.ledger import (
     LEDGER_STATUSES,
+    RULE_WORDS,
+    SCHEME_WORDS,
     SCHEMES,
+    STATUS_WORDS,
     LedgerError,
     apply_claim,
     compute_claim,
+    contract_numbers,
     decide_claim,
+    export_rows,
     ledger_rows,
     pay_claims,
+    period_range,
+    write_ledger_xlsx,
 )
 from hvpatent.finance.policy import FinancePolicy, PolicyError, load_policy
 from hvpatent.finance.registry import (
@@ -51,3 +58,5 @@ __all__ = ["EXCLUSIONS", "LEDGER_STATUSES", "REQUEST_STATUSES", "RISK_KINDS", "S
            "link_contract", "list_requests", "load_policy", "pay_claims", "pipeline", "pledge_statistics",
            "pledge_total", "risk_watch", "statistics_contracts", "withdraw_request"]
 __all__ += ["SEVERITIES", "excluded_patents", "risk_counts"]  # the bank workspace (docs/finance-bank.md)
+__all__ += ["RULE_WORDS", "SCHEME_WORDS", "STATUS_WORDS", "contract_numbers", "export_rows", "period_range",
+            "write_ledger_xlsx"]  # the ledger's words and exports; a contract number however typed (CLI, web)
