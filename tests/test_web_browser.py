@@ -133,3 +133,32 @@ def test_navigation_page_draws_its_charts_and_a_branch_opens_its_list(base_url):
         assert len(driver.find_elements(By.CSS_SELECTOR, "#patents tbody tr td:nth-child(2)")) == figure
         assert driver.find_element(By.ID, "total").text == str(figure)
         assert driver.execute_script("return window.__errors") == []
+
+
+def test_pledge_statistics_chart_draws_and_a_bar_opens_its_contracts(base_url):
+    """/finance draws contracts (bars) and amounts (line) per month with no script error, and a click on a bar opens
+    the contracts behind it, as many as the bar says: the world's pledges are P1 (2023-03) and P2 (2024-05)."""
+    from selenium.webdriver.common.action_chains import ActionChains
+
+    with chromium() as driver:
+        log_in(driver, base_url, "analyst")
+        driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": (
+            "window.__errors = []; window.addEventListener('error', e => window.__errors.push(String(e.message)));")})
+        driver.get(f"{base_url}/finance?from=2023-01-01&to=2024-12-31&by=period")
+        chart = driver.find_element(By.ID, "chart")
+        assert chart.size["height"] > 200  # sized by the stylesheet: an inline style="" is refused by the CSP
+        option = "echarts.getInstanceByDom(document.getElementById('chart')).getOption()"
+        assert driver.execute_script(f"return {option}.series.map(s => s.type)") == ["bar", "line"]
+        assert driver.execute_script(f"return {option}.xAxis[0].data") == ["2023-03", "2024-05"]
+        bars = driver.execute_script(f"return {option}.series[0].data")
+        assert bars == [1, 1]
+        # the middle of the second bar, in pixels from the chart's top left corner
+        x, y = driver.execute_script("const c = echarts.getInstanceByDom(document.getElementById('chart'));"
+                                     "return c.convertToPixel({seriesIndex: 0}, [1, 0.5]);")
+        ActionChains(driver).move_to_element_with_offset(
+            chart, int(x - chart.size["width"] / 2), int(y - chart.size["height"] / 2)).click().perform()
+        WebDriverWait(driver, 60).until(lambda d: "/finance/contracts" in d.current_url)
+        assert "group=2024-05" in driver.current_url
+        assert [td.text for td in driver.find_elements(By.CSS_SELECTOR, "#contracts tbody tr td:first-child")] == [
+            "P2"]
+        assert driver.execute_script("return window.__errors") == []
