@@ -159,6 +159,6 @@ def test_pledge_statistics_chart_draws_and_a_bar_opens_its_contracts(base_url):
             chart, int(x - chart.size["width"] / 2), int(y - chart.size["height"] / 2)).click().perform()
         WebDriverWait(driver, 60).until(lambda d: "/finance/contracts" in d.current_url)
         assert "group=2024-05" in driver.current_url
-        assert [td.text for td in driver.find_elements(By.CSS_SELECTOR, "#contracts tbody tr td:first-child")] == [
+        assert [td.text for td in driver.find_elements(By.CSS_SELECTOR, "#contracts tbody a.contract")] == [
             "P2"]
         assert driver.execute_script("return window.__errors") == []
