@@ -327,3 +327,66 @@ def test_bulletin_sentence_names_both_pledge_figures():
                                               {"ip_pledge_count": 1, "ip_pledge_amount": 800.0, "pledge_count": 1,
                                                "pledge_amount": 800.0}, {}))
     assert "办理专利权质押登记1笔" in only_patents and "专利商标" not in only_patents
+
+
+# Names as a pledge record may write them: every kind of space Python's \s knows (NBSP, U+2000–200A, U+202F,
+# U+205F, U+3000, tab, NEL, line separators), full-width brackets and punctuation, lower-case and full-width Latin,
+# and the Latin letters whose upper case is two letters (ß → SS, ﬁ → FI).
+ODD_NAMES = ["中国银行\u00a0永川支行", "中国银行\u3000永川支行（营业部）", "a\u2000b\u2005c\u200ad",
+             "x\u202fy\u205fz\u1680w",
+             "tab\there\nand\r\x0b\x0c\x1c\x1d\x1e\x1f", "nel\x85ls\u2028ps\u2029", "Bank of China，Ltd；X：Y",
+             "Straße GmbH", "ﬁnance ﬂow ﬀ", "ｂａｎｋ　ａｇ", " ", "", "重庆银行股份有限公司 永川支行"]
+
+
+def test_norm_is_normalize_name_on_every_name(con):
+    """registry.norm (Ibis, used on legacy lines and on the pledgee/pledgor of a change) equals the importer's
+    normalize_name, so a bank account (User.bank, normalised in Python) sees a contract moved to it by a change."""
+    import ibis
+
+    table = ibis.memtable({"i": list(range(len(ODD_NAMES))), "name": ODD_NAMES})
+    got = dict(con.execute(table.select("i", n=registry.norm(table.name))).itertuples(index=False))
+    assert [got[i] for i in range(len(ODD_NAMES))] == [normalize_name(n) for n in ODD_NAMES]
+    assert got[0] == "中国银行永川支行" and got[7] == "STRASSEGMBH"
+
+
+@pytest.fixture(scope="module")
+def legacy_con(tmp_path_factory):
+    """A legacy contract L2 with no amount on its line (an old warehouse), and C9 whose pledgee is changed on
+    2024-06-01 to a name written with a no-break space."""
+    from hvpatent.warehouse.store import Warehouse
+
+    wh = Warehouse(tmp_path_factory.mktemp("legacy") / "legacy.duckdb")
+    records = Batch()
+    records.set("pledges", [
+        {"contract_no": "L2", "app_no": B1, "pledgor": E1, "pledgee": BANK, "amount_yuan": None,
+         "registered_date": date(2023, 7, 1)},
+        {"contract_no": "C9", "app_no": B2, "pledgor": E1, "pledgee": BANK, "amount_yuan": 100,
+         "registered_date": date(2024, 1, 15)}])
+    records.set("pledge_contracts", [{"contract_no": "C9", "pledgor": E1, "pledgor_norm": normalize_name(E1),
+                                      "pledgee": BANK, "pledgee_norm": BANK, "amount_yuan": 100, "loan_start": None,
+                                      "loan_end": None, "registered_date": date(2024, 1, 15), "released_date": None,
+                                      "disposed_date": None, "source": "test"}])
+    records.set("pledge_items", [{"contract_no": "C9", "item_kind": "patent", "item_no": B2,
+                                  "added_date": date(2024, 1, 15), "removed_date": None}])
+    records.set("pledge_changes", [{"contract_no": "C9", "change_date": date(2024, 6, 1), "field": "pledgee",
+                                    "old_value": BANK, "new_value": "中国银行股份有限公司\u00a0永川支行"}])
+    with wh.import_transaction("registry", "registry", "test", "fixture") as tx:
+        tx.add(records, 0)
+    yield wh.ibis()
+    wh.close()
+
+
+def test_contract_detail_of_a_legacy_contract_without_an_amount(legacy_con):
+    detail = contract_detail(legacy_con, "L2", date(2024, 1, 1))
+    assert detail["amount_yuan"] is None and detail["registered_amount_yuan"] is None
+    assert detail["history"] == [{"date": date(2023, 7, 1), "event": "registration", "field": None,
+                                  "old_value": None, "new_value": None}]
+
+
+def test_a_pledgee_changed_to_a_name_with_a_no_break_space_is_that_banks(legacy_con):
+    boc = "中国银行股份有限公司永川支行"
+    after = contracts_on(legacy_con, date(2024, 6, 1))
+    assert after.filter(after.contract_no == "C9").pledgee_norm.to_pyarrow().to_pylist() == [boc]
+    assert bank_filter(after, boc).contract_no.to_pyarrow().to_pylist() == ["C9"]
+    before = contracts_on(legacy_con, date(2024, 5, 31))
+    assert bank_filter(before, boc).count().to_pyarrow().as_py() == 0

@@ -32,19 +32,37 @@ REGION_COLUMNS = ("province_code", "city_code", "county_code", "town_code")
 STAT_FIELDS = ("contracts", "amount_yuan", "patents", "trademarks", "enterprises", "released", "disposed")
 
 
+# Every character Python's ``\s`` matches (str.isspace), as a class RE2 (DuckDB) and Java (Spark) both read.
+_SPACES = ("[\\x{9}-\\x{d}\\x{1c}-\\x{20}\\x{85}\\x{a0}\\x{1680}\\x{2000}-\\x{200a}\\x{2028}\\x{2029}\\x{202f}"
+           "\\x{205f}\\x{3000}]")
+# Letters whose upper case is two letters in Python (str.upper) but one, or themselves, in DuckDB's upper():
+# the Latin ones a party's name can hold (ß, the ligatures).  Greek and Armenian ligatures are left out (no
+# Chinese registration writes them): each one here is one more replace in every query that normalises a name.
+_EXPANDING = {c: c.upper() for c in "ßŉǰﬀﬁﬂﬃﬄﬅﬆ"}
+
+
 def norm(name: ir.StringValue) -> ir.StringValue:
-    """ingest.fields.normalize_name as an expression: half-width punctuation, no spaces, upper-case Latin."""
+    """ingest.fields.normalize_name as an expression, equal to it on every name a pledge record can carry:
+    half-width brackets and punctuation, no whitespace of any kind (NBSP, U+2000–200A, U+3000, …), upper case."""
     for wide, narrow in zip("（），；：", "(),;:", strict=True):
         name = name.replace(wide, narrow)
-    for space in (" ", "\u3000", "\t", "\r", "\n"):
-        name = name.replace(space, "")
+    name = name.re_replace(_SPACES, "")
+    for letter, upper in _EXPANDING.items():
+        name = name.replace(letter, upper)
     return name.upper()
 
 
+def _table(con: ibis.BaseBackend, name: str) -> ir.Table | None:
+    """The table, or None where the backend has none (a Parquet export of a warehouse older than the registry,
+    schema.LATER_TABLES): one look-up, where has_table and con.table would be two (each reads the schema)."""
+    try:
+        return con.table(name)
+    except Exception:  # the backends raise their own kinds of "table not found"
+        return None
+
+
 def _registered(con: ibis.BaseBackend) -> ir.Table | None:
-    if not has_table(con, "pledge_contracts"):
-        return None  # a Parquet export of a warehouse older than the registry (schema.LATER_TABLES)
-    return con.table("pledge_contracts")
+    return _table(con, "pledge_contracts")
 
 
 def contracts(con: ibis.BaseBackend) -> ir.Table:
@@ -91,7 +109,7 @@ def items(con: ibis.BaseBackend) -> ir.Table:
         return legacy
     known = registered.select(r_no=registered.contract_no.cast("string"))
     legacy = legacy.anti_join(known, legacy.contract_no == known.r_no)
-    stored = con.table("pledge_items") if has_table(con, "pledge_items") else None
+    stored = _table(con, "pledge_items")
     if stored is None:
         return legacy
     stored = stored.select(*(stored[c].cast("string").name(c) for c in ("contract_no", "item_kind", "item_no")),
@@ -100,20 +118,19 @@ def items(con: ibis.BaseBackend) -> ir.Table:
 
 
 def _latest_changes(con: ibis.BaseBackend, day: ir.DateScalar) -> ir.Table | None:
-    """(contract_no, field, new_value) of the last change of each field registered by the day."""
-    if not has_table(con, "pledge_changes"):
+    """(n_no, new_amount_yuan, new_loan_end, new_pledgee, new_pledgor): per contract, the value of the last change
+    of each field registered by the day (null where none), in one aggregate (one join for contracts_on)."""
+    ch = _table(con, "pledge_changes")
+    if ch is None:
         return None
-    ch = con.table("pledge_changes")
     ch = ch.filter(ch.change_date <= day)
-    last = ch.group_by(["contract_no", "field"]).aggregate(last_date=ch.change_date.max())
-    joined = ch.join(last, [ch.contract_no == last.contract_no, ch.field == last.field,
-                            ch.change_date == last.last_date])
-    return joined.select(contract_no=ch.contract_no.cast("string"), field=ch.field.cast("string"),
-                         new_value=ch.new_value.cast("string"))
+    return ch.group_by(n_no=ch.contract_no.cast("string")).aggregate(
+        **{f"new_{f}": ch.new_value.cast("string").argmax(ch.change_date, where=ch.field == f)
+           for f in CHANGE_FIELDS})
 
 
-def _items_on(con: ibis.BaseBackend, day: ir.DateScalar) -> ir.Table:
-    it = items(con)
+def _items_on(con: ibis.BaseBackend, day: ir.DateScalar, it: ir.Table | None = None) -> ir.Table:
+    it = items(con) if it is None else it
     return it.filter((it.added_date <= day) & (it.removed_date.isnull() | (it.removed_date > day)))
 
 
@@ -134,7 +151,8 @@ def active_items(con: ibis.BaseBackend, as_of: date) -> ir.Table:
     return _items_on(con, day).semi_join(active, "contract_no")
 
 
-def _pledgor_region(con: ibis.BaseBackend, table: ir.Table, day: ir.DateScalar) -> ir.Table:
+def _pledgor_region(con: ibis.BaseBackend, table: ir.Table, day: ir.DateScalar, it: ir.Table | None = None
+                    ) -> ir.Table:
     """The table (contract_no, pledgor_norm, …) with region columns, ``region_source`` and the contract's
     enterprise (docs/finance.md, "Region"): the pledgor's town assigned by hand or from the enterprise directory;
     else the first applicant of its patents (the one that is the pledgor first, then the lowest number); else the
@@ -142,33 +160,37 @@ def _pledgor_region(con: ibis.BaseBackend, table: ir.Table, day: ir.DateScalar) 
     from hvpatent.reference.applicant_towns import town_overrides
 
     keys = table.select(k_no=table.contract_no, k_pledgor=table.pledgor_norm)
-    it = items(con)
+    it = items(con) if it is None else it
     it = it.filter(it.added_date <= day)  # every patent the contract has pledged by the day
     patents = it.filter(it.item_kind == "patent")
     fa = first_applicants(con)
+    pledged = patents.select(p_no=patents.item_no)
+    fa = fa.semi_join(pledged, fa.app_no == pledged.p_no)  # the pledged patents only
     anchors = patents.join(fa, patents.item_no == fa.app_no)
     anchors = anchors.join(keys, anchors.contract_no == keys.k_no)
-    anchors = anchors.mutate(pref=ibis.ifelse(anchors.applicant == anchors.k_pledgor, 0, 1))
-    anchors = anchors.mutate(rank=ibis.row_number().over(group_by="contract_no",
-                                                        order_by=[anchors.pref, anchors.item_no]))
-    anchors = anchors.filter(anchors.rank == 0).select(
-        a_no=anchors.contract_no, a_enterprise=anchors.applicant.cast("string"),
-        a_name=anchors.applicant_name.cast("string"), a_type=anchors.applicant_type.cast("string"),
-        **{f"a_{c}": anchors[c].cast("string") for c in REGION_COLUMNS})
+    # The anchor: the patent whose first applicant is the pledgor first, then the lowest number (a contract's
+    # patents are distinct, so the key is unique and every argmin below picks the same row).
+    pick = ibis.ifelse(anchors.applicant == anchors.k_pledgor, "0", "1").concat(anchors.item_no)
+    anchors = anchors.group_by(a_no=anchors.contract_no).aggregate(
+        a_enterprise=anchors.applicant.cast("string").argmin(pick),
+        a_name=anchors.applicant_name.cast("string").argmin(pick),
+        a_type=anchors.applicant_type.cast("string").argmin(pick),
+        **{f"a_{c}": anchors[c].cast("string").argmin(pick) for c in REGION_COLUMNS})
 
     joined = table.left_join(anchors, table.contract_no == anchors.a_no)
     over = town_overrides(con)
     joined = joined.left_join(over, joined.pledgor_norm == over.o_name)
-    if has_table(con, "trademarks"):
-        marks = con.table("trademarks")
+    marks = _table(con, "trademarks")
+    if marks is not None:
         marks = marks.filter(marks.province_code.notnull()).select(
             m_reg=marks.reg_no.cast("string"), m_owner=marks.owner_norm.cast("string"),
             m_name=marks.owner.cast("string"), **{f"m_{c}": marks[c].cast("string") for c in REGION_COLUMNS})
         tms = it.filter(it.item_kind == "trademark")
         tms = tms.join(marks, tms.item_no == marks.m_reg)
-        tms = tms.mutate(rank=ibis.row_number().over(group_by="contract_no", order_by=[tms.item_no, tms.m_owner]))
-        tms = tms.filter(tms.rank == 0).select("m_owner", "m_name", *(f"m_{c}" for c in REGION_COLUMNS),
-                                               t_no=tms.contract_no)
+        # the lowest registration number (then owner: a mark in several classes has one row per class)
+        pick = tms.item_no.concat("\x00", tms.m_owner.fill_null(""))
+        tms = tms.group_by(t_no=tms.contract_no).aggregate(
+            **{name: tms[name].argmin(pick) for name in ("m_owner", "m_name", *(f"m_{c}" for c in REGION_COLUMNS))})
         joined = joined.left_join(tms, joined.contract_no == tms.t_no)
     else:
         joined = joined.mutate(m_owner=ibis.null("string"), m_name=ibis.null("string"),
@@ -203,15 +225,19 @@ def contracts_on(con: ibis.BaseBackend, as_of: date) -> ir.Table:
     kind (patent | trademark | mixed), town_code (the pledgor's, docs/finance.md) with province_code, city_code,
     county_code, region_source, enterprise, enterprise_name, applicant_type, and source."""
     day = ibis.date(as_of)
+    every = items(con)
+    return _pledgor_region(con, _contracts_state(con, day, every), day, every)
+
+
+def _contracts_state(con: ibis.BaseBackend, day: ir.DateScalar, every: ir.Table) -> ir.Table:
+    """contracts_on without the pledgor's region (the costly part, which items_on does not need)."""
     c = contracts(con)
     c = c.filter(c.registered_date <= day)
     latest = _latest_changes(con, day)
-    for f in CHANGE_FIELDS:
-        if latest is None:
-            c = c.mutate(**{f"new_{f}": ibis.null("string")})
-            continue
-        one = latest.filter(latest.field == f).select(n_no=latest.contract_no, **{f"new_{f}": latest.new_value})
-        c = c.left_join(one, c.contract_no == one.n_no).drop("n_no")
+    if latest is None:
+        c = c.mutate(**{f"new_{f}": ibis.null("string") for f in CHANGE_FIELDS})
+    else:
+        c = c.left_join(latest, c.contract_no == latest.n_no).drop("n_no")
     new = {f: c[f"new_{f}"] for f in CHANGE_FIELDS}
     released = ibis.ifelse(c.released_date <= day, c.released_date, ibis.null("date"))
     disposed = ibis.ifelse(c.disposed_date <= day, c.disposed_date, ibis.null("date"))
@@ -228,7 +254,7 @@ def contracts_on(con: ibis.BaseBackend, as_of: date) -> ir.Table:
         registered_date=c.registered_date, released_date=released, disposed_date=disposed,
         status=ibis.cases((disposed.notnull(), "disposed"), (released.notnull(), "released"), else_="active"),
         source=c.source)
-    it = _items_on(con, day)
+    it = _items_on(con, day, every)
     counts = it.group_by("contract_no").aggregate(
         patents=(it.item_kind == "patent").cast("int64").sum(),
         trademarks=(it.item_kind == "trademark").cast("int64").sum())
@@ -239,18 +265,19 @@ def contracts_on(con: ibis.BaseBackend, as_of: date) -> ir.Table:
                  kind=ibis.cases(((patents > 0) & (trademarks > 0), "mixed"),
                                  ((patents == 0) & (trademarks > 0), "trademark"), else_="patent")
                  ).drop("i_no", "i_patents", "i_trademarks")
-    return _pledgor_region(con, c, day)
+    return c
 
 
 def items_on(con: ibis.BaseBackend, as_of: date) -> ir.Table:
     """The items of contracts_on(as_of) not removed by that day, with the contract's status, pledgee, pledgor,
     loan_end and registered_date."""
     day = ibis.date(as_of)
-    c = contracts_on(con, as_of)
+    every = items(con)
+    c = _contracts_state(con, day, every)
     c = c.select(c_no=c.contract_no, status=c.status, pledgee=c.pledgee, pledgee_norm=c.pledgee_norm,
                  pledgor=c.pledgor, pledgor_norm=c.pledgor_norm, loan_end=c.loan_end,
                  registered_date=c.registered_date)
-    it = _items_on(con, day)
+    it = _items_on(con, day, every)
     return it.join(c, it.contract_no == c.c_no).drop("c_no")
 
 
@@ -429,7 +456,8 @@ def contract_detail(con: ibis.BaseBackend, contract_no: str, as_of: date) -> dic
         changes = ch.order_by(["change_date", "field"]).to_pyarrow().to_pylist()
     detail["changes"] = changes
     history = [{"date": detail["registered_date"], "event": "registration", "field": None, "old_value": None,
-                "new_value": f"{detail['registered_amount_yuan']:.2f}"}]
+                "new_value": None if detail["registered_amount_yuan"] is None
+                else f"{detail['registered_amount_yuan']:.2f}"}]
     for r in rows:
         if r["added_date"] > detail["registered_date"]:
             history.append({"date": r["added_date"], "event": "item_added", "field": r["item_kind"],

@@ -219,7 +219,7 @@ def _pledge_contract_records(ctx: Context, patents_only: bool) -> ir.Table:
     (app_no null for a contract pledging trademarks only), so the figure counts contracts (``distinct_key``) and a
     breakdown by industry can read the patents.  The amount is the amount registered: a change is not new
     financing."""
-    from hvpatent.finance.registry import contracts_on, items_on
+    from hvpatent.finance.registry import contracts_on, current_items
 
     def build() -> ir.Table:
         return contracts_on(ctx.con, ctx.as_of)
@@ -230,7 +230,7 @@ def _pledge_contract_records(ctx: Context, patents_only: bool) -> ir.Table:
         c = in_region(c, ctx.region)
     if patents_only:
         c = c.filter(c.patents > 0)
-    it = items_on(ctx.con, ctx.as_of)
+    it = current_items(ctx.con, ctx.as_of)  # the items on the day; ``c`` has their contracts already
     it = it.filter(it.item_kind == "patent").select(i_no=it.contract_no, app_no=it.item_no)
     joined = c.left_join(it, c.contract_no == it.i_no)
     return joined.select("contract_no", "app_no", "pledgor", "pledgee", "registered_date", "released_date",
