@@ -636,14 +636,14 @@ def hvp(*args: str):
 def test_cli_policy_compute_apply_approve_pay_ledger(db, registry_once, tmp_path):
     result = hvp("finance", "policy")
     assert result.exit_code == 0 and "2024-01" in result.output and "50%" in result.output
-    base = ["--scheme", "interest_subsidy", "--contract", "C1", "--db", str(db)]
+    base = ["--scheme", "interest_subsidy", "--contract", "c1", "--db", str(db)]   # typed in lower case: C1
     result = hvp("finance", "compute", *base, "--period", "2024", "--claimed", "40000", "--as-of", "2026-01-15",
                  "--format", "json")
     assert result.exit_code == 0, result.output
     assert '"amount": 17297.26' in result.output          # as test_interest_subsidy_full_year_by_hand
     result = hvp("finance", "apply", *base, "--period", "2024", "--claimed", "40000", "--as-of", "2026-01-15",
                  "--by", "clerk")
-    assert result.exit_code == 0 and "applied · 17,297.26" in result.output
+    assert result.exit_code == 0 and "C1 2024: applied · 17,297.26" in result.output
     result = hvp("finance", "approve", *base, "--period", "2024", "--amount", "17297.27", "--by", "chief")
     assert result.exit_code == 2 and "at most the computed" in result.output   # named, no traceback
     assert hvp("finance", "approve", *base, "--period", "2024", "--by", "chief").exit_code == 0

@@ -73,8 +73,9 @@ def test_staff_apply_decide_pay(base_url):
         assert computed["amount"] == 17297.26 and computed["eligible"]
         assert c.post("/api/finance/subsidies/compute", json=claim,
                       headers={"x-csrf-token": "wrong"}).status_code == 403
-        row = c.post("/api/finance/subsidies/apply", json=claim).json()
-        assert row["status"] == "applied" and row["applied_by"] == "analyst"
+        # the contract number as a user may type it (lower case, full-width): stored under the registry's C1
+        row = c.post("/api/finance/subsidies/apply", json={**claim, "contract_no": " ｃ１"}).json()
+        assert row["status"] == "applied" and row["applied_by"] == "analyst" and row["contract_no"] == "C1"
         # the 2nd half of the year overlaps the live claim for 2024: refused with the reason
         r = c.post("/api/finance/subsidies/apply", json={**claim, "period": "2024-H2"})
         assert r.status_code == 422 and "overlaps" in r.json()["detail"]
@@ -86,7 +87,7 @@ def test_staff_apply_decide_pay(base_url):
         page = c.get("/finance/subsidies").text
         assert "质权人为合作银行" in page and "C2" in page and 'name="decision" value="approve"' in page
         # approve C1 through the form, more than computed first
-        decide = {"csrf": csrf, "scheme": "interest_subsidy", "contract_no": "C1", "period": "2024",
+        decide = {"csrf": csrf, "scheme": "interest_subsidy", "contract_no": "c 1", "period": "2024",
                   "decision": "approve"}
         r = c.post("/finance/subsidies/decide", data={**decide, "approved_yuan": "17297.27"})
         assert r.status_code == 422 and "at most the computed" in r.text

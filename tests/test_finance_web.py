@@ -224,3 +224,28 @@ def test_exports(base_url):
         assert [ln.split(",")[0] for ln in lines[1:]] == ["C1", "P2", "C2", "C3"]  # registration order
         paged = c.get("/api/finance/contracts", params={**YEAR, "offset": "1", "limit": "2"})
         assert [r["contract_no"] for r in paged.json()] == ["P2", "C2"] and paged.headers["x-total-count"] == "4"
+
+
+def test_listed_registered_amounts_sum_to_the_statistics(base_url):
+    """C1 changed from 5,000,000 to 6,000,000 (module docstring): the drill-down's 登记金额 column sums to the
+    statistics' 17,000,000; the amount on the last day stands beside it under its own heading."""
+    with client(base_url, "analyst") as c:
+        total = c.get("/api/finance/statistics", params=YEAR).json()["total"]["amount_yuan"]
+        page = c.get("/finance/contracts", params=YEAR).text
+        def column(name: str) -> list[float]:
+            return [float(v.replace(",", "")) for v in re.findall(f'<td class="num {name}">([0-9,.]+)</td>', page)]
+
+        registered, on_day = column("registered"), column("on-day")
+        assert len(registered) == 4 and sum(registered) == total == 17_000_000
+        assert sum(on_day) == 18_000_000   # C1 at 6,000,000 on 2024-12-31
+        assert "登记金额（元）" in page and "2024-12-31 金额（元）" in page
+        api = c.get("/api/finance/contracts", params=YEAR).json()
+        assert sum(r["registered_amount_yuan"] for r in api) == total
+
+
+@pytest.mark.parametrize("typed", ["c1", "%EF%BC%A3%EF%BC%91", "c%201"])   # lower case, full-width Ｃ１, "c 1"
+def test_contract_found_however_typed(base_url, typed):
+    with client(base_url, "analyst") as c:
+        page = c.get(f"/finance/contracts/{typed}", params={"as_of": "2024-12-31"})
+        assert page.status_code == 200 and f'<a class="patent" href="/patents/{world.A1}' in page.text
+        assert c.get(f"/api/finance/contracts/{typed}", params={"as_of": "2024-12-31"}).json()["contract_no"] == "C1"

@@ -85,3 +85,25 @@ def test_show_and_refusals(db, tmp_path):
         denied = hvp("--db", db, "pledges", "list", *YEAR, "--format", "csv", "--out", str(locked / "x.csv"),
                      check=False)
         assert denied.returncode == 2 and "x.csv" in denied.stderr
+
+
+def test_listed_registered_amounts_sum_to_the_statistics(db):
+    """C1 was registered at 5,000,000 and changed to 6,000,000 on 2024-06-01: the list's 登记金额 column holds what
+    the statistics sum (5 + 8 + 3 + 1 = 17,000,000), the amount on --to (6,000,000 for C1) stands beside it under
+    its own heading."""
+    import csv
+    import io
+
+    total = json.loads(hvp("--db", db, "pledges", "stats", *YEAR, "--format", "json").stdout)["total"]["amount_yuan"]
+    rows = list(csv.DictReader(io.StringIO(hvp("--db", db, "pledges", "list", *YEAR, "--format", "csv").stdout)))
+    assert sum(float(r["登记金额（元）"]) for r in rows) == total == 17_000_000
+    c1 = next(r for r in rows if r["质押登记号"] == "C1")
+    assert float(c1["登记金额（元）"]) == 5_000_000 and float(c1["2024-12-31 金额（元）"]) == 6_000_000
+    en = hvp("--db", db, "--lang", "en", "pledges", "list", *YEAR, "--format", "csv").stdout.splitlines()[0]
+    assert "registered amount (CNY)" in en and "amount on 2024-12-31 (CNY)" in en
+
+
+@pytest.mark.parametrize("typed", ["c1", " C 1 ", "Ｃ１"])
+def test_show_finds_the_contract_however_typed(db, typed):
+    shown = json.loads(hvp("--db", db, "pledges", "show", typed, "--as-of", "2024-12-31", "--format", "json").stdout)
+    assert shown["contract_no"] == "C1"

@@ -42,7 +42,8 @@ class OutFmt(StrEnum):
 
 SchemeOption = Annotated[Scheme, typer.Option("--scheme",
                                               help="interest_subsidy（贴息）| risk_compensation（风险补偿）")]
-ContractOption = Annotated[str, typer.Option("--contract", help="质押登记号 / contract number")]
+ContractOption = Annotated[str, typer.Option("--contract", help="质押登记号（大小写、空格、全角均可）/ contract "
+                                                                "number (any case, spaces, full-width)")]
 PeriodOption = Annotated[str, typer.Option("--period", help="期间 YYYY | YYYY-Q1…Q4 | YYYY-H1/H2 / period")]
 ByOption = Annotated[str, typer.Option("--by", help="经办人 / who does it (audit log)")]
 PolicyOption = Annotated[Path | None, typer.Option("--policy", help="政策文件（默认 policy.yaml）/ policy file")]
@@ -54,7 +55,7 @@ def _fail(message: str) -> typer.Exit:
 
 
 def _policy(path: Path | None):
-    from hvpatent.finance.policy import PolicyError, load_policy
+    from hvpatent.finance import PolicyError, load_policy
 
     try:
         return load_policy(path)
@@ -63,7 +64,7 @@ def _policy(path: Path | None):
 
 
 def _trace_table(claim: dict) -> Table:
-    from hvpatent.finance.ledger import RULE_WORDS
+    from hvpatent.finance import RULE_WORDS
 
     i = 0 if i18n.lang() == "zh" else 1
     table = Table(title=i18n.say("核算过程", "Rule trace"))
@@ -118,7 +119,7 @@ def compute_cmd(
     db: DbOption = None,
 ) -> None:
     """核算一笔贴息或风险补偿（不记账）/ compute one claim with its rule trace (nothing is recorded)."""
-    from hvpatent.finance.ledger import LedgerError, compute_claim
+    from hvpatent.finance import LedgerError, compute_claim
 
     p, day = _policy(policy), parse_as_of(as_of)
     with open_warehouse(db, read_only=True) as wh:
@@ -132,12 +133,12 @@ def compute_cmd(
         return
     console.print(_trace_table(claim))
     verdict = i18n.say("符合", "eligible") if claim["eligible"] else i18n.say("不符合", "not eligible")
-    console.print(f"{contract} {period}: {verdict} · {i18n.say('核算金额', 'amount')} {claim['amount']:,.2f}",
-                  highlight=False, markup=False)
+    console.print(f"{claim['contract_no']} {period}: {verdict} · {i18n.say('核算金额', 'amount')} "
+                  f"{claim['amount']:,.2f}", highlight=False, markup=False)
 
 
 def _ledger_step(db: Path | None, work) -> dict | list[dict]:
-    from hvpatent.finance.ledger import LedgerError
+    from hvpatent.finance import LedgerError
 
     with open_warehouse(db) as wh:
         try:
@@ -147,7 +148,7 @@ def _ledger_step(db: Path | None, work) -> dict | list[dict]:
 
 
 def _print_row(row: dict) -> None:
-    from hvpatent.finance.ledger import STATUS_WORDS
+    from hvpatent.finance import STATUS_WORDS
 
     i = 0 if i18n.lang() == "zh" else 1
     amount = row["approved_yuan"] if row["approved_yuan"] is not None else row["computed_yuan"]
@@ -167,7 +168,7 @@ def apply_cmd(
     db: DbOption = None,
 ) -> None:
     """记录一笔申请（不符合条件的记为未通过）/ record a claim (an ineligible one is recorded as rejected)."""
-    from hvpatent.finance.ledger import apply_claim
+    from hvpatent.finance import apply_claim
 
     p, day = _policy(policy), parse_as_of(as_of)
     row = _ledger_step(db, lambda wh: apply_claim(wh.con, wh.ibis(), scheme.value, contract.strip(), period, claimed,
@@ -187,7 +188,7 @@ def approve_cmd(
     db: DbOption = None,
 ) -> None:
     """核准一笔已申请的 / approve an applied claim."""
-    from hvpatent.finance.ledger import decide_claim
+    from hvpatent.finance import decide_claim
 
     p = _policy(policy)
     _print_row(_ledger_step(db, lambda wh: decide_claim(wh.con, scheme.value, contract.strip(), period, approve=True,
@@ -204,7 +205,7 @@ def reject_cmd(
     db: DbOption = None,
 ) -> None:
     """不予核准 / reject an applied claim, with the reason."""
-    from hvpatent.finance.ledger import decide_claim
+    from hvpatent.finance import decide_claim
 
     _print_row(_ledger_step(db, lambda wh: decide_claim(wh.con, scheme.value, contract.strip(), period,
                                                         approve=False, reason=reason, by=by)))
@@ -219,7 +220,7 @@ def pay_cmd(
 ) -> None:
     """把全部已核准的申请记为已拨付，并写出拨付清单 / pay every approved claim in one batch; its xlsx."""
     from hvpatent.cli.common import check_out
-    from hvpatent.finance.ledger import pay_claims, write_ledger_xlsx
+    from hvpatent.finance import pay_claims, write_ledger_xlsx
 
     check_out(out)   # before anything is marked paid
     rows = _ledger_step(db, lambda wh: pay_claims(wh.con, batch, by=by))
@@ -242,7 +243,7 @@ def ledger_cmd(
     db: DbOption = None,
 ) -> None:
     """贴息与风险补偿台账 / the ledger, filtered."""
-    from hvpatent.finance.ledger import LedgerError, export_rows, ledger_rows, write_ledger_xlsx
+    from hvpatent.finance import LedgerError, export_rows, ledger_rows, write_ledger_xlsx
 
     if out is not None and fmt is OutFmt.table:   # --out alone: the file's suffix says the format
         fmt = OutFmt.json if out.suffix.lower() == ".json" else OutFmt.xlsx

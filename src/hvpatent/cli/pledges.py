@@ -37,8 +37,9 @@ app.add_typer(pledges_app, name="pledges")
 
 KINDS = ("all", "patent", "trademark")
 STAT_COLUMNS = ("contracts", "amount_yuan", "patents", "trademarks", "enterprises", "released", "disposed")
-CONTRACT_COLUMNS = ("contract_no", "pledgor", "pledgee", "amount_yuan", "registered_date", "loan_start", "loan_end",
-                    "status", "kind", "patents", "trademarks", "town_code")
+# registered_amount_yuan is what the statistics sum; amount_yuan is the amount on --to (changes applied)
+CONTRACT_COLUMNS = ("contract_no", "pledgor", "pledgee", "registered_amount_yuan", "amount_yuan", "registered_date",
+                    "loan_start", "loan_end", "status", "kind", "patents", "trademarks", "town_code")
 HEADS: dict[str, tuple[str, str]] = {
     "group": ("分组", "group"), "label": ("名称", "label"), "contracts": ("质押合同（笔）", "contracts"),
     "amount_yuan": ("金额（元）", "amount (CNY)"), "patents": ("专利（件）", "patents"),
@@ -74,9 +75,14 @@ RegionOption = Annotated[str | None, typer.Option(
 FmtOption = Annotated[PledgeFmt, typer.Option("--format", help="table | json | csv | xlsx")]
 
 
-def _head(column: str) -> str:
-    pair = HEADS.get(column)
+def _head(column: str, heads: dict[str, tuple[str, str]] | None = None) -> str:
+    pair = (heads or {}).get(column) or HEADS.get(column)
     return pair[0 if i18n.lang() == "zh" else 1] if pair else column
+
+
+def _on_day(day: date) -> dict[str, tuple[str, str]]:
+    """The list's heading of amount_yuan: the amount on the day, beside the registered amount the statistics sum."""
+    return {"amount_yuan": (f"{day} 金额（元）", f"amount on {day} (CNY)")}
 
 
 def _fail(zh: str, en: str, code: int = 2) -> typer.Exit:
@@ -119,21 +125,22 @@ def _question(start: str | None, end: str | None, by: str, kind: str,
     return from_day, to_day, by, kind, region
 
 
-def _csv_text(rows: list[dict], columns: list[str]) -> str:
+def _csv_text(rows: list[dict], columns: list[str], heads: dict[str, tuple[str, str]] | None = None) -> str:
     from hvpatent.reports.safe_cells import csv_text
 
-    return csv_text(rows, columns, [_head(c) for c in columns])
+    return csv_text(rows, columns, [_head(c, heads) for c in columns])
 
 
 def _output(rows: list[dict], columns: list[str], fmt: PledgeFmt, out: Path | None, title: str,
-            payload: Any = None) -> None:
+            payload: Any = None, heads: dict[str, tuple[str, str]] | None = None) -> None:
     """The rows as a table, JSON (``payload`` when given: the rows with their total), CSV (UTF-8 with a BOM in a
-    file, plain on standard output) or xlsx (one sheet, translated headers); an unwritable --out exits 2."""
+    file, plain on standard output) or xlsx (one sheet, translated headers; ``heads`` overrides HEADS);
+    an unwritable --out exits 2."""
     if fmt is PledgeFmt.json:
         write_json(rows if payload is None else payload, out)
         return
     if fmt is PledgeFmt.csv:
-        text = _csv_text(rows, columns)
+        text = _csv_text(rows, columns, heads)
         if out is None:
             sys.stdout.write(text)
             return
@@ -146,8 +153,8 @@ def _output(rows: list[dict], columns: list[str], fmt: PledgeFmt, out: Path | No
         from hvpatent.reports.tables import to_frame, write_xlsx
 
         path = out or Path(f"{title}.xlsx")
-        frame = to_frame([{_head(c): r.get(c) for c in columns} for r in rows]) if rows else \
-            to_frame([{_head(c): None for c in columns}]).iloc[0:0]
+        frame = to_frame([{_head(c, heads): r.get(c) for c in columns} for r in rows]) if rows else \
+            to_frame([{_head(c, heads): None for c in columns}]).iloc[0:0]
         with writing(path):
             write_xlsx({title: frame}, path)
         console.print(i18n.say(f"已写入 {path}（{len(rows)} 行）", f"written: {path} ({len(rows)} rows)"),
@@ -155,7 +162,7 @@ def _output(rows: list[dict], columns: list[str], fmt: PledgeFmt, out: Path | No
         return
     table = Table(title=title)
     for c in columns:
-        table.add_column(_head(c))
+        table.add_column(_head(c, heads))
     for r in rows:
         table.add_row(*["" if r.get(c) is None else str(r.get(c)) for c in columns])
     console.print(table)
@@ -197,7 +204,8 @@ def list_cmd(start: FromOption = None, end: ToOption = None, by: ByOption = "per
                                                                         "group of the statistics (omitted: every "
                                                                         "contract of the period)")] = None,
              fmt: FmtOption = PledgeFmt.table, out: OutOption = None, db: DbOption = None) -> None:
-    """一个统计数字背后的质押合同 / the contracts behind a figure of `hvp pledges stats`."""
+    """一个统计数字背后的质押合同 / the contracts behind a figure of `hvp pledges stats`: the registered amount
+    (what the statistics sum) and the amount on --to (changes applied) side by side."""
     from hvpatent.finance import statistics_contracts
 
     check_out(out)
@@ -206,24 +214,31 @@ def list_cmd(start: FromOption = None, end: ToOption = None, by: ByOption = "per
         rows = statistics_contracts(analytics_backend(wh), start_day, end_day, by=by, group=group, region=area,
                                     kind=kind)
     title = i18n.say("质押合同清单", "Pledge contracts") + (f" · {group}" if group else "")
-    _output(rows, list(CONTRACT_COLUMNS), fmt, out, title)
+    _output(rows, list(CONTRACT_COLUMNS), fmt, out, title, heads=_on_day(end_day))
 
 
 @pledges_app.command("show")
-def show_cmd(contract_no: Annotated[str, typer.Argument(help="质押登记号 / contract number")],
+def show_cmd(contract_no: Annotated[str, typer.Argument(help="质押登记号（大小写、空格、全角均可）/ contract "
+                                                                      "number (any case, spaces, full-width)")],
              as_of: AsOfOption = None,
              fmt: Annotated[PledgeFmt, typer.Option("--format", help="table | json")] = PledgeFmt.table,
              out: OutOption = None, db: DbOption = None) -> None:
     """一笔质押合同：当日状态、质押物、变更、历程 / one pledge contract on a day: items, changes, history."""
-    from hvpatent.finance import contract_detail
+    from hvpatent.finance import contract_detail, contract_numbers
 
     if fmt in (PledgeFmt.csv, PledgeFmt.xlsx):
         raise _fail("单笔合同用 table 或 json 格式", "one contract: --format table or json")
     check_out(out)
     day = parse_as_of(as_of)
-    number = contract_no.strip()
+    numbers = contract_numbers(contract_no)   # Y2024…, y2024 …, full-width: the stored key first
+    number = numbers[0] if numbers else contract_no.strip()
+    detail = None
     with open_warehouse(db, read_only=True) as wh:
-        detail = contract_detail(analytics_backend(wh), number, day)
+        con = analytics_backend(wh)
+        for candidate in numbers:
+            detail = contract_detail(con, candidate, day)
+            if detail is not None:
+                break
     if detail is None:
         raise _fail(f"没有质押登记号为 {number} 的质押合同（截至 {day}）",
                     f"no pledge contract {number} registered by {day}", code=1)
@@ -235,7 +250,7 @@ def show_cmd(contract_no: Annotated[str, typer.Argument(help="质押登记号 / 
     head.add_column()
     for key, value in detail.items():
         if key not in ("contract_no", "items", "changes", "history") and not isinstance(value, list | dict):
-            head.add_row(_head(key), "" if value is None else str(value))
+            head.add_row(_head(key, _on_day(day)), "" if value is None else str(value))
     console.print(head)
     for section in ("items", "changes", "history"):
         rows = detail.get(section) or []

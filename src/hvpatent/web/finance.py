@@ -74,6 +74,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "loan_end": ("债务到期日", "Loan end"), "released_date": ("注销日", "Released"),
     "disposed_date": ("处置日", "Disposed"), "status": ("状态", "Status"), "town_code": ("镇街", "Town"),
     "registered_amount_yuan": ("登记金额（元）", "Registered amount (CNY)"), "source": ("来源", "Source"),
+    "amount_on": ("{day} 金额（元）", "Amount on {day} (CNY)"),
     "active": ("有效", "active"), "mixed": ("专利和商标", "patents and trademarks"),
     "item_kind": ("类型", "Kind"), "item_no": ("号码", "Number"), "title": ("名称", "Title"),
     "added_date": ("加入日", "Added"), "removed_date": ("移出日", "Removed"), "items": ("质押物", "Pledged items"),
@@ -216,12 +217,18 @@ def totals_of(request: Request, q: Question) -> dict:
 
 
 def detail_of(request: Request, contract_no: str, day: date) -> dict:
-    from hvpatent.finance import contract_detail
+    """The contract however its number is typed (contract_numbers: the stored key first, then as typed)."""
+    from hvpatent.finance import contract_detail, contract_numbers
 
-    number = contract_no.strip()
-    if not number or len(number) > 100:
+    if len(contract_no) > 100 or not contract_no.strip():
         raise _bad("contract_no", contract_no, "质押登记号 / a contract number")
-    result = _ask(request, ("contract", number, day), lambda con: contract_detail(con, number, day))
+    numbers = contract_numbers(contract_no)
+    number, result = numbers[0], None
+    for candidate in numbers:
+        result = _ask(request, ("contract", candidate, day),
+                      lambda con, candidate=candidate: contract_detail(con, candidate, day))
+        if result is not None:
+            break
     if result is None:
         raise HTTPException(404, f"没有质押登记号为 {number} 的质押合同（截至 {day}）/ no pledge contract {number} "
                                  f"registered by {day}")

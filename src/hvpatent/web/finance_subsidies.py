@@ -72,7 +72,7 @@ class PaymentIn(BaseModel):
 
 
 def _policy():
-    from hvpatent.finance.policy import PolicyError, load_policy
+    from hvpatent.finance import PolicyError, load_policy
 
     try:
         return load_policy()
@@ -81,7 +81,7 @@ def _policy():
 
 
 def _rows(request: Request, scheme: str | None, status: str | None, period: str | None) -> list[dict]:
-    from hvpatent.finance.ledger import LedgerError, ledger_rows
+    from hvpatent.finance import LedgerError, ledger_rows
 
     try:
         return analytics(request).compute(
@@ -93,7 +93,7 @@ def _rows(request: Request, scheme: str | None, status: str | None, period: str 
 def _write(request: Request, change):
     """``change(duck, con)`` (the warehouse's connection under its write lock, and an Ibis reader for the
     registry): 503 when an import holds the lock, 422 with the reason for a refused change."""
-    from hvpatent.finance.ledger import LedgerError
+    from hvpatent.finance import LedgerError
 
     a = analytics(request)
     if not a.warehouse.lock.acquire(timeout=LOCK_WAIT_S):
@@ -108,7 +108,7 @@ def _write(request: Request, change):
 
 
 def _apply(request: Request, user: User, claim: ClaimIn) -> dict:
-    from hvpatent.finance.ledger import apply_claim
+    from hvpatent.finance import apply_claim
 
     policy, day = _policy(), claim.as_of or date.today()
     return _write(request, lambda duck, con: apply_claim(duck, con, claim.scheme, claim.contract_no.strip(),
@@ -117,7 +117,7 @@ def _apply(request: Request, user: User, claim: ClaimIn) -> dict:
 
 
 def _decide(request: Request, user: User, d: DecisionIn) -> dict:
-    from hvpatent.finance.ledger import decide_claim
+    from hvpatent.finance import decide_claim
 
     policy = _policy()
     return _write(request, lambda duck, con: decide_claim(duck, d.scheme, d.contract_no.strip(), d.period.strip(),
@@ -126,13 +126,13 @@ def _decide(request: Request, user: User, d: DecisionIn) -> dict:
 
 
 def _pay(request: Request, user: User, batch: str) -> list[dict]:
-    from hvpatent.finance.ledger import pay_claims
+    from hvpatent.finance import pay_claims
 
     return _write(request, lambda duck, con: pay_claims(duck, batch.strip(), by=user.username))
 
 
 def _xlsx(rows: list[dict], lang: str, batch: str | None) -> StreamingResponse:
-    from hvpatent.finance.ledger import write_ledger_xlsx
+    from hvpatent.finance import write_ledger_xlsx
 
     with tempfile.TemporaryDirectory() as tmp:
         data = write_ledger_xlsx(rows, Path(tmp) / "ledger.xlsx", lang=lang, batch=batch).read_bytes()
@@ -145,7 +145,7 @@ def _export(rows: list[dict], fmt: str, lang: str) -> Response:
     if fmt == "xlsx":
         return _xlsx(rows, lang, None)
     if fmt == "csv":
-        from hvpatent.finance.ledger import export_rows
+        from hvpatent.finance import export_rows
         from hvpatent.reports.safe_cells import csv_text
 
         return Response("\ufeff" + csv_text(export_rows(rows, lang)), media_type="text/csv; charset=utf-8",
@@ -168,7 +168,7 @@ def api_policy(request: Request, user: Staff) -> JSONResponse:
 
 @router.post("/api/finance/subsidies/compute", summary="核算一笔（不记账）/ compute one claim with its rule trace")
 def api_compute(request: Request, user: Staff, claim: ClaimIn) -> JSONResponse:
-    from hvpatent.finance.ledger import LedgerError, compute_claim
+    from hvpatent.finance import LedgerError, compute_claim
 
     check_csrf(request, request.headers.get("x-csrf-token"))
     policy, day = _policy(), claim.as_of or date.today()
@@ -207,7 +207,7 @@ def api_pay(request: Request, user: Staff, payment: PaymentIn, lang: str = "zh")
 
 def _page(request: Request, user: User, scheme: str | None, status: str | None, period: str | None, *,
           error: str | None = None, done: str | None = None, code: int = 200) -> HTMLResponse:
-    from hvpatent.finance.ledger import LEDGER_STATUSES, RULE_WORDS, SCHEME_WORDS, SCHEMES, STATUS_WORDS
+    from hvpatent.finance import LEDGER_STATUSES, RULE_WORDS, SCHEME_WORDS, SCHEMES, STATUS_WORDS
 
     lang = _lang(request)
     i = 0 if lang == "zh" else 1
@@ -231,7 +231,7 @@ def _page(request: Request, user: User, scheme: str | None, status: str | None, 
 
 
 def _filters(scheme: str | None, status: str | None, period: str | None) -> tuple[str | None, ...]:
-    from hvpatent.finance.ledger import LEDGER_STATUSES, SCHEMES, LedgerError, period_range
+    from hvpatent.finance import LEDGER_STATUSES, SCHEMES, LedgerError, period_range
 
     if scheme and scheme not in SCHEMES:
         raise HTTPException(422, f"scheme：可用 / one of {' | '.join(SCHEMES)}")
