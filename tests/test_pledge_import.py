@@ -298,3 +298,94 @@ def test_contract_key_is_the_one_spelling_of_a_registration_number(wh, tmp_path)
     import_file(wh, write(tmp_path, "a.csv", [reg("Y2024500000001", PB, "2024-01-10")]))
     import_file(wh, write(tmp_path, "b.csv", ["ｙ２０２４５０００００００１,注销,,,,,,2024-12-20,,,,"]))
     assert [(c[0], c[9]) for c in contracts(wh)] == [("Y2024500000001", D(2024, 12, 20))]
+
+
+def test_shape_is_told_by_the_gazettes_own_columns():
+    """质押合同登记号 / 质权登记号 in a bureau's ledger is the template; 登记号 alone is no gazette either; 登记生效日,
+    事务类型 or 变更项 make one whatever the number is called."""
+    from hvpatent.ingest.pledges import pledge_shape
+    from hvpatent.ingest.readers import header_key
+
+    def shape(*headers: str) -> str | None:
+        return pledge_shape([header_key(h) for h in headers])
+
+    parties = ("出质人", "质权人", "专利申请号")
+    assert shape("质押合同登记号", "登记类型", *parties, "质押金额(万元)", "登记日") == "template"
+    assert shape("质权登记号", *parties, "质押金额(万元)", "登记日", "债务到期日") == "template"
+    assert shape("登记号", *parties, "质押金额(万元)", "登记日", "解除日") == "legacy"
+    assert shape("质押登记号", *parties, "登记生效日") == "gazette"
+    assert shape("质押登记号", "事务类型", *parties, "登记日") == "gazette"
+    assert shape("登记号", "专利号", "出质人", "质权人", "变更日", "变更项", "变更后") == "gazette"
+    assert shape("登记号", "专利号", "出质人") is None
+
+
+def test_a_ledger_calling_the_number_质押合同登记号_imports_as_the_template(wh, tmp_path):
+    path = tmp_path / "ledger.csv"
+    path.write_text(HEADER.replace("质押登记号", "质押合同登记号", 1) + reg("Y1", PB, "2024-01-10", "80") + "\n",
+                    encoding="utf-8")
+    assert import_file(wh, path)[0].rows_inserted == 1
+    assert contracts(wh)[0][5] == Decimal("800000.00") and contracts(wh)[0][11] == "template"
+    assert wh.con.execute("SELECT source FROM imports ORDER BY import_id DESC LIMIT 1").fetchall()[0][0] == (
+        "template:pledges")
+
+
+# Y1 (PB) registered 2024-01-10, its pledgee changed 2024-06-01 (file a); a release in file b.
+@pytest.mark.parametrize(("released", "accepted"), [("2024-05-31", False), ("2024-06-01", True),
+                                                    ("2024-06-02", True)])
+def test_a_release_before_a_stored_change_is_refused(wh, tmp_path, released, accepted):
+    import_file(wh, write(tmp_path, "a.csv", [reg("Y1", PB, "2024-01-10"), "Y1,变更,,,,中国银行,,2024-06-01,,,,"]))
+    path = write(tmp_path, "b.csv", [f"Y1,注销,,,,,,{released},,,,"])
+    if accepted:
+        import_file(wh, path)
+        assert contracts(wh)[0][9] == date.fromisoformat(released)
+        return
+    with pytest.raises(ImportRejected) as caught:
+        import_file(wh, path)
+    [error] = caught.value.errors
+    assert (error.file, error.row, error.field, error.value) == ("b.csv", 2, "登记日", released)
+    assert "2024-06-01" in error.reason and contracts(wh)[0][9] is None
+
+
+def test_a_disposal_before_a_patent_stored_as_added_is_refused(wh, tmp_path):
+    """The stored change of 2024-03-01 adds PC: a disposal dated 2024-02-29 would end the contract before it."""
+    import_file(wh, write(tmp_path, "a.csv", [reg("Y1", PB, "2024-01-10"), f"Y1,变更,{PB};{PC},,,,,2024-03-01,,,,"]))
+    with pytest.raises(ImportRejected) as caught:
+        import_file(wh, write(tmp_path, "b.csv", ["Y1,处置,,,,,,2024-02-29,,,,"]))
+    assert [(e.row, e.field) for e in caught.value.errors] == [(2, "登记日")]
+
+
+# Y1 pledges PB from 2024-01-10 and is released 2024-06-01 (file a, in the warehouse): PB is free on 2024-06-01.
+@pytest.mark.parametrize(("day", "accepted"), [("2024-05-31", False), ("2024-06-01", True), ("2024-06-02", True)])
+def test_a_patent_is_pledged_under_one_contract_at_a_time(wh, tmp_path, day, accepted):
+    import_file(wh, write(tmp_path, "a.csv", [reg("Y1", PB, "2024-01-10"), "Y1,注销,,,,,,2024-06-01,,,,"]))
+    path = write(tmp_path, "b.csv", [reg("Y2", f"{PC};{PB}", day)])
+    if accepted:
+        assert import_file(wh, path)[0].rows_inserted == 1
+        return
+    with pytest.raises(ImportRejected) as caught:
+        import_file(wh, path)
+    [error] = caught.value.errors
+    assert (error.row, error.field, error.value) == (2, "专利申请号", PB)
+    assert "Y1" in error.reason and "数据仓库" in error.reason and [c[0] for c in contracts(wh)] == ["Y1"]
+
+
+def test_two_live_pledges_of_a_patent_in_one_file_refuse_the_later(wh, tmp_path):
+    """Y1 and Y2 both pledge PC, never released: Y2 (registered later) is refused, naming Y1's row; Y3 pledges PC
+    again after Y4 (also in the file) was released — accepted."""
+    path = write(tmp_path, "p.csv", [reg("Y2", PC, "2024-02-01"), reg("Y1", PC, "2024-01-10"),
+                                     reg("Y4", PB, "2024-01-10"), "Y4,注销,,,,,,2024-03-01,,,,",
+                                     reg("Y3", PB, "2024-03-01")])
+    with pytest.raises(ImportRejected) as caught:
+        import_file(wh, path)
+    [error] = caught.value.errors
+    assert (error.row, error.field, error.value) == (2, "专利申请号", PC)
+    assert "Y1" in error.reason and "第3行" in error.reason
+
+
+def test_a_legacy_contract_given_its_registry_rows_is_updated_not_new(wh, tmp_path):
+    """Y1 known by its per-patent line only (an older warehouse); its registration imported: 1 updated, 0 new."""
+    wh.con.execute("INSERT INTO pledges (contract_no, app_no, pledgor, pledgee, amount_yuan, registered_date) "
+                   "VALUES ('Y1', ?, '重庆甲科技有限公司', ?, 1000000, DATE '2024-01-10')", [PB, BANK])
+    result, _ = import_file(wh, write(tmp_path, "a.csv", [reg("Y1", PB, "2024-01-10", "100")]))
+    assert (result.rows_inserted, result.rows_updated, result.rows_unchanged) == (0, 1, 0)
+    assert [c[0] for c in contracts(wh)] == ["Y1"]

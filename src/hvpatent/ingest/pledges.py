@@ -116,14 +116,21 @@ def record_type_of(text: str) -> str:
     raise ValueError("登记类型应为 设立、变更、注销 或 处置 / record type: 设立|变更|注销|处置")
 
 
+# Columns only CNIPA's notices have (the notice's name, its effective day, a change's item and values): a file
+# with any of them is the gazette shape, whatever it calls the contract number.
+_GAZETTE_HEADERS = frozenset(header_key(h) for h in (
+    "登记生效日", "事务类型", "公告类型", "事务", "法律状态", "变更项", "变更事项", "变更前", "变更后"))
+
+
 def pledge_shape(headers: list[str]) -> str | None:
     """'template', 'legacy' or 'gazette' from a file's header keys; None when it is no pledge file (出质人 and
-    质权人 with a contract number are what make one)."""
+    质权人 with a contract number are what make one).  The gazette is told by its own columns (_GAZETTE_HEADERS),
+    not by how it names the contract number: 质押合同登记号 or 质权登记号 in a bureau's ledger is the template."""
     present = set(headers)
     fields = {_FIELD_OF[h] for h in present if h in _FIELD_OF}
     if not {"pledgor", "pledgee", "contract_no"} <= fields:
         return None
-    if header_key("质押登记号") not in present or "change_item" in fields or header_key("登记生效日") in present:
+    if present & _GAZETTE_HEADERS:
         return "gazette"
     if "record_type" in fields or "trademarks" in fields or "loan_end" in fields:
         return "template"
@@ -354,6 +361,10 @@ class Contract:
     legacy_changed: date | None = None
     where: str = "数据仓库中已登记 / stored"
     stored_items: set[tuple[str, str, date]] = field(default_factory=set)
+    stored_dates: set[date] = field(default_factory=set)  # days of the stored changes, items added and removed
+
+    def end(self) -> date | None:
+        return self.released or self.disposed
 
 
 def _stored(con: duckdb.DuckDBPyConnection, numbers: list[str]) -> dict[str, Contract]:
@@ -373,11 +384,13 @@ def _stored(con: duckdb.DuckDBPyConnection, numbers: list[str]) -> dict[str, Con
         if no in out:
             out[no].items[(kind, item)] = [added, removed]
             out[no].stored_items.add((kind, item, added))
+            out[no].stored_dates |= {d for d in (added, removed) if d is not None}
     for no, day, name, old, new in con.execute(
             f"SELECT contract_no, change_date, field, old_value, new_value FROM pledge_changes WHERE {wanted}",
             [numbers]).fetchall():
         if no in out:
             out[no].changes[(day, name)] = [old, new]
+            out[no].stored_dates.add(day)
     lines: dict[str, list[tuple]] = defaultdict(list)
     for line in con.execute(f"SELECT contract_no, app_no, pledgor, pledgee, amount_yuan, registered_date, changed_date,"
                             f" released_date FROM pledges WHERE {wanted} ORDER BY app_no", [numbers]).fetchall():
@@ -529,6 +542,10 @@ class _Folder:
         if getattr(c, mine) is not None and getattr(c, mine) != rec.day:
             self.fail(rec, "day", rec.day, f"该合同已于 {getattr(c, mine)} {label[:2]} / ended on another day")
             return
+        later = max((d for d in c.stored_dates if d > rec.day), default=None)
+        if later is not None:  # a change (or an item added or removed) the warehouse holds after this day
+            self.fail(rec, "day", rec.day, f"{label}早于数据仓库中已登记的变更（{later}）/ before a stored change")
+            return
         setattr(c, mine, rec.day)
 
     def _registered(self, rec: Record) -> Contract | None:
@@ -553,7 +570,7 @@ class _Folder:
                     self.end(rec)
         for rec in self._late:  # a change after the contract ended
             c = self.contracts[rec.contract_no]
-            end = c.released or c.disposed
+            end = c.end()
             if end is not None and rec.day > end and rec.contract_no not in self.bad:
                 self.fail(rec, "day", rec.day, f"变更日晚于注销/处置日（{end}）/ after the contract ended")
         for no in {r.contract_no for r in records} - self.bad:
@@ -561,6 +578,56 @@ class _Folder:
             if c.amount is None:
                 rec = next(r for r in records if r.contract_no == no and r.kind == "registration")
                 self.fail(rec, "amount", "", "公报不载质押金额：请先导入含金额的质押台账（模板）/ no amount known")
+
+
+# -- one pledge at a time -------------------------------------------------------------------------------------------
+def _check_overlaps(con: duckdb.DuckDBPyConnection | None, folder: _Folder, numbers: set[str]) -> None:
+    """A patent is pledged under one contract at a time (docs/importing.md, "Checks"): a patent this file adds to a
+    contract while another contract (in the file or the warehouse) holds it is refused, naming that contract.  A
+    patent is held from the day it is added up to, not including, the day it is removed or its contract is released
+    or disposed: released on D, it is free on D.  Of two new pledges in the file, the later one is refused."""
+    good = numbers - folder.bad
+    new: dict[tuple[str, str], tuple[date, Record]] = {}
+    for app_no, day, rec, no in folder.added:
+        new.setdefault((app_no, no), (day, rec))
+    if not new:
+        return
+    # app_no -> [(contract, start, end, where, new?)]
+    held: dict[str, list[tuple[str, date, date | None, str, bool]]] = defaultdict(list)
+    for no in good:
+        c = folder.contracts[no]
+        for (kind, app_no), (added, removed) in c.items.items():
+            if kind == "patent":
+                end = min(filter(None, (removed, c.end())), default=None)
+                fresh = (app_no, no) in new
+                where = (f"本文件第{new[app_no, no][1].row}行 / row {new[app_no, no][1].row} of this file" if fresh
+                         else "数据仓库 / the warehouse")
+                held[app_no].append((no, added, end, where, fresh))
+    if con is not None:
+        for no, app_no, added, end in con.execute(
+                "SELECT contract_no, app_no, registered_date, released_date FROM pledges "
+                "WHERE app_no IN (SELECT unnest(?::VARCHAR[])) AND contract_no NOT IN (SELECT unnest(?::VARCHAR[]))",
+                [sorted({a for a, _ in new}), sorted(good)]).fetchall():
+            held[app_no].append((no, added, end, "数据仓库 / the warehouse", False))
+    def overlap(a: date, a_end: date | None, b: date, b_end: date | None) -> bool:
+        a_end, b_end = a_end or date.max, b_end or date.max
+        return a < a_end and b < b_end and a < b_end and b < a_end
+
+    for (app_no, no), (_, rec) in sorted(new.items(), key=lambda kv: (kv[1][0], kv[0][1])):
+        if no in folder.bad:
+            continue
+        mine = next(h for h in held[app_no] if h[0] == no)
+        for other, start, end, where, fresh in held[app_no]:
+            if other == no or other in folder.bad:
+                continue
+            if fresh and (start, other) > (mine[1], no):
+                continue  # the other pledge is the later one: it is the one refused
+            if overlap(mine[1], mine[2], start, end):
+                until = f"至 {end}" if end else "，尚未注销"
+                folder.fail(rec, "patents", app_no,
+                            f"该专利已质押于合同 {other}（{start} 起{until}；{where}），质押期间不能再次出质 / already "
+                            f"pledged under contract {other} from {start}" + (f" to {end}" if end else ""))
+                break
 
 
 # -- in force on the registration day ------------------------------------------------------------------------------
@@ -650,6 +717,7 @@ def _read_and_fold(path: Path, con: duckdb.DuckDBPyConnection | None, notes: Imp
         if rec.row in bad_rows:
             folder.bad.add(rec.contract_no)
     folder.fold(records)
+    _check_overlaps(con, folder, numbers)
     if con is not None:
         _check_in_force(con, folder, notes)
     return _rows(folder, numbers), errors, rows, shape

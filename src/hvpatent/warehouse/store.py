@@ -369,9 +369,11 @@ class Warehouse:
         """A pledge file's contracts with their items, changes and per-patent lines (each contract's whole state,
         ingest/pledges.py), replaced by key; counted by contract: (new, changed in any of its rows, unchanged)."""
         numbers = batch.get("pledge_contracts")["contract_no"].dropna().unique().tolist()
+        # known before: registered, or a legacy contract with only its per-patent lines (now given its registry rows)
         stored = {r[0] for r in self.con.execute(
-            "SELECT contract_no FROM pledge_contracts WHERE contract_no IN (SELECT unnest(?::VARCHAR[]))",
-            [numbers]).fetchall()}
+            """SELECT contract_no FROM pledge_contracts WHERE contract_no IN (SELECT unnest(?::VARCHAR[]))
+               UNION SELECT contract_no FROM pledges WHERE contract_no IN (SELECT unnest(?::VARCHAR[]))""",
+            [numbers, numbers]).fetchall()}
         changed: set[str] = set()
         for table in PLEDGE_REGISTRY_TABLES:
             frame = batch.frames.get(table)
