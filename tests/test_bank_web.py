@@ -7,6 +7,7 @@ the token.  One server for the module, on the world.py district with three pledg
 from __future__ import annotations
 
 import io
+import json
 from datetime import date
 
 import pytest
@@ -21,7 +22,7 @@ from webserver import PASSWORD, client, serve, world_db
 
 OTHER_BANK = "中国农业银行股份有限公司永川支行"
 AS_OF = date(2025, 1, 1)
-# Contracts (pledgor, pledgee, registered, released, items):
+# Contracts (pledgor, pledgee, registered, released, items), 2,000,000 yuan each but C-OLD 1,234,567 (123.5 万):
 #   C-MINE   E1 → world.BANK, 2024-06-01, active, A2 + A7: the bank's own (A2 lapsed 2024-10-15: a risk alert)
 #   C-THEIRS E1 → OTHER_BANK, 2024-02-01, active, A1: the other bank's
 #   C-OLD    E2 → OTHER_BANK, 2023-01-01, released 2024-06-01, A3: the other bank's, ended
@@ -29,18 +30,23 @@ AS_OF = date(2025, 1, 1)
 # are pledged: P1/P2 of world.py, C-THEIRS); one bundle, E2's.
 CONTRACTS = [("C-MINE", world.E1, world.BANK, date(2024, 6, 1), None, [world.A2, world.A7]),
              ("C-THEIRS", world.E1, OTHER_BANK, date(2024, 2, 1), None, [world.A1]),
-             ("C-OLD", world.E2, OTHER_BANK, date(2023, 1, 1), date(2024, 6, 1), [world.A3])]
+             ("C-OLD", world.E2, OTHER_BANK, date(2023, 1, 1), date(2024, 6, 1), [world.A3], 1_234_567)]
 E2 = normalize_name(world.E2)
 ROLES = (None, "jia", "yi", "bank", "bank2", "analyst", "admin")
 
 
-def add_contract(con, no, pledgor, pledgee, registered, released, app_nos) -> None:
+def add_contract(con, no, pledgor, pledgee, registered, released, app_nos, amount=2_000_000) -> None:
+    """A registry contract with its patent items, and its per-patent ``pledges`` lines as the importer writes them
+    (the value room's pledge inputs read those)."""
     con.execute("INSERT INTO pledge_contracts (contract_no, pledgor, pledgor_norm, pledgee, pledgee_norm, amount_yuan,"
-                " loan_start, loan_end, registered_date, released_date, source) VALUES (?, ?, ?, ?, ?, 2000000, ?, ?,"
-                " ?, ?, 'test')", [no, pledgor, normalize_name(pledgor), pledgee, normalize_name(pledgee), registered,
-                                   date(registered.year + 3, 1, 1), registered, released])
+                " loan_start, loan_end, registered_date, released_date, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?,"
+                " ?, ?, 'test')", [no, pledgor, normalize_name(pledgor), pledgee, normalize_name(pledgee), amount,
+                                   registered, date(registered.year + 3, 1, 1), registered, released])
     for app_no in app_nos:
         con.execute("INSERT INTO pledge_items VALUES (?, 'patent', ?, ?, NULL)", [no, app_no, registered])
+        con.execute("INSERT INTO pledges (contract_no, app_no, pledgor, pledgee, amount_yuan, registered_date,"
+                    " released_date) VALUES (?, ?, ?, ?, ?, ?, ?)", [no, app_no, pledgor, pledgee, amount, registered,
+                                                                     released])
 
 
 @pytest.fixture(scope="module")
@@ -127,10 +133,19 @@ def test_a_bank_sees_only_its_own_contracts(site):
                          for row in table.rows for cell in row.cells)
         body = "\n".join(p.text for p in Document(io.BytesIO(other.content)).paragraphs)
         assert "C-OLD" not in text + body and "另有其他质权人的质押登记 1 项" in body
+        # nor its amount: C-OLD's 1,234,567 yuan (123.5 万, its one patent's whole share) is left out of the value
+        # inputs too, which count the bank's own pledges only (none on A3); the score stays the value room's
+        assert "123.5" not in text + body and "1,234,567" not in text + body and "123.46" not in text + body
+        assert "质押 0 次（仅本行质押）" in text and "质押金额 0.0 万元（仅本行质押）" in text
         assert c.get(f"/bank/valuation?app_no={world.A1}").status_code == 404    # not a candidate
     with as_(url, "bank2") as c:
         assert sorted(r["contract_no"] for r in c.get("/api/bank/contracts?status=all").json()) == [
             "C-OLD", "C-THEIRS"]
+        # C-OLD is bank2's own: its sheet of A3 counts it (1 pledge, 1,234,567 yuan = 123.5 万)
+        own = c.get(f"/bank/valuation?app_no={world.A3}")
+        cells = "\n".join(cell.text for table in Document(io.BytesIO(own.content)).tables
+                          for row in table.rows for cell in row.cells)
+        assert "质押 1 次（仅本行质押）" in cells and "质押金额 123.5 万元（仅本行质押）" in cells and "C-OLD" in cells
         assert c.get("/api/bank/risk?within=365").json() == [] or {
             r["contract_no"] for r in c.get("/api/bank/risk?within=365").json()} <= {"C-THEIRS"}
         assert c.get("/bank/valuation?contract_no=C-MINE").status_code == 404
@@ -183,6 +198,9 @@ def test_request_flow_end_to_end(site):
         assert r.status_code == 303
         mine = bank.get("/api/bank/requests").json()
         assert len(mine) == 1 and mine[0]["status"] == "interest" and mine[0]["amount_yuan"] == 3_000_000
+        # the page's columns only: no login names (created_by, decided_by), no normalised names
+        assert set(mine[0]) == {"request_id", "status", "enterprise_name", "app_nos", "amount_yuan", "created_at",
+                                "decided_at", "contract_no", "note"}
         rid = mine[0]["request_id"]
         assert rid in r.headers["location"]
         # the same bundle again while open: 422
@@ -200,7 +218,13 @@ def test_request_flow_end_to_end(site):
         assert rid not in jia.get("/mine/financing").text
     with as_(url, "yi") as yi:
         seen = yi.get("/api/mine/financing").json()
-        assert [(r["request_id"], r["bank"]) for r in seen] == [(rid, normalize_name(world.BANK))]
+        assert [(r["request_id"], r["bank_name"]) for r in seen] == [(rid, normalize_name(world.BANK))]
+        assert set(seen[0]) == {"request_id", "status", "bank_name", "app_nos", "amount_yuan", "created_at",
+                                "decided_at", "contract_no", "note"}             # no created_by ("bank")
+        # a lone surrogate in the answer note (JSON "\ud800"): refused with the field named, not a 500
+        r = yi.post(f"/api/mine/financing/{rid}/answer", content=json.dumps({"consent": True, "note": "好\ud800"}),
+                    headers={"content-type": "application/json"})
+        assert r.status_code == 422 and r.json()["detail"].startswith("note: ")
         page = yi.get("/mine/financing").text
         assert rid in page
         assert yi.post(f"/mine/financing/{rid}/answer", data={"csrf": "bad", "answer": "consent"}).status_code == 403
@@ -208,7 +232,8 @@ def test_request_flow_end_to_end(site):
         r = yi.post(f"/mine/financing/{rid}/answer", data={"csrf": token, "answer": "consent", "note": "请联系财务"},
                     follow_redirects=False)
         assert r.status_code == 303
-        assert yi.get("/api/mine/financing").json()[0]["status"] == "consented"
+        answered = yi.get("/api/mine/financing").json()[0]
+        assert answered["status"] == "consented" and "yi" not in answered["note"]   # signed by the party
         # answered once only
         assert yi.post(f"/api/mine/financing/{rid}/answer", json={"consent": False}).status_code == 422
     with as_(url, "analyst") as staff:
@@ -228,8 +253,11 @@ def test_request_flow_end_to_end(site):
     analytics.changed()
     with as_(url, "bank") as bank:
         row = bank.get("/api/bank/requests").json()[0]
-        assert (row["status"], row["contract_no"], row["decided_by"]) == ("contracted", "C-NEW", "auto")
+        assert (row["status"], row["contract_no"]) == ("contracted", "C-NEW") and "decided_by" not in row
         assert bank.post(f"/api/bank/requests/{rid}/withdraw").status_code == 422   # contracted: final
+    with as_(url, "analyst") as staff:                                       # staff keep every column
+        row = {r["request_id"]: r for r in staff.get("/api/finance/requests").json()}[rid]
+        assert (row["decided_by"], row["created_by"], row["bank"]) == ("auto", "bank", normalize_name(world.BANK))
     cursor = wh.con.cursor()
     try:
         log = [(e["username"], e["action"]) for e in reversed(audit_entries(cursor))
@@ -241,7 +269,7 @@ def test_request_flow_end_to_end(site):
 
 
 def test_withdraw_and_staff_link(site):
-    url, _ = site
+    url, analytics = site
     with as_(url, "bank") as bank:
         r = bank.post("/api/bank/requests", json={"enterprise": E2, "app_nos": [world.A3], "amount_yuan": 10})
         assert r.status_code == 200, r.text
@@ -254,14 +282,23 @@ def test_withdraw_and_staff_link(site):
         rid2 = bank.post("/api/bank/requests", json={"enterprise": E2, "app_nos": [world.A3]}).json()["request_id"]
     with as_(url, "yi") as yi:
         assert yi.post(f"/api/mine/financing/{rid2}/answer", json={"consent": True}).status_code == 200
+    # E2's pledge to the bank, registered (and released) before the request: never matched by itself, linked by
+    # hand; C-THEIRS (E1's, to OTHER_BANK) and C-OLD (E2's, to OTHER_BANK) are not the request's and are refused.
+    with analytics.warehouse.lock:
+        add_contract(analytics.warehouse.con, "C-YI", world.E2, world.BANK, date(2024, 12, 1), date(2024, 12, 31),
+                     [world.A3])
+    analytics.changed()
     with as_(url, "admin") as staff:
         token = csrf_of(staff, "/finance/pipeline")
-        r = staff.post(f"/finance/pipeline/{rid2}/link", data={"csrf": token, "contract_no": "C-THEIRS"},
+        for other in ("C-THEIRS", "C-OLD"):
+            r = staff.post(f"/finance/pipeline/{rid2}/link", data={"csrf": token, "contract_no": other})
+            assert r.status_code == 422 and f"contract {other} is no pledge of" in r.text, other
+        r = staff.post(f"/finance/pipeline/{rid2}/link", data={"csrf": token, "contract_no": "C-YI"},
                        follow_redirects=False)
         assert r.status_code == 303
         rows = {x["request_id"]: x for x in staff.get("/api/finance/requests").json()}
         assert (rows[rid2]["status"], rows[rid2]["contract_no"], rows[rid2]["decided_by"]) == (
-            "contracted", "C-THEIRS", "admin")
+            "contracted", "C-YI", "admin")
         wb = load_workbook(io.BytesIO(staff.get("/api/finance/requests?format=xlsx").content))
         assert wb.active.max_row == 1 + len(rows)
     for role, code in ((None, 401), ("jia", 403), ("bank", 403), ("bank2", 403)):
@@ -286,3 +323,45 @@ def test_nav_shows_each_role_its_pages(site):
     with as_(url, "analyst") as c:
         page = c.get("/finance/pipeline").text
         assert 'href="/finance/pipeline"' in page and 'href="/bank/candidates"' not in page
+
+
+def test_texts_that_cannot_be_stored_answer_422(site):
+    url, _ = site
+    with as_(url, "bank") as bank:
+        body = json.dumps({"enterprise": E2, "app_nos": [world.A10], "note": "首贷\ud800"})  # "\\ud800" in JSON
+        r = bank.post("/api/bank/requests", content=body.encode(), headers={"content-type": "application/json"})
+        assert r.status_code == 422 and r.json()["detail"].startswith("note: ")
+        assert bank.post("/api/bank/requests/R%ED%A0%80/withdraw").status_code == 404
+
+
+def test_a_contracts_sheet_leaves_out_what_cannot_be_assessed(site):
+    """A contract of the bank holding a patent the warehouse lacks: the sheet leaves it out and names it; a
+    contract holding nothing that can be assessed: 422 with the reason, not a 500."""
+    url, analytics = site
+    unknown = "209910000001.8"
+    with analytics.warehouse.lock:
+        add_contract(analytics.warehouse.con, "C-ODD", world.E1, world.BANK, date(2024, 7, 1), None,
+                     [world.A7, unknown])
+        add_contract(analytics.warehouse.con, "C-GONE", world.E1, world.BANK, date(2024, 7, 1), None, [unknown])
+    analytics.changed()
+    with as_(url, "bank") as c:
+        r = c.get("/bank/valuation?contract_no=C-ODD")
+        assert r.status_code == 200, r.text
+        body = "\n".join(p.text for p in Document(io.BytesIO(r.content)).paragraphs)
+        assert f"评估专利：{world.A7}" in body and f"未列入评估：{unknown} 库中没有这件专利" in body
+        gone = c.get("/api/bank/valuation?contract_no=C-GONE")
+        assert gone.status_code == 422 and unknown in gone.json()["detail"]
+
+
+def test_the_bank_modules_use_the_finance_door():
+    """web/bank.py, web/financing.py, cli/bank.py, cli/financing.py and reports/valuation.py import the finance
+    room through its door (hvpatent.finance), never its modules."""
+    import re
+    from pathlib import Path
+
+    import hvpatent
+
+    root = Path(hvpatent.__file__).parent
+    for name in ("web/bank.py", "web/financing.py", "cli/bank.py", "cli/financing.py", "reports/valuation.py"):
+        text = (root / name).read_text(encoding="utf-8")
+        assert not re.search(r"(from|import) hvpatent\.finance\.", text), name

@@ -14,6 +14,7 @@ from hvpatent.cli.main import app
 from hvpatent.finance.requests import (
     REQUEST_STATUSES,
     RequestError,
+    RequestNotFound,
     answer_request,
     create_request,
     get_request,
@@ -92,9 +93,9 @@ def test_state_machine_each_change_audited(wh):
     b = new(con, app_nos=[world.A2])["request_id"]
     c = new(con, enterprise=E2, app_nos=[world.A3])["request_id"]
     # only the enterprise addressed answers; another's request is "not found" (no hint it exists)
-    with pytest.raises(RequestError, match="no financing request"):
+    with pytest.raises(RequestNotFound, match="no financing request"):
         answer_request(con, a, enterprise=E2, consent=True, by="yi")
-    with pytest.raises(RequestError, match="no financing request"):
+    with pytest.raises(RequestNotFound, match="no financing request"):
         withdraw_request(con, a, bank=OTHER_BANK, by="bank2")
     assert answer_request(con, a, enterprise=E1, consent=True, by="jia", note="同意")["status"] == "consented"
     assert answer_request(con, b, enterprise=E1, consent=False, by="jia")["status"] == "declined"
@@ -106,13 +107,15 @@ def test_state_machine_each_change_audited(wh):
         link_contract(con, c, "P1", by="analyst")
     with pytest.raises(RequestError, match="registry"):
         link_contract(con, a, "NO-SUCH", by="analyst")
-    row = link_contract(con, a, "P1", by="analyst")                        # P1: a world.py (legacy) contract
-    assert (row["status"], row["contract_no"], row["decided_by"]) == ("contracted", "P1", "analyst")
-    assert "[jia] 同意" in row["note"]
-    d = new(con, enterprise=E2, app_nos=[world.A10])["request_id"]
-    assert answer_request(con, d, enterprise=E2, consent=True, by="yi")["status"] == "consented"
+    add_contracts(wh, [("C-A", world.E1, world.BANK, date(2025, 3, 1), world.A1)])
+    row = link_contract(con, a, "C-A", by="analyst")                       # E1's pledge to the request's bank
+    assert (row["status"], row["contract_no"], row["decided_by"]) == ("contracted", "C-A", "analyst")
+    # the answer note is signed by the party, never by the login name (the bank reads it)
+    assert "[企业答复 / enterprise] 同意" in row["note"] and "jia" not in row["note"]
+    d = new(con, app_nos=[world.A7])["request_id"]
+    assert answer_request(con, d, enterprise=E1, consent=True, by="jia")["status"] == "consented"
     with pytest.raises(RequestError, match="linked to request"):           # one contract, one request
-        link_contract(con, d, "P1", by="analyst")
+        link_contract(con, d, "C-A", by="analyst")
     assert withdraw_request(con, c, bank=BANK, by="bank")["status"] == "withdrawn"   # from interest
     assert withdraw_request(con, d, bank=BANK, by="bank")["status"] == "withdrawn"   # from consented
     with pytest.raises(RequestError):
@@ -125,6 +128,64 @@ def test_state_machine_each_change_audited(wh):
     # a withdrawn request no longer blocks a new one on the same patents
     assert new(con, enterprise=E2, app_nos=[world.A3])["status"] == "interest"
     assert get_request(con, "R00000000-999") is None
+    with pytest.raises(RequestNotFound):
+        withdraw_request(con, "R00000000-999", bank=BANK, by="bank")
+
+
+def test_link_only_the_requests_own_contract(wh):
+    """Staff link a contract only when it is the request's: pledgee of the request's bank by the bank rule
+    (a branch's contract fits a head-office request), pledgor the enterprise; P1 (world.py, no parties) fits no
+    request.  A refusal writes nothing."""
+    con = wh.con
+    head_office = normalize_name("重庆银行股份有限公司")
+    a = new(con)["request_id"]                                             # BANK → E1
+    b = new(con, bank=head_office, enterprise=E1, app_nos=[world.A2])["request_id"]
+    for rid in (a, b):
+        answer_request(con, rid, enterprise=E1, consent=True, by="jia")
+    add_contracts(wh, [("C-THEIRS", world.E1, "中国农业银行股份有限公司永川支行", date(2025, 3, 5), world.A1),
+                       ("C-E2", world.E2, world.BANK, date(2025, 3, 5), world.A3),
+                       ("C-BRANCH", world.E1, world.BANK, date(2025, 3, 6), world.A2)])
+    for contract in ("C-THEIRS", "C-E2", "P1"):                            # another bank; another pledgor; neither
+        with pytest.raises(RequestError, match=f"contract {contract} is no pledge of"):
+            link_contract(con, a, contract, by="analyst")
+    assert statuses(con) == {a: "consented", b: "consented"}
+    assert "financing_request_contracted" not in actions(con)
+    assert link_contract(con, b, "C-BRANCH", by="analyst")["status"] == "contracted"   # the branch's contract
+
+
+def test_texts_that_cannot_be_stored_are_refused(wh):
+    """A lone surrogate (what a JSON "\\ud800" decodes to) or a NUL in any text the flow stores: RequestError
+    naming the field, nothing written; an id holding one is simply not found."""
+    con = wh.con
+    bad = "坏\ud800"
+    for field, kwargs in (("note", {"note": bad}), ("bank_name", {"bank_name": bad}), ("bank", {"bank": bad}),
+                          ("enterprise_name", {"enterprise_name": bad}), ("by", {"by": bad}),
+                          ("note", {"note": "a\x00b"})):
+        with pytest.raises(RequestError, match=f"^{field}: "):
+            create_request(con, **{"bank": BANK, "bank_name": BANK, "enterprise": E1, "enterprise_name": E1,
+                                   "app_nos": [world.A1], "by": "bank", **kwargs})
+    assert list_requests(con) == []
+    rid = new(con)["request_id"]
+    with pytest.raises(RequestError, match=r"^note: "):
+        answer_request(con, rid, enterprise=E1, consent=True, by="jia", note=bad)
+    with pytest.raises(RequestError, match=r"^contract_no: "):
+        link_contract(con, rid, bad, by="analyst")
+    with pytest.raises(RequestNotFound):
+        withdraw_request(con, "R\ud800", bank=BANK, by="bank")
+    assert statuses(con) == {rid: "interest"} and get_request(con, "R\ud800") is None
+
+
+def test_ids_after_999_a_day(wh):
+    """The day's sequence is a number: after R…-999 and R…-1000 (as text "-1000" < "-999") comes R…-1001,
+    and lists show the newer first when two share a time."""
+    con = wh.con
+    con.execute("INSERT INTO financing_requests (request_id, bank, bank_name, enterprise, enterprise_name, app_nos,"
+                " status, created_at, created_by) SELECT printf('R20250301-%03d', i), ?, ?, ?, ?,"
+                " 'X' || i, 'declined', TIMESTAMP '2025-03-01 08:00', 'bank' FROM range(1, 1001) t(i)",
+                [BANK, BANK, E1, E1])
+    assert new(con, now=DAY)["request_id"] == "R20250301-1001"
+    same_time = [r["request_id"] for r in list_requests(con, status="declined")][:2]
+    assert same_time == ["R20250301-1000", "R20250301-999"]
 
 
 def test_lists_and_pipeline(wh):
@@ -197,6 +258,7 @@ def test_cli_list_and_link(tmp_path):
         a = new(w.con, amount_yuan=100)["request_id"]
         new(w.con, enterprise=E2, app_nos=[world.A3])
         answer_request(w.con, a, enterprise=E1, consent=True, by="jia")
+        add_contracts(w, [("C-A", world.E1, world.BANK, date(2025, 3, 1), world.A1)])
     out = hvp("--db", db, "financing", "list", "--status", "consented", "--format", "json")
     assert out.exit_code == 0, out.output
     assert [r["request_id"] for r in json.loads(out.output)] == [a]
@@ -206,7 +268,9 @@ def test_cli_list_and_link(tmp_path):
     assert a in text.output and "企业同意" in text.output
     bad = hvp("--db", db, "financing", "link", a, "NO-SUCH")
     assert bad.exit_code == 2 and "NO-SUCH" in bad.output
-    ok = hvp("--db", db, "financing", "link", a, "P1")
+    other = hvp("--db", db, "financing", "link", a, "P1")                 # no pledge of E1 to BANK
+    assert other.exit_code == 2 and "is no pledge of" in other.output
+    ok = hvp("--db", db, "financing", "link", a, "C-A")
     assert ok.exit_code == 0, ok.output
     xlsx = tmp_path / "r.xlsx"
     assert hvp("--db", db, "financing", "list", "--out", xlsx).exit_code == 0

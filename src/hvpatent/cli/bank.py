@@ -136,7 +136,7 @@ def _emit(rows: list[dict], columns: dict[str, tuple[str, str]], fmt: BankFmt, o
 
 def _candidates(db: Path | None, day: date, region: str | None, enterprise: str | None, min_years: float,
                 utility_models: bool, excluded: bool = False) -> list[dict]:
-    from hvpatent.finance.candidates import collateral_candidates, excluded_patents
+    from hvpatent.finance import collateral_candidates, excluded_patents
     from hvpatent.ingest.fields import normalize_name
     from hvpatent.value import ValueConfigError
 
@@ -168,7 +168,7 @@ def candidates_cmd(
     db: DbOption = None,
 ) -> None:
     """可质押专利（候选）/ collateral candidates: valid, N years of term left, not pledged, no pending invalidation."""
-    from hvpatent.finance.candidates import CANDIDATE_COLUMNS, EXCLUDED_COLUMNS
+    from hvpatent.finance import CANDIDATE_COLUMNS, EXCLUDED_COLUMNS
 
     _check_region(region)
     _check_years(min_years)
@@ -194,7 +194,7 @@ def bundles_cmd(
     db: DbOption = None,
 ) -> None:
     """按企业的建议质押组合 / a suggested bundle per enterprise (its best candidates by pledge value)."""
-    from hvpatent.finance.candidates import BUNDLE_COLUMNS, candidate_bundles
+    from hvpatent.finance import BUNDLE_COLUMNS, candidate_bundles
 
     _check_region(region)
     _check_years(min_years)
@@ -220,7 +220,7 @@ def risk_cmd(
     db: DbOption = None,
 ) -> None:
     """质押专利风险监测（每日导出）/ the risk watch on pledged patents (the daily export)."""
-    from hvpatent.finance.risk import RISK_COLUMNS, RISK_LABELS, SEVERITIES, risk_watch
+    from hvpatent.finance import RISK_COLUMNS, RISK_LABELS, SEVERITIES, risk_watch
 
     _check_region(region)
     if within < 0 or within > 3660:

@@ -43,7 +43,7 @@ def _fail(message: str) -> typer.Exit:
 
 def display_rows(rows: list[dict], lang: str) -> list[dict]:
     """Requests as a table for people: status in words, patents joined, in the language's column names."""
-    from hvpatent.finance.requests import STATUS_WORDS
+    from hvpatent.finance import REQUEST_STATUS_WORDS
 
     i = 0 if lang == "zh" else 1
     heads = {"request_id": ("请求编号", "Request"), "status": ("状态", "Status"), "bank_name": ("银行", "Bank"),
@@ -53,7 +53,7 @@ def display_rows(rows: list[dict], lang: str) -> list[dict]:
              "note": ("备注", "Note")}
     out = []
     for r in rows:
-        shown = {**r, "status": STATUS_WORDS[r["status"]][i], "app_nos": ";".join(r["app_nos"])}
+        shown = {**r, "status": REQUEST_STATUS_WORDS[r["status"]][i], "app_nos": ";".join(r["app_nos"])}
         out.append({heads[k][i]: shown[k] for k in heads})
     return out
 
@@ -68,7 +68,7 @@ def list_cmd(
     db: DbOption = None,
 ) -> None:
     """融资对接请求清单 / the financing requests (newest first)."""
-    from hvpatent.finance.requests import RequestError, list_requests
+    from hvpatent.finance import RequestError, list_requests
     from hvpatent.ingest.fields import normalize_name
 
     if out is not None and fmt is ListFmt.table:  # --out alone: the file's suffix says the format
@@ -119,7 +119,7 @@ def link_cmd(
     db: DbOption = None,
 ) -> None:
     """把已登记的质押合同关联到企业已同意的请求 / link a registered contract to a consented request."""
-    from hvpatent.finance.requests import RequestError, link_contract
+    from hvpatent.finance import RequestError, link_contract
 
     with open_warehouse(db) as wh, wh.lock:
         try:
@@ -134,7 +134,7 @@ def link_cmd(
 def match_cmd(as_of: AsOfOption = None, db: DbOption = None) -> None:
     """自动关联：企业已同意的请求与其后登记的同一银行、同一出质人的质押合同 / link consented requests to the contracts
     registered since (same bank, the enterprise as pledgor)."""
-    from hvpatent.finance.requests import match_contracts
+    from hvpatent.finance import match_contracts
 
     day = parse_as_of(as_of)
     with open_warehouse(db) as wh, wh.lock:

@@ -184,7 +184,11 @@ def sheet_cmd(
         help="申请号（可多件，组成质押组合；省略则取 --contract 的出质专利）/ application numbers")] = None,
     as_of: AsOfOption = None,
     contract: Annotated[str | None, typer.Option("--contract", help="质押登记号 / pledge registration no.")] = None,
-    bank: Annotated[str | None, typer.Option("--bank", help="质权人（银行）名称 / the pledgee bank")] = None,
+    bank: Annotated[str | None, typer.Option("--bank", help="质权人（银行）名称：只列明本行的质押 / the pledgee bank: "
+                                                            "only its own pledges itemised")] = None,
+    all_pledges: Annotated[bool, typer.Option(
+        "--all-pledges", help="与 --bank 同用：列明所有质权人的质押（局内使用）/ with --bank: itemise every "
+                              "pledgee's pledges (for bureau staff)")] = False,
     sheet_lang: Annotated[str | None, typer.Option("--lang", help="zh | en（默认同全局）/ default: the global one")]
     = None,
     out: Annotated[Path | None, typer.Option("--out", help="输出 docx 文件 / output docx")] = None,
@@ -193,7 +197,8 @@ def sheet_cmd(
     """评估表（docx，供贷款档案）/ the valuation sheet for the loan file: pledge-scenario value, legal state,
     pledges; an indicator-based assessment, not an appraisal under the Asset Appraisal Law."""
     from hvpatent.ingest.appno import AppNoError, normalize_appno
-    from hvpatent.reports.valuation import write_valuation_sheet
+    from hvpatent.ingest.fields import normalize_name
+    from hvpatent.reports.valuation import make_valuation_sheet
     from hvpatent.value import ValueConfigError
 
     language = sheet_lang or lang()
@@ -212,14 +217,20 @@ def sheet_cmd(
     target = out or Path(f"{'评估表' if language == 'zh' else 'valuation-sheet'}-{name}-{day.isoformat()}.docx")
     if target.is_dir():
         raise _fail(f"无法写入 {target}：这是一个文件夹", f"cannot write {target}: it is a folder")
+    # A sheet for a bank itemises that bank's pledges only (another bank's are counted), as on /bank/valuation.
+    pledges_of = normalize_name(bank) if bank and not all_pledges else None
     with open_warehouse(db, read_only=True) as wh:
         try:
-            path = write_valuation_sheet(analytics_backend(wh), numbers, day, target, bank=bank,
-                                         contract_no=contract, lang=language)
+            sheet = make_valuation_sheet(analytics_backend(wh), numbers, day, bank=bank, contract_no=contract,
+                                         lang=language, pledges_of=pledges_of)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(sheet.data)
         except ValueConfigError as err:
             raise _fail(f"价值评估配置有误：{err}", f"bad value configuration: {err}") from None
         except OSError as err:
             raise _fail(f"无法写入 {target}：{err}", f"cannot write {target}: {err}") from None
         except ValueError as err:
             raise _fail(str(err), str(err)) from None
-    console.print(f"已写入 / written: {path}（{len(numbers)}）", markup=False, highlight=False)
+    left = (f"，未列入 {len(sheet.left_out)} 件 / {len(sheet.left_out)} left out" if sheet.left_out else "")
+    console.print(f"已写入 / written: {target}（{len(sheet.patents)} 件专利 / patents{left}）", markup=False,
+                  highlight=False)

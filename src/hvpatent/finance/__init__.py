@@ -8,7 +8,16 @@ docs/finance.md and the pages it links.
 
 from __future__ import annotations
 
-from hvpatent.finance.candidates import EXCLUSIONS, candidate_bundles, collateral_candidates, excluded_patents
+from hvpatent.finance.candidates import (
+    BUNDLE_COLUMNS,
+    CANDIDATE_COLUMNS,
+    EXCLUDED_COLUMNS,
+    EXCLUSIONS,
+    candidate_bundles,
+    collateral_candidates,
+    excluded_patents,
+    term_threshold,
+)
 from hvpatent.finance.ledger import (
     LEDGER_STATUSES,
     RULE_WORDS,
@@ -40,16 +49,22 @@ from hvpatent.finance.registry import (
     statistics_contracts,
 )
 from hvpatent.finance.requests import (
+    AUTO_LINKER,
+    REQUEST_STATUS_WORDS,
     REQUEST_STATUSES,
     RequestError,
+    RequestNotFound,
     answer_request,
+    contract_matches,
     create_request,
+    get_request,
     link_contract,
     list_requests,
+    match_contracts,
     pipeline,
     withdraw_request,
 )
-from hvpatent.finance.risk import RISK_KINDS, SEVERITIES, risk_counts, risk_watch
+from hvpatent.finance.risk import RISK_COLUMNS, RISK_KINDS, RISK_LABELS, SEVERITIES, risk_counts, risk_watch
 
 __all__ = ["EXCLUSIONS", "LEDGER_STATUSES", "REQUEST_STATUSES", "RISK_KINDS", "SCHEMES", "STAT_DIMENSIONS",
            "FinancePolicy", "LedgerError", "PolicyError", "RequestError", "answer_request", "apply_claim",
@@ -58,5 +73,8 @@ __all__ = ["EXCLUSIONS", "LEDGER_STATUSES", "REQUEST_STATUSES", "RISK_KINDS", "S
            "link_contract", "list_requests", "load_policy", "pay_claims", "pipeline", "pledge_statistics",
            "pledge_total", "risk_watch", "statistics_contracts", "withdraw_request"]
 __all__ += ["SEVERITIES", "excluded_patents", "risk_counts"]  # the bank workspace (docs/finance-bank.md)
+__all__ += ["AUTO_LINKER", "BUNDLE_COLUMNS", "CANDIDATE_COLUMNS", "EXCLUDED_COLUMNS", "REQUEST_STATUS_WORDS",
+            "RISK_COLUMNS", "RISK_LABELS", "RequestNotFound", "contract_matches", "get_request", "match_contracts",
+            "term_threshold"]  # the bank's workspace and the request flow through the door
 __all__ += ["RULE_WORDS", "SCHEME_WORDS", "STATUS_WORDS", "contract_numbers", "export_rows", "period_range",
             "write_ledger_xlsx"]  # the ledger's words and exports; a contract number however typed (CLI, web)

@@ -25,21 +25,48 @@ REQUEST_STATUSES = ("interest", "consented", "declined", "withdrawn", "contracte
 #: Statuses of a request still under way: a second request of the same bank to the same enterprise on the same
 #: patents is refused while one of these exists.
 OPEN_STATUSES = ("interest", "consented")
-STATUS_WORDS: dict[str, tuple[str, str]] = {
+REQUEST_STATUS_WORDS: dict[str, tuple[str, str]] = {
     "interest": ("银行有意向", "bank interested"), "consented": ("企业同意", "enterprise consented"),
     "declined": ("企业拒绝", "enterprise declined"), "withdrawn": ("银行撤回", "withdrawn by the bank"),
     "contracted": ("已签约质押", "pledge contracted"),
 }
+#: How an enterprise's answer note is signed in the request's note (the party, never a login name).
+ANSWER_MARK = "企业答复 / enterprise"
 MAX_PATENTS = 50
 MAX_NOTE = 1000
 #: Who `match_contracts` writes in ``decided_by`` and the audit log.
-AUTO = "auto"
+AUTO_LINKER = "auto"
+#: A day after every registration: a contract "as it stands now" (all its changes applied) for `link_contract`.
+LATEST = date(9999, 12, 31)
 COLUMNS = ("request_id", "bank", "bank_name", "enterprise", "enterprise_name", "app_nos", "amount_yuan", "status",
            "note", "created_at", "created_by", "decided_at", "decided_by", "contract_no")
 
 
 class RequestError(ValueError):
     """A request or change refused; the message names the field or the rule, in Chinese and English."""
+
+
+class RequestNotFound(RequestError):
+    """No such request, or not the asker's (another bank's, addressed to another enterprise): the same answer, so
+    that nobody learns another's request exists (the web answers 404)."""
+
+
+def _text(field: str, value: object) -> str:
+    """A text the flow stores, refused when it cannot be stored: a lone surrogate (e.g. a JSON "\\ud800") or a
+    NUL character."""
+    text = "" if value is None else str(value)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as err:
+        raise RequestError(f"{field}: 含有无效字符（第 {err.start + 1} 个） / holds an invalid character "
+                           f"(at {err.start + 1})") from None
+    if "\x00" in text:
+        raise RequestError(f"{field}: 含有空字符 / holds a NUL character")
+    return text
+
+
+def _not_found(request_id: str) -> RequestNotFound:
+    return RequestNotFound(f"没有融资对接请求 {request_id} / no financing request {request_id}")
 
 
 def _row(values: tuple) -> dict:
@@ -51,10 +78,14 @@ def _row(values: tuple) -> dict:
 
 
 def _get(con: duckdb.DuckDBPyConnection, request_id: str) -> dict:
+    try:
+        _text("request_id", request_id)
+    except RequestError:
+        raise _not_found(ascii(request_id)) from None
     rows = con.execute(f"SELECT {', '.join(COLUMNS)} FROM financing_requests WHERE request_id = ?",
                        [request_id]).fetchall()
     if not rows:
-        raise RequestError(f"没有融资对接请求 {request_id} / no financing request {request_id}")
+        raise _not_found(request_id)
     return _row(rows[0])
 
 
@@ -62,7 +93,7 @@ def get_request(con: duckdb.DuckDBPyConnection, request_id: str) -> dict | None:
     """One request by its id, or None."""
     try:
         return _get(con, str(request_id))
-    except RequestError:
+    except RequestNotFound:
         return None
 
 
@@ -103,7 +134,7 @@ def _amount(amount_yuan) -> Decimal | None:
 
 
 def _note(note) -> str | None:
-    text = (note or "").strip()
+    text = _text("note", note).strip()
     if len(text) > MAX_NOTE:
         raise RequestError(f"note: 备注最多 {MAX_NOTE} 字（收到 {len(text)} 字） / "
                            f"at most {MAX_NOTE} characters ({len(text)} given)")
@@ -130,10 +161,10 @@ def _owned(con: duckdb.DuckDBPyConnection, enterprise: str, app_nos: list[str]) 
 def _next_id(con: duckdb.DuckDBPyConnection, day: date) -> str:
     """'R' + the day + '-' + a sequence of that day (R20250301-001): readable on the phone and in the audit log."""
     prefix = f"R{day:%Y%m%d}-"
-    last = con.execute("SELECT max(request_id) FROM financing_requests WHERE request_id LIKE ?",
-                       [prefix + "%"]).fetchall()[0][0]
-    seq = int(last.rsplit("-", 1)[1]) + 1 if last else 1
-    return f"{prefix}{seq:03d}"
+    last = con.execute(  # the sequence as a number: R…-1000 follows R…-999 (as text it would sort before it)
+        "SELECT max(TRY_CAST(substr(request_id, ?) AS BIGINT)) FROM financing_requests WHERE request_id LIKE ?",
+        [len(prefix) + 1, prefix + "%"]).fetchall()[0][0]
+    return f"{prefix}{(last or 0) + 1:03d}"
 
 
 def _write(con: duckdb.DuckDBPyConnection, work) -> dict:
@@ -155,7 +186,10 @@ def create_request(con: duckdb.DuckDBPyConnection, *, bank: str, bank_name: str,
     must be an applicant of each, in any position; at most MAX_PATENTS), status ``interest``.  Refused: a patent
     not the enterprise's, a negative amount, a note over MAX_NOTE characters, an open request (interest or
     consented) of the same bank to the same enterprise on the same patents."""
-    bank, enterprise = (bank or "").strip(), (enterprise or "").strip()
+    bank, enterprise = _text("bank", bank).strip(), _text("enterprise", enterprise).strip()
+    bank_name = _text("bank_name", bank_name).strip()
+    enterprise_name = _text("enterprise_name", enterprise_name).strip()
+    by = _text("by", by)
     if not bank:
         raise RequestError("bank: 此账号未绑定银行 / this account is bound to no bank")
     if not enterprise:
@@ -190,18 +224,20 @@ def create_request(con: duckdb.DuckDBPyConnection, *, bank: str, bank_name: str,
 def _move(con: duckdb.DuckDBPyConnection, request_id: str, allowed: tuple[str, ...], status: str, by: str,
           action: str, *, check=None, contract_no: str | None = None, note: str | None = None,
           now: datetime | None = None) -> dict:
+    by = _text("by", by)
+
     def work() -> dict:
         row = _get(con, request_id)
         if check is not None:
             check(row)
         if row["status"] not in allowed:
             raise RequestError(
-                f"请求 {request_id} 当前状态为「{STATUS_WORDS[row['status']][0]}」，"
-                f"不能改为「{STATUS_WORDS[status][0]}」 / request {request_id} is {row['status']}: "
+                f"请求 {request_id} 当前状态为「{REQUEST_STATUS_WORDS[row['status']][0]}」，"
+                f"不能改为「{REQUEST_STATUS_WORDS[status][0]}」 / request {request_id} is {row['status']}: "
                 f"it cannot become {status}")
         new_note = row["note"]
-        if note:
-            new_note = f"{row['note'] or ''}\n[{by}] {note}".strip()
+        if note:  # signed by the party, not by the login name (the bank reads the note)
+            new_note = f"{row['note'] or ''}\n[{ANSWER_MARK}] {note}".strip()
         con.execute("UPDATE financing_requests SET status = ?, decided_at = ?, decided_by = ?, note = ?,"
                     " contract_no = coalesce(?, contract_no) WHERE request_id = ?",
                     [status, now or datetime.now(), by, new_note, contract_no, request_id])
@@ -220,7 +256,7 @@ def answer_request(con: duckdb.DuckDBPyConnection, request_id: str, *, enterpris
 
     def mine(row: dict) -> None:
         if row["enterprise"] != (enterprise or ""):
-            raise RequestError(f"没有融资对接请求 {request_id} / no financing request {request_id}")
+            raise _not_found(request_id)
 
     return _move(con, request_id, ("interest",), "consented" if consent else "declined", by,
                  "financing_request_consented" if consent else "financing_request_declined", check=mine, note=text)
@@ -230,28 +266,56 @@ def withdraw_request(con: duckdb.DuckDBPyConnection, request_id: str, *, bank: s
     """The bank withdraws its request (from interest or consented); another bank's answers as not existing."""
     def mine(row: dict) -> None:
         if row["bank"] != (bank or ""):
-            raise RequestError(f"没有融资对接请求 {request_id} / no financing request {request_id}")
+            raise _not_found(request_id)
 
     return _move(con, request_id, OPEN_STATUSES, "withdrawn", by, "financing_request_withdrawn", check=mine)
 
 
-def _contract_exists(con: duckdb.DuckDBPyConnection, contract_no: str) -> bool:
-    return bool(con.execute(
-        "SELECT 1 FROM pledge_contracts WHERE contract_no = ? UNION ALL SELECT 1 FROM pledges WHERE contract_no = ?"
-        " LIMIT 1", [contract_no, contract_no]).fetchall())
+def of_request(table: ibis.Table, row: dict) -> ibis.Table:
+    """The contracts (rows of registry.contracts_on) that can be a request's: pledgee of the request's bank by the
+    registry's bank rule (registry.bank_filter), the enterprise as pledgor.  `link_contract` and `contract_matches`
+    both use it."""
+    from hvpatent.finance.registry import bank_filter
+
+    mine = bank_filter(table, row["bank"])
+    return mine.filter(mine.pledgor_norm == row["enterprise"])
+
+
+def _fits(con: duckdb.DuckDBPyConnection, contract_no: str, row: dict) -> bool | None:
+    """None when the registry holds no such contract (legacy lines included); else whether it is the request's
+    (`of_request`) as it stands now, every change applied.  Read on a cursor of its own through Ibis."""
+    from hvpatent.finance.registry import contracts_on
+
+    cursor = con.cursor()
+    try:
+        table = contracts_on(ibis.duckdb.from_connection(cursor), LATEST)
+        found = table.filter(table.contract_no == contract_no)
+        if not found.count().to_pyarrow().as_py():
+            return None
+        return bool(of_request(found, row).count().to_pyarrow().as_py())
+    finally:
+        cursor.close()
+        con.execute("SET python_enable_replacements = true")  # as in _owned
 
 
 def link_contract(con: duckdb.DuckDBPyConnection, request_id: str, contract_no: str, *, by: str) -> dict:
     """Bureau staff link a registered pledge contract to a consented request: status ``contracted``.  Refused: a
-    contract not in the registry, a contract already linked to another request, a request not consented."""
-    contract_no = (contract_no or "").strip()
+    contract not in the registry; one whose pledgee (as it stands now, changes applied) is not the request's bank
+    by the bank rule or whose pledgor is not the request's enterprise (`of_request`); a contract already linked to
+    another request; a request not consented."""
+    contract_no = _text("contract_no", contract_no).strip()
     if not contract_no:
         raise RequestError("contract_no: 缺少质押登记号 / the contract number is missing")
+    fits = _fits(con, contract_no, _get(con, request_id))  # a request's bank and enterprise never change
 
     def check(row: dict) -> None:
-        if not _contract_exists(con, contract_no):
+        if fits is None:
             raise RequestError(f"contract_no: 登记簿中没有质押合同 {contract_no} / no pledge contract {contract_no} "
                                "in the registry")
+        if row["status"] == "consented" and not fits:
+            raise RequestError(
+                f"contract_no: 质押合同 {contract_no} 不是 {row['enterprise_name']} 向 {row['bank_name']} 出质的 / "
+                f"contract {contract_no} is no pledge of {row['enterprise_name']} to {row['bank_name']}")
         other = con.execute("SELECT request_id FROM financing_requests WHERE contract_no = ? AND request_id <> ?",
                             [contract_no, request_id]).fetchall()
         if other:
@@ -273,7 +337,8 @@ def list_requests(con: duckdb.DuckDBPyConnection, *, bank: str | None = None, en
             where.append(f"{column} = ?")
             params.append(value)
     sql = (f"SELECT {', '.join(COLUMNS)} FROM financing_requests"
-           + (f" WHERE {' AND '.join(where)}" if where else "") + " ORDER BY created_at DESC, request_id DESC")
+           + (f" WHERE {' AND '.join(where)}" if where else "")
+           + " ORDER BY created_at DESC, length(request_id) DESC, request_id DESC")  # -1000 after -999
     return [_row(r) for r in con.execute(sql, params).fetchall()]
 
 
@@ -303,7 +368,7 @@ def contract_matches(con_ibis: ibis.BaseBackend, consented: list[dict], as_of: d
     the request's bank (registry.bank_filter), pledgor the enterprise, registered on or after the request's day;
     the earliest such contract (then the lowest number), each contract for one request only, none of ``linked``
     (contracts already linked to a request).  Read only."""
-    from hvpatent.finance.registry import bank_filter, contracts_on
+    from hvpatent.finance.registry import contracts_on
 
     if not consented:
         return {}
@@ -311,9 +376,8 @@ def contract_matches(con_ibis: ibis.BaseBackend, consented: list[dict], as_of: d
     taken = set(linked)
     out: dict[str, str] = {}
     for row in sorted(consented, key=lambda r: (r["created_at"], r["request_id"])):
-        mine = bank_filter(table, row["bank"])
-        mine = mine.filter((mine.pledgor_norm == row["enterprise"])
-                           & (mine.registered_date >= row["created_at"].date()))
+        mine = of_request(table, row)
+        mine = mine.filter(mine.registered_date >= row["created_at"].date())
         found = mine.order_by(["registered_date", "contract_no"]).select("contract_no").to_pyarrow()
         for contract_no in found.column("contract_no").to_pylist():
             if contract_no not in taken:
@@ -324,13 +388,17 @@ def contract_matches(con_ibis: ibis.BaseBackend, consented: list[dict], as_of: d
 
 
 def match_contracts(con_duck: duckdb.DuckDBPyConnection, con_ibis: ibis.BaseBackend, as_of: date, *,
-                    by: str = AUTO) -> list[dict]:
+                    by: str = AUTO_LINKER) -> list[dict]:
     """Link every consented request that a registered contract matches (`contract_matches`; contracts already
-    linked to a request are not offered again): the requests changed, each in its own transaction and audit entry."""
+    linked to a request are not offered again): the requests changed, each in its own transaction and audit entry.
+    A link refused meanwhile (answered, withdrawn, the pledgee changed after ``as_of``) is skipped."""
     linked = {r[0] for r in con_duck.execute(
         "SELECT contract_no FROM financing_requests WHERE contract_no IS NOT NULL").fetchall()}
     matches = contract_matches(con_ibis, list_requests(con_duck, status="consented"), as_of, linked)
     changed = []
     for request_id, contract_no in matches.items():
-        changed.append(link_contract(con_duck, request_id, contract_no, by=by))
+        try:
+            changed.append(link_contract(con_duck, request_id, contract_no, by=by))
+        except RequestError:
+            continue
     return changed

@@ -11,7 +11,7 @@ from __future__ import annotations
 import io
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import ibis
 import pandas as pd
@@ -47,7 +47,25 @@ WORDS: dict[str, tuple[str, str]] = {
     "status": ("状态", "Status"), "summary": ("组合汇总", "Bundle summary"), "score": ("得分", "Score"),
     "grade": ("等级", "Grade"), "high_value": ("高价值", "High-value"), "pledged_now": ("在押", "Pledged now"),
     "statement": ("说明", "Statement"),
+    "left_out": ("未列入评估", "Not assessed"),
+    "own_only": ("（仅本行质押）", " (this bank's pledges only)"),
+    "not_shown": ("质押融资额达到阈值（金额不列明）", "pledge financing above the threshold (amount not shown)"),
 }
+#: Why a contract's patent is left out of its sheet: (zh, en).
+LEFT_OUT: dict[str, tuple[str, str]] = {
+    "unknown": ("库中没有这件专利", "not in the warehouse"),
+    "not_assessed": ("不参与评估（外观设计，或申请日晚于评估基准日）",
+                     "not assessed (a design, or filed after the assessment date)"),
+}
+
+
+class ValuationSheet(NamedTuple):
+    """A sheet made: the docx, the patents assessed in it (in order) and those of the contract left out with the
+    reason's key (LEFT_OUT)."""
+
+    data: bytes
+    patents: list[str]
+    left_out: list[tuple[str, str]]
 STATUS_WORDS = {"active": ("质押中", "active"), "released": ("已注销", "released"), "disposed": ("已处置", "disposed")}
 TYPE_WORDS = {"invention": ("发明", "invention"), "utility_model": ("实用新型", "utility model"),
               "design": ("外观设计", "design")}
@@ -119,8 +137,8 @@ def _pledges(con: ibis.BaseBackend, app_nos: list[str], as_of: date,
     its = its.filter((its.item_kind == "patent") & its.item_no.isin(app_nos)).select("contract_no", "item_no")
     cons = contracts_on(con, as_of)
     lines = its.join(cons, "contract_no").select(
-        "item_no", "contract_no", "pledgor", "pledgee", "pledgee_norm", "amount_yuan", "registered_date", "loan_end",
-        "status")
+        "item_no", "contract_no", "pledgor", "pledgee", "pledgee_norm", "amount_yuan", "registered_amount_yuan",
+        "patents", "registered_date", "loan_end", "status")
     rows = lines.to_pyarrow().to_pylist()
     own = ({(r["contract_no"], r["item_no"]) for r in bank_filter(lines, pledges_of).to_pyarrow().to_pylist()}
            if pledges_of else None)
@@ -171,6 +189,15 @@ def valuation_data(con: ibis.BaseBackend, app_nos: list[str] | tuple[str, ...], 
     """Per patent, in the order given: ``value`` (value_of's breakdown), ``facts`` (bibliography and legal state)
     and ``pledges`` (each with ``own``: see _pledges).  ValueError naming the application when one is not in the
     warehouse or not assessed."""
+    return _assess(con, app_nos, as_of, frame=frame, lang=lang, pledges_of=pledges_of)[0]
+
+
+def _assess(con: ibis.BaseBackend, app_nos: list[str] | tuple[str, ...], as_of: date, *,
+            frame: pd.DataFrame | None, lang: str, pledges_of: str | None,
+            may_leave_out: frozenset[str] = frozenset()) -> tuple[list[dict], list[tuple[str, str]]]:
+    """valuation_data's entries and the patents left out as (app_no, LEFT_OUT key): only those of
+    ``may_leave_out`` (a contract's patents) are left out; any other unknown or unassessed one is a ValueError
+    naming it, and so is a list with nothing left to assess."""
     from hvpatent.value import value_frame, value_of, value_settings
 
     numbers = list(dict.fromkeys(app_nos))
@@ -178,36 +205,93 @@ def valuation_data(con: ibis.BaseBackend, app_nos: list[str] | tuple[str, ...], 
         raise ValueError("没有给出申请号" if lang == "zh" else "no application number given")
     apps = con.table("applications")
     known = set(apps.filter(apps.app_no.isin(numbers)).app_no.to_pyarrow().to_pylist())
-    missing = [n for n in numbers if n not in known]
+    missing = [n for n in numbers if n not in known and n not in may_leave_out]
     if missing:  # before the day's frame is computed: a typo fails at once
         raise ValueError(f"{'、'.join(missing)}：库中没有这件专利" if lang == "zh" else
                          f"{', '.join(missing)}: not in the warehouse")
+    left_out = [(n, "unknown") for n in numbers if n not in known]
     settings = value_settings()
     df = frame if frame is not None else value_frame(con, as_of, settings=settings)
     values = {}
-    for number in numbers:
+    for number in (n for n in numbers if n in known):
         result = value_of(con, number, as_of, settings=settings, frame=df)
-        if result is None:
+        if result is None and number in may_leave_out:
+            left_out.append((number, "not_assessed"))
+        elif result is None:
             raise ValueError(f"{number}：库中没有这件专利，或它不参与评估（外观设计、或申请日晚于 {as_of}）"
                              if lang == "zh" else
                              f"{number}: not in the warehouse, or not assessed (a design, or filed after {as_of})")
-        values[number] = result
-    facts = _bibliography(con, numbers, as_of)
-    pledges = _pledges(con, numbers, as_of, pledges_of)
-    return [{"value": values[n], "facts": facts.get(n, {}), "pledges": pledges.get(n, [])} for n in numbers]
+        else:
+            values[number] = result
+    if not values:
+        names = ("、" if lang == "zh" else ", ").join(n for n, _ in left_out)
+        raise ValueError(f"{names}：没有可评估的专利（库中没有，或不参与评估）" if lang == "zh" else
+                         f"{names}: no patent that can be assessed (not in the warehouse, or not assessed)")
+    assessed = [n for n in numbers if n in values]
+    facts = _bibliography(con, assessed, as_of)
+    pledges = _pledges(con, assessed, as_of, pledges_of)
+    order = {n: i for i, n in enumerate(numbers)}
+    left_out.sort(key=lambda x: order[x[0]])
+    return ([{"value": values[n], "facts": facts.get(n, {}), "pledges": pledges.get(n, [])} for n in assessed],
+            left_out)
 
 
 def _indicator(value: dict, key: str) -> dict:
     return next(i for d in value["scenarios"][SCENARIO]["dimensions"] for i in d["indicators"] if i["key"] == key)
 
 
+#: The value inputs read from every pledgee's pledges (value.features: indicators.highvalue.pledge_totals).
+PLEDGE_INPUTS = ("pledges", "pledged_yuan")
+
+
+def own_pledge_inputs(pledges: list[dict]) -> dict[str, float]:
+    """The pledge inputs counted on the bank's own pledges alone (rows of _pledges with ``own``), by the value
+    room's rule (indicators.highvalue.pledge_totals): contracts registered by the day, each attributing its
+    registered amount to its patents by the configured basis (per_patent_share: an equal share each)."""
+    from hvpatent.indicators.config import high_value_settings
+
+    share = high_value_settings().pledge_basis == "per_patent_share"
+    own = [p for p in pledges if p["own"]]
+    amount = 0.0
+    for p in own:
+        registered = p.get("registered_amount_yuan")
+        registered = p.get("amount_yuan") if registered is None else registered
+        if registered is not None:
+            amount += float(registered) / (max(int(p.get("patents") or 1), 1) if share else 1)
+    return {"pledges": float(len({p["contract_no"] for p in own})), "pledged_yuan": amount}
+
+
+def _shown_value(v: dict, entry: dict, lang: str, own_only: bool) -> dict:
+    """value_of's breakdown as the sheet prints it: for a bank (``own_only``) the pledge inputs count its own
+    pledges only and the pledge_high criterion names no amount, as another bank's amounts are not shown; the
+    normalised scores and the score stay the value room's."""
+    if not own_only:
+        return v
+    from hvpatent.value import value_settings
+    from hvpatent.value.score import input_text
+
+    own = own_pledge_inputs(entry["pledges"])
+    settings, mark = value_settings(), WORDS["own_only"]
+    texts = {k: (input_text(k, own, "zh", settings) + mark[0], input_text(k, own, "en", settings) + mark[1])
+             for k in PLEDGE_INPUTS}
+    scenarios = {}
+    for key, s in v["scenarios"].items():
+        dims = [{**d, "indicators": [{**i, "raw": own[i["key"]], "input": texts[i["key"]][0],
+                                      "input_en": texts[i["key"]][1]} if i["key"] in texts else i
+                                     for i in d["indicators"]]} for d in s["dimensions"]]
+        scenarios[key] = {**s, "dimensions": dims}
+    criteria = [{**c, "evidence": WORDS["not_shown"][0 if lang == "zh" else 1]} if c["criterion"] == "pledge_high"
+                else c for c in v["criteria"]]
+    return {**v, "scenarios": scenarios, "criteria": criteria}
+
+
 def _wan(yuan: float | None) -> str:
     return "—" if yuan is None else f"{float(yuan) / 10_000:,.2f}".rstrip("0").rstrip(".")
 
 
-def _patent(doc, n: int, entry: dict, lang: str) -> None:
+def _patent(doc, n: int, entry: dict, lang: str, own_only: bool = False) -> None:
     zh = lang == "zh"
-    v, f = entry["value"], entry["facts"]
+    v, f = _shown_value(entry["value"], entry, lang, own_only), entry["facts"]
     s = v["scenarios"][SCENARIO]
     from hvpatent.value.score import _state_label
 
@@ -313,17 +397,29 @@ def valuation_sheet(con: ibis.BaseBackend, app_nos: list[str] | tuple[str, ...],
     """The valuation sheet of the patents (a docx, as bytes).  ``bank``: the pledgee's name as printed;
     ``contract_no``: the pledge registration it is for (its amount and term are printed when registered by the
     day); ``frame``: the day's value_frame, when the caller keeps one; ``pledges_of``: a bank's normalised name,
-    whose pledges alone are itemised (another bank's are counted, never shown: the bank workspace's sheet).  No
-    application numbers but a contract: the contract's patents on the day.  ValueError for an unknown application."""
+    whose pledges alone are itemised and counted in the pledge inputs (another bank's are counted, never shown:
+    the bank workspace's sheet).  No application numbers but a contract: the contract's patents on the day; a
+    contract's patent the warehouse lacks or does not assess is left out and named in the sheet.  ValueError for
+    an unknown or unassessed application otherwise, or when nothing is left to assess."""
+    return make_valuation_sheet(con, app_nos, as_of, bank=bank, contract_no=contract_no, lang=lang, frame=frame,
+                                pledges_of=pledges_of).data
+
+
+def make_valuation_sheet(con: ibis.BaseBackend, app_nos: list[str] | tuple[str, ...], as_of: date, *,
+                         bank: str | None = None, contract_no: str | None = None, lang: str = "zh",
+                         frame: pd.DataFrame | None = None, pledges_of: str | None = None) -> ValuationSheet:
+    """valuation_sheet with what went into it: the patents assessed and those of the contract left out."""
     from hvpatent.value.score import _state_label
 
     zh = lang == "zh"
+    pledged = frozenset(contract_patents(con, contract_no, as_of)) if contract_no else frozenset()
     if not app_nos and contract_no:
-        app_nos = contract_patents(con, contract_no, as_of)
+        app_nos = sorted(pledged)
         if not app_nos:
             raise ValueError(f"{contract_no}：截至 {as_of} 没有登记出质的专利" if zh else
                              f"{contract_no}: no patent pledged under it by {as_of}")
-    entries = valuation_data(con, app_nos, as_of, frame=frame, lang=lang, pledges_of=pledges_of)
+    entries, left_out = _assess(con, app_nos, as_of, frame=frame, lang=lang, pledges_of=pledges_of,
+                                may_leave_out=pledged)
     doc = Document()
     _paragraph(doc, _w("title", lang), TITLE_FONT, 20, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
     _paragraph(doc, _w("subtitle", lang), BODY_FONT, 12, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
@@ -337,10 +433,13 @@ def valuation_sheet(con: ibis.BaseBackend, app_nos: list[str] | tuple[str, ...],
             text += _contract_text(contract, lang)
         head.append((_w("contract", lang), text))
     head.append((_w("patents", lang), ("、" if zh else ", ").join(e["value"]["app_no"] for e in entries)))
+    if left_out:
+        head.append((_w("left_out", lang), ("；" if zh else "; ").join(
+            f"{n} {LEFT_OUT[why][0 if zh else 1]}" for n, why in left_out)))
     for k, v in head:
         _paragraph(doc, f"{k}：{v}" if zh else f"{k}: {v}", BODY_FONT, 12, indent=False)
     for n, entry in enumerate(entries, 1):
-        _patent(doc, n, entry, lang)
+        _patent(doc, n, entry, lang, own_only=pledges_of is not None)
     s = summary(entries)
     rows = [{"app_no": e["value"]["app_no"], "name": e["value"]["title"] or "—",
              "state": _state_label(e["value"]["state"], lang),
@@ -365,7 +464,7 @@ def valuation_sheet(con: ibis.BaseBackend, app_nos: list[str] | tuple[str, ...],
     _paragraph(doc, statement(lang), BODY_FONT, 12)
     buffer = io.BytesIO()
     doc.save(buffer)
-    return buffer.getvalue()
+    return ValuationSheet(buffer.getvalue(), [e["value"]["app_no"] for e in entries], left_out)
 
 
 def write_valuation_sheet(con: ibis.BaseBackend, app_nos: list[str] | tuple[str, ...], as_of: date, out: Path,

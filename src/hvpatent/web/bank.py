@@ -63,7 +63,6 @@ WORDS: dict[str, tuple[str, str]] = {
     "min_years": ("剩余年限不少于", "At least years left"),
     "grade": ("等级", "Grade"), "within": ("天内", "days ahead"), "ask": ("发起对接", "Mark interest"),
     "amount": ("意向金额(元)", "Amount (CNY)"), "note": ("备注", "Note"), "withdraw": ("撤回", "Withdraw"),
-    "created": ("已发起对接请求", "Request created"), "withdrawn": ("已撤回", "Withdrawn"),
     "no_bank": ("此银行账号未绑定银行，请联系管理员", "This bank account is bound to no bank; ask an administrator"),
     "public_note": ("候选清单只含公开专利数据", "Candidates show public patent data only"),
     "items": ("质押物", "Pledged items"), "changes": ("变更", "Changes"), "history": ("登记历史", "History"),
@@ -94,7 +93,7 @@ def rows_response(rows: list[dict], fmt: str, name: str) -> Response:
 
 # -- reads (the finance room's door through Analytics) ------------------------------------------------------
 def bank_contracts(request: Request, bank: str, day: date, *, active_only: bool = True) -> list[dict]:
-    from hvpatent.finance.registry import bank_filter, contracts_on
+    from hvpatent.finance import bank_filter, contracts_on
 
     def compute(con) -> list[dict]:
         table = bank_filter(contracts_on(con, day), bank)
@@ -108,7 +107,7 @@ def bank_contracts(request: Request, bank: str, day: date, *, active_only: bool 
 def own_contract(request: Request, bank: str, contract_no: str, day: date) -> dict:
     """The contract's detail when its pledgee is the bank (bank_filter) on the day; 404 otherwise, the same answer
     as for a number that does not exist."""
-    from hvpatent.finance.registry import bank_filter, contract_detail, contracts_on
+    from hvpatent.finance import bank_filter, contract_detail, contracts_on
 
     def compute(con) -> dict | None:
         mine = bank_filter(contracts_on(con, day), bank)
@@ -123,7 +122,7 @@ def own_contract(request: Request, bank: str, contract_no: str, day: date) -> di
 
 
 def bank_risk(request: Request, bank: str, day: date, within: int) -> list[dict]:
-    from hvpatent.finance.risk import risk_watch
+    from hvpatent.finance import risk_watch
 
     return analytics(request).answer(("bank_risk", bank, day, within),
                                      lambda con: risk_watch(con, day, bank=bank, within_days=within))
@@ -133,7 +132,7 @@ def candidates(request: Request, day: date, min_years: float) -> list[dict]:
     """The public candidate list of the plan's region (the same for every bank): computed once per day with no
     minimum term, then cut at ``min_years`` by the candidates' own rule (term_end on or after term_threshold), so
     each filter does not score the region again."""
-    from hvpatent.finance.candidates import collateral_candidates, term_threshold
+    from hvpatent.finance import collateral_candidates, term_threshold
     from hvpatent.web.cultivation import value_frame_of
 
     region = analytics(request).plan.region
@@ -151,13 +150,13 @@ def _filtered(rows: list[dict], town: str | None, grade: str | None) -> list[dic
 
 
 def _bundles(rows: list[dict]) -> list[dict]:
-    from hvpatent.finance.candidates import candidate_bundles
+    from hvpatent.finance import candidate_bundles
 
     return candidate_bundles(rows)
 
 
 def bank_requests(request: Request, bank: str) -> list[dict]:
-    from hvpatent.finance.requests import list_requests
+    from hvpatent.finance import list_requests
     from hvpatent.web.financing import sync_contracts
 
     sync_contracts(request)
@@ -180,10 +179,16 @@ def _risk_rows(rows: list[dict], i: int) -> list[dict]:
 
 
 def _request_rows(rows: list[dict], i: int) -> list[dict]:
-    from hvpatent.finance.requests import STATUS_WORDS as REQUEST_WORDS
+    from hvpatent.finance import REQUEST_STATUS_WORDS
 
     return [{**{c: r.get(c) for c in REQUEST_COLUMNS}, "status_code": r["status"],
-             "status": REQUEST_WORDS[r["status"]][i], "app_nos": ";".join(r["app_nos"])} for r in rows]
+             "status": REQUEST_STATUS_WORDS[r["status"]][i], "app_nos": ";".join(r["app_nos"])} for r in rows]
+
+
+def request_fields(row: dict, columns: tuple[str, ...] = REQUEST_COLUMNS) -> dict:
+    """A request as a bank's API gives it: the page's columns (status as its code, patents as a list), never the
+    login names (created_by, decided_by) nor the normalised names the workflow keys on."""
+    return {c: row.get(c) for c in columns}
 
 
 def _labels(i: int) -> dict[str, str]:
@@ -224,7 +229,7 @@ def home(request: Request) -> HTMLResponse:
 
 @router.get("/bank/candidates", response_class=HTMLResponse, include_in_schema=False)
 def candidates_page(request: Request, town: str | None = None, min_years: float | None = None,
-                    grade: str | None = None, created: str | None = None) -> HTMLResponse:
+                    grade: str | None = None) -> HTMLResponse:
     user = _user(request, "bank")
     _bank_of(user)
     day, i, years = _day(request), _i(request), _min_years(min_years)
@@ -234,7 +239,7 @@ def candidates_page(request: Request, town: str | None = None, min_years: float 
     return _render(request, "bank_candidates.html", user, "bank_candidates", title=WORDS["candidates"][i],
                    as_of=day, rows=rows, columns=CANDIDATE_COLUMNS, bundles=_bundles(rows),
                    bundle_columns=BUNDLE_COLUMNS, labels=_labels(i), words=_words(i), town=town or "",
-                   min_years=years, grade=grade or "", created=(created or "")[:40] or None,
+                   min_years=years, grade=grade or "",
                    export_url=f"/api/bank/candidates?{urlencode([*params, ('format', 'xlsx')])}",
                    bundles_export_url=f"/api/bank/bundles?{urlencode([*params, ('format', 'xlsx')])}")
 
@@ -252,7 +257,7 @@ def risk_page(request: Request, within: int = 90) -> HTMLResponse:
 
 
 @router.get("/bank/requests", response_class=HTMLResponse, include_in_schema=False)
-def requests_page(request: Request, done: str | None = None, error: str | None = None) -> HTMLResponse:
+def requests_page(request: Request, done: str | None = None) -> HTMLResponse:
     user = _user(request, "bank")
     bank, i = _bank_of(user), _i(request)
     rows = _request_rows(bank_requests(request, bank), i)
@@ -273,16 +278,19 @@ def contract_page(request: Request, contract_no: str) -> HTMLResponse:
 
 def _write(request: Request, change) -> dict:
     """``change(con)`` on the warehouse's connection under its write lock: 503 when an import holds it, 422 with
-    the reason for a refused change; cached answers are then of the data before."""
-    from hvpatent.finance.requests import RequestError
+    the reason for a refused change, 404 for a request that is not there or not the user's; cached answers are
+    then of the data before."""
+    from hvpatent.finance import RequestError, RequestNotFound
 
     a = analytics(request)
     if not a.warehouse.lock.acquire(timeout=LOCK_WAIT_S):
         raise HTTPException(503, "正在导入数据，请稍后再试 / an import is running; please try again in a minute")
     try:
         return change(a.warehouse.con)
-    except RequestError as err:  # not found (or another's: the same answer) is 404, a refused change 422
-        raise HTTPException(404 if str(err).startswith("没有融资对接请求") else 422, str(err)) from err
+    except RequestNotFound as err:  # not there, or another's: the same answer
+        raise HTTPException(404, str(err)) from err
+    except RequestError as err:  # a refused change
+        raise HTTPException(422, str(err)) from err
     finally:
         a.warehouse.lock.release()
         a.changed()
@@ -291,7 +299,7 @@ def _write(request: Request, change) -> dict:
 def _create(request: Request, user: User, enterprise: str, app_nos: list[str], amount_yuan, note) -> dict:
     """A request from the public candidate list: every patent must be a current candidate of that enterprise (a
     bank cannot probe who owns what beyond the public list)."""
-    from hvpatent.finance.requests import create_request
+    from hvpatent.finance import create_request
 
     bank = _bank_of(user)
     numbers = []
@@ -328,7 +336,7 @@ def create_form(request: Request, csrf: Annotated[str, Form()],
 
 @router.post("/bank/requests/{request_id}/withdraw", include_in_schema=False)
 def withdraw_form(request: Request, request_id: str, csrf: Annotated[str, Form()]):
-    from hvpatent.finance.requests import withdraw_request
+    from hvpatent.finance import withdraw_request
 
     user = _user(request, "bank")
     check_csrf(request, csrf)
@@ -372,10 +380,13 @@ def _valuation(request: Request, user: User, app_no: list[str], contract_no: str
     from hvpatent.web.cultivation import value_frame_of
 
     frame = value_frame_of(request, day)
-    data = analytics(request).answer(  # a sheet is some tens of kB: kept like any answer, per data version
-        ("bank_valuation", bank, tuple(numbers), contract_no or None, day, lang),
-        lambda con: valuation_sheet(con, numbers, day, bank=bank, contract_no=contract_no or None, lang=lang,
-                                    frame=frame, pledges_of=bank))  # another bank's pledges: counted, not shown
+    try:
+        data = analytics(request).answer(  # a sheet is some tens of kB: kept like any answer, per data version
+            ("bank_valuation", bank, tuple(numbers), contract_no or None, day, lang),
+            lambda con: valuation_sheet(con, numbers, day, bank=bank, contract_no=contract_no or None, lang=lang,
+                                        frame=frame, pledges_of=bank))  # another bank's pledges: counted, not shown
+    except ValueError as err:  # nothing of the contract can be assessed (the warehouse lacks it, a design, ...)
+        raise HTTPException(422, str(err)) from err
     name = f"评估表_{contract_no or numbers[0]}.docx"
     return Response(data, media_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
                     headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"})
@@ -428,7 +439,8 @@ def api_risk(request: Request, user: BankUser, within: int = 90, format: Fmt3 = 
 
 @router.get("/api/bank/requests", summary="本行融资对接请求 / the bank's financing requests")
 def api_requests(request: Request, user: BankUser, format: Fmt3 = "json"):
-    return rows_response(bank_requests(request, _bank_of(user)), format, "融资对接请求")
+    rows = [request_fields(r) for r in bank_requests(request, _bank_of(user))]
+    return rows_response(rows, format, "融资对接请求")
 
 
 @router.post("/api/bank/requests", summary="发起对接请求 / mark interest (X-CSRF-Token)")
@@ -442,17 +454,18 @@ def api_create(request: Request, user: BankUser, body: dict) -> dict:
     note = body.get("note")
     if note is not None and not isinstance(note, str):
         raise HTTPException(422, "note: text")
-    return _create(request, user, body["enterprise"].strip(), [str(a) for a in app_nos], body.get("amount_yuan"),
-                   note)
+    return request_fields(_create(request, user, body["enterprise"].strip(), [str(a) for a in app_nos],
+                                  body.get("amount_yuan"), note))
 
 
 @router.post("/api/bank/requests/{request_id}/withdraw", summary="撤回对接请求 / withdraw a request (X-CSRF-Token)")
 def api_withdraw(request: Request, user: BankUser, request_id: str) -> dict:
-    from hvpatent.finance.requests import withdraw_request
+    from hvpatent.finance import withdraw_request
 
     check_csrf(request, request.headers.get("x-csrf-token"))
     bank = _bank_of(user)
-    return _write(request, lambda con: withdraw_request(con, request_id, bank=bank, by=user.username))
+    return request_fields(_write(request, lambda con: withdraw_request(con, request_id, bank=bank,
+                                                                       by=user.username)))
 
 
 @router.get("/api/bank/valuation", summary="评估表（docx）/ valuation sheet (docx)")

@@ -20,7 +20,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from hvpatent.warehouse.accounts import User
 from hvpatent.web.api import analytics
-from hvpatent.web.bank import LABELS, _request_rows, _write, rows_response
+from hvpatent.web.bank import LABELS, _request_rows, _write, request_fields, rows_response
 from hvpatent.web.bank import Fmt3 as Fmt
 from hvpatent.web.pages import STAFF, _lang, _render, _user
 from hvpatent.web.security import check_csrf, require
@@ -43,7 +43,7 @@ def sync_contracts(request: Request) -> None:
     """Link the consented requests that registered contracts now match (finance.requests.contract_matches, on the
     contracts registered by today), under the write lock; nothing when no request waits for its contract.  Skipped
     (done on the next read) when an import holds the lock."""
-    from hvpatent.finance.requests import AUTO, RequestError, contract_matches, link_contract, list_requests
+    from hvpatent.finance import AUTO_LINKER, RequestError, contract_matches, link_contract, list_requests
 
     a = analytics(request)
     waiting = a.compute(lambda con: list_requests(con.con, status="consented"))
@@ -56,7 +56,7 @@ def sync_contracts(request: Request) -> None:
     try:
         for request_id, contract_no in matches.items():
             try:
-                link_contract(a.warehouse.con, request_id, contract_no, by=AUTO)
+                link_contract(a.warehouse.con, request_id, contract_no, by=AUTO_LINKER)
             except RequestError:  # answered or linked meanwhile
                 continue
     finally:
@@ -69,7 +69,7 @@ def _i(request: Request) -> int:
 
 
 def _mine(request: Request, user: User) -> list[dict]:
-    from hvpatent.finance.requests import list_requests
+    from hvpatent.finance import list_requests
 
     if user.role != "enterprise":
         raise HTTPException(403, "无权访问 / not allowed for this account")
@@ -98,7 +98,7 @@ def mine_page(request: Request, done: str | None = None) -> HTMLResponse:
 
 
 def _answer(request: Request, user: User, request_id: str, consent: bool, note: str | None) -> dict:
-    from hvpatent.finance.requests import answer_request
+    from hvpatent.finance import answer_request
 
     if user.role != "enterprise" or not user.enterprise:
         raise HTTPException(403, "无权访问 / not allowed for this account")
@@ -118,7 +118,7 @@ def answer_form(request: Request, request_id: str, csrf: Annotated[str, Form()],
 
 @router.get("/api/mine/financing", summary="向本企业发起的融资对接请求 / financing requests addressed to us")
 def api_mine(request: Request, user: EnterpriseUser, format: Fmt = "json"):
-    return rows_response(_mine(request, user), format, "融资对接请求")
+    return rows_response([request_fields(r, MINE_COLUMNS) for r in _mine(request, user)], format, "融资对接请求")
 
 
 @router.post("/api/mine/financing/{request_id}/answer",
@@ -128,12 +128,12 @@ def api_answer(request: Request, user: EnterpriseUser, request_id: str, body: di
     consent, note = body.get("consent"), body.get("note")
     if not isinstance(consent, bool) or (note is not None and not isinstance(note, str)):
         raise HTTPException(422, "consent: true | false; note: text")
-    return _answer(request, user, request_id, consent, note)
+    return request_fields(_answer(request, user, request_id, consent, note), MINE_COLUMNS)
 
 
 # -- the bureau -------------------------------------------------------------------------------------------
 def _all(request: Request, status: str | None, bank: str | None, enterprise: str | None) -> list[dict]:
-    from hvpatent.finance.requests import REQUEST_STATUSES, list_requests
+    from hvpatent.finance import REQUEST_STATUSES, list_requests
 
     if status and status not in REQUEST_STATUSES:
         raise HTTPException(422, f"status: {' | '.join(REQUEST_STATUSES)}")
@@ -143,7 +143,7 @@ def _all(request: Request, status: str | None, bank: str | None, enterprise: str
 
 
 def _pipeline(request: Request) -> dict:
-    from hvpatent.finance.requests import pipeline
+    from hvpatent.finance import pipeline
 
     return analytics(request).compute(lambda con: pipeline(con.con))
 
@@ -154,7 +154,7 @@ PIPELINE_COLUMNS = ("request_id", "status", "bank_name", "enterprise_name", "app
 
 @router.get("/finance/pipeline", response_class=HTMLResponse, include_in_schema=False)
 def pipeline_page(request: Request, status: str | None = None, done: str | None = None) -> HTMLResponse:
-    from hvpatent.finance.requests import STATUS_WORDS
+    from hvpatent.finance import REQUEST_STATUS_WORDS
 
     user = _user(request, *STAFF)
     i = _i(request)
@@ -163,7 +163,7 @@ def pipeline_page(request: Request, status: str | None = None, done: str | None 
     shown = [{**r, "bank_name": src["bank_name"]} for r, src in zip(_request_rows(rows, i), rows, strict=True)]
     return _render(request, "financing_pipeline.html", user, "financing_pipeline", title=WORDS["pipeline"][i],
                    rows=shown, columns=PIPELINE_COLUMNS, labels=labels, summary=_pipeline(request),
-                   statuses={k: v[i] for k, v in STATUS_WORDS.items()}, status=status or "",
+                   statuses={k: v[i] for k, v in REQUEST_STATUS_WORDS.items()}, status=status or "",
                    words={k: v[i] for k, v in WORDS.items()}, done=(done or "")[:40] or None,
                    export_url="/api/finance/requests?" + urlencode(
                        [*([("status", status)] if status else []), ("format", "xlsx")]))
@@ -172,7 +172,7 @@ def pipeline_page(request: Request, status: str | None = None, done: str | None 
 @router.post("/finance/pipeline/{request_id}/link", include_in_schema=False)
 def link_form(request: Request, request_id: str, csrf: Annotated[str, Form()],
               contract_no: Annotated[str, Form(max_length=100)]):
-    from hvpatent.finance.requests import link_contract
+    from hvpatent.finance import link_contract
 
     user = _user(request, *STAFF)
     check_csrf(request, csrf)
@@ -197,7 +197,7 @@ def api_all(request: Request, user: Staff, status: str | None = None, bank: str 
 @router.post("/api/finance/requests/{request_id}/link",
              summary="关联质押合同 / link a registered contract to a consented request (X-CSRF-Token)")
 def api_link(request: Request, user: Staff, request_id: str, body: dict) -> dict:
-    from hvpatent.finance.requests import link_contract
+    from hvpatent.finance import link_contract
 
     check_csrf(request, request.headers.get("x-csrf-token"))
     contract_no = body.get("contract_no")
