@@ -335,7 +335,7 @@ def registry_once():
     real, seen = ledger_mod.contract_facts, {}
 
     def cached(con, contract_no, as_of):
-        key = (contract_no, as_of)
+        key = (ledger_mod.contract_numbers(contract_no), as_of)   # the same lookup however the number is typed
         if key not in seen:
             seen[key] = real(con, contract_no, as_of)
         return copy.deepcopy(seen[key])
@@ -347,10 +347,11 @@ def registry_once():
 
 @pytest.fixture()
 def fresh(wh):
-    """The world's ledger emptied before and after a test."""
-    wh.con.execute("DELETE FROM finance_ledger")
+    """The world's ledger (and the ledger's audit entries) emptied before and after a test."""
+    empty = "DELETE FROM finance_ledger; DELETE FROM audit_log WHERE action LIKE 'finance.%'"
+    wh.con.execute(empty)
     yield wh
-    wh.con.execute("DELETE FROM finance_ledger")
+    wh.con.execute(empty)
 
 
 def test_compute_claim_reads_the_registry(wh):
