@@ -15,7 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 import world
-from hvpatent.reports.valuation import SCENARIO, valuation_sheet, write_valuation_sheet
+from hvpatent.reports.valuation import SCENARIO, make_valuation_sheet, valuation_sheet, write_valuation_sheet
 from hvpatent.value import value_frame, value_of
 from hvpatent.warehouse.store import Warehouse
 from world import A1, A5
@@ -166,6 +166,51 @@ def test_unknown_application_fails_cleanly(wh):
         _sheet(wh, [world.A6], date(2024, 3, 2))  # A6 filed 2024-03-03
 
 
+def _cells(data: bytes) -> str:
+    doc = docx.Document(io.BytesIO(data))
+    return "\n".join([p.text for p in doc.paragraphs]
+                     + [c.text for t in doc.tables for row in t.rows for c in row.cells])
+
+
+def test_a_banks_sheet_counts_its_own_pledges_only(wh):
+    """pledges_of: the pledge inputs count the bank's own pledges alone and the pledge_high criterion names no
+    amount.  A5 carries P1 (15,000,000 over A5 and A1: 7,500,000 each) and P2 (8,000,000), neither pledgee this
+    bank: the value room's inputs read 2 pledges and 15,500,000 yuan = 1,550 万 (pledge_high: ≥ 10,000,000)."""
+    everyone = _cells(_sheet(wh, [A5], DAY))
+    assert "质押 2 次" in everyone and "质押金额 1,550.0 万元" in everyone and "15500000" in everyone
+    bank = _cells(_sheet(wh, [A5], DAY, pledges_of="重庆银行股份有限公司永川支行"))
+    assert "质押 0 次（仅本行质押）" in bank and "质押金额 0.0 万元（仅本行质押）" in bank
+    assert "1,550" not in bank and "15500000" not in bank and "质押融资额达到阈值（金额不列明）" in bank
+    assert "另有其他质权人的质押登记 2 项（评估基准日在押 2 项），不列明细。" in bank
+
+
+def test_a_contracts_unassessable_patents_are_left_out(wh):
+    """A contract holding a patent the warehouse lacks and one it does not assess on the day (A6, filed
+    2024-03-03, on 2024-03-02): the sheet assesses the rest (A4) and names the two; a contract with nothing to
+    assess, or an unknown number given by hand that is no item of the contract, is a ValueError."""
+    day, unknown = date(2024, 3, 2), "209910000001.8"
+    for no, items in (("C-LEAVE", [world.A4, world.A6, unknown]), ("C-NONE", [world.A6])):
+        wh.con.execute("INSERT INTO pledge_contracts (contract_no, pledgor, pledgor_norm, pledgee, pledgee_norm,"
+                       " registered_date, amount_yuan, source) VALUES (?, ?, ?, '某银行', '某银行', DATE '2024-01-01',"
+                       " 1000000, 'test')", [no, world.E1, world.E1])
+        for item in items:
+            wh.con.execute("INSERT INTO pledge_items VALUES (?, 'patent', ?, DATE '2024-01-01', NULL)", [no, item])
+    if day not in _FRAMES:
+        _FRAMES[day] = value_frame(wh.ibis(), day)
+    sheet = make_valuation_sheet(wh.ibis(), [], day, contract_no="C-LEAVE", frame=_FRAMES[day])
+    assert sheet.patents == [world.A4] and sheet.left_out == [(world.A6, "not_assessed"), (unknown, "unknown")]
+    text = "\n".join(p.text for p in docx.Document(io.BytesIO(sheet.data)).paragraphs)
+    assert f"评估专利：{world.A4}" in text
+    assert (f"未列入评估：{world.A6} 不参与评估（外观设计，或申请日晚于评估基准日）；{unknown} 库中没有这件专利"
+            in text)
+    picked = make_valuation_sheet(wh.ibis(), [world.A6, world.A4], day, contract_no="C-LEAVE", frame=_FRAMES[day])
+    assert picked.patents == [world.A4] and picked.left_out == [(world.A6, "not_assessed")]
+    with pytest.raises(ValueError, match=f"{world.A6}：没有可评估的专利"):
+        make_valuation_sheet(wh.ibis(), [], day, contract_no="C-NONE", frame=_FRAMES[day])
+    with pytest.raises(ValueError, match=r"209910000002\.6：库中没有这件专利"):     # a typo is no contract item
+        make_valuation_sheet(wh.ibis(), [world.A4, "209910000002.6"], day, contract_no="C-LEAVE")
+
+
 def test_write_and_cli(wh, tmp_path):
     from hvpatent.cli.main import app
 
@@ -178,8 +223,16 @@ def test_write_and_cli(wh, tmp_path):
     ok = runner.invoke(app, ["--db", db, "value", "sheet", A5, A1, "--as-of", "2024-06-30", "--bank", "重庆银行",
                              "--contract", "P1", "--out", str(out)])
     assert ok.exit_code == 0, ok.output
+    assert "（2 件专利 / patents）" in ok.output
     text = "\n".join(p.text for p in docx.Document(str(out)).paragraphs)
     assert "评估专利：201710000005.8、201010000001.8" in text and "质押登记号：P1" in text
+    # --bank: that bank's pledges only (P1 and P2 name no pledgee: counted, not itemised); --all-pledges: all
+    assert "另有其他质权人的质押登记 2 项" in text and "质押 0 次（仅本行质押）" in _cells(out.read_bytes())
+    every = runner.invoke(app, ["--db", db, "value", "sheet", "--contract", "P1", "--as-of", "2024-06-30", "--bank",
+                                "重庆银行", "--all-pledges", "--out", str(tmp_path / "all.docx")])
+    assert every.exit_code == 0 and "（2 件专利 / patents）" in every.output        # the contract's two patents
+    cells = _cells((tmp_path / "all.docx").read_bytes())
+    assert "另有其他质权人" not in cells and "质押 2 次" in cells and "P2" in cells
     en = runner.invoke(app, ["--db", db, "value", "sheet", A5, "--as-of", "2024-06-30", "--lang", "en", "--out",
                              str(tmp_path / "en.docx")])
     assert en.exit_code == 0 and docx.Document(str(tmp_path / "en.docx")).paragraphs[0].text == "Patent valuation sheet"
