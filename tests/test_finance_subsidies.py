@@ -250,6 +250,14 @@ def test_not_local_not_cooperating_not_active():
     assert failed(r) == ["loan_term"]
 
 
+def test_no_recorded_amount_is_not_eligible():
+    # a legacy contract line without an amount: refused with the reason, never an arithmetic error
+    r = evaluate_claim("interest_subsidy", facts(amount_yuan=None), "2024", 40_000, POLICY)
+    assert failed(r) == ["interest_basis"] and r["amount"] == 0
+    r = evaluate_claim("risk_compensation", facts(amount_yuan=None, disposed_date=date(2025, 2, 1)), "2025", 9, POLICY)
+    assert failed(r) == ["net_loss"] and r["amount"] == 0
+
+
 def test_claim_must_be_positive_and_scheme_known():
     with pytest.raises(LedgerError, match="above 0"):
         evaluate_claim("interest_subsidy", facts(), "2024", 0, POLICY)
