@@ -24,7 +24,7 @@ COLUMN_LABELS: dict[str, tuple[str, str]] = {
     "town": ("镇街", "town"), "country": ("国别", "country"),
     "county_code": ("区县代码", "county code"), "criteria": ("高价值情形", "criteria"),
     "criterion": ("情形", "criterion"), "evidence": ("依据", "evidence"),
-    "contract_no": ("质押登记号", "pledge contract"), "pledgor": ("出质人", "pledgor"),
+    "contract_no": ("质押登记号", "contract no."), "pledgor": ("出质人", "pledgor"),
     "pledgee": ("质权人", "pledgee"), "registered_date": ("登记日", "registered"),
     "released_date": ("解除日", "released"), "amount_yuan": ("质押金额(元)", "amount (CNY)"),
     "region_code": ("区划代码", "region code"), "as_of_date": ("统计日期", "as of"),

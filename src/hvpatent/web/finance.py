@@ -68,10 +68,10 @@ WORDS: dict[str, tuple[str, str]] = {
                    "the total, and a contract with no industry (trademarks only) is in none.  A change is not a "
                    "new contract."),
     "click_hint": ("点击数字或图表查看背后的质押合同。", "Click a number or a bar for the contracts behind it."),
-    "list": ("质押合同清单", "Pledge contracts"), "contract_no": ("质押登记号", "Contract"),
+    "list": ("质押合同清单", "Pledge contracts"), "contract_no": ("质押登记号", "Contract no."),
     "pledgor": ("出质人", "Pledgor"), "pledgee": ("质权人", "Pledgee"), "amount": ("金额（元）", "Amount (CNY)"),
     "registered_date": ("登记日", "Registered"), "loan_start": ("债务起始日", "Loan start"),
-    "loan_end": ("债务到期日", "Loan end"), "released_date": ("注销日", "Released"),
+    "loan_end": ("债务到期日", "Loan maturity"), "released_date": ("注销日", "Released"),
     "disposed_date": ("处置日", "Disposed"), "status": ("状态", "Status"), "town_code": ("镇街", "Town"),
     "registered_amount_yuan": ("登记金额（元）", "Registered amount (CNY)"), "source": ("来源", "Source"),
     "amount_on": ("{day} 金额（元）", "Amount on {day} (CNY)"),
