@@ -41,7 +41,8 @@ REQUEST_COLUMNS = ("request_id", "status", "enterprise_name", "app_nos", "amount
 LABELS: dict[str, tuple[str, str]] = {
     "contract_no": ("质押登记号", "Contract no."), "pledgor": ("出质人", "Pledgor"), "pledgee": ("质权人", "Pledgee"),
     "amount_yuan": ("金额(元)", "Amount (CNY)"), "loan_start": ("债务起始日", "Loan start"),
-    "loan_end": ("债务到期日", "Loan maturity"), "registered_date": ("登记日", "Registered"), "status": ("状态", "Status"),
+    "loan_end": ("债务到期日", "Loan maturity"), "registered_date": ("登记日", "Registered"),
+    "status": ("状态", "Status"),
     "patents": ("专利数", "Patents"), "trademarks": ("商标数", "Trademarks"), "kind": ("类型", "Kind"),
     "app_no": ("申请号", "Application"), "title": ("名称", "Title"), "patent_type": ("专利类型", "Type"),
     "applicant_name": ("专利权人", "Owner"), "town_code": ("镇街", "Town"), "grant_date": ("授权日", "Granted"),
