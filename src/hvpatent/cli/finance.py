@@ -148,11 +148,11 @@ def _ledger_step(db: Path | None, work) -> dict | list[dict]:
 
 
 def _print_row(row: dict) -> None:
-    from hvpatent.finance import STATUS_WORDS
+    from hvpatent.finance import LEDGER_STATUS_WORDS
 
     i = 0 if i18n.lang() == "zh" else 1
     amount = row["approved_yuan"] if row["approved_yuan"] is not None else row["computed_yuan"]
-    console.print(f"{row['scheme']} {row['contract_no']} {row['period']}: {STATUS_WORDS[row['status']][i]} · "
+    console.print(f"{row['scheme']} {row['contract_no']} {row['period']}: {LEDGER_STATUS_WORDS[row['status']][i]} · "
                   f"{amount:,.2f}", highlight=False, markup=False)
 
 

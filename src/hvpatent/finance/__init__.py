@@ -19,11 +19,11 @@ from hvpatent.finance.candidates import (
     term_threshold,
 )
 from hvpatent.finance.ledger import (
+    LEDGER_STATUS_WORDS,
     LEDGER_STATUSES,
     RULE_WORDS,
     SCHEME_WORDS,
     SCHEMES,
-    STATUS_WORDS,
     LedgerError,
     apply_claim,
     compute_claim,
@@ -76,5 +76,5 @@ __all__ += ["SEVERITIES", "excluded_patents", "risk_counts"]  # the bank workspa
 __all__ += ["AUTO_LINKER", "BUNDLE_COLUMNS", "CANDIDATE_COLUMNS", "EXCLUDED_COLUMNS", "REQUEST_STATUS_WORDS",
             "RISK_COLUMNS", "RISK_LABELS", "RequestNotFound", "contract_matches", "get_request", "match_contracts",
             "term_threshold"]  # the bank's workspace and the request flow through the door
-__all__ += ["RULE_WORDS", "SCHEME_WORDS", "STATUS_WORDS", "contract_numbers", "export_rows", "period_range",
+__all__ += ["LEDGER_STATUS_WORDS", "RULE_WORDS", "SCHEME_WORDS", "contract_numbers", "export_rows", "period_range",
             "write_ledger_xlsx"]  # the ledger's words and exports; a contract number however typed (CLI, web)

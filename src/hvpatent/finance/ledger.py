@@ -34,7 +34,7 @@ _PERIOD = re.compile(r"(\d{4})(?:-(Q[1-4]|H[12]))?")
 
 SCHEME_WORDS: dict[str, tuple[str, str]] = {
     "interest_subsidy": ("贴息", "interest subsidy"), "risk_compensation": ("风险补偿", "risk compensation")}
-STATUS_WORDS: dict[str, tuple[str, str]] = {
+LEDGER_STATUS_WORDS: dict[str, tuple[str, str]] = {
     "applied": ("已申请", "applied"), "approved": ("已核准", "approved"), "rejected": ("未通过", "rejected"),
     "paid": ("已拨付", "paid")}
 RULE_WORDS: dict[str, tuple[str, str]] = {
@@ -609,7 +609,7 @@ EXPORT_COLUMNS: dict[str, tuple[str, str]] = {
 def export_rows(rows: list[dict], lang: str = "zh") -> list[dict]:
     """Rows for a table export: the export columns under their headers in the language, words for codes."""
     i = 0 if lang == "zh" else 1
-    words = {"scheme": SCHEME_WORDS, "status": STATUS_WORDS}
+    words = {"scheme": SCHEME_WORDS, "status": LEDGER_STATUS_WORDS}
     return [{label[i]: (words[c].get(r[c], (r[c], r[c]))[i] if c in words else r[c])
              for c, label in EXPORT_COLUMNS.items()} for r in rows]
 

@@ -207,7 +207,7 @@ def api_pay(request: Request, user: Staff, payment: PaymentIn, lang: str = "zh")
 
 def _page(request: Request, user: User, scheme: str | None, status: str | None, period: str | None, *,
           error: str | None = None, done: str | None = None, code: int = 200) -> HTMLResponse:
-    from hvpatent.finance import LEDGER_STATUSES, RULE_WORDS, SCHEME_WORDS, SCHEMES, STATUS_WORDS
+    from hvpatent.finance import LEDGER_STATUS_WORDS, LEDGER_STATUSES, RULE_WORDS, SCHEME_WORDS, SCHEMES
 
     lang = _lang(request)
     i = 0 if lang == "zh" else 1
@@ -223,7 +223,8 @@ def _page(request: Request, user: User, scheme: str | None, status: str | None, 
     response = _render(
         request, "finance_subsidies.html", user, "finance_subsidies", title=WORDS["title"][i], rows=rows,
         w={k: v[i] for k, v in WORDS.items()}, schemes={s: SCHEME_WORDS[s][i] for s in SCHEMES},
-        statuses={s: STATUS_WORDS[s][i] for s in LEDGER_STATUSES}, rules={k: v[i] for k, v in RULE_WORDS.items()},
+        statuses={s: LEDGER_STATUS_WORDS[s][i] for s in LEDGER_STATUSES},
+        rules={k: v[i] for k, v in RULE_WORDS.items()},
         scheme=scheme, status=status, period=period, error=error, done=done, policy_summary=summary,
         export_url=f"/api/finance/subsidies?{urlencode([*params, ('format', 'xlsx'), ('lang', lang)])}")
     response.status_code = code
