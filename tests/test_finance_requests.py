@@ -153,6 +153,52 @@ def test_link_only_the_requests_own_contract(wh):
     assert link_contract(con, b, "C-BRANCH", by="analyst")["status"] == "contracted"   # the branch's contract
 
 
+def test_link_finds_the_number_however_typed(wh):
+    """link_contract looks the number up as ingest.contract_key spells it (upper case, no spaces, full-width as
+    ASCII) before as typed, stores the registry's number, and checks "already linked" on that number: the same
+    contract typed another way cannot be linked to a second request."""
+    con = wh.con
+    a = new(con)["request_id"]
+    b = new(con, app_nos=[world.A2])["request_id"]
+    for rid in (a, b):
+        answer_request(con, rid, enterprise=E1, consent=True, by="jia")
+    add_contracts(wh, [("Y2025990000123", world.E1, world.BANK, date(2025, 3, 5), world.A1),
+                       ("C-B", world.E1, world.BANK, date(2025, 3, 6), world.A2)])
+    assert link_contract(con, a, " y2025 9900 00123 ", by="analyst")["contract_no"] == "Y2025990000123"
+    with pytest.raises(RequestError, match=f"linked to request {a}"):     # full-width: the same contract
+        link_contract(con, b, "Ｙ２０２５９９００００１２３", by="analyst")
+    assert get_request(con, b)["status"] == "consented"
+    assert link_contract(con, b, "ｃ－ｂ", by="analyst")["contract_no"] == "C-B"   # full-width lower case
+    with pytest.raises(RequestError, match="no pledge contract c-x"):    # not found: named as typed
+        link_contract(con, new(con, app_nos=[world.A7])["request_id"], "c-x", by="analyst")
+
+
+def test_link_refuses_a_contract_ended_before_the_request(wh):
+    """A contract must be active on the request's day (2025-03-01) or registered after it.  Released or disposed
+    on the day before or on the day itself: refused (released on D is not active on D, registry rule); released
+    the day after: active on the day, linked; registered after the day (released later): linked."""
+    con = wh.con
+    rids = [new(con, app_nos=[app], now=DAY)["request_id"] for app in (world.A1, world.A2, world.A7, world.A4)]
+    for rid in rids:
+        answer_request(con, rid, enterprise=E1, consent=True, by="jia")
+    add_contracts(wh, [("C-REL", world.E1, world.BANK, date(2024, 1, 1), world.A1),
+                       ("C-DIS", world.E1, world.BANK, date(2024, 1, 1), world.A2),
+                       ("C-LIVE", world.E1, world.BANK, date(2024, 1, 1), world.A7),
+                       ("C-NEW", world.E1, world.BANK, date(2025, 4, 1), world.A4)])
+    for no, column, day in (("C-REL", "released_date", date(2025, 2, 28)),    # the day before
+                            ("C-DIS", "disposed_date", date(2025, 3, 1)),     # the day itself
+                            ("C-LIVE", "released_date", date(2025, 3, 2)),    # the day after
+                            ("C-NEW", "released_date", date(2025, 5, 1))):
+        con.execute(f"UPDATE pledge_contracts SET {column} = ? WHERE contract_no = ?", [day, no])
+    with pytest.raises(RequestError, match=r"C-REL ended .* on 2025-02-28, not after request"):
+        link_contract(con, rids[0], "C-REL", by="analyst")
+    with pytest.raises(RequestError, match=r"C-DIS ended .* on 2025-03-01"):
+        link_contract(con, rids[0], "C-DIS", by="analyst")
+    assert "financing_request_contracted" not in actions(con)
+    assert link_contract(con, rids[0], "C-LIVE", by="analyst")["status"] == "contracted"
+    assert link_contract(con, rids[1], "C-NEW", by="analyst")["status"] == "contracted"
+
+
 def test_texts_that_cannot_be_stored_are_refused(wh):
     """A lone surrogate (what a JSON "\\ud800" decodes to) or a NUL in any text the flow stores: RequestError
     naming the field, nothing written; an id holding one is simply not found."""

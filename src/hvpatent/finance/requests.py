@@ -3,8 +3,9 @@
 A bank marks interest in financing an enterprise on some of its patents (status ``interest``); the enterprise's
 account consents or declines; the bank may withdraw while nothing is decided either way (``interest`` or
 ``consented``); a consented request becomes ``contracted`` when a pledge contract is linked to it — by bureau
-staff (`link_contract`) or automatically by `match_contracts` when the registry holds a contract of that bank
-(`registry.bank_filter`) with the enterprise as pledgor, registered on or after the request's day.
+staff (`link_contract`: a contract of the request's, active on the request's day or registered after it) or
+automatically by `match_contracts` when the registry holds a contract of that bank (`registry.bank_filter`) with
+the enterprise as pledgor, registered on or after the request's day.
 
 The table is the workflow table ``financing_requests`` (schema.WORKFLOW_TABLES: never exported to Parquet/Spark)
 on a DuckDB connection.  Every change is one transaction with its audit entry (accounts.audit); a refused change
@@ -281,41 +282,61 @@ def of_request(table: ibis.Table, row: dict) -> ibis.Table:
     return mine.filter(mine.pledgor_norm == row["enterprise"])
 
 
-def _fits(con: duckdb.DuckDBPyConnection, contract_no: str, row: dict) -> bool | None:
-    """None when the registry holds no such contract (legacy lines included); else whether it is the request's
-    (`of_request`) as it stands now, every change applied.  Read on a cursor of its own through Ibis."""
+def _found(con: duckdb.DuckDBPyConnection, contract_no: str, row: dict) -> dict | None:
+    """The registry's contract for a typed number (`contract_numbers`: its key first, then as typed; the first
+    found wins), as it stands now (every change applied): {contract_no (as the registry stores it), fits (whether
+    it is the request's, `of_request`), ended (its release or disposal day, the earlier, or None)}; None when the
+    registry holds no such contract (legacy lines included).  Read on a cursor of its own through Ibis."""
+    from hvpatent.finance import contract_numbers
     from hvpatent.finance.registry import contracts_on
 
+    numbers = contract_numbers(contract_no)
     cursor = con.cursor()
     try:
         table = contracts_on(ibis.duckdb.from_connection(cursor), LATEST)
-        found = table.filter(table.contract_no == contract_no)
-        if not found.count().to_pyarrow().as_py():
+        found = table.filter(table.contract_no.isin(numbers))
+        rows = {r["contract_no"]: r for r in found.select(
+            "contract_no", "released_date", "disposed_date").to_pyarrow().to_pylist()}
+        stored = next((n for n in numbers if n in rows), None)
+        if stored is None:
             return None
-        return bool(of_request(found, row).count().to_pyarrow().as_py())
+        mine = of_request(found.filter(found.contract_no == stored), row)
+        ends = [d for d in (rows[stored]["released_date"], rows[stored]["disposed_date"]) if d is not None]
+        return {"contract_no": stored, "fits": bool(mine.count().to_pyarrow().as_py()),
+                "ended": min(ends) if ends else None}
     finally:
         cursor.close()
         con.execute("SET python_enable_replacements = true")  # as in _owned
 
 
 def link_contract(con: duckdb.DuckDBPyConnection, request_id: str, contract_no: str, *, by: str) -> dict:
-    """Bureau staff link a registered pledge contract to a consented request: status ``contracted``.  Refused: a
-    contract not in the registry; one whose pledgee (as it stands now, changes applied) is not the request's bank
-    by the bank rule or whose pledgor is not the request's enterprise (`of_request`); a contract already linked to
-    another request; a request not consented."""
-    contract_no = _text("contract_no", contract_no).strip()
-    if not contract_no:
+    """Bureau staff link a registered pledge contract to a consented request: status ``contracted``.  The number
+    is found however it is typed (`contract_numbers`: lower case, spaces, full-width) and the registry's number is
+    stored.  Refused: a contract not in the registry; one whose pledgee (as it stands now, changes applied) is not
+    the request's bank by the bank rule or whose pledgor is not the request's enterprise (`of_request`); one
+    released or disposed on or before the request's day (a contract must be active on that day or registered
+    after it); a contract already linked to another request; a request not consented."""
+    typed = _text("contract_no", contract_no).strip()
+    if not typed:
         raise RequestError("contract_no: 缺少质押登记号 / the contract number is missing")
-    fits = _fits(con, contract_no, _get(con, request_id))  # a request's bank and enterprise never change
+    request = _get(con, request_id)  # a request's bank, enterprise and day never change
+    found = _found(con, typed, request)
+    contract_no = found["contract_no"] if found is not None else typed
 
     def check(row: dict) -> None:
-        if fits is None:
-            raise RequestError(f"contract_no: 登记簿中没有质押合同 {contract_no} / no pledge contract {contract_no} "
+        if found is None:
+            raise RequestError(f"contract_no: 登记簿中没有质押合同 {typed} / no pledge contract {typed} "
                                "in the registry")
-        if row["status"] == "consented" and not fits:
+        if row["status"] == "consented" and not found["fits"]:
             raise RequestError(
                 f"contract_no: 质押合同 {contract_no} 不是 {row['enterprise_name']} 向 {row['bank_name']} 出质的 / "
                 f"contract {contract_no} is no pledge of {row['enterprise_name']} to {row['bank_name']}")
+        day = row["created_at"].date()
+        if row["status"] == "consented" and found["ended"] is not None and found["ended"] <= day:
+            raise RequestError(
+                f"contract_no: 质押合同 {contract_no} 于 {found['ended']} 已注销或处置，早于请求 {request_id} 的"
+                f"创建日 {day} / contract {contract_no} ended (released or disposed) on {found['ended']}, "
+                f"not after request {request_id} was made on {day}")
         other = con.execute("SELECT request_id FROM financing_requests WHERE contract_no = ? AND request_id <> ?",
                             [contract_no, request_id]).fetchall()
         if other:
