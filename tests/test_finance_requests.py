@@ -256,6 +256,28 @@ def test_lists_and_pipeline(wh):
     assert p["amount_yuan"] == 1_000_000.0                                  # consented + contracted only
 
 
+def test_a_head_office_covers_its_branches_requests(wh):
+    """list_requests(bank=) and withdraw_request follow the bank rule (registry.bank_filter): a head office's
+    account sees and may withdraw its branches' requests; a branch sees only its own, a sibling branch nothing of
+    another's; an account bound to no bank sees none."""
+    con = wh.con
+    head = normalize_name("重庆银行股份有限公司")
+    sibling = normalize_name("重庆银行股份有限公司江津支行")
+    a = new(con)["request_id"]                                             # BANK: a branch of head
+    b = new(con, bank=sibling, app_nos=[world.A2])["request_id"]
+    c = new(con, bank=OTHER_BANK, app_nos=[world.A7])["request_id"]
+    assert {r["request_id"] for r in list_requests(con, bank=head)} == {a, b}
+    assert {r["request_id"] for r in list_requests(con, bank="重庆银行股份有限公司")} == {a, b}   # normalised
+    assert [r["request_id"] for r in list_requests(con, bank=BANK)] == [a]
+    assert list_requests(con, bank="") == [] and list_requests(con, bank=" ") == []
+    with pytest.raises(RequestNotFound):
+        withdraw_request(con, a, bank=sibling, by="bank2")                 # a sibling branch: not its request
+    with pytest.raises(RequestNotFound):
+        withdraw_request(con, a, bank="", by="nobody")
+    assert withdraw_request(con, b, bank=head, by="head")["status"] == "withdrawn"
+    assert statuses(con) == {a: "interest", b: "withdrawn", c: "interest"}
+
+
 def add_contracts(wh, rows) -> None:
     """pledge_contracts rows (contract_no, pledgor, pledgee, registered_date) with one patent item each."""
     for no, pledgor, pledgee, day, app_no in rows:
@@ -297,7 +319,8 @@ def hvp(*args: object):
     return result
 
 
-def test_cli_list_and_link(tmp_path):
+def test_cli_list_and_link(tmp_path, monkeypatch):
+    monkeypatch.setattr("getpass.getuser", lambda: "zhangsan")            # the system user links by default
     db = tmp_path / "cli.duckdb"
     with Warehouse(db) as w:
         world.build(w)
@@ -316,12 +339,19 @@ def test_cli_list_and_link(tmp_path):
     assert bad.exit_code == 2 and "NO-SUCH" in bad.output
     other = hvp("--db", db, "financing", "link", a, "P1")                 # no pledge of E1 to BANK
     assert other.exit_code == 2 and "is no pledge of" in other.output
-    ok = hvp("--db", db, "financing", "link", a, "C-A")
+    ok = hvp("--db", db, "financing", "link", a, "c-a")                   # typed in lower case
     assert ok.exit_code == 0, ok.output
+    # --bank follows the bank rule: the head office's name lists its branch's requests
+    out = hvp("--db", db, "financing", "list", "--bank", "重庆银行股份有限公司", "--format", "json")
+    assert len(json.loads(out.output)) == 2
     xlsx = tmp_path / "r.xlsx"
     assert hvp("--db", db, "financing", "list", "--out", xlsx).exit_code == 0
     assert xlsx.stat().st_size > 0
     with Warehouse(db, read_only=True) as w:
-        assert get_request(w.con, a)["status"] == "contracted"
-        assert actions(w.con)[-1] == "financing_request_contracted"
+        assert (get_request(w.con, a)["status"], get_request(w.con, a)["contract_no"]) == ("contracted", "C-A")
+        assert get_request(w.con, a)["decided_by"] == "zhangsan"
+        last = audit_entries(w.con.cursor())[0]                             # newest first
+        assert (last["action"], last["username"]) == ("financing_request_contracted", "zhangsan")
     assert hvp("--db", db, "financing", "list", "--status", "nope").exit_code == 2
+    help_text = hvp("financing", "list", "--help").output                  # --status explained in both languages
+    assert "企业同意" in help_text and "status:" in help_text

@@ -60,8 +60,11 @@ def display_rows(rows: list[dict], lang: str) -> list[dict]:
 
 @financing_app.command("list")
 def list_cmd(
-    status: Annotated[str | None, typer.Option(help="interest|consented|declined|withdrawn|contracted")] = None,
-    bank: Annotated[str | None, typer.Option(help="银行（质权人）名称 / bank name")] = None,
+    status: Annotated[str | None, typer.Option(
+        help="状态：interest 银行有意向 | consented 企业同意 | declined 企业拒绝 | withdrawn 银行撤回 | "
+             "contracted 已签约质押 / status: interest | consented | declined | withdrawn | contracted")] = None,
+    bank: Annotated[str | None, typer.Option(
+        help="银行（质权人）名称，总行含其分支行 / bank name (a head office covers its branches)")] = None,
     enterprise: Annotated[str | None, typer.Option(help="企业名称 / enterprise name")] = None,
     fmt: Annotated[ListFmt, typer.Option("--format", help="table | json | xlsx | csv")] = ListFmt.table,
     out: OutOption = None,
@@ -115,12 +118,16 @@ def list_cmd(
 def link_cmd(
     request_id: Annotated[str, typer.Argument(help="请求编号 / request id")],
     contract_no: Annotated[str, typer.Argument(help="质押登记号 / pledge contract number")],
-    by: Annotated[str, typer.Option(help="操作人（记入审计日志）/ who links (audit log)")] = "cli",
+    by: Annotated[str | None, typer.Option(
+        help="操作人（记入审计日志，默认当前系统用户） / who links (audit log; default: the system user)")] = None,
     db: DbOption = None,
 ) -> None:
     """把已登记的质押合同关联到企业已同意的请求 / link a registered contract to a consented request."""
+    import getpass
+
     from hvpatent.finance import RequestError, link_contract
 
+    by = (by or "").strip() or getpass.getuser()  # the audit log names a person, never "cli"
     with open_warehouse(db) as wh, wh.lock:
         try:
             row = link_contract(wh.con, request_id.strip(), contract_no, by=by)

@@ -36,10 +36,14 @@ def _new_password(given: str | None) -> str:
 @users_app.command("add")
 def users_add(
     username: Name,
-    role: Annotated[str, typer.Option(help="admin | analyst | enterprise | bank")],
-    enterprise: Annotated[str | None, typer.Option(help="企业名称（企业账号）")] = None,
-    bank: Annotated[str | None, typer.Option(help="银行名称（银行账号；总行账号也看到其分支机构的合同）")] = None,
-    password: Annotated[str | None, typer.Option(help="密码（不给则提示输入）", hide_input=True)] = None,
+    role: Annotated[str, typer.Option(help="角色 / role: admin | analyst | enterprise | bank")],
+    enterprise: Annotated[str | None, typer.Option(
+        help="企业名称（企业账号） / enterprise name (an enterprise account)")] = None,
+    bank: Annotated[str | None, typer.Option(
+        help="银行名称（银行账号；总行账号也看到其分支机构的合同与请求） / bank name (a bank account; a head office "
+             "also sees its branches' contracts and requests)")] = None,
+    password: Annotated[str | None, typer.Option(
+        help="密码（不给则提示输入） / password (prompted when not given)", hide_input=True)] = None,
     db: DbOption = None,
 ) -> None:
     """新建账号（密码至少 12 个字符，不能是常见密码或用户名）/ create an account."""
@@ -74,7 +78,8 @@ def users_list(db: DbOption = None) -> None:
 @users_app.command("passwd")
 def users_passwd(
     username: Name,
-    password: Annotated[str | None, typer.Option(help="新密码（不给则提示输入）", hide_input=True)] = None,
+    password: Annotated[str | None, typer.Option(
+        help="新密码（不给则提示输入） / new password (prompted when not given)", hide_input=True)] = None,
     db: DbOption = None,
 ) -> None:
     """修改密码；该用户的所有会话立即失效 / set a new password; every session of the user ends."""

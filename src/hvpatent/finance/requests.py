@@ -263,10 +263,21 @@ def answer_request(con: duckdb.DuckDBPyConnection, request_id: str, *, enterpris
                  "financing_request_consented" if consent else "financing_request_declined", check=mine, note=text)
 
 
+def covers(bank: str | None, request_bank: str) -> bool:
+    """Whether a bank account (its normalised bank) acts for a request made by ``request_bank``: the same bank or
+    one of its branches (the name starts with the account's: registry.bank_filter's rule, a head office covers its
+    branches).  An account bound to no bank covers nothing."""
+    from hvpatent.ingest.fields import normalize_name
+
+    bank = normalize_name(bank or "")
+    return bool(bank) and (request_bank or "").startswith(bank)
+
+
 def withdraw_request(con: duckdb.DuckDBPyConnection, request_id: str, *, bank: str, by: str) -> dict:
-    """The bank withdraws its request (from interest or consented); another bank's answers as not existing."""
+    """The bank withdraws its request (from interest or consented): the bank that asked or its head office
+    (`covers`); another bank's answers as not existing."""
     def mine(row: dict) -> None:
-        if row["bank"] != (bank or ""):
+        if not covers(bank, row["bank"]):
             raise _not_found(request_id)
 
     return _move(con, request_id, OPEN_STATUSES, "withdrawn", by, "financing_request_withdrawn", check=mine)
@@ -349,11 +360,21 @@ def link_contract(con: duckdb.DuckDBPyConnection, request_id: str, contract_no: 
 
 def list_requests(con: duckdb.DuckDBPyConnection, *, bank: str | None = None, enterprise: str | None = None,
                   status: str | None = None) -> list[dict]:
-    """Requests, newest first: of one bank (exactly its normalised name), to one enterprise, in one status."""
+    """Requests, newest first: of one bank (its normalised name; its branches' too, the bank rule of `covers` and
+    registry.bank_filter: a head office covers its branches; an empty name, none), to one enterprise (exactly its
+    normalised name), in one status."""
+    from hvpatent.ingest.fields import normalize_name
+
     if status is not None and status not in REQUEST_STATUSES:
         raise RequestError(f"status: {status!r} 不是 {'|'.join(REQUEST_STATUSES)} 之一 / not one of them")
     where, params = [], []
-    for column, value in (("bank", bank), ("enterprise", enterprise), ("status", status)):
+    if bank is not None:
+        bank = normalize_name(bank)
+        if not bank:
+            return []
+        where.append("starts_with(bank, ?)")
+        params.append(bank)
+    for column, value in (("enterprise", enterprise), ("status", status)):
         if value is not None:
             where.append(f"{column} = ?")
             params.append(value)
