@@ -27,7 +27,9 @@ DAY = date(2025, 6, 30)  # window of 90 days: to 2025-09-28
 # of term, a loan's maturity).
 FIRM, FIRM2 = "重庆风险甲科技有限公司", "重庆风险乙制造有限公司"
 FIRM3, FIRM4 = "北京风险丙有限公司", "重庆风险丁有限公司"
+FIRM5 = "北京风险戊有限公司"  # R5 and the legacy contract L1: registered 2025-07-10, after DAY
 BANK, HEAD, OTHER = "重庆风险银行股份有限公司永川支行", "重庆风险银行股份有限公司", "另一商业银行股份有限公司"
+THIRD = "第三风险银行股份有限公司"
 YC = {"province_code": "500000", "city_code": "500100", "county_code": "500118", "town_code": "500118002000"}
 BJ = {"province_code": "110000", "city_code": "110100", "county_code": "110108", "town_code": "110108001000"}
 
@@ -40,6 +42,7 @@ def no(serial: int, year: int) -> str:
 P_ANN, P_GRACE, P_TR, P_TR0, P_INV = no(1, 2016), no(2, 2014), no(3, 2015), no(4, 2015), no(5, 2015)
 P_TERM, P_FULLINV, P_OTHER = no(6, 2005), no(7, 2016), no(8, 2013)
 P_T2, P_T3, P_T4, P_REL = no(9, 2007), no(10, 2007), no(11, 2007), no(12, 2014)
+P_EXP, P_LEG = no(13, 2005), no(14, 2005)
 G = "granted"
 RAW = {"annuity_lapse": "未缴年费专利权终止", "transfer": "专利权的转移", "licence": "专利实施许可合同备案的生效",
        "invalidation_requested": "无效宣告请求", "invalidated_full": "专利权全部无效"}
@@ -64,13 +67,21 @@ APPS = [  # app_no, filed, applicant, region, events
     (P_T3, date(2007, 3, 1), FIRM3, BJ, [(date(2009, 1, 1), G)]),
     (P_T4, date(2007, 2, 28), FIRM3, BJ, [(date(2009, 1, 1), G)]),
     (P_REL, date(2014, 3, 15), FIRM4, YC, [(date(2016, 1, 5), G), (date(2025, 11, 20), "annuity_lapse")]),
+    # term_end 2025-09-01, after R5's loan_end 2025-08-15 (no annuity falls due: 2025-09-01 is not before term_end)
+    (P_EXP, date(2005, 9, 1), FIRM5, BJ, [(date(2008, 1, 1), G)]),
+    # term_end 2025-11-02, in the legacy contract L1 (no loan_end)
+    (P_LEG, date(2005, 11, 2), FIRM5, BJ, [(date(2008, 1, 1), G)]),
 ]
 CONTRACTS = [  # contract_no, pledgor, pledgee, registered, loan_end, released, items
     ("R1", FIRM, BANK, date(2024, 1, 10), date(2026, 1, 9), None, [P_ANN, P_GRACE, P_TR, P_TR0, P_INV]),
     ("R2", FIRM2, BANK, date(2023, 5, 1), date(2025, 9, 1), None, [P_TERM, P_FULLINV]),
     ("R3", FIRM3, OTHER, date(2024, 2, 1), date(2027, 3, 1), None, [P_T2, P_T3, P_T4]),
     ("R4", FIRM4, BANK, date(2024, 1, 1), date(2025, 12, 31), date(2025, 6, 1), [P_REL]),
+    ("R5", FIRM5, THIRD, date(2025, 7, 10), date(2025, 8, 15), None, [P_EXP]),
 ]
+# A legacy contract: a per-patent `pledges` line only (no pledge_contracts row), so no loan maturity.
+LEGACY = {"contract_no": "L1", "app_no": P_LEG, "pledgor": FIRM5, "pledgee": THIRD, "amount_yuan": 500_000,
+          "registered_date": date(2025, 7, 10), "changed_date": None, "released_date": None}
 
 
 @pytest.fixture(scope="module")
@@ -93,6 +104,7 @@ def wh(tmp_path_factory):
     # R3 passes to BANK by a change registered on 2025-07-01.
     batch.set("pledge_changes", [{"contract_no": "R3", "change_date": date(2025, 7, 1), "field": "pledgee",
                                   "old_value": OTHER, "new_value": BANK}])
+    batch.set("pledges", [LEGACY])
     with wh.import_transaction("risk", "risk", "test", "fixture") as tx:
         tx.add(batch, len(APPS))
     refresh_derived(wh)
@@ -209,8 +221,73 @@ def test_term_against_maturity(con, item, flagged):
 def test_loan_maturity(con, day, kind, severity):
     found = [r for r in watch(con, day) if r["contract_no"] == "R2" and r["item_no"] is None]
     assert [(r["kind"], r["severity"], r["deadline"]) for r in found] == [(kind, severity, date(2025, 9, 1))]
-    # P_TERM's term ends on the maturity day: flagged before, on and after it.
-    assert [r["deadline"] for r in alerts(con, day, P_TERM, "term_before_maturity")] == [date(2025, 9, 1)]
+
+
+@pytest.mark.parametrize(("day", "before"), [(date(2025, 8, 31), True), (date(2025, 9, 1), False),
+                                             (date(2025, 9, 2), False)])
+def test_term_end_day(con, day, before):
+    # P_TERM (R2) and P_EXP (R5) have term_end 2025-09-01: in force through 2025-08-31 (the right expires at the end
+    # of the day before term_end), `expired` from 2025-09-01.  R2's loan matures on 2025-09-01 (term_end ≤
+    # loan_end): the day before, a warning with the deadline; R5's matured on 2025-08-15, before the term ended: no
+    # warning before.  From term_end on, both are collateral lost, whatever the loan's maturity.
+    def found(item: str) -> list[tuple]:
+        return [(r["kind"], r["severity"], r["deadline"], r["event_date"], r["state"]) for r in watch(con, day)
+                if r["item_no"] == item]
+
+    lost = [("expired", "high", None, date(2025, 9, 1), "expired")]
+    if before:
+        assert found(P_TERM) == [("term_before_maturity", "high", date(2025, 9, 1), None, "valid")]
+        assert found(P_EXP) == []
+    else:
+        assert found(P_TERM) == lost and found(P_EXP) == lost
+        row = alerts(con, day, P_EXP, "expired")[0]
+        assert row["action_zh"].startswith("保护期已届满（专利法第42条），自 2025-09-01 起专利权不再有效：质押物灭失")
+        assert "before then" not in row["action_en"] and "Patent Law art. 42" in row["action_en"]
+    # R5's loan is overdue all three days (matured 2025-08-15, not released).
+    assert [r["kind"] for r in watch(con, day) if r["contract_no"] == "R5" and r["item_no"] is None] == [
+        "loan_overdue"]
+
+
+@pytest.mark.parametrize(("day", "within", "expected"), [
+    (date(2025, 8, 31), 62, []),    # 2025-08-31 + 62 days = 2025-11-01: the term's end (2025-11-02) is beyond
+    (date(2025, 8, 31), 63, [("term_before_maturity", "high", date(2025, 11, 2))]),  # + 63 = 2025-11-02
+    (date(2025, 11, 1), 90, [("term_before_maturity", "high", date(2025, 11, 2))]),  # the day before term_end
+    (date(2025, 11, 2), 90, [("expired", "high", None)]),
+    (date(2025, 11, 3), 90, [("expired", "high", None)]),
+])
+def test_legacy_contract_without_maturity(con, day, within, expected):
+    # L1 is a legacy contract (a `pledges` line only): loan_end unknown.  Its patent P_LEG's term ends 2025-11-02:
+    # flagged (high) once the end of term is in the window, lost from that day; never a loan maturity or overdue.
+    kw = {} if within == 90 else {"within_days": within}
+    rows = [r for r in watch(con, day, **kw) if r["contract_no"] == "L1"]
+    assert [(r["kind"], r["severity"], r["deadline"]) for r in rows] == expected
+    assert all(r["item_no"] == P_LEG and r["loan_end"] is None and r["pledgee"] == THIRD for r in rows)
+    if expected and expected[0][0] == "term_before_maturity":
+        assert "贷款到期日未登记" in rows[0]["action_zh"]
+
+
+@pytest.mark.parametrize(("day", "severity"), [(date(2025, 8, 1), "low"), (date(2025, 8, 2), "medium")])
+def test_soon_edge(con, day, severity):
+    # The annuity (P_ANN) and R2's loan both fall due on 2025-09-01: 31 days after 2025-08-01 (low), 30 after
+    # 2025-08-02 (medium: SOON_DAYS = 30 days or fewer).
+    assert [r["severity"] for r in alerts(con, day, P_ANN, "annuity_due")] == [severity]
+    assert [r["severity"] for r in alerts(con, day, None, "loan_maturity") if r["contract_no"] == "R2"] == [severity]
+
+
+@pytest.mark.parametrize(("within", "severity"), [(608, "medium"), (609, "high"), (610, "high")])
+def test_term_before_maturity_window_end(con, within, severity):
+    # P_T3's term ends 2027-03-01 = 2025-06-30 + 609 days (365 to 2026-06-30, then 244): high once the window
+    # [as_of, as_of + within] reaches it, medium before.  R3 is OTHER's on DAY.
+    found = alerts(con, DAY, P_T3, "term_before_maturity", bank=OTHER, within_days=within)
+    assert [(r["severity"], r["deadline"]) for r in found] == [(severity, date(2027, 3, 1))]
+
+
+@pytest.mark.parametrize(("day", "listed"), [(date(2024, 5, 31), False), (date(2024, 6, 1), True),
+                                              (date(2024, 6, 2), True)])
+def test_licence_event(con, day, listed):
+    # P_TR0 (R1, pledged 2024-01-10) was licensed on 2024-06-01: listed from that day, medium, with its date.
+    found = alerts(con, day, P_TR0, "licensed", bank=BANK)
+    assert [(r["severity"], r["event_date"]) for r in found] == ([("medium", date(2024, 6, 1))] if listed else [])
 
 
 def test_bank_filter_and_region(con):

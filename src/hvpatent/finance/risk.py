@@ -17,7 +17,7 @@ from hvpatent.indicators.base import region_column
 from hvpatent.legal import legal_state
 
 RISK_KINDS: tuple[str, ...] = ("annuity_due", "grace", "lapsed", "invalidation_requested", "invalidated",
-                               "transferred", "licensed", "term_before_maturity", "pledgor_lapses",
+                               "transferred", "licensed", "expired", "term_before_maturity", "pledgor_lapses",
                                "loan_maturity", "loan_overdue")
 RISK_LABELS: dict[str, tuple[str, str]] = {
     "annuity_due": ("年费即将到期", "annuity due"),
@@ -27,6 +27,7 @@ RISK_LABELS: dict[str, tuple[str, str]] = {
     "invalidated": ("已被宣告无效", "invalidated"),
     "transferred": ("质押后转让", "transferred after registration"),
     "licensed": ("质押后许可", "licensed after registration"),
+    "expired": ("保护期已届满", "the term is over"),
     "term_before_maturity": ("保护期早于贷款到期", "term ends before the loan's maturity"),
     "pledgor_lapses": ("出质人其他专利失效风险", "the pledgor's other patents lapsing"),
     "loan_maturity": ("贷款即将到期", "loan maturity"),
@@ -198,7 +199,17 @@ def risk_watch(con: ibis.BaseBackend, as_of: date, *, bank: str | None = None, w
                         "licensed without the pledgee's consent (Civil Code art. 444); check it; the fees go to "
                         "early repayment or deposit", event_date=when, fact=f)
             term_end = f["term_end"]
-            if term_end and state in ("valid", "grace", "expired"):
+            if state == "expired":  # the term is over, whatever the loan's maturity: the collateral is gone
+                # The right expires at the end of the day before term_end (docs/legal-state.md); a recorded expiry
+                # may end it earlier, and then its day is not known here.
+                ended = term_end if term_end and term_end <= as_of else None
+                since_zh = f"，自 {ended} 起专利权不再有效" if ended else ""
+                since_en = f", the right is no longer in force from {ended}" if ended else ""
+                add("expired", item, "high",
+                    f"保护期已届满（专利法第42条）{since_zh}：质押物灭失，请评估贷款风险，要求出质人补充或更换担保",
+                    f"The term is over (Patent Law art. 42){since_en}: the collateral is lost; reassess the loan and "
+                    "ask the pledgor for further or substitute security", event_date=ended, fact=f)
+            elif term_end and state in ("valid", "grace"):
                 if loan_end is not None and term_end <= loan_end:
                     add("term_before_maturity", item, "high" if term_end <= end else "medium",
                         f"专利权保护期于 {term_end} 届满，早于贷款到期日 {loan_end}（专利法第42条）：请在期满前安排补充"
