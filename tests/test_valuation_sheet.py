@@ -184,6 +184,18 @@ def test_a_banks_sheet_counts_its_own_pledges_only(wh):
     assert "另有其他质权人的质押登记 2 项（评估基准日在押 2 项），不列明细。" in bank
 
 
+def test_a_banks_sheet_says_the_score_counts_every_pledge(wh):
+    """Beside the own-pledge inputs (0 pledges for this bank) the score stays the value room's, counting P1 and P2:
+    the sheet says so in its language; a sheet with every pledgee's inputs needs no such note."""
+    note_zh = "注：标“仅本行质押”的输入只计本行的质押；评分按登记簿全部质押计算。"
+    note_en = "the score counts every registered pledge"
+    bank = "重庆银行股份有限公司永川支行"
+    assert note_zh in _cells(_sheet(wh, [A5], DAY, pledges_of=bank))
+    assert note_en in _cells(_sheet(wh, [A5], DAY, pledges_of=bank, lang="en"))
+    everyone = _cells(_sheet(wh, [A5], DAY))
+    assert note_zh not in everyone and "评分按登记簿全部质押" not in everyone
+
+
 def test_a_contracts_unassessable_patents_are_left_out(wh):
     """A contract holding a patent the warehouse lacks and one it does not assess on the day (A6, filed
     2024-03-03, on 2024-03-02): the sheet assesses the rest (A4) and names the two; a contract with nothing to

@@ -49,6 +49,9 @@ WORDS: dict[str, tuple[str, str]] = {
     "statement": ("说明", "Statement"),
     "left_out": ("未列入评估", "Not assessed"),
     "own_only": ("（仅本行质押）", " (this bank's pledges only)"),
+    "score_all": ("注：标“仅本行质押”的输入只计本行的质押；评分按登记簿全部质押计算。",
+                  "Note: the inputs marked \"this bank's pledges only\" count this bank's pledges; the score counts "
+                  "every registered pledge."),
     "not_shown": ("质押融资额达到阈值（金额不列明）", "pledge financing above the threshold (amount not shown)"),
 }
 #: Why a contract's patent is left out of its sheet: (zh, en).
@@ -338,6 +341,9 @@ def _patent(doc, n: int, entry: dict, lang: str, own_only: bool = False) -> None
                     for i in d["indicators"])
     _table(doc, Table(_w("value_head", lang), [(k, _w(k, lang)) for k in (
         "dimension", "indicator", "input", "normalised", "weight", "contribution")], rows))
+    if own_only and any(i["key"] in PLEDGE_INPUTS for d in s["dimensions"] for i in d["indicators"]):
+        # the inputs shown are the bank's own, the normalised scores and the score the value room's (every pledge)
+        _paragraph(doc, _w("score_all", lang), BODY_FONT, 10.5, indent=False)
     _paragraph(doc, (f"依据：{v['standard']}" if zh else f"After {v['standard']}"), BODY_FONT, 10.5, indent=False)
     met = _criteria(v["criteria"], lang) if v["high_value"] else ("无" if zh else "none")
     _paragraph(doc, f"{_w('criteria', lang)}：{met}" if zh else f"{_w('criteria', lang)}: {met}", BODY_FONT, 12,
