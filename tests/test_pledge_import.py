@@ -382,6 +382,42 @@ def test_two_live_pledges_of_a_patent_in_one_file_refuse_the_later(wh, tmp_path)
     assert "Y1" in error.reason and "第3行" in error.reason
 
 
+# Y1 pledges the trademark TM alone from 2024-01-10 and is released 2024-06-01 (file a, in the warehouse): the
+# trademark is free on 2024-06-01, as a patent is (the same rule: ours, see docs/importing.md).
+TM = "12345678"
+
+
+@pytest.mark.parametrize(("day", "accepted"), [("2024-05-31", False), ("2024-06-01", True), ("2024-06-02", True)])
+def test_a_trademark_is_pledged_under_one_contract_at_a_time(wh, tmp_path, day, accepted):
+    import_file(wh, write(tmp_path, "a.csv", [reg("Y1", "", "2024-01-10", marks=TM), "Y1,注销,,,,,,2024-06-01,,,,"]))
+    path = write(tmp_path, "b.csv", [reg("Y2", PC, day, marks=TM)])
+    if accepted:
+        assert import_file(wh, path)[0].rows_inserted == 1
+        assert rows(wh, "pledge_items", "contract_no")[1][:3] == ("Y2", "patent", PC)
+        return
+    with pytest.raises(ImportRejected) as caught:
+        import_file(wh, path)
+    [error] = caught.value.errors
+    assert (error.row, error.field, error.value) == (2, "商标注册号", TM)
+    assert "该商标已质押于合同 Y1（2024-01-10 起至 2024-06-01；数据仓库" in error.reason
+    assert [c[0] for c in contracts(wh)] == ["Y1"]
+
+
+def test_two_live_pledges_of_a_trademark_in_one_file_refuse_the_later(wh, tmp_path):
+    """Y1 pledges TM from 2024-01-10; Y2 (row 3) adds it by a change of 2024-02-01 while Y1 holds it: refused, naming
+    Y1's row; Y3 pledges TM after Y1's release on 2024-03-01 — accepted once Y2 is gone."""
+    path = write(tmp_path, "p.csv", [reg("Y1", PB, "2024-01-10", marks=TM), reg("Y2", PC, "2024-01-20"),
+                                     f"Y2,变更,,{TM},,,,2024-02-01,,,,", "Y1,注销,,,,,,2024-03-01,,,,",
+                                     reg("Y3", "", "2024-03-01", marks=TM)])
+    with pytest.raises(ImportRejected) as caught:
+        import_file(wh, path)
+    [error] = caught.value.errors
+    assert (error.row, error.field, error.value) == (4, "商标注册号", TM)
+    assert "Y1" in error.reason and "第2行" in error.reason
+    _, skipped = import_file(wh, path, skip_bad_rows=True)
+    assert [e.row for e in skipped] == [4] and [c[0] for c in contracts(wh)] == ["Y1", "Y3"]
+
+
 def test_a_legacy_contract_given_its_registry_rows_is_updated_not_new(wh, tmp_path):
     """Y1 known by its per-patent line only (an older warehouse); its registration imported: 1 updated, 0 new."""
     wh.con.execute("INSERT INTO pledges (contract_no, app_no, pledgor, pledgee, amount_yuan, registered_date) "

@@ -438,6 +438,7 @@ class _Folder:
         self.errors = errors
         self.bad: set[str] = set()
         self.added: list[tuple[str, date, Record, str]] = []  # (app_no, day, record, contract) to check in force
+        self.marks_added: list[tuple[str, date, Record, str]] = []  # (reg_no, day, record, contract): trademarks
 
     def fail(self, rec: Record, name: str, value: object, reason: str) -> None:
         self.errors.append(rec.error(name, value, reason))
@@ -471,8 +472,9 @@ class _Folder:
             for no in numbers:
                 if (kind, no) not in c.items:
                     c.items[(kind, no)] = [rec.day, None]
-                if kind == "patent" and (kind, no, c.items[(kind, no)][0]) not in c.stored_items:
-                    self.added.append((no, c.items[(kind, no)][0], rec, c.contract_no))
+                if (kind, no, c.items[(kind, no)][0]) not in c.stored_items:
+                    (self.added if kind == "patent" else self.marks_added).append(
+                        (no, c.items[(kind, no)][0], rec, c.contract_no))
 
     def change(self, rec: Record) -> None:
         c = self._registered(rec)
@@ -515,8 +517,9 @@ class _Folder:
                 span = c.items.get(key)
                 if span is None:
                     c.items[key] = [rec.day, None]
-                    if key[0] == "patent" and (key[0], key[1], rec.day) not in c.stored_items:
-                        self.added.append((key[1], rec.day, rec, c.contract_no))
+                    if (key[0], key[1], rec.day) not in c.stored_items:
+                        (self.added if key[0] == "patent" else self.marks_added).append(
+                            (key[1], rec.day, rec, c.contract_no))
                 elif span[1] is not None and span[1] <= rec.day:
                     name = "patents" if key[0] == "patent" else "trademarks"
                     self.fail(rec, name, key[1], f"已于 {span[1]} 移出该合同，不能再次加入 / removed earlier")
@@ -582,50 +585,64 @@ class _Folder:
 
 # -- one pledge at a time -------------------------------------------------------------------------------------------
 def _check_overlaps(con: duckdb.DuckDBPyConnection | None, folder: _Folder, numbers: set[str]) -> None:
-    """A patent is pledged under one contract at a time (docs/importing.md, "Checks"): a patent this file adds to a
-    contract while another contract (in the file or the warehouse) holds it is refused, naming that contract.  A
-    patent is held from the day it is added up to, not including, the day it is removed or its contract is released
-    or disposed: released on D, it is free on D.  Of two new pledges in the file, the later one is refused."""
+    """A patent or a trademark is pledged under one contract at a time (docs/importing.md, "Checks"): an item this
+    file adds to a contract while another contract (in the file or the warehouse) holds it is refused, naming that
+    contract.  An item is held from the day it is added up to, not including, the day it is removed or its contract
+    is released or disposed: released on D, it is free on D.  Of two new pledges in the file, the later one is
+    refused."""
     good = numbers - folder.bad
-    new: dict[tuple[str, str], tuple[date, Record]] = {}
-    for app_no, day, rec, no in folder.added:
-        new.setdefault((app_no, no), (day, rec))
+    new: dict[tuple[str, str, str], tuple[date, Record]] = {}  # (kind, item, contract) -> (day added, record)
+    for kind, added in (("patent", folder.added), ("trademark", folder.marks_added)):
+        for item, day, rec, no in added:
+            new.setdefault((kind, item, no), (day, rec))
     if not new:
         return
-    # app_no -> [(contract, start, end, where, new?)]
-    held: dict[str, list[tuple[str, date, date | None, str, bool]]] = defaultdict(list)
+    # (kind, item) -> [(contract, start, end, where, new?)]
+    held: dict[tuple[str, str], list[tuple[str, date, date | None, str, bool]]] = defaultdict(list)
     for no in good:
         c = folder.contracts[no]
-        for (kind, app_no), (added, removed) in c.items.items():
-            if kind == "patent":
-                end = min(filter(None, (removed, c.end())), default=None)
-                fresh = (app_no, no) in new
-                where = (f"本文件第{new[app_no, no][1].row}行 / row {new[app_no, no][1].row} of this file" if fresh
-                         else "数据仓库 / the warehouse")
-                held[app_no].append((no, added, end, where, fresh))
+        for (kind, item), (added, removed) in c.items.items():
+            end = min(filter(None, (removed, c.end())), default=None)
+            fresh = (kind, item, no) in new
+            where = (f"本文件第{new[kind, item, no][1].row}行 / row {new[kind, item, no][1].row} of this file"
+                     if fresh else "数据仓库 / the warehouse")
+            held[kind, item].append((no, added, end, where, fresh))
     if con is not None:
-        for no, app_no, added, end in con.execute(
-                "SELECT contract_no, app_no, registered_date, released_date FROM pledges "
-                "WHERE app_no IN (SELECT unnest(?::VARCHAR[])) AND contract_no NOT IN (SELECT unnest(?::VARCHAR[]))",
-                [sorted({a for a, _ in new}), sorted(good)]).fetchall():
-            held[app_no].append((no, added, end, "数据仓库 / the warehouse", False))
+        stored = "数据仓库 / the warehouse"
+        patents = sorted({item for kind, item, _ in new if kind == "patent"})
+        marks = sorted({item for kind, item, _ in new if kind == "trademark"})
+        if patents:  # the per-patent lines: legacy contracts included
+            for no, app_no, added, end in con.execute(
+                    "SELECT contract_no, app_no, registered_date, released_date FROM pledges WHERE app_no IN "
+                    "(SELECT unnest(?::VARCHAR[])) AND contract_no NOT IN (SELECT unnest(?::VARCHAR[]))",
+                    [patents, sorted(good)]).fetchall():
+                held["patent", app_no].append((no, added, end, stored, False))
+        if marks:  # trademarks are in the registry rows only
+            for no, reg_no, added, end in con.execute(
+                    "SELECT i.contract_no, i.item_no, i.added_date, least(i.removed_date, c.released_date, "
+                    "c.disposed_date) FROM pledge_items i JOIN pledge_contracts c ON c.contract_no = i.contract_no "
+                    "WHERE i.item_kind = 'trademark' AND i.item_no IN (SELECT unnest(?::VARCHAR[])) "
+                    "AND i.contract_no NOT IN (SELECT unnest(?::VARCHAR[]))", [marks, sorted(good)]).fetchall():
+                held["trademark", reg_no].append((no, added, end, stored, False))
+
     def overlap(a: date, a_end: date | None, b: date, b_end: date | None) -> bool:
         a_end, b_end = a_end or date.max, b_end or date.max
         return a < a_end and b < b_end and a < b_end and b < a_end
 
-    for (app_no, no), (_, rec) in sorted(new.items(), key=lambda kv: (kv[1][0], kv[0][1])):
+    for (kind, item, no), (_, rec) in sorted(new.items(), key=lambda kv: (kv[1][0], kv[0][2], kv[0][:2])):
         if no in folder.bad:
             continue
-        mine = next(h for h in held[app_no] if h[0] == no)
-        for other, start, end, where, fresh in held[app_no]:
+        mine = next(h for h in held[kind, item] if h[0] == no)
+        for other, start, end, where, fresh in held[kind, item]:
             if other == no or other in folder.bad:
                 continue
             if fresh and (start, other) > (mine[1], no):
                 continue  # the other pledge is the later one: it is the one refused
             if overlap(mine[1], mine[2], start, end):
                 until = f"至 {end}" if end else "，尚未注销"
-                folder.fail(rec, "patents", app_no,
-                            f"该专利已质押于合同 {other}（{start} 起{until}；{where}），质押期间不能再次出质 / already "
+                what, column = ("该专利", "patents") if kind == "patent" else ("该商标", "trademarks")
+                folder.fail(rec, column, item,
+                            f"{what}已质押于合同 {other}（{start} 起{until}；{where}），质押期间不能再次出质 / already "
                             f"pledged under contract {other} from {start}" + (f" to {end}" if end else ""))
                 break
 
