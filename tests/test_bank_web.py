@@ -282,18 +282,23 @@ def test_withdraw_and_staff_link(site):
         rid2 = bank.post("/api/bank/requests", json={"enterprise": E2, "app_nos": [world.A3]}).json()["request_id"]
     with as_(url, "yi") as yi:
         assert yi.post(f"/api/mine/financing/{rid2}/answer", json={"consent": True}).status_code == 200
-    # E2's pledge to the bank, registered (and released) before the request: never matched by itself, linked by
-    # hand; C-THEIRS (E1's, to OTHER_BANK) and C-OLD (E2's, to OTHER_BANK) are not the request's and are refused.
+    # E2's pledge to the bank registered before the request and still active on its day: never matched by itself,
+    # linked by hand (typed in lower case: the registry's number is stored); C-YI-ENDED (released before the
+    # request's day) is refused, as are C-THEIRS (E1's, to OTHER_BANK) and C-OLD (E2's, to OTHER_BANK), not the
+    # request's.
     with analytics.warehouse.lock:
-        add_contract(analytics.warehouse.con, "C-YI", world.E2, world.BANK, date(2024, 12, 1), date(2024, 12, 31),
-                     [world.A3])
+        add_contract(analytics.warehouse.con, "C-YI-ENDED", world.E2, world.BANK, date(2024, 12, 1),
+                     date(2024, 12, 31), [world.A3])
+        add_contract(analytics.warehouse.con, "C-YI", world.E2, world.BANK, date(2024, 12, 1), None, [world.A3])
     analytics.changed()
     with as_(url, "admin") as staff:
         token = csrf_of(staff, "/finance/pipeline")
         for other in ("C-THEIRS", "C-OLD"):
             r = staff.post(f"/finance/pipeline/{rid2}/link", data={"csrf": token, "contract_no": other})
             assert r.status_code == 422 and f"contract {other} is no pledge of" in r.text, other
-        r = staff.post(f"/finance/pipeline/{rid2}/link", data={"csrf": token, "contract_no": "C-YI"},
+        r = staff.post(f"/finance/pipeline/{rid2}/link", data={"csrf": token, "contract_no": "C-YI-ENDED"})
+        assert r.status_code == 422 and "contract C-YI-ENDED ended (released or disposed) on 2024-12-31" in r.text
+        r = staff.post(f"/finance/pipeline/{rid2}/link", data={"csrf": token, "contract_no": " c-yi "},
                        follow_redirects=False)
         assert r.status_code == 303
         rows = {x["request_id"]: x for x in staff.get("/api/finance/requests").json()}
