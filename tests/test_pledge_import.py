@@ -393,7 +393,8 @@ def test_a_trademark_is_pledged_under_one_contract_at_a_time(wh, tmp_path, day, 
     path = write(tmp_path, "b.csv", [reg("Y2", PC, day, marks=TM)])
     if accepted:
         assert import_file(wh, path)[0].rows_inserted == 1
-        assert rows(wh, "pledge_items", "contract_no")[1][:3] == ("Y2", "patent", PC)
+        items = rows(wh, "pledge_items", "contract_no, item_kind, item_no")
+        assert [r[:3] for r in items] == [("Y1", "trademark", TM), ("Y2", "patent", PC), ("Y2", "trademark", TM)]
         return
     with pytest.raises(ImportRejected) as caught:
         import_file(wh, path)
