@@ -94,8 +94,10 @@ def test_pdf_prints_with_chinese_text(built):
                           check=True).stdout
     assert "永川区2024年知识产权统计通报" in text
     assert "有效发明专利4件" in text.replace(" ", "")
-    subprocess.run(["pdftoppm", "-r", "40", "-png", "-f", "1", "-l", "1", str(pdf), str(root / "page")], check=True)
-    assert (root / "page-1.png").stat().st_size > 10_000  # a rendered page, not a blank one
+    # -singlefile: the output is page.png whatever the page count (without it, page-01.png from 10 pages on)
+    subprocess.run(["pdftoppm", "-r", "40", "-png", "-singlefile", "-f", "1", "-l", "1", str(pdf), str(root / "page")],
+                   check=True)
+    assert (root / "page.png").stat().st_size > 10_000  # a rendered page, not a blank one
 
 
 def test_html_is_self_contained(built):
