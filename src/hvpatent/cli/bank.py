@@ -10,7 +10,6 @@ import csv
 import re
 import sys
 from datetime import date
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -22,10 +21,11 @@ from hvpatent.cli.common import (
     DbOption,
     OutOption,
     RegionOption,
+    TableFmt,
     analytics_backend,
     app,
     console,
-    err_console,
+    fail,
     open_warehouse,
     parse_as_of,
     write_json,
@@ -37,14 +37,7 @@ bank_app = typer.Typer(help="银行：质押候选与风险监测 / bank workspa
 app.add_typer(bank_app, name="bank")
 
 
-class BankFmt(StrEnum):
-    table = "table"
-    json = "json"
-    csv = "csv"
-    xlsx = "xlsx"
-
-
-FmtOption = Annotated[BankFmt | None, typer.Option(
+FmtOption = Annotated[TableFmt | None, typer.Option(
     "--format", help="table | json | csv | xlsx（默认按 --out 的扩展名，否则 table）/ default: from --out's suffix")]
 MinYearsOption = Annotated[float, typer.Option(
     "--min-years", help="剩余保护期至少（年）/ remaining term at least (years)")]
@@ -54,26 +47,21 @@ UtilityOption = Annotated[bool, typer.Option(
     "--utility-models", help="也列实用新型 / offer utility models too")]
 
 
-def _fail(zh: str, en: str) -> typer.Exit:
-    err_console.print(say(zh, en), style="red", markup=False, highlight=False, soft_wrap=True)
-    return typer.Exit(2)
-
-
-def _format(fmt: BankFmt | None, out: Path | None) -> BankFmt:
+def _format(fmt: TableFmt | None, out: Path | None) -> TableFmt:
     if fmt is not None:
         return fmt
     suffix = out.suffix.lower().lstrip(".") if out else ""
-    return BankFmt(suffix) if suffix in ("json", "csv", "xlsx") else BankFmt.table
+    return TableFmt(suffix) if suffix in ("json", "csv", "xlsx") else TableFmt.table
 
 
 def _check_region(region: str | None) -> None:
     if region is not None and not re.fullmatch(r"[0-9]{6}|[0-9]{12}", region):
-        raise _fail(f"区划代码无效：{region!r}（6 或 12 位）", f"bad region code {region!r} (6 or 12 digits)")
+        raise fail(f"区划代码无效：{region!r}（6 或 12 位）", f"bad region code {region!r} (6 or 12 digits)")
 
 
 def _check_years(years: float) -> None:
     if years < 0 or years > 30:
-        raise _fail(f"--min-years 应在 0 到 30 之间：{years:g}", f"--min-years must be 0 to 30, not {years:g}")
+        raise fail(f"--min-years 应在 0 到 30 之间：{years:g}", f"--min-years must be 0 to 30, not {years:g}")
 
 
 def _cell(value: object) -> object:
@@ -90,15 +78,15 @@ def _labelled(rows: list[dict], columns: dict[str, tuple[str, str]]) -> list[dic
     return [{labels[i]: _cell(r.get(key)) for key, labels in columns.items()} for r in rows]
 
 
-def _emit(rows: list[dict], columns: dict[str, tuple[str, str]], fmt: BankFmt, out: Path | None, title: str,
+def _emit(rows: list[dict], columns: dict[str, tuple[str, str]], fmt: TableFmt, out: Path | None, title: str,
           default_name: str) -> None:
     """Rows to the screen (table), or json / csv / xlsx to --out (json and csv to standard output without)."""
-    if fmt is BankFmt.json:
+    if fmt is TableFmt.json:
         write_json(rows, out)
         return
     labelled = _labelled(rows, columns)
     heads = [labels[0 if lang() == "zh" else 1] for labels in columns.values()]
-    if fmt is BankFmt.xlsx:
+    if fmt is TableFmt.xlsx:
         import pandas as pd
 
         from hvpatent.reports.tables import write_xlsx
@@ -109,7 +97,7 @@ def _emit(rows: list[dict], columns: dict[str, tuple[str, str]], fmt: BankFmt, o
         console.print(say(f"已写入 {path}（{len(rows)} 行）", f"written: {path} ({len(rows)} rows)"),
                       markup=False, highlight=False)
         return
-    if fmt is BankFmt.csv:
+    if fmt is TableFmt.csv:
         from hvpatent.reports.safe_cells import safe_row
 
         def write(fh) -> None:
@@ -151,7 +139,7 @@ def _candidates(db: Path | None, day: date, region: str | None, enterprise: str 
             return collateral_candidates(con, day, region=region, enterprise=who, min_remaining_years=min_years,
                                          types=types)
         except ValueConfigError as err:
-            raise _fail(f"价值评估配置有误：{err}", f"bad value configuration: {err}") from None
+            raise fail(f"价值评估配置有误：{err}", f"bad value configuration: {err}") from None
 
 
 @bank_app.command("candidates")
@@ -199,7 +187,7 @@ def bundles_cmd(
     _check_region(region)
     _check_years(min_years)
     if bundle_size < 1 or bundle_size > 50:
-        raise _fail(f"--bundle-size 应在 1 到 50 之间：{bundle_size}",
+        raise fail(f"--bundle-size 应在 1 到 50 之间：{bundle_size}",
                     f"--bundle-size must be 1 to 50, not {bundle_size}")
     day = parse_as_of(as_of)
     rows = candidate_bundles(_candidates(db, day, region, enterprise, min_years, utility_models),
@@ -224,15 +212,15 @@ def risk_cmd(
 
     _check_region(region)
     if within < 0 or within > 3660:
-        raise _fail(f"--within 应在 0 到 3660 之间：{within}", f"--within must be 0 to 3660, not {within}")
+        raise fail(f"--within 应在 0 到 3660 之间：{within}", f"--within must be 0 to 3660, not {within}")
     if bank is not None and not bank.strip():
-        raise _fail("--bank 不能为空", "--bank must not be empty")
+        raise fail("--bank 不能为空", "--bank must not be empty")
     day = parse_as_of(as_of)
     with open_warehouse(db, read_only=True) as wh:
         rows = risk_watch(analytics_backend(wh), day, bank=bank, within_days=within, region=region)
     i = 0 if lang() == "zh" else 1
     fmt = _format(fmt, out)
-    if fmt is not BankFmt.json:
+    if fmt is not TableFmt.json:
         rows = [{**r, "severity": SEVERITIES[r["severity"]][i], "kind": RISK_LABELS[r["kind"]][i],
                  "action": r["action_zh"] if i == 0 else r["action_en"]} for r in rows]
     title = say(f"质押专利风险监测 {day}", f"Risk watch {day}")

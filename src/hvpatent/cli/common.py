@@ -52,6 +52,23 @@ class Fmt(StrEnum):
 FormatOption = Annotated[Fmt, typer.Option("--format", help="table | json | xlsx")]
 
 
+class TableFmt(StrEnum):
+    """Fmt with csv: the formats of the commands that print one table of rows (the finance room's)."""
+
+    table = "table"
+    json = "json"
+    csv = "csv"
+    xlsx = "xlsx"
+
+
+def fail(zh: str, en: str, code: int = 2) -> typer.Exit:
+    """The message in the user's language on standard error, and the Exit to raise (2: bad input)."""
+    from hvpatent.i18n import say
+
+    err_console.print(say(zh, en), style="red", markup=False, highlight=False, soft_wrap=True)
+    return typer.Exit(code)
+
+
 @app.callback()
 def main(
     lang: Annotated[str, typer.Option("--lang", help="zh | en")] = i18n.lang(),

@@ -15,6 +15,7 @@ from hvpatent import i18n
 from hvpatent.cli.common import (
     AsOfOption,
     DbOption,
+    Fmt,
     OutOption,
     app,
     console,
@@ -32,12 +33,6 @@ app.add_typer(finance_app, name="finance")
 class Scheme(StrEnum):
     interest_subsidy = "interest_subsidy"
     risk_compensation = "risk_compensation"
-
-
-class OutFmt(StrEnum):
-    table = "table"
-    json = "json"
-    xlsx = "xlsx"
 
 
 SchemeOption = Annotated[Scheme, typer.Option("--scheme",
@@ -80,12 +75,12 @@ def _trace_table(claim: dict) -> Table:
 
 @finance_app.command("policy")
 def policy_cmd(
-    fmt: Annotated[OutFmt, typer.Option("--format", help="table | json")] = OutFmt.table,
+    fmt: Annotated[Fmt, typer.Option("--format", help="table | json")] = Fmt.table,
     policy: PolicyOption = None,
 ) -> None:
     """贴息与风险补偿政策 / the policy in force (versions, caps, cooperating banks, LPR table)."""
     p = _policy(policy)
-    if fmt is OutFmt.json:
+    if fmt is Fmt.json:
         write_json(p.describe(), None)
         return
     console.print(i18n.say(f"政策文件：{p.source}", f"policy file: {p.source}"), markup=False, highlight=False)
@@ -114,7 +109,7 @@ def compute_cmd(
     period: PeriodOption,
     claimed: Annotated[float, typer.Option("--claimed", help="申请金额（元）：利息或净损失 / interest or net loss")],
     as_of: AsOfOption = None,
-    fmt: Annotated[OutFmt, typer.Option("--format", help="table | json")] = OutFmt.table,
+    fmt: Annotated[Fmt, typer.Option("--format", help="table | json")] = Fmt.table,
     policy: PolicyOption = None,
     db: DbOption = None,
 ) -> None:
@@ -128,7 +123,7 @@ def compute_cmd(
                                   ledger=wh.con)
         except LedgerError as err:
             raise _fail(str(err)) from None
-    if fmt is OutFmt.json:
+    if fmt is Fmt.json:
         write_json(claim, None)
         return
     console.print(_trace_table(claim))
@@ -238,24 +233,24 @@ def ledger_cmd(
     status: Annotated[str | None, typer.Option("--status", help="applied | approved | rejected | paid")] = None,
     period: Annotated[str | None, typer.Option("--period", help="YYYY | YYYY-Qn | YYYY-Hn")] = None,
     batch: Annotated[str | None, typer.Option("--batch", help="拨付批次 / payment batch")] = None,
-    fmt: Annotated[OutFmt, typer.Option("--format", help="table | json | xlsx")] = OutFmt.table,
+    fmt: Annotated[Fmt, typer.Option("--format", help="table | json | xlsx")] = Fmt.table,
     out: OutOption = None,
     db: DbOption = None,
 ) -> None:
     """贴息与风险补偿台账 / the ledger, filtered."""
     from hvpatent.finance import LedgerError, export_rows, ledger_rows, write_ledger_xlsx
 
-    if out is not None and fmt is OutFmt.table:   # --out alone: the file's suffix says the format
-        fmt = OutFmt.json if out.suffix.lower() == ".json" else OutFmt.xlsx
+    if out is not None and fmt is Fmt.table:   # --out alone: the file's suffix says the format
+        fmt = Fmt.json if out.suffix.lower() == ".json" else Fmt.xlsx
     with open_warehouse(db, read_only=True) as wh:
         try:
             rows = ledger_rows(wh.con, scheme=scheme.value if scheme else None, status=status, period=period,
                                batch=batch)
         except LedgerError as err:
             raise _fail(str(err)) from None
-    if fmt is OutFmt.json:
+    if fmt is Fmt.json:
         write_json(rows, out)
-    elif fmt is OutFmt.xlsx:
+    elif fmt is Fmt.xlsx:
         path = out or Path("finance-ledger.xlsx")
         with writing(path):
             write_ledger_xlsx(rows, path, lang=i18n.lang(), batch=batch)

@@ -4,7 +4,6 @@ automatic linking of consented requests to the contracts the registry now holds.
 
 from __future__ import annotations
 
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -15,6 +14,7 @@ from hvpatent.cli.common import (
     AsOfOption,
     DbOption,
     OutOption,
+    TableFmt,
     app,
     console,
     err_console,
@@ -27,13 +27,6 @@ from hvpatent.cli.common import (
 financing_app = typer.Typer(help="融资对接请求 / financing requests between banks and enterprises",
                              no_args_is_help=True)
 app.add_typer(financing_app, name="financing")
-
-
-class ListFmt(StrEnum):
-    table = "table"
-    json = "json"
-    xlsx = "xlsx"
-    csv = "csv"
 
 
 def _fail(message: str) -> typer.Exit:
@@ -66,7 +59,7 @@ def list_cmd(
     bank: Annotated[str | None, typer.Option(
         help="银行（质权人）名称，总行含其分支行 / bank name (a head office covers its branches)")] = None,
     enterprise: Annotated[str | None, typer.Option(help="企业名称 / enterprise name")] = None,
-    fmt: Annotated[ListFmt, typer.Option("--format", help="table | json | xlsx | csv")] = ListFmt.table,
+    fmt: Annotated[TableFmt, typer.Option("--format", help="table | json | xlsx | csv")] = TableFmt.table,
     out: OutOption = None,
     db: DbOption = None,
 ) -> None:
@@ -74,19 +67,19 @@ def list_cmd(
     from hvpatent.finance import RequestError, list_requests
     from hvpatent.ingest.fields import normalize_name
 
-    if out is not None and fmt is ListFmt.table:  # --out alone: the file's suffix says the format
-        fmt = {".json": ListFmt.json, ".csv": ListFmt.csv}.get(out.suffix.lower(), ListFmt.xlsx)
+    if out is not None and fmt is TableFmt.table:  # --out alone: the file's suffix says the format
+        fmt = {".json": TableFmt.json, ".csv": TableFmt.csv}.get(out.suffix.lower(), TableFmt.xlsx)
     with open_warehouse(db, read_only=True) as wh:
         try:
             rows = list_requests(wh.con, status=status, bank=normalize_name(bank) if bank else None,
                                  enterprise=normalize_name(enterprise) if enterprise else None)
         except RequestError as err:
             raise _fail(str(err)) from None
-    if fmt is ListFmt.json:
+    if fmt is TableFmt.json:
         write_json(rows, out)
         return
     shown = display_rows(rows, i18n.lang())
-    if fmt is ListFmt.csv:
+    if fmt is TableFmt.csv:
         from hvpatent.reports.safe_cells import csv_text
 
         text = csv_text(shown, list(shown[0]) if shown else ["request_id"])
@@ -96,7 +89,7 @@ def list_cmd(
         else:
             console.print(text, markup=False, highlight=False, end="")
         return
-    if fmt is ListFmt.xlsx:
+    if fmt is TableFmt.xlsx:
         from hvpatent.reports.tables import to_frame, write_xlsx
 
         path = out or Path("financing_requests.xlsx")

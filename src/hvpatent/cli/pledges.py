@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 import sys
 from datetime import date
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -21,11 +20,12 @@ from hvpatent.cli.common import (
     AsOfOption,
     DbOption,
     OutOption,
+    TableFmt,
     analytics_backend,
     app,
     check_out,
     console,
-    err_console,
+    fail,
     open_warehouse,
     parse_as_of,
     write_json,
@@ -59,13 +59,6 @@ HEADS: dict[str, tuple[str, str]] = {
 }
 
 
-class PledgeFmt(StrEnum):
-    table = "table"
-    json = "json"
-    csv = "csv"
-    xlsx = "xlsx"
-
-
 FromOption = Annotated[str | None, typer.Option("--from", help="起始日 YYYY-MM-DD（默认 --to 所在年的 1 月 1 日）/ "
                                                                 "first day (default: 1 January of --to's year)")]
 ToOption = Annotated[str | None, typer.Option("--to", help="截止日 YYYY-MM-DD（默认今天）/ last day (default: today)")]
@@ -74,7 +67,7 @@ KindOption = Annotated[str, typer.Option("--kind", help="all | patent | trademar
 RegionOption = Annotated[str | None, typer.Option(
     "--region", help="区划代码，all 为全部（默认方案的区域）/ region code, all for every contract "
                      "(default: the plan's)")]
-FmtOption = Annotated[PledgeFmt, typer.Option("--format", help="table | json | csv | xlsx")]
+FmtOption = Annotated[TableFmt, typer.Option("--format", help="table | json | csv | xlsx")]
 
 
 def _head(column: str, heads: dict[str, tuple[str, str]] | None = None) -> str:
@@ -87,18 +80,13 @@ def _on_day(day: date) -> dict[str, tuple[str, str]]:
     return {"amount_yuan": (f"{day} 金额（元）", f"amount on {day} (CNY)")}
 
 
-def _fail(zh: str, en: str, code: int = 2) -> typer.Exit:
-    err_console.print(i18n.say(zh, en), style="red", markup=False, highlight=False, soft_wrap=True)
-    return typer.Exit(code)
-
-
 def _day(text: str | None, option: str) -> date | None:
     if text is None:
         return None
     try:
         return parse_as_of(text)
     except typer.BadParameter as err:
-        raise _fail(f"{option}：无效的日期 {text!r}（{err}）", f"{option}: bad date {text!r} ({err})") from None
+        raise fail(f"{option}：无效的日期 {text!r}（{err}）", f"{option}: bad date {text!r} ({err})") from None
 
 
 def _question(start: str | None, end: str | None, by: str, kind: str,
@@ -108,12 +96,12 @@ def _question(start: str | None, end: str | None, by: str, kind: str,
     to_day = _day(end, "--to") or date.today()
     from_day = _day(start, "--from") or date(to_day.year, 1, 1)
     if from_day > to_day:
-        raise _fail(f"--from {from_day} 晚于 --to {to_day}", f"--from {from_day} is after --to {to_day}")
+        raise fail(f"--from {from_day} 晚于 --to {to_day}", f"--from {from_day} is after --to {to_day}")
     if by not in STAT_DIMENSIONS:
-        raise _fail(f"--by：无效的值 {by!r}，可用：{' | '.join(STAT_DIMENSIONS)}",
+        raise fail(f"--by：无效的值 {by!r}，可用：{' | '.join(STAT_DIMENSIONS)}",
                     f"--by: invalid value {by!r}; one of {' | '.join(STAT_DIMENSIONS)}")
     if kind not in KINDS:
-        raise _fail(f"--kind：无效的值 {kind!r}，可用：{' | '.join(KINDS)}",
+        raise fail(f"--kind：无效的值 {kind!r}，可用：{' | '.join(KINDS)}",
                     f"--kind: invalid value {kind!r}; one of {' | '.join(KINDS)}")
     if region is None:
         from hvpatent.plan import load_plan
@@ -122,7 +110,7 @@ def _question(start: str | None, end: str | None, by: str, kind: str,
     elif region == "all":
         region = None
     elif not re.fullmatch(r"[0-9]{6}|[0-9]{12}", region):
-        raise _fail(f"--region：区划代码无效 {region!r}（6 或 12 位，或 all）",
+        raise fail(f"--region：区划代码无效 {region!r}（6 或 12 位，或 all）",
                     f"--region: bad region code {region!r} (6 or 12 digits, or all)")
     return from_day, to_day, by, kind, region
 
@@ -133,15 +121,15 @@ def _csv_text(rows: list[dict], columns: list[str], heads: dict[str, tuple[str, 
     return csv_text(rows, columns, [_head(c, heads) for c in columns])
 
 
-def _output(rows: list[dict], columns: list[str], fmt: PledgeFmt, out: Path | None, title: str,
+def _output(rows: list[dict], columns: list[str], fmt: TableFmt, out: Path | None, title: str,
             payload: Any = None, heads: dict[str, tuple[str, str]] | None = None) -> None:
     """The rows as a table, JSON (``payload`` when given: the rows with their total), CSV (UTF-8 with a BOM in a
     file, plain on standard output) or xlsx (one sheet, translated headers; ``heads`` overrides HEADS);
     an unwritable --out exits 2."""
-    if fmt is PledgeFmt.json:
+    if fmt is TableFmt.json:
         write_json(rows if payload is None else payload, out)
         return
-    if fmt is PledgeFmt.csv:
+    if fmt is TableFmt.csv:
         text = _csv_text(rows, columns, heads)
         if out is None:
             sys.stdout.write(text)
@@ -151,7 +139,7 @@ def _output(rows: list[dict], columns: list[str], fmt: PledgeFmt, out: Path | No
         console.print(i18n.say(f"已写入 {out}（{len(rows)} 行）", f"written: {out} ({len(rows)} rows)"),
                       markup=False, highlight=False)
         return
-    if fmt is PledgeFmt.xlsx:
+    if fmt is TableFmt.xlsx:
         from hvpatent.reports.tables import to_frame, write_xlsx
 
         path = out or Path(f"{title}.xlsx")
@@ -172,7 +160,7 @@ def _output(rows: list[dict], columns: list[str], fmt: PledgeFmt, out: Path | No
 
 @pledges_app.command("stats")
 def stats_cmd(start: FromOption = None, end: ToOption = None, by: ByOption = "period", kind: KindOption = "all",
-              region: RegionOption = None, fmt: FmtOption = PledgeFmt.table, out: OutOption = None,
+              region: RegionOption = None, fmt: FmtOption = TableFmt.table, out: OutOption = None,
               db: DbOption = None) -> None:
     """知识产权质押融资统计（按月、银行、企业、产业、镇街）/ pledge statistics by month, bank, enterprise, industry
     or town; a contract counts once per group, the total once (never the sum of groups)."""
@@ -187,13 +175,13 @@ def stats_cmd(start: FromOption = None, end: ToOption = None, by: ByOption = "pe
                  "label": _head("total")}
     columns = ["group", "label", *STAT_COLUMNS]
     title = i18n.say(f"知识产权质押融资统计 {start_day}–{end_day}", f"Pledge statistics {start_day} to {end_day}")
-    if fmt is PledgeFmt.json:
+    if fmt is TableFmt.json:
         payload = {"from": start_day, "to": end_day, "by": by, "kind": kind, "region": area or "all",
                    "groups": rows, "total": total}
         _output(rows, columns, fmt, out, title, payload)
         return
     _output([*rows, total], columns, fmt, out, title)
-    if fmt is PledgeFmt.table and by == "industry":
+    if fmt is TableFmt.table and by == "industry":
         console.print(i18n.say("一笔合同的专利分属多个产业时在每个产业各计一次；合计每笔只计一次。",
                                "A contract with patents of several industries counts in each; the total once."),
                       markup=False, highlight=False)
@@ -205,7 +193,7 @@ def list_cmd(start: FromOption = None, end: ToOption = None, by: ByOption = "per
              group: Annotated[str | None, typer.Option("--group", help="统计表中的分组（省略则为期内全部合同）/ a "
                                                                         "group of the statistics (omitted: every "
                                                                         "contract of the period)")] = None,
-             fmt: FmtOption = PledgeFmt.table, out: OutOption = None, db: DbOption = None) -> None:
+             fmt: FmtOption = TableFmt.table, out: OutOption = None, db: DbOption = None) -> None:
     """一个统计数字背后的质押合同 / the contracts behind a figure of `hvp pledges stats`: the registered amount
     (what the statistics sum) and the amount on --to (changes applied) side by side."""
     from hvpatent.finance import statistics_contracts
@@ -223,13 +211,13 @@ def list_cmd(start: FromOption = None, end: ToOption = None, by: ByOption = "per
 def show_cmd(contract_no: Annotated[str, typer.Argument(help="质押登记号（大小写、空格、全角均可）/ contract "
                                                                       "number (any case, spaces, full-width)")],
              as_of: AsOfOption = None,
-             fmt: Annotated[PledgeFmt, typer.Option("--format", help="table | json")] = PledgeFmt.table,
+             fmt: Annotated[TableFmt, typer.Option("--format", help="table | json")] = TableFmt.table,
              out: OutOption = None, db: DbOption = None) -> None:
     """一笔质押合同：当日状态、质押物、变更、历程 / one pledge contract on a day: items, changes, history."""
     from hvpatent.finance import contract_detail, contract_numbers
 
-    if fmt in (PledgeFmt.csv, PledgeFmt.xlsx):
-        raise _fail("单笔合同用 table 或 json 格式", "one contract: --format table or json")
+    if fmt in (TableFmt.csv, TableFmt.xlsx):
+        raise fail("单笔合同用 table 或 json 格式", "one contract: --format table or json")
     check_out(out)
     day = parse_as_of(as_of)
     numbers = contract_numbers(contract_no)   # Y2024…, y2024 …, full-width: the stored key first
@@ -242,9 +230,9 @@ def show_cmd(contract_no: Annotated[str, typer.Argument(help="质押登记号（
             if detail is not None:
                 break
     if detail is None:
-        raise _fail(f"没有质押登记号为 {number} 的质押合同（截至 {day}）",
+        raise fail(f"没有质押登记号为 {number} 的质押合同（截至 {day}）",
                     f"no pledge contract {number} registered by {day}", code=1)
-    if fmt is PledgeFmt.json:
+    if fmt is TableFmt.json:
         write_json(detail, out)
         return
     head = Table(title=f"{_head('contract_no')} {detail['contract_no']} @ {day}", show_header=False)
