@@ -355,3 +355,16 @@ def test_cli_list_and_link(tmp_path, monkeypatch):
     assert hvp("--db", db, "financing", "list", "--status", "nope").exit_code == 2
     help_text = hvp("financing", "list", "--help").output                  # --status explained in both languages
     assert "企业同意" in help_text and "status:" in help_text
+
+
+def test_cli_lists_on_a_warehouse_from_before_the_finance_tables(tmp_path):
+    """A warehouse made before issue 18 has no financing_requests or finance_ledger: the listing commands give
+    empty lists (the warehouse gets its tables when opened), not a traceback."""
+    db = tmp_path / "old.duckdb"
+    with Warehouse(db) as wh:
+        wh.con.execute("DROP TABLE financing_requests")
+        wh.con.execute("DROP TABLE finance_ledger")
+    for command in (("financing", "list"), ("finance", "ledger")):
+        result = hvp("--db", db, *command, "--format", "json")
+        assert result.exit_code == 0, result.output
+        assert json.loads(result.stdout) == []

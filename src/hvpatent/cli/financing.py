@@ -69,7 +69,7 @@ def list_cmd(
 
     if out is not None and fmt is TableFmt.table:  # --out alone: the file's suffix says the format
         fmt = {".json": TableFmt.json, ".csv": TableFmt.csv}.get(out.suffix.lower(), TableFmt.xlsx)
-    with open_warehouse(db, read_only=True) as wh:
+    with open_warehouse(db) as wh:  # not read-only: a warehouse from before the ledger gets its tables
         try:
             rows = list_requests(wh.con, status=status, bank=normalize_name(bank) if bank else None,
                                  enterprise=normalize_name(enterprise) if enterprise else None)
