@@ -23,6 +23,9 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from hvpatent.warehouse.accounts import User
 from hvpatent.web import inputs
 from hvpatent.web.api import _table_response, analytics, jsonable
+from hvpatent.web.inputs import choice as _choice
+from hvpatent.web.inputs import integer as _int
+from hvpatent.web.inputs import invalid as _bad
 from hvpatent.web.pages import STAFF, _lang, _render, _user
 from hvpatent.web.security import require
 
@@ -95,18 +98,6 @@ def words(lang: str) -> dict[str, str]:
 
 
 # -- the question: each bad value a 422 naming the parameter --------------------------------------------------
-def _bad(name: str, value: str, allowed: str) -> HTTPException:
-    shown = value if len(value) <= 40 else value[:40] + "…"
-    return HTTPException(422, f"{name}：无效的值 {shown!r}，可用：{allowed} / {name}: invalid value {shown!r}; "
-                              f"allowed: {allowed}")
-
-
-def _choice(name: str, value: str, allowed: tuple[str, ...]) -> str:
-    if value not in allowed:
-        raise _bad(name, value, " | ".join(allowed))
-    return value
-
-
 def _date(name: str, text: str) -> date:
     try:
         day = date.fromisoformat(text) if DAY.fullmatch(text) else None
@@ -115,14 +106,6 @@ def _date(name: str, text: str) -> date:
     if day is None:
         raise _bad(name, text, "YYYY-MM-DD")
     return inputs.as_of(day)  # within the documented range, else 422
-
-
-def _int(name: str, text: str | None, low: int, high: int) -> int | None:
-    if not text:
-        return None
-    if not re.fullmatch(r"[0-9]{1,7}", text) or not low <= int(text) <= high:
-        raise _bad(name, text, f"{low}–{high}")
-    return int(text)
 
 
 def default_day(request: Request) -> date:

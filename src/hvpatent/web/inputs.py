@@ -45,7 +45,28 @@ def query(*, period: str | None = None, by: str | None = None, region: str | Non
             raise HTTPException(422, f"{name}：超过 {MAX_TEXT} 个字符 / {name}: longer than {MAX_TEXT} characters")
 
 
-def _bad(name: str, value: str, allowed: str) -> None:
+def invalid(name: str, value: str, allowed: str, code: int = 422) -> HTTPException:
+    """The error (to raise) for a parameter's value that cannot be asked, naming the parameter and what it may be."""
     shown = value if len(value) <= 40 else value[:40] + "…"
-    raise HTTPException(422, f"{name}：无效的值 {shown!r}，可用：{allowed} / {name}: invalid value {shown!r}; "
-                             f"allowed: {allowed}")
+    return HTTPException(code, f"{name}：无效的值 {shown!r}，可用：{allowed} / {name}: invalid value {shown!r}; "
+                               f"allowed: {allowed}")
+
+
+def _bad(name: str, value: str, allowed: str) -> None:
+    raise invalid(name, value, allowed)
+
+
+def choice(name: str, value: str, allowed: tuple[str, ...]) -> str:
+    """The value when it is one of ``allowed``, else 422."""
+    if value not in allowed:
+        raise invalid(name, value, " | ".join(allowed))
+    return value
+
+
+def integer(name: str, text: str | None, low: int, high: int) -> int | None:
+    """The whole number in [low, high] the text says, None for no text, else 422."""
+    if not text:
+        return None
+    if not re.fullmatch(r"[0-9]{1,7}", text) or not low <= int(text) <= high:
+        raise invalid(name, text, f"{low}–{high}")
+    return int(text)

@@ -27,6 +27,9 @@ from hvpatent.model import PARTY_TYPES
 from hvpatent.warehouse.accounts import User
 from hvpatent.web import inputs
 from hvpatent.web.api import XLSX, analytics, jsonable
+from hvpatent.web.inputs import choice as _choice
+from hvpatent.web.inputs import integer as _int
+from hvpatent.web.inputs import invalid as _bad
 from hvpatent.web.pages import STAFF, _lang, _render, _user
 from hvpatent.web.security import require
 
@@ -127,12 +130,6 @@ def words(lang: str) -> dict[str, str]:
 
 
 # -- parsing the query: each bad value a 422 (404 for what does not exist) naming the parameter ----------------
-def _bad(name: str, value: str, allowed: str, code: int = 422) -> HTTPException:
-    shown = value if len(value) <= 40 else value[:40] + "…"
-    return HTTPException(code, f"{name}：无效的值 {shown!r}，可用：{allowed} / {name}: invalid value {shown!r}; "
-                               f"allowed: {allowed}")
-
-
 def _industries() -> dict[str, str]:
     """The plan's 8 industries, code → Chinese name, in the order of indicators/industries.yaml."""
     from hvpatent.indicators.config import industries
@@ -198,20 +195,6 @@ def _branch(industry: str, branch: str | None) -> str | None:
     if branch not in codes:
         raise _bad("branch", branch, f"{industry} 技术分解中的分支代码 / a branch code of {industry}'s breakdown", 404)
     return branch
-
-
-def _choice(name: str, value: str, allowed: tuple[str, ...]) -> str:
-    if value not in allowed:
-        raise _bad(name, value, " | ".join(allowed))
-    return value
-
-
-def _int(name: str, text: str | None, low: int, high: int) -> int | None:
-    if not text:
-        return None
-    if not re.fullmatch(r"[0-9]{1,7}", text) or not low <= int(text) <= high:
-        raise _bad(name, text, f"{low}–{high}")
-    return int(text)
 
 
 @dataclasses.dataclass(frozen=True)
