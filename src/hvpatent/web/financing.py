@@ -50,7 +50,9 @@ def sync_contracts(request: Request) -> None:
     if not waiting:
         return
     linked = {r["contract_no"] for r in a.compute(lambda con: list_requests(con.con, status="contracted"))}
-    matches = a.compute(lambda con: contract_matches(con, waiting, date.today(), linked))
+    # Cached per data version and waiting set: a page viewed again finds no new contract without a new import.
+    key = ("financing_matches", date.today(), tuple(sorted(r["request_id"] for r in waiting)), tuple(sorted(linked)))
+    matches = a.answer(key, lambda con: contract_matches(con, waiting, date.today(), linked))
     if not matches or not a.warehouse.lock.acquire(timeout=1.0):
         return
     try:
