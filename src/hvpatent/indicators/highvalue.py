@@ -57,11 +57,15 @@ def _maintained(states: ir.Table, as_of: date, settings: HighValueSettings) -> i
                          evidence=passed.filing_date.cast("string"))
 
 
-def pledge_totals(con: ibis.BaseBackend, as_of: date, settings: HighValueSettings | None = None) -> ir.Table:
-    """(app_no, pledged_yuan, contracts): pledge financing attributed to each patent up to as_of."""
+def pledge_totals(con: ibis.BaseBackend, as_of: date, settings: HighValueSettings | None = None,
+                  contract_nos: list[str] | None = None) -> ir.Table:
+    """(app_no, pledged_yuan, contracts): pledge financing attributed to each patent up to as_of; ``contract_nos``:
+    of those contracts only (a bank's own, on its valuation sheet)."""
     settings = settings or high_value_settings()
     pledges = con.table("pledges")
     pledges = pledges.filter(pledges.registered_date <= ibis.date(as_of))
+    if contract_nos is not None:
+        pledges = pledges.filter(pledges.contract_no.isin(contract_nos))
     per_contract = pledges.group_by("contract_no").aggregate(patents=pledges.app_no.nunique())
     shared = pledges.join(per_contract, "contract_no")
     amount = shared.amount_yuan.cast("float64")

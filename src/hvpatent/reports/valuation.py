@@ -235,8 +235,10 @@ def _assess(con: ibis.BaseBackend, app_nos: list[str] | tuple[str, ...], as_of: 
     pledges = _pledges(con, assessed, as_of, pledges_of)
     order = {n: i for i, n in enumerate(numbers)}
     left_out.sort(key=lambda x: order[x[0]])
-    return ([{"value": values[n], "facts": facts.get(n, {}), "pledges": pledges.get(n, [])} for n in assessed],
-            left_out)
+    entries = [{"value": values[n], "facts": facts.get(n, {}), "pledges": pledges.get(n, [])} for n in assessed]
+    if pledges_of:
+        _own_pledge_inputs(con, entries, as_of)
+    return entries, left_out
 
 
 def _indicator(value: dict, key: str) -> dict:
@@ -247,21 +249,19 @@ def _indicator(value: dict, key: str) -> dict:
 PLEDGE_INPUTS = ("pledges", "pledged_yuan")
 
 
-def own_pledge_inputs(pledges: list[dict]) -> dict[str, float]:
-    """The pledge inputs counted on the bank's own pledges alone (rows of _pledges with ``own``), by the value
-    room's rule (indicators.highvalue.pledge_totals): contracts registered by the day, each attributing its
-    registered amount to its patents by the configured basis (per_patent_share: an equal share each)."""
-    from hvpatent.indicators.config import high_value_settings
+def _own_pledge_inputs(con: ibis.BaseBackend, entries: list[dict], as_of: date) -> None:
+    """Each entry's ``own_inputs``: the pledge inputs counted on the bank's own pledges alone (rows of _pledges with
+    ``own``), by the value room's own rule (indicators.highvalue.pledge_totals over those contracts)."""
+    from hvpatent.indicators.highvalue import pledge_totals
 
-    share = high_value_settings().pledge_basis == "per_patent_share"
-    own = [p for p in pledges if p["own"]]
-    amount = 0.0
-    for p in own:
-        registered = p.get("registered_amount_yuan")
-        registered = p.get("amount_yuan") if registered is None else registered
-        if registered is not None:
-            amount += float(registered) / (max(int(p.get("patents") or 1), 1) if share else 1)
-    return {"pledges": float(len({p["contract_no"] for p in own})), "pledged_yuan": amount}
+    own = sorted({p["contract_no"] for e in entries for p in e["pledges"] if p["own"]})
+    totals = pledge_totals(con, as_of, contract_nos=own) if own else None
+    numbers = [e["value"]["app_no"] for e in entries]
+    found = ({r["app_no"]: r for r in totals.filter(totals.app_no.isin(numbers)).to_pyarrow().to_pylist()}
+             if totals is not None else {})
+    for e in entries:
+        r = found.get(e["value"]["app_no"], {})
+        e["own_inputs"] = {"pledges": float(r.get("contracts") or 0), "pledged_yuan": float(r.get("pledged_yuan") or 0)}
 
 
 def _shown_value(v: dict, entry: dict, lang: str, own_only: bool) -> dict:
@@ -273,7 +273,7 @@ def _shown_value(v: dict, entry: dict, lang: str, own_only: bool) -> dict:
     from hvpatent.value import value_settings
     from hvpatent.value.score import input_text
 
-    own = own_pledge_inputs(entry["pledges"])
+    own = entry["own_inputs"]
     settings, mark = value_settings(), WORDS["own_only"]
     texts = {k: (input_text(k, own, "zh", settings) + mark[0], input_text(k, own, "en", settings) + mark[1])
              for k in PLEDGE_INPUTS}
