@@ -236,7 +236,7 @@ def _assess(con: ibis.BaseBackend, app_nos: list[str] | tuple[str, ...], as_of: 
     order = {n: i for i, n in enumerate(numbers)}
     left_out.sort(key=lambda x: order[x[0]])
     entries = [{"value": values[n], "facts": facts.get(n, {}), "pledges": pledges.get(n, [])} for n in assessed]
-    if pledges_of:
+    if pledges_of is not None:  # a bank's sheet (see _patent's own_only)
         _own_pledge_inputs(con, entries, as_of)
     return entries, left_out
 
