@@ -20,6 +20,7 @@ from hvpatent.cli import (  # noqa: F401  (registers the commands)
     regions,
     report,
     spark,
+    subsidies,
     trademarks,
     users,
     value,

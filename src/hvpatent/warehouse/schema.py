@@ -345,6 +345,21 @@ TABLES: dict[str, str] = {
     "derived_stale": """
         app_no VARCHAR NOT NULL
     """,
+    # Applications CNIPA notified as abnormal (非正常专利申请, 《规范申请专利行为的规定》 2023), as the bureau receives
+    # the lists (docs/subsidies.md): one row per application and notice.  outcome: notified | withdrawn (撤回) |
+    # upheld (复核后维持) | overturned (复核后撤销认定).  Subsidies exclude an application while its latest notice
+    # is not overturned (subsidies/rules.py).
+    "abnormal_notices": """
+        app_no VARCHAR NOT NULL,
+        notice_date DATE NOT NULL,
+        batch VARCHAR,
+        applicant VARCHAR,
+        agency VARCHAR,
+        outcome VARCHAR NOT NULL,
+        outcome_date DATE,
+        source VARCHAR NOT NULL,
+        PRIMARY KEY (app_no, notice_date)
+    """,
     "plan_values": """
         target_key VARCHAR NOT NULL,
         as_of_date DATE NOT NULL,
@@ -375,13 +390,14 @@ KEYS: dict[str, tuple[str, ...]] = {
     "publications": ("pub_no",),
     "legal_events": ("app_no", "event_date", "event_type", "raw_text"),
     "status_snapshots": ("app_no", "snapshot_date"),
+    "abnormal_notices": ("app_no", "notice_date"),
 }
 
 # Tables added after the first release that a reader must do without (a Parquet export of an older warehouse).
 LATER_TABLES: tuple[str, ...] = ("applicant_categories", "trademarks", "trademark_events", "market_entities",
                                   "recognitions", "citations", "inventors", "navigation_projects",
                                   "branch_corrections", "branch_predictions", "pledge_contracts", "pledge_items",
-                                  "pledge_changes")
+                                  "pledge_changes", "abnormal_notices")
 
 # Columns added after a table was first released: (table, column, type), applied to older
 # warehouses when they are opened.
@@ -434,6 +450,44 @@ WORKFLOW_TABLES: dict[str, str] = {
         paid_at TIMESTAMP,
         payment_batch VARCHAR,
         PRIMARY KEY (scheme, contract_no, period)
+    """,
+    # Subsidies and rewards by policy items (资助奖励, docs/subsidies.md): one row per (item, subject, period),
+    # subject a patent (app_no) or an enterprise (normalised name).  status: applied → reviewed | rejected →
+    # approved | rejected → paid → clawed_back.  event_key names the one event paid (a grant, a certification): a
+    # live row holds it, so no other period or policy version pays it again (subsidies/ledger.py).
+    "subsidy_ledger": """
+        item VARCHAR NOT NULL,
+        subject_key VARCHAR NOT NULL,
+        period VARCHAR NOT NULL,
+        subject_kind VARCHAR NOT NULL,
+        subject_name VARCHAR,
+        app_no VARCHAR,
+        event_key VARCHAR NOT NULL,
+        event_date DATE,
+        policy_version VARCHAR NOT NULL,
+        payee VARCHAR NOT NULL,
+        payee_name VARCHAR NOT NULL,
+        town_code VARCHAR,
+        industry VARCHAR,
+        applicant_type VARCHAR,
+        computed_yuan DECIMAL(18, 2) NOT NULL,
+        approved_yuan DECIMAL(18, 2),
+        status VARCHAR NOT NULL,
+        trace VARCHAR NOT NULL,
+        note VARCHAR,
+        applied_at TIMESTAMP NOT NULL,
+        applied_by VARCHAR NOT NULL,
+        reviewed_at TIMESTAMP,
+        reviewed_by VARCHAR,
+        decided_at TIMESTAMP,
+        decided_by VARCHAR,
+        paid_at TIMESTAMP,
+        payment_batch VARCHAR,
+        clawback_yuan DECIMAL(18, 2),
+        clawback_at TIMESTAMP,
+        clawback_by VARCHAR,
+        clawback_reason VARCHAR,
+        PRIMARY KEY (item, subject_key, period)
     """,
 }
 

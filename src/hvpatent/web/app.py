@@ -48,6 +48,8 @@ def create_app(db: Path, *, secret: str | None = None, secure_cookies: bool | No
         navigation_projects,
         pages,
         recognitions,
+        subsidies,
+        subsidies_mine,
         trademarks,
         value,
     )
@@ -89,6 +91,8 @@ def create_app(db: Path, *, secret: str | None = None, secure_cookies: bool | No
     app.include_router(financing.router)  # financing requests: the enterprise's answer, the bureau's pipeline
     app.include_router(finance.router)  # the pledge registry's statistics for the bureau, with drill-down
     app.include_router(finance_subsidies.router)  # interest subsidies and risk compensation: the ledger
+    app.include_router(subsidies.router)  # subsidies and rewards by policy items: eligibility, ledger, budget, what-if
+    app.include_router(subsidies_mine.router)  # an enterprise's subsidies: what it is eligible for and why, apply
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     _api_docs(app, public_docs)
 
