@@ -32,6 +32,7 @@ NAV = [("/", "overview", STAFF), ("/towns", "towns", STAFF), ("/industries", "in
        ("/navigation", "navigation", STAFF), ("/navigation/projects", "navigation_projects", STAFF),
        ("/finance", "finance", STAFF), ("/finance/pipeline", "financing_pipeline", STAFF),
        ("/finance/subsidies", "finance_subsidies", STAFF),
+       ("/subsidies", "subsidies", STAFF),
        ("/bank", "bank_home", ("bank",)), ("/bank/candidates", "bank_candidates", ("bank",)),
        ("/bank/risk", "bank_risk", ("bank",)), ("/bank/requests", "bank_requests", ("bank",)),
        ("/mine/financing", "my_financing", ("enterprise",)),
