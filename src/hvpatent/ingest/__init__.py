@@ -16,6 +16,7 @@ from pathlib import Path
 import duckdb
 import yaml
 
+from hvpatent.ingest.abnormal import abnormal_chunks, looks_like_abnormal, store_notices
 from hvpatent.ingest.companydata import looks_like_companydata, read_records
 from hvpatent.ingest.errors import FileError, ImportRejected, RowErrors, error_count, error_rows, not_listed
 from hvpatent.ingest.fields import printable
@@ -64,6 +65,8 @@ def _kind_of(path: Path, source: str) -> str:
         check_parquet(path)  # only Google Patents rows come as Parquet: anything else is said to be wrong
     if source == "auto" and looks_like_pledges(path):
         return "template"  # 出质人 and 质权人 with a contract number (ingest/pledges.py): before the trademark headers
+    if source == "auto" and looks_like_abnormal(path):
+        return "abnormal"  # 申请号 with 通知书发文日 or 批次 (ingest/abnormal.py): before the template headers
     if source == "trademarks" or (source == "auto" and looks_like_trademarks(path)):
         return "trademarks"  # 注册号 with 国际分类 (or a change record): before the patent and template headers
     if source == "auto" and path.suffix.lower() in {".xlsx", ".xls", ".csv"}:
@@ -138,6 +141,9 @@ def _import(warehouse: Warehouse, path: Path, source: str, mapping: Path | None,
         shape = pledge_shape(peek_headers(path, set(PLEDGE_HEADERS)))
         label = "pledges:gazette" if shape == "gazette" else "template:pledges"
         chunks = pledge_chunks(path, warehouse.con, notes)
+    elif kind == "abnormal":  # notices merged with the stored ones, in the import's transaction
+        label = "template:abnormal"
+        chunks = abnormal_chunks(path, warehouse.con)
     elif kind == "template":
         template, batch, errors, rows = read_template(path)
         label = f"template:{template}"
@@ -170,6 +176,7 @@ def _store(warehouse: Warehouse, path: Path, sha: str, label: str, kind: str,
                 continue  # keep reading to count every error; nothing will be committed
             beat("storing")
             tx.add(batch, rows_read, error_rows(errors))
+            store_notices(tx, batch)  # abnormal_notices: not among the record tables tx.add stores
             apps = batch.frames.get("applications")
             if tx.source == "auto" and apps is not None and len(apps):
                 tx.source = str(apps["source"].iloc[0])  # what auto-detection found

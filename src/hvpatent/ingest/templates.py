@@ -113,6 +113,12 @@ def _project_status(v: str) -> str:
     return status_of(v)
 
 
+def _abnormal_outcome(v: str) -> str:
+    from hvpatent.ingest.abnormal import outcome_of
+
+    return outcome_of(v)
+
+
 def _industry(v: str) -> str:
     from hvpatent.ingest.projects import industry_of
 
@@ -124,6 +130,7 @@ PARSERS: dict[str, Callable[[str], object]] = {
     "money_wan": _money_wan, "region": _region, "credit": check_credit_code, "tags": _tags,
     "year_date": _year_date, "recognition_kind": _recognition_kind, "recognition_level": _recognition_level,
     "project_kind": _project_kind, "project_status": _project_status, "industry": _industry,
+    "abnormal_outcome": _abnormal_outcome,
 }
 
 TEMPLATES: dict[str, tuple[str, list[Column]]] = {
@@ -209,6 +216,19 @@ TEMPLATES: dict[str, tuple[str, list[Column]]] = {
         Column("status", "状态", "project_status", True, "立项 / 实施中 / 已验收 / 终止"),
         Column("report_file", "报告文件", "text", False, "导航报告文件名或存放位置"),
         Column("note", "备注", "text", False, "备注"),
+    ]),
+    # CNIPA's abnormal patent application notices and their outcomes (ingest/abnormal.py reads them, by these
+    # headers or CNIPA's own list's; docs/importing.md).
+    "abnormal": ("abnormal_notices", [
+        Column("app_no", "申请号", "appno", True, "被通知为非正常专利申请的申请号"),
+        Column("title", "发明创造名称", "text", False, "仅供核对"),
+        Column("applicant", "申请人", "text", False, "申请人名称"),
+        Column("agency", "代理机构", "text", False, "专利代理机构名称"),
+        Column("notice_date", "通知书发文日", "date", True,
+               "非正常专利申请通知书的发文日；只报处理结果时可留空（按该申请已导入的最近一次通知）"),
+        Column("batch", "批次", "text", False, "通知批次，如 2024年第3批"),
+        Column("outcome", "处理结果", "abnormal_outcome", False, "留空为已通知；撤回 / 复核维持 / 复核撤销"),
+        Column("outcome_date", "处理日期", "date", False, "撤回或复核决定的日期；不早于通知书发文日"),
     ]),
 }
 
