@@ -171,3 +171,18 @@ def test_outcome_words(word, code):
 def test_an_unknown_outcome_word_names_the_choices():
     with pytest.raises(ValueError, match="撤回 / 复核维持 / 复核撤销"):
         outcome_of("驳回")
+
+
+def test_the_demo_world_notifies_a_few_applications_of_one_enterprise(tmp_path):
+    from hvpatent.demo import generate_demo
+
+    paths = generate_demo(tmp_path / "demo", applications=400, seed=5, comparison=0)
+    assert [p.name for p in paths][-1] == "abnormal_notices.xlsx"
+    with Warehouse(tmp_path / "w.duckdb") as wh:
+        for path in (paths[0], paths[-1]):
+            import_file(wh, path)
+        rows = notices(wh)
+        known = {r[0] for r in wh.con.execute("SELECT app_no FROM applications").fetchall()}
+    assert len(rows) == 4 and len({r[3] for r in rows}) == 1 and {r[0] for r in rows} <= known
+    assert sorted(r[5] for r in rows) == ["notified", "notified", "overturned", "withdrawn"]
+    assert all(r[6] is None or r[6] > r[1] for r in rows)
