@@ -110,8 +110,8 @@ class _Ledger:
 
     def used(self, bucket: tuple, own: tuple[str, str, str]) -> Decimal:
         """Committed in the bucket, the row's own key left out (its own approval is what is being computed)."""
-        return self.buckets.get(bucket, ZERO) - (self.counted.get(own, ZERO) if own in self.members.get(bucket, ())
-                                                 else ZERO)
+        own_part = self.counted.get(own, ZERO) if own in self.members.get(bucket, ()) else ZERO
+        return _money(self.buckets.get(bucket, ZERO) - own_part)
 
 
 def _buckets(item: str, app_no: str | None, subject_key: str, payee: str, version: str, year: str) -> list[tuple]:
@@ -291,7 +291,7 @@ def _cap(row: dict, rule: str, cap: Decimal | None, bucket: tuple, amount: Decim
     left = max(_money(cap) - used, ZERO)
     final = min(amount, left)
     note = None if final == amount else _say(f"被上限削减 {amount - final}", f"cut by the cap: {amount - final}")
-    row["trace"].append(_step(rule, {"cap": _money(cap), "committed": committed, "this_run": run[bucket],
+    row["trace"].append(_step(rule, {"cap": _money(cap), "committed": committed, "this_run": _money(run[bucket]),
                                      "left": left, "before": amount}, final, final > 0, note))
     return final
 
@@ -325,7 +325,7 @@ def _caps_and_budget(rows: list[dict], ledger: _Ledger) -> None:
                                       ("version", version.budget_yuan, version_budget)):
             if budget is not None:
                 committed = ledger.used(bucket, key)
-                total = committed + run[bucket] + (ledger.counted.get(key, ZERO) if key in ledger.counted else ZERO)
+                total = _money(committed + run[bucket] + ledger.counted.get(key, ZERO))
                 within = total <= _money(budget)
                 row["trace"].append(_step("budget", {"scope": scope, "budget": _money(budget),
                                                      "committed": committed, "total": total}, within, within,
