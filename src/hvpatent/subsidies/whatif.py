@@ -135,7 +135,7 @@ def expected_new(rows: list[dict], changes: dict[str, float], elasticity: float)
         c = chance(r, changes.get(r.get("criterion") or "", 0.0), elasticity)
         failing[r["app_no"]] *= 1 - c
         per_criterion[r.get("criterion") or ""] += c
-    return sum(1 - f for f in failing.values()), dict(per_criterion)
+    return sum((1 - f for f in failing.values()), 0.0), dict(per_criterion)
 
 
 def _assumptions(elasticity: float, basis: int, year: int, population_basis: str) -> list[str]:
