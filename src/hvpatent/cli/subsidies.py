@@ -207,9 +207,15 @@ def _emit(rows: list[dict], columns: dict[str, tuple[str, str]], fmt: TableFmt, 
 
 
 def _print_table(rows: list[dict], heads: list[str], title: str) -> None:
+    """Cells are folded, never cut short with "…" (a cut cap's note); a ledger key, which the next command is given,
+    stays on one line."""
     table = Table(title=title)
+    key_heads = {c[_i()] for c in (ELIGIBLE_COLUMNS["key"],)}
     for head in heads:
-        table.add_column(head)
+        if head in key_heads:
+            table.add_column(head, no_wrap=True, min_width=max((len(str(r[head])) for r in rows), default=0))
+        else:
+            table.add_column(head, overflow="fold")
     for r in rows:
         table.add_row(*["" if v is None else str(v) for v in r.values()])
     console.print(table)
@@ -325,7 +331,7 @@ def _steps(row: dict) -> str:
         note = step.get("note") or ""
         if not step.get("ok"):
             shown.append(f"✗ {_rule_word(step['rule'])}" + (f": {note}" if note else ""))
-        elif step["rule"] in CUT_RULES and note and row.get("amount_yuan") != row.get("gross_yuan"):
+        elif step["rule"] in CUT_RULES and note:   # a passed cap or budget step has a note only when it cut
             shown.append(f"✂ {_rule_word(step['rule'])}: {note}")
     if row.get("paid_via"):
         shown.append(i18n.say("经贴息台账拨付", "paid via the finance ledger"))
@@ -607,10 +613,14 @@ CLAWBACK_COLUMNS: dict[str, tuple[str, str]] = {
 
 
 def _why(row: dict) -> str:
-    """The reason a clawback is due, in the words the ledger gave (reason_zh/en, or reason)."""
-    if row.get("reason_zh") or row.get("reason_en"):
-        return i18n.say(row.get("reason_zh") or "", row.get("reason_en") or "")
-    return str(row.get("reason") or row.get("clawback_reason") or "")
+    """Why a clawback is due (ledger.clawbacks_due: reason lapse or abnormal, with its days)."""
+    if row.get("reason") == "lapse":
+        return i18n.say(f"专利于 {row.get('lapse_date')} 失效（拨付后 {row.get('limit_date')} 前）",
+                        f"the patent lapsed on {row.get('lapse_date')} (by {row.get('limit_date')}, after payment)")
+    if row.get("reason") == "abnormal":
+        return i18n.say(f"{row.get('notice_date')} 被通报为非正常专利申请（{row.get('batch') or ''}）",
+                        f"notified abnormal on {row.get('notice_date')} ({row.get('batch') or ''})")
+    return str(row.get("reason") or "")
 
 
 @subsidies_app.command("clawbacks")
