@@ -45,7 +45,9 @@ CENT = Decimal("0.01")
 ZERO = Decimal(0)
 HOLDING = ("applied", "reviewed", "approved", "paid", "clawed_back")   # a row that holds its event: never pay again
 COUNTED = ("approved", "paid", "clawed_back")                         # committed money (net of clawbacks)
-AMOUNT_KEYS = ("office", "level", "grade", "project_kind", "kind")     # the fact an `amounts` table is keyed by
+AMOUNT_KEYS = ("office", "level", "grade", "project_kind", "kind")     # facts an `amounts` table may be keyed by
+AMOUNT_KEY = {"grant_abroad": "office", "ip_standard": "level", "ip_advantage": "level", "ip_demonstration": "level",
+              "navigation_project": "project_kind", "china_patent_award": "grade"}   # the one each kind uses
 
 
 def _money(value: object) -> Decimal:
@@ -142,12 +144,6 @@ def _read_ledger(duck: duckdb.DuckDBPyConnection | None) -> _Ledger:
 
 # -- the rules of one event ---------------------------------------------------------------------------------------
 
-def _version_on(policy: SubsidyPolicy, day: date) -> PolicyVersion | None:
-    """The version in force on the day (effective_from ≤ day ≤ effective_to), as SubsidyPolicy.version_on."""
-    return next((v for v in policy.versions
-                 if v.effective_from <= day and (v.effective_to is None or day <= v.effective_to)), None)
-
-
 def _in_region(applicant: Applicant, prefix: str) -> bool:
     return bool(applicant.town_code) and str(applicant.town_code).startswith(prefix)
 
@@ -239,7 +235,8 @@ def _gross(event: Event, item: Item, trace: list[dict]) -> Decimal | None:
         trace.append(_step("amount", {"rate": item.rate, "finance_amount_yuan": base}, gross, gross is not None,
                            None if gross is not None else _say("没有贴息金额", "no finance ledger amount")))
         return gross
-    keyed = next(((k, data[k]) for k in AMOUNT_KEYS if data.get(k) in item.amounts), None)
+    names = (AMOUNT_KEY[item.kind],) if item.kind in AMOUNT_KEY else AMOUNT_KEYS
+    keyed = next(((k, data[k]) for k in names if data.get(k) in item.amounts), None)
     gross = _money(item.amounts[keyed[1]]) if keyed else None
     trace.append(_step("amount", {**({keyed[0]: keyed[1]} if keyed else {k: data.get(k) for k in AMOUNT_KEYS
                                                                           if k in data}),
@@ -252,7 +249,7 @@ def _judge(event: Event, item: Item, policy: SubsidyPolicy, period: str, abnorma
            ledger: _Ledger) -> dict:
     """The row of one event with every eligibility rule applied (the amount before caps in gross_yuan)."""
     trace: list[dict] = []
-    version = _version_on(policy, event.event_date)
+    version = policy.version_on(event.event_date)
     trace.append(_step("version", {"event_date": event.event_date}, version.version if version else None,
                        version is not None))
     item = (version.item(item.id) if version else None) or item
