@@ -43,6 +43,7 @@ UI: dict[str, tuple[str, str]] = {
     "financing_pipeline": ("融资对接进展", "Financing pipeline"),
     "finance_subsidies": ("贴息与风险补偿", "Subsidies"),
     "subsidies": ("资助奖励", "Subsidies and rewards"),
+    "my_subsidies": ("资助奖励申请", "My subsidies"),
     "as_of": ("截至", "As of"),
     "deadline": ("截止日", "deadline"),
     "method": ("预测方法", "projection method"),

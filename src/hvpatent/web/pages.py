@@ -36,6 +36,7 @@ NAV = [("/", "overview", STAFF), ("/towns", "towns", STAFF), ("/industries", "in
        ("/bank", "bank_home", ("bank",)), ("/bank/candidates", "bank_candidates", ("bank",)),
        ("/bank/risk", "bank_risk", ("bank",)), ("/bank/requests", "bank_requests", ("bank",)),
        ("/mine/financing", "my_financing", ("enterprise",)),
+       ("/mine/subsidies", "my_subsidies", ("enterprise",)),
        ("/mine/plan", "my_plan", ("enterprise",)), ("/imports", "imports", STAFF),
        ("/docs", "api", STAFF)]
 
