@@ -37,11 +37,11 @@ OUTCOMES = ("notified", "withdrawn", "upheld", "overturned")
 # The words shown for each code (Chinese, English).  notified/upheld/withdrawn count as abnormal for subsidies;
 # overturned does not (subsidies/rules.py).
 OUTCOME_WORDS: dict[str, tuple[str, str]] = {
-    "notified": ("已通知", "notified"), "withdrawn": ("已撤回", "withdrawn"),
+    "notified": ("已通报", "notified"), "withdrawn": ("已撤回", "withdrawn"),
     "upheld": ("复核维持", "upheld on review"), "overturned": ("复核撤销", "overturned on review")}
 # The words a bureau's list writes (exact cell text, spaces dropped); a blank cell is "notified".
 _OUTCOME_ALIASES: dict[str, str] = {
-    "已通知": "notified", "通知": "notified", "待处理": "notified", "未处理": "notified", "未答复": "notified",
+    "已通报": "notified", "通报": "notified", "已通知": "notified", "通知": "notified", "待处理": "notified", "未处理": "notified", "未答复": "notified",
     "待复核": "notified", "复核中": "notified", "无": "notified",
     "撤回": "withdrawn", "已撤回": "withdrawn", "主动撤回": "withdrawn", "申请人撤回": "withdrawn",
     "视为撤回": "withdrawn", "撤回申请": "withdrawn",
@@ -75,7 +75,7 @@ def outcome_of(text: str) -> str:
         return "notified"
     code = _OUTCOME_ALIASES.get(word, word.lower())
     if code not in OUTCOMES:
-        raise ValueError("处理结果应为 空（已通知）/ 撤回 / 复核维持 / 复核撤销"
+        raise ValueError("处理结果应为 空（已通报）/ 撤回 / 复核维持 / 复核撤销"
                          f"（notified/withdrawn/upheld/overturned），不是「{word[:40]}」")
     return code
 

@@ -227,7 +227,7 @@ TEMPLATES: dict[str, tuple[str, list[Column]]] = {
         Column("notice_date", "通知书发文日", "date", True,
                "非正常专利申请通知书的发文日；只报处理结果时可留空（按该申请已导入的最近一次通知）"),
         Column("batch", "批次", "text", False, "通知批次，如 2024年第3批"),
-        Column("outcome", "处理结果", "abnormal_outcome", False, "留空为已通知；撤回 / 复核维持 / 复核撤销"),
+        Column("outcome", "处理结果", "abnormal_outcome", False, "留空为已通报；撤回 / 复核维持 / 复核撤销"),
         Column("outcome_date", "处理日期", "date", False, "撤回或复核决定的日期；不早于通知书发文日"),
     ]),
 }
