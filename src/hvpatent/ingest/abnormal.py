@@ -41,7 +41,8 @@ OUTCOME_WORDS: dict[str, tuple[str, str]] = {
     "upheld": ("复核维持", "upheld on review"), "overturned": ("复核撤销", "overturned on review")}
 # The words a bureau's list writes (exact cell text, spaces dropped); a blank cell is "notified".
 _OUTCOME_ALIASES: dict[str, str] = {
-    "已通报": "notified", "通报": "notified", "已通知": "notified", "通知": "notified", "待处理": "notified", "未处理": "notified", "未答复": "notified",
+    "已通报": "notified", "通报": "notified", "已通知": "notified", "通知": "notified",
+    "待处理": "notified", "未处理": "notified", "未答复": "notified",
     "待复核": "notified", "复核中": "notified", "无": "notified",
     "撤回": "withdrawn", "已撤回": "withdrawn", "主动撤回": "withdrawn", "申请人撤回": "withdrawn",
     "视为撤回": "withdrawn", "撤回申请": "withdrawn",
