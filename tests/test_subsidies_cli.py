@@ -205,6 +205,11 @@ def test_flow_review_reject_approve_pay_clawback(fresh, tmp_path):
         ("invention_grant", "2025-01", "专利失效")]
     result = hvp("subsidies", "ledger", "--db", db, lang="zh")
     assert result.exit_code == 0 and "已追回" in result.output and "已申请" in result.output
+    # the year's spend from the ledger itself (budget.spend): 3,000 paid, 1,000 of it clawed back
+    spend = json.loads(hvp("subsidies", "budget", "--year", "2024", "--policy", policy, "--db", db,
+                           "--format", "json").output)
+    grant = next(r for r in spend if r["key"] == "invention_grant")
+    assert (Decimal(grant["clawed_back_yuan"]), Decimal(grant["net_yuan"])) == (1000, 2000)
 
 
 @pytest.mark.parametrize(("args", "words"), [
@@ -296,3 +301,15 @@ def test_whatif_table_and_json(fresh, tmp_path, monkeypatch):
     missing = tmp_path / "variant.yaml"
     assert refused(hvp("subsidies", "whatif", "--year", "2025", "--variant", str(missing), "--db", db),
                    "policy file not found")
+
+
+def test_whatif_runs_on_the_warehouse(built):
+    """The real projection (whatif.projection) through the command: one row per item of the policy, and the
+    high-value block with its assumptions."""
+    result = hvp("subsidies", "whatif", "--year", "2025", "--variant", str(built[1]), "--policy", str(built[1]),
+                 "--as-of", "2024-12-31", "--db", str(built[0]), "--format", "json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["year"] == 2025 and [r["item"] for r in data["items"]] == ["invention_grant", "hv_pledge_high"]
+    assert all(r["base_yuan"] == r["variant_yuan"] for r in data["items"])   # the variant is the policy itself
+    assert data["high_value"]["assumptions"]

@@ -22,7 +22,6 @@ from hvpatent import i18n
 from hvpatent.cli.common import (
     AsOfOption,
     DbOption,
-    Fmt,
     OutOption,
     RegionOption,
     TableFmt,
@@ -55,6 +54,13 @@ WhoOption = Annotated[str | None, typer.Option(
 NoteOption = Annotated[str | None, typer.Option("--note", help="意见 / note")]
 FmtOption = Annotated[TableFmt | None, typer.Option(
     "--format", help="table | json | csv | xlsx（默认按 --out 的扩展名，否则 table）/ default: from --out's suffix")]
+
+
+class ShowFmt(StrEnum):
+    """The formats of the commands that show one document rather than a table of rows (policy, whatif)."""
+
+    table = "table"
+    json = "json"
 
 
 class SpendBy(StrEnum):
@@ -275,11 +281,11 @@ def _conditions_text(item) -> str:
 @subsidies_app.command("policy")
 def policy_cmd(
     policy: PolicyOption = None,
-    fmt: Annotated[Fmt, typer.Option("--format", help="table | json")] = Fmt.table,
+    fmt: Annotated[ShowFmt, typer.Option("--format", help="table | json")] = ShowFmt.table,
 ) -> None:
     """资助奖励政策：版本与项目 / the policy file read, its versions and items."""
     p = _policy(policy)
-    if fmt is not Fmt.table:
+    if fmt is ShowFmt.json:
         write_json(p.to_dict(), None)
         return
     console.print(i18n.say(f"政策文件：{p.path}", f"policy file: {p.path}"), markup=False, highlight=False)
@@ -682,7 +688,8 @@ def _yuan(text: str) -> Decimal:
 SPEND_COLUMNS: dict[str, tuple[str, str]] = {
     "key": ("编号", "key"), "label": ("名称", "name"), "count": ("笔数", "rows"),
     "committed_yuan": ("已核准（元）", "committed (yuan)"), "paid_yuan": ("已拨付（元）", "paid (yuan)"),
-    "clawed_back_yuan": ("已追回（元）", "clawed back (yuan)"), "budget_yuan": ("预算（元）", "budget (yuan)"),
+    "clawed_back_yuan": ("已追回（元）", "clawed back (yuan)"), "net_yuan": ("净支出（元）", "net (yuan)"),
+    "budget_yuan": ("预算（元）", "budget (yuan)"),
     "remaining_yuan": ("余额（元）", "remaining (yuan)"),
 }
 
@@ -722,6 +729,12 @@ WHATIF_COLUMNS: dict[str, tuple[str, str]] = {
 }
 
 
+TOTAL_WORDS: dict[str, tuple[str, str]] = {
+    "base_budget_yuan": ("现行预算（元）", "base budget (yuan)"),
+    "variant_budget_yuan": ("调整后预算（元）", "variant budget (yuan)"),
+}
+
+
 @subsidies_app.command("whatif")
 def whatif_cmd(
     year: Annotated[int, typer.Option("--year", help="预测年度 / the year projected")],
@@ -729,7 +742,7 @@ def whatif_cmd(
     policy: PolicyOption = None,
     as_of: AsOfOption = None,
     region: RegionOption = None,
-    fmt: Annotated[Fmt, typer.Option("--format", help="table | json")] = Fmt.table,
+    fmt: Annotated[ShowFmt, typer.Option("--format", help="table | json")] = ShowFmt.table,
     db: DbOption = None,
 ) -> None:
     """按调整后的政策预测下一年支出及对高价值指标的影响 / next year's spend under a variant and its expected
@@ -740,7 +753,7 @@ def whatif_cmd(
     day = parse_as_of(as_of)
     with open_warehouse(db) as wh, _refused():
         result = projection(wh.ibis(), wh.con, base, alt, year, as_of=day, region=region)
-    if fmt is not Fmt.table:
+    if fmt is ShowFmt.json:
         write_json(result, None)
         return
     _print_whatif(result)
@@ -753,7 +766,9 @@ def _print_whatif(result: dict) -> None:
           i18n.say(f"{result['year']} 年预测", f"Projection {result['year']}"), "")
     totals = result.get("totals") or {}
     if totals:
-        console.print(i18n.say("合计", "totals") + ": " + " · ".join(f"{k} {_cell(v)}" for k, v in totals.items()),
+        words = {**{k: v[_i()] for k, v in WHATIF_COLUMNS.items()}, **{k: v[_i()] for k, v in TOTAL_WORDS.items()}}
+        console.print(i18n.say("合计", "totals") + ": " + " · ".join(f"{words.get(k, k)} {_cell(v)}"
+                                                                    for k, v in totals.items()),
                       markup=False, highlight=False)
     hv = result.get("high_value") or {}
     if hv:
