@@ -122,6 +122,10 @@ def test_staff_see_eligible_rows_with_their_trace(base_url):
         in_force = next(s for s in rows[1]["trace"] if s["rule"] == "in_force")
         assert in_force["ok"] and in_force["facts"]["in_force"] is True
         assert c.get("/subsidies", params={"period": "2024", "lang": "en"}).text.count("Rule trace") >= 1
+        for by in ("item", "town", "industry", "applicant_type"):
+            r = c.get("/subsidies/budget", params={"year": "2024", "by": by})
+            assert r.status_code == 200 and 'id="subsidies-data"' in r.text, by
+        assert c.get("/api/subsidies/policy").json()["versions"][0]["version"] == "T2024"
         # the first half of 2024 is assessed on its last day, when A2 was still in force (its annuity due
         # 2024-03-01 in its grace period, which ends 2024-09-01); as_of moves the day across that end
         assert [r["app_no"] for r in c.get("/api/subsidies/eligible", params={"period": "2024-H1"}).json()] == [
@@ -155,14 +159,27 @@ def test_apply_review_approve_pay(base_url):
         assert r.status_code == 200 and r.headers["content-type"].startswith("application/vnd.openxml")
         sheet = load_workbook(io.BytesIO(r.content)).worksheets[0]
         cells = [[c.value for c in row] for row in sheet.iter_rows()]
-        header = next(row for row in cells if world.A10 not in row and any(v for v in row))
-        line = next(row for row in cells if world.A10 in row)
-        assert 2000 in line and any(isinstance(v, str) and "金额" in v for v in header)
+        header = cells[0]
+        assert len(cells) == 2 and cells[1][header.index("对象")] == world.A10
+        assert cells[1][header.index("核准金额（元）")] == 2000 and cells[1][header.index("拨付批次")] == "2025-01"
+        r = c.post("/subsidies/ledger/pay", data={"csrf": csrf, "batch": "2025-02"})
+        assert r.status_code == 422 and "没有待拨付" in r.text  # nothing approved is left: a message, not a file
         paid = c.get("/api/subsidies/ledger", params={"status": "paid"}).json()
         assert [(p["subject_key"], p["payment_batch"], p["approved_yuan"]) for p in paid] == [
             (world.A10, "2025-01", 2000)]
-        assert c.get("/api/subsidies/ledger", params={"batch": "2025-01", "format": "csv"}).text.count(world.A10) == 1
+        lines = c.get("/api/subsidies/ledger", params={"batch": "2025-01", "format": "csv"}).text.splitlines()
+        assert len(lines) == 2 and lines[1].startswith(f"invention_grant,{world.A10},2024,")
+        assert c.get("/api/subsidies/ledger", params={"batch": "2099-01"}).json() == []
+        sheet = load_workbook(io.BytesIO(c.get("/api/subsidies/ledger", params={"format": "xlsx"}).content)).active
+        assert [sheet.cell(1, 2).value, sheet.cell(2, 2).value, sheet.cell(2, 9).value] == ["对象", world.A10, 2000]
         assert c.post("/api/subsidies/apply", json={"period": "2024"}).json()["added"] == []  # paid: never again
+        # a part clawed back through the form: the amount must be a positive number of yuan
+        claw = {"csrf": csrf, "key": KEY_A10, "reason": "专利权终止"}
+        assert c.post("/subsidies/ledger/clawback", data={**claw, "amount_yuan": "abc"}).status_code == 422
+        assert c.post("/subsidies/ledger/clawback", data={**claw, "reason": " "}).status_code == 422
+        assert c.post("/subsidies/ledger/clawback", data={**claw, "amount_yuan": "500"}).status_code == 303
+        [row] = c.get("/api/subsidies/ledger").json()
+        assert (row["status"], row["clawback_yuan"], row["clawback_reason"]) == ("clawed_back", 500, "专利权终止")
 
 
 def test_whatif_shows_the_example_and_a_bad_upload_as_a_message(base_url):

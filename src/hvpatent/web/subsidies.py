@@ -316,6 +316,14 @@ def _export(rows: list[dict], fmt: str, name: str) -> Response:
     return _table_response(rows if fmt == "json" else _flat(rows), fmt, name)
 
 
+def _ledger_export(rows: list[dict], fmt: str, lang: str) -> Response:
+    """The ledger: xlsx as the finance office reads it (write_batch_xlsx: words for headers and statuses, a summary
+    sheet); json and csv with every column, the trace as one JSON cell in csv."""
+    if fmt == "xlsx":
+        return _xlsx(rows, lang, None)
+    return _export(rows, fmt, "资助奖励台账")
+
+
 def _yuan(value: object) -> str:
     """An amount as the pages show it: thousands separated, two decimals; '—' for none."""
     return "—" if value is None else f"{Decimal(str(value)):,.2f}"
@@ -379,9 +387,9 @@ def api_eligible(request: Request, user: Staff, period: PeriodQ = None, item: It
 
 @router.get("/api/subsidies/ledger", summary="资助奖励台账 / the subsidy ledger")
 def api_ledger(request: Request, user: Staff, period: PeriodQ = None, item: ItemQ = None, status: StatusQ = None,
-               payee: PayeeQ = None, batch: BatchQ = None, format: FmtQ = "json") -> Response:
+               payee: PayeeQ = None, batch: BatchQ = None, format: FmtQ = "json", lang: str = "zh") -> Response:
     filters = _ledger_filters(request, period, item, status, payee, batch)
-    return _export(_ledger(request, **filters), format, "资助奖励台账")
+    return _ledger_export(_ledger(request, **filters), format, "en" if lang == "en" else "zh")
 
 
 @router.get("/api/subsidies/clawbacks", summary="应追回的资助 / paid rows due for clawback")
@@ -543,7 +551,7 @@ def ledger_page(request: Request, period: PeriodQ = None, item: ItemQ = None, st
     user = _user(request, *STAFF)
     filters = _ledger_filters(request, period, item, status, payee, batch)
     rows = _ledger(request, **filters)
-    i = _i(request)
+    i, lang = _i(request), _lang(request)
     policy = _policy()
     params = [(k, v) for k, v in (("period", period), ("item", item), ("status", status), ("payee", payee),
                                   ("batch", batch)) if v]
@@ -551,7 +559,7 @@ def ledger_page(request: Request, period: PeriodQ = None, item: ItemQ = None, st
                  items={v.id: (v.name_zh, v.name_en)[i] for ver in policy.versions for v in ver.items},
                  clawbacks=_clawbacks(request), f={k: v or "" for k, v in filters.items()}, payee=payee or "",
                  done=done, key_text=_key_text,
-                 export_xlsx=f"/api/subsidies/ledger?{urlencode([*params, ('format', 'xlsx')])}",
+                 export_xlsx=f"/api/subsidies/ledger?{urlencode([*params, ('format', 'xlsx'), ('lang', lang)])}",
                  export_csv=f"/api/subsidies/ledger?{urlencode([*params, ('format', 'csv')])}")
 
 
