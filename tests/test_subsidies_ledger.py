@@ -350,6 +350,24 @@ def test_an_approval_may_reach_a_cap_or_budget_exactly_but_not_pass_it_by_a_cent
     assert status(duck, key(APP3)) == "reviewed"
 
 
+def test_the_cap_per_subject_spans_subjects_of_one_patent_and_years(duck, fake):
+    """Grants abroad: at most 3000 per patent over every office and year."""
+    abroad = item(id="grant_abroad", kind="grant_abroad", amount_yuan=None, cap_per_subject_yuan=Decimal("3000"),
+                  amounts={"EP": Decimal("2000"), "US": Decimal("2000")})
+    pol = policy(version(items=(abroad,)))
+    fake.rows["2024"] = [cand(APP1, "2024", item_id="grant_abroad", kind="grant_abroad", amount="2000",
+                              subject=f"{APP1}@EP", event=f"grant_abroad:{APP1}:EP")]
+    fake.rows["2025"] = [cand(APP1, "2025", item_id="grant_abroad", kind="grant_abroad", amount="1000.01",
+                              subject=f"{APP1}@US", event=f"grant_abroad:{APP1}:US")]
+    for period, subject in (("2024", f"{APP1}@EP"), ("2025", f"{APP1}@US")):
+        apply(duck, period, pol)
+        L.review(duck, [("grant_abroad", subject, period)], passed=True, by="li")
+    L.decide(duck, pol, [("grant_abroad", f"{APP1}@EP", "2024")], approve=True, by="li")
+    with pytest.raises(SubsidyError, match=r"over the item's cap per subject: cap 3000\.00, used 2000\.00, "
+                                           r"this 1000\.01"):
+        L.decide(duck, pol, [("grant_abroad", f"{APP1}@US", "2025")], approve=True, by="li")
+
+
 def test_one_cent_over_within_one_call_refuses_the_whole_call(duck, fake):
     pol = policy(version(items=(item(budget_yuan=Decimal("2999.99")),)))
     _reviewed(duck, fake, {APP1: "1000", APP2: "2000"})

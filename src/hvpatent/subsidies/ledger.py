@@ -306,14 +306,15 @@ def _version_item(policy: SubsidyPolicy, row: dict) -> tuple[PolicyVersion, Item
     return version, item
 
 
-def _used(duck: duckdb.DuckDBPyConnection, year: str, **match: str) -> Decimal:
-    """Approved + paid − clawed back in the year (by the period's year) of the rows matching ``match``."""
-    where = " AND ".join(f"{column} = ?" for column in match)
+def _used(duck: duckdb.DuckDBPyConnection, year: str | None, **match: str) -> Decimal:
+    """Approved + paid − clawed back of the rows matching ``match``, in the year (by the period's year) unless
+    ``year`` is None (a cap per subject spans every year)."""
+    where = [f"{column} = ?" for column in match] + ([] if year is None else ["substr(period, 1, 4) = ?"])
     placeholders = ", ".join("?" * len(COUNTED))
     total = duck.execute(
         "SELECT coalesce(sum(approved_yuan - coalesce(clawback_yuan, 0)), 0) FROM subsidy_ledger"
-        f" WHERE substr(period, 1, 4) = ? AND status IN ({placeholders})" + (f" AND {where}" if where else ""),
-        [year, *COUNTED, *match.values()]).fetchall()[0][0]
+        f" WHERE status IN ({placeholders}) AND " + " AND ".join(where),
+        [*COUNTED, *match.values(), *([] if year is None else [year])]).fetchall()[0][0]
     return _money(total)
 
 
@@ -322,24 +323,30 @@ def _check_limits(duck: duckdb.DuckDBPyConnection, policy: SubsidyPolicy, row: d
     row's amount would pass (exactly reaching it is allowed)."""
     version, item = _version_item(policy, row)
     year, amount, payee = row["period"][:4], _money(row["computed_yuan"]), row["payee"]
+    # the subject of a per-subject cap is the patent (grants abroad: every office of it), as rules.eligible counts it
+    subject = {"app_no": row["app_no"]} if row["app_no"] else {"subject_key": row["subject_key"]}
     limits = (
+        ("cap_subject", ("单项（每件/每家）上限", "the item's cap per subject"), item.cap_per_subject_yuan,
+         {"item": item.id, **subject}, None),
         ("cap_item_year", ("每户每年该项目上限", "the item's cap per payee and year"), item.cap_per_applicant_year_yuan,
-         {"item": item.id, "payee": payee}),
+         {"item": item.id, "payee": payee}, year),
         ("cap_version_year", ("每户每年总上限", "the policy version's cap per payee and year"),
-         version.cap_per_applicant_year_yuan, {"policy_version": version.version, "payee": payee}),
-        ("budget_item", ("该项目年度预算", "the item's budget for the year"), item.budget_yuan, {"item": item.id}),
+         version.cap_per_applicant_year_yuan, {"policy_version": version.version, "payee": payee}, year),
+        ("budget_item", ("该项目年度预算", "the item's budget for the year"), item.budget_yuan, {"item": item.id},
+         year),
         ("budget_version", ("政策版本年度预算", "the policy version's budget for the year"), version.budget_yuan,
-         {"policy_version": version.version}),
+         {"policy_version": version.version}, year),
     )
     checks = []
-    for rule, words, limit, match in limits:
+    for rule, words, limit, match, within in limits:
         if limit is None:
             continue
-        cap, used = _money(limit), _used(duck, year, **match)
+        cap, used = _money(limit), _used(duck, within, **match)
         if used + amount > cap:
             text = key_text(row["item"], row["subject_key"], row["period"])
-            raise SubsidyError(_say(f"{text}：超过{words[0]}（{year} 年）：上限 {cap}，已用 {used}，本次 {amount}",
-                                    f"{text}: over {words[1]} ({year}): cap {cap}, used {used}, this {amount}"))
+            span = ("", "") if within is None else (f"（{within} 年）", f" ({within})")
+            raise SubsidyError(_say(f"{text}：超过{words[0]}{span[0]}：上限 {cap}，已用 {used}，本次 {amount}",
+                                    f"{text}: over {words[1]}{span[1]}: cap {cap}, used {used}, this {amount}"))
         checks.append({"rule": rule, "cap": str(cap), "used": str(used), "amount": str(amount)})
     return checks
 
