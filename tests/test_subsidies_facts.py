@@ -203,7 +203,9 @@ def test_recognitions_of_the_kind_and_levels_the_item_pays(con):
 def test_navigation_projects_accepted_for_an_enterprise(con):
     found = events(con, item("navigation_project", "enterprise"), START, END, as_of=AS_OF)
     assert keyed(found) == [("navigation:N1", START), ("navigation:N2", END)]
-    assert found[0].facts["project_kind"] == "enterprise" and found[0].subject_key == BING
+    assert found[0].facts["project_kind"] == "enterprise" and found[0].subject_key == f"{BING}#N1"
+    # one enterprise, two projects accepted in one year: two ledger keys, so both can be paid
+    assert [e.subject_key for e in found] == [f"{BING}#N1", f"{BING}#N2"]
     industry = {"industry": Decimal(1), "region": Decimal(1)}
     assert events(con, item("navigation_project", "enterprise", amounts=industry), START, END, as_of=AS_OF) == []
 
@@ -211,7 +213,7 @@ def test_navigation_projects_accepted_for_an_enterprise(con):
 def test_china_patent_award_dated_first_of_january(con):
     grades = {"金奖": Decimal(1), "银奖": Decimal(1)}
     found = events(con, item("china_patent_award", amounts=grades), START, END, as_of=AS_OF)
-    assert keyed(found) == [("award:G1:中国专利奖:银奖:2024", START)]
+    assert keyed(found) == [("award:G1:中国专利奖:银奖:2024", START)] and found[0].subject_key == "G1#银奖"
     assert {k: found[0].facts[k] for k in ("award", "grade", "year")} == {"award": "中国专利奖", "grade": "银奖",
                                                                           "year": 2024}
     # 1 January is the day before a period that starts on 2 January, and the last day of one ending on it

@@ -176,6 +176,22 @@ def test_conditions_pass_and_every_failure_is_named(db, fake):
     assert not [s for s in rows["CN2"]["trace"] if s["rule"] == "amount"]   # no amount step when refused
 
 
+@pytest.mark.parametrize(("state", "in_force", "paid"), [("pending", False, True), ("valid", True, True),
+                                                         ("withdrawn", False, False), ("rejected", False, False)])
+def test_a_pct_filing_is_paid_while_the_application_is_alive(db, fake, state, in_force, paid):
+    """A PCT application is not granted yet: pending counts as alive for it (and only for it)."""
+    event = patent_event("pct", "CN9", date(2024, 5, 1), state=state, in_force=in_force)
+    fake["pct"] = [Event(**{**event.__dict__, "kind": "pct_filing"})]
+    [row] = run(db, policy(version(item("pct", kind="pct_filing"))))
+    assert row["eligible"] is paid and step(row, "in_force")["ok"] is paid
+
+
+def test_pending_is_not_in_force_for_a_grant_item(db, fake):
+    fake["grant"] = [patent_event("grant", "CN8", date(2024, 5, 1), state="pending", in_force=False)]
+    [row] = run(db, policy(version(item())))
+    assert not row["eligible"] and row["reasons"] == ["in_force"]
+
+
 def test_in_force_not_required_when_the_item_says_so(db, fake):
     fake["grant"] = [patent_event("grant", "CN1", date(2024, 5, 1), in_force=False, state="lapsed")]
     [row] = run(db, policy(version(item(conditions=Conditions(in_force=False)))))

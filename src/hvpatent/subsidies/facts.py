@@ -39,7 +39,7 @@ class Event:
     item: str
     kind: str
     subject_kind: str            # patent | enterprise
-    subject_key: str             # app_no, app_no@OFFICE (grant_abroad), or the enterprise's normalised name
+    subject_key: str             # app_no, app_no@OFFICE (grant_abroad), the enterprise's normalised name; + #part
     subject_name: str | None
     app_no: str | None
     event_key: str               # names the one event paid: a live ledger row holds it
@@ -64,6 +64,10 @@ class _Found:
     event_date: date
     facts: dict
     town: str | None = None
+    # What tells two events of one subject apart in the ledger's key (item, subject_key, period): an enterprise's
+    # two projects accepted in a year, two recognition levels, a patent's award grades.  The Event's subject_key is
+    # ``{subject_key}#{part}``; subject_key itself stays the patent or the enterprise (its facts are looked up by it).
+    part: str | None = None
 
 
 def events(con: ibis.BaseBackend, item: Item, start: date, end: date, *, as_of: date) -> list[Event]:
@@ -82,7 +86,8 @@ def events(con: ibis.BaseBackend, item: Item, start: date, end: date, *, as_of: 
             facts, name = {**base, **f.facts}, f.subject_name or base.get("title")
         else:
             facts, name, applicants = f.facts, f.subject_name, (firms[_firm(f)],)
-        out.append(Event(item.id, item.kind, f.subject_kind, f.subject_key, name, f.app_no, f.event_key,
+        key = f"{f.subject_key}#{f.part}" if f.part else f.subject_key
+        out.append(Event(item.id, item.kind, f.subject_kind, key, name, f.app_no, f.event_key,
                          f.event_date, applicants, _jsonable(facts)))
     return sorted(out, key=lambda e: (e.event_date, e.subject_key, e.event_key))
 
@@ -229,7 +234,7 @@ def _recognitions(con, item: Item, start: date, end: date, as_of: date) -> list[
                    {"kind": item.kind, "level": r["level"], "certificate_no": r["certificate_no"],
                     "recognised_date": r["recognised_date"], "expiry_date": r["expiry_date"],
                     "revoked_date": r["revoked_date"], "certifier": r["certifier"], "document": r["document"]},
-                   town=r["region_code"])
+                   town=r["region_code"], part=r["level"])
             for r in rows]
 
 
@@ -248,7 +253,7 @@ def _navigation(con, item: Item, start: date, end: date, as_of: date) -> list[_F
     return [_Found("enterprise", r["enterprise_norm"], r["enterprise"] or r["enterprise_norm"], None,
                    f"navigation:{r['project_no']}", r["accepted_date"],
                    {"project_no": r["project_no"], "project_kind": r["kind"], "title": r["title"],
-                    "accepted_date": r["accepted_date"], "project_industry": r["industry"]})
+                    "accepted_date": r["accepted_date"], "project_industry": r["industry"]}, part=r["project_no"])
             for r in rows]
 
 
@@ -265,7 +270,7 @@ def _awards(con, item: Item, start: date, end: date, as_of: date) -> list[_Found
         day = date(r["year"], 1, 1)
         out.append(_Found("patent", r["app_no"], None, r["app_no"],
                           f"award:{r['app_no']}:{r['award']}:{r['grade']}:{r['year']}", day,
-                          {"award": r["award"], "grade": r["grade"], "year": r["year"]}))
+                          {"award": r["award"], "grade": r["grade"], "year": r["year"]}, part=r["grade"]))
     return out
 
 

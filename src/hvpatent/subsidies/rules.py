@@ -190,9 +190,12 @@ def _conditions(event: Event, item: Item, payee: Applicant | None, trace: list[d
     if event.subject_kind == "patent":
         _allowed("patent_type", data.get("patent_type"), cond.patent_types, trace)
         if cond.in_force:
-            alive = data.get("in_force") is True
-            trace.append(_step("in_force", {"state": data.get("state"), "in_force": data.get("in_force")},
-                               alive, alive))
+            # A PCT filing is paid while the application is alive: pending (not yet granted) counts as well as in
+            # force; withdrawn, rejected or deemed withdrawn does not.
+            pending_ok = event.kind == "pct_filing" and data.get("state") == "pending"
+            alive = data.get("in_force") is True or pending_ok
+            trace.append(_step("in_force", {"state": data.get("state"), "in_force": data.get("in_force"),
+                                            "pending_accepted": event.kind == "pct_filing"}, alive, alive))
     if event.subject_kind == "patent" or cond.fields:
         _prefixed("fields", list(data.get("sei") or []), cond.fields, trace)
     if event.subject_kind == "patent":
