@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 import yaml
 
-from hvpatent.ingest.abnormal import abnormal_chunks, looks_like_abnormal, store_notices
+from hvpatent.ingest.abnormal import abnormal_chunks, looks_like_abnormal
 from hvpatent.ingest.companydata import looks_like_companydata, read_records
 from hvpatent.ingest.errors import FileError, ImportRejected, RowErrors, error_count, error_rows, not_listed
 from hvpatent.ingest.fields import printable
@@ -176,7 +176,6 @@ def _store(warehouse: Warehouse, path: Path, sha: str, label: str, kind: str,
                 continue  # keep reading to count every error; nothing will be committed
             beat("storing")
             tx.add(batch, rows_read, error_rows(errors))
-            store_notices(tx, batch)  # abnormal_notices: not among the record tables tx.add stores
             apps = batch.frames.get("applications")
             if tx.source == "auto" and apps is not None and len(apps):
                 tx.source = str(apps["source"].iloc[0])  # what auto-detection found

@@ -30,8 +30,7 @@ from hvpatent.ingest.heartbeat import BEAT_ROWS, beat
 from hvpatent.ingest.readers import header_key, peek_headers, read_chunks
 from hvpatent.model import Batch, RowError
 
-__all__ = ["ABNORMAL_HEADERS", "OUTCOMES", "OUTCOME_WORDS", "abnormal_chunks", "looks_like_abnormal", "outcome_of",
-           "store_notices"]
+__all__ = ["ABNORMAL_HEADERS", "OUTCOMES", "OUTCOME_WORDS", "abnormal_chunks", "looks_like_abnormal", "outcome_of"]
 
 OUTCOMES = ("notified", "withdrawn", "upheld", "overturned")
 # The words shown for each code (Chinese, English).  notified/upheld/withdrawn count as abnormal for subsidies;
@@ -211,13 +210,3 @@ def abnormal_chunks(path: Path, con: duckdb.DuckDBPyConnection) -> Iterator[tupl
     are read (and written) in it."""
     yield read_notices(path, con)
 
-
-def store_notices(tx: object, batch: Batch) -> None:
-    """Upsert the batch's ``abnormal_notices`` rows by (app_no, notice_date) in the import's transaction ``tx``
-    (warehouse.store.ImportTransaction), counted as new, changed, unchanged."""
-    frame = batch.frames.get("abnormal_notices")
-    if frame is None or not len(frame):
-        return
-    counts = tx.warehouse._upsert_records("abnormal_notices", frame)  # type: ignore[attr-defined]
-    for i, value in enumerate(counts):
-        tx.counts[i] += value  # type: ignore[attr-defined]

@@ -490,7 +490,8 @@ class ImportTransaction:
             _add(self.counts, wh._upsert_pledge_registry(batch))
         for table in ("publications", "family_members", "pledges", "awards", "population", "trademark_counts",
                       "enterprises", "status_snapshots", "market_entities", "recognitions", "citations",
-                      "inventors", "navigation_projects", "pledge_contracts", "pledge_items", "pledge_changes"):
+                      "inventors", "navigation_projects", "pledge_contracts", "pledge_items", "pledge_changes",
+                      "abnormal_notices"):
             frame = batch.frames.get(table)
             if registry is not None and len(registry) and table in PLEDGE_REGISTRY_TABLES:
                 continue
