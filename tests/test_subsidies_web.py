@@ -191,9 +191,15 @@ def test_whatif_shows_the_example_and_a_bad_upload_as_a_message(base_url):
         r = c.post("/subsidies/whatif", data={"csrf": csrf, "year": "2025"},
                    files={"file": ("mine.yaml", bad.encode(), "application/x-yaml")})
         assert r.status_code == 422 and "mine.yaml" in r.text and 'id="errors"' in r.text
-        # the app's body limit (web/limits.py: 64 KiB for every route but the imports) answers before the route
+        # a variant of 100 KiB passes the body limit (web/limits.py gives this route 272 KiB) and is read
+        padded = b"#" * (100 << 10) + b"\n" + bad.encode()
+        r = c.post("/subsidies/whatif", data={"csrf": csrf, "year": "2025"}, files={"file": ("long.yaml", padded)})
+        assert r.status_code == 422 and "long.yaml" in r.text
+        # just over the route's 256 KiB: the route refuses; far over: the body limit answers before the route
         r = c.post("/subsidies/whatif", data={"csrf": csrf}, files={"file": ("big.yaml", b"#" * (257 << 10))})
-        assert r.status_code == 413 and "KiB" in r.text
+        assert r.status_code == 413 and "256 KiB" in r.text
+        r = c.post("/subsidies/whatif", data={"csrf": csrf}, files={"file": ("huge.yaml", b"#" * (300 << 10))})
+        assert r.status_code == 413 and "272 KiB" in r.text
         r = c.post("/subsidies/whatif", data={"csrf": csrf}, files={"file": ("bin.yaml", b"\xff\xfe\x00[")})
         assert r.status_code == 422 and "bin.yaml" in r.text
         assert c.post("/subsidies/whatif", data={"csrf": "wrong"},

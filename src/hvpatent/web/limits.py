@@ -4,7 +4,8 @@ which FastAPI runs only after it has read (and, for uploads, spooled to disk) th
 A declared ``Content-Length`` over the limit is answered 413 at once, the body unread; a body sent
 without one (chunked) is counted as it arrives and the request ends in 413 as soon as it passes the
 limit.  Every route takes 64 KiB (logins, password changes, forms and cancel buttons need far less);
-the two upload routes take the upload limit plus 1 MiB for the multipart framing and form fields.
+the two upload routes take the upload limit plus 1 MiB for the multipart framing and form fields, and the
+what-if's policy upload 272 KiB.
 The answer is JSON under /api/ and the error page elsewhere, Chinese / English like every message.
 
 OWASP File Upload Cheat Sheet ("set a file size limit"), OWASP Denial of Service Cheat Sheet
@@ -20,6 +21,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 DEFAULT_LIMIT = 64 << 10
 UPLOAD_ROUTES = (("POST", "/imports"), ("POST", "/api/imports"))
+# Small uploads with a limit of their own: a policy variant for the what-if (web/subsidies.py checks 256 KiB of
+# file; 16 KiB more for the multipart framing and the form fields).
+SMALL_UPLOAD_ROUTES: dict[tuple[str, str], int] = {("POST", "/subsidies/whatif"): (256 + 16) << 10}
 
 
 def _size(n: int) -> str:
@@ -34,8 +38,12 @@ class BodyLimit:
         self.app, self.default, self.upload, self.upload_label = app, default, upload, upload_label
 
     def _limit(self, scope: Scope) -> tuple[int, str]:
-        if (scope["method"], scope["path"].rstrip("/") or "/") in UPLOAD_ROUTES:
+        route = (scope["method"], scope["path"].rstrip("/") or "/")
+        if route in UPLOAD_ROUTES:
             return self.upload, f"文件超过上限 {self.upload_label} / file too large ({self.upload_label} at most)"
+        if route in SMALL_UPLOAD_ROUTES:
+            small = SMALL_UPLOAD_ROUTES[route]
+            return small, f"文件超过上限 {_size(small)} / file too large ({_size(small)} at most)"
         return self.default, (f"请求内容超过上限 {_size(self.default)} / request body too large "
                               f"({_size(self.default)} at most)")
 
