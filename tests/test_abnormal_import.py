@@ -186,3 +186,91 @@ def test_the_demo_world_notifies_a_few_applications_of_one_enterprise(tmp_path):
     assert len(rows) == 4 and len({r[3] for r in rows}) == 1 and {r[0] for r in rows} <= known
     assert sorted(r[5] for r in rows) == ["notified", "notified", "overturned", "withdrawn"]
     assert all(r[6] is None or r[6] > r[1] for r in rows)
+
+
+# A file is one import: an outcome row finds its notice in the same file, above or below it (finding 7).
+BOTH_NOTICE = f"{A1},一种夹具,{JIA},{AGENCY},2024-03-15,{BATCH},,\n"
+BOTH_HEADER = "申请号,发明创造名称,申请人,代理机构,通知书发文日,批次,处理结果,处理日期\n"
+
+
+def both(tmp_path: Path, outcome_day: str, notice_first: bool, name: str = "both.csv") -> Path:
+    outcome = f"{A1},,,,,,撤回,{outcome_day}\n"
+    rows = BOTH_NOTICE + outcome if notice_first else outcome + BOTH_NOTICE
+    return write(tmp_path, name, BOTH_HEADER + rows)
+
+
+@pytest.mark.parametrize("notice_first", [True, False])
+@pytest.mark.parametrize(("outcome_day", "ok"), [("2024-03-14", False), ("2024-03-15", True), ("2024-03-16", True)])
+def test_an_outcome_row_finds_its_notice_in_the_same_file(wh, tmp_path, notice_first, outcome_day, ok):
+    path = both(tmp_path, outcome_day, notice_first)
+    if not ok:  # the day before the file's only notice: no notice to belong to
+        with pytest.raises(ImportRejected) as err:
+            import_file(wh, path)
+        e = err.value.errors[0]
+        assert (e.file, e.row, e.field) == ("both.csv", 3 if notice_first else 2, "通知书发文日")
+        assert len(err.value.errors) == 1 and notices(wh) == []
+        return
+    result, _ = import_file(wh, path)
+    assert (result.rows_read, result.rows_inserted) == (2, 1)
+    assert notices(wh) == [(A1, NOTICE, BATCH, JIA, AGENCY, "withdrawn", date.fromisoformat(outcome_day), "both.csv")]
+
+
+@pytest.mark.parametrize("notice_first", [True, False])
+@pytest.mark.parametrize(("outcome_day", "meant"), [
+    ("2024-09-09", D(2024, 3, 15)),   # the day before the file's notice: the stored one
+    ("2024-09-10", D(2024, 9, 10)),   # the day of the file's notice: the file's
+    ("2024-09-11", D(2024, 9, 10)),   # the day after: the file's
+])
+def test_an_outcome_row_chooses_among_stored_and_file_notices(wh, tmp_path, notice_first, outcome_day, meant):
+    import_file(wh, write(tmp_path, "n.csv", f"申请号,发文日,批次\n{A1},2024-03-15,第1批\n"))
+    notice, outcome = f"{A1},2024-09-10,第5批,,\n", f"{A1},,,撤回,{outcome_day}\n"
+    rows = notice + outcome if notice_first else outcome + notice
+    import_file(wh, write(tmp_path, "o.csv", "申请号,发文日,批次,处理结果,处理日期\n" + rows))
+    first = (A1, D(2024, 3, 15), "第1批", None, None)
+    second = (A1, D(2024, 9, 10), "第5批", None, None)
+    day = date.fromisoformat(outcome_day)
+    if meant == D(2024, 3, 15):
+        assert notices(wh) == [(*first, "withdrawn", day, "o.csv"), (*second, "notified", None, "o.csv")]
+    else:
+        assert notices(wh) == [(*first, "notified", None, "n.csv"), (*second, "withdrawn", day, "o.csv")]
+
+
+def test_a_file_with_an_in_file_notice_and_a_bad_row_stores_nothing(wh, tmp_path):
+    import_file(wh, SHAPES / "cnipa_notices.csv")
+    path = write(tmp_path, "x.csv", "申请号,通知书发文日,批次,处理结果,处理日期\n"
+                 f"{A1},2024-09-10,第5批,,\n"       # a new notice
+                 f"{A1},,,撤回,2024-09-11\n"        # its outcome, found in this file
+                 f"{A2},2024-03-15,,已驳回,\n")     # not an outcome word
+    with pytest.raises(ImportRejected) as err:
+        import_file(wh, path)
+    assert [(e.row, e.field) for e in err.value.errors] == [(4, "处理结果")]
+    assert notices(wh) == LISTED  # atomic: neither the new notice nor its outcome is kept
+
+
+def test_the_same_rows_again_change_nothing(wh, tmp_path):
+    import_file(wh, both(tmp_path, "2024-04-10", notice_first=True))
+    stored = [(A1, NOTICE, BATCH, JIA, AGENCY, "withdrawn", D(2024, 4, 10), "both.csv")]
+    assert notices(wh) == stored
+    again = tmp_path / "again"
+    again.mkdir()
+    copy = both(again, "2024-04-10", notice_first=True)
+    copy.write_text(copy.read_text(encoding="utf-8") + "\n", encoding="utf-8")  # other bytes: read, not skipped
+    result, _ = import_file(wh, copy)
+    assert not result.already_imported and result.rows_inserted == 0
+    assert notices(wh) == stored  # the notice row read again keeps the outcome and its date
+
+
+def test_a_changed_outcome_without_a_date_drops_the_old_date(wh, tmp_path):
+    import_file(wh, SHAPES / "cnipa_notices.csv")
+    import_file(wh, SHAPES / "outcomes.csv")  # A1 withdrawn 2024-04-10, A2 upheld 2024-05-20, A3 overturned 05-20
+    path = write(tmp_path, "c.csv", "申请号,通知书发文日,处理结果\n"
+                 f"{A1},2024-03-15,复核维持\n"      # changed, no date: no date
+                 f"{A2},2024-03-15,复核维持\n"      # the same outcome, no date: keeps its date
+                 f"{A3},2024-03-15,\n")             # notified: keeps the outcome and its date
+    import_file(wh, path)
+    assert notices(wh) == [
+        (A3, NOTICE, BATCH, JIA, None, "overturned", D(2024, 5, 20), "c.csv"),
+        (A1, NOTICE, BATCH, JIA, AGENCY, "upheld", None, "c.csv"),
+        (A2, NOTICE, BATCH, JIA, AGENCY, "upheld", D(2024, 5, 20), "c.csv"),
+        LISTED[3],
+    ]

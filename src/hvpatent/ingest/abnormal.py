@@ -8,10 +8,12 @@ batches; the applicant may withdraw them (撤回) or ask for a review, which uph
 处理结果, 处理日期).  Both are read by the same aliases below, and the ``abnormal`` template (ingest/templates.py)
 has the canonical headers.
 
-A row is keyed by (app_no, notice_date).  A later file updates the row: its outcome replaces the stored one, its
-blank cells keep what is stored, and a notice list read again after an outcome never turns the outcome back to
-"notified".  An outcome row without a notice date belongs to the application's latest stored notice on or before
-its outcome date.  The stored rows are read through the import's own connection, inside its transaction.
+A row is keyed by (app_no, notice_date).  A later row updates it: its outcome replaces the one before, its blank
+cells keep what was there, and a notice list read again after an outcome never turns the outcome back to
+"notified"; a changed outcome without its own date has no date (the old date was the old outcome's).  A file is one
+import: its rows update, in file order, the stored rows and the rows above them in the same file, and an outcome row
+without a notice date belongs to the application's latest notice on or before its outcome date, stored or anywhere
+in the file.  The stored rows are read through the import's own connection, inside its transaction.
 """
 
 from __future__ import annotations
@@ -147,27 +149,63 @@ def _parse(record: dict, headers: dict[str, str], file: str, row: int, errors: l
     return None if bad else out
 
 
-def _merge(out: dict, stored: pd.DataFrame, file: str, row: int, headers: dict[str, str],
-           errors: list[RowError]) -> dict | None:
-    """The row to store: the stored notice it updates (blank cells keep the stored values; a notified row keeps a
-    stored outcome), found by its notice date or, without one, the latest notice on or before the outcome date."""
-    mine = stored[stored["app_no"] == out["app_no"]]
-    if out["notice_date"] is None:
-        limit = out["outcome_date"] or date.max
-        earlier = mine[mine["notice_date"].map(lambda d: _day(d) <= limit)]
-        if earlier.empty:
-            errors.append(RowError(file, row, headers.get("notice_date", "通知书发文日"), "",
-                                   "该申请没有已导入的非正常申请通知，须填写通知书发文日 / no stored notice of this "
-                                   "application: give the notice date"))
-            return None
-        out["notice_date"] = _day(max(earlier["notice_date"], key=_day))
-    same = mine[mine["notice_date"].map(_day) == out["notice_date"]]
-    if same.empty:
+Key = tuple[str, date]
+
+
+def _rows_of(stored: pd.DataFrame) -> dict[Key, dict]:
+    """The stored rows by key, with None for blank cells and dates as dates."""
+    rows: dict[Key, dict] = {}
+    for record in stored.to_dict("records"):
+        row = {k: None if _blank(v) else v for k, v in record.items()}
+        row["notice_date"] = _day(row["notice_date"])
+        row["outcome_date"] = None if row["outcome_date"] is None else _day(row["outcome_date"])
+        rows[(row["app_no"], row["notice_date"])] = row
+    return rows
+
+
+def _blank(value: object) -> bool:
+    return value is None or (not isinstance(value, (list, dict)) and bool(pd.isna(value)))
+
+
+def _notice_days(rows: dict[Key, dict], parsed: list[tuple[int, dict]]) -> dict[str, set[date]]:
+    """Each application's notice days, stored or given anywhere in the file (above or below an outcome row)."""
+    days: dict[str, set[date]] = {}
+    for app_no, day in rows:
+        days.setdefault(app_no, set()).add(day)
+    for _, out in parsed:
+        if out["notice_date"] is not None:
+            days.setdefault(out["app_no"], set()).add(out["notice_date"])
+    return days
+
+
+def _place(out: dict, days: dict[str, set[date]], file: str, row: int, headers: dict[str, str],
+           errors: list[RowError]) -> bool:
+    """Give a row without a notice date the application's latest notice on or before its outcome date."""
+    if out["notice_date"] is not None:
+        return True
+    limit = out["outcome_date"] or date.max
+    earlier = [d for d in days.get(out["app_no"], ()) if d <= limit]
+    if not earlier:
+        errors.append(RowError(file, row, headers.get("notice_date", "通知书发文日"), "",
+                               "该申请在数据仓库和本文件中都没有此日或之前的非正常申请通知，须填写通知书发文日 / "
+                               "no notice of this application on or before this day, stored or in this file: "
+                               "give the notice date"))
+        return False
+    out["notice_date"] = max(earlier)
+    return True
+
+
+def _merge(out: dict, old: dict | None) -> dict:
+    """The row to store: ``out`` over the row it updates (stored, or written by a row above in this file).  Blank
+    cells keep the old values; a notified row keeps an old outcome; a changed outcome keeps no old date."""
+    if old is None:
         return out
-    old = same.iloc[0].to_dict()
-    for name in ("batch", "applicant", "agency", "outcome_date"):
-        if out[name] is None and not pd.isna(old[name]):
-            out[name] = _day(old[name]) if name == "outcome_date" else old[name]
+    for name in ("batch", "applicant", "agency"):
+        if out[name] is None:
+            out[name] = old[name]
+    changed = out["outcome"] != "notified" and out["outcome"] != old["outcome"]
+    if out["outcome_date"] is None and not changed:
+        out["outcome_date"] = old["outcome_date"]  # the old date was the old outcome's: not the new one's
     if out["outcome"] == "notified" and old["outcome"] != "notified":
         out["outcome"] = old["outcome"]  # an earlier list read again never undoes an outcome
     return out
@@ -193,15 +231,18 @@ def read_notices(path: Path, con: duckdb.DuckDBPyConnection | None) -> tuple[Bat
             out = _parse(record, headers, path.name, int(row), errors)
             if out is not None:
                 parsed.append((int(row), out))
-    stored = _stored(con, sorted({o["app_no"] for _, o in parsed}))
-    rows: dict[tuple[str, date], dict] = {}
+    current = _rows_of(_stored(con, sorted({o["app_no"] for _, o in parsed})))
+    days = _notice_days(current, parsed)
+    written: dict[Key, dict] = {}
     for row, out in parsed:
-        merged = _merge(out, stored, path.name, row, headers, errors)
-        if merged is not None:
-            merged["source"] = path.name
-            rows[(merged["app_no"], merged["notice_date"])] = merged  # a later row of the file wins
+        if not _place(out, days, path.name, row, headers, errors):
+            continue
+        key = (out["app_no"], out["notice_date"])
+        merged = _merge(out, current.get(key))
+        merged["source"] = path.name
+        current[key] = written[key] = merged  # a row below updates this one as it would a stored one
     batch = Batch()
-    batch.set("abnormal_notices", list(rows.values()))
+    batch.set("abnormal_notices", list(written.values()))
     return batch, errors, read
 
 
