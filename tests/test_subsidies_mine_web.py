@@ -76,9 +76,9 @@ def test_a_key_of_another_payee_is_404_like_a_missing_one_and_changes_nothing(ba
             assert c.post("/api/mine/subsidies/apply", json={"period": "2024", "keys": [key]}).status_code == 404
         form = c.post("/mine/subsidies/apply", data={"csrf": csrf, "period": "2024", "key": [KEY_A2, KEY_A10]})
         assert form.status_code == 404  # one foreign key refuses the lot: its own A2 is not applied for either
-        # its own ineligible row is its own: answered by the ledger (ineligible), never 404, and nothing added
+        # its own ineligible row is its own: refused as ineligible (422), never 404, and nothing added
         r = c.post("/api/mine/subsidies/apply", json={"period": "2024", "keys": [KEY_A2]})
-        assert r.status_code == 200 and r.json()["added"] == [] and ledger(c) == []
+        assert r.status_code == 422 and "ineligible" in r.text and ledger(c) == []
     with client(base_url, "yi") as c:
         assert ledger(c) == []
 
@@ -130,7 +130,18 @@ def test_apply_records_the_row_once(base_url):
             (world.A10, "applied", 2000, "yi")]
         page = c.get("/mine/subsidies", params={"period": "2024"}).text
         assert 'name="key"' not in page and "已申请" in page  # applied: no longer offered
-        again = c.post("/api/mine/subsidies/apply", json={"period": "2024", "keys": [KEY_A10]}).json()
-        assert again["added"] == [] and len(ledger(c)) == 1
+        again = c.post("/api/mine/subsidies/apply", json={"period": "2024", "keys": [KEY_A10]})
+        assert again.status_code == 422 and "applied" in again.text and len(ledger(c)) == 1
     with client(base_url, "jia") as c:
         assert ledger(c) == []  # 乙's row is not 甲's to see
+    # the bureau refuses it at review; the enterprise cannot re-open the refusal by applying again
+    with client(base_url, "admin") as c:
+        r = c.post("/api/subsidies/review", json={"keys": [KEY_A10], "passed": False, "note": "材料不全"})
+        assert r.status_code == 200
+    with client(base_url, "yi") as c:
+        for post in (lambda: c.post("/api/mine/subsidies/apply", json={"period": "2024", "keys": [KEY_A10]}),
+                     lambda: c.post("/mine/subsidies/apply", data={"csrf": c.headers["x-csrf-token"],
+                                                                   "period": "2024", "key": KEY_A10})):
+            r = post()
+            assert r.status_code == 422 and "rejected" in r.text
+        assert [(x["status"], x["note"], x["applied_by"]) for x in ledger(c)] == [("rejected", "材料不全", "yi")]

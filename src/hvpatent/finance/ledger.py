@@ -30,7 +30,7 @@ LEDGER_STATUSES = ("applied", "approved", "rejected", "paid")
 LIVE = ("applied", "approved", "paid")       # a row that may still be (or has been) paid
 COUNTED = ("approved", "paid")               # rows that use up a cap
 CENT = Decimal("0.01")
-_PERIOD = re.compile(r"(\d{4})(?:-(Q[1-4]|H[12]))?")
+_PERIOD = re.compile(r"([0-9]{4})(?:-(Q[1-4]|H[12]))?")  # ASCII digits: a full-width ２０２４ would be a second year
 
 SCHEME_WORDS: dict[str, tuple[str, str]] = {
     "interest_subsidy": ("贴息", "interest subsidy"), "risk_compensation": ("风险补偿", "risk compensation")}

@@ -111,10 +111,18 @@ def _apply(request: Request, user: User, period_text: str | None, texts: list[st
     if not keys:
         raise HTTPException(422, "key：请勾选要申请的事项 / key: tick the rows to apply for")
     as_of = _as_of(None, request, last)
-    own = {_key_text(r) for r in _mine(request, payee, period, as_of)}
-    for key in keys:
-        if "|".join(key) not in own:  # another payee's key reads exactly as a missing one
-            raise HTTPException(404, f"没有此事项 / no such row: {'|'.join(key)[:KEY_TEXT]}")
+    own = {_key_text(r): r for r in _mine(request, payee, period, as_of)}
+    texts = ["|".join(key) for key in keys]
+    for text in texts:
+        if text not in own:  # another payee's key reads exactly as a missing one
+            raise HTTPException(404, f"没有此事项 / no such row: {text[:KEY_TEXT]}")
+    for text in texts:
+        if not appliable(own[text]):
+            # A row in the ledger (a rejected one included: only the bureau re-opens it) or not eligible: an
+            # enterprise applies once, for what it is eligible for.
+            status = own[text]["ledger_status"] or ("paid_via_finance" if own[text]["paid_via"] else "ineligible")
+            raise HTTPException(422, f"key：{text[:KEY_TEXT]} 已在台账或不符合条件（{status}），不能申请 / "
+                                     f"key: {text[:KEY_TEXT]} is in the ledger or not eligible ({status})")
     policy = _policy()
     return _write(request, lambda duck, con: apply_items(duck, con, policy, period, as_of=as_of, by=user.username,
                                                          keys=keys, payee=payee))
