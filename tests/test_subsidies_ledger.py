@@ -9,10 +9,11 @@ ledger alone."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import duckdb
+import ibis
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
@@ -23,7 +24,7 @@ from hvpatent.subsidies import rules
 from hvpatent.subsidies.ledger import SubsidyError
 from hvpatent.subsidies.policy import Item, PolicyVersion, SubsidyPolicy
 from hvpatent.warehouse.accounts import ACCOUNT_TABLES
-from hvpatent.warehouse.schema import WORKFLOW_TABLES
+from hvpatent.warehouse.schema import TABLES, WORKFLOW_TABLES
 
 AS_OF = date(2025, 1, 15)
 APP1, APP2, APP3 = "2020100000011.X", "2020100000022.7", "2020100000033.2"
@@ -215,12 +216,27 @@ def test_a_rejected_row_is_reopened_only_when_named(duck, fake):
     assert "re-opened" in audits(duck, "subsidy.apply")[-1]
 
 
-def test_a_rejected_row_is_not_reopened_when_its_event_is_held_elsewhere(duck, fake):
+def test_a_rejected_row_holds_its_event_against_other_keys(duck, fake):
+    # a rejected grant does not come back through another period or subject, named or not; its own key re-opens
     fake.rows["2024"] = [cand(APP1)]
-    fake.rows["2024-Q1"] = [cand(APP1, "2024-Q1")]
+    fake.rows["2024-H1"] = [cand(APP1, "2024-H1"), cand(APP1, "2024-H1", subject=f"{APP1}@alt")]
     apply(duck)
     L.review(duck, [key(APP1)], passed=False, by="reviewer", note="期间有误")
-    assert [r["period"] for r in apply(duck, "2024-Q1")["added"]] == ["2024-Q1"]   # rejected holds nothing
+    out = apply(duck, "2024-H1")
+    assert out["added"] == [] and out["already"] == [key(APP1, "2024-H1"), ("invention_grant", f"{APP1}@alt",
+                                                                               "2024-H1")]
+    assert apply(duck, "2024-H1", keys=[key(APP1, "2024-H1")])["already"] == [key(APP1, "2024-H1")]
+    assert [r["period"] for r in L.ledger_rows(duck)] == ["2024"]
+    assert [r["status"] for r in apply(duck, keys=[key(APP1)])["added"]] == ["applied"]
+
+
+def test_a_rejected_row_is_not_reopened_when_its_event_is_held_elsewhere(duck, fake):
+    # a ledger from before the rule: a rejected row and a later live row of the same event
+    fake.rows["2024"] = [cand(APP1)]
+    apply(duck)
+    L.review(duck, [key(APP1)], passed=False, by="reviewer", note="期间有误")
+    duck.execute("INSERT INTO subsidy_ledger SELECT * REPLACE ('2024-Q1' AS period, 'applied' AS status)"
+                 " FROM subsidy_ledger")
     assert apply(duck, keys=[key(APP1)])["already"] == [key(APP1)]
     assert status(duck, key(APP1)) == "rejected"
 
@@ -464,20 +480,88 @@ def test_a_lapse_within_the_items_years_of_payment_is_due(lapse, due):
         [("lapse", lapse, date(2026, 6, 30))] if due else [])
 
 
-def test_no_clawback_for_an_item_without_lapse_years_or_a_version_gone():
+def test_no_clawback_for_an_item_without_lapse_years_and_a_version_gone_is_listed():
     pol = policy(version(items=(item(clawback_lapse_years=None),)))
     assert L.due_rows([paid_row()], pol, {APP1: ("lapsed", date(2025, 1, 1))}, {}) == []
-    assert L.due_rows([paid_row(pv="v9")], POLICY, {APP1: ("lapsed", date(2025, 1, 1))}, {}) == []
+    # its clawback rules cannot be checked: listed for a person, not skipped
+    for gone in (paid_row(pv="v9"), paid_row(item_id="gone")):
+        assert [r["reason"] for r in L.due_rows([gone], POLICY, {}, {})] == ["version_missing"]
+
+
+def with_notices(duck, *notices: tuple[str, date, str, date | None]) -> None:
+    duck.execute(f"CREATE TABLE IF NOT EXISTS abnormal_notices ({TABLES['abnormal_notices']})")
+    for app_no, day, outcome, outcome_date in notices:
+        duck.execute("INSERT INTO abnormal_notices VALUES (?, ?, '2024年第3批', NULL, NULL, ?, ?, 'test')",
+                     [app_no, day, outcome, outcome_date])
 
 
 @pytest.mark.parametrize(("notice", "due"), [
-    (date(2024, 6, 29), False), (date(2024, 6, 30), True), (date(2024, 7, 1), True)])
-def test_an_abnormal_notice_from_the_payment_day_on_is_due(notice, due):
-    abnormal = {APP1: {"notice_date": notice, "outcome": "notified", "batch": "2024-07"}}
-    out = L.due_rows([paid_row()], POLICY, {}, abnormal)
-    assert [(r["reason"], r["notice_date"]) for r in out] == ([("abnormal", notice)] if due else [])
+    (date(2025, 1, 14), True), (date(2025, 1, 15), True), (date(2025, 1, 16), False),   # around as_of
+    (date(2023, 3, 1), True),   # long before the payment (issued between assessment and payment): still due
+])
+def test_a_standing_abnormal_notice_on_as_of_is_due_whatever_its_day(duck, fake, monkeypatch, notice, due):
+    fake.rows["2024"] = [cand(APP1), cand(APP2)]
+    apply(duck)
+    for k in (key(APP1), key(APP2)):
+        to_paid(duck, k, batch=f"B{k[1]}")
+    with_notices(duck, (APP1, notice, "notified", None),
+                 (APP2, date(2024, 1, 1), "overturned", date(2024, 2, 1)))   # overturned: not standing
+    monkeypatch.setattr(L, "patent_ends", lambda con, app_nos, as_of: {})
+    cursor = duck.cursor()
+    out = L.clawbacks_due(duck, ibis.duckdb.from_connection(cursor), POLICY, AS_OF)
+    cursor.close()
+    assert [(r["subject_key"], r["reason"], r["notice_date"], r["batch"]) for r in out] == (
+        [(APP1, "abnormal", notice, "2024年第3批")] if due else [])
     not_excluded = policy(version(items=(item(exclude_abnormal=False),)))
-    assert L.due_rows([paid_row()], not_excluded, {}, abnormal) == []
+    abnormal = {APP1: {"notice_date": notice, "outcome": "notified", "batch": "b"}}
+    assert L.due_rows(L.ledger_rows(duck, status="paid"), not_excluded, {}, abnormal) == []
+
+
+ABNORMAL_STEP = {"rule": "abnormal", "facts": {}, "result": False, "ok": True, "note": None}
+
+
+@pytest.mark.parametrize(("offset", "refused"), [(-1, True), (0, True), (1, False)])
+def test_approval_and_payment_refuse_a_standing_abnormal_notice_on_the_day(duck, fake, offset, refused):
+    today = date.today()
+    fake.rows["2024"] = [{**cand(APP1), "trace": [ABNORMAL_STEP]}, {**cand(APP2), "trace": [ABNORMAL_STEP]}]
+    apply(duck)
+    L.review(duck, [key(APP1), key(APP2)], passed=True, by="li")
+    L.decide(duck, POLICY, [key(APP2)], approve=True, by="li")   # approved before the notice
+    with_notices(duck, (APP1, today + timedelta(days=offset), "notified", None),
+                 (APP2, today + timedelta(days=offset), "upheld", today))
+    if not refused:   # a notice dated tomorrow does not stand today
+        L.decide(duck, POLICY, [key(APP1)], approve=True, by="li")
+        assert {r["status"] for r in L.pay(duck, "B1", by="wang")} == {"paid"}
+        return
+    day = today + timedelta(days=offset)
+    with pytest.raises(SubsidyError, match=rf"invention_grant\|{APP1}\|2024: application {APP1} was notified "
+                                           rf"abnormal on {day} \(2024年第3批, notified\): it cannot be approved"):
+        L.decide(duck, POLICY, [key(APP1)], approve=True, by="li")
+    with pytest.raises(SubsidyError, match=rf"{APP2}.*upheld\): it cannot be paid"):
+        L.pay(duck, "B1", by="wang")
+    assert status(duck, key(APP1)) == "reviewed" and status(duck, key(APP2)) == "approved"
+    # an item that does not exclude abnormal applications: approved (and a row without the abnormal step is paid)
+    L.decide(duck, policy(version(items=(item(exclude_abnormal=False),))), [key(APP1)], approve=True, by="li")
+    duck.execute("UPDATE subsidy_ledger SET trace = '[]'")
+    assert len(L.pay(duck, "B2", by="wang")) == 2
+
+
+def test_approval_counts_the_payees_interest_paid_through_the_finance_ledger(duck, fake):
+    duck.execute(f"CREATE TABLE finance_ledger ({WORKFLOW_TABLES['finance_ledger']})")
+    for contract, period, amount, status_, payee in (
+            ("C1", "2024-Q1", "599000", "paid", "甲公司"), ("C2", "2024-Q2", "9999", "applied", "甲公司"),
+            ("C3", "2024-Q1", "9999", "paid", "乙公司"), ("C4", "2023-Q4", "9999", "approved", "甲公司")):
+        duck.execute("INSERT INTO finance_ledger VALUES ('interest_subsidy', ?, ?, 'f1', ?, '银行', ?, ?, ?, ?, '[]',"
+                     " now(), 'test', NULL, NULL, NULL, NULL)", [contract, period, payee, amount, amount,
+                                                                 None if status_ == "applied" else amount, status_])
+    pledge = item(id="pledge", kind="pledge_interest", subject="enterprise", amount_yuan=None, rate=Decimal("1"))
+    pol = policy(version(items=(item(), pledge), cap_per_applicant_year_yuan=Decimal("600000")))
+    _reviewed(duck, fake, {APP1: "1000.01", APP2: "1000"})
+    with pytest.raises(SubsidyError, match=r"over the policy version's cap per payee and year \(2024\): "
+                                           r"cap 600000\.00, used 599000\.00, this 1000\.01"):
+        L.decide(duck, pol, [key(APP1)], approve=True, by="li")
+    L.decide(duck, pol, [key(APP2)], approve=True, by="li")   # 599,000 + 1,000: exactly the cap
+    assert status(duck, key(APP2)) == "approved"
 
 
 def test_clawbacks_due_reads_the_legal_state_lapse_day_not_expiry(warehouse, monkeypatch):
@@ -600,6 +684,9 @@ def test_no_sequence_pays_an_item_or_an_event_twice(monkeypatch, ops):
                                 " WHERE status IN ('applied', 'reviewed', 'approved', 'paid', 'clawed_back')"
                                 " GROUP BY event_key").fetchall()
             assert all(n == 1 for _, n, _ in held), held
+            # a rejected row holds its event too: no other key of it is ever added
+            rows = duck.execute("SELECT event_key, count(*) FROM subsidy_ledger GROUP BY event_key").fetchall()
+            assert all(n == 1 for _, n in rows), rows
             paid = duck.execute("SELECT event_key, count(*), max(approved_yuan) FROM subsidy_ledger"
                                 " WHERE status IN ('paid', 'clawed_back') GROUP BY event_key").fetchall()
             # one payment per event, of at most one version's amount

@@ -39,6 +39,7 @@ def wh(tmp_path_factory: pytest.TempPathFactory):
 def db(wh: Warehouse):
     wh.con.execute("DELETE FROM subsidy_ledger")
     wh.con.execute("DELETE FROM abnormal_notices")
+    wh.con.execute("DELETE FROM finance_ledger")
     return wh
 
 
@@ -48,7 +49,7 @@ def fake(monkeypatch: pytest.MonkeyPatch):
     calls: list[tuple] = []
     store: dict[str, list[Event]] = {}
 
-    def events(con, item, start, end, *, as_of):
+    def events(con, item, start, end, *, as_of, **kwargs):
         calls.append((item.id, start, end, as_of))
         return [e for e in store.get(item.id, []) if start <= e.event_date <= end]
 
@@ -222,7 +223,7 @@ def test_version_boundary_day_before_of_and_after(db, fake):
 
 
 def test_an_event_no_version_covers_is_refused(db, monkeypatch):
-    monkeypatch.setattr(facts, "events", lambda con, item, start, end, *, as_of: [
+    monkeypatch.setattr(facts, "events", lambda con, item, start, end, *, as_of, **kw: [
         patent_event("grant", "CN1", date(2024, 2, 29))])
     [row] = run(db, policy(version(item(), start=date(2024, 3, 1))))
     assert row["reasons"][0] == "version" and row["policy_version"] is None and not row["eligible"]
@@ -282,16 +283,35 @@ def test_abnormal_excludes_unless_the_item_says_not(db, fake):
 
 # -- paid before -----------------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("status", "refused"), [
-    ("applied", True), ("reviewed", True), ("approved", True), ("paid", True), ("clawed_back", True),
-    ("rejected", False)])
-def test_paid_before_by_another_period(db, fake, status, refused):
+@pytest.mark.parametrize("status", ["applied", "reviewed", "approved", "paid", "clawed_back", "rejected"])
+def test_paid_before_by_another_period(db, fake, status):
+    # a rejected row holds its event too: a rejected grant does not come back through another period
     ledger_row(db, "grant", "CN1", "2023", status=status, amount="3000", event_key="grant:CN1")
     fake["grant"] = [patent_event("grant", "CN1", date(2024, 5, 1))]
     [row] = run(db, policy(version(item())))
-    assert row["eligible"] is not refused
-    assert row["ledger_status"] == (status if refused else None)
-    assert ("paid_before" in row["reasons"]) is refused
+    assert not row["eligible"] and row["reasons"] == ["paid_before"] and row["amount_yuan"] == 0
+    assert row["ledger_status"] == status
+    held = step(row, "paid_before")
+    assert held["facts"]["held_by"] == [f"grant|CN1|2023 ({status})"]
+    assert ("rejected under another key: grant|CN1|2023" in held["note"]) is (status == "rejected")
+
+
+def test_a_live_holder_is_named_before_a_rejected_one(db, fake):
+    ledger_row(db, "grant", "CN1", "2023", status="rejected", event_key="grant:CN1")
+    ledger_row(db, "grant", "CN1", "2023-Q1", status="paid", amount="3000", event_key="grant:CN1")
+    fake["grant"] = [patent_event("grant", "CN1", date(2024, 5, 1))]
+    [row] = run(db, policy(version(item())))
+    assert row["ledger_status"] == "paid" and row["reasons"] == ["paid_before"]
+    assert step(row, "paid_before")["note"] == "该事项已资助过 / this event was paid before"
+
+
+def test_the_rejected_rows_own_key_stays_open_to_naming(db, fake):
+    # its own key (rejected) and a second rejected key of the same event: the own row may still be re-opened
+    ledger_row(db, "grant", "CN1", "2024", status="rejected", event_key="grant:CN1")
+    ledger_row(db, "grant", "CN1", "2023", status="rejected", event_key="grant:CN1")
+    fake["grant"] = [patent_event("grant", "CN1", date(2024, 5, 1))]
+    [row] = run(db, policy(version(item())))
+    assert row["eligible"] and row["ledger_status"] == "rejected" and row["amount_yuan"] == D("3000.00")
 
 
 @pytest.mark.parametrize(("status", "ok"), [("applied", True), ("paid", True), ("rejected", True),
@@ -393,6 +413,59 @@ def test_cap_per_patent_over_offices_counts_earlier_periods(db, fake):
     assert rows["CN1@EP"]["amount_yuan"] == D("50000.00")                    # exactly at the cap
     assert rows["CN1@JP"]["reasons"] == ["cap_subject"]                      # nothing left
     assert step(rows["CN1@JP"], "cap_subject")["facts"]["committed"] == "50000.00"
+
+
+# -- the finance ledger's interest subsidies ------------------------------------------------------------------------
+
+def finance_row(db: Warehouse, contract: str, period: str, amount: str, *, status: str = "paid",
+                enterprise: str = "甲公司", scheme: str = "interest_subsidy") -> None:
+    db.con.execute(
+        "INSERT INTO finance_ledger (scheme, contract_no, period, policy_version, enterprise, bank, claimed_yuan,"
+        " computed_yuan, approved_yuan, status, trace, applied_at, applied_by) VALUES (?, ?, ?, 'f1', ?, '银行', ?, ?,"
+        " ?, ?, '[]', ?, 'test')", [scheme, contract, period, enterprise, amount, amount,
+                                    None if status == "applied" else amount, status, datetime(2024, 1, 1)])
+
+
+def pledge_event(contract: str, period: str, amount: str, day: date) -> Event:
+    return Event(item="pledge", kind="pledge_interest", subject_kind="enterprise", subject_key="甲公司",
+                 subject_name="甲公司", app_no=None, event_key=f"pledge_interest:{contract}:{period}", event_date=day,
+                 applicants=(applicant(),), facts={"contract_no": contract, "finance_period": period,
+                                                   "finance_amount_yuan": amount})
+
+
+INTEREST_POLICY = policy(version(item(), item("pledge", "pledge_interest", "enterprise", rate=D("1"),
+                                              cap_per_applicant_year_yuan=D("100000")),
+                                 cap_per_applicant_year_yuan=D("600000")))
+
+
+@pytest.mark.parametrize("period", ["2024", "2024-Q2"])
+def test_interest_paid_through_the_finance_ledger_counts_toward_the_yearly_cap_in_any_run(db, fake, period):
+    finance_row(db, "C1", "2024-Q1", "599000")                         # paid: the payee's committed money
+    finance_row(db, "C2", "2024-Q1", "9999", status="applied")         # not decided: not committed
+    finance_row(db, "C3", "2024-Q1", "9999", enterprise="乙公司")       # another payee
+    finance_row(db, "C4", "2023-Q4", "9999")                           # another year
+    finance_row(db, "C5", "2024-Q1", "9999", scheme="guarantee_fee")   # another scheme
+    fake["pledge"] = [pledge_event("C1", "2024-Q1", "599000", date(2024, 3, 31))]
+    fake["grant"] = [patent_event("grant", "CN1", date(2024, 5, 1))]
+    rows = {r["item"]: r for r in run(db, INTEREST_POLICY, period)}
+    grant = rows["grant"]
+    assert grant["amount_yuan"] == D("1000.00") and grant["gross_yuan"] == D("3000.00")   # 600,000 − 599,000
+    cap = step(grant, "cap_version_year")
+    assert cap["facts"]["committed"] == "599000.00" and cap["facts"]["this_run"] == "0.00"
+    if period == "2024":   # the pledge row itself: not cut by the caps (the finance policy caps it), counted once
+        pledge = rows["pledge"]
+        assert pledge["eligible"] and pledge["amount_yuan"] == D("599000.00") and pledge["paid_via"] == "finance_ledger"
+        assert not [s for s in pledge["trace"] if s["rule"].startswith("cap_")]
+        assert "finance policy" in step(pledge, "amount", last=True)["note"]
+    else:
+        assert "pledge" not in rows
+
+
+def test_interest_counts_toward_the_version_budget(db, fake):
+    finance_row(db, "C1", "2024-Q1", "5000")
+    fake["grant"] = [patent_event("grant", "CN1", date(2024, 5, 1))]
+    [row] = run(db, policy(version(item(), budget_yuan=D("7999.99"))), "2024-Q2")
+    assert step(row, "budget")["facts"]["total"] == "8000.00" and not step(row, "budget")["ok"]
 
 
 # -- budget ---------------------------------------------------------------------------------------------------------

@@ -3,12 +3,17 @@
 One row per (item, subject_key, period) — the table's primary key — and the invariants the issue is about:
 
 * a key is paid at most once (the primary key, and a paid row is never changed except by a clawback);
-* an event (``event_key``: one grant, one criterion met, one award …) is held by at most one row that is live
-  (applied, reviewed, approved, paid) or clawed back, across periods (2024 and 2024-Q2), policy versions and
-  re-runs: DuckDB has no partial unique index, so every insert or re-opening checks it inside its transaction;
-* a re-run of a period adds nothing; a rejected row is re-opened only when its key is named explicitly;
+* an event (``event_key``: one grant, one criterion met, one award …) has at most one row, across periods (2024
+  and 2024-Q2), policy versions and re-runs: a new row is refused while any row of the event exists, rejected
+  ones included (a rejected event does not come back through another period), and a rejected row is re-opened
+  only when its own key is named and no other live (applied, reviewed, approved, paid) or clawed-back row holds
+  the event.  DuckDB has no partial unique index, so every insert or re-opening checks it inside its transaction;
+* a re-run of a period adds nothing;
 * an approval that would pass the item's yearly cap per payee, the version's yearly cap per payee or the item's or
-  version's budget for the year (approved + paid − clawed back) is refused, naming the key and the cap.
+  version's budget for the year (approved + paid − clawed back, and the finance ledger's approved and paid
+  interest subsidies: rules.finance_committed) is refused, naming the key and the cap;
+* an approval or a payment of a row whose application has a standing abnormal notice on the day
+  (rules.abnormal_applications) is refused, naming the key and the notice.
 
 Statuses: applied → reviewed | rejected (review), reviewed → approved | rejected (decide), approved → paid (pay),
 paid → clawed_back (claw_back).  Every call is one transaction — all its keys or none — and every change writes
@@ -132,12 +137,14 @@ def _must_get(duck: duckdb.DuckDBPyConnection, key: Key, wanted: tuple[str, ...]
     return row
 
 
-def _holder(duck: duckdb.DuckDBPyConnection, event_key: str, key: Key) -> tuple | None:
-    """The other row (key and status) that holds ``event_key``: live or clawed back.  The DB-level guard."""
-    placeholders = ", ".join("?" * len(HOLDING))
+def _holder(duck: duckdb.DuckDBPyConnection, event_key: str, key: Key,
+            statuses: tuple[str, ...] = HOLDING) -> tuple | None:
+    """The other row (key and status) of ``event_key`` in one of ``statuses`` (live or clawed back; a new row is
+    also held off by a rejected one).  The DB-level guard."""
+    placeholders = ", ".join("?" * len(statuses))
     rows = duck.execute(f"SELECT item, subject_key, period, status FROM subsidy_ledger WHERE event_key = ?"
-                        f" AND status IN ({placeholders}) AND NOT (item = ? AND subject_key = ? AND period = ?)",
-                        [event_key, *HOLDING, *key]).fetchall()
+                        f" AND status IN ({placeholders}) AND NOT (item = ? AND subject_key = ? AND period = ?)"
+                        " ORDER BY status = 'rejected'", [event_key, *statuses, *key]).fetchall()
     return rows[0] if rows else None
 
 
@@ -188,7 +195,8 @@ def apply_items(duck: duckdb.DuckDBPyConnection, con: ibis.BaseBackend, policy: 
     Returns {"added": [ledger rows], "already": [keys in the ledger, or whose event another row holds],
     "ineligible": [keys not eligible, or named keys eligible() did not return], "finance_ledger": [pledge-interest
     keys, paid through the finance ledger]}.  A re-run adds nothing; a rejected row is re-opened only when its key
-    is in ``keys``.  One transaction, one audit entry per added row."""
+    is in ``keys``, and a key whose event another row holds — a rejected one included — is never added.  One
+    transaction, one audit entry per added row."""
     by = _by(by)
     period = period.strip() if isinstance(period, str) else period
     _period(period)
@@ -220,7 +228,8 @@ def _apply_one(duck: duckdb.DuckDBPyConnection, candidate: dict, key: Key, *, ex
         return "already"
     if not candidate.get("eligible") or _money(candidate.get("amount_yuan") or 0) <= 0:
         return "ineligible"
-    if _holder(duck, candidate["event_key"], key) is not None:
+    # a new row: any other row of the event holds it off, a rejected one too (only its own key re-opens it)
+    if _holder(duck, candidate["event_key"], key, HOLDING if existing is not None else LEDGER_STATUSES) is not None:
         return "already"
     now = datetime.now()
     trace = list(candidate.get("trace") or [])
@@ -277,11 +286,15 @@ def decide(duck: duckdb.DuckDBPyConnection, policy: SubsidyPolicy, keys: list[Ke
     with _Transaction(duck):
         rows = [_must_get(duck, key, ("reviewed",), ("审核", "decided")) for key in chosen]
         rows.sort(key=lambda r: (r["event_date"] or date.min, r["subject_key"], r["item"], r["period"]))
+        notices = _standing_notices(duck, date.today()) if approve else {}
+        finance = _finance(duck, policy) if approve else []
         for row in rows:
             key = (row["item"], row["subject_key"], row["period"])
             now = datetime.now()
             if approve:
-                checks = _check_limits(duck, policy, row)
+                if _version_item(policy, row)[1].exclude_abnormal:
+                    _refuse_abnormal(row, notices, ("核准", "approved"))
+                checks = _check_limits(duck, policy, row, finance)
                 trace = [*row["trace"], _step("decision", {"by": by, "checks": checks, "note": note}, "approved")]
                 _set(duck, key, trace, status="approved", approved_yuan=row["computed_yuan"], decided_at=now,
                      decided_by=by, note=note or row["note"])
@@ -306,6 +319,51 @@ def _version_item(policy: SubsidyPolicy, row: dict) -> tuple[PolicyVersion, Item
     return version, item
 
 
+def _standing_notices(duck: duckdb.DuckDBPyConnection, day: date) -> dict[str, dict]:
+    """The applications with a standing abnormal notice on ``day`` (rules.abnormal_applications, read on a cursor
+    of its own: the notices are not what this transaction changes).  No table (an older warehouse): none."""
+    from hvpatent.subsidies import rules
+
+    if not duck.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'abnormal_notices'"
+                        ).fetchone()[0]:
+        return {}
+    cursor = duck.cursor()
+    try:
+        return rules.abnormal_applications(ibis.duckdb.from_connection(cursor), day)
+    finally:
+        cursor.close()
+
+
+def _refuse_abnormal(row: dict, notices: dict[str, dict], action: tuple[str, str]) -> None:
+    """SubsidyError naming the key and the notice when the row's application stands notified abnormal."""
+    notice = notices.get(row["app_no"]) if row.get("app_no") else None
+    if notice is None:
+        return
+    text = key_text(row["item"], row["subject_key"], row["period"])
+    batch = notice.get("batch") or ""
+    raise SubsidyError(_say(
+        f"{text}：申请 {row['app_no']} 于 {notice['notice_date']} 被通报为非正常专利申请"
+        f"（{batch}，{notice['outcome']}），不能{action[0]}",
+        f"{text}: application {row['app_no']} was notified abnormal on {notice['notice_date']} ({batch}, "
+        f"{notice['outcome']}): it cannot be {action[1]}"))
+
+
+def _finance(duck: duckdb.DuckDBPyConnection, policy: SubsidyPolicy) -> list[dict]:
+    from hvpatent.subsidies import rules
+
+    return rules.finance_committed(duck, policy)
+
+
+def _finance_used(finance: list[dict], year: str | None, match: dict) -> Decimal:
+    """The finance ledger's interest subsidies a limit counts (rules.finance_committed): per payee, version or
+    item (the pledge_interest item's own limits) and year; never a cap per subject."""
+    names = {"payee": "payee", "policy_version": "version", "item": "item"}
+    if year is None or not set(match) <= set(names):
+        return Decimal(0)
+    return sum((f["amount_yuan"] for f in finance if f["year"] == year
+                and all(f[names[c]] == v for c, v in match.items())), Decimal(0))
+
+
 def _used(duck: duckdb.DuckDBPyConnection, year: str | None, **match: str) -> Decimal:
     """Approved + paid − clawed back of the rows matching ``match``, in the year (by the period's year) unless
     ``year`` is None (a cap per subject spans every year)."""
@@ -318,9 +376,11 @@ def _used(duck: duckdb.DuckDBPyConnection, year: str | None, **match: str) -> De
     return _money(total)
 
 
-def _check_limits(duck: duckdb.DuckDBPyConnection, policy: SubsidyPolicy, row: dict) -> list[dict]:
-    """Each cap and budget the row's version and item set, with what is used; SubsidyError at the first the
-    row's amount would pass (exactly reaching it is allowed)."""
+def _check_limits(duck: duckdb.DuckDBPyConnection, policy: SubsidyPolicy, row: dict,
+                  finance: list[dict] | None = None) -> list[dict]:
+    """Each cap and budget the row's version and item set, with what is used (the finance ledger's interest
+    subsidies of the payee's year included, as rules.eligible counts them); SubsidyError at the first the row's
+    amount would pass (exactly reaching it is allowed)."""
     version, item = _version_item(policy, row)
     year, amount, payee = row["period"][:4], _money(row["computed_yuan"]), row["payee"]
     # the subject of a per-subject cap is the patent (grants abroad: every office of it), as rules.eligible counts it
@@ -341,7 +401,8 @@ def _check_limits(duck: duckdb.DuckDBPyConnection, policy: SubsidyPolicy, row: d
     for rule, words, limit, match, within in limits:
         if limit is None:
             continue
-        cap, used = _money(limit), _used(duck, within, **match)
+        cap = _money(limit)
+        used = _money(_used(duck, within, **match) + _finance_used(finance or [], within, match))
         if used + amount > cap:
             text = key_text(row["item"], row["subject_key"], row["period"])
             span = ("", "") if within is None else (f"（{within} 年）", f" ({within})")
@@ -355,8 +416,10 @@ def _check_limits(duck: duckdb.DuckDBPyConnection, policy: SubsidyPolicy, row: d
 
 def pay(duck: duckdb.DuckDBPyConnection, batch: str, *, by: str, keys: list[Key] | None = None) -> list[dict]:
     """Pay approved rows in one payment batch (every approved row, or those of ``keys``); the batch's rows for
-    the finance office.  A batch name is used once; SubsidyError when a key is not approved or nothing is left
-    to pay.  One transaction, one audit entry per paid row."""
+    the finance office.  A batch name is used once; SubsidyError when a key is not approved, nothing is left to
+    pay, or a row's application stands notified abnormal today and its item excludes abnormal applications (the
+    row's trace has the abnormal step rules.eligible adds for such items) — the whole batch is refused, naming the
+    key and the notice.  One transaction, one audit entry per paid row."""
     by, name = _by(by), (batch or "").strip()
     if not name or len(name) > 60 or "|" in name:
         raise SubsidyError(_say("拨付批次名须为 1–60 个字符（不含 |）",
@@ -374,9 +437,14 @@ def pay(duck: duckdb.DuckDBPyConnection, batch: str, *, by: str, keys: list[Key]
                                     f"not approved, cannot be paid: {listed}"))
         if not chosen:
             raise SubsidyError(_say("没有待拨付的已核准行", "nothing approved is waiting for payment"))
+        rows = [_get(duck, key) for key in sorted(chosen)]
+        notices = _standing_notices(duck, date.today())
+        for row in rows:   # the item excluded abnormal applications when the row was assessed (its abnormal step)
+            if any(step.get("rule") == "abnormal" for step in row["trace"]):
+                _refuse_abnormal(row, notices, ("拨付", "paid"))
         now = datetime.now()
-        for key in sorted(chosen):
-            row = _get(duck, key)
+        for row in rows:
+            key = (row["item"], row["subject_key"], row["period"])
             trace = [*row["trace"], _step("payment", {"batch": name, "by": by}, "paid")]
             _set(duck, key, trace, status="paid", paid_at=now, payment_batch=name)
             _audit(duck, by, "subsidy.pay", f"{key_text(*key)} batch {name} paid {row['approved_yuan']}")
@@ -408,14 +476,17 @@ def claw_back(duck: duckdb.DuckDBPyConnection, key: Key, *, by: str, reason: str
 
 def clawbacks_due(duck: duckdb.DuckDBPyConnection, con: ibis.BaseBackend, policy: SubsidyPolicy,
                   as_of: date) -> list[dict]:
-    """Paid patent rows that should be clawed back on ``as_of``: each ledger row with ``reason`` ("lapse" or
-    "abnormal"), ``lapse_date`` / ``notice_date`` and ``limit_date``.
+    """Paid patent rows that should be clawed back on ``as_of``: each ledger row with ``reason`` ("lapse",
+    "abnormal" or "version_missing"), ``lapse_date`` / ``notice_date`` and ``limit_date``.
 
     * lapse: the item has clawback_lapse_years N and the patent's right ended by lapse (unpaid annuity, past
       restoration) or surrender on a day up to paid_at's day + N years inclusive — an end before the payment
       counts too (it was paid for a right that had already ended); expiry at full term is not a lapse;
-    * abnormal: the item excludes abnormal applications and the application has an abnormal notice
-      (rules.abnormal_applications) dated on or after the payment day."""
+    * abnormal: the item excludes abnormal applications and the application has a standing abnormal notice on
+      as_of (rules.abnormal_applications: the latest notice by as_of, not overturned), whatever its day relative
+      to the payment — a notice issued between assessment and payment is caught here too;
+    * version_missing: the row's policy version or item is no longer in the policy, so its clawback rules cannot
+      be checked: listed for a person to check by hand."""
     paid = [r for r in ledger_rows(duck, status="paid") if r["subject_kind"] == "patent" and r["app_no"]]
     if not paid:
         return []
@@ -468,6 +539,7 @@ def due_rows(paid: list[dict], policy: SubsidyPolicy, ends: dict[str, tuple[str,
         version = next((v for v in policy.versions if v.version == row["policy_version"]), None)
         item = version.item(row["item"]) if version is not None else None
         if item is None:
+            due.append({**row, "reason": "version_missing"})
             continue
         paid_day = _as_date(row["paid_at"])
         end = ends.get(row["app_no"])
@@ -480,9 +552,8 @@ def due_rows(paid: list[dict], policy: SubsidyPolicy, ends: dict[str, tuple[str,
         if item.exclude_abnormal and notice and notice.get("notice_date") is not None:
             notice_day = _as_date(notice["notice_date"]) if not isinstance(notice["notice_date"], str) \
                 else date.fromisoformat(notice["notice_date"])
-            if notice_day >= paid_day:
-                due.append({**row, "reason": "abnormal", "notice_date": notice_day, "batch": notice.get("batch"),
-                            "outcome": notice.get("outcome")})
+            due.append({**row, "reason": "abnormal", "notice_date": notice_day, "batch": notice.get("batch"),
+                        "outcome": notice.get("outcome")})
     return due
 
 

@@ -3,9 +3,11 @@
 ``eligible`` asks facts.py for the events each item of each version pays for (an event is judged by the version in
 force on its day), applies the item's conditions in a fixed order and records every step in the row's trace: the
 rule, the facts it used, its result and whether it passed, so a refusal names every reason and a cut names its cap.
-Caps count what the ledger has committed (approved and paid, less clawbacks) and then this run's earlier rows in
+Caps count what the ledger has committed (approved and paid, less clawbacks) and the finance ledger's approved and
+paid interest subsidies (issue 18: pledge-interest money is the payee's too), then this run's earlier rows in
 (event_date, item, subject_key) order; the budget never cuts a row, it is flagged (the approval step refuses beyond
-it, ledger.decide).  Nothing is cached across calls: the ledger and the abnormal notices are read on each call.
+it, ledger.decide).  Pledge-interest rows are capped by the finance policy, not here, and are counted once: from
+the finance ledger.  Nothing is cached across calls: the ledgers and the abnormal notices are read on each call.
 """
 
 from __future__ import annotations
@@ -44,6 +46,8 @@ RULE_WORDS: dict[str, tuple[str, str]] = {
 CENT = Decimal("0.01")
 ZERO = Decimal(0)
 HOLDING = ("applied", "reviewed", "approved", "paid", "clawed_back")   # a row that holds its event: never pay again
+REJECTED = "rejected"   # holds its event against other keys: only naming its own key re-opens it (ledger.apply_items)
+FINANCE_KIND = "pledge_interest"   # paid and capped through issue 18's finance ledger
 COUNTED = ("approved", "paid", "clawed_back")                         # committed money (net of clawbacks)
 AMOUNT_KEYS = ("office", "level", "grade", "project_kind", "kind")     # facts an `amounts` table may be keyed by
 AMOUNT_KEY = {"grant_abroad": "office", "ip_standard": "level", "ip_advantage": "level", "ip_demonstration": "level",
@@ -121,17 +125,52 @@ def _buckets(item: str, app_no: str | None, subject_key: str, payee: str, versio
             ("version_year", version, payee, year), ("item_budget", item, year), ("version_budget", version, year)]
 
 
-def _read_ledger(duck: duckdb.DuckDBPyConnection | None) -> _Ledger:
+def _has_table(duck: duckdb.DuckDBPyConnection, name: str) -> bool:
+    return bool(duck.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?",
+                             [name]).fetchone()[0])
+
+
+def finance_committed(duck: duckdb.DuckDBPyConnection, policy: SubsidyPolicy) -> list[dict]:
+    """The finance ledger's approved and paid interest subsidies as committed money of this policy: {payee (the
+    normalised pledgor), year, version (in force on the claim period's last day, the pledge_interest event's day),
+    item (that version's pledge_interest item, or None), amount_yuan, key}.  They count toward the payee's yearly
+    cap of the version, the pledge_interest item's cap and budget and the version's budget, in eligible() and in
+    ledger.decide alike (budget.spend lists them under the pledge_interest item).  No table (an older warehouse):
+    none."""
+    if not _has_table(duck, "finance_ledger"):
+        return []
+    rows = duck.execute(
+        "SELECT contract_no, period, enterprise, coalesce(approved_yuan, computed_yuan) FROM finance_ledger"
+        " WHERE scheme = 'interest_subsidy' AND status IN ('approved', 'paid')").fetchall()
+    out = []
+    for contract_no, period, enterprise, amount in rows:
+        version = policy.version_on(period_range(period)[1])
+        item = next((i.id for i in version.items if i.kind == FINANCE_KIND), None) if version else None
+        out.append({"payee": enterprise, "year": period[:4], "version": version.version if version else None,
+                    "item": item, "amount_yuan": _money(amount or 0),
+                    "key": ("finance_ledger", contract_no, period)})
+    return out
+
+
+def _read_ledger(duck: duckdb.DuckDBPyConnection | None, policy: SubsidyPolicy) -> _Ledger:
     ledger = _Ledger()
     if duck is None:
         return ledger
+    for row in finance_committed(duck, policy):
+        buckets = [("item_year", row["item"], row["payee"], row["year"]), ("item_budget", row["item"], row["year"])]
+        buckets = (buckets if row["item"] else []) + ([("version_year", row["version"], row["payee"], row["year"]),
+                                                      ("version_budget", row["version"], row["year"])]
+                                                     if row["version"] else [])
+        for bucket in buckets:
+            ledger.buckets[bucket] += row["amount_yuan"]
+            ledger.members[bucket].append(row["key"])
     rows = duck.execute(
         "SELECT item, subject_key, period, event_key, status, app_no, payee, policy_version,"
         " coalesce(approved_yuan, computed_yuan), coalesce(clawback_yuan, 0) FROM subsidy_ledger").fetchall()
     for item, subject_key, period, event_key, status, app_no, payee, version, approved, clawed in rows:
         key = (item, subject_key, period)
         ledger.status[key] = status
-        if status in HOLDING:
+        if status in HOLDING or status == REJECTED:
             ledger.holders[event_key].append((key, status))
         if status in COUNTED:
             net = _money(approved) - _money(clawed)
@@ -213,15 +252,24 @@ def _abnormal(event: Event, item: Item, abnormal: dict[str, dict], trace: list[d
 
 def _paid_before(event: Event, key: tuple[str, str, str], ledger: _Ledger, trace: list[dict]) -> str | None:
     """The ledger status of the row's own key, else of another row holding the event.  Another holder (applied,
-    reviewed, approved, paid or clawed back) fails the rule, and so does the own key clawed back."""
+    reviewed, approved, paid or clawed back) fails the rule, and so does the own key clawed back; a row rejected
+    under another key fails it too when the own key is not in the ledger (a rejected event does not come back
+    through another period or version: only naming the rejected row's own key re-opens it)."""
     others = [(k, s) for k, s in ledger.holders.get(event.event_key, ()) if k != key]
+    live = [(k, s) for k, s in others if s != REJECTED]
     own = ledger.status.get(key)
-    held = bool(others) or own == "clawed_back"   # paid and taken back: never paid again
+    rejected = [(k, s) for k, s in others if s == REJECTED] if own is None else []
+    held = bool(live) or own == "clawed_back" or bool(rejected)   # paid and taken back: never paid again
+    note = None
+    if live or own == "clawed_back":
+        note = _say("该事项已资助过", "this event was paid before")
+    elif rejected:
+        text = "|".join(rejected[0][0])
+        note = _say(f"该事项已在 {text} 下被驳回", f"this event was rejected under another key: {text}")
     trace.append(_step("paid_before", {"event_key": event.event_key, "own_status": own,
-                                       "held_by": ["|".join(k) + f" ({s})" for k, s in others]},
-                       held, not held,
-                       _say("该事项已资助过", "this event was paid before") if held else None))
-    return own or (others[0][1] if others else None)
+                                       "held_by": ["|".join(k) + f" ({s})" for k, s in live + rejected]},
+                       held, not held, note))
+    return own or (live[0][1] if live else rejected[0][1] if rejected else None)
 
 
 def _gross(event: Event, item: Item, trace: list[dict]) -> Decimal | None:
@@ -304,6 +352,14 @@ def _caps_and_budget(rows: list[dict], ledger: _Ledger) -> None:
             continue
         item, version = row["_item"], row["_version"]
         key = (row["item"], row["subject_key"], row["period"])
+        if item.kind == FINANCE_KIND:   # counted from the finance ledger already, capped by the finance policy
+            row["amount_yuan"] = row["gross_yuan"]
+            row["trace"].append(_step("amount", {"gross_yuan": row["gross_yuan"], "paid_via": "finance_ledger"},
+                                      row["amount_yuan"], True, _say(
+                                          "贴息由金融台账按贴息政策封顶，不受本政策上限削减；已计入本户本年已承诺金额",
+                                          "capped by the finance policy in the finance ledger, not cut by these caps;"
+                                          " counted in the payee's committed money of the year")))
+            continue
         subject, item_year, version_year, item_budget, version_budget = _buckets(
             row["item"], row["app_no"], row["subject_key"], row["payee"], version.version, row["period"][:4])
         amount = row["gross_yuan"]
@@ -352,7 +408,7 @@ def eligible(con: ibis.BaseBackend, policy: SubsidyPolicy, period: str, *, as_of
     start, end = period_range(period)
     as_of = as_of or min(end, date.today())
     abnormal = abnormal_applications(con, as_of)
-    book = _read_ledger(ledger)
+    book = _read_ledger(ledger, policy)
     rows = []
     for version in policy.versions:
         days = _overlap(version, start, end)
