@@ -9,7 +9,9 @@ kinds or grades the item pays for, never by the item's conditions (region, paten
 The warehouse's own rules decide each fact, never a copy: the legal state and the grant date (legal/), the first
 applicant's town and category (indicators.base.first_applicants), SEI codes (indicators.base.sei_matches), the
 criterion periods (indicators.highvalue.criterion_periods), where a recognised enterprise is
-(recognitions.records).  Each query runs once per call, for all the events found.
+(recognitions.records).  Each query runs once per call, for all the events found; a caller judging many items
+on one as-of day (rules.eligible) passes one ``memo`` dict to every call, and then the legal states, the criterion
+periods, the families abroad and each patent's or enterprise's facts are read once for all of them.
 """
 
 from __future__ import annotations
@@ -70,15 +72,21 @@ class _Found:
     part: str | None = None
 
 
-def events(con: ibis.BaseBackend, item: Item, start: date, end: date, *, as_of: date) -> list[Event]:
+def events(con: ibis.BaseBackend, item: Item, start: date, end: date, *, as_of: date,
+           memo: dict | None = None) -> list[Event]:
     """Every event of the item's kind whose day lies in [start, end], facts as on ``as_of``; ordered by
-    (event_date, subject_key, event_key).  ValueError for a kind no finder knows."""
+    (event_date, subject_key, event_key), one per event_key (the earliest).  ``memo``: a dict the caller keeps for
+    one assessment (the same warehouse, any as-of days): what was read for one item is reused by the next.
+    ValueError for a kind no finder knows."""
     finder = _FINDERS.get(item.kind)
     if finder is None:
         raise ValueError(f"unknown item kind {item.kind!r}")
-    found = [f for f in finder(con, item, start, end, as_of) if start <= f.event_date <= end]
-    patents = _patent_facts(con, sorted({f.app_no for f in found if f.subject_kind == "patent"}), as_of)
-    firms = _enterprise_applicants(con, {_firm(f) for f in found if f.subject_kind == "enterprise"})
+    memo = {} if memo is None else memo
+    found = [f for f in finder(con, item, start, end, as_of, memo) if start <= f.event_date <= end]
+    found.sort(key=lambda f: (f.event_date, f.subject_key, f.part or "", f.event_key))
+    found = list({f.event_key: f for f in reversed(found)}.values())   # one event per key: the earliest
+    patents = _patent_facts(con, sorted({f.app_no for f in found if f.subject_kind == "patent"}), as_of, memo)
+    firms = _enterprise_applicants(con, {_firm(f) for f in found if f.subject_kind == "enterprise"}, memo)
     out = []
     for f in found:
         if f.subject_kind == "patent":
@@ -90,6 +98,13 @@ def events(con: ibis.BaseBackend, item: Item, start: date, end: date, *, as_of: 
         out.append(Event(item.id, item.kind, f.subject_kind, key, name, f.app_no, f.event_key,
                          f.event_date, applicants, _jsonable(facts)))
     return sorted(out, key=lambda e: (e.event_date, e.subject_key, e.event_key))
+
+
+def _memo(memo: dict, key: tuple, compute: Callable[[], object]):
+    """The value kept under ``key``, computed on first use."""
+    if key not in memo:
+        memo[key] = compute()
+    return memo[key]
 
 
 def _firm(found: _Found) -> tuple[str, str, str | None]:
@@ -108,54 +123,90 @@ def _has(con: ibis.BaseBackend, name: str) -> bool:
     return has_table(con, name)
 
 
-def _invention_grants(con, item: Item, start: date, end: date, as_of: date) -> list[_Found]:
-    """A grant (the ``granted`` legal event, at its effective date) of an invention: the grant the legal state on
-    ``as_of`` knows.  A patent shown in force by a snapshot with no grant event has no grant day: no event."""
+def _invention_states(con, as_of: date, memo: dict) -> dict[str, dict]:
+    """Every invention's legal state and grant date on ``as_of`` (legal.legal_state), read once per memo."""
     from hvpatent.legal import legal_state
 
-    apps = con.table("applications")
-    states = legal_state(con, as_of, applications=apps.filter(apps.patent_type == "invention"), annuity=False)
-    states = states.filter(states.grant_date.between(ibis.date(start), ibis.date(end)))
-    return [_Found("patent", r["app_no"], None, r["app_no"], f"invention_grant:{r['app_no']}", r["grant_date"],
-                   {"grant_date": r["grant_date"]}) for r in _rows(states.select("app_no", "grant_date"))]
+    def read() -> dict[str, dict]:
+        apps = con.table("applications")
+        states = legal_state(con, as_of, applications=apps.filter(apps.patent_type == "invention"), annuity=False)
+        return {r["app_no"]: r for r in _rows(states.select("app_no", "state", "grant_date"))}
+    return _memo(memo, ("invention_states", as_of), read)
 
 
-def _high_value(con, item: Item, start: date, end: date, as_of: date) -> list[_Found]:
-    """The first day the item's criterion holds for an invention (criterion_periods' valid_from, earliest over its
-    evidence rows), with the evidence of that day; the state on that day goes in the facts (``state_on_event``)."""
+def _invention_grants(con, item: Item, start: date, end: date, as_of: date, memo: dict) -> list[_Found]:
+    """A grant (the ``granted`` legal event, at its effective date) of an invention: the grant the legal state on
+    ``as_of`` knows.  A patent shown in force by a snapshot with no grant event has no grant day: no event."""
+    return [_Found("patent", app_no, None, app_no, f"invention_grant:{app_no}", r["grant_date"],
+                   {"grant_date": r["grant_date"]})
+            for app_no, r in _invention_states(con, as_of, memo).items()
+            if r["grant_date"] is not None and start <= r["grant_date"] <= end]
+
+
+def _criterion_periods(con, memo: dict) -> dict[str, dict[str, list[dict]]]:
+    """{criterion: {app_no: [period rows]}} of every invention (indicators.highvalue.criterion_periods), read once
+    per memo."""
     from hvpatent.indicators.highvalue import criterion_periods
 
-    apps = con.table("applications")
-    periods = criterion_periods(con, apps.filter(apps.patent_type == "invention"))
-    periods = periods.filter(periods.criterion == item.criterion)
-    first = periods.group_by("app_no").aggregate(first_day=periods.valid_from.min())
-    first = first.filter(first.first_day.between(ibis.date(start), ibis.date(end)))
-    rows = periods.join(first, "app_no")
-    rows = rows.filter(rows.valid_from == rows.first_day).select("app_no", "first_day", "evidence")
-    evidence: dict[tuple[str, date], list[str]] = {}
-    for r in _rows(rows):
-        evidence.setdefault((r["app_no"], r["first_day"]), []).append(r["evidence"])
-    on_day = _states_on(con, list(evidence))
+    def read() -> dict[str, dict[str, list[dict]]]:
+        apps = con.table("applications")
+        periods = criterion_periods(con, apps.filter(apps.patent_type == "invention"))
+        out: dict[str, dict[str, list[dict]]] = {}
+        for r in _rows(periods):
+            out.setdefault(r["criterion"], {}).setdefault(r["app_no"], []).append(r)
+        return out
+    return _memo(memo, ("criterion_periods",), read)
+
+
+def _covers(period: dict, day: date) -> bool:
+    """A criterion period [valid_from, valid_to) holds on the day (valid_to null: open-ended)."""
+    return period["valid_from"] <= day and (period["valid_to"] is None or day < period["valid_to"])
+
+
+def _high_value(con, item: Item, start: date, end: date, as_of: date, memo: dict) -> list[_Found]:
+    """The first day the patent is a granted invention meeting the item's criterion: the earliest day, on or after
+    the grant (the grant the legal state on ``as_of`` knows), that a criterion period holds — the later of the
+    criterion's valid_from and the grant date.  Not granted by ``as_of``, or the day after ``as_of``: no event yet.
+    Facts: the evidence holding on that day, the first day the criterion held at all (``criterion_from``, before
+    the grant for a criterion met while pending) and the legal state on the event day (``state_on_event``)."""
+    states = _invention_states(con, as_of, memo)
+    found = []
+    for app_no, periods in _criterion_periods(con, memo).get(item.criterion, {}).items():
+        grant = (states.get(app_no) or {}).get("grant_date")
+        if grant is None:
+            continue
+        days = [max(p["valid_from"], grant) for p in periods]
+        days = [d for d, p in zip(days, periods, strict=True) if _covers(p, d) and d <= as_of]
+        if not days or not start <= min(days) <= end:
+            continue
+        day = min(days)
+        evidence = sorted({p["evidence"] for p in periods if _covers(p, day)})
+        found.append((app_no, day, evidence, min(p["valid_from"] for p in periods)))
+    on_day = _states_on(con, [(app_no, day) for app_no, day, _, _ in found], memo)
     return [_Found("patent", app_no, None, app_no, f"hv:{item.criterion}:{app_no}", day,
-                   {"criterion": item.criterion, "evidence": "；".join(sorted(set(ev))),
-                    "state_on_event": on_day.get(app_no)})
-            for (app_no, day), ev in evidence.items()]
+                   {"criterion": item.criterion, "evidence": "；".join(evidence), "criterion_from": since,
+                    "state_on_event": on_day.get((app_no, day))})
+            for app_no, day, evidence, since in found]
 
 
-def _states_on(con, pairs: list[tuple[str, date]]) -> dict[str, str]:
-    """The legal state of each (app_no, day) on that day, in one query (legal.state.states_on_days)."""
-    if not pairs:
-        return {}
-    from hvpatent.legal.state import states_on_days
-    from hvpatent.reference.fees import default_rules
+def _states_on(con, pairs: list[tuple[str, date]], memo: dict) -> dict[tuple[str, date], str]:
+    """The legal state of each (app_no, day) on that day, in one query for those not read before
+    (legal.state.states_on_days)."""
+    wanted = [p for p in dict.fromkeys(pairs) if ("state_on", *p) not in memo]
+    if wanted:
+        from hvpatent.legal.state import states_on_days
+        from hvpatent.reference.fees import default_rules
 
-    days = ibis.memtable({"app_no": [a for a, _ in pairs], "day": [d for _, d in pairs]},
-                         schema={"app_no": "string", "day": "date"})
-    states = states_on_days(con, days, default_rules()).select("app_no", "state")
-    return {r["app_no"]: r["state"] for r in _rows(states)}
+        days = ibis.memtable({"app_no": [a for a, _ in wanted], "day": [d for _, d in wanted]},
+                             schema={"app_no": "string", "day": "date"})
+        read = {(r["app_no"], r["day"]): r["state"]
+                for r in _rows(states_on_days(con, days, default_rules()).select("app_no", "day", "state"))}
+        for pair in wanted:
+            memo[("state_on", *pair)] = read.get(pair)
+    return {pair: memo[("state_on", *pair)] for pair in pairs}
 
 
-def _pct_filings(con, item: Item, start: date, end: date, as_of: date) -> list[_Found]:
+def _pct_filings(con, item: Item, start: date, end: date, as_of: date, memo: dict) -> list[_Found]:
     """An application that entered China from a PCT application (pct_app_no known): its day is the CN filing date,
     which for a national-phase entry is the international filing date."""
     apps = con.table("applications")
@@ -166,26 +217,47 @@ def _pct_filings(con, item: Item, start: date, end: date, as_of: date) -> list[_
             for r in _rows(apps.select("app_no", "filing_date", "pct_app_no", "pct_entry_date"))]
 
 
-def _grants_abroad(con, item: Item, start: date, end: date, as_of: date) -> list[_Found]:
-    """A granted family member at an office outside the domestic ones (high-value settings), on its grant date;
-    only the offices the item's amounts name.  A member with no grant date has no day: no event."""
+def _family_grants_abroad(con, memo: dict) -> list[dict]:
+    """One row per (family, office abroad) with a dated grant: the earliest grant there (its member; ties by member
+    number) and the family's CN invention it is paid to — the earliest filed, then the lowest app_no (a divisional
+    keeps its parent's filing date, so the parent is chosen).  Utility models and designs are not chosen: the item
+    pays an invention granted abroad.  Read once per memo."""
     from hvpatent.indicators.config import high_value_settings
 
-    members = con.table("family_members")
-    members = members.filter(members.granted & ~members.office.isin(list(high_value_settings().domestic_offices))
-                             & members.grant_date.between(ibis.date(start), ibis.date(end)))
-    if item.amounts:
-        members = members.filter(members.office.isin(list(item.amounts)))
-    apps = con.table("applications")
-    joined = apps.filter(apps.family_id.notnull()).join(members, "family_id")
-    rows = _rows(joined.select("app_no", "office", "member_no", "grant_date"))
+    def read() -> list[dict]:
+        members = con.table("family_members")
+        members = members.filter(members.granted & members.grant_date.notnull()
+                                 & ~members.office.isin(list(high_value_settings().domestic_offices)))
+        first: dict[tuple[str, str], dict] = {}
+        for r in _rows(members.select("family_id", "office", "member_no", "grant_date")):
+            key = (r["family_id"], r["office"])
+            if key not in first or (r["grant_date"], r["member_no"]) < (first[key]["grant_date"],
+                                                                        first[key]["member_no"]):
+                first[key] = r
+        apps = con.table("applications")
+        apps = apps.filter((apps.patent_type == "invention") & apps.family_id.isin(sorted({f for f, _ in first})))
+        chosen: dict[str, str] = {}
+        for r in sorted(_rows(apps.select("app_no", "family_id", "filing_date")),
+                        key=lambda r: (r["filing_date"] or date.max, r["app_no"]), reverse=True):
+            chosen[r["family_id"]] = r["app_no"]   # the last written is the earliest filed, lowest number
+        return [{**r, "app_no": chosen[r["family_id"]]} for key, r in sorted(first.items()) if key[0] in chosen]
+    return _memo(memo, ("family_grants_abroad",), read)
+
+
+def _grants_abroad(con, item: Item, start: date, end: date, as_of: date, memo: dict) -> list[_Found]:
+    """A family's first grant at an office outside the domestic ones (high-value settings), on that grant's date;
+    only the offices the item's amounts name.  One event per family and office, however many CN applications
+    (divisionals, a utility model filed the same day) or members at that office the family has; paid to one CN
+    invention of the family.  A member with no grant date has no day: no event."""
     return [_Found("patent", f"{r['app_no']}@{r['office']}", None, r["app_no"],
-                   f"grant_abroad:{r['app_no']}:{r['office']}", r["grant_date"],
-                   {"office": r["office"], "member_no": r["member_no"], "grant_date": r["grant_date"]})
-            for r in rows]
+                   f"grant_abroad:{r['family_id'] or r['app_no']}:{r['office']}", r["grant_date"],
+                   {"office": r["office"], "member_no": r["member_no"], "grant_date": r["grant_date"],
+                    "family_id": r["family_id"]})
+            for r in _family_grants_abroad(con, memo)
+            if start <= r["grant_date"] <= end and (not item.amounts or r["office"] in item.amounts)]
 
 
-def _pledge_interest(con, item: Item, start: date, end: date, as_of: date) -> list[_Found]:
+def _pledge_interest(con, item: Item, start: date, end: date, as_of: date, memo: dict) -> list[_Found]:
     """An interest subsidy the finance ledger approved or paid (issue 18), on the last day of its claim period.
     The finance ledger is a workflow table: a Parquet/Spark export has none, and then there are no events."""
     from hvpatent.finance.ledger import period_range
@@ -217,7 +289,7 @@ def _pledgor_names(con, norms: set[str]) -> dict[str, str]:
     return {r["pledgor_norm"]: r["name"] for r in _rows(named)}
 
 
-def _recognitions(con, item: Item, start: date, end: date, as_of: date) -> list[_Found]:
+def _recognitions(con, item: Item, start: date, end: date, as_of: date, memo: dict) -> list[_Found]:
     """A recognition of the item's kind (贯标 certification, advantage or demonstration enterprise) at a level the
     item's amounts name, on its recognised date; the enterprise placed by the recognitions' rule."""
     from hvpatent.recognitions.records import _placed
@@ -228,9 +300,7 @@ def _recognitions(con, item: Item, start: date, end: date, as_of: date) -> list[
     placed = placed.filter(placed.recognised_date.between(ibis.date(start), ibis.date(end)))
     rows = _rows(placed.select("name_norm", "name", "level", "recognised_date", "expiry_date", "revoked_date",
                                "certifier", "certificate_no", "document", "region_code"))
-    return [_Found("enterprise", r["name_norm"], r["name"], None,
-                   f"{item.kind}:{r['name_norm']}:{r['level']}:{r['recognised_date'].isoformat()}",
-                   r["recognised_date"],
+    return [_Found("enterprise", r["name_norm"], r["name"], None, _recognition_key(item.kind, r), r["recognised_date"],
                    {"kind": item.kind, "level": r["level"], "certificate_no": r["certificate_no"],
                     "recognised_date": r["recognised_date"], "expiry_date": r["expiry_date"],
                     "revoked_date": r["revoked_date"], "certifier": r["certifier"], "document": r["document"]},
@@ -238,7 +308,16 @@ def _recognitions(con, item: Item, start: date, end: date, as_of: date) -> list[
             for r in rows]
 
 
-def _navigation(con, item: Item, start: date, end: date, as_of: date) -> list[_Found]:
+def _recognition_key(kind: str, row: dict) -> str:
+    """The certificate names the recognition; without one, the enterprise, level and year do — not the day, which a
+    bureau may correct (a corrected date is the same recognition, never a second event)."""
+    certificate = (row["certificate_no"] or "").strip()
+    if certificate:
+        return f"{kind}:cert:{certificate}"
+    return f"{kind}:{row['name_norm']}:{row['level']}:{row['recognised_date'].year}"
+
+
+def _navigation(con, item: Item, start: date, end: date, as_of: date, memo: dict) -> list[_Found]:
     """An accepted navigation project run for an enterprise, on its accepted date; of the kinds the item's amounts
     name.  A project with no enterprise (an industry or region project the bureau runs) pays no one: no event."""
     if not _has(con, "navigation_projects"):
@@ -257,9 +336,10 @@ def _navigation(con, item: Item, start: date, end: date, as_of: date) -> list[_F
             for r in rows]
 
 
-def _awards(con, item: Item, start: date, end: date, as_of: date) -> list[_Found]:
+def _awards(con, item: Item, start: date, end: date, as_of: date, memo: dict) -> list[_Found]:
     """A China Patent Award of a grade the item's amounts name, dated 1 January of the award's year (the day is not
-    recorded; the high-value award criterion counts from the same day, indicators.highvalue.criterion_periods)."""
+    recorded; the high-value award criterion counts from the same day, indicators.highvalue.criterion_periods).  The
+    key leaves out the award's free-text words: one grade of one year is one award, however the row spells it."""
     awards = con.table("awards")
     awards = awards.filter(awards.award.contains(CHINA_PATENT_AWARD)
                            & awards.year.between(start.year, end.year))
@@ -269,7 +349,7 @@ def _awards(con, item: Item, start: date, end: date, as_of: date) -> list[_Found
     for r in _rows(awards.select("app_no", "award", "grade", "year")):
         day = date(r["year"], 1, 1)
         out.append(_Found("patent", r["app_no"], None, r["app_no"],
-                          f"award:{r['app_no']}:{r['award']}:{r['grade']}:{r['year']}", day,
+                          f"award:{r['app_no']}:{r['grade']}:{r['year']}", day,
                           {"award": r["award"], "grade": r["grade"], "year": r["year"]}, part=r["grade"]))
     return out
 
@@ -284,19 +364,32 @@ _FINDERS: dict[str, Callable[..., list[_Found]]] = {
 
 # -- the subjects' facts ------------------------------------------------------------------------------------------
 
-def _patent_facts(con, app_nos: list[str], as_of: date) -> dict[str, tuple[dict, tuple[Applicant, ...]]]:
+def _patent_facts(con, app_nos: list[str], as_of: date, memo: dict) -> dict[str, tuple[dict, tuple[Applicant, ...]]]:
     """Per application: its facts on ``as_of`` (patent_type, state, in_force, grant_date, ipc_main, ipcs, sei,
     title) and its applicants in order — the first with its town and category by first_applicants' rules, the
-    others with their party town and type."""
-    if not app_nos:
-        return {}
+    others with their party town and type.  Read for those not in the memo, kept there per (app_no, as_of)."""
+    missing = [a for a in app_nos if ("patent", a, as_of) not in memo]
+    if missing:
+        read = _read_patent_facts(con, missing, as_of, memo)
+        for app_no in missing:   # an app_no the warehouse lacks (an award's typo) has no facts
+            memo[("patent", app_no, as_of)] = read.get(app_no, ({}, ()))
+    return {a: memo[("patent", a, as_of)] for a in app_nos}
+
+
+def _read_patent_facts(con, app_nos: list[str], as_of: date,
+                       memo: dict) -> dict[str, tuple[dict, tuple[Applicant, ...]]]:
     from hvpatent.indicators.base import first_applicants, sei_matches
     from hvpatent.legal import IN_FORCE, legal_state
 
     apps = ibis.memtable({"app_no": app_nos}, schema={"app_no": "string"})
     table = con.table("applications").semi_join(apps, "app_no")
-    states = {r["app_no"]: r for r in _rows(legal_state(con, as_of, applications=table, annuity=False)
-                                            .select("app_no", "state", "grant_date"))}
+    # the inventions' states when another item of this memo read them already; the legal state otherwise
+    known = memo.get(("invention_states", as_of), {})
+    states = {a: known[a] for a in app_nos if a in known}
+    if len(states) < len(app_nos):
+        rest = table.filter(~table.app_no.isin(list(states))) if states else table
+        states |= {r["app_no"]: r for r in _rows(legal_state(con, as_of, applications=rest, annuity=False)
+                                                 .select("app_no", "state", "grant_date"))}
     ipcs = con.table("ipc_classes").semi_join(apps, "app_no")
     ipc_lists: dict[str, list[str]] = {}
     for r in _rows(ipcs.order_by(["app_no", "seq"]).select("app_no", "ipc")):
@@ -333,12 +426,19 @@ def _patent_applicants(con, apps: ir.Table, first_applicants) -> dict[str, tuple
     return {app_no: tuple(sorted(found, key=lambda a: a.seq)) for app_no, found in people.items()}
 
 
-def _enterprise_applicants(con, entries: set[tuple[str, str, str | None]]) -> dict[tuple, Applicant]:
+def _enterprise_applicants(con, entries: set[tuple[str, str, str | None]], memo: dict) -> dict[tuple, Applicant]:
+    """The enterprise of each (name_norm, name, town its record gives) as an applicant, kept in the memo."""
+    missing = {e for e in entries if ("firm", e) not in memo}
+    if missing:
+        for entry, applicant in _read_enterprise_applicants(con, missing).items():
+            memo[("firm", entry)] = applicant
+    return {e: memo[("firm", e)] for e in entries}
+
+
+def _read_enterprise_applicants(con, entries: set[tuple[str, str, str | None]]) -> dict[tuple, Applicant]:
     """The enterprise of each (name_norm, name, town its record gives) as an applicant: its town the record's, else
     the one assigned by hand or the enterprise directory's (reference.applicant_towns); its category by the
     first applicants' evidence (reference.applicant_categories: settled > credit code > name > directory)."""
-    if not entries:
-        return {}
     from hvpatent.reference.applicant_categories import category_of_name, with_categories
     from hvpatent.reference.applicant_towns import with_overrides
 
