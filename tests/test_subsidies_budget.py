@@ -126,6 +126,17 @@ def test_spend_by_item_lists_unspent_items_and_without_a_policy_none(duck):
         ("pledge_interest", D(2000), None), ("total", D(25300), None)]
 
 
+def test_spend_and_the_caps_count_the_same_interest_subsidies(duck):
+    # the one rule (docs/subsidies.md): the finance ledger's approved and paid interest subsidies of the year are
+    # the pledge_interest item's committed money, in spend() as in eligible() and at approval (finance_committed)
+    counted = [(f["payee"], f["year"], f["version"], f["item"], f["amount_yuan"])
+               for f in rules_mod.finance_committed(duck, POLICY) if f["year"] == "2024"]
+    assert sorted(counted) == [("乙科技有限公司", "2024", "V1", "pledge_int", D("800.00")),
+                               ("甲公司", "2024", "V1", "pledge_int", D("1200.00"))]
+    [pledge] = [r for r in spend(duck, 2024, by="item", policy=POLICY) if r["key"] == "pledge_int"]
+    assert pledge["net_yuan"] == sum(a for *_, a in counted) == D(2000)
+
+
 def test_spend_by_town(duck):
     rows = spend(duck, 2024, by="town", policy=POLICY)
     assert [_sums(r)[:6] for r in rows] == [

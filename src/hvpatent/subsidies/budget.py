@@ -4,7 +4,9 @@ A year's spend is the ledger's rows of the year's periods (period ``2024``, ``20
 to 2024) that the bureau has committed: approved (committed), paid, and paid then clawed back (paid, with the
 amount recovered shown apart and subtracted in ``net_yuan``).  Interest subsidies on pledge loans are paid through
 issue 18's finance ledger, never through ``subsidy_ledger``: its approved and paid ``interest_subsidy`` rows of the
-year are counted under the policy's pledge_interest item, so the budget view shows all the district pays.
+year are counted under the policy's pledge_interest item, so the budget view shows all the district pays.  It is the
+one rule of the room (rules.finance_committed): the same rows count as the payee's committed money toward the
+version's yearly cap and budget in rules.eligible and at approval (ledger.decide).
 """
 
 from __future__ import annotations
