@@ -232,6 +232,24 @@ def test_bad_input_is_named_without_traceback(fresh, args, words):
     assert refused(result, words), result.output
 
 
+@pytest.mark.parametrize("args", [("eligible", "--period", "2024"), ("ledger",), ("budget", "--year", "2024"),
+                                  ("apply", "--period", "2024")])
+def test_a_mistyped_warehouse_path_is_refused_and_not_created(fresh, tmp_path, args):
+    _, policy = fresh
+    missing = tmp_path / "nowhere" / "x.duckdb"
+    extra = ("--policy", policy) if args[0] in ("eligible", "apply") else ()
+    result = hvp("subsidies", *args, *extra, "--db", str(missing))
+    assert result.exit_code == 2 and "not found" in result.output and not missing.exists()
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("year", ["1990", "2101"])
+def test_whatif_years_without_a_basis_year_are_refused(fresh, year):
+    db, policy = fresh
+    result = hvp("subsidies", "whatif", "--year", year, "--variant", policy, "--policy", policy, "--db", db)
+    assert refused(result, f"bad year: {year}"), result.output
+
+
 def test_bad_policy_file_names_file_and_field(fresh, tmp_path):
     db, _ = fresh
     bad = tmp_path / "bad.yaml"

@@ -215,6 +215,8 @@ def test_valid_amounts_per_key_and_a_nine_digit_region_pass():
     (b"versions: [\n", "YAML"),
     ("versions: []\n".encode("gb18030") + "# 资助\n".encode("gb18030"), "UTF-8"),
     (b"#" * (1024 * 1024 + 1), "1 MiB"),
+    (b"[" * 5000 + b"]" * 5000, "nested"),
+    (b"versions:\n  - effective_from: 2025-02-30\n", "invalid value"),
 ])
 def test_bad_files_name_the_file(tmp_path, content, why):
     file = tmp_path / "bad.yaml"

@@ -82,6 +82,7 @@ def test_bad_values_are_422_pages_not_500(base_url):
                                  ("/subsidies", "as_of", "2024-13-01"), ("/subsidies/ledger", "status", "done"),
                                  ("/subsidies/ledger", "period", "2024-H3"), ("/subsidies/budget", "year", "20x4"),
                                  ("/subsidies/budget", "by", "bogus"), ("/subsidies/whatif", "year", "99999"),
+                                 ("/subsidies/whatif", "year", "1990"), ("/api/subsidies/whatif", "year", "1990"),
                                  ("/api/subsidies/eligible", "period", "24"), ("/api/subsidies/budget", "by", "x"),
                                  ("/api/subsidies/ledger", "format", "pdf")):
             r = c.get(path, params={name: junk})
@@ -104,6 +105,16 @@ def test_csrf_missing_or_wrong_is_refused(base_url):
         assert c.post("/api/subsidies/apply", json={"period": "2024"},
                       headers={"x-csrf-token": "wrong"}).status_code == 403
         assert c.post("/subsidies/apply", data={"period": "2024", "csrf": "wrong"}).status_code == 403
+        # every other change refuses a request without the token, before reading what it asks
+        for path, body in (("/api/subsidies/review", {"keys": [KEY_A10], "passed": True}),
+                           ("/api/subsidies/decide", {"keys": [KEY_A10], "approve": True}),
+                           ("/api/subsidies/pay", {"batch": "B"}),
+                           ("/api/subsidies/clawback", {"key": KEY_A10, "reason": "x"})):
+            assert c.post(path, json=body).status_code == 403, path
+        for path, form in (("/subsidies/ledger/act", {"action": "approve", "key": KEY_A10}),
+                           ("/subsidies/ledger/pay", {"batch": "B"}),
+                           ("/subsidies/ledger/clawback", {"key": KEY_A10, "reason": "x"})):
+            assert c.post(path, data={**form, "csrf": "wrong"}).status_code == 403, path
         assert c.get("/api/subsidies/ledger").json() == []  # nothing was recorded
         assert token
 

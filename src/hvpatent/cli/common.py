@@ -93,15 +93,16 @@ def as_known_on() -> date | None:
     return settings["as_known_on"]
 
 
-def open_warehouse(db: Path | None = None, read_only: bool = False):
+def open_warehouse(db: Path | None = None, read_only: bool = False, must_exist: bool = False):
     """The warehouse, or exit 2 with a message when it is missing or another process holds it (a running
-    `hvp serve` or import: DuckDB lets one process have the file; warehouse/busy.py)."""
+    `hvp serve` or import: DuckDB lets one process have the file; warehouse/busy.py).  ``must_exist``: a command
+    that opens read-write only to add its workflow tables must not create an empty warehouse at a mistyped path."""
     from hvpatent.warehouse.store import Warehouse, WarehouseBusy, default_db_path
 
     path = db or settings["db"] or default_db_path()
     if read_only and not Path(path).exists() and settings["engine"] == "spark" and settings["spark_data"]:
         return Warehouse(":memory:")  # a cluster's queries read only the Parquet export (docs/spark.md)
-    if read_only and not Path(path).exists():
+    if (read_only or must_exist) and not Path(path).exists():
         err_console.print(f"[red]{i18n.t('db_path', path=path)}: not found[/red]")
         raise typer.Exit(2)
     try:

@@ -117,7 +117,7 @@ def compute_cmd(
     from hvpatent.finance import LedgerError, compute_claim
 
     p, day = _policy(policy), parse_as_of(as_of)
-    with open_warehouse(db) as wh:  # not read-only: a warehouse from before the ledger gets its tables
+    with open_warehouse(db, must_exist=True) as wh:  # not read-only: a warehouse from before the ledger gets its tables
         try:
             claim = compute_claim(wh.ibis(), scheme.value, contract.strip(), period, claimed, policy=p, as_of=day,
                                   ledger=wh.con)
@@ -135,7 +135,7 @@ def compute_cmd(
 def _ledger_step(db: Path | None, work) -> dict | list[dict]:
     from hvpatent.finance import LedgerError
 
-    with open_warehouse(db) as wh:
+    with open_warehouse(db, must_exist=True) as wh:
         try:
             return work(wh)
         except LedgerError as err:
@@ -242,7 +242,7 @@ def ledger_cmd(
 
     if out is not None and fmt is Fmt.table:   # --out alone: the file's suffix says the format
         fmt = Fmt.json if out.suffix.lower() == ".json" else Fmt.xlsx
-    with open_warehouse(db) as wh:  # not read-only: a warehouse from before the ledger gets its tables
+    with open_warehouse(db, must_exist=True) as wh:  # not read-only: a warehouse from before the ledger gets its tables
         try:
             rows = ledger_rows(wh.con, scheme=scheme.value if scheme else None, status=status, period=period,
                                batch=batch)

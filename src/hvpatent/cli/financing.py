@@ -69,7 +69,7 @@ def list_cmd(
 
     if out is not None and fmt is TableFmt.table:  # --out alone: the file's suffix says the format
         fmt = {".json": TableFmt.json, ".csv": TableFmt.csv}.get(out.suffix.lower(), TableFmt.xlsx)
-    with open_warehouse(db) as wh:  # not read-only: a warehouse from before the ledger gets its tables
+    with open_warehouse(db, must_exist=True) as wh:  # not read-only: a warehouse from before the ledger gets its tables
         try:
             rows = list_requests(wh.con, status=status, bank=normalize_name(bank) if bank else None,
                                  enterprise=normalize_name(enterprise) if enterprise else None)
@@ -121,7 +121,7 @@ def link_cmd(
     from hvpatent.finance import RequestError, link_contract
 
     by = (by or "").strip() or getpass.getuser()  # the audit log names a person, never "cli"
-    with open_warehouse(db) as wh, wh.lock:
+    with open_warehouse(db, must_exist=True) as wh, wh.lock:
         try:
             row = link_contract(wh.con, request_id.strip(), contract_no, by=by)
         except RequestError as err:
@@ -137,7 +137,7 @@ def match_cmd(as_of: AsOfOption = None, db: DbOption = None) -> None:
     from hvpatent.finance import match_contracts
 
     day = parse_as_of(as_of)
-    with open_warehouse(db) as wh, wh.lock:
+    with open_warehouse(db, must_exist=True) as wh, wh.lock:
         changed = match_contracts(wh.con, wh.ibis(), day)
     for row in changed:
         console.print(f"{row['request_id']} → {row['contract_no']}", markup=False)

@@ -396,7 +396,8 @@ def eligible_cmd(
     p, fmt = _policy(policy), _format(fmt, out)
     items, day = _check_items(p, item), _as_of(as_of, period)
     check_out(out)
-    with open_warehouse(db) as wh, _refused():  # not read-only: a warehouse from before the ledger gets its table
+    # not read-only: a warehouse from before the ledger gets its table
+    with open_warehouse(db, must_exist=True) as wh, _refused():
         rows = eligible(wh.ibis(), p, period.strip(), as_of=day, ledger=wh.con, region=region,
                         payee=_payee(payee), items=items)
     totals = _totals(rows)
@@ -418,7 +419,7 @@ def eligible_cmd(
 
 def _ledger_step(db: Path | None, work):
     """One change of the ledger, under the warehouse's write lock; the room's refusals end in their message."""
-    with open_warehouse(db) as wh, wh.lock, _refused():
+    with open_warehouse(db, must_exist=True) as wh, wh.lock, _refused():
         return work(wh)
 
 
@@ -593,7 +594,8 @@ def ledger_cmd(
         _period(period)
     fmt = _format(fmt, out)
     check_out(out)
-    with open_warehouse(db) as wh, _refused():  # not read-only: a warehouse from before the ledger gets its table
+    # not read-only: a warehouse from before the ledger gets its table
+    with open_warehouse(db, must_exist=True) as wh, _refused():
         rows = ledger_rows(wh.con, period=period and period.strip(), item=item, status=status, payee=_payee(payee),
                            batch=batch)
     if fmt is TableFmt.xlsx:   # the finance office's layout, as a payment batch's
@@ -642,7 +644,7 @@ def clawbacks_cmd(
 
     p, day, fmt = _policy(policy), parse_as_of(as_of), _format(fmt, out)
     check_out(out)
-    with open_warehouse(db) as wh, _refused():
+    with open_warehouse(db, must_exist=True) as wh, _refused():
         rows = clawbacks_due(wh.con, wh.ibis(), p, day)
     shown = [{**r, "why": _why(r)} for r in _ledger_shown(rows, _item_names(p))]
     _emit(shown, CLAWBACK_COLUMNS, fmt, out, i18n.say(f"{day} 应追回", f"Clawbacks due {day}"),
@@ -694,9 +696,9 @@ SPEND_COLUMNS: dict[str, tuple[str, str]] = {
 }
 
 
-def _year(year: int) -> int:
-    if not 1990 <= year <= 2100:
-        raise _fail(i18n.say(f"年份无效：{year}", f"bad year: {year}"))
+def _year(year: int, low: int = 1990) -> int:
+    if not low <= year <= 2100:
+        raise _fail(i18n.say(f"年份无效：{year}（{low}–2100）", f"bad year: {year} ({low}–2100)"))
     return year
 
 
@@ -715,7 +717,7 @@ def budget_cmd(
     p = _policy(policy) if by is SpendBy.item else None   # the budget is the policy's, per item
     fmt, year = _format(fmt, out), _year(year)
     check_out(out)
-    with open_warehouse(db) as wh, _refused():
+    with open_warehouse(db, must_exist=True) as wh, _refused():
         rows = spend(wh.con, year, by=by.value, policy=p)
     shown = [{**r, "label": i18n.say(r.get("label_zh") or "", r.get("label_en") or "") or r["key"]} for r in rows]
     _emit(shown, SPEND_COLUMNS, fmt, out, i18n.say(f"{year} 年资助支出", f"Subsidy spend {year}"),
@@ -749,9 +751,9 @@ def whatif_cmd(
     effect on the high-value indicators."""
     from hvpatent.subsidies import projection
 
-    base, alt, year = _policy(policy), _policy(variant), _year(year)
+    base, alt, year = _policy(policy), _policy(variant), _year(year, low=1991)  # its basis is the year before
     day = parse_as_of(as_of)
-    with open_warehouse(db) as wh, _refused():
+    with open_warehouse(db, must_exist=True) as wh, _refused():
         result = projection(wh.ibis(), wh.con, base, alt, year, as_of=day, region=region)
     if fmt is ShowFmt.json:
         write_json(result, None)

@@ -450,4 +450,8 @@ def load_policy(path: Path | str | None = None) -> SubsidyPolicy:
         data = yaml.safe_load(text)
     except yaml.YAMLError as err:
         raise PolicyError(f"{file}: (file): YAML 有误 / bad YAML: {err}") from None
+    except RecursionError:  # thousands of nested brackets: PyYAML's composer recurses per level
+        raise PolicyError(f"{file}: (file): 嵌套层次过深 / nested too deeply") from None
+    except ValueError as err:  # PyYAML's own date reader: 2025-02-30 is a date-shaped value that is no date
+        raise PolicyError(f"{file}: (file): 无效的值 / invalid value: {err}") from None
     return parse_policy(data, str(file))

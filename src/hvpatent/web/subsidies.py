@@ -130,8 +130,8 @@ def _as_of(text: str | None, request: Request, last: date) -> date:
     return min(last, _today(request))
 
 
-def _year(text: str | None, request: Request, default: int) -> int:
-    year = inputs.integer("year", text, 1990, 2100)
+def _year(text: str | None, request: Request, default: int, low: int = 1990) -> int:
+    year = inputs.integer("year", text, low, 2100)
     return default if year is None else year
 
 
@@ -410,7 +410,7 @@ def api_budget(request: Request, user: Staff, year: YearQ = None,
 def api_whatif(request: Request, user: Staff, year: YearQ = None) -> JSONResponse:
     from hvpatent.subsidies import load_policy
 
-    year_n = _year(year, request, _today(request).year + 1)
+    year_n = _year(year, request, _today(request).year + 1, low=1991)  # the basis is the year before
     return JSONResponse(jsonable([_projection(request, load_policy(_variant_example()), year_n)])[0])
 
 
@@ -655,7 +655,7 @@ def whatif_page(request: Request, year: YearQ = None) -> HTMLResponse:
     from hvpatent.subsidies import load_policy
 
     user = _user(request, *STAFF)
-    year_n = _year(year, request, _today(request).year + 1)
+    year_n = _year(year, request, _today(request).year + 1, low=1991)  # the basis is the year before
     return _whatif_view(request, user, year_n, load_policy(_variant_example()), "variant-example.yaml")
 
 
@@ -667,7 +667,7 @@ def whatif_upload(request: Request, csrf: Annotated[str, Form()], file: UploadFi
 
     user = _user(request, *STAFF)
     check_csrf(request, csrf)
-    year_n = _year(year or None, request, _today(request).year + 1)
+    year_n = _year(year or None, request, _today(request).year + 1, low=1991)
     if file is None or not file.filename:
         return _whatif_view(request, user, year_n, load_policy(_variant_example()), "variant-example.yaml")
     data = file.file.read(MAX_VARIANT_BYTES + 1)   # a sync route (threadpool): the projection blocks
