@@ -229,6 +229,23 @@ def test_an_event_no_version_covers_is_refused(db, monkeypatch):
     assert row["reasons"][0] == "version" and row["policy_version"] is None and not row["eligible"]
 
 
+def test_one_memo_is_shared_by_every_item_and_version_of_one_call(db, monkeypatch):
+    seen: list[dict] = []
+
+    def events(con, item, start, end, *, as_of, memo=None):
+        seen.append(memo)
+        return []
+
+    monkeypatch.setattr(facts, "events", events)
+    pol = policy(version(item(), item("pct", "pct_filing"), end=date(2024, 6, 30)),
+                 version(item(), name="v2", start=date(2024, 7, 1)))
+    run(db, pol)
+    run(db, pol)
+    first, second = seen[:3], seen[3:]
+    assert len(seen) == 6 and all(isinstance(m, dict) for m in seen)
+    assert all(m is first[0] for m in first) and all(m is second[0] for m in second) and first[0] is not second[0]
+
+
 def test_periods_and_the_default_as_of(db, fake):
     fake["grant"] = [patent_event("grant", "CN1", date(2024, 3, 31)), patent_event("grant", "CN2", date(2024, 4, 1))]
     assert [r["subject_key"] for r in run(db, policy(version(item())), "2024-Q1")] == ["CN1"]

@@ -7,7 +7,8 @@ Caps count what the ledger has committed (approved and paid, less clawbacks) and
 paid interest subsidies (issue 18: pledge-interest money is the payee's too), then this run's earlier rows in
 (event_date, item, subject_key) order; the budget never cuts a row, it is flagged (the approval step refuses beyond
 it, ledger.decide).  Pledge-interest rows are capped by the finance policy, not here, and are counted once: from
-the finance ledger.  Nothing is cached across calls: the ledgers and the abnormal notices are read on each call.
+the finance ledger.  Nothing is cached across calls: the ledgers and the abnormal notices are read on each call, and
+facts.py's memo (facts shared between items and versions of one assessment) lives for one call.
 """
 
 from __future__ import annotations
@@ -409,13 +410,14 @@ def eligible(con: ibis.BaseBackend, policy: SubsidyPolicy, period: str, *, as_of
     as_of = as_of or min(end, date.today())
     abnormal = abnormal_applications(con, as_of)
     book = _read_ledger(ledger, policy)
+    memo: dict = {}   # one per call: facts.py shares legal states, criterion periods and subject facts over items
     rows = []
     for version in policy.versions:
         days = _overlap(version, start, end)
         if days is None:
             continue
         for item in version.items:
-            for event in facts.events(con, item, days[0], days[1], as_of=as_of):
+            for event in facts.events(con, item, days[0], days[1], as_of=as_of, memo=memo):
                 rows.append(_judge(event, item, policy, period, abnormal, book))
     rows.sort(key=lambda r: (r["event_date"], r["item"], r["subject_key"]))
     _caps_and_budget(rows, book)
