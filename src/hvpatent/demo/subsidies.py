@@ -41,7 +41,7 @@ def abnormal_rows(rng: random.Random, filings: RecentFilings, export_date: date)
     name = min(filings.by_applicant, key=lambda n: (-len(filings.by_applicant[n]), n))
     picked = sorted(rng.sample(filings.by_applicant[name], min(NOTICES, len(filings.by_applicant[name]))))
     notice = min(max(f for _, f, _, _ in picked) + timedelta(days=rng.randint(90, 150)), export_date)
-    batch = f"{notice.year}年第{notice.month // 3 + 1}批"
+    batch = f"{notice.year}年第{(notice.month - 1) // 3 + 1}批"   # the quarter: December is 第4批
     rows = []
     for i, (app_no, _, title, agency) in enumerate(picked):
         outcome, after = ("已撤回", 30) if i == 0 else ("复核撤销", 60) if i == len(picked) - 1 else ("", 0)
