@@ -119,6 +119,22 @@ def test_csrf_missing_or_wrong_is_refused(base_url):
         assert token
 
 
+def test_the_eligible_page_shows_a_page_of_rows_at_a_time(base_url, monkeypatch):
+    from hvpatent.web import subsidies as page_module
+
+    with client(base_url, "analyst") as c:
+        every = c.get("/api/subsidies/eligible", params={"period": "2024", "show": "all"}).json()
+        assert len(every) >= 2
+        monkeypatch.setattr(page_module, "PAGE_ROWS", 1)  # the server runs in this process (tests/webserver.py)
+        first = c.get("/subsidies", params={"period": "2024", "show": "all"}).text
+        last = c.get("/subsidies", params={"period": "2024", "show": "all", "page": str(len(every))}).text
+        beyond = c.get("/subsidies", params={"period": "2024", "show": "all", "page": "999"}).text
+        assert first.count('<tr class="row ') == 1 and 'id="pager"' in first
+        assert f"1 / {len(every)}" in first and f"{len(every)} / {len(every)}" in last and last == beyond
+        assert every[0]["subject_key"] in first and every[-1]["subject_key"] in last
+        assert c.get("/subsidies", params={"period": "2024", "page": "0"}).status_code == 422
+
+
 def test_staff_see_eligible_rows_with_their_trace(base_url):
     with client(base_url, "admin") as c:
         page = c.get("/subsidies", params={"period": "2024"})

@@ -42,6 +42,7 @@ YearQ = Annotated[str | None, Query(max_length=4, description="YYYY")]
 AsOfQ = Annotated[str | None, Query(max_length=10, description="YYYY-MM-DD")]
 FmtQ = Annotated[str, Query(pattern="^(json|csv|xlsx)$")]
 LOCK_WAIT_S = 10.0
+PAGE_ROWS = 200                 # rows of the eligible page at a time
 MAX_VARIANT_BYTES = 256 << 10   # a policy variant is a few KiB of YAML; more is not one
 MAX_KEYS = 2000                 # ledger keys in one change
 KEY_TEXT = 300
@@ -52,7 +53,8 @@ WORDS: dict[str, tuple[str, str]] = {
     "eligible_nav": ("符合条件", "Eligible"), "ledger_nav": ("台账", "Ledger"), "budget_nav": ("预算", "Budget"),
     "whatif_nav": ("政策测算", "What-if"), "period": ("期间", "Period"), "item": ("资助项目", "Item"),
     "payee": ("受资助单位", "Payee"), "all": ("全部", "All"), "show": ("显示", "Show"),
-    "show_all": ("含不符合条件的", "Include ineligible"), "subject": ("对象", "Subject"),
+    "show_all": ("含不符合条件的", "Include ineligible"), "page": ("页", "Page"), "rows": ("条", "rows"),
+    "prev": ("上一页", "Previous"), "next": ("下一页", "Next"), "subject": ("对象", "Subject"),
     "event_date": ("事项日期", "Event date"), "version": ("政策版本", "Policy version"),
     "town": ("镇街", "Town"), "gross": ("标准金额（元）", "Gross (yuan)"),
     "amount": ("资助金额（元）", "Amount (yuan)"),
@@ -481,14 +483,16 @@ def _totals(rows: list[dict], i: int) -> list[dict]:
 @router.get("/subsidies", response_class=HTMLResponse, include_in_schema=False)
 def eligible_page(request: Request, period: PeriodQ = None, item: ItemQ = None, payee: PayeeQ = None,
                   show: Annotated[str | None, Query(pattern="^all$")] = None, as_of: AsOfQ = None,
-                  done: Annotated[str | None, Query(max_length=300)] = None) -> HTMLResponse:
+                  done: Annotated[str | None, Query(max_length=300)] = None,
+                  page: Annotated[str | None, Query(max_length=6)] = None) -> HTMLResponse:
     user = _user(request, *STAFF)
-    return _eligible_view(request, user, period, item, payee, show == "all", as_of, done=done)
+    return _eligible_view(request, user, period, item, payee, show == "all", as_of, done=done,
+                          page=inputs.integer("page", page, 1, 99999) or 1)
 
 
 def _eligible_view(request: Request, user: User, period: str | None, item: str | None, payee: str | None,
                    show_all: bool, as_of: str | None, *, done: str | None = None, error: str | None = None,
-                   code: int = 200) -> HTMLResponse:
+                   code: int = 200, page: int = 1) -> HTMLResponse:
     period, _, last = _period(period, request)
     policy = _policy()
     day = _as_of(as_of, request, last)
@@ -497,9 +501,15 @@ def _eligible_view(request: Request, user: User, period: str | None, item: str |
     items = {v.id: (v.name_zh, v.name_en)[i] for ver in policy.versions for v in ver.items}
     params = [(k, v) for k, v in (("period", period), ("item", item), ("payee", payee),
                                   ("show", "all" if show_all else None)) if v]
-    return _page(request, user, "subsidies.html", code, title=WORDS["title"][i], rows=rows, totals=_totals(rows, i),
+    # A district's year is thousands of rows, each with its trace: the page shows PAGE_ROWS at a time (the totals
+    # and the export cover them all).
+    pages = max(1, -(-len(rows) // PAGE_ROWS))
+    page = min(page, pages)
+    shown = rows[(page - 1) * PAGE_ROWS:page * PAGE_ROWS]
+    return _page(request, user, "subsidies.html", code, title=WORDS["title"][i], rows=shown, totals=_totals(rows, i),
                  items=items, period=period, item=item, payee=payee or "", show_all=show_all, as_of=day, done=done,
-                 error=error, key_text=_key_text,
+                 error=error, key_text=_key_text, page=page, pages=pages, row_count=len(rows),
+                 page_url=lambda n: f"/subsidies?{urlencode([*params, ('page', n)])}",
                  export_url=f"/api/subsidies/eligible?{urlencode([*params, ('format', 'xlsx')])}")
 
 
