@@ -45,7 +45,8 @@ WORDS: dict[str, tuple[str, str]] = {
                 "后提交申请，由区知识产权局审核、核准并拨付。",
                 "What your enterprise may apply for in the period under the subsidy policy in force, and what it "
                 "may not and why. Tick eligible rows and apply; the district IP bureau reviews, approves and pays."),
-    "period": ("期间", "Period"), "show": ("显示", "Show"), "item": ("资助项目", "Item"),
+    "period": ("期间", "Period"), "as_of": ("核算日", "Assessed on"), "show": ("显示", "Show"),
+    "item": ("资助项目", "Item"),
     "subject": ("对象", "Subject"), "event_date": ("事项日期", "Event date"), "version": ("政策版本", "Policy version"),
     "amount": ("资助金额（元）", "Amount (yuan)"), "gross": ("标准金额（元）", "Gross (yuan)"),
     "eligible": ("符合条件", "Eligible"), "yes": ("是", "yes"), "no": ("否", "no"),
@@ -155,7 +156,9 @@ def _view_rows(rows: list[dict], i: int) -> list[dict]:
 def _ledger_view(rows: list[dict], i: int) -> list[dict]:
     from hvpatent.subsidies import LEDGER_STATUS_WORDS
 
-    return [{**r, "status_word": LEDGER_STATUS_WORDS.get(r["status"], (r["status"],) * 2)[i]} for r in rows]
+    names = {v.id: (v.name_zh, v.name_en)[i] for ver in _policy().versions for v in ver.items}
+    return [{**r, "status_word": LEDGER_STATUS_WORDS.get(r["status"], (r["status"],) * 2)[i],
+             "item_name": names.get(r["item"], r["item"])} for r in rows]
 
 
 @router.get("/mine/subsidies", response_class=HTMLResponse, include_in_schema=False)
