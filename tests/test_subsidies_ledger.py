@@ -696,3 +696,14 @@ def test_no_sequence_pays_an_item_or_an_event_twice(monkeypatch, ops):
             assert keys[0] == keys[1]
     finally:
         duck.close()
+
+
+def test_clawback_reasons_read_in_both_languages():
+    from hvpatent.subsidies import clawback_words
+
+    lapse = clawback_words({"reason": "lapse", "lapse_date": date(2025, 3, 1), "limit_date": date(2027, 6, 30)})
+    assert "2025-03-01" in lapse[0] and "2027-06-30" in lapse[0] and "within the clawback term" in lapse[1]
+    abnormal = clawback_words({"reason": "abnormal", "notice_date": date(2025, 1, 15), "batch": "2025-1"})
+    assert abnormal[0].startswith("2025-01-15 被通报为非正常专利申请") and "(2025-1)" in abnormal[1]
+    missing = clawback_words({"reason": "version_missing"})
+    assert "人工核对" in missing[0] and "check by hand" in missing[1]

@@ -621,14 +621,10 @@ CLAWBACK_COLUMNS: dict[str, tuple[str, str]] = {
 
 
 def _why(row: dict) -> str:
-    """Why a clawback is due (ledger.clawbacks_due: reason lapse or abnormal, with its days)."""
-    if row.get("reason") == "lapse":
-        return i18n.say(f"专利于 {row.get('lapse_date')} 失效（拨付后 {row.get('limit_date')} 前）",
-                        f"the patent lapsed on {row.get('lapse_date')} (by {row.get('limit_date')}, after payment)")
-    if row.get("reason") == "abnormal":
-        return i18n.say(f"{row.get('notice_date')} 被通报为非正常专利申请（{row.get('batch') or ''}）",
-                        f"notified abnormal on {row.get('notice_date')} ({row.get('batch') or ''})")
-    return str(row.get("reason") or "")
+    """Why a clawback is due, in the command's language (the room's one wording, subsidies.clawback_words)."""
+    from hvpatent.subsidies import clawback_words
+
+    return i18n.say(*clawback_words(row))
 
 
 @subsidies_app.command("clawbacks")

@@ -17,6 +17,7 @@ from hvpatent.subsidies.ledger import (
     SubsidyError,
     apply_items,
     claw_back,
+    clawback_words,
     clawbacks_due,
     decide,
     key_text,
@@ -41,6 +42,6 @@ from hvpatent.subsidies.whatif import projection
 __all__ = [
     "ITEM_KINDS", "LEDGER_STATUSES", "LEDGER_STATUS_WORDS", "RULE_WORDS", "SPEND_DIMENSIONS", "Applicant", "Event",
     "Item", "PolicyError", "PolicyVersion", "SubsidyError", "SubsidyPolicy", "abnormal_applications", "apply_items",
-    "claw_back", "clawbacks_due", "decide", "eligible", "events", "key_text", "ledger_rows", "load_policy",
-    "parse_key", "pay", "policy_path", "projection", "review", "spend", "write_batch_xlsx",
+    "claw_back", "clawback_words", "clawbacks_due", "decide", "eligible", "events", "key_text", "ledger_rows",
+    "load_policy", "parse_key", "pay", "policy_path", "projection", "review", "spend", "write_batch_xlsx",
 ]

@@ -474,6 +474,23 @@ def claw_back(duck: duckdb.DuckDBPyConnection, key: Key, *, by: str, reason: str
     return _get(duck, key)
 
 
+
+def clawback_words(row: dict) -> tuple[str, str]:
+    """Why a clawback is due, in Chinese and English (a row of clawbacks_due: reason lapse, abnormal or
+    version_missing, with its days) — the one wording the command line and the pages show."""
+    reason = row.get("reason")
+    if reason == "lapse":
+        return (f"专利于 {row.get('lapse_date')} 终止，在拨付日起的追回期内（至 {row.get('limit_date')}）",
+                f"the patent ended on {row.get('lapse_date')}, within the clawback term (to {row.get('limit_date')})")
+    if reason == "abnormal":
+        batch = row.get("batch") or ""
+        return (f"{row.get('notice_date')} 被通报为非正常专利申请（{batch}）",
+                f"notified as an abnormal application on {row.get('notice_date')} ({batch})")
+    if reason == "version_missing":
+        return ("政策版本或项目已不在政策文件中，请人工核对",
+                "the policy version or item is no longer in the policy file: check by hand")
+    return (str(reason or ""),) * 2
+
 def clawbacks_due(duck: duckdb.DuckDBPyConnection, con: ibis.BaseBackend, policy: SubsidyPolicy,
                   as_of: date) -> list[dict]:
     """Paid patent rows that should be clawed back on ``as_of``: each ledger row with ``reason`` ("lapse",

@@ -279,10 +279,11 @@ def _claw_back(request: Request, user: User, key: tuple, reason: str, amount: De
 
 
 def _clawbacks(request: Request) -> list[dict]:
-    from hvpatent.subsidies import clawbacks_due
+    from hvpatent.subsidies import clawback_words, clawbacks_due
 
     policy, day = _policy(), _today(request)
-    return analytics(request).compute(lambda con: clawbacks_due(con.con, con, policy, day))
+    rows = analytics(request).compute(lambda con: clawbacks_due(con.con, con, policy, day))
+    return [{**r, "why": clawback_words(r)} for r in rows]  # (zh, en): the page picks its language
 
 
 def _spend(request: Request, year: int, by: str) -> list[dict]:
