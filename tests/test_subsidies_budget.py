@@ -339,8 +339,14 @@ def test_price_by_level_grade_and_kind():
     demo = item("demo", "ip_demonstration", amounts={"national": 100000, "municipal": 30000})
     award = item("award", "china_patent_award", amounts={"金奖": 500000, "银奖": 300000})
     nav = item("nav", "navigation_project", amounts={"enterprise": 50000, "industry": 100000})
-    assert whatif.price(demo, {"event_key": "ip_demonstration:甲公司:municipal:2024-05-01"}) == D(30000)
-    assert whatif.price(award, {"event_key": "award:CN1:中国专利奖:银奖:2024"}) == D(300000)
+    # the amount step of the row's trace names what it was paid by (the event key's shape is not read: a
+    # certificate-keyed recognition has no level in it)
+    assert whatif.price(demo, {"event_key": "ip_demonstration:cert:ZS-1", "trace": [
+        {"rule": "amount", "facts": {"level": "municipal", "amounts": {}}}]}) == D(30000)
+    assert whatif.price(award, {"event_key": "award:CN1:银奖:2024", "trace": [
+        {"rule": "amount", "facts": {"grade": "银奖"}}]}) == D(300000)
+    abroad = item("abroad", "grant_abroad", amounts={"US": 40000, "JP": 30000})
+    assert whatif.price(abroad, {"subject_key": "CN1@JP", "trace": []}) == D(30000)
     assert whatif.price(nav, {"event_key": "navigation:N1", "trace": [
         {"rule": "version", "facts": {}}, {"rule": "amount", "facts": {"project_kind": "industry"}}]}) == D(100000)
     assert whatif.price(nav, {"event_key": "navigation:N1", "trace": []}) is None

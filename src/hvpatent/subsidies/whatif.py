@@ -54,18 +54,19 @@ def basis_year(year: int, as_of: date) -> int:
 # -- re-pricing a row -------------------------------------------------------------------------------------------
 
 def _amount_key(item: Item, row: dict) -> str | None:
-    """Which of the item's ``amounts`` an event is paid by: the office (subject_key app_no@office), the level or
-    grade (event_key …:level:date, award:…:grade:year), else a fact of the row's trace (navigation's project_kind)."""
-    if item.kind == "grant_abroad" and "@" in (row.get("subject_key") or ""):
-        return row["subject_key"].rpartition("@")[2]
-    parts = (row.get("event_key") or "").rsplit(":", 2)
-    if item.kind in ("ip_standard", "ip_advantage", "ip_demonstration", "china_patent_award") and len(parts) == 3:
-        return parts[1]
-    for step in row.get("trace") or []:
+    """Which of the item's ``amounts`` an event is paid by: the office, level, project kind or grade its facts name
+    (the trace's steps: the ``amount`` step records the one it was paid by); for a grant abroad, else the office of
+    its subject (``app_no@office``).  Event keys are not read: their shape is facts.py's to change."""
+    from hvpatent.subsidies.policy import AMOUNT_KEYS
+
+    wanted = (AMOUNT_KEYS[item.kind],) if item.kind in AMOUNT_KEYS else _KEY_FACTS
+    for step in sorted(row.get("trace") or [], key=lambda s: not (isinstance(s, dict) and s.get("rule") == "amount")):
         facts = step.get("facts") if isinstance(step, dict) else None
-        for name in _KEY_FACTS:
+        for name in wanted:
             if isinstance(facts, dict) and facts.get(name) is not None:
                 return str(facts[name])
+    if item.kind == "grant_abroad" and "@" in (row.get("subject_key") or ""):
+        return row["subject_key"].rpartition("@")[2].partition("#")[0]
     return None
 
 
