@@ -351,3 +351,35 @@ def test_price_by_level_grade_and_kind():
         {"rule": "version", "facts": {}}, {"rule": "amount", "facts": {"project_kind": "industry"}}]}) == D(100000)
     assert whatif.price(nav, {"event_key": "navigation:N1", "trace": []}) is None
     assert whatif.price(None, {}) is None
+
+
+def test_projection_counts_only_what_lands_in_the_projected_year(monkeypatch):
+    """Assessed on 2024-03-01 for 2025: what is expected by the end of 2024 is not 2025's."""
+    asked = []
+
+    def candidates(con, as_of, deadline, region=None):
+        asked.append((as_of, deadline))
+        return CANDIDATES[:1] if deadline == date(2024, 12, 31) else CANDIDATES
+
+    monkeypatch.setattr(rules_mod, "eligible", lambda *a, **k: [])
+    monkeypatch.setattr(cultivation, "candidates", candidates)
+    monkeypatch.setattr(cultivation, "projected_population", lambda *a: (None, "none"))
+    result = whatif.projection(None, None, BASE, VARIANT, 2025, as_of=date(2024, 3, 1))
+    hv = result["high_value"]
+    assert sorted(asked) == [(date(2024, 3, 1), date(2024, 12, 31)), (date(2024, 3, 1), date(2025, 12, 31))]
+    # base: 1.63 by the end of 2025 less P1's sei 0.6 by the end of 2024 = 1.03
+    # variant: 1.704 less 0.6 × 1.05 = 0.63 → 1.074
+    assert (hv["expected_base"], hv["expected_variant"]) == (pytest.approx(1.03), pytest.approx(1.074))
+    # sei's extra rewards in 2025: (0.63 − 0.63) − (0.6 − 0.6) → no response left in the year for sei
+    assert [e["variant_count"] for e in result["items"] if e["item"] == "hv_sei"] == [0]
+
+
+@pytest.mark.parametrize(("as_of", "calls"), [(date(2024, 12, 30), 2), (date(2024, 12, 31), 1),
+                                              (date(2025, 1, 1), 1)])
+def test_the_year_before_is_read_only_when_its_window_is_not_empty(monkeypatch, as_of, calls):
+    asked = []
+    monkeypatch.setattr(rules_mod, "eligible", lambda *a, **k: [])
+    monkeypatch.setattr(cultivation, "candidates", lambda con, a, d, region=None: asked.append(d) or [])
+    monkeypatch.setattr(cultivation, "projected_population", lambda *a: (None, "none"))
+    whatif.projection(None, None, BASE, VARIANT, 2025, as_of=as_of)
+    assert len(asked) == calls

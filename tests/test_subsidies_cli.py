@@ -250,6 +250,13 @@ def test_whatif_years_without_a_basis_year_are_refused(fresh, year):
     assert refused(result, f"bad year: {year}"), result.output
 
 
+def test_whatif_as_of_without_a_basis_year_is_refused(fresh):
+    db, policy = fresh
+    result = hvp("subsidies", "whatif", "--year", "2000", "--as-of", "1990-06-01", "--variant", policy,
+                 "--policy", policy, "--db", db)
+    assert refused(result, "bad --as-of: 1990-06-01"), result.output
+
+
 def test_bad_policy_file_names_file_and_field(fresh, tmp_path):
     db, _ = fresh
     bad = tmp_path / "bad.yaml"

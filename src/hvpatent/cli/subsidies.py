@@ -472,12 +472,12 @@ def apply_cmd(
 @subsidies_app.command("review")
 def review_cmd(
     key: KeysOption,
-    passed: Annotated[bool, typer.Option("--pass/--fail", help="审核通过或不通过 / review passed or failed")],
+    passed: Annotated[bool, typer.Option("--pass/--fail", help="初审通过或不通过 / review passed or failed")],
     note: NoteOption = None,
     by: WhoOption = None,
     db: DbOption = None,
 ) -> None:
-    """审核申请 / review applications: passed, or failed (rejected)."""
+    """初审申请 / review applications: passed, or failed (rejected)."""
     from hvpatent.subsidies import review
 
     keys, who = _keys(key), _who(by)
@@ -492,7 +492,7 @@ def approve_cmd(
     by: WhoOption = None,
     db: DbOption = None,
 ) -> None:
-    """核准已审核的申请（复核上限与预算）/ approve reviewed applications (caps and budget checked again)."""
+    """核准已初审的申请（复核上限与预算）/ approve reviewed applications (caps and budget checked again)."""
     from hvpatent.subsidies import decide
 
     p, keys, who = _policy(policy), _keys(key), _who(by)
@@ -749,6 +749,8 @@ def whatif_cmd(
 
     base, alt, year = _policy(policy), _policy(variant), _year(year, low=1991)  # its basis is the year before
     day = parse_as_of(as_of)
+    if day.year < 1991:  # the basis year is the year before the as-of day at the latest
+        raise _fail(i18n.say(f"--as-of 无效：{day}（1991 年起）", f"bad --as-of: {day} (from 1991)"))
     with open_warehouse(db, must_exist=True) as wh, _refused():
         result = projection(wh.ibis(), wh.con, base, alt, year, as_of=day, region=region)
     if fmt is ShowFmt.json:

@@ -139,6 +139,14 @@ def expected_new(rows: list[dict], changes: dict[str, float], elasticity: float)
     return sum((1 - f for f in failing.values()), 0.0), dict(per_criterion)
 
 
+def _in_year(by_end: tuple[float, dict[str, float]], by_year_before: tuple[float, dict[str, float]]
+             ) -> tuple[float, dict[str, float]]:
+    """Expected by the end of the projected year less expected by the end of the year before (never below 0)."""
+    total = max(0.0, by_end[0] - by_year_before[0])
+    per = {c: max(0.0, v - by_year_before[1].get(c, 0.0)) for c, v in by_end[1].items()}
+    return total, per
+
+
 def _assumptions(elasticity: float, basis: int, year: int, population_basis: str) -> list[str]:
     return [
         f"下一年事项数按 {basis} 年（{year} 年前最近的完整年度）符合条件的事项数估计 / "
@@ -150,9 +158,10 @@ def _assumptions(elasticity: float, basis: int, year: int, population_basis: str
         f" ×（1 + 弹性 × 该标准奖励金额的相对变化），不超过 1 / response elasticity {elasticity}"
         " (assumed, not measured): each candidate's probability × (1 + elasticity × relative change of its"
         " criterion's reward), at most 1",
-        f"基线：培育候选（专利培育，截至 {year} 年末）的成功概率，每件专利只计一次 / baseline: the cultivation "
-        f"candidates' probabilities to the end of {year}, each patent counted once",
-        f"每万人口按 {population_basis} / per 10,000 residents: {population_basis}",
+        f"基线：培育候选（专利培育）在 {year} 年内成为高价值的概率——截至 {year} 年末的期望减去截至上年末的期望，"
+        f"每件专利只计一次 / baseline: the cultivation candidates expected to become high-value within {year} — "
+        f"expected by the end of {year} less expected by the end of {year - 1} — each patent counted once",
+        f"每万人口 / per 10,000 residents: {population_basis}",  # the basis is worded in the caller's language
     ]
 
 
@@ -210,10 +219,15 @@ def projection(con: ibis.BaseBackend, duck: duckdb.DuckDBPyConnection | None, ba
     place = region or (base_v.region if base_v else None)
     deadline = date(year, 12, 31)
     found = cultivation.candidates(con, min(as_of, deadline), deadline, region=place)
+    # Only what lands in the projected year: assessed before it starts, the candidates' window runs from as_of,
+    # so what is expected by the end of the year before is taken off (no call when that window is empty).
+    year_before = date(year - 1, 12, 31)
+    earlier = cultivation.candidates(con, as_of, year_before, region=place) if as_of < year_before else []
     amounts_b, amounts_v = criterion_amounts(base_v), criterion_amounts(variant_v)
     changes = {c: relative_change(amounts_b, amounts_v, c) for c in set(amounts_b) | set(amounts_v)}
-    expected_b, per_b = expected_new(found, {}, elasticity)
-    expected_v, per_v = expected_new(found, changes, elasticity)
+    expected_b, per_b = _in_year(expected_new(found, {}, elasticity), expected_new(earlier, {}, elasticity))
+    expected_v, per_v = _in_year(expected_new(found, changes, elasticity),
+                                 expected_new(earlier, changes, elasticity))
     _respond(items, variant_v, {c: per_v.get(c, 0.0) - per_b.get(c, 0.0) for c in set(per_b) | set(per_v)})
 
     population, population_basis = cultivation.projected_population(con, place, deadline)
