@@ -29,6 +29,15 @@ Three policies with the same item ids and other amounts: "A" (one version from 2
 2024-06-30 and B2 from 2024-07-01: the same days split differently) and "C" (from 2023-07-01, with a cap per
 applicant and year).
 
+Operations drawn (up to 12 an example): a run of a period (2023, 2024, its halves and quarters, 2025) under a
+policy, assessed on the period's last day or on 2025-12-31, paid through or left; a re-run of the last three runs
+under another policy; review pass/fail, approve/reject, pay, claw back (all rows of a status or one); the clawbacks
+due, clawed back; a rejected key applied for again by name; an import; a re-grant row.  Two explicit examples hold
+the chains random search finds seldom (each import that moves an event into another period, then a run of that
+period under another policy).  With the event guard broken (the ledger's holder check and the rules' paid_before)
+or a recognition keyed by its day, both examples fail; random search alone found the broken guard in about half
+of the runs of 25 examples.
+
 The property, after every step, in real-world terms (never through event_key, the thing under test): among the
 ledger's paid and clawed-back rows — and among those with approved ones — one grant per invention, one criterion
 per (invention, criterion), one grant abroad per (family, office), one recognition per certificate, one award per
@@ -40,13 +49,14 @@ from __future__ import annotations
 import json
 import shutil
 from collections import Counter
+from contextlib import suppress
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
 import pyarrow as pa
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from conftest import write_xlsx
@@ -244,22 +254,24 @@ EXPECTED = {
 
 policy_i = st.integers(0, len(POLICIES) - 1)
 pick = st.integers(0, 30)   # which row of a status: under 8 all of them, else one by the number
+# a run of a period under a policy, assessed on the period's last day or on LATE, then paid through (or left)
+APPLY = st.tuples(st.just("apply"), policy_i, st.sampled_from(PERIODS), st.booleans(), st.booleans())
+IMPORT = st.tuples(st.just("import"), st.sampled_from(IMPORTS))
+ADVANCE = st.tuples(st.just("advance"))    # the bureau reviews, approves and pays every row waiting
+# runs, imports and payments, the property's matter, come three and two times as often as the rest
 operation = st.one_of(
-    st.tuples(st.just("apply"), policy_i, st.sampled_from(PERIODS), st.booleans()),
-    st.tuples(st.just("apply"), policy_i, st.sampled_from(PERIODS), st.booleans()),
+    APPLY, APPLY, APPLY, ADVANCE, ADVANCE, ADVANCE, IMPORT, IMPORT,
     st.tuples(st.just("rerun"), policy_i),
-    st.tuples(st.just("import"), st.sampled_from(IMPORTS)),
-    st.tuples(st.just("import"), st.sampled_from(IMPORTS)),
     st.tuples(st.just("regrant"), st.sampled_from(REGRANTS)),
-    st.tuples(st.just("advance"), policy_i),
-    st.tuples(st.just("advance"), policy_i),
     st.tuples(st.just("review"), st.booleans(), pick),
-    st.tuples(st.just("decide"), policy_i, st.booleans(), pick),
+    st.tuples(st.just("decide"), st.booleans(), pick),
     st.tuples(st.just("pay"), pick),
     st.tuples(st.just("claw_back"), pick),
     st.tuples(st.just("clawbacks_due"), policy_i),
     st.tuples(st.just("reopen"), policy_i, pick),
 )
+# a row is decided under the policy that holds its version (another policy refuses it: version missing)
+POLICY_OF = {v.version: policy for policy in POLICIES for v in policy.versions}
 
 
 class Run:
@@ -272,16 +284,29 @@ class Run:
         found = [(r["item"], r["subject_key"], r["period"]) for r in ledger_rows(self.wh.con, status=status)]
         return found if index < 8 else [found[index % len(found)]] if found else []
 
-    def apply(self, policy: int, period: str, late: bool, keys: list | None = None) -> None:
+    def apply(self, policy: int, period: str, late: bool, through: bool = False, keys: list | None = None) -> None:
         as_of = LATE if late else period_range(period)[1]
-        apply_items(self.wh.con, self.wh.ibis(), POLICIES[policy], period, as_of=as_of, by="clerk", keys=keys)
         self.runs.append((policy, period, late))
+        apply_items(self.wh.con, self.wh.ibis(), POLICIES[policy], period, as_of=as_of, by="clerk", keys=keys)
+        if through:
+            self.advance()
 
-    def advance(self, policy: int) -> None:
-        review(self.wh.con, self.keys("applied", 0), passed=True, by="li")
-        decide(self.wh.con, POLICIES[policy], self.keys("reviewed", 0), approve=True, by="zhao")
-        if self.keys("approved", 0):
-            pay(self.wh.con, f"A{self.step}", by="wang")
+    def decide(self, keys: list[tuple[str, str, str]], approve: bool) -> None:
+        versions = {(r["item"], r["subject_key"], r["period"]): r["policy_version"] for r in ledger_rows(self.wh.con)}
+        for version in sorted({versions[k] for k in keys}):
+            decide(self.wh.con, POLICY_OF[version], [k for k in keys if versions[k] == version], approve=approve,
+                   by="zhao", note=None if approve else "不予资助")
+
+    def advance(self) -> None:
+        """Review, approve and pay every waiting row one by one: a cap or an abnormal notice refuses that row only."""
+        for key in self.keys("applied", 0):
+            review(self.wh.con, [key], passed=True, by="li")
+        for key in self.keys("reviewed", 0):
+            with suppress(SubsidyError):
+                self.decide([key], approve=True)
+        for n, key in enumerate(self.keys("approved", 0)):
+            with suppress(SubsidyError):
+                pay(self.wh.con, f"A{self.step}-{n}", by="wang", keys=[key])
 
     def do(self, op: tuple) -> None:
         kind, *args = op
@@ -298,12 +323,11 @@ class Run:
             elif kind == "regrant":
                 _grant_row(self.wh, args[0][0], args[0][1], "授权（更正后重新公告）")
             elif kind == "advance":
-                self.advance(args[0])
+                self.advance()
             elif kind == "review":
                 review(duck, self.keys("applied", args[1]), passed=args[0], by="li", note="材料不全")
             elif kind == "decide":
-                decide(duck, POLICIES[args[0]], self.keys("reviewed", args[2]), approve=args[1], by="zhao",
-                       note="不予资助")
+                self.decide(self.keys("reviewed", args[1]), approve=args[0])
             elif kind == "pay":
                 pay(duck, f"B{self.step}", by="wang", keys=self.keys("approved", args[0]) or None)
             elif kind == "claw_back":
@@ -357,9 +381,18 @@ def check(wh: Warehouse, where: str) -> None:
                                                      r["status"]) for r in rows if r["status"] in statuses])
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture],
-          derandomize=False)
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(ops=st.lists(operation, min_size=4, max_size=12))
+# the chains random search finds seldom: every import that moves an event's day into another period, then a run
+# of that period under another policy; a clawed-back event seen again; a rejected key named again
+@example(ops=[("apply", 0, "2024", True, True), ("import", "recognition:2024-08-01"), ("import", "member:20231101"),
+              ("regrant", (CN3, date(2024, 8, 1))), ("import", "award_spelt"), ("import", "project:2024-07-01"),
+              ("apply", 1, "2024-H2", True, True), ("apply", 2, "2023", True, True),
+              ("apply", 1, "2024-Q1", True, True), ("rerun", 0), ("advance",)])
+@example(ops=[("apply", 1, "2024-Q2", False, True), ("claw_back", 0), ("import", "recognition_copy"),
+              ("import", f"abnormal:{CN2}"), ("apply", 0, "2024", True, False), ("review", False, 0),
+              ("import", "recognition:2025-01-15"), ("import", "member:20250301"), ("reopen", 2, 0),
+              ("apply", 2, "2025", True, True), ("clawbacks_due", 0), ("apply", 0, "2024-H1", True, True)])
 def test_no_sequence_of_runs_versions_and_imports_pays_an_event_twice(world, tmp_path_factory, ops):
     base, files = world
     copy = tmp_path_factory.mktemp("example") / "w.duckdb"
