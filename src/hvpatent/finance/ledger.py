@@ -19,6 +19,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from hvpatent.warehouse.transaction import transaction
+
 if TYPE_CHECKING:
     import duckdb
     import ibis
@@ -401,20 +403,6 @@ def _get(duck: duckdb.DuckDBPyConnection, scheme: str, contract_no: str, period:
     return _row(rows[0]) if rows else None
 
 
-class _Transaction:
-    """BEGIN … COMMIT on the connection, ROLLBACK on any error."""
-
-    def __init__(self, duck: duckdb.DuckDBPyConnection):
-        self.duck = duck
-
-    def __enter__(self) -> duckdb.DuckDBPyConnection:
-        self.duck.execute("BEGIN TRANSACTION")
-        return self.duck
-
-    def __exit__(self, kind: object, *rest: object) -> None:
-        self.duck.execute("ROLLBACK" if kind is not None else "COMMIT")
-
-
 def _key(scheme: str, contract_no: str, period: str) -> str:
     return f"{scheme} {contract_no} {period}"
 
@@ -444,7 +432,7 @@ def apply_claim(duck: duckdb.DuckDBPyConnection, con: ibis.BaseBackend, scheme: 
     contract twice (the same period approved or paid, an overlapping period live).  One transaction, audited."""
     period = period.strip() if isinstance(period, str) else period
     period_range(period)
-    with _Transaction(duck):
+    with transaction(duck):
         claim = compute_claim(con, scheme, contract_no, period, claimed_yuan, policy=policy, as_of=as_of, ledger=duck)
         if any(step["rule"] == "contract" for step in claim["trace"]):
             raise LedgerError(_say(f"{contract_no}：库中没有这份质押合同", f"{contract_no}: no such pledge contract"))
@@ -477,7 +465,7 @@ def decide_claim(duck: duckdb.DuckDBPyConnection, scheme: str, contract_no: str,
     and the cap left) or reject it with a reason.  One transaction, audited."""
     from hvpatent.finance.policy import load_policy
 
-    with _Transaction(duck):
+    with transaction(duck):
         row = next((r for n in contract_numbers(contract_no) if (r := _get(duck, scheme, n, period)) is not None),
                    None)
         if row is None:
@@ -534,7 +522,7 @@ def pay_claims(duck: duckdb.DuckDBPyConnection, batch: str, *, by: str,
     name = (batch or "").strip()
     if not name or len(name) > 60:
         raise LedgerError(_say("拨付批次名须为 1–60 个字符", "a payment batch needs a name of 1–60 characters"))
-    with _Transaction(duck):
+    with transaction(duck):
         if duck.execute("SELECT count(*) FROM finance_ledger WHERE payment_batch = ?", [name]).fetchall()[0][0]:
             raise LedgerError(_say(f"拨付批次 {name} 已存在", f"payment batch {name} exists already"))
         approved = {tuple(r) for r in duck.execute(

@@ -32,6 +32,7 @@ import duckdb
 import ibis
 
 from hvpatent.subsidies.policy import Item, PolicyVersion, SubsidyPolicy
+from hvpatent.warehouse.transaction import transaction
 
 LEDGER_STATUSES = ("applied", "reviewed", "approved", "rejected", "paid", "clawed_back")
 LEDGER_STATUS_WORDS: dict[str, tuple[str, str]] = {
@@ -148,20 +149,6 @@ def _holder(duck: duckdb.DuckDBPyConnection, event_key: str, key: Key,
     return rows[0] if rows else None
 
 
-class _Transaction:
-    """BEGIN … COMMIT on the connection, ROLLBACK on any error: a call changes all its keys or none."""
-
-    def __init__(self, duck: duckdb.DuckDBPyConnection):
-        self.duck = duck
-
-    def __enter__(self) -> duckdb.DuckDBPyConnection:
-        self.duck.execute("BEGIN TRANSACTION")
-        return self.duck
-
-    def __exit__(self, kind: object, *rest: object) -> None:
-        self.duck.execute("ROLLBACK" if kind is not None else "COMMIT")
-
-
 def _audit(duck: duckdb.DuckDBPyConnection, by: str, action: str, detail: str) -> None:
     from hvpatent.warehouse.accounts import audit
 
@@ -204,7 +191,7 @@ def apply_items(duck: duckdb.DuckDBPyConnection, con: ibis.BaseBackend, policy: 
     result: dict[str, list] = {"added": [], "already": [], "ineligible": [], "finance_ledger": []}
     from hvpatent.subsidies import rules  # here, not at the top: rules may read the ledger's names
 
-    with _Transaction(duck):
+    with transaction(duck):
         rows = rules.eligible(con, policy, period, as_of=as_of, ledger=duck, payee=payee, items=items)
         seen: set[Key] = set()
         for candidate in rows:
@@ -262,7 +249,7 @@ def review(duck: duckdb.DuckDBPyConnection, keys: list[Key], *, passed: bool, by
     if not passed and note is None:
         raise SubsidyError(_say("不予通过须写明理由", "a rejection needs a reason"))
     status = "reviewed" if passed else "rejected"
-    with _Transaction(duck):
+    with transaction(duck):
         for key in chosen:
             row = _must_get(duck, key, ("applied",), ("初审", "reviewed"))
             trace = [*row["trace"], _step("review", {"by": by, "note": note}, status, passed)]
@@ -283,7 +270,7 @@ def decide(duck: duckdb.DuckDBPyConnection, policy: SubsidyPolicy, keys: list[Ke
     note = (note or "").strip()[:500] or None
     if not approve and note is None:
         raise SubsidyError(_say("不予核准须写明理由", "a rejection needs a reason"))
-    with _Transaction(duck):
+    with transaction(duck):
         rows = [_must_get(duck, key, ("reviewed",), ("审核", "decided")) for key in chosen]
         rows.sort(key=lambda r: (r["event_date"] or date.min, r["subject_key"], r["item"], r["period"]))
         notices = _standing_notices(duck, date.today()) if approve else {}
@@ -424,7 +411,7 @@ def pay(duck: duckdb.DuckDBPyConnection, batch: str, *, by: str, keys: list[Key]
     if not name or len(name) > 60 or "|" in name:
         raise SubsidyError(_say("拨付批次名须为 1–60 个字符（不含 |）",
                                 "a payment batch needs a name of 1–60 characters (no |)"))
-    with _Transaction(duck):
+    with transaction(duck):
         if duck.execute("SELECT count(*) FROM subsidy_ledger WHERE payment_batch = ?", [name]).fetchall()[0][0]:
             raise SubsidyError(_say(f"拨付批次 {name} 已存在", f"payment batch {name} exists already"))
         approved = {tuple(r) for r in duck.execute(
@@ -459,7 +446,7 @@ def claw_back(duck: duckdb.DuckDBPyConnection, key: Key, *, by: str, reason: str
     reason = (reason or "").strip()[:500]
     if not reason:
         raise SubsidyError(_say("追回须写明理由", "a clawback needs a reason"))
-    with _Transaction(duck):
+    with transaction(duck):
         row = _must_get(duck, key, ("paid",), ("追回", "clawed back"))
         approved = _money(row["approved_yuan"])
         amount = approved if amount_yuan in (None, "") else _money(amount_yuan)

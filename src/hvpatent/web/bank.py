@@ -24,11 +24,11 @@ from hvpatent.warehouse.accounts import User
 from hvpatent.web.api import _table_response, analytics
 from hvpatent.web.pages import _day, _lang, _render, _user
 from hvpatent.web.security import check_csrf, require
+from hvpatent.web.writes import write_lock
 
 router = APIRouter()
 BankUser = Annotated[User, Depends(require("bank"))]   # anonymous → 401, other roles → 403 (JSON)
 Fmt3 = Annotated[str, Query(pattern="^(json|csv|xlsx)$", description="json | csv | xlsx")]
-LOCK_WAIT_S = 10.0
 
 CONTRACT_COLUMNS = ("contract_no", "pledgor", "amount_yuan", "loan_start", "loan_end", "registered_date", "status",
                     "patents", "trademarks", "kind")
@@ -283,18 +283,15 @@ def _write(request: Request, change) -> dict:
     then of the data before."""
     from hvpatent.finance import RequestError, RequestNotFound
 
-    a = analytics(request)
-    if not a.warehouse.lock.acquire(timeout=LOCK_WAIT_S):
-        raise HTTPException(503, "正在导入数据，请稍后再试 / an import is running; please try again in a minute")
-    try:
-        return change(a.warehouse.con)
-    except RequestNotFound as err:  # not there, or another's: the same answer
-        raise HTTPException(404, str(err)) from err
-    except RequestError as err:  # a refused change
-        raise HTTPException(422, str(err)) from err
-    finally:
-        a.warehouse.lock.release()
-        a.changed()
+    with write_lock(request) as a:
+        try:
+            return change(a.warehouse.con)
+        except RequestNotFound as err:  # not there, or another's: the same answer
+            raise HTTPException(404, str(err)) from err
+        except RequestError as err:  # a refused change
+            raise HTTPException(422, str(err)) from err
+        finally:
+            a.changed()
 
 
 def _create(request: Request, user: User, enterprise: str, app_nos: list[str], amount_yuan, note) -> dict:

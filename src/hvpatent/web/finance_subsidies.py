@@ -22,13 +22,13 @@ from hvpatent.warehouse.accounts import User
 from hvpatent.web.api import XLSX, analytics, jsonable
 from hvpatent.web.pages import STAFF, _lang, _render, _user
 from hvpatent.web.security import check_csrf, require
+from hvpatent.web.writes import ledger_write
 
 router = APIRouter()
 Staff = Annotated[User, Depends(require(*STAFF))]
 SchemeQ = Annotated[str | None, Query(max_length=20, description="interest_subsidy | risk_compensation")]
 StatusQ = Annotated[str | None, Query(max_length=10, description="applied | approved | rejected | paid")]
 PeriodQ = Annotated[str | None, Query(max_length=7, description="YYYY | YYYY-Qn | YYYY-Hn")]
-LOCK_WAIT_S = 10.0
 WORDS: dict[str, tuple[str, str]] = {
     "title": ("贴息与风险补偿", "Interest subsidies and risk compensation"), "all": ("全部", "All"),
     "show": ("显示", "Show"), "scheme": ("项目", "Scheme"), "status": ("状态", "Status"), "period": ("期间", "Period"),
@@ -91,20 +91,11 @@ def _rows(request: Request, scheme: str | None, status: str | None, period: str 
 
 
 def _write(request: Request, change):
-    """``change(duck, con)`` (the warehouse's connection under its write lock, and an Ibis reader for the
-    registry): 503 when an import holds the lock, 422 with the reason for a refused change."""
+    """``change(duck, con)`` under the write lock (web/writes.py): 503 when an import holds it, 422 with the reason
+    for a change the ledger refuses."""
     from hvpatent.finance import LedgerError
 
-    a = analytics(request)
-    if not a.warehouse.lock.acquire(timeout=LOCK_WAIT_S):
-        raise HTTPException(503, "正在导入数据，请稍后再试 / an import is running; please try again in a minute")
-    try:
-        with a.warehouse.reader() as con:
-            return change(a.warehouse.con, con)
-    except LedgerError as err:
-        raise HTTPException(422, str(err)) from err
-    finally:
-        a.warehouse.lock.release()
+    return ledger_write(request, change, LedgerError)
 
 
 def _apply(request: Request, user: User, claim: ClaimIn) -> dict:

@@ -29,6 +29,7 @@ from hvpatent.web import inputs
 from hvpatent.web.api import XLSX, _table_response, analytics, jsonable
 from hvpatent.web.pages import STAFF, _lang, _render, _user
 from hvpatent.web.security import check_csrf, require
+from hvpatent.web.writes import ledger_write
 
 router = APIRouter()
 Staff = Annotated[User, Depends(require(*STAFF))]
@@ -41,7 +42,6 @@ BatchQ = Annotated[str | None, Query(max_length=60)]
 YearQ = Annotated[str | None, Query(max_length=4, description="YYYY")]
 AsOfQ = Annotated[str | None, Query(max_length=10, description="YYYY-MM-DD")]
 FmtQ = Annotated[str, Query(pattern="^(json|csv|xlsx)$")]
-LOCK_WAIT_S = 10.0
 PAGE_ROWS = 200                 # rows of the eligible page at a time
 MAX_VARIANT_BYTES = 256 << 10   # a policy variant is a few KiB of YAML; more is not one
 MAX_KEYS = 2000                 # ledger keys in one change
@@ -224,20 +224,11 @@ def _ledger(request: Request, **filters) -> list[dict]:
 
 
 def _write(request: Request, change: Callable):
-    """``change(duck, con)`` on the warehouse's connection under its write lock (and an Ibis reader for the
-    facts): 503 when an import holds the lock, 422 with the reason for a refused change."""
+    """``change(duck, con)`` under the write lock (web/writes.py): 503 when an import holds it, 422 with the reason
+    for a change the ledger refuses."""
     from hvpatent.subsidies import SubsidyError
 
-    a = analytics(request)
-    if not a.warehouse.lock.acquire(timeout=LOCK_WAIT_S):
-        raise HTTPException(503, "正在导入数据，请稍后再试 / an import is running; please try again in a minute")
-    try:
-        with a.warehouse.reader() as con:
-            return change(a.warehouse.con, con)
-    except SubsidyError as err:
-        raise HTTPException(422, str(err)) from err
-    finally:
-        a.warehouse.lock.release()
+    return ledger_write(request, change, SubsidyError)
 
 
 def _apply(request: Request, user: User, period: str, as_of: date, keys: list | None, payee: str | None,
