@@ -152,7 +152,7 @@ def imports_cmd(db: DbOption = None) -> None:
 @app.command("template")
 def template_cmd(
     kind: Annotated[str, typer.Argument(help="pledges, awards, population, trademarks, enterprises, "
-                                             "market_entities, recognitions, navigation_projects")],
+                                             "market_entities, recognitions, navigation_projects, abnormal")],
     out: Annotated[Path | None, typer.Option(help="输出文件 / output xlsx")] = None,
 ) -> None:
     """生成数据模板 xlsx / write an empty template with Chinese headers."""
