@@ -17,6 +17,8 @@ from decimal import Decimal
 
 import duckdb
 
+from hvpatent.subsidies.common import say as _say
+from hvpatent.subsidies.common import table_exists as _has_table
 from hvpatent.subsidies.policy import PolicyVersion, SubsidyPolicy
 
 SPEND_DIMENSIONS = ("item", "town", "industry", "applicant_type")
@@ -27,10 +29,6 @@ NONE_LABELS: dict[str, tuple[str, str]] = {
     "town": ("未定位", "not placed"), "industry": ("未归入战略性新兴产业", "no strategic emerging industry"),
     "applicant_type": ("未分类", "unclassified"), "item": ("未知项目", "unknown item")}
 TOTAL_LABEL = ("合计", "Total")
-
-
-def _say(zh: str, en: str) -> str:
-    return f"{zh} / {en}"
 
 
 def _money(value: object) -> Decimal:
@@ -59,11 +57,6 @@ def pledge_item_id(policy: SubsidyPolicy | None, year: int) -> str:
 
 
 # -- the rows counted ---------------------------------------------------------------------------------------------
-
-def _has_table(duck: duckdb.DuckDBPyConnection, name: str) -> bool:
-    return bool(duck.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?",
-                             [name]).fetchone()[0])
-
 
 def _subsidy_rows(duck: duckdb.DuckDBPyConnection, year: int) -> list[dict]:
     """The year's committed rows of subsidy_ledger: item, town_code, industry, applicant_type and the three sums."""

@@ -25,12 +25,15 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import duckdb
 import ibis
 
+from hvpatent.subsidies.common import money, table_exists
+from hvpatent.subsidies.common import say as _say
+from hvpatent.subsidies.common import step as _step
 from hvpatent.subsidies.policy import Item, PolicyVersion, SubsidyPolicy
 from hvpatent.warehouse.transaction import transaction
 
@@ -41,7 +44,6 @@ LEDGER_STATUS_WORDS: dict[str, tuple[str, str]] = {
 LIVE = ("applied", "reviewed", "approved", "paid")   # rows that may still be, or have been, paid
 HOLDING = (*LIVE, "clawed_back")                      # rows that hold their event: it is never paid again
 COUNTED = ("approved", "paid", "clawed_back")         # rows whose approved amount (less clawbacks) uses up caps
-CENT = Decimal("0.01")
 FINANCE_KIND = "pledge_interest"                      # paid through issue 18's finance ledger, never here
 
 COLUMNS = ("item", "subject_key", "period", "subject_kind", "subject_name", "app_no", "event_key", "event_date",
@@ -58,13 +60,9 @@ class SubsidyError(ValueError):
     """A ledger change refused: the message says why, in Chinese and English."""
 
 
-def _say(zh: str, en: str) -> str:
-    return f"{zh} / {en}"
-
-
 def _money(value: object) -> Decimal:
     try:
-        return Decimal(str(value)).quantize(CENT, rounding=ROUND_HALF_UP)
+        return money(value)
     except InvalidOperation as error:
         raise SubsidyError(_say(f"金额无效：{value!r}", f"not an amount: {value!r}")) from error
 
@@ -155,11 +153,6 @@ def _audit(duck: duckdb.DuckDBPyConnection, by: str, action: str, detail: str) -
     audit(duck, by, action, detail)
 
 
-def _step(rule: str, facts: dict, result: object, ok: bool = True, note: str | None = None) -> dict:
-    return {"rule": rule, "facts": {k: (str(v) if isinstance(v, Decimal | date) else v) for k, v in facts.items()},
-            "result": result, "ok": ok, "note": note}
-
-
 def _set(duck: duckdb.DuckDBPyConnection, key: Key, trace: list, **columns: object) -> None:
     assignments = ", ".join(f"{c} = ?" for c in columns)
     duck.execute(f"UPDATE subsidy_ledger SET {assignments}, trace = ? WHERE item = ? AND subject_key = ?"
@@ -189,7 +182,7 @@ def apply_items(duck: duckdb.DuckDBPyConnection, con: ibis.BaseBackend, policy: 
     _period(period)
     wanted = None if keys is None else set(_keys(keys))
     result: dict[str, list] = {"added": [], "already": [], "ineligible": [], "finance_ledger": []}
-    from hvpatent.subsidies import rules  # here, not at the top: rules may read the ledger's names
+    from hvpatent.subsidies import rules  # through the module: tests replace rules.eligible
 
     with transaction(duck):
         rows = rules.eligible(con, policy, period, as_of=as_of, ledger=duck, payee=payee, items=items)
@@ -311,8 +304,7 @@ def _standing_notices(duck: duckdb.DuckDBPyConnection, day: date) -> dict[str, d
     of its own: the notices are not what this transaction changes).  No table (an older warehouse): none."""
     from hvpatent.subsidies import rules
 
-    if not duck.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'abnormal_notices'"
-                        ).fetchone()[0]:
+    if not table_exists(duck, "abnormal_notices"):
         return {}
     cursor = duck.cursor()
     try:

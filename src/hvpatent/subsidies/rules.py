@@ -16,14 +16,19 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 import duckdb
 import ibis
 
 from hvpatent.finance.ledger import period_range, region_prefix
 from hvpatent.subsidies import facts
+from hvpatent.subsidies.common import money as _money
+from hvpatent.subsidies.common import say as _say
+from hvpatent.subsidies.common import step as _step
+from hvpatent.subsidies.common import table_exists as _has_table
 from hvpatent.subsidies.facts import Applicant, Event
+from hvpatent.subsidies.policy import AMOUNT_KEYS as AMOUNT_KEY
 from hvpatent.subsidies.policy import Item, PolicyVersion, SubsidyPolicy
 
 RULE_WORDS: dict[str, tuple[str, str]] = {
@@ -44,38 +49,12 @@ RULE_WORDS: dict[str, tuple[str, str]] = {
     "budget": ("年度预算", "the year's budget"),
 }
 
-CENT = Decimal("0.01")
 ZERO = Decimal(0)
 HOLDING = ("applied", "reviewed", "approved", "paid", "clawed_back")   # a row that holds its event: never pay again
 REJECTED = "rejected"   # holds its event against other keys: only naming its own key re-opens it (ledger.apply_items)
 FINANCE_KIND = "pledge_interest"   # paid and capped through issue 18's finance ledger
 COUNTED = ("approved", "paid", "clawed_back")                         # committed money (net of clawbacks)
 AMOUNT_KEYS = ("office", "level", "grade", "project_kind", "kind")     # facts an `amounts` table may be keyed by
-AMOUNT_KEY = {"grant_abroad": "office", "ip_standard": "level", "ip_advantage": "level", "ip_demonstration": "level",
-              "navigation_project": "project_kind", "china_patent_award": "grade"}   # the one each kind uses
-
-
-def _money(value: object) -> Decimal:
-    return Decimal(str(value)).quantize(CENT, rounding=ROUND_HALF_UP)
-
-
-def _say(zh: str, en: str) -> str:
-    return f"{zh} / {en}"
-
-
-def _plain(value: object) -> object:
-    """A JSON-able copy: dates and Decimals as text, tuples as lists."""
-    if isinstance(value, Decimal | date):
-        return str(value)
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    return value
-
-
-def _step(rule: str, used: dict, result: object, ok: bool = True, note: str | None = None) -> dict:
-    return {"rule": rule, "facts": _plain(used), "result": _plain(result), "ok": ok, "note": note}
 
 
 # -- abnormal applications ---------------------------------------------------------------------------------------
@@ -124,11 +103,6 @@ class _Ledger:
 def _buckets(item: str, app_no: str | None, subject_key: str, payee: str, version: str, year: str) -> list[tuple]:
     return [("subject", item, app_no or subject_key), ("item_year", item, payee, year),
             ("version_year", version, payee, year), ("item_budget", item, year), ("version_budget", version, year)]
-
-
-def _has_table(duck: duckdb.DuckDBPyConnection, name: str) -> bool:
-    return bool(duck.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?",
-                             [name]).fetchone()[0])
 
 
 def finance_committed(duck: duckdb.DuckDBPyConnection, policy: SubsidyPolicy) -> list[dict]:
@@ -287,7 +261,7 @@ def _gross(event: Event, item: Item, trace: list[dict]) -> Decimal | None:
         trace.append(_step("amount", {"rate": item.rate, "finance_amount_yuan": base}, gross, gross is not None,
                            None if gross is not None else _say("没有贴息金额", "no finance ledger amount")))
         return gross
-    names = (AMOUNT_KEY[item.kind],) if item.kind in AMOUNT_KEY else AMOUNT_KEYS
+    names = (AMOUNT_KEY[item.kind],) if item.kind in AMOUNT_KEY else AMOUNT_KEYS  # the one each kind uses
     keyed = next(((k, data[k]) for k in names if data.get(k) in item.amounts), None)
     gross = _money(item.amounts[keyed[1]]) if keyed else None
     trace.append(_step("amount", {**({keyed[0]: keyed[1]} if keyed else {k: data.get(k) for k in AMOUNT_KEYS

@@ -21,24 +21,20 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 import duckdb
 import ibis
 
 from hvpatent import cultivation  # called through the package: tests patch its candidates
 from hvpatent.subsidies import rules as rules_mod
+from hvpatent.subsidies.common import money as _yuan
 from hvpatent.subsidies.policy import Item, PolicyVersion, SubsidyPolicy
 
 DEFAULT_ELASTICITY = 0.1
 NEW_ITEM_CHANGE = 1.0   # relative change assumed when the base pays nothing for a criterion and the variant does
-CENT = Decimal("0.01")
 # The items whose amount depends on a part of the event (amounts per office, level, grade or project kind).
 _KEY_FACTS = ("office", "level", "grade", "project_kind")
-
-
-def _yuan(value: Decimal) -> Decimal:
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def projected_version(policy: SubsidyPolicy, year: int) -> PolicyVersion | None:
