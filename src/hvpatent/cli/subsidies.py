@@ -28,7 +28,7 @@ from hvpatent.cli.common import (
     app,
     check_out,
     console,
-    err_console,
+    fail,
     open_warehouse,
     parse_as_of,
     write_json,
@@ -72,12 +72,6 @@ class SpendBy(StrEnum):
 
 # -- shared pieces ---------------------------------------------------------------------------------------------
 
-def _fail(message: str) -> typer.Exit:
-    """A message already in the user's language (the room's errors are) on standard error; exit 2."""
-    err_console.print(message, style="red", markup=False, highlight=False, soft_wrap=True)
-    return typer.Exit(2)
-
-
 def _i() -> int:
     return 0 if i18n.lang() == "zh" else 1
 
@@ -92,16 +86,16 @@ def _refused() -> Iterator[None]:
     try:
         yield
     except PolicyError as err:
-        raise _fail(i18n.say(f"政策文件有误：{err}", f"bad policy file: {err}")) from None
+        raise fail(f"政策文件有误：{err}", f"bad policy file: {err}") from None
     except (SubsidyError, LedgerError) as err:
-        raise _fail(str(err)) from None
+        raise fail(str(err), str(err)) from None  # the room's message: both languages already
 
 
 def _policy(path: Path | None):
     from hvpatent.subsidies import load_policy
 
     if path is not None and not path.is_file():   # named before the loader's own words about it
-        raise _fail(i18n.say(f"政策文件不存在：{path}", f"policy file not found: {path}"))
+        raise fail(f"政策文件不存在：{path}", f"policy file not found: {path}")
     with _refused():
         return load_policy(path)
 
@@ -141,8 +135,8 @@ def _check_items(policy, items: list[str] | None) -> tuple[str, ...] | None:
     known = policy.item_ids()
     for item in items:
         if item not in known:
-            raise _fail(i18n.say(f"未知的政策项目 {item!r}，可用：{'、'.join(known)}",
-                                 f"unknown policy item {item!r}; one of: {', '.join(known)}"))
+            raise fail(f"未知的政策项目 {item!r}，可用：{'、'.join(known)}",
+                                 f"unknown policy item {item!r}; one of: {', '.join(known)}")
     return tuple(items)
 
 
@@ -451,8 +445,8 @@ def apply_cmd(
     items, day, who = _check_items(p, item), _as_of(as_of, period), _who(by)
     for k in keys or ():
         if k[2] != period.strip():
-            raise _fail(i18n.say(f"台账键 {'|'.join(k)} 的期间不是 {period}", f"key {'|'.join(k)} is not of "
-                                                                              f"period {period}"))
+            raise fail(f"台账键 {'|'.join(k)} 的期间不是 {period}", f"key {'|'.join(k)} is not of "
+                                                                              f"period {period}")
     result = _ledger_step(db, lambda wh: apply_items(wh.con, wh.ibis(), p, period.strip(), as_of=day, by=who,
                                                      keys=keys, payee=_payee(payee), items=items))
     _print_rows(result["added"])
@@ -511,7 +505,7 @@ def reject_cmd(
     from hvpatent.subsidies import decide
 
     if not note.strip():
-        raise _fail(i18n.say("请写明不予核准的理由（--note）", "give the reason (--note)"))
+        raise fail("请写明不予核准的理由（--note）", "give the reason (--note)")
     p, keys, who = _policy(policy), _keys(key), _who(by)
     _print_rows(_ledger_step(db, lambda wh: decide(wh.con, p, keys, approve=False, by=who, note=note.strip())))
 
@@ -528,12 +522,12 @@ def pay_cmd(
     from hvpatent.subsidies import pay, write_batch_xlsx
 
     if not batch.strip():
-        raise _fail(i18n.say("请给出拨付批次名（--batch）", "give the batch a name (--batch)"))
+        raise fail("请给出拨付批次名（--batch）", "give the batch a name (--batch)")
     check_out(out)   # before anything is marked paid
     keys, who = _keys(key), _who(by)
     rows = _ledger_step(db, lambda wh: pay(wh.con, batch.strip(), by=who, keys=keys))
     if not rows:
-        raise _fail(i18n.say("没有已核准待拨付的申请", "nothing approved to pay"))
+        raise fail("没有已核准待拨付的申请", "nothing approved to pay")
     with writing(out):
         write_batch_xlsx(rows, out, lang=i18n.lang(), batch=batch.strip())
     total = sum(Decimal(r["approved_yuan"] if r.get("approved_yuan") is not None else r["computed_yuan"])
@@ -588,8 +582,8 @@ def ledger_cmd(
     from hvpatent.subsidies import LEDGER_STATUSES, ledger_rows, write_batch_xlsx
 
     if status is not None and status not in LEDGER_STATUSES:
-        raise _fail(i18n.say(f"未知的状态 {status!r}，可用：{'、'.join(LEDGER_STATUSES)}",
-                             f"unknown status {status!r}; one of: {', '.join(LEDGER_STATUSES)}"))
+        raise fail(f"未知的状态 {status!r}，可用：{'、'.join(LEDGER_STATUSES)}",
+                             f"unknown status {status!r}; one of: {', '.join(LEDGER_STATUSES)}")
     if period is not None:
         _period(period)
     fmt = _format(fmt, out)
@@ -659,7 +653,7 @@ def clawback_cmd(
     from hvpatent.subsidies import claw_back
 
     if not reason.strip():
-        raise _fail(i18n.say("请写明追回原因（--reason）", "give the reason (--reason)"))
+        raise fail("请写明追回原因（--reason）", "give the reason (--reason)")
     parsed = (_keys([key]) or [None])[0]
     yuan = _yuan(amount) if amount is not None else None
     who = _who(by)
@@ -676,8 +670,8 @@ def _yuan(text: str) -> Decimal:
     except InvalidOperation:
         value = Decimal("NaN")
     if not value.is_finite() or value <= 0:
-        raise _fail(i18n.say(f"--amount 应为正数金额（元）：{text!r}", f"--amount must be a positive amount in "
-                                                                   f"yuan, not {text!r}"))
+        raise fail(f"--amount 应为正数金额（元）：{text!r}", f"--amount must be a positive amount in "
+                                                                   f"yuan, not {text!r}")
     return value.quantize(Decimal("0.01"))
 
 
@@ -694,7 +688,7 @@ SPEND_COLUMNS: dict[str, tuple[str, str]] = {
 
 def _year(year: int, low: int = 1990) -> int:
     if not low <= year <= 2100:
-        raise _fail(i18n.say(f"年份无效：{year}（{low}–2100）", f"bad year: {year} ({low}–2100)"))
+        raise fail(f"年份无效：{year}（{low}–2100）", f"bad year: {year} ({low}–2100)")
     return year
 
 
@@ -750,7 +744,7 @@ def whatif_cmd(
     base, alt, year = _policy(policy), _policy(variant), _year(year, low=1991)  # its basis is the year before
     day = parse_as_of(as_of)
     if day.year < 1991:  # the basis year is the year before the as-of day at the latest
-        raise _fail(i18n.say(f"--as-of 无效：{day}（1991 年起）", f"bad --as-of: {day} (from 1991)"))
+        raise fail(f"--as-of 无效：{day}（1991 年起）", f"bad --as-of: {day} (from 1991)")
     with open_warehouse(db, must_exist=True) as wh, _refused():
         result = projection(wh.ibis(), wh.con, base, alt, year, as_of=day, region=region)
     if fmt is ShowFmt.json:
