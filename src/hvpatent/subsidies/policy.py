@@ -441,17 +441,27 @@ def load_policy(path: Path | str | None = None) -> SubsidyPolicy:
     try:
         if file.stat().st_size > MAX_BYTES:
             raise PolicyError(f"{file}: (file): 文件超过 1 MiB / the file is over 1 MiB")
-        text = file.read_bytes().decode("utf-8")
+        data = file.read_bytes()
     except OSError as err:
         raise PolicyError(f"{file}: (file): 无法读取 / cannot read: {err.strerror or err}") from None
-    except UnicodeDecodeError:
-        raise PolicyError(f"{file}: (file): 不是 UTF-8 编码 / not UTF-8 text") from None
+    return policy_from_bytes(data, str(file))
+
+
+def policy_from_bytes(data: bytes, source: str) -> SubsidyPolicy:
+    """A policy from a file's bytes (a file read, an upload), errors naming ``source``: UTF-8, YAML, then the
+    fields."""
+    if len(data) > MAX_BYTES:
+        raise PolicyError(f"{source}: (file): 文件超过 1 MiB / the file is over 1 MiB")
     try:
-        data = yaml.safe_load(text)
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise PolicyError(f"{source}: (file): 不是 UTF-8 编码 / not UTF-8 text") from None
+    try:
+        parsed = yaml.safe_load(text)
     except yaml.YAMLError as err:
-        raise PolicyError(f"{file}: (file): YAML 有误 / bad YAML: {err}") from None
+        raise PolicyError(f"{source}: (file): YAML 有误 / bad YAML: {err}") from None
     except RecursionError:  # thousands of nested brackets: PyYAML's composer recurses per level
-        raise PolicyError(f"{file}: (file): 嵌套层次过深 / nested too deeply") from None
+        raise PolicyError(f"{source}: (file): 嵌套层次过深 / nested too deeply") from None
     except ValueError as err:  # PyYAML's own date reader: 2025-02-30 is a date-shaped value that is no date
-        raise PolicyError(f"{file}: (file): 无效的值 / invalid value: {err}") from None
-    return parse_policy(data, str(file))
+        raise PolicyError(f"{source}: (file): 无效的值 / invalid value: {err}") from None
+    return parse_policy(parsed, source)

@@ -189,19 +189,15 @@ def _variant_example() -> Path:
 
 def _load_variant(data: bytes, name: str):
     """A variant policy from an upload: 413 when too large, 422 with the file and field when it cannot be used."""
-    from hvpatent.subsidies import PolicyError, load_policy
+    from hvpatent.subsidies import PolicyError
+    from hvpatent.subsidies.policy import policy_from_bytes
 
     if len(data) > MAX_VARIANT_BYTES:
         raise HTTPException(413, f"{name}：文件超过 256 KiB / {name}: larger than 256 KiB")
-    safe = re.sub(r"[^0-9A-Za-z._-]", "_", Path(name).name)[:80] or "variant.yaml"
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / safe
-        path.write_bytes(data)
-        try:
-            return load_policy(path)
-        except PolicyError as err:
-            # the message names the temporary copy: name the upload instead
-            raise HTTPException(422, str(err).replace(str(path), name)) from err
+    try:
+        return policy_from_bytes(data, name)
+    except PolicyError as err:
+        raise HTTPException(422, str(err)) from err
 
 
 # -- the room's work ----------------------------------------------------------------------------------------------
@@ -325,7 +321,9 @@ def _yuan(value: object) -> str:
 
 
 def _key_text(row: dict) -> str:
-    return f"{row['item']}|{row['subject_key']}|{row['period']}"
+    from hvpatent.subsidies import key_text
+
+    return key_text(row["item"], row["subject_key"], row["period"])
 
 
 # -- API ---------------------------------------------------------------------------------------------------------
