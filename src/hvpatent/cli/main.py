@@ -1,6 +1,8 @@
 """The `hvp` command line.  Messages are Chinese by default; `--lang en` switches to English."""
 
 from hvpatent.cli import (  # noqa: F401  (registers the commands)
+    abnormal,
+    agencies,
     analysis,
     applicants,
     bank,

@@ -360,6 +360,14 @@ TABLES: dict[str, str] = {
         source VARCHAR NOT NULL,
         PRIMARY KEY (app_no, notice_date)
     """,
+    # The first (independent) claim of an application as an export gives it (首项权利要求 / 主权项): the claims text
+    # that near-duplicate detection compares with the title and abstract (supervision/).  One row per application;
+    # a later export's text replaces an earlier one.
+    "claims": """
+        app_no VARCHAR PRIMARY KEY,
+        first_claim VARCHAR NOT NULL,
+        source VARCHAR NOT NULL
+    """,
     "plan_values": """
         target_key VARCHAR NOT NULL,
         as_of_date DATE NOT NULL,
@@ -391,13 +399,14 @@ KEYS: dict[str, tuple[str, ...]] = {
     "legal_events": ("app_no", "event_date", "event_type", "raw_text"),
     "status_snapshots": ("app_no", "snapshot_date"),
     "abnormal_notices": ("app_no", "notice_date"),
+    "claims": ("app_no",),
 }
 
 # Tables added after the first release that a reader must do without (a Parquet export of an older warehouse).
 LATER_TABLES: tuple[str, ...] = ("applicant_categories", "trademarks", "trademark_events", "market_entities",
                                   "recognitions", "citations", "inventors", "navigation_projects",
                                   "branch_corrections", "branch_predictions", "pledge_contracts", "pledge_items",
-                                  "pledge_changes", "abnormal_notices")
+                                  "pledge_changes", "abnormal_notices", "claims")
 
 # Columns added after a table was first released: (table, column, type), applied to older
 # warehouses when they are opened.
@@ -488,6 +497,21 @@ WORKFLOW_TABLES: dict[str, str] = {
         clawback_by VARCHAR,
         clawback_reason VARCHAR,
         PRIMARY KEY (item, subject_key, period)
+    """,
+    # A person's review of a suspected abnormal application (supervision/reviews.py, docs/abnormal.md): append-only,
+    # the latest row per application is its status.  status: cleared (不属于非正常申请) | confirmed (确认为非正常申请).
+    # rules and evidence keep what the flags said when it was decided (JSON), so a later change of the rules or the
+    # data does not rewrite why the decision was taken.  Confirmed applications are excluded from subsidies
+    # (subsidies/rules.py) and, when asked, from the plan's figures.
+    "abnormal_reviews": """
+        app_no VARCHAR NOT NULL,
+        decided_at TIMESTAMP NOT NULL,
+        status VARCHAR NOT NULL,
+        decided_by VARCHAR NOT NULL,
+        note VARCHAR,
+        rules VARCHAR NOT NULL,
+        evidence VARCHAR NOT NULL,
+        PRIMARY KEY (app_no, decided_at)
     """,
 }
 

@@ -37,6 +37,8 @@ def create_app(db: Path, *, secret: str | None = None, secure_cookies: bool | No
     (default 4 × slots) at most ``heavy_wait_s`` seconds; beyond that the answer is 503 + Retry-After.
     ``warm`` computes the first overview in the background at start and after each import (`hvp serve` does)."""
     from hvpatent.web import (
+        abnormal,
+        agencies,
         api,
         bank,
         cultivation,
@@ -93,6 +95,8 @@ def create_app(db: Path, *, secret: str | None = None, secure_cookies: bool | No
     app.include_router(finance_subsidies.router)  # interest subsidies and risk compensation: the ledger
     app.include_router(subsidies.router)  # subsidies and rewards by policy items: eligibility, ledger, budget, what-if
     app.include_router(subsidies_mine.router)  # an enterprise's subsidies: what it is eligible for and why, apply
+    app.include_router(abnormal.router)  # suspected abnormal applications: the review queue, evidence, decisions
+    app.include_router(agencies.router)  # patent agencies: ranking, watch list, one agency, letters
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     _api_docs(app, public_docs)
 

@@ -1,0 +1,163 @@
+"""Supervision settings from config.yaml (the package's, or the user's supervision.yaml: `hvp config path`).
+
+The user's file is checked against the package's: the same sections and keys, each value of the shipped value's
+kind (a number for a number, true/false for a flag, text for a source).  Keys left out keep the shipped value, so a
+user file may hold only what it changes.  Every wrong value names the file and the key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+import yaml
+
+from hvpatent.reference.userconfig import config_file
+
+CONFIG_NAME = "config.yaml"
+USER_NAME = "supervision.yaml"
+MAX_BYTES = 1 << 20
+
+
+class ConfigError(ValueError):
+    """A supervision settings file that cannot be used; the message names the file and the key."""
+
+
+@dataclass(frozen=True)
+class RuleSettings:
+    name: str
+    enabled: bool
+    source: str                              # the regulation's item, quoted in short
+    params: dict[str, float | int] = field(default_factory=dict)
+
+    def __getitem__(self, key: str) -> float | int:
+        return self.params[key]
+
+
+@dataclass(frozen=True)
+class SupervisionConfig:
+    text: dict[str, int]
+    rules: dict[str, RuleSettings]
+    agencies: dict[str, object]              # min_applications, trend_years, watch: {reason: threshold}
+    exclude_confirmed: bool                  # plan figures without confirmed abnormal applications
+    source: str                              # the file read
+
+    def rule(self, name: str) -> RuleSettings:
+        return self.rules[name]
+
+    def digest(self) -> str:
+        """A short digest of every threshold: flags computed under other settings are not the same answer."""
+        basis = {"text": self.text, "rules": {n: [r.enabled, r.params] for n, r in self.rules.items()},
+                 "agencies": self.agencies}
+        return hashlib.sha256(json.dumps(basis, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def _package_path() -> Path:
+    return Path(str(resources.files(__package__).joinpath(CONFIG_NAME)))
+
+
+def config_path() -> Path:
+    """The file load_config() reads: the user's supervision.yaml in the config folder, else the package's."""
+    user = config_file(__package__, USER_NAME)
+    return user if isinstance(user, Path) and user.is_file() else _package_path()
+
+
+def _fail(source: str, where: str, zh: str, en: str, value: object = ...) -> ConfigError:
+    tail = "" if value is ... else f": {value!r}"
+    return ConfigError(f"{source}: {where}: {zh} / {en}{tail}")
+
+
+def _read(file: Path) -> dict:
+    try:
+        if file.stat().st_size > MAX_BYTES:
+            raise _fail(str(file), "(file)", "文件超过 1 MiB", "the file is over 1 MiB")
+        text = file.read_bytes().decode("utf-8")
+    except OSError as err:
+        raise _fail(str(file), "(file)", "无法读取", f"cannot read: {err.strerror or err}") from None
+    except UnicodeDecodeError:
+        raise _fail(str(file), "(file)", "不是 UTF-8 编码", "not UTF-8 text") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        raise _fail(str(file), "(file)", "YAML 有误", f"bad YAML: {err}") from None
+    except RecursionError:
+        raise _fail(str(file), "(file)", "嵌套过深", "nested too deeply") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise _fail(str(file), "(file)", "应为键值表", "expected a mapping of sections")
+    return data
+
+
+def _overlay(shipped: object, given: object, source: str, where: str) -> object:
+    """``given`` checked against ``shipped`` (same keys, same kinds of value), missing keys filled from it."""
+    if isinstance(shipped, dict):
+        if not isinstance(given, dict):
+            raise _fail(source, where, "应为键值表", "expected a mapping", given)
+        unknown = sorted(set(given) - set(shipped), key=str)
+        if unknown:
+            raise _fail(source, f"{where}.{unknown[0]}" if where else str(unknown[0]), "未知的键", "unknown key")
+        return {k: _overlay(v, given[k], source, f"{where}.{k}" if where else k) if k in given else v
+                for k, v in shipped.items()}
+    if isinstance(shipped, bool):
+        if not isinstance(given, bool):
+            raise _fail(source, where, "应为 true 或 false", "expected true or false", given)
+        return given
+    if isinstance(shipped, int | float):
+        if isinstance(given, bool) or not isinstance(given, int | float) or given != given or given < 0:
+            raise _fail(source, where, "应为不小于 0 的数", "expected a number of at least 0", given)
+        if isinstance(shipped, int) and not isinstance(shipped, bool) and given != int(given):
+            raise _fail(source, where, "应为整数", "expected a whole number", given)
+        if given > 10**9:
+            raise _fail(source, where, "数值过大", "too large", given)
+        return type(shipped)(given)
+    if not isinstance(given, str) or not given.strip():
+        raise _fail(source, where, "应为非空文本", "expected text", given)
+    return given
+
+
+def _check_ranges(data: dict, source: str) -> None:
+    text = data["text"]
+    if text["num_perm"] < 16 or text["num_perm"] > 1024:
+        raise _fail(source, "text.num_perm", "应在 16 至 1024 之间", "must lie between 16 and 1024", text["num_perm"])
+    if text["bands"] < 1 or text["num_perm"] % text["bands"]:
+        raise _fail(source, "text.bands", "须整除 num_perm", "must divide num_perm", text["bands"])
+    if not 1 <= text["shingle"] <= 5:
+        raise _fail(source, "text.shingle", "应在 1 至 5 之间", "must lie between 1 and 5", text["shingle"])
+    for name, rule in data["rules"].items():
+        for key, value in rule.items():
+            if (key.endswith(("_rate", "_share", "quantile")) or key == "threshold") and value > 1:
+                raise _fail(source, f"rules.{name}.{key}", "应为 0 至 1 之间的比例", "must be a share from 0 to 1",
+                            value)
+    for key, value in data["agencies"]["watch"].items():
+        if key.endswith(("_rate", "_share")) and value > 1:
+            raise _fail(source, f"agencies.watch.{key}", "应为 0 至 1 之间的比例", "must be a share from 0 to 1", value)
+
+
+def config_from(data: dict, source: str) -> SupervisionConfig:
+    """Settings from a parsed file, checked against the package's."""
+    shipped = _read(_package_path())
+    merged = _overlay(shipped, data, source, "")
+    _check_ranges(merged, source)
+    rules = {name: RuleSettings(name, body["enabled"], body["source"],
+                                {k: v for k, v in body.items() if k not in ("enabled", "source")})
+             for name, body in merged["rules"].items()}
+    return SupervisionConfig(merged["text"], rules, merged["agencies"], merged["plan"]["exclude_confirmed"], source)
+
+
+def load_config(path: Path | str | None = None) -> SupervisionConfig:
+    """The settings in ``path``, else the user's supervision.yaml, else the package's config.yaml."""
+    file = Path(path) if path is not None else config_path()
+    if path is None and file == _package_path():
+        return default_config()
+    return config_from(_read(file), str(file))
+
+
+@cache
+def default_config() -> SupervisionConfig:
+    """The package's settings, read once."""
+    return config_from(_read(_package_path()), str(_package_path()))
