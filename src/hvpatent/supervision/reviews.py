@@ -49,8 +49,9 @@ def review_history(con: ibis.BaseBackend, app_no: str) -> list[dict]:
 
 def review_queue(con: ibis.BaseBackend, as_of: date, *, region: str | None = None,
                  config: SupervisionConfig | None = None, rule: str | None = None,
-                 status: str | None = None) -> list[dict]:
-    """One row per flagged (or reviewed) application: app_no, title, patent_type, filing_date, applicant_name,
+                 status: str | None = None, flags: Sequence[Flag] | None = None) -> list[dict]:
+    """One row per flagged (or reviewed) application (``flags`` precomputed, e.g. cached by the pages, else
+    flag_applications): app_no, title, patent_type, filing_date, applicant_name,
     agency, town_code, rules [names], flags [Flag], status (pending | cleared | confirmed), decided_at, decided_by,
     note.  Filters: one rule, one status."""
     raise NotImplementedError
