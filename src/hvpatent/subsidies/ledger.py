@@ -12,8 +12,8 @@ One row per (item, subject_key, period) — the table's primary key — and the 
 * an approval that would pass the item's yearly cap per payee, the version's yearly cap per payee or the item's or
   version's budget for the year (approved + paid − clawed back, and the finance ledger's approved and paid
   interest subsidies: rules.finance_committed) is refused, naming the key and the cap;
-* an approval or a payment of a row whose application has a standing abnormal notice on the day
-  (rules.abnormal_applications) is refused, naming the key and the notice.
+* an approval or a payment of a row whose application has a standing abnormal notice on the day, or whose latest
+  review confirmed it abnormal (rules.abnormal_applications), is refused, naming the key and the notice or review.
 
 Statuses: applied → reviewed | rejected (review), reviewed → approved | rejected (decide), approved → paid (pay),
 paid → clawed_back (claw_back).  Every call is one transaction — all its keys or none — and every change writes
@@ -300,11 +300,12 @@ def _version_item(policy: SubsidyPolicy, row: dict) -> tuple[PolicyVersion, Item
 
 
 def _standing_notices(duck: duckdb.DuckDBPyConnection, day: date) -> dict[str, dict]:
-    """The applications with a standing abnormal notice on ``day`` (rules.abnormal_applications, read on a cursor
-    of its own: the notices are not what this transaction changes).  No table (an older warehouse): none."""
+    """The applications with a standing abnormal notice, or confirmed abnormal by review, on ``day``
+    (rules.abnormal_applications, read on a cursor of its own: neither is what this transaction changes).  Neither
+    table (an older warehouse): none."""
     from hvpatent.subsidies import rules
 
-    if not table_exists(duck, "abnormal_notices"):
+    if not table_exists(duck, "abnormal_notices") and not table_exists(duck, "abnormal_reviews"):
         return {}
     cursor = duck.cursor()
     try:
@@ -319,6 +320,11 @@ def _refuse_abnormal(row: dict, notices: dict[str, dict], action: tuple[str, str
     if notice is None:
         return
     text = key_text(row["item"], row["subject_key"], row["period"])
+    if notice.get("source") == "review":
+        raise SubsidyError(_say(
+            f"{text}：申请 {row['app_no']} 于 {notice['notice_date']} 经复核确认为非正常专利申请，不能{action[0]}",
+            f"{text}: application {row['app_no']} was confirmed abnormal by review on {notice['notice_date']}: "
+            f"it cannot be {action[1]}"))
     batch = notice.get("batch") or ""
     raise SubsidyError(_say(
         f"{text}：申请 {row['app_no']} 于 {notice['notice_date']} 被通报为非正常专利申请"
@@ -461,6 +467,9 @@ def clawback_words(row: dict) -> tuple[str, str]:
     if reason == "lapse":
         return (f"专利于 {row.get('lapse_date')} 终止，在拨付日起的追回期内（至 {row.get('limit_date')}）",
                 f"the patent ended on {row.get('lapse_date')}, within the clawback term (to {row.get('limit_date')})")
+    if reason == "abnormal" and row.get("source") == "review":
+        return (f"{row.get('notice_date')} 经复核确认为非正常专利申请",
+                f"confirmed abnormal by review on {row.get('notice_date')}")
     if reason == "abnormal":
         batch = row.get("batch") or ""
         return (f"{row.get('notice_date')} 被通报为非正常专利申请（{batch}）",
@@ -479,7 +488,8 @@ def clawbacks_due(duck: duckdb.DuckDBPyConnection, con: ibis.BaseBackend, policy
       restoration) or surrender on a day up to paid_at's day + N years inclusive — an end before the payment
       counts too (it was paid for a right that had already ended); expiry at full term is not a lapse;
     * abnormal: the item excludes abnormal applications and the application has a standing abnormal notice on
-      as_of (rules.abnormal_applications: the latest notice by as_of, not overturned), whatever its day relative
+      as_of (rules.abnormal_applications: the latest notice by as_of, not overturned; or a review confirming it
+      abnormal, source "review", notice_date the day decided), whatever its day relative
       to the payment — a notice issued between assessment and payment is caught here too;
     * version_missing: the row's policy version or item is no longer in the policy, so its clawback rules cannot
       be checked: listed for a person to check by hand."""
@@ -549,7 +559,7 @@ def due_rows(paid: list[dict], policy: SubsidyPolicy, ends: dict[str, tuple[str,
             notice_day = _as_date(notice["notice_date"]) if not isinstance(notice["notice_date"], str) \
                 else date.fromisoformat(notice["notice_date"])
             due.append({**row, "reason": "abnormal", "notice_date": notice_day, "batch": notice.get("batch"),
-                        "outcome": notice.get("outcome")})
+                        "outcome": notice.get("outcome"), **({"source": "review"} if "source" in notice else {})})
     return due
 
 

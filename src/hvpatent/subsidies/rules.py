@@ -63,7 +63,22 @@ def abnormal_applications(con: ibis.BaseBackend, as_of: date) -> dict[str, dict]
     """Applications excluded as abnormal on ``as_of``: {app_no: {notice_date, outcome, batch}} from the latest notice
     of each application notified by then, unless that notice's outcome known by then is ``overturned`` (a review
     outcome decided after as_of is not known yet: the notice still stands).  Withdrawn and upheld count.  A warehouse
-    or Parquet export without the table has none."""
+    or Parquet export without the table has none.  The bureau's own reviews add the applications whose latest review
+    decided by as_of is confirmed (supervision.confirmed_applications): {notice_date: the day decided, outcome
+    "confirmed", batch None, source "review"}; a standing notice wins, and a later "cleared" review lifts only the
+    review's exclusion, never a notice."""
+    from hvpatent.supervision import confirmed_applications  # the supervision room loads only when asked
+
+    found = _notified(con, as_of)
+    for app_no, review in confirmed_applications(con, as_of).items():
+        if app_no not in found:
+            found[app_no] = {"notice_date": review["decided_at"].date(), "outcome": "confirmed", "batch": None,
+                             "source": "review"}
+    return found
+
+
+def _notified(con: ibis.BaseBackend, as_of: date) -> dict[str, dict]:
+    """CNIPA's notices standing on as_of (abnormal_applications)."""
     try:
         table = con.table("abnormal_notices")
     except Exception:  # the backends raise their own kinds of "table not found"
@@ -222,7 +237,16 @@ def _abnormal(event: Event, item: Item, abnormal: dict[str, dict], trace: list[d
         return
     notice = abnormal.get(event.app_no)
     trace.append(_step("abnormal", {"app_no": event.app_no, **(notice or {})}, notice is not None, notice is None,
-                       _say("被通报为非正常专利申请", "notified as an abnormal application") if notice else None))
+                       _abnormal_note(notice)))
+
+
+def _abnormal_note(notice: dict | None) -> str | None:
+    if notice is None:
+        return None
+    if notice.get("source") == "review":
+        day = notice["notice_date"]
+        return _say(f"于 {day} 经复核确认为非正常专利申请", f"confirmed abnormal by review on {day}")
+    return _say("被通报为非正常专利申请", "notified as an abnormal application")
 
 
 def _paid_before(event: Event, key: tuple[str, str, str], ledger: _Ledger, trace: list[dict]) -> str | None:
