@@ -69,7 +69,7 @@ BATCH_TABLES = (
     "applications", "ipc_classes", "publications", "parties", "legal_events",
     "family_members", "pledges", "awards", "population", "trademark_counts", "enterprises",
     "status_snapshots", "trademarks", "trademark_events", "market_entities", "recognitions", "citations",
-    "inventors", "navigation_projects", "pledge_contracts", "pledge_items", "pledge_changes",
+    "inventors", "navigation_projects", "pledge_contracts", "pledge_items", "pledge_changes", "claims",
 )
 
 

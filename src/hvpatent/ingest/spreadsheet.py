@@ -50,7 +50,13 @@ FIELD_LABELS = {  # the header a user would recognise, for error messages
     "legal_events": "法律事件", "family_members": "同族",
     "status_events": "法律状态/事件", "latest_status": "最新法律状态", "simple_status": "简单法律状态",
     "lapse_date": "失效日", "pub_no": "公开(公告)号", "citations": "专利引证", "inventors": "发明人",
+    "first_claim": "首项权利要求",
 }
+#: A first claim longer than this is cut to it (a counted note): no first claim runs so long, and the text search
+#: reads only its first few hundred characters (supervision/config.yaml, text.max_chars).
+MAX_CLAIM_CHARS = 20_000
+CUT_CLAIMS = (f"「首项权利要求」超过 {MAX_CLAIM_CHARS} 字的已截断保存，专利照常导入 / first claims over "
+              f"{MAX_CLAIM_CHARS} characters were cut to that length; the patents were imported")
 # The columns whose cells are read as legal status (legalcells.read_cells), in this order.
 STATUS_FIELDS = ("legal_events", "legal_status", "status_events", "latest_status", "simple_status")
 
@@ -137,6 +143,7 @@ class _Parsed:
     pub_date: object = None
     cited: list[str] = field(default_factory=list)  # the numbers of the 专利引证 cell (ingest/citations.py)
     inventors: list[str] = field(default_factory=list)  # the names of the 发明人 cell (ingest/inventors.py)
+    first_claim: str | None = None  # the 首项权利要求 / 主权项 cell, cut to MAX_CLAIM_CHARS
 
 
 def _cells(fields: list[str], positions: list[tuple[str, int]]) -> dict[str, str]:
@@ -277,7 +284,7 @@ def _convert_row(out: _Rows, row: int, cells: dict[str, str]) -> None:
         cells.get(f, "") for f in ("applicant_province", "applicant_city", "applicant_county")) or None
     out.parsed.setdefault(app_no, []).append(_Parsed(
         row, app_no, fields, split_multi(cells.get("applicants", "")), address, ipcs, pub, meaning,
-        dates["grant_date"], reading, members, dates["pub_date"], cited, inventors))
+        dates["grant_date"], reading, members, dates["pub_date"], cited, inventors, _first_claim(out, cells)))
 
 
 SKIPPED_CITATIONS = ("「专利引证」列中不是专利公开号的内容（非专利文献、备注等）已跳过，专利照常导入 / entries of the "
@@ -300,6 +307,16 @@ def _cited(out: _Rows, row: int, cells: dict[str, str]) -> list[str]:
     if skipped:
         out.notes.warnings[SKIPPED_CITATIONS] += 1
     return cited
+
+
+def _first_claim(out: _Rows, cells: dict[str, str]) -> str | None:
+    """The row's first claim; one over MAX_CLAIM_CHARS is cut (a long cell is still the claim's opening, which
+    is what the text search compares) and counted in the import's notes."""
+    text = cells.get("first_claim")
+    if text and len(text) > MAX_CLAIM_CHARS:
+        out.notes.warnings[CUT_CLAIMS] += 1
+        text = text[:MAX_CLAIM_CHARS]
+    return text or None
 
 
 def _inventors(out: _Rows, row: int, cells: dict[str, str]) -> list[str]:
@@ -347,6 +364,9 @@ def _emit(out: _Rows, rows: list[_Parsed], tables: dict[str, list[dict]], export
     with_inventors = next((r for r in rows if r.inventors), None)
     if with_inventors:
         tables["inventors"].extend(inventor_rows(app_no, with_inventors.inventors))
+    claim = next((r.first_claim for r in rows if r.first_claim), None)  # the latest publication's first
+    if claim:
+        tables["claims"].append({"app_no": app_no, "first_claim": claim, "source": out.source})
     _snapshot(out, rows, tables, exported, bool(events[:-1]))
 
 
@@ -498,7 +518,7 @@ def _convert_chunk(job: _Job, vocabulary: EventVocabulary, notes: ImportNotes) -
         _convert_row(out, row, _cells(fields, positions))
     tables: dict[str, list[dict]] = {t: [] for t in (
         "applications", "ipc_classes", "publications", "parties", "legal_events", "family_members",
-        "status_snapshots", "citations", "inventors")}
+        "status_snapshots", "citations", "inventors", "claims")}
     for i, rows in enumerate(out.parsed.values(), 1):
         if i % BEAT_ROWS == 0:
             beat()

@@ -491,7 +491,7 @@ class ImportTransaction:
         for table in ("publications", "family_members", "pledges", "awards", "population", "trademark_counts",
                       "enterprises", "status_snapshots", "market_entities", "recognitions", "citations",
                       "inventors", "navigation_projects", "pledge_contracts", "pledge_items", "pledge_changes",
-                      "abnormal_notices"):
+                      "abnormal_notices", "claims"):
             frame = batch.frames.get(table)
             if registry is not None and len(registry) and table in PLEDGE_REGISTRY_TABLES:
                 continue
