@@ -69,7 +69,12 @@ def _evidence(flags: Sequence[Flag]) -> str:
                       ensure_ascii=False, default=str)
     if len(text) <= MAX_EVIDENCE:
         return text
-    return json.dumps({"truncated": True, "excerpt": text[:MAX_EVIDENCE]}, ensure_ascii=False)
+    cut = MAX_EVIDENCE - 40
+    while True:   # escaping the excerpt lengthens it: shorten until the whole fits
+        short = json.dumps({"truncated": True, "excerpt": text[:cut]}, ensure_ascii=False)
+        if len(short) <= MAX_EVIDENCE:
+            return short
+        cut -= len(short) - MAX_EVIDENCE
 
 
 def record_review(duck: duckdb.DuckDBPyConnection, app_nos: Sequence[str], status: str, *, by: str,
