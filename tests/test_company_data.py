@@ -346,9 +346,9 @@ def test_real_api_sample(db, tmp_path):
         con = wh.ibis()
         apps = wh.con.execute("SELECT app_no, patent_type, ipc_main, agency FROM applications ORDER BY app_no")
         assert [list(r) for r in apps.fetchall()] == [
-            ["201610311380.X", "invention", "G06", "北京同辉知识产权代理事务所(普通合伙)"],
-            ["201710117081.7", "invention", "G06", "苏州中合知识产权代理事务所(普通合伙)"],
-            ["201730033448.8", "design", None, "苏州中合知识产权代理事务所(普通合伙)"],  # 11- is Locarno
+            ["201610311380.X", "invention", "G06", "北京同辉知识产权代理事务所(普通合伙) 11357"],  # code kept
+            ["201710117081.7", "invention", "G06", "苏州中合知识产权代理事务所(普通合伙) 32266"],
+            ["201730033448.8", "design", None, "苏州中合知识产权代理事务所(普通合伙) 32266"],  # 11- is Locarno
         ]
         events = wh.frame("SELECT app_no, event_date, event_type FROM legal_events ORDER BY app_no, event_date")
         assert [(a, d.date(), t) for a, d, t in events.itertuples(index=False)] == [

@@ -56,7 +56,6 @@ _BEIJING = timedelta(hours=8)  # epoch timestamps are read as Beijing dates
 _TYPE_WORDS = (("实用新型", "utility_model"), ("外观", "design"), ("发明", "invention"))
 _LOCARNO = re.compile(r"^(\d{2})-(\d{2})?$")   # '11-02', or '11-' with the class only
 _IPC_CLASS = re.compile(r"^([A-H])(\d{2})$")     # 'G06': the API's search lists stop at the class
-_AGENCY = re.compile(r"^(.*?)[\s(（]*(\d{5})[)）]?$")  # CNIPA agency codes have five digits
 _JSON_POSITION = re.compile(r" at (\d+)")
 _TABLES = ("applications", "ipc_classes", "publications", "parties", "legal_events", "status_snapshots",
            "inventors")
@@ -324,12 +323,10 @@ def _ipcs(rec: dict, out: _Record) -> list[str]:
 
 
 def _agency(rec: dict) -> str | None:
-    """The agency's name; its five-digit code is dropped (the name is what reports show)."""
+    """The first agency as the export gives it, name and five-digit code ("…事务所(普通合伙) 32266"): the code is
+    what tells one agency from another, and supervision.agency_name splits the two (docs/agencies.md)."""
     names = _list(rec.get("Agency"))
-    if not names:
-        return None
-    m = _AGENCY.match(names[0])
-    return (m.group(1).strip() if m and m.group(1).strip() else names[0]) or None
+    return (names[0].strip() or None) if names else None
 
 
 def _history(rec: dict, out: _Record) -> list[str]:
