@@ -53,7 +53,35 @@ def progress_rows(results) -> list[dict]:
         "target": p.target.target if p.target.direction == "reach" else "增长/increase",
         "gap": p.gap, "baseline": p.baseline_value, "projection": p.projection, "status": p.status,
         "trend": [[d.isoformat(), v] for d, v in p.trend], "note": p.note,
+        "excluded_abnormal": p.excluded_abnormal,
     } for p in results]
+
+
+ExcludeAbnormalOption = Annotated[bool | None, typer.Option(
+    "--exclude-abnormal/--include-abnormal",
+    help="剔除经复核确认的非正常专利申请（默认按 supervision 配置 plan.exclude_confirmed） / leave out the "
+         "applications confirmed abnormal (default: the supervision settings' plan.exclude_confirmed)")]
+
+
+def exclude_abnormal_default(given: bool | None) -> bool:
+    """The option as given, else the supervision settings' plan.exclude_confirmed (a bad settings file: exit 2)."""
+    if given is not None:
+        return given
+    from hvpatent.supervision import ConfigError, load_config
+
+    try:
+        return load_config().exclude_confirmed
+    except ConfigError as err:
+        err_console.print(f"[red]{err}[/red]")
+        raise typer.Exit(2) from err
+
+
+def print_excluded(results) -> None:
+    """The visible note when the figures leave out applications confirmed abnormal."""
+    from hvpatent.plan.progress import excluded_note
+
+    if results and results[0].excluded_abnormal:
+        console.print(excluded_note(results[0].excluded_abnormal)[0 if i18n.lang() == "zh" else 1])
 
 
 def print_progress(plan, day: date, results) -> None:
@@ -77,16 +105,19 @@ def print_progress(plan, day: date, results) -> None:
 
 @plan_app.command("progress")
 def progress_cmd(as_of: AsOfOption = None, plan_file: PlanOption = None, fmt: FormatOption = Fmt.table,
-                 out: OutOption = None, db: DbOption = None) -> None:
+                 out: OutOption = None, db: DbOption = None,
+                 exclude_abnormal: ExcludeAbnormalOption = None) -> None:
     """各项目标的现值、差距、趋势与预测 / each target's value, gap, trend and projection."""
     from hvpatent.plan import plan_progress
 
     plan = _load(plan_file)
     day = parse_as_of(as_of)
+    exclude = exclude_abnormal_default(exclude_abnormal)
     with open_warehouse(db, read_only=True) as wh:
-        results = plan_progress(analytics_backend(wh), plan, day)
+        results = plan_progress(analytics_backend(wh), plan, day, exclude_abnormal=exclude)
     if fmt is Fmt.table:
         print_progress(plan, day, results)
+        print_excluded(results)
     else:
         emit({"progress": progress_rows(results)}, fmt, out)
 

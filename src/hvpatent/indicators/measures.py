@@ -66,14 +66,17 @@ class Context:
     settings: HighValueSettings = field(default_factory=high_value_settings)
     as_known_on: date | None = None  # only events published by then (docs/legal-state.md, "Hindsight")
     _memo: dict = field(default_factory=dict, repr=False)
+    # without the applications confirmed abnormal by review (docs/indicators.md, "Without abnormal applications")
+    exclude_abnormal: bool = False
 
     @classmethod
     def create(cls, con: ibis.BaseBackend, as_of: date, period: str = "year", region: str | None = None,
-               settings: HighValueSettings | None = None, as_known_on: date | None = None) -> Context:
+               settings: HighValueSettings | None = None, as_known_on: date | None = None,
+               exclude_abnormal: bool = False) -> Context:
         if period not in PERIOD_MONTHS:
             raise ValueError(f"period must be one of {', '.join(PERIOD_MONTHS)}")
         return cls(con, as_of, period_start(as_of, period), region, settings or high_value_settings(),
-                   as_known_on)
+                   as_known_on, exclude_abnormal=exclude_abnormal)
 
     def shifted(self, months: int) -> Context:
         """The same evaluation ``months`` earlier: as-of date and period start both move."""
@@ -82,7 +85,8 @@ class Context:
     def at(self, as_of: date, start: date) -> Context:
         """Another as-of date and period over the same warehouse and region; cached tables are
         shared, so asking many questions of the same day computes its legal states once."""
-        return Context(self.con, as_of, start, self.region, self.settings, self.as_known_on, self._memo)
+        return Context(self.con, as_of, start, self.region, self.settings, self.as_known_on, self._memo,
+                       self.exclude_abnormal)
 
     def memo(self, key: str, build: Callable[[], ir.Table], dated: bool = True) -> ir.Table:
         """A table built once per as-of date (or once per warehouse when not ``dated``)."""
@@ -92,9 +96,35 @@ class Context:
         return self._memo[slot]
 
     def applicants(self) -> ir.Table:
-        """The first applicant of every application of the region (built once: any day, any period)."""
+        """The first applicant of every application of the region (built once: any day, any period); without the
+        applications confirmed abnormal when ``exclude_abnormal``."""
+        if self.exclude_abnormal:
+            return self.memo(f"applicants:{self.region}:without_abnormal", self._without_abnormal, dated=False)
         return self.memo(f"applicants:{self.region}", lambda: in_region(first_applicants(self.con), self.region),
                          dated=False)
+
+    def _confirmed_abnormal(self) -> list[str]:
+        """The applications whose latest review so far confirms them abnormal.  Undated on purpose: applicants()
+        is built once for every day of a trend, and a confirmation says the filing was abnormal from the start."""
+        from hvpatent.supervision import confirmed_applications  # the supervision room loads only when asked
+
+        if ("confirmed_abnormal",) not in self._memo:
+            self._memo[("confirmed_abnormal",)] = sorted(confirmed_applications(self.con))
+        return self._memo[("confirmed_abnormal",)]
+
+    def _without_abnormal(self) -> ir.Table:
+        everyone = in_region(first_applicants(self.con), self.region)
+        confirmed = self._confirmed_abnormal()
+        if not confirmed:
+            return everyone
+        return everyone.anti_join(ibis.memtable({"app_no": confirmed}), "app_no")
+
+    def excluded_abnormal(self) -> int:
+        """How many of the region's applications exclude_abnormal leaves out (0 when not excluding)."""
+        if not self.exclude_abnormal or not self._confirmed_abnormal():
+            return 0
+        everyone = in_region(first_applicants(self.con), self.region)
+        return int(everyone.filter(everyone.app_no.isin(self._confirmed_abnormal())).count().execute())
 
     def industry_members(self) -> ir.Table:
         """(app_no, industry) for the plan's industries, matched once per warehouse."""

@@ -52,6 +52,7 @@ class TargetProgress:
     projection: float | None = None
     status: str = "no_data"   # achieved | on_track | at_risk | off_track | missed | no_data
     note: str = ""
+    excluded_abnormal: int = 0  # the region's applications left out as confirmed abnormal (exclude_abnormal)
 
 
 def round_for_unit(v: float | None, unit: str) -> float | None:
@@ -176,8 +177,18 @@ def _status(t: Target, as_of: date, deadline: date, current, baseline, projectio
     return "at_risk" if projection >= AT_RISK_SHARE * t.target else "off_track"
 
 
-def plan_progress(con: ibis.BaseBackend, plan: Plan, as_of: date) -> list[TargetProgress]:
-    root = Context.create(con, as_of, "year", plan.region)
+def excluded_note(count: int) -> tuple[str, str]:
+    """The visible note of figures without confirmed abnormal applications (plan page, bulletin, command line)."""
+    return (f"已剔除经复核确认的非正常专利申请 {count} 件",
+            f"{count} applications confirmed abnormal are excluded")
+
+
+def plan_progress(con: ibis.BaseBackend, plan: Plan, as_of: date,
+                  exclude_abnormal: bool = False) -> list[TargetProgress]:
+    """Each target's progress; with ``exclude_abnormal`` the indicator targets leave out the applications
+    confirmed abnormal by review (each result's ``excluded_abnormal`` says how many of the region's)."""
+    root = Context.create(con, as_of, "year", plan.region, exclude_abnormal=exclude_abnormal)
+    excluded = root.excluded_abnormal()
     known = _indicator_values(root, plan, trend_days(as_of))
     results = []
     for t in plan.targets:
@@ -201,6 +212,6 @@ def plan_progress(con: ibis.BaseBackend, plan: Plan, as_of: date) -> list[Target
             note = "没有数据"
         results.append(TargetProgress(
             t, current, baseline, gap, trend, round_for_unit(projection, t.unit),
-            _status(t, as_of, plan.deadline, current, baseline, projection, slope), note,
+            _status(t, as_of, plan.deadline, current, baseline, projection, slope), note, excluded,
         ))
     return results

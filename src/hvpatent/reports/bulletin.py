@@ -22,7 +22,7 @@ from hvpatent.indicators import (
     value,
 )
 from hvpatent.plan import Plan, plan_progress
-from hvpatent.plan.progress import METHOD, quarter_ends
+from hvpatent.plan.progress import METHOD, excluded_note, quarter_ends
 from hvpatent.reference.regions import region_name
 from hvpatent.reports import charts
 from hvpatent.reports.narrative import headline_sentences, progress_sentence, ranking_sentence
@@ -123,15 +123,22 @@ def default_issuer(region: str | None) -> str:
 
 def build_bulletin(con: ibis.BaseBackend, as_of: date, period: str = "quarter", region: str | None = None,
                    plan: Plan | None = None, issuer: str | None = None, issued_on: date | None = None,
-                   new_grant_rows: int = 30, notice: str = "") -> Bulletin:
+                   new_grant_rows: int = 30, notice: str = "", exclude_abnormal: bool | None = None) -> Bulletin:
     """Assemble the bulletin for a region and date (the plan's region when none is given); the
-    plan's targets appear only in its own region's bulletin."""
+    plan's targets appear only in its own region's bulletin.  ``exclude_abnormal`` (default: the supervision
+    settings' plan.exclude_confirmed) leaves the applications confirmed abnormal out of every figure, and the
+    overview and the plan's section say how many."""
     if plan is not None and region not in (None, plan.region):
         plan = None
     region = region or (plan.region if plan else None)
     place = place_name(region)
     issuer = issuer or default_issuer(region)
-    ctx = Context.create(con, as_of, period, region)
+    if exclude_abnormal is None:
+        from hvpatent.supervision import load_config
+
+        exclude_abnormal = load_config().exclude_confirmed
+    ctx = Context.create(con, as_of, period, region, exclude_abnormal=exclude_abnormal)
+    excluded = excluded_note(ctx.excluded_abnormal())[0] + "。" if exclude_abnormal else ""
     keys = list(INDICATORS)
     now = {k: value(ctx, k) for k in keys}
     last_year = ctx.shifted(12)
@@ -139,7 +146,7 @@ def build_bulletin(con: ibis.BaseBackend, as_of: date, period: str = "quarter", 
     sections: list[Section] = []
 
     # 一、总体情况
-    overview = Section("总体情况", headline_sentences(as_of, period, place, now, before))
+    overview = Section("总体情况", headline_sentences(as_of, period, place, now, before) + [excluded] * bool(excluded))
     days, trend = _trend(ctx, ["valid_inventions", "high_value_inventions"], as_of)
     labels = [_quarter_label(d) for d in days]
     overview.charts.append(Chart("有效发明专利与高价值发明专利（近8个季度末）", charts.line_chart(
@@ -163,9 +170,10 @@ def build_bulletin(con: ibis.BaseBackend, as_of: date, period: str = "quarter", 
     # 二、目标任务进展
     sheets: dict[str, list[dict]] = {}
     if plan is not None:
-        progress = plan_progress(con, plan, as_of)
+        progress = plan_progress(con, plan, as_of, exclude_abnormal=exclude_abnormal)
         sec = Section(f"《{plan.name}》目标进展")
         sec.paragraphs += [s for p in progress if (s := progress_sentence(p, plan.deadline))]
+        sec.paragraphs += [excluded] * bool(excluded)
         sec.paragraphs.append(f"预测方法：{METHOD['zh']}。")
         rows = [{"name": p.target.name, "unit": p.target.unit, "current": p.current,
                  "target": p.target.target if p.target.direction == "reach" else "较基期增长",

@@ -286,19 +286,49 @@ class Analytics:
     def portfolio(self, applicant: str, day: date) -> dict:
         return self._cached(("portfolio", applicant, day), lambda con: applicant_portfolio(con, applicant, day))
 
-    def plan_progress(self, day: date) -> dict:
-        from hvpatent.plan.progress import METHOD
+    def plan_progress(self, day: date, exclude_abnormal: bool | None = None) -> dict:
+        """The plan's progress; ``exclude_abnormal`` (default: the supervision settings' plan.exclude_confirmed)
+        leaves out the applications confirmed abnormal, and ``excluded_abnormal`` / ``excluded_note`` say how many.
+        Reviews are workflow rows, not an import: the confirmed applications are read fresh and are part of the
+        question, so a new confirmation is not answered from the cache."""
+        from hvpatent.plan.progress import METHOD, excluded_note
+
+        exclude = self.exclude_abnormal_default() if exclude_abnormal is None else exclude_abnormal
+        confirmed = self.confirmed_stamp() if exclude else ""
 
         def compute(con) -> dict:
+            found = compute_progress(con, self.plan, day, exclude_abnormal=exclude)
             rows = [{"key": p.target.key, "name": p.target.name, "unit": p.target.unit, "clause": p.target.clause,
                      "source": p.target.source, "indicator": p.target.indicator, "direction": p.target.direction,
                      "target": p.target.target, "current": p.current, "baseline": p.baseline_value, "gap": p.gap,
                      "projection": p.projection, "status": p.status, "note": p.note,
                      "trend": [{"date": d, "value": v} for d, v in p.trend]}
-                    for p in compute_progress(con, self.plan, day)]
+                    for p in found]
+            excluded = found[0].excluded_abnormal if found else 0
             return {"plan": self.plan.name, "document": self.plan.document, "deadline": self.plan.deadline,
-                    "region": self.plan.region, "as_of": day, "method": METHOD["zh"], "targets": rows}
-        return self._cached(("plan", day), compute)
+                    "region": self.plan.region, "as_of": day, "method": METHOD["zh"], "targets": rows,
+                    "exclude_abnormal": exclude, "excluded_abnormal": excluded,
+                    "excluded_note": excluded_note(excluded) if exclude else None}
+        return self._cached(("plan", day, *(("without_abnormal", confirmed) if exclude else ())), compute)
+
+    def exclude_abnormal_default(self) -> bool:
+        """The supervision settings' plan.exclude_confirmed (the shipped value when the user's file is bad: the
+        abnormal pages name that error)."""
+        from hvpatent.supervision import ConfigError, default_config, load_config
+
+        try:
+            return load_config().exclude_confirmed
+        except ConfigError:
+            return default_config().exclude_confirmed
+
+    def confirmed_stamp(self) -> str:
+        """A digest of the applications confirmed abnormal so far, read fresh (a small table, a cursor of its own)."""
+        import hashlib
+
+        from hvpatent.supervision import confirmed_applications
+
+        with self.warehouse.reader() as con:
+            return hashlib.sha256("\n".join(sorted(confirmed_applications(con))).encode()).hexdigest()[:16]
 
     def warnings(self, day: date, within: int, region: str | None, applicant: str | None,
                  high_value_at_risk: bool = False) -> list[dict]:
@@ -315,8 +345,11 @@ class Analytics:
     def bulletin(self, day: date, period: str, region: str | None, fmt: str, username: str) -> tuple[bytes, str]:
         from hvpatent.reports import build_bulletin, write_bulletin
 
-        bulletin = self._cached(("bulletin", day, period, region),
-                                lambda con: build_bulletin(con, day, period, region, self.plan))
+        exclude = self.exclude_abnormal_default()   # reviews are read fresh: a new confirmation is a new question
+        bulletin = self._cached(("bulletin", day, period, region, *(("without_abnormal", self.confirmed_stamp())
+                                                                    if exclude else ())),
+                                lambda con: build_bulletin(con, day, period, region, self.plan,
+                                                           exclude_abnormal=exclude))
         with tempfile.TemporaryDirectory() as tmp:
             data = write_bulletin(bulletin, fmt, Path(tmp) / f"bulletin.{fmt}").read_bytes()
         self.audit(username, "report", f"{day} {period} {region or ''} {fmt}")

@@ -140,7 +140,7 @@ def overview(request: Request) -> HTMLResponse:
         return RedirectResponse("/mine" if user.role == "enterprise" else "/bank", status.HTTP_303_SEE_OTHER)
     _user(request, *STAFF)
     a, day = _a(request), _day(request)
-    progress = a.plan_progress(day)
+    progress = a.plan_progress(day, _exclude_abnormal(request))
     figures = a.figures(day, a.plan.region, "year", None, None)
     series = [t for t in progress["targets"] if t["key"] in ("valid_inventions_per_10k", "high_value_per_10k")]
     trend = {"labels": [p["date"].isoformat() for p in series[0]["trend"]] if series else [],
@@ -148,6 +148,16 @@ def overview(request: Request) -> HTMLResponse:
                                                        for p in t["trend"]]} for t in series]}
     return _render(request, "overview.html", user, "overview", progress=progress, figures=figures, trend=trend,
                    as_of=day)
+
+
+def _exclude_abnormal(request: Request) -> bool | None:
+    """The plan page's toggle ?exclude_abnormal=1|0; absent: the supervision settings decide."""
+    text = request.query_params.get("exclude_abnormal")
+    if text in (None, ""):
+        return None
+    if text not in ("0", "1"):
+        raise HTTPException(422, "exclude_abnormal: 0 | 1")
+    return text == "1"
 
 
 BREAKDOWNS = {
