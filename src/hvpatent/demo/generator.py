@@ -17,6 +17,7 @@ from pathlib import Path
 import yaml
 from openpyxl import Workbook
 
+from hvpatent.demo import abnormal as planted
 from hvpatent.demo.outcomes import Outcomes
 from hvpatent.demo.pledges import DEMO_BANK as DEMO_BANK  # the demo bank account's bank (hvpatent.demo's name)
 from hvpatent.demo.pledges import PLEDGE_HEADERS, STREAM, Draw, Granted, pledge_rows, pledgeable_marks
@@ -43,7 +44,9 @@ PATENT_HEADERS = ["申请号", "申请日", "专利类型", "名称", "摘要", 
                   "法律事件", "简单同族ID", "专利引证"]
 # The inventors column (CNIPA's 发明人, names ';'-joined) follows the columns above in the demo's patent files.
 INVENTOR_HEADER = "发明人"
-DEMO_PATENT_HEADERS = [*PATENT_HEADERS, INVENTOR_HEADER]
+# Then the first claim (首项权利要求, demo/abnormal.py writes its text): the near-duplicate search reads it.
+CLAIM_HEADER = "首项权利要求"
+DEMO_PATENT_HEADERS = [*PATENT_HEADERS, INVENTOR_HEADER, CLAIM_HEADER]
 # Inventors per patent (1-6) and how a team grows: a new person joins with chance max(floor, θ/(θ + team)),
 # else a member is drawn with weight 1/(rank + 1)^0.6, so a few lead inventors recur and co-invent.
 INVENTORS_PER_PATENT = ((1, 0.22), (2, 0.26), (3, 0.2), (4, 0.14), (5, 0.1), (6, 0.08))
@@ -342,12 +345,13 @@ def _lifecycle(
 
 
 def _title(rng: random.Random, industry: str, kind: str) -> tuple[str, str]:
+    """The title and its noun (the main stream's draws, as ever: the other columns stay as they were)."""
     noun = rng.choice(_industries()[industry]["nouns"])
     if kind == "design":
-        return f"{noun}(外观)", "本外观设计产品用于" + noun + "。"
+        return f"{noun}(外观)", noun
     adj = rng.choice(("一种", "一种新型", "一种高效", "一种智能", "一种低成本"))
     tail = rng.choice(("", "及其制备方法", "及其控制方法", "及系统"))
-    return f"{adj}{noun}{tail}", f"本发明公开了{adj}{noun}，提高了可靠性并降低了成本。"
+    return f"{adj}{noun}{tail}", noun
 
 
 def generate_demo(out: Path, *, applications: int = 30_000, seed: int = 2022,
@@ -369,6 +373,7 @@ def generate_demo(out: Path, *, applications: int = 30_000, seed: int = 2022,
     years = sorted(_filing_years(rng, applications))
     outcomes = Outcomes(seed, EXPORT_DATE)
     teams = InventorTeams(random.Random(seed + 18))  # its own stream: the other columns stay as they were
+    wording = random.Random(seed + planted.TEXT_STREAM)  # abstracts and first claims: their own stream too
     recent = RecentFilings({e.name for e in world.enterprises})  # for the abnormal notices (demo/subsidies.py)
     with patents.open("w", encoding="gb18030", newline="") as pf, families.open("w", encoding="utf-8") as ff:
         writer = csv.writer(pf)
@@ -376,7 +381,7 @@ def generate_demo(out: Path, *, applications: int = 30_000, seed: int = 2022,
         writer.writerow(DEMO_PATENT_HEADERS)
         batch = 0
         for i, year in enumerate(years):
-            row = _patent_row(rng, world, year, i, extras, ff, outcomes, teams)
+            row = _patent_row(rng, world, year, i, extras, ff, outcomes, teams, wording)
             writer.writerow(row)
             recent.note(row)
             batch += 1
@@ -385,6 +390,9 @@ def generate_demo(out: Path, *, applications: int = 30_000, seed: int = 2022,
                 batch = 0
         if progress and batch:
             progress(batch)
+        manifest = _plant(writer, world, seed) if applications else []
+    if manifest:  # beside the demo's files, never imported (supervision/evaluation.py reads it)
+        planted.write_manifest(out / planted.MANIFEST, manifest)
     paths = [patents]
     if families.stat().st_size:
         paths.append(families)
@@ -430,7 +438,7 @@ def generate_demo(out: Path, *, applications: int = 30_000, seed: int = 2022,
 
 
 def _patent_row(rng: random.Random, world: _World, year: int, i: int, extras: _Outputs, families,
-                outcomes: Outcomes, teams: InventorTeams) -> list:
+                outcomes: Outcomes, teams: InventorTeams, wording: random.Random) -> list:
     applicant = world.applicant()
     invention = INVENTION_SHARE[applicant.kind]
     if applicant.kind in ("university", "institute"):
@@ -447,7 +455,8 @@ def _patent_row(rng: random.Random, world: _World, year: int, i: int, extras: _O
     main = rng.choice(ipcs)
     others = rng.sample(ipcs, k=min(len(ipcs), rng.randint(0, 2)))
     ipc_all = ";".join(dict.fromkeys([main, *others]))
-    title, abstract = _title(rng, industry, kind)
+    title, noun = _title(rng, industry, kind)
+    abstract, claim = planted.texts(wording, industry, noun, title, kind)
     names = [applicant.name]
     holders = [(applicant.name, applicant.kind)]
     if rng.random() < 0.08:
@@ -490,8 +499,29 @@ def _patent_row(rng: random.Random, world: _World, year: int, i: int, extras: _O
         main, ipc_all, pub_no, pub_date.isoformat() if pub_date else "", grant.isoformat() if grant else "",
         rng.choice(world.agencies) if rng.random() < 0.7 else "", outcomes.claims(merit) if kind != "design" else "",
         f"PCT/CN{filing.year - 1}/{rng.randint(100000, 999999)}" if pct else "", legal, family_id, ";".join(cited),
-        ";".join(teams.names(holders)),
+        ";".join(teams.names(holders)), claim,
     ]
+
+
+_ZH_TYPES = {"invention": "发明", "utility_model": "实用新型", "design": "外观设计"}
+
+
+def _plant(writer, world: _World, seed: int) -> list[tuple[str, str]]:
+    """The planted abnormal applications (demo/abnormal.py, its own stream) appended to the patent export;
+    returns the manifest rows.  The bulk filer: a directory enterprise a little down the ranking (a history of
+    filings, not the biggest filer)."""
+    firm = world.enterprises[min(30, len(world.enterprises) - 1)]
+
+    def write(r: dict) -> None:
+        legal = ";".join(f"{d.isoformat()} {text}" for d, text in sorted(r["events"]))
+        inventor = r["applicant"] if len(r["applicant"]) <= 4 else ""
+        writer.writerow([
+            r["app_no"], r["filing"].isoformat(), _ZH_TYPES[r["kind"]], r["title"], r["abstract"], r["applicant"],
+            r["address"], r["ipc"], r["ipc"], "", "", r["grant"].isoformat() if r["grant"] else "", r["agency"],
+            3, "", legal, "", "", inventor, r["claim"]])
+
+    return planted.plant(random.Random(seed + planted.STREAM), write, enterprise=(firm.name, firm.address),
+                         agency=world.agencies[0], town_address=f"重庆市永川区{_ROADS[0]}", export_date=EXPORT_DATE)
 
 
 def _write_family(rng: random.Random, family_id: str, app_no: str, filing: date, families,
