@@ -3,21 +3,35 @@ locality-sensitive hashing, then the groups of applications whose texts are near
 
 Why these: jieba is the segmenter the navigation room already uses for Chinese titles and abstracts, so a word is
 the same word in both rooms; word shingles keep "一种…的装置" boilerplate from making every pair alike the way
-character n-grams would.  datasketch's MinHash (``MinHash.bulk``, numpy over a batch) is the well-kept reference
-implementation of Broder's estimator; the banding is done here with numpy (sort the band hashes, pair the runs)
-rather than with datasketch's ``MinHashLSH``, whose Python dict per band holds every key and grows to gigabytes at
-a million applications.  Baseline implementation; helper H1 owns its speed (see bench/abnormal_bench.py).
+character n-grams would.  datasketch's MinHash is the well-kept reference implementation of Broder's estimator: its
+hash function (``sha1_hash32``), its MurmurHash3 pre-mix and its permutation parameters (``MinHash(seed=1)``) are
+used as they are, applied here to a whole chunk of texts at once with numpy, so a signature is exactly datasketch's
+(tests/test_supervision_text.py checks it).  The banding is done here with numpy (a 64-bit key per band, sort, pair
+the runs) rather than with datasketch's ``MinHashLSH``, whose Python dict per band holds every key and grows to
+gigabytes at a million applications.  docs/abnormal.md "Text search", docs/benchmarks.md "Near-duplicate search".
 """
 
 from __future__ import annotations
 
+import hashlib
+import multiprocessing
 import re
+import threading
 import unicodedata
-from collections.abc import Sequence
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator, Sequence
+from itertools import islice
 
 import numpy as np
 
 _DROP = re.compile(r"[\s\W_]+", re.UNICODE)  # punctuation, spaces, symbols
+_EMPTY = np.uint32(0xFFFFFFFF)          # datasketch's value of a permutation that saw nothing
+_FMIX = (np.uint32(16), np.uint32(0x85EBCA6B), np.uint32(13), np.uint32(0xC2B2AE35), np.uint32(16))
+_MIX64 = np.uint64(0x9E3779B97F4A7C15)  # odd constant folding a band's rows into one 64-bit key
+CHUNK = 1000          # texts per piece of work: ~130,000 shingles, a (130,000 × num_perm) uint32 block (~66 MB)
+MIN_PARALLEL = 4000   # fewer texts than this are signed in-process: starting workers costs more than it saves
+BUCKET_CAP = 200      # a band bucket with more members (boilerplate) is compared within sliding windows only
+CACHE_SIZE = 300_000  # signatures kept by the process-wide cache (~200 MB at 128 permutations)
 
 
 def _jieba():
@@ -40,43 +54,229 @@ def shingles(words: Sequence[str], size: int) -> list[bytes]:
     return [" ".join(words[i:i + size]).encode() for i in range(len(words) - size + 1)]
 
 
-def signatures(texts: Sequence[str], *, num_perm: int = 128, shingle: int = 2, max_chars: int = 600,
-               workers: int = 1) -> np.ndarray:
-    """(len(texts), num_perm) uint64 MinHash signatures of the texts' word shingles (each text cut to
-    ``max_chars``).  An empty text gets datasketch's empty signature (the maximum everywhere)."""
-    from datasketch import MinHash
+# --- MinHash: datasketch's estimator, vectorised over a chunk --------------------------------------------------
 
-    sets = [shingles(tokens(t[:max_chars]), shingle) for t in texts]
-    out = np.empty((len(texts), num_perm), dtype=np.uint64)
-    for i, mh in enumerate(MinHash.bulk(sets, num_perm=num_perm, seed=1)):
-        out[i] = mh.hashvalues
+_PERMUTATIONS: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+
+def _permutations(num_perm: int) -> tuple[np.ndarray, np.ndarray]:
+    """datasketch's (a, b) of MinHash(num_perm, seed=1) (scheme affine32): taken from datasketch, not re-derived,
+    so an upgrade that changes them changes ours too (and the equality test says so)."""
+    if num_perm not in _PERMUTATIONS:
+        from datasketch import MinHash
+
+        a, b = MinHash(num_perm=num_perm, seed=1).permutations
+        _PERMUTATIONS[num_perm] = (np.asarray(a, dtype=np.uint32), np.asarray(b, dtype=np.uint32))
+    return _PERMUTATIONS[num_perm]
+
+
+def _fmix32(hv: np.ndarray) -> np.ndarray:
+    """MurmurHash3's finalizer, datasketch's pre-mix of each input hash (uint32 arithmetic wraps)."""
+    s1, m1, s2, m2, s3 = _FMIX
+    hv = hv ^ (hv >> s1)
+    hv = hv * m1
+    hv = hv ^ (hv >> s2)
+    hv = hv * m2
+    return hv ^ (hv >> s3)
+
+
+def _minhash(sets: Sequence[Sequence[bytes]], num_perm: int) -> np.ndarray:
+    """(len(sets), num_perm) uint32: what ``MinHash(num_perm, seed=1).update_batch(s).hashvalues`` gives for
+    each set, computed for the whole chunk in one pass (sha1_hash32 of each shingle, the pre-mix, a·h + b mod 2³²,
+    the minimum per set through ``minimum.reduceat``)."""
+    a, b = _permutations(num_perm)
+    out = np.full((len(sets), num_perm), _EMPTY, dtype=np.uint32)
+    lengths = np.fromiter((len(s) for s in sets), dtype=np.int64, count=len(sets))
+    total = int(lengths.sum())
+    if not total:
+        return out
+    sha1 = hashlib.sha1
+    hv = np.fromiter((int.from_bytes(sha1(x).digest()[:4], "little") for s in sets for x in s),
+                     dtype=np.uint32, count=total)
+    phv = np.multiply.outer(_fmix32(hv), a)
+    phv += b
+    filled = lengths > 0
+    starts = (np.cumsum(lengths) - lengths)[filled]
+    out[filled] = np.minimum.reduceat(phv, starts, axis=0)
     return out
 
 
-def similar_pairs(sigs: np.ndarray, *, bands: int, threshold: float) -> list[tuple[int, int, float]]:
-    """(i, j, estimated Jaccard) with i < j for every pair at ``threshold`` or above, found by banding: two texts
-    are compared when all the rows of one band agree."""
+def _sign_chunk(job: tuple[Sequence[str], int, int, int]) -> np.ndarray:
+    """Signatures of one chunk of texts (run in a worker or in-process)."""
+    texts, num_perm, shingle, max_chars = job
+    return _minhash([shingles(tokens(t[:max_chars]), shingle) for t in texts], num_perm)
+
+
+def _worker_init() -> None:
+    """Load jieba's dictionary once per worker process, not once per chunk."""
+    _jieba().initialize()
+
+
+def _pool(workers: int):
+    # spawn: safe under the web server's threads and on every platform (fork would copy locks held by threads)
+    return multiprocessing.get_context("spawn").Pool(workers, initializer=_worker_init)
+
+
+def _chunks(texts: Iterable[str], size: int) -> Iterator[list[str]]:
+    it = iter(texts)
+    while piece := list(islice(it, size)):
+        yield piece
+
+
+def signature_stream(texts: Iterable[str], count: int, *, num_perm: int = 128, shingle: int = 2,
+                     max_chars: int = 600, workers: int = 1, chunk: int = CHUNK) -> np.ndarray:
+    """``signatures`` of ``count`` texts read lazily from an iterable (the benchmark's million are never held in
+    memory at once), in chunks spread over ``workers`` processes; returns (count, num_perm) uint64.  Uncached."""
+    out = np.empty((count, num_perm), dtype=np.uint64)
+    jobs = ((piece, num_perm, shingle, max_chars) for piece in _chunks(texts, chunk))
+    row = 0
+    if workers > 1 and count >= MIN_PARALLEL:
+        with _pool(workers) as pool:
+            for block in pool.imap(_sign_chunk, jobs, chunksize=1):
+                out[row:row + len(block)] = block
+                row += len(block)
+    else:
+        for job in jobs:
+            block = _sign_chunk(job)
+            out[row:row + len(block)] = block
+            row += len(block)
+    if row != count:
+        raise ValueError(f"signature_stream: {row} texts read, {count} announced")
+    return out
+
+
+# --- the process-wide signature cache -------------------------------------------------------------------------
+
+_CACHE: OrderedDict[tuple, bytes] = OrderedDict()
+_CACHE_LOCK = threading.Lock()
+
+
+def _cache_key(text: str, num_perm: int, shingle: int, max_chars: int) -> tuple:
+    return (hashlib.md5(text[:max_chars].encode()).digest(), num_perm, shingle, max_chars)
+
+
+def clear_cache() -> None:
+    """Forget every cached signature (tests; a changed jieba dictionary)."""
+    with _CACHE_LOCK:
+        _CACHE.clear()
+
+
+def cache_info() -> dict[str, int]:
+    return {"entries": len(_CACHE), "capacity": CACHE_SIZE}
+
+
+def signatures(texts: Sequence[str], *, num_perm: int = 128, shingle: int = 2, max_chars: int = 600,
+               workers: int = 1, cache: bool = True) -> np.ndarray:
+    """(len(texts), num_perm) uint64 MinHash signatures of the texts' word shingles (each text cut to
+    ``max_chars``), equal to datasketch's ``MinHash(num_perm, seed=1)`` of the same shingles.  An empty text gets
+    datasketch's empty signature (2³²−1 everywhere).  Texts signed before in this process (same cut text, same
+    settings) come from a bounded LRU cache, so the pages and the command do not segment the district again on
+    every call; ``cache=False`` neither reads nor fills it."""
+    out = np.empty((len(texts), num_perm), dtype=np.uint64)
+    missing: list[int] = list(range(len(texts)))
+    keys: list[tuple] = []
+    if cache:
+        keys = [_cache_key(t or "", num_perm, shingle, max_chars) for t in texts]
+        missing = []
+        with _CACHE_LOCK:
+            for i, key in enumerate(keys):
+                hit = _CACHE.get(key)
+                if hit is None:
+                    missing.append(i)
+                else:
+                    _CACHE.move_to_end(key)
+                    out[i] = np.frombuffer(hit, dtype=np.uint32)
+    if missing:
+        fresh = signature_stream((texts[i] or "" for i in missing), len(missing), num_perm=num_perm,
+                                 shingle=shingle, max_chars=max_chars, workers=workers)
+        out[missing] = fresh
+        if cache:
+            _remember([keys[i] for i in missing], fresh)
+    return out
+
+
+def _remember(keys: list[tuple], sigs: np.ndarray) -> None:
+    small = sigs.astype(np.uint32)   # values fit 32 bits: half the memory
+    with _CACHE_LOCK:
+        for key, sig in zip(keys[-CACHE_SIZE:], small[-CACHE_SIZE:], strict=True):
+            _CACHE[key] = sig.tobytes()
+            _CACHE.move_to_end(key)
+        while len(_CACHE) > CACHE_SIZE:
+            _CACHE.popitem(last=False)
+
+
+# --- banding and verification ---------------------------------------------------------------------------------
+
+def _band_keys(band: np.ndarray) -> np.ndarray:
+    """One uint64 per row of a band (its values folded and mixed): equal rows give equal keys; two different rows
+    share a key with odds of 2⁻⁶⁴, and such a pair is only a candidate, verified on the whole signature."""
+    key = np.zeros(len(band), dtype=np.uint64)
+    for col in band.T:
+        key ^= col
+        key *= _MIX64
+        key ^= key >> np.uint64(29)
+    return key
+
+
+def _band_candidates(keys: np.ndarray, ids: np.ndarray, cap: int) -> tuple[np.ndarray, int]:
+    """Pair codes (i·2³² + j, i < j) of the members of each bucket of equal keys: all pairs of a bucket of up to
+    ``cap`` members; in a bigger bucket each member with its next ``cap − 1`` (in application order), which keeps
+    the group connected without the quadratic count.  Returns the codes and the number of big buckets."""
+    order = np.argsort(keys, kind="stable")   # stable: ids ascending within a bucket
+    skeys, sids = keys[order], ids[order]
+    if len(skeys) < 2:
+        return np.empty(0, dtype=np.int64), 0
+    new = np.r_[True, skeys[1:] != skeys[:-1]]
+    run = np.cumsum(new) - 1
+    sizes = np.bincount(run)
+    shared = sizes[run] > 1
+    if not shared.any():
+        return np.empty(0, dtype=np.int64), 0
+    run, sids = run[shared], sids[shared]
+    big = int((sizes > cap).sum())
+    parts = []
+    for d in range(1, min(int(sizes.max()), cap)):
+        same = run[:-d] == run[d:]
+        if not same.any():
+            break
+        parts.append((sids[:-d][same].astype(np.int64) << 32) | sids[d:][same].astype(np.int64))
+    return np.concatenate(parts), big
+
+
+def similar_pairs(sigs: np.ndarray, *, bands: int, threshold: float, cap: int = BUCKET_CAP,
+                  stats: dict | None = None) -> list[tuple[int, int, float]]:
+    """(i, j, estimated Jaccard) with i < j, sorted, for every pair at ``threshold`` or above, found by banding:
+    two texts are compared when all the rows of one band agree.  Empty texts (datasketch's empty signature) are
+    never paired.  A bucket of more than ``cap`` members (boilerplate shared by many texts) is compared within
+    sliding windows, so a chain of identical texts still forms one group; ``stats``, when given, receives the
+    counts (candidates, big_buckets, empty)."""
     n, perms = sigs.shape
     rows = perms // bands
-    found: set[tuple[int, int]] = set()
+    filled = ~np.all(sigs == _EMPTY, axis=1)
+    ids = np.flatnonzero(filled).astype(np.int64)
+    codes, big = [], 0
     for b in range(bands):
-        band = np.ascontiguousarray(sigs[:, b * rows:(b + 1) * rows])
-        keys = band.view(np.dtype((np.void, band.dtype.itemsize * rows))).ravel()
-        order = np.argsort(keys, kind="stable")
-        sorted_keys = keys[order]
-        starts = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1]])
-        ends = np.r_[starts[1:], n]
-        for s, e in zip(starts, ends, strict=True):
-            if e - s > 1:
-                members = np.sort(order[s:e])
-                for x in range(len(members)):
-                    for y in range(x + 1, len(members)):
-                        found.add((int(members[x]), int(members[y])))
-    out = []
-    for i, j in sorted(found):
-        sim = float(np.mean(sigs[i] == sigs[j]))
-        if sim >= threshold:
-            out.append((i, j, sim))
+        band = np.ascontiguousarray(sigs[ids, b * rows:(b + 1) * rows], dtype=np.uint64)
+        found, many = _band_candidates(_band_keys(band), ids, cap)
+        big += many
+        if len(found):
+            codes.append(np.unique(found))
+    cand = np.unique(np.concatenate(codes)) if codes else np.empty(0, dtype=np.int64)
+    out = _verify(sigs, cand >> 32, cand & 0xFFFFFFFF, threshold)
+    if stats is not None:
+        stats.update(candidates=len(cand), big_buckets=big, empty=int(n - len(ids)), pairs=len(out))
+    return out
+
+
+def _verify(sigs: np.ndarray, left: np.ndarray, right: np.ndarray, threshold: float,
+            block: int = 50_000) -> list[tuple[int, int, float]]:
+    """The candidates whose signatures agree on at least ``threshold`` of the permutations, in blocks."""
+    out: list[tuple[int, int, float]] = []
+    for s in range(0, len(left), block):
+        i, j = left[s:s + block], right[s:s + block]
+        sim = (sigs[i] == sigs[j]).mean(axis=1)
+        keep = sim >= threshold
+        out.extend(zip(i[keep].tolist(), j[keep].tolist(), sim[keep].tolist(), strict=True))
     return out
 
 
