@@ -146,7 +146,8 @@ def written(path: Path, count: int) -> None:
 
 
 def emit(rows: list[dict], columns: dict[str, tuple[str, str]], fmt: TableFmt, out: Path | None, title: str,
-         default_name: str, *, raw: object = None, extra: dict[str, list[dict]] | None = None) -> None:
+         default_name: str, *, raw: object = None, extra: dict[str, list[dict]] | None = None,
+         one_line: tuple[str, ...] = ()) -> None:
     """Rows on the screen, or json (``raw``, default the rows) / csv / xlsx (``extra``: more sheets, their rows
     already worded) to --out.  The xlsx and csv writers neutralise every text cell (reports/safe_cells.py)."""
     if fmt is TableFmt.json:
@@ -173,15 +174,16 @@ def emit(rows: list[dict], columns: dict[str, tuple[str, str]], fmt: TableFmt, o
             out.write_text("\ufeff" + text, encoding="utf-8", newline="")  # the BOM: Excel reads Chinese
         written(out, len(rows))
     else:
-        print_table(labelled(rows, columns), [c[_i()] for c in columns.values()], f"{title}: {len(rows)}")
+        print_table(labelled(rows, columns), [c[_i()] for c in columns.values()], f"{title}: {len(rows)}",
+                    one_line=tuple(columns[k][_i()] for k in one_line))
 
 
-def print_table(rows: list[dict], heads: list[str], title: str) -> None:
-    """Cells folded, never cut short; the first column (an application number or key, given to the next command)
-    stays on one line."""
+def print_table(rows: list[dict], heads: list[str], title: str, one_line: tuple[str, ...] = ()) -> None:
+    """Cells folded, never cut short; the first column and ``one_line`` (an application number or key, given to the
+    next command) stay on one line."""
     table = Table(title=title)
     for n, head in enumerate(heads):
-        if n == 0:
+        if n == 0 or head in one_line:
             table.add_column(head, no_wrap=True, min_width=max((len(str(r[head])) for r in rows), default=0))
         else:
             table.add_column(head, overflow="fold")
@@ -302,7 +304,8 @@ def _refused() -> Iterator[None]:
     try:
         yield
     except ReviewError as err:
-        raise fail(str(err), str(err)) from None
+        zh, _, en = str(err).partition(" / ")   # the room writes "中文 / English"
+        raise fail(zh, en or zh) from None
 
 
 @abnormal_app.command("review")
@@ -334,7 +337,7 @@ def review_cmd(
     console.print(i18n.say(f"已记录 {count} 件：{status_word(decided)}（复核人 {person}）",
                            f"recorded {count}: {status_word(decided)} (by {person})"), markup=False, highlight=False)
     for number in numbers:
-        rules = sorted({rule_word(f.rule) for f in flags if f.app_no == number})
+        rules = list(dict.fromkeys(rule_word(f.rule) for f in flags if f.app_no == number))   # the rules' order
         line = "; ".join(rules) if number in flagged else i18n.say("当前无疑似情形", "not flagged now")
         console.print(f"  {number}: {line}", markup=False, highlight=False)
 

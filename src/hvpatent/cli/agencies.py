@@ -63,16 +63,18 @@ class LetterTo(StrEnum):
     clients = "clients"
 
 
+# On the screen: the figures that rank and watch; the exports carry every figure.
 AGENCY_COLUMNS: dict[str, tuple[str, str]] = {
     "rank_text": ("排名", "rank"), "key": ("机构键", "key"), "name": ("代理机构", "agency"),
     "applications": ("代理申请量", "applications"), "invention_pct": ("发明占比", "invention share"),
     "grant_pct": ("授权率", "grant rate"), "rejection_pct": ("驳回率", "rejection rate"),
-    "deemed_withdrawal_pct": ("视撤率", "deemed withdrawn"), "flagged": ("疑似件数", "flagged"),
-    "flagged_pct": ("疑似占比", "flagged share"), "confirmed": ("确认件数", "confirmed"),
-    "clients": ("委托人数", "clients"), "watch_word": ("重点关注", "watch"), "reasons_text": ("原因", "reasons"),
+    "flagged_pct": ("疑似占比", "flagged share"), "watch_word": ("重点关注", "watch"),
+    "reasons_text": ("原因", "reasons"),
 }
 AGENCY_EXPORT_COLUMNS: dict[str, tuple[str, str]] = {
-    **AGENCY_COLUMNS, "code": ("机构代码", "code"), "variants_text": ("名称写法", "spellings"),
+    **AGENCY_COLUMNS, "deemed_withdrawal_pct": ("视撤率", "deemed withdrawn"), "flagged": ("疑似件数", "flagged"),
+    "confirmed": ("确认件数", "confirmed"), "clients": ("委托人数", "clients"),
+    "code": ("机构代码", "code"), "variants_text": ("名称写法", "spellings"),
     "invention": ("发明", "inventions"), "utility_model": ("实用新型", "utility models"),
     "design": ("外观设计", "designs"), "avg_claims": ("平均权利要求项数", "average claims"),
 }
@@ -131,7 +133,7 @@ def list_cmd(
     columns = AGENCY_COLUMNS if fmt is TableFmt.table else AGENCY_EXPORT_COLUMNS
     emit([_shown(r) for r in rows], columns, fmt, out, title, "agencies.xlsx",
          raw={"as_of": day, "region": region, "settings_digest": cfg.digest(), "rows": rows},
-         extra={i18n.say("逐年申请量", "Applications per year"): _trend_sheet(rows)})
+         extra={i18n.say("逐年申请量", "Applications per year"): _trend_sheet(rows)}, one_line=("key", "name"))
     if fmt is TableFmt.table and not rows:
         console.print(i18n.say("（无代理机构）", "(no agencies)"))
 
