@@ -83,7 +83,7 @@ def _to_agency(doc, detail: dict, as_of: date, i: int, w: dict[str, str]) -> Non
     name = detail["name"] + (f"（{detail['code']}）" if detail.get("code") and detail["code"] != detail["name"]
                              else "")
     _paragraph(doc, f"{name}：" if i == 0 else f"To {name}:", BODY_FONT, 16, indent=False)
-    n, flagged = detail["applications"], detail["flagged"]
+    n, flagged, clients = detail["applications"], detail["flagged"], detail["clients"]  # detail's clients: a list
     _paragraph(doc, f"经核查，截至{_when(as_of, i)}，贵机构代理本地区申请人提交专利申请{n}件，其中{flagged}件"
                     "经本局筛查提示为疑似非正常申请。有关情况如下：" if i == 0 else
                     f"As of {as_of.isoformat()}, your agency filed {n} applications for applicants of this region; "
@@ -92,7 +92,7 @@ def _to_agency(doc, detail: dict, as_of: date, i: int, w: dict[str, str]) -> Non
                ("grant_rate", _pct(detail["grant_rate"])), ("rejection_rate", _pct(detail["rejection_rate"])),
                ("deemed_withdrawal_rate", _pct(detail["deemed_withdrawal_rate"])),
                ("avg_claims", detail["avg_claims"]), ("flagged_share", _pct(detail["flagged_share"])),
-               ("confirmed", detail["confirmed"]), ("clients", detail["clients"])]
+               ("confirmed", detail["confirmed"]), ("clients", len(clients) if isinstance(clients, list) else clients)]
     _table(doc, Table(w["figures"], [("figure", w["figure"]), ("value", w["value"])],
                       [{"figure": w[k], "value": v} for k, v in figures]))
     _paragraph(doc, w["reasons"], HEADING_FONT, 16, indent=False)

