@@ -1,0 +1,234 @@
+"""/abnormal…, /agencies… and their API twins (web/abnormal.py, web/agencies.py) on the world.py district, its
+applications given agencies by hand: 甲's A1, A2, A7 through 北京集佳 (code 11227), 乙's A6, A8, A9, A10 through
+重庆永信 (no code).  The rules are not what these tests check (test_supervision_*.py do): the door's
+flag_applications is replaced by FLAGS, two hand-made flags (A6 and A8 near-identical, similarity 0.93), and counts
+its calls, so the pages' caching, evidence, review form and agency figures are checked against known flags.  Staff
+see the queue, the evidence (members as links, the rule's source), record reviews (form and API, CSRF, 422 for bad
+values, never 500); enterprise and bank accounts get 403, anonymous visitors 401 or the login page; the agencies'
+trend chart draws in Chromium.  One server for the module; the reviews are recorded last."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from datetime import date
+from urllib.parse import quote
+
+import pytest
+
+import world
+from webserver import PASSWORD, client, serve, world_db
+
+JIAJIA, YONGXIN = "北京集佳知识产权代理有限公司 11227", "重庆永信专利代理事务所(普通合伙)"
+CALLS: list[tuple] = []
+
+
+def _flags():
+    from hvpatent.supervision import Flag
+
+    evidence = {"members": [world.A6, world.A8], "similarity": 0.93, "threshold": 0.8}
+    return [Flag(world.A6, "near_duplicate", evidence, ("与另外 1 件申请内容明显相同", "near-identical to 1 other")),
+            Flag(world.A8, "near_duplicate", evidence, ("与另外 1 件申请内容明显相同", "near-identical to 1 other"))]
+
+
+def fake_flag_applications(con, as_of, *, region=None, config=None, rules=None):
+    CALLS.append((as_of, region))
+    return _flags()
+
+
+@pytest.fixture(scope="module")
+def base_url(tmp_path_factory):
+    from hvpatent.warehouse.store import Warehouse
+    from hvpatent.web import create_app
+
+    folder = tmp_path_factory.mktemp("supervision-web")
+    db = world_db(folder)
+    with Warehouse(db) as wh:
+        for agency, apps in ((JIAJIA, (world.A1, world.A2, world.A7)),
+                             (YONGXIN, (world.A6, world.A8, world.A9, world.A10))):
+            wh.con.execute(f"UPDATE applications SET agency = ? WHERE app_no IN ({', '.join('?' * len(apps))})",
+                           [agency, *apps])
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr("hvpatent.supervision.flag_applications", fake_flag_applications)
+        with serve(create_app(db, secret="test-secret", default_as_of=date(2024, 12, 31))) as url:
+            yield url
+
+
+GETS = ["/abnormal", f"/abnormal/{world.A6}", "/agencies", "/api/abnormal", f"/api/abnormal/{world.A6}",
+        "/api/agencies"]
+
+
+@pytest.mark.parametrize("username", ["bank", "jia"])
+def test_bank_and_enterprise_get_403(base_url, username):
+    with client(base_url, username) as c:
+        for path in GETS:
+            assert c.get(path).status_code == 403, path
+        assert c.post("/api/abnormal/review", json={"app_nos": [world.A6], "status": "cleared",
+                                                    "note": "x"}).status_code == 403
+        assert c.post("/abnormal/review", data={"csrf": c.headers["x-csrf-token"], "app_no": world.A6,
+                                                "status": "cleared", "note": "x"}).status_code == 403
+        assert 'href="/abnormal"' not in c.get("/mine" if username == "jia" else "/bank").text  # not in the menu
+
+
+def test_anonymous(base_url):
+    with client(base_url) as c:
+        assert c.get("/api/abnormal").status_code == 401 and c.get("/api/agencies").status_code == 401
+        for path in ("/abnormal", "/agencies"):
+            page = c.get(path)
+            assert page.status_code == 303 and page.headers["location"].startswith("/login?next=")
+
+
+def test_queue_lists_the_flags_and_caches_them(base_url):
+    with client(base_url, "analyst") as c:
+        page = c.get("/abnormal")
+        assert page.status_code == 200
+        assert f'href="/abnormal/{world.A6}?' in page.text and f'value="{world.A8}"' in page.text
+        assert "内容明显相同的多件申请" in page.text and "与另外 1 件申请内容明显相同" in page.text
+        assert 'href="/abnormal"' in page.text  # the staff menu links the queue
+        calls = len(CALLS)
+        rows = c.get("/api/abnormal").json()
+        assert len(CALLS) == calls  # the second question on the same day and region is the cached one
+        assert [(r["app_no"], r["rules"], r["status"]) for r in rows] == [  # in app_no order: A8 is of 2020
+            (world.A8, ["near_duplicate"], "pending"), (world.A6, ["near_duplicate"], "pending")]
+        assert rows[0]["summaries"] == ["与另外 1 件申请内容明显相同"]
+        assert c.get("/api/abnormal", params={"lang": "en"}).json()[0]["summaries"] == ["near-identical to 1 other"]
+        assert c.get("/api/abnormal", params={"rule": "bulk_filing"}).json() == []
+        assert "near-identical applications" in c.get("/abnormal", params={"lang": "en"}).text
+        csv = c.get("/api/abnormal", params={"format": "csv"})
+        assert csv.status_code == 200 and world.A8 in csv.text
+        assert c.get("/api/abnormal", params={"as_of": "2024-06-30"}).status_code == 200
+        assert CALLS[-1] == (date(2024, 6, 30), "500118")  # another day is another question, the plan's region
+
+
+def test_detail_shows_the_evidence_and_the_rules_source(base_url):
+    from hvpatent.supervision import load_config
+
+    with client(base_url, "analyst") as c:
+        page = c.get(f"/abnormal/{world.A6}")
+        assert page.status_code == 200
+        assert f'<a href="/abnormal/{world.A8}">{world.A8}</a>' in page.text  # members are links
+        assert "0.930" in page.text and "相似度" in page.text and "阈值" in page.text
+        assert load_config().rule("near_duplicate").source in page.text
+        body = c.get(f"/api/abnormal/{world.A6}").json()
+        assert [f["rule"] for f in body["flags"]] == ["near_duplicate"] and body["status"] == "pending"
+        assert body["flags"][0]["evidence"]["members"] == [world.A6, world.A8] and body["history"] == []
+        # an application no rule flags still has its page (its history, the form); one that does not exist is 404
+        assert c.get(f"/abnormal/{world.A10}").status_code == 200
+        unknown = world.no(99, 2024)
+        assert c.get(f"/abnormal/{unknown}").status_code == 404
+        assert c.get(f"/api/abnormal/{unknown}").status_code == 404
+
+
+def test_bad_values_are_422_not_500(base_url):
+    with client(base_url, "analyst") as c:
+        for path, params in (("/abnormal", {"as_of": "2024-13-01"}), ("/abnormal", {"as_of": "x" * 5000}),
+                             ("/abnormal", {"rule": "nope"}), ("/abnormal", {"status": "done"}),
+                             ("/abnormal", {"region": "../etc"}), ("/abnormal", {"page": "0"}),
+                             ("/api/abnormal", {"format": "pdf"}), ("/api/abnormal", {"region": "中" * 300}),
+                             ("/agencies", {"as_of": "1800-01-01"}), ("/api/agencies", {"watch": "maybe"}),
+                             ("/abnormal/not-a-number", {}), ("/api/abnormal/" + "9" * 500, {}),
+                             ("/agencies/" + "x" * 500, {}), ("/agencies/a..b", {}),
+                             (f"/agencies/{quote('n:x')}/letter.docx", {"to": "boss"})):
+            r = c.get(path, params=params)
+            assert r.status_code == 422, (path, str(params)[:40], r.status_code)
+        assert "rule" in c.get("/abnormal", params={"rule": "nope"}).text  # the page names the field
+
+
+def _agency(rows, name):
+    return next(r for r in rows if r["name"].startswith(name))
+
+
+def test_agencies_rank_and_detail(base_url):
+    with client(base_url, "analyst") as c:
+        rows = c.get("/api/agencies").json()
+        jiajia, yongxin = _agency(rows, "北京集佳"), _agency(rows, "重庆永信")
+        assert (jiajia["applications"], jiajia["flagged"]) == (3, 0)
+        assert (yongxin["applications"], yongxin["flagged"]) == (4, 2)  # A6 and A8 of its four
+        page = c.get("/agencies")
+        assert page.status_code == 200 and "重庆永信" in page.text and 'id="agencies-data"' in page.text
+        assert 'href="/agencies"' in page.text
+        key = quote(yongxin["key"], safe="")
+        detail = c.get(f"/agencies/{key}")
+        assert detail.status_code == 200
+        assert f'href="/abnormal/{world.A6}' in detail.text and f'href="/abnormal/{world.A8}' in detail.text
+        assert world.E2 in detail.text  # its client
+        body = c.get(f"/api/agencies/{key}").json()
+        assert sorted(f["app_no"] for f in body["flagged_applications"]) == [world.A8, world.A6]
+        for to in ("agency", "clients"):
+            letter = c.get(f"/agencies/{key}/letter.docx", params={"to": to})
+            assert letter.status_code == 200 and letter.headers["content-type"].startswith(
+                "application/vnd.openxmlformats-officedocument.wordprocessingml")
+            assert "word/document.xml" in zipfile.ZipFile(io.BytesIO(letter.content)).namelist()
+        assert c.get(f"/agencies/{quote('n:没有这家')}").status_code == 404
+        assert c.get(f"/api/agencies/{quote('n:没有这家')}").status_code == 404
+        xlsx = c.get("/api/agencies", params={"format": "xlsx"})
+        assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
+
+
+def test_csrf_is_required(base_url):
+    with client(base_url, "analyst") as c:
+        c.headers.pop("x-csrf-token")
+        body = {"app_nos": [world.A6], "status": "confirmed", "note": "x"}
+        assert c.post("/api/abnormal/review", json=body).status_code == 403
+        assert c.post("/api/abnormal/review", json=body, headers={"x-csrf-token": "wrong"}).status_code == 403
+        assert c.post("/abnormal/review", data={"csrf": "wrong", "app_no": world.A6, "status": "confirmed",
+                                                "note": "x"}).status_code == 403
+        assert [r["status"] for r in c.get("/api/abnormal").json()] == ["pending", "pending"]  # nothing recorded
+
+
+def test_reviews_by_form_and_api(base_url):
+    with client(base_url, "analyst") as c:
+        csrf = c.headers["x-csrf-token"]
+        for form in ({"app_no": world.A6, "status": "confirmed", "note": "  "},    # a review needs its reason
+                     {"app_no": world.A6, "status": "bogus", "note": "x"},
+                     {"app_no": "../../etc", "status": "cleared", "note": "x"},
+                     {"status": "confirmed", "note": "x"}):                        # nothing ticked
+            r = c.post("/abnormal/review", data={"csrf": csrf, **form})
+            assert r.status_code == 422, form
+        assert c.post("/api/abnormal/review", json={"app_nos": [world.A8], "status": "maybe",
+                                                    "note": "x"}).status_code == 422
+        assert c.post("/api/abnormal/review", json={"app_nos": [], "status": "cleared", "note": "x"}).status_code == 422
+        assert [r["status"] for r in c.get("/api/abnormal").json()] == ["pending", "pending"]  # none was recorded
+        back = "/abnormal?rule=near_duplicate"
+        r = c.post("/abnormal/review", data={"csrf": csrf, "app_no": world.A6, "status": "confirmed",
+                                             "note": "同一代理机构批量提交", "back": back})
+        assert r.status_code == 303 and r.headers["location"].startswith(back + "&done=")
+        evil = c.post("/abnormal/review", data={"csrf": csrf, "app_no": world.A6, "status": "confirmed",
+                                                "note": "again", "back": "https://evil.example/"})
+        assert evil.status_code == 303 and evil.headers["location"].startswith("/abnormal?done=")
+        r = c.post("/api/abnormal/review", json={"app_nos": [world.A8], "status": "cleared", "note": "独立研发"})
+        assert r.status_code == 200 and r.json()["recorded"] == 1
+        rows = {r["app_no"]: r for r in c.get("/api/abnormal").json()}
+        assert (rows[world.A6]["status"], rows[world.A6]["decided_by"]) == ("confirmed", "analyst")
+        assert rows[world.A8]["status"] == "cleared" and rows[world.A8]["note"] == "独立研发"
+        assert [r["app_no"] for r in c.get("/api/abnormal", params={"status": "confirmed"}).json()] == [world.A6]
+        assert [r["app_no"] for r in c.get("/api/abnormal", params={"status": "pending"}).json()] == []
+        history = c.get(f"/api/abnormal/{world.A6}").json()["history"]
+        assert [h["note"] for h in history] == ["同一代理机构批量提交", "again"]
+        page = c.get(f"/abnormal/{world.A6}")
+        assert "同一代理机构批量提交" in page.text and "确认为非正常申请" in page.text
+        assert _agency(c.get("/api/agencies").json(), "重庆永信")["confirmed"] == 1
+
+
+def test_agencies_trend_chart_draws(base_url):
+    """The trend chart is sized by the stylesheet (the CSP refuses inline styles) and draws with no script error."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    from browser import chromium
+
+    with chromium() as driver:
+        driver.get(f"{base_url}/login")
+        driver.find_element(By.NAME, "username").send_keys("analyst")
+        driver.find_element(By.NAME, "password").send_keys(PASSWORD)
+        driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+        WebDriverWait(driver, 60).until(lambda d: "/login" not in d.current_url
+                                        and d.find_elements(By.TAG_NAME, "main"))
+        driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": (
+            "window.__errors = []; window.addEventListener('error', e => window.__errors.push(String(e.message)));")})
+        driver.get(f"{base_url}/agencies")
+        assert driver.find_element(By.ID, "chart").size["height"] > 200
+        assert driver.execute_script("return document.querySelectorAll('#chart canvas').length") == 1
+        option = "echarts.getInstanceByDom(document.getElementById('chart')).getOption()"
+        assert sorted(driver.execute_script(f"return {option}.series.map(s => s.type)")) == ["line", "line"]
+        assert driver.execute_script("return window.__errors") == []
