@@ -78,10 +78,6 @@ def _thresholds(ctx: RuleContext, rule: str) -> dict:
     return dict(ctx.config.rule(rule).params)
 
 
-def _share(part: int, whole: int) -> float | None:
-    return round(part / whole, 4) if whole else None
-
-
 def nearest_rank(values: Iterable[int], q: float) -> int | None:
     """The q-quantile by nearest rank: the smallest value with at least a share q of the values at or below it
     (no interpolation, so a reviewer can check it by counting)."""
@@ -138,7 +134,7 @@ def bulk_filing(ctx: RuleContext) -> list[Flag]:
         summary = (f"{name}在{width}天内提交{now}件申请（以往每期平均{average:.1f}件）",
                    f"{name} filed {now} applications in {width} days (its average per window: {average:.1f})")
         flags += [Flag(app, "bulk_filing", evidence, summary) for app in sorted(burst.app_no)]
-    return flags
+    return sorted(flags, key=lambda f: f.app_no)
 
 
 def _bulk_quality(ctx: RuleContext, t: dict, own: pd.DataFrame, burst: pd.DataFrame) -> dict | None:
@@ -147,16 +143,17 @@ def _bulk_quality(ctx: RuleContext, t: dict, own: pd.DataFrame, burst: pd.DataFr
     outcomes = _outcomes(ctx)
     concluded = [outcomes[a] for a in own.loc[own.patent_type == "invention", "app_no"] if a in outcomes]
     granted = concluded.count("granted")
-    rate = _share(granted, len(concluded))
+    rate = granted / len(concluded) if concluded else None
     ev = _events(ctx)
     withdrawn = ev.loc[ev.event_type.isin(WITHDRAWN) & ev.app_no.isin(set(burst.app_no)), "app_no"].nunique()
-    share = _share(withdrawn, len(burst))
+    share = withdrawn / len(burst)
     low_grant = len(concluded) >= t["min_concluded"] and rate is not None and rate <= t["max_grant_rate"]
-    many_withdrawn = share is not None and share >= t["min_withdrawn_share"]
+    many_withdrawn = share >= t["min_withdrawn_share"]
     if not (low_grant or many_withdrawn):
         return None
-    return {"concluded_inventions": len(concluded), "granted_inventions": granted, "grant_rate": rate,
-            "withdrawn": int(withdrawn), "withdrawn_share": share, "low_grant_rate": low_grant,
+    return {"concluded_inventions": len(concluded), "granted_inventions": granted,
+            "grant_rate": None if rate is None else round(rate, 4), "withdrawn": int(withdrawn),
+            "withdrawn_share": round(share, 4), "low_grant_rate": low_grant,
             "many_withdrawn": many_withdrawn}
 
 
@@ -198,7 +195,7 @@ def applicant_mismatch(ctx: RuleContext) -> list[Flag]:
                    f"{who[1]}, {name}, filed {len(rows)} inventions in the window across {len(counts)} IPC "
                    f"sections ({', '.join(evidence['sections'])})")
         flags += [Flag(app, "applicant_mismatch", evidence, summary) for app in sorted(rows.app_no)]
-    return flags
+    return sorted(flags, key=lambda f: f.app_no)
 
 
 def _shell_reasons(ctx: RuleContext, names: list[str], start: date) -> dict[str, dict]:
@@ -233,7 +230,7 @@ _OTHER_LABELS = ("变更前专利权人", "变更前申请人", "变更前权利
                  "IPC(主分类)", "地址", "事务数据", "法律状态")
 _LABEL = re.compile("(" + "|".join(re.escape(x) for x in sorted(_NEW_OWNER + _OTHER_LABELS, key=len, reverse=True))
                     + r")\s*[:：]")
-_PARTY_SPLIT = re.compile(r"[;；、,，/]")
+_PARTY_SPLIT = re.compile(r"[;；、，]")  # not ",": "Acme Co., Ltd." is one party
 _OWNER_ITEMS = ("专利权人", "专利申请人", "申请人", "权利人", "专利申请权人")
 
 
@@ -295,7 +292,7 @@ def transfer_after_grant(ctx: RuleContext) -> list[Flag]:
                    f"{len(patents)} patents of {name} transferred within {int(t['days_after_grant'])} days of grant "
                    f"to {len(parties)} parties")
         flags += [Flag(app, "transfer_after_grant", evidence, summary) for app in patents]
-    return flags
+    return sorted(flags, key=lambda f: f.app_no)
 
 
 # --- withdrawn_after_subsidy -----------------------------------------------------------------------------------------
