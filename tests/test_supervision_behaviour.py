@@ -315,6 +315,9 @@ def test_withdrawn_after_subsidy(con):
     assert (ev["S3"]["end_event"], ev["S3"]["days"]) == ("surrendered", 0)
     assert (ev["S6"]["paid"], ev["S6"]["days"]) == ("2024-06-20", 10)
     assert ev["S1"]["thresholds"] == {"days_after_payment": 30} and len(ev["S1"]["payments"]) == 1
+    assert flags[0].summary == ("资助（invention_grant，2500.00元）于2024-05-01拨付，30天后视为撤回",
+                                "subsidy invention_grant (2500.00 yuan) paid 2024-05-01, deemed withdrawn 30 days "
+                                "later")
 
 
 def test_withdrawn_after_subsidy_day_limit(con):

@@ -191,8 +191,9 @@ def applicant_mismatch(ctx: RuleContext) -> list[Flag]:
                     "applications": sorted(rows.app_no), "thresholds": t}
         name, fields = evidence["applicant_name"], "、".join(evidence["sections"])
         who = ("个人", "an individual") if kind == "individual" else ("疑似空壳企业", "a suspected shell company")
-        summary = (f"{who[0]}{name}一年内提交{len(rows)}件发明申请，横跨{len(counts)}个IPC部（{fields}）",
-                   f"{who[1]}, {name}, filed {len(rows)} inventions in the window across {len(counts)} IPC "
+        days = int(t["window_days"])
+        summary = (f"{who[0]}{name}在{days}天内提交{len(rows)}件发明申请，横跨{len(counts)}个IPC部（{fields}）",
+                   f"{who[1]}, {name}, filed {len(rows)} inventions in {days} days across {len(counts)} IPC "
                    f"sections ({', '.join(evidence['sections'])})")
         flags += [Flag(app, "applicant_mismatch", evidence, summary) for app in sorted(rows.app_no)]
     return sorted(flags, key=lambda f: f.app_no)
