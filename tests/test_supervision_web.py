@@ -5,7 +5,7 @@ flag_applications is replaced by FLAGS, two hand-made flags (A6 and A8 near-iden
 its calls, so the pages' caching, evidence, review form and agency figures are checked against known flags.  Staff
 see the queue, the evidence (members as links, the rule's source), record reviews (form and API, CSRF, 422 for bad
 values, never 500); enterprise and bank accounts get 403, anonymous visitors 401 or the login page; the agencies'
-trend chart draws in Chromium.  One server for the module; the reviews are recorded last."""
+trend chart draws in Chromium.  One server (its default day today) for the module; the reviews are recorded last."""
 
 from __future__ import annotations
 
@@ -50,7 +50,9 @@ def base_url(tmp_path_factory):
                            [agency, *apps])
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr("hvpatent.supervision.flag_applications", fake_flag_applications)
-        with serve(create_app(db, secret="test-secret", default_as_of=date(2024, 12, 31))) as url:
+        # the default day is today: a review counts on the days from its decision on (reviews.py), so the queue
+        # of a past day would not show the reviews recorded here
+        with serve(create_app(db, secret="test-secret")) as url:
             yield url
 
 
