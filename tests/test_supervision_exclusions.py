@@ -188,3 +188,33 @@ def test_plan_progress_command_prints_the_note(db, wh_path, tmp_path):
     [row] = json.loads(hvp(*args, "--exclude-abnormal", "--format", "json"))
     assert (row["current"], row["excluded_abnormal"]) == (3, 1)
     assert "已剔除" not in hvp(*args, "--include-abnormal")
+
+
+def test_the_plan_pages_answer_has_the_note_and_sees_a_new_confirmation(db, tmp_path):
+    from hvpatent.web.analytics import Analytics
+
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(yaml.safe_dump(PLAN_DATA, allow_unicode=True), encoding="utf-8")
+    analytics = Analytics(db, plan)
+    try:
+        plain = analytics.plan_progress(AS_OF)   # the shipped settings: not excluded
+        assert (plain["exclude_abnormal"], plain["excluded_note"], plain["targets"][0]["current"]) == (False, None, 4)
+        assert analytics.plan_progress(AS_OF, True)["excluded_abnormal"] == 0
+        review(db, world.A10, datetime(2024, 12, 31, 9, 0))    # a review is no import: the answer must still change
+        without = analytics.plan_progress(AS_OF, True)
+        assert (without["targets"][0]["current"], without["excluded_abnormal"]) == (3, 1)
+        assert without["excluded_note"] == ("已剔除经复核确认的非正常专利申请 1 件",
+                                            "1 applications confirmed abnormal are excluded")
+    finally:
+        analytics.close()
+
+
+def test_the_bulletin_says_what_it_left_out(db):
+    from hvpatent.reports import build_bulletin
+
+    review(db, world.A10, datetime(2024, 12, 31, 9, 0))
+    plan = parse_plan(PLAN_DATA, "t.yaml")
+    bulletin = build_bulletin(db.ibis(), AS_OF, "year", "500118", plan, exclude_abnormal=True)
+    texts = [p for s in bulletin.sections for p in s.paragraphs]
+    assert texts.count("已剔除经复核确认的非正常专利申请 1 件。") == 2      # the overview and the plan's section
+    assert bulletin.figures["valid_inventions"] == 3    # 4 with A10 (test_indicators.py); one build: it is slow
