@@ -62,7 +62,7 @@ def _within(count: int, n: int, p: float, sigmas: float = 4.0) -> bool:
 
 def test_shape_is_the_districts(comparison, demo):
     assert comparison["banner"] == [BANNER]
-    assert comparison["header"] == [*PATENT_HEADERS, "发明人"]
+    assert comparison["header"] == [*PATENT_HEADERS, "发明人", "首项权利要求"]
     _, district_header, _ = _read(demo["paths"][0])
     assert comparison["header"] == district_header
     assert len(comparison["rows"]) == N

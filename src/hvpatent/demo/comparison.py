@@ -19,6 +19,7 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 
+from hvpatent.demo.abnormal import texts
 from hvpatent.demo.generator import (
     BANNER,
     DEMO_PATENT_HEADERS,
@@ -254,6 +255,7 @@ def generate_comparison(out: Path, applications: int, seed: int,
     out.mkdir(parents=True, exist_ok=True)
     rng = random.Random(seed + 19)
     teams = InventorTeams(random.Random(seed + 21))
+    wording = random.Random(seed + 42)  # abstracts and first claims (demo/abnormal.py texts()): their own stream
     taken: set[str] = set()
     sides = {"chongqing": _Side(rng, CHONGQING_PLACES, applications, taken),
              "other": _Side(rng, OTHER_PLACES, applications, taken)}
@@ -278,7 +280,7 @@ def generate_comparison(out: Path, applications: int, seed: int,
                 industry = _pick(rng, industries, industry_cum)
                 kind = _pick(rng, kinds, kind_cum)
                 row, pub = _row(rng, teams, side, industry, kind, year, codes[industry], serial, row_no,
-                                citable[industry])
+                                citable[industry], wording)
                 writer.writerow(row)
                 if pub:
                     published[industry].append(pub)
@@ -295,7 +297,8 @@ def generate_comparison(out: Path, applications: int, seed: int,
 
 
 def _row(rng: random.Random, teams: InventorTeams, side: _Side, industry: str, kind: str, year: int,
-         codes: tuple[list, list[float]], serial: dict, row_no: int, citable: deque) -> tuple[list, tuple | None]:
+         codes: tuple[list, list[float]], serial: dict, row_no: int, citable: deque,
+         wording: random.Random) -> tuple[list, tuple | None]:
     if kind == "enterprise":
         lead = side.enterprise(industry)
     elif kind == "individual":
@@ -322,11 +325,11 @@ def _row(rng: random.Random, teams: InventorTeams, side: _Side, industry: str, k
         other = main
     noun = noun or rng.choice(_industries()[industry]["nouns"])
     if patent_type == "design":
-        title, abstract = f"{noun}(外观)", f"本外观设计产品用于{noun}。"
+        title = f"{noun}(外观)"
     else:
         adj = rng.choice(("一种", "一种新型", "一种高效", "一种智能", "一种低成本"))
         title = f"{adj}{noun}{rng.choice(('', '及其制备方法', '及其控制方法', '及系统'))}"
-        abstract = f"本发明公开了{adj}{noun}，提升了性能与可靠性。"
+    abstract, claim = texts(wording, industry, noun, title, patent_type)  # varied: no false near-duplicates
     events, grant = _events(rng, patent_type, lead.kind, filing)
     pub_no, pub_date = "", None
     number = f"CN{PUB_BASE + row_no}"
@@ -343,7 +346,7 @@ def _row(rng: random.Random, teams: InventorTeams, side: _Side, industry: str, k
         rng.choice(side.agencies) if rng.random() < 0.75 else "",
         rng.randint(4, 15) if patent_type != "design" else "", "",
         ";".join(f"{d.isoformat()} {text}" for d, text in events), "", ";".join(cited),
-        ";".join(teams.names([(h.name, h.kind) for h in holders])),
+        ";".join(teams.names([(h.name, h.kind) for h in holders])), claim,
     ]
     return row, pub
 

@@ -371,6 +371,13 @@ def generate_demo(out: Path, *, applications: int = 30_000, seed: int = 2022,
     families = out / "families_google.jsonl"
     # In filing order, so that a patent can cite the earlier ones (demo/outcomes.py).
     years = sorted(_filing_years(rng, applications))
+    # The planted abnormal applications (demo/abnormal.py) count among ``applications``: as many ordinary ones,
+    # evenly spread over the years, make way for them.  A demo under PLANT_MIN applications plants none.
+    plants = _planted_rows(world, seed) if applications >= PLANT_MIN else []
+    if plants:
+        step = len(years) / len(plants)
+        drop = {int(k * step) for k in range(len(plants))}
+        years = [y for i, y in enumerate(years) if i not in drop]
     outcomes = Outcomes(seed, EXPORT_DATE)
     teams = InventorTeams(random.Random(seed + 18))  # its own stream: the other columns stay as they were
     wording = random.Random(seed + planted.TEXT_STREAM)  # abstracts and first claims: their own stream too
@@ -390,7 +397,9 @@ def generate_demo(out: Path, *, applications: int = 30_000, seed: int = 2022,
                 batch = 0
         if progress and batch:
             progress(batch)
-        manifest = _plant(writer, world, seed) if applications else []
+        manifest = [m for row, rules in plants for m in rules]
+        for row, _ in plants:
+            writer.writerow(row)
     if manifest:  # beside the demo's files, never imported (supervision/evaluation.py reads it)
         planted.write_manifest(out / planted.MANIFEST, manifest)
     paths = [patents]
@@ -506,22 +515,33 @@ def _patent_row(rng: random.Random, world: _World, year: int, i: int, extras: _O
 _ZH_TYPES = {"invention": "发明", "utility_model": "实用新型", "design": "外观设计"}
 
 
-def _plant(writer, world: _World, seed: int) -> list[tuple[str, str]]:
-    """The planted abnormal applications (demo/abnormal.py, its own stream) appended to the patent export;
-    returns the manifest rows.  The bulk filer: a directory enterprise a little down the ranking (a history of
-    filings, not the biggest filer)."""
+PLANT_MIN = 1_000
+
+
+def _planted_rows(world: _World, seed: int) -> list[tuple[list, list[tuple[str, str]]]]:
+    """The planted abnormal applications (demo/abnormal.py, its own stream) as patent export rows, each with its
+    manifest rows (app_no, rule).  The bulk filer: a directory enterprise a little down the ranking (a history
+    of filings, not the biggest filer)."""
     firm = world.enterprises[min(30, len(world.enterprises) - 1)]
+    people = random.Random(seed + planted.STREAM + 3)  # the companies' inventors: a stream of their own
+
+    rows: list[tuple[list, list[tuple[str, str]]]] = []
 
     def write(r: dict) -> None:
         legal = ";".join(f"{d.isoformat()} {text}" for d, text in sorted(r["events"]))
-        inventor = r["applicant"] if len(r["applicant"]) <= 4 else ""
-        writer.writerow([
+        inventor = r["applicant"] if len(r["applicant"]) <= 4 else \
+            people.choice(_SURNAMES) + "".join(people.sample(_GIVEN, 2))
+        rows.append(([
             r["app_no"], r["filing"].isoformat(), _ZH_TYPES[r["kind"]], r["title"], r["abstract"], r["applicant"],
             r["address"], r["ipc"], r["ipc"], "", "", r["grant"].isoformat() if r["grant"] else "", r["agency"],
-            3, "", legal, "", "", inventor, r["claim"]])
+            3, "", legal, "", "", inventor, r["claim"]], []))
 
-    return planted.plant(random.Random(seed + planted.STREAM), write, enterprise=(firm.name, firm.address),
-                         agency=world.agencies[0], town_address=f"重庆市永川区{_ROADS[0]}", export_date=EXPORT_DATE)
+    manifest = planted.plant(random.Random(seed + planted.STREAM), write, enterprise=(firm.name, firm.address),
+                             agency=world.agencies[0], town_address=f"重庆市永川区{_ROADS[0]}",
+                             export_date=EXPORT_DATE)
+    for row, rules in rows:
+        rules.extend(m for m in manifest if m[0] == row[0])
+    return rows
 
 
 def _write_family(rng: random.Random, family_id: str, app_no: str, filing: date, families,
