@@ -241,7 +241,11 @@ def warnings(request: Request, user: Anyone, as_of: AsOf = None, within: Annotat
 @router.get("/plan/progress", summary="行动方案目标进展 / plan progress")
 def plan_progress(request: Request, user: Staff, as_of: AsOf = None) -> dict:
     a, day = analytics(request), _day(as_of)
-    return Response(a.json_body(("plan", day), lambda: a.plan_progress(day)), media_type="application/json")
+    # Without the confirmed abnormal applications (the supervision settings), the confirmed set is part of the
+    # question: a new confirmation is a workflow row, not an import, and must not be answered from the cache.
+    exclude = a.exclude_abnormal_default()
+    question = ("plan", day, *(("without_abnormal", a.confirmed_stamp()) if exclude else ()))
+    return Response(a.json_body(question, lambda: a.plan_progress(day)), media_type="application/json")
 
 
 @router.get("/plan/tasks", summary="重点任务与责任单位 / the plan's tasks")
