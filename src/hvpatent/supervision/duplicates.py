@@ -138,7 +138,8 @@ def _group_evidence(found: NearGroups, subset: list[int], ctx: RuleContext) -> d
     agencies = _distinct([r["agency"] for r in rows])
     applicants = len({r["applicant"] for r in rows})
     # article 3 item 6's pattern: several applicants, every member through one agency
-    one_agency = applicants > 1 and all(r["agency"] for r in rows) and len({norm_key(r["agency"]) for r in rows}) == 1
+    keys = {norm_key(r["agency"]) for r in rows}  # '' for a missing agency
+    one_agency = applicants > 1 and len(keys) == 1 and "" not in keys
     return {
         "group": str(rows[0]["app_no"]), "members": found.app_nos(subset)[:MAX_LISTED], "member_count": len(rows),
         "applicant_names": _distinct([r["applicant_name"] for r in rows])[:MAX_LISTED], "applicants": applicants,
