@@ -30,7 +30,8 @@ _FMIX = (np.uint32(16), np.uint32(0x85EBCA6B), np.uint32(13), np.uint32(0xC2B2AE
 _MIX64 = np.uint64(0x9E3779B97F4A7C15)  # odd constant folding a band's rows into one 64-bit key
 CHUNK = 1000          # texts per piece of work: ~130,000 shingles, a (130,000 × num_perm) uint32 block (~66 MB)
 MIN_PARALLEL = 4000   # fewer texts than this are signed in-process: starting workers costs more than it saves
-BUCKET_CAP = 200      # a band bucket with more members (boilerplate) is compared within sliding windows only
+BUCKET_CAP = 200      # a band bucket with more members (boilerplate) is split further by the next bands' rows
+WINDOW = 5            # members of a bucket still too big after every band (copies) paired with their next five
 CACHE_SIZE = 300_000  # signatures kept by the process-wide cache (~200 MB at 128 permutations)
 
 
@@ -44,7 +45,8 @@ def _jieba():
 def tokens(text: str) -> list[str]:
     """The words of a text (jieba, no HMM), after NFKC folding, without punctuation and spaces."""
     folded = unicodedata.normalize("NFKC", text or "").lower()
-    return [w for w in _jieba().lcut(folded, HMM=False) if not _DROP.fullmatch(w)]
+    # isalnum() first: most words are plain words, and the regular expression costs more than the segmentation
+    return [w for w in _jieba().lcut(folded, HMM=False) if w.isalnum() or not _DROP.fullmatch(w)]
 
 
 def shingles(words: Sequence[str], size: int) -> list[bytes]:
@@ -90,15 +92,27 @@ def _minhash(sets: Sequence[Sequence[bytes]], num_perm: int) -> np.ndarray:
     total = int(lengths.sum())
     if not total:
         return out
-    sha1 = hashlib.sha1
-    hv = np.fromiter((int.from_bytes(sha1(x).digest()[:4], "little") for s in sets for x in s),
+    memo = _HASHES if len(_HASHES) < _HASHES_MAX else _HASHES.clear() or _HASHES
+    hv = np.fromiter((memo[x] if x in memo else _sha1_32(x, memo) for s in sets for x in s),
                      dtype=np.uint32, count=total)
-    phv = np.multiply.outer(_fmix32(hv), a)
-    phv += b
+    # (num_perm, shingles): the minimum of each text's shingles then runs along contiguous memory
+    phv = np.multiply.outer(a, _fmix32(hv))
+    phv += b[:, None]
     filled = lengths > 0
     starts = (np.cumsum(lengths) - lengths)[filled]
-    out[filled] = np.minimum.reduceat(phv, starts, axis=0)
+    out[filled] = np.minimum.reduceat(phv, starts, axis=1).T
     return out
+
+
+# sha1_hash32 of shingles seen before in this process: common word pairs ("本发明 公开") recur in most texts
+_HASHES: dict[bytes, int] = {}
+_HASHES_MAX = 2_000_000
+
+
+def _sha1_32(x: bytes, memo: dict[bytes, int]) -> int:
+    """datasketch's sha1_hash32 (the first four bytes of SHA-1, little-endian), remembered."""
+    memo[x] = value = int.from_bytes(hashlib.sha1(x).digest()[:4], "little")
+    return value
 
 
 def _sign_chunk(job: tuple[Sequence[str], int, int, int]) -> np.ndarray:
@@ -207,10 +221,11 @@ def _remember(keys: list[tuple], sigs: np.ndarray) -> None:
 
 # --- banding and verification ---------------------------------------------------------------------------------
 
-def _band_keys(band: np.ndarray) -> np.ndarray:
-    """One uint64 per row of a band (its values folded and mixed): equal rows give equal keys; two different rows
-    share a key with odds of 2⁻⁶⁴, and such a pair is only a candidate, verified on the whole signature."""
-    key = np.zeros(len(band), dtype=np.uint64)
+def _band_keys(band: np.ndarray, seed: np.ndarray | None = None) -> np.ndarray:
+    """One uint64 per row of a band (its values folded and mixed into ``seed``, the key of the bands before, when
+    given): equal rows give equal keys; two different rows share a key with odds of 2⁻⁶⁴, and such a pair is only a
+    candidate, verified on the whole signature."""
+    key = np.zeros(len(band), dtype=np.uint64) if seed is None else seed.copy()
     for col in band.T:
         key ^= col
         key *= _MIX64
@@ -218,49 +233,72 @@ def _band_keys(band: np.ndarray) -> np.ndarray:
     return key
 
 
-def _band_candidates(keys: np.ndarray, ids: np.ndarray, cap: int) -> tuple[np.ndarray, int]:
-    """Pair codes (i·2³² + j, i < j) of the members of each bucket of equal keys: all pairs of a bucket of up to
-    ``cap`` members; in a bigger bucket each member with its next ``cap − 1`` (in application order), which keeps
-    the group connected without the quadratic count.  Returns the codes and the number of big buckets."""
-    order = np.argsort(keys, kind="stable")   # stable: ids ascending within a bucket
+def _runs(keys: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The members of buckets of equal keys with two or more members, sorted by key then by id (``ids`` come in
+    ascending): (ids, keys, run number of each, size of its run)."""
+    order = np.argsort(keys, kind="stable")
     skeys, sids = keys[order], ids[order]
-    if len(skeys) < 2:
-        return np.empty(0, dtype=np.int64), 0
-    new = np.r_[True, skeys[1:] != skeys[:-1]]
-    run = np.cumsum(new) - 1
-    sizes = np.bincount(run)
+    run = np.cumsum(np.r_[True, skeys[1:] != skeys[:-1]]) - 1
+    sizes = np.bincount(run) if len(run) else np.zeros(0, dtype=np.int64)
     shared = sizes[run] > 1
-    if not shared.any():
-        return np.empty(0, dtype=np.int64), 0
-    run, sids = run[shared], sids[shared]
-    big = int((sizes > cap).sum())
+    return sids[shared], skeys[shared], run[shared], sizes[run[shared]]
+
+
+def _pairs_within(sids: np.ndarray, run: np.ndarray, reach: int) -> list[np.ndarray]:
+    """Pair codes (i·2³² + j) of members of one run at most ``reach`` apart in the sorted order."""
     parts = []
-    for d in range(1, min(int(sizes.max()), cap)):
+    for d in range(1, reach + 1):
         same = run[:-d] == run[d:]
         if not same.any():
             break
-        parts.append((sids[:-d][same].astype(np.int64) << 32) | sids[d:][same].astype(np.int64))
-    return np.concatenate(parts), big
+        parts.append((sids[:-d][same] << 32) | sids[d:][same])
+    return parts
+
+
+def _band_candidates(sigs: np.ndarray, ids: np.ndarray, b: int, bands: int, rows: int,
+                     cap: int) -> tuple[list[np.ndarray], int]:
+    """Pair codes of the texts that share band ``b``: every pair of a bucket of up to ``cap`` members.  A bigger
+    bucket (boilerplate: texts alike in these rows only) is split again by the next band's rows too, and so on;
+    what is still bigger after every band (texts alike everywhere: copies) pairs each member with its next
+    ``WINDOW``, which keeps the copies one group without the quadratic count.  Returns codes, big buckets."""
+    keys: np.ndarray | None = None
+    parts: list[np.ndarray] = []
+    big = 0
+    for level in range(bands):
+        c = (b + level) % bands
+        keys = _band_keys(np.ascontiguousarray(sigs[ids, c * rows:(c + 1) * rows], dtype=np.uint64), keys)
+        sids, skeys, run, size = _runs(keys, ids)
+        small = size <= cap
+        parts += _pairs_within(sids[small], run[small], cap - 1)
+        if small.all():
+            return parts, big
+        if level == 0:
+            big = len(np.unique(run[~small]))
+        if level == bands - 1:
+            parts += _pairs_within(sids[~small], run[~small], WINDOW)
+            break
+        order = np.argsort(sids[~small], kind="stable")   # ids ascending again for the next split
+        ids, keys = sids[~small][order], skeys[~small][order]
+    return parts, big
 
 
 def similar_pairs(sigs: np.ndarray, *, bands: int, threshold: float, cap: int = BUCKET_CAP,
                   stats: dict | None = None) -> list[tuple[int, int, float]]:
     """(i, j, estimated Jaccard) with i < j, sorted, for every pair at ``threshold`` or above, found by banding:
     two texts are compared when all the rows of one band agree.  Empty texts (datasketch's empty signature) are
-    never paired.  A bucket of more than ``cap`` members (boilerplate shared by many texts) is compared within
-    sliding windows, so a chain of identical texts still forms one group; ``stats``, when given, receives the
-    counts (candidates, big_buckets, empty)."""
+    never paired.  A bucket of more than ``cap`` members (boilerplate shared by many texts) is split by the
+    following bands too, and copies alike in every band are chained, so they still form one group; ``stats``,
+    when given, receives the counts (candidates, big_buckets, empty, pairs)."""
     n, perms = sigs.shape
     rows = perms // bands
     filled = ~np.all(sigs == _EMPTY, axis=1)
     ids = np.flatnonzero(filled).astype(np.int64)
     codes, big = [], 0
     for b in range(bands):
-        band = np.ascontiguousarray(sigs[ids, b * rows:(b + 1) * rows], dtype=np.uint64)
-        found, many = _band_candidates(_band_keys(band), ids, cap)
+        found, many = _band_candidates(sigs, ids, b, bands, rows, cap)
         big += many
-        if len(found):
-            codes.append(np.unique(found))
+        if found:
+            codes.append(np.unique(np.concatenate(found)))
     cand = np.unique(np.concatenate(codes)) if codes else np.empty(0, dtype=np.int64)
     out = _verify(sigs, cand >> 32, cand & 0xFFFFFFFF, threshold)
     if stats is not None:

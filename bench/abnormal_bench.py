@@ -1,0 +1,130 @@
+"""The near-duplicate benchmark of issue 20: MinHash signatures, banding and groups over N synthetic applications.
+
+    nice -n 10 python bench/abnormal_bench.py --n 1000000 --workers 2
+
+Generates N applications (default 1,000,000) as title + abstract + first claim (about 250 characters, built from
+the vocabulary of mechanical, electrical, chemical and software patents, so jieba meets real words), of which
+``--groups`` planted groups of 3–6 near-identical texts (each member a copy of its group's text with one or two
+parts swapped), streamed to ``signature_stream`` in chunks over ``--workers`` processes (never all in memory at
+once), then ``similar_pairs`` and ``groups`` at the shipped settings (supervision/config.yaml: num_perm, bands,
+shingle, max_chars; the near_duplicate rule's threshold).  Prints one JSON object: seconds per stage, pairs found,
+planted groups recovered (all members in one found group), found groups, peak RSS of the process and of its
+workers (resource.getrusage), and the total.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import resource
+import sys
+import time
+from collections.abc import Iterator
+
+OBJECTS = ["装置", "设备", "系统", "机构", "组件", "结构", "电路", "模块", "方法", "工艺", "组合物", "传感器", "控制器",
+           "夹具", "阀门", "电机", "电池", "支架", "管道", "轴承", "齿轮箱", "散热器", "滤网", "喷头", "刀具"]
+FIELDS = ["汽车", "摩托车", "轨道交通", "光伏", "锂电池", "数控机床", "医疗器械", "农业机械", "食品加工", "建筑材料",
+          "环保", "纺织", "化工", "电子元件", "智能家居", "通信", "航空", "船舶", "物流", "包装", "印刷", "冶金"]
+PARTS = ["底座", "壳体", "连接杆", "固定板", "滑轨", "弹簧", "螺栓", "卡扣", "转轴", "密封圈", "导向槽", "安装座",
+         "电机", "齿轮", "皮带轮", "控制单元", "检测单元", "显示屏", "散热片", "风扇", "过滤层", "进料口", "出料口",
+         "支撑架", "升降机构", "夹紧机构", "驱动组件", "传动轴", "缓冲垫", "限位块", "温度传感器", "压力传感器"]
+VERBS = ["连接", "固定", "设置", "安装", "套设", "滑动连接", "转动连接", "电性连接", "焊接", "卡接", "螺纹连接"]
+PLACES = ["顶部", "底部", "一侧", "两侧", "内部", "外侧", "前端", "后端", "中部", "上表面", "下表面", "端部"]
+EFFECTS = ["提高了工作效率", "降低了生产成本", "结构简单", "操作方便", "使用寿命长", "稳定性好", "安全可靠",
+           "便于维护", "节能环保", "精度高", "噪音小", "适用范围广", "减少了人工劳动", "提高了产品质量"]
+ADJS = ["新型", "高效", "智能", "便携式", "自动", "多功能", "可调节", "节能型", "防水", "模块化", "一体化", "快速"]
+
+
+def _clause(rng: random.Random) -> str:
+    return (f"{rng.choice(PARTS)}{rng.choice(VERBS)}于{rng.choice(PARTS)}的{rng.choice(PLACES)}，"
+            f"所述{rng.choice(PARTS)}与{rng.choice(PARTS)}{rng.choice(VERBS)}")
+
+
+def application(rng: random.Random) -> list[str]:
+    """One application's text as a list of phrases (so a variant can change one or two of them)."""
+    field, adj, obj = rng.choice(FIELDS), rng.choice(ADJS), rng.choice(OBJECTS)
+    title = f"一种{field}用{adj}{obj}"
+    abstract = [f"本发明公开了{title}，包括{rng.choice(PARTS)}和{rng.choice(PARTS)}"]
+    abstract += [_clause(rng) for _ in range(4)]
+    abstract.append(f"本发明{rng.choice(EFFECTS)}，{rng.choice(EFFECTS)}，{rng.choice(EFFECTS)}。")
+    claim = [f"1.{title}，其特征在于：包括{rng.choice(PARTS)}"] + [_clause(rng) for _ in range(2)]
+    return [title, *abstract, *claim]
+
+
+def variant(rng: random.Random, phrases: list[str]) -> list[str]:
+    """A near-identical copy: in one to three of the later phrases a part swapped for another (the "simple
+    recombination of features" of article 3 (一)), which leaves the estimated similarity around 0.85–0.95."""
+    out = list(phrases)
+    for k in rng.sample(range(2, len(out)), rng.randint(1, 3)):
+        present = [w for w in PARTS if w in out[k]]
+        if present:
+            out[k] = out[k].replace(rng.choice(present), rng.choice(PARTS), 1)
+    return out
+
+
+def corpus(n: int, planted: int, seed: int) -> tuple[Iterator[str], list[list[int]]]:
+    """The texts (lazily) and the planted groups (indices).  Groups are spread evenly over the N texts."""
+    rng = random.Random(seed)
+    sizes = [rng.randint(3, 6) for _ in range(planted)]
+    step = max(n // max(planted, 1), 1)
+    starts = [g * step for g in range(planted) if g * step + sizes[g] <= n]
+    groups = [list(range(s, s + sizes[g])) for g, s in enumerate(starts)]
+    first = {g[0]: len(g) for g in groups}
+
+    def texts() -> Iterator[str]:
+        i = 0
+        while i < n:
+            base = application(rng)
+            yield "。".join(base)
+            for _ in range(first.get(i, 1) - 1):
+                yield "。".join(variant(rng, base))
+            i += first.get(i, 1)
+
+    return texts(), groups
+
+
+def _rss_mib(who: int) -> float:
+    return round(resource.getrusage(who).ru_maxrss / 1024, 1)   # Linux: KiB
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=1_000_000)
+    parser.add_argument("--groups", type=int, default=1000, help="planted near-identical groups")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--seed", type=int, default=20)
+    args = parser.parse_args()
+
+    from hvpatent.supervision import text
+    from hvpatent.supervision.config import default_config
+
+    config = default_config()
+    t, threshold = config.text, config.rule("near_duplicate")["threshold"]  # text: a dict of the settings
+    texts, planted = corpus(args.n, args.groups, args.seed)
+    out: dict = {"n": args.n, "workers": args.workers, "num_perm": t["num_perm"], "bands": t["bands"],
+                 "shingle": t["shingle"], "max_chars": t["max_chars"], "threshold": threshold, "planted": len(planted)}
+    start = time.perf_counter()
+    sigs = text.signature_stream(texts, args.n, num_perm=t["num_perm"], shingle=t["shingle"], max_chars=t["max_chars"],
+                                 workers=args.workers)
+    out["signatures_s"] = round(time.perf_counter() - start, 1)
+    mark, stats = time.perf_counter(), {}
+    pairs = text.similar_pairs(sigs, bands=t["bands"], threshold=threshold, stats=stats)
+    out["similar_pairs_s"] = round(time.perf_counter() - mark, 1)
+    mark = time.perf_counter()
+    found = text.groups(args.n, pairs)
+    out["groups_s"] = round(time.perf_counter() - mark, 1)
+    out["total_s"] = round(time.perf_counter() - start, 1)
+    where = {x: k for k, g in enumerate(found) for x in g}
+    recovered = sum(1 for g in planted if g[0] in where and all(where.get(x) == where[g[0]] for x in g))
+    out.update(stats, found_groups=len(found), recovered=recovered,
+               recall=round(recovered / max(len(planted), 1), 4),
+               found_outside_planted=sum(1 for g in found if not any(g[0] == p[0] for p in planted)),
+               peak_rss_mib=_rss_mib(resource.RUSAGE_SELF), peak_rss_workers_mib=_rss_mib(resource.RUSAGE_CHILDREN),
+               signatures_mib=round(sigs.nbytes / 2**20, 1))
+    json.dump(out, sys.stdout, indent=1)
+    print()
+
+
+if __name__ == "__main__":
+    main()
