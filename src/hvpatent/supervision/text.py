@@ -236,10 +236,13 @@ def _band_keys(band: np.ndarray, seed: np.ndarray | None = None) -> np.ndarray:
 def _runs(keys: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The members of buckets of equal keys with two or more members, sorted by key then by id (``ids`` come in
     ascending): (ids, keys, run number of each, size of its run)."""
+    if len(keys) < 2:
+        nothing = np.zeros(0, dtype=np.int64)
+        return nothing, keys[:0], nothing, nothing
     order = np.argsort(keys, kind="stable")
     skeys, sids = keys[order], ids[order]
     run = np.cumsum(np.r_[True, skeys[1:] != skeys[:-1]]) - 1
-    sizes = np.bincount(run) if len(run) else np.zeros(0, dtype=np.int64)
+    sizes = np.bincount(run)
     shared = sizes[run] > 1
     return sids[shared], skeys[shared], run[shared], sizes[run[shared]]
 
