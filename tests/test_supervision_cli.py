@@ -95,12 +95,15 @@ def fresh(built, tmp_path) -> str:
 
 
 @pytest.fixture(autouse=True)
-def room(monkeypatch):
-    """The rules' findings and the agency figures, hand-made (see the module's note); calls are recorded."""
+def room(monkeypatch, request):
+    """The rules' findings and the agency figures, hand-made (see the module's note); calls are recorded.  A test
+    named test_real_… runs the room as it is instead."""
     import hvpatent.supervision as door
     import hvpatent.supervision.flags as flags
 
     calls: dict[str, list] = {"flags": [], "table": [], "detail": [], "letter": []}
+    if request.node.name.startswith("test_real_"):
+        return calls
 
     def fake_flags(con, as_of, *, region=None, config=None, rules=None):
         calls["flags"].append((as_of, region))
@@ -335,3 +338,21 @@ def test_agency_letter_refused(built, tmp_path, room, args, name, words):
     result = hvp("agencies", "letter", f"n:{SMALL}", *args, "--out", str(out), "--db", str(built))
     assert refused(result, words), result.output
     assert room["letter"] == [] and not out.exists()
+
+
+# -- the room as it is -----------------------------------------------------------------------------------------------
+
+def test_real_room_through_the_commands(fresh):
+    """The commands over the real rules, reviews and agencies (no hand-made findings): each answers, and a decision
+    shows in the queue whether or not the rules flag the application now."""
+    from hvpatent.supervision import RULES
+
+    before = queue_json(fresh, "--as-of", "2024-12-31")
+    assert all(set(r["rules"]) <= set(RULES) and r["status"] == "pending" for r in before["rows"])
+    result = hvp("abnormal", "review", world.A9, "--status", "cleared", "--as-of", "2024-12-31", "--db", fresh)
+    assert result.exit_code == 0, result.output
+    after = {r["app_no"]: r for r in queue_json(fresh, "--as-of", date.today().isoformat())["rows"]}
+    assert after[world.A9]["status"] == "cleared" and after[world.A9]["title"] == "测试专利9"
+    result = hvp("agencies", "--db", fresh, "--as-of", "2024-12-31", "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert isinstance(json.loads(result.output)["rows"], list)
