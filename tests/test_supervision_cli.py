@@ -117,8 +117,8 @@ def room(monkeypatch, request):
         calls["detail"].append((key, as_of, region))
         return dict(DETAIL) if key == DETAIL["key"] else None
 
-    def fake_letter(detail, *, to, as_of, lang="zh"):
-        calls["letter"].append((detail, to, as_of, lang))
+    def fake_letter(detail, *, to, as_of, lang="zh", client=None):
+        calls["letter"].append((detail, to, as_of, lang, client))
         return b"PK-docx-" + to.encode()
 
     monkeypatch.setattr(flags, "flag_applications", fake_flags)
@@ -312,6 +312,7 @@ def test_agency_show_and_unknown_key(built):
     result = hvp("agencies", "show", f"n:{SMALL}", "--db", str(built))
     assert result.exit_code == 0, result.output
     assert "rejection rate: 50.0%" in result.output and "applications per year: 2024: 12" in result.output
+    assert "clients: 2\n" in result.output   # the figure: the list's count
     assert "Clients: 2" in result.output and world.E1 in result.output
     assert "Flagged applications: 2" in result.output and "near-identical applications" in result.output
     assert refused(hvp("agencies", "show", "99999", "--db", str(built)), "unknown agency '99999'")
@@ -323,15 +324,16 @@ def test_agency_letter_to_one_client(built, tmp_path, room):
                  "--out", str(out), "--as-of", "2024-12-31", "--db", str(built), lang="zh")
     assert result.exit_code == 0, result.output
     assert out.read_bytes() == b"PK-docx-clients"
-    detail, to, as_of, lang = room["letter"][0]
-    assert (to, as_of, lang) == ("clients", date(2024, 12, 31), "zh")
+    detail, to, as_of, lang, client = room["letter"][0]
+    assert (to, as_of, lang, client) == ("clients", date(2024, 12, 31), "zh", world.E2)
     assert [c["applicant_name"] for c in detail["clients"]] == [world.E2]
     assert [f["app_no"] for f in detail["flagged_applications"]] == [world.A8]
 
 
 @pytest.mark.parametrize(("args", "name", "words"), [
     (("--to", "agency"), "x.pdf", "--out must be a .docx file"),
-    (("--to", "agency", "--client", "某人"), "x.docx", "'某人' is not a client"),
+    (("--to", "clients", "--client", "某人"), "x.docx", "'某人' is not a client"),
+    (("--to", "agency", "--client", world.E2), "x.docx", "--client goes with --to clients only"),
 ])
 def test_agency_letter_refused(built, tmp_path, room, args, name, words):
     out = tmp_path / name

@@ -169,7 +169,8 @@ def show_cmd(
     if fmt is ShowFmt.json:
         write_json(detail, None)
         return
-    shown, i = _shown(detail), 0 if i18n.lang() == "zh" else 1
+    clients = detail.get("clients") or []
+    shown, i = _shown({**detail, "clients": len(clients)}), 0 if i18n.lang() == "zh" else 1   # the list's count
     console.print(f"{detail['name']} · {detail['key']}", markup=False, highlight=False)
     for name, labels in AGENCY_EXPORT_COLUMNS.items():
         if name not in ("name", "key"):
@@ -178,7 +179,6 @@ def show_cmd(
     trend = "; ".join(f"{t['year']}: {t['applications']}" for t in detail.get("trend") or ())
     if trend:
         console.print(f"  {i18n.say('逐年申请量', 'applications per year')}: {trend}", markup=False, highlight=False)
-    clients = detail.get("clients") or []
     print_table(labelled(clients, CLIENT_COLUMNS), [c[i] for c in CLIENT_COLUMNS.values()],
                 i18n.say(f"委托人: {len(clients)}", f"Clients: {len(clients)}"))
     flagged = _flagged_shown(detail.get("flagged_applications") or [])
@@ -218,11 +218,15 @@ def letter_cmd(
 
     if out.suffix.lower() != ".docx":
         raise fail(f"--out 应为 .docx 文件：{out}", f"--out must be a .docx file: {out}")
+    named = client.strip() if client is not None and client.strip() else None
+    if named is not None and to is not LetterTo.clients:
+        raise fail("--client 只用于 --to clients", "--client goes with --to clients only")
     check_out(out)
     detail = _detail(db, key, as_of, region, config)
-    if client is not None and client.strip():
-        detail = _one_client(detail, client)
-    data = agency_letter(detail, to=to.value, as_of=parse_as_of(as_of), lang=i18n.lang())
+    if named is not None:
+        detail = _one_client(detail, named)
+        named = detail["clients"][0].get("applicant") or named   # the normalised name the letter matches
+    data = agency_letter(detail, to=to.value, as_of=parse_as_of(as_of), lang=i18n.lang(), client=named)
     with writing(out):
         out.write_bytes(data)
     console.print(i18n.say(f"已写入 {out}", f"written: {out}"), markup=False, highlight=False)
