@@ -17,12 +17,14 @@ threshold used.  Applicants are in district 500118 (domestic: the default region
   N1 N2      topic N: 丙科技 and 丙新科技 (two names), no agency, one address spelt two ways
   S1 S2      topic S: one applicant (one name) twice through one agency
   H1 H2      topic H: two texts one word apart (the similarity is read from text.signatures)
+  L1..L6     topic L over 4 years: L1-L3 2019-01-01..03, L4 L5 2021-06-01..02, L6 2023-06-01 (730 days after L4)
   C1 C2 C3   bare identical titles, shorter than text.min_chars: never compared
   F1 F2      short title and abstract with an identical long first claim (table claims): compared
 """
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from pathlib import Path
 
@@ -76,6 +78,9 @@ TOPICS = {
     "H'": ("一种玻璃幕墙清洗机器人",
            "机器人利用负压吸盘附着于幕墙表面，滚刷与喷淋组"
            "件配合清洗，沿钢索自上而下完成作业，清洗效率高。"),
+    "L": ("一种养蜂用自动取蜜摇蜜机",
+          "摇蜜机由不锈钢桶体、可拆卸巢框架和变频电机组成，巢脾放入框架后离心甩"
+          "出蜂蜜，桶底设过滤网和放蜜阀，减轻了蜂农劳动强度。"),
     "C": ("一种水杯", None),
     "F": ("一种自行车车锁", "车锁。"),
 }
@@ -111,6 +116,12 @@ APPS = [
     ("S2", "invention", date(2023, 7, 1), "S", YI, AGENCY, None),
     ("H1", "invention", date(2023, 8, 1), "H", "王一", None, None),
     ("H2", "invention", date(2023, 8, 2), "H'", "王二", None, None),
+    ("L1", "invention", date(2019, 1, 1), "L", "孙一", None, None),
+    ("L2", "invention", date(2019, 1, 2), "L", "孙二", None, None),
+    ("L3", "invention", date(2019, 1, 3), "L", "孙三", None, None),
+    ("L4", "invention", date(2021, 6, 1), "L", "孙四", None, None),
+    ("L5", "invention", date(2021, 6, 2), "L", "孙五", None, None),
+    ("L6", "invention", date(2023, 6, 1), "L", "孙六", None, None),
     ("C1", "design", date(2023, 1, 1), "C", "赵一", None, None),
     ("C2", "design", date(2023, 1, 2), "C", "赵二", None, None),
     ("C3", "design", date(2023, 1, 3), "C", "赵三", None, None),
@@ -156,8 +167,10 @@ def by_app(con, rule: str, **rules: dict) -> dict:
 
 
 def test_base_settings_flag_the_groups_of_three(con):
-    # threshold 0.8, min_cluster 3, window 730: W (span 730 days), M, O; X counts 2 (a twin), A has 2 by AS_OF
-    assert flagged(con, "near_duplicate") == ["M1", "M2", "M3", "O1", "O2", "O3", "W1", "W2", "W3"]
+    # threshold 0.8, min_cluster 3, window 730: L (cut in two), W (span 730 days), M, O; X counts 2 (a twin), A has
+    # 2 by AS_OF
+    assert flagged(con, "near_duplicate") == ["L1", "L2", "L3", "L4", "L5", "L6", "M1", "M2", "M3", "O1", "O2", "O3",
+                                              "W1", "W2", "W3"]
 
 
 @pytest.mark.parametrize(("window", "expected"), [(729, []), (730, ["W1", "W2", "W3"]), (731, ["W1", "W2", "W3"])])
@@ -192,6 +205,17 @@ def test_same_day_twin_counts_once_and_is_not_the_closest(con):
 def test_as_of_counts_filings_of_that_day_not_the_day_after(con, as_of, expected):
     found = flagged(con, "near_duplicate", as_of, near_duplicate={"min_cluster": 2})
     assert [a for a in found if a.startswith("A")] == expected
+
+
+def test_group_spread_over_years_is_cut_into_window_bounded_subsets(con):
+    flags = by_app(con, "near_duplicate")
+    # L1-L3 (3 within 730 days of L1) and L4-L6 (L6 on the 730th day after L4): equally large, the earlier first
+    assert {a: flags[a].evidence["group"] for a in flags if a.startswith("L")} == {
+        "L1": "L1", "L2": "L1", "L3": "L1", "L4": "L4", "L5": "L4", "L6": "L4"}
+    assert flags["L5"].evidence["members"] == ["L4", "L5", "L6"] and flags["L5"].evidence["span_days"] == 730
+    # a window one day shorter leaves L4 L5 (2) and L6 alone: only L1-L3
+    found = flagged(con, "near_duplicate", near_duplicate={"window_days": 729})
+    assert [a for a in found if a.startswith("L")] == ["L1", "L2", "L3"]
 
 
 def _similarity_of_h() -> float:
@@ -231,6 +255,7 @@ def test_near_duplicate_evidence_and_summary(con):
                                    "3 个申请人经同一代理机构",
                                    "near-identical to 2 other applications (closest similarity 1.00, filed within 30 "
                                    "days), 3 applicants through one agency")
+    json.dumps([f.evidence for f in flags.values()])  # JSON-able as they are
     assert flags["W1"].evidence["one_agency"] is False  # three agencies
     assert flags["M1"].evidence["one_agency"] is False  # no agency at all
     assert flags["M1"].summary[1].endswith("filed within 2 days)")
