@@ -14,11 +14,11 @@ import pytest
 from hvpatent.supervision import (
     Flag,
     ReviewError,
+    abnormal_queue,
     confirmed_applications,
     latest_reviews,
     record_review,
     review_history,
-    review_queue,
 )
 from hvpatent.supervision import reviews as R
 from hvpatent.warehouse.store import Warehouse
@@ -137,7 +137,7 @@ def test_queue_merges_flags_with_reviews_and_sorts_pending_first(db):
     put(db, "CN2", datetime(2024, 6, 1), "confirmed")
     put(db, "CN3", datetime(2024, 6, 1), "cleared", None)   # reviewed, no longer flagged: stays, rules []
     flags = [flag("CN1"), flag("CN2"), flag("CN2", "bulk_filing"), flag("CN9")]
-    rows = review_queue(db.ibis(), date(2024, 12, 31), region="500118", flags=flags)
+    rows = abnormal_queue(db.ibis(), date(2024, 12, 31), region="500118", flags=flags)
     assert [(r["app_no"], r["status"], r["rules"]) for r in rows] == [
         ("CN1", "pending", ["near_duplicate"]), ("CN2", "confirmed", ["near_duplicate", "bulk_filing"]),
         ("CN3", "cleared", [])]   # CN9's applicant lies outside the region
@@ -153,10 +153,10 @@ def test_queue_filters_and_sees_only_reviews_decided_by_the_day(db):
     put(db, "CN2", datetime(2024, 6, 1), "confirmed")
     flags = [flag("CN1"), flag("CN2", "bulk_filing")]
     con = db.ibis()
-    assert [r["app_no"] for r in review_queue(con, date(2024, 12, 31), flags=flags, rule="bulk_filing")] == ["CN2"]
-    assert [r["app_no"] for r in review_queue(con, date(2024, 12, 31), flags=flags, status="pending")] == ["CN1"]
-    assert [r["status"] for r in review_queue(con, date(2024, 5, 31), flags=flags)] == ["pending", "pending"]
+    assert [r["app_no"] for r in abnormal_queue(con, date(2024, 12, 31), flags=flags, rule="bulk_filing")] == ["CN2"]
+    assert [r["app_no"] for r in abnormal_queue(con, date(2024, 12, 31), flags=flags, status="pending")] == ["CN1"]
+    assert [r["status"] for r in abnormal_queue(con, date(2024, 5, 31), flags=flags)] == ["pending", "pending"]
     with pytest.raises(ReviewError, match="unknown review status"):
-        review_queue(con, date(2024, 12, 31), flags=flags, status="done")
+        abnormal_queue(con, date(2024, 12, 31), flags=flags, status="done")
     with pytest.raises(ReviewError, match="unknown rule"):
-        review_queue(con, date(2024, 12, 31), flags=flags, rule="nope")
+        abnormal_queue(con, date(2024, 12, 31), flags=flags, rule="nope")

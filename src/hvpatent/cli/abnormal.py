@@ -275,7 +275,7 @@ def queue_cmd(
 ) -> None:
     """疑似非正常申请的复核队列：规则、证据与复核状态 / the review queue: suspected abnormal applications, their rules,
     evidence and review status."""
-    from hvpatent.supervision import RULES, review_queue
+    from hvpatent.supervision import RULES, abnormal_queue
 
     rule = check_choice(rule, RULES, "规则", "rule", "--rule")
     status = check_choice(status, STATUSES, "复核状态", "status", "--status")
@@ -283,7 +283,7 @@ def queue_cmd(
     check_out(out)
     # not read-only: a warehouse from before the reviews gets its table
     with open_warehouse(db, must_exist=True) as wh:
-        rows = review_queue(wh.ibis(), day, region=region, config=cfg, rule=rule, status=status)
+        rows = abnormal_queue(wh.ibis(), day, region=region, config=cfg, rule=rule, status=status)
     shown = [_shown(r) for r in rows]
     title = i18n.say(f"{day} 疑似非正常申请", f"Suspected abnormal applications {day}")
     raw = {"as_of": day, "region": region, "settings": cfg.source, "settings_digest": cfg.digest(),

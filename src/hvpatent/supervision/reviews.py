@@ -157,7 +157,7 @@ def _details(con: ibis.BaseBackend, app_nos: list[str], region: str | None) -> d
     return {r["app_no"]: r for r in rows.select(*QUEUE_COLUMNS).to_pyarrow().to_pylist()}
 
 
-def review_queue(con: ibis.BaseBackend, as_of: date, *, region: str | None = None,
+def abnormal_queue(con: ibis.BaseBackend, as_of: date, *, region: str | None = None,
                  config: SupervisionConfig | None = None, rule: str | None = None,
                  status: str | None = None, flags: Sequence[Flag] | None = None) -> list[dict]:
     """One row per flagged (or reviewed) application (``flags`` precomputed, e.g. cached by the pages, else

@@ -176,11 +176,11 @@ def cached_flags(request: Request, as_of: date, region: str | None, config=None)
 
 
 def _queue(request: Request, as_of: date, region: str | None, rule: str | None, status: str | None) -> list[dict]:
-    from hvpatent.supervision import review_queue
+    from hvpatent.supervision import abnormal_queue
 
     config = supervision_config()
     flags = cached_flags(request, as_of, region, config)
-    return analytics(request).compute(lambda con: review_queue(con, as_of, region=region, config=config, rule=rule,
+    return analytics(request).compute(lambda con: abnormal_queue(con, as_of, region=region, config=config, rule=rule,
                                                                status=status, flags=flags))
 
 
