@@ -158,13 +158,15 @@ def _details(con: ibis.BaseBackend, app_nos: list[str], region: str | None) -> d
 
 
 def abnormal_queue(con: ibis.BaseBackend, as_of: date, *, region: str | None = None,
-                 config: SupervisionConfig | None = None, rule: str | None = None,
-                 status: str | None = None, flags: Sequence[Flag] | None = None) -> list[dict]:
+                   config: SupervisionConfig | None = None, rule: str | None = None,
+                   status: str | None = None, flags: Sequence[Flag] | None = None) -> list[dict]:
     """One row per flagged (or reviewed) application (``flags`` precomputed, e.g. cached by the pages, else
     flag_applications): app_no, title, patent_type, filing_date, applicant_name,
     agency, town_code, rules [names], flags [Flag], status (pending | cleared | confirmed), decided_at, decided_by,
-    note.  Filters: one rule, one status.  An application reviewed by ``as_of`` but no longer flagged stays with its
-    status and rules [].  Pending first, then more rules first, then app_no."""
+    note.  Filters: one rule, one status.  Each application shows its latest decision whenever it was taken: the
+    queue is a person's worklist, and a decision is about the application, not the day the flags were computed for
+    (what a decision excludes counts from its day: confirmed_applications).  An application reviewed but no longer
+    flagged stays with its status and rules [].  Pending first, then more rules first, then app_no."""
     from hvpatent.supervision.flags import RULES, flag_applications
 
     if rule is not None and rule not in RULES:
@@ -177,7 +179,7 @@ def abnormal_queue(con: ibis.BaseBackend, as_of: date, *, region: str | None = N
     by_app: dict[str, list[Flag]] = defaultdict(list)
     for flag in flags:
         by_app[flag.app_no].append(flag)
-    reviews = latest_reviews(con, as_of)
+    reviews = latest_reviews(con)
     details = _details(con, sorted(set(by_app) | set(reviews)), region)
     rows = []
     for app_no, info in details.items():
