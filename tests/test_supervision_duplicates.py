@@ -19,6 +19,7 @@ threshold used.  Applicants are in district 500118 (domestic: the default region
   H1 H2      topic H: two texts one word apart (the similarity is read from text.signatures)
   L1..L6     topic L over 4 years: L1-L3 2019-01-01..03, L4 L5 2021-06-01..02, L6 2023-06-01 (730 days after L4)
   C1 C2 C3   bare identical titles, shorter than text.min_chars: never compared
+  V1 V2 V3   designs with one long identical text: designs are never compared
   F1 F2      short title and abstract with an identical long first claim (table claims): compared
 """
 
@@ -82,6 +83,8 @@ TOPICS = {
           "摇蜜机由不锈钢桶体、可拆卸巢框架和变频电机组成，巢脾放入框架后离心甩"
           "出蜂蜜，桶底设过滤网和放蜜阀，减轻了蜂农劳动强度。"),
     "C": ("一种水杯", None),
+    "V": ("保温水杯（外观）",
+          "本外观设计产品用于盛装饮用水并保持水温，设计要点在于杯身与杯盖的形状，最能表明设计要点的图片为立体图。"),
     "F": ("一种自行车车锁", "车锁。"),
 }
 FIRST_CLAIM_F = ("1. 一种自行车车锁，其特征在于：包括锁体、锁舌和密码转轮，"
@@ -125,6 +128,9 @@ APPS = [
     ("C1", "design", date(2023, 1, 1), "C", "赵一", None, None),
     ("C2", "design", date(2023, 1, 2), "C", "赵二", None, None),
     ("C3", "design", date(2023, 1, 3), "C", "赵三", None, None),
+    ("V1", "design", date(2023, 1, 1), "V", "赵一", None, None),
+    ("V2", "design", date(2023, 1, 2), "V", "赵二", None, None),
+    ("V3", "design", date(2023, 1, 3), "V", "赵三", None, None),
     ("F1", "invention", date(2023, 2, 1), "F", "钱一", None, None),
     ("F2", "invention", date(2023, 2, 2), "F", "钱二", None, None),
 ]
@@ -238,6 +244,8 @@ def test_threshold_pair_at_and_just_below(con):
 def test_short_texts_not_compared_and_first_claim_read(con):
     found = flagged(con, "near_duplicate", near_duplicate={"min_cluster": 2})
     assert not [a for a in found if a.startswith("C")]  # "一种水杯": 4 characters < min_chars 40
+    # three designs with one long text: a design's text (product name, use) says nothing about the design itself
+    assert not [a for a in found if a.startswith("V")]
     assert [a for a in found if a.startswith("F")] == ["F1", "F2"]  # title + abstract short, first claim long
 
 

@@ -2,8 +2,8 @@
 
 Both rules read the same groups of near-identical applications, searched once per context
 (``ctx.memo("near_groups", ...)``): the text of an application is its title, abstract and first claim (each cut to
-``text.max_chars``); texts shorter than ``text.min_chars`` without spaces are not compared; a pair is kept at the
-near_duplicate rule's ``threshold`` (estimated Jaccard similarity of the word shingles, text.py).
+``text.max_chars``); texts shorter than ``text.min_chars`` without spaces, and designs, are not compared; a pair is
+kept at the near_duplicate rule's ``threshold`` (estimated Jaccard similarity of the word shingles, text.py).
 
 A same-day invention and utility model of one applicant for the same invention are lawful (Patent Law art. 9(1),
 Implementing Regulations 2023 art. 47, 同日申请): such a pair is never made, and the utility model of such a twin
@@ -69,7 +69,10 @@ def _search(ctx: RuleContext) -> NearGroups:
     settings, rule = ctx.config.text, ctx.config.rule("near_duplicate")
     records = ctx.applications().to_dict("records")  # app_no order
     texts = [application_text(row, settings["max_chars"]) for row in records]
-    compared = [k for k, t in enumerate(texts) if len(_SPACES.sub("", t)) >= settings["min_chars"]]
+    # Designs are not compared: their protection is the drawings, and their text (the product's name and a one-line
+    # 简要说明 of its use) is the same for every design of one product, so alike texts say nothing about the design.
+    compared = [k for k, t in enumerate(texts) if len(_SPACES.sub("", t)) >= settings["min_chars"]
+                and records[k]["patent_type"] != "design"]
     rows = [records[k] for k in compared]
     # each field is already cut to max_chars; the joined text holds up to three of them
     sigs = search.signatures([texts[k] for k in compared], num_perm=settings["num_perm"],
