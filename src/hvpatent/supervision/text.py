@@ -30,7 +30,7 @@ _FMIX = (np.uint32(16), np.uint32(0x85EBCA6B), np.uint32(13), np.uint32(0xC2B2AE
 _MIX64 = np.uint64(0x9E3779B97F4A7C15)  # odd constant folding a band's rows into one 64-bit key
 CHUNK = 1000          # texts per piece of work: ~130,000 shingles, a (130,000 × num_perm) uint32 block (~66 MB)
 MIN_PARALLEL = 4000   # fewer texts than this are signed in-process: starting workers costs more than it saves
-BUCKET_CAP = 200      # a band bucket with more members (boilerplate) is split further by the next bands' rows
+BUCKET_CAP = 50       # a band bucket with more members (boilerplate) is split further by the next bands' rows
 WINDOW = 5            # members of a bucket still too big after every band (copies) paired with their next five
 CACHE_SIZE = 300_000  # signatures kept by the process-wide cache (~200 MB at 128 permutations)
 
