@@ -216,8 +216,8 @@ def demo_cmd(
         db_path = wh.path
     console.print(f"[bold yellow]{t('demo_banner')}[/bold yellow]")
     console.print(t("demo_login", url=f"http://127.0.0.1:{port}/") if serve else
-                  say("演示账号（角色 用户名 密码 所属企业或银行），hvp web 启动看板后登录：",
-                      "Demo accounts (role, user, password, enterprise or bank) for the dashboard (hvp web):"))
+                  say("演示账号（角色 用户名 密码 所属企业或银行），hvp serve 启动看板后登录：",
+                      "Demo accounts (role, user, password, enterprise or bank) for the dashboard (hvp serve):"))
     for username, role, password, organisation in accounts:
         console.print(f"  {role:<10} {username:<10} {password}  {organisation or ''}", markup=False, highlight=False)
     if serve:
