@@ -16,6 +16,8 @@ BULK (500118, window 30 days, history 1 year = 12 windows of 30 days, days 30..3
 MISMATCH (500119, window 30 days, 3 inventions across 3 IPC sections): see test_applicant_mismatch.
 TRANSFER (500120, 30 days after grant, window 30 days, 4 patents to 2 parties): see test_transfer_after_grant.
 SUBSIDY (500151, 30 days after payment): see test_withdrawn_after_subsidy.
+RESTORED (500153, 30 days after payment): ends undone by a restoration; see test_withdrawn_after_subsidy_restored.
+OUTCOMES (500154): a restoration on the day before, of and after an end; see test_outcomes_agree_with_agencies.
 """
 
 from __future__ import annotations
@@ -25,7 +27,9 @@ from datetime import date
 import pytest
 
 from hvpatent.supervision import RuleContext
+from hvpatent.supervision.agencies import _outcomes as agency_outcomes
 from hvpatent.supervision.behaviour import (
+    _outcomes,
     applicant_mismatch,
     bulk_filing,
     transfer_after_grant,
@@ -37,6 +41,7 @@ from hvpatent.warehouse.store import Warehouse
 
 AS_OF = date(2024, 6, 30)
 BULK, MISMATCH, TRANSFER, SUBSIDY = "500118", "500119", "500120", "500151"
+RESTORED, OUTCOMES = "500153", "500154"
 JIA, YI, BING = "重庆甲科技有限公司", "重庆乙材料有限公司", "张丙"
 BULK_RULE = {"window_days": 30, "min_filings": 4, "own_ratio": 8, "history_years": 1, "peer_quantile": 0.5,
              "max_grant_rate": 0.2, "min_concluded": 5, "min_withdrawn_share": 0.5}
@@ -148,11 +153,54 @@ def _subsidy(wh: Warehouse) -> None:
     for app_no, county, status, paid, kind, day in rows:
         _app(wh, app_no, "2023-03-01", "重庆丑科技有限公司", county)
         _event(wh, app_no, day, kind)
-        wh.con.execute("INSERT INTO subsidy_ledger (item, subject_key, period, subject_kind, app_no, event_key, "
-                       "policy_version, payee, payee_name, computed_yuan, approved_yuan, status, trace, applied_at, "
-                       "applied_by, paid_at) VALUES ('invention_grant', ?, '2024', 'application', ?, ?, '2024-01', "
-                       "'重庆丑科技有限公司', '重庆丑科技有限公司', 3000, 2500, ?, '[]', '2024-03-01', 't', ?)",
-                       [app_no, app_no, app_no, status, paid])
+        _paid(wh, app_no, status, paid)
+
+
+def _paid(wh: Warehouse, app_no: str, status: str, paid: str | None, item: str = "invention_grant") -> None:
+    wh.con.execute("INSERT INTO subsidy_ledger (item, subject_key, period, subject_kind, app_no, event_key, "
+                   "policy_version, payee, payee_name, computed_yuan, approved_yuan, status, trace, applied_at, "
+                   "applied_by, paid_at) VALUES (?, ?, '2024', 'application', ?, ?, '2024-01', '重庆丑科技有限公司', "
+                   "'重庆丑科技有限公司', 3000, 2500, ?, '[]', '2024-03-01', 't', ?)",
+                   [item, app_no, app_no, app_no, status, paid])
+
+
+def _restored(wh: Warehouse) -> None:
+    rows = [  # app_no, events (day, kind); each paid 2024-05-01 10:00
+        ("X1", [("2024-05-10", "deemed_withdrawn"), ("2024-06-29", "restoration")]),  # restored the day before AS_OF
+        ("X2", [("2024-05-10", "deemed_withdrawn"), ("2024-06-30", "restoration")]),  # restored on AS_OF
+        ("X3", [("2024-05-10", "deemed_withdrawn"), ("2024-07-01", "restoration")]),  # restored after AS_OF
+        ("X4", [("2024-05-10", "deemed_withdrawn"), ("2024-05-10", "restoration")]),  # the same day: the end stands
+        ("X5", [("2024-05-05", "deemed_withdrawn"), ("2024-05-08", "restoration"),    # undone, then withdrawn
+                ("2024-05-20", "withdrawn")]),
+        ("X6", [("2024-04-01", "restoration"), ("2024-05-10", "withdrawn")]),         # restored before: no matter
+    ]
+    for app_no, events in rows:
+        _app(wh, app_no, "2023-03-01", "重庆寅科技有限公司", RESTORED)
+        for day, kind in events:
+            _event(wh, app_no, day, kind)
+        _paid(wh, app_no, "paid", "2024-05-01 10:00")
+    # M1: two payments; only the second lies within 30 days of the withdrawal (05-10): 39 and 9 days.
+    _app(wh, "M1", "2023-03-01", "重庆寅科技有限公司", RESTORED)
+    _event(wh, "M1", "2024-05-10", "withdrawn")
+    _paid(wh, "M1", "paid", "2024-04-01 10:00")
+    _paid(wh, "M1", "paid", "2024-05-01 10:00", item="invention_maintenance")
+    # N1: paid, never ended
+    _app(wh, "N1", "2023-03-01", "重庆寅科技有限公司", RESTORED)
+    _paid(wh, "N1", "paid", "2024-05-01 10:00")
+
+
+def _outcome_cases(wh: Warehouse) -> None:
+    rows = [  # app_no, events (day, kind)
+        ("Q1", [("2024-03-01", "deemed_withdrawn"), ("2024-03-01", "restoration")]),  # same day: failed
+        ("Q2", [("2024-03-01", "withdrawn"), ("2024-03-01", "restoration")]),         # same day: failed
+        ("Q3", [("2024-03-01", "rejected"), ("2024-03-02", "restoration")]),          # the day after: pending
+        ("Q4", [("2024-02-29", "restoration"), ("2024-03-01", "deemed_withdrawn")]),  # the day before: failed
+        ("Q5", [("2024-03-01", "deemed_withdrawn"), ("2024-03-01", "restoration"), ("2024-03-01", "granted")]),
+    ]
+    for app_no, events in rows:
+        _app(wh, app_no, "2023-03-01", "重庆卯科技有限公司", OUTCOMES)
+        for day, kind in events:
+            _event(wh, app_no, day, kind)
 
 
 @pytest.fixture(scope="module")
@@ -162,6 +210,8 @@ def con(tmp_path_factory: pytest.TempPathFactory):
     _mismatch(wh)
     _transfer(wh)
     _subsidy(wh)
+    _restored(wh)
+    _outcome_cases(wh)
     yield wh.ibis()
     wh.close()
 
@@ -337,3 +387,40 @@ def test_withdrawn_after_subsidy_region_and_no_ledger(con):
 
     ctx = _ctx(con, SUBSIDY, "withdrawn_after_subsidy", SUBSIDY_RULE)
     assert withdrawn_after_subsidy(NoLedger(ctx.con, ctx.as_of, ctx.region, ctx.config)) == []
+
+
+@pytest.mark.parametrize(("as_of", "flagged"), [
+    (date(2024, 6, 28), ["M1", "X1", "X2", "X3", "X4", "X5", "X6"]),  # X1's restoration (06-29) not yet known
+    (date(2024, 6, 29), ["M1", "X2", "X3", "X4", "X5", "X6"]),        # X1 restored that day
+    (AS_OF, ["M1", "X3", "X4", "X5", "X6"]),                          # X2 restored on AS_OF, X3 only the day after
+    (date(2024, 7, 1), ["M1", "X4", "X5", "X6"]),
+], ids=str)
+def test_withdrawn_after_subsidy_restored(con, as_of, flagged):
+    flags = withdrawn_after_subsidy(_ctx(con, RESTORED, "withdrawn_after_subsidy", SUBSIDY_RULE, as_of=as_of))
+    assert _flagged(flags) == flagged
+
+
+def test_withdrawn_after_subsidy_restored_evidence(con):
+    ev = {f.app_no: f.evidence for f in withdrawn_after_subsidy(
+        _ctx(con, RESTORED, "withdrawn_after_subsidy", SUBSIDY_RULE))}
+    # X5: the deemed withdrawal of 05-05 was undone on 05-08; the withdrawal of 05-20 stands, 19 days after payment
+    assert (ev["X5"]["end_event"], ev["X5"]["end_date"], ev["X5"]["days"]) == ("withdrawn", "2024-05-20", 19)
+    assert (ev["X4"]["end_event"], ev["X4"]["days"]) == ("deemed_withdrawn", 9)
+    # M1: the payment of 04-01 (39 days before the withdrawal) is not listed; the one of 05-01 (9 days) is
+    assert ev["M1"]["payments"] == [{"item": "invention_maintenance", "amount": "2500.00", "paid": "2024-05-01",
+                                     "end_event": "withdrawn", "end_date": "2024-05-10", "days": 9}]
+    loose = {f.app_no: f.evidence for f in withdrawn_after_subsidy(
+        _ctx(con, RESTORED, "withdrawn_after_subsidy", SUBSIDY_RULE, days_after_payment=39))}
+    assert [(p["item"], p["days"]) for p in loose["M1"]["payments"]] == [
+        ("invention_maintenance", 9), ("invention_grant", 39)]
+    assert loose["M1"]["item"] == "invention_maintenance"
+
+
+# --- outcomes: one rule with agencies.py -----------------------------------------------------------------------------
+
+def test_outcomes_agree_with_agencies(con):
+    ours = _outcomes(_ctx(con, OUTCOMES, "bulk_filing", BULK_RULE))
+    assert ours == {"Q1": "failed", "Q2": "failed", "Q4": "failed", "Q5": "granted"}  # Q3 pending
+    theirs = agency_outcomes(con, AS_OF)
+    theirs = dict(zip(theirs.app_no, theirs.outcome, strict=True))
+    assert {a: "granted" if o == "granted" else "failed" for a, o in theirs.items() if a.startswith("Q")} == ours

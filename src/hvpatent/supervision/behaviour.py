@@ -56,17 +56,26 @@ def _grants(ctx: RuleContext) -> dict[str, date]:
 
 
 def _outcomes(ctx: RuleContext) -> dict[str, str]:
-    """granted | failed for each application concluded by as_of.  A grant is final; otherwise the latest of a
-    rejection, a withdrawal, a deemed withdrawal or a restoration decides (a restored application is pending)."""
+    """granted | failed for each application concluded by as_of, as agencies.py counts it: a grant is final;
+    otherwise failed on its latest rejection, withdrawal or deemed withdrawal, unless a restoration dated after that
+    day made it pending again.  A restoration on the same day as the end does not (the end stands): one rule for
+    both modules, so bulk_filing's grant rate and the agencies' agree."""
     def build() -> dict[str, str]:
         ev = _events(ctx)
         out = {app: "granted" for app in ev.loc[ev.event_type == "granted", "app_no"]}
-        rest = ev[ev.event_type.isin((*FAILED, "restoration")) & ~ev.app_no.isin(out)]
-        for app, rows in rest.groupby("app_no"):
-            if rows.iloc[-1]["event_type"] != "restoration":
+        ended = ev[ev.event_type.isin(FAILED) & ~ev.app_no.isin(out)].groupby("app_no")["event_date"].max()
+        restored = _restorations(ctx)
+        for app, day in ended.items():
+            if not (app in restored and restored[app] > day):
                 out[app] = "failed"
         return out
     return ctx.memo("behaviour_outcomes", build)
+
+
+def _restorations(ctx: RuleContext) -> dict[str, date]:
+    """Each application's latest restoration (恢复) on or before as_of."""
+    ev = _events(ctx)
+    return ev[ev.event_type == "restoration"].groupby("app_no")["event_date"].max().to_dict()
 
 
 def _window(as_of: date, days: int) -> tuple[date, date]:
@@ -314,28 +323,37 @@ def _payments(ctx: RuleContext) -> pd.DataFrame:
     return frame[cols]
 
 
+def _standing_ends(ctx: RuleContext, apps: set[str]) -> pd.DataFrame:
+    """The end events (ENDED) of ``apps`` that still stand on as_of: none is followed by a restoration dated after it
+    and on or before as_of (a same-day restoration leaves the end standing, as in _outcomes).  Sorted by app_no,
+    event_date, event_type."""
+    ev = _events(ctx)
+    ends = ev[ev.event_type.isin(ENDED) & ev.app_no.isin(apps)]
+    restored = ends.app_no.map(_restorations(ctx))
+    return ends[restored.isna() | (ends.event_date >= restored)]
+
+
 def withdrawn_after_subsidy(ctx: RuleContext) -> list[Flag]:
     """An application withdrawn, deemed withdrawn or surrendered 0..days_after_payment days after a subsidy for it
-    was paid (the payment day itself counts).  No subsidy ledger: no flags.  One flag per application, on its
+    was paid (the payment day itself counts), and not restored since (a restoration dated after the end, on or
+    before as_of, makes it pending again: no flag).  No subsidy ledger: no flags.  One flag per application, on its
     earliest end after a payment; every such payment is listed."""
     limit = int(ctx.config.rule("withdrawn_after_subsidy")["days_after_payment"])
     pays = _payments(ctx)
     if pays.empty:
         return []
-    ev = _events(ctx)
-    ends = ev[ev.event_type.isin(ENDED) & ev.app_no.isin(set(pays.app_no))]
+    ends = _standing_ends(ctx, set(pays.app_no))
+    # each payment with the first standing end on or after its day: one merge, not a filter per payment
+    pairs = pays.reset_index(drop=True).rename_axis("payment").reset_index().merge(
+        ends[["app_no", "event_date", "event_type"]], on="app_no")
+    pairs = pairs[pairs.event_date >= pairs.paid].sort_values(["payment", "event_date", "event_type"])
+    pairs = pairs.drop_duplicates("payment")
+    pairs = pairs.assign(days=[(e - p).days for e, p in zip(pairs.event_date, pairs.paid, strict=True)])
     flags: list[Flag] = []
-    for app, paid in pays.groupby("app_no"):
-        hits = []
-        for pay in paid.itertuples():
-            later = ends[(ends.app_no == app) & (ends.event_date >= pay.paid)]
-            if not later.empty and (later.event_date.iloc[0] - pay.paid).days <= limit:
-                end = later.iloc[0]
-                hits.append({"item": pay.item, "amount": f"{float(pay.amount):.2f}", "paid": pay.paid.isoformat(),
-                             "end_event": end.event_type, "end_date": end.event_date.isoformat(),
-                             "days": (end.event_date - pay.paid).days})
-        if not hits:
-            continue
+    for app, paid in pairs[pairs.days <= limit].groupby("app_no"):
+        hits = [{"item": pay.item, "amount": f"{float(pay.amount):.2f}", "paid": pay.paid.isoformat(),
+                 "end_event": pay.event_type, "end_date": pay.event_date.isoformat(), "days": int(pay.days)}
+                for pay in paid.itertuples()]
         hits.sort(key=lambda h: (h["days"], h["paid"], h["item"]))
         first = hits[0]
         evidence = {**first, "payments": hits, "thresholds": {"days_after_payment": limit}}
