@@ -1,7 +1,8 @@
 """`hvp abnormal …` and `hvp agencies …` (cli/abnormal.py, cli/agencies.py; docs/abnormal.md and docs/agencies.md,
 "Command line"): the review queue in a table, json, csv and xlsx (one sheet per rule, evidence as columns, no live
 formula), a decision recorded and its history, refusals without a traceback and nothing written, the agency ranking,
-one agency and its letter.
+one agency and its letter; --region (default the plan's, as the pages; `all`; a bad code refused) and application
+numbers as the pages take them.
 
 The district is world.py.  The rules' findings are the hand-made flags below (the contract's shape), so what the
 command shows is worked by hand and does not move with the rules' thresholds; the reviews are the room's own
@@ -59,6 +60,15 @@ DETAIL = {**AGENCIES[1],
           "flagged_applications": [
               {"app_no": world.A8, "title": "测试专利8", "rules": ["near_duplicate"], "applicant_name": world.E2},
               {"app_no": world.A7, "title": "测试专利7", "rules": ["bulk_filing"], "applicant_name": world.E1}]}
+# Under min_applications and nothing concluded: no rank, no rates.
+TINY = "重庆小小专利代理事务所"
+UNRANKED = {"key": f"n:{TINY}", "code": None, "name": TINY, "variants": [TINY], "applications": 3,
+            "by_type": {"invention": 3, "utility_model": 0, "design": 0}, "invention_share": 1.0, "grant_rate": None,
+            "rejection_rate": None, "deemed_withdrawal_rate": None, "avg_claims": None, "flagged": 0,
+            "flagged_share": 0.0, "confirmed": 0, "clients": [], "trend": [{"year": 2024, "applications": 3}],
+            "rank": None, "watch": False, "reasons": [], "flagged_applications": []}
+DETAILS = {DETAIL["key"]: DETAIL, UNRANKED["key"]: UNRANKED}
+PLAN_REGION, BUREAU = "500118", "永川区知识产权局"   # the shipped plan's region (world.py's) and its bureau
 
 
 def hvp(*args: str, lang: str = "en"):
@@ -115,10 +125,10 @@ def room(monkeypatch, request):
 
     def fake_detail(con, key, as_of, *, region=None, config=None, flags=None):
         calls["detail"].append((key, as_of, region))
-        return dict(DETAIL) if key == DETAIL["key"] else None
+        return dict(DETAILS[key]) if key in DETAILS else None
 
-    def fake_letter(detail, *, to, as_of, lang="zh", client=None):
-        calls["letter"].append((detail, to, as_of, lang, client))
+    def fake_letter(detail, *, to, as_of, lang="zh", issuer=None, client=None):
+        calls["letter"].append((detail, to, as_of, lang, client, issuer))
         return b"PK-docx-" + to.encode()
 
     monkeypatch.setattr(flags, "flag_applications", fake_flags)
@@ -146,7 +156,7 @@ def test_queue_table_in_both_languages(built, room):
     assert "Suspected abnormal applications 2024-06-30: 3" in out
     assert [out.index(a) for a in ORDER] == sorted(out.index(a) for a in ORDER)
     assert "bulk filing far above its own history and its peers" in out and "to review" in out
-    assert room["flags"] == [(date(2024, 6, 30), None)]
+    assert room["flags"] == [(date(2024, 6, 30), PLAN_REGION)]   # no --region: the plan's, as the page
     result = hvp("abnormal", "queue", "--db", str(built), "--as-of", "2024-06-30", lang="zh")
     assert result.exit_code == 0, result.output
     assert "疑似非正常申请: 3" in result.output and "授权后短期内向多方转让" in result.output
@@ -257,9 +267,37 @@ def test_review_refused_nothing_written(fresh, args, lang, words):
 
 
 def test_review_unknown_application_writes_none(fresh):
-    result = hvp("abnormal", "review", world.A9, "CN000.0", "--status", "cleared", "--db", fresh)
-    assert refused(result, "no application CN000.0 in the warehouse")
+    missing = world.no(99, 2024)   # a well-formed number the warehouse does not hold
+    result = hvp("abnormal", "review", world.A9, missing, "--status", "cleared", "--db", fresh)
+    assert refused(result, f"no application {missing} in the warehouse")
     assert json.loads(hvp("abnormal", "history", world.A9, "--db", fresh, "--format", "json").output) == []
+
+
+def test_review_and_history_take_numbers_as_the_pages_do(fresh):
+    """CN prefix, no dot, no check digit: the number the warehouse keys (A9 = 202110000009.2, its check digit worked
+    by hand: 2·2+0·3+2·4+1·5+1·6+0+…+9·5 = 68, 68 mod 11 = 2)."""
+    assert world.A9 == "202110000009.2"
+    result = hvp("abnormal", "review", "CN2021100000092", "ZL 202110000009", "--status", "cleared", "--db", fresh)
+    assert result.exit_code == 0, result.output
+    assert "recorded 1: cleared" in result.output and f"{world.A9}: " in result.output
+    rows = json.loads(hvp("abnormal", "history", "CN202110000009.2", "--db", fresh, "--format", "json").output)
+    assert [r["status"] for r in rows] == ["cleared"]
+    table = hvp("abnormal", "history", "2021100000092", "--db", fresh)
+    assert f"Reviews of {world.A9}: 1" in table.output
+
+
+@pytest.mark.parametrize(("number", "words"), [
+    ("2021100000", "bad application number '2021100000'"),                      # 10 digits
+    ("202110000009.5", "bad application number '202110000009.5': check digit 5 wrong, expected 2"),
+    ("A9", "bad application number 'A9'"),
+])
+def test_review_and_history_refuse_a_number_they_cannot_read(fresh, number, words):
+    result = hvp("abnormal", "review", world.A8, number, "--status", "cleared", "--db", fresh)
+    assert refused(result, words), result.output
+    assert refused(hvp("abnormal", "history", number, "--db", fresh), words)
+    zh = hvp("abnormal", "history", number, "--db", fresh, lang="zh")
+    assert refused(zh, f"无法识别的申请号 {number!r}")
+    assert json.loads(hvp("abnormal", "history", world.A8, "--db", fresh, "--format", "json").output) == []
 
 
 def test_missing_warehouse_is_refused_not_created(tmp_path):
@@ -308,6 +346,19 @@ def test_agencies_json_and_xlsx(built, tmp_path):
     assert trend[1:] == [["11227", JIAJIA, 2023, 15], ["11227", JIAJIA, 2024, 25], [f"n:{SMALL}", SMALL, 2024, 12]]
 
 
+def test_agency_show_unranked_and_without_rates(built):
+    """An agency too small to rank, with nothing concluded: the words and "—", as its page, never a blank."""
+    result = hvp("agencies", "show", f"n:{TINY}", "--db", str(built))
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    for line in ("  rank: too few applications to rank", "  grant rate: —", "  rejection rate: —",
+                 "  deemed withdrawn: —", "  average claims: —", "  watch: no", "  reasons: —", "  code: —",
+                 "  invention share: 100.0%", "  flagged: 0", "  flagged share: 0.0%"):
+        assert line in lines, line
+    zh = hvp("agencies", "show", f"n:{TINY}", "--db", str(built), lang="zh").output.splitlines()
+    assert "  排名: 申请量不足，不排名" in zh and "  授权率: —" in zh and "  重点关注: 否" in zh
+
+
 def test_agency_show_and_unknown_key(built):
     result = hvp("agencies", "show", f"n:{SMALL}", "--db", str(built))
     assert result.exit_code == 0, result.output
@@ -324,8 +375,9 @@ def test_agency_letter_to_one_client(built, tmp_path, room):
                  "--out", str(out), "--as-of", "2024-12-31", "--db", str(built), lang="zh")
     assert result.exit_code == 0, result.output
     assert out.read_bytes() == b"PK-docx-clients"
-    detail, to, as_of, lang, client = room["letter"][0]
+    detail, to, as_of, lang, client, issuer = room["letter"][0]
     assert (to, as_of, lang, client) == ("clients", date(2024, 12, 31), "zh", world.E2)
+    assert issuer == BUREAU and room["detail"] == [(f"n:{SMALL}", date(2024, 12, 31), PLAN_REGION)]
     assert [c["applicant_name"] for c in detail["clients"]] == [world.E2]
     assert [f["app_no"] for f in detail["flagged_applications"]] == [world.A8]
 
@@ -340,6 +392,48 @@ def test_agency_letter_refused(built, tmp_path, room, args, name, words):
     result = hvp("agencies", "letter", f"n:{SMALL}", *args, "--out", str(out), "--db", str(built))
     assert refused(result, words), result.output
     assert room["letter"] == [] and not out.exists()
+
+
+# -- --region ------------------------------------------------------------------------------------------------------
+
+def test_region_defaults_to_the_plans_all_is_every_region(built, tmp_path, room):
+    """No --region: the plan's region, as the pages (their figures agree); `all`: every region (None); a town's
+    12-digit code is taken, and its letter is signed by its district's bureau."""
+    assert queue_json(built)["region"] == PLAN_REGION
+    assert queue_json(built, "--region", "all")["region"] == "all"
+    data = json.loads(hvp("agencies", "--db", str(built), "--format", "json", "--region", "ALL").output)
+    assert data["region"] == "all"
+    assert hvp("agencies", "--db", str(built)).exit_code == 0
+    assert [r for _, r in room["flags"]] == [PLAN_REGION, None]
+    assert [r for _, r in room["table"]] == [None, PLAN_REGION]
+    assert hvp("agencies", "show", f"n:{SMALL}", "--db", str(built)).exit_code == 0
+    assert hvp("agencies", "show", f"n:{SMALL}", "--db", str(built), "--region", "all").exit_code == 0
+    town = "500118111000"
+    out = tmp_path / "town.docx"
+    result = hvp("agencies", "letter", f"n:{SMALL}", "--to", "agency", "--region", town, "--out", str(out),
+                 "--db", str(built))
+    assert result.exit_code == 0, result.output
+    assert [r for _, _, r in room["detail"]] == [PLAN_REGION, None, town]
+    assert room["letter"][0][-1] == BUREAU   # 永川区, never 来苏镇知识产权局
+    result = hvp("agencies", "letter", f"n:{SMALL}", "--to", "agency", "--region", "110000", "--out", str(out),
+                 "--db", str(built))
+    assert result.exit_code == 0 and room["letter"][1][-1] == "北京市知识产权局"
+    result = hvp("agencies", "letter", f"n:{SMALL}", "--to", "agency", "--region", "all", "--out", str(out),
+                 "--db", str(built))
+    assert result.exit_code == 0 and room["letter"][2][-1] == BUREAU   # every region: the plan's bureau
+
+
+@pytest.mark.parametrize("region", ["abc", "../x", "５００１１８", "50011", "5001181", "500118 1", ""])
+def test_region_not_a_code_is_refused(built, tmp_path, room, region):
+    out = tmp_path / "x.docx"
+    for args in (("abnormal",), ("abnormal", "review", world.A9, "--status", "cleared"), ("agencies",),
+                 ("agencies", "show", f"n:{SMALL}"),
+                 ("agencies", "letter", f"n:{SMALL}", "--to", "agency", "--out", str(out))):
+        result = hvp(*args, "--region", region, "--db", str(built))
+        assert refused(result, f"--region must be a 6- or 12-digit code or all: {region!r}"), (args, result.output)
+    assert room == {"flags": [], "table": [], "detail": [], "letter": []} and not out.exists()
+    zh = hvp("agencies", "--region", region, "--db", str(built), lang="zh")
+    assert refused(zh, "区划代码应为 6 或 12 位数字或 all")
 
 
 # -- the room as it is -----------------------------------------------------------------------------------------------

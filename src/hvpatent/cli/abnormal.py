@@ -6,6 +6,7 @@ door `hvpatent.supervision`; no SQL here.  The output helpers at the bottom are 
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,7 +23,6 @@ from hvpatent.cli.common import (
     AsOfOption,
     DbOption,
     OutOption,
-    RegionOption,
     TableFmt,
     app,
     check_out,
@@ -51,6 +51,9 @@ abnormal_app = typer.Typer(cls=_DefaultGroup, help="疑似非正常专利申请�
                                                     "suspected abnormal applications and their review (plain: queue)")
 app.add_typer(abnormal_app, name="abnormal")
 
+RegionOption = Annotated[str | None, typer.Option(
+    "--region", help="区划代码（6 或 12 位；默认方案地区，与页面一致；all = 不限）/ region code (6 or 12 digits; "
+                     "default: the plan's, as the pages; all: every region)")]
 ConfigOption = Annotated[Path | None, typer.Option(
     "--config", help="监管设置文件（默认用户的 supervision.yaml，否则内置）/ supervision settings file")]
 FmtOption = Annotated[TableFmt | None, typer.Option(
@@ -109,6 +112,43 @@ def settings(path: Path | None):
         return load_config(path)
     except ConfigError as err:
         raise fail(f"监管设置文件有误：{err}", f"bad settings file: {err}") from None
+
+
+# ASCII digits only: \d would take full-width ５００１１８, which no region is keyed by
+REGION_CODE = re.compile(r"[0-9]{6}|[0-9]{12}")
+
+
+def plan_region() -> str:
+    from hvpatent.plan import load_plan
+
+    return load_plan().region
+
+
+def region_of(region: str | None) -> str | None:
+    """--region as the room takes it: none given is the plan's region (the pages' default, and hvp recognitions'),
+    ``all`` is every region (None); anything but a 6- or 12-digit code exits 2 naming it."""
+    if region is None:
+        return plan_region()
+    text = region.strip()
+    if text.lower() == "all":
+        return None
+    if REGION_CODE.fullmatch(text):
+        return text
+    raise fail(f"区划代码应为 6 或 12 位数字或 all（--region）：{region!r}",
+               f"--region must be a 6- or 12-digit code or all: {region!r}")
+
+
+def app_number(text: str) -> str:
+    """An application number as the warehouse keys it (CN…, no dot, a missing check digit: as the pages take it);
+    one that is not a number exits 2 naming it."""
+    from hvpatent.ingest.appno import AppNoError, normalize_appno
+
+    given = text.strip()
+    try:
+        return normalize_appno(given)
+    except AppNoError as err:
+        raise fail(f"无法识别的申请号 {given!r}（应如 202429500003.8，校验位须正确）",
+                   f"bad application number {given!r}: {err}") from None
 
 
 def check_choice(value: str | None, allowed: tuple[str, ...], zh: str, en: str, option: str) -> str | None:
@@ -279,14 +319,15 @@ def queue_cmd(
 
     rule = check_choice(rule, RULES, "规则", "rule", "--rule")
     status = check_choice(status, STATUSES, "复核状态", "status", "--status")
+    where = region_of(region)
     day, cfg, fmt = parse_as_of(as_of), settings(config), out_format(fmt, out)
     check_out(out)
     # not read-only: a warehouse from before the reviews gets its table
     with open_warehouse(db, must_exist=True) as wh:
-        rows = abnormal_queue(wh.ibis(), day, region=region, config=cfg, rule=rule, status=status)
+        rows = abnormal_queue(wh.ibis(), day, region=where, config=cfg, rule=rule, status=status)
     shown = [_shown(r) for r in rows]
     title = i18n.say(f"{day} 疑似非正常申请", f"Suspected abnormal applications {day}")
-    raw = {"as_of": day, "region": region, "settings": cfg.source, "settings_digest": cfg.digest(),
+    raw = {"as_of": day, "region": where or "all", "settings": cfg.source, "settings_digest": cfg.digest(),
            "rows": [_queue_json(r) for r in rows]}
     columns = QUEUE_COLUMNS if fmt is TableFmt.table else QUEUE_EXPORT_COLUMNS
     emit(shown, columns, fmt, out, title, "abnormal.xlsx", raw=raw, extra=_rule_sheets(rows))
@@ -324,14 +365,15 @@ def review_cmd(
     from hvpatent.supervision import REVIEW_STATUSES, flag_applications, record_review
 
     decided = check_choice(status, REVIEW_STATUSES, "复核结论", "decision", "--status")
-    numbers = list(dict.fromkeys(a.strip() for a in app_nos if a.strip()))
+    numbers = list(dict.fromkeys(app_number(a) for a in app_nos if a.strip()))
     if not numbers:
         raise fail("请给出申请号", "give the application numbers")
+    where = region_of(region)
     day, cfg, person = parse_as_of(as_of), settings(config), who(by)
     text = (note or "").strip() or None
     with open_warehouse(db, must_exist=True) as wh, wh.lock, _refused():
         wanted = set(numbers)
-        flags = [f for f in flag_applications(wh.ibis(), day, region=region, config=cfg) if f.app_no in wanted]
+        flags = [f for f in flag_applications(wh.ibis(), day, region=where, config=cfg) if f.app_no in wanted]
         count = record_review(wh.con, numbers, decided, by=person, note=text, flags=flags)
     flagged = {f.app_no for f in flags}
     console.print(i18n.say(f"已记录 {count} 件：{status_word(decided)}（复核人 {person}）",
@@ -352,12 +394,13 @@ def history_cmd(
     """一件申请的全部复核记录（由早到晚）/ every decision on one application, oldest first."""
     from hvpatent.supervision import review_history
 
+    number = app_number(app_no)
     check_out(out)
     with open_warehouse(db, must_exist=True) as wh:
-        rows = review_history(wh.ibis(), app_no.strip())
+        rows = review_history(wh.ibis(), number)
     shown = [{**r, "status_word": status_word(r.get("status")),
               "rules_words": "; ".join(rule_word(x) for x in r.get("rules") or ())} for r in rows]
-    emit(shown, HISTORY_COLUMNS, fmt, out, i18n.say(f"{app_no.strip()} 的复核记录", f"Reviews of {app_no.strip()}"),
+    emit(shown, HISTORY_COLUMNS, fmt, out, i18n.say(f"{number} 的复核记录", f"Reviews of {number}"),
          "abnormal-history.xlsx", raw=rows)
     if fmt is TableFmt.table and not rows:
         console.print(i18n.say("（尚无复核记录）", "(no decisions yet)"))

@@ -15,12 +15,15 @@ from hvpatent import i18n
 from hvpatent.cli.abnormal import (
     ConfigOption,
     FmtOption,
+    RegionOption,
     _DefaultGroup,
     emit,
     labelled,
     out_format,
     percent,
+    plan_region,
     print_table,
+    region_of,
     rule_word,
     settings,
     words,
@@ -29,7 +32,6 @@ from hvpatent.cli.common import (
     AsOfOption,
     DbOption,
     OutOption,
-    RegionOption,
     TableFmt,
     app,
     check_out,
@@ -122,24 +124,25 @@ def list_cmd(
     """代理机构排名与重点关注名单（含原因）/ agencies ranked, with the watch list and its reasons."""
     from hvpatent.supervision import agency_table
 
+    where = region_of(region)
     day, cfg, fmt = parse_as_of(as_of), settings(config), out_format(fmt, out)
     check_out(out)
     with open_warehouse(db, must_exist=True) as wh:
-        rows = agency_table(wh.ibis(), day, region=region, config=cfg)
+        rows = agency_table(wh.ibis(), day, region=where, config=cfg)
     if watch:
         rows = [r for r in rows if r.get("watch")]
     title = (i18n.say(f"{day} 重点关注的代理机构", f"Agencies on the watch list {day}") if watch
              else i18n.say(f"{day} 代理机构", f"Patent agencies {day}"))
     columns = AGENCY_COLUMNS if fmt is TableFmt.table else AGENCY_EXPORT_COLUMNS
     emit([_shown(r) for r in rows], columns, fmt, out, title, "agencies.xlsx",
-         raw={"as_of": day, "region": region, "settings_digest": cfg.digest(), "rows": rows},
+         raw={"as_of": day, "region": where or "all", "settings_digest": cfg.digest(), "rows": rows},
          extra={i18n.say("逐年申请量", "Applications per year"): _trend_sheet(rows)}, one_line=("key", "name"))
     if fmt is TableFmt.table and not rows:
         console.print(i18n.say("（无代理机构）", "(no agencies)"))
 
 
 def _detail(db: Path | None, key: str, as_of: str | None, region: str | None, config: Path | None) -> dict:
-    """One agency's detail; an unknown key exits 2."""
+    """One agency's detail (``region``: already region_of's answer); an unknown key exits 2."""
     from hvpatent.supervision import agency_detail
 
     day, cfg = parse_as_of(as_of), settings(config)
@@ -155,6 +158,14 @@ def _flagged_shown(rows: list[dict]) -> list[dict]:
     return [{**r, "rules_words": "; ".join(rule_word(x) for x in r.get("rules") or ())} for r in rows]
 
 
+def _show_words(row: dict) -> dict:
+    """One agency's lines say what a blank would leave unsaid, as its page does: an unranked agency, "no" for the
+    watch, and "—" for a figure with no data (a rate with nothing concluded)."""
+    words_for = {"rank_text": i18n.say("申请量不足，不排名", "too few applications to rank"),
+                 "watch_word": i18n.say("否", "no")}
+    return {**row, **{k: words_for.get(k, "—") for k, v in row.items() if v is None or v == ""}}
+
+
 @agencies_app.command("show")
 def show_cmd(
     key: Annotated[str, typer.Argument(help="机构键（代码或 n:名称）/ agency key (code or n:name)")],
@@ -165,12 +176,12 @@ def show_cmd(
     db: DbOption = None,
 ) -> None:
     """一家代理机构：各项指标、委托人、疑似非正常申请 / one agency: its figures, clients and flagged applications."""
-    detail = _detail(db, key, as_of, region, config)
+    detail = _detail(db, key, as_of, region_of(region), config)
     if fmt is ShowFmt.json:
         write_json(detail, None)
         return
     clients = detail.get("clients") or []
-    shown, i = _shown({**detail, "clients": len(clients)}), 0 if i18n.lang() == "zh" else 1   # the list's count
+    shown, i = _show_words(_shown({**detail, "clients": len(clients)})), 0 if i18n.lang() == "zh" else 1
     console.print(f"{detail['name']} · {detail['key']}", markup=False, highlight=False)
     for name, labels in AGENCY_EXPORT_COLUMNS.items():
         if name not in ("name", "key"):
@@ -215,18 +226,23 @@ def letter_cmd(
 ) -> None:
     """给代理机构或其委托人的提醒函（docx）/ a letter (docx) to the agency or to its clients."""
     from hvpatent.reports.agency_letters import agency_letter
+    from hvpatent.reports.bulletin import default_issuer
 
     if out.suffix.lower() != ".docx":
         raise fail(f"--out 应为 .docx 文件：{out}", f"--out must be a .docx file: {out}")
     named = client.strip() if client is not None and client.strip() else None
     if named is not None and to is not LetterTo.clients:
         raise fail("--client 只用于 --to clients", "--client goes with --to clients only")
+    where = region_of(region)
     check_out(out)
-    detail = _detail(db, key, as_of, region, config)
+    detail = _detail(db, key, as_of, where, config)
     if named is not None:
         detail = _one_client(detail, named)
         named = detail["clients"][0].get("applicant") or named   # the normalised name the letter matches
-    data = agency_letter(detail, to=to.value, as_of=parse_as_of(as_of), lang=i18n.lang(), client=named)
+    # signed by the bureau, as the bulletin and the other letters are: the region's district or city (a town has no
+    # IP office: its first 6 digits), the plan's for every region
+    data = agency_letter(detail, to=to.value, as_of=parse_as_of(as_of), lang=i18n.lang(), client=named,
+                         issuer=default_issuer((where or plan_region())[:6]))
     with writing(out):
         out.write_bytes(data)
     console.print(i18n.say(f"已写入 {out}", f"written: {out}"), markup=False, highlight=False)
