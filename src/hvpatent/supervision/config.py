@@ -120,19 +120,41 @@ def _overlay(shipped: object, given: object, source: str, where: str) -> object:
     return given
 
 
-def _check_ranges(data: dict, source: str) -> None:
-    text = data["text"]
+# Smallest values that keep a rule meaningful (and its arithmetic defined): a window of 0 days divides by zero, a
+# group of 1 is no group, a count threshold of 0 flags every applicant.  Any rule's key of this name.
+RULE_MINIMUMS = {"window_days": 1, "min_cluster": 2, "min_names": 2, "history_years": 1, "min_filings": 1,
+                 "min_inventions": 1, "min_sections": 1, "min_transfers": 1, "min_transferees": 1}
+MAX_WORKERS = 16
+
+
+def _at_least(source: str, where: str, value: float, least: float) -> None:
+    if value < least:
+        raise _fail(source, where, f"应不小于 {least}", f"must be at least {least}", value)
+
+
+def _check_text(text: dict, source: str) -> None:
     if text["num_perm"] < 16 or text["num_perm"] > 1024:
         raise _fail(source, "text.num_perm", "应在 16 至 1024 之间", "must lie between 16 and 1024", text["num_perm"])
     if text["bands"] < 1 or text["num_perm"] % text["bands"]:
         raise _fail(source, "text.bands", "须整除 num_perm", "must divide num_perm", text["bands"])
     if not 1 <= text["shingle"] <= 5:
         raise _fail(source, "text.shingle", "应在 1 至 5 之间", "must lie between 1 and 5", text["shingle"])
+    _at_least(source, "text.max_chars", text["max_chars"], 1)
+    if not 1 <= text["workers"] <= MAX_WORKERS:
+        raise _fail(source, "text.workers", f"应在 1 至 {MAX_WORKERS} 之间", f"must lie between 1 and {MAX_WORKERS}",
+                    text["workers"])
+
+
+def _check_ranges(data: dict, source: str) -> None:
+    _check_text(data["text"], source)
     for name, rule in data["rules"].items():
         for key, value in rule.items():
             if (key.endswith(("_rate", "_share", "quantile")) or key == "threshold") and value > 1:
                 raise _fail(source, f"rules.{name}.{key}", "应为 0 至 1 之间的比例", "must be a share from 0 to 1",
                             value)
+            if key in RULE_MINIMUMS:
+                _at_least(source, f"rules.{name}.{key}", value, RULE_MINIMUMS[key])
+    _at_least(source, "agencies.trend_years", data["agencies"]["trend_years"], 1)
     for key, value in data["agencies"]["watch"].items():
         if key.endswith(("_rate", "_share")) and value > 1:
             raise _fail(source, f"agencies.watch.{key}", "应为 0 至 1 之间的比例", "must be a share from 0 to 1", value)
