@@ -11,20 +11,23 @@ The warehouse (one per module) holds three agencies of district 500118 on 2024-0
   withdrawal 1/4.  Claims 10, 6, —, 8, 5, —, 1: average 30/5 = 6.0.
 * 重庆乙知识产权代理有限公司 without a code ("有限责任公司" once): 3 applications, one under min_applications = 4.
 * 50003 from a cell naming two agencies ("…50003；…50004"): 4 applications, exactly min_applications.
+
+Reviews are written as real abnormal_reviews rows by the tests that need them (``reviewed``) and removed after.
 """
 
 from __future__ import annotations
 
 import io
-from datetime import date
+from contextlib import contextmanager
+from datetime import date, datetime
 from pathlib import Path
 
 import docx
 import pytest
 
 from hvpatent.reports.agency_letters import agency_letter
-from hvpatent.supervision import agencies, reviews
-from hvpatent.supervision.agencies import AgencyName, agency_detail, agency_name, agency_table
+from hvpatent.supervision import agencies
+from hvpatent.supervision.agencies import AgencyName, agency_detail, agency_keys, agency_name, agency_table
 from hvpatent.supervision.config import config_from
 from hvpatent.supervision.flags import Flag
 from hvpatent.warehouse.store import Warehouse
@@ -38,8 +41,8 @@ B_LONG, B_SHORT = "重庆乙知识产权代理有限责任公司", "重庆乙知
 C_CELL = "重庆丙专利代理事务所 50003；重庆丁专利代理事务所 50004"
 B_KEY = "n:重庆乙知识产权代理有限公司"
 JIA = "n:北京集佳知识产权代理有限公司"
-WATCH = {"flagged_share": 0.25, "max_grant_rate": 0.25, "min_concluded": 4, "deemed_withdrawal_rate": 0.3,
-         "rejection_rate": 0.5, "confirmed": 1, "growth": 3.0}
+WATCH = {"flagged_share": 0.25, "min_flagged": 2, "max_grant_rate": 0.25, "min_concluded": 4,
+         "deemed_withdrawal_rate": 0.3, "rejection_rate": 0.5, "confirmed": 1, "growth": 3.0}
 
 # app_no: (type, filing, agency cell, applicant, county, claims, [(event day, event type)])
 APPS = {
@@ -72,7 +75,7 @@ def settings(**watch):
 
 
 @pytest.fixture(scope="module")
-def con(tmp_path_factory: pytest.TempPathFactory):
+def wh(tmp_path_factory: pytest.TempPathFactory):
     wh = Warehouse(Path(tmp_path_factory.mktemp("agencies")) / "w.duckdb")
     for app_no, (kind, filed, cell, applicant, county, claims, events) in APPS.items():
         wh.con.execute("INSERT INTO applications (app_no, patent_type, filing_date, title, claims_count, agency,"
@@ -84,8 +87,24 @@ def con(tmp_path_factory: pytest.TempPathFactory):
         for day, kind_of in events:
             wh.con.execute("INSERT INTO legal_events (app_no, event_date, event_type, raw_text, import_id)"
                            " VALUES (?, ?, ?, ?, 1)", [app_no, day, kind_of, kind_of])
-    yield wh.ibis()
+    yield wh
     wh.close()
+
+
+@pytest.fixture(scope="module")
+def con(wh):
+    return wh.ibis()
+
+
+@contextmanager
+def reviewed(wh, *decisions: tuple[str, datetime, str]):
+    """abnormal_reviews rows (app_no, decided_at, status) for the block, removed after it."""
+    for app_no, at, status in decisions:
+        wh.con.execute("INSERT INTO abnormal_reviews VALUES (?, ?, ?, 'li', 'note', '[]', '[]')", [app_no, at, status])
+    try:
+        yield
+    finally:
+        wh.con.execute("DELETE FROM abnormal_reviews")
 
 
 @pytest.fixture(scope="module")
@@ -115,6 +134,17 @@ def table(con) -> dict[str, dict]:
     ("北京三友知识产权代理有限公司、北京集佳知识产权代理有限公司",
      AgencyName("n:北京三友知识产权代理有限公司", None, "北京三友知识产权代理有限公司")),
     ("King & Wood Mallesons (11001)", AgencyName("11001", "11001", "King & Wood Mallesons")),
+    # "Co., Ltd.": the comma is part of an English name, not a second agency; the code is kept
+    ("Beijing Sanyou IP Agency Co., Ltd. 11127", AgencyName("11127", "11127", "Beijing Sanyou IP Agency Co., Ltd")),
+    ("(11127) Beijing Sanyou IP Agency Co., Ltd.", AgencyName("11127", "11127", "Beijing Sanyou IP Agency Co., Ltd")),
+    ("Beijing Sanyou IP Agency Co., Ltd.",
+     AgencyName("n:beijingsanyouipagencycoltd", None, "Beijing Sanyou IP Agency Co., Ltd")),
+    ("Beijing Sanyou IP Agency Co. Ltd",
+     AgencyName("n:beijingsanyouipagencycoltd", None, "Beijing Sanyou IP Agency Co. Ltd")),
+    ("Beijing Sanyou IP Agency Co., Ltd.; Other IP Firm", AgencyName("n:beijingsanyouipagencycoltd", None,
+                                                                    "Beijing Sanyou IP Agency Co., Ltd")),
+    ("北京三友知识产权代理有限公司，北京集佳知识产权代理有限公司 11227",    # a full-width comma between two agencies
+     AgencyName("n:北京三友知识产权代理有限公司", None, "北京三友知识产权代理有限公司")),
     ("ＡＢＣ　Ｐａｔｅｎｔ　Ｆｉｒｍ", AgencyName("n:abcpatentfirm", None, "ABC Patent Firm")),
     ("11227", AgencyName("11227", "11227", "11227")),
 ])
@@ -125,6 +155,19 @@ def test_agency_name_reads_real_looking_cells(cell, want):
 @pytest.mark.parametrize("cell", [None, "", "   ", "无", "-", "—", "null"])
 def test_agency_name_of_an_empty_cell_is_none(cell):
     assert agency_name(cell) is None
+
+
+def test_agency_keys_join_spellings_without_code_to_the_coded_agency():
+    bare, one, two = "重庆甲专利代理事务所（普通合伙）", "重庆甲专利代理事务所 50001", "50002 重庆甲专利代理事务所"
+    english = "Beijing Sanyou IP Agency Co., Ltd."
+    cells = [one, two, two, bare, bare, None, float("nan"), "无", "重庆乙代理所", english, english + " 11127"]
+    keys = agency_keys(cells)
+    assert set(keys) == {one, two, bare, "重庆乙代理所", english, english + " 11127"}   # empty cells left out
+    # the name given two codes: 50002 by two applications, 50001 by one; the bare spelling joins 50002
+    assert (keys[one].key, keys[two].key, keys[bare].key) == ("50001", "50002", "50002")
+    assert (keys[bare].code, keys[bare].name) == (None, "重庆甲专利代理事务所(普通合伙)")   # key joined, name kept
+    assert keys["重庆乙代理所"].key == "n:重庆乙代理所"
+    assert keys[english].key == keys[english + " 11127"].key == "11127"
 
 
 # -- the table ---------------------------------------------------------------------------------------------------
@@ -147,7 +190,7 @@ def test_hand_worked_figures(table):
     assert a["concluded"] == 4                         # A1, A2, A3, A8; A4 restored, A7 granted after the day
     assert (a["grant_rate"], a["rejection_rate"], a["deemed_withdrawal_rate"]) == (0.25, 0.5, 0.25)
     assert a["avg_claims"] == 6.0
-    assert (a["flagged"], a["flagged_share"]) == (2, pytest.approx(2 / 7))
+    assert (a["flagged"], a["flagged_share"], a["cleared"]) == (2, pytest.approx(2 / 7), 0)
     assert a["clients"] == 4
     assert a["trend"] == [{"year": 2022, "applications": 3}, {"year": 2023, "applications": 3},
                           {"year": 2024, "applications": 1}]
@@ -168,11 +211,11 @@ def test_watch_reasons_name_the_figure_and_threshold(table):
     a = table["50001"]
     assert a["watch"] is True
     assert [en for _, en in a["reasons"]] == [
-        "flagged share 28.6% (threshold ≥ 25.0%)",
+        "2 flagged applications, 28.6% of its applications (thresholds ≥ 2 and ≥ 25.0%)",
         "invention grant rate 25.0% (threshold ≤ 25.0%, 4 concluded)",
         "invention rejection rate 50.0% (threshold ≥ 50.0%, 4 concluded)",
     ]
-    assert a["reasons"][0][0] == "疑似非正常申请占比 28.6%（阈值 ≥ 25.0%）"
+    assert a["reasons"][0][0] == "疑似非正常申请 2 件，占比 28.6%（阈值 ≥ 2 件且 ≥ 25.0%）"
     assert table["50003"]["watch"] is False
 
 
@@ -186,7 +229,37 @@ def test_watch_thresholds_just_beyond_are_not_reasons(con):
 def test_rates_need_min_concluded(con):
     rows = {r["key"]: r for r in agency_table(con, AS_OF, region=REGION, flags=FLAGS,
                                               config=settings(min_concluded=5))}
-    assert [en.split(" ")[0] for _, en in rows["50001"]["reasons"]] == ["flagged"]   # 4 concluded < 5
+    assert [en.split(" ")[1] for _, en in rows["50001"]["reasons"]] == ["flagged"]   # 4 concluded < 5
+
+
+@pytest.mark.parametrize(("min_flagged", "watched"), [(1, True), (2, True), (3, False)])
+def test_flagged_reason_needs_min_flagged(con, min_flagged, watched):
+    rows = {r["key"]: r for r in agency_table(con, AS_OF, region=REGION, flags=FLAGS,
+                                              config=settings(min_flagged=min_flagged, min_concluded=5))}
+    assert bool(rows["50001"]["reasons"]) is watched     # 2 flagged (28.6%); no rate reason under 5 concluded
+
+
+def test_count_reasons_hold_under_min_applications_rate_reasons_do_not(con):
+    # min_applications 8: 50001 (7) is listed unranked; its 2 flags still watch it, its rates no longer
+    config = config_from({"agencies": {"min_applications": 8, "trend_years": 3, "watch": WATCH}}, "test")
+    rows = {r["key"]: r for r in agency_table(con, AS_OF, region=REGION, config=config, flags=FLAGS)}
+    a = rows["50001"]
+    assert (a["rank"], a["watch"]) == (None, True)
+    assert [en for _, en in a["reasons"]] == [
+        "2 flagged applications, 28.6% of its applications (thresholds ≥ 2 and ≥ 25.0%)"]
+
+
+def test_small_agency_with_flags_or_a_confirmation_is_watched(wh, con):
+    # 重庆乙 has 3 applications, under min_applications 4: never ranked, yet watched on counts
+    flags = [Flag("B1", "bulk_filing", {}, ("", "")), Flag("B2", "bulk_filing", {}, ("", ""))]
+    b = {r["key"]: r for r in agency_table(con, AS_OF, region=REGION, config=settings(), flags=flags)}[B_KEY]
+    assert (b["rank"], b["watch"], [en for _, en in b["reasons"]]) == (
+        None, True, ["2 flagged applications, 66.7% of its applications (thresholds ≥ 2 and ≥ 25.0%)"])
+    with reviewed(wh, ("B3", datetime(2024, 6, 1, 9), "confirmed")):
+        b = {r["key"]: r for r in agency_table(con, AS_OF, region=REGION, config=settings(), flags=[])}[B_KEY]
+    assert (b["rank"], b["confirmed"], b["watch"]) == (None, 1, True)
+    assert b["reasons"] == [("经复核确认的非正常申请 1 件（阈值 ≥ 1）",
+                             "1 applications confirmed abnormal on review (threshold ≥ 1)")]
 
 
 def test_min_applications_boundary_moves_with_the_setting(con):
@@ -206,18 +279,57 @@ def test_only_what_was_known_on_the_day(con, day, applications, concluded, grant
     assert row["grant_rate"] == pytest.approx(granted / concluded)
 
 
-def test_confirmed_reviews_count_and_watch(con, monkeypatch):
-    seen = []
+@pytest.mark.parametrize(("decided_at", "confirmed"), [
+    (datetime(2024, 6, 29, 10, 0), 1), (datetime(2024, 6, 30, 23, 59), 1), (datetime(2024, 7, 1, 0, 0), 0)])
+def test_confirmed_counts_decisions_on_or_before_the_day(wh, con, decided_at, confirmed):
+    # A1 confirmed (a real abnormal_reviews row) the day before, late on the day, or at midnight after it
+    with reviewed(wh, ("A1", decided_at, "confirmed"), ("A9", datetime(2024, 6, 1), "confirmed")):
+        rows = {r["key"]: r for r in agency_table(con, AS_OF, region=REGION, config=settings(), flags=[])}
+    assert rows["50001"]["confirmed"] == confirmed           # A9's applicant is of another district: never counted
+    reason = "1 applications confirmed abnormal on review (threshold ≥ 1)"
+    assert (reason in [en for _, en in rows["50001"]["reasons"]]) is bool(confirmed)
 
-    def confirmed(c, as_of=None):
-        seen.append(as_of)
-        return {"A1": {"decided_at": AS_OF, "decided_by": "u", "note": None}, "X9": {}}
 
-    monkeypatch.setattr(reviews, "confirmed_applications", confirmed)
-    rows = {r["key"]: r for r in agency_table(con, AS_OF, region=REGION, config=settings(), flags=[])}
-    assert seen == [AS_OF]
-    assert rows["50001"]["confirmed"] == 1
-    assert rows["50001"]["reasons"][-1][1] == "1 applications confirmed abnormal on review (threshold ≥ 1)"
+def test_confirmed_then_cleared_counts_the_latest_decision(wh, con):
+    with reviewed(wh, ("A1", datetime(2024, 6, 1), "confirmed"), ("A1", datetime(2024, 6, 30, 12), "cleared")):
+        row = next(r for r in agency_table(con, AS_OF, region=REGION, config=settings(), flags=[])
+                   if r["key"] == "50001")
+    assert row["confirmed"] == 0
+
+
+# -- cleared applications -------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("decided_at", [datetime(2024, 6, 29, 9), datetime(2024, 6, 30, 23, 59),
+                                        datetime(2024, 7, 1, 9)])
+def test_cleared_application_leaves_the_flagged_figures_whenever_decided(wh, con, decided_at):
+    # A2 (flagged) cleared the day before, on the day or after as_of: its latest decision, as the queue shows it;
+    # A1 (not flagged) cleared too: not counted as a cleared flag
+    with reviewed(wh, ("A2", decided_at, "cleared"), ("A1", decided_at, "cleared")):
+        d = agency_detail(con, "50001", AS_OF, region=REGION, config=settings(), flags=FLAGS)
+    assert (d["flagged"], d["flagged_share"], d["cleared"]) == (1, pytest.approx(1 / 7), 1)
+    assert [f["app_no"] for f in d["flagged_applications"]] == ["A3"]
+    assert {c["applicant"]: c["flagged"] for c in d["clients"]}["甲公司"] == 0    # A2 was 甲公司's only flag
+    # 1 flagged < min_flagged 2: the flagged-share reason goes; 1/7 would be under 25% anyway
+    assert not [en for _, en in d["reasons"] if "flagged" in en]
+
+
+def test_cleared_then_confirmed_stays_flagged(wh, con):
+    with reviewed(wh, ("A2", datetime(2024, 6, 1), "cleared"), ("A2", datetime(2024, 6, 2), "confirmed")):
+        d = agency_detail(con, "50001", AS_OF, region=REGION, config=settings(), flags=FLAGS)
+    assert (d["flagged"], d["cleared"], d["confirmed"]) == (2, 0, 1)
+    assert [f["app_no"] for f in d["flagged_applications"]] == ["A2", "A3"]
+
+
+def test_cleared_application_leaves_the_letters(wh, con):
+    with reviewed(wh, ("A2", datetime(2024, 7, 15), "cleared")):
+        d = agency_detail(con, "50001", AS_OF, region=REGION, config=settings(), flags=FLAGS)
+    clients, _ = _text(agency_letter(d, to="clients", as_of=AS_OF))
+    assert clients.count("非正常专利申请风险提示函") == 1 and "乙公司：" in clients      # 乙公司 (A3) only
+    assert "甲公司" not in clients and "A2" not in clients
+    one, _ = _text(agency_letter(d, to="clients", as_of=AS_OF, client="甲公司"))
+    assert "没有疑似非正常申请" in one and "A2" not in one
+    agency, _ = _text(agency_letter(d, to="agency", as_of=AS_OF))
+    assert "其中1件经本局筛查提示为疑似非正常申请" in agency and "A3" in agency and "A2" not in agency
 
 
 def test_flags_computed_when_not_given(con, monkeypatch):
@@ -266,7 +378,7 @@ def test_letter_to_the_agency(detail):
     figures = {r.cells[0].text: r.cells[1].text for r in docx.Document(io.BytesIO(data)).tables[0].rows}
     assert (figures["代理申请量"], figures["本地区委托人"], figures["发明授权率（审结）"]) == ("7", "4", "25.0%")
     assert "重庆甲专利代理事务所(普通合伙)（50001）：" in text
-    assert "疑似非正常申请占比 28.6%（阈值 ≥ 25.0%）" in text
+    assert "疑似非正常申请 2 件，占比 28.6%（阈值 ≥ 2 件且 ≥ 25.0%）" in text
     assert "发明驳回率 50.0%（阈值 ≥ 50.0%，审结 4 件）" in text
     assert "A2" in text and "A3" in text and "A1\n" not in text
     assert "《规范申请专利行为的规定》" in text and "永川区知识产权局" in text and "2024年7月2日" in text

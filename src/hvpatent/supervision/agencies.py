@@ -6,8 +6,9 @@ after or in brackets), full- or half-width brackets, "(普通合伙)" or not, "�
 several agencies in one cell.  ``agency_name`` reads one cell; the table then joins the spellings without a code to
 the coded agency of the same normalised name, so that each agency is one row.
 
-Only what was known on ``as_of`` counts: applications filed by then, legal events dated by then, reviews decided
-by then.
+Only what was known on ``as_of`` counts: applications filed by then, legal events dated by then, confirmations
+decided by then.  A clearance takes an application out of the flagged figures whenever it was decided, as the review
+queue shows each application's latest decision (docs/agencies.md).
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from functools import lru_cache
 
@@ -39,7 +41,9 @@ class AgencyName:
 
 # -- names -------------------------------------------------------------------------------------------------------
 
-_SEPARATORS = re.compile(r"[;|/\n\r、]|,(?!\d)")       # several agencies in one cell: the first is the agency
+# several agencies in one cell: the first is the agency.  A comma before a code ("name, 11227") or an English legal
+# form ("Co., Ltd.", "Firm, LLP") is part of the name, not a separator.
+_SEPARATORS = re.compile(r"[;|/\n\r、]|,(?!\s*\d)(?!\s*(?:ltd|llp|llc|inc|limited|l\.l\.p)\b)", re.IGNORECASE)
 # CNIPA agency codes have five digits (11227), maybe labelled ("代码:11227") and bracketed ("(11227)")
 _CODE = re.compile(r"[(\[{]?(?:代理机构代码|机构代码|代码|编号|code|no\.?)?:?((?<!\d)\d{5}(?!\d))[)\]}]?",
                    re.IGNORECASE)
@@ -51,18 +55,19 @@ _NONE_WORDS = {"", "-", "--", "—", "无", "暂无", "none", "null", "nan", "n/
 
 def _fold(text: str) -> str:
     """NFKC (full-width brackets, digits and spaces become half-width), 【】〔〕 as brackets; spaces dropped
-    except one between two Latin words ("ABC Patent Law Firm")."""
+    except one between two Latin words ("ABC Patent Law Firm", "Co., Ltd.")."""
     text = unicodedata.normalize("NFKC", text)
     text = text.translate(str.maketrans("【】〔〕［］", "[][][]"))
-    text = re.sub(r"(?<=[A-Za-z0-9.&])\s+(?=[A-Za-z0-9&(])", "\x00", text.strip())
+    text = re.sub(r"(?<=[A-Za-z0-9.,&])\s+(?=[A-Za-z0-9&(])", "\x00", text.strip())
     return re.sub(r"\s+", "", text).replace("\x00", " ")
 
 
 def normalised_name(name: str) -> str:
-    """The name two spellings of one agency share: folded, without spaces and its partnership form, lower case,
-    "有限责任公司" as "有限公司".  Used for matching only; the name shown is a spelling the exports gave."""
+    """The name two spellings of one agency share: folded, without spaces, dots, commas and its partnership form,
+    lower case, "有限责任公司" as "有限公司" ("Co., Ltd." and "Co. Ltd" alike).  Used for matching only; the name shown
+    is a spelling the exports gave."""
     name = _PARTNERSHIP.sub("", _fold(name).replace(" ", ""))
-    return name.replace("有限责任公司", "有限公司").lower()
+    return re.sub(r"[.,]", "", name.replace("有限责任公司", "有限公司").lower())
 
 
 @lru_cache(maxsize=65536)
@@ -131,22 +136,26 @@ def _applications(con: ibis.BaseBackend, as_of: date, region: str | None) -> pd.
         firsts, "app_no").order_by("app_no").to_pandas()
     rows["filing_date"] = pd.to_datetime(rows["filing_date"]).dt.date
     rows = rows.merge(_outcomes(con, as_of), on="app_no", how="left")
-    names = {text: agency_name(text) for text in rows["agency"].unique()}
-    rows["parsed"] = rows["agency"].map(names)
+    rows["parsed"] = rows["agency"].map(agency_keys(rows["agency"]))
     rows = rows[rows["parsed"].notna()].copy()
-    rows["key"] = _keys(rows["parsed"].tolist())
+    rows["key"] = [p.key for p in rows["parsed"]]
     return rows
 
 
-def _keys(parsed: list[AgencyName]) -> list[str]:
-    """Each application's agency key: a spelling without code joins the coded agency of the same normalised name
-    (the code most applications give it, when exports disagree)."""
+def agency_keys(cells: Iterable[object]) -> dict[str, AgencyName]:
+    """Each agency cell of a set of applications (one cell per application, e.g. a region's on a day) read by
+    agency_name, its key then joined: a spelling without code takes the code of the coded agency of the same
+    normalised name (the code most applications give it, when exports disagree).  Empty cells are left out.  The
+    one definition of "the same agency" for the agency figures and the near-identical rules."""
+    counts = Counter(c for c in cells if isinstance(c, str))
+    parsed = {cell: p for cell in counts if (p := agency_name(cell)) is not None}
     codes: dict[str, Counter] = {}
-    for p in parsed:
+    for cell, p in parsed.items():
         if p.code and p.name:
-            codes.setdefault(normalised_name(p.name), Counter())[p.code] += 1
+            codes.setdefault(normalised_name(p.name), Counter())[p.code] += counts[cell]
     best = {n: min(c.items(), key=lambda kv: (-kv[1], kv[0]))[0] for n, c in codes.items()}
-    return [p.key if p.code else best.get(p.key[2:], p.key) for p in parsed]
+    return {cell: p if p.code or p.key[2:] not in best else replace(p, key=best[p.key[2:]])
+            for cell, p in parsed.items()}
 
 
 # -- figures ----------------------------------------------------------------------------------------------------
@@ -156,8 +165,8 @@ def _rate(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
 
-def _figures(key: str, group: pd.DataFrame, as_of: date, flagged: dict[str, list[str]], confirmed: set[str],
-             trend_years: int) -> dict:
+def _figures(key: str, group: pd.DataFrame, as_of: date, flagged: dict[str, list[str]], cleared: set[str],
+             confirmed: set[str], trend_years: int) -> dict:
     spellings = Counter(p.name for p in group["parsed"] if p.name and p.name != p.code)
     name = min(spellings.items(), key=lambda kv: (-kv[1], kv[0]))[0] if spellings else key
     codes = Counter(p.code for p in group["parsed"] if p.code)
@@ -184,7 +193,7 @@ def _figures(key: str, group: pd.DataFrame, as_of: date, flagged: dict[str, list
         "deemed_withdrawal_rate": _rate(outcome["deemed_withdrawn"], concluded),
         "avg_claims": float(claims.mean()) if len(claims) else None,
         "flagged": len(flagged_here), "flagged_share": _rate(len(flagged_here), len(group)),
-        "confirmed": len(apps & confirmed),
+        "cleared": len(apps & cleared), "confirmed": len(apps & confirmed),
         "clients": int(group["applicant"].nunique()),
         "trend": [{"year": y, "applications": per_year.get(y, 0)} for y in years],
         "last_12_months": recent, "previous_12_months": before,
@@ -196,13 +205,25 @@ def _pct(value: float) -> str:
     return f"{value * 100:.1f}%"
 
 
-def _reasons(row: dict, watch: dict, min_applications: int) -> list[tuple[str, str]]:
-    """Why an agency is watched: each figure at or beyond its threshold, named with both."""
+def _count_reasons(row: dict, watch: dict) -> list[tuple[str, str]]:
+    """The reasons read from counts, for every agency however few its applications: at least ``min_flagged``
+    applications flagged and not cleared that make at least ``flagged_share`` of its applications (a count, so
+    that two flags of three applications are no reason), and ``confirmed`` applications confirmed on review."""
     out: list[tuple[str, str]] = []
-    share = row["flagged_share"]
-    if share is not None and share >= watch["flagged_share"]:
-        out.append((f"疑似非正常申请占比 {_pct(share)}（阈值 ≥ {_pct(watch['flagged_share'])}）",
-                    f"flagged share {_pct(share)} (threshold ≥ {_pct(watch['flagged_share'])})"))
+    share, flagged, least, bound = row["flagged_share"], row["flagged"], watch["min_flagged"], watch["flagged_share"]
+    if share is not None and share >= bound and flagged >= least:
+        out.append((f"疑似非正常申请 {flagged} 件，占比 {_pct(share)}（阈值 ≥ {least} 件且 ≥ {_pct(bound)}）",
+                    f"{flagged} flagged applications, {_pct(share)} of its applications (thresholds ≥ {least} and "
+                    f"≥ {_pct(bound)})"))
+    if row["confirmed"] >= watch["confirmed"] > 0:
+        out.append((f"经复核确认的非正常申请 {row['confirmed']} 件（阈值 ≥ {watch['confirmed']}）",
+                    f"{row['confirmed']} applications confirmed abnormal on review (threshold ≥ {watch['confirmed']})"))
+    return out
+
+
+def _rate_reasons(row: dict, watch: dict, min_applications: int) -> list[tuple[str, str]]:
+    """The reasons read from rates, only for ranked agencies (at least min_applications: small numbers swing)."""
+    out: list[tuple[str, str]] = []
     if row["concluded"] >= watch["min_concluded"]:
         checks = (("grant_rate", "max_grant_rate", "≤", "发明授权率", "invention grant rate"),
                   ("rejection_rate", "rejection_rate", "≥", "发明驳回率", "invention rejection rate"),
@@ -214,9 +235,6 @@ def _reasons(row: dict, watch: dict, min_applications: int) -> list[tuple[str, s
                 tail = f"（阈值 {sign} {_pct(bound)}，审结 {row['concluded']} 件）"
                 out.append((f"{zh} {_pct(value)}{tail}",
                             f"{en} {_pct(value)} (threshold {sign} {_pct(bound)}, {row['concluded']} concluded)"))
-    if row["confirmed"] >= watch["confirmed"] > 0:
-        out.append((f"经复核确认的非正常申请 {row['confirmed']} 件（阈值 ≥ {watch['confirmed']}）",
-                    f"{row['confirmed']} applications confirmed abnormal on review (threshold ≥ {watch['confirmed']})"))
     growth = row["growth"]
     if growth is not None and growth >= watch["growth"] and row["last_12_months"] >= min_applications:
         out.append((f"近12个月申请 {row['last_12_months']} 件，为上一年同期 {row['previous_12_months']} 件的 "
@@ -244,9 +262,19 @@ def _flag_rules(flags: list[Flag]) -> dict[str, list[str]]:
 
 
 def _confirmed(con: ibis.BaseBackend, as_of: date) -> set[str]:
+    """Applications whose latest review decided on or before as_of is confirmed (dated: an agency's figure on a
+    day)."""
     from hvpatent.supervision.reviews import confirmed_applications
 
     return set(confirmed_applications(con, as_of))
+
+
+def _cleared(con: ibis.BaseBackend) -> set[str]:
+    """Applications whose latest review, whenever decided, is cleared: as the review queue shows them, a clearance
+    is about the application, not the day asked, and a cleared application is no longer a lead."""
+    from hvpatent.supervision.reviews import latest_reviews
+
+    return {app_no for app_no, r in latest_reviews(con).items() if r["status"] == "cleared"}
 
 
 def _table(con: ibis.BaseBackend, as_of: date, region: str | None, config: SupervisionConfig | None,
@@ -255,18 +283,22 @@ def _table(con: ibis.BaseBackend, as_of: date, region: str | None, config: Super
     settings = config.agencies
     if flags is None:
         flags = flag_applications(con, as_of, region=region, config=config)
-    flagged = _flag_rules(flags)
+    every = _flag_rules(flags)
+    cleared = _cleared(con) & set(every)
+    flagged = {app_no: rules for app_no, rules in every.items() if app_no not in cleared}
     confirmed = _confirmed(con, as_of)
     apps = _applications(con, as_of, region)
-    rows = [_figures(str(key), group, as_of, flagged, confirmed, int(settings["trend_years"]))
+    rows = [_figures(str(key), group, as_of, flagged, cleared, confirmed, int(settings["trend_years"]))
             for key, group in apps.groupby("key", sort=True)]
-    minimum = int(settings["min_applications"])
+    minimum, watch = int(settings["min_applications"]), settings["watch"]
     ranked = sorted((r for r in rows if r["applications"] >= minimum), key=_rank_key)
     for i, row in enumerate(ranked, 1):
         row["rank"] = i
     for row in rows:
         row.setdefault("rank", None)
-        row["reasons"] = _reasons(row, settings["watch"], minimum) if row["rank"] is not None else []
+        row["reasons"] = _count_reasons(row, watch)
+        if row["rank"] is not None:
+            row["reasons"] += _rate_reasons(row, watch, minimum)
         row["watch"] = bool(row["reasons"])
     rows.sort(key=lambda r: (r["rank"] is None, r["rank"] or 0, -r["applications"], r["key"]))
     return rows, apps, flagged
