@@ -12,12 +12,19 @@ supervisor would call abnormal, set here apart from the rules' thresholds so tha
 
 - near-identical groups (near_duplicate, name_variants): three groups of 5-7 applications, one template text
   with small word swaps each, filed by related shell companies (not in the enterprise directory) through one
-  agency within a few months of 2024;
-- one near-identical group under changing applicant names, same address and agency (near_duplicate,
-  name_variants);
-- a bulk filer (bulk_filing): a directory enterprise with 45 utility models in autumn 2024, most deemed withdrawn;
-- an individual (applicant_mismatch) with 12 inventions across 6 IPC sections in 2024;
-- a patentee (transfer_after_grant) transferring 6 patents within months of their grant to 6 different parties.
+  agency, each within about three months between September 2023 and June 2024;
+- one near-identical group under changing applicant names, same address and agency, filed July 2023 - June 2024
+  (near_duplicate, name_variants);
+- a bulk filer (bulk_filing): a directory enterprise with two bursts of 45 utility models in 2024, one in April -
+  May and one in October - November, most deemed withdrawn within two months;
+- an individual (applicant_mismatch) with 12 inventions across 6 IPC sections in the first half of 2024;
+- a patentee (transfer_after_grant) transferring 6 patents, granted in 2023, to 6 different parties between
+  January and April 2024.
+
+Dates: the demo's dashboard day is 2024-06-30 and its exports are taken on 2024-12-31 (generator.EXPORT_DATE).
+Every planted case is complete by 2024-06-30 and, but for the spring burst, still recent on 2024-12-31 (the
+individual's inventions and the transfers all fall in 2024); a burst is a burst of one season, so the autumn one
+is what a look back from the end of the year sees.  Application numbers carry the filing year, as CNIPA's do.
 """
 
 from __future__ import annotations
@@ -128,7 +135,8 @@ def plant(rng: random.Random, write: Callable[[dict], None], *, enterprise: tupl
     manifest rows (app_no, rule).  ``enterprise``: (name, address) of a directory enterprise with a history."""
     number, manifest = _Numbers(), []
 
-    def add(rules: tuple[str, ...], **row) -> None:
+    def add(rules: tuple[str, ...], type_digit: str, **row) -> None:
+        row["app_no"] = number(row["filing"].year, type_digit)  # a CNIPA number's year is its filing year
         row.setdefault("events", [])
         row.setdefault("grant", None)
         row.setdefault("agency", "")
@@ -138,11 +146,11 @@ def plant(rng: random.Random, write: Callable[[dict], None], *, enterprise: tupl
     shell_agency = "重庆捷诚知识产权代理有限公司"
     for g, template in enumerate(_TEMPLATES[:3]):
         shells = [f"重庆{''.join(rng.sample(_SHELL_WORDS, 2))}{rng.choice(_SHELL_TRADES)}有限公司" for _ in range(3)]
-        start = date(2024, 2 + 3 * g, 1)
+        start = date(2023, 9, 1) + timedelta(days=91 * g)  # 2023-09-01, 12-01, 2024-03-01: done by 06-08
         for k in range(rng.randint(5, 7)):
             title, abstract, claim = _variant(rng, template)
             filing = _day(rng, start, 100)
-            add(("near_duplicate", "name_variants"), app_no=number(2024, "2"), filing=filing, kind="utility_model",
+            add(("near_duplicate", "name_variants"), "2", filing=filing, kind="utility_model",
                 title=title, abstract=abstract, claim=claim, applicant=shells[k % 3],
                 address=f"{town_address}{rng.randint(1, 300)}号", ipc="H01M50/20", agency=shell_agency)
     base = "".join(rng.sample(_SHELL_WORDS, 2))
@@ -151,28 +159,33 @@ def plant(rng: random.Random, write: Callable[[dict], None], *, enterprise: tupl
     address = f"{town_address}88号"
     for k in range(6):
         title, abstract, claim = _variant(rng, _TEMPLATES[3])
-        add(("near_duplicate", "name_variants"), app_no=number(2024, "2"), filing=_day(rng, date(2023, 9, 1), 400),
+        add(("near_duplicate", "name_variants"), "2", filing=_day(rng, date(2023, 7, 1), 360),
             kind="utility_model", title=title, abstract=abstract, claim=claim, applicant=names[k % len(names)],
             address=address, ipc="A47B61/00", agency=agency)
-    _bulk(rng, add, number, enterprise, export_date)
-    _individual(rng, add, number, town_address)
-    _transfers(rng, add, number, town_address)
+    _bulk(rng, add, enterprise, export_date)
+    _individual(rng, add, town_address)
+    _transfers(rng, add, town_address)
     return manifest
 
 
-def _bulk(rng, add, number, enterprise: tuple[str, str], export_date: date) -> None:
-    """45 utility models within seven weeks of the last quarter; three in four deemed withdrawn (the fees
+# The bulk filer's bursts: (first day, days): 2024-04-08 - 05-10, its withdrawals by 06-29 (before the dashboard
+# day); 2024-10-08 - 11-21, before the export day.
+_BURSTS = ((date(2024, 4, 8), 33), (date(2024, 10, 8), 45))
+
+
+def _bulk(rng, add, enterprise: tuple[str, str], export_date: date) -> None:
+    """Two bursts of 45 utility models, each within five to seven weeks; three in four deemed withdrawn (the fees
     unpaid) some seven weeks after filing."""
     name, address = enterprise
-    for _ in range(45):
-        filing = _day(rng, date(2024, 10, 8), 45)
+    for k in range(45 * len(_BURSTS)):
+        filing = _day(rng, *_BURSTS[k % len(_BURSTS)])
         events = []
         withdrawn = filing + timedelta(days=rng.randint(40, 50))
         if rng.random() < 0.75 and withdrawn <= export_date:
             events.append((withdrawn, "视为撤回"))
         noun = rng.choice(("连接件", "固定座", "防护罩", "卡接结构", "支撑架"))
         abstract, claim = texts(rng, "智能装备", noun, f"一种{noun}", "utility_model")
-        add(("bulk_filing",), app_no=number(2024, "2"), filing=filing, kind="utility_model", title=f"一种{noun}",
+        add(("bulk_filing",), "2", filing=filing, kind="utility_model", title=f"一种{noun}",
             abstract=abstract, claim=claim, applicant=name, address=address, ipc="F16B5/02", events=events)
 
 
@@ -182,28 +195,29 @@ _FIELDS = (("A23L7/10", "特色消费品", "调味品配方"), ("B25J9/16", "智
            ("A61K36/00", "生物医药及大健康", "中药组合物"), ("B60L53/00", "汽车摩托车", "充电桩"))
 
 
-def _individual(rng, add, number, town_address: str) -> None:
-    """One person's 12 inventions in 2024 across six IPC sections (A B C F G H), a field a month."""
+def _individual(rng, add, town_address: str) -> None:
+    """One person's 12 inventions in January - June 2024 across six IPC sections (A B C F G H), two a month."""
     for k in range(12):
         ipc, industry, noun = _FIELDS[k % len(_FIELDS)]
         title = f"一种{noun}"
         abstract, claim = texts(rng, industry, noun, title, "invention")
-        add(("applicant_mismatch",), app_no=number(2024, "1"), filing=_day(rng, date(2024, 1 + k % 11, 1), 25),
+        add(("applicant_mismatch",), "1", filing=_day(rng, date(2024, 1 + k % 6, 1), 25),
             kind="invention", title=title, abstract=abstract, claim=claim, applicant="欧阳明轩",
             address=f"{town_address}12号", ipc=ipc)
 
 
-def _transfers(rng, add, number, town_address: str) -> None:
-    """A patentee's 6 utility models granted in 2023, each transferred 60-200 days after grant, in 2024, to a
-    different company (变更后权利人 named in the event text, as CNIPA words it)."""
+def _transfers(rng, add, town_address: str) -> None:
+    """A patentee's 6 utility models filed in January - February 2023 and granted 200-230 days later (July -
+    October 2023), each transferred between 2024-01-08 and 04-16 (84-271 days after its grant) to a different
+    company (变更后权利人 named in the event text, as CNIPA words it)."""
     for k in range(6):
-        filing = _day(rng, date(2023, 3, 1), 60)
+        filing = _day(rng, date(2023, 1, 1), 59)
         grant = filing + timedelta(days=rng.randint(200, 230))
-        moved = grant + timedelta(days=rng.randint(60, 200))
+        moved = _day(rng, date(2024, 1, 8), 100)
         to = f"{('四川', '贵州', '湖南', '陕西', '河南', '江西')[k]}{''.join(rng.sample(_SHELL_WORDS, 2))}科技有限公司"
         noun = rng.choice(("输送装置", "检测工装", "防尘结构", "散热结构"))
         abstract, claim = texts(rng, "智能装备", noun, f"一种{noun}", "utility_model")
-        add(("transfer_after_grant",), app_no=number(2023, "2"), filing=filing, kind="utility_model",
+        add(("transfer_after_grant",), "2", filing=filing, kind="utility_model",
             title=f"一种{noun}", abstract=abstract, claim=claim, applicant="重庆鼎丰专利运营有限公司",
             address=f"{town_address}66号", ipc="B65G47/90", grant=grant,
             events=[(grant, "授权"), (moved, f"专利权的转移 变更事项：专利权人 变更前权利人：重庆鼎丰专利运营有限公司 "

@@ -4,14 +4,21 @@ The demo writes ``planted-abnormal.csv`` (app_no, planted: the rule each planted
 beside its export files; it is never imported.  A flag of rule R on an application planted for R is a true
 positive.  Precision = true positives / applications R flagged; recall = true positives / applications planted
 for R; None where the denominator is 0 (docs/abnormal.md, "Evaluation").
+
+On a given day a rule can only flag what was filed by then: ``filed_by`` keeps the planted applications of the
+region filed on or before that day, the ones the rules see (flags.RuleContext.applications).
 """
 
 from __future__ import annotations
 
 import csv
 from collections.abc import Iterable
+from datetime import date
 from pathlib import Path
 
+import ibis
+
+from hvpatent.indicators.base import first_applicants, in_region
 from hvpatent.supervision.flags import RULES, Flag
 
 
@@ -32,6 +39,18 @@ def read_planted(path: Path) -> dict[str, set[str]]:
                                  f"{row[fld]!r} (rules: {', '.join(RULES)})")
             planted.setdefault(app_no, set()).add(rule)
     return planted
+
+
+def filed_by(con: ibis.BaseBackend, planted: dict[str, set[str]], as_of: date, *,
+             region: str | None = None) -> dict[str, set[str]]:
+    """The planted applications the warehouse holds of ``region`` (None: all) filed on or before ``as_of``: the
+    ones a rule run on that day can see.  A planted application not imported is left out too."""
+    if not planted:
+        return {}
+    apps = con.table("applications")
+    apps = apps.filter(apps.filing_date <= as_of, apps.app_no.isin(sorted(planted)))
+    seen = set(in_region(first_applicants(con, apps), region).select("app_no").to_pandas().app_no)
+    return {app: rules for app, rules in planted.items() if app in seen}
 
 
 def _ratio(part: int, whole: int) -> float | None:
