@@ -18,12 +18,14 @@ TRANSFER (500120, 30 days after grant, window 30 days, 4 patents to 2 parties): 
 SUBSIDY (500151, 30 days after payment): see test_withdrawn_after_subsidy.
 RESTORED (500153, 30 days after payment): ends undone by a restoration; see test_withdrawn_after_subsidy_restored.
 OUTCOMES (500154): a restoration on the day before, of and after an end; see test_outcomes_agree_with_agencies.
+LONG (500155): texts one under, at and one over text.max_chars; see test_applications_texts_cut_in_the_query.
 """
 
 from __future__ import annotations
 
 from datetime import date
 
+import pandas as pd
 import pytest
 
 from hvpatent.supervision import RuleContext
@@ -41,7 +43,7 @@ from hvpatent.warehouse.store import Warehouse
 
 AS_OF = date(2024, 6, 30)
 BULK, MISMATCH, TRANSFER, SUBSIDY = "500118", "500119", "500120", "500151"
-RESTORED, OUTCOMES = "500153", "500154"
+RESTORED, OUTCOMES, LONG = "500153", "500154", "500155"
 JIA, YI, BING = "重庆甲科技有限公司", "重庆乙材料有限公司", "张丙"
 BULK_RULE = {"window_days": 30, "min_filings": 4, "own_ratio": 8, "history_years": 1, "peer_quantile": 0.5,
              "max_grant_rate": 0.2, "min_concluded": 5, "min_withdrawn_share": 0.5}
@@ -203,6 +205,14 @@ def _outcome_cases(wh: Warehouse) -> None:
             _event(wh, app_no, day, kind)
 
 
+def _long_texts(wh: Warehouse) -> None:
+    # Z1: title 9 characters, abstract 10, first claim 11 (cut at max_chars 10 in the test); Z2: no abstract, no claim
+    for app_no in ("Z1", "Z2"):
+        _app(wh, app_no, "2024-01-01", "重庆辰科技有限公司", LONG)
+    wh.con.execute("UPDATE applications SET title = ?, abstract = ? WHERE app_no = 'Z1'", ["题" * 9, "摘" * 10])
+    wh.con.execute("INSERT INTO claims VALUES ('Z1', ?, 'test')", ["权" * 11])
+
+
 @pytest.fixture(scope="module")
 def con(tmp_path_factory: pytest.TempPathFactory):
     wh = Warehouse(tmp_path_factory.mktemp("behaviour") / "w.duckdb")
@@ -212,6 +222,7 @@ def con(tmp_path_factory: pytest.TempPathFactory):
     _subsidy(wh)
     _restored(wh)
     _outcome_cases(wh)
+    _long_texts(wh)
     yield wh.ibis()
     wh.close()
 
@@ -424,3 +435,15 @@ def test_outcomes_agree_with_agencies(con):
     theirs = agency_outcomes(con, AS_OF)
     theirs = dict(zip(theirs.app_no, theirs.outcome, strict=True))
     assert {a: "granted" if o == "granted" else "failed" for a, o in theirs.items() if a.startswith("Q")} == ours
+
+
+# --- the region's applications: texts bounded in the query ---------------------------------------------------------
+
+def test_applications_texts_cut_in_the_query(con):
+    config = config_from({"text": {"max_chars": 10}}, "test")
+    frame = RuleContext(con, AS_OF, LONG, config).applications().set_index("app_no")
+    assert [frame.at["Z1", c] for c in ("title", "abstract", "first_claim")] == ["题" * 9, "摘" * 10, "权" * 10]
+    assert frame.at["Z2", "title"] == "标题Z2"
+    assert pd.isna(frame.at["Z2", "abstract"]) and pd.isna(frame.at["Z2", "first_claim"])
+    whole = RuleContext(con, AS_OF, LONG, config_from({"text": {"max_chars": 11}}, "test")).applications()
+    assert whole.set_index("app_no").at["Z1", "first_claim"] == "权" * 11

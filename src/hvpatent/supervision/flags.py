@@ -67,7 +67,8 @@ class RuleContext:
 
     def applications(self) -> pd.DataFrame:
         """The region's applications filed on or before ``as_of`` (APPLICATION_COLUMNS), one row each, in app_no
-        order; first_claim from the claims table where an export gave one, address of the first applicant."""
+        order; first_claim from the claims table where an export gave one, address of the first applicant; title,
+        abstract and first claim cut to ``text.max_chars`` characters each."""
         return self.memo("applications", self._applications)
 
     def _applications(self) -> pd.DataFrame:
@@ -84,6 +85,10 @@ class RuleContext:
             rows = rows.left_join(claims, "app_no").drop("app_no_right")
         else:
             rows = rows.mutate(first_claim=ibis.null("string"))
+        # the texts cut in the query, not in Python: a first claim may run to 20,000 characters, and the frame is
+        # held for the whole run (1 M applications); the text search reads no more than max_chars of each field
+        cut = int(self.config.text["max_chars"])
+        rows = rows.mutate(**{c: rows[c].substr(0, cut) for c in ("title", "abstract", "first_claim")})
         frame = rows.select(*APPLICATION_COLUMNS).order_by("app_no").to_pandas()
         frame["filing_date"] = pd.to_datetime(frame["filing_date"]).dt.date
         return frame
