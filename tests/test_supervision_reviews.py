@@ -81,6 +81,10 @@ def test_record_writes_one_row_per_application_with_its_rules_evidence_and_audit
     (["CN1"], "cleared", " ", None, "the reviewer"),
     ([], "cleared", "li", None, "no application number"),
     (["CN1", "CN404"], "cleared", "li", None, "no application CN404 in the warehouse"),
+    ("CN1", "cleared", "li", None, "must be a list of application numbers, not str: 'CN1'"),  # not C, N, 1
+    (None, "cleared", "li", None, "must be a list of application numbers, not NoneType"),
+    (["CN1", 202429500001], "cleared", "li", None, r"must be text: 202429500001 \(int\)"),
+    (["CN1", None], "cleared", "li", None, r"must be text: None \(NoneType\)"),
 ])
 def test_record_refuses_and_writes_nothing(db, app_nos, status, by, note, message):
     with pytest.raises(ReviewError, match=message) as err:

@@ -38,6 +38,19 @@ def _say(zh: str, en: str) -> ReviewError:
     return ReviewError(f"{zh} / {en}")
 
 
+def _numbers(app_nos: object) -> list[str]:
+    """The application numbers as a list of text, or ReviewError: one text would be read letter by letter, and a
+    number (202429500001) is not an application number (202429500001.9)."""
+    if isinstance(app_nos, str | bytes) or not isinstance(app_nos, Sequence | set | frozenset):
+        raise _say(f"申请号应以列表给出，而不是 {type(app_nos).__name__}：{app_nos!r:.60}",
+                   f"app_nos must be a list of application numbers, not {type(app_nos).__name__}: {app_nos!r:.60}")
+    wrong = next((a for a in app_nos if not isinstance(a, str)), ...)
+    if wrong is not ...:
+        raise _say(f"申请号应为文本：{wrong!r:.60}（{type(wrong).__name__}）",
+                   f"an application number must be text: {wrong!r:.60} ({type(wrong).__name__})")
+    return list(app_nos)
+
+
 def _checked(duck: duckdb.DuckDBPyConnection, app_nos: Sequence[str], status: str, by: str,
              note: str | None) -> tuple[list[str], str, str | None]:
     """The de-duplicated application numbers, the reviewer and the note, or ReviewError."""
@@ -50,7 +63,7 @@ def _checked(duck: duckdb.DuckDBPyConnection, app_nos: Sequence[str], status: st
     text = (note or "").strip()[:MAX_NOTE] or None
     if status == "confirmed" and text is None:
         raise _say("确认为非正常申请须写明理由（note）", "a confirmation needs a reason (note)")
-    wanted = list(dict.fromkeys(a.strip() for a in app_nos if a and a.strip()))
+    wanted = list(dict.fromkeys(a.strip() for a in _numbers(app_nos) if a.strip()))
     if not wanted:
         raise _say("没有给出申请号", "no application number given")
     if len(wanted) > MAX_APPS:
