@@ -21,6 +21,8 @@ threshold used.  Applicants are in district 500118 (domestic: the default region
   C1 C2 C3   bare identical titles, shorter than text.min_chars: never compared
   V1 V2 V3   designs with one long identical text: designs are never compared
   F1 F2      short title and abstract with an identical long first claim (table claims): compared
+  G1 G2 G3   topic G: three applicants through one agency spelt "(50077)名", "名（普通合伙）" and "名(普通合伙) 50077":
+             one agency key (agencies.agency_keys: the spelling without code joins the coded one)
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ import pytest
 
 from hvpatent.supervision import text as search
 from hvpatent.supervision.config import config_from
-from hvpatent.supervision.duplicates import name_variants, near_duplicate, near_groups, norm_key
+from hvpatent.supervision.duplicates import NearGroups, _closest, name_variants, near_duplicate, near_groups, norm_key
 from hvpatent.supervision.flags import RuleContext, flag_applications
 from hvpatent.warehouse.store import Warehouse
 
@@ -42,6 +44,8 @@ AS_OF = date(2024, 12, 31)
 TOWN = "500118001000"
 JIA, YI, BING = "重庆甲科技有限公司", "重庆乙机械有限公司", "重庆丙科技有限公司"
 AGENCY = "重庆红博专利代理事务所(普通合伙)"
+HONGCHUAN = ("(50077)重庆红川专利代理事务所", "重庆红川专利代理事务所（普通合伙）",
+             "重庆红川专利代理事务所(普通合伙) 50077")
 
 TOPICS = {
     "W": ("一种用于隧道掘进的盾构机刀盘冷却装置",
@@ -86,6 +90,9 @@ TOPICS = {
     "V": ("保温水杯（外观）",
           "本外观设计产品用于盛装饮用水并保持水温，设计要点在于杯身与杯盖的形状，最能表明设计要点的图片为立体图。"),
     "F": ("一种自行车车锁", "车锁。"),
+    "G": ("一种陶瓷釉料球磨机的衬板",
+          "衬板由高铝陶瓷块拼装，块间留有"
+          "缓冲胶条，球磨时噪声低、磨损小，更换方便快捷。"),
 }
 FIRST_CLAIM_F = ("1. 一种自行车车锁，其特征在于：包括锁体、锁舌和密码转轮，"
                  "所述密码转轮设于锁体侧面，所述锁舌与转轮联动。")
@@ -133,6 +140,9 @@ APPS = [
     ("V3", "design", date(2023, 1, 3), "V", "赵三", None, None),
     ("F1", "invention", date(2023, 2, 1), "F", "钱一", None, None),
     ("F2", "invention", date(2023, 2, 2), "F", "钱二", None, None),
+    ("G1", "invention", date(2023, 10, 1), "G", "重庆川一科技有限公司", HONGCHUAN[0], None),
+    ("G2", "invention", date(2023, 10, 2), "G", "重庆川二科技有限公司", HONGCHUAN[1], None),
+    ("G3", "invention", date(2023, 10, 3), "G", "重庆川三科技有限公司", HONGCHUAN[2], None),
 ]
 
 
@@ -175,8 +185,8 @@ def by_app(con, rule: str, **rules: dict) -> dict:
 def test_base_settings_flag_the_groups_of_three(con):
     # threshold 0.8, min_cluster 3, window 730: L (cut in two), W (span 730 days), M, O; X counts 2 (a twin), A has
     # 2 by AS_OF
-    assert flagged(con, "near_duplicate") == ["L1", "L2", "L3", "L4", "L5", "L6", "M1", "M2", "M3", "O1", "O2", "O3",
-                                              "W1", "W2", "W3"]
+    assert flagged(con, "near_duplicate") == ["G1", "G2", "G3", "L1", "L2", "L3", "L4", "L5", "L6", "M1", "M2", "M3",
+                                              "O1", "O2", "O3", "W1", "W2", "W3"]
 
 
 @pytest.mark.parametrize(("window", "expected"), [(729, []), (730, ["W1", "W2", "W3"]), (731, ["W1", "W2", "W3"])])
@@ -272,8 +282,9 @@ def test_near_duplicate_evidence_and_summary(con):
 def test_name_variants_share_an_agency_or_an_address(con):
     flags = by_app(con, "name_variants")
     # O: three names, one agency (spelt two ways); N: two names, one address (spelt two ways); S: one name only;
-    # W: three names, three agencies, no address; M: three names, nothing shared
-    assert sorted(flags) == ["N1", "N2", "O1", "O2", "O3"]
+    # W: three names, three agencies, no address; M: three names, nothing shared; G: three names, one agency spelt
+    # with and without its code
+    assert sorted(flags) == ["G1", "G2", "G3", "N1", "N2", "O1", "O2", "O3"]
     assert flags["N2"].evidence == {
         "group": "N1", "members": ["N1", "N2"], "member_count": 2,
         "names": [{"name": "重庆丙新科技有限公司", "app_nos": ["N2"]}, {"name": BING, "app_nos": ["N1"]}],
@@ -285,10 +296,12 @@ def test_name_variants_share_an_agency_or_an_address(con):
                                    "address")
 
 
-@pytest.mark.parametrize(("min_names", "s_flagged"), [(1, True), (2, False)])
-def test_name_variants_min_names_boundary(con, min_names, s_flagged):
-    found = flagged(con, "name_variants", name_variants={"min_names": min_names})
-    assert ({"S1", "S2"} <= set(found)) is s_flagged
+@pytest.mark.parametrize(("min_names", "n_flagged"), [(2, True), (3, False)])
+def test_name_variants_min_names_boundary(con, min_names, n_flagged):
+    # N: two names (flagged at 2, not at 3); O: three names (flagged at both); S: one name (never; min_names ≥ 2)
+    found = set(flagged(con, "name_variants", name_variants={"min_names": min_names}))
+    assert ({"N1", "N2"} <= found) is n_flagged
+    assert {"O1", "O2", "O3"} <= found and not {"S1", "S2"} & found
 
 
 def test_groups_searched_once_for_both_rules(con, monkeypatch):
@@ -299,6 +312,40 @@ def test_groups_searched_once_for_both_rules(con, monkeypatch):
     assert near_duplicate(ctx) and name_variants(ctx)
     assert len(calls) == 1
     assert all(len(p) == 3 and p[0] < p[1] for p in near_groups(ctx).pairs)
+
+
+def test_one_agency_spelt_with_and_without_its_code(con):
+    near = by_app(con, "near_duplicate")
+    assert near["G2"].evidence["one_agency"] is True
+    assert near["G2"].evidence["agencies"] == sorted(HONGCHUAN)         # the spellings as the exports gave them
+    assert near["G2"].summary[1].endswith("3 applicants through one agency")
+    variants = by_app(con, "name_variants")
+    assert variants["G3"].evidence["shared"] == "agency" and variants["G3"].evidence["members"] == ["G1", "G2", "G3"]
+    assert variants["G3"].evidence["agency"] == HONGCHUAN[0]            # the first member's spelling
+
+
+def test_closest_with_no_other_member_does_not_crash():
+    rows = [{"app_no": "P1", "patent_type": "invention"}, {"app_no": "P2", "patent_type": "utility_model"},
+            {"app_no": "P3", "patent_type": "invention"}]
+    sigs = np.array([[1, 2, 3, 4], [1, 2, 3, 4], [1, 2, 9, 9]], dtype=np.uint64)
+    found = NearGroups(rows, sigs, [], [], frozenset({(0, 1)}))   # P1 and P2: a same-day twin
+    assert _closest(found, 0, [0]) == (None, 0.0)                 # a subset of one
+    assert _closest(found, 0, [0, 1]) == (None, 0.0)              # only its twin left
+    assert _closest(found, 0, [0, 1, 2]) == ("P3", 0.5)
+
+
+def test_workers_setting_reaches_the_text_search(con, monkeypatch):
+    seen = []
+    real = search.signatures
+
+    def signatures(texts, **kwargs):
+        seen.append(kwargs.get("workers"))
+        return real(texts, **{**kwargs, "workers": 1})   # the answer does not depend on it; one process is faster here
+
+    monkeypatch.setattr(search, "signatures", signatures)
+    config = config_from({"text": {"workers": 3}, "rules": BASE}, "test")
+    assert near_duplicate(RuleContext(con, AS_OF, None, config))
+    assert seen == [3]
 
 
 def test_disabled_rule_flags_nothing(con):

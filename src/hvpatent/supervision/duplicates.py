@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from hvpatent.supervision import text as search
+from hvpatent.supervision.agencies import agency_keys
 from hvpatent.supervision.flags import Flag, RuleContext
 
 MAX_LISTED = 50  # members listed in a flag's evidence; the count says how many there are
@@ -52,10 +53,23 @@ def application_text(row: dict, max_chars: int) -> str:
 
 
 def norm_key(value: object) -> str:
-    """An agency or an address as compared: NFKC (full-width folded), no spaces, lower case; '' when missing."""
+    """An address as compared: NFKC (full-width folded), no spaces, lower case; '' when missing."""
     if not isinstance(value, str):
         return ""
     return _SPACES.sub("", unicodedata.normalize("NFKC", value)).lower()
+
+
+def _agency_keys(ctx: RuleContext) -> dict[str, str]:
+    """{agency cell: agency key} over the context's applications, as the agency figures key them
+    (agencies.agency_keys: code or normalised name, a spelling without code joined to its coded agency)."""
+    def build() -> dict[str, str]:
+        return {cell: name.key for cell, name in agency_keys(ctx.applications()["agency"]).items()}
+    return ctx.memo("agency_keys", build)  # type: ignore[return-value]
+
+
+def _agency_key(keys: dict[str, str], cell: object) -> str:
+    """The agency key of a cell; '' when it names no agency."""
+    return keys.get(cell, "") if isinstance(cell, str) else ""
 
 
 def _is_twin(a: dict, b: dict) -> bool:
@@ -76,7 +90,8 @@ def _search(ctx: RuleContext) -> NearGroups:
     rows = [records[k] for k in compared]
     # each field is already cut to max_chars; the joined text holds up to three of them
     sigs = search.signatures([texts[k] for k in compared], num_perm=settings["num_perm"],
-                             shingle=settings["shingle"], max_chars=3 * settings["max_chars"] + 2)
+                             shingle=settings["shingle"], max_chars=3 * settings["max_chars"] + 2,
+                             workers=int(settings.get("workers", 1)))
     pairs, twins = [], set()
     for i, j, sim in search.similar_pairs(sigs, bands=settings["bands"], threshold=rule["threshold"]):
         if _is_twin(rows[i], rows[j]):
@@ -121,10 +136,12 @@ def _window_subsets(found: NearGroups, members: list[int], window_days: int, min
     return chosen
 
 
-def _closest(found: NearGroups, i: int, subset: list[int]) -> tuple[str, float]:
+def _closest(found: NearGroups, i: int, subset: list[int]) -> tuple[str | None, float]:
     """The member most similar to ``i`` (its same-day twin left out; ties: the smaller app_no) and their
-    estimated similarity."""
+    estimated similarity; (None, 0.0) when no other member is left (a subset of one, or of ``i`` and its twin)."""
     others = [j for j in subset if j != i and (min(i, j), max(i, j)) not in found.twins]
+    if not others:
+        return None, 0.0
     sims = (found.sigs[others] == found.sigs[i]).mean(axis=1)
     best = int(np.argmax(sims))  # the first of the highest: subsets are in app_no order
     return str(found.rows[others[best]]["app_no"]), round(float(sims[best]), 3)
@@ -140,8 +157,10 @@ def _group_evidence(found: NearGroups, subset: list[int], ctx: RuleContext) -> d
     days = [r["filing_date"] for r in rows]
     agencies = _distinct([r["agency"] for r in rows])
     applicants = len({r["applicant"] for r in rows})
-    # article 3 item 6's pattern: several applicants, every member through one agency
-    keys = {norm_key(r["agency"]) for r in rows}  # '' for a missing agency
+    # article 3 item 6's pattern: several applicants, every member through one agency (keyed as the agency figures
+    # key it: a code, or the normalised name; its spellings with and without code are one)
+    known = _agency_keys(ctx)
+    keys = {_agency_key(known, r["agency"]) for r in rows}  # '' for a missing agency
     one_agency = applicants > 1 and len(keys) == 1 and "" not in keys
     return {
         "group": str(rows[0]["app_no"]), "members": found.app_nos(subset)[:MAX_LISTED], "member_count": len(rows),
@@ -181,14 +200,16 @@ def near_duplicate(ctx: RuleContext) -> list[Flag]:
 _SHARED = (("agency", "代理机构", "agency"), ("address", "地址", "address"))
 
 
-def _sharing(found: NearGroups, members: list[int], min_names: int) -> list[tuple[str, str, list[int]]]:
-    """(column, spelling, members) for each agency or address (normalised) that members of the group under
-    ≥ min_names different applicant names share."""
+def _sharing(found: NearGroups, members: list[int], min_names: int,
+             agencies: dict[str, str]) -> list[tuple[str, str, list[int]]]:
+    """(column, spelling, members) for each agency (its key in ``agencies``) or address (norm_key) that members of
+    the group under ≥ min_names different applicant names share."""
     out = []
     for column, _, _ in _SHARED:
         by_key: dict[str, list[int]] = {}
         for m in members:
-            key = norm_key(found.rows[m][column])
+            cell = found.rows[m][column]
+            key = _agency_key(agencies, cell) if column == "agency" else norm_key(cell)
             if key:
                 by_key.setdefault(key, []).append(m)
         for part in by_key.values():
@@ -224,9 +245,10 @@ def name_variants(ctx: RuleContext) -> list[Flag]:
     application in several such sets is flagged once, with the largest (an agency before an address on a tie)."""
     min_names = ctx.config.rule("name_variants")["min_names"]
     found = near_groups(ctx)
+    agencies = _agency_keys(ctx)
     best: dict[int, tuple[int, int, dict]] = {}
     for members in found.groups:
-        for order, (column, spelling, part) in enumerate(_sharing(found, members, min_names)):
+        for order, (column, spelling, part) in enumerate(_sharing(found, members, min_names, agencies)):
             evidence = _variants_evidence(found, column, spelling, part, ctx)
             for m in part:
                 if m not in best or (len(part), -order) > best[m][:2]:
