@@ -438,6 +438,67 @@ def test_region_not_a_code_is_refused(built, tmp_path, room, region):
 
 # -- the room as it is -----------------------------------------------------------------------------------------------
 
+NEAR = ("一种用于食品加工的自动化搅拌装置，包括机架、电机、搅拌桶和控制器，所述电机通过减速器驱动搅拌轴转动，"
+        "搅拌轴上设有多组螺旋叶片，控制器根据物料粘度调节转速，从而提高搅拌均匀性并降低能耗。")
+AGENCY = "重庆某某专利代理事务所"
+
+
+@pytest.fixture(scope="module")
+def planted(built, tmp_path_factory) -> tuple[Path, Path]:
+    """The world with one agency (code 50212) for A7 (E1's) and A8, A9, A10 (E2's), and A8 and A9 given one abstract,
+    so the real near_duplicate rule groups them (146 days apart); settings with groups of two flagged."""
+    import duckdb
+
+    folder = tmp_path_factory.mktemp("supervision-cli-agency")
+    db, settings = folder / "w.duckdb", folder / "supervision.yaml"
+    shutil.copy(built, db)
+    with duckdb.connect(str(db)) as con:
+        con.execute("UPDATE applications SET agency = ? WHERE app_no IN (?, ?, ?, ?)",
+                    [f"{AGENCY} 50212", world.A7, world.A8, world.A9, world.A10])
+        con.execute("UPDATE applications SET abstract = ? WHERE app_no IN (?, ?)", [NEAR, world.A8, world.A9])
+    settings.write_text("rules:\n  near_duplicate:\n    min_cluster: 2\n", encoding="utf-8")
+    return db, settings
+
+
+def docx_text(path: Path) -> str:
+    """Every paragraph and table cell of a docx, one per line."""
+    from docx import Document
+
+    doc = Document(str(path))
+    cells = [c.text for t in doc.tables for row in t.rows for c in row.cells]
+    return "\n".join([p.text for p in doc.paragraphs] + cells)
+
+
+def test_real_agency_show_and_letters(planted, tmp_path):
+    """The real rules, agencies and letters: 4 applications through 50212 in the plan's region (A7 E1's utility model;
+    A8, A9, A10 E2's inventions), A8 and A9 flagged near-identical, 2 clients; an unranked agency (4 < 20).  The client
+    letter, a real docx, is signed by the bureau and names the agency and E2's flagged applications, not E1."""
+    db, settings = planted
+    common = ("--as-of", "2024-12-31", "--config", str(settings), "--db", str(db))
+    result = hvp("agencies", "show", "50212", *common)
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert f"{AGENCY} · 50212" in lines
+    for line in ("  applications: 4", "  invention share: 75.0%", "  flagged: 2", "  flagged share: 50.0%",
+                 "  clients: 2", "  rank: too few applications to rank", "  average claims: —"):
+        assert line in lines, line
+    assert "Flagged applications: 2" in result.output and world.A8 in result.output and world.A9 in result.output
+    out = tmp_path / "致委托人.docx"
+    result = hvp("agencies", "letter", "50212", "--to", "clients", "--client", world.E2, "--out", str(out), *common,
+                 lang="zh")
+    assert result.exit_code == 0, result.output
+    text = docx_text(out)
+    assert BUREAU in text and AGENCY in text and f"{world.E2}：" in text
+    assert world.A8 in text and world.A9 in text and "有2件经本局筛查提示为疑似非正常申请" in text
+    assert world.E1 not in text and world.A7 not in text
+    out = tmp_path / "agency.docx"
+    result = hvp("agencies", "letter", "50212", "--to", "agency", "--out", str(out), *common)
+    assert result.exit_code == 0, result.output
+    text = docx_text(out)
+    assert BUREAU in text and f"To {AGENCY}（50212）:" in text and world.A8 in text
+    assert "your agency filed 4 applications for applicants of this region; 2 of them were flagged" in text
+
+
 def test_real_room_through_the_commands(fresh):
     """The commands over the real rules, reviews and agencies (no hand-made findings): each answers, and a decision
     shows in the queue whether or not the rules flag the application now."""
