@@ -159,6 +159,20 @@ def test_plan_figures_drop_a_confirmed_valid_invention_only_when_asked(db):
     assert without.trend[-1] == (AS_OF, 3)
 
 
+@pytest.mark.parametrize(("as_of", "count"), [
+    (date(2024, 3, 2), 1), (date(2024, 3, 3), 2), (date(2024, 3, 4), 2)])
+def test_the_note_counts_only_applications_filed_by_the_day(db, as_of, count):
+    # A6 filed 2024-03-03, A10 filed 2018-02-02, both confirmed: before A6's filing the figures could not hold it
+    from hvpatent.indicators.measures import Context
+
+    review(db, world.A10, datetime(2024, 12, 31, 9, 0))
+    review(db, world.A6, datetime(2024, 12, 31, 9, 0))
+    review(db, world.A4, datetime(2024, 12, 31, 9, 0))     # Beijing's: never the region's
+    ctx = Context.create(db.ibis(), as_of, region="500118", exclude_abnormal=True)
+    assert ctx.excluded_abnormal() == count
+    assert Context.create(db.ibis(), as_of, region="500118").excluded_abnormal() == 0
+
+
 def test_nothing_confirmed_leaves_the_figures(db):
     review(db, world.A10, datetime(2024, 12, 31), "cleared")
     [without] = plan_progress(db.ibis(), PLAN, AS_OF, exclude_abnormal=True)

@@ -120,11 +120,15 @@ class Context:
         return everyone.anti_join(ibis.memtable({"app_no": confirmed}), "app_no")
 
     def excluded_abnormal(self) -> int:
-        """How many of the region's applications exclude_abnormal leaves out (0 when not excluding)."""
+        """How many of the region's applications filed on or before as_of exclude_abnormal leaves out (0 when not
+        excluding): the note counts what the day's figures could have held, not a confirmed application filed
+        after it (the exclusion itself is undated, _confirmed_abnormal)."""
         if not self.exclude_abnormal or not self._confirmed_abnormal():
             return 0
         everyone = in_region(first_applicants(self.con), self.region)
-        return int(everyone.filter(everyone.app_no.isin(self._confirmed_abnormal())).count().execute())
+        apps = self.con.table("applications")
+        filed = apps.filter(apps.filing_date <= self.as_of, apps.app_no.isin(self._confirmed_abnormal()))
+        return int(everyone.semi_join(filed.select("app_no"), "app_no").count().execute())
 
     def industry_members(self) -> ir.Table:
         """(app_no, industry) for the plan's industries, matched once per warehouse."""
