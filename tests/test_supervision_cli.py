@@ -480,7 +480,7 @@ def test_real_agency_show_and_letters(planted, tmp_path):
     lines = result.output.splitlines()
     assert f"{AGENCY} · 50212" in lines
     for line in ("  applications: 4", "  invention share: 75.0%", "  flagged: 2", "  flagged share: 50.0%",
-                 "  clients: 2", "  rank: too few applications to rank", "  average claims: —"):
+                 "  cleared: 0", "  clients: 2", "  rank: too few applications to rank", "  average claims: —"):
         assert line in lines, line
     assert "Flagged applications: 2" in result.output and world.A8 in result.output and world.A9 in result.output
     out = tmp_path / "致委托人.docx"
@@ -497,6 +497,15 @@ def test_real_agency_show_and_letters(planted, tmp_path):
     text = docx_text(out)
     assert BUREAU in text and f"To {AGENCY}（50212）:" in text and world.A8 in text
     assert "your agency filed 4 applications for applicants of this region; 2 of them were flagged" in text
+    # a cleared application leaves the client's letter (findings B1/A1: the room's; here through the commands)
+    assert hvp("abnormal", "review", world.A9, "--status", "cleared", *common).exit_code == 0
+    out = tmp_path / "after.docx"
+    assert hvp("agencies", "letter", "50212", "--to", "clients", "--client", world.E2, "--out", str(out), *common,
+               lang="zh").exit_code == 0
+    text = docx_text(out)
+    assert world.A8 in text and world.A9 not in text and "有1件经本局筛查提示为疑似非正常申请" in text
+    lines = hvp("agencies", "show", "50212", *common).output.splitlines()
+    assert "  flagged: 1" in lines and "  cleared: 1" in lines and "  flagged share: 25.0%" in lines
 
 
 def test_real_room_through_the_commands(fresh):

@@ -75,7 +75,7 @@ AGENCY_COLUMNS: dict[str, tuple[str, str]] = {
 }
 AGENCY_EXPORT_COLUMNS: dict[str, tuple[str, str]] = {
     **AGENCY_COLUMNS, "deemed_withdrawal_pct": ("视撤率", "deemed withdrawn"), "flagged": ("疑似件数", "flagged"),
-    "confirmed": ("确认件数", "confirmed"), "clients": ("委托人数", "clients"),
+    "cleared": ("已排除件数", "cleared"), "confirmed": ("确认件数", "confirmed"), "clients": ("委托人数", "clients"),
     "code": ("机构代码", "code"), "variants_text": ("名称写法", "spellings"),
     "invention": ("发明", "inventions"), "utility_model": ("实用新型", "utility models"),
     "design": ("外观设计", "designs"), "avg_claims": ("平均权利要求项数", "average claims"),
