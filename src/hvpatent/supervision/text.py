@@ -296,29 +296,43 @@ def similar_pairs(sigs: np.ndarray, *, bands: int, threshold: float, cap: int = 
     rows = perms // bands
     filled = ~np.all(sigs == _EMPTY, axis=1)
     ids = np.flatnonzero(filled).astype(np.int64)
-    codes, big = [], 0
+    narrow = sigs.astype(np.uint32)   # values fit 32 bits: half the memory read by the checks
+    kept, sims, checked, big = [], [], 0, 0
     for b in range(bands):
+        # each band's candidates are checked at once, so memory holds one band's candidates, never all of them
         found, many = _band_candidates(sigs, ids, b, bands, rows, cap)
         big += many
         if found:
-            codes.append(np.unique(np.concatenate(found)))
-    cand = np.unique(np.concatenate(codes)) if codes else np.empty(0, dtype=np.int64)
-    out = _verify(sigs, cand >> 32, cand & 0xFFFFFFFF, threshold)
-    if stats is not None:
-        stats.update(candidates=len(cand), big_buckets=big, empty=int(n - len(ids)), pairs=len(out))
-    return out
-
-
-def _verify(sigs: np.ndarray, left: np.ndarray, right: np.ndarray, threshold: float,
-            block: int = 50_000) -> list[tuple[int, int, float]]:
-    """The candidates whose signatures agree on at least ``threshold`` of the permutations, in blocks."""
+            cand = np.unique(np.concatenate(found))
+            checked += len(cand)
+            code, sim = _verify(narrow, cand, threshold)
+            kept.append(code)
+            sims.append(sim)
     out: list[tuple[int, int, float]] = []
-    for s in range(0, len(left), block):
-        i, j = left[s:s + block], right[s:s + block]
-        sim = (sigs[i] == sigs[j]).mean(axis=1)
-        keep = sim >= threshold
-        out.extend(zip(i[keep].tolist(), j[keep].tolist(), sim[keep].tolist(), strict=True))
+    if kept:
+        code, first = np.unique(np.concatenate(kept), return_index=True)
+        sim = np.concatenate(sims)[first]
+        out = list(zip((code >> 32).tolist(), (code & 0xFFFFFFFF).tolist(), sim.tolist(), strict=True))
+    if stats is not None:
+        stats.update(candidates=checked, big_buckets=big, empty=int(n - len(ids)), pairs=len(out))
     return out
+
+
+def _verify(sigs: np.ndarray, codes: np.ndarray, threshold: float,
+            block: int = 100_000) -> tuple[np.ndarray, np.ndarray]:
+    """The candidate codes whose signatures agree on at least ``threshold`` of the permutations, and their
+    similarity, checked in blocks."""
+    perms = sigs.shape[1]
+    keep_codes, keep_sims = [], []
+    for s in range(0, len(codes), block):
+        c = codes[s:s + block]
+        sim = np.count_nonzero(sigs[c >> 32] == sigs[c & 0xFFFFFFFF], axis=1) / perms
+        keep = sim >= threshold
+        keep_codes.append(c[keep])
+        keep_sims.append(sim[keep])
+    if not keep_codes:
+        return np.zeros(0, dtype=np.int64), np.zeros(0)
+    return np.concatenate(keep_codes), np.concatenate(keep_sims)
 
 
 def groups(count: int, pairs: Sequence[tuple[int, int, float]]) -> list[list[int]]:
