@@ -213,6 +213,19 @@ def _long_texts(wh: Warehouse) -> None:
     wh.con.execute("INSERT INTO claims VALUES ('Z1', ?, 'test')", ["权" * 11])
 
 
+RESTORED_BURST = "500156"
+
+
+def _restored_burst(wh: Warehouse) -> None:
+    """RESTORED_BURST: 丁 files four utility models in the window and nothing before; two are deemed withdrawn on
+    06-10, and one of them (R2) is restored on 06-20: on AS_OF one withdrawal stands (share 1/4), not two (2/4)."""
+    for app_no, filed in [("RB1", "2024-06-02"), ("RB2", "2024-06-03"), ("RB3", "2024-06-04"), ("RB4", "2024-06-05")]:
+        _app(wh, app_no, filed, "重庆丁科技有限公司", RESTORED_BURST, ptype="utility_model")
+    _event(wh, "RB1", "2024-06-10", "deemed_withdrawn")
+    _event(wh, "RB2", "2024-06-10", "deemed_withdrawn")
+    _event(wh, "RB2", "2024-06-20", "restoration")
+
+
 @pytest.fixture(scope="module")
 def con(tmp_path_factory: pytest.TempPathFactory):
     wh = Warehouse(tmp_path_factory.mktemp("behaviour") / "w.duckdb")
@@ -223,6 +236,7 @@ def con(tmp_path_factory: pytest.TempPathFactory):
     _restored(wh)
     _outcome_cases(wh)
     _long_texts(wh)
+    _restored_burst(wh)
     yield wh.ibis()
     wh.close()
 
@@ -269,6 +283,16 @@ def test_bulk_filing_on_withdrawn_share_alone(con):
     flags = bulk_filing(_ctx(con, BULK, "bulk_filing", BULK_RULE, max_grant_rate=0.19, min_withdrawn_share=0.25))
     assert _flagged(flags) == ["B1", "B2", "B3", "B4"]
     assert flags[0].evidence["low_grant_rate"] is False and flags[0].evidence["many_withdrawn"] is True
+
+
+@pytest.mark.parametrize(("share", "flagged"), [(0.25, True), (0.26, False)])
+def test_bulk_filing_withdrawn_share_leaves_out_a_restored_withdrawal(con, share, flagged):
+    """RB2's deemed withdrawal was restored before AS_OF: one of four stands (0.25), not two (0.5)."""
+    flags = bulk_filing(_ctx(con, RESTORED_BURST, "bulk_filing", BULK_RULE, peer_quantile=0.0,
+                             min_withdrawn_share=share))
+    assert _flagged(flags) == (["RB1", "RB2", "RB3", "RB4"] if flagged else [])
+    if flagged:
+        assert flags[0].evidence["withdrawn"] == 1 and flags[0].evidence["withdrawn_share"] == 0.25
 
 
 def test_bulk_filing_window_ends_on_as_of(con):

@@ -153,8 +153,9 @@ def _bulk_quality(ctx: RuleContext, t: dict, own: pd.DataFrame, burst: pd.DataFr
     concluded = [outcomes[a] for a in own.loc[own.patent_type == "invention", "app_no"] if a in outcomes]
     granted = concluded.count("granted")
     rate = granted / len(concluded) if concluded else None
-    ev = _events(ctx)
-    withdrawn = ev.loc[ev.event_type.isin(WITHDRAWN) & ev.app_no.isin(set(burst.app_no)), "app_no"].nunique()
+    # a withdrawal restored since (on or before as_of) no longer stands: the application is pending again
+    standing = _standing_ends(ctx, set(burst.app_no))
+    withdrawn = standing.loc[standing.event_type.isin(WITHDRAWN), "app_no"].nunique()
     share = withdrawn / len(burst)
     low_grant = len(concluded) >= t["min_concluded"] and rate is not None and rate <= t["max_grant_rate"]
     many_withdrawn = share >= t["min_withdrawn_share"]
