@@ -10,7 +10,6 @@ trend chart draws in Chromium.  One server (its default day today) for the modul
 from __future__ import annotations
 
 import io
-import zipfile
 from datetime import date
 from urllib.parse import quote
 
@@ -87,6 +86,8 @@ def test_queue_lists_the_flags_and_caches_them(base_url):
         assert f'href="/abnormal/{world.A6}?' in page.text and f'value="{world.A8}"' in page.text
         assert "内容明显相同的多件申请" in page.text and "与另外 1 件申请内容明显相同" in page.text
         assert 'href="/abnormal"' in page.text  # the staff menu links the queue
+        # the button's words (w["clear"]: w.clear was the dict's method)
+        assert '<button type="submit" name="status" value="cleared">排除（正常申请）</button>' in page.text
         calls = len(CALLS)
         rows = c.get("/api/abnormal").json()
         assert len(CALLS) == calls  # the second question on the same day and region is the cached one
@@ -109,6 +110,9 @@ def test_detail_shows_the_evidence_and_the_rules_source(base_url):
         page = c.get(f"/abnormal/{world.A6}")
         assert page.status_code == 200
         assert f'<a href="/abnormal/{world.A8}">{world.A8}</a>' in page.text  # members are links
+        # ... that keep the day and region asked, so the member's page shows the same group
+        dated = c.get(f"/abnormal/{world.A6}", params={"as_of": "2024-06-30", "region": "500118"})
+        assert f'<a href="/abnormal/{world.A8}?as_of=2024-06-30&amp;region=500118">{world.A8}</a>' in dated.text
         assert "0.930" in page.text and "相似度" in page.text and "阈值" in page.text
         assert load_config().rule("near_duplicate").source in page.text
         body = c.get(f"/api/abnormal/{world.A6}").json()
@@ -130,10 +134,38 @@ def test_bad_values_are_422_not_500(base_url):
                              ("/agencies", {"as_of": "1800-01-01"}), ("/api/agencies", {"watch": "maybe"}),
                              ("/abnormal/not-a-number", {}), ("/api/abnormal/" + "9" * 500, {}),
                              ("/agencies/" + "x" * 500, {}), ("/agencies/a..b", {}),
-                             (f"/agencies/{quote('n:x')}/letter.docx", {"to": "boss"})):
+                             (f"/agencies/{quote('n:x')}/letter.docx", {"to": "boss"}),
+                             ("/abnormal", {"done": "请立即致电本局"}), ("/abnormal", {"done": "confirmed", "n": "两"}),
+                             ("/abnormal", {"done": "confirmed"}), ("/abnormal", {"done": "cleared", "n": "2001"}),
+                             (f"/abnormal/{world.A6}", {"done": "ok", "n": "1"})):
             r = c.get(path, params=params)
             assert r.status_code == 422, (path, str(params)[:40], r.status_code)
         assert "rule" in c.get("/abnormal", params={"rule": "nope"}).text  # the page names the field
+        assert "请立即致电本局" not in c.get("/abnormal", params={"done": "请立即致电本局"}).text  # never shown
+
+
+@pytest.mark.parametrize("region", ["５００１１８", "50011８",  # full-width digits: \d took them (an empty page)
+                                    "999999", "500118999999"])  # the right shape, but no such division
+def test_a_region_that_is_no_division_is_422_naming_it(base_url, region):
+    with client(base_url, "analyst") as c:
+        for path in ("/abnormal", "/api/abnormal", "/agencies", "/api/agencies", f"/api/abnormal/{world.A6}"):
+            r = c.get(path, params={"region": region})
+            assert r.status_code == 422 and "region" in r.text, (path, r.status_code)
+        form = c.post("/abnormal/review", data={"csrf": c.headers["x-csrf-token"], "app_no": world.A6,
+                                                "status": "cleared", "note": "x", "region": region})
+        assert form.status_code == 422 and "region" in form.text
+        # a county and a town that exist are answered
+        assert c.get("/api/abnormal", params={"region": "500118"}).status_code == 200
+        assert c.get("/api/agencies", params={"region": "500118002000"}).status_code == 200
+
+
+def _docx_text(data: bytes) -> str:
+    """Every paragraph and table cell of a docx, one a line."""
+    from docx import Document
+
+    doc = Document(io.BytesIO(data))
+    cells = [cell.text for table in doc.tables for row in table.rows for cell in row.cells]
+    return "\n".join([p.text for p in doc.paragraphs] + cells)
 
 
 def _agency(rows, name):
@@ -156,11 +188,21 @@ def test_agencies_rank_and_detail(base_url):
         assert world.E2 in detail.text  # its client
         body = c.get(f"/api/agencies/{key}").json()
         assert sorted(f["app_no"] for f in body["flagged_applications"]) == [world.A8, world.A6]
-        for to in ("agency", "clients"):
+        for to, zh_title, en_title in (("agency", "专利代理机构监管提示函", "Notice to a patent agency"),
+                                       ("clients", "非正常专利申请风险提示函",
+                                        "Notice on applications flagged for review")):
             letter = c.get(f"/agencies/{key}/letter.docx", params={"to": to})
             assert letter.status_code == 200 and letter.headers["content-type"].startswith(
                 "application/vnd.openxmlformats-officedocument.wordprocessingml")
-            assert "word/document.xml" in zipfile.ZipFile(io.BytesIO(letter.content)).namelist()
+            text = _docx_text(letter.content)
+            # the title, the agency, a flagged application and the named office of the plan's region (500118)
+            assert zh_title in text and "重庆永信专利代理事务所" in text and world.A6 in text, to
+            assert "永川区知识产权局" in text, to
+            if to == "clients":
+                assert world.E2 in text  # the client addressed
+            english = _docx_text(c.get(f"/agencies/{key}/letter.docx", params={"to": to, "lang": "en"}).content)
+            assert en_title in english and zh_title not in english and world.A8 in english, to
+            assert "永川区知识产权局" in english, to
         assert c.get(f"/agencies/{quote('n:没有这家')}").status_code == 404
         assert c.get(f"/api/agencies/{quote('n:没有这家')}").status_code == 404
         xlsx = c.get("/api/agencies", params={"format": "xlsx"})
@@ -194,10 +236,15 @@ def test_reviews_by_form_and_api(base_url):
         back = "/abnormal?rule=near_duplicate"
         r = c.post("/abnormal/review", data={"csrf": csrf, "app_no": world.A6, "status": "confirmed",
                                              "note": "同一代理机构批量提交", "back": back})
-        assert r.status_code == 303 and r.headers["location"].startswith(back + "&done=")
+        assert r.status_code == 303 and r.headers["location"] == back + "&done=confirmed&n=1"
+        # the notice is said in words from the status and the count, never the address's text
+        assert '<p class="notice" id="done">已完成：确认为非正常申请，1 件</p>' in c.get(r.headers["location"]).text
+        en = c.get(r.headers["location"] + "&lang=en").text
+        assert '<p class="notice" id="done">Done: confirmed abnormal, applications: 1</p>' in en
+        c.get("/abnormal", params={"lang": "zh"})  # the language asked is kept in a cookie: back to Chinese
         evil = c.post("/abnormal/review", data={"csrf": csrf, "app_no": world.A6, "status": "confirmed",
                                                 "note": "again", "back": "https://evil.example/"})
-        assert evil.status_code == 303 and evil.headers["location"].startswith("/abnormal?done=")
+        assert evil.status_code == 303 and evil.headers["location"] == "/abnormal?done=confirmed&n=1"
         r = c.post("/api/abnormal/review", json={"app_nos": [world.A8], "status": "cleared", "note": "独立研发"})
         assert r.status_code == 200 and r.json()["recorded"] == 1
         rows = {r["app_no"]: r for r in c.get("/api/abnormal").json()}
@@ -210,6 +257,91 @@ def test_reviews_by_form_and_api(base_url):
         page = c.get(f"/abnormal/{world.A6}")
         assert "同一代理机构批量提交" in page.text and "确认为非正常申请" in page.text
         assert _agency(c.get("/api/agencies").json(), "重庆永信")["confirmed"] == 1
+
+
+QUEUE_ZH = ["申请号", "名称", "专利类型", "申请日", "申请人", "代理机构", "镇街代码", "疑似情形", "情形说明",
+            "复核状态", "复核时间", "复核人", "复核意见"]
+QUEUE_EN = ["Application number", "Title", "Patent type", "Filing date", "Applicant", "Agency", "Town code", "Rules",
+            "Findings", "Review status", "Decided at", "Decided by", "Note"]
+
+
+def _xlsx(data: bytes) -> list[list]:
+    from openpyxl import load_workbook
+
+    return [list(r) for r in load_workbook(io.BytesIO(data)).active.iter_rows(values_only=True)]
+
+
+def test_exports_say_every_column_status_and_rule_in_words(base_url):
+    """csv/xlsx of the queue and the agencies (after the reviews above: A6 confirmed, A8 cleared): headings in the
+    language asked, never the indicator dictionary's 指标代码/指标; status and rules as words; a note that starts
+    like a formula stays text."""
+    import csv
+
+    with client(base_url, "analyst") as c:
+        assert c.post("/api/abnormal/review", json={"app_nos": [world.A8], "status": "cleared",
+                                                    "note": "=1+2"}).status_code == 200
+        text = c.get("/api/abnormal", params={"format": "csv"}).content.decode("utf-8-sig")
+        rows = list(csv.reader(io.StringIO(text)))
+        assert rows[0] == QUEUE_ZH
+        a8 = dict(zip(rows[0], next(r for r in rows if r[0] == world.A8), strict=True))
+        assert (a8["复核状态"], a8["疑似情形"], a8["专利类型"]) == ("已排除", "内容明显相同的多件申请", "发明")
+        assert a8["复核意见"] == "'=1+2" and a8["情形说明"] == "与另外 1 件申请内容明显相同"
+        sheet = _xlsx(c.get("/api/abnormal", params={"format": "xlsx", "lang": "en"}).content)
+        assert sheet[0] == QUEUE_EN
+        a6 = dict(zip(sheet[0], next(r for r in sheet if r[0] == world.A6), strict=True))
+        assert (a6["Review status"], a6["Rules"], a6["Patent type"]) == ("confirmed abnormal",
+                                                                         "near-identical applications", "invention")
+        a8 = dict(zip(sheet[0], next(r for r in sheet if r[0] == world.A8), strict=True))
+        assert a8["Note"] == "'=1+2"  # a string cell quoted, no formula
+        zh = _xlsx(c.get("/api/agencies", params={"format": "xlsx", "lang": "zh"}).content)
+        assert zh[0][:5] == ["排名", "机构键", "机构代码", "代理机构", "名称写法"]
+        assert "指标代码" not in zh[0] and "指标" not in zh[0] and not any(h.isascii() for h in zh[0])
+        yongxin = dict(zip(zh[0], next(r for r in zh if r[3].startswith("重庆永信")), strict=True))
+        assert (yongxin["代理申请"], yongxin["发明"], yongxin["确认为非正常"]) == (4, 4, 1)  # A6, A8, A9, A10
+        # A6 flagged and confirmed; A8 flagged but cleared, so it leaves the flagged figures (of the four: 25%)
+        assert (yongxin["被标记申请"], yongxin["已排除"], yongxin["标记占比(%)"]) == (1, 1, 25.0)
+        en = _xlsx(c.get("/api/agencies", params={"format": "xlsx", "lang": "en"}).content)
+        assert en[0][:5] == ["Rank", "Agency key", "Agency code", "Agency", "Spellings"]
+        assert "indicator" not in " ".join(en[0])
+        c.get("/abnormal", params={"lang": "zh"})
+
+
+def test_inputs_region_takes_ascii_digits_only():
+    """inputs.query, which every page's region goes through: 6 or 12 ASCII digits, nothing else."""
+    from fastapi import HTTPException
+
+    from hvpatent.web import inputs
+
+    inputs.query(region="500118", town="500118002000")  # no error
+    for region in ("５００１１８", "500118\n", "50011", "5001180020001", "500118002"):
+        with pytest.raises(HTTPException) as err:
+            inputs.query(region=region)
+        assert err.value.status_code == 422 and "region" in err.value.detail, region
+    with pytest.raises(HTTPException):
+        inputs.query(town="５００１１８００２０００")
+
+
+def test_agency_export_rows_in_words():
+    """One hand-made agency row: rates in percent, the watch and the reasons as words, types as columns."""
+    from hvpatent.web.agencies import _export_rows
+
+    row = {"rank": 1, "key": "11227", "code": "11227", "name": "北京集佳知识产权代理有限公司",
+           "variants": ["北京集佳知识产权代理有限公司 11227"], "applications": 8,
+           "by_type": {"invention": 6, "utility_model": 2}, "invention_share": 0.75, "grant_rate": 0.125,
+           "rejection_rate": None, "deemed_withdrawal_rate": 0.5, "avg_claims": 7.5, "flagged": 2,
+           "flagged_share": 0.25, "confirmed": 1, "clients": 3, "watch": True,
+           "reasons": [("确认非正常申请 1 件", "1 confirmed abnormal")],
+           "trend": [{"year": 2023, "applications": 5}, {"year": 2024, "applications": 3}]}
+    zh, en = _export_rows([row], 0)[0], _export_rows([row], 1)[0]
+    assert (zh["发明"], zh["实用新型"], zh["外观设计"]) == (6, 2, 0)
+    assert (zh["发明占比(%)"], zh["发明授权率(%)"], zh["发明驳回率(%)"], zh["标记占比(%)"]) == (
+        75.0, 12.5, None, 25.0)
+    assert (zh["重点关注"], zh["关注理由"], zh["年度代理申请量"]) == (
+        "是", ["确认非正常申请 1 件"], ["2023:5", "2024:3"])
+    assert (en["Watch list"], en["Reasons"], en["Deemed-withdrawal rate (%)"]) == (
+        "yes", ["1 confirmed abnormal"], 50.0)
+    assert "Cleared on review" not in en  # no such figure in this row: no empty column
+    assert _export_rows([{**row, "watch": False}], 0)[0]["重点关注"] == ""
 
 
 def test_agencies_trend_chart_draws(base_url):

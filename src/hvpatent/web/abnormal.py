@@ -34,6 +34,8 @@ RegionQ = Annotated[str | None, Query(max_length=12, description="区划代码 /
 RuleQ = Annotated[str | None, Query(max_length=40, description="a rule's name (RULES)")]
 StatusQ = Annotated[str | None, Query(max_length=12, description="pending | cleared | confirmed")]
 FmtQ = Annotated[str, Query(pattern="^(json|csv|xlsx)$")]
+DoneQ = Annotated[str | None, Query(max_length=12, description="the status just recorded (cleared | confirmed)")]
+CountQ = Annotated[str | None, Query(max_length=6, description="how many applications it was recorded for")]
 APP_NO = re.compile(r"\d{12}\.[\dX]|\d{8}\.[\dX]")  # the warehouse's application numbers (new and old form)
 PAGE_ROWS = 200      # queue rows shown at a time (the export covers them all)
 MAX_APPS = 2000      # applications in one review
@@ -53,6 +55,17 @@ WORDS: dict[str, tuple[str, str]] = {
     "decided_at": ("复核时间", "Decided at"), "decided_by": ("复核人", "Decided by"), "rules": ("规则", "Rules"),
     "no_flags": ("截至该日无规则标记", "No rule flags this application on that day"),
     "back": ("返回复核列表", "Back to the queue"), "patent": ("专利详情", "Patent details"),
+    "done_line": ("已完成：{status}，{n} 件", "Done: {status}, applications: {n}"),
+}
+# The queue's csv/xlsx columns, headed in the language asked (the CLI's QUEUE_EXPORT_COLUMNS say the same).  The
+# English headings are capitalised: the spreadsheet writer translates a heading that is a key of the shared
+# reports.tables.COLUMN_LABELS ("title", "key", "name" ...), and none of these is one.
+QUEUE_EXPORT: dict[str, tuple[str, str]] = {
+    "app_no": ("申请号", "Application number"), "title": ("名称", "Title"), "patent_type": ("专利类型", "Patent type"),
+    "filing_date": ("申请日", "Filing date"), "applicant_name": ("申请人", "Applicant"),
+    "agency": ("代理机构", "Agency"), "town_code": ("镇街代码", "Town code"), "rules": ("疑似情形", "Rules"),
+    "summaries": ("情形说明", "Findings"), "status": ("复核状态", "Review status"),
+    "decided_at": ("复核时间", "Decided at"), "decided_by": ("复核人", "Decided by"), "note": ("复核意见", "Note"),
 }
 # Evidence keys the rules use, in words; a key not listed here is shown as it is.
 EVIDENCE_WORDS: dict[str, tuple[str, str]] = {
@@ -114,11 +127,16 @@ def as_of_day(text: str | None, request: Request) -> date:
 
 
 def region_code(text: str | None, request: Request) -> str | None:
-    """The region asked (6 or 12 digits, else 422), by default the plan's region (the bureau's district)."""
+    """The region asked (6 or 12 ASCII digits naming a division that exists, else 422 naming the field), by default
+    the plan's region (the bureau's district).  A code of no division would only give an empty page."""
+    from hvpatent.reference.regions import region_by_code
+
     text = (text or "").strip()
     if not text:
         return analytics(request).plan.region
     inputs.query(region=text)
+    if text not in region_by_code():
+        raise inputs.invalid("region", text, "存在的区划代码 / the code of an existing division")
     return text
 
 
@@ -220,9 +238,27 @@ def _record(request: Request, user: User, app_nos: list[str], status: str, note:
 
 
 def _flat(rows: list[dict], i: int) -> list[dict]:
-    """Queue rows for csv/xlsx and JSON: the flags as their one-line summaries in the language asked."""
+    """Queue rows for JSON: the flags as their one-line summaries in the language asked."""
     return [{**{k: v for k, v in r.items() if k != "flags"}, "summaries": [f.summary[i] for f in r.get("flags", [])]}
             for r in rows]
+
+
+def labelled(rows: list[dict], columns: dict[str, tuple[str, str]], i: int) -> list[dict]:
+    """Rows for csv/xlsx keyed by the columns' headings in the language ``i`` (0 zh, 1 en)."""
+    return [{labels[i]: r.get(key) for key, labels in columns.items()} for r in rows]
+
+
+def _export_rows(rows: list[dict], i: int) -> list[dict]:
+    """Queue rows for csv/xlsx: every column headed in words, rules, status and patent type as words too."""
+    from hvpatent.i18n import LABELS
+    from hvpatent.supervision import REVIEW_WORDS, RULE_WORDS
+
+    lang = "zh" if i == 0 else "en"
+    shown = [{**r, "rules": [RULE_WORDS[x][i] if x in RULE_WORDS else x for x in r.get("rules") or []],
+              "status": REVIEW_WORDS[r["status"]][i] if r.get("status") in REVIEW_WORDS else r.get("status"),
+              "patent_type": LABELS.get(r.get("patent_type") or "", {}).get(lang, r.get("patent_type"))}
+             for r in _flat(rows, i)]
+    return labelled(shown, QUEUE_EXPORT, i)
 
 
 def _flag_dict(flag, config) -> dict:
@@ -243,9 +279,10 @@ class ReviewIn(BaseModel):
 @router.get("/api/abnormal", summary="疑似非正常专利申请复核列表 / the review queue of suspected abnormal applications")
 def api_queue(request: Request, user: Staff, as_of: AsOfQ = None, region: RegionQ = None, rule: RuleQ = None,
               status: StatusQ = None, format: FmtQ = "json", lang: str = "zh") -> Response:
-    day = as_of_day(as_of, request)
+    day, i = as_of_day(as_of, request), _i(request)  # lang: read through _lang (the query's, else the cookie's)
     rows = _queue(request, day, region_code(region, request), _rule(rule), _status(status))
-    return _table_response(_flat(rows, 1 if lang == "en" else 0), format, f"非正常申请复核-{day.isoformat()}")
+    return _table_response(_flat(rows, i) if format == "json" else _export_rows(rows, i), format,
+                           f"非正常申请复核-{day.isoformat()}")
 
 
 @router.get("/api/abnormal/{app_no}", summary="一件申请的标记与复核记录 / one application's flags and reviews")
@@ -283,7 +320,7 @@ def _page(request: Request, user: User, template: str, code: int = 200, **contex
 
 @router.get("/abnormal", response_class=HTMLResponse, include_in_schema=False)
 def queue_page(request: Request, as_of: AsOfQ = None, region: RegionQ = None, rule: RuleQ = None,
-               status: StatusQ = None, done: Annotated[str | None, Query(max_length=300)] = None,
+               status: StatusQ = None, done: DoneQ = None, n: CountQ = None,
                page: Annotated[str | None, Query(max_length=6)] = None) -> HTMLResponse:
     user = _user(request, *STAFF)
     day, code = as_of_day(as_of, request), region_code(region, request)
@@ -295,7 +332,8 @@ def queue_page(request: Request, as_of: AsOfQ = None, region: RegionQ = None, ru
     params = [(k, v) for k, v in (("as_of", as_of), ("region", region), ("rule", rule_n), ("status", status_n)) if v]
     return _page(request, user, "abnormal.html", title=WORDS["title"][_i(request)],
                  rows=rows[(page_n - 1) * PAGE_ROWS:page_n * PAGE_ROWS], row_count=len(rows), page=page_n,
-                 pages=pages, as_of=day, region=code or "", rule=rule_n or "", status=status_n or "", done=done,
+                 pages=pages, as_of=day, region=code or "", rule=rule_n or "", status=status_n or "",
+                 done=_done(request, done, n),
                  back=f"/abnormal?{urlencode(params)}",
                  page_url=lambda n: f"/abnormal?{urlencode([*params, ('page', n)])}",
                  export_url=f"/api/abnormal?{urlencode([*params, ('format', 'xlsx'), ('lang', _lang(request))])}")
@@ -303,17 +341,34 @@ def queue_page(request: Request, as_of: AsOfQ = None, region: RegionQ = None, ru
 
 @router.get("/abnormal/{app_no}", response_class=HTMLResponse, include_in_schema=False)
 def detail_page(request: Request, app_no: str, as_of: AsOfQ = None, region: RegionQ = None,
-                done: Annotated[str | None, Query(max_length=300)] = None) -> HTMLResponse:
+                done: DoneQ = None, n: CountQ = None) -> HTMLResponse:
     user = _user(request, *STAFF)
     number, day, code = _app_no(app_no), as_of_day(as_of, request), region_code(region, request)
     detail = _detail(request, number, day, code)
     if detail is None:
         raise HTTPException(404, f"未找到申请 {number} / no application {number}")
     config = supervision_config()
-    params = [(k, v) for k, v in (("as_of", as_of), ("region", region)) if v]
+    query = urlencode([(k, v) for k, v in (("as_of", as_of), ("region", region)) if v])
+    # query: the evidence's links to other applications keep the day and region, so they show the same group
     return _page(request, user, "abnormal_detail.html", title=number, d=detail, as_of=day, region=code or "",
-                 sources={f.rule: config.rule(f.rule).source for f in detail["flags"]}, done=done, is_app_no=_is_app_no,
-                 back=f"/abnormal/{number}?{urlencode(params)}", queue_url=f"/abnormal?{urlencode(params)}")
+                 sources={f.rule: config.rule(f.rule).source for f in detail["flags"]}, done=_done(request, done, n),
+                 is_app_no=_is_app_no, query=query, back=f"/abnormal/{number}?{query}", queue_url=f"/abnormal?{query}")
+
+
+def _done(request: Request, done: str | None, n: str | None) -> str | None:
+    """The notice after a review, in words (``done``: the status recorded, ``n``: how many); a value that is neither
+    is 422, so no text from the address is ever shown on the bureau's page."""
+    from hvpatent.supervision import REVIEW_STATUSES, REVIEW_WORDS
+
+    if not done:
+        return None
+    # the error names the fields without repeating their text (which is what such a link would want shown)
+    if done not in REVIEW_STATUSES or not n or not re.fullmatch(r"[0-9]{1,4}", n) or int(n) > MAX_APPS:
+        raise HTTPException(422, f"done/n：无效的完成提示，可用：done={' | '.join(REVIEW_STATUSES)}，n=0–{MAX_APPS} / "
+                                 f"done/n: not a notice of a review; allowed: done={' | '.join(REVIEW_STATUSES)}, "
+                                 f"n=0–{MAX_APPS}")
+    status, count, i = done, int(n), _i(request)
+    return WORDS["done_line"][i].format(status=REVIEW_WORDS[status][i], n=count)
 
 
 def _is_app_no(text: str) -> bool:
@@ -350,4 +405,4 @@ def review_form(request: Request, csrf: Annotated[str, Form()],
         return error_page(request, err.status_code, str(err.detail))
     target = _safe_back(back)
     sep = "&" if "?" in target else "?"
-    return RedirectResponse(f"{target}{sep}{urlencode({'done': f'{status}: {n}'})}", status_code=303)
+    return RedirectResponse(f"{target}{sep}{urlencode({'done': status, 'n': n})}", status_code=303)

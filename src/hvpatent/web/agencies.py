@@ -20,7 +20,16 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingRes
 
 from hvpatent.warehouse.accounts import User
 from hvpatent.web import inputs
-from hvpatent.web.abnormal import AsOfQ, FmtQ, RegionQ, as_of_day, cached_flags, region_code, supervision_config
+from hvpatent.web.abnormal import (
+    AsOfQ,
+    FmtQ,
+    RegionQ,
+    as_of_day,
+    cached_flags,
+    labelled,
+    region_code,
+    supervision_config,
+)
 from hvpatent.web.analytics import MEDIA
 from hvpatent.web.api import _table_response, analytics, jsonable
 from hvpatent.web.pages import STAFF, _lang, _render, _user
@@ -48,7 +57,24 @@ WORDS: dict[str, tuple[str, str]] = {
     "rules": ("规则", "Rules"), "letter_agency": ("下载致代理机构的函（Word）", "Letter to the agency (docx)"),
     "letter_clients": ("下载致委托人的提示函（Word）", "Letter to its clients (docx)"),
     "flagged_applications": ("被标记的申请", "Flagged applications"), "back": ("返回代理机构列表", "Back to agencies"),
-    "unranked": ("申请量不足，不排名", "too few applications to rank"),
+    "unranked": ("申请量不足，不排名", "too few applications to rank"), "yes": ("是", "yes"),
+}
+# The table's csv/xlsx columns, headed in the language asked (the CLI's AGENCY_EXPORT_COLUMNS say the same); rates
+# in percent.  English headings are capitalised: the spreadsheet writer would translate a heading that is a key of
+# the shared reports.tables.COLUMN_LABELS ("key" as 指标代码, "name" as 指标), and none of these is one.
+AGENCY_EXPORT: dict[str, tuple[str, str]] = {
+    "rank": ("排名", "Rank"), "key": ("机构键", "Agency key"), "code": ("机构代码", "Agency code"),
+    "name": ("代理机构", "Agency"), "variants": ("名称写法", "Spellings"), "applications": ("代理申请", "Applications"),
+    "invention": ("发明", "Inventions"), "utility_model": ("实用新型", "Utility models"),
+    "design": ("外观设计", "Designs"),
+    "invention_pct": ("发明占比(%)", "Invention share (%)"), "grant_pct": ("发明授权率(%)", "Grant rate (%)"),
+    "rejection_pct": ("发明驳回率(%)", "Rejection rate (%)"),
+    "deemed_withdrawal_pct": ("发明视撤率(%)", "Deemed-withdrawal rate (%)"),
+    "avg_claims": ("平均权利要求项数", "Average claims"), "flagged": ("被标记申请", "Flagged"),
+    "flagged_pct": ("标记占比(%)", "Flagged share (%)"), "cleared": ("已排除", "Cleared on review"),
+    "confirmed": ("确认为非正常", "Confirmed abnormal"), "clients": ("本区委托人", "Clients in the region"),
+    "watch_word": ("重点关注", "Watch list"), "reasons": ("关注理由", "Reasons"),
+    "trend": ("年度代理申请量", "Applications per year"),
 }
 
 
@@ -84,16 +110,25 @@ def _detail(request: Request, key: str, as_of: date, region: str | None) -> dict
     return detail
 
 
-def _flat(rows: list[dict], i: int) -> list[dict]:
-    """Rows for csv/xlsx: counts by type as columns, the reasons in one language, the trend as year:count text."""
+def _percent(value: object) -> float | None:
+    return None if value is None else round(float(value) * 100, 1)
+
+
+def _export_rows(rows: list[dict], i: int) -> list[dict]:
+    """Rows for csv/xlsx, every column headed in words: counts by type as columns, rates in percent, the watch as
+    a word, the reasons in one language, the trend as year:count text."""
     out = []
     for r in rows:
-        row = {k: v for k, v in r.items() if k not in ("by_type", "reasons", "trend")}
-        row.update({t: (r.get("by_type") or {}).get(t, 0) for t in ("invention", "utility_model", "design")})
+        row = {**r, **{t: (r.get("by_type") or {}).get(t, 0) for t in ("invention", "utility_model", "design")}}
+        row.update({f"{k}_pct": _percent(r.get(f"{k}_{x}")) for k, x in (
+            ("invention", "share"), ("grant", "rate"), ("rejection", "rate"), ("deemed_withdrawal", "rate"),
+            ("flagged", "share"))})
+        row["watch_word"] = WORDS["yes"][i] if r.get("watch") else ""
         row["reasons"] = [x[i] for x in r.get("reasons") or []]
         row["trend"] = [f"{t['year']}:{t['applications']}" for t in r.get("trend") or []]
         out.append(row)
-    return out
+    columns = {k: v for k, v in AGENCY_EXPORT.items() if k != "cleared" or any("cleared" in r for r in rows)}
+    return labelled(out, columns, i)
 
 
 def _chart(rows: list[dict], i: int) -> dict:
@@ -112,10 +147,10 @@ def _chart(rows: list[dict], i: int) -> dict:
 @router.get("/api/agencies", summary="专利代理机构排名与重点关注名单 / agencies ranked, with the watch list")
 def api_agencies(request: Request, user: Staff, as_of: AsOfQ = None, region: RegionQ = None, watch: bool = False,
                  format: FmtQ = "json", lang: str = "zh") -> Response:
-    day = as_of_day(as_of, request)
+    day = as_of_day(as_of, request)  # lang: read through _lang (the query's, else the cookie's)
     rows = _table(request, day, region_code(region, request))
     rows = [r for r in rows if r.get("watch")] if watch else rows
-    return _table_response(rows if format == "json" else _flat(rows, 1 if lang == "en" else 0), format,
+    return _table_response(rows if format == "json" else _export_rows(rows, _i(request)), format,
                            f"专利代理机构-{day.isoformat()}")
 
 
@@ -167,14 +202,15 @@ def agency_page(request: Request, key: str, as_of: AsOfQ = None, region: RegionQ
 @router.get("/agencies/{key}/letter.docx", include_in_schema=False)
 def letter(request: Request, key: str, to: Annotated[str, Query(max_length=10)] = "agency", as_of: AsOfQ = None,
            region: RegionQ = None) -> Response:
-    """The docx letter to the agency or to its clients, in the page's language."""
+    """The docx letter to the agency or to its clients, in the page's language, signed by the region's office."""
     from hvpatent.reports.agency_letters import agency_letter
+    from hvpatent.reports.bulletin import default_issuer
 
     _user(request, *STAFF)
     to = inputs.choice("to", to, ("agency", "clients"))
-    day = as_of_day(as_of, request)
-    detail = _detail(request, _key(key), day, region_code(region, request))
-    data = agency_letter(detail, to=to, as_of=day, lang=_lang(request))
+    day, code = as_of_day(as_of, request), region_code(region, request)
+    detail = _detail(request, _key(key), day, code)
+    data = agency_letter(detail, to=to, as_of=day, lang=_lang(request), issuer=default_issuer(code))
     name = quote(f"{detail['name']}-{'致代理机构' if to == 'agency' else '致委托人'}-{day.isoformat()}.docx")
     return StreamingResponse(io.BytesIO(data), media_type=MEDIA["docx"],
                              headers={"Content-Disposition": f"attachment; filename*=UTF-8''{name}"})

@@ -10,7 +10,9 @@ from fastapi import HTTPException
 
 from hvpatent.indicators import CRITERIA, DIMENSIONS, INDICATORS, PERIOD_MONTHS, check_as_of
 
-REGION = re.compile(r"^\d{6}(\d{6})?$")  # a county-or-above code (6 digits) or a town code (12)
+# a county-or-above code (6 digits) or a town code (12), ASCII digits only (\d would take full-width ones) and no
+# trailing newline (which $ would let through): used with fullmatch
+REGION = re.compile(r"[0-9]{6}(?:[0-9]{6})?")
 MAX_TEXT = 200                           # search text, group names: longer is not a question
 
 
@@ -34,9 +36,9 @@ def query(*, period: str | None = None, by: str | None = None, region: str | Non
         _bad("period", period, " | ".join(PERIOD_MONTHS))
     if by and by not in DIMENSIONS:
         _bad(by_name, by, " | ".join(DIMENSIONS))
-    if region and not REGION.match(region):
+    if region and not REGION.fullmatch(region):
         _bad("region", region, "6 或 12 位区划代码 / a 6- or 12-digit region code")
-    if town and not (REGION.match(town) and len(town) == 12):
+    if town and not (REGION.fullmatch(town) and len(town) == 12):
         _bad("town", town, "12 位镇街代码 / a 12-digit town code")
     if criterion and criterion not in CRITERIA:
         _bad("criterion", criterion, " | ".join(CRITERIA))
