@@ -381,3 +381,18 @@ def test_google_jsonl_with_a_bom_and_a_line_that_is_no_record(warehouse, tmp_pat
     with pytest.raises(ImportRejected) as caught:
         import_file(warehouse, bad)
     assert [(e.row, e.field) for e in caught.value.errors] == [(2, "record")]
+
+
+@pytest.mark.parametrize("bom", [b"\xef\xbb\xbf", b""])
+@pytest.mark.parametrize("inside", [1, 2])
+def test_utf8_sample_cut_inside_a_character_is_still_utf8(tmp_path, bom, inside):
+    """The encoding is judged on the first ENCODING_SAMPLE_BYTES: a 3-byte character cut there (after 1 or 2 of its
+    bytes) is the sample's end, not a foreign encoding — with a byte-order mark too (the default demo's trademark
+    file once hit this: utf-8-sig counts error positions after the BOM)."""
+    from hvpatent.ingest.limits import ENCODING_SAMPLE_BYTES
+    from hvpatent.ingest.readers import detect_encoding
+
+    filler = b"a" * (ENCODING_SAMPLE_BYTES - len(bom) - inside)
+    path = tmp_path / "cut.csv"
+    path.write_bytes(bom + filler + "中文".encode() + b"\n")
+    assert detect_encoding(path) == "utf-8-sig"

@@ -3,6 +3,7 @@ sometimes with title rows above the header."""
 
 from __future__ import annotations
 
+import codecs
 import csv
 import json
 import re
@@ -62,13 +63,15 @@ def detect_encoding(path: Path) -> str:
     if sample.count(b"\x00") > max(4, len(sample) // 1000):
         raise FileError(path.name, "不是文本文件（含有 NUL 字节：二进制文件或 UTF-16 编码），请另存为 UTF-8 编码的 CSV"
                                    " / not a text file (NUL bytes: binary or UTF-16); save it as UTF-8 CSV")
+    cut = len(sample) == ENCODING_SAMPLE_BYTES  # the file goes on: the sample may end mid-character
     for enc in _ENCODINGS:
         try:
-            sample.decode(enc)
+            # An incremental decoder keeps an unfinished last character back instead of failing on it (utf-8-sig
+            # counts error positions after the BOM, so a position test misses a cut in a BOM file).
+            codecs.getincrementaldecoder(enc)().decode(sample, final=not cut)
             return enc
-        except UnicodeDecodeError as err:
-            if err.start > len(sample) - 4 and len(sample) == ENCODING_SAMPLE_BYTES:
-                return enc  # the sample was cut mid-character
+        except UnicodeDecodeError:
+            pass
     raise FileError(path.name, "文件编码无法识别（支持 UTF-8、GBK、GB18030）/ unknown encoding (UTF-8, GBK, GB18030)")
 
 
