@@ -106,7 +106,7 @@ def _minhash(sets: Sequence[Sequence[bytes]], num_perm: int) -> np.ndarray:
 
 # sha1_hash32 of shingles seen before in this process: common word pairs ("本发明 公开") recur in most texts
 _HASHES: dict[bytes, int] = {}
-_HASHES_MAX = 2_000_000
+_HASHES_MAX = 500_000   # about 60 MB per process at most; cleared when full
 
 
 def _sha1_32(x: bytes, memo: dict[bytes, int]) -> int:
