@@ -3,6 +3,11 @@ at the threshold, groups, empty and short texts, workers, boilerplate buckets an
 
 from __future__ import annotations
 
+import functools
+import random
+import unicodedata
+
+import jieba
 import numpy as np
 import pytest
 from datasketch import MinHash
@@ -24,6 +29,41 @@ def test_tokens_fold_and_drop_punctuation():
     assert text.tokens("ＡＢＣ１２３，装置！") == ["abc123", "装置"]   # NFKC: full-width to ASCII, lower case
     assert text.tokens("  。，、  ") == []
     assert text.tokens("") == [] and text.tokens(None) == []
+
+
+def _jieba_words(t: str) -> list[str]:
+    """The reference: jieba's own words of the whole folded text (one call), punctuation and spaces dropped."""
+    folded = unicodedata.normalize("NFKC", t).lower()
+    return [w for w in jieba.lcut(folded, HMM=False) if w.isalnum() or not text._DROP.fullmatch(w)]
+
+
+def test_tokens_are_jiebas_words_of_the_whole_text():
+    # block by block through our look-up of jieba's dictionary, the same words as one jieba.lcut of the whole text:
+    # the two claims, ASCII runs, numbers with points and signs, spaces and line ends, characters outside jieba's
+    # alphabet (α, é, 〇), and random strings over those characters (ties and unknown characters on every route)
+    fixed = [CLAIM, OTHER, "ABC abc123 1.5mm 30% a-b c#d e+f_g\r\nh\ti", "αé〇Ｘ１２，x y", "", "。", "的的的的"]
+    for t in fixed:
+        assert text.tokens(t) == _jieba_words(t), t
+    rng = random.Random(20)
+    alphabet = sorted(set(CLAIM + OTHER)) + list("abcXY019.+-#&%_ \t\n，。（）αé〇１Ａ")
+    for _ in range(300):
+        t = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 60)))
+        assert text.tokens(t) == _jieba_words(t), t
+
+
+def test_block_memo_same_words_and_bounded(monkeypatch):
+    assert text._block_words.cache_info().maxsize == text.BLOCK_MEMO
+    small = functools.lru_cache(maxsize=3)(text._block_words.__wrapped__)
+    monkeypatch.setattr(text, "_block_words", small)
+    blocks = ["所述底座", "其特征在于", "结构简单", "操作方便", "提高了工作效率", "所述底座"]
+    first = text.tokens("，".join(blocks))
+    assert first == _jieba_words("，".join(blocks))
+    assert small.cache_info().currsize == 3   # five distinct blocks, three remembered
+    assert small.cache_info().hits == 0       # "所述底座" had been dropped by then (least recently used)
+    assert text.tokens("其特征在于，结构简单") == _jieba_words("其特征在于，结构简单")   # both dropped too
+    assert small.cache_info().hits == 0
+    assert text.tokens("结构简单") == _jieba_words("结构简单")   # just remembered: from the memo
+    assert small.cache_info().hits == 1 and small.cache_info().currsize == 3
 
 
 def test_shingles_short_and_long():

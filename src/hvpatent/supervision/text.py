@@ -13,14 +13,18 @@ gigabytes at a million applications.  docs/abnormal.md "Text search", docs/bench
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import hashlib
+import math
 import multiprocessing
 import re
 import threading
 import unicodedata
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
-from itertools import islice
+from hashlib import sha1
+from itertools import chain, islice
 
 import numpy as np
 
@@ -33,6 +37,9 @@ MIN_PARALLEL = 4000   # fewer texts than this are signed in-process: starting wo
 BUCKET_CAP = 50       # a band bucket with more members (boilerplate) is split further by the next bands' rows
 WINDOW = 5            # members of a bucket still too big after every band (copies) paired with their next five
 CACHE_SIZE = 300_000  # signatures kept by the process-wide cache (~200 MB at 128 permutations)
+BLOCK_MEMO = 100_000  # blocks (clauses between punctuation) whose words are remembered, per process (~60 MB)
+_ABSENT = object()    # not in jieba's dictionary, not even as a prefix of a word
+_NO_SCORE = float("-inf")
 
 
 def _jieba():
@@ -42,11 +49,96 @@ def _jieba():
     return jieba
 
 
+def _keep(word: str) -> bool:
+    # isalnum() first: most words are plain words, and the regular expression costs more than the test
+    return word.isalnum() or not _DROP.fullmatch(word)
+
+
 def tokens(text: str) -> list[str]:
-    """The words of a text (jieba, no HMM), after NFKC folding, without punctuation and spaces."""
+    """The words of a text (jieba, no HMM), after NFKC folding, without punctuation and spaces: exactly the words
+    of ``jieba.lcut(folded, HMM=False)`` that are not punctuation or spaces.
+
+    jieba cuts a text into blocks at every character outside its word alphabet (``re_han_default``: punctuation,
+    spaces) and segments each block on its own, so a block's words never depend on the rest of the text.  We do the
+    same split and segment each block through a bounded memo (``_block_words``): patent texts repeat their clauses
+    ("其特征在于", "结构简单", "本发明公开了一种…"), and a block seen before costs one dictionary look-up."""
     folded = unicodedata.normalize("NFKC", text or "").lower()
-    # isalnum() first: most words are plain words, and the regular expression costs more than the segmentation
-    return [w for w in _jieba().lcut(folded, HMM=False) if w.isalnum() or not _DROP.fullmatch(w)]
+    han = _segmenter().han
+    out: list[str] = []
+    for block in han.split(folded):
+        if not block:
+            continue
+        if han.match(block):
+            out += _block_words(block)
+        else:   # outside jieba's word alphabet: it yields each character (and "\r\n", a space) on its own
+            out += [c for c in block if _keep(c)]
+    return out
+
+
+class _Segmenter:
+    """jieba's dictionary as one look-up: every word and word prefix of ``jieba.dt.FREQ`` → its log-probability
+    ``log(freq) − log(total)`` (None for a prefix that is no word), computed once per process."""
+
+    def __init__(self) -> None:
+        dt = _jieba().dt
+        dt.check_initialized()
+        logtotal = math.log(dt.total)
+        self.han = _jieba().re_han_default
+        self.logp: dict[str, float | None] = {w: (math.log(f) - logtotal if f else None) for w, f in dt.FREQ.items()}
+        self.floor = math.log(1) - logtotal   # a character that is no word: jieba's log(FREQ.get(c) or 1) − log(total)
+
+
+_SEGMENTER: _Segmenter | None = None
+
+
+def _segmenter() -> _Segmenter:
+    global _SEGMENTER
+    if _SEGMENTER is None:
+        _SEGMENTER = _Segmenter()
+    return _SEGMENTER
+
+
+@functools.lru_cache(maxsize=BLOCK_MEMO)
+def _block_words(block: str) -> tuple[str, ...]:
+    """The kept words of one block, as jieba's ``__cut_DAG_NO_HMM`` cuts it: the most probable route through the
+    dictionary's words (from the end: at each character the word ending furthest on a tie, as jieba's ``max`` of
+    (score, end) does), then runs of single ASCII letters or digits joined.  Same arithmetic, same order, so the same
+    floats and the same words (tests/test_supervision_text.py compares with ``jieba.lcut``); one dictionary look-up
+    per step instead of jieba's DAG dict, ``log`` calls and generator of tuples.  Bounded LRU memo."""
+    seg = _segmenter()
+    logp, n = seg.logp, len(block)
+    best = [0.0] * (n + 1)
+    end = [0] * n
+    for k in range(n - 1, -1, -1):
+        score, stop, j = _NO_SCORE, k + 1, k + 1
+        p = logp.get(block[k], _ABSENT)
+        while p is not _ABSENT:
+            if p is not None:
+                s = p + best[j]
+                if s >= score:
+                    score, stop = s, j
+            if j >= n:
+                break
+            j += 1
+            p = logp.get(block[k:j], _ABSENT)
+        best[k] = score if score != _NO_SCORE else seg.floor + best[k + 1]
+        end[k] = stop
+    words: list[str] = []
+    x, buf = 0, ""
+    while x < n:
+        y = end[x]
+        word = block[x:y]
+        if y - x == 1 and word < "\x80" and word.isalnum():   # jieba's re_eng: one ASCII letter or digit
+            buf += word
+        else:
+            if buf:
+                words.append(buf)
+                buf = ""
+            words.append(word)
+        x = y
+    if buf:
+        words.append(buf)
+    return tuple(w for w in words if _keep(w))
 
 
 def shingles(words: Sequence[str], size: int) -> list[bytes]:
@@ -92,9 +184,12 @@ def _minhash(sets: Sequence[Sequence[bytes]], num_perm: int) -> np.ndarray:
     total = int(lengths.sum())
     if not total:
         return out
-    memo = _HASHES if len(_HASHES) < _HASHES_MAX else _HASHES.clear() or _HASHES
-    hv = np.fromiter((memo[x] if x in memo else _sha1_32(x, memo) for s in sets for x in s),
-                     dtype=np.uint32, count=total)
+    flat = list(chain.from_iterable(sets))
+    if len(_HASHES) > _HASHES_MAX:
+        _HASHES.clear()
+    # the shingles not seen before, hashed once each; then every look-up runs in C (set difference, map)
+    _HASHES.update((x, int.from_bytes(sha1(x).digest()[:4], "little")) for x in set(flat).difference(_HASHES))
+    hv = np.fromiter(map(_HASHES.__getitem__, flat), dtype=np.uint32, count=total)
     # (num_perm, shingles): the minimum of each text's shingles then runs along contiguous memory
     phv = np.multiply.outer(a, _fmix32(hv))
     phv += b[:, None]
@@ -104,26 +199,24 @@ def _minhash(sets: Sequence[Sequence[bytes]], num_perm: int) -> np.ndarray:
     return out
 
 
-# sha1_hash32 of shingles seen before in this process: common word pairs ("本发明 公开") recur in most texts
+# datasketch's sha1_hash32 (the first four bytes of SHA-1, little-endian) of shingles seen before in this process:
+# common word pairs ("本发明 公开") recur in most texts
 _HASHES: dict[bytes, int] = {}
 _HASHES_MAX = 500_000   # about 60 MB per process at most; cleared when full
 
 
-def _sha1_32(x: bytes, memo: dict[bytes, int]) -> int:
-    """datasketch's sha1_hash32 (the first four bytes of SHA-1, little-endian), remembered."""
-    memo[x] = value = int.from_bytes(hashlib.sha1(x).digest()[:4], "little")
-    return value
-
-
-def _sign_chunk(job: tuple[Sequence[str], int, int, int]) -> np.ndarray:
-    """Signatures of one chunk of texts (run in a worker or in-process)."""
+def _sign_chunk(job: tuple[Sequence[str], int, int, int]) -> tuple[np.ndarray, int, int]:
+    """Signatures of one chunk of texts (run in a worker or in-process), with the block memo's hits and misses."""
     texts, num_perm, shingle, max_chars = job
-    return _minhash([shingles(tokens(t[:max_chars]), shingle) for t in texts], num_perm)
+    before = _block_words.cache_info()
+    block = _minhash([shingles(tokens(t[:max_chars]), shingle) for t in texts], num_perm)
+    after = _block_words.cache_info()
+    return block, after.hits - before.hits, after.misses - before.misses
 
 
 def _worker_init() -> None:
-    """Load jieba's dictionary once per worker process, not once per chunk."""
-    _jieba().initialize()
+    """Load jieba's dictionary (and our look-up of it) once per worker process, not once per chunk."""
+    _segmenter()
 
 
 def _pool(workers: int):
@@ -138,24 +231,27 @@ def _chunks(texts: Iterable[str], size: int) -> Iterator[list[str]]:
 
 
 def signature_stream(texts: Iterable[str], count: int, *, num_perm: int = 128, shingle: int = 2,
-                     max_chars: int = 600, workers: int = 1, chunk: int = CHUNK) -> np.ndarray:
+                     max_chars: int = 600, workers: int = 1, chunk: int = CHUNK,
+                     stats: dict | None = None) -> np.ndarray:
     """``signatures`` of ``count`` texts read lazily from an iterable (the benchmark's million are never held in
-    memory at once), in chunks spread over ``workers`` processes; returns (count, num_perm) uint64.  Uncached."""
+    memory at once), in chunks spread over ``workers`` processes; returns (count, num_perm) uint64.  Uncached.
+    ``stats``, when given, receives the block memo's hits and misses summed over the processes."""
     out = np.empty((count, num_perm), dtype=np.uint64)
     jobs = ((piece, num_perm, shingle, max_chars) for piece in _chunks(texts, chunk))
-    row = 0
-    if workers > 1 and count >= MIN_PARALLEL:
-        with _pool(workers) as pool:
-            for block in pool.imap(_sign_chunk, jobs, chunksize=1):
-                out[row:row + len(block)] = block
-                row += len(block)
-    else:
-        for job in jobs:
-            block = _sign_chunk(job)
+    row = hits = misses = 0
+    with contextlib.ExitStack() as stack:
+        if workers > 1 and count >= MIN_PARALLEL:
+            results = stack.enter_context(_pool(workers)).imap(_sign_chunk, jobs, chunksize=1)
+        else:
+            results = map(_sign_chunk, jobs)
+        for block, hit, miss in results:
             out[row:row + len(block)] = block
             row += len(block)
+            hits, misses = hits + hit, misses + miss
     if row != count:
         raise ValueError(f"signature_stream: {row} texts read, {count} announced")
+    if stats is not None:
+        stats.update(block_hits=hits, block_misses=misses)
     return out
 
 
@@ -170,9 +266,13 @@ def _cache_key(text: str, num_perm: int, shingle: int, max_chars: int) -> tuple:
 
 
 def clear_cache() -> None:
-    """Forget every cached signature (tests; a changed jieba dictionary)."""
+    """Forget every cached signature, and the words of every block with the dictionary's look-up (tests; call it
+    after changing jieba's dictionary, e.g. ``jieba.add_word``)."""
+    global _SEGMENTER
     with _CACHE_LOCK:
         _CACHE.clear()
+    _block_words.cache_clear()
+    _SEGMENTER = None
 
 
 def cache_info() -> dict[str, int]:
