@@ -394,6 +394,22 @@ def test_agency_letter_refused(built, tmp_path, room, args, name, words):
     assert room["letter"] == [] and not out.exists()
 
 
+def test_agency_letter_to_a_client_with_nothing_flagged_is_refused(built, tmp_path, room, monkeypatch):
+    """E1 is a client of the agency whose one flagged application (A7) was cleared: the letter would be about nothing
+    and name no addressee, so it is refused (exit 2), no file written; E2's letter is still written."""
+    monkeypatch.setitem(DETAILS, DETAIL["key"], {**DETAIL, "flagged_applications": DETAIL["flagged_applications"][:1]})
+    out = tmp_path / "e1.docx"
+    for lang, words in (("en", f"{world.E1} has no flagged applications through {SMALL}"),
+                        ("zh", f"{world.E1} 经 {SMALL} 代理的申请中没有疑似非正常申请")):
+        result = hvp("agencies", "letter", f"n:{SMALL}", "--to", "clients", "--client", world.E1, "--out", str(out),
+                     "--db", str(built), lang=lang)
+        assert refused(result, words), result.output
+    assert room["letter"] == [] and not out.exists()
+    result = hvp("agencies", "letter", f"n:{SMALL}", "--to", "clients", "--client", world.E2, "--out", str(out),
+                 "--db", str(built))
+    assert result.exit_code == 0 and out.exists() and len(room["letter"]) == 1
+
+
 # -- --region ------------------------------------------------------------------------------------------------------
 
 def test_region_defaults_to_the_plans_all_is_every_region(built, tmp_path, room):
@@ -434,6 +450,68 @@ def test_region_not_a_code_is_refused(built, tmp_path, room, region):
     assert room == {"flags": [], "table": [], "detail": [], "letter": []} and not out.exists()
     zh = hvp("agencies", "--region", region, "--db", str(built), lang="zh")
     assert refused(zh, "区划代码应为 6 或 12 位数字或 all")
+
+
+@pytest.mark.parametrize("region", ["999999", "500118999999"])
+def test_region_of_no_division_is_refused(built, tmp_path, room, region):
+    """A code of the right shape that names no division exits 2 naming it, as the pages answer 422; 500118 (永川区)
+    and its town 500118111000 (来苏镇) are taken."""
+    out = tmp_path / "x.docx"
+    for args in (("abnormal",), ("abnormal", "review", world.A9, "--status", "cleared"), ("agencies",),
+                 ("agencies", "show", f"n:{SMALL}"),
+                 ("agencies", "letter", f"n:{SMALL}", "--to", "agency", "--out", str(out))):
+        result = hvp(*args, "--region", region, "--db", str(built))
+        assert refused(result, f"--region: no division has the code {region}"), (args, result.output)
+    assert room == {"flags": [], "table": [], "detail": [], "letter": []} and not out.exists()
+    assert refused(hvp("agencies", "--region", region, "--db", str(built), lang="zh"),
+                   f"没有这个区划代码的行政区划（--region）：{region}")
+    for good in ("500118", "500118111000"):
+        assert hvp("agencies", "--region", good, "--db", str(built)).exit_code == 0
+    assert [r for _, r in room["table"]] == ["500118", "500118111000"]
+
+
+# -- hvp report and the supervision settings ---------------------------------------------------------------------------
+
+@pytest.fixture()
+def user_settings(tmp_path, monkeypatch):
+    """Writes the user's supervision.yaml in a config folder of the test's own (XDG_CONFIG_HOME)."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    folder = tmp_path / "xdg" / "hvpatent"
+    folder.mkdir(parents=True)
+
+    def write(text: str) -> Path:
+        (folder / "supervision.yaml").write_text(text, encoding="utf-8")
+        return folder / "supervision.yaml"
+
+    return write
+
+
+def test_report_with_a_bad_user_settings_file_exits_2_naming_it(built, tmp_path, user_settings, monkeypatch):
+    """A user supervision.yaml the bulletin cannot use: exit 2 with the file and the key, no traceback, no file."""
+    bad = user_settings("rules:\n  bulk_filing:\n    window_days: 0\n")
+    out = tmp_path / "通报.docx"
+    monkeypatch.chdir(tmp_path)
+    for lang, words in (("en", "bad settings file"), ("zh", "监管设置文件有误")):
+        result = hvp("report", "--as-of", "2024-06-30", "--out", str(out), "--db", str(built), lang=lang)
+        assert refused(result, words), result.output
+        assert str(bad) in result.output and "rules.bulk_filing.window_days" in result.output
+    assert not out.exists() and list(tmp_path.glob("*.docx")) == []
+
+
+def test_report_exclusion_follows_the_option_else_the_settings(built, tmp_path, user_settings, monkeypatch):
+    """--exclude-abnormal/--include-abnormal as `hvp plan progress` takes it; without either, the settings'
+    plan.exclude_confirmed (the shipped false; a user file's true)."""
+    import hvpatent.cli.report as report
+
+    asked: list = []
+    monkeypatch.setattr(report, "write_report", lambda *args: asked.append(args[-1]))
+    common = ("report", "--as-of", "2024-06-30", "--out", str(tmp_path / "r.docx"), "--db", str(built))
+    for flag, expected in (((), False), (("--exclude-abnormal",), True), (("--include-abnormal",), False)):
+        assert hvp(*common, *flag).exit_code == 0
+        assert asked[-1] is expected, flag
+    user_settings("plan:\n  exclude_confirmed: true\n")
+    assert hvp(*common).exit_code == 0 and asked[-1] is True
+    assert hvp(*common, "--include-abnormal").exit_code == 0 and asked[-1] is False
 
 
 # -- the room as it is -----------------------------------------------------------------------------------------------

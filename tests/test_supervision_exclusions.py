@@ -200,8 +200,59 @@ def test_plan_progress_command_prints_the_note(db, wh_path, tmp_path):
     args = ("--db", str(copy), "plan", "progress", "--as-of", "2024-12-31", "--plan", str(plan))
     assert "已剔除经复核确认的非正常专利申请 1 件" in hvp(*args, "--exclude-abnormal")
     [row] = json.loads(hvp(*args, "--exclude-abnormal", "--format", "json"))
-    assert (row["current"], row["excluded_abnormal"]) == (3, 1)
+    assert (row["current"], row["exclude_abnormal"], row["excluded_abnormal"]) == (3, True, 1)
     assert "已剔除" not in hvp(*args, "--include-abnormal")
+
+
+def _copy(db: Warehouse, wh_path: Path, tmp_path: Path) -> tuple[str, ...]:
+    """The plan progress command's arguments over a copy of the warehouse as it is now (the module's stays open)."""
+    db.con.execute("CHECKPOINT")
+    copy = tmp_path / "copy.duckdb"
+    shutil.copyfile(wh_path, copy)
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(yaml.safe_dump(PLAN_DATA, allow_unicode=True), encoding="utf-8")
+    return ("--db", str(copy), "plan", "progress", "--as-of", "2024-12-31", "--plan", str(plan))
+
+
+def test_plan_progress_says_0_excluded_when_asked_and_json_says_whether(db, wh_path, tmp_path, monkeypatch):
+    """Nothing confirmed: with exclusion on, the note still says 0 (as the plan page and the bulletin do), so the
+    user sees the option took effect; the json rows say exclude_abnormal true or false (0 alone cannot tell).
+    Without the option, the settings' plan.exclude_confirmed decides (a user file's true)."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))   # no user settings: the shipped false
+    args = _copy(db, wh_path, tmp_path)
+    assert "已剔除经复核确认的非正常专利申请 0 件" in hvp(*args, "--exclude-abnormal")
+    assert "0 applications confirmed abnormal are excluded" in hvp("--lang", "en", *args, "--exclude-abnormal")
+    [on] = json.loads(hvp(*args, "--exclude-abnormal", "--format", "json"))
+    [off] = json.loads(hvp(*args, "--format", "json"))
+    assert (on["current"], on["exclude_abnormal"], on["excluded_abnormal"]) == (4, True, 0)
+    assert (off["current"], off["exclude_abnormal"], off["excluded_abnormal"]) == (4, False, 0)
+    assert "已剔除" not in hvp(*args)
+    folder = tmp_path / "xdg" / "hvpatent"
+    folder.mkdir(parents=True)
+    (folder / "supervision.yaml").write_text("plan:\n  exclude_confirmed: true\n", encoding="utf-8")
+    assert "已剔除经复核确认的非正常专利申请 0 件" in hvp(*args)
+
+
+def test_a_bad_user_settings_file_stops_plan_progress_and_the_demos_progress_with_exit_2(db, tmp_path, monkeypatch):
+    """`hvp plan progress` and the demo's closing progress (which runs before the demo's bulletin reads the same
+    file) exit 2 with the message naming the file and the key; no traceback."""
+    import typer
+    from typer.testing import CliRunner
+
+    from hvpatent.cli.main import app
+    from hvpatent.cli.plan import print_demo_progress
+
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    folder = tmp_path / "xdg" / "hvpatent"
+    folder.mkdir(parents=True)
+    bad = folder / "supervision.yaml"
+    bad.write_text("rules:\n  bulk_filing:\n    window_days: 0\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["--lang", "en", "--db", str(tmp_path / "none.duckdb"), "plan", "progress"])
+    assert result.exit_code == 2 and "bad settings file" in result.output and str(bad) in result.output
+    assert "rules.bulk_filing.window_days" in result.output and "Traceback" not in result.output
+    with pytest.raises(typer.Exit) as stopped:
+        print_demo_progress(db, date(2024, 6, 30))
+    assert stopped.value.exit_code == 2
 
 
 def test_the_plan_pages_answer_has_the_note_and_sees_a_new_confirmation(db, tmp_path):

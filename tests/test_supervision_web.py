@@ -203,6 +203,10 @@ def test_agencies_rank_and_detail(base_url):
             english = _docx_text(c.get(f"/agencies/{key}/letter.docx", params={"to": to, "lang": "en"}).content)
             assert en_title in english and zh_title not in english and world.A8 in english, to
             assert "永川区知识产权局" in english, to
+        # a town's letter is signed by its district's bureau: 来苏镇 (E2's town) has no IP office
+        town = _docx_text(c.get(f"/agencies/{key}/letter.docx", params={"to": "agency",
+                                                                        "region": "500118111000"}).content)
+        assert "永川区知识产权局" in town and "来苏镇知识产权局" not in town and world.A6 in town
         assert c.get(f"/agencies/{quote('n:没有这家')}").status_code == 404
         assert c.get(f"/api/agencies/{quote('n:没有这家')}").status_code == 404
         xlsx = c.get("/api/agencies", params={"format": "xlsx"})
@@ -306,6 +310,57 @@ def test_exports_say_every_column_status_and_rule_in_words(base_url):
         c.get("/abnormal", params={"lang": "zh"})
 
 
+def _cells(html: str, row_start: str) -> list[str]:
+    """The cells' text of the table row that starts with ``row_start`` (tags inside a cell dropped)."""
+    import re
+
+    row = html[html.index(row_start):]
+    row = row[:row.index("</tr>")]
+    return [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+
+
+def test_agency_pages_show_the_cleared_count(base_url):
+    """After the reviews above (A6 confirmed, A8 cleared), 重庆永信's page and the table show A8 cleared apart from
+    the flagged figure: flagged 1 (A6, of 4: 25.0%), cleared 1, confirmed 1."""
+    import re
+
+    with client(base_url, "analyst") as c:
+        key = _agency(c.get("/api/agencies").json(), "重庆永信")["key"]
+        detail = c.get(f"/agencies/{quote(key, safe='')}").text
+        assert '<td class="num" id="cleared">1</td>' in detail and "<th>已排除</th>" in detail
+        assert "<th>被标记申请</th><td class=\"num\">1 (25.0%)</td>" in detail
+        table = c.get("/agencies").text
+        heads = re.findall(r"<th>(.*?)</th>", table[table.index('id="agencies"'):])
+        cells = _cells(table, f'<tr data-key="{key}"')
+        shown = dict(zip(heads, cells, strict=True))
+        assert (shown["被标记申请"], shown["标记占比"], shown["已排除"], shown["确认为非正常"]) == (
+            "1", "25.0%", "1", "1")
+        en = c.get("/agencies", params={"lang": "en"}).text
+        assert "<th>Cleared on review</th>" in en
+        c.get("/abnormal", params={"lang": "zh"})
+
+
+def test_the_english_agency_page_joins_lists_in_english():
+    """The page's lists (spellings, trend, reasons, rules) are joined by "; " in English and "；" in Chinese."""
+    from hvpatent.web.pages import templates
+
+    detail = {"key": "11227", "code": "11227", "name": JIAJIA, "variants": ["甲 11227", "(11227) 甲"], "rank": 1,
+              "applications": 2, "by_type": {}, "flagged": 1, "flagged_share": 0.5, "cleared": 0, "confirmed": 0,
+              "trend": [{"year": 2023, "applications": 1}, {"year": 2024, "applications": 1}], "watch": True,
+              "reasons": [("甲", "one"), ("乙", "two")], "clients": [],
+              "flagged_applications": [{"app_no": world.A6, "title": "t", "rules": ["near_duplicate", "bulk_filing"]}]}
+    template = templates.env.get_template("agencies_detail.html")
+    block = template.blocks["main"]
+    for i, sep in ((0, "；"), (1, "; ")):
+        context = template.new_context({"d": detail, "w": {}, "lang_i": i, "sep": sep, "query": "",
+                                        "key_url": "11227", "pct": lambda v: f"{v}", "rule_words": {}})
+        html = "".join(block(context))
+        assert f"甲 11227{sep}(11227) 甲" in html and f"2023: 1{sep}2024: 1" in html
+        assert f"near_duplicate{sep}bulk_filing" in html and ("甲；乙" if i == 0 else "one; two") in html
+        if i == 1:
+            assert "；" not in html
+
+
 def test_inputs_region_takes_ascii_digits_only():
     """inputs.query, which every page's region goes through: 6 or 12 ASCII digits, nothing else."""
     from fastapi import HTTPException
@@ -342,6 +397,9 @@ def test_agency_export_rows_in_words():
         "yes", ["1 confirmed abnormal"], 50.0)
     assert "Cleared on review" not in en  # no such figure in this row: no empty column
     assert _export_rows([{**row, "watch": False}], 0)[0]["重点关注"] == ""
+    # the average to 2 decimals, as the page shows it (103 claims over 12 applications: 8.5833…)
+    assert _export_rows([{**row, "avg_claims": 103 / 12}], 1)[0]["Average claims"] == 8.58
+    assert _export_rows([{**row, "avg_claims": None}], 1)[0]["Average claims"] is None
 
 
 def test_agencies_trend_chart_draws(base_url):

@@ -126,16 +126,21 @@ def plan_region() -> str:
 
 def region_of(region: str | None) -> str | None:
     """--region as the room takes it: none given is the plan's region (the pages' default, and hvp recognitions'),
-    ``all`` is every region (None); anything but a 6- or 12-digit code exits 2 naming it."""
+    ``all`` is every region (None); anything but a 6- or 12-digit code exits 2 naming it, and so does a code of no
+    division (as the pages answer 422: it would only give an empty list)."""
+    from hvpatent.reference.regions import region_by_code
+
     if region is None:
         return plan_region()
     text = region.strip()
     if text.lower() == "all":
         return None
-    if REGION_CODE.fullmatch(text):
-        return text
-    raise fail(f"区划代码应为 6 或 12 位数字或 all（--region）：{region!r}",
-               f"--region must be a 6- or 12-digit code or all: {region!r}")
+    if not REGION_CODE.fullmatch(text):
+        raise fail(f"区划代码应为 6 或 12 位数字或 all（--region）：{region!r}",
+                   f"--region must be a 6- or 12-digit code or all: {region!r}")
+    if text not in region_by_code():
+        raise fail(f"没有这个区划代码的行政区划（--region）：{text}", f"--region: no division has the code {text}")
+    return text
 
 
 def app_number(text: str) -> str:

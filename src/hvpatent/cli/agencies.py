@@ -198,7 +198,8 @@ def show_cmd(
 
 
 def _one_client(detail: dict, name: str) -> dict:
-    """The detail narrowed to one client (its normalised or written name); exit 2 when it is not a client."""
+    """The detail narrowed to one client (its normalised or written name); exit 2 when it is not a client, or when
+    nothing of it is flagged (a letter to a named client about nothing would have no addressee)."""
     from hvpatent.ingest.fields import normalize_name
 
     wanted = {name.strip(), normalize_name(name)}
@@ -210,6 +211,11 @@ def _one_client(detail: dict, name: str) -> dict:
     # a flagged row that names its applicant is kept for this client only; one that does not is kept as it is
     flagged = [f for f in detail.get("flagged_applications") or ()
                if not {"applicant", "applicant_name"} & set(f) or {f.get("applicant"), f.get("applicant_name")} & keys]
+    if not flagged:
+        shown = clients[0].get("applicant_name") or name
+        raise fail(f"{shown} 经 {detail['name']} 代理的申请中没有疑似非正常申请（或均已复核排除），未写函",
+                   f"{shown} has no flagged applications through {detail['name']} (none, or all cleared on review): "
+                   "no letter written")
     return {**detail, "clients": clients, "flagged_applications": flagged}
 
 

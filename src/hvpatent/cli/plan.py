@@ -22,6 +22,7 @@ from hvpatent.cli.common import (
     console,
     emit,
     err_console,
+    fail,
     open_warehouse,
     parse_as_of,
     plan_app,
@@ -47,13 +48,15 @@ def _fmt(value: float | None) -> str:
     return "—" if value is None else f"{value:,.2f}".rstrip("0").rstrip(".")
 
 
-def progress_rows(results) -> list[dict]:
+def progress_rows(results, exclude_abnormal: bool = False) -> list[dict]:
+    """The json/csv/xlsx rows; ``exclude_abnormal`` says whether the figures leave out the applications confirmed
+    abnormal (``excluded_abnormal`` is the count either way, so 0 alone cannot tell)."""
     return [{
         "key": p.target.key, "name": p.target.name, "unit": p.target.unit, "current": p.current,
         "target": p.target.target if p.target.direction == "reach" else "增长/increase",
         "gap": p.gap, "baseline": p.baseline_value, "projection": p.projection, "status": p.status,
         "trend": [[d.isoformat(), v] for d, v in p.trend], "note": p.note,
-        "excluded_abnormal": p.excluded_abnormal,
+        "exclude_abnormal": exclude_abnormal, "excluded_abnormal": p.excluded_abnormal,
     } for p in results]
 
 
@@ -64,7 +67,8 @@ ExcludeAbnormalOption = Annotated[bool | None, typer.Option(
 
 
 def exclude_abnormal_default(given: bool | None) -> bool:
-    """The option as given, else the supervision settings' plan.exclude_confirmed (a bad settings file: exit 2)."""
+    """The option as given, else the supervision settings' plan.exclude_confirmed (a bad settings file: exit 2 with
+    its message, which names the file and the key; `hvp report` and `hvp demo` ask here too)."""
     if given is not None:
         return given
     from hvpatent.supervision import ConfigError, load_config
@@ -72,16 +76,17 @@ def exclude_abnormal_default(given: bool | None) -> bool:
     try:
         return load_config().exclude_confirmed
     except ConfigError as err:
-        err_console.print(f"[red]{err}[/red]")
-        raise typer.Exit(2) from err
+        raise fail(f"监管设置文件有误：{err}", f"bad settings file: {err}") from None
 
 
-def print_excluded(results) -> None:
-    """The visible note when the figures leave out applications confirmed abnormal."""
+def print_excluded(results, exclude_abnormal: bool) -> None:
+    """The visible note whenever the figures leave out applications confirmed abnormal, 0 of them included (as the
+    plan page and the bulletin say it): the user sees that the option took effect."""
     from hvpatent.plan.progress import excluded_note
 
-    if results and results[0].excluded_abnormal:
-        console.print(excluded_note(results[0].excluded_abnormal)[0 if i18n.lang() == "zh" else 1])
+    if exclude_abnormal:
+        count = results[0].excluded_abnormal if results else 0
+        console.print(excluded_note(count)[0 if i18n.lang() == "zh" else 1], markup=False, highlight=False)
 
 
 def print_progress(plan, day: date, results) -> None:
@@ -117,9 +122,9 @@ def progress_cmd(as_of: AsOfOption = None, plan_file: PlanOption = None, fmt: Fo
         results = plan_progress(analytics_backend(wh), plan, day, exclude_abnormal=exclude)
     if fmt is Fmt.table:
         print_progress(plan, day, results)
-        print_excluded(results)
+        print_excluded(results, exclude)
     else:
-        emit({"progress": progress_rows(results)}, fmt, out)
+        emit({"progress": progress_rows(results, exclude)}, fmt, out)
 
 
 @plan_app.command("tasks")
@@ -199,7 +204,11 @@ def export_parquet_cmd(folder: Annotated[Path, typer.Argument(help="输出文件
 
 
 def print_demo_progress(wh, day: date) -> None:
+    """The demo's plan progress, as `hvp plan progress` gives it by default (the settings' plan.exclude_confirmed,
+    with its note); a bad supervision.yaml exits 2 here with its message, before the demo's bulletin would read it."""
     from hvpatent.plan import load_plan, plan_progress
 
-    plan = load_plan()
-    print_progress(plan, day, plan_progress(analytics_backend(wh), plan, day))
+    plan, exclude = load_plan(), exclude_abnormal_default(None)
+    results = plan_progress(analytics_backend(wh), plan, day, exclude_abnormal=exclude)
+    print_progress(plan, day, results)
+    print_excluded(results, exclude)

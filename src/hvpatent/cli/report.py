@@ -19,6 +19,7 @@ from hvpatent.cli.common import (
     open_warehouse,
     parse_as_of,
 )
+from hvpatent.cli.plan import ExcludeAbnormalOption, exclude_abnormal_default
 from hvpatent.i18n import t
 
 
@@ -32,6 +33,7 @@ def report_cmd(
     plan_file: Annotated[Path | None, typer.Option("--plan", help="方案文件 YAML（默认：永川区行动方案）")] = None,
     issuer: Annotated[str | None, typer.Option("--issuer", help="发布单位（默认：<地区>知识产权局）")] = None,
     db: DbOption = None,
+    exclude_abnormal: ExcludeAbnormalOption = None,
 ) -> None:
     """生成统计通报（Word/Excel/PDF/HTML）/ write the statistical bulletin."""
     from hvpatent.plan.model import PlanError, load_plan
@@ -49,10 +51,11 @@ def report_cmd(
     except (PlanError, OSError) as err:
         err_console.print(f"[red]{err}[/red]")
         raise typer.Exit(2) from err
+    exclude = exclude_abnormal_default(exclude_abnormal)   # asked before the warehouse: a bad settings file exits 2
     path = out or Path(f"通报-{day.isoformat()}.{fmt}")
     with open_warehouse(db, read_only=True) as wh:
         try:
-            write_report(analytics_backend(wh), day, period, region, plan, fmt, path, issuer)
+            write_report(analytics_backend(wh), day, period, region, plan, fmt, path, issuer, exclude)
         except (FontMissing, ChromiumMissing) as err:
             err_console.print(f"[red]{err}[/red]")
             raise typer.Exit(3) from err
@@ -60,8 +63,8 @@ def report_cmd(
 
 
 def write_report(con, day: date, period: str, region: str | None, plan, fmt: str, path: Path,
-                 issuer: str | None = None) -> Path:
+                 issuer: str | None = None, exclude_abnormal: bool | None = None) -> Path:
     from hvpatent.reports import build_bulletin, write_bulletin
 
-    bulletin = build_bulletin(con, day, period, region, plan, issuer)
+    bulletin = build_bulletin(con, day, period, region, plan, issuer, exclude_abnormal=exclude_abnormal)
     return write_bulletin(bulletin, fmt, path)

@@ -58,6 +58,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "letter_clients": ("下载致委托人的提示函（Word）", "Letter to its clients (docx)"),
     "flagged_applications": ("被标记的申请", "Flagged applications"), "back": ("返回代理机构列表", "Back to agencies"),
     "unranked": ("申请量不足，不排名", "too few applications to rank"), "yes": ("是", "yes"),
+    "cleared": ("已排除", "Cleared on review"),
 }
 # The table's csv/xlsx columns, headed in the language asked (the CLI's AGENCY_EXPORT_COLUMNS say the same); rates
 # in percent.  English headings are capitalised: the spreadsheet writer would translate a heading that is a key of
@@ -126,6 +127,7 @@ def _export_rows(rows: list[dict], i: int) -> list[dict]:
         row["watch_word"] = WORDS["yes"][i] if r.get("watch") else ""
         row["reasons"] = [x[i] for x in r.get("reasons") or []]
         row["trend"] = [f"{t['year']}:{t['applications']}" for t in r.get("trend") or []]
+        row["avg_claims"] = None if r.get("avg_claims") is None else round(float(r["avg_claims"]), 2)
         out.append(row)
     columns = {k: v for k, v in AGENCY_EXPORT.items() if k != "cleared" or any("cleared" in r for r in rows)}
     return labelled(out, columns, i)
@@ -166,8 +168,9 @@ def _page(request: Request, user: User, template: str, **context) -> HTMLRespons
     from hvpatent.supervision import RULE_WORDS
 
     i = _i(request)
+    # lists joined as each language writes them (the full-width "；" is Chinese punctuation)
     return _render(request, template, user, "agencies", w={k: v[i] for k, v in WORDS.items()}, lang_i=i,
-                   rule_words={k: v[i] for k, v in RULE_WORDS.items()}, pct=_pct, **context)
+                   rule_words={k: v[i] for k, v in RULE_WORDS.items()}, pct=_pct, sep=("；", "; ")[i], **context)
 
 
 def _pct(value: object) -> str:
@@ -202,7 +205,8 @@ def agency_page(request: Request, key: str, as_of: AsOfQ = None, region: RegionQ
 @router.get("/agencies/{key}/letter.docx", include_in_schema=False)
 def letter(request: Request, key: str, to: Annotated[str, Query(max_length=10)] = "agency", as_of: AsOfQ = None,
            region: RegionQ = None) -> Response:
-    """The docx letter to the agency or to its clients, in the page's language, signed by the region's office."""
+    """The docx letter to the agency or to its clients, in the page's language, signed by the region's office: a
+    town's by its district's (its first 6 digits; a town has no IP office), as the command line signs it."""
     from hvpatent.reports.agency_letters import agency_letter
     from hvpatent.reports.bulletin import default_issuer
 
@@ -210,7 +214,8 @@ def letter(request: Request, key: str, to: Annotated[str, Query(max_length=10)] 
     to = inputs.choice("to", to, ("agency", "clients"))
     day, code = as_of_day(as_of, request), region_code(region, request)
     detail = _detail(request, _key(key), day, code)
-    data = agency_letter(detail, to=to, as_of=day, lang=_lang(request), issuer=default_issuer(code))
+    issuer = default_issuer((code or analytics(request).plan.region)[:6])
+    data = agency_letter(detail, to=to, as_of=day, lang=_lang(request), issuer=issuer)
     name = quote(f"{detail['name']}-{'致代理机构' if to == 'agency' else '致委托人'}-{day.isoformat()}.docx")
     return StreamingResponse(io.BytesIO(data), media_type=MEDIA["docx"],
                              headers={"Content-Disposition": f"attachment; filename*=UTF-8''{name}"})
