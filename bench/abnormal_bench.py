@@ -2,14 +2,17 @@
 
     nice -n 10 python bench/abnormal_bench.py --n 1000000 --workers 2
 
-Generates N applications (default 1,000,000) as title + abstract + first claim (about 250 characters, built from
-the vocabulary of mechanical, electrical, chemical and software patents, so jieba meets real words), of which
-``--groups`` planted groups of 3–6 near-identical texts (each member a copy of its group's text with one or two
-parts swapped), streamed to ``signature_stream`` in chunks over ``--workers`` processes (never all in memory at
-once), then ``similar_pairs`` and ``groups`` at the shipped settings (supervision/config.yaml: num_perm, bands,
-shingle, max_chars; the near_duplicate rule's threshold).  Prints one JSON object: seconds per stage, pairs found,
-planted groups recovered (all members in one found group), found groups, peak RSS of the process and of its
-workers (resource.getrusage), and the total.
+Generates N applications (default 1,000,000) as title + abstract + first claim, about 235 characters each: the
+patent boilerplate (本发明公开了一种…, 包括…, 所述…连接于…的顶部, 其特征在于, the usual effects) around free text drawn
+word by word from jieba's own dictionary by its frequencies (Zipf-like, as real text), with parts named from the
+domain's list or the dictionary's nouns; ``--groups`` planted groups of 3–6 near-identical texts (each member a copy
+of its group's text with a word swapped in one to three clauses).  The corpus is written to a temporary file before
+the clock starts (its distinct words and word pairs over ``--sample`` texts are printed), then streamed to
+``signature_stream`` in chunks over ``--workers`` processes (never all in memory at once), then ``similar_pairs``
+and ``groups`` at the shipped settings (supervision/config.yaml: num_perm, bands, shingle, max_chars; the
+near_duplicate rule's threshold).  Prints one JSON object: seconds per stage, the block memo's hit rate, candidates,
+pairs found, planted groups recovered (all members in one found group), found groups, peak RSS of the process and of
+its workers (resource.getrusage), and the total.
 """
 
 from __future__ import annotations
