@@ -134,15 +134,19 @@ def table(con) -> dict[str, dict]:
     ("北京三友知识产权代理有限公司、北京集佳知识产权代理有限公司",
      AgencyName("n:北京三友知识产权代理有限公司", None, "北京三友知识产权代理有限公司")),
     ("King & Wood Mallesons (11001)", AgencyName("11001", "11001", "King & Wood Mallesons")),
-    # "Co., Ltd.": the comma is part of an English name, not a second agency; the code is kept
-    ("Beijing Sanyou IP Agency Co., Ltd. 11127", AgencyName("11127", "11127", "Beijing Sanyou IP Agency Co., Ltd")),
-    ("(11127) Beijing Sanyou IP Agency Co., Ltd.", AgencyName("11127", "11127", "Beijing Sanyou IP Agency Co., Ltd")),
+    # "Co., Ltd.": the comma is part of an English name, not a second agency; the code is kept, and so is the final
+    # "." of the abbreviation in the name shown
+    ("Beijing Sanyou IP Agency Co., Ltd. 11127", AgencyName("11127", "11127", "Beijing Sanyou IP Agency Co., Ltd.")),
+    ("(11127) Beijing Sanyou IP Agency Co., Ltd.",
+     AgencyName("11127", "11127", "Beijing Sanyou IP Agency Co., Ltd.")),
     ("Beijing Sanyou IP Agency Co., Ltd.",
-     AgencyName("n:beijingsanyouipagencycoltd", None, "Beijing Sanyou IP Agency Co., Ltd")),
+     AgencyName("n:beijingsanyouipagencycoltd", None, "Beijing Sanyou IP Agency Co., Ltd.")),
+    ("Acme Patent Inc.., ", AgencyName("n:acmepatentinc", None, "Acme Patent Inc.")),   # one "." kept, not two
+    ("重庆乙知识产权代理有限公司.", AgencyName(B_KEY, None, B_SHORT)),   # a "." after a Chinese name is dropped
     ("Beijing Sanyou IP Agency Co. Ltd",
      AgencyName("n:beijingsanyouipagencycoltd", None, "Beijing Sanyou IP Agency Co. Ltd")),
     ("Beijing Sanyou IP Agency Co., Ltd.; Other IP Firm", AgencyName("n:beijingsanyouipagencycoltd", None,
-                                                                    "Beijing Sanyou IP Agency Co., Ltd")),
+                                                                    "Beijing Sanyou IP Agency Co., Ltd.")),
     ("北京三友知识产权代理有限公司，北京集佳知识产权代理有限公司 11227",    # a full-width comma between two agencies
      AgencyName("n:北京三友知识产权代理有限公司", None, "北京三友知识产权代理有限公司")),
     ("ＡＢＣ　Ｐａｔｅｎｔ　Ｆｉｒｍ", AgencyName("n:abcpatentfirm", None, "ABC Patent Firm")),
@@ -297,6 +301,23 @@ def test_confirmed_then_cleared_counts_the_latest_decision(wh, con):
     assert row["confirmed"] == 0
 
 
+@pytest.mark.parametrize("cleared_at", [datetime(2024, 6, 29, 9), datetime(2024, 6, 30, 23, 59),
+                                        datetime(2024, 7, 1, 0, 0), datetime(2024, 9, 1, 9)])
+def test_a_later_clearance_withdraws_the_confirmation(wh, con, cleared_at):
+    # A1 (not flagged) and A2 (flagged) confirmed on 2024-06-01, then cleared the day before as_of, late on the day,
+    # at midnight after it or two months on: on 2024-06-30 neither counts as confirmed, neither is the reason, and
+    # the letter cites no confirmation; A2 is counted cleared, not flagged
+    confirmed_on = datetime(2024, 6, 1, 9)
+    with reviewed(wh, ("A1", confirmed_on, "confirmed"), ("A2", confirmed_on, "confirmed"),
+                  ("A1", cleared_at, "cleared"), ("A2", cleared_at, "cleared")):
+        d = agency_detail(con, "50001", AS_OF, region=REGION, config=settings(), flags=FLAGS)
+    assert (d["flagged"], d["cleared"], d["confirmed"]) == (1, 1, 0)
+    assert [(f["app_no"], f["status"]) for f in d["flagged_applications"]] == [("A3", "pending")]
+    assert not [en for _, en in d["reasons"] if "confirmed" in en]
+    text, _ = _text(agency_letter(d, to="agency", as_of=AS_OF))
+    assert "经复核确认为非正常申请" not in text and "已确认" not in text and "A2" not in text
+
+
 # -- cleared applications -------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("decided_at", [datetime(2024, 6, 29, 9), datetime(2024, 6, 30, 23, 59),
@@ -390,6 +411,78 @@ def test_letter_to_the_clients_one_page_each(detail):
     assert "甲公司：" in text and "乙公司：" in text and "丁公司" not in text
     one, _ = _text(agency_letter(detail, to="clients", as_of=AS_OF, client="甲公司", lang="en"))
     assert "To 甲公司:" in one and "A2" in one and "A3" not in one
+
+
+@pytest.mark.parametrize(("decided_at", "status"), [
+    (datetime(2024, 6, 29, 9), "confirmed"), (datetime(2024, 6, 30, 23, 59), "confirmed"),
+    (datetime(2024, 7, 1, 0, 0), "pending")])
+def test_flagged_applications_carry_their_status_on_the_day(wh, con, decided_at, status):
+    # A2 confirmed the day before, late on the day, at midnight after it: confirmed on 2024-06-30 only if by then
+    with reviewed(wh, ("A2", decided_at, "confirmed")):
+        d = agency_detail(con, "50001", AS_OF, region=REGION, config=settings(), flags=FLAGS)
+    assert [(f["app_no"], f["status"]) for f in d["flagged_applications"]] == [("A2", status), ("A3", "pending")]
+    assert d["confirmed"] == (status == "confirmed")
+
+
+@pytest.fixture(scope="module")
+def confirmed_detail(wh, con) -> dict:
+    """50001 on 2024-06-30 with A2 (甲公司's flag) confirmed on 2024-06-01; A3 (乙公司's) awaits verification."""
+    with reviewed(wh, ("A2", datetime(2024, 6, 1, 9), "confirmed")):
+        return agency_detail(con, "50001", AS_OF, region=REGION, config=settings(), flags=FLAGS)
+
+
+def _status_column(data: bytes) -> dict[str, str]:
+    table = docx.Document(io.BytesIO(data)).tables[-1]
+    return {r.cells[0].text: r.cells[-1].text for r in table.rows[1:]}
+
+
+def test_agency_letter_tells_confirmed_from_pending(confirmed_detail):
+    data = agency_letter(confirmed_detail, to="agency", as_of=AS_OF)
+    text, _ = _text(data)
+    assert "其中2件经本局筛查提示为疑似非正常申请，经本局复核已确认为非正常申请1件、待核实1件。" in text
+    assert _status_column(data) == {"A2": "经复核确认为非正常申请", "A3": "疑似，待核实"}
+    assert "除注明经复核确认的申请外，仅为核查线索" in text and "不构成对任何申请的认定" not in text
+    english = agency_letter(confirmed_detail, to="agency", as_of=AS_OF, lang="en")
+    assert ("2 of them were flagged for review by this office's checks; of these, 1 confirmed abnormal on "
+            "review and 1 awaiting verification." in _text(english)[0])
+    assert _status_column(english) == {"A2": "confirmed abnormal on review", "A3": "suspected, awaiting verification"}
+
+
+def test_agency_letter_without_confirmations_says_pending(detail):
+    data = agency_letter(detail, to="agency", as_of=AS_OF)
+    text, _ = _text(data)
+    assert "其中2件经本局筛查提示为疑似非正常申请。有关情况如下" in text
+    assert set(_status_column(data).values()) == {"疑似，待核实"} and "不构成对任何申请的认定" in text
+
+
+def test_client_letters_tell_confirmed_from_pending(confirmed_detail):
+    jia = agency_letter(confirmed_detail, to="clients", as_of=AS_OF, client="甲公司")
+    text, _ = _text(jia)
+    assert "有1件经本局筛查提示为疑似非正常申请，均已经本局复核确认为非正常申请，详见下表" in text
+    assert _status_column(jia) == {"A2": "经复核确认为非正常申请"}
+    yi = agency_letter(confirmed_detail, to="clients", as_of=AS_OF, client="乙公司")
+    assert "有1件经本局筛查提示为疑似非正常申请，详见下表" in _text(yi)[0]
+    assert _status_column(yi) == {"A3": "疑似，待核实"}
+    english = agency_letter(confirmed_detail, to="clients", as_of=AS_OF, client="甲公司", lang="en")
+    assert "checks; all of them were confirmed abnormal on review:" in _text(english)[0]
+
+
+def _signature(data: bytes) -> str:
+    paragraphs = [p.text for p in docx.Document(io.BytesIO(data)).paragraphs if p.text]
+    return paragraphs[-2]   # the office, then the date
+
+
+@pytest.mark.parametrize("to", ["agency", "clients"])
+def test_english_letter_is_signed_in_english(detail, to):
+    def signed(lang: str, issuer: str | None) -> str:
+        return _signature(agency_letter(detail, to=to, as_of=AS_OF, lang=lang, issuer=issuer, client="甲公司",
+                                        issued_on=date(2024, 7, 2)) if to == "clients" else
+                          agency_letter(detail, to=to, as_of=AS_OF, lang=lang, issuer=issuer,
+                                        issued_on=date(2024, 7, 2)))
+    assert signed("en", "永川区知识产权局") == "Intellectual Property Office (永川区知识产权局)"
+    assert signed("zh", "永川区知识产权局") == "永川区知识产权局"
+    assert signed("en", "Yongchuan IP Office") == "Yongchuan IP Office"      # an English issuer as given
+    assert signed("en", None) == "Intellectual Property Office"
 
 
 def test_letter_rejects_an_unknown_addressee(detail):

@@ -10,6 +10,7 @@ run (Word has no formulas in runs, and no field is ever written), cleaned of the
 from __future__ import annotations
 
 import io
+import re
 from datetime import date
 
 from docx import Document
@@ -25,9 +26,11 @@ WORDS: dict[str, tuple[str, str]] = {
     "clients_title": ("非正常专利申请风险提示函", "Notice on applications flagged for review"),
     "figures": ("代理情况", "Figures"), "figure": ("指标", "Figure"), "value": ("数值", "Value"),
     "reasons": ("关注原因", "Why the agency is watched"),
-    "flagged": ("疑似非正常申请（待核实）", "Applications flagged for review"),
+    "flagged": ("经筛查提示的申请", "Applications flagged by this office's checks"),
     "app_no": ("申请号", "Application No."), "title": ("名称", "Title"), "applicant": ("申请人", "Applicant"),
-    "filing_date": ("申请日", "Filed"), "rules": ("提示类型", "Flagged as"),
+    "filing_date": ("申请日", "Filed"), "rules": ("提示类型", "Flagged as"), "status": ("核实情况", "Status"),
+    "pending": ("疑似，待核实", "suspected, awaiting verification"),
+    "confirmed_status": ("经复核确认为非正常申请", "confirmed abnormal on review"),
     "applications": ("代理申请量", "applications"), "invention_share": ("发明占比", "invention share"),
     "grant_rate": ("发明授权率（审结）", "invention grant rate (concluded)"),
     "rejection_rate": ("发明驳回率（审结）", "invention rejection rate (concluded)"),
@@ -45,6 +48,11 @@ WORDS: dict[str, tuple[str, str]] = {
     "lead": ("以上提示由本局依据公开数据按规则筛查得出，仅为核查线索，不构成对任何申请的认定。",
              "These leads come from rules run by this office over published data; they are leads to check, "
              "not a finding on any application."),
+    # when a listed application was confirmed on review: that one is a finding, the others are still leads
+    "lead_confirmed": ("以上提示由本局依据公开数据按规则筛查得出；除注明经复核确认的申请外，仅为核查线索，"
+                       "不构成对申请的认定。",
+                       "These leads come from rules run by this office over published data; except the applications "
+                       "marked as confirmed on review, they are leads to check, not a finding on any application."),
     "ask": ("请贵机构对上述情况进行自查，并于收到本函之日起三十日内向本局作出书面说明。",
             "Please review the above and explain it to this office in writing within 30 days of this notice."),
     "client_ask": ("请贵单位核实上述申请是否基于真实的发明创造，如有非正常申请情形，请及时主动撤回；"
@@ -67,10 +75,37 @@ def _rules_text(rules: list[str], i: int) -> str:
     return ("、" if i == 0 else ", ").join(RULE_WORDS[r][i] if r in RULE_WORDS else r for r in rules)
 
 
-def _flag_rows(apps: list[dict], i: int) -> list[dict]:
+def _confirmed(apps: list[dict]) -> int:
+    """How many of the flagged applications were confirmed on review (agency_detail's ``status``; a row without one
+    awaits verification)."""
+    return sum(a.get("status") == "confirmed" for a in apps)
+
+
+def _flag_rows(apps: list[dict], i: int, w: dict[str, str]) -> list[dict]:
     return [{"app_no": a["app_no"], "title": a.get("title") or "—", "applicant": a.get("applicant_name") or "—",
              "filing_date": a["filing_date"].isoformat() if isinstance(a.get("filing_date"), date) else "—",
-             "rules": _rules_text(list(a.get("rules") or []), i)} for a in apps]
+             "rules": _rules_text(list(a.get("rules") or []), i),
+             "status": w["confirmed_status" if a.get("status") == "confirmed" else "pending"]} for a in apps]
+
+
+def _split(flagged: int, confirmed: int, i: int) -> str:
+    """The flagged count split into confirmed and awaiting verification, when any was confirmed: a letter does not
+    call a confirmed application a suspicion, nor a suspicion confirmed."""
+    if not confirmed:
+        return ""
+    if confirmed == flagged:
+        return "，均已经本局复核确认为非正常申请" if i == 0 else "; all of them were confirmed abnormal on review"
+    return (f"，经本局复核已确认为非正常申请{confirmed}件、待核实{flagged - confirmed}件" if i == 0 else
+            f"; of these, {confirmed} confirmed abnormal on review and {flagged - confirmed} awaiting verification")
+
+
+def _signature(issuer: str, i: int, w: dict[str, str]) -> str:
+    """The signing office in the letter's language: an English letter signed by a Chinese name alone (the
+    default_issuer of a region, "永川区知识产权局") gets the English title, with the office's own name in brackets
+    (there are no English place names to translate it with)."""
+    if i == 1 and not re.search(r"[A-Za-z]", issuer) and re.search(r"[\u3400-\u9fff]", issuer):
+        return f"{w['issuer']} ({issuer})"
+    return issuer
 
 
 def _close(doc, issuer: str, i: int, issued_on: date) -> None:
@@ -84,10 +119,12 @@ def _to_agency(doc, detail: dict, as_of: date, i: int, w: dict[str, str]) -> Non
                              else "")
     _paragraph(doc, f"{name}：" if i == 0 else f"To {name}:", BODY_FONT, 16, indent=False)
     n, flagged, clients = detail["applications"], detail["flagged"], detail["clients"]  # detail's clients: a list
+    listed = detail.get("flagged_applications") or []
+    split = _split(flagged, _confirmed(listed), i)
     _paragraph(doc, f"经核查，截至{_when(as_of, i)}，贵机构代理本地区申请人提交专利申请{n}件，其中{flagged}件"
-                    "经本局筛查提示为疑似非正常申请。有关情况如下：" if i == 0 else
+                    f"经本局筛查提示为疑似非正常申请{split}。有关情况如下：" if i == 0 else
                     f"As of {as_of.isoformat()}, your agency filed {n} applications for applicants of this region; "
-                    f"{flagged} of them were flagged for review by this office's checks. The details follow.")
+                    f"{flagged} of them were flagged for review by this office's checks{split}. The details follow.")
     figures = [("applications", n), ("invention_share", _pct(detail["invention_share"])),
                ("grant_rate", _pct(detail["grant_rate"])), ("rejection_rate", _pct(detail["rejection_rate"])),
                ("deemed_withdrawal_rate", _pct(detail["deemed_withdrawal_rate"])),
@@ -100,10 +137,11 @@ def _to_agency(doc, detail: dict, as_of: date, i: int, w: dict[str, str]) -> Non
         _paragraph(doc, f"{n_reason}. {reason[i]}")
     if not detail.get("reasons"):
         _paragraph(doc, w["none"])
-    _table(doc, Table(w["flagged"], [(k, w[k]) for k in ("app_no", "title", "applicant", "filing_date", "rules")],
-                      _flag_rows(detail.get("flagged_applications") or [], i)))
-    for key in ("lead", "basis", "ask"):
-        _paragraph(doc, w[key], BODY_FONT, 12 if key == "lead" else 16)
+    columns = ("app_no", "title", "applicant", "filing_date", "rules", "status")
+    _table(doc, Table(w["flagged"], [(k, w[k]) for k in columns], _flag_rows(listed, i, w)))
+    lead = "lead_confirmed" if _confirmed(listed) else "lead"
+    for key in (lead, "basis", "ask"):
+        _paragraph(doc, w[key], BODY_FONT, 12 if key == lead else 16)
 
 
 def _to_clients(doc, detail: dict, as_of: date, issuer: str, issued_on: date, i: int, w: dict[str, str],
@@ -121,14 +159,16 @@ def _to_clients(doc, detail: dict, as_of: date, issuer: str, issued_on: date, i:
         who = names.get(applicant) or apps[0].get("applicant_name") or applicant
         _paragraph(doc, w["clients_title"], TITLE_FONT, 22, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
         _paragraph(doc, f"{who}：" if i == 0 else f"To {who}:", BODY_FONT, 16, indent=False)
+        split = _split(len(apps), _confirmed(apps), i)
         _paragraph(doc, f"经核查，截至{_when(as_of, i)}，贵单位委托{agency}代理提交的专利申请中，有{len(apps)}件经本局"
-                        "筛查提示为疑似非正常申请，详见下表：" if i == 0 else
+                        f"筛查提示为疑似非正常申请{split}，详见下表：" if i == 0 else
                         f"As of {as_of.isoformat()}, {len(apps)} of the applications you filed through {agency} "
-                        "were flagged for review by this office's checks:")
-        _table(doc, Table(w["flagged"], [(k, w[k]) for k in ("app_no", "title", "filing_date", "rules")],
-                          _flag_rows(apps, i)))
-        for key in ("lead", "basis", "client_ask"):
-            _paragraph(doc, w[key], BODY_FONT, 12 if key == "lead" else 16)
+                        f"were flagged for review by this office's checks{split}:")
+        _table(doc, Table(w["flagged"], [(k, w[k]) for k in ("app_no", "title", "filing_date", "rules", "status")],
+                          _flag_rows(apps, i, w)))
+        lead = "lead_confirmed" if _confirmed(apps) else "lead"
+        for key in (lead, "basis", "client_ask"):
+            _paragraph(doc, w[key], BODY_FONT, 12 if key == lead else 16)
         _close(doc, issuer, i, issued_on)
     if not wanted:
         _paragraph(doc, w["clients_title"], TITLE_FONT, 22, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
@@ -142,13 +182,14 @@ def agency_letter(detail: dict, *, to: str = "agency", as_of: date, lang: str = 
     """A docx letter about one agency (``detail``: agency_detail's answer).  ``to="agency"``: its figures, the
     reasons it is watched, its flagged applications and a request to explain; ``to="clients"``: one page per
     client with flagged applications through it (only ``client``, a normalised or full name, when given).
-    ``issuer``: the signing office (e.g. reports.bulletin.default_issuer(region)); ``issued_on``: the letter's
-    date (today)."""
+    ``issuer``: the signing office (e.g. reports.bulletin.default_issuer(region); a Chinese name alone is bracketed
+    after "Intellectual Property Office" in an English letter); ``issued_on``: the letter's date (today).  Each
+    flagged application is listed with its status (agency_detail's ``status``: pending or confirmed)."""
     if to not in LETTER_KINDS:
         raise ValueError(f"未知的收件方 / unknown addressee: {to} ({', '.join(LETTER_KINDS)})")
     i = 1 if lang == "en" else 0
     w = {k: v[i] for k, v in WORDS.items()}
-    issuer = issuer or w["issuer"]
+    issuer = _signature(issuer or w["issuer"], i, w)
     doc = Document()
     if to == "agency":
         _to_agency(doc, detail, as_of, i, w)

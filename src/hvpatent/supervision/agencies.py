@@ -7,8 +7,8 @@ several agencies in one cell.  ``agency_name`` reads one cell; the table then jo
 the coded agency of the same normalised name, so that each agency is one row.
 
 Only what was known on ``as_of`` counts: applications filed by then, legal events dated by then, confirmations
-decided by then.  A clearance takes an application out of the flagged figures whenever it was decided, as the review
-queue shows each application's latest decision (docs/agencies.md).
+decided by then.  A clearance takes an application out of the flagged figures and out of the confirmed ones whenever
+it was decided, as the review queue shows each application's latest decision (docs/agencies.md).
 """
 
 from __future__ import annotations
@@ -48,7 +48,8 @@ _SEPARATORS = re.compile(r"[;|/\n\r、]|,(?!\s*\d)(?!\s*(?:ltd|llp|llc|inc|limit
 _CODE = re.compile(r"[(\[{]?(?:代理机构代码|机构代码|代码|编号|code|no\.?)?:?((?<!\d)\d{5}(?!\d))[)\]}]?",
                    re.IGNORECASE)
 _EMPTY_BRACKETS = re.compile(r"[(\[{]\s*[)\]}]")
-_EDGE = re.compile(r"^[\s\-_:·.,()\[\]{}]+|[\s\-_:·.,(\[{]+$")
+# a final "." after a Latin letter ends an abbreviation ("Co., Ltd.", "Inc."): kept in the name shown
+_EDGE = re.compile(r"^[\s\-_:·.,()\[\]{}]+|(?:[\s\-_:·,(\[{]|(?<![A-Za-z])\.)+$")
 _PARTNERSHIP = re.compile(r"\((?:特殊)?普通合伙\)$")  # "(普通合伙)", "(特殊普通合伙)": the firm's legal form
 _NONE_WORDS = {"", "-", "--", "—", "无", "暂无", "none", "null", "nan", "n/a"}
 
@@ -261,12 +262,13 @@ def _flag_rules(flags: list[Flag]) -> dict[str, list[str]]:
     return out
 
 
-def _confirmed(con: ibis.BaseBackend, as_of: date) -> set[str]:
+def _confirmed(con: ibis.BaseBackend, as_of: date, cleared: set[str]) -> set[str]:
     """Applications whose latest review decided on or before as_of is confirmed (dated: an agency's figure on a
-    day)."""
+    day), less those ``cleared`` (latest decision, whenever made, is cleared): a later clearance withdraws the
+    confirmation, so the figures, the watch reasons and the letters never cite one the bureau has reversed."""
     from hvpatent.supervision.reviews import confirmed_applications
 
-    return set(confirmed_applications(con, as_of))
+    return set(confirmed_applications(con, as_of)) - cleared
 
 
 def _cleared(con: ibis.BaseBackend) -> set[str]:
@@ -278,15 +280,16 @@ def _cleared(con: ibis.BaseBackend) -> set[str]:
 
 
 def _table(con: ibis.BaseBackend, as_of: date, region: str | None, config: SupervisionConfig | None,
-           flags: list[Flag] | None) -> tuple[list[dict], pd.DataFrame, dict[str, list[str]]]:
+           flags: list[Flag] | None) -> tuple[list[dict], pd.DataFrame, dict[str, list[str]], set[str]]:
     config = config or default_config()
     settings = config.agencies
     if flags is None:
         flags = flag_applications(con, as_of, region=region, config=config)
     every = _flag_rules(flags)
-    cleared = _cleared(con) & set(every)
+    reversed_ = _cleared(con)
+    cleared = reversed_ & set(every)
     flagged = {app_no: rules for app_no, rules in every.items() if app_no not in cleared}
-    confirmed = _confirmed(con, as_of)
+    confirmed = _confirmed(con, as_of, reversed_)
     apps = _applications(con, as_of, region)
     rows = [_figures(str(key), group, as_of, flagged, cleared, confirmed, int(settings["trend_years"]))
             for key, group in apps.groupby("key", sort=True)]
@@ -301,7 +304,7 @@ def _table(con: ibis.BaseBackend, as_of: date, region: str | None, config: Super
             row["reasons"] += _rate_reasons(row, watch, minimum)
         row["watch"] = bool(row["reasons"])
     rows.sort(key=lambda r: (r["rank"] is None, r["rank"] or 0, -r["applications"], r["key"]))
-    return rows, apps, flagged
+    return rows, apps, flagged, confirmed
 
 
 def agency_table(con: ibis.BaseBackend, as_of: date, *, region: str | None = None,
@@ -330,8 +333,9 @@ def _resolve(key: str, rows: list[dict]) -> dict | None:
 def agency_detail(con: ibis.BaseBackend, key: str, as_of: date, *, region: str | None = None,
                   config: SupervisionConfig | None = None, flags: list[Flag] | None = None) -> dict | None:
     """One agency: its row of agency_table (with its trend per year), its clients in the region (most
-    applications first) and its flagged applications (app_no order).  None for an unknown key."""
-    rows, apps, flagged = _table(con, as_of, region, config, flags)
+    applications first) and its flagged applications (app_no order), each with its ``status``: "confirmed" when
+    counted in ``confirmed`` on as_of, else "pending" (awaiting verification).  None for an unknown key."""
+    rows, apps, flagged, confirmed = _table(con, as_of, region, config, flags)
     row = _resolve(key, rows)
     if row is None:
         return None
@@ -344,5 +348,6 @@ def agency_detail(con: ibis.BaseBackend, key: str, as_of: date, *, region: str |
     listed = mine[mine["app_no"].isin(list(flagged))]
     flagged_apps = [{"app_no": r.app_no, "title": r.title, "applicant": r.applicant,
                      "applicant_name": r.applicant_name, "filing_date": r.filing_date,
-                     "rules": flagged[r.app_no]} for r in listed.itertuples(index=False)]
+                     "rules": flagged[r.app_no], "status": "confirmed" if r.app_no in confirmed else "pending"}
+                    for r in listed.itertuples(index=False)]
     return {**row, "clients": clients, "flagged_applications": flagged_apps}
