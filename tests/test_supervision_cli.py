@@ -239,6 +239,8 @@ def test_review_then_queue_and_history(fresh, room):
     rows = json.loads(history.output)
     assert [r["status"] for r in rows] == ["confirmed", "cleared"]
     assert rows[0]["rules"] == ["bulk_filing", "near_duplicate"]
+    csv_rows = hvp("abnormal", "history", world.A9, "--db", fresh, "--format", "csv").output
+    assert "near-identical applications; bulk filing" in csv_rows   # shown in the rules' order, as the queue
     assert {e["rule"] for e in rows[0]["evidence"]} == {"near_duplicate", "bulk_filing"}
     table = hvp("abnormal", "history", world.A9, "--db", fresh, lang="zh")
     assert "的复核记录: 2" in table.output and "已排除" in table.output and "王审核" in table.output

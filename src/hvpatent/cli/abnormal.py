@@ -156,6 +156,14 @@ def app_number(text: str) -> str:
                    f"bad application number {given!r}: {err}") from None
 
 
+def in_rule_order(rules) -> list[str]:
+    """Rule names in RULES order, as the queue lists them (a review stores its rules sorted by name); a name the
+    room no longer has goes last."""
+    from hvpatent.supervision import RULES
+
+    return sorted(rules, key=lambda r: (RULES.index(r) if r in RULES else len(RULES), r))
+
+
 def check_choice(value: str | None, allowed: tuple[str, ...], zh: str, en: str, option: str) -> str | None:
     """``value`` when it is one of ``allowed``; else exit 2 naming the option and the allowed values."""
     if value is None or value.strip() in allowed:
@@ -404,7 +412,7 @@ def history_cmd(
     with open_warehouse(db, must_exist=True) as wh:
         rows = review_history(wh.ibis(), number)
     shown = [{**r, "status_word": status_word(r.get("status")),
-              "rules_words": "; ".join(rule_word(x) for x in r.get("rules") or ())} for r in rows]
+              "rules_words": "; ".join(rule_word(x) for x in in_rule_order(r.get("rules") or ()))} for r in rows]
     emit(shown, HISTORY_COLUMNS, fmt, out, i18n.say(f"{number} 的复核记录", f"Reviews of {number}"),
          "abnormal-history.xlsx", raw=rows)
     if fmt is TableFmt.table and not rows:
