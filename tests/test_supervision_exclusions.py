@@ -283,3 +283,21 @@ def test_the_bulletin_says_what_it_left_out(db):
     texts = [p for s in bulletin.sections for p in s.paragraphs]
     assert texts.count("已剔除经复核确认的非正常专利申请 1 件。") == 2      # the overview and the plan's section
     assert bulletin.figures["valid_inventions"] == 3    # 4 with A10 (test_indicators.py); one build: it is slow
+
+
+def test_demo_with_a_bad_settings_file_stops_before_any_work(tmp_path, monkeypatch):
+    """`hvp demo` reads the supervision settings for its closing progress and bulletin: a bad file stops it at once
+    (exit 2, the file and key named), before any demo file or warehouse is written."""
+    from typer.testing import CliRunner
+
+    from hvpatent.cli.main import app
+
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    folder = tmp_path / "xdg" / "hvpatent"
+    folder.mkdir(parents=True)
+    (folder / "supervision.yaml").write_text("rules:\n  near_duplicate:\n    min_cluster: 1\n", encoding="utf-8")
+    out, db = tmp_path / "demo", tmp_path / "demo.duckdb"
+    result = CliRunner().invoke(app, ["--lang", "en", "--db", str(db), "demo", "--out", str(out),
+                                      "--applications", "200"])
+    assert result.exit_code == 2 and "rules.near_duplicate.min_cluster" in result.output
+    assert "Traceback" not in result.output and not out.exists() and not db.exists()

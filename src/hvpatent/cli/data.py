@@ -180,10 +180,11 @@ def demo_cmd(
     db: DbOption = None,
 ) -> None:
     """生成并导入合成演示区县 / generate and import the synthetic demo district."""
-    from hvpatent.cli.plan import print_demo_progress
+    from hvpatent.cli.plan import exclude_abnormal_default, print_demo_progress
     from hvpatent.demo import generate_demo
     from hvpatent.ingest import import_file
 
+    exclude_abnormal_default(None)  # a bad supervision.yaml stops here with its message, before any work
     console.print(f"[bold yellow]{t('demo_banner')}[/bold yellow]")
     with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed:,}/{task.total:,}"),
                   TimeElapsedColumn(), console=err_console, transient=True) as bar:
