@@ -99,10 +99,11 @@ def agency_name(text: str | None) -> AgencyName | None:
 # -- the region's applications with their agency and outcome ----------------------------------------------------
 
 
-def _outcomes(con: ibis.BaseBackend, as_of: date) -> pd.DataFrame:
+def concluded_outcomes(con: ibis.BaseBackend, as_of: date) -> pd.DataFrame:
     """(app_no, outcome) of every application whose examination had concluded by ``as_of``: granted when a grant
     is dated by then; else the latest of rejected / withdrawn / deemed withdrawn, unless a restoration (恢复) dated
-    after it and by as_of made the application pending again."""
+    after it and by as_of made the application pending again (a same-day restoration does not: the end stands).
+    The one definition of "concluded" of the room: the agencies' rates and bulk_filing's grant rate read it."""
     events = con.table("legal_events")
     events = events.filter(events.event_date <= as_of)
     types = (*CONCLUSIONS, "restoration")
@@ -136,7 +137,7 @@ def _applications(con: ibis.BaseBackend, as_of: date, region: str | None) -> pd.
     rows = apps.select("app_no", "patent_type", "filing_date", "title", "claims_count", "agency").join(
         firsts, "app_no").order_by("app_no").to_pandas()
     rows["filing_date"] = pd.to_datetime(rows["filing_date"]).dt.date
-    rows = rows.merge(_outcomes(con, as_of), on="app_no", how="left")
+    rows = rows.merge(concluded_outcomes(con, as_of), on="app_no", how="left")
     rows["parsed"] = rows["agency"].map(agency_keys(rows["agency"]))
     rows = rows[rows["parsed"].notna()].copy()
     rows["key"] = [p.key for p in rows["parsed"]]

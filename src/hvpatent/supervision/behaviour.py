@@ -21,7 +21,6 @@ from hvpatent.supervision.flags import Flag, RuleContext
 
 # Legal events the rules read, fetched once per context.
 EVENT_TYPES = ("granted", "rejected", "withdrawn", "deemed_withdrawn", "restoration", "surrendered", "transfer")
-FAILED = ("rejected", "withdrawn", "deemed_withdrawn")       # a concluded application that was not granted
 WITHDRAWN = ("withdrawn", "deemed_withdrawn")                # bulk_filing's withdrawn share
 ENDED = ("withdrawn", "deemed_withdrawn", "surrendered")     # withdrawn_after_subsidy's end of an application
 END_WORDS = {"withdrawn": ("撤回", "withdrawn"), "deemed_withdrawn": ("视为撤回", "deemed withdrawn"),
@@ -56,19 +55,14 @@ def _grants(ctx: RuleContext) -> dict[str, date]:
 
 
 def _outcomes(ctx: RuleContext) -> dict[str, str]:
-    """granted | failed for each application concluded by as_of, as agencies.py counts it: a grant is final;
-    otherwise failed on its latest rejection, withdrawal or deemed withdrawal, unless a restoration dated after that
-    day made it pending again.  A restoration on the same day as the end does not (the end stands): one rule for
-    both modules, so bulk_filing's grant rate and the agencies' agree."""
+    """granted | failed for each application concluded by as_of, by the room's one definition
+    (agencies.concluded_outcomes), so bulk_filing's grant rate and the agencies' agree."""
+    from hvpatent.supervision.agencies import concluded_outcomes
+
     def build() -> dict[str, str]:
-        ev = _events(ctx)
-        out = {app: "granted" for app in ev.loc[ev.event_type == "granted", "app_no"]}
-        ended = ev[ev.event_type.isin(FAILED) & ~ev.app_no.isin(out)].groupby("app_no")["event_date"].max()
-        restored = _restorations(ctx)
-        for app, day in ended.items():
-            if not (app in restored and restored[app] > day):
-                out[app] = "failed"
-        return out
+        found = concluded_outcomes(ctx.con, ctx.as_of)
+        return {app: "granted" if outcome == "granted" else "failed"
+                for app, outcome in zip(found.app_no, found.outcome, strict=True)}
     return ctx.memo("behaviour_outcomes", build)
 
 
