@@ -13,15 +13,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
-import click
 import typer
 from rich.table import Table
-from typer.core import TyperGroup
 
 from hvpatent import i18n
 from hvpatent.cli.common import (
     AsOfOption,
     DbOption,
+    DefaultCommandGroup,
     OutOption,
     TableFmt,
     app,
@@ -35,19 +34,13 @@ from hvpatent.cli.common import (
 )
 
 
-class _DefaultGroup(TyperGroup):
-    """A group whose plain form runs its first command: `hvp abnormal [options]` is `hvp abnormal queue
-    [options]` (as `hvp value` is `hvp value show`)."""
+class _AbnormalGroup(DefaultCommandGroup):
+    """`hvp abnormal [options]` is `hvp abnormal queue [options]`."""
 
     default_command = "queue"
 
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        if not args or (args[0] not in self.commands and args[0] not in ("--help", "-h")):
-            args = [self.default_command, *args]
-        return super().parse_args(ctx, args)
 
-
-abnormal_app = typer.Typer(cls=_DefaultGroup, help="疑似非正常专利申请与复核（不带子命令即 queue）/ "
+abnormal_app = typer.Typer(cls=_AbnormalGroup, help="疑似非正常专利申请与复核（不带子命令即 queue）/ "
                                                     "suspected abnormal applications and their review (plain: queue)")
 app.add_typer(abnormal_app, name="abnormal")
 

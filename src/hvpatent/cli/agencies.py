@@ -16,7 +16,6 @@ from hvpatent.cli.abnormal import (
     ConfigOption,
     FmtOption,
     RegionOption,
-    _DefaultGroup,
     emit,
     labelled,
     out_format,
@@ -31,6 +30,7 @@ from hvpatent.cli.abnormal import (
 from hvpatent.cli.common import (
     AsOfOption,
     DbOption,
+    DefaultCommandGroup,
     OutOption,
     TableFmt,
     app,
@@ -44,7 +44,7 @@ from hvpatent.cli.common import (
 )
 
 
-class _AgenciesGroup(_DefaultGroup):
+class _AgenciesGroup(DefaultCommandGroup):
     """`hvp agencies [options]` is `hvp agencies list [options]`."""
 
     default_command = "list"

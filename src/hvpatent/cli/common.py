@@ -11,9 +11,11 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
+import click
 import typer
 from rich.console import Console
 from rich.table import Table
+from typer.core import TyperGroup
 
 from hvpatent import i18n
 
@@ -31,6 +33,18 @@ app.add_typer(reference_app, name="reference")
 app.add_typer(config_app, name="config")
 
 # Piped output (files, tests, other programs) gets wide tables instead of Rich's 80 columns.
+class DefaultCommandGroup(TyperGroup):
+    """A command group whose plain form runs one of its commands: with ``default_command = "show"``, `hvp value
+    [options]` is `hvp value show [options]` (subclass and set it; `hvp value`, `hvp abnormal`, `hvp agencies`)."""
+
+    default_command = ""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if not args or (args[0] not in self.commands and args[0] not in ("--help", "-h")):
+            args = [self.default_command, *args]
+        return super().parse_args(ctx, args)
+
+
 console = Console(width=None if sys.stdout.isatty() else 200)
 err_console = Console(stderr=True, width=None if sys.stderr.isatty() else 200)
 

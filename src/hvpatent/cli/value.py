@@ -10,14 +10,13 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
-import click
 import typer
 from rich.table import Table
-from typer.core import TyperGroup
 
 from hvpatent.cli.common import (
     AsOfOption,
     DbOption,
+    DefaultCommandGroup,
     OutOption,
     RegionOption,
     analytics_backend,
@@ -42,14 +41,11 @@ class ValueFmt(StrEnum):
 SCENARIO_HELP = "pledge（质押融资）| transfer（转让许可）| management（分级管理）"
 
 
-class _ValueGroup(TyperGroup):
+class _ValueGroup(DefaultCommandGroup):
     """`hvp value` keeps its plain form (`hvp value [APP_NO] [options]` is `hvp value show ...`); `sheet` is the
     other command."""
 
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        if not args or (args[0] not in self.commands and args[0] not in ("--help", "-h")):
-            args = ["show", *args]
-        return super().parse_args(ctx, args)
+    default_command = "show"
 
 
 value_app = typer.Typer(cls=_ValueGroup, help="专利价值评估（GB/T 42748-2023）与评估表 / patent value and the "
