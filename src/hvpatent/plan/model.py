@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from datetime import date
 from importlib import resources
@@ -47,11 +48,30 @@ class Task:
     goal: str
     responsible: tuple[str, ...]
     cooperating: tuple[str, ...]
-    indicators: tuple[str, ...] = ()
+    indicators: tuple[str, ...] = ()  # indicators.INDICATORS keys whose figures the task's reports show
+    targets: tuple[str, ...] = ()     # the plan's target keys the task serves (shown with its reports)
+
+
+CADENCES = ("month", "quarter", "half", "year")
+REPORT_BY = ("responsible", "all")
+
+
+@dataclass(frozen=True)
+class Reporting:
+    """How the plan's units report on their tasks (docs/tasks.md): every ``cadence`` period from the one holding
+    ``start`` to the one holding ``end``, each due ``due_working_days`` working days after the period's last day
+    (reference/workdays.py: the State Council's holiday arrangements).  ``report_by``: responsible (the
+    responsible units must report; cooperating units may) or all (both must)."""
+    cadence: str = "quarter"
+    due_working_days: int = 10
+    start: date | None = None        # default: the plan's issue date
+    end: date | None = None          # default: the plan's deadline
+    report_by: str = "responsible"
 
 
 @dataclass(frozen=True)
 class Plan:
+    key: str                         # the plan's short name in commands, pages and records (default: its file's stem)
     name: str
     name_en: str
     document: str
@@ -61,6 +81,20 @@ class Plan:
     deadline: date
     targets: tuple[Target, ...] = field(default_factory=tuple)
     tasks: tuple[Task, ...] = field(default_factory=tuple)
+    reporting: Reporting = field(default_factory=Reporting)
+    file: str = ""                   # where it was read from (the package's name for a shipped plan)
+
+    def task(self, number: int) -> Task | None:
+        return next((k for k in self.tasks if k.number == number), None)
+
+    def units(self) -> tuple[str, ...]:
+        """Every unit the plan names, responsible first, each once, in the plan's order."""
+        seen: dict[str, None] = {}
+        for k in self.tasks:
+            seen.update(dict.fromkeys(k.responsible))
+        for k in self.tasks:
+            seen.update(dict.fromkeys(k.cooperating))
+        return tuple(seen)
 
 
 class PlanError(ValueError):
@@ -104,29 +138,88 @@ def _target(raw: dict, where: str) -> Target:
     return t
 
 
+KEY = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
+
+
+def _task(raw: dict, where: str, target_keys: set[str]) -> Task:
+    task = Task(int(raw["number"]), str(raw["group"]), str(raw["title"]), str(raw.get("goal", "")),
+                tuple(str(u) for u in raw.get("responsible") or ()),
+                tuple(str(u) for u in raw.get("cooperating") or ()),
+                tuple(raw.get("indicators") or ()), tuple(raw.get("targets") or ()))
+    unknown = [i for i in task.indicators if i not in INDICATORS]
+    if unknown:
+        raise PlanError(f"{where}: 未知指标 {', '.join(map(str, unknown))}（可用：{', '.join(INDICATORS)}）")
+    if not set(task.targets) <= target_keys:
+        raise PlanError(f"{where}: targets 应为本方案的目标代码（{', '.join(sorted(target_keys))}）")
+    if not task.responsible:
+        raise PlanError(f"{where}: 需要 responsible（责任单位）")
+    return task
+
+
+def _reporting(raw: dict | None, where: str) -> Reporting:
+    raw = raw or {}
+    if not isinstance(raw, dict):
+        raise PlanError(f"{where}: reporting 应为映射")
+    unknown = set(raw) - {"cadence", "due_working_days", "start", "end", "report_by"}
+    if unknown:
+        raise PlanError(f"{where}: reporting 的未知字段 {', '.join(sorted(map(str, unknown)))}")
+    r = Reporting(**raw)
+    if r.cadence not in CADENCES:
+        raise PlanError(f"{where}: reporting.cadence 应为 {', '.join(CADENCES)}")
+    if r.report_by not in REPORT_BY:
+        raise PlanError(f"{where}: reporting.report_by 应为 {', '.join(REPORT_BY)}")
+    if not isinstance(r.due_working_days, int) or not 1 <= r.due_working_days <= 60:
+        raise PlanError(f"{where}: reporting.due_working_days 应为 1–60 的整数")
+    for name in ("start", "end"):
+        if getattr(r, name) is not None and not isinstance(getattr(r, name), date):
+            raise PlanError(f"{where}: reporting.{name} 应为日期 YYYY-MM-DD")
+    return r
+
+
 def parse_plan(data: dict, name: str) -> Plan:
+    if not isinstance(data, dict):
+        raise PlanError(f"{name}: 不是方案文件（应为 YAML 映射，含 plan、targets、tasks）")
     head = data.get("plan") or {}
+    key = str(head.get("key") or Path(name).stem)
+    if not KEY.fullmatch(key):
+        raise PlanError(f"{name}: plan.key 应为小写字母、数字、- 或 _（如 yongchuan-2022-2024）：{key!r}")
     try:
+        targets = tuple(_target(t, f"{name} targets[{i}]") for i, t in enumerate(data.get("targets") or []))
         plan = Plan(
-            name=head["name"], name_en=head.get("name_en", head["name"]), document=head.get("document", ""),
+            key=key, name=head["name"], name_en=head.get("name_en", head["name"]), document=head.get("document", ""),
             issued=head["issued"], region=str(head["region"]), baseline_date=head["baseline_date"],
             deadline=head["deadline"],
-            targets=tuple(_target(t, f"{name} targets[{i}]") for i, t in enumerate(data.get("targets") or [])),
-            tasks=tuple(Task(int(t["number"]), str(t["group"]), t["title"], t.get("goal", ""),
-                             tuple(t.get("responsible") or ()), tuple(t.get("cooperating") or ()),
-                             tuple(t.get("indicators") or ()))
-                        for t in data.get("tasks") or []),
+            targets=targets,
+            tasks=tuple(_task(t, f"{name} tasks[{i}]", {g.key for g in targets})
+                        for i, t in enumerate(data.get("tasks") or [])),
+            reporting=_reporting(head.get("reporting"), name), file=name,
         )
     except KeyError as err:
         raise PlanError(f"{name}: 缺少字段 {err.args[0]}") from err
+    except (TypeError, ValueError) as err:
+        if isinstance(err, PlanError):
+            raise
+        raise PlanError(f"{name}: {err}") from err
+    numbers = [k.number for k in plan.tasks]
+    if len(numbers) != len(set(numbers)):
+        raise PlanError(f"{name}: 任务编号重复")
     for field_name in ("issued", "baseline_date", "deadline"):
         if not isinstance(getattr(plan, field_name), date):
             raise PlanError(f"{name}: {field_name} 应为日期 YYYY-MM-DD")
     return plan
 
 
+MAX_PLAN_BYTES = 1 << 20  # a plan file is a few KiB; anything near this is not one
+
+
 def load_plan(path: Path | None = None) -> Plan:
     if path is None:
         text = resources.files(__package__).joinpath(SEED_PLAN).read_text(encoding="utf-8")
         return parse_plan(yaml.safe_load(text), SEED_PLAN)
-    return parse_plan(yaml.safe_load(path.read_text(encoding="utf-8")), path.name)
+    if path.stat().st_size > MAX_PLAN_BYTES:
+        raise PlanError(f"{path.name}: 文件过大，不是方案文件 / too large for a plan file")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as err:
+        raise PlanError(f"{path.name}: 不是有效的 YAML / not valid YAML: {err}") from err
+    return parse_plan(data, path.name)

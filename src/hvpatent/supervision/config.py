@@ -14,16 +14,14 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
-import yaml
-
+from hvpatent.reference.settings import SettingsError, fail, overlay, read_settings
 from hvpatent.reference.userconfig import config_file
 
 CONFIG_NAME = "config.yaml"
 USER_NAME = "supervision.yaml"
-MAX_BYTES = 1 << 20
 
 
-class ConfigError(ValueError):
+class ConfigError(SettingsError):
     """A supervision settings file that cannot be used; the message names the file and the key."""
 
 
@@ -67,57 +65,16 @@ def config_path() -> Path:
 
 
 def _fail(source: str, where: str, zh: str, en: str, value: object = ...) -> ConfigError:
-    tail = "" if value is ... else f": {value!r}"
-    return ConfigError(f"{source}: {where}: {zh} / {en}{tail}")
+    return fail(source, where, zh, en, value, ConfigError)  # type: ignore[return-value]
 
 
 def _read(file: Path) -> dict:
-    try:
-        if file.stat().st_size > MAX_BYTES:
-            raise _fail(str(file), "(file)", "文件超过 1 MiB", "the file is over 1 MiB")
-        text = file.read_bytes().decode("utf-8")
-    except OSError as err:
-        raise _fail(str(file), "(file)", "无法读取", f"cannot read: {err.strerror or err}") from None
-    except UnicodeDecodeError:
-        raise _fail(str(file), "(file)", "不是 UTF-8 编码", "not UTF-8 text") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as err:
-        raise _fail(str(file), "(file)", "YAML 有误", f"bad YAML: {err}") from None
-    except RecursionError:
-        raise _fail(str(file), "(file)", "嵌套过深", "nested too deeply") from None
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise _fail(str(file), "(file)", "应为键值表", "expected a mapping of sections")
-    return data
+    return read_settings(file, ConfigError)
 
 
 def _overlay(shipped: object, given: object, source: str, where: str) -> object:
     """``given`` checked against ``shipped`` (same keys, same kinds of value), missing keys filled from it."""
-    if isinstance(shipped, dict):
-        if not isinstance(given, dict):
-            raise _fail(source, where, "应为键值表", "expected a mapping", given)
-        unknown = sorted(set(given) - set(shipped), key=str)
-        if unknown:
-            raise _fail(source, f"{where}.{unknown[0]}" if where else str(unknown[0]), "未知的键", "unknown key")
-        return {k: _overlay(v, given[k], source, f"{where}.{k}" if where else k) if k in given else v
-                for k, v in shipped.items()}
-    if isinstance(shipped, bool):
-        if not isinstance(given, bool):
-            raise _fail(source, where, "应为 true 或 false", "expected true or false", given)
-        return given
-    if isinstance(shipped, int | float):
-        if isinstance(given, bool) or not isinstance(given, int | float) or given != given or given < 0:
-            raise _fail(source, where, "应为不小于 0 的数", "expected a number of at least 0", given)
-        if isinstance(shipped, int) and not isinstance(shipped, bool) and given != int(given):
-            raise _fail(source, where, "应为整数", "expected a whole number", given)
-        if given > 10**9:
-            raise _fail(source, where, "数值过大", "too large", given)
-        return type(shipped)(given)
-    if not isinstance(given, str) or not given.strip():
-        raise _fail(source, where, "应为非空文本", "expected text", given)
-    return given
+    return overlay(shipped, given, source, where, ConfigError)
 
 
 # Smallest values that keep a rule meaningful (and its arithmetic defined): a window of 0 days divides by zero, a

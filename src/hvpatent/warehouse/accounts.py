@@ -18,7 +18,7 @@ import duckdb
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
 
-ROLES = ("admin", "analyst", "enterprise", "bank")
+ROLES = ("admin", "analyst", "enterprise", "bank", "unit")
 
 ACCOUNT_TABLES = {
     "users": """
@@ -28,7 +28,9 @@ ACCOUNT_TABLES = {
         enterprise VARCHAR,          -- normalised applicant name, for enterprise accounts
         created_at TIMESTAMP NOT NULL,
         active BOOLEAN NOT NULL DEFAULT TRUE,
-        bank VARCHAR                 -- normalised pledgee name, for bank accounts (added by issue 18)
+        bank VARCHAR,                -- normalised pledgee name, for bank accounts (added by issue 18)
+        unit VARCHAR                 -- a plan's responsible or cooperating unit as the plan files name it (区科技局),
+                                     -- for unit accounts (added by issue 21, docs/tasks.md)
     """,
     "audit_log": """
         logged_at TIMESTAMP NOT NULL,
@@ -56,6 +58,7 @@ class User:
     role: str
     enterprise: str | None = None
     bank: str | None = None      # normalised name of the bank (pledgee) a bank account acts for
+    unit: str | None = None      # the plan unit (区科技局) a unit account reports for (hvpatent.tasks)
 
 
 def create_account_tables(con: duckdb.DuckDBPyConnection) -> None:
@@ -64,6 +67,7 @@ def create_account_tables(con: duckdb.DuckDBPyConnection) -> None:
     for name, cols in ACCOUNT_TABLES.items():
         con.execute(f"CREATE TABLE IF NOT EXISTS {name} ({cols})")
     con.execute("ALTER TABLE users ADD COLUMN IF NOT EXISTS bank VARCHAR")  # accounts made before issue 18
+    con.execute("ALTER TABLE users ADD COLUMN IF NOT EXISTS unit VARCHAR")  # accounts made before issue 21
     create_session_tables(con)
 
 
@@ -101,31 +105,38 @@ def check_password(password: str, username: str = "") -> None:
 
 
 def add_user(con: duckdb.DuckDBPyConnection, username: str, password: str, role: str,
-             enterprise: str | None = None, by: str | None = None, bank: str | None = None) -> User:
+             enterprise: str | None = None, by: str | None = None, bank: str | None = None,
+             unit: str | None = None) -> User:
     """``enterprise`` (enterprise accounts) and ``bank`` (bank accounts) are normalised names: an enterprise
-    account sees its own patents; a bank account its own pledge contracts (pledgee = bank, or a branch of it)."""
+    account sees its own patents; a bank account its own pledge contracts (pledgee = bank, or a branch of it).
+    ``unit`` (unit accounts) is a plan unit's name as the plan files write it; the caller checks it against the
+    plans' units (hvpatent.plan.known_units): a unit account sees and reports its own tasks only."""
     if role not in ROLES:
         raise AccountError(f"角色应为 {' | '.join(ROLES)} / role must be one of {', '.join(ROLES)}")
     if role == "enterprise" and not enterprise:
         raise AccountError("企业账号需要 --enterprise 企业名称 / an enterprise account needs its enterprise")
     if role == "bank" and not bank:
         raise AccountError("银行账号需要 --bank 银行名称 / a bank account needs its bank")
+    if role == "unit" and not (unit or "").strip():
+        raise AccountError("责任单位账号需要 --unit 单位名称 / a unit account needs its unit")
+    if role != "unit":
+        unit = None
     check_username(username)
     check_password(password, username)
     if con.execute("SELECT 1 FROM users WHERE username = ?", [username]).fetchone():
         raise AccountError(f"用户已存在 / user exists: {username}")
     con.execute("BEGIN")
-    con.execute("INSERT INTO users (username, password_hash, role, enterprise, created_at, active, bank)"
-                " VALUES (?, ?, ?, ?, ?, TRUE, ?)",
-                [username, _HASHER.hash(password), role, enterprise, datetime.now(), bank])
-    of = enterprise or bank
+    con.execute("INSERT INTO users (username, password_hash, role, enterprise, created_at, active, bank, unit)"
+                " VALUES (?, ?, ?, ?, ?, TRUE, ?, ?)",
+                [username, _HASHER.hash(password), role, enterprise, datetime.now(), bank, unit])
+    of = enterprise or bank or unit
     audit(con, by, "user_added", f"{username} ({role}{', ' + of if of else ''})")
     con.execute("COMMIT")
-    return User(username, role, enterprise, bank)
+    return User(username, role, enterprise, bank, unit)
 
 
 def authenticate(con: duckdb.DuckDBPyConnection, username: str, password: str) -> User | None:
-    row = con.execute("SELECT password_hash, role, enterprise, bank FROM users WHERE username = ? AND active",
+    row = con.execute("SELECT password_hash, role, enterprise, bank, unit FROM users WHERE username = ? AND active",
                       [username]).fetchone()
     if row is None:
         _HASHER.hash(password)  # the same cost as a real check: timing does not tell which names exist
@@ -134,7 +145,7 @@ def authenticate(con: duckdb.DuckDBPyConnection, username: str, password: str) -
         _HASHER.verify(row[0], password)
     except (VerifyMismatchError, InvalidHashError):
         return None
-    return User(username, row[1], row[2], row[3])
+    return User(username, row[1], row[2], row[3], row[4])
 
 
 def set_password(con: duckdb.DuckDBPyConnection, username: str, password: str, by: str | None = None) -> int:
@@ -170,14 +181,15 @@ def _exists(con: duckdb.DuckDBPyConnection, username: str) -> None:
 
 
 def get_user(con: duckdb.DuckDBPyConnection, username: str) -> User | None:
-    row = con.execute("SELECT role, enterprise, bank FROM users WHERE username = ? AND active",
+    row = con.execute("SELECT role, enterprise, bank, unit FROM users WHERE username = ? AND active",
                       [username]).fetchone()
-    return None if row is None else User(username, row[0], row[1], row[2])
+    return None if row is None else User(username, row[0], row[1], row[2], row[3])
 
 
 def list_users(con: duckdb.DuckDBPyConnection) -> list[dict]:
-    rows = con.execute("SELECT username, role, enterprise, bank, created_at, active FROM users ORDER BY username")
-    return [dict(zip(("username", "role", "enterprise", "bank", "created_at", "active"), r, strict=True))
+    rows = con.execute("SELECT username, role, enterprise, bank, unit, created_at, active FROM users"
+                       " ORDER BY username")
+    return [dict(zip(("username", "role", "enterprise", "bank", "unit", "created_at", "active"), r, strict=True))
             for r in rows.fetchall()]
 
 

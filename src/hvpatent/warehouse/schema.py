@@ -513,6 +513,80 @@ WORKFLOW_TABLES: dict[str, str] = {
         evidence VARCHAR NOT NULL,
         PRIMARY KEY (app_no, decided_at)
     """,
+    # A unit's progress report on one of the plan's tasks for one reporting period (hvpatent.tasks, docs/tasks.md):
+    # append-only, one row per submission; the highest version of (plan_key, task_number, unit, period) is the
+    # report, the first one's submitted_at decides timeliness.  figures: JSON list of {"name", "value", "unit"} the
+    # unit entered (the linked indicators' figures are computed, not stored).
+    "task_reports": """
+        report_id VARCHAR PRIMARY KEY,
+        plan_key VARCHAR NOT NULL,
+        task_number INTEGER NOT NULL,
+        unit VARCHAR NOT NULL,
+        period VARCHAR NOT NULL,
+        version INTEGER NOT NULL,
+        text VARCHAR NOT NULL,
+        figures VARCHAR NOT NULL,
+        submitted_at TIMESTAMP NOT NULL,
+        submitted_by VARCHAR NOT NULL,
+        UNIQUE (plan_key, task_number, unit, period, version)
+    """,
+    # A report's attachments, checked before they are stored (tasks/attachments.py): kind pdf | docx | xlsx | png |
+    # jpeg, the bytes as received.  Written in the same transaction as the report row.
+    "task_report_files": """
+        report_id VARCHAR NOT NULL,
+        file_no INTEGER NOT NULL,
+        file_name VARCHAR NOT NULL,
+        kind VARCHAR NOT NULL,
+        media_type VARCHAR NOT NULL,
+        size_bytes BIGINT NOT NULL,
+        sha256 VARCHAR NOT NULL,
+        content BLOB NOT NULL,
+        PRIMARY KEY (report_id, file_no)
+    """,
+    # The bureau's qualitative score (0-100) of a unit for a reporting period, part of the assessment sheet
+    # (tasks/assessment.py): append-only, the latest row counts.
+    "unit_scores": """
+        plan_key VARCHAR NOT NULL,
+        unit VARCHAR NOT NULL,
+        period VARCHAR NOT NULL,
+        score DECIMAL(5, 2) NOT NULL,
+        note VARCHAR,
+        scored_at TIMESTAMP NOT NULL,
+        scored_by VARCHAR NOT NULL,
+        PRIMARY KEY (plan_key, unit, period, scored_at)
+    """,
+    # Issued bulletin editions (hvpatent.schedule, docs/schedule.md): never updated or deleted; a re-issue is the
+    # next version, with its changes from the one before (JSON list) and the reason.  edition_id is
+    # "{plan_key}/{cadence}/{period}/v{version}".  data_stamp (JSON) says which imports the edition saw; figures
+    # (JSON) keep the numbers it printed, so a later version can list what changed.
+    "bulletin_editions": """
+        edition_id VARCHAR PRIMARY KEY,
+        plan_key VARCHAR NOT NULL,
+        region VARCHAR NOT NULL,
+        cadence VARCHAR NOT NULL,
+        period VARCHAR NOT NULL,
+        version INTEGER NOT NULL,
+        as_of DATE NOT NULL,
+        due_on DATE NOT NULL,
+        issued_on DATE NOT NULL,
+        issued_at TIMESTAMP NOT NULL,
+        issued_by VARCHAR NOT NULL,
+        data_stamp VARCHAR NOT NULL,
+        figures VARCHAR NOT NULL,
+        changes VARCHAR NOT NULL,
+        reason VARCHAR,
+        UNIQUE (plan_key, cadence, period, version)
+    """,
+    # The files of an edition (docx, xlsx, pdf), their bytes and SHA-256 as issued.
+    "bulletin_edition_files": """
+        edition_id VARCHAR NOT NULL,
+        format VARCHAR NOT NULL,
+        file_name VARCHAR NOT NULL,
+        size_bytes BIGINT NOT NULL,
+        sha256 VARCHAR NOT NULL,
+        content BLOB NOT NULL,
+        PRIMARY KEY (edition_id, format)
+    """,
 }
 
 

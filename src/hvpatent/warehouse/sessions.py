@@ -299,18 +299,18 @@ class SessionStore:
         now, key = self.clock(), token_hash(token)
         with self._cursor() as cursor:
             row = cursor.execute(
-                "SELECT s.username, s.created_at, s.last_seen, u.role, u.enterprise, u.bank FROM sessions s"
+                "SELECT s.username, s.created_at, s.last_seen, u.role, u.enterprise, u.bank, u.unit FROM sessions s"
                 " JOIN users u ON u.username = s.username WHERE s.id_hash = ? AND u.active", [key]).fetchone()
         if row is None:
             return None
-        username, created, seen, role, enterprise, bank = row
+        username, created, seen, role, enterprise, bank, unit = row
         if now - created > self.absolute or now - seen > self.idle:
             self.end(token)
             return None
         if now - seen >= TOUCH_EVERY:
             with self._writing() as cursor:
                 cursor.execute("UPDATE sessions SET last_seen = ? WHERE id_hash = ?", [now, key])
-        return User(username, role, enterprise, bank)
+        return User(username, role, enterprise, bank, unit)
 
     def end(self, token: str) -> None:
         with self._writing() as cursor:

@@ -41,6 +41,8 @@ Staff = Annotated[User, Depends(require(*STAFF))]
 Admin = Annotated[User, Depends(require("admin"))]
 EnterpriseUser = Annotated[User, Depends(require("enterprise"))]
 Anyone = Annotated[User, Depends(current_user)]
+# The patent lists: staff, and an enterprise for its own; a bank or a unit account gets 403.
+Viewer = Annotated[User, Depends(require(*STAFF, "enterprise"))]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 AsOf = Annotated[date | None, Query(description="统计日期 / as-of date (default: today)")]
@@ -134,7 +136,7 @@ def deactivate_user(request: Request, user: Admin, name: str) -> dict:
 
 @router.get("/me", summary="当前用户 / the current user")
 def me(request: Request, user: Anyone) -> dict:
-    return {"username": user.username, "role": user.role, "enterprise": user.enterprise,
+    return {"username": user.username, "role": user.role, "enterprise": user.enterprise, "unit": user.unit,
             "csrf": csrf_token(request)}
 
 
@@ -194,7 +196,7 @@ def indicator_records(request: Request, user: Staff, key: str, as_of: AsOf = Non
 
 
 @router.get("/highvalue", summary="高价值发明专利清单 / high-value invention patents")
-def highvalue(request: Request, user: Anyone, as_of: AsOf = None, region: Region = None, criterion: str | None = None,
+def highvalue(request: Request, user: Viewer, as_of: AsOf = None, region: Region = None, criterion: str | None = None,
               q: str | None = None, town: str | None = None, format: Fmt = "json"):
     if user.role == "bank":
         raise HTTPException(status.HTTP_403_FORBIDDEN, "无权访问 / not allowed for this account")
@@ -211,7 +213,7 @@ def patent(request: Request, user: Anyone, app_no: str, as_of: AsOf = None) -> d
     except AppNoError as err:
         raise HTTPException(422, str(err)) from err
     a = analytics(request)
-    if user.role == "bank" or (user.role == "enterprise" and not a.owned_by(number, user.enterprise)):
+    if user.role in ("bank", "unit") or (user.role == "enterprise" and not a.owned_by(number, user.enterprise)):
         # The same answer as for a number that does not exist: no hint of other enterprises' patents.
         raise HTTPException(status.HTTP_404_NOT_FOUND, "没有这件专利 / no such patent")
     profile = a.profile(number, _day(as_of))
@@ -229,7 +231,7 @@ def my_patents(request: Request, user: EnterpriseUser, as_of: AsOf = None, forma
 
 
 @router.get("/warnings", summary="预警：年费、滞纳期、可恢复、满10年、期满 / early warnings")
-def warnings(request: Request, user: Anyone, as_of: AsOf = None, within: Annotated[int, Query(ge=1, le=730)] = 90,
+def warnings(request: Request, user: Viewer, as_of: AsOf = None, within: Annotated[int, Query(ge=1, le=730)] = 90,
              high_value_at_risk: bool = False, format: Fmt = "json"):
     if user.role == "bank":
         raise HTTPException(status.HTTP_403_FORBIDDEN, "无权访问 / not allowed for this account")

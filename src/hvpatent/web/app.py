@@ -42,6 +42,7 @@ def create_app(db: Path, *, secret: str | None = None, secure_cookies: bool | No
         api,
         bank,
         cultivation,
+        editions,
         finance,
         finance_subsidies,
         financing,
@@ -52,7 +53,9 @@ def create_app(db: Path, *, secret: str | None = None, secure_cookies: bool | No
         recognitions,
         subsidies,
         subsidies_mine,
+        task_reports,
         trademarks,
+        unit,
         value,
     )
 
@@ -97,6 +100,9 @@ def create_app(db: Path, *, secret: str | None = None, secure_cookies: bool | No
     app.include_router(subsidies_mine.router)  # an enterprise's subsidies: what it is eligible for and why, apply
     app.include_router(abnormal.router)  # suspected abnormal applications: the review queue, evidence, decisions
     app.include_router(agencies.router)  # patent agencies: ranking, watch list, one agency, letters
+    app.include_router(unit.router)  # a unit's tasks and its progress reports (role unit)
+    app.include_router(task_reports.router)  # the bureau's view of the task reports: status, overdue, letters, scores
+    app.include_router(editions.router)  # issued bulletin editions, their versions and files
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     _api_docs(app, public_docs)
 

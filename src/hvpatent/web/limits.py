@@ -21,6 +21,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 DEFAULT_LIMIT = 64 << 10
 UPLOAD_ROUTES = (("POST", "/imports"), ("POST", "/api/imports"))
+# A unit's progress report with its attachments (web/unit.py): the tasks settings' max_total_mib of files plus 1 MiB
+# for the text, the figures and the multipart framing; app.py passes that limit (create_app(report_upload_mib=)).
+REPORT_ROUTES = (("POST", "/unit/reports"), ("POST", "/api/unit/reports"))
 # Small uploads with a limit of their own: a policy variant for the what-if (web/subsidies.py checks 256 KiB of
 # file; 16 KiB more for the multipart framing and the form fields).
 SMALL_UPLOAD_ROUTES: dict[tuple[str, str], int] = {("POST", "/subsidies/whatif"): (256 + 16) << 10}
@@ -34,13 +37,18 @@ class BodyLimit:
     """Pure ASGI middleware: ``default`` bytes for every request body, ``upload`` bytes for the upload
     routes (``upload_label``: the file limit users are told, e.g. 50 MiB)."""
 
-    def __init__(self, app: ASGIApp, *, upload: int, upload_label: str, default: int = DEFAULT_LIMIT) -> None:
+    def __init__(self, app: ASGIApp, *, upload: int, upload_label: str, default: int = DEFAULT_LIMIT,
+                 report: int = 31 << 20, report_label: str = "30 MiB") -> None:
         self.app, self.default, self.upload, self.upload_label = app, default, upload, upload_label
+        self.report, self.report_label = report, report_label
 
     def _limit(self, scope: Scope) -> tuple[int, str]:
         route = (scope["method"], scope["path"].rstrip("/") or "/")
         if route in UPLOAD_ROUTES:
             return self.upload, f"文件超过上限 {self.upload_label} / file too large ({self.upload_label} at most)"
+        if route in REPORT_ROUTES:
+            return self.report, (f"附件合计超过上限 {self.report_label} / attachments too large ({self.report_label} "
+                                 "at most in all)")
         if route in SMALL_UPLOAD_ROUTES:
             small = SMALL_UPLOAD_ROUTES[route]
             return small, f"文件超过上限 {_size(small)} / file too large ({_size(small)} at most)"

@@ -27,6 +27,8 @@ NAV = [("/", "overview", STAFF), ("/towns", "towns", STAFF), ("/industries", "in
        ("/enterprises", "enterprises", STAFF), ("/highvalue", "highvalue", (*STAFF, "enterprise")),
        ("/mine", "my_patents", ("enterprise",)), ("/warnings", "warnings", (*STAFF, "enterprise")),
        ("/trademarks", "trademarks", STAFF), ("/tasks", "tasks", STAFF),
+       ("/tasks/reports", "task_reports", STAFF), ("/editions", "editions", STAFF),
+       ("/unit", "my_tasks", ("unit",)),
        ("/recognitions", "recognitions", STAFF), ("/value", "value_assessment", STAFF),
        ("/cultivation", "cultivation", STAFF),
        ("/navigation", "navigation", STAFF), ("/navigation/projects", "navigation_projects", STAFF),
@@ -121,7 +123,7 @@ def login_form(request: Request, username: Annotated[str, Form()], password: Ann
         response.status_code = status.HTTP_429_TOO_MANY_REQUESTS if result.locked_until else status.HTTP_200_OK
         return response
     start_session(request, result.token)
-    home = {"enterprise": "/mine", "bank": "/bank"}.get(result.user.role, "/")
+    home = {"enterprise": "/mine", "bank": "/bank", "unit": "/unit"}.get(result.user.role, "/")
     return RedirectResponse(next if next != "/" else home, status.HTTP_303_SEE_OTHER)
 
 
@@ -136,8 +138,9 @@ def logout_form(request: Request, csrf: Annotated[str, Form()]):
 @router.get("/", response_class=HTMLResponse)
 def overview(request: Request) -> HTMLResponse:
     user = _user(request)
-    if user.role in ("enterprise", "bank"):
-        return RedirectResponse("/mine" if user.role == "enterprise" else "/bank", status.HTTP_303_SEE_OTHER)
+    if user.role in ("enterprise", "bank", "unit"):
+        home = {"enterprise": "/mine", "bank": "/bank", "unit": "/unit"}[user.role]
+        return RedirectResponse(home, status.HTTP_303_SEE_OTHER)
     _user(request, *STAFF)
     a, day = _a(request), _day(request)
     progress = a.plan_progress(day, _exclude_abnormal(request))

@@ -1,0 +1,84 @@
+"""Every plan the product knows: the plans shipped with the package (plan/*.yaml), the user's plan files (the user
+config folder's plans/*.yaml) and files named on the command line (`--plan FILE`), each under its key.
+
+A plan is data: a city's or a province's plan file loads and reports like the district's, with no code of its own
+(docs/plans.md).  The seed plan (yongchuan-2022-2024) is the default unless a file is named.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import yaml
+
+from hvpatent.plan.model import SEED_PLAN, Plan, PlanError, load_plan, parse_plan
+
+
+@dataclass(frozen=True)
+class Plans:
+    """The known plans in order (the default first), by key."""
+    by_key: dict[str, Plan]
+    default_key: str
+
+    @property
+    def default(self) -> Plan:
+        return self.by_key[self.default_key]
+
+    def __iter__(self) -> Iterator[Plan]:
+        return iter(self.by_key.values())
+
+    def __len__(self) -> int:
+        return len(self.by_key)
+
+    def get(self, key: str | None) -> Plan:
+        """The plan of that key (the default for None); PlanError naming the known keys otherwise."""
+        if key is None or key == "":
+            return self.default
+        if key not in self.by_key:
+            raise PlanError(f"没有这个方案 / no such plan: {key}（可用 / known: {', '.join(self.by_key)}）")
+        return self.by_key[key]
+
+    def units(self) -> tuple[str, ...]:
+        """Every unit any plan names, each once."""
+        return tuple(dict.fromkeys(u for p in self for u in p.units()))
+
+    def of_unit(self, unit: str) -> list[Plan]:
+        """The plans that name the unit (responsible or cooperating)."""
+        return [p for p in self if unit in p.units()]
+
+
+def shipped_plans() -> list[Plan]:
+    """The plans in the package: the seed plan first, then the others by file name."""
+    folder = resources.files(__package__)
+    names = sorted(f.name for f in folder.iterdir() if f.name.endswith(".yaml"))
+    names.sort(key=lambda n: n != SEED_PLAN)
+    return [parse_plan(yaml.safe_load(folder.joinpath(n).read_text(encoding="utf-8")), n) for n in names]
+
+
+def user_plan_files() -> list[Path]:
+    """The user's plan files: the user config folder's plans/*.yaml (`hvp config path`)."""
+    from hvpatent.reference.userconfig import user_config_dir
+
+    folder = user_config_dir() / "plans"
+    return sorted(folder.glob("*.yaml")) if folder.is_dir() else []
+
+
+def load_plans(files: Sequence[Path] = ()) -> Plans:
+    """The shipped plans, the user's plan files and ``files``; the first of ``files`` is the default (else the
+    seed plan).  A file whose key another file already has is refused (PlanError naming both), except that a user's
+    or a named file may replace a shipped plan of the same key."""
+    shipped = {p.key: p for p in shipped_plans()}
+    found: dict[str, Plan] = dict(shipped)
+    origin: dict[str, str] = {k: "" for k in shipped}
+    for path in [*user_plan_files(), *files]:
+        plan = load_plan(path)
+        if plan.key in origin and origin[plan.key] and origin[plan.key] != str(path):
+            raise PlanError(f"{path.name}: 方案代码 {plan.key} 与 {Path(origin[plan.key]).name} 重复"
+                            f" / plan key {plan.key} is also that of {Path(origin[plan.key]).name}")
+        found[plan.key], origin[plan.key] = plan, str(path)
+    default = load_plan(files[0]).key if files else load_plan().key
+    ordered = {default: found[default], **{k: p for k, p in found.items() if k != default}}
+    return Plans(ordered, default)
