@@ -32,14 +32,16 @@ def serve(app):
 PASSWORD = "correct horse 42"
 # The hand-built district's accounts: one per role, two enterprises (甲 = world.E1, 乙 = world.E2); the bank
 # account acts for world.BANK (a bank account is bound to its bank, issue 18).
+# Two unit accounts (issue 21) report for two of the seed plan's units, named as the plan names them.
 ACCOUNTS = (("admin", "admin", None), ("analyst", "analyst", None), ("jia", "enterprise", "E1"),
-            ("yi", "enterprise", "E2"), ("bank", "bank", "BANK"))
+            ("yi", "enterprise", "E2"), ("bank", "bank", "BANK"), ("keji", "unit", "区科技局"),
+            ("jingxin", "unit", "区经济信息委"))
 
 
 def world_db(folder, name: str = "web.duckdb", extra_accounts=()):
     """The world.py district in ``folder / name`` with one account per role (ACCOUNTS) and the
-    ``extra_accounts`` given as (username, role, enterprise or bank or None: a name in world.py), all with
-    PASSWORD; the path."""
+    ``extra_accounts`` given as (username, role, enterprise or bank or None: a name in world.py; for a unit
+    account the unit's name itself), all with PASSWORD; the path."""
     import world
     from hvpatent.ingest.fields import normalize_name
     from hvpatent.warehouse.accounts import add_user
@@ -49,9 +51,9 @@ def world_db(folder, name: str = "web.duckdb", extra_accounts=()):
     with Warehouse(db) as wh:
         world.build(wh)
         for username, role, of in (*ACCOUNTS, *extra_accounts):
-            name = normalize_name(getattr(world, of)) if of else None
+            name = normalize_name(getattr(world, of)) if of and role != "unit" else None
             add_user(wh.con, username, PASSWORD, role, name if role == "enterprise" else None,
-                     bank=name if role == "bank" else None)
+                     bank=name if role == "bank" else None, unit=of if role == "unit" else None)
     return db
 
 
