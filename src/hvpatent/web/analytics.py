@@ -26,7 +26,7 @@ from typing import BinaryIO
 
 from hvpatent.indicators import ALL_APPLICANTS, drill, figures, high_value_list
 from hvpatent.indicators.profile import applicant_names, applicant_portfolio, owned_by, patent_profile
-from hvpatent.plan import load_plan
+from hvpatent.plan import load_plans
 from hvpatent.plan import plan_progress as compute_progress
 from hvpatent.warehouse.accounts import User, audit, audit_entries, get_user
 from hvpatent.warehouse.store import Warehouse, import_history
@@ -102,7 +102,9 @@ class Analytics:
                  max_upload_bytes: int = 50 << 20, heavy_slots: int | None = None,
                  heavy_queue: int | None = None, heavy_wait_s: float = 10.0, max_queued_imports: int = 20):
         self.warehouse = warehouse
-        self.plan = load_plan(plan_file)
+        # Every known plan (shipped, the user's, the file named); the named file (else the seed plan) is the default.
+        self.plans = load_plans([plan_file] if plan_file else [])
+        self.plan = self.plans.default
         self.max_upload_bytes = max_upload_bytes
         self._cache: OrderedDict[tuple, object] = OrderedDict()
         self._cache_size = cache_size
