@@ -36,12 +36,15 @@ def _new_password(given: str | None) -> str:
 @users_app.command("add")
 def users_add(
     username: Name,
-    role: Annotated[str, typer.Option(help="角色 / role: admin | analyst | enterprise | bank")],
+    role: Annotated[str, typer.Option(help="角色 / role: admin | analyst | enterprise | bank | unit")],
     enterprise: Annotated[str | None, typer.Option(
         help="企业名称（企业账号） / enterprise name (an enterprise account)")] = None,
     bank: Annotated[str | None, typer.Option(
         help="银行名称（银行账号；总行账号也看到其分支机构的合同与请求） / bank name (a bank account; a head office "
              "also sees its branches' contracts and requests)")] = None,
+    unit: Annotated[str | None, typer.Option(
+        help="责任单位名称（单位账号；须为方案所列单位，如 区科技局） / the plan unit a unit account reports for "
+             "(one the known plans name, e.g. 区科技局)")] = None,
     password: Annotated[str | None, typer.Option(
         help="密码（不给则提示输入） / password (prompted when not given)", hide_input=True)] = None,
     db: DbOption = None,
@@ -56,14 +59,35 @@ def users_add(
             check_password(password, username)
     except AccountError as err:
         _fail(err)
+    unit = _plan_unit(unit) if role == "unit" else None
     secret = _new_password(password)
     with open_warehouse(db) as wh:
         try:
             add_user(wh.con, username, secret, role, normalize_name(enterprise) if enterprise else None, by="cli",
-                     bank=normalize_name(bank) if bank else None)
+                     bank=normalize_name(bank) if bank else None, unit=unit)
         except AccountError as err:
             _fail(err)
     console.print(f"已创建 / created: {username} ({role})")
+
+
+def _plan_unit(unit: str | None) -> str:
+    """--unit of a unit account: a unit the known plans name (as the plan files write it), before any prompt or
+    warehouse; else exit 2 listing them."""
+    from hvpatent.i18n import say
+    from hvpatent.plan import PlanError, load_plans
+
+    try:
+        known = load_plans().units()
+    except PlanError as err:
+        _fail(err)
+    text = (unit or "").strip()
+    if not text:
+        _fail(ValueError("单位账号需要 --unit 单位名称 / a unit account needs --unit"))
+    if text not in known:
+        listing = "、".join(known)
+        _fail(ValueError(say(f"方案中没有这个单位（--unit）：{text!r}，可用：{listing}",
+                             f"no plan names the unit {text!r} (--unit); one of: {listing}")))
+    return text
 
 
 @users_app.command("list")
