@@ -31,16 +31,24 @@ from hvpatent.cli.common import (
 from hvpatent.cli.refresh import refresh_derived_tables
 from hvpatent.i18n import label, t
 
-PlanOption = Annotated[Path | None, typer.Option("--plan", help="方案文件 YAML（默认：永川区2022—2024行动方案）")]
+PlanOption = Annotated[str | None, typer.Option(
+    "--plan", help="方案代码（hvp plan list）或方案文件 YAML（默认：永川区2022—2024行动方案）/ a plan key or file")]
 
 
-def _load(plan_file: Path | None):
-    from hvpatent.plan.model import PlanError, load_plan
+def _load(plan: str | None):
+    """The plan ``--plan`` names (a key or a file); a bad file or an unknown key exits 2 with the file and field."""
+    return _load_all(plan)[1]
+
+
+def _load_all(plan: str | None):
+    """The known plans and the one ``--plan`` names (plan/registry.py), or exit 2 with the reason."""
+    from hvpatent.plan.model import PlanError
+    from hvpatent.plan.registry import resolve_plans
 
     try:
-        return load_plan(plan_file)
+        return resolve_plans(plan)
     except (PlanError, OSError) as err:
-        err_console.print(f"[red]{err}[/red]")
+        err_console.print(f"[red]{err}[/red]", markup=True, highlight=False)
         raise typer.Exit(2) from err
 
 
@@ -137,6 +145,16 @@ def tasks_cmd(plan_file: PlanOption = None, fmt: FormatOption = Fmt.table, out: 
     emit({"tasks": rows}, fmt, out, title=plan.name)
 
 
+@plan_app.command("list")
+def list_cmd(plan_file: PlanOption = None, fmt: FormatOption = Fmt.table, out: OutOption = None) -> None:
+    """已知的方案：内置、用户配置文件夹 plans/ 中的与 --plan 指定的 / the known plans."""
+    plans, _ = _load_all(plan_file)
+    rows = [{"key": p.key, "name": p.name if i18n.lang() == "zh" else p.name_en, "region": p.region,
+             "deadline": p.deadline.isoformat(), "tasks": len(p.tasks), "targets": len(p.targets),
+             "default": p.key == plans.default_key, "file": p.file} for p in plans]
+    emit({"plans": rows}, fmt, out, title="方案 / plans")
+
+
 @plan_app.command("set")
 def set_cmd(
     key: Annotated[str, typer.Argument(help="目标代码，如 navigation_projects")],
@@ -203,12 +221,13 @@ def export_parquet_cmd(folder: Annotated[Path, typer.Argument(help="输出文件
                       "hvp spark build-timelines on the cluster")
 
 
-def print_demo_progress(wh, day: date) -> None:
-    """The demo's plan progress, as `hvp plan progress` gives it by default (the settings' plan.exclude_confirmed,
-    with its note); a bad supervision.yaml exits 2 here with its message, before the demo's bulletin would read it."""
+def print_demo_progress(wh, day: date, plan=None) -> None:
+    """The demo's plan progress (``plan``, default the seed plan), as `hvp plan progress` gives it by default (the
+    settings' plan.exclude_confirmed, with its note); a bad supervision.yaml exits 2 here with its message, before
+    the demo's bulletin would read it."""
     from hvpatent.plan import load_plan, plan_progress
 
-    plan, exclude = load_plan(), exclude_abnormal_default(None)
+    plan, exclude = plan or load_plan(), exclude_abnormal_default(None)
     results = plan_progress(analytics_backend(wh), plan, day, exclude_abnormal=exclude)
     print_progress(plan, day, results)
     print_excluded(results, exclude)

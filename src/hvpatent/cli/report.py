@@ -30,13 +30,15 @@ def report_cmd(
     region: RegionOption = None,
     fmt: Annotated[str, typer.Option("--format", help="docx | xlsx | pdf | html")] = "docx",
     out: Annotated[Path | None, typer.Option("--out", help="输出文件 / output file")] = None,
-    plan_file: Annotated[Path | None, typer.Option("--plan", help="方案文件 YAML（默认：永川区行动方案）")] = None,
+    plan_file: Annotated[str | None, typer.Option(
+        "--plan", help="方案代码（hvp plan list）或方案文件 YAML（默认：永川区行动方案）/ a plan key or file")] = None,
     issuer: Annotated[str | None, typer.Option("--issuer", help="发布单位（默认：<地区>知识产权局）")] = None,
     db: DbOption = None,
     exclude_abnormal: ExcludeAbnormalOption = None,
 ) -> None:
     """生成统计通报（Word/Excel/PDF/HTML）/ write the statistical bulletin."""
-    from hvpatent.plan.model import PlanError, load_plan
+    from hvpatent.plan.model import PlanError
+    from hvpatent.plan.registry import resolve_plan
     from hvpatent.reports import FORMATS
     from hvpatent.reports.charts import FontMissing
     from hvpatent.reports.html_writer import ChromiumMissing
@@ -47,7 +49,7 @@ def report_cmd(
         raise typer.BadParameter("month | quarter | year", param_hint="--period")
     day = parse_as_of(as_of)
     try:
-        plan = load_plan(plan_file)
+        plan = resolve_plan(plan_file)
     except (PlanError, OSError) as err:
         err_console.print(f"[red]{err}[/red]")
         raise typer.Exit(2) from err

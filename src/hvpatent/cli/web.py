@@ -5,6 +5,7 @@ from __future__ import annotations
 import signal
 import socket
 import threading
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -24,15 +25,31 @@ def serve_cmd(
         "--trusted-proxies", help="信任其 X-Forwarded-For/-Proto 的反向代理地址，逗号分隔（默认不信任任何地址）"
                                   " / reverse proxies whose X-Forwarded-* headers are believed, comma-separated"
                                   " (default: none)")] = None,
-    plan_file: Annotated[Path | None, typer.Option("--plan", help="方案文件 YAML")] = None,
+    plan_files: Annotated[list[Path] | None, typer.Option(
+        "--plan", help="方案文件 YAML，可重复；第一个为默认方案 / a plan file, repeatable; the first is the default")]
+    = None,
     db: DbOption = None,
 ) -> None:
     """启动网页看板与 API / start the web dashboard and API."""
     from hvpatent.warehouse.store import default_db_path
 
     path = db or settings["db"] or default_db_path()
-    run_server(Path(path), host, port, secure_cookies=secure_cookies, plan_file=plan_file,
+    _check_plans(plan_files or [])
+    run_server(Path(path), host, port, secure_cookies=secure_cookies, plan_files=plan_files or [],
                trusted_proxies=trusted_proxies)
+
+
+def _check_plans(files: list[Path]) -> None:
+    """Read the plan files before anything starts: a bad one exits 2 with the file and the field."""
+    from hvpatent.cli.common import err_console
+    from hvpatent.plan import load_plans
+    from hvpatent.plan.model import PlanError
+
+    try:
+        load_plans(files)
+    except (PlanError, OSError) as err:
+        err_console.print(str(err), style="red", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
 
 
 def _refresh_before_serving(path: Path) -> None:
@@ -45,7 +62,8 @@ def _refresh_before_serving(path: Path) -> None:
 
 
 def run_server(path: Path, host: str, port: int, *, secure_cookies: bool = False, plan_file: Path | None = None,
-               default_as_of: date | None = None, trusted_proxies: str | None = None) -> None:
+               default_as_of: date | None = None, trusted_proxies: str | None = None,
+               plan_files: Sequence[Path] = ()) -> None:
     import uvicorn
 
     from hvpatent.cli.common import err_console
@@ -55,8 +73,8 @@ def run_server(path: Path, host: str, port: int, *, secure_cookies: bool = False
     # Without --secure-cookies the cookie is Secure whenever the request came over HTTPS (docs/security.md).
     try:
         _refresh_before_serving(path)
-        app = create_app(path, secure_cookies=secure_cookies or None, plan_file=plan_file, default_as_of=default_as_of,
-                         warm=True)
+        app = create_app(path, secure_cookies=secure_cookies or None, plan_file=plan_file, plan_files=plan_files,
+                         default_as_of=default_as_of, warm=True)
     except WarehouseBusy as busy:
         err_console.print(busy.message(), style="red", markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None

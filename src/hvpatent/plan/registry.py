@@ -73,12 +73,36 @@ def load_plans(files: Sequence[Path] = ()) -> Plans:
     shipped = {p.key: p for p in shipped_plans()}
     found: dict[str, Plan] = dict(shipped)
     origin: dict[str, str] = {k: "" for k in shipped}
+    named: list[str] = []
     for path in [*user_plan_files(), *files]:
         plan = load_plan(path)
         if plan.key in origin and origin[plan.key] and origin[plan.key] != str(path):
             raise PlanError(f"{path.name}: 方案代码 {plan.key} 与 {Path(origin[plan.key]).name} 重复"
                             f" / plan key {plan.key} is also that of {Path(origin[plan.key]).name}")
         found[plan.key], origin[plan.key] = plan, str(path)
-    default = load_plan(files[0]).key if files else load_plan().key
+        if path in files:
+            named.append(plan.key)
+    default = named[0] if named else load_plan().key
     ordered = {default: found[default], **{k: p for k, p in found.items() if k != default}}
     return Plans(ordered, default)
+
+
+def looks_like_file(value: str) -> bool:
+    """A ``--plan`` value naming a file rather than a key: a YAML suffix or a path separator (a key has neither)."""
+    return value.lower().endswith((".yaml", ".yml")) or "/" in value or "\\" in value
+
+
+def resolve_plans(value: str | None, extra: Sequence[Path] = ()) -> tuple[Plans, Plan]:
+    """The known plans and the one ``--plan`` names: a plan key (``hvp plan list``) or a plan file, which joins the
+    known plans; None: the default.  PlanError (naming the file and field, or the known keys) otherwise; OSError
+    for a file that cannot be read."""
+    if value and looks_like_file(value):
+        plans = load_plans([Path(value), *extra])
+        return plans, plans.default
+    plans = load_plans(extra)
+    return plans, plans.get(value)
+
+
+def resolve_plan(value: str | None) -> Plan:
+    """The plan ``--plan`` names (a key or a file; None: the default), as resolve_plans."""
+    return resolve_plans(value)[1]

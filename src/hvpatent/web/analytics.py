@@ -18,7 +18,7 @@ import tempfile
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
@@ -28,6 +28,7 @@ from hvpatent.indicators import ALL_APPLICANTS, drill, figures, high_value_list
 from hvpatent.indicators.profile import applicant_names, applicant_portfolio, owned_by, patent_profile
 from hvpatent.plan import load_plans
 from hvpatent.plan import plan_progress as compute_progress
+from hvpatent.plan.model import Plan
 from hvpatent.warehouse.accounts import User, audit, audit_entries, get_user
 from hvpatent.warehouse.store import Warehouse, import_history
 from hvpatent.web.jobs import Cancelled, ImportJobs, Job
@@ -98,12 +99,14 @@ class Gate:
 
 
 class Analytics:
-    def __init__(self, warehouse: Warehouse, plan_file: Path | None = None, cache_size: int = 256,
+    def __init__(self, warehouse: Warehouse, plan_file: Path | Sequence[Path] | None = None, cache_size: int = 256,
                  max_upload_bytes: int = 50 << 20, heavy_slots: int | None = None,
                  heavy_queue: int | None = None, heavy_wait_s: float = 10.0, max_queued_imports: int = 20):
         self.warehouse = warehouse
-        # Every known plan (shipped, the user's, the file named); the named file (else the seed plan) is the default.
-        self.plans = load_plans([plan_file] if plan_file else [])
+        # Every known plan (shipped, the user's, the files named); the first file named (else the seed plan) is the
+        # default.  A plan is data: nothing here knows one key or region from another.
+        files = [plan_file] if isinstance(plan_file, Path | str) else list(plan_file or [])
+        self.plans = load_plans([Path(f) for f in files])
         self.plan = self.plans.default
         self.max_upload_bytes = max_upload_bytes
         self._cache: OrderedDict[tuple, object] = OrderedDict()
@@ -288,18 +291,30 @@ class Analytics:
     def portfolio(self, applicant: str, day: date) -> dict:
         return self._cached(("portfolio", applicant, day), lambda con: applicant_portfolio(con, applicant, day))
 
-    def plan_progress(self, day: date, exclude_abnormal: bool | None = None) -> dict:
-        """The plan's progress; ``exclude_abnormal`` (default: the supervision settings' plan.exclude_confirmed)
-        leaves out the applications confirmed abnormal, and ``excluded_abnormal`` / ``excluded_note`` say how many.
-        Reviews are workflow rows, not an import: the confirmed applications are read fresh and are part of the
-        question, so a new confirmation is not answered from the cache."""
+    def plan_of(self, plan_key: str | None) -> Plan:
+        """The plan of that key (None or "": the default); PlanError naming the known keys otherwise."""
+        return self.plans.get(plan_key)
+
+    @staticmethod
+    def plan_question(plan: Plan, default: Plan) -> tuple:
+        """The plan's part of a cache key: nothing for the default plan (its key never changes while the server
+        runs), the key for any other."""
+        return () if plan.key == default.key else (("plan_key", plan.key),)
+
+    def plan_progress(self, day: date, exclude_abnormal: bool | None = None, plan_key: str | None = None) -> dict:
+        """The progress of the plan ``plan_key`` (default: the default plan); ``exclude_abnormal`` (default: the
+        supervision settings' plan.exclude_confirmed) leaves out the applications confirmed abnormal, and
+        ``excluded_abnormal`` / ``excluded_note`` say how many.  Reviews are workflow rows, not an import: the
+        confirmed applications are read fresh and are part of the question, so a new confirmation is not answered
+        from the cache."""
         from hvpatent.plan.progress import METHOD, excluded_note
 
+        plan = self.plan_of(plan_key)
         exclude = self.exclude_abnormal_default() if exclude_abnormal is None else exclude_abnormal
         confirmed = self.confirmed_stamp() if exclude else ""
 
         def compute(con) -> dict:
-            found = compute_progress(con, self.plan, day, exclude_abnormal=exclude)
+            found = compute_progress(con, plan, day, exclude_abnormal=exclude)
             rows = [{"key": p.target.key, "name": p.target.name, "unit": p.target.unit, "clause": p.target.clause,
                      "source": p.target.source, "indicator": p.target.indicator, "direction": p.target.direction,
                      "target": p.target.target, "current": p.current, "baseline": p.baseline_value, "gap": p.gap,
@@ -307,11 +322,13 @@ class Analytics:
                      "trend": [{"date": d, "value": v} for d, v in p.trend]}
                     for p in found]
             excluded = found[0].excluded_abnormal if found else 0
-            return {"plan": self.plan.name, "document": self.plan.document, "deadline": self.plan.deadline,
-                    "region": self.plan.region, "as_of": day, "method": METHOD["zh"], "targets": rows,
+            return {"plan": plan.name, "plan_key": plan.key, "name_en": plan.name_en, "document": plan.document,
+                    "deadline": plan.deadline, "region": plan.region, "as_of": day, "method": METHOD["zh"],
+                    "targets": rows,
                     "exclude_abnormal": exclude, "excluded_abnormal": excluded,
                     "excluded_note": excluded_note(excluded) if exclude else None}
-        return self._cached(("plan", day, *(("without_abnormal", confirmed) if exclude else ())), compute)
+        return self._cached(("plan", day, *(("without_abnormal", confirmed) if exclude else ()),
+                             *self.plan_question(plan, self.plan)), compute)
 
     def exclude_abnormal_default(self) -> bool:
         """The supervision settings' plan.exclude_confirmed (the shipped value when the user's file is bad: the
@@ -339,10 +356,23 @@ class Analytics:
         return self._cached(("warnings", day, within, region, applicant, high_value_at_risk),
                             lambda con: warnings_list(con, day, within, region, applicant, high_value_at_risk))
 
-    def plan_tasks(self) -> list[dict]:
+    def plan_tasks(self, plan_key: str | None = None) -> list[dict]:
+        """The tasks of the plan ``plan_key`` (default: the default plan) with their units."""
         return [{"number": k.number, "group": k.group, "title": k.title, "goal": k.goal,
                  "responsible": list(k.responsible), "cooperating": list(k.cooperating),
-                 "indicators": list(k.indicators)} for k in self.plan.tasks]
+                 "indicators": list(k.indicators), "targets": list(k.targets)}
+                for k in self.plan_of(plan_key).tasks]
+
+    def overdue_count(self, day: date, plan_key: str | None = None) -> int | None:
+        """How many reports of the plan are overdue on ``day`` (hvpatent.tasks.overdue); None while the tasks room
+        cannot say (not yet built, or its settings are bad: the tasks pages name that error)."""
+        from hvpatent.tasks import ConfigError, overdue
+
+        plan = self.plan_of(plan_key)
+        try:   # read fresh, never cached: a report filed is a workflow row, not an import
+            return len(self.compute(lambda con: overdue(con, plan, day)))
+        except (NotImplementedError, ConfigError):
+            return None
 
     def bulletin(self, day: date, period: str, region: str | None, fmt: str, username: str) -> tuple[bytes, str]:
         from hvpatent.reports import build_bulletin, write_bulletin

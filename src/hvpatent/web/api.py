@@ -240,22 +240,46 @@ def warnings(request: Request, user: Viewer, as_of: AsOf = None, within: Annotat
     return _table_response(rows, format, "高价值专利风险清单" if high_value_at_risk else "预警清单")
 
 
+PlanKey = Annotated[str | None, Query(description="方案代码（默认：默认方案）/ plan key (default: the default plan)")]
+
+
+def known_plan(a: Analytics, plan: str | None) -> str | None:
+    """The plan key asked for, checked: an unknown key is 422 naming the known keys (a page says it the same way)."""
+    from hvpatent.plan.model import PlanError
+
+    try:
+        return a.plan_of(plan).key
+    except PlanError as err:
+        raise HTTPException(422, str(err)) from err
+
+
 @router.get("/plan/progress", summary="行动方案目标进展 / plan progress")
-def plan_progress(request: Request, user: Staff, as_of: AsOf = None) -> dict:
+def plan_progress(request: Request, user: Staff, as_of: AsOf = None, plan: PlanKey = None) -> dict:
     a, day = analytics(request), _day(as_of)
+    key = known_plan(a, plan)
     # Without the confirmed abnormal applications (the supervision settings), the confirmed set is part of the
     # question: a new confirmation is a workflow row, not an import, and must not be answered from the cache.
     exclude = a.exclude_abnormal_default()
-    question = ("plan", day, *(("without_abnormal", a.confirmed_stamp()) if exclude else ()))
-    return Response(a.json_body(question, lambda: a.plan_progress(day)), media_type="application/json")
+    question = ("plan", day, *(("without_abnormal", a.confirmed_stamp()) if exclude else ()),
+                *a.plan_question(a.plan_of(key), a.plan))
+    return Response(a.json_body(question, lambda: a.plan_progress(day, plan_key=key)), media_type="application/json")
 
 
 @router.get("/plan/tasks", summary="重点任务与责任单位 / the plan's tasks")
-def plan_tasks(request: Request, user: Staff, format: Fmt = "json"):
-    rows = analytics(request).plan_tasks()
+def plan_tasks(request: Request, user: Staff, format: Fmt = "json", plan: PlanKey = None):
+    a = analytics(request)
+    rows = a.plan_tasks(known_plan(a, plan))
     if format == "xlsx":  # lists of units read better joined in a spreadsheet cell
         rows = [{k: "、".join(v) if isinstance(v, list) else v for k, v in r.items()} for r in rows]
     return _table_response(rows, format, "重点任务")
+
+
+@router.get("/plans", summary="已知的方案 / the known plans")
+def plans(request: Request, user: Staff) -> list[dict]:
+    a = analytics(request)
+    return [{"key": p.key, "name": p.name, "name_en": p.name_en, "document": p.document, "region": p.region,
+             "issued": p.issued, "deadline": p.deadline, "tasks": len(p.tasks), "targets": len(p.targets),
+             "default": p.key == a.plan.key} for p in a.plans]
 
 
 @router.get("/imports", summary="导入历史 / import history")

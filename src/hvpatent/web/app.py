@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import date, timedelta
 from pathlib import Path
@@ -25,7 +25,8 @@ from hvpatent.web.security import SecurityHeaders, SessionCookies, session_user
 
 
 def create_app(db: Path, *, secret: str | None = None, secure_cookies: bool | None = None,
-               plan_file: Path | None = None, max_upload_mib: int = 50, default_as_of: date | None = None,
+               plan_file: Path | None = None, plan_files: Sequence[Path] = (), max_upload_mib: int = 50,
+               default_as_of: date | None = None,
                idle_minutes: float = 30, public_docs: bool = False, heavy_slots: int | None = None,
                heavy_queue: int | None = None, heavy_wait_s: float = 10.0, warm: bool = False) -> FastAPI:
     """``secret`` signs the session cookies (default: $HVP_SECRET, else random per start, which logs
@@ -35,7 +36,9 @@ def create_app(db: Path, *, secret: str | None = None, secure_cookies: bool | No
     ``public_docs`` serves /docs, /redoc and /openapi.json to anyone, not only to staff.
     ``heavy_slots`` uncached computations run at once (default: the CPU count), ``heavy_queue`` more wait
     (default 4 × slots) at most ``heavy_wait_s`` seconds; beyond that the answer is 503 + Retry-After.
-    ``warm`` computes the first overview in the background at start and after each import (`hvp serve` does)."""
+    ``warm`` computes the first overview in the background at start and after each import (`hvp serve` does).
+    ``plan_file`` and ``plan_files``: plan files known besides the shipped and the user's plans (plan/registry.py),
+    the first of them the default plan."""
     from hvpatent.web import (
         abnormal,
         agencies,
@@ -72,7 +75,8 @@ def create_app(db: Path, *, secret: str | None = None, secure_cookies: bool | No
                   description="指标、高价值专利、行动方案进展、下钻明细与导入。 Indicators, high-value patents, "
                               "plan progress, drill-down lists and imports.")
     app.state.warehouse = warehouse
-    app.state.analytics = Analytics(warehouse, plan_file, max_upload_bytes=max_upload_mib << 20,
+    files = [*([plan_file] if plan_file else []), *plan_files]
+    app.state.analytics = Analytics(warehouse, files, max_upload_bytes=max_upload_mib << 20,
                                     heavy_slots=heavy_slots, heavy_queue=heavy_queue, heavy_wait_s=heavy_wait_s)
     app.state.sessions = SessionStore(warehouse.con, idle=timedelta(minutes=idle_minutes))
     # Innermost, so its 413 page has the session; still before every route reads a body (or checks a login).
