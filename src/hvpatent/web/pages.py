@@ -143,14 +143,27 @@ def overview(request: Request) -> HTMLResponse:
         return RedirectResponse(home, status.HTTP_303_SEE_OTHER)
     _user(request, *STAFF)
     a, day = _a(request), _day(request)
-    progress = a.plan_progress(day, _exclude_abnormal(request))
-    figures = a.figures(day, a.plan.region, "year", None, None)
+    plan = _plan(request)
+    progress = a.plan_progress(day, _exclude_abnormal(request), plan.key)
+    figures = a.figures(day, plan.region, "year", None, None)
     series = [t for t in progress["targets"] if t["key"] in ("valid_inventions_per_10k", "high_value_per_10k")]
     trend = {"labels": [p["date"].isoformat() for p in series[0]["trend"]] if series else [],
              "series": [{"name": t["name"], "values": [None if p["value"] is None else round(p["value"], 2)
                                                        for p in t["trend"]]} for t in series]}
+    plans = [{"key": p.key, "name": p.name if _lang(request) == "zh" else p.name_en} for p in a.plans]
+    # The overdue task reports of this plan (tasks room): a count linking to the bureau's list; None while unknown.
     return _render(request, "overview.html", user, "overview", progress=progress, figures=figures, trend=trend,
-                   as_of=day)
+                   as_of=day, plan_key=plan.key, plans=plans, overdue=a.overdue_count(day, plan.key))
+
+
+def _plan(request: Request):
+    """The plan ``?plan=KEY`` names (absent: the default); an unknown key is 422 naming the known keys."""
+    from hvpatent.plan.model import PlanError
+
+    try:
+        return _a(request).plan_of(request.query_params.get("plan"))
+    except PlanError as err:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, str(err)) from err
 
 
 def _exclude_abnormal(request: Request) -> bool | None:
