@@ -1,0 +1,211 @@
+"""The bureau's task-report pages and API (web/task_reports.py, the /tasks page) on the world.py district with
+three hand-made reports of the seed plan (quarterly, due the 10th working day after the quarter; 2024Q3 due
+2024-10-18, the National Day week 10-01..07 off and Saturday 10-12 a working day):
+
+- 区经济信息委, task 1 (聚焦重点产业): v1 filed 2024-10-10 (on time), with one figure and a PDF attachment; v2
+  filed 2024-11-01 (an amendment after the due date: still on time, timeliness counts the first version);
+- 区科技局, task 3 (聚焦研发活动): filed 2024-10-18, the due date itself (on time);
+- 区科技局, task 2 (聚焦创新主体): filed 2024-10-21 (Monday), late by 1 working day.
+
+On 2024-11-05 the 2024Q3 grid has 14 required (task, responsible unit) pairs: 3 filed (2 on time, 1 late), 11
+overdue; the 29 (task, cooperating unit) pairs are optional.  区科技局's overdue reports on that day are its tasks 2
+and 3 in each of 2022Q4..2024Q2 (7 quarters): 14 rows.  Its assessment timeliness for 2024Q3 is (100 + 60) / 2 = 80
+(tasks.yaml: on time 100, late by ≤ 5 working days 60).  Staff only: jia (enterprise), bank and keji (unit) get 403
+on every page and API, anonymous visitors the login page (401 on the API).  One server for the module."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from datetime import datetime
+
+import pytest
+
+from webserver import client, serve, world_db
+
+PLAN = "yongchuan-2022-2024"
+AS_OF = "2024-11-05"
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+R_JX1, R_JX2, R_KJ3, R_KJ2 = "a" * 32, "b" * 32, "c" * 32, "d" * 32
+FIGURES = [{"name": "走访企业", "value": 12.0, "unit": "家"}]
+
+
+def _insert(duck) -> None:
+    """The reports as H2's file_report stores them (task_reports, task_report_files), written by hand."""
+    rows = [(R_JX1, 1, "区经济信息委", 1, "第三季度：培育重点产业企业 12 家。", FIGURES, datetime(2024, 10, 10, 9)),
+            (R_JX2, 1, "区经济信息委", 2, "第三季度（修订）：培育重点产业企业 13 家。", FIGURES,
+             datetime(2024, 11, 1, 9)),
+            (R_KJ3, 3, "区科技局", 1, "研发活动：新增研发机构 2 个。", [], datetime(2024, 10, 18, 17, 30)),
+            (R_KJ2, 2, "区科技局", 1, "创新主体：培育高价值专利企业 3 家。", [], datetime(2024, 10, 21, 8))]
+    for rid, task, unit, version, text, figures, at in rows:
+        duck.execute("INSERT INTO task_reports VALUES (?, ?, ?, ?, '2024Q3', ?, ?, ?, ?, ?)",
+                     [rid, PLAN, task, unit, version, text, json.dumps(figures, ensure_ascii=False), at,
+                      "jingxin" if unit == "区经济信息委" else "keji"])
+    for rid in (R_JX1, R_JX2):  # v2 carries v1's file forward
+        duck.execute("INSERT INTO task_report_files VALUES (?, 1, '进展.pdf', 'pdf', 'application/pdf', ?, ?, ?)",
+                     [rid, len(PDF), __import__("hashlib").sha256(PDF).hexdigest(), PDF])
+
+
+@pytest.fixture(scope="module")
+def base_url(tmp_path_factory):
+    from hvpatent.warehouse.store import Warehouse
+    from hvpatent.web import create_app
+
+    db = world_db(tmp_path_factory.mktemp("bureau"))
+    with Warehouse(db) as wh:
+        _insert(wh.con)
+    with serve(create_app(db, secret="test-secret")) as url:
+        yield url
+
+
+def _q(**extra) -> dict:
+    return {"plan": PLAN, "as_of": AS_OF, **extra}
+
+
+def test_status_counts_and_badges(base_url):
+    with client(base_url, "analyst") as c:
+        rows = c.get("/api/tasks/status", params=_q(period="2024Q3")).json()
+        by = {(r["task_number"], r["unit"]): r for r in rows}
+        assert by[(1, "区经济信息委")]["status"] == "on_time"
+        assert by[(1, "区经济信息委")]["version"] == 2          # the amendment is shown, still on time
+        assert by[(3, "区科技局")]["status"] == "on_time"       # filed on the due date
+        assert by[(2, "区科技局")]["status"] == "late" and by[(2, "区科技局")]["working_days_late"] == 1
+        assert by[(2, "区科技局")]["due"] == "2024-10-18"
+        assert by[(4, "区知识产权局")]["status"] == "overdue"
+        assert by[(1, "区科技局")]["status"] == "optional"       # a cooperating unit under report_by responsible
+        statuses = [r["status"] for r in rows]
+        assert {s: statuses.count(s) for s in set(statuses)} == {"on_time": 2, "late": 1, "overdue": 11,
+                                                                 "optional": 29}
+        page = c.get("/tasks/reports", params=_q(period="2024Q3"))
+        assert page.status_code == 200
+        for status, n in (("on_time", 2), ("late", 1), ("overdue", 11), ("pending", 0), ("optional", 29)):
+            assert f'data-count="{status}">{n}</b>' in page.text
+        assert f'href="/tasks/reports/{R_KJ2}"' in page.text and 'data-cell="2/区科技局"' in page.text
+        only = c.get("/tasks/reports", params=_q(period="2024Q3", status="late")).text
+        assert f"/tasks/reports/{R_KJ2}" in only and f"/tasks/reports/{R_KJ3}" not in only
+        overview = c.get("/tasks", params={"as_of": AS_OF})
+        assert overview.status_code == 200 and "2024Q4" in overview.text   # latest period begun by 11-05
+        assert 'data-target="industry_inventions"' in overview.text
+
+
+def test_status_export(base_url):
+    with client(base_url, "admin") as c:
+        r = c.get("/api/tasks/status", params=_q(period="2024Q3", unit="区科技局", format="csv"))
+        assert r.status_code == 200
+        text = r.content.decode("utf-8-sig")
+        assert "逾期报送" in text and "按时报送" in text and "区经济信息委" not in text
+        x = c.get("/api/tasks/status", params=_q(period="2024Q3", format="xlsx", lang="en"))
+        from openpyxl import load_workbook
+
+        sheet = load_workbook(io.BytesIO(x.content)).active
+        header = [cell.value for cell in sheet[1]]
+        assert "Status" in header and sheet.max_row == 1 + 43
+
+
+def test_report_page_and_file(base_url):
+    with client(base_url, "analyst") as c:
+        page = c.get(f"/tasks/reports/{R_JX2}")
+        assert page.status_code == 200
+        assert "培育重点产业企业 13 家" in page.text and "走访企业" in page.text
+        assert f'href="/tasks/reports/{R_JX1}"' in page.text          # version history links v1
+        assert "/records/industry_valid_inventions?" in page.text     # the task's linked indicator
+        f = c.get(f"/tasks/reports/{R_JX2}/files/1")
+        assert f.status_code == 200 and f.content == PDF
+        assert f.headers["content-type"] == "application/pdf" and "attachment" in f.headers["content-disposition"]
+        assert c.get(f"/api/tasks/reports/{R_JX2}/files/1").content == PDF
+        api = c.get(f"/api/tasks/reports/{R_JX2}").json()
+        assert api["version"] == 2 and [h["version"] for h in api["history"]] == [1, 2]
+        assert c.get("/api/tasks/reports/" + "e" * 32).status_code == 404
+        assert c.get(f"/tasks/reports/{R_JX2}/files/9").status_code == 404
+        assert c.get("/tasks/reports/..%2F..%2Fetc").status_code == 404
+
+
+def test_overdue_letters(base_url):
+    from docx import Document
+
+    with client(base_url, "analyst") as c:
+        rows = c.get("/api/tasks/overdue", params=_q(unit="区科技局")).json()
+        assert sorted((r["task_number"], r["period"]) for r in rows) == sorted(
+            (t, p) for t in (2, 3) for p in ("2022Q4", "2023Q1", "2023Q2", "2023Q3", "2023Q4", "2024Q1", "2024Q2"))
+        page = c.get("/tasks/overdue", params=_q())
+        assert page.status_code == 200 and 'data-unit="区科技局"' in page.text
+        letter = c.get("/tasks/overdue/letter", params=_q(unit="区科技局"))
+        assert letter.status_code == 200
+        text = "\n".join(p.text for p in Document(io.BytesIO(letter.content)).paragraphs)
+        cells = " ".join(cell.text for t in Document(io.BytesIO(letter.content)).tables for row in t.rows
+                         for cell in row.cells)
+        assert "区科技局" in text and "聚焦创新主体" in cells + text and "聚焦研发活动" in cells + text
+        assert "聚焦重点产业" not in cells                       # task 1 is not the unit's responsibility
+        z = zipfile.ZipFile(io.BytesIO(c.get("/tasks/overdue/letters.zip", params=_q()).content))
+        assert any("区科技局" in n for n in z.namelist()) and all(n.endswith(".docx") for n in z.namelist())
+        assert c.get("/api/tasks/overdue/letter", params=_q(unit="区教委")).status_code == 422  # nothing overdue
+
+
+def test_assessment_after_score(base_url):
+    from openpyxl import load_workbook
+
+    with client(base_url, "admin") as c:
+        r = c.post("/api/tasks/scores", json={"plan": PLAN, "unit": "区科技局", "period": "2024Q3", "score": 90,
+                                              "note": "工作扎实"})
+        assert r.status_code == 200, r.text
+        sheet = {row["unit"]: row for row in c.get("/api/tasks/assessment", params=_q(period="2024Q3")).json()}
+        kj = sheet["区科技局"]
+        assert kj["timeliness"] == pytest.approx(80.0) and kj["qualitative"] == pytest.approx(90.0)
+        parts = [(30, kj["timeliness"]), (40, kj["indicators"]), (30, kj["qualitative"])]
+        present = [(w, v) for w, v in parts if v is not None]
+        assert kj["total"] == pytest.approx(sum(w * v for w, v in present) / sum(w for w, _ in present))
+        x = c.get("/tasks/assessment.xlsx", params=_q(period="2024Q3"))
+        book = load_workbook(io.BytesIO(x.content))
+        values = [cell.value for ws in book for row in ws.iter_rows() for cell in row]
+        assert "区科技局" in values and any(isinstance(v, float | int) and v == pytest.approx(kj["total"])
+                                         for v in values)
+        page = c.get("/tasks/assessment", params=_q(period="2024Q3"))
+        assert page.status_code == 200 and 'data-unit="区科技局"' in page.text
+
+
+def test_score_form_and_bad_values(base_url):
+    with client(base_url, "analyst") as c:
+        csrf = c.headers["x-csrf-token"]
+        form = c.post("/tasks/scores", data={"csrf": csrf, "plan": PLAN, "unit": "区经济信息委", "period": "2024Q3",
+                                             "score": "75", "as_of": AS_OF}, follow_redirects=False)
+        assert form.status_code == 303 and "saved=1" in form.headers["location"]
+        bad = c.post("/tasks/scores", data={"csrf": csrf, "plan": PLAN, "unit": "区经济信息委", "period": "2024Q3",
+                                            "score": "101"})
+        assert bad.status_code == 422 and "score" in bad.text
+        for body in ({"unit": "区科技局", "period": "2024Q3", "score": -1},
+                     {"unit": "没有的单位", "period": "2024Q3", "score": 50},
+                     {"unit": "区科技局", "period": "2024Q5", "score": 50},
+                     {"unit": "区科技局", "period": "2030Q1", "score": 50}):
+            assert c.post("/api/tasks/scores", json={"plan": PLAN, **body}).status_code == 422, body
+        for params in ({"period": "2024Q5"}, {"plan": "nosuch"}, {"unit": "没有的单位"}, {"status": "lost"},
+                       {"as_of": "2024-13-01"}):
+            assert c.get("/api/tasks/status", params={**_q(), **params}).status_code == 422, params
+            assert c.get("/tasks/reports", params={**_q(), **params}).status_code == 422, params
+        assert c.post("/api/tasks/scores", json={"plan": PLAN, "unit": "区科技局", "period": "2024Q3", "score": 50},
+                      headers={"x-csrf-token": "wrong"}).status_code == 403
+
+
+PAGES = ["/tasks", "/tasks/reports", f"/tasks/reports/{R_JX1}", f"/tasks/reports/{R_JX1}/files/1", "/tasks/overdue",
+         "/tasks/overdue/letter?unit=区科技局", "/tasks/overdue/letters.zip", "/tasks/assessment",
+         "/tasks/assessment.xlsx"]
+APIS = ["/api/tasks/status", f"/api/tasks/reports/{R_JX1}", f"/api/tasks/reports/{R_JX1}/files/1",
+        "/api/tasks/overdue", "/api/tasks/overdue/letter?unit=区科技局", "/api/tasks/assessment"]
+
+
+def test_other_roles_refused(base_url):
+    for username in ("jia", "bank", "keji"):
+        with client(base_url, username) as c:
+            for path in PAGES + APIS:
+                assert c.get(path).status_code == 403, (username, path)
+            assert c.post("/api/tasks/scores", json={"plan": PLAN, "unit": "区科技局", "period": "2024Q3",
+                                                     "score": 100}).status_code == 403
+            form = c.post("/tasks/scores", data={"csrf": c.headers["x-csrf-token"], "unit": "区科技局",
+                                                 "period": "2024Q3", "score": "100"})
+            assert form.status_code == 403, username
+    with client(base_url) as c:
+        for path in PAGES:
+            r = c.get(path, follow_redirects=False)
+            assert r.status_code == 303 and r.headers["location"].startswith("/login"), path
+        for path in APIS:
+            assert c.get(path).status_code == 401, path
