@@ -7,15 +7,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date, datetime
-from importlib import resources
 from pathlib import Path
 
 import pytest
-import yaml
 
 from hvpatent.plan.model import Plan, Reporting, Task, load_plan
 from hvpatent.tasks import ReportError, ReportStatus, TasksConfig
 from hvpatent.tasks import assessment as A
+from hvpatent.tasks.config import config_from
 from hvpatent.warehouse.store import Warehouse
 
 PERIOD = "2024Q3"
@@ -25,10 +24,8 @@ SCI, ECO, DEV, EDU, FIN, COM = UNITS
 
 
 def config(**assessment) -> TasksConfig:
-    """The shipped settings (tasks.yaml, read here so the sheet's arithmetic is tested without the loader)."""
-    raw = yaml.safe_load(resources.files("hvpatent.tasks").joinpath("tasks.yaml").read_text(encoding="utf-8"))
-    return TasksConfig(raw["attachments"], raw["report"], raw["timeliness"], {**raw["assessment"], **assessment},
-                       "tasks.yaml")
+    """The shipped settings with ``assessment`` keys changed (as a user's tasks.yaml would)."""
+    return config_from({"assessment": assessment} if assessment else {}, "test")
 
 
 def task(n: int, responsible: tuple[str, ...], cooperating: tuple[str, ...] = (),
@@ -167,13 +164,9 @@ def wh(tmp_path_factory: pytest.TempPathFactory):
 
 
 @pytest.fixture
-def db(wh: Warehouse, monkeypatch: pytest.MonkeyPatch) -> Warehouse:
+def db(wh: Warehouse) -> Warehouse:
     wh.con.execute("DELETE FROM unit_scores")
     wh.con.execute("DELETE FROM audit_log")
-    try:   # the plan's periods come from tasks.periods; until that lands, its quarters written out by hand
-        A._period_keys(SEED)
-    except NotImplementedError:
-        monkeypatch.setattr(A, "_period_keys", lambda plan: SEED_PERIODS)
     return wh
 
 

@@ -130,16 +130,14 @@ def latest_scores(con: ibis.BaseBackend, plan_key: str, period: str | None = Non
 # -- the arithmetic (no warehouse: tests hand it status rows and figures) -------------------------------------------
 
 def timeliness_score(status, config) -> float | None:
-    """One required report's timeliness score: on time, late by N working days (the first ``late`` row whose
-    limit is ≥ N), overdue (missing); None when it is not due yet (pending) or optional."""
-    t = config.timeliness
+    """One required report's timeliness score (TasksConfig.timeliness_score): on time, late by N working days,
+    overdue (not filed); None when it is not due yet (pending) or optional."""
     if status.status == "on_time":
-        return float(t["on_time"])
+        return config.timeliness_score(0)
     if status.status == "late":
-        days = status.working_days_late or 0
-        return float(next((score for limit, score in t["late"] if days <= limit), t["missing"]))
+        return config.timeliness_score(status.working_days_late or 0)
     if status.status == "overdue":
-        return float(t["missing"])
+        return config.timeliness_score(None, filed=False)
     return None
 
 
