@@ -1,9 +1,351 @@
-"""A unit's workspace (role ``unit``, docs/tasks.md "pages and API"): /unit (its tasks and reporting periods, what
-is due), /unit/reports/{id} (one of its reports), POST /unit/reports (file a report with attachments); API twins
-under /api/unit.  A unit sees and files its own reports only: another unit's report is 404.  OWNER: H6."""
+"""A unit's workspace (role ``unit``, docs/tasks.md "the unit's workspace"): /unit (its tasks across plans, the
+status of each period that has begun, a form to file a report), /unit/reports/{id} (one of its reports: text,
+figures, the task's linked figures, files, versions, an amend form), /unit/reports/{id}/files/{n} (a file) and
+POST /unit/reports (file a report with attachments); API twins under /api/unit.
+
+The unit role only (staff, enterprise and bank accounts: 403; anonymous: the login page, 401 for the API).  A unit
+sees and files its own reports only: another unit's report id is 404, the same answer as a missing one (the room
+checks ``unit=``; the handlers never ask without it).  Uploads are read with a cap (the tasks settings' file limit
++ 1 byte, so the room's check can say "too large") and checked by the room (tasks.attachments): a refusal is the
+form again with the message (422), nothing stored.  The room's door does the work; no SQL here.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import math
+from dataclasses import asdict
+from datetime import date
+from typing import Annotated
+from urllib.parse import quote, urlencode
+
+from fastapi import APIRouter, Depends, HTTPException, Path, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData, UploadFile
+
+from hvpatent import tasks
+from hvpatent.plan.model import Plan, PlanError
+from hvpatent.warehouse.accounts import User
+from hvpatent.web.api import analytics, jsonable
+from hvpatent.web.pages import _day, _lang, _render, _user
+from hvpatent.web.security import check_csrf, require
+from hvpatent.web.writes import write_lock
 
 router = APIRouter()
+UnitUser = Annotated[User, Depends(require("unit"))]
+ReportId = Annotated[str, Path(min_length=1, max_length=64)]
+FileNo = Annotated[int, Path(ge=1, le=1000)]
+FIGURE_ROWS = 10          # figure rows on the form
+FORM_FIELDS = 80          # form fields a report may have (3 per figure row + a few): beyond is not our form
+WORDS: dict[str, tuple[str, str]] = {
+    "title": ("本单位任务与进展报告", "Our tasks and progress reports"),
+    "explain": ("下表列出本单位在行动方案中牵头或配合的任务、关联指标与目标，以及每个已开始的报送期的报送情况。"
+                "每个报送期结束后应在报送截止日前提交进展报告（文字、数据，附件可为 PDF、Word、Excel 或图片）。",
+                "The plan tasks your unit leads or cooperates on, their linked indicators and targets, and the "
+                "status of each reporting period that has begun. File a progress report for each period by its due "
+                "date (text, figures; attachments may be PDF, Word, Excel or images)."),
+    "plan": ("行动方案", "Plan"), "task": ("任务", "Task"), "role": ("角色", "Role"),
+    "responsible": ("牵头单位", "responsible"), "cooperating": ("配合单位", "cooperating"),
+    "indicators": ("关联指标", "Linked indicators"), "targets": ("关联目标", "Linked targets"),
+    "period": ("报送期", "Period"), "due": ("报送截止日", "Due"), "status": ("状态", "Status"),
+    "submitted": ("提交时间", "Submitted"), "version": ("版本", "Version"),
+    "late_days": ("逾期工作日", "Working days late"),
+    "on_time": ("按时报送", "on time"), "late": ("逾期报送", "late"), "overdue": ("逾期未报", "overdue"),
+    "pending": ("待报送", "pending"), "optional": ("可选报送", "optional"),
+    "file_title": ("提交进展报告", "File a progress report"), "text": ("进展情况", "Progress"),
+    "figures": ("数据", "Figures"), "figure_name": ("名称", "Name"), "figure_value": ("数值", "Value"),
+    "figure_unit": ("单位", "Unit"), "files": ("附件", "Attachments"),
+    "files_hint": ("PDF、Word（.docx）、Excel（.xlsx）、PNG 或 JPEG，最多 {n} 个，每个不超过 {mib} MiB",
+                   "PDF, Word (.docx), Excel (.xlsx), PNG or JPEG; at most {n} files, {mib} MiB each"),
+    "submit": ("提交", "Submit"), "open": ("查看", "Open"), "none": ("暂无", "None"),
+    "done": ("报告已提交", "Report filed"), "refused": ("未能提交", "Not filed"),
+    "report": ("进展报告", "Progress report"), "linked": ("关联指标与目标数据", "Linked indicators and targets"),
+    "value": ("本期值", "This period"), "previous": ("上期值", "Previous period"), "change": ("变化", "Change"),
+    "history": ("版本记录", "Versions"), "amend": ("修改报告（提交新版本）", "Amend (file a new version)"),
+    "keep_files": ("未选择新附件时沿用上一版本的附件", "Without new files, the previous version's files are kept"),
+    "file_name": ("文件名", "File"), "kind": ("类型", "Kind"), "size": ("大小（字节）", "Size (bytes)"),
+    "first_submitted": ("首次提交", "First filed"), "by": ("提交人", "By"),
+    "back": ("返回本单位任务", "Back to our tasks"), "current": ("当前", "current"), "target": ("目标值", "Target"),
+    "no_unit": ("本账户未关联单位，请联系区知识产权局。",
+                "This account is not linked to a unit; please contact the district IP bureau."),
+}
+
+
+def _i(request: Request) -> int:
+    return 0 if _lang(request) == "zh" else 1
+
+
+def _unit(user: User) -> str:
+    """The account's unit; 403 for any other role, and for a unit account without a unit (it has no reports)."""
+    if user.role != "unit" or not user.unit:
+        raise HTTPException(403, "无权访问 / not allowed for this account")
+    return user.unit
+
+
+def _plan(request: Request, key: str | None) -> Plan:
+    try:
+        return analytics(request).plans.get(key)
+    except PlanError as err:
+        raise HTTPException(422, f"plan：{err}") from err
+
+
+def _config():
+    return tasks.load_config()
+
+
+# -- reading ----------------------------------------------------------------------------------------
+def _began(plan: Plan, day: date) -> list:
+    """The plan's reporting periods that have begun on ``day`` (a current one may be reported before it ends)."""
+    return [p for p in tasks.reporting_periods(plan) if p.start <= day]
+
+
+def _tasks(request: Request, unit: str, day: date) -> list[dict]:
+    """The unit's tasks across the plans, each with the status of every period that has begun (newest first)."""
+    a = analytics(request)
+    rows = tasks.unit_tasks(a.plans, unit)
+    statuses: dict[tuple[str, int], list] = {}
+    with a.warehouse.reader() as con:
+        for key in dict.fromkeys(r["plan_key"] for r in rows):
+            for s in tasks.report_status(con, a.plans.get(key), day, unit=unit):
+                if s.unit == unit:  # the room's filter; kept here too: never another unit's row
+                    statuses.setdefault((s.plan_key, s.task_number), []).append(s)
+    out = []
+    for r in rows:
+        task = r["task"]
+        out.append({"plan_key": r["plan_key"], "plan_name": r["plan_name"], "role": r["role"],
+                    "number": task.number, "title": task.title, "goal": task.goal,
+                    "indicators": list(task.indicators), "targets": list(task.targets),
+                    "periods": sorted(statuses.get((r["plan_key"], task.number), []), key=lambda s: s.period,
+                                      reverse=True)})
+    return out
+
+
+def _periods(request: Request, unit: str, day: date) -> list[str]:
+    """Period keys the form offers: every period begun in a plan that names the unit, newest first."""
+    keys = {p.key for plan in analytics(request).plans.of_unit(unit) for p in _began(plan, day)}
+    return sorted(keys, reverse=True)
+
+
+def _report(request: Request, unit: str, report_id: str) -> dict:
+    """The unit's own report; 404 for another unit's and for a missing one alike."""
+    with analytics(request).warehouse.reader() as con:
+        try:
+            report = tasks.get_report(con, report_id, unit=unit)
+        except tasks.ReportNotFound as err:
+            raise HTTPException(404, f"没有此报告 / no such report: {report_id[:64]}") from err
+    if report["unit"] != unit:  # the room's check; kept here too
+        raise HTTPException(404, f"没有此报告 / no such report: {report_id[:64]}")
+    return report
+
+
+def _details(request: Request, unit: str, report: dict) -> tuple[list[dict], list[dict]]:
+    """The report's versions and its task's linked figures for the period."""
+    a = analytics(request)
+    with a.warehouse.reader() as con:
+        history = tasks.report_history(con, report["plan_key"], report["task_number"], unit, report["period"])
+        try:
+            figures = tasks.task_figures(con, a.plans.get(report["plan_key"]), report["task_number"],
+                                         report["period"])
+        except PlanError:  # the report's plan is no longer loaded: its text and files still show
+            figures = []
+    return [h for h in history if h.get("unit", unit) == unit], figures
+
+
+def _file(request: Request, unit: str, report_id: str, file_no: int) -> Response:
+    with analytics(request).warehouse.reader() as con:
+        try:
+            row = tasks.report_file(con, report_id, file_no, unit=unit)
+        except tasks.ReportNotFound as err:
+            raise HTTPException(404, f"没有此文件 / no such file: {report_id[:64]}/{file_no}") from err
+    return Response(row["content"], media_type=row["media_type"],
+                    headers={"Content-Disposition": disposition(row["file_name"])})
+
+
+def disposition(name: str) -> str:
+    """``attachment`` with an ASCII fallback name and the real one in RFC 5987 ``filename*`` (RFC 6266 §4.3)."""
+    fallback = "".join(c if c.isascii() and c.isprintable() and c not in '"\\;' else "_" for c in name) or "file"
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
+
+
+# -- filing -----------------------------------------------------------------------------------------
+async def _read_form(request: Request) -> FormData:
+    """The multipart form, with Starlette's own caps on the parts (the body itself is capped by BodyLimit)."""
+    limits = _config().attachments
+    return await request.form(max_files=int(limits["max_files"]) + 5, max_fields=FORM_FIELDS)
+
+
+def _figures(form: FormData) -> list[dict]:
+    """Figure rows from the parallel fields figure_name / figure_value / figure_unit; blank rows skipped."""
+    names, values, units = (form.getlist(k) for k in ("figure_name", "figure_value", "figure_unit"))
+    out = []
+    for n, name in enumerate(names, 1):
+        name = str(name).strip()
+        value = str(values[n - 1]).strip() if n <= len(values) else ""
+        unit = str(units[n - 1]).strip() if n <= len(units) else ""
+        if not (name or value or unit):
+            continue
+        try:
+            number = float(value.replace(",", ""))
+        except ValueError:
+            number = math.nan
+        if not math.isfinite(number):
+            raise tasks.ReportError(f"数据第 {n} 行：数值无效（{value[:20]}） / figure row {n}: value is not a "
+                                    f"number ({value[:20]})")
+        out.append({"name": name, "value": number, "unit": unit})
+    return out
+
+
+async def _uploads(form: FormData) -> list[tuple[str, bytes]]:
+    """Each uploaded file read to at most the file limit + 1 byte (never unbounded): the room's check then sees a
+    file too large and names it.  An empty file input (no file chosen) is no file."""
+    limits = _config().attachments
+    cap = (int(limits["max_file_mib"]) << 20) + 1
+    files = [f for f in form.getlist("files") if isinstance(f, UploadFile) and (f.filename or f.size)]
+    if len(files) > int(limits["max_files"]):
+        raise tasks.AttachmentError(f"附件过多：最多 {limits['max_files']} 个 / too many attachments: at most "
+                                    f"{limits['max_files']}")
+    return [(f.filename or "", await f.read(cap)) for f in files]
+
+
+def _task_number(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise tasks.ReportError(f"task：任务编号无效（{text[:20]}） / task: not a task number ({text[:20]})") from None
+
+
+async def _file_report(request: Request, user: User, form: FormData) -> dict:
+    """File the unit's report from the form; ReportError / AttachmentError / PlanError for a refusal."""
+    unit = _unit(user)
+    plan = analytics(request).plans.get(str(form.get("plan") or "") or None)
+    number = _task_number(str(form.get("task") or ""))
+    text, period = str(form.get("text") or ""), str(form.get("period") or "").strip()
+    figures, files = _figures(form), await _uploads(form)
+
+    def write() -> dict:
+        with write_lock(request) as a:
+            return tasks.file_report(a.warehouse.con, plan, number, unit, period, text=text, figures=figures,
+                                     attachments=files, by=user.username)
+
+    return await run_in_threadpool(write)
+
+
+REFUSED = (tasks.ReportError, tasks.AttachmentError, PlanError)
+
+
+# -- pages ------------------------------------------------------------------------------------------
+def _w(request: Request) -> dict[str, str]:
+    i = _i(request)
+    return {k: v[i] for k, v in WORDS.items()}
+
+
+def _unit_page(request: Request, user: User, *, error: str | None = None, form: FormData | None = None,
+               done: str | None = None) -> HTMLResponse:
+    unit, day = user.unit or "", _day(request)
+    limits = _config().attachments
+    w = _w(request)
+    w["files_hint"] = w["files_hint"].format(n=limits["max_files"], mib=limits["max_file_mib"])
+    rows = _tasks(request, unit, day) if unit else []
+    response = _render(request, "unit.html", user, "my_tasks", title=w["title"], w=w, unit=unit, rows=rows,
+                       periods=_periods(request, unit, day) if unit else [], as_of=day, error=error,
+                       form=_echo(form), figure_rows=FIGURE_ROWS, max_files=limits["max_files"],
+                       accept=_accept(limits), done=done)
+    if error:
+        response.status_code = 422
+    return response
+
+
+def _echo(form: FormData | None) -> dict:
+    """What the unit typed, to show the form again after a refusal (the files must be chosen again)."""
+    if form is None:
+        return {"figures": []}
+    figures = list(zip(form.getlist("figure_name"), form.getlist("figure_value"), form.getlist("figure_unit"),
+                       strict=False))
+    return {"plan": str(form.get("plan") or ""), "task": str(form.get("task") or ""),
+            "period": str(form.get("period") or ""), "text": str(form.get("text") or ""),
+            "figures": [tuple(str(x) for x in f) for f in figures]}
+
+
+def _accept(limits: dict) -> str:
+    extensions = {"pdf": ".pdf", "docx": ".docx", "xlsx": ".xlsx", "png": ".png", "jpeg": ".jpg,.jpeg"}
+    return ",".join(extensions[k] for k in limits.get("kinds", extensions) if k in extensions)
+
+
+@router.get("/unit", response_class=HTMLResponse, include_in_schema=False)
+def unit_page(request: Request, done: str | None = None) -> HTMLResponse:
+    user = _user(request, "unit")
+    return _unit_page(request, user, done=(done or "")[:20] or None)
+
+
+@router.get("/unit/reports/{report_id}", response_class=HTMLResponse, include_in_schema=False)
+def report_page(request: Request, report_id: ReportId, done: str | None = None) -> HTMLResponse:
+    user = _user(request, "unit")
+    unit = _unit(user)
+    report = _report(request, unit, report_id)
+    history, figures = _details(request, unit, report)
+    return _render(request, "unit_report.html", user, "my_tasks", title=_w(request)["report"], w=_w(request),
+                   report=report, history=history, linked=figures, figure_rows=FIGURE_ROWS,
+                   accept=_accept(_config().attachments), done=bool(done))
+
+
+@router.get("/unit/reports/{report_id}/files/{file_no}", include_in_schema=False)
+def report_file_page(request: Request, report_id: ReportId, file_no: FileNo) -> Response:
+    user = _user(request, "unit")
+    return _file(request, _unit(user), report_id, file_no)
+
+
+@router.post("/unit/reports", include_in_schema=False)
+async def file_form(request: Request):
+    user = _user(request, "unit")  # before the body is read: only a unit's upload is parsed
+    _unit(user)
+    form = await _read_form(request)
+    csrf = form.get("csrf")
+    check_csrf(request, csrf if isinstance(csrf, str) else None)
+    try:
+        report = await _file_report(request, user, form)
+    except REFUSED as err:
+        return await run_in_threadpool(_unit_page, request, user, error=str(err), form=form)
+    query = urlencode({"done": report["version"]})
+    return RedirectResponse(f"/unit/reports/{quote(str(report['report_id']), safe='')}?{query}", status_code=303)
+
+
+# -- API ----------------------------------------------------------------------------------------------
+@router.get("/api/unit/tasks", summary="本单位的任务及各报送期状态 / our tasks and the status of each period")
+def api_tasks(request: Request, user: UnitUser) -> JSONResponse:
+    unit, day = _unit(user), _day(request)
+    rows = [{**r, "periods": [asdict(s) for s in r["periods"]]} for r in _tasks(request, unit, day)]
+    return JSONResponse(jsonable([{"unit": unit, "as_of": day, "periods": _periods(request, unit, day),
+                                   "tasks": rows}])[0])
+
+
+@router.get("/api/unit/reports", summary="本单位的进展报告（各报告最新版本） / our reports (newest versions)")
+def api_reports(request: Request, user: UnitUser) -> JSONResponse:
+    unit = _unit(user)
+    with analytics(request).warehouse.reader() as con:
+        rows = tasks.reports(con, unit=unit)
+    return JSONResponse(jsonable([r for r in rows if r["unit"] == unit]))
+
+
+@router.get("/api/unit/reports/{report_id}", summary="本单位的一份报告 / one of our reports")
+def api_report(request: Request, user: UnitUser, report_id: ReportId) -> JSONResponse:
+    unit = _unit(user)
+    report = _report(request, unit, report_id)
+    history, figures = _details(request, unit, report)
+    return JSONResponse(jsonable([{**report, "history": history, "linked_figures": figures}])[0])
+
+
+@router.get("/api/unit/reports/{report_id}/files/{file_no}", summary="报告附件 / a report's attachment")
+def api_report_file(request: Request, user: UnitUser, report_id: ReportId, file_no: FileNo) -> Response:
+    return _file(request, _unit(user), report_id, file_no)
+
+
+@router.post("/api/unit/reports", summary="提交进展报告（multipart，X-CSRF-Token） / file a report (multipart)")
+async def api_file(request: Request, user: UnitUser) -> JSONResponse:
+    _unit(user)
+    check_csrf(request, request.headers.get("x-csrf-token"))  # before the body is read
+    form = await _read_form(request)
+    try:
+        report = await _file_report(request, user, form)
+    except REFUSED as err:
+        raise HTTPException(422, str(err)) from err
+    return JSONResponse(jsonable([report])[0], status_code=201)
