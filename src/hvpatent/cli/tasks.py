@@ -76,7 +76,7 @@ ASSESS_COLUMNS: dict[str, tuple[str, str]] = {
 }
 # "name=value" or "name=value unit" (the unit after a space): 专利质押金额=1.5 亿元
 FIGURE = re.compile(r"\s*(?P<name>[^=]+?)\s*=\s*(?P<value>[^\s]+)(?:\s+(?P<unit>.+?))?\s*")
-UNSAFE_NAME = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]+')
+UNSAFE_NAME = re.compile(r'(?:[\\/:*?"<>|\x00-\x1f\x7f]|\.{2,})+')
 
 
 # -- resolving the arguments -----------------------------------------------------------------------------------------
@@ -125,7 +125,8 @@ def period_of(plan, text: str) -> str:
     try:
         return parse_period(text.strip(), plan.reporting.cadence).key
     except ValueError as err:
-        raise fail(f"报送期有误：{err}", f"bad reporting period: {err}") from None
+        zh, _, en = str(err).partition(" / ")   # the room writes "中文 / English"
+        raise fail(zh, en or zh) from None
 
 
 @contextmanager
@@ -455,7 +456,7 @@ def file_cmd(
 def safe_file_name(unit: str) -> str:
     """A unit's name as a file name: no path or control characters, never empty or a dot name."""
     name = UNSAFE_NAME.sub("_", unit).strip(" .")
-    return (name or "unit")[:100]
+    return name[:100] if name.strip("_") else "unit"
 
 
 @tasks_app.command("remind")
