@@ -1,0 +1,116 @@
+"""Who has reported (tasks/status.py): on time on the due date, late the day after (at least one working day),
+overdue only once the due date has passed, a cooperating unit optional under report_by: responsible and required
+under all, an amendment after the due date keeps the first version's timeliness.  Due dates from the seed plan:
+2024Q3 ends Mon 2024-09-30, National Day 10-01..07 off, Sat 10-12 worked, so its 10th working day is Fri 2024-10-18;
+Sat 10-19 and Sun 10-20 are days off, Mon 10-21 the next working day."""
+
+from dataclasses import replace
+from datetime import date, datetime
+from pathlib import Path
+
+import ibis
+import pytest
+
+from hvpatent.plan.model import load_plan
+from hvpatent.tasks.reports import file_report
+from hvpatent.tasks.status import STATUSES, overdue, report_status
+from hvpatent.warehouse.store import Warehouse
+
+PLAN = load_plan()
+ALL = replace(PLAN, reporting=replace(PLAN.reporting, report_by="all"))
+KEJI, JINGXIN = "区科技局", "区经济信息委"   # task 3: 区科技局 responsible, 区经济信息委 cooperating
+DUE = date(2024, 10, 18)
+
+
+@pytest.fixture
+def wh(tmp_path: Path):
+    with Warehouse(tmp_path / "t.duckdb") as w:
+        yield w
+
+
+def _file(wh, day: date, unit=KEJI, task=3, period="2024Q3", text="进展"):
+    return file_report(wh.con, PLAN, task, unit, period, text=text, by="u",
+                       now=datetime.combine(day, datetime.min.time()).replace(hour=17))
+
+
+def _one(wh, as_of: date, unit=KEJI, task=3, period="2024Q3", plan=PLAN):
+    rows = report_status(ibis.duckdb.from_connection(wh.con), plan, as_of, unit=unit, period=period)
+    return next(r for r in rows if r.task_number == task)
+
+
+def test_due_date_and_rows_of_the_seed_plan(wh):
+    rows = report_status(ibis.duckdb.from_connection(wh.con), PLAN, date(2024, 10, 8))
+    assert {r.period for r in rows} == {"2022Q4", "2023Q1", "2023Q2", "2023Q3", "2023Q4", "2024Q1", "2024Q2",
+                                         "2024Q3", "2024Q4"}   # 2024Q4 has begun on 10-01
+    assert {r.due for r in rows if r.period == "2024Q3"} == {DUE}
+    assert all(r.status in STATUSES for r in rows)
+    task3 = [(r.unit, r.role, r.required) for r in rows if r.period == "2024Q3" and r.task_number == 3]
+    assert task3[0] == (KEJI, "responsible", True)
+    assert (JINGXIN, "cooperating", False) in task3 and len(task3) == 6
+    assert rows[0].period == "2022Q4" and rows[0].task_title == PLAN.task(1).title
+
+
+@pytest.mark.parametrize(("filed", "status", "days"), [
+    (date(2024, 10, 17), "on_time", 0),
+    (DUE, "on_time", 0),
+    (date(2024, 10, 19), "late", 1),    # a Saturday: read on Monday, one working day late
+    (date(2024, 10, 21), "late", 1),
+    (date(2024, 10, 22), "late", 2),
+])
+def test_timeliness_around_the_due_date(wh, filed, status, days):
+    report = _file(wh, filed)
+    row = _one(wh, date(2024, 11, 1))
+    assert (row.status, row.working_days_late) == (status, days)
+    assert (row.report_id, row.version, row.submitted_at) == (report["report_id"], 1, report["submitted_at"])
+
+
+@pytest.mark.parametrize(("as_of", "status", "days"), [
+    (date(2024, 10, 17), "pending", None),
+    (DUE, "pending", None),
+    (date(2024, 10, 19), "overdue", 0),   # past the due date, no working day yet
+    (date(2024, 10, 21), "overdue", 1),
+    (date(2024, 10, 25), "overdue", 5),
+])
+def test_overdue_only_after_the_due_date(wh, as_of, status, days):
+    row = _one(wh, as_of)
+    assert (row.status, row.working_days_late, row.report_id) == (status, days, None)
+    listed = overdue(ibis.duckdb.from_connection(wh.con), PLAN, as_of, unit=KEJI)
+    assert any(r.task_number == 3 and r.period == "2024Q3" for r in listed) == (status == "overdue")
+
+
+def test_an_amendment_after_the_due_date_keeps_on_time(wh):
+    _file(wh, DUE)
+    second = _file(wh, date(2024, 11, 5), text="修订")
+    row = _one(wh, date(2024, 11, 6))
+    assert (row.status, row.working_days_late, row.version, row.report_id) == ("on_time", 0, 2, second["report_id"])
+
+
+def test_only_versions_filed_by_as_of_count(wh):
+    first = _file(wh, date(2024, 10, 10))
+    _file(wh, date(2024, 10, 30), text="修订")
+    assert _one(wh, date(2024, 10, 20)).report_id == first["report_id"]
+    _file(wh, date(2024, 10, 22), unit=KEJI, task=2)
+    assert _one(wh, date(2024, 10, 21), task=2).status == "overdue"      # filed the day after as_of
+    assert _one(wh, date(2024, 10, 22), task=2).status == "late"
+
+
+def test_cooperating_unit_optional_under_responsible_required_under_all(wh):
+    for as_of in (date(2024, 10, 10), date(2024, 12, 1)):
+        row = _one(wh, as_of, unit=JINGXIN)
+        assert (row.role, row.status, row.required) == ("cooperating", "optional", False)
+    assert _one(wh, date(2024, 10, 10), unit=JINGXIN, plan=ALL).status == "pending"
+    row = _one(wh, date(2024, 10, 21), unit=JINGXIN, plan=ALL)
+    assert (row.status, row.required, row.working_days_late) == ("overdue", True, 1)
+    late = {(r.task_number, r.role) for r in overdue(ibis.duckdb.from_connection(wh.con), PLAN, date(2024, 12, 1))
+            if r.unit == JINGXIN}
+    assert (1, "responsible") in late and not any(role == "cooperating" for _, role in late)
+    _file(wh, date(2024, 10, 21), unit=JINGXIN)                 # a cooperating unit's report is still timed
+    assert _one(wh, date(2024, 10, 22), unit=JINGXIN).status == "late"
+
+
+def test_period_filter(wh):
+    con = ibis.duckdb.from_connection(wh.con)
+    assert {r.period for r in report_status(con, PLAN, date(2024, 12, 1), period="2024q2")} == {"2024Q2"}
+    assert report_status(con, PLAN, date(2024, 9, 30), period="2024Q4") == []     # not begun
+    with pytest.raises(ValueError, match="not a quarter"):
+        report_status(con, PLAN, date(2024, 12, 1), period="2024-09")
