@@ -149,19 +149,23 @@ def test_assessment_after_score(base_url):
         r = c.post("/api/tasks/scores", json={"plan": PLAN, "unit": "区科技局", "period": "2024Q3", "score": 90,
                                               "note": "工作扎实"})
         assert r.status_code == 200, r.text
-        sheet = {row["unit"]: row for row in c.get("/api/tasks/assessment", params=_q(period="2024Q3")).json()}
+        # as of today (the default day): a sheet as of an earlier day counts only the scores recorded by then
+        sheet = {row["unit"]: row for row in c.get("/api/tasks/assessment", params={"plan": PLAN,
+                                                                                  "period": "2024Q3"}).json()}
         kj = sheet["区科技局"]
         assert kj["timeliness"] == pytest.approx(80.0) and kj["qualitative"] == pytest.approx(90.0)
         parts = [(30, kj["timeliness"]), (40, kj["indicators"]), (30, kj["qualitative"])]
         present = [(w, v) for w, v in parts if v is not None]
         assert kj["total"] == pytest.approx(sum(w * v for w, v in present) / sum(w for w, _ in present))
-        x = c.get("/tasks/assessment.xlsx", params=_q(period="2024Q3"))
+        x = c.get("/tasks/assessment.xlsx", params={"plan": PLAN, "period": "2024Q3"})
         book = load_workbook(io.BytesIO(x.content))
         values = [cell.value for ws in book for row in ws.iter_rows() for cell in row]
         assert "区科技局" in values and any(isinstance(v, float | int) and v == pytest.approx(kj["total"])
                                          for v in values)
-        page = c.get("/tasks/assessment", params=_q(period="2024Q3"))
+        page = c.get("/tasks/assessment", params={"plan": PLAN, "period": "2024Q3"})
         assert page.status_code == 200 and 'data-unit="区科技局"' in page.text
+        before = {r["unit"]: r for r in c.get("/api/tasks/assessment", params=_q(period="2024Q3")).json()}
+        assert before["区科技局"]["qualitative"] is None        # recorded after 2024-11-05: not yet known then
 
 
 def test_score_form_and_bad_values(base_url):
@@ -170,6 +174,7 @@ def test_score_form_and_bad_values(base_url):
         form = c.post("/tasks/scores", data={"csrf": csrf, "plan": PLAN, "unit": "区经济信息委", "period": "2024Q3",
                                              "score": "75", "as_of": AS_OF}, follow_redirects=False)
         assert form.status_code == 303 and "saved=1" in form.headers["location"]
+        assert "as_of" not in form.headers["location"]           # back to today's sheet, where the score counts
         bad = c.post("/tasks/scores", data={"csrf": csrf, "plan": PLAN, "unit": "区经济信息委", "period": "2024Q3",
                                             "score": "101"})
         assert bad.status_code == 422 and "score" in bad.text

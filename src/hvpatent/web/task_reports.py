@@ -16,7 +16,7 @@ from datetime import date
 from typing import Annotated
 from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Path, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
@@ -37,6 +37,7 @@ PeriodQ = Annotated[str | None, Query(max_length=10, description="报送期 / pe
 UnitQ = Annotated[str | None, Query(max_length=60, description="单位 / a unit the plan names")]
 StatusQ = Annotated[str | None, Query(max_length=12, description="on_time | late | overdue | pending | optional")]
 FmtQ = Annotated[str, Query(pattern="^(json|csv|xlsx)$")]
+FileNo = Annotated[int, Path(ge=1, le=10_000)]
 ID_CHARS = 64
 NOTE_CHARS = 500
 WORDS: dict[str, tuple[str, str]] = {
@@ -228,7 +229,7 @@ def _letter(request: Request, plan: Plan, unit: str, as_of: date) -> Response:
 def _letters_zip(request: Request, plan: Plan, as_of: date) -> Response:
     from hvpatent.reports.task_letters import reminder_letters
 
-    letters = reminder_letters(plan, _overdue(request, plan, as_of), as_of)
+    letters = reminder_letters(plan, _overdue(request, plan, as_of), as_of, lang=_lang(request))
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
         for unit, data in letters.items():
@@ -289,7 +290,7 @@ def api_report(request: Request, user: Staff, report_id: str) -> JSONResponse:
 
 
 @router.get("/api/tasks/reports/{report_id}/files/{file_no}", summary="报告附件 / a report's attachment")
-def api_file(request: Request, user: Staff, report_id: str, file_no: int) -> Response:
+def api_file(request: Request, user: Staff, report_id: str, file_no: FileNo) -> Response:
     return _file(request, _report_id(report_id), file_no)
 
 
@@ -375,7 +376,7 @@ def report_page(request: Request, report_id: str) -> HTMLResponse:
 
 
 @router.get("/tasks/reports/{report_id}/files/{file_no}", include_in_schema=False)
-def file_download(request: Request, report_id: str, file_no: int) -> Response:
+def file_download(request: Request, report_id: str, file_no: FileNo) -> Response:
     _user(request, *STAFF)
     return _file(request, _report_id(report_id), file_no)
 
@@ -442,7 +443,8 @@ def score_form(request: Request, csrf: Annotated[str, Form()], unit: Annotated[s
         from hvpatent.web.pages import error_page
 
         return error_page(request, err.status_code, str(err.detail))
-    target = _query(plan=plan or None, period=period, as_of=as_of or None, saved="1")
+    # back to the sheet as of today: a sheet as of an earlier day counts only the scores recorded by that day
+    target = _query(plan=plan or None, period=period, saved="1")
     return RedirectResponse(f"/tasks/assessment?{target}", status_code=303)
 
 
