@@ -310,12 +310,17 @@ def warnings_page(request: Request, within: int = 90, high_value_at_risk: bool =
 
 
 @router.get("/tasks", response_class=HTMLResponse)
-def tasks(request: Request) -> HTMLResponse:
+def tasks(request: Request, plan: str | None = None) -> HTMLResponse:
+    """The plan's tasks: units, linked indicators and targets, and who has reported in the latest period begun
+    (web/task_reports.py ``tasks_overview``); ?plan=KEY when several plans are loaded."""
+    from hvpatent.web.task_reports import tasks_overview
+
     user = _user(request, *STAFF)
-    a = _a(request)
+    day = _day(request)
     names = {k: i.label(_lang(request)) for k, i in INDICATORS.items()}
-    return _render(request, "tasks.html", user, "tasks", tasks=a.plan_tasks(), indicator_names=names,
-                   as_of=_day(request), region=a.plan.region)
+    context = tasks_overview(request, (plan or "")[:80] or None, day)
+    return _render(request, "tasks.html", user, "tasks", indicator_names=names, as_of=day,
+                   region=context["plan"].region, **context)
 
 
 @router.get("/imports", response_class=HTMLResponse)
