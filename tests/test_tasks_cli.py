@@ -281,15 +281,17 @@ def test_score_and_assessment_sheet_xlsx(fresh, tmp_path):
     assert refused(hvp("tasks", "score", "区外星局", "2024Q3", "90", "--db", fresh), "区外星局")
     recorded = hvp("tasks", "score", KEJI, "2024Q3", "90", "--note", "材料翔实", "--by", "李四", "--db", fresh)
     assert recorded.exit_code == 0 and "90" in recorded.output
-    out = tmp_path / "sheet.xlsx"
-    result = hvp("tasks", "assess", "2024Q3", "--as-of", "2024-10-21", "--db", fresh, "--out", str(out))
+    out = tmp_path / "sheet.xlsx"   # as of today: the score, recorded today, counts
+    result = hvp("tasks", "assess", "2024Q3", "--db", fresh, "--out", str(out))
     assert result.exit_code == 0, result.output
     book = load_workbook(out)
     cells = [c.value for ws in book.worksheets for row in ws.iter_rows() for c in row]
     assert KEJI in cells and 90 in cells
-    table = hvp("tasks", "assess", "2024Q3", "--as-of", "2024-10-21", "--db", fresh, "--format", "json")
+    table = hvp("tasks", "assess", "2024Q3", "--db", fresh, "--format", "json")
     rows = {r["unit"]: r for r in json.loads(table.output)["rows"]}
-    assert rows[KEJI]["qualitative"] == 90
+    assert rows[KEJI]["qualitative"] == 90 and rows[JINGXIN]["qualitative"] is None
+    zh = hvp("tasks", "assess", "2024Q3", "--db", fresh, lang="zh")
+    assert "考核评分表" in zh.output and "90.0" in zh.output and " / no " not in zh.output
 
 
 # -- unit accounts -----------------------------------------------------------------------------------------------------

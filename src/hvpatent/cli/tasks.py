@@ -519,7 +519,13 @@ def score_cmd(
 def _assessment_row(row) -> dict:
     return {"rank": row.rank, "unit": row.unit, "timeliness": _num(row.timeliness),
             "indicators": _num(row.indicators), "qualitative": _num(row.qualitative), "total": _num(row.total),
-            "notes": "; ".join(str(n) for n in row.notes)}
+            "notes": "; ".join(_in_language(str(n)) for n in row.notes)}
+
+
+def _in_language(text: str) -> str:
+    """The room's "中文 / English" note in the user's language."""
+    zh, _, en = text.partition(" / ")
+    return i18n.say(zh, en or zh)
 
 
 def _num(value: float | None) -> float | None:
