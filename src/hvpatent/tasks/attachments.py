@@ -66,17 +66,17 @@ _SCRIPTS = (b"@echo", b"<?php", b"<script", b"<html", b"<!doctype html", b"<svg"
 
 # Other formats a misnamed file often is: named in the refusal (puremagic names the rest).
 _OTHER_FORMATS: list[tuple[bytes, str, str]] = [
-    (b"%PDF-", "PDF 文件", "PDF file"),
-    (b"PK\x03\x04", "ZIP 压缩包", "ZIP archive"),
-    (b"\x89PNG\r\n\x1a\n", "PNG 图片", "PNG image"),
-    (b"\xff\xd8\xff", "JPEG 图片", "JPEG image"),
-    (b"GIF8", "GIF 图片", "GIF image"),
+    (b"%PDF-", "PDF 文件", "a PDF file"),
+    (b"PK\x03\x04", "ZIP 压缩包", "a ZIP archive"),
+    (b"\x89PNG\r\n\x1a\n", "PNG 图片", "a PNG image"),
+    (b"\xff\xd8\xff", "JPEG 图片", "a JPEG image"),
+    (b"GIF8", "GIF 图片", "a GIF image"),
     (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "OLE 复合文档（旧版 Office 文件、加密 Office 文件或 MSI 安装包）",
-     "OLE compound file (old or encrypted Office file, or an MSI installer)"),
-    (b"Rar!", "RAR 压缩包", "RAR archive"),
-    (b"7z\xbc\xaf\x27\x1c", "7z 压缩包", "7z archive"),
-    (b"\x1f\x8b", "gzip 压缩包", "gzip archive"),
-    (b"{\\rtf", "RTF 文档", "RTF document"),
+     "an OLE compound file (old or encrypted Office file, or an MSI installer)"),
+    (b"Rar!", "RAR 压缩包", "a RAR archive"),
+    (b"7z\xbc\xaf\x27\x1c", "7z 压缩包", "a 7z archive"),
+    (b"\x1f\x8b", "gzip 压缩包", "a gzip archive"),
+    (b"{\\rtf", "RTF 文档", "an RTF document"),
 ]
 _FAMILY = {"pdf": b"%PDF-", "docx": b"PK\x03\x04", "xlsx": b"PK\x03\x04", "png": b"\x89PNG\r\n\x1a\n",
            "jpeg": b"\xff\xd8\xff"}
@@ -455,9 +455,8 @@ def _check_image(name: str, kind: str, data: bytes, limits: dict) -> None:
         raise
     except Image.DecompressionBombError:  # Pillow's own guard in open(): over twice its 89-million-pixel limit
         raise _too_large(name, max_pixels) from None
-    except Image.UnidentifiedImageError:
-        raise _not_what_it_claims(name, kind, data) from None
-    except Exception:  # Pillow raises OSError, SyntaxError, ValueError, struct.error ... on broken images
+    except Exception:  # Pillow raises OSError (UnidentifiedImageError: the signature matched, so a broken header),
+        #                SyntaxError, ValueError, struct.error ... on broken images
         raise _refuse(name, f"{KINDS[kind][1]}已损坏，无法读取，已拒收",
                       f"the {KINDS[kind][2]} is damaged and cannot be read, refused") from None
 
