@@ -189,3 +189,21 @@ def test_no_section_without_tasks_or_before_the_first_due_date(wh: Warehouse) ->
     assert tasks_section(ibis.duckdb.connect(), PLAN, date(2024, 10, 25)) is None   # no task_reports table
     early = tasks_section(wh.ibis(), PLAN, date(2023, 1, 1))
     assert early.paragraphs == [f"截至2023年1月1日，《{PLAN.name}》尚无到期的报送期。"] and not early.tables
+
+
+def test_the_bulletin_carries_the_section_and_its_sheet(wh: Warehouse, tmp_path) -> None:
+    from hvpatent.reports import build_bulletin, write_bulletin
+
+    bulletin = build_bulletin(wh.ibis(), date(2024, 10, 25), "quarter", "500118", PLAN,
+                              issued_on=date(2024, 10, 28), exclude_abnormal=False)
+    headings = [s.heading for s in bulletin.sections]
+    assert headings[2] == f"三、{HEADING}" and headings[1].startswith("二、《")   # right after the plan's targets
+    doc = Document(str(write_bulletin(bulletin, "docx", tmp_path / "b.docx")))
+    text = "\n".join(p.text for p in doc.paragraphs)
+    assert f"三、{HEADING}" in text and "应报14份，其中按时报送1份" in text
+    table = next(t for t in doc.tables if t.rows[0].cells[0].text == "任务" and t.rows[0].cells[1].text == "责任单位")
+    assert len(table.rows) == 15
+    wb = load_workbook(write_bulletin(bulletin, "xlsx", tmp_path / "b.xlsx"))
+    sheet = _cells(wb[SHEET])
+    assert sheet[0] == ["任务", "责任单位", "报送期", "报送截止日", "报送情况", "报送日", "逾期工作日"]
+    assert len(sheet) == 15 and sheet[1][1:5] == ["区经济信息委", "2024Q3", datetime(2024, 10, 18), "按时报送"]

@@ -187,6 +187,11 @@ def build_bulletin(con: ibis.BaseBackend, as_of: date, period: str = "quarter", 
                                 "差距为0表示已达到或超过目标。", wrap=("name", "note")))
         sheets["目标进展"] = rows
         sections.append(sec)
+        # 重点任务落实情况: the units' reports of the latest period due (reports/tasks_section.py, docs/tasks.md)
+        from hvpatent.reports.tasks_section import tasks_section
+
+        if (task_sec := tasks_section(con, plan, as_of, sheets=sheets)) is not None:
+            sections.append(task_sec)
 
     # 三、镇街分布
     towns = Section("镇街分布")
