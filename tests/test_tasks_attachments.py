@@ -19,6 +19,7 @@ import pytest
 from PIL import Image
 
 from hvpatent.tasks.attachments import AttachmentError, CheckedFile, check_attachment, check_attachments, safe_name
+from hvpatent.tasks.config import config_from
 
 MIB = 1 << 20
 DOCX_MAIN = "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
@@ -128,6 +129,9 @@ def test_types_not_accepted(good, name):
 def test_a_kind_the_settings_leave_out_is_refused(good):
     refused("a.png", good["png"], "不接受此类型（.png）", "accepted: .pdf", config={"kinds": ["pdf"]})
     assert check_attachment("a.pdf", good["handpdf"], {"kinds": ["pdf"]}).kind == "pdf"
+    settings = config_from({"attachments": {"kinds": ["pdf", "png"]}}, "test.yaml")   # a TasksConfig
+    refused("a.jpg", good["jpeg"], "accepted: .pdf、.png", config=settings)
+    assert check_attachment("a.png", good["png"], settings).kind == "png"
 
 
 # ------------------------------------------------------------------------------------------------ size
@@ -136,16 +140,19 @@ def test_empty_file_is_refused():
     refused("空.pdf", b"", "文件为空", "the file is empty")
 
 
-def test_file_size_boundary(good):
+def padded_pdf(size: int) -> bytes:
+    """A valid hand-made PDF of exactly ``size`` bytes (a comment line pads it)."""
+    base = pdf()
+    padded = base.replace(b"trailer", b"%" + b"p" * (size - len(base) - 2) + b"\ntrailer")
+    assert len(padded) == size
+    return padded
+
+
+def test_file_size_boundary():
     limit = {"max_file_mib": 1}
-    base = good["handpdf"]
-    padding = b"%" + b"p" * 100 + b"\n"
-    at_limit = base.replace(b"trailer", padding * ((MIB - len(base)) // len(padding)) + b"trailer")
-    at_limit = at_limit.replace(b"trailer", b"%" + b"p" * (MIB - len(at_limit) - 2) + b"\ntrailer")
-    assert len(at_limit) == MIB
-    assert check_attachment("a.pdf", at_limit, limit).size_bytes == MIB
-    over = at_limit.replace(b"%p", b"%pp", 1)
-    refused("a.pdf", over, "文件过大", "too large", "at most 1 MiB", config=limit)
+    assert check_attachment("a.pdf", padded_pdf(MIB - 1), limit).size_bytes == MIB - 1
+    assert check_attachment("a.pdf", padded_pdf(MIB), limit).size_bytes == MIB
+    refused("a.pdf", padded_pdf(MIB + 1), "文件过大", "too large", "at most 1 MiB", config=limit)
 
 
 # ------------------------------------------------------------------------------------------------ programs
@@ -411,9 +418,10 @@ def test_check_attachments_count_total_and_unique_names(good):
     with pytest.raises(AttachmentError, match=r"附件共 6 个，超过上限 5 个 / 6 attachments, more than the limit of 5"):
         check_attachments([("a.pdf", good["handpdf"])] * 6)
     assert len(check_attachments([("a.pdf", good["handpdf"])] * 5)) == 5
-    half = good["handpdf"] + b"%" + b"p" * (MIB // 2)
-    with pytest.raises(AttachmentError, match=r"附件合计 1.0 MiB，超过上限 1 MiB"):
-        check_attachments([("a.pdf", half), ("b.pdf", half)], {"max_total_mib": 1})
+    half = padded_pdf(MIB // 2)
+    assert len(check_attachments([("a.pdf", half), ("b.pdf", half)], {"max_total_mib": 1})) == 2
+    with pytest.raises(AttachmentError, match=r"附件合计 1.0 MiB，超过上限 1 MiB / attachments total 1.0 MiB"):
+        check_attachments([("a.pdf", half), ("b.pdf", padded_pdf(MIB // 2 + 1))], {"max_total_mib": 1})
     with pytest.raises(AttachmentError, match=r"附件 b\.jpg：.*PNG"):
         check_attachments([("a.pdf", good["handpdf"]), ("b.jpg", good["png"])])
     assert check_attachments([]) == []

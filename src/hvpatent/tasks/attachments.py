@@ -21,13 +21,12 @@ import zipfile
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from functools import cache
-from importlib import resources
 from pathlib import PurePosixPath
 
 import puremagic
-import yaml
 from PIL import Image
+
+from hvpatent.tasks.config import default_config, load_config
 
 MIB = 1 << 20
 MAX_NAME_CHARS = 120
@@ -102,26 +101,13 @@ def _refuse(name: str, zh: str, en: str) -> AttachmentError:
 
 # ---------------------------------------------------------------------------------------------------- settings
 
-@cache
-def _shipped_text() -> str:
-    return resources.files("hvpatent.tasks").joinpath("tasks.yaml").read_text(encoding="utf-8")
-
-
-def _shipped_limits() -> dict:
-    return dict(yaml.safe_load(_shipped_text())["attachments"])
-
-
 def _limits(config: object = None) -> dict:
-    """The attachments settings: a TasksConfig's, a plain mapping of them (missing keys from the shipped file), or
-    load_config()'s when none is given."""
+    """The attachments settings: a TasksConfig's, a plain mapping of some of them (the rest from the package's
+    tasks.yaml: tests and callers that change one limit), or load_config()'s when none is given."""
     if config is None:
-        from hvpatent.tasks.config import load_config
-        try:
-            config = load_config()
-        except NotImplementedError:   # until tasks/config.py lands: the shipped file
-            return _shipped_limits()
+        return dict(load_config().attachments)
     given = getattr(config, "attachments", config)
-    return {**_shipped_limits(), **dict(given)}  # type: ignore[arg-type]
+    return {**default_config().attachments, **dict(given)}  # type: ignore[arg-type]
 
 
 # ---------------------------------------------------------------------------------------------------- the name
