@@ -192,3 +192,22 @@ def test_failure_inside_the_transaction_rolls_back(wh, monkeypatch):
     assert _counts(wh) == before
     con = ibis.duckdb.from_connection(wh.con)
     assert [r["version"] for r in reports(con, latest_only=False)] == [1]
+
+
+def test_with_the_real_attachment_check(wh, monkeypatch):
+    # H3's check itself: a real PNG is stored; a renamed executable after it refuses the whole report.
+    import io
+
+    from PIL import Image
+
+    monkeypatch.undo()
+    buffer = io.BytesIO()
+    Image.new("RGB", (4, 3), "red").save(buffer, "PNG")
+    png = buffer.getvalue()
+    report = _file(wh, attachments=[("照片.png", png)])
+    assert [(f["kind"], f["size_bytes"], f["sha256"]) for f in report["files"]] == [
+        ("png", len(png), hashlib.sha256(png).hexdigest())]
+    before = _counts(wh)
+    with pytest.raises(ReportError):
+        _file(wh, attachments=[("照片.png", png), ("报告.pdf", b"\x7fELF\x02\x01\x01" + b"\0" * 64)])
+    assert _counts(wh) == before
