@@ -80,7 +80,8 @@ def create_app(db: Path, *, secret: str | None = None, secure_cookies: bool | No
                                     heavy_slots=heavy_slots, heavy_queue=heavy_queue, heavy_wait_s=heavy_wait_s)
     app.state.sessions = SessionStore(warehouse.con, idle=timedelta(minutes=idle_minutes))
     # Innermost, so its 413 page has the session; still before every route reads a body (or checks a login).
-    app.add_middleware(BodyLimit, upload=(max_upload_mib + 1) << 20, upload_label=f"{max_upload_mib} MiB")
+    app.add_middleware(BodyLimit, upload=(max_upload_mib + 1) << 20, upload_label=f"{max_upload_mib} MiB",
+                       **unit.report_body_limit())  # a unit's report: the tasks settings' attachment total
     app.add_middleware(SessionCookies, secret_key=secret or os.environ.get("HVP_SECRET") or secrets.token_hex(32),
                        secure=secure_cookies)
     app.add_middleware(SecurityHeaders)

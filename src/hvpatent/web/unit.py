@@ -93,6 +93,13 @@ def _config():
     return tasks.load_config()
 
 
+def report_body_limit() -> dict:
+    """BodyLimit's report options (web/limits.py REPORT_ROUTES): the tasks settings' max_total_mib of files plus
+    1 MiB for the text, the figures and the multipart framing."""
+    mib = _config().attachments["max_total_mib"]
+    return {"report": (int(mib) + 1) << 20, "report_label": f"{mib} MiB"}
+
+
 # -- reading ----------------------------------------------------------------------------------------
 def _began(plan: Plan, day: date) -> list:
     """The plan's reporting periods that have begun on ``day`` (a current one may be reported before it ends)."""
