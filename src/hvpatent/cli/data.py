@@ -183,6 +183,7 @@ def demo_cmd(
     from hvpatent.cli.plan import exclude_abnormal_default, print_demo_progress
     from hvpatent.demo import generate_demo
     from hvpatent.ingest import import_file
+    from hvpatent.plan import load_plans
 
     exclude_abnormal_default(None)  # a bad supervision.yaml stops here with its message, before any work
     console.print(f"[bold yellow]{t('demo_banner')}[/bold yellow]")
@@ -211,9 +212,13 @@ def demo_cmd(
                                 unchanged=result.rows_unchanged, rejected=result.rows_rejected))
         refresh_derived_tables(wh)
         train_breakdowns(wh)
-        print_demo_progress(wh, parse_as_of(as_of))
-        write_demo_bulletins(wh, parse_as_of(as_of), out)
-        accounts = create_demo_accounts(wh, parse_as_of(as_of))
+        day = parse_as_of(as_of)
+        plans = load_plans()
+        for plan in plans:   # every known plan, the district's first: a plan is data, each reports the same way
+            print_demo_progress(wh, day, plan)
+        write_demo_bulletins(wh, day, out, plans)
+        accounts = create_demo_accounts(wh, day) + seed_demo_tasks(wh, day, plans)
+        issue_demo_editions(wh, day, plans)
         db_path = wh.path
     console.print(f"[bold yellow]{t('demo_banner')}[/bold yellow]")
     console.print(t("demo_login", url=f"http://127.0.0.1:{port}/") if serve else
@@ -272,21 +277,58 @@ def create_demo_accounts(wh, day) -> list[tuple[str, str, str, str | None]]:
     return accounts
 
 
-def write_demo_bulletins(wh, day, out: Path) -> None:
-    """The demo world's quarterly bulletin, as Word, Excel and (with Chromium) PDF."""
+def write_demo_bulletins(wh, day, out: Path, plans=None) -> None:
+    """The demo world's quarterly bulletin of each plan (default: the seed plan alone), each in its plan's region,
+    as Word, Excel, HTML and (with Chromium) PDF; the default plan's files keep their old names, another plan's
+    begin with its key."""
     from hvpatent.cli.common import analytics_backend
     from hvpatent.plan import load_plan
     from hvpatent.reports import build_bulletin, write_bulletin
     from hvpatent.reports.html_writer import ChromiumMissing
 
-    bulletin = build_bulletin(analytics_backend(wh), day, "quarter", None, load_plan(), notice=t("demo_banner"))
-    for fmt in ("docx", "xlsx", "html", "pdf"):
-        path = out / f"演示通报-{day.isoformat()}.{fmt}"
-        try:
-            write_bulletin(bulletin, fmt, path)
-        except ChromiumMissing as err:
-            err_console.print(f"[yellow]{err}[/yellow]")
-            continue
-        console.print(t("xlsx_written", path=path))
+    chromium = True
+    for number, plan in enumerate(plans or [load_plan()]):
+        bulletin = build_bulletin(analytics_backend(wh), day, "quarter", None, plan, notice=t("demo_banner"))
+        stem = f"{plan.key}-演示通报-{day.isoformat()}" if number else f"演示通报-{day.isoformat()}"
+        for fmt in ("docx", "xlsx", "html", "pdf") if chromium else ("docx", "xlsx", "html"):
+            path = out / f"{stem}.{fmt}"
+            try:
+                write_bulletin(bulletin, fmt, path)
+            except ChromiumMissing as err:
+                err_console.print(f"[yellow]{err}[/yellow]")
+                chromium = False   # said once, not once per plan
+                continue
+            console.print(t("xlsx_written", path=path))
+
+
+def seed_demo_tasks(wh, day, plans) -> list[tuple[str, str, str, str | None]]:
+    """The demo's unit accounts and their task reports and scores (demo/tasks.py); the accounts as
+    create_demo_accounts gives them."""
+    from hvpatent.demo.tasks import create_unit_accounts, seed_reports
+
+    accounts = create_unit_accounts(wh.con, plans)
+    seeded = seed_reports(wh.con, plans, day)
+    c = seeded.counts
+    console.print(say(f"任务进展报告（演示）：按时 {c['on_time']} 份，逾期报送 {c['late']} 份，"
+                      f"逾期未报 {c['missing']} 份，尚未到期 {c['not_yet']} 份；定性评价 {seeded.scores} 个",
+                      f"Task reports (demo): {c['on_time']} on time, {c['late']} late, {c['missing']} never filed, "
+                      f"{c['not_yet']} not yet due; {seeded.scores} qualitative scores"))
+    return accounts
+
+
+def issue_demo_editions(wh, day, plans) -> None:
+    """The bulletin editions due on the demo's day (hvpatent.schedule.run_schedule), when the schedule room has
+    them; nothing (and no error) while it does not."""
+    from hvpatent.cli.common import analytics_backend
+
+    try:
+        from hvpatent.schedule import run_schedule
+
+        issued = run_schedule(wh.con, analytics_backend(wh), plans, day, by="demo")
+    except (ImportError, NotImplementedError):
+        return
+    for edition in issued:
+        console.print(say(f"已印发通报：{edition.get('plan_key')} {edition.get('period')}",
+                          f"Bulletin edition issued: {edition.get('plan_key')} {edition.get('period')}"))
 
 

@@ -32,6 +32,7 @@ BANNER = "【合成演示数据 SYNTHETIC DEMO DATA】本文件由 hvp demo 随�
 FIRST_YEAR, LAST_YEAR = 2005, 2024
 EXPORT_DATE = date(2024, 12, 31)  # the demo exports are "taken" on this day
 POPULATION_2024 = 1_151_000
+DEMO_CITY, CITY_POPULATION_2024 = "500000", 32_000_000  # synthetic, for the city plan's per-10,000 targets
 # Calibration against the national figures (bench/fidelity.py prints the side by side).
 APPLICANT_MIX = {"enterprise": 0.70, "university": 0.035, "institute": 0.012, "individual": 0.12}  # rest: outsiders
 INVENTION_SHARE = {"enterprise": 0.19, "individual": 0.13, "university": 0.6, "institute": 0.6}
@@ -579,6 +580,10 @@ def _population_rows(rng: random.Random, world: _World) -> list[list]:
         rows.append([DEMO_COUNTY, "永川区", year, total])
         for town, w in zip(world.towns, weights, strict=True):
             rows.append([town.code, town.name, year, int(total * w / total_w)])
+        # The city (the second shipped plan's region, plan/chongqing-2022-2024.yaml): a synthetic figure of the
+        # city's order of size (about 32 million), no draw from ``rng`` so the district's rows stay as they were.
+        rows.append([DEMO_CITY, "重庆市", year,
+                     int(CITY_POPULATION_2024 * (1 - 0.002 * (LAST_YEAR - year)))])
     return rows
 
 
