@@ -207,3 +207,26 @@ def test_the_bulletin_carries_the_section_and_its_sheet(wh: Warehouse, tmp_path)
     sheet = _cells(wb[SHEET])
     assert sheet[0] == ["任务", "责任单位", "报送期", "报送截止日", "报送情况", "报送日", "逾期工作日"]
     assert len(sheet) == 15 and sheet[1][1:5] == ["区经济信息委", "2024Q3", datetime(2024, 10, 18), "按时报送"]
+
+
+def test_the_assessment_over_the_warehouse_and_in_the_section(wh: Warehouse) -> None:
+    from hvpatent.tasks import assessment_sheet, record_score
+
+    record_score(wh.con, PLAN, "区科技局", "2024Q3", 90, note=None, by="li", now=datetime(2024, 10, 20, 9))
+    try:
+        rows = {r.unit: r for r in assessment_sheet(wh.ibis(), PLAN, "2024Q3", date(2024, 10, 25))}
+        sci = rows["区科技局"]
+        # task 2 overdue (0), task 3 filed the working day after the due date (60)
+        assert (sci.timeliness, sci.qualitative) == (30.0, 90.0)
+        assert [d["task_number"] for d in sci.details] == [2, 3]
+        assert [i["key"] for d in sci.details for i in d["indicators"]] == [
+            "high_value_inventions", "high_value_award", "invention_applications"]
+        if sci.indicators is not None:
+            assert sci.total == round(0.3 * 30 + 0.4 * sci.indicators + 0.3 * 90, 2)
+        assert rows["区经济信息委"].qualitative is None and rows["区经济信息委"].notes
+        sec = tasks_section(wh.ibis(), PLAN, date(2024, 10, 25))
+        ranks = sec.tables[1]
+        assert ranks.title == "2024Q3考核评分" and {r["unit"] for r in ranks.rows} == set(rows)
+        assert tasks_section(wh.ibis(), PLAN, date(2024, 10, 19)).tables[1:] == []   # scored on 10-20
+    finally:
+        wh.con.execute("DELETE FROM unit_scores")

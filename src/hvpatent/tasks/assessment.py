@@ -208,7 +208,7 @@ def score_units(plan: Plan, period: str, statuses: list, figures: dict[int, list
                 timely.append(t_score)
             indicators = []
             for fig in figures.get(task.number, []):
-                if "key" not in fig:           # a target's progress row, not an indicator
+                if fig.get("kind", "indicator") != "indicator" or "key" not in fig:   # a target's progress row
                     continue
                 score = indicator_score(fig["key"], fig.get("direction"), config)
                 indicators.append({"key": fig["key"], "name": fig.get("name") or fig["key"],
@@ -238,6 +238,7 @@ def assessment_sheet(con: ibis.BaseBackend, plan: Plan, period: str, as_of: date
     config = config or load_config()
     _check_period(plan, period)
     statuses = report_status(con, plan, as_of, period=period)
-    figures = {task.number: task_figures(con, plan, task.number, period) for task in plan.tasks if task.indicators}
+    figures = {task.number: task_figures(con, plan, task.number, period, as_of)
+               for task in plan.tasks if task.indicators}
     scores = latest_scores(con, plan.key, period, as_of=as_of)
     return score_units(plan, period, statuses, figures, scores, config)
