@@ -209,6 +209,11 @@ def test_pdf_with_active_content_is_refused(objects, zh, en):
     refused("通知.pdf", pdf(*objects), "活动内容", zh, "active content", en)
 
 
+def test_names_that_only_begin_like_active_ones_are_not_active_content():
+    assert check_attachment("x.pdf", pdf(b"<< /JavaScriptX 1 /JSON 2 /Launcher 3 /EmbeddedFileZ 4 >>")).kind == "pdf"
+    refused("x.pdf", pdf(b"<< /S /L#61#75nch /F (a.exe) >>"), "启动外部程序", "/Launch")   # lower-case hex escapes
+
+
 def objstm(text: bytes) -> bytes:
     packed = zlib.compress(text)
     return (b"<< /Type /ObjStm /N 1 /First 4 /Filter /FlateDecode /Length %d >>\nstream\n" % len(packed)

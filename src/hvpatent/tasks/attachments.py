@@ -11,6 +11,7 @@ unpacked whole.  Every refusal is one AttachmentError naming the file and the re
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import io
 import re
@@ -178,7 +179,6 @@ def _not_what_it_claims(name: str, kind: str, data: bytes) -> AttachmentError:
 
 # ---------------------------------------------------------------------------------------------------- pdf
 
-_PDF_NAME = re.compile(rb"/([^\x00\t\n\x0c\r ()<>\[\]{}/%]*)")
 _STREAM = re.compile(rb"stream\r?\n")
 # Names of active content (a reader runs or opens them).  /JS is two letters: found in binary stream data by chance,
 # so it counts only outside streams; a JavaScript action always carries /S /JavaScript, which is looked for
@@ -187,10 +187,26 @@ _ACTIVE = {b"JavaScript": ("JavaScript 脚本", "JavaScript"), b"JS": ("JavaScri
            b"Launch": ("启动外部程序（/Launch）", "launching a program (/Launch)"),
            b"EmbeddedFile": ("内嵌文件", "embedded files"), b"EmbeddedFiles": ("内嵌文件", "embedded files"),
            b"RichMedia": ("富媒体（Flash 等）", "rich media (Flash etc.)")}
+_WATCHED = (*_ACTIVE, b"Encrypt", b"ObjStm")
+
+
+def _spelled(name: bytes) -> bytes:
+    """A pattern for ``name`` as a PDF may write it: each character itself or as a #xx escape (/J#61vaScript)."""
+    def one(c: int) -> bytes:
+        hi, lo = f"{c:02x}"
+        return b"(?:%s|#[%s%s][%s%s])" % (re.escape(bytes([c])), hi.encode(), hi.upper().encode(), lo.encode(),
+                                             lo.upper().encode())
+    return b"".join(one(c) for c in name)
+
+
+# Only the watched names, whole (a delimiter or the end follows): the regex engine skips everything else in C, so a
+# hostile file of ten million slashes costs no more than a scan.
+_PDF_NAME = re.compile(b"/(?=[JLERO#])(" + b"|".join(_spelled(n) for n in _WATCHED)
+                       + rb")(?=[\x00\t\n\x0c\r ()<>\[\]{}/%]|\Z)")
 
 
 def _pdf_names(data: bytes):
-    """(position, decoded name) of every PDF name token; #xx escapes decoded (/J#61vaScript is /JavaScript)."""
+    """(position, decoded name) of every watched PDF name (_WATCHED), #xx escapes decoded."""
     for match in _PDF_NAME.finditer(data):
         raw = match.group(1)
         if b"#" in raw:
@@ -211,7 +227,10 @@ def _stream_spans(data: bytes) -> list[tuple[int, int]]:
 
 
 def _inside(position: int, spans: list[tuple[int, int]]) -> bool:
-    return any(a <= position < b for a, b in spans)   # few streams in a report; linear is fine
+    """Whether ``position`` lies in one of ``spans`` (sorted, not overlapping): a bisection, as a hostile file may
+    hold hundreds of thousands of streams."""
+    i = bisect.bisect_right(spans, (position, float("inf"))) - 1
+    return i >= 0 and spans[i][0] <= position < spans[i][1]
 
 
 def _scan_active(name: str, data: bytes, spans: list[tuple[int, int]] | None) -> None:
