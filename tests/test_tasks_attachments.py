@@ -404,6 +404,12 @@ def test_pixel_limit_boundary(good):
     refused("a.png", good["png"], "40×30", config={"max_pixels": 40 * 30 - 1})
 
 
+def test_a_jpeg_with_a_second_picture_is_a_jpeg():
+    out = io.BytesIO()    # Pillow reads it as MPO, as it does many phones' photos
+    Image.new("RGB", (40, 30)).save(out, "MPO", save_all=True, append_images=[Image.new("RGB", (40, 30))])
+    assert check_attachment("手机照片.jpg", out.getvalue()).media_type == "image/jpeg"
+
+
 def test_damaged_images_are_refused(good):
     broken = bytearray(good["png"])
     broken[20] ^= 0xFF                  # inside IHDR: its checksum no longer matches

@@ -428,7 +428,8 @@ def _check_parts(name: str, kind: str, zf: zipfile.ZipFile, infos: list[zipfile.
 
 # ---------------------------------------------------------------------------------------------------- images
 
-_PIL_FORMAT = {"png": "PNG", "jpeg": "JPEG"}
+# Pillow calls a JPEG with a second picture in it (phones' photos with a depth map or preview) MPO: still a JPEG.
+_PIL_FORMATS = {"png": ("PNG",), "jpeg": ("JPEG", "MPO")}
 
 
 def _too_large(name: str, max_pixels: int, size: str = "") -> AttachmentError:
@@ -447,7 +448,7 @@ def _check_image(name: str, kind: str, data: bytes, limits: dict) -> None:
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data), formats=["PNG", "JPEG"]) as image:
                 width, height = image.size
-                if image.format != _PIL_FORMAT[kind]:
+                if image.format not in _PIL_FORMATS[kind]:
                     raise _not_what_it_claims(name, kind, data)
                 if width * height > max_pixels:
                     raise _too_large(name, max_pixels, f"{width}×{height}, ")
