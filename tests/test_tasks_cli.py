@@ -276,21 +276,39 @@ def test_safe_file_names():
     assert safe_file_name("..") == "unit"
 
 
+def small_plan(folder: Path) -> Path:
+    """The seed plan cut to tasks 2 and 3 without linked indicators or targets (the assessment's indicator part
+    would compute every linked indicator twice on each call), under its own key: --plan FILE."""
+    import yaml
+
+    from hvpatent.plan.model import SEED_PLAN
+
+    seed = yaml.safe_load((Path(__file__).parents[1] / "src/hvpatent/plan" / SEED_PLAN).read_text(encoding="utf-8"))
+    tasks = [{**t, "indicators": [], "targets": []} for t in seed["tasks"] if t["number"] in (2, 3)]
+    path = folder / "small-plan.yaml"
+    path.write_text(yaml.safe_dump({"plan": {**seed["plan"], "key": "small-plan"}, "targets": [], "tasks": tasks},
+                                   allow_unicode=True), encoding="utf-8")
+    return path
+
+
 def test_score_and_assessment_sheet_xlsx(fresh, tmp_path):
-    assert refused(hvp("tasks", "score", KEJI, "2024Q3", "101", "--db", fresh), "0 to 100")
-    assert refused(hvp("tasks", "score", "区外星局", "2024Q3", "90", "--db", fresh), "区外星局")
-    recorded = hvp("tasks", "score", KEJI, "2024Q3", "90", "--note", "材料翔实", "--by", "李四", "--db", fresh)
+    plan = ("--plan", str(small_plan(tmp_path)), "--db", fresh)
+    assert refused(hvp("tasks", "score", KEJI, "2024Q3", "101", *plan), "0 to 100")
+    assert refused(hvp("tasks", "score", "区外星局", "2024Q3", "90", *plan), "区外星局")
+    recorded = hvp("tasks", "score", KEJI, "2024Q3", "90", "--note", "材料翔实", "--by", "李四", *plan)
     assert recorded.exit_code == 0 and "90" in recorded.output
     out = tmp_path / "sheet.xlsx"   # as of today: the score, recorded today, counts
-    result = hvp("tasks", "assess", "2024Q3", "--db", fresh, "--out", str(out))
+    result = hvp("tasks", "assess", "2024Q3", *plan, "--out", str(out))
     assert result.exit_code == 0, result.output
     book = load_workbook(out)
     cells = [c.value for ws in book.worksheets for row in ws.iter_rows() for c in row]
     assert KEJI in cells and 90 in cells
-    table = hvp("tasks", "assess", "2024Q3", "--db", fresh, "--format", "json")
+    table = hvp("tasks", "assess", "2024Q3", *plan, "--format", "json")
     rows = {r["unit"]: r for r in json.loads(table.output)["rows"]}
+    # tasks 2 and 3: 区知识产权局, 区科技局 and 区经济信息委 must report; only 区科技局 has a qualitative score
+    assert set(rows) == {KEJI, JINGXIN, "区知识产权局"} and table.exit_code == 0
     assert rows[KEJI]["qualitative"] == 90 and rows[JINGXIN]["qualitative"] is None
-    zh = hvp("tasks", "assess", "2024Q3", "--db", fresh, lang="zh")
+    zh = hvp("tasks", "assess", "2024Q3", *plan, lang="zh")
     assert "考核评分表" in zh.output and "90.0" in zh.output and " / no " not in zh.output
 
 
