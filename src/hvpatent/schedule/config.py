@@ -83,4 +83,10 @@ def config_from(data: dict, source: str) -> ScheduleConfig:
 def load_config(path: Path | str | None = None) -> ScheduleConfig:
     """The settings in ``path``, else the user's schedule.yaml, else the package's."""
     file = Path(path) if path is not None else config_path()
-    return config_from(read_settings(file, ConfigError), str(file))
+    try:
+        data = read_settings(file, ConfigError)
+    except ConfigError:
+        raise
+    except ValueError as err:  # YAML's own reading of an impossible day (2024-13-01) escapes read_settings
+        raise fail(str(file), "(file)", "日期有误", f"bad date: {err}", error=ConfigError) from None
+    return config_from(data, str(file))

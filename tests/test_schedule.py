@@ -1,0 +1,346 @@
+"""Scheduled bulletins (hvpatent.schedule, hvp schedule; docs/schedule.md) on the hand-built district (world.py).
+
+Due days are the first working day after the period by China's calendar: Q3 2024 ends 2024-09-30 and National Day
+keeps 2024-10-01..07 off, so its edition is due 2024-10-08; November 2024 ends on a Saturday (due Monday 2024-12-02);
+April 2024 ends before May Day (2024-05-01..05 off), due 2024-05-06.  Two editions are built for real, once for the
+module: v1 of 2024Q3 (docx) on its due day, then, after an import moves the trademark count of 2024-09-30 from 15,000
+to 15,500, v2 with a reason.  The user config folder is an empty one of the module's (no user plans or settings)."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import re
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from hvpatent.schedule import (
+    ConfigError,
+    EditionError,
+    ScheduleConfig,
+    due_editions,
+    edition,
+    edition_file,
+    editions,
+    issue_edition,
+    load_config,
+    parse_period,
+    period_of,
+    run_schedule,
+    verify_editions,
+)
+
+PLAN = "yongchuan-2022-2024"
+Q3 = f"{PLAN}/quarter/2024Q3"
+QUARTERLY_DOCX = ScheduleConfig(("quarter",), ("docx",), (), 1, None, "test")
+
+
+@pytest.fixture(scope="module")
+def config_dir(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("schedule-config")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr("hvpatent.reference.userconfig.user_config_dir", lambda: folder)
+        yield folder
+
+
+@pytest.fixture(scope="module")
+def plans(config_dir):
+    from hvpatent.plan import load_plans
+
+    return load_plans()
+
+
+@pytest.fixture
+def empty(tmp_path):
+    from hvpatent.warehouse.store import Warehouse
+
+    with Warehouse(tmp_path / "empty.duckdb") as wh:
+        yield wh
+
+
+def _add_trademarks(wh, count: int) -> None:
+    """One import (an `imports` row) that gives the district's trademark count on 2024-06-30."""
+    from hvpatent.model import Batch
+
+    batch = Batch()
+    batch.set("trademark_counts", [{"region_code": "500118", "as_of_date": date(2024, 6, 30),
+                                    "effective_count": count}])
+    with wh.import_transaction("tm.xlsx", "tm", "test", "records") as tx:
+        tx.add(batch, 0)
+
+
+@pytest.fixture(scope="module")
+def issued(tmp_path_factory, plans):
+    """The district with v1 of 2024Q3 issued on 2024-10-08, the runs' answers, v1's bytes, then v2 after an import."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from hvpatent.warehouse.store import Warehouse
+    from webserver import world_db
+
+    db = world_db(tmp_path_factory.mktemp("schedule"))
+    with Warehouse(db) as wh:
+        con = wh.ibis()
+        first = run_schedule(wh.con, con, plans, date(2024, 10, 8), by="cron", config=QUARTERLY_DOCX)
+        again = run_schedule(wh.con, con, plans, date(2024, 10, 8), by="cron", config=QUARTERLY_DOCX)
+        v1_bytes = edition_file(con, f"{Q3}/v1", "docx")["content"]
+        _add_trademarks(wh, 15_500)
+        v2 = issue_edition(wh.con, con, plans.default, "quarter", "2024Q3", by="admin", today=date(2024, 10, 15),
+                           reason="补录商标数据", config=QUARTERLY_DOCX)
+        wh.con.execute("CHECKPOINT")
+    return {"db": db, "first": first, "again": again, "v1_bytes": v1_bytes, "v2": v2}
+
+
+# -- due days ------------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("cadence", "key", "end", "due"), [
+    ("quarter", "2024Q3", date(2024, 9, 30), date(2024, 10, 8)),    # National Day
+    ("month", "2024-11", date(2024, 11, 30), date(2024, 12, 2)),    # ends on a Saturday
+    ("month", "2024-04", date(2024, 4, 30), date(2024, 5, 6)),      # May Day
+    ("month", "2024-09", date(2024, 9, 30), date(2024, 10, 8)),
+    ("quarter", "2023Q4", date(2023, 12, 31), date(2024, 1, 2)),    # New Year's Day
+])
+def test_a_period_is_due_on_the_first_working_day_after_it(cadence, key, end, due):
+    p = parse_period(cadence, key)
+    assert (p.end, p.due_on, p.key) == (end, due, key)
+    assert period_of(cadence, end) == p
+
+
+@pytest.mark.parametrize(("today", "periods"), [
+    (date(2024, 10, 7), ["2024Q2"]),   # the day before: Q3 not yet due (Q2 the latest due, not issued here)
+    (date(2024, 10, 8), ["2024Q3"]),   # the first working day after National Day
+    (date(2024, 10, 9), ["2024Q3"]),   # the day after: still due until issued
+])
+def test_quarter_due_around_national_day(empty, plans, today, periods):
+    due = due_editions(empty.ibis(), plans, today, QUARTERLY_DOCX)
+    assert [d["period"] for d in due] == periods
+    if periods == ["2024Q3"]:
+        assert due[0] == {"plan_key": PLAN, "cadence": "quarter", "period": "2024Q3", "as_of": date(2024, 9, 30),
+                          "due_on": date(2024, 10, 8)}
+
+
+@pytest.mark.parametrize(("today", "period"), [
+    (date(2024, 12, 1), "2024-10"),    # Sunday: November (ends Saturday) not yet due
+    (date(2024, 12, 2), "2024-11"),
+    (date(2024, 12, 3), "2024-11"),
+])
+def test_month_ending_on_a_weekend(empty, plans, today, period):
+    monthly = ScheduleConfig(("month",), ("docx",), (), 1, None, "test")
+    assert [d["period"] for d in due_editions(empty.ibis(), plans, today, monthly)] == [period]
+
+
+def test_catch_up_is_bounded_and_start_cuts_earlier_periods(empty, plans):
+    three = ScheduleConfig(("quarter",), ("docx",), (), 3, None, "test")
+    assert [d["period"] for d in due_editions(empty.ibis(), plans, date(2024, 10, 8), three)] == [
+        "2024Q1", "2024Q2", "2024Q3"]
+    from_june = ScheduleConfig(("quarter",), ("docx",), (), 3, date(2024, 6, 1), "test")
+    assert [d["period"] for d in due_editions(empty.ibis(), plans, date(2024, 10, 8), from_june)] == [
+        "2024Q2", "2024Q3"]
+
+
+def test_unknown_plan_in_settings_is_refused(empty, plans):
+    config = ScheduleConfig(("quarter",), ("docx",), ("no-such-plan",), 1, None, "my.yaml")
+    with pytest.raises(EditionError, match=r"my\.yaml.*no-such-plan"):
+        due_editions(empty.ibis(), plans, date(2024, 10, 8), config)
+
+
+@pytest.mark.parametrize("key", ["2024Q5", "2024-13", "24Q1", "2024-9", "x"])
+def test_bad_period_keys(key):
+    cadence = "quarter" if "Q" in key else "month"
+    with pytest.raises(EditionError, match=re.escape(repr(key)) + "|no such period"):
+        parse_period(cadence, key)
+
+
+# -- settings ------------------------------------------------------------------------------------------------------
+
+def test_shipped_settings(config_dir):
+    c = load_config()
+    assert (c.cadences, c.formats, c.plans, c.catch_up_periods, c.start) == (("month", "quarter"),
+                                                                              ("docx", "xlsx"), (), 1, None)
+
+
+def test_user_settings_overlay_and_start_date(config_dir):
+    (config_dir / "schedule.yaml").write_text("formats: [docx, pdf]\nstart: 2024-07-01\n", encoding="utf-8")
+    try:
+        c = load_config()
+        assert (c.cadences, c.formats, c.start) == (("month", "quarter"), ("docx", "pdf"), date(2024, 7, 1))
+    finally:
+        (config_dir / "schedule.yaml").unlink()
+
+
+@pytest.mark.parametrize(("text", "where"), [
+    ("cadences: [week]\n", "cadences[0]"), ("formats: [exe]\n", "formats[0]"), ("catch_up_periods: 0\n",
+                                                                                 "catch_up_periods"),
+    ("cadences: []\n", "cadences"), ("start: 2024-13-01\n", "bad date"), ("start: '2024-13-01'\n", "start"),
+    ("weekly: true\n", "weekly"),
+    ("plans: [1]\n", "plans[0]"),
+])
+def test_bad_settings_name_file_and_key(tmp_path, text, where):
+    path = tmp_path / "schedule.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    assert str(path) in str(err.value) and where in str(err.value)
+
+
+# -- issue, idempotence, re-issue ----------------------------------------------------------------------------------
+
+def test_first_run_issues_the_due_edition_and_a_second_issues_nothing(issued):
+    (e,) = issued["first"]
+    assert e["edition_id"] == f"{Q3}/v1" and e["version"] == 1 and e["issued_by"] == "cron"
+    assert (e["as_of"], e["due_on"], e["issued_on"], e["late"]) == (date(2024, 9, 30), date(2024, 10, 8),
+                                                                     date(2024, 10, 8), False)
+    assert e["changes"] == [] and e["reason"] is None
+    assert e["data_stamp"]["imports"] == 2 and e["data_stamp"]["last_import_id"] is not None
+    # the figures it printed: the trademark count of 2024-09-30 is 2023-12-31's (world.py)
+    assert e["figures"]["trademarks"] == 15_000 and e["figures"]["target:trademarks"] == 15_000
+    assert issued["again"] == []
+    (f,) = e["files"]
+    assert f["format"] == "docx" and f["sha256"] == hashlib.sha256(issued["v1_bytes"]).hexdigest()
+
+
+def test_reissue_lists_changes_and_keeps_v1(issued):
+    from hvpatent.warehouse.store import Warehouse
+
+    v2 = issued["v2"]
+    assert v2["edition_id"] == f"{Q3}/v2" and v2["reason"] == "补录商标数据"
+    assert v2["late"] and v2["due_on"] == date(2024, 10, 8)      # issued 2024-10-15
+    changed = {c["key"]: (c["before"], c["after"]) for c in v2["changes"]}
+    assert changed == {"trademarks": (15_000, 15_500), "target:trademarks": (15_000, 15_500), "imports": (2, 3),
+                       "trademarks_per_10k_residents": (pytest.approx(151.515152), pytest.approx(156.565657))}
+    with Warehouse(issued["db"], read_only=True) as wh:
+        con = wh.ibis()
+        v1 = edition(con, f"{Q3}/v1")
+        assert v1["figures"]["trademarks"] == 15_000 and v1["changes"] == []
+        assert edition_file(con, f"{Q3.replace('/', '~')}~v1", "docx")["content"] == issued["v1_bytes"]
+        assert [e["edition_id"] for e in editions(con)] == [f"{Q3}/v2", f"{Q3}/v1"]
+        assert all(r["ok"] for r in verify_editions(con)) and len(verify_editions(con)) == 2
+        log = wh.con.execute("SELECT detail FROM audit_log WHERE action = 'bulletin_edition_issued' ORDER BY 1"
+                             ).fetchall()
+    assert [d for (d,) in log] == [f"{Q3}/v1", f"{Q3}/v2 (补录商标数据)"]
+
+
+def test_v2_docx_carries_the_notice_and_v1_does_not(issued):
+    from docx import Document
+
+    from hvpatent.warehouse.store import Warehouse
+
+    with Warehouse(issued["db"], read_only=True) as wh:
+        v2 = edition_file(wh.ibis(), f"{Q3}/v2", "docx")["content"]
+    first = "\n".join(p.text for p in Document(io.BytesIO(v2)).paragraphs[:8])
+    assert "本期通报为第2版，更正原因：补录商标数据；与上一版相比变化：" in first
+    assert "有效商标注册量由15000变为15500" in first or "由15000变为15500" in first
+    assert "This is version 2 of this bulletin, re-issued because: 补录商标数据" in first
+    old = "\n".join(p.text for p in Document(io.BytesIO(issued["v1_bytes"])).paragraphs)
+    assert "本期通报为第" not in old
+
+
+def test_refusals_store_nothing(issued, plans):
+    from hvpatent.warehouse.store import Warehouse
+
+    with Warehouse(issued["db"]) as wh:
+        con, before = wh.ibis(), wh.count("bulletin_editions")
+        cases = [("2024Q3", None, date(2024, 10, 15), "already issued"),          # v3 without a reason
+                 ("2024Q2", "x", date(2024, 10, 15), "not issued yet"),           # nothing to re-issue
+                 ("2024Q4", None, date(2024, 12, 31), "not due until 2025-01-02"),
+                 ("2024Q3", "  \x01 ", date(2024, 10, 15), "reason must not be empty"),
+                 ("2024Q3", "长" * 501, date(2024, 10, 15), "over 500")]
+        for period, reason, today, message in cases:
+            with pytest.raises(EditionError, match=message):
+                issue_edition(wh.con, con, plans.default, "quarter", period, by="x", today=today, reason=reason,
+                              config=QUARTERLY_DOCX)
+        assert wh.count("bulletin_editions") == before
+        with pytest.raises(EditionError, match="no such edition"):
+            edition(con, f"{Q3}/v9")
+        with pytest.raises(EditionError, match="no xlsx file"):
+            edition_file(con, f"{Q3}/v1", "xlsx")
+
+
+def test_no_code_updates_or_deletes_an_edition():
+    source = Path(__file__).parents[1] / "src" / "hvpatent"
+    pattern = re.compile(r"(UPDATE|DELETE\s+FROM)\s+bulletin_edition", re.IGNORECASE)
+    assert [p for p in source.rglob("*.py") if pattern.search(p.read_text(encoding="utf-8"))] == []
+
+
+def test_verify_detects_a_tampered_byte_in_a_copy(issued, tmp_path):
+    from hvpatent.warehouse.store import Warehouse
+
+    copy = tmp_path / "copy.duckdb"
+    shutil.copy(issued["db"], copy)
+    with Warehouse(copy) as wh:
+        content = bytearray(issued["v1_bytes"])
+        content[100] ^= 0xFF
+        wh.con.execute("UPDATE bulletin_edition_files SET content = ? WHERE edition_id = ?",
+                       [bytes(content), f"{Q3}/v1"])
+        rows = {r["edition_id"]: r["ok"] for r in verify_editions(wh.ibis())}
+    assert rows == {f"{Q3}/v1": False, f"{Q3}/v2": True}
+    assert cli(["schedule", "verify", "--db", str(copy)], lang="en").exit_code == 1
+
+
+# -- command line --------------------------------------------------------------------------------------------------
+
+def cli(args: list[str], lang: str = "zh"):
+    from typer.testing import CliRunner
+
+    from hvpatent.cli.main import app
+
+    return CliRunner().invoke(app, ["--lang", lang, *args])
+
+
+def test_cli_dry_run_and_nothing_due(issued, config_dir):
+    db = str(issued["db"])
+    r = cli(["schedule", "run", "--today", "2024-10-08", "--dry-run", "--db", db], lang="en")
+    assert r.exit_code == 0, r.output
+    assert r.output.split("\n")[0] == f"due {PLAN}/month/2024-09: since 2024-10-08" and "quarter" not in r.output
+    r = cli(["schedule", "run", "--today", "2024-10-07", "--dry-run", "--db", db])
+    assert r.exit_code == 0 and f"到期 {PLAN}/month/2024-08：2024-09-02 起" in r.output
+
+
+def test_cli_list_show_get(issued, config_dir, tmp_path):
+    db = str(issued["db"])
+    r = cli(["schedule", "list", "--db", db], lang="en")
+    assert r.exit_code == 0
+    assert [line.split()[0] for line in r.output.strip().split("\n")] == [f"{Q3}/v2", f"{Q3}/v1"]
+    assert "2024-10-15 late" in r.output and r.output.count(" late") == 1
+    r = cli(["schedule", "show", f"{Q3}/v2", "--db", db], lang="en")
+    assert r.exit_code == 0 and "reason: 补录商标数据" in r.output and "(imports): 2 → 3" in r.output
+    out = tmp_path / "v1.docx"
+    r = cli(["schedule", "get", f"{Q3}/v1", "--format", "docx", "--out", str(out), "--db", db])
+    assert r.exit_code == 0 and out.read_bytes() == issued["v1_bytes"]
+    r = cli(["schedule", "verify", "--db", db], lang="en")
+    assert r.exit_code == 0 and "checked 2 files, 0 changed" in r.output
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["schedule", "show", f"{Q3}/v7"], "no such edition"),
+    (["schedule", "get", f"{Q3}/v1", "--format", "pdf"], "no pdf file"),
+    (["schedule", "reissue", "nope", "quarter", "2024Q3", "--reason", "x"], "no such plan: nope"),
+    (["schedule", "reissue", PLAN, "quarter", "2024Q5", "--reason", "x"], "not a quarter key"),
+    (["schedule", "reissue", PLAN, "quarter", "2024Q1", "--reason", "x", "--today", "2024-10-15"], "not issued yet"),
+    (["schedule", "run", "--today", "2024-13-01"], "expected a day"),
+])
+def test_cli_refusals_exit_2_without_traceback(issued, config_dir, args, message):
+    r = cli([*args, "--db", str(issued["db"])], lang="en")
+    assert r.exit_code == 2 and message in r.output and "Traceback" not in r.output, r.output
+
+
+def test_cli_timer_prints_units_and_crontab(tmp_path):
+    db = tmp_path / "w.duckdb"
+    r = cli(["--db", str(db), "schedule", "timer"], lang="en")
+    assert r.exit_code == 0
+    assert "OnCalendar=*-*-* 07:30:00" in r.output and "Persistent=true" in r.output
+    assert re.search(rf"ExecStart=\S*hvp --db {re.escape(str(db))} schedule run", r.output)
+    assert re.search(rf"^30 7 \* \* \* \S*hvp --db {re.escape(str(db))} schedule run", r.output, re.M)
+
+
+def test_json_columns_round_trip(issued):
+    from hvpatent.warehouse.store import Warehouse
+
+    with Warehouse(issued["db"], read_only=True) as wh:
+        stamp, figures = wh.con.execute("SELECT data_stamp, figures FROM bulletin_editions WHERE version = 2"
+                                        ).fetchone()
+    assert json.loads(stamp)["imports"] == 3 and json.loads(figures)["trademarks"] == 15_500
