@@ -180,7 +180,17 @@ def file_report(duck: duckdb.DuckDBPyConnection, plan: Plan, task_number: int, u
         # another filing of the same report took this version number first
         raise _say("同一报告正在被另一人提交，请重试",
                    "the same report was filed at the same moment; try again") from None
-    return get_report(ibis.duckdb.from_connection(duck), report_id)
+    return _read_back(duck, report_id)
+
+
+def _read_back(duck: duckdb.DuckDBPyConnection, report_id: str) -> dict:
+    """The stored report, read on a cursor of its own: an Ibis backend made on the server's shared connection would
+    turn DuckDB's replacement scans off for every user of it (warehouse/store.py, Warehouse.ibis)."""
+    cursor = duck.cursor()
+    try:
+        return get_report(ibis.duckdb.from_connection(cursor), report_id)
+    finally:
+        cursor.close()
 
 
 def _table(con: ibis.BaseBackend, name: str):
