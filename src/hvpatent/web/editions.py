@@ -67,6 +67,8 @@ def _one(request: Request, ref: str) -> dict:
 def _download(request: Request, ref: str, fmt: str) -> Response:
     from hvpatent.schedule import EditionError, edition_file
 
+    if not re.fullmatch(FORMAT, fmt):
+        raise HTTPException(404, "没有这种格式 / no such format")
     try:
         f = analytics(request).compute(lambda con: edition_file(con, _ref(ref), fmt))
     except EditionError as err:
@@ -87,8 +89,7 @@ def api_edition(request: Request, user: Staff, ref: str) -> JSONResponse:
 
 
 @router.get("/api/editions/{ref}/{fmt}", summary="版本文件（与印发时逐字节相同）/ an edition's file as issued")
-def api_edition_file(request: Request, user: Staff, ref: str, fmt: Annotated[str, Query(pattern=FORMAT)]
-                     ) -> Response:
+def api_edition_file(request: Request, user: Staff, ref: str, fmt: str) -> Response:
     return _download(request, ref, fmt)
 
 
@@ -139,8 +140,6 @@ def editions_page(request: Request, plan: PlanQ = None) -> HTMLResponse:
 @router.get("/editions/{ref}/{fmt}", include_in_schema=False)
 def edition_download(request: Request, ref: str, fmt: str) -> Response:
     _user(request, *STAFF)
-    if not re.fullmatch(FORMAT, fmt):
-        raise HTTPException(404, "没有这种格式 / no such format")
     return _download(request, ref, fmt)
 
 
