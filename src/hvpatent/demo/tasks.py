@@ -32,8 +32,8 @@ BY = "demo"
 
 @dataclass
 class Seeded:
-    """What the seeding did: reports filed by fate (on_time, late), missing (never filed), not due yet (the
-    period's report may still come: filed or not), scores recorded."""
+    """What the seeding did: reports filed (on_time, late), missing (not filed and overdue on the day), not_yet
+    (not filed, not yet due), scores recorded."""
     counts: Counter = field(default_factory=Counter)
     scores: int = 0
 
@@ -86,8 +86,9 @@ def seed_reports(duck: duckdb.DuckDBPyConnection, plans: Iterable[Plan], day: da
                  units: set[str] | None = None) -> Seeded:
     """File the demo's reports of every plan for every period ended by ``day`` (``units``: only those units'),
     each on the day its fate gives, if that day is not after ``day``; every fourth with a small PNG attached.
-    Then a qualitative score for each unit that had to report in each plan's latest ended period."""
-    from hvpatent.tasks import file_report, record_score, reporting_periods
+    Then a qualitative score for each unit that had to report in each plan's latest period whose reports were due
+    by ``day``."""
+    from hvpatent.tasks import due_date, file_report, record_score, reporting_periods
 
     done = Seeded()
     for plan in plans:
@@ -98,8 +99,8 @@ def seed_reports(duck: duckdb.DuckDBPyConnection, plans: Iterable[Plan], day: da
             for period in periods:
                 kind = fate(plan.key, task.number, unit, period.key)
                 filed = filing_day(plan, period, kind)
-                if kind == "missing" or filed > day:
-                    done.counts["missing" if kind == "missing" else "not_yet"] += 1
+                if kind == "missing" or filed > day:   # not filed by the day: overdue once the due date passed
+                    done.counts["missing" if due_date(plan, period) < day else "not_yet"] += 1
                     continue
                 files = [("进展图.png", demo_png())] if zlib.crc32(period.key.encode() + unit.encode()) % 4 == 0 else []
                 file_report(duck, plan, task.number, unit, period.key, text=_text(plan, task, period.key, kind),
@@ -117,9 +118,12 @@ def _seeded_before(duck: duckdb.DuckDBPyConnection, plan: Plan) -> bool:
 
 
 def _score_latest(duck, plan: Plan, periods, units: set[str] | None, record_score, day: date) -> int:
-    if not periods:
+    from hvpatent.tasks import due_date
+
+    closed = [p for p in periods if due_date(plan, p) <= day]   # the latest period whose reports were all due
+    if not closed:
         return 0
-    latest = periods[-1].key
+    latest = closed[-1].key
     scored = dict.fromkeys(u for _, u in _required(plan, units))
     for unit in scored:
         score = 75 + zlib.crc32(f"{plan.key}/{unit}/{latest}".encode()) % 21   # 75..95
