@@ -163,7 +163,7 @@ def _plan(request: Request):
     try:
         return _a(request).plan_of(request.query_params.get("plan"))
     except PlanError as err:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, str(err)) from err
+        raise HTTPException(422, str(err)) from err
 
 
 def _exclude_abnormal(request: Request) -> bool | None:
