@@ -37,6 +37,8 @@ def read_settings(file: Path, error: type[SettingsError] = SettingsError) -> dic
         data = yaml.safe_load(text)
     except yaml.YAMLError as err:
         raise fail(str(file), "(file)", "YAML 有误", f"bad YAML: {err}", error=error) from None
+    except (ValueError, TypeError) as err:  # e.g. an impossible unquoted date (start: 2024-13-01)
+        raise fail(str(file), "(file)", "YAML 中有无效的值", f"a value YAML cannot read: {err}", error=error) from None
     except RecursionError:
         raise fail(str(file), "(file)", "嵌套过深", "nested too deeply", error=error) from None
     if data is None:
