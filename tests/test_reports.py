@@ -53,9 +53,10 @@ def test_docx_has_the_bulletin_layout_and_values(built):
     text = _text(doc)
     assert doc.paragraphs[0].text == "永川区2024年知识产权统计通报"
     assert "永川区知识产权局" in doc.paragraphs[1].text and "2025年1月10日" in doc.paragraphs[1].text
-    headings = [p.text for p in doc.paragraphs if p.text[:2] in {f"{n}、" for n in "一二三四五六七"}]
-    assert headings[0] == "一、总体情况" and headings[-1].startswith("七、本期新授权发明专利")
-    assert "六、专利预警（今后90天）" in headings
+    headings = [p.text for p in doc.paragraphs if p.text[:2] in {f"{n}、" for n in "一二三四五六七八"}]
+    assert headings[0] == "一、总体情况" and headings[-1].startswith("八、本期新授权发明专利")
+    assert "三、重点任务落实情况" in headings  # the plan's tasks right after its targets (issue 21)
+    assert "七、专利预警（今后90天）" in headings
     assert "有效发明专利4件" in text and "附录：指标说明与数据来源" in text
     assert len(doc.inline_shapes) >= 5  # trend charts, town ranking, industry chart
     main = next(t for t in doc.tables if t.rows[0].cells[0].text == "指标")
@@ -81,7 +82,7 @@ def test_xlsx_keeps_numbers_and_the_drill_down_lists(built):
     assert wb["新授权发明专利(明细)"].max_row - 1 == 2
     assert "指标说明" in wb.sheetnames
     # the cultivation section comes last, and its candidates' sheet is written (empty: AS_OF is the deadline)
-    assert bulletin.sections[-1].heading == "九、高价值发明专利培育" and "培育候选清单(明细)" in wb.sheetnames
+    assert bulletin.sections[-1].heading == "十、高价值发明专利培育" and "培育候选清单(明细)" in wb.sheetnames
     progress = wb["目标完成情况"]
     assert any(r[0] == "每万人口发明专利拥有量" and r[2] == pytest.approx(0.04)
                for r in progress.iter_rows(min_row=2, values_only=True))

@@ -18,7 +18,7 @@ from hvpatent.tasks.config import config_from
 from hvpatent.warehouse.store import Warehouse
 
 PERIOD = "2024Q3"
-DUE = date(2024, 10, 22)   # 10 working days after 2024-09-30: National Day 10-01..07 off, 10-12 (Sat) worked
+DUE = date(2024, 10, 18)   # 10 working days after 2024-09-30: National Day 10-01..07 off, 10-12 (Sat) worked
 UNITS = ("区科技局", "区经济信息委", "区发展改革委", "区教委", "区财政局", "区商务委")
 SCI, ECO, DEV, EDU, FIN, COM = UNITS
 

@@ -16,7 +16,7 @@ import pytest
 from PIL import Image
 
 import world
-from webserver import PASSWORD, client, serve, world_db
+from webserver import PASSWORD, client, get_routes, serve, world_db
 
 PLAN = "yongchuan-2022-2024"
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
@@ -217,17 +217,6 @@ OWN = {"/unit", "/unit/reports/{report_id}", "/unit/reports/{report_id}/files/{f
 PLACEHOLDERS = {"app_no": world.A1, "key": "valid_inventions", "contract_no": "P1", "industry": "x", "reg_no": "1",
                 "nice_class": "9", "row": "1", "column": "1", "job_id": "nope", "request_id": "1", "report_id": "x",
                 "file_no": "1", "ref": "1", "fmt": "pdf", "unit": "区科技局", "plan": PLAN}
-
-
-def get_routes(routes):
-    """Every GET route, through FastAPI's included routers (app.routes holds those, not their routes)."""
-    from fastapi.routing import APIRoute
-
-    for route in routes:
-        if hasattr(route, "original_router"):
-            yield from get_routes(route.original_router.routes)
-        elif isinstance(route, APIRoute) and "GET" in route.methods:
-            yield route
 
 
 def test_every_get_route_is_closed_to_a_unit_but_its_own(server):

@@ -29,6 +29,18 @@ def serve(app):
         sock.close()
 
 
+def get_routes(routes):
+    """Every GET route of an app (pass ``app.routes``), through FastAPI's included routers: from FastAPI 0.165 on,
+    app.routes holds the included routers, not their routes."""
+    from fastapi.routing import APIRoute
+
+    for route in routes:
+        if hasattr(route, "original_router"):
+            yield from get_routes(route.original_router.routes)
+        elif isinstance(route, APIRoute) and "GET" in route.methods:
+            yield route
+
+
 PASSWORD = "correct horse 42"
 # The hand-built district's accounts: one per role, two enterprises (甲 = world.E1, 乙 = world.E2); the bank
 # account acts for world.BANK (a bank account is bound to its bank, issue 18).

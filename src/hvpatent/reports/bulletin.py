@@ -27,7 +27,8 @@ from hvpatent.reference.regions import region_name
 from hvpatent.reports import charts
 from hvpatent.reports.narrative import headline_sentences, progress_sentence, ranking_sentence
 
-CHINESE_NUMERALS = "一二三四五六七八九十"
+# Section numbers as official documents write them (一、 … 十、 十一、 …): enough for every section a bulletin can have.
+CHINESE_NUMERALS = (*"一二三四五六七八九十", *(f"十{n}" for n in "一二三四五六七八九"))
 PERIOD_NAMES = {"month": "月", "quarter": "季度", "year": "年"}
 APPLICANT_TYPE_NAMES = {"enterprise": "企业", "university": "大专院校", "institute": "科研单位",
                         "individual": "个人", "government": "机关团体"}
