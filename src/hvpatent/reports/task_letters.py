@@ -26,6 +26,15 @@ WORDS: dict[str, tuple[str, str]] = {
     "issuer": ("知识产权局", "Intellectual Property Office"),
 }
 HALF = {"1": "上半年", "2": "下半年"}
+# Path separators, characters Windows forbids, control characters and dot runs: none may reach a file or zip name.
+UNSAFE_NAME = re.compile(r'(?:[\\/:*?"<>|\x00-\x1f\x7f]|\.{2,})+')
+
+
+def safe_file_name(name: str) -> str:
+    """A unit's (or any plan-given) name as a file or zip entry name: no path or control characters, no dot runs,
+    never empty or a dot name, at most 100 characters."""
+    cleaned = UNSAFE_NAME.sub("_", name).strip(" .")
+    return cleaned[:100] if cleaned.strip("_") else "unit"
 
 
 def period_label(key: str, i: int = 0) -> str:

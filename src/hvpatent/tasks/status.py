@@ -21,6 +21,11 @@ from hvpatent.tasks.periods import Period, due_date, parse_period, reporting_per
 STATUSES = ("on_time", "late", "overdue", "pending", "optional")
 # on_time: filed by the due date; late: filed after it; overdue: not filed and the due date has passed;
 # pending: not filed, not yet due; optional: a cooperating unit's report under report_by: responsible, not filed.
+STATUS_WORDS: dict[str, tuple[str, str]] = {
+    "on_time": ("按时报送", "on time"), "late": ("逾期报送", "late"), "overdue": ("逾期未报", "overdue"),
+    "pending": ("未到期", "not yet due"), "optional": ("可选报送", "optional"),
+}
+# The one wording of each status, (Chinese, English), for every page, sheet, letter and command (docs/glossary.md).
 
 
 @dataclass(frozen=True)
