@@ -4,7 +4,7 @@ nothing), and unit scoping (another unit's report reads as a missing one).  The 
 here by a stand-in that refuses any file named bad*: its own tests are tests/test_tasks_attachments.py."""
 
 import hashlib
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import ibis
@@ -147,6 +147,12 @@ def test_reports_filters_and_scoping(wh):
     ({"figures": [{"name": "a", "value": "十二"}]}, "figure 1: the value must be a number"),
     ({"figures": [{"name": "a", "value": True}]}, "figure 1: the value must be a number"),
     ({"figures": ["a"]}, "figure 1: expected a name"),
+    # a blank form row keeps its number but is not a figure: the third row is "figure 3", as the page counts rows
+    ({"figures": [{"name": "a", "value": 1}, {"name": " ", "value": "", "unit": None}, {"name": "", "value": 2}]},
+     "第 3 项数据：名称不能为空 / figure 3: the name is empty"),
+    ({"figures": [{"name": "a", "value": 1}] * 3 + [{"name": "", "value": "", "unit": ""}] * 5 + [{"name": "b"}]},
+     "at most 3 figures (4 given)"),
+    ({"figures": [{"name": "a", "value": "x"}]}, "第 1 项数据：数值应为数字 / figure 1: the value must be a number"),
     ({"attachments": [("good.pdf", b"ok"), ("bad.pdf", b"MZ")]}, "bad.pdf: 文件类型不符"),
 ])
 def test_refusals_name_the_field_and_store_nothing(wh, kw, message):
@@ -211,3 +217,47 @@ def test_with_the_real_attachment_check(wh, monkeypatch):
     with pytest.raises(ReportError):
         _file(wh, attachments=[("照片.png", png), ("报告.pdf", b"\x7fELF\x02\x01\x01" + b"\0" * 64)])
     assert _counts(wh) == before
+
+
+def test_blank_form_rows_are_skipped(wh):
+    rows = [{"name": "", "value": "", "unit": ""}, {"name": "辅导企业", "value": "12", "unit": "家"}, {}]
+    assert _file(wh, figures=rows)["figures"] == [{"name": "辅导企业", "value": 12.0, "unit": "家"}]
+
+
+def test_the_versions_are_capped(wh):
+    # report.max_versions 3: the first filing and two amendments; a third amendment is refused, nothing stored
+    capped = config_from({"report": {"max_versions": 3}}, "capped.yaml")
+    assert [_file(wh, text=f"第{n}版", config=capped, attachments=[("a.pdf", b"A")])["version"]
+            for n in (1, 2, 3)] == [1, 2, 3]
+    before = _counts(wh)
+    with pytest.raises(ReportError, match="limit of 3 versions"):
+        _file(wh, text="第4版", config=capped)
+    assert _counts(wh) == before
+    assert _file(wh, unit=JINGXIN, task=1, config=capped)["version"] == 1     # another report has its own count
+    from hvpatent.tasks.config import default_config
+    assert default_config().report["max_versions"] == 20
+
+
+def test_filing_time_is_beijing_time_whatever_the_host_clock(wh, monkeypatch):
+    # 23:30 UTC on the due date 2024-10-18 is 07:30 on 10-19 in Beijing: the report is stamped 10-19 (late)
+    import hvpatent.reference.clock as clock
+
+    class Frozen(datetime):
+        @classmethod
+        def now(cls, tz=None):
+            instant = datetime(2024, 10, 18, 23, 30, tzinfo=UTC)
+            return instant.astimezone(tz) if tz else instant.replace(tzinfo=None)
+
+    monkeypatch.setattr(clock, "datetime", Frozen)
+    report = file_report(wh.con, PLAN, 3, KEJI, "2024Q3", text="进展", by="keji")
+    assert report["submitted_at"] == datetime(2024, 10, 19, 7, 30)
+
+
+def test_first_submitted_at_of_one_version_read_alone(wh):
+    # get_report of a v2 reads its own v1's time, not another report's (the v1 lookup is narrowed to its group)
+    _file(wh, unit=JINGXIN, task=1, now=datetime(2024, 10, 8, 9))
+    _file(wh, now=datetime(2024, 10, 10, 9))
+    _file(wh, unit=JINGXIN, task=1, text="修订", now=datetime(2024, 10, 20, 9))
+    second = _file(wh, text="修订", now=datetime(2024, 10, 21, 9))
+    got = get_report(ibis.duckdb.from_connection(wh.con), second["report_id"])
+    assert (got["version"], got["first_submitted_at"]) == (2, datetime(2024, 10, 10, 9))

@@ -12,8 +12,9 @@ import ibis
 import pytest
 
 from hvpatent.plan.model import load_plan
-from hvpatent.tasks.reports import file_report
-from hvpatent.tasks.status import STATUSES, overdue, report_status
+from hvpatent.tasks import STATUS_WORDS as DOOR_WORDS
+from hvpatent.tasks.reports import file_report, filings
+from hvpatent.tasks.status import STATUS_WORDS, STATUSES, overdue, report_status
 from hvpatent.warehouse.store import Warehouse
 
 PLAN = load_plan()
@@ -62,12 +63,13 @@ def test_timeliness_around_the_due_date(wh, filed, status, days):
     row = _one(wh, date(2024, 11, 1))
     assert (row.status, row.working_days_late) == (status, days)
     assert (row.report_id, row.version, row.submitted_at) == (report["report_id"], 1, report["submitted_at"])
+    assert row.first_submitted_at == datetime.combine(filed, datetime.min.time()).replace(hour=17)
 
 
 @pytest.mark.parametrize(("as_of", "status", "days"), [
     (date(2024, 10, 17), "pending", None),
     (DUE, "pending", None),
-    (date(2024, 10, 19), "overdue", 0),   # past the due date, no working day yet
+    (date(2024, 10, 19), "overdue", 1),   # past the due date on a day off: overdue by 1, as a report filed then
     (date(2024, 10, 21), "overdue", 1),
     (date(2024, 10, 25), "overdue", 5),
 ])
@@ -83,6 +85,9 @@ def test_an_amendment_after_the_due_date_keeps_on_time(wh):
     second = _file(wh, date(2024, 11, 5), text="修订")
     row = _one(wh, date(2024, 11, 6))
     assert (row.status, row.working_days_late, row.version, row.report_id) == ("on_time", 0, 2, second["report_id"])
+    # the filing day is the first version's (the one that decided on time), the latest amendment's kept apart
+    assert (row.first_submitted_at, row.submitted_at) == (datetime(2024, 10, 18, 17), datetime(2024, 11, 5, 17))
+    assert _one(wh, date(2024, 10, 25), task=2).first_submitted_at is None    # not filed
 
 
 def test_only_versions_filed_by_as_of_count(wh):
@@ -114,3 +119,21 @@ def test_period_filter(wh):
     assert report_status(con, PLAN, date(2024, 9, 30), period="2024Q4") == []     # not begun
     with pytest.raises(ValueError, match="not a quarter"):
         report_status(con, PLAN, date(2024, 12, 1), period="2024-09")
+
+
+def test_status_words_one_wording_for_every_status():
+    assert DOOR_WORDS is STATUS_WORDS and set(STATUS_WORDS) == set(STATUSES)
+    assert STATUS_WORDS["pending"] == ("未到期", "not yet due") and STATUS_WORDS["overdue"] == ("逾期未报", "overdue")
+    assert all(zh and en and zh != en for zh, en in STATUS_WORDS.values())
+
+
+def test_filings_carry_the_times_not_the_text(wh):
+    _file(wh, date(2024, 10, 10), text="很长的正文" * 100)
+    _file(wh, date(2024, 10, 30), text="修订")
+    _file(wh, date(2024, 10, 11), unit=JINGXIN, task=1)
+    con = ibis.duckdb.from_connection(wh.con)
+    rows = filings(con, PLAN.key, KEJI)
+    assert [(r["task_number"], r["version"], r["submitted_at"].date()) for r in rows] == [
+        (3, 1, date(2024, 10, 10)), (3, 2, date(2024, 10, 30))]
+    assert set(rows[0]) == {"task_number", "unit", "period", "version", "submitted_at", "report_id"}
+    assert len(filings(con, PLAN.key)) == 3 and filings(con, "another-plan") == []

@@ -32,7 +32,7 @@ class ConfigError(SettingsError):
 class TasksConfig:
     attachments: dict   # kinds, max_files, max_file_mib, max_total_mib, max_unpacked_mib, max_ratio, max_entries,
     #                     max_pixels (tasks.yaml documents each)
-    report: dict        # max_text_chars, max_figures, max_figure_name_chars, max_figure_unit_chars
+    report: dict        # max_text_chars, max_figures, max_figure_name_chars, max_figure_unit_chars, max_versions
     timeliness: dict    # on_time, late (list of [working_days_late_at_most, score]), missing
     assessment: dict    # weights {timeliness, indicators, qualitative}, indicator scores {up, flat, down},
     #                     lower_is_better: [indicator keys]
@@ -116,7 +116,8 @@ def _check_assessment(assessment: dict, source: str) -> None:
         raise _fail(source, "assessment.weights", "权重不能全为 0", "the weights must not all be 0")
     for name, value in assessment["indicator_scores"].items():
         _score(source, f"assessment.indicator_scores.{name}", value)
-    bad = [k for k in assessment["lower_is_better"] if k not in INDICATORS]
+    # an item that is not a string (a list, a mapping) names no indicator: refused here, not a TypeError on hashing
+    bad = [k for k in assessment["lower_is_better"] if not isinstance(k, str) or k not in INDICATORS]
     if bad:
         raise _fail(source, "assessment.lower_is_better", "未知的指标", "unknown indicator", bad[0])
 

@@ -24,6 +24,7 @@ import ibis
 
 from hvpatent.plan.model import Plan, Task
 from hvpatent.plan.registry import Plans
+from hvpatent.reference.clock import china_now
 from hvpatent.tasks import attachments as _attachments
 from hvpatent.tasks.config import TasksConfig, load_config
 from hvpatent.tasks.periods import Period, plan_period
@@ -86,37 +87,46 @@ def _checked_text(text: str, config: TasksConfig) -> str:
     return cleaned
 
 
-def _number(value: object, where: str) -> float:
+def _number(value: object, zh: str, en: str) -> float:
+    """The figure's value as a number; ``zh`` / ``en`` name the figure in each half of the message."""
     if isinstance(value, bool):
-        raise _say(f"{where}：数值应为数字", f"{where}: the value must be a number")
+        raise _say(f"{zh}：数值应为数字", f"{en}: the value must be a number")
     try:
         number = float(str(value).strip().replace(",", "")) if isinstance(value, str) else float(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
-        raise _say(f"{where}：数值应为数字", f"{where}: the value must be a number") from None
+        raise _say(f"{zh}：数值应为数字", f"{en}: the value must be a number") from None
     if not math.isfinite(number):
-        raise _say(f"{where}：数值应为有限数", f"{where}: the value must be a finite number")
+        raise _say(f"{zh}：数值应为有限数", f"{en}: the value must be a finite number")
     return number
 
 
+def _blank(raw: object) -> bool:
+    """A figure row with no name, value or unit: an empty row of the form, skipped (its number kept)."""
+    return isinstance(raw, dict) and not any(clean_text(raw.get(k) if raw.get(k) is not None else "")
+                                             for k in ("name", "value", "unit"))
+
+
 def _checked_figures(figures: Sequence[dict], config: TasksConfig) -> list[dict]:
+    """The figures checked, each message naming the figure by its place in the list given (the form's row number:
+    blank rows count in the numbering but are not kept)."""
     limit, name_max, unit_max = (config.report[k] for k in
                                  ("max_figures", "max_figure_name_chars", "max_figure_unit_chars"))
-    figures = list(figures or ())
-    if len(figures) > limit:
-        raise _say(f"填报数据最多 {limit} 项（{len(figures)} 项）", f"at most {limit} figures ({len(figures)} given)")
+    given = [(i, raw) for i, raw in enumerate(figures or (), 1) if not _blank(raw)]
+    if len(given) > limit:
+        raise _say(f"填报数据最多 {limit} 项（{len(given)} 项）", f"at most {limit} figures ({len(given)} given)")
     checked = []
-    for i, raw in enumerate(figures, 1):
-        where = f"第 {i} 项数据 / figure {i}"
+    for i, raw in given:
+        zh, en = f"第 {i} 项数据", f"figure {i}"
         if not isinstance(raw, dict):
-            raise _say(f"{where}：应有名称、数值、单位", f"{where}: expected a name, a value and a unit")
+            raise _say(f"{zh}：应有名称、数值、单位", f"{en}: expected a name, a value and a unit")
         name, unit = clean_text(raw.get("name") or ""), clean_text(raw.get("unit") or "")
         if not name:
-            raise _say(f"{where}：名称不能为空", f"{where}: the name is empty")
+            raise _say(f"{zh}：名称不能为空", f"{en}: the name is empty")
         if len(name) > name_max:
-            raise _say(f"{where}：名称超过 {name_max} 字", f"{where}: the name is over {name_max} characters")
+            raise _say(f"{zh}：名称超过 {name_max} 字", f"{en}: the name is over {name_max} characters")
         if len(unit) > unit_max:
-            raise _say(f"{where}：单位超过 {unit_max} 字", f"{where}: the unit is over {unit_max} characters")
-        checked.append({"name": name, "value": _number(raw.get("value"), where), "unit": unit})
+            raise _say(f"{zh}：单位超过 {unit_max} 字", f"{en}: the unit is over {unit_max} characters")
+        checked.append({"name": name, "value": _number(raw.get("value"), zh, en), "unit": unit})
     return checked
 
 
@@ -154,7 +164,7 @@ def file_report(duck: duckdb.DuckDBPyConnection, plan: Plan, task_number: int, u
     from hvpatent.warehouse.accounts import audit
 
     config = config or load_config()
-    now = now or datetime.now()
+    now = now or china_now()   # Beijing time: due dates and periods are days of China's calendar
     found = _checked_target(plan, task_number, unit, period, now)
     body = _checked_text(text, config)
     numbers = _checked_figures(figures, config)
@@ -166,6 +176,7 @@ def file_report(duck: duckdb.DuckDBPyConnection, plan: Plan, task_number: int, u
             last = duck.execute(f"SELECT version, report_id FROM {REPORTS} WHERE plan_key = ? AND task_number = ?"
                                 " AND unit = ? AND period = ? ORDER BY version DESC LIMIT 1", key).fetchone()
             version = last[0] + 1 if last else 1
+            _check_versions(version, config)
             duck.execute(f"INSERT INTO {REPORTS} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                          [report_id, *key, version, body, json.dumps(numbers, ensure_ascii=False), now, by])
             for no, f in enumerate(files, 1):
@@ -181,6 +192,16 @@ def file_report(duck: duckdb.DuckDBPyConnection, plan: Plan, task_number: int, u
         raise _say("同一报告正在被另一人提交，请重试",
                    "the same report was filed at the same moment; try again") from None
     return _read_back(duck, report_id)
+
+
+def _check_versions(version: int, config: TasksConfig) -> None:
+    """Refuse a version past tasks.yaml's report.max_versions: each amendment stores its files again, so unbounded
+    amendments would let one unit account fill the disk."""
+    cap = config.report["max_versions"]
+    if version > cap:
+        raise _say(f"这份报告已修改 {cap - 1} 次，已达版本上限 {cap}，不能再修改；如需更正请联系知识产权局",
+                   f"this report has reached its limit of {cap} versions and cannot be amended again; "
+                   "ask the IP office to correct it")
 
 
 def _read_back(duck: duckdb.DuckDBPyConnection, report_id: str) -> dict:
@@ -225,8 +246,11 @@ def _with_first(con: ibis.BaseBackend, rows: list[dict]) -> list[dict]:
         if row["version"] == 1:
             first[_group(row)] = row["submitted_at"]
     if missing:
+        # only the version-1 rows of the groups that lack theirs (get_report of a v2+), not the whole table's
         table = _table(con, REPORTS)
-        table = table.filter(table.version == 1)
+        keys = [(table.plan_key == g[0]) & (table.task_number == g[1]) & (table.unit == g[2]) & (table.period == g[3])
+                for g in sorted(missing)]
+        table = table.filter((table.version == 1) & ibis.or_(*keys))
         for row in table.select("plan_key", "task_number", "unit", "period", "submitted_at").to_pyarrow().to_pylist():
             first.setdefault(_group(row), row["submitted_at"])
     for row in rows:
@@ -247,6 +271,20 @@ def _files(con: ibis.BaseBackend, report_ids: list[str]) -> dict[str, list[dict]
     for row in sorted(table.to_pyarrow().to_pylist(), key=lambda r: (r["report_id"], r["file_no"])):
         found.setdefault(row.pop("report_id"), []).append(row)
     return found
+
+
+def filings(con: ibis.BaseBackend, plan_key: str, unit: str | None = None) -> list[dict]:
+    """Every version's filing of the plan's reports (unit's only when given), oldest version first within a report:
+    {task_number, unit, period, version, submitted_at, report_id}, without the text and figures (the status of who
+    has reported needs only the times)."""
+    table = _table(con, REPORTS)
+    if table is None:
+        return []
+    table = table.filter(table.plan_key == plan_key)
+    if unit is not None:
+        table = table.filter(table.unit == unit)
+    rows = table.select("task_number", "unit", "period", "version", "submitted_at", "report_id").to_pyarrow()
+    return sorted(rows.to_pylist(), key=lambda r: (r["task_number"], r["unit"], r["period"], r["version"]))
 
 
 def reports(con: ibis.BaseBackend, *, plan_key: str | None = None, unit: str | None = None,

@@ -3,7 +3,9 @@
 Timeliness is the FIRST version's: a report filed by its due date stays on time when it is amended later.  A report
 filed on the due date is on time; one filed after it is late by the working days from the due date to the day it
 came (reference/workdays.working_days_between), at least one: a report sent on a day off after the due date is read
-on the next working day.  Only versions submitted by ``as_of`` count, so a past day's statuses can be rebuilt.
+on the next working day; an overdue report is likewise overdue by at least one working day.  ``first_submitted_at``
+is the filing day that decides; ``submitted_at`` the latest amendment's.  Only versions submitted by ``as_of``
+count, so a past day's statuses can be rebuilt.
 """
 
 from __future__ import annotations
@@ -43,6 +45,9 @@ class ReportStatus:
     report_id: str | None
     working_days_late: int | None  # late: working days after the due date it was filed; overdue: so far
     required: bool = True         # False: a cooperating unit's report under report_by: responsible
+    # The first version's submitted_at: the filing day, which decides on time or late (submitted_at, version and
+    # report_id are the latest version's, the last amendment).  None when not filed.
+    first_submitted_at: datetime | None = None
 
 
 def report_status(con: ibis.BaseBackend, plan: Plan, as_of: date, *, unit: str | None = None,
@@ -50,14 +55,14 @@ def report_status(con: ibis.BaseBackend, plan: Plan, as_of: date, *, unit: str |
     """Every (task, unit that must or may report, period) of the plan whose period has begun by ``as_of``, in
     period, task and unit order (responsible units first).  ``period`` (a key; ValueError when malformed) and
     ``unit`` narrow it."""
-    from hvpatent.tasks.reports import reports
+    from hvpatent.tasks.reports import filings
 
     periods = reporting_periods(plan, as_of, begun=True)
     if period is not None:
         wanted = parse_period(period, plan.reporting.cadence).key
         periods = [p for p in periods if p.key == wanted]
     versions: dict[tuple, list[dict]] = defaultdict(list)
-    for row in reports(con, plan_key=plan.key, unit=unit, latest_only=False):
+    for row in filings(con, plan.key, unit):
         if row["submitted_at"].date() <= as_of:
             versions[(row["task_number"], row["unit"], row["period"])].append(row)
     rows = []
@@ -86,11 +91,13 @@ def _status(plan: Plan, number: int, title: str, unit: str, role: str, required:
         late = filed > due
         days = max(1, working_days_between(due, filed)) if late else 0
         return ReportStatus(plan.key, number, title, unit, role, period.key, due, "late" if late else "on_time",
-                            latest["submitted_at"], latest["version"], latest["report_id"], days, required)
+                            latest["submitted_at"], latest["version"], latest["report_id"], days, required,
+                            first["submitted_at"])
     if not required:
         status, days = "optional", None
     elif as_of > due:
-        status, days = "overdue", working_days_between(due, as_of)
+        # at least 1, as a report filed that day would be late by 1: a day off right after the due date counts
+        status, days = "overdue", max(1, working_days_between(due, as_of))
     else:
         status, days = "pending", None
     return ReportStatus(plan.key, number, title, unit, role, period.key, due, status, None, None, None, days,
