@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import date
+from html.parser import HTMLParser
 from importlib import resources
 from pathlib import Path
 
@@ -93,6 +94,21 @@ def test_plan_list_names_shipped_and_given_plans_the_given_one_default(tmp_path)
     assert (rows[KEY]["region"], rows[KEY]["tasks"], rows[KEY]["file"]) == ("500118", 5, "city.yaml")
     shipped = by_key(as_json(hvp("plan", "list", "--format", "json")))
     assert shipped["yongchuan-2022-2024"]["default"] and shipped["chongqing-2022-2024"]["deadline"] == "2024-12-31"
+
+
+def test_plan_list_table_labels_its_own_columns():
+    """The headers are the plan's (not the indicator's 指标代码/指标 of the shared labels), in the user's language,
+    and the default plan reads 是/否 (yes/no)."""
+    zh = hvp("--lang", "zh", "plan", "list")
+    assert zh.exit_code == 0, zh.output
+    head = next(line for line in zh.output.splitlines() if "方案代码" in line)
+    assert all(w in head for w in ("方案名称", "区划", "截止日", "任务数", "目标数", "默认", "文件"))
+    assert "指标" not in zh.output and "region" not in zh.output and "True" not in zh.output
+    seed = next(line for line in zh.output.splitlines() if "yongchuan-2022-2024" in line)
+    city = next(line for line in zh.output.splitlines() if "chongqing-2022-2024" in line)
+    assert "是" in seed and "否" in city
+    en = hvp("plan", "list").output
+    assert "plan key" in en and "indicator" not in en and " yes " in en
 
 
 def test_plan_option_takes_a_key_and_refuses_an_unknown_one():
@@ -221,6 +237,51 @@ def test_overview_has_a_plan_selector_and_shows_the_chosen_plan(server):
         seed = c.get("/", params={"as_of": DAY, "plan": "yongchuan-2022-2024"}).text
         assert 'data-plan="yongchuan-2022-2024"' in seed and 'data-target="valid_inventions_per_10k"' in seed
         assert 'data-target="high_value_per_100m_gdp"' not in seed
+
+
+class _Form(HTMLParser):
+    """The plan selector form as a browser sees it: its action, method, fields, options and submit buttons."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.inside, self.noscript, self.attrs = False, False, {}
+        self.fields: dict[str, str] = {}
+        self.options: list[str] = []
+        self.buttons: list[dict] = []
+        self.handlers: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        found = dict(attrs)
+        if tag == "form" and found.get("id") == "plan-selector":
+            self.inside, self.attrs = True, found
+        if not self.inside:
+            return
+        self.handlers += [k for k in found if k.startswith("on")]
+        self.noscript = self.noscript or tag == "noscript"
+        if tag == "input" and found.get("type") == "hidden":
+            self.fields[found["name"]] = found.get("value", "")
+        elif tag == "option":
+            self.options.append(found["value"])
+        elif tag == "button" and not self.noscript:
+            self.buttons.append(found)
+
+    def handle_endtag(self, tag: str) -> None:
+        self.noscript = self.noscript and tag != "noscript"
+        self.inside = self.inside and tag != "form"
+
+
+def test_plan_selector_works_without_script_by_its_visible_button(server):
+    """The CSP (script-src 'self') blocks inline handlers: the selector has a visible submit button (outside any
+    <noscript>) and no on* attribute; following the form as a browser does (GET its action with the fields and the
+    chosen option) shows the chosen plan."""
+    with client(server, "admin") as c:
+        form = _Form()
+        form.feed(c.get("/", params={"as_of": DAY}).text)
+        assert form.handlers == [] and [b.get("type") for b in form.buttons] == ["submit"]
+        assert (form.attrs.get("method"), form.attrs.get("action")) == ("get", "/")
+        assert "chongqing-2022-2024" in form.options and form.fields == {"as_of": DAY}
+        page = c.get(form.attrs["action"], params={**form.fields, "plan": "chongqing-2022-2024"})
+        assert page.status_code == 200 and 'data-plan="chongqing-2022-2024"' in page.text
 
 
 def test_overview_overdue_panel_counts_the_plans_overdue_reports(server):

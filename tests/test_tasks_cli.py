@@ -120,6 +120,8 @@ def test_list_a_units_tasks_and_role():
 def test_unknown_plan_unit_task_and_period_are_refused(built):
     assert refused(hvp("tasks", "list", "--plan", "no-such-plan"), "no such plan")
     assert refused(hvp("tasks", "list", "--plan", "/nowhere/plan.yaml"), "plan file not found")
+    # resolved as `hvp plan` resolves it (plan/registry.resolve_plan): a path without a YAML suffix is a file too
+    assert refused(hvp("tasks", "list", "--plan", "/nowhere/plan"), "plan file not found")
     assert refused(hvp("tasks", "list", "--unit", "区外星局"), "区外星局")
     assert refused(hvp("tasks", "status", "--db", str(built), "--period", "2024Q5"), "2024Q5")
     assert refused(hvp("tasks", "status", "--db", str(built), "--status", "lost"), "lost")
@@ -219,8 +221,8 @@ def test_bad_figures_and_text_are_refused(built, tmp_path):
 
 def test_status_the_day_before_of_and_after_the_due_date(fresh):
     """区科技局 files task 3 on the due date (on time) and task 2 on Monday 10-21 (late by 1 working day);
-    区经济信息委 files nothing: pending on 10-17 and 10-18, overdue from Saturday 10-19 (0 working days late) and
-    1 working day late on Monday 10-21."""
+    区经济信息委 files nothing: pending on 10-17 and 10-18, overdue from Saturday 10-19 (late by at least 1 working
+    day, as a report filed that day would be) and 1 working day late on Monday 10-21."""
     file_at(fresh, 3, KEJI, "2024Q3", datetime(2024, 10, 18, 17, 30))
     file_at(fresh, 2, KEJI, "2024Q3", datetime(2024, 10, 21, 9, 0))
     for day, expected in [(date(2024, 10, 17), "pending"), (DUE, "pending"), (date(2024, 10, 19), "overdue"),
@@ -228,7 +230,7 @@ def test_status_the_day_before_of_and_after_the_due_date(fresh):
         rows, _ = status_rows(fresh, day, JINGXIN)
         assert rows[1]["status"] == expected, day
     rows, _ = status_rows(fresh, date(2024, 10, 19), JINGXIN)
-    assert rows[1]["working_days_late"] == 0 and rows[1]["due"] == DUE.isoformat()
+    assert rows[1]["working_days_late"] == 1 and rows[1]["due"] == DUE.isoformat()
     rows, counts = status_rows(fresh, date(2024, 10, 21), JINGXIN)
     assert rows[1]["working_days_late"] == 1 and rows[1]["status_word"] == "overdue"
     # 区经济信息委 is responsible for tasks 1 and 2 and cooperates on 3, 5, 7 and 9
@@ -244,6 +246,21 @@ def test_status_the_day_before_of_and_after_the_due_date(fresh):
     assert {r["status"] for r in json.loads(only.output)["rows"]} == {"overdue"}
     overdue = hvp("tasks", "overdue", "--db", fresh, "--as-of", "2024-10-21", "--unit", JINGXIN, "--format", "json")
     assert ("2024Q3", 1) in {(r["period"], r["task_number"]) for r in json.loads(overdue.output)["rows"]}
+
+
+def test_status_shows_the_first_filing_beside_an_amendment(fresh):
+    """On time on the due date, amended on 10-25: the status stays on time, its first filing is the due date's,
+    the latest the amendment's; both columns are labelled in the table."""
+    file_at(fresh, 3, KEJI, "2024Q3", datetime(2024, 10, 18, 17, 30))
+    file_at(fresh, 3, KEJI, "2024Q3", datetime(2024, 10, 25, 9, 0), text="补充")
+    rows, _ = status_rows(fresh, date(2024, 10, 28), KEJI)
+    row = rows[3]
+    assert (row["status"], row["version"]) == ("on_time", 2)
+    shown = (row["first_submitted_at"][:16].replace("T", " "), row["submitted_at"][:16].replace("T", " "))
+    assert shown == ("2024-10-18 17:30", "2024-10-25 09:00")
+    zh = hvp("tasks", "status", "--db", fresh, "--as-of", "2024-10-28", "--period", "2024Q3", "--unit", KEJI,
+             lang="zh")
+    assert "首次报送" in zh.output and "最近报送" in zh.output and "2024-10-18" in zh.output
 
 
 def test_status_csv_and_xlsx(fresh, tmp_path):
@@ -268,8 +285,25 @@ def test_remind_writes_one_docx_per_unit_with_overdue_reports(fresh, tmp_path):
     assert nothing.exit_code == 0 and not (tmp_path / "none").exists()
 
 
+def test_remind_writes_the_letter_in_the_users_language(fresh, tmp_path):
+    """--lang en gives the English letter (the plan's English name), --lang zh the Chinese one."""
+    from hvpatent.plan import load_plan
+
+    plan = load_plan()
+    texts = {}
+    for lang in ("en", "zh"):
+        out = tmp_path / lang
+        result = hvp("tasks", "remind", "--db", fresh, "--as-of", "2024-10-21", "--unit", JINGXIN, "--out",
+                     str(out), lang=lang)
+        assert result.exit_code == 0, result.output
+        with zipfile.ZipFile(out / f"{JINGXIN}.docx") as docx:
+            texts[lang] = docx.read("word/document.xml").decode("utf-8")
+    assert plan.name_en in texts["en"] and plan.name_en not in texts["zh"]
+
+
 def test_safe_file_names():
-    from hvpatent.cli.tasks import safe_file_name
+    """The letters' file names come from reports/task_letters.safe_file_name (one helper for the CLI and the web)."""
+    from hvpatent.reports.task_letters import safe_file_name
 
     assert safe_file_name("../../区科技局") == "_区科技局"
     assert safe_file_name("a/b\\c:d\n") == "a_b_c_d_"
@@ -327,3 +361,24 @@ def test_users_add_a_unit_account(fresh, tmp_path):
     listing = hvp("users", "list", "--db", fresh)
     line = next(x for x in listing.output.splitlines() if "kejiju" in x)
     assert "unit" in line and KEJI in line
+
+
+def test_users_add_unit_option_with_another_role_and_a_plan_file(fresh, tmp_path):
+    """--unit with another role exits 2 (never dropped in silence); a unit only a --plan file names may get an
+    account when the file is given."""
+    import yaml
+
+    password = "correct-horse-battery-staple-9"
+    other = hvp("users", "add", "ana", "--role", "analyst", "--unit", KEJI, "--password", password, "--db", fresh)
+    assert refused(other, "--role unit")
+    assert "ana" not in hvp("users", "list", "--db", fresh).output
+    path = small_plan(tmp_path)
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["tasks"][0]["responsible"] = ["区新设局"]
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    args = ("users", "add", "xinshe", "--role", "unit", "--unit", "区新设局", "--password", password, "--db", fresh)
+    assert refused(hvp(*args), "区新设局")
+    assert refused(hvp(*args, "--plan", str(tmp_path / "none.yaml")), "none.yaml")
+    added = hvp(*args, "--plan", str(path))
+    assert added.exit_code == 0, added.output
+    assert "区新设局" in hvp("users", "list", "--db", fresh).output

@@ -222,8 +222,8 @@ def demo_cmd(
         db_path = wh.path
     console.print(f"[bold yellow]{t('demo_banner')}[/bold yellow]")
     console.print(t("demo_login", url=f"http://127.0.0.1:{port}/") if serve else
-                  say("演示账号（角色 用户名 密码 所属企业或银行），hvp serve 启动看板后登录：",
-                      "Demo accounts (role, user, password, enterprise or bank) for the dashboard (hvp serve):"))
+                  say("演示账号（角色 用户名 密码 所属企业、银行或单位），hvp serve 启动看板后登录：",
+                      "Demo accounts (role, user, password, enterprise, bank or unit) for the dashboard (hvp serve):"))
     for username, role, password, organisation in accounts:
         console.print(f"  {role:<10} {username:<10} {password}  {organisation or ''}", markup=False, highlight=False)
     if serve:
@@ -317,16 +317,12 @@ def seed_demo_tasks(wh, day, plans) -> list[tuple[str, str, str, str | None]]:
 
 
 def issue_demo_editions(wh, day, plans) -> None:
-    """The bulletin editions due on the demo's day (hvpatent.schedule.run_schedule), when the schedule room has
-    them; nothing (and no error) while it does not."""
+    """The bulletin editions due on the demo's day (hvpatent.schedule.run_schedule); a failure is the demo's
+    failure, never hidden."""
     from hvpatent.cli.common import analytics_backend
+    from hvpatent.schedule import run_schedule
 
-    try:
-        from hvpatent.schedule import run_schedule
-
-        issued = run_schedule(wh.con, analytics_backend(wh), plans, day, by="demo")
-    except (ImportError, NotImplementedError):
-        return
+    issued = run_schedule(wh.con, analytics_backend(wh), plans, day, by="demo")
     for edition in issued:
         console.print(say(f"已印发通报：{edition.get('plan_key')} {edition.get('period')}",
                           f"Bulletin edition issued: {edition.get('plan_key')} {edition.get('period')}"))

@@ -35,6 +35,14 @@ PlanOption = Annotated[str | None, typer.Option(
     "--plan", help="方案代码（hvp plan list）或方案文件 YAML（默认：永川区2022—2024行动方案）/ a plan key or file")]
 
 
+# `hvp plan list`'s columns, labelled here: the shared COLUMN_LABELS read "key"/"name" as an indicator's
+PLAN_COLUMNS: dict[str, tuple[str, str]] = {
+    "key": ("方案代码", "plan key"), "name": ("方案名称", "plan"), "region": ("区划", "region"),
+    "deadline": ("截止日", "deadline"), "tasks": ("任务数", "tasks"), "targets": ("目标数", "targets"),
+    "default_word": ("默认", "default"), "file": ("文件", "file"),
+}
+
+
 def _load(plan: str | None):
     """The plan ``--plan`` names (a key or a file); a bad file or an unknown key exits 2 with the file and field."""
     return _load_all(plan)[1]
@@ -148,11 +156,16 @@ def tasks_cmd(plan_file: PlanOption = None, fmt: FormatOption = Fmt.table, out: 
 @plan_app.command("list")
 def list_cmd(plan_file: PlanOption = None, fmt: FormatOption = Fmt.table, out: OutOption = None) -> None:
     """已知的方案：内置、用户配置文件夹 plans/ 中的与 --plan 指定的 / the known plans."""
+    from hvpatent.cli.abnormal import emit as emit_rows
+    from hvpatent.cli.common import TableFmt
+
     plans, _ = _load_all(plan_file)
     rows = [{"key": p.key, "name": p.name if i18n.lang() == "zh" else p.name_en, "region": p.region,
              "deadline": p.deadline.isoformat(), "tasks": len(p.tasks), "targets": len(p.targets),
              "default": p.key == plans.default_key, "file": p.file} for p in plans]
-    emit({"plans": rows}, fmt, out, title="方案 / plans")
+    shown = [{**r, "default_word": i18n.say("是", "yes") if r["default"] else i18n.say("否", "no")} for r in rows]
+    emit_rows(shown, PLAN_COLUMNS, TableFmt(fmt.value), out, i18n.say("方案", "Plans"), "plans.xlsx", raw=rows,
+              one_line=("key",))
 
 
 @plan_app.command("set")

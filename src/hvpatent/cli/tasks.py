@@ -15,7 +15,7 @@ from typing import Annotated
 import typer
 
 from hvpatent import i18n
-from hvpatent.cli.abnormal import _i, check_choice, emit, out_format, who, written
+from hvpatent.cli.abnormal import check_choice, emit, out_format, who, written
 from hvpatent.cli.common import (
     AsOfOption,
     DbOption,
@@ -47,10 +47,6 @@ WhoOption = Annotated[str | None, typer.Option(
 TaskArg = Annotated[int, typer.Argument(help="任务序号 / task number")]
 PeriodArg = Annotated[str, typer.Argument(help="报送期，如 2024Q3、2024-09、2024H2、2024 / reporting period")]
 
-STATUS_WORDS: dict[str, tuple[str, str]] = {
-    "on_time": ("按时报送", "on time"), "late": ("逾期报送", "late"), "overdue": ("逾期未报", "overdue"),
-    "pending": ("未到期", "not yet due"), "optional": ("可选报送", "optional"),
-}
 ROLE_WORDS: dict[str, tuple[str, str]] = {"responsible": ("责任单位", "responsible"),
                                           "cooperating": ("配合单位", "cooperating")}
 LIST_COLUMNS: dict[str, tuple[str, str]] = {
@@ -61,7 +57,10 @@ LIST_COLUMNS: dict[str, tuple[str, str]] = {
 STATUS_COLUMNS: dict[str, tuple[str, str]] = {
     "task_number": ("任务", "task"), "task_title": ("任务名称", "title"), "unit": ("单位", "unit"),
     "role_word": ("角色", "role"), "period": ("报送期", "period"), "due": ("报送截止日", "due date"),
-    "status_word": ("状态", "status"), "submitted_at": ("报送时间", "submitted at"), "version": ("版本", "version"),
+    "status_word": ("状态", "status"),
+    # the first filing decides the status (on time or late); the latest is an amendment's
+    "first_submitted_at": ("首次报送", "first filed"), "submitted_at": ("最近报送", "last filed"),
+    "version": ("版本", "version"),
     "working_days_late": ("逾期工作日", "working days late"), "report_id": ("报告编号", "report id"),
 }
 HISTORY_COLUMNS: dict[str, tuple[str, str]] = {
@@ -76,25 +75,27 @@ ASSESS_COLUMNS: dict[str, tuple[str, str]] = {
 }
 # "name=value" or "name=value unit" (the unit after a space): 专利质押金额=1.5 亿元
 FIGURE = re.compile(r"\s*(?P<name>[^=]+?)\s*=\s*(?P<value>[^\s]+)(?:\s+(?P<unit>.+?))?\s*")
-UNSAFE_NAME = re.compile(r'(?:[\\/:*?"<>|\x00-\x1f\x7f]|\.{2,})+')
 
 
 # -- resolving the arguments -----------------------------------------------------------------------------------------
 
 def plan_of(plan: str | None):
-    """--plan: a key of the known plans, or a plan file (.yaml/.yml, loaded with the known plans); the default plan
-    when none is given.  An unknown key or a bad file exits 2 naming it."""
-    from hvpatent.plan import PlanError, load_plans
+    """--plan: a key of the known plans, or a plan file (loaded with the known plans), resolved as `hvp plan` and
+    `hvp report` resolve it (plan/registry.resolve_plan); the default plan when none is given.  An unknown key or a
+    bad or missing file exits 2 naming it."""
+    from hvpatent.plan import PlanError
+    from hvpatent.plan.registry import looks_like_file, resolve_plan
 
+    value = (plan or "").strip() or None
+    if value and looks_like_file(value) and not Path(value).is_file():
+        raise fail(f"方案文件不存在（--plan）：{value}", f"plan file not found (--plan): {value}")
     try:
-        if plan and plan.strip().lower().endswith((".yaml", ".yml")):
-            path = Path(plan.strip())
-            if not path.is_file():
-                raise fail(f"方案文件不存在（--plan）：{path}", f"plan file not found (--plan): {path}")
-            return load_plans([path]).default
-        return load_plans().get((plan or "").strip() or None)
+        return resolve_plan(value)
     except PlanError as err:
         raise fail(f"方案有误（--plan）：{err}", f"bad plan (--plan): {err}") from None
+    except OSError as err:
+        raise fail(f"无法读取方案文件（--plan）：{value}：{err.strerror or err}",
+                   f"cannot read the plan file (--plan): {value}: {err.strerror or err}") from None
 
 
 def unit_of(plan, unit: str | None) -> str | None:
@@ -142,12 +143,23 @@ def refused() -> Iterator[None]:
         raise fail(zh, en or zh) from None
 
 
+def _i() -> int:
+    """0 for Chinese, 1 for English: the index into a (zh, en) pair."""
+    return 0 if i18n.lang() == "zh" else 1
+
+
 def words(pairs: dict[str, tuple[str, str]], key: str | None) -> str:
     return pairs.get(key or "", (key or "", key or ""))[_i()]
 
 
 def _status_row(row) -> dict:
+    """A status row worded; first_submitted_at is the filing that decides the status (version 1's), shown beside
+    the latest version's submitted_at."""
+    from hvpatent.tasks import STATUS_WORDS
+
     data = dict(row.__dict__) if not isinstance(row, dict) else dict(row)
+    if "first_submitted_at" not in data:   # a room without the field: only version 1 is its own first filing
+        data["first_submitted_at"] = data.get("submitted_at") if data.get("version") == 1 else None
     return {**data, "status_word": words(STATUS_WORDS, data.get("status")),
             "role_word": words(ROLE_WORDS, data.get("role"))}
 
@@ -196,7 +208,7 @@ def status_cmd(
 ) -> None:
     """各任务、单位、报送期的报送状态及按状态计数 / who has reported: every task, unit and period with its status,
     and the counts by status."""
-    from hvpatent.tasks import STATUSES, report_status
+    from hvpatent.tasks import STATUS_WORDS, STATUSES, report_status
 
     the_plan = plan_of(plan)
     who_, wanted = unit_of(the_plan, unit), check_choice(status, STATUSES, "状态", "status", "--status")
@@ -235,7 +247,8 @@ def overdue_cmd(
     check_out(out)
     with open_warehouse(db, must_exist=True) as wh, refused():
         rows = [_status_row(r) for r in overdue(wh.ibis(), the_plan, day, unit=who_)]
-    columns = {k: v for k, v in STATUS_COLUMNS.items() if k not in ("submitted_at", "version", "report_id")}
+    columns = {k: v for k, v in STATUS_COLUMNS.items()
+               if k not in ("first_submitted_at", "submitted_at", "version", "report_id")}
     emit(rows, columns, fmt, out, i18n.say(f"{day} 逾期未报", f"Overdue reports as of {day}"),
          "task-overdue.xlsx", raw={"plan": the_plan.key, "as_of": day, "rows": rows})
     if fmt is TableFmt.table and not rows:
@@ -453,12 +466,6 @@ def file_cmd(
 
 # -- reminders, scores, the assessment sheet -----------------------------------------------------------------------
 
-def safe_file_name(unit: str) -> str:
-    """A unit's name as a file name: no path or control characters, never empty or a dot name."""
-    name = UNSAFE_NAME.sub("_", unit).strip(" .")
-    return name[:100] if name.strip("_") else "unit"
-
-
 @tasks_app.command("remind")
 def remind_cmd(
     out: Annotated[Path, typer.Option("--out", help="催报函写入的文件夹 / the folder for the letters")],
@@ -468,7 +475,7 @@ def remind_cmd(
     db: DbOption = None,
 ) -> None:
     """为有逾期未报的单位各写一份催报函（docx）/ one reminder letter (docx) per unit with overdue reports."""
-    from hvpatent.reports.task_letters import reminder_letters
+    from hvpatent.reports.task_letters import reminder_letters, safe_file_name
     from hvpatent.tasks import overdue
 
     the_plan, day = plan_of(plan), parse_as_of(as_of)
@@ -480,7 +487,7 @@ def remind_cmd(
     if not rows:
         console.print(i18n.say("（无逾期未报，未写催报函）", "(nothing overdue; no letters written)"))
         return
-    letters = reminder_letters(the_plan, rows, day)
+    letters = reminder_letters(the_plan, rows, day, lang=i18n.lang())
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as err:

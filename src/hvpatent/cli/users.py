@@ -45,6 +45,10 @@ def users_add(
     unit: Annotated[str | None, typer.Option(
         help="责任单位名称（单位账号；须为方案所列单位，如 区科技局） / the plan unit a unit account reports for "
              "(one the known plans name, e.g. 区科技局)")] = None,
+    plan: Annotated[list[Path] | None, typer.Option(
+        "--plan", help="另一个方案文件（可多次），其单位也可用于 --unit，如只交给 hvp serve --plan 的方案 / a plan "
+                       "file (repeatable) whose units --unit may also name, e.g. one given only to hvp serve --plan")
+    ] = None,
     password: Annotated[str | None, typer.Option(
         help="密码（不给则提示输入） / password (prompted when not given)", hide_input=True)] = None,
     db: DbOption = None,
@@ -59,7 +63,10 @@ def users_add(
             check_password(password, username)
     except AccountError as err:
         _fail(err)
-    unit = _plan_unit(unit) if role == "unit" else None
+    if unit is not None and role != "unit":   # never dropped in silence: the account would not be what was asked
+        _fail(ValueError(f"--unit 只用于单位账号（--role unit），不用于 {role} / --unit is for unit accounts only "
+                         f"(--role unit), not {role}"))
+    unit = _plan_unit(unit, list(plan or ())) if role == "unit" else None
     secret = _new_password(password)
     with open_warehouse(db) as wh:
         try:
@@ -70,16 +77,19 @@ def users_add(
     console.print(f"已创建 / created: {username} ({role})")
 
 
-def _plan_unit(unit: str | None) -> str:
-    """--unit of a unit account: a unit the known plans name (as the plan files write it), before any prompt or
-    warehouse; else exit 2 listing them."""
+def _plan_unit(unit: str | None, files: list[Path]) -> str:
+    """--unit of a unit account: a unit the known plans or the --plan files name (as the plan files write it),
+    before any prompt or warehouse; else exit 2 listing them."""
     from hvpatent.i18n import say
     from hvpatent.plan import PlanError, load_plans
 
     try:
-        known = load_plans().units()
+        known = load_plans(files).units()
     except PlanError as err:
         _fail(err)
+    except OSError as err:
+        _fail(ValueError(say(f"无法读取方案文件（--plan）：{err.filename}：{err.strerror or err}",
+                             f"cannot read the plan file (--plan): {err.filename}: {err.strerror or err}")))
     text = (unit or "").strip()
     if not text:
         _fail(ValueError("单位账号需要 --unit 单位名称 / a unit account needs --unit"))
