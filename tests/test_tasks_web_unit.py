@@ -181,7 +181,12 @@ def test_the_form_files_and_goes_to_the_report(server):
         bad = keji.post("/unit/reports", data={"csrf": keji.headers["x-csrf-token"], "plan": PLAN, "task": "2",
                                                "period": "2023Q4", "text": "x", "figure_name": ["培育企业"],
                                                "figure_value": ["十二"], "figure_unit": ["家"]})
-        assert bad.status_code == 422 and "figure row 1" in bad.text
+        assert bad.status_code == 422 and "未能提交：数据第 1 行" in bad.text and "figure row 1" not in bad.text
+        english = keji.post("/unit/reports", params={"lang": "en"}, data={
+            "csrf": keji.headers["x-csrf-token"], "plan": PLAN, "task": "2", "period": "2023Q4", "text": "x",
+            "figure_name": ["培育企业"], "figure_value": ["十二"], "figure_unit": ["家"]})
+        assert english.status_code == 422 and "Not filed: figure row 1" in english.text  # English half, ": "
+        assert "数据第 1 行" not in english.text and "：figure" not in english.text
 
 
 def test_csrf_is_required(server):
@@ -208,6 +213,122 @@ def test_a_body_over_the_limit_is_413_unread(server):
             while chunk := s.recv(65536):
                 answer += chunk
         assert answer.startswith(b"HTTP/1.1 413"), answer[:100]
+
+
+def figures(n: int) -> list[tuple[str, float, str]]:
+    return [(f"指标{k}", float(k), "件") for k in range(1, n + 1)]
+
+
+def test_a_report_may_hold_every_figure_the_settings_allow_and_the_amend_form_shows_them_all(server):
+    """tasks.yaml max_figures is 30: 26 figures (78 figure fields, beyond Starlette's old cap of 80 with the rest)
+    are filed, and the amend form has a row for each of them; a report of 3 figures gets the 10 rows at least."""
+    url, _ = server
+    with client(url, "keji") as keji:
+        r = file_report(keji, 2, "2024Q3", "三季度进展，26 项数据", figures=figures(26))
+        assert r.status_code == 201, r.text
+        assert [f["name"] for f in r.json()["figures"]] == [f"指标{k}" for k in range(1, 27)]
+        amend = keji.get(f"/unit/reports/{r.json()['report_id']}").text.split('id="amend-form"')[1]
+        assert amend.count('name="figure_name"') == 26 and 'value="指标26"' in amend
+        small = file_report(keji, 3, "2024Q3", "三季度进展，3 项数据", figures=figures(3))
+        assert small.status_code == 201, small.text
+        amend = keji.get(f"/unit/reports/{small.json()['report_id']}").text.split('id="amend-form"')[1]
+        assert amend.count('name="figure_name"') == 10 and 'value="指标3"' in amend
+
+
+def test_too_many_figures_or_files_is_a_bilingual_422_nothing_stored(server):
+    """Beyond the settings (31 figures: the room; 200 figure rows or 11 files: more parts than the form reads) the
+    answer is 422 in both languages on the API and the form again on the page, never Starlette's English 400."""
+    url, _ = server
+    with client(url, "keji") as keji:
+        before = own_reports(keji)
+        r = file_report(keji, 2, "2024Q2", "31 项", figures=figures(31))
+        assert r.status_code == 422 and "30" in r.json()["detail"], r.text
+        r = file_report(keji, 2, "2024Q2", "200 项", figures=figures(200))
+        assert r.status_code == 422 and r.json()["detail"] == "数据过多：最多 30 项 / too many figures: at most 30"
+        eleven = [(f"{k}.pdf", PDF, "application/pdf") for k in range(11)]
+        r = file_report(keji, 2, "2024Q2", "11 个附件", files=eleven)
+        assert r.status_code == 422
+        assert r.json()["detail"] == "附件过多：最多 5 个 / too many attachments: at most 5"
+        form = {"csrf": keji.headers["x-csrf-token"], "plan": PLAN, "task": "2", "period": "2024Q2", "text": "x",
+                "figure_name": [f[0] for f in figures(200)], "figure_value": ["1"] * 200, "figure_unit": ["件"] * 200}
+        page = keji.post("/unit/reports", data=form)
+        assert page.status_code == 422 and "未能提交：数据过多：最多 30 项" in page.text
+        assert 'id="report-form"' in page.text
+        page = keji.post("/unit/reports", params={"lang": "en"}, data={"csrf": form["csrf"]},
+                         files=[("files", f) for f in eleven])
+        assert page.status_code == 422 and "Not filed: too many attachments: at most 5" in page.text
+        assert own_reports(keji) == before
+
+
+def test_linked_figures_are_not_links_to_the_bureaus_records(server, filed):
+    """/records is staff-only (403 for a unit): the report page names the linked indicator without a link, and the
+    API's linked_figures carry no records_url."""
+    url, _ = server
+    report_id = filed[1]["report_id"]
+    with client(url, "keji") as keji:
+        linked = keji.get(f"/unit/reports/{report_id}").text.split('id="linked"')[1].split("</table>")[0]
+        assert "<td>发明专利申请量</td>" in linked and "href" not in linked  # task 3's invention_applications
+        api = keji.get(f"/api/unit/reports/{report_id}").json()["linked_figures"]
+        assert api and all("records_url" not in f for f in api)
+        assert keji.get("/records/invention_applications").status_code == 403  # why there is no link
+
+
+def test_statuses_plan_indicators_and_targets_in_the_pages_language(server):
+    """The status words are the door's (pending reads 未到期 / not yet due, as on the bureau's pages); ?lang=en names
+    the plan, the linked indicators and targets in English where the plan has them (targets: their names)."""
+    from hvpatent.tasks import STATUS_WORDS
+
+    url, _ = server
+    with client(url, "keji") as keji:
+        zh = keji.get("/unit", params={"as_of": "2024-07-01"}).text  # 2024Q3 has begun, not yet due
+        row = zh.split('data-task="3"')[1].split('data-period="2024Q3"')[1].split("</tr>")[0]
+        assert 'data-status="pending"' in row and STATUS_WORDS["pending"][0] == "未到期" and "未到期" in row
+        task2 = zh.split('data-task="2"')[1].split("</tr>")[0]
+        assert "永川区高价值发明专利质量提升行动方案" in task2 and '>高价值发明专利</span>' in task2
+        assert '>万人高价值发明专利拥有量</span>' in task2 and ">high_value_per_10k<" not in task2
+        en = keji.get("/unit", params={"as_of": "2024-07-01", "lang": "en"}).text
+        row = en.split('data-task="3"')[1].split('data-period="2024Q3"')[1].split("</tr>")[0]
+        assert "not yet due" in row and "未到期" not in row
+        task2 = en.split('data-task="2"')[1].split("</tr>")[0]
+        assert "Yongchuan District High-Value Invention Patent Quality Improvement Action Plan" in task2
+        assert ">high-value invention patents</span>" in task2 and "永川区高价值" not in task2
+        assert "<th>Role</th>" in en and ">responsible<" in task2
+
+
+def test_the_filing_day_is_the_first_versions(server, filed):
+    """An amended report: the period row's filing day (报送日) and the report page's 首次提交 are version 1's
+    submitted_at (the filing that decides timeliness), not the amendment's."""
+    url, _ = server
+    first, second = filed
+    with client(url, "keji") as keji:
+        page = keji.get(f"/unit/reports/{second['report_id']}").text
+        assert f'<span id="first-submitted">{first["submitted_at"].replace("T", " ")}' in page
+        # as of the day it was filed (the server's clock: the fixture files it now), the period is filed
+        row = keji.get("/unit", params={"as_of": first["submitted_at"][:10]}).text.split('data-task="3"')[1]
+        row = row.split('data-period="2024Q1"')[1].split("</tr>")[0]
+        assert f"报送日 {first['submitted_at'][:10]}" in row and "v2" in row
+
+
+def test_a_report_id_of_any_length_is_404_like_a_missing_one(server):
+    url, _ = server
+    long_id = "a" * 65
+    with client(url, "keji") as keji:
+        for path in (f"/unit/reports/{long_id}", f"/unit/reports/{long_id}/files/1",
+                     f"/api/unit/reports/{long_id}", f"/api/unit/reports/{long_id}/files/1"):
+            r = keji.get(path)
+            assert r.status_code == 404, (path, r.text)
+        assert keji.get(f"/api/unit/reports/{long_id}").json()["detail"] == f"没有此报告 / no such report: {'a' * 64}"
+
+
+def test_disposition_has_an_ascii_fallback_and_the_real_name():
+    from hvpatent.web.downloads import disposition
+
+    assert disposition("报告.pdf") == ("attachment; filename=\"__.pdf\"; "
+                                       "filename*=UTF-8''%E6%8A%A5%E5%91%8A.pdf")
+    # a quote, a semicolon, a backslash or a line break cannot end the parameter or the header
+    assert disposition('a"b;c\\d\r\n.pdf') == ("attachment; filename=\"a_b_c_d__.pdf\"; "
+                                               "filename*=UTF-8''a%22b%3Bc%5Cd%0D%0A.pdf")
+    assert disposition("").startswith('attachment; filename="file";')
 
 
 # -- the role sweep: a unit account reaches nothing but its own pages -----------------------------------------------

@@ -5,9 +5,12 @@ POST /unit/reports (file a report with attachments); API twins under /api/unit.
 
 The unit role only (staff, enterprise and bank accounts: 403; anonymous: the login page, 401 for the API).  A unit
 sees and files its own reports only: another unit's report id is 404, the same answer as a missing one (the room
-checks ``unit=``; the handlers never ask without it).  Uploads are read with a cap (the tasks settings' file limit
+checks ``unit=``; the handlers never ask without it; a report id of any length is accepted and answered 404 when it
+is not the unit's).  Uploads are read with a cap (the tasks settings' file limit
 + 1 byte, so the room's check can say "too large") and checked by the room (tasks.attachments): a refusal is the
-form again with the message (422), nothing stored.  The room's door does the work; no SQL here.
+form again with the message (422), nothing stored.  A form with more parts than ours could have (more figure
+rows than the settings' max_figures, more files than max_files) is refused the same way, in both languages, never
+Starlette's English 400.  The room's door does the work; no SQL here.
 """
 
 from __future__ import annotations
@@ -22,21 +25,25 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.formparsers import MultiPartException
 
 from hvpatent import tasks
+from hvpatent.indicators.measures import INDICATORS
 from hvpatent.plan.model import Plan, PlanError
 from hvpatent.warehouse.accounts import User
 from hvpatent.web.api import analytics, jsonable
+from hvpatent.web.downloads import disposition
 from hvpatent.web.pages import _day, _lang, _render, _user
 from hvpatent.web.security import check_csrf, require
 from hvpatent.web.writes import write_lock
 
 router = APIRouter()
 UnitUser = Annotated[User, Depends(require("unit"))]
-ReportId = Annotated[str, Path(min_length=1, max_length=64)]
+REPORT_ID_CHARS = 64     # a report id is 32 hex characters; a longer one is no report of ours (404, not 422)
 FileNo = Annotated[int, Path(ge=1, le=1000)]
-FIGURE_ROWS = 10          # figure rows on the form
-FORM_FIELDS = 80          # form fields a report may have (3 per figure row + a few): beyond is not our form
+FIGURE_ROWS = 10          # figure rows on the form at least (an amendment shows every figure it has, up to the cap)
+FORM_EXTRA_FIELDS = 10    # the form's fields besides the figure rows: csrf, plan, task, period, text and a margin
 WORDS: dict[str, tuple[str, str]] = {
     "title": ("本单位任务与进展报告", "Our tasks and progress reports"),
     "explain": ("下表列出本单位在行动方案中牵头或配合的任务、关联指标与目标，以及每个已开始的报送期的报送情况。"
@@ -45,13 +52,11 @@ WORDS: dict[str, tuple[str, str]] = {
                 "status of each reporting period that has begun. File a progress report for each period by its due "
                 "date (text, figures; attachments may be PDF, Word, Excel or images)."),
     "plan": ("行动方案", "Plan"), "task": ("任务", "Task"), "role": ("角色", "Role"),
-    "responsible": ("牵头单位", "responsible"), "cooperating": ("配合单位", "cooperating"),
+    "responsible": ("责任单位", "responsible"), "cooperating": ("配合单位", "cooperating"),
     "indicators": ("关联指标", "Linked indicators"), "targets": ("关联目标", "Linked targets"),
     "period": ("报送期", "Period"), "due": ("报送截止日", "Due"), "status": ("状态", "Status"),
     "submitted": ("提交时间", "Submitted"), "version": ("版本", "Version"),
-    "late_days": ("逾期工作日", "Working days late"),
-    "on_time": ("按时报送", "on time"), "late": ("逾期报送", "late"), "overdue": ("逾期未报", "overdue"),
-    "pending": ("待报送", "pending"), "optional": ("可选报送", "optional"),
+    "late_days": ("逾期工作日", "Working days late"), "filed_on": ("报送日", "Filed"),
     "file_title": ("提交进展报告", "File a progress report"), "text": ("进展情况", "Progress"),
     "figures": ("数据", "Figures"), "figure_name": ("名称", "Name"), "figure_value": ("数值", "Value"),
     "figure_unit": ("单位", "Unit"), "files": ("附件", "Attachments"),
@@ -107,8 +112,9 @@ def _began(plan: Plan, day: date) -> list:
 
 
 def _tasks(request: Request, unit: str, day: date) -> list[dict]:
-    """The unit's tasks across the plans, each with the status of every period that has begun (newest first)."""
-    a = analytics(request)
+    """The unit's tasks across the plans, each with the status of every period that has begun (newest first), and
+    its plan, linked indicators and targets named in the page's language (the keys stay for the API)."""
+    a, lang = analytics(request), _lang(request)
     rows = tasks.unit_tasks(a.plans, unit)
     statuses: dict[tuple[str, int], list] = {}
     with a.warehouse.reader() as con:
@@ -118,10 +124,15 @@ def _tasks(request: Request, unit: str, day: date) -> list[dict]:
                     statuses.setdefault((s.plan_key, s.task_number), []).append(s)
     out = []
     for r in rows:
-        task = r["task"]
-        out.append({"plan_key": r["plan_key"], "plan_name": r["plan_name"], "role": r["role"],
+        task, plan = r["task"], a.plans.get(r["plan_key"])
+        targets = {t.key: t.name for t in plan.targets}
+        out.append({"plan_key": r["plan_key"], "plan_name": r["plan_name"],
+                    "plan_title": plan.name if lang == "zh" else plan.name_en, "role": r["role"],
                     "number": task.number, "title": task.title, "goal": task.goal,
                     "indicators": list(task.indicators), "targets": list(task.targets),
+                    "indicator_names": [INDICATORS[k].label(lang) if k in INDICATORS else k
+                                        for k in task.indicators],
+                    "target_names": [targets.get(k, k) for k in task.targets],
                     "periods": sorted(statuses.get((r["plan_key"], task.number), []), key=lambda s: s.period,
                                       reverse=True)})
     return out
@@ -133,20 +144,27 @@ def _periods(request: Request, unit: str, day: date) -> list[str]:
     return sorted(keys, reverse=True)
 
 
+def _no_report(report_id: str) -> HTTPException:
+    return HTTPException(404, f"没有此报告 / no such report: {report_id[:REPORT_ID_CHARS]}")
+
+
 def _report(request: Request, unit: str, report_id: str) -> dict:
-    """The unit's own report; 404 for another unit's and for a missing one alike."""
+    """The unit's own report; 404 for another unit's, for a missing one and for an id no report can have alike."""
+    if len(report_id) > REPORT_ID_CHARS:
+        raise _no_report(report_id)
     with analytics(request).warehouse.reader() as con:
         try:
             report = tasks.get_report(con, report_id, unit=unit)
         except tasks.ReportNotFound as err:
-            raise HTTPException(404, f"没有此报告 / no such report: {report_id[:64]}") from err
+            raise _no_report(report_id) from err
     if report["unit"] != unit:  # the room's check; kept here too
-        raise HTTPException(404, f"没有此报告 / no such report: {report_id[:64]}")
+        raise _no_report(report_id)
     return report
 
 
 def _details(request: Request, unit: str, report: dict) -> tuple[list[dict], list[dict]]:
-    """The report's versions and its task's linked figures for the period."""
+    """The report's versions and its task's linked figures for the period.  The figures' records_url is dropped:
+    /records is the bureau's (a unit gets 403 there), so the unit sees the names and values without links."""
     a = analytics(request)
     with a.warehouse.reader() as con:
         history = tasks.report_history(con, report["plan_key"], report["task_number"], unit, report["period"])
@@ -155,30 +173,47 @@ def _details(request: Request, unit: str, report: dict) -> tuple[list[dict], lis
                                          report["period"])
         except PlanError:  # the report's plan is no longer loaded: its text and files still show
             figures = []
+    figures = [{k: v for k, v in f.items() if k != "records_url"} for f in figures]
     return [h for h in history if h.get("unit", unit) == unit], figures
 
 
 def _file(request: Request, unit: str, report_id: str, file_no: int) -> Response:
+    missing = HTTPException(404, f"没有此文件 / no such file: {report_id[:REPORT_ID_CHARS]}/{file_no}")
+    if len(report_id) > REPORT_ID_CHARS:
+        raise missing
     with analytics(request).warehouse.reader() as con:
         try:
             row = tasks.report_file(con, report_id, file_no, unit=unit)
         except tasks.ReportNotFound as err:
-            raise HTTPException(404, f"没有此文件 / no such file: {report_id[:64]}/{file_no}") from err
+            raise missing from err
     return Response(row["content"], media_type=row["media_type"],
                     headers={"Content-Disposition": disposition(row["file_name"])})
 
 
-def disposition(name: str) -> str:
-    """``attachment`` with an ASCII fallback name and the real one in RFC 5987 ``filename*`` (RFC 6266 §4.3)."""
-    fallback = "".join(c if c.isascii() and c.isprintable() and c not in '"\\;' else "_" for c in name) or "file"
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
-
-
 # -- filing -----------------------------------------------------------------------------------------
+def _max_figures() -> int:
+    return int(_config().report["max_figures"])
+
+
 async def _read_form(request: Request) -> FormData:
-    """The multipart form, with Starlette's own caps on the parts (the body itself is capped by BodyLimit)."""
-    limits = _config().attachments
-    return await request.form(max_files=int(limits["max_files"]) + 5, max_fields=FORM_FIELDS)
+    """The multipart form, with Starlette's own caps on the parts (the body itself is capped by BodyLimit): room
+    for every figure the settings allow (3 fields each) and the form's other fields, and a few files more than
+    allowed (so _uploads, not Starlette, names the limit).  A form beyond them, or one Starlette cannot parse, is a
+    bilingual ReportError / AttachmentError (Starlette would answer 400 in English)."""
+    limits, figures = _config().attachments, _max_figures()
+    try:
+        return await request.form(max_files=int(limits["max_files"]) + 5,
+                                  max_fields=3 * figures + FORM_EXTRA_FIELDS)
+    except (MultiPartException, StarletteHTTPException) as err:
+        if isinstance(err, StarletteHTTPException) and err.status_code != 400:
+            raise
+        detail = str(getattr(err, "detail", None) or getattr(err, "message", "") or err)
+    if detail.startswith("Too many files"):
+        raise tasks.AttachmentError(f"附件过多：最多 {limits['max_files']} 个 / too many attachments: at most "
+                                    f"{limits['max_files']}")
+    if detail.startswith("Too many fields"):
+        raise tasks.ReportError(f"数据过多：最多 {figures} 项 / too many figures: at most {figures}")
+    raise tasks.ReportError(f"表单无法读取（{detail[:80]}） / the form could not be read ({detail[:80]})")
 
 
 def _figures(form: FormData) -> list[dict]:
@@ -242,8 +277,21 @@ REFUSED = (tasks.ReportError, tasks.AttachmentError, PlanError)
 
 # -- pages ------------------------------------------------------------------------------------------
 def _w(request: Request) -> dict[str, str]:
+    """The page's words in its language, the status words the door's (the same on every page, CLI and letter)."""
     i = _i(request)
-    return {k: v[i] for k, v in WORDS.items()}
+    return {k: v[i] for k, v in {**WORDS, **tasks.STATUS_WORDS}.items()}
+
+
+def _in_language(request: Request, message: str) -> str:
+    """The room's "中文 / English" message in the page's language (the API keeps both)."""
+    zh, _, en = message.partition(" / ")
+    return zh if _i(request) == 0 or not en else en
+
+
+def _figure_rows(figures: int) -> int:
+    """Figure rows on a form: at least FIGURE_ROWS, one for each figure already there (an amendment or a refused
+    form keeps every figure), never more than the settings allow (max_figures 0: no figure rows)."""
+    return min(max(FIGURE_ROWS, figures), _max_figures())
 
 
 def _unit_page(request: Request, user: User, *, error: str | None = None, form: FormData | None = None,
@@ -253,9 +301,11 @@ def _unit_page(request: Request, user: User, *, error: str | None = None, form: 
     w = _w(request)
     w["files_hint"] = w["files_hint"].format(n=limits["max_files"], mib=limits["max_file_mib"])
     rows = _tasks(request, unit, day) if unit else []
+    echo = _echo(form)
     response = _render(request, "unit.html", user, "my_tasks", title=w["title"], w=w, unit=unit, rows=rows,
-                       periods=_periods(request, unit, day) if unit else [], as_of=day, error=error,
-                       form=_echo(form), figure_rows=FIGURE_ROWS, max_files=limits["max_files"],
+                       periods=_periods(request, unit, day) if unit else [], as_of=day,
+                       error=_in_language(request, error) if error else None, form=echo,
+                       figure_rows=_figure_rows(len(echo["figures"])), max_files=limits["max_files"],
                        accept=_accept(limits), done=done)
     if error:
         response.status_code = 422
@@ -285,18 +335,19 @@ def unit_page(request: Request, done: str | None = None) -> HTMLResponse:
 
 
 @router.get("/unit/reports/{report_id}", response_class=HTMLResponse, include_in_schema=False)
-def report_page(request: Request, report_id: ReportId, done: str | None = None) -> HTMLResponse:
+def report_page(request: Request, report_id: str, done: str | None = None) -> HTMLResponse:
     user = _user(request, "unit")
     unit = _unit(user)
     report = _report(request, unit, report_id)
     history, figures = _details(request, unit, report)
     return _render(request, "unit_report.html", user, "my_tasks", title=_w(request)["report"], w=_w(request),
-                   report=report, history=history, linked=figures, figure_rows=FIGURE_ROWS,
+                   report=report, history=history, linked=figures,
+                   figure_rows=_figure_rows(len(report.get("figures") or ())),
                    accept=_accept(_config().attachments), done=bool(done))
 
 
 @router.get("/unit/reports/{report_id}/files/{file_no}", include_in_schema=False)
-def report_file_page(request: Request, report_id: ReportId, file_no: FileNo) -> Response:
+def report_file_page(request: Request, report_id: str, file_no: FileNo) -> Response:
     user = _user(request, "unit")
     return _file(request, _unit(user), report_id, file_no)
 
@@ -305,7 +356,10 @@ def report_file_page(request: Request, report_id: ReportId, file_no: FileNo) -> 
 async def file_form(request: Request):
     user = _user(request, "unit")  # before the body is read: only a unit's upload is parsed
     _unit(user)
-    form = await _read_form(request)
+    try:
+        form = await _read_form(request)
+    except REFUSED as err:  # not our form (too many parts): the page again, nothing read further, nothing stored
+        return await run_in_threadpool(_unit_page, request, user, error=str(err))
     csrf = form.get("csrf")
     check_csrf(request, csrf if isinstance(csrf, str) else None)
     try:
@@ -334,7 +388,7 @@ def api_reports(request: Request, user: UnitUser) -> JSONResponse:
 
 
 @router.get("/api/unit/reports/{report_id}", summary="本单位的一份报告 / one of our reports")
-def api_report(request: Request, user: UnitUser, report_id: ReportId) -> JSONResponse:
+def api_report(request: Request, user: UnitUser, report_id: str) -> JSONResponse:
     unit = _unit(user)
     report = _report(request, unit, report_id)
     history, figures = _details(request, unit, report)
@@ -342,7 +396,7 @@ def api_report(request: Request, user: UnitUser, report_id: ReportId) -> JSONRes
 
 
 @router.get("/api/unit/reports/{report_id}/files/{file_no}", summary="报告附件 / a report's attachment")
-def api_report_file(request: Request, user: UnitUser, report_id: ReportId, file_no: FileNo) -> Response:
+def api_report_file(request: Request, user: UnitUser, report_id: str, file_no: FileNo) -> Response:
     return _file(request, _unit(user), report_id, file_no)
 
 
@@ -350,8 +404,8 @@ def api_report_file(request: Request, user: UnitUser, report_id: ReportId, file_
 async def api_file(request: Request, user: UnitUser) -> JSONResponse:
     _unit(user)
     check_csrf(request, request.headers.get("x-csrf-token"))  # before the body is read
-    form = await _read_form(request)
     try:
+        form = await _read_form(request)
         report = await _file_report(request, user, form)
     except REFUSED as err:
         raise HTTPException(422, str(err)) from err
