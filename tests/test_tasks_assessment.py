@@ -6,7 +6,7 @@ of and after).  One small warehouse for the module, its scores emptied per test.
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -19,7 +19,7 @@ from hvpatent.warehouse.store import Warehouse
 
 PERIOD = "2024Q3"
 DUE = date(2024, 10, 18)   # 10 working days after 2024-09-30: National Day 10-01..07 off, 10-12 (Sat) worked
-UNITS = ("区科技局", "区经济信息委", "区发展改革委", "区教委", "区财政局", "区商务委")
+UNITS = ("区科技局", "区经济信息委", "区发展改革委", "区知识产权局", "区财政局", "区商务委")
 SCI, ECO, DEV, EDU, FIN, COM = UNITS
 
 
@@ -194,17 +194,17 @@ def test_a_score_is_stored_audited_and_the_latest_counts(db: Warehouse) -> None:
 @pytest.mark.parametrize(("as_of", "score"), [(date(2024, 10, 23), 85.0), (date(2024, 10, 24), 60.0),
                                               (date(2024, 10, 25), 60.0)])
 def test_scores_known_on_a_day(db: Warehouse, as_of: date, score: float) -> None:
-    A.record_score(db.con, SEED, "区教委", "2024Q3", 85, note=None, by="li", now=datetime(2024, 10, 23, 17))
-    A.record_score(db.con, SEED, "区教委", "2024Q3", 60, note=None, by="li", now=datetime(2024, 10, 24, 8))
-    assert A.latest_scores(db.ibis(), SEED.key, "2024Q3", as_of=as_of)[("区教委", "2024Q3")]["score"] == score
+    A.record_score(db.con, SEED, "区知识产权局", "2024Q3", 85, note=None, by="li", now=datetime(2024, 10, 23, 17))
+    A.record_score(db.con, SEED, "区知识产权局", "2024Q3", 60, note=None, by="li", now=datetime(2024, 10, 24, 8))
+    assert A.latest_scores(db.ibis(), SEED.key, "2024Q3", as_of=as_of)[("区知识产权局", "2024Q3")]["score"] == score
     assert A.latest_scores(db.ibis(), SEED.key, "2024Q3", as_of=date(2024, 10, 22)) == {}
 
 
 def test_two_scores_in_the_same_instant_are_both_kept(db: Warehouse) -> None:
     at = datetime(2024, 10, 23, 9)
-    A.record_score(db.con, SEED, "区教委", "2024Q3", 10, note=None, by="li", now=at)
-    A.record_score(db.con, SEED, "区教委", "2024Q3", 20, note=None, by="li", now=at)
-    assert A.latest_scores(db.ibis(), SEED.key, "2024Q3")[("区教委", "2024Q3")]["score"] == 20.0
+    A.record_score(db.con, SEED, "区知识产权局", "2024Q3", 10, note=None, by="li", now=at)
+    A.record_score(db.con, SEED, "区知识产权局", "2024Q3", 20, note=None, by="li", now=at)
+    assert A.latest_scores(db.ibis(), SEED.key, "2024Q3")[("区知识产权局", "2024Q3")]["score"] == 20.0
 
 
 @pytest.mark.parametrize(("unit", "period", "score", "by", "words"), [
@@ -214,6 +214,7 @@ def test_two_scores_in_the_same_instant_are_both_kept(db: Warehouse) -> None:
     ("区科技局", "2024Q3", "九十", "li", "0–100"),
     ("区科技局", "2024Q3", True, "li", "0–100"),
     ("某某局", "2024Q3", 90, "li", "没有单位"),
+    ("区教委", "2024Q3", 90, "li", "not assessed"),   # cooperating only under report_by: responsible
     ("区科技局", "2025Q1", 90, "li", "不是《"),
     ("区科技局", "2024-09", 90, "li", "不是《"),
     ("区科技局", "2024Q3", 90, " ", "评分人"),
@@ -229,7 +230,7 @@ def test_a_bad_score_is_refused_in_both_languages_and_nothing_is_written(
 
 def test_the_bounds_themselves_are_accepted(db: Warehouse) -> None:
     A.record_score(db.con, SEED, "区科技局", "2024Q3", 0, note=None, by="li")
-    A.record_score(db.con, SEED, "区教委", "2024Q3", 100, note=None, by="li")
+    A.record_score(db.con, SEED, "区知识产权局", "2024Q3", 100, note=None, by="li")
     assert {v["score"] for v in A.latest_scores(db.ibis(), SEED.key).values()} == {0.0, 100.0}
 
 
@@ -237,3 +238,25 @@ def test_a_backend_without_the_table_has_no_scores() -> None:
     import ibis
 
     assert A.latest_scores(ibis.duckdb.connect(), SEED.key) == {}
+
+
+def test_a_cooperating_unit_is_scored_under_report_by_all(db: Warehouse) -> None:
+    from dataclasses import replace
+
+    every = replace(SEED, reporting=replace(SEED.reporting, report_by="all"))
+    A.record_score(db.con, every, "区教委", "2024Q3", 80, note=None, by="li", now=datetime(2024, 10, 23, 9))
+    assert A.latest_scores(db.ibis(), SEED.key, "2024Q3")[("区教委", "2024Q3")]["score"] == 80.0
+
+
+def test_a_score_without_a_time_is_stamped_in_beijing_time(db: Warehouse, monkeypatch) -> None:
+    import hvpatent.reference.clock as clock
+
+    class Frozen(datetime):
+        @classmethod
+        def now(cls, tz=None):   # 2024-10-23 23:30 UTC is 10-24 07:30 in Beijing
+            instant = datetime(2024, 10, 23, 23, 30, tzinfo=UTC)
+            return instant.astimezone(tz) if tz else instant.replace(tzinfo=None)
+
+    monkeypatch.setattr(clock, "datetime", Frozen)
+    assert A.record_score(db.con, SEED, "区科技局", "2024Q3", 80, note=None, by="li")["scored_at"] == datetime(
+        2024, 10, 24, 7, 30)

@@ -11,7 +11,7 @@ from hvpatent.tasks.config import ConfigError, config_from, default_config, load
 def test_shipped_settings():
     config = default_config()
     assert config.attachments["kinds"] == ["pdf", "docx", "xlsx", "png", "jpeg"]
-    assert config.report["max_text_chars"] == 20000
+    assert config.report["max_text_chars"] == 20000 and config.report["max_versions"] == 20
     assert config.assessment["weights"] == {"timeliness": 30, "indicators": 40, "qualitative": 30}
     assert config.source.endswith("tasks.yaml")
     assert load_config() is default_config()   # no user file in the tests' config folder
@@ -44,6 +44,8 @@ def test_user_file_holds_only_what_it_changes(tmp_path: Path):
     ({"assessment": {"weights": {"timeliness": -1}}}, "assessment.weights.timeliness"),
     ({"assessment": {"indicator_scores": {"up": 120}}}, "assessment.indicator_scores.up"),
     ({"assessment": {"lower_is_better": ["no_such_indicator"]}}, "assessment.lower_is_better"),
+    ({"assessment": {"lower_is_better": [[1]]}}, r"assessment.lower_is_better(\[0\])?"),   # no TypeError
+    ({"report": {"max_versions": 0}}, "report.max_versions"),
     ({"assessment": {"colour": "red"}}, "assessment.colour"),
     ({"report": "long"}, "report"),
 ])

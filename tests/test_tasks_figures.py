@@ -83,3 +83,18 @@ def test_bad_task_or_period(con):
 ])
 def test_direction(now, before, expected):
     assert direction(now, before) == expected
+
+
+def test_a_linked_indicator_reads_as_the_plans_progress_reads_it(con):
+    # the task's figure and the plan's progress page use one window (plan/progress._indicator_context): every
+    # indicator a target of the seed plan reads gives the same value on the same day in both
+    from hvpatent.plan.progress import plan_progress
+
+    linked = {t.indicator: t.key for t in PLAN.targets if t.source == "indicator"}
+    task = replace(TASK, indicators=tuple(linked), targets=())
+    plan = replace(PLAN, tasks=(task,))
+    for period, day in (("2024Q1", date(2024, 3, 31)), ("2024Q3", date(2024, 9, 30))):
+        figures = {r["key"]: r["value"] for r in task_figures(con, plan, 1, period)}
+        progress = {p.target.key: p.current for p in plan_progress(con, plan, day)}
+        assert {k: figures[k] for k in linked} == {k: progress[key] for k, key in linked.items()}
+        assert any(v is not None for v in figures.values())

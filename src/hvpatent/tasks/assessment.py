@@ -26,6 +26,7 @@ import duckdb
 import ibis
 
 from hvpatent.plan.model import Plan
+from hvpatent.reference.clock import china_now
 
 PARTS = ("timeliness", "indicators", "qualitative")
 PART_WORDS = {"timeliness": ("报送及时性", "timeliness"), "indicators": ("指标进展", "indicator progress"),
@@ -82,13 +83,18 @@ def record_score(duck: duckdb.DuckDBPyConnection, plan: Plan, unit: str, period:
                  note: str | None, by: str, now: datetime | None = None) -> dict:
     """Append the bureau's qualitative score of ``unit`` for ``period`` (a new unit_scores row; the latest counts)
     and an audit_log row, in one transaction.  ReportError (Chinese / English) for a unit the plan does not name, a
-    period not the plan's, a score outside 0–100 or no scorer; nothing is written then."""
+    period not the plan's, a score outside 0–100 or no scorer; nothing is written then.  Only a unit the sheet
+    assesses may be scored (a cooperating-only unit under ``report_by: responsible`` is not: its score would be kept
+    and never shown)."""
     from hvpatent.warehouse.accounts import audit
     from hvpatent.warehouse.transaction import transaction
 
     value = _check_score(score)
     if unit not in plan.units():
         raise _error(f"《{plan.name}》没有单位 {unit!r}", f"the plan names no unit {unit!r}")
+    if not any(unit in _required_units(plan, task) for task in plan.tasks):
+        raise _error(f"{unit} 只是配合单位，不参加《{plan.name}》的考核，不能评分",
+                     f"{unit} is only a cooperating unit and is not assessed under the plan: it cannot be scored")
     _check_period(plan, period)
     who = (by or "").strip()
     if not who:
@@ -97,7 +103,7 @@ def record_score(duck: duckdb.DuckDBPyConnection, plan: Plan, unit: str, period:
     with transaction(duck):
         last = duck.execute("SELECT max(scored_at) FROM unit_scores WHERE plan_key = ? AND unit = ? AND period = ?",
                             [plan.key, unit, period]).fetchone()[0]
-        at = now or datetime.now()
+        at = now or china_now()   # Beijing time, as the as_of days the sheet compares it with
         # the key holds scored_at: a second score within the clock's resolution comes just after the last
         at = max(at, last + timedelta(microseconds=1)) if last else at
         duck.execute("INSERT INTO unit_scores VALUES (?, ?, ?, ?, ?, ?, ?)",

@@ -9,23 +9,29 @@ linked target's progress (Task.targets, plan.progress.plan_progress) on the peri
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import date
+from typing import NamedTuple
 
 import ibis
 
 from hvpatent.indicators.compute import values
-from hvpatent.indicators.measures import INDICATORS, Context, shift_months
+from hvpatent.indicators.measures import INDICATORS, Context
 from hvpatent.plan.model import Plan
+from hvpatent.plan.progress import _indicator_context
 from hvpatent.tasks.periods import plan_period
 
 FLAT = 1e-9   # a change this small is no change (floating-point noise of a ratio)
 
 
+class _Linked(NamedTuple):
+    """A task's linked indicator in the shape plan/progress's window reads (a target's ``indicator``)."""
+    indicator: str
+
+
 def _context(root: Context, key: str, day: date) -> Context:
-    """As plan/progress.py's _indicator_context: a flow over the 12 months to the day, a stock on the day."""
-    if INDICATORS[key].kind == "flow":
-        return root.at(day, shift_months(day, 12) + timedelta(days=1))
-    return root.at(day, date(day.year, 1, 1))
+    """plan/progress.py's own window (a flow over the 12 months to the day, a stock on the day), called rather than
+    copied: a task's figures and the plan's progress page can never disagree on an indicator's value."""
+    return _indicator_context(root, _Linked(key), day)  # type: ignore[arg-type]
 
 
 def direction(value: float | None, previous: float | None) -> str | None:
