@@ -19,6 +19,7 @@ from pydantic import BaseModel
 
 from hvpatent.indicators import INDICATORS
 from hvpatent.ingest.appno import AppNoError, normalize_appno
+from hvpatent.reference.clock import china_today
 from hvpatent.warehouse.accounts import AccountError, User, set_active, set_password
 from hvpatent.warehouse.sessions import unlock
 from hvpatent.web import inputs
@@ -141,7 +142,7 @@ def me(request: Request, user: Anyone) -> dict:
 
 
 def _day(as_of: date | None) -> date:
-    return inputs.as_of(as_of or date.today())  # within the documented range, else 422
+    return inputs.as_of(as_of or china_today())  # within the documented range, else 422
 
 
 @router.get("/indicators", summary="指标及同比环比 / indicators with changes")

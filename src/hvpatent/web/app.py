@@ -17,6 +17,7 @@ from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from hvpatent.reference.clock import china_today
 from hvpatent.warehouse.sessions import SessionStore
 from hvpatent.warehouse.store import Warehouse
 from hvpatent.web.analytics import Analytics, Busy
@@ -87,7 +88,7 @@ def create_app(db: Path, *, secret: str | None = None, secure_cookies: bool | No
     app.add_middleware(SecurityHeaders)
     app.state.default_as_of = default_as_of
     if warm:
-        app.state.analytics.keep_warm(lambda: default_as_of or date.today())
+        app.state.analytics.keep_warm(lambda: default_as_of or china_today())
     app.include_router(api.router)
     app.include_router(pages.router)
     app.include_router(forms.router)  # the official statistical forms: API and pages

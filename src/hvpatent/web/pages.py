@@ -13,6 +13,7 @@ from fastapi.templating import Jinja2Templates
 
 from hvpatent.indicators import CRITERIA, INDICATORS, industry_name
 from hvpatent.ingest.appno import AppNoError, normalize_appno
+from hvpatent.reference.clock import china_today
 from hvpatent.reference.regions import region_name, towns_of
 from hvpatent.reports.tables import COLUMN_LABELS
 from hvpatent.warehouse.accounts import User
@@ -88,7 +89,7 @@ def _user(request: Request, *roles: str) -> User:
 def _day(request: Request) -> date:
     text = request.query_params.get("as_of")
     try:
-        day = date.fromisoformat(text) if text else request.app.state.default_as_of or date.today()
+        day = date.fromisoformat(text) if text else request.app.state.default_as_of or china_today()
     except ValueError as err:
         raise HTTPException(422, "as_of: YYYY-MM-DD") from err
     return inputs.as_of(day)  # within the documented range, else 422
