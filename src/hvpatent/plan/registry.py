@@ -12,9 +12,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-import yaml
-
-from hvpatent.plan.model import SEED_PLAN, Plan, PlanError, load_plan, parse_plan
+from hvpatent.plan.model import SEED_PLAN, Plan, PlanError, load_plan, read_plan_text
 
 
 @dataclass(frozen=True)
@@ -55,7 +53,7 @@ def shipped_plans() -> list[Plan]:
     folder = resources.files(__package__)
     names = sorted(f.name for f in folder.iterdir() if f.name.endswith(".yaml"))
     names.sort(key=lambda n: n != SEED_PLAN)
-    return [parse_plan(yaml.safe_load(folder.joinpath(n).read_text(encoding="utf-8")), n) for n in names]
+    return [read_plan_text(folder.joinpath(n).read_text(encoding="utf-8"), n) for n in names]
 
 
 def user_plan_files() -> list[Path]:
@@ -66,10 +64,45 @@ def user_plan_files() -> list[Path]:
     return sorted(folder.glob("*.yaml")) if folder.is_dir() else []
 
 
+def _region_prefix(region: str) -> str:
+    """The part of an administrative code that names the region: 500000 (Chongqing) -> 50, 500100 -> 5001,
+    500118 (Yongchuan) -> 500118; a region within it has a code starting with it."""
+    code = region.strip()
+    while code.isdigit() and len(code) > 2 and code.endswith("00"):
+        code = code[:-2]
+    return code
+
+
+def same_bodies(a: str, b: str) -> bool:
+    """Whether a unit named by plans of regions ``a`` and ``b`` is the same body: the same region, or one region
+    within the other (a district's plan names the city's 市科技局 as the city's plan does).  Two districts' 区科技局
+    are two bodies."""
+    pa, pb = _region_prefix(a), _region_prefix(b)
+    return pa == pb or (pa.isdigit() and pb.isdigit() and (pa.startswith(pb) or pb.startswith(pa)))
+
+
+def check_units(plans: Sequence[Plan]) -> None:
+    """PlanError naming both files and the unit when plans of unrelated regions name the same unit: a unit
+    account is bound to a unit's name (warehouse/accounts.py), so it would see and file for another region's
+    tasks (docs/plans.md)."""
+    naming: dict[str, list[Plan]] = {}
+    for plan in plans:
+        for unit in plan.units():
+            other = next((o for o in naming.get(unit, ()) if not same_bodies(o.region, plan.region)), None)
+            naming.setdefault(unit, []).append(plan)
+            if other is not None:
+                raise PlanError(
+                    f"{plan.file}: 单位 {unit} 也出现在 {other.file}（地区 {other.region}，本方案 {plan.region}）："
+                    f"单位账号按单位名称登录，请在名称中写明地区（如 某某区科技局）"
+                    f" / unit {unit} is also named by {other.file} (region {other.region}, this plan's"
+                    f" {plan.region}): unit accounts go by the unit's name, so name the region in it")
+
+
 def load_plans(files: Sequence[Path] = ()) -> Plans:
     """The shipped plans, the user's plan files and ``files``; the first of ``files`` is the default (else the
     seed plan).  A file whose key another file already has is refused (PlanError naming both), except that a user's
-    or a named file may replace a shipped plan of the same key."""
+    or a named file may replace a shipped plan of the same key.  Plans of unrelated regions naming the same unit
+    are refused (check_units)."""
     shipped = {p.key: p for p in shipped_plans()}
     found: dict[str, Plan] = dict(shipped)
     origin: dict[str, str] = {k: "" for k in shipped}
@@ -82,6 +115,7 @@ def load_plans(files: Sequence[Path] = ()) -> Plans:
         found[plan.key], origin[plan.key] = plan, str(path)
         if path in files:
             named.append(plan.key)
+    check_units(list(found.values()))
     default = named[0] if named else load_plan().key
     ordered = {default: found[default], **{k: p for k, p in found.items() if k != default}}
     return Plans(ordered, default)

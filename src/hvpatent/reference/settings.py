@@ -9,6 +9,8 @@ from pathlib import Path
 
 import yaml
 
+from hvpatent.reference.safe_yaml import safe_load
+
 MAX_BYTES = 1 << 20
 
 
@@ -34,7 +36,7 @@ def read_settings(file: Path, error: type[SettingsError] = SettingsError) -> dic
     except UnicodeDecodeError:
         raise fail(str(file), "(file)", "不是 UTF-8 编码", "not UTF-8 text", error=error) from None
     try:
-        data = yaml.safe_load(text)
+        data = safe_load(text, MAX_BYTES)  # no anchors or aliases: an alias bomb is refused, not expanded
     except yaml.YAMLError as err:
         raise fail(str(file), "(file)", "YAML 有误", f"bad YAML: {err}", error=error) from None
     except (ValueError, TypeError) as err:  # e.g. an impossible unquoted date (start: 2024-13-01)
@@ -51,7 +53,8 @@ def read_settings(file: Path, error: type[SettingsError] = SettingsError) -> dic
 def overlay(shipped: object, given: object, source: str, where: str = "",
             error: type[SettingsError] = SettingsError) -> object:
     """``given`` checked against ``shipped`` (same keys, same kinds of value), missing keys filled from it.  A list
-    in the shipped file takes a list whose items are of the kind of the shipped list's first item."""
+    in the shipped file takes a list whose items are of the kind of the shipped list's first item; an empty shipped
+    list (a list of names, such as plan keys or indicator keys) takes a list of non-empty texts."""
     if isinstance(shipped, dict):
         if not isinstance(given, dict):
             raise fail(source, where, "应为键值表", "expected a mapping", given, error)
@@ -64,8 +67,8 @@ def overlay(shipped: object, given: object, source: str, where: str = "",
     if isinstance(shipped, list):
         if not isinstance(given, list):
             raise fail(source, where, "应为列表", "expected a list", given, error)
-        if not shipped:
-            return given
+        if not shipped:  # every empty list the product ships holds names: keys of plans, of indicators
+            return [overlay("text", item, source, f"{where}[{i}]", error) for i, item in enumerate(given)]
         return [overlay(shipped[0], item, source, f"{where}[{i}]", error) for i, item in enumerate(given)]
     if isinstance(shipped, bool):
         if not isinstance(given, bool):
