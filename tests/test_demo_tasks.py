@@ -80,8 +80,8 @@ def test_statuses_follow_the_fates(seeded):
                 continue
             expected = {"missing": "overdue", "late": "late", "on_time": "on_time"}[
                 fate(plan.key, row.task_number, row.unit, row.period)]
-            if row.due > DAY:
-                assert (row.status in ("pending", "on_time") and expected != "late") or row.status == "pending"
+            if row.due > DAY:   # the quarter (half) ending on the day: its filing days all lie after it
+                assert (row.status, row.submitted_at) == ("pending", None), row
                 continue
             assert row.status == expected, row
             if expected == "late":
@@ -90,6 +90,37 @@ def test_statuses_follow_the_fates(seeded):
     assert seen["on_time"] == done.counts["on_time"]
     assert seen["late"] == done.counts["late"] > 0
     assert seen["overdue"] == done.counts["missing"] > 0
+
+
+# Hand-worked rows (plan, period, task, unit) -> (status, due date, filing day, working days late).  Due dates:
+# Yongchuan 10 working days after the quarter, the city 15 after the half; late = filed 3 working days after the
+# due date, on time = the 7th working day after the period.
+#   2023Q3: National Day 2023 (09-29..10-06 off, Sat 10-07 and Sun 10-08 worked): 10-07, 08, 09 … 13, 16, 17, 18.
+#   2023Q4: 2024-01-01 off: 01-02 … 05, 08 … 12, 15 -> due 01-15; late 01-18.
+#   2023H2 (city): 01-02 … 05 (4), 08 … 12 (9), 15 … 19 (14), 22 -> due 01-22; late 01-25.
+#   2024Q1: Qingming (04-04..06 off, Sun 04-07 worked) -> due 04-15; on time 04-10.
+#   2024Q2: 07-01 … 05, 08 … 12 -> due 07-12, after the demo's day: pending.
+HAND_WORKED = {
+    ("yongchuan-2022-2024", "2023Q3", 10, "区知识产权局"): ("overdue", date(2023, 10, 18), None, None),
+    ("yongchuan-2022-2024", "2023Q4", 1, "区经济信息委"): ("late", date(2024, 1, 15), date(2024, 1, 18), 3),
+    ("chongqing-2022-2024", "2023H2", 4, "市知识产权局"): ("late", date(2024, 1, 22), date(2024, 1, 25), 3),
+    ("yongchuan-2022-2024", "2024Q1", 3, "区科技局"): ("on_time", date(2024, 4, 15), date(2024, 4, 10), 0),
+    ("yongchuan-2022-2024", "2024Q2", 3, "区科技局"): ("pending", date(2024, 7, 12), None, None),
+}
+
+
+def test_hand_worked_rows(seeded):
+    """A few rows pinned by hand (not re-derived from the fates): an overdue report across National Day 2023, two
+    late ones (a quarter and the city's half), one on time across Qingming and one not yet due."""
+    from hvpatent.tasks import report_status
+
+    wh, plans, _, _ = seeded
+    rows = {(p.key, r.period, r.task_number, r.unit): r for p in plans for r in report_status(wh.ibis(), p, DAY)}
+    for key, (status, due, filed, late) in HAND_WORKED.items():
+        row = rows[key]
+        day = row.submitted_at.date() if row.submitted_at else None
+        assert (row.status, row.due, day, row.working_days_late if filed else None) == (status, due, filed, late), key
+    assert rows[("yongchuan-2022-2024", "2023Q3", 10, "区知识产权局")].working_days_late > 0
 
 
 def test_some_reports_carry_the_png_and_scores_for_the_latest_period(seeded):
