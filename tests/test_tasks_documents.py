@@ -150,9 +150,12 @@ def wh(tmp_path_factory: pytest.TempPathFactory):
     warehouse = Warehouse(tmp_path_factory.mktemp("tasks_docs") / "world.duckdb")
     world.build(warehouse)
     # 2024Q3, due 2024-10-18: task 1 filed on the due date (on time), task 3 the next working day (late by 1)
-    for n, unit, at in [(1, "区经济信息委", datetime(2024, 10, 18, 17)), (3, "区科技局", datetime(2024, 10, 21, 9))]:
-        warehouse.con.execute("INSERT INTO task_reports VALUES (?, ?, ?, ?, '2024Q3', 1, '进展', '[]', ?, 'u')",
-                              [uuid.uuid4().hex, PLAN.key, n, unit, at])
+    # task 1's report amended after the due date (v2, 10-22): still on time, filed 10-18, amended 10-22
+    for n, unit, v, at in [(1, "区经济信息委", 1, datetime(2024, 10, 18, 17)),
+                           (3, "区科技局", 1, datetime(2024, 10, 21, 9)),
+                           (1, "区经济信息委", 2, datetime(2024, 10, 22, 9))]:
+        warehouse.con.execute("INSERT INTO task_reports VALUES (?, ?, ?, ?, '2024Q3', ?, '进展', '[]', ?, 'u')",
+                              [uuid.uuid4().hex, PLAN.key, n, unit, v, at])
     yield warehouse
     warehouse.close()
 
@@ -170,13 +173,18 @@ def test_the_section_counts_and_names_the_overdue_units(wh: Warehouse) -> None:
     sheets: dict = {}
     sec = tasks_section(wh.ibis(), PLAN, date(2024, 10, 25), sheets=sheets)
     # 14 required reports (the responsible units of the 11 tasks); 1 on time, 1 late, 12 overdue
-    assert sec.paragraphs[0] == ("2024年第3季度进展报告应于2024年10月18日前报送，应报14份，其中按时报送1份、"
-                                 "逾期报送1份、逾期未报12份。逾期未报的单位：区知识产权局、区科技局、区经济信息委、永川银保监分局。")
+    assert sec.paragraphs[0] == ("2024年第3季度进展报告的报送截止日为2024年10月18日（含当日），应报14份，"
+                                 "其中按时报送1份、逾期报送1份、逾期未报12份。逾期未报的单位：区知识产权局、区科技局、区经济信息委、永川银保监分局。")
     assert sheets[SHEET] == sec.tables[0].rows and len(sheets[SHEET]) == 14
     first = sheets[SHEET][0]
-    assert (first["unit"], first["status"], first["submitted"]) == ("区经济信息委", "按时报送", date(2024, 10, 18))
+    # the filing day is the first version's (on time on the due date); the amendment's day apart
+    assert (first["unit"], first["status"], first["submitted"], first["amended"]) == (
+        "区经济信息委", "按时报送", date(2024, 10, 18), date(2024, 10, 22))
     late = next(r for r in sheets[SHEET] if r["task"].startswith("3."))
-    assert (late["status"], late["working_days_late"]) == ("逾期报送", 1)
+    assert (late["status"], late["working_days_late"], late["amended"]) == ("逾期报送", 1, None)
+    # overdue on Sat 10-19, the day after the due date: 1 working day, as a report filed that day would be late
+    on_saturday = tasks_section(wh.ibis(), PLAN, date(2024, 10, 19)).tables[0].rows
+    assert {r["working_days_late"] for r in on_saturday if r["status"] == "逾期未报"} == {1}
     assert len(sec.tables) == 1     # no qualitative score yet: no assessment table
 
 
@@ -201,11 +209,11 @@ def test_the_bulletin_carries_the_section_and_its_sheet(wh: Warehouse, tmp_path)
     doc = Document(str(write_bulletin(bulletin, "docx", tmp_path / "b.docx")))
     text = "\n".join(p.text for p in doc.paragraphs)
     assert f"三、{HEADING}" in text and "应报14份，其中按时报送1份" in text
-    table = next(t for t in doc.tables if t.rows[0].cells[0].text == "任务" and t.rows[0].cells[1].text == "责任单位")
+    table = next(t for t in doc.tables if t.rows[0].cells[0].text == "任务" and t.rows[0].cells[1].text == "报送单位")
     assert len(table.rows) == 15
     wb = load_workbook(write_bulletin(bulletin, "xlsx", tmp_path / "b.xlsx"))
     sheet = _cells(wb[SHEET])
-    assert sheet[0] == ["任务", "责任单位", "报送期", "报送截止日", "报送情况", "报送日", "逾期工作日"]
+    assert sheet[0] == ["任务", "报送单位", "报送期", "报送截止日", "报送情况", "报送日", "最近修改", "逾期工作日"]
     assert len(sheet) == 15 and sheet[1][1:5] == ["区经济信息委", "2024Q3", datetime(2024, 10, 18), "按时报送"]
 
 

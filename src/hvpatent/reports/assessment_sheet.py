@@ -14,6 +14,7 @@ from openpyxl.styles import Font
 
 from hvpatent.plan.model import Plan
 from hvpatent.reports.safe_cells import safe_value, sheet_title
+from hvpatent.tasks import STATUS_WORDS
 
 WORDS: dict[str, tuple[str, str]] = {
     "title": ("考核评分表", "Assessment sheet"), "summary": ("汇总", "Summary"),
@@ -27,8 +28,8 @@ WORDS: dict[str, tuple[str, str]] = {
              "A missing part's weight is shared among the others in proportion to their weights; equal totals "
              "share a rank."),
 }
-STATUS_WORDS = {"on_time": ("按时报送", "on time"), "late": ("逾期报送", "late"), "overdue": ("逾期未报", "overdue"),
-                "pending": ("未到期", "not yet due"), "optional": ("可选", "optional"), None: ("—", "—")}
+# the tasks room's one wording of each status (tasks/status.py), and a dash for a task without a status row
+SHEET_STATUS_WORDS: dict[str | None, tuple[str, str]] = {**STATUS_WORDS, None: ("—", "—")}
 DIRECTION_WORDS = {"up": ("上升", "up"), "flat": ("持平", "flat"), "down": ("下降", "down"),
                    None: ("无数据", "no data")}
 
@@ -77,7 +78,7 @@ def _unit_sheet(ws, row, i: int, w: dict[str, str]) -> None:
     _append(ws, [w[k] for k in ("task", "status", "timeliness", "indicator", "direction", "score")], bold=True)
     for d in row.details:
         task = f"{d['task_number']}. {d['title']}"
-        status = STATUS_WORDS.get(d["status"], (d["status"], d["status"]))[i]
+        status = SHEET_STATUS_WORDS.get(d["status"], (d["status"], d["status"]))[i]
         _append(ws, [task, status, d["timeliness"], None, None, None])
         for ind in d["indicators"]:
             _append(ws, [None, None, None, ind["name"], DIRECTION_WORDS.get(ind["direction"], ("", ""))[i],

@@ -10,10 +10,11 @@ import ibis
 
 from hvpatent.plan.model import Plan
 from hvpatent.reports.bulletin import Section, Table
+from hvpatent.tasks import STATUS_WORDS
 
 HEADING = "重点任务落实情况"
 SHEET = "任务报送"
-STATUS_NAMES = {"on_time": "按时报送", "late": "逾期报送", "overdue": "逾期未报"}
+COUNTED = ("on_time", "late", "overdue")   # the statuses the counts sentence names
 
 
 def _has_reports(con: ibis.BaseBackend) -> bool:
@@ -38,9 +39,12 @@ def _required(plan: Plan, rows: list) -> list:
 
 
 def _counts_sentence(period_text: str, due: date, rows: list) -> str:
-    n = {s: sum(r.status == s for r in rows) for s in STATUS_NAMES}
-    text = (f"{period_text}进展报告应于{due.year}年{due.month}月{due.day}日前报送，应报{len(rows)}份，"
-            f"其中按时报送{n['on_time']}份、逾期报送{n['late']}份、逾期未报{n['overdue']}份")
+    # "截止日为X": a report filed on X itself is on time ("X日前" would read as "before X")
+    n = {s: sum(r.status == s for r in rows) for s in COUNTED}
+    words = {s: STATUS_WORDS[s][0] for s in COUNTED}
+    text = (f"{period_text}进展报告的报送截止日为{due.year}年{due.month}月{due.day}日（含当日），应报{len(rows)}份，"
+            f"其中{words['on_time']}{n['on_time']}份、{words['late']}{n['late']}份、"
+            f"{words['overdue']}{n['overdue']}份")
     late_units = list(dict.fromkeys(r.unit for r in rows if r.status == "overdue"))
     if late_units:
         text += f"。逾期未报的单位：{'、'.join(late_units)}"
@@ -48,9 +52,12 @@ def _counts_sentence(period_text: str, due: date, rows: list) -> str:
 
 
 def _status_rows(rows: list) -> list[dict]:
+    """One row per required report: ``submitted`` is the filing day (the first version's, which decides on time
+    or late), ``amended`` the latest amendment's day when the report was amended."""
     return [{"task": f"{r.task_number}. {r.task_title}", "unit": r.unit, "period": r.period, "due": r.due,
-             "status": STATUS_NAMES.get(r.status, r.status),
-             "submitted": r.submitted_at.date() if r.submitted_at else None,
+             "status": STATUS_WORDS.get(r.status, (r.status, r.status))[0],
+             "submitted": r.first_submitted_at.date() if r.first_submitted_at else None,
+             "amended": r.submitted_at.date() if r.submitted_at and (r.version or 1) > 1 else None,
              "working_days_late": r.working_days_late if r.status in ("late", "overdue") else None}
             for r in sorted(rows, key=lambda r: (r.task_number, r.unit))]
 
@@ -85,9 +92,11 @@ def tasks_section(con: ibis.BaseBackend, plan: Plan, as_of: date, *, sheets: dic
     rows = _required(plan, report_status(con, plan, as_of, period=period.key))
     sec.paragraphs.append(_counts_sentence(period_label(period.key), due_date(plan, period), rows))
     status_rows = _status_rows(rows)
-    sec.tables.append(Table(SHEET, [("task", "任务"), ("unit", "责任单位"), ("period", "报送期"),
+    # 报送单位, not 责任单位: under report_by: all the cooperating units report (and are listed) too
+    sec.tables.append(Table(SHEET, [("task", "任务"), ("unit", "报送单位"), ("period", "报送期"),
                                     ("due", "报送截止日"), ("status", "报送情况"), ("submitted", "报送日"),
-                                    ("working_days_late", "逾期工作日")], status_rows, wrap=("task",)))
+                                    ("amended", "最近修改"), ("working_days_late", "逾期工作日")], status_rows,
+                            wrap=("task",)))
     if (table := _assessment_table(con, plan, period.key, as_of)) is not None:
         sec.tables.append(table)
     if sheets is not None:
