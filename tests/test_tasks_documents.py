@@ -17,7 +17,7 @@ from openpyxl import load_workbook
 import world
 from hvpatent.plan.model import load_plan
 from hvpatent.reports.assessment_sheet import write_assessment_xlsx
-from hvpatent.reports.task_letters import period_label, reminder_letter, reminder_letters
+from hvpatent.reports.task_letters import period_label, reminder_letter, reminder_letters, safe_file_name
 from hvpatent.reports.tasks_section import HEADING, SHEET, tasks_section
 from hvpatent.tasks import AssessmentRow, ReportStatus
 from hvpatent.tasks.config import default_config
@@ -135,6 +135,14 @@ def test_one_letter_per_unit_with_overdue_reports() -> None:
     assert list(letters) == ["区知识产权局", "区科技局"]   # the plan's unit order; 区经济信息委 filed (late) both
     text, cells = _doc(letters["区知识产权局"])
     assert "区知识产权局：" in text and len(cells) == 2 and text.endswith("某区知识产权局\n2024年10月21日")
+
+
+@pytest.mark.parametrize(("name", "safe"), [
+    ("区科技局", "区科技局"), ("../../etc/passwd", "_etc_passwd"), ("a/b\\c", "a_b_c"), ("..", "unit"), ("", "unit"),
+    (" . ", "unit"), ("a\x00b\x7fc", "a_b_c"), ('x:*?"<>|y', "x_y"), ("a..b.c", "a_b.c"), ("局" * 150, "局" * 100),
+])
+def test_safe_file_name(name: str, safe: str) -> None:
+    assert safe_file_name(name) == safe
 
 
 def test_period_labels() -> None:
