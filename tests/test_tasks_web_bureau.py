@@ -11,14 +11,19 @@ On 2024-11-05 the 2024Q3 grid has 14 required (task, responsible unit) pairs: 3 
 overdue; the 29 (task, cooperating unit) pairs are optional.  区科技局's overdue reports on that day are its tasks 2
 and 3 in each of 2022Q4..2024Q2 (7 quarters): 14 rows.  Its assessment timeliness for 2024Q3 is (100 + 60) / 2 = 80
 (tasks.yaml: on time 100, late by ≤ 5 working days 60).  Staff only: jia (enterprise), bank and keji (unit) get 403
-on every page and API, anonymous visitors the login page (401 on the API).  One server for the module."""
+on every page and API, anonymous visitors the login page (401 on the API).  One server for the module, which also
+knows a second plan of the district (SECOND: one task, three responsible units whose names carry "/", ":" and "..",
+nothing filed) named after the seed plan's file, so the seed plan stays the default."""
 
 from __future__ import annotations
 
 import io
 import json
+import re
 import zipfile
 from datetime import datetime
+from html import unescape
+from pathlib import Path
 
 import pytest
 
@@ -29,6 +34,24 @@ AS_OF = "2024-11-05"
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 R_JX1, R_JX2, R_KJ3, R_KJ2 = "a" * 32, "b" * 32, "c" * 32, "d" * 32
 FIGURES = [{"name": "走访企业", "value": 12.0, "unit": "家"}]
+SECOND = "second-plan"
+ODD_UNITS = ["../../区测试局", "区测/试局", "区测:试局"]   # the last two clean to the same file name
+
+
+def _second_plan(folder: Path) -> Path:
+    """The seed plan's head under SECOND with one task of its own (no linked indicators or targets)."""
+    import yaml
+
+    from hvpatent.plan.model import SEED_PLAN
+
+    seed = yaml.safe_load((Path(__file__).parents[1] / "src/hvpatent/plan" / SEED_PLAN).read_text(encoding="utf-8"))
+    task = {**seed["tasks"][0], "number": 1, "title": "测试任务", "responsible": ODD_UNITS, "cooperating": [],
+            "indicators": [], "targets": []}
+    head = {**seed["plan"], "key": SECOND, "name": "第二方案", "name_en": "Second plan"}
+    path = folder / "second.yaml"
+    path.write_text(yaml.safe_dump({"plan": head, "targets": [], "tasks": [task]}, allow_unicode=True),
+                    encoding="utf-8")
+    return path
 
 
 def _insert(duck) -> None:
@@ -49,13 +72,16 @@ def _insert(duck) -> None:
 
 @pytest.fixture(scope="module")
 def base_url(tmp_path_factory):
+    from hvpatent.plan.model import SEED_PLAN
     from hvpatent.warehouse.store import Warehouse
     from hvpatent.web import create_app
 
-    db = world_db(tmp_path_factory.mktemp("bureau"))
+    folder = tmp_path_factory.mktemp("bureau")
+    db = world_db(folder)
     with Warehouse(db) as wh:
         _insert(wh.con)
-    with serve(create_app(db, secret="test-secret")) as url:
+    seed = Path(__file__).parents[1] / "src/hvpatent/plan" / SEED_PLAN
+    with serve(create_app(db, secret="test-secret", plan_files=[seed, _second_plan(folder)])) as url:
         yield url
 
 
@@ -189,6 +215,124 @@ def test_score_form_and_bad_values(base_url):
             assert c.get("/tasks/reports", params={**_q(), **params}).status_code == 422, params
         assert c.post("/api/tasks/scores", json={"plan": PLAN, "unit": "区科技局", "period": "2024Q3", "score": 50},
                       headers={"x-csrf-token": "wrong"}).status_code == 403
+
+
+def _href(page: str, marker: str) -> str:
+    """The link carrying ``marker`` (e.g. data-status-link="late"), unescaped, to be followed."""
+    for tag in re.findall(r"<a\b([^>]*)>", page):
+        if marker in tag:
+            return unescape(re.search(r'href="([^"]+)"', tag).group(1))
+    raise AssertionError(f"no link with {marker}")
+
+
+def _cells(page: str) -> set[str]:
+    return set(re.findall(r'data-cell="([^"]+)"', page))
+
+
+def _cell_statuses(page: str) -> set[str]:
+    """The statuses of the grid's cells (not of the counts above it)."""
+    return set(re.findall(r'data-cell="[^"]+"[^>]*>(?:<a [^>]*>)?<span class="status [^"]*" data-status="(\w+)"', page))
+
+
+def test_every_figure_links_to_what_is_behind_it(base_url):
+    with client(base_url, "analyst") as c:
+        page = c.get("/tasks/reports", params=_q(period="2024Q3")).text
+        late = c.get(_href(page, 'data-status-link="late"')).text          # the count of late reports
+        assert _cells(late) == {"2/区科技局"} and f"/tasks/reports/{R_KJ2}" in late and _cell_statuses(late) == {"late"}
+        on_time = c.get(_href(page, 'data-status-link="on_time"')).text
+        assert _cells(on_time) == {"1/区经济信息委", "3/区科技局"}
+        kj = c.get(_href(page, 'data-unit-link="区科技局"')).text            # a unit's column header
+        assert _cells(kj) and all(cell.endswith("/区科技局") for cell in _cells(kj))
+        assert "2024Q3" in kj and 'data-cell="1/区经济信息委"' not in kj
+        overview = c.get("/tasks", params={"plan": PLAN, "as_of": AS_OF}).text
+        pending = c.get(_href(overview, 'data-status-link="pending"')).text  # the latest period's (2024Q4) totals
+        assert "2024Q4" in pending and len(_cells(pending)) == 14 and _cell_statuses(pending) == {"pending"}
+        sheet = c.get("/tasks/assessment", params=_q(period="2024Q3")).text
+        row = sheet[sheet.index('data-unit="区科技局"'):]
+        unit = c.get(unescape(re.search(r'<a href="([^"]+)" data-timeliness>', row).group(1))).text
+        assert {"2/区科技局", "3/区科技局"} <= _cells(unit) and all(x.endswith("/区科技局") for x in _cells(unit))
+        assert f"/tasks/reports/{R_KJ2}" in unit and "2024Q3" in unit
+
+
+def test_plan_names_status_words_and_notes_in_the_page_language(base_url):
+    cjk = re.compile(r"[\u4e00-\u9fff]")
+    with client(base_url, "analyst") as c:
+        for path in ("/tasks", "/tasks/reports", "/tasks/overdue", "/tasks/assessment"):
+            en = c.get(path, params={"plan": SECOND, "as_of": AS_OF, "lang": "en"}).text
+            h2 = re.search(r"<h2>(.*?)</h2>", en, re.S).group(1)
+            assert "Second plan" in h2 and "第二方案" not in en, path
+            assert ">Yongchuan District High-Value Invention" in en, path        # the selector's other plan
+            assert ">永川区高价值发明专利质量提升行动方案（2022—2024年）<" not in en, path
+            zh = c.get(path, params={"plan": SECOND, "as_of": AS_OF, "lang": "zh"}).text
+            assert "第二方案" in re.search(r"<h2>(.*?)</h2>", zh, re.S).group(1) and "Second plan" not in zh, path
+        en = c.get("/tasks/reports", params={"plan": SECOND, "as_of": AS_OF, "lang": "en"}).text
+        assert ">not yet due</option>" in en and ">overdue</span>" in en        # the room's status words
+        assert ">未到期</option>" in c.get("/tasks/reports", params={"plan": SECOND, "as_of": AS_OF, "lang": "zh"}).text
+        # nothing linked and no score: every unit's row notes the missing parts, in one language only
+        for lang, other in (("en", cjk), ("zh", re.compile(r"\bno\b|[A-Za-z]{3,}"))):
+            page = c.get("/tasks/assessment", params={"plan": SECOND, "period": "2024Q3", "as_of": AS_OF,
+                                                      "lang": lang}).text
+            notes = re.findall(r'<td class="notes">(.*?)</td>', page, re.S)
+            assert len(notes) == 3 and all(n.strip() for n in notes), lang
+            assert not any(other.search(n) for n in notes) and not any(" / " in n for n in notes), (lang, notes)
+
+
+def test_tasks_export_is_the_plan_shown(base_url):
+    from openpyxl import load_workbook
+
+    def titles(url: str) -> set:
+        book = load_workbook(io.BytesIO(c.get(url).content))
+        return {cell.value for ws in book for row in ws.iter_rows() for cell in row}
+
+    with client(base_url, "analyst") as c:
+        second = c.get("/tasks", params={"plan": SECOND, "as_of": AS_OF}).text
+        values = titles(_href(second, 'id="export"'))
+        assert "测试任务" in values and "聚焦重点产业" not in values
+        default = c.get("/tasks", params={"as_of": AS_OF}).text
+        values = titles(_href(default, 'id="export"'))
+        assert "聚焦重点产业" in values and "测试任务" not in values
+
+
+def test_odd_unit_names_never_make_a_path(base_url):
+    from urllib.parse import unquote
+
+    def real_name(response) -> str:
+        header = response.headers["content-disposition"]
+        assert header.startswith('attachment; filename="') and header.isascii(), header
+        return unquote(header.split("filename*=UTF-8''", 1)[1])
+
+    with client(base_url, "analyst") as c:
+        z = c.get("/tasks/overdue/letters.zip", params={"plan": SECOND, "as_of": AS_OF})
+        assert z.status_code == 200 and real_name(z) == "催报函-second-plan-2024-11-05.zip"
+        names = zipfile.ZipFile(io.BytesIO(z.content)).namelist()
+        assert sorted(names) == sorted(["催报函-_区测试局-2024-11-05.docx", "催报函-区测_试局-2024-11-05.docx",
+                                        "催报函-区测_试局-2024-11-05-2.docx"])   # no letter overwrites another
+        letter = c.get("/tasks/overdue/letter", params={"plan": SECOND, "unit": "../../区测试局", "as_of": AS_OF})
+        assert letter.status_code == 200 and real_name(letter) == "催报函-_区测试局-2024-11-05.docx"
+        f = c.get(f"/tasks/reports/{R_JX2}/files/1")                            # 进展.pdf, ASCII fallback too
+        assert f.headers["content-disposition"] == (
+            "attachment; filename=\"__.pdf\"; filename*=UTF-8''%E8%BF%9B%E5%B1%95.pdf")
+
+
+def test_first_filing_is_the_filing_day(base_url):
+    with client(base_url, "analyst") as c:
+        by = {(r["task_number"], r["unit"]): r
+              for r in c.get("/api/tasks/status", params=_q(period="2024Q3")).json()}
+        jx = by[(1, "区经济信息委")]
+        assert jx["first_submitted_at"].startswith("2024-10-10") and jx["submitted_at"].startswith("2024-11-01")
+        page = c.get("/tasks/reports", params=_q(period="2024Q3")).text
+        assert re.search(r'data-cell="1/区经济信息委" title="[^"]*2024-10-10" data-filed="2024-10-10"', page)
+        v2 = c.get(f"/tasks/reports/{R_JX2}").text
+        assert re.search(r'id="first-submitted">2024-10-10[ T]09:00', v2)
+        assert re.search(r'id="last-amended">2024-11-01[ T]09:00', v2)
+        v1 = c.get(f"/tasks/reports/{R_KJ3}").text
+        assert re.search(r'id="first-submitted">2024-10-18[ T]17:30', v1) and 'id="last-amended"' not in v1
+        csv = c.get("/api/tasks/status", params=_q(period="2024Q3", unit="区经济信息委", format="csv"))
+        lines = csv.content.decode("utf-8-sig").splitlines()
+        header = lines[0].split(",")
+        row = next(line.split(",") for line in lines[1:] if "按时报送" in line)
+        assert row[header.index("首次报送时间")].startswith("2024-10-10")
+        assert row[header.index("最近修改时间")].startswith("2024-11-01")
 
 
 PAGES = ["/tasks", "/tasks/reports", f"/tasks/reports/{R_JX1}", f"/tasks/reports/{R_JX1}/files/1", "/tasks/overdue",

@@ -4,7 +4,11 @@ letters), /tasks/assessment (qualitative scores and the assessment sheet); API t
 (admin, analyst): an enterprise, bank or unit account gets 403.  OWNER: H7.
 
 The tasks room (its door ``hvpatent.tasks``) and its documents (reports.task_letters, reports.assessment_sheet) do
-the work; reads go through the warehouse's reader, the one write (a score) under the write lock.  No SQL here."""
+the work; reads go through the warehouse's reader, the one write (a score) under the write lock.  No SQL here.
+Any staff account (admin or analyst) may record a qualitative score: scoring is the bureau's assessment work, done by
+its analysts, not an administration of the platform (imports, editions) kept to admin (docs/tasks.md).  Status words
+are the room's one ``STATUS_WORDS``; names from the plan file reach file and zip names only through
+``reports.task_letters.safe_file_name``."""
 
 from __future__ import annotations
 
@@ -14,18 +18,20 @@ from collections import Counter
 from dataclasses import asdict
 from datetime import date
 from typing import Annotated
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Path, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
-from hvpatent.plan.model import Plan
+from hvpatent import tasks
+from hvpatent.plan.model import Plan, PlanError
 from hvpatent.warehouse.accounts import User
 from hvpatent.web import inputs
 from hvpatent.web.abnormal import AsOfQ, as_of_day, labelled
 from hvpatent.web.analytics import MEDIA
 from hvpatent.web.api import _table_response, analytics, jsonable
+from hvpatent.web.downloads import disposition
 from hvpatent.web.pages import STAFF, _lang, _render, _user
 from hvpatent.web.security import check_csrf, require
 from hvpatent.web.writes import ledger_write
@@ -61,17 +67,15 @@ WORDS: dict[str, tuple[str, str]] = {
     "back": ("返回报送情况", "Back to the reports"), "responsible": ("责任单位", "responsible"),
     "cooperating": ("配合单位", "cooperating"), "saved": ("已保存定性评价分", "Qualitative score saved"),
     "latest": ("最近一期报送情况", "Latest period"), "download": ("下载", "Download"),
-}
-STATUS_WORDS: dict[str, tuple[str, str]] = {
-    "on_time": ("按时报送", "on time"), "late": ("逾期报送", "late"), "overdue": ("逾期未报", "overdue"),
-    "pending": ("未到期", "not yet due"), "optional": ("可选报送", "optional"),
+    "first_submitted_at": ("首次报送", "First filed"), "latest_submitted_at": ("最近修改", "Last amended"),
 }
 # The status export's columns, headed in the language asked (English capitalised: the spreadsheet writer would
 # translate a heading that is a key of reports.tables.COLUMN_LABELS, and none of these is one).
 STATUS_EXPORT: dict[str, tuple[str, str]] = {
     "task_number": ("任务序号", "Task number"), "task_title": ("任务", "Task"), "unit": ("单位", "Unit"),
     "role_word": ("角色", "Role"), "period": ("报送期", "Period"), "due": ("报送截止日", "Due date"),
-    "status_word": ("状态", "Status"), "submitted_at": ("报送时间", "Submitted at"), "version": ("版本", "Version"),
+    "status_word": ("状态", "Status"), "first_submitted_at": ("首次报送时间", "First filed at"),
+    "submitted_at": ("最近修改时间", "Last amended at"), "version": ("版本", "Version"),
     "working_days_late": ("逾期工作日", "Working days late"), "report_id": ("报告编号", "Report id"),
 }
 
@@ -80,12 +84,21 @@ def _i(request: Request) -> int:
     return 0 if _lang(request) == "zh" else 1
 
 
+def plan_name(plan: Plan, i: int) -> str:
+    """The plan's name in the page's language (name_en is the Chinese name when the file gives none)."""
+    return plan.name if i == 0 else plan.name_en
+
+
+def in_language(text: str, i: int) -> str:
+    """The room's "中文 / English" message or note in the language ``i`` (the whole text when it has one only)."""
+    zh, _, en = str(text).partition(" / ")
+    return zh if i == 0 or not en else en
+
+
 # -- inputs ----------------------------------------------------------------------------------------------------------
 
 def plan_of(request: Request, key: str | None) -> Plan:
     """The plan asked (the default plan when none); 422 naming the known keys for an unknown one."""
-    from hvpatent.plan.model import PlanError
-
     try:
         return analytics(request).plans.get((key or "").strip() or None)
     except PlanError as err:
@@ -95,16 +108,14 @@ def plan_of(request: Request, key: str | None) -> Plan:
 def period_of(plan: Plan, text: str | None, as_of: date):
     """The plan's reporting period asked, by default the latest one begun by ``as_of`` (else the first); 422 for a
     key that is none of the plan's."""
-    from hvpatent.tasks import parse_period, reporting_periods
-
-    periods = reporting_periods(plan)
+    periods = tasks.reporting_periods(plan)
     if not periods:
         raise HTTPException(422, f"plan：方案 {plan.key} 没有报送期 / plan {plan.key} has no reporting periods")
     if not text:
         begun = [p for p in periods if p.start <= as_of]
         return begun[-1] if begun else periods[0]
     try:
-        period = parse_period(text.strip(), plan.reporting.cadence)
+        period = tasks.parse_period(text.strip(), plan.reporting.cadence)
     except ValueError as err:
         raise HTTPException(422, f"period：{err}") from err
     if period.key not in {p.key for p in periods}:
@@ -121,9 +132,7 @@ def unit_of(plan: Plan, text: str | None) -> str | None:
 
 
 def _status(text: str | None) -> str | None:
-    from hvpatent.tasks import STATUSES
-
-    return inputs.choice("status", text, STATUSES) if text else None
+    return inputs.choice("status", text, tasks.STATUSES) if text else None
 
 
 def _report_id(text: str) -> str:
@@ -136,18 +145,14 @@ def _report_id(text: str) -> str:
 
 def status_rows(request: Request, plan: Plan, as_of: date, period: str | None, unit: str | None = None,
                 status: str | None = None) -> list:
-    from hvpatent.tasks import report_status
-
-    rows = analytics(request).compute(lambda con: report_status(con, plan, as_of, period=period, unit=unit))
+    rows = analytics(request).compute(lambda con: tasks.report_status(con, plan, as_of, period=period, unit=unit))
     return [r for r in rows if status is None or r.status == status]
 
 
 def counts(rows: list) -> dict[str, int]:
     """How many rows of each status, every status named (0 when none)."""
-    from hvpatent.tasks import STATUSES
-
     found = Counter(r.status for r in rows)
-    return {s: found.get(s, 0) for s in STATUSES}
+    return {s: found.get(s, 0) for s in tasks.STATUSES}
 
 
 def matrix(plan: Plan, rows: list) -> dict:
@@ -158,54 +163,50 @@ def matrix(plan: Plan, rows: list) -> dict:
 
 
 def _export_rows(rows: list, i: int) -> list[dict]:
-    shown = [{**asdict(r), "status_word": STATUS_WORDS[r.status][i],
+    shown = [{**asdict(r), "status_word": tasks.STATUS_WORDS[r.status][i],
               "role_word": WORDS.get(r.role, (r.role, r.role))[i]} for r in rows]
     return labelled(shown, STATUS_EXPORT, i)
 
 
 def _report(request: Request, report_id: str) -> dict:
     """One report with its version history and its task's linked figures; 404 when there is none."""
-    from hvpatent.plan.model import PlanError
-    from hvpatent.tasks import ReportNotFound, get_report, report_history, task_figures
+    i = _i(request)
 
     def read(con) -> dict:
-        report = get_report(con, report_id)
-        history = report_history(con, report["plan_key"], report["task_number"], report["unit"], report["period"])
+        report = tasks.get_report(con, report_id)
+        history = tasks.report_history(con, report["plan_key"], report["task_number"], report["unit"],
+                                       report["period"])
         try:
             plan = analytics(request).plans.get(report["plan_key"])
         except PlanError:  # a plan no longer loaded: the report stands without its figures
             plan = None
-        figures = task_figures(con, plan, report["task_number"], report["period"]) if plan else []
+        figures = tasks.task_figures(con, plan, report["task_number"], report["period"]) if plan else []
         task = plan.task(report["task_number"]) if plan else None
         return {**report, "history": history, "linked": figures, "task_title": task.title if task else "",
-                "plan_name": plan.name if plan else report["plan_key"]}
+                "plan_name": plan_name(plan, i) if plan else report["plan_key"]}
 
     try:
         return analytics(request).compute(read)
-    except ReportNotFound as err:
+    except tasks.ReportNotFound as err:
         raise HTTPException(404, "未找到该报告 / no such report") from err
 
 
 def _file(request: Request, report_id: str, file_no: int) -> Response:
     """An attachment as it was received, always as a download (never shown inline: its bytes are the unit's)."""
-    from hvpatent.tasks import ReportNotFound, report_file
-
     try:
-        f = analytics(request).compute(lambda con: report_file(con, report_id, file_no))
-    except ReportNotFound as err:
+        f = analytics(request).compute(lambda con: tasks.report_file(con, report_id, file_no))
+    except tasks.ReportNotFound as err:
         raise HTTPException(404, "未找到该附件 / no such attachment") from err
     return _download(f["content"], f["media_type"], f["file_name"])
 
 
 def _download(data: bytes, media_type: str, name: str) -> Response:
     return Response(data, media_type=media_type, headers={
-        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}", "X-Content-Type-Options": "nosniff"})
+        "Content-Disposition": disposition(name), "X-Content-Type-Options": "nosniff"})
 
 
 def _overdue(request: Request, plan: Plan, as_of: date, unit: str | None = None) -> list:
-    from hvpatent.tasks import overdue
-
-    return analytics(request).compute(lambda con: overdue(con, plan, as_of, unit=unit))
+    return analytics(request).compute(lambda con: tasks.overdue(con, plan, as_of, unit=unit))
 
 
 def _by_unit(rows: list) -> dict[str, list]:
@@ -215,6 +216,7 @@ def _by_unit(rows: list) -> dict[str, list]:
     return grouped
 
 
+# The documents (python-docx, openpyxl) are imported when one is asked for, not with every page.
 def _letter(request: Request, plan: Plan, unit: str, as_of: date) -> Response:
     from hvpatent.reports.task_letters import reminder_letter
 
@@ -223,7 +225,7 @@ def _letter(request: Request, plan: Plan, unit: str, as_of: date) -> Response:
         raise HTTPException(422, f"unit：{unit} 截至 {as_of} 没有逾期未报的报告 / unit: {unit} has no overdue "
                                  f"report on {as_of}")
     data = reminder_letter(plan, unit, rows, as_of, lang=_lang(request))
-    return _download(data, MEDIA["docx"], f"催报函-{unit}-{as_of.isoformat()}.docx")
+    return _download(data, MEDIA["docx"], f"催报函-{_safe_name(unit)}-{as_of.isoformat()}.docx")
 
 
 def _letters_zip(request: Request, plan: Plan, as_of: date) -> Response:
@@ -232,29 +234,46 @@ def _letters_zip(request: Request, plan: Plan, as_of: date) -> Response:
     letters = reminder_letters(plan, _overdue(request, plan, as_of), as_of, lang=_lang(request))
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
-        for unit, data in letters.items():
-            z.writestr(f"催报函-{unit}-{as_of.isoformat()}.docx", data)
-    return _download(buffer.getvalue(), "application/zip", f"催报函-{plan.key}-{as_of.isoformat()}.zip")
+        for name, data in zip(zip_names(list(letters), as_of), letters.values(), strict=True):
+            z.writestr(name, data)
+    return _download(buffer.getvalue(), "application/zip", f"催报函-{_safe_name(plan.key)}-{as_of.isoformat()}.zip")
+
+
+def _safe_name(name: str) -> str:
+    """A name from the plan file (a unit, a key) as a file or zip entry name (no path, no control characters)."""
+    from hvpatent.reports.task_letters import safe_file_name
+
+    return safe_file_name(name)
+
+
+def zip_names(units: list[str], as_of: date) -> list[str]:
+    """Each unit's letter's entry name: a plan file's unit name ("../x", "a/b") never makes a path, and two names
+    that clean to the same text get "-2", "-3" so that no letter overwrites another."""
+    names: list[str] = []
+    for unit in units:
+        stem = f"催报函-{_safe_name(unit)}-{as_of.isoformat()}"
+        name, n = f"{stem}.docx", 1
+        while name in names:
+            n += 1
+            name = f"{stem}-{n}.docx"
+        names.append(name)
+    return names
 
 
 def _sheet(request: Request, plan: Plan, period: str, as_of: date) -> list:
-    from hvpatent.tasks import assessment_sheet
-
-    return analytics(request).compute(lambda con: assessment_sheet(con, plan, period, as_of))
+    return analytics(request).compute(lambda con: tasks.assessment_sheet(con, plan, period, as_of))
 
 
 def _sheet_xlsx(request: Request, plan: Plan, period: str, as_of: date) -> Response:
     from hvpatent.reports.assessment_sheet import write_assessment_xlsx
 
     data = write_assessment_xlsx(_sheet(request, plan, period, as_of), plan, period, as_of, lang=_lang(request))
-    return _download(data, MEDIA["xlsx"], f"考核评分表-{plan.key}-{period}.xlsx")
+    return _download(data, MEDIA["xlsx"], f"考核评分表-{_safe_name(plan.key)}-{period}.xlsx")
 
 
 def _score(request: Request, user: User, plan_key: str | None, unit: str, period: str, score: float,
            note: str | None) -> dict:
     """The qualitative score, under the write lock; 422 with the room's reason when it is refused."""
-    from hvpatent.tasks import ReportError, record_score
-
     plan = plan_of(request, plan_key)
     day = as_of_day(None, request)
     period_key = period_of(plan, period, day).key
@@ -264,8 +283,8 @@ def _score(request: Request, user: User, plan_key: str | None, unit: str, period
     if not 0 <= score <= 100:
         raise inputs.invalid("score", str(score), "0–100")
     note = (note or "").strip() or None
-    return ledger_write(request, lambda duck, con: record_score(duck, plan, checked, period_key, score, note=note,
-                                                                by=user.username), ReportError)
+    return ledger_write(request, lambda duck, con: tasks.record_score(duck, plan, checked, period_key, score,
+                                                                      note=note, by=user.username), tasks.ReportError)
 
 
 def _sheet_json(rows: list) -> list[dict]:
@@ -338,10 +357,17 @@ def api_score(request: Request, user: Staff, body: ScoreIn) -> JSONResponse:
 # -- pages ---------------------------------------------------------------------------------------------------------
 
 def _page(request: Request, user: User, template: str, plan: Plan, **context) -> HTMLResponse:
+    return _render(request, template, user, "task_reports", **_words(request, plan), **context)
+
+
+def _words(request: Request, plan: Plan) -> dict:
+    """What every task page shares: the words, the status words, the plan and the plans to choose from, each
+    plan's name in the page's language."""
     i = _i(request)
-    return _render(request, template, user, "task_reports", w={k: v[i] for k, v in WORDS.items()},
-                   status_words={k: v[i] for k, v in STATUS_WORDS.items()}, plan=plan,
-                   plans=list(analytics(request).plans), **context)
+    plans = list(analytics(request).plans)
+    return {"w": {k: v[i] for k, v in WORDS.items()},
+            "status_words": {k: v[i] for k, v in tasks.STATUS_WORDS.items()}, "plan": plan, "plans": plans,
+            "plan_name": plan_name(plan, i), "plan_names": {p.key: plan_name(p, i) for p in plans}}
 
 
 def _query(**params: str | None) -> str:
@@ -357,12 +383,14 @@ def reports_page(request: Request, plan: PlanQ = None, period: PeriodQ = None, u
     code, wanted = unit_of(p, unit), _status(status)
     rows = status_rows(request, p, day, per.key, code)
     shown = [r for r in rows if wanted is None or r.status == wanted]
-    from hvpatent.tasks import due_date, reporting_periods
-
-    q = dict(plan=plan, period=per.key, unit=code, status=wanted, as_of=as_of)
+    q = dict(plan=p.key, period=per.key, unit=code, status=wanted, as_of=as_of)
+    # every figure links to what is behind it: a count to its status, a unit's column to that unit
+    count_urls = {s: f"/tasks/reports?{_query(**{**q, 'status': s})}" for s in tasks.STATUSES}
+    unit_urls = {u: f"/tasks/reports?{_query(**{**q, 'unit': u})}" for u in p.units()}
     return _page(request, user, "task_reports.html", p, title=WORDS["title"][_i(request)], rows=shown,
-                 counts=counts(rows), grid=matrix(p, shown), period=per, due=due_date(p, per), as_of=day,
-                 unit=code or "", status=wanted or "", periods=[x.key for x in reporting_periods(p)],
+                 counts=counts(rows), grid=matrix(p, shown), period=per, due=tasks.due_date(p, per), as_of=day,
+                 unit=code or "", status=wanted or "", periods=[x.key for x in tasks.reporting_periods(p)],
+                 count_urls=count_urls, unit_urls=unit_urls,
                  export_url=f"/api/tasks/status?{_query(**q, format='xlsx', lang=_lang(request))}",
                  csv_url=f"/api/tasks/status?{_query(**q, format='csv', lang=_lang(request))}")
 
@@ -411,8 +439,13 @@ def assessment_page(request: Request, plan: PlanQ = None, period: PeriodQ = None
     p, day = plan_of(request, plan), as_of_day(as_of, request)
     per = period_of(p, period, day)
     q = _query(plan=plan, period=per.key, as_of=as_of)
-    return _page(request, user, "task_reports_assessment.html", p, title=WORDS["assessment_title"][_i(request)],
-                 rows=_sheet(request, p, per.key, day), period=per, as_of=day, saved=bool(saved),
+    rows, i = _sheet(request, p, per.key, day), _i(request)
+    notes = {r.unit: ("；" if i == 0 else "; ").join(in_language(n, i) for n in r.notes) for r in rows}
+    # a unit's row leads to its reports of the period (what its timeliness is made of)
+    unit_urls = {r.unit: f"/tasks/reports?{_query(plan=p.key, period=per.key, unit=r.unit, as_of=as_of)}"
+                 for r in rows}
+    return _page(request, user, "task_reports_assessment.html", p, title=WORDS["assessment_title"][i],
+                 rows=rows, notes=notes, unit_urls=unit_urls, period=per, as_of=day, saved=bool(saved),
                  export_url=f"/tasks/assessment.xlsx?{q}", back=f"/tasks/assessment?{q}")
 
 
@@ -457,11 +490,11 @@ def tasks_overview(request: Request, plan_key: str | None, as_of: date) -> dict:
     per = period_of(p, None, as_of)
     rows = status_rows(request, p, as_of, per.key)
     targets = {t.key: t.name for t in p.targets}
-    tasks = [{"number": k.number, "title": k.title, "goal": k.goal, "responsible": list(k.responsible),
-              "cooperating": list(k.cooperating), "indicators": list(k.indicators),
-              "targets": [(t, targets.get(t, t)) for t in k.targets],
-              "counts": counts([r for r in rows if r.task_number == k.number])} for k in p.tasks]
-    i = _i(request)
-    return {"plan": p, "plans": list(analytics(request).plans), "period": per, "tasks": tasks,
-            "totals": counts(rows), "w": {k: v[i] for k, v in WORDS.items()},
-            "status_words": {k: v[i] for k, v in STATUS_WORDS.items()}}
+    rows_of = [{"number": k.number, "title": k.title, "goal": k.goal, "responsible": list(k.responsible),
+                "cooperating": list(k.cooperating), "indicators": list(k.indicators),
+                "targets": [(t, targets.get(t, t)) for t in k.targets],
+                "counts": counts([r for r in rows if r.task_number == k.number])} for k in p.tasks]
+    q = dict(plan=p.key, period=per.key, as_of=as_of.isoformat())
+    return {**_words(request, p), "period": per, "tasks": rows_of, "totals": counts(rows),
+            "count_urls": {s: f"/tasks/reports?{_query(**q, status=s)}" for s in tasks.STATUSES},
+            "export_url": f"/api/plan/tasks?{_query(plan=p.key, format='xlsx')}"}
