@@ -3,12 +3,15 @@
 Due days are the first working day after the period by China's calendar: Q3 2024 ends 2024-09-30 and National Day
 keeps 2024-10-01..07 off, so its edition is due 2024-10-08; November 2024 ends on a Saturday (due Monday 2024-12-02);
 April 2024 ends before May Day (2024-05-01..05 off), due 2024-05-06.  Two editions are built for real, once for the
-module: v1 of 2024Q3 (docx) on its due day, then, after an import moves the trademark count of 2024-09-30 from 15,000
-to 15,500, v2 with a reason.  The user config folder is an empty one of the module's (no user plans or settings)."""
+module, of a small plan (SMALL: the seed plan's span and region, one `trademarks` target, no tasks, a user plan file
+in the module's config folder, so a build computes no other target): v1 of 2024Q3 (docx) on its due day, then, after
+an import moves the trademark count of 2024-09-30 from 15,000 to 15,500, v2 with a reason.  The user config folder is
+the module's own (that plan file, no settings)."""
 
 from __future__ import annotations
 
 import hashlib
+import importlib
 import io
 import json
 import re
@@ -22,26 +25,46 @@ from hvpatent.schedule import (
     ConfigError,
     EditionError,
     ScheduleConfig,
+    bulletin_period,
     due_editions,
     edition,
     edition_file,
     editions,
+    issue_day,
     issue_edition,
     load_config,
-    parse_period,
     period_of,
     run_schedule,
     verify_editions,
 )
 
 PLAN = "yongchuan-2022-2024"
-Q3 = f"{PLAN}/quarter/2024Q3"
-QUARTERLY_DOCX = ScheduleConfig(("quarter",), ("docx",), (), 1, None, "test")
+SMALL = "schedule-small"
+Q3 = f"{SMALL}/quarter/2024Q3"
+QUARTERLY_DOCX = ScheduleConfig(("quarter",), ("docx",), (SMALL,), 1, None, "test")
+SMALL_PLAN = f"""plan:
+  key: {SMALL}
+  name: 排期测试方案
+  issued: 2022-10-13
+  region: "500118"
+  baseline_date: 2021-12-31
+  deadline: 2024-12-31
+targets:
+  - key: trademarks
+    name: 有效商标注册总量
+    source: indicator
+    indicator: trademarks
+    target: 16500
+    unit: 件
+tasks: []
+"""
 
 
 @pytest.fixture(scope="module")
 def config_dir(tmp_path_factory):
     folder = tmp_path_factory.mktemp("schedule-config")
+    (folder / "plans").mkdir()
+    (folder / "plans" / f"{SMALL}.yaml").write_text(SMALL_PLAN, encoding="utf-8")
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr("hvpatent.reference.userconfig.user_config_dir", lambda: folder)
         yield folder
@@ -89,7 +112,7 @@ def issued(tmp_path_factory, plans):
         again = run_schedule(wh.con, con, plans, date(2024, 10, 8), by="cron", config=QUARTERLY_DOCX)
         v1_bytes = edition_file(con, f"{Q3}/v1", "docx")["content"]
         _add_trademarks(wh, 15_500)
-        v2 = issue_edition(wh.con, con, plans.default, "quarter", "2024Q3", by="admin", today=date(2024, 10, 15),
+        v2 = issue_edition(wh.con, con, plans.get(SMALL), "quarter", "2024Q3", by="admin", today=date(2024, 10, 15),
                            reason="补录商标数据", config=QUARTERLY_DOCX)
         wh.con.execute("CHECKPOINT")
     return {"db": db, "first": first, "again": again, "v1_bytes": v1_bytes, "v2": v2}
@@ -105,9 +128,9 @@ def issued(tmp_path_factory, plans):
     ("quarter", "2023Q4", date(2023, 12, 31), date(2024, 1, 2)),    # New Year's Day
 ])
 def test_a_period_is_due_on_the_first_working_day_after_it(cadence, key, end, due):
-    p = parse_period(cadence, key)
-    assert (p.end, p.due_on, p.key) == (end, due, key)
-    assert period_of(cadence, end) == p
+    p = bulletin_period(cadence, key)
+    assert (p.end, issue_day(p), p.key) == (end, due, key)
+    assert period_of(end, cadence) == p
 
 
 @pytest.mark.parametrize(("today", "periods"), [
@@ -119,7 +142,7 @@ def test_quarter_due_around_national_day(empty, plans, today, periods):
     due = due_editions(empty.ibis(), plans, today, QUARTERLY_DOCX)
     assert [d["period"] for d in due] == periods
     if periods == ["2024Q3"]:
-        assert due[0] == {"plan_key": PLAN, "cadence": "quarter", "period": "2024Q3", "as_of": date(2024, 9, 30),
+        assert due[0] == {"plan_key": SMALL, "cadence": "quarter", "period": "2024Q3", "as_of": date(2024, 9, 30),
                           "due_on": date(2024, 10, 8)}
 
 
@@ -148,11 +171,105 @@ def test_unknown_plan_in_settings_is_refused(empty, plans):
         due_editions(empty.ibis(), plans, date(2024, 10, 8), config)
 
 
-@pytest.mark.parametrize("key", ["2024Q5", "2024-13", "24Q1", "2024-9", "x"])
+def test_a_plans_editions_stop_at_its_deadline(empty, plans):
+    # The seed plan runs 2022-10-13 .. 2024-12-31: on 2025-04-08 (2025Q1 due 04-01) only 2024's quarters are its.
+    three = ScheduleConfig(("quarter",), ("docx",), (SMALL,), 3, None, "test")
+    assert [d["period"] for d in due_editions(empty.ibis(), plans, date(2025, 4, 8), three)] == ["2024Q3", "2024Q4"]
+    # ... and never go back before it was issued: 2022Q4 (holding 10-13) is the first, 2022Q3 is not.
+    six = ScheduleConfig(("quarter",), ("docx",), (SMALL,), 6, None, "test")
+    assert [d["period"] for d in due_editions(empty.ibis(), plans, date(2023, 4, 3), six)] == ["2022Q4", "2023Q1"]
+    with pytest.raises(EditionError, match=r"outside plan schedule-small's span \(2022-10-13 to 2024-12-31\)"):
+        issue_edition(empty.con, empty.ibis(), plans.get(SMALL), "quarter", "2025Q1", by="x",
+                      today=date(2025, 4, 8), config=QUARTERLY_DOCX)
+    assert empty.count("bulletin_editions") == 0
+
+
+@pytest.mark.parametrize("today", [date(1, 1, 1), date(1900, 6, 1), date(9999, 12, 31)])
+def test_a_day_outside_the_calendar_is_an_edition_error_not_an_overflow(empty, plans, today):
+    with pytest.raises(EditionError, match="outside the years 1901 to 2200"):
+        due_editions(empty.ibis(), plans, today, QUARTERLY_DOCX)
+    with pytest.raises(EditionError, match="outside the years"):
+        issue_edition(empty.con, empty.ibis(), plans.get(SMALL), "quarter", "2024Q3", by="x", today=today,
+                      config=QUARTERLY_DOCX)
+
+
+def test_data_stamp_follows_reports_scores_and_plan_values(empty):
+    from hvpatent.schedule.editions import data_stamp
+
+    before = data_stamp(empty.con)
+    assert before == {"imports": 0, "last_import_id": None, "last_imported_at": None, "last_report_at": None,
+                      "last_score_at": None, "plan_values": 0, "plan_values_md5": "d41d8cd98f00b204e9800998ecf8427e"}
+    empty.con.execute("INSERT INTO unit_scores VALUES ('p', '区科技局', '2024Q3', 90, NULL, TIMESTAMP '2024-10-20 09:"
+                      "30:00', 'admin')")
+    empty.con.execute("INSERT INTO plan_values VALUES ('trademarks', DATE '2024-09-30', 15000, NULL)")
+    scored = data_stamp(empty.con)
+    assert scored["last_score_at"] == "2024-10-20T09:30:00" and scored["plan_values"] == 1
+    # a plan value replaced in place changes the digest though the count stays
+    empty.con.execute("UPDATE plan_values SET value = 15001")
+    assert data_stamp(empty.con)["plan_values_md5"] != scored["plan_values_md5"]
+
+
+def test_figures_hold_the_key_tasks_counts_and_scores(plans):
+    # The key-tasks section's rows as reports/tasks_section.py puts them in bulletin.sheets (任务报送) and its
+    # assessment table: 3 reports due for 2024Q3, 1 on time, 1 late, 1 overdue; two units scored.
+    from types import SimpleNamespace
+
+    from hvpatent.reports.bulletin import Section, Table
+    from hvpatent.schedule.editions import _figures, figure_changes, reissue_notice
+
+    rows = [{"task": "2. x", "unit": "区科技局", "period": "2024Q3", "status": "按时报送"},
+            {"task": "3. y", "unit": "区科技局", "period": "2024Q3", "status": "逾期报送"},
+            {"task": "5. z", "unit": "区经济信息委", "period": "2024Q3", "status": "逾期未报"}]
+    scores = Table("2024Q3考核评分", [], [{"unit": "区科技局", "total": 88.5}, {"unit": "区经济信息委", "total": 60}])
+    bulletin = SimpleNamespace(figures={}, sheets={"任务报送": rows}, sections=[Section("重点任务", tables=[scores])])
+    figures = _figures(bulletin, plans.get(SMALL))
+    assert figures == {"tasks:2024Q3:required": 3, "tasks:2024Q3:on_time": 1, "tasks:2024Q3:late": 1,
+                       "tasks:2024Q3:overdue": 1, "score:区科技局": 88.5, "score:区经济信息委": 60}
+    # the overdue report filed late, and a score changed: a re-issue lists both, and says so on its first page
+    rows[2]["status"] = "逾期报送"
+    scores.rows[1]["total"] = 65
+    after = _figures(bulletin, plans.get(SMALL))
+    changes = figure_changes(figures, after, {"imports": 3}, {"imports": 3}, plans.get(SMALL))
+    assert [(c["key"], c["before"], c["after"]) for c in changes] == [
+        ("tasks:2024Q3:late", 1, 2), ("tasks:2024Q3:overdue", 1, 0), ("score:区经济信息委", 60, 65),
+        ("imports", 3, 3)]
+    notice = reissue_notice(2, "补报", changes)
+    assert "2024Q3任务报送逾期未报份数由1变为0" in notice and "区经济信息委考核总分由60变为65" in notice
+    assert "数字无变化" not in notice
+
+
+def test_an_edition_is_built_again_while_its_data_change(monkeypatch, empty, plans):
+    # A stamp read before and after the build: an import landing meanwhile means one more build on the new data.
+    import hvpatent.reports
+    room = importlib.import_module("hvpatent.schedule.editions")  # the door's `editions` shadows the module
+
+    stamps = iter([{"imports": 1}, {"imports": 2}, {"imports": 2}])
+    builds = []
+    monkeypatch.setattr(room, "data_stamp", lambda duck: next(stamps))
+    monkeypatch.setattr(hvpatent.reports, "build_bulletin", lambda con, **kw: builds.append(kw) or len(builds))
+    span = bulletin_period("quarter", "2024Q3")
+    assert room._build(empty.con, empty.ibis(), plans.get(SMALL), span, date(2024, 10, 8)) == (2, {"imports": 2})
+    changing = iter(range(100))
+    monkeypatch.setattr(room, "data_stamp", lambda duck: {"imports": next(changing)})
+    with pytest.raises(EditionError, match="kept changing"):
+        room._build(empty.con, empty.ibis(), plans.get(SMALL), span, date(2024, 10, 8))
+    assert len(builds) == 2 + room.SNAPSHOT_TRIES
+
+
+@pytest.mark.parametrize("key", ["2024Q5", "2024-13", "24Q1", "x", "9999-12"])
 def test_bad_period_keys(key):
     cadence = "quarter" if "Q" in key else "month"
-    with pytest.raises(EditionError, match=re.escape(repr(key)) + "|no such period"):
-        parse_period(cadence, key)
+    with pytest.raises(EditionError, match=re.escape(repr(key))):
+        bulletin_period(cadence, key)
+
+
+def test_period_keys_read_as_the_tasks_room_reads_them():
+    # one calendar (reference/periods.py): a month may be written 2024-9; a half year is not a bulletin's cadence
+    assert bulletin_period("month", "2024-9").key == "2024-09"
+    with pytest.raises(EditionError, match="not a quarter"):
+        bulletin_period("quarter", "2024-09")
+    with pytest.raises(EditionError, match="unknown cadence"):
+        bulletin_period("half", "2024H1")
 
 
 # -- settings ------------------------------------------------------------------------------------------------------
@@ -175,7 +292,8 @@ def test_user_settings_overlay_and_start_date(config_dir):
 @pytest.mark.parametrize(("text", "where"), [
     ("cadences: [week]\n", "cadences[0]"), ("formats: [exe]\n", "formats[0]"), ("catch_up_periods: 0\n",
                                                                                  "catch_up_periods"),
-    ("cadences: []\n", "cadences"), ("start: 2024-13-01\n", "bad date"), ("start: '2024-13-01'\n", "start"),
+    ("cadences: []\n", "cadences"), ("start: 2024-13-01\n", "a value YAML cannot read"),
+    ("start: '2024-13-01'\n", "start"),
     ("weekly: true\n", "weekly"),
     ("plans: [1]\n", "plans[0]"),
 ])
@@ -218,10 +336,14 @@ def test_reissue_lists_changes_and_keeps_v1(issued):
         assert v1["figures"]["trademarks"] == 15_000 and v1["changes"] == []
         assert edition_file(con, f"{Q3.replace('/', '~')}~v1", "docx")["content"] == issued["v1_bytes"]
         assert [e["edition_id"] for e in editions(con)] == [f"{Q3}/v2", f"{Q3}/v1"]
-        assert all(r["ok"] for r in verify_editions(con)) and len(verify_editions(con)) == 2
+        checked = verify_editions(wh.con)
+        assert all(r["ok"] for r in checked) and len(checked) == 2
         log = wh.con.execute("SELECT detail FROM audit_log WHERE action = 'bulletin_edition_issued' ORDER BY 1"
                              ).fetchall()
-    assert [d for (d,) in log] == [f"{Q3}/v1", f"{Q3}/v2 (补录商标数据)"]
+    # the audit line records each file's SHA-256 at issue: verify compares with it too
+    v1_hash, v2_hash = hashlib.sha256(issued["v1_bytes"]).hexdigest(), v2["files"][0]["sha256"]
+    assert [d for (d,) in log] == [f"{Q3}/v1 sha256 docx={v1_hash}", f"{Q3}/v2 (补录商标数据) sha256 docx={v2_hash}"]
+    assert [r["audited"] for r in checked] == [v1_hash, v2_hash]
 
 
 def test_v2_docx_carries_the_notice_and_v1_does_not(issued):
@@ -251,7 +373,7 @@ def test_refusals_store_nothing(issued, plans):
                  ("2024Q3", "长" * 501, date(2024, 10, 15), "over 500")]
         for period, reason, today, message in cases:
             with pytest.raises(EditionError, match=message):
-                issue_edition(wh.con, con, plans.default, "quarter", period, by="x", today=today, reason=reason,
+                issue_edition(wh.con, con, plans.get(SMALL), "quarter", period, by="x", today=today, reason=reason,
                               config=QUARTERLY_DOCX)
         assert wh.count("bulletin_editions") == before
         with pytest.raises(EditionError, match="no such edition"):
@@ -276,9 +398,26 @@ def test_verify_detects_a_tampered_byte_in_a_copy(issued, tmp_path):
         content[100] ^= 0xFF
         wh.con.execute("UPDATE bulletin_edition_files SET content = ? WHERE edition_id = ?",
                        [bytes(content), f"{Q3}/v1"])
-        rows = {r["edition_id"]: r["ok"] for r in verify_editions(wh.ibis())}
+        rows = {r["edition_id"]: r["ok"] for r in verify_editions(wh.con)}
     assert rows == {f"{Q3}/v1": False, f"{Q3}/v2": True}
     assert cli(["schedule", "verify", "--db", str(copy)], lang="en").exit_code == 1
+
+
+def test_verify_detects_bytes_and_row_hash_rewritten_together(issued, tmp_path):
+    # A tamper that rewrites the file and its row's sha256 passes the row's own check; the audit line written at
+    # issue still holds the original hash.
+    from hvpatent.warehouse.store import Warehouse
+
+    copy = tmp_path / "copy.duckdb"
+    shutil.copy(issued["db"], copy)
+    forged = b"PK forged"
+    with Warehouse(copy) as wh:
+        wh.con.execute("UPDATE bulletin_edition_files SET content = ?, sha256 = ?, size_bytes = ? WHERE edition_id = ?",
+                       [forged, hashlib.sha256(forged).hexdigest(), len(forged), f"{Q3}/v2"])
+        rows = {r["edition_id"]: (r["ok"], r["actual"] == r["sha256"]) for r in verify_editions(wh.con)}
+    assert rows == {f"{Q3}/v1": (True, True), f"{Q3}/v2": (False, True)}
+    r = cli(["schedule", "verify", "--db", str(copy)], lang="en")
+    assert r.exit_code == 1 and f"{Q3}/v2 docx" in r.output
 
 
 # -- command line --------------------------------------------------------------------------------------------------
@@ -295,7 +434,9 @@ def test_cli_dry_run_and_nothing_due(issued, config_dir):
     db = str(issued["db"])
     r = cli(["schedule", "run", "--today", "2024-10-08", "--dry-run", "--db", db], lang="en")
     assert r.exit_code == 0, r.output
-    assert r.output.split("\n")[0] == f"due {PLAN}/month/2024-09: since 2024-10-08" and "quarter" not in r.output
+    # the shipped settings name no plan: the default (seed) plan, whose editions are not issued here (SMALL's are)
+    assert r.output.strip().split("\n") == [f"due {PLAN}/month/2024-09: since 2024-10-08",
+                                            f"due {PLAN}/quarter/2024Q3: since 2024-10-08"]
     r = cli(["schedule", "run", "--today", "2024-10-07", "--dry-run", "--db", db])
     assert r.exit_code == 0 and f"到期 {PLAN}/month/2024-08：2024-09-02 起" in r.output
 
@@ -319,9 +460,12 @@ def test_cli_list_show_get(issued, config_dir, tmp_path):
     (["schedule", "show", f"{Q3}/v7"], "no such edition"),
     (["schedule", "get", f"{Q3}/v1", "--format", "pdf"], "no pdf file"),
     (["schedule", "reissue", "nope", "quarter", "2024Q3", "--reason", "x"], "no such plan: nope"),
-    (["schedule", "reissue", PLAN, "quarter", "2024Q5", "--reason", "x"], "not a quarter key"),
+    (["schedule", "reissue", PLAN, "quarter", "2024Q5", "--reason", "x"], "bad period"),
     (["schedule", "reissue", PLAN, "quarter", "2024Q1", "--reason", "x", "--today", "2024-10-15"], "not issued yet"),
     (["schedule", "run", "--today", "2024-13-01"], "expected a day"),
+    (["schedule", "run", "--today", "2199-01-01"], "cannot be after today"),
+    (["schedule", "reissue", SMALL, "quarter", "2024Q3", "--reason", "x", "--today", "2199-01-01"],
+     "cannot be after today"),
 ])
 def test_cli_refusals_exit_2_without_traceback(issued, config_dir, args, message):
     r = cli([*args, "--db", str(issued["db"])], lang="en")

@@ -20,12 +20,13 @@ DOCX1, DOCX2 = b"PK-v1-made-up", b"PK-v2-made-up"
 
 def _store(wh, version: int, today: date, files: dict, changes: list, reason: str | None) -> None:
     from hvpatent.plan import load_plans
-    from hvpatent.schedule import parse_period
+    from hvpatent.schedule import bulletin_period
     from hvpatent.schedule.editions import _store as store
 
     plan = load_plans().default
-    store(wh.con, f"{PLAN}/quarter/2024Q3/v{version}", plan, parse_period("quarter", "2024Q3"), version, today,
-          "admin", {"imports": 1 + version, "last_import_id": version, "last_imported_at": None},
+    store(wh.con, f"{PLAN}/quarter/2024Q3/v{version}", plan, bulletin_period("quarter", "2024Q3"), version, today,
+          "admin", {"imports": 1 + version, "last_import_id": version, "last_imported_at": None,
+                    "last_report_at": f"2024-10-1{version}T09:00:00", "last_score_at": None},
           {"trademarks": 15_000.0 + 500 * (version - 1)}, changes, reason, files)
 
 
@@ -57,6 +58,7 @@ def test_page_lists_editions_newest_version_first_with_late_mark_and_changes(bas
     row2 = html[html.index(f'data-edition="{V2}"'):html.index(f'data-edition="{V1}"')]
     assert "迟发" in row2 and "补录商标数据" in row2 and "有效商标注册量：15000.0 → 15500.0" in row2
     assert f'href="/editions/{REF2}/docx"' in row2
+    assert "最后报送 2024-10-12T09:00:00" in row2 and "最后评分" not in row2   # the data stamp's tasks part
     row1 = html[html.index(f'data-edition="{V1}"'):]
     assert "迟发" not in row1.split("</tr>")[0]
 
@@ -76,7 +78,8 @@ def test_api_and_downloads(base_url):
                              "sha256": hashlib.sha256(DOCX2).hexdigest()}]
     assert page_file.status_code == 200 and page_file.content == DOCX1
     assert page_file.headers["x-content-sha256"] == hashlib.sha256(DOCX1).hexdigest()
-    assert "v1.docx" in page_file.headers["content-disposition"]
+    # web/downloads.disposition: an ASCII fallback and the RFC 5987 name
+    assert page_file.headers["content-disposition"] == "attachment; filename=\"v1.docx\"; filename*=UTF-8''v1.docx"
     assert api_file.content == DOCX2
     assert missing == [404, 404, 404, 404]
 
@@ -119,3 +122,23 @@ def test_run_without_csrf_is_refused(base_url):
     with client(base_url, "admin") as c:
         del c.headers["x-csrf-token"]
         assert c.post("/api/editions/run", json={"today": "2024-10-08", "dry_run": True}).status_code == 403
+
+
+@pytest.mark.parametrize(("body", "words"), [
+    ({"today": "0001-01-01"}, "as_of must lie between"),                 # was an OverflowError, a 500
+    ({"today": "9999-12-31", "dry_run": True}, "as_of must lie between"),  # was a ValueError, a 500
+    ({"today": "2099-01-01"}, "cannot be in the future"),                 # would issue months not yet ended
+])
+def test_run_refuses_days_out_of_range_and_the_future(base_url, body, words):
+    with client(base_url, "admin") as c:
+        before = c.get("/api/editions").json()
+        r = c.post("/api/editions/run", json=body)
+        after = c.get("/api/editions").json()
+    assert r.status_code == 422 and words in r.json()["detail"] and before == after
+
+
+def test_a_future_dry_run_lists_nothing_past_the_plans_deadline(base_url):
+    # The seed plan ends 2024-12-31: a dry run "as on" 2099 lists no edition of it (and issues none).
+    with client(base_url, "admin") as c:
+        r = c.post("/api/editions/run", json={"today": "2099-01-04", "dry_run": True})
+    assert r.status_code == 200 and r.json()["due"] == [] and r.json()["issued"] == []

@@ -25,13 +25,14 @@ class RemoteError(Exception):
     """The server could not be reached, refused the login, or answered something unexpected."""
 
 
-def _detail(response: httpx.Response) -> str:
+def detail(response: httpx.Response) -> str:
+    """The status and the server's `detail` message of a refused request (for the user's error line)."""
     try:
         body = response.json()
     except ValueError:
         return f"HTTP {response.status_code}"
-    detail = body.get("detail") if isinstance(body, dict) else None
-    return f"HTTP {response.status_code}: {detail}" if detail else f"HTTP {response.status_code}"
+    said = body.get("detail") if isinstance(body, dict) else None
+    return f"HTTP {response.status_code}: {said}" if said else f"HTTP {response.status_code}"
 
 
 class ImportClient:
@@ -47,7 +48,7 @@ class ImportClient:
             raise RemoteError(f"无法连接服务器 {self.server}：{err} / cannot reach the server") from err
         if r.status_code != 200:
             self.http.close()
-            raise RemoteError(f"登录 {self.server} 失败（{_detail(r)}）/ login failed")
+            raise RemoteError(f"登录 {self.server} 失败（{detail(r)}）/ login failed")
         self.http.headers["x-csrf-token"] = r.json().get("csrf", "")
 
     def close(self) -> None:
@@ -64,7 +65,7 @@ class ImportClient:
         while job.get("status") not in FINAL:
             r = self.http.get(f"/api/imports/jobs/{job['job_id']}", params={"wait": WAIT_S})
             if r.status_code != 200:
-                raise RemoteError(f"导入任务 {job['job_id']} 查询失败（{_detail(r)}）/ cannot follow the job")
+                raise RemoteError(f"导入任务 {job['job_id']} 查询失败（{detail(r)}）/ cannot follow the job")
             job = r.json()
             on_progress(int((job.get("progress") or {}).get("rows_read") or 0))
         return job
@@ -74,7 +75,8 @@ class ImportClient:
         return r.json() if r.status_code == 200 else None
 
 
-def _password() -> str:
+def prompt_password() -> str:
+    """The password from $HVP_PASSWORD, else asked for (hidden)."""
     return os.environ.get("HVP_PASSWORD") or typer.prompt("密码 / password", hide_input=True)
 
 
@@ -83,7 +85,7 @@ def import_via_server(files: list[Path], server: str, username: str | None, skip
     """Imports every file through the server; (any file failed, every row error)."""
     user = username or os.environ.get("HVP_USER") or typer.prompt("用户名 / user")
     try:
-        client = ImportClient(server, user, _password())
+        client = ImportClient(server, user, prompt_password())
     except RemoteError as err:
         err_console.print(str(err), style="red", markup=False, highlight=False)
         raise typer.Exit(2) from None
@@ -114,7 +116,7 @@ def _one(client: ImportClient, path: Path, skip_bad_rows: bool, print_notes, pri
     if r.status_code == 200:  # a server from before background jobs answers with the result itself
         return _report(path, r.json(), print_notes, print_errors)
     if r.status_code != 202:
-        err_console.print(t("file_error", file=path.name, reason=_detail(r)), style="red", markup=False,
+        err_console.print(t("file_error", file=path.name, reason=detail(r)), style="red", markup=False,
                           highlight=False)
         return False, []
     job = r.json()

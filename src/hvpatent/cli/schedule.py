@@ -18,6 +18,7 @@ import typer
 
 from hvpatent.cli.common import DbOption, app, console, err_console, fail, open_warehouse, settings, writing
 from hvpatent.i18n import say
+from hvpatent.reference.clock import china_today
 
 schedule_app = typer.Typer(help="定期通报：按期出版、版本不可更改 / scheduled bulletins and their editions",
                            no_args_is_help=True)
@@ -28,14 +29,21 @@ TodayOption = Annotated[str | None, typer.Option(
 TIMER_AT = "07:30"
 
 
-def _day(text: str | None) -> date:
+def _day(text: str | None, *, dry_run: bool = False) -> date:
+    """--today (default: today in Beijing).  A day after today only for a dry run: an edition issued "as on" a
+    future day would print, immutably, a month that has not ended."""
+    today = china_today()
     if text is None:
-        return date.today()
+        return today
     try:
-        return date.fromisoformat(text.strip())
+        day = date.fromisoformat(text.strip())
     except ValueError:
         raise typer.BadParameter(say(f"应为日期 YYYY-MM-DD：{text!r}", f"expected a day YYYY-MM-DD: {text!r}"),
                                  param_hint="--today") from None
+    if day > today and not dry_run:
+        raise typer.BadParameter(say(f"不能晚于今天（{today}），只有 --dry-run 可以", f"cannot be after today "
+                                     f"({today}) except with --dry-run"), param_hint="--today")
+    return day
 
 
 def _config():
@@ -79,7 +87,7 @@ def run_cmd(
     db: DbOption = None,
 ) -> None:
     """印发到期的通报（每月、每季度结束后的第一个工作日）/ issue the bulletins that are due."""
-    day = _day(today)
+    day = _day(today, dry_run=dry_run)
     if server:
         _run_remote(server, user, day, dry_run)
         return
@@ -110,11 +118,11 @@ def _run_remote(server: str, user: str | None, day: date, dry_run: bool) -> None
     """The server holds the warehouse: ask it to issue (POST /api/editions/run, admin only)."""
     import httpx
 
-    from hvpatent.cli.remote import ImportClient, RemoteError, _detail, _password
+    from hvpatent.cli.remote import ImportClient, RemoteError, detail, prompt_password
 
     username = user or os.environ.get("HVP_USER") or typer.prompt("用户名 / user")
     try:
-        client = ImportClient(server, username, _password(), timeout=600)
+        client = ImportClient(server, username, prompt_password(), timeout=600)
     except RemoteError as err:
         raise fail(str(err), str(err)) from None
     try:
@@ -124,7 +132,7 @@ def _run_remote(server: str, user: str | None, day: date, dry_run: bool) -> None
     finally:
         client.close()
     if r.status_code != 200:
-        raise fail(f"服务器拒绝：{_detail(r)}", f"the server refused: {_detail(r)}")
+        raise fail(f"服务器拒绝：{detail(r)}", f"the server refused: {detail(r)}")
     body = r.json()
     for d in body.get("due", []) if dry_run else []:
         _print(say(f"到期 {d['plan_key']}/{d['cadence']}/{d['period']}", f"due {d['plan_key']}/{d['cadence']}/"
@@ -171,6 +179,10 @@ def show_cmd(edition_id: str, db: DbOption = None) -> None:
     _print(say(f"数据：{stamp['imports']} 批导入，最后一批 #{stamp['last_import_id']}（{stamp['last_imported_at']}）",
                f"data: {stamp['imports']} imports, the last #{stamp['last_import_id']} "
                f"({stamp['last_imported_at']})"))
+    if "last_report_at" in stamp:  # editions issued before the stamp held the tasks' data have imports only
+        _print(say(f"最后报送 {stamp['last_report_at'] or '—'}，最后评分 {stamp['last_score_at'] or '—'}，"
+                   f"目标值 {stamp['plan_values']} 条", f"last report {stamp['last_report_at'] or '—'}, last score "
+                   f"{stamp['last_score_at'] or '—'}, {stamp['plan_values']} plan values"))
     if e["reason"]:
         _print(say(f"更正原因：{e['reason']}", f"reason: {e['reason']}"))
     for c in e["changes"]:
@@ -229,12 +241,13 @@ def verify_cmd(db: DbOption = None) -> None:
     from hvpatent.schedule import verify_editions
 
     with open_warehouse(db, read_only=True) as wh:
-        rows = verify_editions(wh.ibis())
+        rows = verify_editions(wh.con)
     bad = [r for r in rows if not r["ok"]]
     for r in bad:
-        err_console.print(say(f"已被改动：{r['edition_id']} {r['format']}（记录 {r['sha256'][:16]}…，实际 "
+        recorded = r["audited"] or r["sha256"]
+        err_console.print(say(f"已被改动：{r['edition_id']} {r['format']}（印发时 {recorded[:16]}…，实际 "
                               f"{r['actual'][:16]}…）", f"changed since issue: {r['edition_id']} {r['format']} "
-                              f"(recorded {r['sha256'][:16]}…, now {r['actual'][:16]}…)"),
+                              f"(recorded {recorded[:16]}…, now {r['actual'][:16]}…)"),
                           style="red", markup=False, highlight=False, soft_wrap=True)
     _print(say(f"已核对 {len(rows)} 个文件，{len(bad)} 个不符", f"checked {len(rows)} files, {len(bad)} changed"))
     if bad:

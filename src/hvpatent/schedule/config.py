@@ -12,7 +12,7 @@ from hvpatent.reference.settings import SettingsError, fail, overlay, read_setti
 from hvpatent.reference.userconfig import config_file
 
 CONFIG_NAME = USER_NAME = "schedule.yaml"
-CADENCES = ("month", "quarter")
+SCHEDULE_CADENCES = ("month", "quarter")  # of reference/periods.CADENCES, those a bulletin is issued for
 FORMATS = ("docx", "xlsx", "html", "pdf")
 MAX_CATCH_UP = 36  # three years of monthly issues: more would be a mistake, not a catch-up
 
@@ -75,7 +75,7 @@ def config_from(data: dict, source: str) -> ScheduleConfig:
         except ValueError:
             raise fail(source, "start", "应为日期 YYYY-MM-DD", "expected a day YYYY-MM-DD", merged["start"],
                        ConfigError) from None
-    return ScheduleConfig(_choices(merged["cadences"], CADENCES, source, "cadences"),
+    return ScheduleConfig(_choices(merged["cadences"], SCHEDULE_CADENCES, source, "cadences"),
                           _choices(merged["formats"], FORMATS, source, "formats"), tuple(plans), int(catch_up),
                           start, source)
 
@@ -83,10 +83,5 @@ def config_from(data: dict, source: str) -> ScheduleConfig:
 def load_config(path: Path | str | None = None) -> ScheduleConfig:
     """The settings in ``path``, else the user's schedule.yaml, else the package's."""
     file = Path(path) if path is not None else config_path()
-    try:
-        data = read_settings(file, ConfigError)
-    except ConfigError:
-        raise
-    except ValueError as err:  # YAML's own reading of an impossible day (2024-13-01) escapes read_settings
-        raise fail(str(file), "(file)", "日期有误", f"bad date: {err}", error=ConfigError) from None
-    return config_from(data, str(file))
+    # read_settings names the file for a value YAML cannot read (an unquoted impossible day, 2024-13-01)
+    return config_from(read_settings(file, ConfigError), str(file))

@@ -12,8 +12,7 @@ import json
 import math
 import re
 import tempfile
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -21,62 +20,54 @@ import ibis
 
 from hvpatent.plan.model import Plan
 from hvpatent.plan.registry import Plans
+from hvpatent.reference.clock import china_now
+from hvpatent.reference.periods import FIRST_YEAR, LAST_YEAR, Period, parse_period, period_of
 from hvpatent.reference.workdays import next_working_day
-from hvpatent.schedule.config import CADENCES, ScheduleConfig, load_config
+from hvpatent.schedule.config import SCHEDULE_CADENCES, ScheduleConfig, load_config
+from hvpatent.warehouse.transaction import transaction
 
 MAX_REASON_CHARS = 500
+SNAPSHOT_TRIES = 3  # builds of one edition while the data keep changing under it, before giving up
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-MONTH_KEY = re.compile(r"(\d{4})-(\d{2})")
-QUARTER_KEY = re.compile(r"(\d{4})Q([1-4])")
 MEDIA = {"docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
          "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
          "html": "text/html; charset=utf-8", "pdf": "application/pdf"}
 IMPORTS = "imports"  # the data-stamp line's key in an edition's changes
+AUDIT_ACTION = "bulletin_edition_issued"
+HASHES = re.compile(r"\bsha256 ((?:[a-z]+=[0-9a-f]{64},?)+)")  # the file hashes an audit line records at issue
 
 
 class EditionError(ValueError):
     pass
 
 
-@dataclass(frozen=True)
-class Period:
-    start: date
-    end: date
-    key: str
-    cadence: str
-
-    @property
-    def due_on(self) -> date:
-        """The first working day after the period (State Council holiday notices: reference/workdays.py)."""
-        return next_working_day(self.end)
+def issue_day(period: Period) -> date:
+    """The day a period's bulletin is due: the first working day after it (State Council holiday notices:
+    reference/workdays.py)."""
+    return next_working_day(period.end)
 
 
-def period_of(cadence: str, day: date) -> Period:
-    """The month or quarter holding ``day``."""
-    if cadence == "month":
-        start = day.replace(day=1)
-        key = f"{day.year}-{day.month:02d}"
-    elif cadence == "quarter":
-        start = date(day.year, (day.month - 1) // 3 * 3 + 1, 1)
-        key = f"{day.year}Q{(day.month - 1) // 3 + 1}"
-    else:
-        raise EditionError(f"未知的周期 {cadence!r}（{' | '.join(CADENCES)}）/ unknown cadence")
-    months = 1 if cadence == "month" else 3
-    nxt = date(start.year + (start.month + months - 1) // 12, (start.month + months - 1) % 12 + 1, 1)
-    return Period(start, nxt - timedelta(days=1), key, cadence)
+def bulletin_period(cadence: str, key: str) -> Period:
+    """The month or quarter of a key (2024-09, 2024Q3) for a bulletin; EditionError naming the key otherwise."""
+    if cadence not in SCHEDULE_CADENCES:
+        raise EditionError(f"未知的周期 {str(cadence)[:20]!r}（{' | '.join(SCHEDULE_CADENCES)}）/ unknown cadence")
+    try:
+        return parse_period(key, cadence)
+    except ValueError as err:
+        raise EditionError(str(err)) from None
 
 
-def parse_period(cadence: str, key: str) -> Period:
-    """The period of a key (2024-09 for a month, 2024Q3 for a quarter); EditionError naming the key otherwise."""
-    pattern = MONTH_KEY if cadence == "month" else QUARTER_KEY if cadence == "quarter" else None
-    match = pattern.fullmatch(key.strip()) if pattern else None
-    if match is None:
-        raise EditionError(f"期次 {key!r} 不是{'月份（如 2024-09）' if cadence == 'month' else '季度（如 2024Q3）'}"
-                           f" / {key!r} is not a {cadence} key (2024-09, 2024Q3)")
-    year, n = int(match.group(1)), int(match.group(2))
-    if not 1900 <= year <= 2999 or (cadence == "month" and not 1 <= n <= 12):
-        raise EditionError(f"期次 {key!r} 不存在 / no such period")
-    return period_of(cadence, date(year, n if cadence == "month" else 3 * n - 2, 1))
+def _check_day(today: date) -> None:
+    """Days outside the calendar's years are refused here, not met as an overflow deep in the date arithmetic."""
+    if not FIRST_YEAR + 1 <= today.year <= LAST_YEAR:
+        raise EditionError(f"日期 {today} 不在 {FIRST_YEAR + 1} 至 {LAST_YEAR} 年之间 / day {today} is outside the "
+                           f"years {FIRST_YEAR + 1} to {LAST_YEAR}")
+
+
+def in_plan(plan: Plan, period: Period) -> bool:
+    """Whether the period overlaps the plan's span (issued .. deadline): a plan's bulletins stop after its
+    deadline and never go back before it was issued."""
+    return period.end >= plan.issued and period.start <= plan.deadline
 
 
 def edition_id(plan_key: str, cadence: str, period: str, version: int) -> str:
@@ -107,26 +98,35 @@ def _issued_periods(con: ibis.BaseBackend) -> set[tuple[str, str, str]]:
     return {(r["plan_key"], r["cadence"], r["period"]) for r in rows}
 
 
+def _latest_due(cadence: str, today: date) -> Period:
+    """The latest period of ``cadence`` whose bulletin is due on or before ``today``."""
+    period = period_of(today, cadence)
+    while issue_day(period) > today:
+        period = period.previous()
+    return period
+
+
 def due_editions(con: ibis.BaseBackend, plans: Plans, today: date, config: ScheduleConfig | None = None
                  ) -> list[dict]:
     """The editions due on ``today`` not yet issued: {plan_key, cadence, period, as_of, due_on}.  Per plan and
     cadence only the latest ``catch_up_periods`` periods whose due day has come are looked at, so a first run does
-    not print years of back issues."""
+    not print years of back issues; periods outside the plan's span (issued .. deadline) are not a plan's."""
+    _check_day(today)
     config = config or load_config()
     issued = _issued_periods(con)
     due = []
     for plan in _plans(plans, config):
         for cadence in config.cadences:
-            period = period_of(cadence, today)
-            while period.due_on > today:
-                period = period_of(cadence, period.start - timedelta(days=1))
+            period = _latest_due(cadence, today)
             for _ in range(config.catch_up_periods):
-                if config.start and period.end < config.start:
+                if (config.start and period.end < config.start) or period.end < plan.issued:
                     break
-                if (plan.key, cadence, period.key) not in issued:
+                if in_plan(plan, period) and (plan.key, cadence, period.key) not in issued:
                     due.append({"plan_key": plan.key, "cadence": cadence, "period": period.key,
-                                "as_of": period.end, "due_on": period.due_on})
-                period = period_of(cadence, period.start - timedelta(days=1))
+                                "as_of": period.end, "due_on": issue_day(period)})
+                if period.start.year == FIRST_YEAR and period.start.month == 1:
+                    break  # nothing before the calendar's first year
+                period = period.previous()
     return sorted(due, key=lambda d: (d["plan_key"], d["cadence"], d["as_of"]))
 
 
@@ -140,11 +140,22 @@ def _one(duck: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) 
     return rows[0] if rows else None
 
 
+def _iso(value) -> str | None:
+    return value.isoformat(timespec="seconds") if value is not None else None
+
+
 def data_stamp(duck: duckdb.DuckDBPyConnection) -> dict:
-    """Which imports the warehouse holds: the edition's data are those."""
+    """What the warehouse held when the edition was built: its imports, the last unit report filed, the last
+    qualitative score and the plan values entered (a count and a digest: a value may be replaced in place).  Two
+    stamps equal, the bulletin's figures are the same."""
     count, last_id, last_at = _one(duck, "SELECT count(*), max(import_id), max(imported_at) FROM imports")
-    return {"imports": int(count), "last_import_id": last_id,
-            "last_imported_at": last_at.isoformat(timespec="seconds") if last_at else None}
+    (last_report,) = _one(duck, "SELECT max(submitted_at) FROM task_reports")
+    (last_score,) = _one(duck, "SELECT max(scored_at) FROM unit_scores")
+    values, digest = _one(duck, "SELECT count(*), md5(coalesce(string_agg(target_key || '|' || as_of_date || '|'"
+                                " || value, ';' ORDER BY target_key, as_of_date), '')) FROM plan_values")
+    return {"imports": int(count), "last_import_id": last_id, "last_imported_at": _iso(last_at),
+            "last_report_at": _iso(last_report), "last_score_at": _iso(last_score), "plan_values": int(values),
+            "plan_values_md5": digest}
 
 
 def _number(v: object) -> float | None:
@@ -154,14 +165,43 @@ def _number(v: object) -> float | None:
     return None if math.isnan(f) or math.isinf(f) else round(f, 6)
 
 
+def _task_figures(bulletin) -> dict[str, float]:
+    """The key-tasks section's counts per reporting period (``tasks:<period>:on_time|late|overdue|required``),
+    read back from its 任务报送 sheet, and each unit's assessment total (``score:<unit>``) from its 考核评分 table."""
+    from hvpatent.reports.tasks_section import SHEET
+    from hvpatent.tasks import STATUS_WORDS
+
+    status_of = {zh: key for key, (zh, _en) in STATUS_WORDS.items()}
+    figures: dict[str, float] = {}
+    for row in bulletin.sheets.get(SHEET, []):
+        period = row["period"]
+        figures[f"tasks:{period}:required"] = figures.get(f"tasks:{period}:required", 0.0) + 1
+        for status in ("on_time", "late", "overdue"):
+            figures.setdefault(f"tasks:{period}:{status}", 0.0)
+        status = status_of.get(row["status"], row["status"])
+        if status in ("on_time", "late", "overdue"):
+            figures[f"tasks:{period}:{status}"] += 1
+    for section in bulletin.sections:
+        for table in section.tables:
+            if table.title.endswith("考核评分"):
+                figures.update({f"score:{r['unit']}": _number(r["total"]) for r in table.rows})
+    return figures
+
+
 def _figures(bulletin, plan: Plan) -> dict[str, float | None]:
-    """The indicators the bulletin printed, and the plan targets' current values (``target:KEY``)."""
+    """The indicators the bulletin printed, the plan targets' current values (``target:KEY``), and the key tasks'
+    report counts and assessment totals (_task_figures): a re-issue lists every printed number that changed."""
     figures = {k: _number(v) for k, v in bulletin.figures.items()}
     by_name = {t.name: t.key for t in plan.targets}
     for row in bulletin.sheets.get("目标进展", []):
         if row["name"] in by_name:
             figures[f"target:{by_name[row['name']]}"] = _number(row["current"])
+    figures.update(_task_figures(bulletin))
     return figures
+
+
+_TASK_WORDS = {"required": ("应报", "required"), "on_time": ("按时报送", "on time"), "late": ("逾期报送", "late"),
+               "overdue": ("逾期未报", "overdue")}
 
 
 def _figure_name(key: str, plan: Plan) -> str:
@@ -169,6 +209,11 @@ def _figure_name(key: str, plan: Plan) -> str:
 
     if key.startswith("target:"):
         return next((t.name for t in plan.targets if t.key == key[7:]), key)
+    if key.startswith("tasks:") and key.count(":") == 2:
+        _, period, status = key.split(":")
+        return f"{period}任务报送{_TASK_WORDS.get(status, (status,))[0]}份数"
+    if key.startswith("score:"):
+        return f"{key[6:]}考核总分"
     return INDICATORS[key].zh if key in INDICATORS else key
 
 
@@ -230,15 +275,36 @@ def _write_files(bulletin, formats: tuple[str, ...], stem: str) -> dict[str, tup
     return files
 
 
+def _build(duck: duckdb.DuckDBPyConnection, con: ibis.BaseBackend, plan: Plan, span: Period, today: date):
+    """The bulletin and the data stamp it was built on, both of one state of the warehouse: the stamp is read
+    before and after the build, and the build repeated when an import, a report or a score landed meanwhile (the
+    server's writers commit while a scheduled run reads)."""
+    from hvpatent.reports import build_bulletin
+
+    stamp = data_stamp(duck)
+    for _ in range(SNAPSHOT_TRIES):
+        bulletin = build_bulletin(con, as_of=span.end, period=span.cadence, region=plan.region, plan=plan,
+                                  issued_on=today)
+        after = data_stamp(duck)
+        if after == stamp:
+            return bulletin, stamp
+        stamp = after
+    raise EditionError(f"{plan.key} {span.key}：数据在生成通报期间一直在变，请稍后再印发 / the data kept changing "
+                       "while the bulletin was built: issue it again later")
+
+
 def issue_edition(duck: duckdb.DuckDBPyConnection, con: ibis.BaseBackend, plan: Plan, cadence: str, period: str, *,
                   by: str, today: date, reason: str | None = None, config: ScheduleConfig | None = None) -> dict:
     """Issue version 1 of the period's edition, or (``reason`` given) the next version with its changes listed."""
-    from hvpatent.reports import build_bulletin
-
     config = config or load_config()
-    span = parse_period(cadence, period)
-    if today < span.due_on:
-        raise EditionError(f"{plan.key} {span.key} 的通报 {span.due_on} 才到期 / not due until {span.due_on}")
+    _check_day(today)
+    span = bulletin_period(cadence, period)
+    if not in_plan(plan, span):
+        raise EditionError(f"{span.key} 不在方案 {plan.key} 的期限内（{plan.issued} 至 {plan.deadline}）/ {span.key} "
+                           f"lies outside plan {plan.key}'s span ({plan.issued} to {plan.deadline})")
+    if today < issue_day(span):
+        raise EditionError(f"{plan.key} {span.key} 的通报 {issue_day(span)} 才到期 / not due until "
+                           f"{issue_day(span)}")
     reason = _reason(reason)
     last = _last(duck, plan.key, cadence, span.key)
     if last is not None and reason is None:
@@ -248,8 +314,7 @@ def issue_edition(duck: duckdb.DuckDBPyConnection, con: ibis.BaseBackend, plan: 
         raise EditionError(f"{plan.key} {cadence} {span.key} 尚未印发，无可重新印发 / not issued yet: nothing to "
                            "re-issue")
     version = 1 if last is None else last["version"] + 1
-    stamp = data_stamp(duck)
-    bulletin = build_bulletin(con, as_of=span.end, period=cadence, region=plan.region, plan=plan, issued_on=today)
+    bulletin, stamp = _build(duck, con, plan, span, today)
     figures = _figures(bulletin, plan)
     changes = [] if last is None else figure_changes(last["figures"], figures, last["data_stamp"], stamp, plan)
     if last is not None:
@@ -260,27 +325,29 @@ def issue_edition(duck: duckdb.DuckDBPyConnection, con: ibis.BaseBackend, plan: 
     return edition_from_duck(duck, key)
 
 
+def audit_detail(key: str, reason: str | None, files: dict[str, tuple[str, bytes]]) -> str:
+    """The audit line of an issue: the edition, the reason, and each file's SHA-256, a second record of the hashes
+    outside the edition's own rows, which `verify` compares with (a tamper must rewrite the audit log too)."""
+    hashes = ",".join(f"{fmt}={hashlib.sha256(content).hexdigest()}" for fmt, (_name, content) in sorted(files.items()))
+    return key + (f" ({reason})" if reason else "") + f" sha256 {hashes}"
+
+
 def _store(duck, key, plan, span, version, today, by, stamp, figures, changes, reason, files) -> None:
     """Every row of the edition in one transaction, and its audit line."""
     from hvpatent.warehouse.accounts import audit
 
-    duck.execute("BEGIN TRANSACTION")
     try:
-        duck.execute("INSERT INTO bulletin_editions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                     [key, plan.key, plan.region, span.cadence, span.key, version, span.end, span.due_on, today,
-                      datetime.now(), by, json.dumps(stamp), json.dumps(figures, ensure_ascii=False),
-                      json.dumps(changes, ensure_ascii=False), reason])
-        for fmt, (name, content) in files.items():
-            duck.execute("INSERT INTO bulletin_edition_files VALUES (?, ?, ?, ?, ?, ?)",
-                         [key, fmt, name, len(content), hashlib.sha256(content).hexdigest(), content])
-        audit(duck, by, "bulletin_edition_issued", key + (f" ({reason})" if reason else ""))
-        duck.execute("COMMIT")
+        with transaction(duck):
+            duck.execute("INSERT INTO bulletin_editions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                         [key, plan.key, plan.region, span.cadence, span.key, version, span.end, issue_day(span),
+                          today, china_now(), by, json.dumps(stamp), json.dumps(figures, ensure_ascii=False),
+                          json.dumps(changes, ensure_ascii=False), reason])
+            for fmt, (name, content) in files.items():
+                duck.execute("INSERT INTO bulletin_edition_files VALUES (?, ?, ?, ?, ?, ?)",
+                             [key, fmt, name, len(content), hashlib.sha256(content).hexdigest(), content])
+            audit(duck, by, AUDIT_ACTION, audit_detail(key, reason, files))
     except duckdb.ConstraintException:
-        duck.execute("ROLLBACK")
         raise EditionError(f"{key} 已由另一进程印发 / {key} was issued meanwhile") from None
-    except BaseException:
-        duck.execute("ROLLBACK")
-        raise
 
 
 def run_schedule(duck: duckdb.DuckDBPyConnection, con: ibis.BaseBackend, plans: Plans, today: date, *,
@@ -351,13 +418,41 @@ def edition_file(con: ibis.BaseBackend, edition_id: str, fmt: str) -> dict:
     return {**rows[0], "media_type": MEDIA.get(fmt, "application/octet-stream")}
 
 
-def verify_editions(con: ibis.BaseBackend) -> list[dict]:
-    """Each stored file's SHA-256 recomputed against the one recorded at issue."""
-    t = con.table("bulletin_edition_files")
-    out = []
-    for row in t.order_by(["edition_id", "format"]).to_pyarrow().to_pylist():
-        actual = hashlib.sha256(row["content"]).hexdigest()
-        out.append({"edition_id": row["edition_id"], "format": row["format"], "file_name": row["file_name"],
-                    "sha256": row["sha256"], "actual": actual,
-                    "ok": actual == row["sha256"] and len(row["content"]) == row["size_bytes"]})
+def _audited_hashes(duck: duckdb.DuckDBPyConnection) -> dict[str, dict[str, str]]:
+    """Edition id -> {format: sha256} as written into the audit log at issue (editions issued before the audit
+    line carried hashes have none: they are checked against their own rows only)."""
+    cursor = duck.cursor()
+    try:
+        lines = cursor.execute("SELECT detail FROM audit_log WHERE action = ?", [AUDIT_ACTION]).fetchall()
+    finally:
+        cursor.close()
+    found: dict[str, dict[str, str]] = {}
+    for (detail,) in lines:
+        match = HASHES.search(detail or "")
+        if match:
+            key = detail.split(" ", 1)[0]
+            found[key] = dict(pair.split("=", 1) for pair in match.group(1).rstrip(",").split(","))
+    return found
+
+
+def verify_editions(duck: duckdb.DuckDBPyConnection) -> list[dict]:
+    """Each stored file's SHA-256 recomputed against the one recorded in its row and the one the audit log
+    recorded at issue; the files are read one at a time (years of editions never sit in memory together)."""
+    audited = _audited_hashes(duck)
+    cursor = duck.cursor()
+    try:
+        keys = cursor.execute("SELECT edition_id, format FROM bulletin_edition_files ORDER BY edition_id, format"
+                              ).fetchall()
+        out = []
+        for edition_key, fmt in keys:
+            name, size, recorded, content = cursor.execute(
+                "SELECT file_name, size_bytes, sha256, content FROM bulletin_edition_files WHERE edition_id = ?"
+                " AND format = ?", [edition_key, fmt]).fetchone()
+            actual = hashlib.sha256(content).hexdigest()
+            at_issue = audited.get(edition_key, {}).get(fmt)
+            out.append({"edition_id": edition_key, "format": fmt, "file_name": name, "sha256": recorded,
+                        "audited": at_issue, "actual": actual,
+                        "ok": actual == recorded and len(content) == size and at_issue in (None, actual)})
+    finally:
+        cursor.close()
     return out

@@ -10,14 +10,16 @@ from __future__ import annotations
 import re
 from datetime import date
 from typing import Annotated
-from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, Field
 
+from hvpatent.reference.clock import china_today
 from hvpatent.warehouse.accounts import User
 from hvpatent.web.api import analytics, jsonable
+from hvpatent.web.downloads import disposition
+from hvpatent.web.inputs import as_of
 from hvpatent.web.pages import STAFF, _lang, _render, _user
 from hvpatent.web.security import check_csrf, require
 from hvpatent.web.writes import write_lock
@@ -34,7 +36,8 @@ WORDS: dict[str, tuple[str, str]] = {
     "issued_on": ("印发日", "Issued on"), "stamp": ("数据", "Data"), "changes": ("与上一版的变化", "Changes"),
     "files": ("文件", "Files"), "reason": ("更正原因", "Reason"), "late": ("迟发", "late"),
     "none": ("尚无已印发的通报；hvp schedule run 按期印发。", "No edition yet; `hvp schedule run` issues them."),
-    "imports": ("批导入", "imports"), "month": ("月报", "monthly"), "quarter": ("季报", "quarterly"),
+    "imports": ("批导入", "imports"), "last_report": ("最后报送", "last report"),
+    "last_score": ("最后评分", "last score"), "month": ("月报", "monthly"), "quarter": ("季报", "quarterly"),
     "rule": ("每月、每季度结束后的第一个工作日（按国务院办公厅节假日安排）印发；"
              "已印发的版本不再改动，更正即印发新版本。",
              "Issued on the first working day after each month and quarter (State Council holiday notices); an "
@@ -75,7 +78,7 @@ def _download(request: Request, ref: str, fmt: str) -> Response:
         raise HTTPException(404, str(err)) from None
     name = f["file_name"]
     return Response(f["content"], media_type=f["media_type"], headers={
-        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}", "X-Content-SHA256": f["sha256"]})
+        "Content-Disposition": disposition(name), "X-Content-SHA256": f["sha256"]})
 
 
 @router.get("/api/editions", summary="已印发的通报版本 / issued bulletin editions")
@@ -98,13 +101,20 @@ class RunIn(BaseModel):
     dry_run: bool = False
 
 
-def _day(text: str | None) -> date:
+def _day(text: str | None, dry_run: bool) -> date:
+    """The run's day: today in Beijing by default; a given day within the figures' range (inputs.as_of, 422), and
+    not after today unless a dry run (an edition issued for a month that has not ended would stand forever)."""
+    today = china_today()
     if not text:
-        return date.today()
+        return today
     try:
-        return date.fromisoformat(text)
+        day = as_of(date.fromisoformat(text))
     except ValueError:
         raise HTTPException(422, f"today 应为日期 YYYY-MM-DD / today: expected YYYY-MM-DD: {text[:10]!r}") from None
+    if day > today and not dry_run:
+        raise HTTPException(422, f"today 不能晚于今天（{today}），除非 dry_run / today cannot be in the future "
+                                 f"({today}) unless dry_run")
+    return day
 
 
 @router.post("/api/editions/run", summary="印发到期的通报 / issue the due editions (admin, X-CSRF-Token)")
@@ -113,7 +123,7 @@ def api_run(request: Request, user: Admin, body: RunIn) -> JSONResponse:
     from hvpatent.schedule import ConfigError, EditionError, due_editions, load_config, run_schedule
 
     check_csrf(request, request.headers.get("x-csrf-token"))
-    day = _day(body.today)
+    day = _day(body.today, body.dry_run)
     try:
         config = load_config()
     except ConfigError as err:
