@@ -32,7 +32,8 @@ from hvpatent.cli.refresh import refresh_derived_tables
 from hvpatent.i18n import label, t
 
 PlanOption = Annotated[str | None, typer.Option(
-    "--plan", help="方案代码（hvp plan list）或方案文件 YAML（默认：永川区2022—2024行动方案）/ a plan key or file")]
+    "--plan", help="方案代码（hvp plan list）或方案文件 YAML（默认：默认方案）/ a plan key or file "
+                   "(default: the default plan)")]
 
 
 # `hvp plan list`'s columns, labelled here: the shared COLUMN_LABELS read "key"/"name" as an indicator's
