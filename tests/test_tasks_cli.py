@@ -310,6 +310,25 @@ def test_safe_file_names():
     assert safe_file_name("..") == "unit"
 
 
+def test_remind_never_overwrites_a_letter(fresh, tmp_path):
+    """Units whose names clean to the same file name get "-2" (unique_file_names, as the web's zip); a Windows
+    device name gets a leading "_"."""
+    import yaml
+
+    seed = yaml.safe_load(small_plan(tmp_path).read_text(encoding="utf-8"))
+    task = {**seed["tasks"][0], "responsible": ["区测/试局", "区测:试局", "CON"], "cooperating": []}
+    path = tmp_path / "odd-plan.yaml"
+    path.write_text(yaml.safe_dump({"plan": {**seed["plan"], "key": "odd-plan"}, "targets": [], "tasks": [task]},
+                                   allow_unicode=True), encoding="utf-8")
+    out = tmp_path / "letters"
+    result = hvp("tasks", "remind", "--db", fresh, "--plan", str(path), "--as-of", "2024-11-05", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in out.iterdir()) == ["_CON.docx", "区测_试局-2.docx", "区测_试局.docx"]
+    for name, unit in (("区测_试局.docx", "区测/试局"), ("区测_试局-2.docx", "区测:试局")):
+        with zipfile.ZipFile(out / name) as docx:
+            assert f"To {unit}:" in docx.read("word/document.xml").decode("utf-8"), name
+
+
 def small_plan(folder: Path) -> Path:
     """The seed plan cut to tasks 2 and 3 without linked indicators or targets (the assessment's indicator part
     would compute every linked indicator twice on each call), under its own key: --plan FILE."""

@@ -106,7 +106,7 @@ def _doc(data: bytes) -> tuple[str, list[list[str]]]:
 def test_the_filing_date_is_counted_in_working_days(issued_on: date, by: str) -> None:
     # 5 working days: 09-29 (Sun) and 09-30 worked, 10-01..07 National Day off
     text, _ = _doc(reminder_letter(PLAN, "区科技局", STATUSES, date(2024, 10, 21), issued_on=issued_on))
-    assert f"请贵单位于{by}前（5个工作日内）" in text
+    assert f"请贵单位在5个工作日内、即{by}（含当日）前" in text   # a filing on that day is in time
 
 
 def test_the_letter_lists_only_the_units_overdue_reports() -> None:
@@ -117,14 +117,18 @@ def test_the_letter_lists_only_the_units_overdue_reports() -> None:
                          [f"2. {PLAN.task(2).title}", "2024年第3季度", "2024年10月18日", "1"]]
     assert cells[0] == ["任务", "报送期", "报送截止日", "逾期工作日"]
     assert text.endswith("永川区知识产权局\n2024年10月21日")
-    assert "请贵单位于2024年10月28日前" in text   # 10-21 (Mon) + 5 working days
+    assert "即2024年10月28日（含当日）前" in text   # 10-21 (Mon) + 5 working days
+    # under report_by: all a cooperating unit gets the letter too: the rule names every reporting unit
+    assert "各报送单位应在每个报送期结束后" in text and "责任单位" not in text
 
 
 def test_the_english_twin() -> None:
     text, cells = _doc(reminder_letter(PLAN, "区科技局", STATUSES, date(2024, 10, 21), lang="en",
                                        issued_on=date(2024, 10, 21)))
     assert text.startswith(f"Reminder: progress reports on the key tasks of the {PLAN.name_en}\nTo 区科技局:")
-    assert "2 of your progress reports are overdue" in text and "by 2024-10-28 (within 5 working days)" in text
+    assert "2 of your progress reports are overdue" in text
+    assert "by 2024-10-28, that day included (within 5 working days)" in text
+    assert "each reporting unit reports" in text and "responsible" not in text
     assert cells[0] == ["Task", "Period", "Due date", "Working days overdue"] and cells[2][1:] == [
         "2024Q3", "2024-10-18", "1"]
     assert text.endswith("Intellectual Property Office (永川区知识产权局)\n2024-10-21")
@@ -140,9 +144,25 @@ def test_one_letter_per_unit_with_overdue_reports() -> None:
 @pytest.mark.parametrize(("name", "safe"), [
     ("区科技局", "区科技局"), ("../../etc/passwd", "_etc_passwd"), ("a/b\\c", "a_b_c"), ("..", "unit"), ("", "unit"),
     (" . ", "unit"), ("a\x00b\x7fc", "a_b_c"), ('x:*?"<>|y', "x_y"), ("a..b.c", "a_b.c"), ("局" * 150, "局" * 100),
+    # Windows device names, whatever the case or extension, get a leading "_"; a longer word is a plain name
+    ("CON", "_CON"), ("nul.txt", "_nul.txt"), ("com1", "_com1"), ("Lpt9 .x", "_Lpt9 .x"), ("CONSOLE", "CONSOLE"),
+    ("COM10", "COM10"),
+    # the cut at 100 characters never leaves a trailing space or dot (Windows would drop it)
+    ("局" * 99 + " x", "局" * 99), ("a" * 99 + ".b", "a" * 99), ("局" * 98 + ". x", "局" * 98),
 ])
 def test_safe_file_name(name: str, safe: str) -> None:
     assert safe_file_name(name) == safe
+
+
+def test_unique_file_names() -> None:
+    from hvpatent.reports.task_letters import unique_file_names
+
+    # two units cleaning to the same name, a case twin (one file on Windows and macOS) and a name that is
+    # already someone's "-2": each keeps its place, none overwrites another
+    assert unique_file_names(["区测_试局.docx", "区测_试局.docx", "A.docx", "a.docx", "区测_试局-2.docx", "x",
+                              "x"]) == ["区测_试局.docx", "区测_试局-2.docx", "A.docx", "a-2.docx",
+                                        "区测_试局-2-2.docx", "x", "x-2"]
+    assert unique_file_names(["a.docx", "b.docx"]) == ["a.docx", "b.docx"]
 
 
 def test_period_labels() -> None:

@@ -475,7 +475,7 @@ def remind_cmd(
     db: DbOption = None,
 ) -> None:
     """为有逾期未报的单位各写一份催报函（docx）/ one reminder letter (docx) per unit with overdue reports."""
-    from hvpatent.reports.task_letters import reminder_letters, safe_file_name
+    from hvpatent.reports.task_letters import reminder_letters, safe_file_name, unique_file_names
     from hvpatent.tasks import overdue
 
     the_plan, day = plan_of(plan), parse_as_of(as_of)
@@ -492,8 +492,10 @@ def remind_cmd(
         out.mkdir(parents=True, exist_ok=True)
     except OSError as err:
         raise cannot_write(out, err.strerror or str(err)) from None
-    for name, data in letters.items():
-        path = out / f"{safe_file_name(name)}.docx"
+    # two units whose names clean alike get "-2": no letter overwrites another (the web's zip does the same)
+    names = unique_file_names([f"{safe_file_name(u)}.docx" for u in letters])
+    for name, data in zip(names, letters.values(), strict=True):
+        path = out / name
         with writing(path):
             path.write_bytes(data)
         console.print(i18n.say(f"已写入 {path}", f"written: {path}"), markup=False, highlight=False)

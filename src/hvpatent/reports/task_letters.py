@@ -28,13 +28,40 @@ WORDS: dict[str, tuple[str, str]] = {
 HALF = {"1": "上半年", "2": "下半年"}
 # Path separators, characters Windows forbids, control characters and dot runs: none may reach a file or zip name.
 UNSAFE_NAME = re.compile(r'(?:[\\/:*?"<>|\x00-\x1f\x7f]|\.{2,})+')
+# Windows' device names: "CON.docx" or "nul" opens the device, not a file, whatever the extension.
+RESERVED_NAMES = frozenset({"CON", "PRN", "AUX", "NUL", *(f"COM{n}" for n in range(10)),
+                            *(f"LPT{n}" for n in range(10))})
+NAME_CHARS = 100
 
 
 def safe_file_name(name: str) -> str:
     """A unit's (or any plan-given) name as a file or zip entry name: no path or control characters, no dot runs,
-    never empty or a dot name, at most 100 characters."""
+    never empty, a dot name or a Windows device name (CON, NUL, COM1 … get a leading "_"), at most 100 characters,
+    never ending in a dot or a space (Windows drops them)."""
     cleaned = UNSAFE_NAME.sub("_", name).strip(" .")
-    return cleaned[:100] if cleaned.strip("_") else "unit"
+    if not cleaned.strip("_"):
+        return "unit"
+    if cleaned.split(".", 1)[0].rstrip(" ").upper() in RESERVED_NAMES:
+        cleaned = f"_{cleaned}"
+    return cleaned[:NAME_CHARS].rstrip(" .")
+
+
+def unique_file_names(names: list[str]) -> list[str]:
+    """``names`` (file names, in order) made distinct: a name already given (ignoring case, as Windows and macOS
+    do) gets "-2", "-3" … before its extension, so that no letter overwrites another when two units' names clean
+    to the same text.  One helper for the web's zip and the CLI's folder."""
+    taken: set[str] = set()
+    out: list[str] = []
+    for name in names:
+        stem, dot, suffix = name.rpartition(".")
+        stem, suffix = (stem, f".{suffix}") if dot and stem else (name, "")
+        candidate, n = name, 1
+        while candidate.casefold() in taken:
+            n += 1
+            candidate = f"{stem}-{n}{suffix}"
+        taken.add(candidate.casefold())
+        out.append(candidate)
+    return out
 
 
 def period_label(key: str, i: int = 0) -> str:
@@ -84,18 +111,19 @@ def reminder_letter(plan: Plan, unit: str, rows: list, as_of: date, *, issuer: s
                f"Reminder: progress reports on the key tasks of the {name}", TITLE_FONT, 22,
                align=WD_ALIGN_PARAGRAPH.CENTER, indent=False)
     _paragraph(doc, f"{unit}：" if i == 0 else f"To {unit}:", BODY_FONT, 16, indent=False)
-    _paragraph(doc, f"根据《{name}》的工作安排，各责任单位应在每个报送期结束后按期报送重点任务进展情况。经核查，"
+    _paragraph(doc, f"根据《{name}》的工作安排，各报送单位应在每个报送期结束后按期报送重点任务进展情况。经核查，"
                     f"截至{_when(as_of, i)}，贵单位尚有{len(mine)}份进展报告逾期未报送，详见下表：" if i == 0 else
-                    f"Under the {name}, each responsible unit reports on its key tasks after every reporting period. "
+                    f"Under the {name}, each reporting unit reports on its key tasks after every reporting period. "
                     f"As of {as_of.isoformat()}, {len(mine)} of your progress reports are overdue:")
     columns = [(k, w[k]) for k in ("task", "period", "due", "days")]
     _table(doc, Table(w["overdue"], columns, [
         {"task": f"{r.task_number}. {r.task_title}", "period": period_label(r.period, i),
          "due": _when(r.due, i), "days": r.working_days_late} for r in mine], wrap=("task",)))
-    _paragraph(doc, f"请贵单位于{_when(by_day, i)}前（{within}个工作日内）通过系统补报上述进展报告。"
+    # the last day is named as included ("含当日"): a filing on it is in time, which "于X前" alone leaves open
+    _paragraph(doc, f"请贵单位在{within}个工作日内、即{_when(by_day, i)}（含当日）前通过系统补报上述进展报告。"
                     "如有特殊情况，请及时与本局联系。" if i == 0 else
-                    f"Please file these reports in the system by {by_day.isoformat()} (within {within} working days), "
-                    "or contact this office if there is a reason you cannot.")
+                    f"Please file these reports in the system by {by_day.isoformat()}, that day included (within "
+                    f"{within} working days), or contact this office if there is a reason you cannot.")
     signer = _signature(issuer or default_issuer(plan.region), i)
     _paragraph(doc, signer, HEADING_FONT, 16, align=WD_ALIGN_PARAGRAPH.RIGHT, indent=False)
     _paragraph(doc, _when(issued_on, i), BODY_FONT, 16, align=WD_ALIGN_PARAGRAPH.RIGHT, indent=False)
