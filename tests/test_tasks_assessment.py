@@ -15,6 +15,7 @@ from hvpatent.plan.model import Plan, Reporting, Task, load_plan
 from hvpatent.tasks import ReportError, ReportStatus, TasksConfig
 from hvpatent.tasks import assessment as A
 from hvpatent.tasks.config import config_from
+from hvpatent.tasks.periods import reporting_periods
 from hvpatent.warehouse.store import Warehouse
 
 PERIOD = "2024Q3"
@@ -171,7 +172,7 @@ def db(wh: Warehouse) -> Warehouse:
 
 
 def test_the_seed_plans_periods_are_its_quarters(db: Warehouse) -> None:
-    assert A._period_keys(SEED) == SEED_PERIODS
+    assert [p.key for p in reporting_periods(SEED)] == SEED_PERIODS
 
 
 def test_a_score_is_stored_audited_and_the_latest_counts(db: Warehouse) -> None:

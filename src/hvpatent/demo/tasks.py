@@ -74,10 +74,12 @@ def _text(plan: Plan, task, period: str, kind: str) -> str:
 
 
 def _required(plan: Plan, units: set[str] | None) -> Iterable[tuple[object, str]]:
-    """(task, unit) pairs that must report: responsible units (and cooperating ones under report_by: all)."""
+    """(task, unit) pairs that must report (tasks.required_units: responsible units, and cooperating ones under
+    report_by: all)."""
+    from hvpatent.tasks import required_units
+
     for task in plan.tasks:
-        who = task.responsible + (task.cooperating if plan.reporting.report_by == "all" else ())
-        for unit in who:
+        for unit in required_units(plan, task):
             if units is None or unit in units:
                 yield task, unit
 

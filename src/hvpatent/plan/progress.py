@@ -80,8 +80,10 @@ def trend_days(as_of: date) -> list[date]:
     return ([d for d in quarter_ends(as_of) if d < as_of] + [as_of])[-8:]
 
 
-def _indicator_context(root: Context, target: Target, day: date) -> Context:
-    ind = INDICATORS[target.indicator]
+def indicator_context(root: Context, indicator_key: str, day: date) -> Context:
+    """The window an indicator is read in on ``day``: a flow over the 12 months to the day, a stock on the day (its
+    year from 1 January).  Public: a task's figures (tasks/figures.py) use it, so they and this page agree."""
+    ind = INDICATORS[indicator_key]
     if ind.kind == "flow":
         return root.at(day, shift_months(day, 12) + timedelta(days=1))
     return root.at(day, date(day.year, 1, 1))
@@ -94,7 +96,7 @@ def _indicator_values(root: Context, plan: Plan, days: list[date]) -> dict[tuple
     if not asked:
         return {}
     root.prefetch({d for _, d in asked})  # every day's legal states in one evaluation
-    found = values([(_indicator_context(root, t, d), t.indicator) for t, d in asked])
+    found = values([(indicator_context(root, t.indicator, d), t.indicator) for t, d in asked])
     return {(t.key, d): v for (t, d), v in zip(asked, found, strict=True)}
 
 
@@ -119,7 +121,7 @@ def target_value(root: Context, target: Target, day: date,
     if target.source == "indicator":
         if known is not None and (target.key, day) in known:
             return known[(target.key, day)]
-        return value(_indicator_context(root, target, day), target.indicator)
+        return value(indicator_context(root, target.indicator, day), target.indicator)
     if target.source == "recognitions" and from_records(con, target):
         if target.since is None:
             raise ValueError(f"{target.key}: since (the plan's baseline date) is needed")

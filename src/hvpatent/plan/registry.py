@@ -36,7 +36,8 @@ class Plans:
         if key is None or key == "":
             return self.default
         if key not in self.by_key:
-            raise PlanError(f"没有这个方案 / no such plan: {key}（可用 / known: {', '.join(self.by_key)}）")
+            # the asked key clipped: it comes from a query string or a form
+            raise PlanError(f"没有这个方案 / no such plan: {key[:64]!r}（可用 / known: {', '.join(self.by_key)}）")
         return self.by_key[key]
 
     def units(self) -> tuple[str, ...]:

@@ -23,6 +23,7 @@ from hvpatent.indicators import (
 )
 from hvpatent.plan import Plan, plan_progress
 from hvpatent.plan.progress import METHOD, excluded_note, quarter_ends
+from hvpatent.reference.clock import china_today
 from hvpatent.reference.regions import region_name
 from hvpatent.reports import charts
 from hvpatent.reports.narrative import headline_sentences, progress_sentence, ranking_sentence
@@ -289,7 +290,7 @@ def build_bulletin(con: ibis.BaseBackend, as_of: date, period: str = "quarter", 
     period_text = {"month": f"{as_of.year}年{as_of.month}月", "quarter":
                    f"{as_of.year}年第{(as_of.month - 1) // 3 + 1}季度", "year": f"{as_of.year}年"}[period]
     return Bulletin(
-        title=f"{place}{period_text}知识产权统计通报", issuer=issuer, issued_on=issued_on or date.today(),
+        title=f"{place}{period_text}知识产权统计通报", issuer=issuer, issued_on=issued_on or china_today(),
         as_of=as_of, period=period, region=region or "", region_name=place, sections=sections,
         appendix=[(INDICATORS[k].zh, DEFINITIONS.get(k, "")) for k in keys if k in DEFINITIONS],
         sources=SOURCES, figures=now, sheets=sheets, notice=notice,

@@ -33,11 +33,6 @@ def _latest_due(plan: Plan, as_of: date):
     return due[-1] if due else None
 
 
-def _required(plan: Plan, rows: list) -> list:
-    """The reports the units had to file: the responsible units' (and the cooperating units' under report_by all)."""
-    return [r for r in rows if r.role == "responsible" or plan.reporting.report_by == "all"]
-
-
 def _counts_sentence(period_text: str, due: date, rows: list) -> str:
     # "截止日为X": a report filed on X itself is on time ("X日前" would read as "before X")
     n = {s: sum(r.status == s for r in rows) for s in COUNTED}
@@ -89,7 +84,8 @@ def tasks_section(con: ibis.BaseBackend, plan: Plan, as_of: date, *, sheets: dic
         return sec
     from hvpatent.tasks import due_date
 
-    rows = _required(plan, report_status(con, plan, as_of, period=period.key))
+    # the reports the units had to file (tasks.required_units decides, as for the sheet and the status pages)
+    rows = [r for r in report_status(con, plan, as_of, period=period.key) if r.required]
     sec.paragraphs.append(_counts_sentence(period_label(period.key), due_date(plan, period), rows))
     status_rows = _status_rows(rows)
     # 报送单位, not 责任单位: under report_by: all the cooperating units report (and are listed) too

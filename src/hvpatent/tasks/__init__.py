@@ -22,12 +22,12 @@ from hvpatent.tasks.reports import (
     reports,
     unit_tasks,
 )
-from hvpatent.tasks.status import STATUS_WORDS, STATUSES, ReportStatus, overdue, report_status
+from hvpatent.tasks.status import STATUS_WORDS, STATUSES, ReportStatus, overdue, report_status, required_units
 
 __all__ = [
     "STATUSES", "STATUS_WORDS", "AssessmentRow", "AttachmentError", "CheckedFile", "ConfigError", "Period",
     "ReportError", "ReportNotFound", "ReportStatus", "TasksConfig", "assessment_sheet", "check_attachment",
     "check_attachments", "due_date", "file_report", "get_report", "latest_scores", "load_config", "overdue",
     "parse_period", "period_of", "record_score", "report_file", "report_history", "report_status", "reporting_periods",
-    "reports", "task_figures", "unit_tasks",
+    "reports", "required_units", "task_figures", "unit_tasks",
 ]

@@ -27,6 +27,7 @@ import ibis
 
 from hvpatent.plan.model import Plan
 from hvpatent.reference.clock import china_now
+from hvpatent.tasks.status import required_units
 
 PARTS = ("timeliness", "indicators", "qualitative")
 PART_WORDS = {"timeliness": ("报送及时性", "timeliness"), "indicators": ("指标进展", "indicator progress"),
@@ -53,18 +54,18 @@ def _error(zh: str, en: str) -> Exception:
     return ReportError(f"{zh} / {en}")
 
 
-def _period_keys(plan: Plan) -> list[str]:
+def _check_period(plan: Plan, period: str, as_of: date) -> None:
+    """The period must be the plan's and have begun by ``as_of``: a period still to come has no reports, figures
+    or score yet (its indicators would be read "as of" a day before the previous period's end)."""
     from hvpatent.tasks.periods import reporting_periods
 
-    return [p.key for p in reporting_periods(plan)]
-
-
-def _check_period(plan: Plan, period: str) -> None:
-    keys = _period_keys(plan)
+    keys = [p.key for p in reporting_periods(plan)]
     if period not in keys:
         shown = "、".join(keys[:3]) + ("…" if len(keys) > 3 else "")
-        raise _error(f"报送期 {period!r} 不是《{plan.name}》的报送期（如 {shown}）",
-                     f"period {period!r} is not one of the plan's reporting periods (e.g. {shown})")
+        raise _error(f"报送期 {period!r:.40} 不是《{plan.name}》的报送期（如 {shown}）",
+                     f"period {period!r:.40} is not one of the plan's reporting periods (e.g. {shown})")
+    if period not in {p.key for p in reporting_periods(plan, as_of, begun=True)}:
+        raise _error(f"报送期 {period} 截至 {as_of} 尚未开始", f"period {period} has not begun by {as_of}")
 
 
 def _check_score(score: object) -> float:
@@ -83,27 +84,30 @@ def record_score(duck: duckdb.DuckDBPyConnection, plan: Plan, unit: str, period:
                  note: str | None, by: str, now: datetime | None = None) -> dict:
     """Append the bureau's qualitative score of ``unit`` for ``period`` (a new unit_scores row; the latest counts)
     and an audit_log row, in one transaction.  ReportError (Chinese / English) for a unit the plan does not name, a
-    period not the plan's, a score outside 0–100 or no scorer; nothing is written then.  Only a unit the sheet
-    assesses may be scored (a cooperating-only unit under ``report_by: responsible`` is not: its score would be kept
-    and never shown)."""
+    period not the plan's or not begun by ``now`` (Beijing time), a score outside 0–100 or no scorer; nothing is
+    written then.  Only a unit the sheet assesses may be scored (a cooperating-only unit under ``report_by:
+    responsible`` is not: its score would be kept and never shown).  The note is kept on one line without control
+    characters (it goes into the audit line), cut to MAX_NOTE."""
+    from hvpatent.tasks.reports import clean_text
     from hvpatent.warehouse.accounts import audit
     from hvpatent.warehouse.transaction import transaction
 
     value = _check_score(score)
     if unit not in plan.units():
         raise _error(f"《{plan.name}》没有单位 {unit!r}", f"the plan names no unit {unit!r}")
-    if not any(unit in _required_units(plan, task) for task in plan.tasks):
+    if not any(unit in required_units(plan, task) for task in plan.tasks):
         raise _error(f"{unit} 只是配合单位，不参加《{plan.name}》的考核，不能评分",
                      f"{unit} is only a cooperating unit and is not assessed under the plan: it cannot be scored")
-    _check_period(plan, period)
+    at = now or china_now()   # Beijing time, as the as_of days the sheet compares it with
+    _check_period(plan, period, at.date())
     who = (by or "").strip()
     if not who:
         raise _error("须注明评分人", "the scorer (by) is needed")
-    text = (note or "").strip()[:MAX_NOTE] or None
+    # no newline or other control character: the note is written into the one-line audit detail
+    text = " ".join(clean_text(note or "").split())[:MAX_NOTE].strip() or None
     with transaction(duck):
         last = duck.execute("SELECT max(scored_at) FROM unit_scores WHERE plan_key = ? AND unit = ? AND period = ?",
                             [plan.key, unit, period]).fetchone()[0]
-        at = now or china_now()   # Beijing time, as the as_of days the sheet compares it with
         # the key holds scored_at: a second score within the clock's resolution comes just after the last
         at = max(at, last + timedelta(microseconds=1)) if last else at
         duck.execute("INSERT INTO unit_scores VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -160,10 +164,6 @@ def _mean(values: list[float]) -> float | None:
     return round(sum(values) / len(values), 2) if values else None
 
 
-def _required_units(plan: Plan, task) -> tuple[str, ...]:
-    return task.responsible + (task.cooperating if plan.reporting.report_by == "all" else ())
-
-
 def _weights_note(parts: dict[str, float | None], weights: dict[str, float]) -> list[str]:
     missing = [p for p in PARTS if parts[p] is None and weights.get(p)]
     if not missing:
@@ -201,12 +201,12 @@ def score_units(plan: Plan, period: str, statuses: list, figures: dict[int, list
     weights = {p: float(config.assessment["weights"].get(p) or 0) for p in PARTS}
     by_key = {(s.task_number, s.unit): s for s in statuses if s.period == period}
     order = {u: i for i, u in enumerate(plan.units())}
-    units = sorted({u for task in plan.tasks for u in _required_units(plan, task)}, key=lambda u: order[u])
+    units = sorted({u for task in plan.tasks for u in required_units(plan, task)}, key=lambda u: order[u])
     rows = []
     for unit in units:
         details, timely, indicator_values = [], [], {}
         for task in plan.tasks:
-            if unit not in _required_units(plan, task):
+            if unit not in required_units(plan, task):
                 continue
             status = by_key.get((task.number, unit))
             t_score = timeliness_score(status, config) if status else None
@@ -236,13 +236,14 @@ def score_units(plan: Plan, period: str, statuses: list, figures: dict[int, list
 def assessment_sheet(con: ibis.BaseBackend, plan: Plan, period: str, as_of: date, config=None) -> list[AssessmentRow]:
     """Every unit's assessment for ``period`` as known on ``as_of``: the report statuses (tasks.status), the
     linked indicators' directions (tasks.figures) and the bureau's latest qualitative scores, weighed by the
-    settings (tasks.yaml ``assessment``; default: load_config()).  ReportError for a period not the plan's."""
+    settings (tasks.yaml ``assessment``; default: load_config()).  ReportError for a period not the plan's or not
+    begun by ``as_of``."""
     from hvpatent.tasks.config import load_config
     from hvpatent.tasks.figures import task_figures
     from hvpatent.tasks.status import report_status
 
     config = config or load_config()
-    _check_period(plan, period)
+    _check_period(plan, period, as_of)
     statuses = report_status(con, plan, as_of, period=period)
     figures = {task.number: task_figures(con, plan, task.number, period, as_of)
                for task in plan.tasks if task.indicators}

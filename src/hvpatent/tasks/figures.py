@@ -10,28 +10,16 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date
-from typing import NamedTuple
 
 import ibis
 
 from hvpatent.indicators.compute import values
 from hvpatent.indicators.measures import INDICATORS, Context
 from hvpatent.plan.model import Plan
-from hvpatent.plan.progress import _indicator_context
+from hvpatent.plan.progress import indicator_context
 from hvpatent.tasks.periods import plan_period
 
 FLAT = 1e-9   # a change this small is no change (floating-point noise of a ratio)
-
-
-class _Linked(NamedTuple):
-    """A task's linked indicator in the shape plan/progress's window reads (a target's ``indicator``)."""
-    indicator: str
-
-
-def _context(root: Context, key: str, day: date) -> Context:
-    """plan/progress.py's own window (a flow over the 12 months to the day, a stock on the day), called rather than
-    copied: a task's figures and the plan's progress page can never disagree on an indicator's value."""
-    return _indicator_context(root, _Linked(key), day)  # type: ignore[arg-type]
 
 
 def direction(value: float | None, previous: float | None) -> str | None:
@@ -48,7 +36,9 @@ def indicator_figures(con: ibis.BaseBackend, plan: Plan, keys: tuple[str, ...], 
     if not known:
         return []
     root = Context.create(con, day, "year", plan.region)
-    asked = [(_context(root, k, d), k) for k in known for d in (day, before)]
+    # plan/progress's own window (a flow over the 12 months to the day, a stock on the day), called rather than
+    # copied: a task's figures and the plan's progress page can never disagree on an indicator's value
+    asked = [(indicator_context(root, k, d), k) for k in known for d in (day, before)]
     found = values(asked)
     rows = []
     for i, key in enumerate(known):
@@ -79,12 +69,13 @@ def task_figures(con: ibis.BaseBackend, plan: Plan, task_number: int, period: st
     """For each linked indicator: {key, name, unit, value (at the period's end, plan region), previous (at the
     previous period's end), change, direction: up | flat | down | None, records_url}; then each linked target's
     progress row {target_key, name, current, target, status}.  Rows carry ``kind`` (indicator | target).
-    ``as_of`` before the period's end (a current period) takes the figures on that day instead."""
+    ``as_of`` before the period's end (a current period) takes the figures on that day instead, and before the
+    previous period's end (a period still to come) takes both on that day: never a "previous" day after "now"."""
     task = plan.task(task_number)
     if task is None:
         raise ValueError(f"方案 {plan.key} 没有任务 {task_number} / plan {plan.key} has no task {task_number}")
     found = plan_period(plan, period)
     day = min(found.end, as_of) if as_of else found.end
-    before = found.previous().end
+    before = min(found.previous().end, day)
     return [*indicator_figures(con, plan, task.indicators, day, before),
             *target_figures(con, plan, task.targets, day)]

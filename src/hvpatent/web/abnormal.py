@@ -20,6 +20,7 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
+from hvpatent.reference.clock import china_today
 from hvpatent.warehouse.accounts import User
 from hvpatent.web import inputs
 from hvpatent.web.api import _table_response, analytics, jsonable
@@ -123,7 +124,8 @@ def as_of_day(text: str | None, request: Request) -> date:
             return inputs.as_of(date.fromisoformat(text))
         except ValueError as err:
             raise inputs.invalid("as_of", text, "YYYY-MM-DD") from err
-    return inputs.as_of(request.app.state.default_as_of or date.today())
+    # today in Beijing, whatever the host's zone, as pages._day
+    return inputs.as_of(request.app.state.default_as_of or china_today())
 
 
 def region_code(text: str | None, request: Request) -> str | None:
