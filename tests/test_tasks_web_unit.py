@@ -9,16 +9,40 @@ import io
 import re
 import socket
 import zipfile
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
 import pytest
 from PIL import Image
 
+import hvpatent.plan
 import world
-from webserver import PASSWORD, client, get_routes, serve, world_db
+from webserver import PASSWORD, client, serve, world_db
 
 PLAN = "yongchuan-2022-2024"
+# A second plan of the same region naming the same units (check_units allows it: the same bodies), with colliding
+# task numbers and another cadence: the form must never file under the wrong plan.
+NEXT = "yongchuan-next"
+NEXT_PLAN = f"""plan:
+  key: {NEXT}
+  name: 永川区知识产权后续行动方案
+  name_en: Yongchuan follow-up plan
+  issued: 2023-12-01
+  region: "500118"
+  baseline_date: 2023-12-31
+  deadline: 2027-12-31
+  reporting:
+    cadence: half
+    due_working_days: 10
+    start: 2024-01-01
+    end: 2027-12-31
+    report_by: responsible
+targets: []
+tasks:
+  - {{number: 3, group: 一, title: 培育科技型企业, goal: 后续任务, responsible: [区科技局], indicators: []}}
+  - {{number: 9, group: 一, title: 数字经济专利, goal: 后续任务, responsible: [区经济信息委], indicators: []}}
+"""
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 
 
@@ -39,9 +63,13 @@ def zip_bomb() -> bytes:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
+    from hvpatent.plan.model import SEED_PLAN
     from hvpatent.web import create_app
 
-    app = create_app(world_db(tmp_path_factory.mktemp("unit")), secret="test-secret")
+    folder = tmp_path_factory.mktemp("unit")
+    (folder / "next.yaml").write_text(NEXT_PLAN, encoding="utf-8")
+    seed = Path(hvpatent.plan.__file__).parent / SEED_PLAN
+    app = create_app(world_db(folder), secret="test-secret", plan_files=[seed, folder / "next.yaml"])
     with serve(app) as url:
         yield url, app
 
@@ -96,7 +124,8 @@ def test_a_unit_sees_only_its_own_tasks(server):
         assert tasks == {(2, "responsible"), (3, "responsible"), (1, "cooperating"), (4, "cooperating"),
                          (6, "cooperating"), (7, "cooperating")}
         assert all(s["unit"] == "区科技局" for t in body["tasks"] for s in t["periods"])
-        assert "2024Q2" in body["periods"] and "2024Q3" not in body["periods"]  # begun by 2024-06-30 only
+        assert "2024Q2" in body["periods"][PLAN] and "2024Q3" not in body["periods"][PLAN]  # begun by 2024-06-30
+        assert body["periods"][NEXT] == ["2024H1"]  # each plan's own periods, in its own cadence
         page = keji.get("/unit", params={"as_of": "2024-06-30"})
         assert page.status_code == 200 and 'id="report-form"' in page.text and "聚焦研发活动" in page.text
         assert "加强专利代理能力建设" in page.text and "健全知识产权公共服务体系" not in page.text  # task 5 is not its
@@ -178,15 +207,107 @@ def test_the_form_files_and_goes_to_the_report(server):
         page = keji.get(r.headers["location"])
         assert page.status_code == 200 and 'id="done"' in page.text and "四季度进展" in page.text
         assert "培育企业" in page.text and "表.png" in page.text
-        bad = keji.post("/unit/reports", data={"csrf": keji.headers["x-csrf-token"], "plan": PLAN, "task": "2",
-                                               "period": "2023Q4", "text": "x", "figure_name": ["培育企业"],
-                                               "figure_value": ["十二"], "figure_unit": ["家"]})
-        assert bad.status_code == 422 and "未能提交：数据第 1 行" in bad.text and "figure row 1" not in bad.text
-        english = keji.post("/unit/reports", params={"lang": "en"}, data={
-            "csrf": keji.headers["x-csrf-token"], "plan": PLAN, "task": "2", "period": "2023Q4", "text": "x",
-            "figure_name": ["培育企业"], "figure_value": ["十二"], "figure_unit": ["家"]})
-        assert english.status_code == 422 and "Not filed: figure row 1" in english.text  # English half, ": "
-        assert "数据第 1 行" not in english.text and "：figure" not in english.text
+        form = {"csrf": keji.headers["x-csrf-token"], "task": f"{PLAN}/2", "period": f"{PLAN}/2023Q4", "text": "x",
+                "figure_name": ["培育企业"], "figure_value": ["十二"], "figure_unit": ["家"]}
+        bad = keji.post("/unit/reports", data=form)
+        assert bad.status_code == 422 and "未能提交：第 1 项数据：数值应为数字" in bad.text, bad.text
+        assert "figure 1" not in bad.text
+        english = keji.post("/unit/reports", params={"lang": "en"}, data=form)
+        assert english.status_code == 422 and "Not filed: figure 1: the value must be a number" in english.text
+        assert "第 1 项数据" not in english.text and "：figure" not in english.text
+
+
+def test_figure_messages_count_the_forms_rows_blank_ones_included(server):
+    """Rows 1 and 2 blank, row 3 a value without a name: the message names row 3 (the room numbers every row
+    given and skips the blank ones), and a bad value in row 2 is row 2; nothing is stored."""
+    url, _ = server
+    with client(url, "keji") as keji:
+        before = own_reports(keji)
+        form = {"csrf": keji.headers["x-csrf-token"], "task": f"{PLAN}/2", "period": f"{PLAN}/2023Q4", "text": "x",
+                "figure_name": ["", "", ""], "figure_value": ["", "", "5"], "figure_unit": ["", "", ""]}
+        r = keji.post("/unit/reports", data=form)
+        assert r.status_code == 422 and "未能提交：第 3 项数据：名称不能为空" in r.text, r.text
+        form.update(figure_name=["", "企业", ""], figure_value=["", "十二", ""])
+        r = keji.post("/unit/reports", data=form, params={"lang": "en"})
+        assert r.status_code == 422 and "Not filed: figure 2: the value must be a number" in r.text, r.text
+        assert 'value="十二"' in r.text  # the row typed comes back
+        assert own_reports(keji) == before
+
+
+def test_a_file_where_text_is_expected_is_refused(server):
+    """A part sent as a file for the text (or the task) is refused by name, never filed as "UploadFile(...)"."""
+    url, _ = server
+    with client(url, "keji") as keji:
+        before = own_reports(keji)
+        data = {"plan": PLAN, "task": "2", "period": "2024Q2"}
+        r = keji.post("/api/unit/reports", data=data, files=[("text", ("a.pdf", PDF, "application/pdf"))])
+        assert r.status_code == 422 and r.json()["detail"] == "text：应为文字 / text: expected text"
+        r = keji.post("/api/unit/reports", data={"period": "2024Q2", "text": "x"},
+                      files=[("task", ("a.pdf", PDF, "application/pdf"))])
+        assert r.status_code == 422 and r.json()["detail"] == "task：应为文字 / task: expected text"
+        page = keji.post("/unit/reports", data={"csrf": keji.headers["x-csrf-token"], "period": f"{PLAN}/2024Q2",
+                                                "text": "x"}, files=[("task", ("a.pdf", PDF, "application/pdf"))])
+        assert page.status_code == 422 and "未能提交：task：应为文字" in page.text
+        assert "UploadFile" not in page.text
+        assert own_reports(keji) == before
+
+
+def test_no_other_plans_key_is_ever_shown_and_echoes_are_clipped(server):
+    """A unit posting an unknown plan key, the other region's plan (chongqing-2022-2024, shipped and loaded) or a
+    huge key sees "no such plan" with the key clipped and no list of the loaded plans: it cannot learn the other
+    plan's keys or map its task numbers (every task of it answers alike)."""
+    url, _ = server
+    with client(url, "keji") as keji:
+        before = own_reports(keji)
+        answers = []
+        for plan, task in (("nope", "3"), ("chongqing-2022-2024", "1"), ("chongqing-2022-2024", "99")):
+            r = keji.post("/api/unit/reports", data={"plan": plan, "task": task, "period": "2024Q1", "text": "x"})
+            assert r.status_code == 422 and r.json()["detail"] == f"没有这个方案 / no such plan: {plan!r}"
+            answers.append(r.json()["detail"].replace(plan, ""))
+        assert len(set(answers)) == 1
+        huge = "k" * 100_000
+        r = keji.post("/api/unit/reports", data={"plan": huge, "task": "3", "period": "2024Q1", "text": "x"})
+        assert r.status_code == 422 and len(r.text) < 300 and ("k" * 64) in r.text and ("k" * 65) not in r.text
+        page = keji.post("/unit/reports", data={"csrf": keji.headers["x-csrf-token"], "task": f"{huge}/3",
+                                                "period": f"{PLAN}/2024Q1", "text": "y" * 30_000,
+                                                "figure_name": ["n" * 5000], "figure_value": ["1"],
+                                                "figure_unit": ["u"]})
+        assert page.status_code == 422 and "k" * 129 not in page.text and "n" * 61 not in page.text
+        assert "y" * 20_000 in page.text and "y" * 20_001 not in page.text  # the text to max_text_chars
+        for body in (page.text, keji.get("/unit").text, keji.get("/api/unit/tasks").text):
+            assert "chongqing" not in body and "可用" not in body and "known:" not in body
+        assert own_reports(keji) == before
+
+
+def test_two_plans_of_one_region_file_under_the_plan_chosen(server):
+    """keji is on task 3 of both plans: the one select's value carries the plan, so picking the second plan's task 3
+    files there (never silently on the seed plan's task 3); each plan's periods are its own cadence's; a task of one
+    plan with a period of the other is refused."""
+    url, _ = server
+    with client(url, "keji") as keji:
+        page = keji.get("/unit", params={"as_of": "2024-07-01"}).text
+        form = page.split('id="report-form"')[1]
+        task_select = form.split('id="task"')[1].split("</select>")[0]
+        assert task_select.count("<optgroup") == 2 and "永川区知识产权后续行动方案" in task_select
+        assert f'value="{PLAN}/3"' in task_select and f'value="{NEXT}/3"' in task_select
+        assert f'value="{NEXT}/9"' not in task_select  # task 9 is jingxin's
+        period_select = form.split('id="period"')[1].split("</select>")[0]
+        nxt = period_select.split(f'data-plan="{NEXT}"')[1].split("</optgroup>")[0]
+        assert f'value="{NEXT}/2024H1"' in nxt and "Q" not in nxt
+        assert f'value="{PLAN}/2024Q3"' in period_select and f'value="{PLAN}/2024H1"' not in period_select
+        before = {(r["plan_key"], r["task_number"], r["period"]) for r in own_reports(keji)}
+        token = keji.headers["x-csrf-token"]
+        mixed = keji.post("/unit/reports", data={"csrf": token, "task": f"{PLAN}/3", "period": f"{NEXT}/2024H1",
+                                                 "text": "x"})
+        assert mixed.status_code == 422 and "任务与报送期不属于同一行动方案" in mixed.text
+        r = keji.post("/unit/reports", data={"csrf": token, "task": f"{NEXT}/3", "period": f"{NEXT}/2024H1",
+                                             "text": "后续方案上半年进展"}, follow_redirects=False)
+        assert r.status_code == 303, r.text
+        after = {(r["plan_key"], r["task_number"], r["period"]) for r in own_reports(keji)}
+        assert after - before == {(NEXT, 3, "2024H1")}
+        report = keji.get(r.headers["location"]).text
+        amend = report.split('id="amend-form"')[1]
+        assert f'name="task" value="{NEXT}/3"' in amend and f'name="period" value="{NEXT}/2024H1"' in amend
 
 
 def test_csrf_is_required(server):
@@ -293,6 +414,21 @@ def test_statuses_plan_indicators_and_targets_in_the_pages_language(server):
         assert "Yongchuan District High-Value Invention Patent Quality Improvement Action Plan" in task2
         assert ">high-value invention patents</span>" in task2 and "永川区高价值" not in task2
         assert "<th>Role</th>" in en and ">responsible<" in task2
+        assert ">high-value invention patents</span>, <span" in task2 and "、" not in task2
+        assert ">高价值发明专利</span>、<span" in zh.split('data-task="2"')[1].split("</tr>")[0]
+
+
+def test_the_report_page_in_english(server, filed):
+    """?lang=en: ASCII punctuation around the heading and the done note, the linked indicator's English name."""
+    url, _ = server
+    report_id = filed[1]["report_id"]
+    with client(url, "keji") as keji:
+        en = keji.get(f"/unit/reports/{report_id}", params={"lang": "en", "done": "2"}).text
+        assert "<h2>Progress report: " in en and "Report filed (Version 2)" in en and "：" not in en.split("<h2>")[1]
+        linked = en.split('id="linked"')[1].split("</table>")[0]
+        assert "<td>invention applications</td>" in linked and "发明专利申请量" not in linked
+        zh = keji.get(f"/unit/reports/{report_id}", params={"lang": "zh", "done": "2"}).text
+        assert "<h2>进展报告：" in zh and "报告已提交（版本 2）" in zh
 
 
 def test_the_filing_day_is_the_first_versions(server, filed):
@@ -340,26 +476,55 @@ PLACEHOLDERS = {"app_no": world.A1, "key": "valid_inventions", "contract_no": "P
                 "file_no": "1", "ref": "1", "fmt": "pdf", "unit": "区科技局", "plan": PLAN}
 
 
-def test_every_get_route_is_closed_to_a_unit_but_its_own(server):
+# the unit's own writes, not walked: filing is tested above, a password change or a logout would end the walk
+OWN_WRITES = {("POST", "/unit/reports"), ("POST", "/api/unit/reports"), ("POST", "/api/password"),
+              ("POST", "/password"), ("POST", "/logout"), ("POST", "/api/logout"), ("POST", "/login"),
+              ("POST", "/api/login")}
+
+
+def all_routes(routes):
+    """Every API route of an app with each of its methods, through FastAPI's included routers."""
+    from fastapi.routing import APIRoute
+
+    for route in routes:
+        if hasattr(route, "original_router"):
+            yield from all_routes(route.original_router.routes)
+        elif isinstance(route, APIRoute):
+            for method in sorted(route.methods - {"HEAD", "OPTIONS"}):
+                yield method, route.path
+
+
+def test_every_route_is_closed_to_a_unit_but_its_own(server):
+    """Every method of every route as keji (GET with and without a query; a write with keji's CSRF token in the
+    header and the form, an empty body otherwise): 401/403/404/405/422 or a redirect to /unit, never data, and the
+    audit log (admin's /api/audit) is the same before and after: nothing was written."""
     url, app = server
-    routes = list(get_routes(app.routes))
-    assert len(routes) > 100  # the walk really goes through the included routers
+    routes = sorted(set(all_routes(app.routes)))
+    assert len(routes) > 150 and sum(m != "GET" for m, _ in routes) > 30  # the writes are walked too
     leaks = []
-    with client(url, "keji") as keji:
-        for route in routes:
-            if route.path in OWN:
+    with client(url, "admin") as admin, client(url, "keji") as keji:
+        before = admin.get("/api/audit").json()
+        assert isinstance(before, list) and before  # the log is read (keji's login at least is in it)
+        token = keji.headers["x-csrf-token"]
+        for method, route in routes:
+            if (route in OWN and method == "GET") or (method, route) in OWN_WRITES:
                 continue
-            path = route.path
+            path = route
             for name, value in PLACEHOLDERS.items():
                 path = path.replace("{" + name + "}", value)
             path = re.sub(r"\{[^}]+\}", "1", path)  # a route added later: a plain placeholder
-            for query in ({}, {"as_of": "2024-06-30", "period": "2024", "plan": PLAN}):
-                r = keji.get(path, params=query, follow_redirects=False)
+            if method == "GET":
+                tries = [keji.get(path, params=q, follow_redirects=False)
+                         for q in ({}, {"as_of": "2024-06-30", "period": "2024", "plan": PLAN})]
+            else:
+                tries = [keji.request(method, path, data={"csrf": token}, follow_redirects=False)]
+            for r in tries:
                 redirect = r.status_code == 303 and r.headers.get("location") == "/unit"
-                # 422: a required query parameter missing, refused before the role check: no data either way
+                # 422: a required parameter missing, refused before the role check: no data either way
                 if r.status_code not in (401, 403, 404, 405, 422) and not redirect:
-                    leaks.append((route.path, query, r.status_code))
+                    leaks.append((method, route, r.status_code))
         assert keji.get("/api/me").json()["unit"] == "区科技局"
+        assert admin.get("/api/audit").json() == before
     assert leaks == []
 
 

@@ -15,7 +15,6 @@ Starlette's English 400.  The room's door does the work; no SQL here.
 
 from __future__ import annotations
 
-import math
 from dataclasses import asdict
 from datetime import date
 from typing import Annotated
@@ -87,11 +86,23 @@ def _unit(user: User) -> str:
     return user.unit
 
 
-def _plan(request: Request, key: str | None) -> Plan:
-    try:
-        return analytics(request).plans.get(key)
-    except PlanError as err:
-        raise HTTPException(422, f"plan：{err}") from err
+KEY_ECHO = 64             # a posted plan key or period is echoed at most this long in a message
+
+
+def _unit_plan(request: Request, unit: str, key: str | None) -> Plan:
+    """The plan a unit files under: only a plan that names the unit (never another region's plan, and a refusal
+    never lists the loaded plans' keys); no key: the default plan if it names the unit, else the unit's only plan."""
+    plans = analytics(request).plans
+    mine = {p.key: p for p in plans.of_unit(unit)}
+    if not key:
+        if plans.default_key in mine:
+            return mine[plans.default_key]
+        if len(mine) == 1:
+            return next(iter(mine.values()))
+        raise tasks.ReportError("plan：请选择行动方案 / plan: choose a plan")
+    if key not in mine:
+        raise tasks.ReportError(f"没有这个方案 / no such plan: {key[:KEY_ECHO]!r}")
+    return mine[key]
 
 
 def _config():
@@ -138,10 +149,11 @@ def _tasks(request: Request, unit: str, day: date) -> list[dict]:
     return out
 
 
-def _periods(request: Request, unit: str, day: date) -> list[str]:
-    """Period keys the form offers: every period begun in a plan that names the unit, newest first."""
-    keys = {p.key for plan in analytics(request).plans.of_unit(unit) for p in _began(plan, day)}
-    return sorted(keys, reverse=True)
+def _periods(request: Request, unit: str, day: date) -> dict[str, list[str]]:
+    """Period keys the form offers, per plan that names the unit (plans may differ in cadence): every period begun,
+    newest first."""
+    return {plan.key: sorted((p.key for p in _began(plan, day)), reverse=True)
+            for plan in analytics(request).plans.of_unit(unit)}
 
 
 def _no_report(report_id: str) -> HTTPException:
@@ -216,25 +228,29 @@ async def _read_form(request: Request) -> FormData:
     raise tasks.ReportError(f"表单无法读取（{detail[:80]}） / the form could not be read ({detail[:80]})")
 
 
+def _text_field(form: FormData, name: str) -> str:
+    """A text field of the form ("" when absent); a file sent where text is expected is refused, never stored as
+    the file's description."""
+    value = form.get(name)
+    if isinstance(value, UploadFile):
+        raise tasks.ReportError(f"{name}：应为文字 / {name}: expected text")
+    return value or ""
+
+
+def _text_list(form: FormData, name: str) -> list[str]:
+    values = form.getlist(name)
+    if any(isinstance(v, UploadFile) for v in values):
+        raise tasks.ReportError(f"{name}：应为文字 / {name}: expected text")
+    return [str(v) for v in values]
+
+
 def _figures(form: FormData) -> list[dict]:
-    """Figure rows from the parallel fields figure_name / figure_value / figure_unit; blank rows skipped."""
-    names, values, units = (form.getlist(k) for k in ("figure_name", "figure_value", "figure_unit"))
-    out = []
-    for n, name in enumerate(names, 1):
-        name = str(name).strip()
-        value = str(values[n - 1]).strip() if n <= len(values) else ""
-        unit = str(units[n - 1]).strip() if n <= len(units) else ""
-        if not (name or value or unit):
-            continue
-        try:
-            number = float(value.replace(",", ""))
-        except ValueError:
-            number = math.nan
-        if not math.isfinite(number):
-            raise tasks.ReportError(f"数据第 {n} 行：数值无效（{value[:20]}） / figure row {n}: value is not a "
-                                    f"number ({value[:20]})")
-        out.append({"name": name, "value": number, "unit": unit})
-    return out
+    """Every figure row as typed, from the parallel fields figure_name / figure_value / figure_unit: the room skips
+    the blank ones and checks the rest, each message naming the form's row number (blank rows counted)."""
+    names, values, units = (_text_list(form, k) for k in ("figure_name", "figure_value", "figure_unit"))
+    rows = max(len(names), len(values), len(units))
+    return [{"name": names[n] if n < len(names) else "", "value": values[n] if n < len(values) else "",
+             "unit": units[n] if n < len(units) else ""} for n in range(rows)]
 
 
 async def _uploads(form: FormData) -> list[tuple[str, bytes]]:
@@ -256,12 +272,29 @@ def _task_number(text: str) -> int:
         raise tasks.ReportError(f"task：任务编号无效（{text[:20]}） / task: not a task number ({text[:20]})") from None
 
 
+def _target(request: Request, unit: str, form: FormData) -> tuple[Plan, int, str]:
+    """The plan, task number and period a form names.  The page sends task = "plan/number" and period =
+    "plan/period" (plans of one region may share units and so task numbers, and differ in cadence); the API and the
+    amend form may send plan, task = number and period = key.  Fields naming different plans are refused."""
+    plan_key, task, period = (_text_field(form, k).strip() for k in ("plan", "task", "period"))
+    keys = {plan_key} if plan_key else set()
+    if "/" in task:
+        key, _, task = task.rpartition("/")
+        keys.add(key)
+    if "/" in period:
+        key, _, period = period.rpartition("/")
+        keys.add(key)
+    if len(keys) > 1:
+        raise tasks.ReportError("任务与报送期不属于同一行动方案 / the task and the period are of different plans")
+    plan = _unit_plan(request, unit, next(iter(keys), None))
+    return plan, _task_number(task), period
+
+
 async def _file_report(request: Request, user: User, form: FormData) -> dict:
     """File the unit's report from the form; ReportError / AttachmentError / PlanError for a refusal."""
     unit = _unit(user)
-    plan = analytics(request).plans.get(str(form.get("plan") or "") or None)
-    number = _task_number(str(form.get("task") or ""))
-    text, period = str(form.get("text") or ""), str(form.get("period") or "").strip()
+    plan, number, period = _target(request, unit, form)
+    text = _text_field(form, "text")
     figures, files = _figures(form), await _uploads(form)
 
     def write() -> dict:
@@ -312,15 +345,28 @@ def _unit_page(request: Request, user: User, *, error: str | None = None, form: 
     return response
 
 
+ECHO_CHARS = {"figure_name": 60, "figure_value": 30, "figure_unit": 20}  # the inputs' maxlength
+
+
 def _echo(form: FormData | None) -> dict:
-    """What the unit typed, to show the form again after a refusal (the files must be chosen again)."""
+    """What the unit typed, to show the form again after a refusal (the files must be chosen again), clipped: the
+    keys to KEY_ECHO, the text to the settings' max_text_chars, each figure field to its input's maxlength; a file
+    sent as a text field echoes nothing.  An old-style plan + task / period is echoed as the select's "plan/…"."""
     if form is None:
         return {"figures": []}
-    figures = list(zip(form.getlist("figure_name"), form.getlist("figure_value"), form.getlist("figure_unit"),
-                       strict=False))
-    return {"plan": str(form.get("plan") or ""), "task": str(form.get("task") or ""),
-            "period": str(form.get("period") or ""), "text": str(form.get("text") or ""),
-            "figures": [tuple(str(x) for x in f) for f in figures]}
+
+    def text(value: object, limit: int) -> str:
+        return "" if isinstance(value, UploadFile) or value is None else str(value)[:limit]
+
+    plan, task, period = (text(form.get(k), 2 * KEY_ECHO) for k in ("plan", "task", "period"))
+    if plan and task and "/" not in task:
+        task = f"{plan}/{task}"
+    if plan and period and "/" not in period:
+        period = f"{plan}/{period}"
+    columns = [[text(v, ECHO_CHARS[k]) for v in form.getlist(k)] for k in ECHO_CHARS]
+    limit = int(_config().report["max_text_chars"])
+    return {"task": task, "period": period, "text": text(form.get("text"), limit),
+            "figures": list(zip(*columns, strict=False))[:_max_figures()]}
 
 
 def _accept(limits: dict) -> str:
