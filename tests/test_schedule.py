@@ -198,7 +198,8 @@ def test_data_stamp_follows_reports_scores_and_plan_values(empty):
 
     before = data_stamp(empty.con)
     assert before == {"imports": 0, "last_import_id": None, "last_imported_at": None, "last_report_at": None,
-                      "last_score_at": None, "plan_values": 0, "plan_values_md5": "d41d8cd98f00b204e9800998ecf8427e"}
+                      "last_score_at": None, "plan_values": 0, "plan_values_md5": "d41d8cd98f00b204e9800998ecf8427e",
+                      "reviews": 0, "last_review_at": None, "corrections": 0, "last_correction_at": None}
     empty.con.execute("INSERT INTO unit_scores VALUES ('p', '区科技局', '2024Q3', 90, NULL, TIMESTAMP '2024-10-20 09:"
                       "30:00', 'admin')")
     empty.con.execute("INSERT INTO plan_values VALUES ('trademarks', DATE '2024-09-30', 15000, NULL)")
@@ -209,26 +210,46 @@ def test_data_stamp_follows_reports_scores_and_plan_values(empty):
     assert data_stamp(empty.con)["plan_values_md5"] != scored["plan_values_md5"]
 
 
+def test_data_stamp_follows_abnormal_reviews_and_branch_corrections(empty):
+    # A confirmed abnormal application leaves the bulletin's figures and a branch correction moves a patent between
+    # branches: a review or a correction committed during a build must make the build run again.
+    from hvpatent.schedule.editions import data_stamp
+
+    before = data_stamp(empty.con)
+    empty.con.execute("INSERT INTO abnormal_reviews VALUES ('CN1', TIMESTAMP '2024-10-07 16:00:00', 'confirmed', "
+                      "'admin', NULL, '[]', '{}')")
+    reviewed = data_stamp(empty.con)
+    assert (reviewed["reviews"], reviewed["last_review_at"]) == (1, "2024-10-07T16:00:00") and reviewed != before
+    empty.con.execute("INSERT INTO branch_corrections VALUES ('CN1', 'new_energy', 'x', true, 'admin', "
+                      "TIMESTAMP '2024-10-07 17:00:00')")
+    corrected = data_stamp(empty.con)
+    assert (corrected["corrections"], corrected["last_correction_at"]) == (1, "2024-10-07T17:00:00")
+    # a correction replaced in place (INSERT OR REPLACE, navigation/classifier.py) keeps the count, moves the time
+    empty.con.execute("INSERT OR REPLACE INTO branch_corrections VALUES ('CN1', 'new_energy', 'x', false, 'admin', "
+                      "TIMESTAMP '2024-10-08 08:00:00')")
+    assert data_stamp(empty.con)["last_correction_at"] == "2024-10-08T08:00:00"
+
+
 def test_figures_hold_the_key_tasks_counts_and_scores(plans):
     # The key-tasks section's rows as reports/tasks_section.py puts them in bulletin.sheets (任务报送) and its
     # assessment table: 3 reports due for 2024Q3, 1 on time, 1 late, 1 overdue; two units scored.
     from types import SimpleNamespace
 
     from hvpatent.reports.bulletin import Section, Table
-    from hvpatent.schedule.editions import _figures, figure_changes, reissue_notice
+    from hvpatent.schedule.editions import edition_figures, figure_changes, reissue_notice
 
     rows = [{"task": "2. x", "unit": "区科技局", "period": "2024Q3", "status": "按时报送"},
             {"task": "3. y", "unit": "区科技局", "period": "2024Q3", "status": "逾期报送"},
             {"task": "5. z", "unit": "区经济信息委", "period": "2024Q3", "status": "逾期未报"}]
     scores = Table("2024Q3考核评分", [], [{"unit": "区科技局", "total": 88.5}, {"unit": "区经济信息委", "total": 60}])
     bulletin = SimpleNamespace(figures={}, sheets={"任务报送": rows}, sections=[Section("重点任务", tables=[scores])])
-    figures = _figures(bulletin, plans.get(SMALL))
+    figures = edition_figures(bulletin, plans.get(SMALL))
     assert figures == {"tasks:2024Q3:required": 3, "tasks:2024Q3:on_time": 1, "tasks:2024Q3:late": 1,
                        "tasks:2024Q3:overdue": 1, "score:区科技局": 88.5, "score:区经济信息委": 60}
     # the overdue report filed late, and a score changed: a re-issue lists both, and says so on its first page
     rows[2]["status"] = "逾期报送"
     scores.rows[1]["total"] = 65
-    after = _figures(bulletin, plans.get(SMALL))
+    after = edition_figures(bulletin, plans.get(SMALL))
     changes = figure_changes(figures, after, {"imports": 3}, {"imports": 3}, plans.get(SMALL))
     assert [(c["key"], c["before"], c["after"]) for c in changes] == [
         ("tasks:2024Q3:late", 1, 2), ("tasks:2024Q3:overdue", 1, 0), ("score:区经济信息委", 60, 65),
@@ -420,6 +441,49 @@ def test_verify_detects_bytes_and_row_hash_rewritten_together(issued, tmp_path):
     assert r.exit_code == 1 and f"{Q3}/v2 docx" in r.output
 
 
+def _edition_in(wh, version: int, reason: str | None, files: dict) -> None:
+    """An edition of the seed plan's 2024Q3 laid down through the room's store_edition (no bulletin built)."""
+    from hvpatent.plan import load_plans
+    from hvpatent.schedule.editions import store_edition
+
+    span = bulletin_period("quarter", "2024Q3")
+    store_edition(wh.con, f"{PLAN}/quarter/2024Q3/v{version}", load_plans().default, span, version, date(2024, 10, 8),
+                  "admin", {"imports": 0}, {}, [], reason, files)
+
+
+def test_a_reason_cannot_stand_in_for_the_audited_hashes(issued, tmp_path):
+    # The audit line is "ID (reason) sha256 fmt=…": a reason typed with a forged "sha256 docx=…" must not be read as
+    # the hashes recorded at issue (the real ones end the line).
+    from hvpatent.warehouse.store import Warehouse
+
+    copy = tmp_path / "copy.duckdb"
+    shutil.copy(issued["db"], copy)
+    forged = "sha256 docx=" + "0" * 64
+    with Warehouse(copy) as wh:
+        _edition_in(wh, 1, f"更正 {forged}", {"docx": ("a.docx", b"PK-real")})
+        rows = {r["edition_id"]: r for r in verify_editions(wh.con)}
+    row = rows[f"{PLAN}/quarter/2024Q3/v1"]
+    assert row["ok"] and row["audited"] == hashlib.sha256(b"PK-real").hexdigest()
+
+
+def test_verify_flags_a_deleted_file_row_and_an_edition_without_files(issued, tmp_path):
+    from hvpatent.warehouse.store import Warehouse
+
+    copy = tmp_path / "copy.duckdb"
+    shutil.copy(issued["db"], copy)
+    with Warehouse(copy) as wh:
+        wh.con.execute("DELETE FROM bulletin_edition_files WHERE edition_id = ?", [f"{Q3}/v2"])
+        _edition_in(wh, 1, None, {})  # an edition row whose files never were (no audited hash either)
+        rows = verify_editions(wh.con)
+    bad = {(r["edition_id"], r["format"], r["missing"]) for r in rows if not r["ok"]}
+    assert bad == {(f"{PLAN}/quarter/2024Q3/v1", None, True), (f"{Q3}/v2", "docx", True)}
+    assert [r["edition_id"] for r in rows if r["ok"]] == [f"{Q3}/v1"]
+    r = cli(["schedule", "verify", "--db", str(copy)], lang="en")
+    assert r.exit_code == 1 and "Traceback" not in r.output
+    assert f"file missing: {Q3}/v2 docx (recorded at issue, now gone)" in r.output
+    assert f"files missing: {PLAN}/quarter/2024Q3/v1 has no file" in r.output
+
+
 # -- command line --------------------------------------------------------------------------------------------------
 
 def cli(args: list[str], lang: str = "zh"):
@@ -459,7 +523,7 @@ def test_cli_list_show_get(issued, config_dir, tmp_path):
 @pytest.mark.parametrize(("args", "message"), [
     (["schedule", "show", f"{Q3}/v7"], "no such edition"),
     (["schedule", "get", f"{Q3}/v1", "--format", "pdf"], "no pdf file"),
-    (["schedule", "reissue", "nope", "quarter", "2024Q3", "--reason", "x"], "no such plan: nope"),
+    (["schedule", "reissue", "nope", "quarter", "2024Q3", "--reason", "x"], "no such plan"),
     (["schedule", "reissue", PLAN, "quarter", "2024Q5", "--reason", "x"], "bad period"),
     (["schedule", "reissue", PLAN, "quarter", "2024Q1", "--reason", "x", "--today", "2024-10-15"], "not issued yet"),
     (["schedule", "run", "--today", "2024-13-01"], "expected a day"),
@@ -470,6 +534,64 @@ def test_cli_list_show_get(issued, config_dir, tmp_path):
 def test_cli_refusals_exit_2_without_traceback(issued, config_dir, args, message):
     r = cli([*args, "--db", str(issued["db"])], lang="en")
     assert r.exit_code == 2 and message in r.output and "Traceback" not in r.output, r.output
+
+
+def test_cli_messages_in_one_language(issued, config_dir):
+    # The room's "中文 / English" refusals print the user's language's half only.
+    db = str(issued["db"])
+    r = cli(["schedule", "show", f"{Q3}/v7", "--db", db])
+    assert r.exit_code == 2 and "没有这个通报版本" in r.output and "no such edition" not in r.output
+    r = cli(["schedule", "reissue", "nope", "quarter", "2024Q3", "--reason", "x", "--db", db], lang="en")
+    assert r.exit_code == 2 and "no such plan" in r.output and "nope" in r.output and "没有这个方案" not in r.output
+
+
+@pytest.mark.parametrize(("message", "zh", "en"), [
+    ("没有这个通报版本 / no such edition: x", "没有这个通报版本", "no such edition: x"),
+    # what stands before the Chinese words (a file and a key) stays in the English half
+    ("/c/schedule.yaml: formats[0]: 应为 docx 之一 / expected one of docx: 'doc'",
+     "/c/schedule.yaml: formats[0]: 应为 docx 之一", "/c/schedule.yaml: formats[0]: expected one of docx: 'doc'"),
+    # ... unless the English half starts with it already
+    ("2024Q3 不在方案 p 的期限内 / 2024Q3 lies outside plan p's span", "2024Q3 不在方案 p 的期限内",
+     "2024Q3 lies outside plan p's span"),
+    ("p 2024Q3：数据一直在变 / the data kept changing", "p 2024Q3：数据一直在变", "p 2024Q3: the data kept changing"),
+    ("plain text", "plain text", "plain text"),
+])
+def test_fail_message_prints_one_half(monkeypatch, message, zh, en):
+    from hvpatent.cli import common
+
+    printed = []
+    monkeypatch.setattr(common, "fail", lambda a, b, code=2: printed.append((a, b)) or code)
+    assert common.fail_message(EditionError(message)) == 2 and printed == [(zh, en)]
+
+
+def test_cli_as_of_defaults_to_beijings_today(monkeypatch):
+    # 23:30 UTC on 2024-09-30 is 07:30 on 2024-10-01 in Beijing: a cron `hvp tasks remind` then is on 10-01.
+    from datetime import UTC, datetime
+
+    import hvpatent.reference.clock as clock
+    from hvpatent.cli.common import parse_as_of
+
+    class Frozen(datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return datetime(2024, 9, 30, 23, 30, tzinfo=UTC).astimezone(tz)
+
+    monkeypatch.setattr(clock, "datetime", Frozen)
+    assert parse_as_of(None) == date(2024, 10, 1)
+    assert parse_as_of("2024-09-30") == date(2024, 9, 30)
+
+
+def test_cli_notes_issue_days_in_years_of_unknown_holidays(issued, config_dir, monkeypatch):
+    # 2024's arrangement is known; taken as unknown, `list` and `run --dry-run` say the days assume Monday to Friday.
+    import hvpatent.reference.workdays as workdays
+
+    db = str(issued["db"])
+    assert "not known" not in cli(["schedule", "list", "--db", db], lang="en").output
+    monkeypatch.setattr(workdays, "_package_knows", lambda year: year != 2024)
+    r = cli(["schedule", "list", "--db", db], lang="en")
+    assert r.exit_code == 0 and "note: the holiday arrangements of 2024 are not known" in r.output
+    r = cli(["schedule", "run", "--today", "2024-10-08", "--dry-run", "--db", db])
+    assert r.exit_code == 0 and "2024 年的节假日安排尚未公布" in r.output
 
 
 def test_cli_timer_prints_units_and_crontab(tmp_path):

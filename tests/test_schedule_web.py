@@ -1,5 +1,5 @@
 """/editions and /api/editions (web/editions.py; docs/schedule.md "Web") on the hand-built district: editions stored
-by hand (the room's own _store, with small made-up files) for the pages, and one real run through
+by hand (the room's store_edition, with small made-up files) for the pages, and one real run through
 POST /api/editions/run (admin) on 2024-10-08, which issues the month 2024-09 (the quarter is stored already) and
 on a second call nothing.  Staff read; enterprise, bank and unit accounts get 403, anonymous visitors 401."""
 
@@ -21,7 +21,7 @@ DOCX1, DOCX2 = b"PK-v1-made-up", b"PK-v2-made-up"
 def _store(wh, version: int, today: date, files: dict, changes: list, reason: str | None) -> None:
     from hvpatent.plan import load_plans
     from hvpatent.schedule import bulletin_period
-    from hvpatent.schedule.editions import _store as store
+    from hvpatent.schedule.editions import store_edition as store
 
     plan = load_plans().default
     store(wh.con, f"{PLAN}/quarter/2024Q3/v{version}", plan, bulletin_period("quarter", "2024Q3"), version, today,

@@ -83,6 +83,26 @@ def fail(zh: str, en: str, code: int = 2) -> typer.Exit:
     return typer.Exit(code)
 
 
+def fail_message(message: object, code: int = 2) -> typer.Exit:
+    """``fail`` for a message written "中文 / English" (the rooms' errors): only the user's language's half is
+    printed.  What stands before the Chinese words (a file, a key, an edition id) is kept in the English half too;
+    a message with no " / " is printed whole."""
+    text = str(message.args[0]) if isinstance(message, LookupError) and message.args else str(message)
+    zh, sep, en = text.partition(" / ")
+    if not sep:
+        return fail(text, text, code)
+    first = next((i for i, c in enumerate(zh) if _cjk(c)), len(zh))
+    prefix = zh[:first].rstrip(" :：")
+    if prefix and not en.startswith(prefix):
+        en = f"{prefix}: {en}"
+    return fail(zh, en, code)
+
+
+def _cjk(c: str) -> bool:
+    """A Chinese character or full-width punctuation: where a message's Chinese half begins."""
+    return "\u3000" <= c <= "\u9fff" or "\uff00" <= c <= "\uffef"
+
+
 @app.callback()
 def main(
     lang: Annotated[str, typer.Option("--lang", help="zh | en")] = i18n.lang(),
@@ -142,8 +162,10 @@ def parse_as_of(value: str | None) -> date:
     from hvpatent.indicators import check_as_of
     from hvpatent.ingest.fields import parse_date
 
-    if value is None:
-        return date.today()
+    if value is None:  # Beijing's today, whatever the host's zone (a UTC cron at 07:00 Beijing is still "yesterday")
+        from hvpatent.reference.clock import china_today
+
+        return china_today()
     try:
         parsed = parse_date(value)
     except ValueError as err:

@@ -16,7 +16,17 @@ from typing import Annotated
 
 import typer
 
-from hvpatent.cli.common import DbOption, app, console, err_console, fail, open_warehouse, settings, writing
+from hvpatent.cli.common import (
+    DbOption,
+    app,
+    console,
+    err_console,
+    fail,
+    fail_message,
+    open_warehouse,
+    settings,
+    writing,
+)
 from hvpatent.i18n import say
 from hvpatent.reference.clock import china_today
 
@@ -52,7 +62,7 @@ def _config():
     try:
         return load_config()
     except ConfigError as err:
-        raise fail(str(err), str(err)) from None
+        raise fail_message(err) from None
 
 
 def _plans():
@@ -62,11 +72,21 @@ def _plans():
     try:
         return load_plans()
     except PlanError as err:
-        raise fail(str(err), str(err)) from None
+        raise fail_message(err) from None
 
 
 def _print(line: str) -> None:
     console.print(line, markup=False, highlight=False, soft_wrap=True)
+
+
+def _calendar_note(days: list[date]) -> None:
+    """On standard error, when an issue day shown falls in a year whose holidays are not known (Monday to Friday
+    taken): the day may move once the State Council's notice is out."""
+    from hvpatent.reference.workdays import calendar_note
+
+    note = calendar_note(days)
+    if note:
+        err_console.print(say(*note), style="yellow", markup=False, highlight=False, soft_wrap=True)
 
 
 def _issued_line(e: dict) -> str:
@@ -104,14 +124,16 @@ def run_cmd(
                                f"due {d['plan_key']}/{d['cadence']}/{d['period']}: since {d['due_on']}"))
                 if not due:
                     _print(say(f"{day} 没有到期未印发的通报", f"nothing due on {day}: every edition is issued"))
+                _calendar_note([d["due_on"] for d in due])
                 return
             issued = run_schedule(wh.con, con, plans, day, by=os.environ.get("USER") or "schedule", config=config)
         except EditionError as err:
-            raise fail(str(err), str(err)) from None
+            raise fail_message(err) from None
     for e in issued:
         _print(_issued_line(e))
     if not issued:
         _print(say(f"{day} 没有到期未印发的通报，未印发任何版本", f"nothing due on {day}: no edition issued"))
+    _calendar_note([e["due_on"] for e in issued])
 
 
 def _run_remote(server: str, user: str | None, day: date, dry_run: bool) -> None:
@@ -124,7 +146,7 @@ def _run_remote(server: str, user: str | None, day: date, dry_run: bool) -> None
     try:
         client = ImportClient(server, username, prompt_password(), timeout=600)
     except RemoteError as err:
-        raise fail(str(err), str(err)) from None
+        raise fail_message(err) from None
     try:
         r = client.http.post("/api/editions/run", json={"today": day.isoformat(), "dry_run": dry_run})
     except httpx.HTTPError as err:
@@ -157,6 +179,7 @@ def list_cmd(plan: Annotated[str | None, typer.Option("--plan", help="方案代�
                f"{','.join(f['format'] for f in e['files'])}\t{e['reason'] or ''}")
     if not rows:
         _print(say("尚无已印发的通报", "no edition issued yet"))
+    _calendar_note([e["due_on"] for e in rows])
 
 
 def _edition(con, edition_id: str) -> dict:
@@ -165,7 +188,7 @@ def _edition(con, edition_id: str) -> dict:
     try:
         return edition(con, edition_id)
     except EditionError as err:
-        raise fail(str(err), str(err)) from None
+        raise fail_message(err) from None
 
 
 @schedule_app.command("show")
@@ -183,6 +206,11 @@ def show_cmd(edition_id: str, db: DbOption = None) -> None:
         _print(say(f"最后报送 {stamp['last_report_at'] or '—'}，最后评分 {stamp['last_score_at'] or '—'}，"
                    f"目标值 {stamp['plan_values']} 条", f"last report {stamp['last_report_at'] or '—'}, last score "
                    f"{stamp['last_score_at'] or '—'}, {stamp['plan_values']} plan values"))
+    if "reviews" in stamp:  # and since the stamp held the reviews and the branch corrections
+        _print(say(f"非正常申请复核 {stamp['reviews']} 条（最后 {stamp['last_review_at'] or '—'}），分支更正 "
+                   f"{stamp['corrections']} 条（最后 {stamp['last_correction_at'] or '—'}）",
+                   f"{stamp['reviews']} abnormal-application reviews (the last {stamp['last_review_at'] or '—'}), "
+                   f"{stamp['corrections']} branch corrections (the last {stamp['last_correction_at'] or '—'})"))
     if e["reason"]:
         _print(say(f"更正原因：{e['reason']}", f"reason: {e['reason']}"))
     for c in e["changes"]:
@@ -203,7 +231,7 @@ def get_cmd(edition_id: str,
         try:
             f = edition_file(wh.ibis(), edition_id, fmt)
         except EditionError as err:
-            raise fail(str(err), str(err)) from None
+            raise fail_message(err) from None
     path = out or Path(f["file_name"])
     with writing(path):
         path.write_bytes(f["content"])
@@ -222,14 +250,14 @@ def reissue_cmd(plan: str, cadence: str, period: str,
     try:
         the_plan = _plans().get(plan)
     except PlanError as err:
-        raise fail(str(err), str(err)) from None
+        raise fail_message(err) from None
     config = _config()
     with open_warehouse(db, must_exist=True) as wh:
         try:
             e = issue_edition(wh.con, wh.ibis(), the_plan, cadence, period, by=os.environ.get("USER") or "cli",
                               today=day, reason=reason, config=config)
         except EditionError as err:
-            raise fail(str(err), str(err)) from None
+            raise fail_message(err) from None
     _print(_issued_line(e))
     for c in e["changes"]:
         _print(f"  {c['name']} ({c['key']}): {c['before']} → {c['after']}")
@@ -244,6 +272,13 @@ def verify_cmd(db: DbOption = None) -> None:
         rows = verify_editions(wh.con)
     bad = [r for r in rows if not r["ok"]]
     for r in bad:
+        if r.get("missing"):
+            line = (say(f"文件缺失：{r['edition_id']} {r['format']}（印发时有记录，现已不在）",
+                        f"file missing: {r['edition_id']} {r['format']} (recorded at issue, now gone)")
+                    if r["format"] else say(f"文件缺失：{r['edition_id']} 没有任何文件",
+                                            f"files missing: {r['edition_id']} has no file"))
+            err_console.print(line, style="red", markup=False, highlight=False, soft_wrap=True)
+            continue
         recorded = r["audited"] or r["sha256"]
         err_console.print(say(f"已被改动：{r['edition_id']} {r['format']}（印发时 {recorded[:16]}…，实际 "
                               f"{r['actual'][:16]}…）", f"changed since issue: {r['edition_id']} {r['format']} "

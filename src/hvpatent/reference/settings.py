@@ -5,11 +5,13 @@ file and the key.  Used by the supervision, tasks and schedule rooms' settings."
 
 from __future__ import annotations
 
+from importlib import resources
 from pathlib import Path
 
 import yaml
 
 from hvpatent.reference.safe_yaml import safe_load
+from hvpatent.reference.userconfig import config_file
 
 MAX_BYTES = 1 << 20
 
@@ -22,6 +24,14 @@ def fail(source: str, where: str, zh: str, en: str, value: object = ..., error: 
          ) -> SettingsError:
     tail = "" if value is ... else f": {value!r}"
     return error(f"{source}: {where}: {zh} / {en}{tail}")
+
+
+def settings_paths(package: str, shipped_name: str, user_name: str) -> tuple[Path, Path]:
+    """The package's own settings file and the one to read: the user's ``user_name`` in the config folder (`hvp
+    config path`) when there is one, else the package's ``shipped_name``.  One rule for every room's settings."""
+    shipped = Path(str(resources.files(package).joinpath(shipped_name)))
+    user = config_file(package, user_name)
+    return shipped, user if isinstance(user, Path) and user.is_file() else shipped
 
 
 def read_settings(file: Path, error: type[SettingsError] = SettingsError) -> dict:

@@ -8,7 +8,8 @@ package; a year it does not hold yet may be given in the user config folder's wo
     workdays: [2027-02-20, ...]   # weekend days that are working days
 
 For a year neither knows, Monday to Friday are taken as working days and ``unknown_years`` names the year, so a
-due date or an issue date computed with it can say so (docs/tasks.md, docs/schedule.md).
+due date or an issue date computed with it can say so: ``calendar_note`` words it, and `hvp schedule run` and `hvp
+schedule list` print it under the issue days they show (docs/schedule.md).
 """
 
 from __future__ import annotations
@@ -16,18 +17,22 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, timedelta
 from functools import cache
+from pathlib import Path
 
 import chinese_calendar
-import yaml
 
+from hvpatent.reference.settings import SettingsError, fail, read_settings
 from hvpatent.reference.userconfig import user_config_dir
 
 USER_FILE = "workdays.yaml"
 MAX_STEPS = 400  # working days sought at most: a year of days off in a row would be a broken calendar file
 
 
-class CalendarError(ValueError):
-    pass
+KEYS = ("years", "holidays", "workdays")
+
+
+class CalendarError(SettingsError):
+    """A working-day file that cannot be used (the message names the file and the key), or a broken calendar."""
 
 
 @cache
@@ -35,18 +40,45 @@ def _user_calendar() -> tuple[frozenset[int], frozenset[date], frozenset[date]]:
     path = user_config_dir() / USER_FILE
     if not path.is_file():
         return frozenset(), frozenset(), frozenset()
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        years = frozenset(int(y) for y in raw.get("years") or ())
-        holidays = frozenset(_day(d) for d in raw.get("holidays") or ())
-        workdays = frozenset(_day(d) for d in raw.get("workdays") or ())
-    except (yaml.YAMLError, ValueError, TypeError, AttributeError) as err:
-        raise CalendarError(f"{path}: 工作日文件有误 / bad working-day file: {err}") from err
+    # read as every settings file is: size cap, no YAML anchors or aliases, a mapping (reference/settings.py)
+    raw = read_settings(path, CalendarError)
+    unknown = sorted((k for k in raw if k not in KEYS), key=str)
+    if unknown:
+        raise fail(str(path), str(unknown[0])[:40], "未知的键", "unknown key", error=CalendarError)
+    years = frozenset(_list(raw, "years", path, _year))
+    holidays = frozenset(_list(raw, "holidays", path, _day))
+    workdays = frozenset(_list(raw, "workdays", path, _day))
     return years, holidays, workdays
 
 
+def _list(raw: dict, key: str, path: Path, read) -> list:
+    """The items of one key, each read by ``read``; CalendarError naming the file, the key and the item."""
+    items = raw.get(key) or []
+    if not isinstance(items, list):
+        raise fail(str(path), key, "应为列表", "expected a list", items, CalendarError)
+    out = []
+    for i, item in enumerate(items):
+        try:
+            out.append(read(item))
+        except (ValueError, TypeError):
+            raise fail(str(path), f"{key}[{i}]", "应为年份" if key == "years" else "应为日期 YYYY-MM-DD",
+                       "expected a year" if key == "years" else "expected a day YYYY-MM-DD", item,
+                       CalendarError) from None
+    return out
+
+
+def _year(value) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise TypeError(value)
+    return int(value)
+
+
 def _day(value) -> date:
-    return value if isinstance(value, date) else date.fromisoformat(str(value))
+    if isinstance(value, date):
+        return value
+    if not isinstance(value, str):
+        raise TypeError(value)
+    return date.fromisoformat(value.strip())
 
 
 def reload() -> None:
@@ -111,3 +143,15 @@ def working_days_between(start: date, end: date) -> int:
 def unknown_years(days: Iterable[date]) -> list[int]:
     """The years among ``days`` whose holiday arrangement is not known (Monday to Friday assumed)."""
     return sorted({d.year for d in days if not known(d)})
+
+
+def calendar_note(days: Iterable[date]) -> tuple[str, str] | None:
+    """A note (Chinese, English) naming the years among ``days`` whose holiday arrangement is not known, so that
+    Monday to Friday were taken as their working days; None when every year is known."""
+    years = unknown_years(days)
+    if not years:
+        return None
+    listing = ", ".join(str(y) for y in years)
+    return (f"注意：{listing} 年的节假日安排尚未公布，按周一至周五为工作日计算；可在配置目录的 {USER_FILE} 中写明",
+            f"note: the holiday arrangements of {listing} are not known: Monday to Friday were taken as working "
+            f"days; state them in the config folder's {USER_FILE}")

@@ -5,11 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from importlib import resources
 from pathlib import Path
 
-from hvpatent.reference.settings import SettingsError, fail, overlay, read_settings
-from hvpatent.reference.userconfig import config_file
+from hvpatent.reference.settings import SettingsError, fail, overlay, read_settings, settings_paths
 
 CONFIG_NAME = USER_NAME = "schedule.yaml"
 SCHEDULE_CADENCES = ("month", "quarter")  # of reference/periods.CADENCES, those a bulletin is issued for
@@ -31,14 +29,9 @@ class ScheduleConfig:
     source: str
 
 
-def _package_path() -> Path:
-    return Path(str(resources.files(__package__).joinpath(CONFIG_NAME)))
-
-
 def config_path() -> Path:
     """The user's schedule.yaml in the config folder, else the package's."""
-    user = config_file(__package__, USER_NAME)
-    return user if isinstance(user, Path) and user.is_file() else _package_path()
+    return settings_paths(__package__, CONFIG_NAME, USER_NAME)[1]
 
 
 def _choices(values: list, allowed: tuple[str, ...], source: str, where: str) -> tuple[str, ...]:
@@ -58,7 +51,7 @@ def config_from(data: dict, source: str) -> ScheduleConfig:
         data["start"] = data["start"].isoformat()
     if data.get("start") == "":  # the shipped value: no earliest period (the shared overlay wants non-empty text)
         del data["start"]
-    shipped = read_settings(_package_path(), ConfigError)
+    shipped = read_settings(settings_paths(__package__, CONFIG_NAME, USER_NAME)[0], ConfigError)
     merged = overlay(shipped, data, source, "", ConfigError)
     plans = merged["plans"]
     for i, key in enumerate(plans):

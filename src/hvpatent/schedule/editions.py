@@ -34,7 +34,9 @@ MEDIA = {"docx": "application/vnd.openxmlformats-officedocument.wordprocessingml
          "html": "text/html; charset=utf-8", "pdf": "application/pdf"}
 IMPORTS = "imports"  # the data-stamp line's key in an edition's changes
 AUDIT_ACTION = "bulletin_edition_issued"
-HASHES = re.compile(r"\bsha256 ((?:[a-z]+=[0-9a-f]{64},?)+)")  # the file hashes an audit line records at issue
+# The file hashes an audit line records at issue: always its end (audit_detail), so a reason typed with
+# "sha256 docx=…" in it cannot stand in for them.
+HASHES = re.compile(r" sha256 ((?:[a-z]+=[0-9a-f]{64},)*[a-z]+=[0-9a-f]{64})\Z")
 
 
 class EditionError(ValueError):
@@ -144,18 +146,32 @@ def _iso(value) -> str | None:
     return value.isoformat(timespec="seconds") if value is not None else None
 
 
+def _count_and_last(duck: duckdb.DuckDBPyConnection, table: str, column: str) -> tuple[int, str | None]:
+    """A table's rows and its latest time (0 and None for a warehouse made before the table)."""
+    try:
+        count, last = _one(duck, f"SELECT count(*), max({column}) FROM {table}")  # table and column are ours
+    except duckdb.CatalogException:
+        return 0, None
+    return int(count), _iso(last)
+
+
 def data_stamp(duck: duckdb.DuckDBPyConnection) -> dict:
     """What the warehouse held when the edition was built: its imports, the last unit report filed, the last
-    qualitative score and the plan values entered (a count and a digest: a value may be replaced in place).  Two
-    stamps equal, the bulletin's figures are the same."""
+    qualitative score, the plan values entered (a count and a digest: a value may be replaced in place), the
+    abnormal-application reviews (confirmed ones leave the figures) and the branch corrections (they move patents
+    between the industries' branches): a count and the latest time of each, since a correction replaces its row.
+    Two stamps equal, the bulletin's figures are the same."""
     count, last_id, last_at = _one(duck, "SELECT count(*), max(import_id), max(imported_at) FROM imports")
     (last_report,) = _one(duck, "SELECT max(submitted_at) FROM task_reports")
     (last_score,) = _one(duck, "SELECT max(scored_at) FROM unit_scores")
     values, digest = _one(duck, "SELECT count(*), md5(coalesce(string_agg(target_key || '|' || as_of_date || '|'"
                                 " || value, ';' ORDER BY target_key, as_of_date), '')) FROM plan_values")
+    reviews, last_review = _count_and_last(duck, "abnormal_reviews", "decided_at")
+    corrections, last_correction = _count_and_last(duck, "branch_corrections", "corrected_at")
     return {"imports": int(count), "last_import_id": last_id, "last_imported_at": _iso(last_at),
             "last_report_at": _iso(last_report), "last_score_at": _iso(last_score), "plan_values": int(values),
-            "plan_values_md5": digest}
+            "plan_values_md5": digest, "reviews": reviews, "last_review_at": last_review,
+            "corrections": corrections, "last_correction_at": last_correction}
 
 
 def _number(v: object) -> float | None:
@@ -188,7 +204,7 @@ def _task_figures(bulletin) -> dict[str, float]:
     return figures
 
 
-def _figures(bulletin, plan: Plan) -> dict[str, float | None]:
+def edition_figures(bulletin, plan: Plan) -> dict[str, float | None]:
     """The indicators the bulletin printed, the plan targets' current values (``target:KEY``), and the key tasks'
     report counts and assessment totals (_task_figures): a re-issue lists every printed number that changed."""
     figures = {k: _number(v) for k, v in bulletin.figures.items()}
@@ -315,13 +331,13 @@ def issue_edition(duck: duckdb.DuckDBPyConnection, con: ibis.BaseBackend, plan: 
                            "re-issue")
     version = 1 if last is None else last["version"] + 1
     bulletin, stamp = _build(duck, con, plan, span, today)
-    figures = _figures(bulletin, plan)
+    figures = edition_figures(bulletin, plan)
     changes = [] if last is None else figure_changes(last["figures"], figures, last["data_stamp"], stamp, plan)
     if last is not None:
         bulletin.notice = reissue_notice(version, reason or "", changes)
     files = _write_files(bulletin, config.formats, f"{plan.key}-{span.key}-v{version}")
     key = edition_id(plan.key, cadence, span.key, version)
-    _store(duck, key, plan, span, version, today, by, stamp, figures, changes, reason, files)
+    store_edition(duck, key, plan, span, version, today, by, stamp, figures, changes, reason, files)
     return edition_from_duck(duck, key)
 
 
@@ -332,8 +348,11 @@ def audit_detail(key: str, reason: str | None, files: dict[str, tuple[str, bytes
     return key + (f" ({reason})" if reason else "") + f" sha256 {hashes}"
 
 
-def _store(duck, key, plan, span, version, today, by, stamp, figures, changes, reason, files) -> None:
-    """Every row of the edition in one transaction, and its audit line."""
+def store_edition(duck: duckdb.DuckDBPyConnection, key: str, plan: Plan, span: Period, version: int, today: date,
+                  by: str, stamp: dict, figures: dict, changes: list[dict], reason: str | None,
+                  files: dict[str, tuple[str, bytes]]) -> None:
+    """Every row of the edition in one transaction, and its audit line (issue_edition's last step; tests use it
+    to lay down an edition without building a bulletin)."""
     from hvpatent.warehouse.accounts import audit
 
     try:
@@ -431,18 +450,27 @@ def _audited_hashes(duck: duckdb.DuckDBPyConnection) -> dict[str, dict[str, str]
         match = HASHES.search(detail or "")
         if match:
             key = detail.split(" ", 1)[0]
-            found[key] = dict(pair.split("=", 1) for pair in match.group(1).rstrip(",").split(","))
+            found[key] = dict(pair.split("=", 1) for pair in match.group(1).split(","))
     return found
+
+
+def _missing(edition_key: str, fmt: str | None, audited: str | None) -> dict:
+    """A verify row for a file the audit log recorded (or an edition holds) but that has no file row."""
+    return {"edition_id": edition_key, "format": fmt, "file_name": None, "sha256": None, "audited": audited,
+            "actual": None, "missing": True, "ok": False}
 
 
 def verify_editions(duck: duckdb.DuckDBPyConnection) -> list[dict]:
     """Each stored file's SHA-256 recomputed against the one recorded in its row and the one the audit log
-    recorded at issue; the files are read one at a time (years of editions never sit in memory together)."""
+    recorded at issue; the files are read one at a time (years of editions never sit in memory together).  A
+    format the audit line recorded whose file row is gone, and an edition left with no file at all, are rows with
+    ``missing`` true (``format`` None for the latter)."""
     audited = _audited_hashes(duck)
     cursor = duck.cursor()
     try:
         keys = cursor.execute("SELECT edition_id, format FROM bulletin_edition_files ORDER BY edition_id, format"
                               ).fetchall()
+        ids = [k for (k,) in cursor.execute("SELECT edition_id FROM bulletin_editions ORDER BY edition_id").fetchall()]
         out = []
         for edition_key, fmt in keys:
             name, size, recorded, content = cursor.execute(
@@ -451,8 +479,15 @@ def verify_editions(duck: duckdb.DuckDBPyConnection) -> list[dict]:
             actual = hashlib.sha256(content).hexdigest()
             at_issue = audited.get(edition_key, {}).get(fmt)
             out.append({"edition_id": edition_key, "format": fmt, "file_name": name, "sha256": recorded,
-                        "audited": at_issue, "actual": actual,
+                        "audited": at_issue, "actual": actual, "missing": False,
                         "ok": actual == recorded and len(content) == size and at_issue in (None, actual)})
     finally:
         cursor.close()
+    present = set(keys)
+    with_files = {k for k, _ in keys}
+    for edition_key in sorted(set(ids) | set(audited)):
+        gone = [fmt for fmt in sorted(audited.get(edition_key, {})) if (edition_key, fmt) not in present]
+        out.extend(_missing(edition_key, fmt, audited[edition_key][fmt]) for fmt in gone)
+        if edition_key not in with_files and not gone:
+            out.append(_missing(edition_key, None, None))
     return out

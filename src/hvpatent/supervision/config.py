@@ -11,11 +11,9 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
 from pathlib import Path
 
-from hvpatent.reference.settings import SettingsError, fail, overlay, read_settings
-from hvpatent.reference.userconfig import config_file
+from hvpatent.reference.settings import SettingsError, fail, overlay, read_settings, settings_paths
 
 CONFIG_NAME = "config.yaml"
 USER_NAME = "supervision.yaml"
@@ -54,18 +52,13 @@ class SupervisionConfig:
         return hashlib.sha256(json.dumps(basis, sort_keys=True).encode()).hexdigest()[:16]
 
 
-def _package_path() -> Path:
-    return Path(str(resources.files(__package__).joinpath(CONFIG_NAME)))
+def _shipped() -> Path:
+    return settings_paths(__package__, CONFIG_NAME, USER_NAME)[0]
 
 
 def config_path() -> Path:
     """The file load_config() reads: the user's supervision.yaml in the config folder, else the package's."""
-    user = config_file(__package__, USER_NAME)
-    return user if isinstance(user, Path) and user.is_file() else _package_path()
-
-
-def _fail(source: str, where: str, zh: str, en: str, value: object = ...) -> ConfigError:
-    return fail(source, where, zh, en, value, ConfigError)  # type: ignore[return-value]
+    return settings_paths(__package__, CONFIG_NAME, USER_NAME)[1]
 
 
 def _read(file: Path) -> dict:
@@ -86,20 +79,22 @@ MAX_WORKERS = 16
 
 def _at_least(source: str, where: str, value: float, least: float) -> None:
     if value < least:
-        raise _fail(source, where, f"应不小于 {least}", f"must be at least {least}", value)
+        raise fail(source, where, f"应不小于 {least}", f"must be at least {least}", value, error=ConfigError)
 
 
 def _check_text(text: dict, source: str) -> None:
     if text["num_perm"] < 16 or text["num_perm"] > 1024:
-        raise _fail(source, "text.num_perm", "应在 16 至 1024 之间", "must lie between 16 and 1024", text["num_perm"])
+        raise fail(source, "text.num_perm", "应在 16 至 1024 之间", "must lie between 16 and 1024",
+                   text["num_perm"], error=ConfigError)
     if text["bands"] < 1 or text["num_perm"] % text["bands"]:
-        raise _fail(source, "text.bands", "须整除 num_perm", "must divide num_perm", text["bands"])
+        raise fail(source, "text.bands", "须整除 num_perm", "must divide num_perm", text["bands"], error=ConfigError)
     if not 1 <= text["shingle"] <= 5:
-        raise _fail(source, "text.shingle", "应在 1 至 5 之间", "must lie between 1 and 5", text["shingle"])
+        raise fail(source, "text.shingle", "应在 1 至 5 之间", "must lie between 1 and 5",
+                   text["shingle"], error=ConfigError)
     _at_least(source, "text.max_chars", text["max_chars"], 1)
     if not 1 <= text["workers"] <= MAX_WORKERS:
-        raise _fail(source, "text.workers", f"应在 1 至 {MAX_WORKERS} 之间", f"must lie between 1 and {MAX_WORKERS}",
-                    text["workers"])
+        raise fail(source, "text.workers", f"应在 1 至 {MAX_WORKERS} 之间", f"must lie between 1 and {MAX_WORKERS}",
+                   text["workers"], error=ConfigError)
 
 
 def _check_ranges(data: dict, source: str) -> None:
@@ -107,19 +102,20 @@ def _check_ranges(data: dict, source: str) -> None:
     for name, rule in data["rules"].items():
         for key, value in rule.items():
             if (key.endswith(("_rate", "_share", "quantile")) or key == "threshold") and value > 1:
-                raise _fail(source, f"rules.{name}.{key}", "应为 0 至 1 之间的比例", "must be a share from 0 to 1",
-                            value)
+                raise fail(source, f"rules.{name}.{key}", "应为 0 至 1 之间的比例", "must be a share from 0 to 1",
+                           value, error=ConfigError)
             if key in RULE_MINIMUMS:
                 _at_least(source, f"rules.{name}.{key}", value, RULE_MINIMUMS[key])
     _at_least(source, "agencies.trend_years", data["agencies"]["trend_years"], 1)
     for key, value in data["agencies"]["watch"].items():
         if key.endswith(("_rate", "_share")) and value > 1:
-            raise _fail(source, f"agencies.watch.{key}", "应为 0 至 1 之间的比例", "must be a share from 0 to 1", value)
+            raise fail(source, f"agencies.watch.{key}", "应为 0 至 1 之间的比例", "must be a share from 0 to 1",
+                       value, error=ConfigError)
 
 
 def config_from(data: dict, source: str) -> SupervisionConfig:
     """Settings from a parsed file, checked against the package's."""
-    shipped = _read(_package_path())
+    shipped = _read(_shipped())
     merged = _overlay(shipped, data, source, "")
     _check_ranges(merged, source)
     rules = {name: RuleSettings(name, body["enabled"], body["source"],
@@ -131,7 +127,7 @@ def config_from(data: dict, source: str) -> SupervisionConfig:
 def load_config(path: Path | str | None = None) -> SupervisionConfig:
     """The settings in ``path``, else the user's supervision.yaml, else the package's config.yaml."""
     file = Path(path) if path is not None else config_path()
-    if path is None and file == _package_path():
+    if path is None and file == _shipped():
         return default_config()
     return config_from(_read(file), str(file))
 
@@ -139,4 +135,4 @@ def load_config(path: Path | str | None = None) -> SupervisionConfig:
 @cache
 def default_config() -> SupervisionConfig:
     """The package's settings, read once."""
-    return config_from(_read(_package_path()), str(_package_path()))
+    return config_from(_read(_shipped()), str(_shipped()))

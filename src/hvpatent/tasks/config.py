@@ -13,11 +13,9 @@ import hashlib
 import json
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from pathlib import Path
 
-from hvpatent.reference.settings import SettingsError, fail, overlay, read_settings
-from hvpatent.reference.userconfig import config_file
+from hvpatent.reference.settings import SettingsError, fail, overlay, read_settings, settings_paths
 
 CONFIG_NAME = "tasks.yaml"
 USER_NAME = "tasks.yaml"
@@ -57,42 +55,37 @@ class TasksConfig:
         return float(self.timeliness["missing"])
 
 
-def _package_path() -> Path:
-    return Path(str(resources.files(__package__).joinpath(CONFIG_NAME)))
+def _shipped() -> Path:
+    return settings_paths(__package__, CONFIG_NAME, USER_NAME)[0]
 
 
 def config_path() -> Path:
     """The file load_config() reads: the user's tasks.yaml in the config folder, else the package's."""
-    user = config_file(__package__, USER_NAME)
-    return user if isinstance(user, Path) and user.is_file() else _package_path()
-
-
-def _fail(source: str, where: str, zh: str, en: str, value: object = ...) -> ConfigError:
-    return fail(source, where, zh, en, value, ConfigError)  # type: ignore[return-value]
+    return settings_paths(__package__, CONFIG_NAME, USER_NAME)[1]
 
 
 def _score(source: str, where: str, value: float) -> None:
     if not 0 <= value <= 100:
-        raise _fail(source, where, "应在 0 至 100 之间", "must lie between 0 and 100", value)
+        raise fail(source, where, "应在 0 至 100 之间", "must lie between 0 and 100", value, error=ConfigError)
 
 
 def _check_attachments(att: dict, source: str) -> None:
     bad = [k for k in att["kinds"] if k not in KINDS]
     if bad:
-        raise _fail(source, "attachments.kinds", f"只能是 {', '.join(KINDS)}", f"must be among {', '.join(KINDS)}",
-                    bad[0])
+        raise fail(source, "attachments.kinds", f"只能是 {', '.join(KINDS)}", f"must be among {', '.join(KINDS)}",
+                   bad[0], error=ConfigError)
     if not att["kinds"]:
-        raise _fail(source, "attachments.kinds", "不能为空", "must name at least one kind")
+        raise fail(source, "attachments.kinds", "不能为空", "must name at least one kind", error=ConfigError)
     for key in ("max_files", "max_file_mib", "max_total_mib", "max_unpacked_mib", "max_ratio", "max_entries",
                 "max_pixels"):
         if att[key] < 1:
-            raise _fail(source, f"attachments.{key}", "应不小于 1", "must be at least 1", att[key])
+            raise fail(source, f"attachments.{key}", "应不小于 1", "must be at least 1", att[key], error=ConfigError)
 
 
 def _check_report(report: dict, source: str) -> None:
     for key, value in report.items():
         if key != "max_figures" and value < 1:
-            raise _fail(source, f"report.{key}", "应不小于 1", "must be at least 1", value)
+            raise fail(source, f"report.{key}", "应不小于 1", "must be at least 1", value, error=ConfigError)
 
 
 def _check_timeliness(timeliness: dict, source: str) -> None:
@@ -101,10 +94,11 @@ def _check_timeliness(timeliness: dict, source: str) -> None:
     last = -1
     for i, row in enumerate(timeliness["late"]):
         if len(row) != 2:
-            raise _fail(source, f"timeliness.late[{i}]", "应为 [工作日数, 分数]", "expected [working days, score]", row)
+            raise fail(source, f"timeliness.late[{i}]", "应为 [工作日数, 分数]", "expected [working days, score]",
+                       row, error=ConfigError)
         if row[0] <= last:
-            raise _fail(source, f"timeliness.late[{i}]", "工作日数应逐行递增", "working days must ascend row by row",
-                        row[0])
+            raise fail(source, f"timeliness.late[{i}]", "工作日数应逐行递增", "working days must ascend row by row",
+                       row[0], error=ConfigError)
         last = row[0]
         _score(source, f"timeliness.late[{i}]", row[1])
 
@@ -113,18 +107,18 @@ def _check_assessment(assessment: dict, source: str) -> None:
     from hvpatent.indicators.measures import INDICATORS
 
     if not any(assessment["weights"].values()):
-        raise _fail(source, "assessment.weights", "权重不能全为 0", "the weights must not all be 0")
+        raise fail(source, "assessment.weights", "权重不能全为 0", "the weights must not all be 0", error=ConfigError)
     for name, value in assessment["indicator_scores"].items():
         _score(source, f"assessment.indicator_scores.{name}", value)
     # an item that is not a string (a list, a mapping) names no indicator: refused here, not a TypeError on hashing
     bad = [k for k in assessment["lower_is_better"] if not isinstance(k, str) or k not in INDICATORS]
     if bad:
-        raise _fail(source, "assessment.lower_is_better", "未知的指标", "unknown indicator", bad[0])
+        raise fail(source, "assessment.lower_is_better", "未知的指标", "unknown indicator", bad[0], error=ConfigError)
 
 
 def config_from(data: dict, source: str) -> TasksConfig:
     """Settings from a parsed file, checked against the package's."""
-    shipped = read_settings(_package_path(), ConfigError)
+    shipped = read_settings(_shipped(), ConfigError)
     merged = overlay(shipped, data, source, "", ConfigError)
     assert isinstance(merged, dict)
     _check_attachments(merged["attachments"], source)
@@ -137,7 +131,7 @@ def config_from(data: dict, source: str) -> TasksConfig:
 def load_config(path: Path | str | None = None) -> TasksConfig:
     """The settings in ``path``, else the user's tasks.yaml, else the package's."""
     file = Path(path) if path is not None else config_path()
-    if path is None and file == _package_path():
+    if path is None and file == _shipped():
         return default_config()
     return config_from(read_settings(file, ConfigError), str(file))
 
@@ -145,4 +139,4 @@ def load_config(path: Path | str | None = None) -> TasksConfig:
 @cache
 def default_config() -> TasksConfig:
     """The package's settings, read once."""
-    return config_from(read_settings(_package_path(), ConfigError), str(_package_path()))
+    return config_from(read_settings(_shipped(), ConfigError), str(_shipped()))
