@@ -217,6 +217,53 @@ def test_score_form_and_bad_values(base_url):
                       headers={"x-csrf-token": "wrong"}).status_code == 403
 
 
+def test_a_score_names_its_unit_and_period_and_the_form_takes_text_only(base_url):
+    """A blank period is refused (not the latest period begun), a blank unit too; the form's fields are text of
+    bounded length; nothing refused is stored."""
+    unit = "区知识产权局"
+    with client(base_url, "analyst") as c:
+        csrf = c.headers["x-csrf-token"]
+        for period in ("", "  "):
+            r = c.post("/api/tasks/scores", json={"plan": PLAN, "unit": unit, "period": period, "score": 70})
+            assert r.status_code == 422 and "period" in r.json()["detail"], period
+            page = c.post("/tasks/scores", data={"csrf": csrf, "plan": PLAN, "unit": unit, "period": period,
+                                                 "score": "70"})
+            assert page.status_code == 422 and "period" in page.text, period
+        for blank in ("", " "):
+            r = c.post("/api/tasks/scores", json={"plan": PLAN, "unit": blank, "period": "2024Q2", "score": 70})
+            assert r.status_code == 422 and "unit" in r.json()["detail"], blank
+        form = {"csrf": csrf, "plan": PLAN, "unit": unit, "period": "2024Q2", "score": "70"}
+        as_file = c.post("/tasks/scores", data={k: v for k, v in form.items() if k != "note"},
+                         files={"note": ("note.txt", b"text sent as a file", "text/plain")})
+        assert as_file.status_code == 422 and "Traceback" not in as_file.text
+        long = c.post("/tasks/scores", data={**form, "note": "长" * 501})
+        assert long.status_code == 422 and "note" in long.text
+        assert c.post("/tasks/scores", data={**form, "score": "nan"}).status_code == 422
+        for period in ("2024Q2", "2024Q4"):   # the period asked, and the latest begun (a blank one's default)
+            sheet = {r["unit"]: r for r in c.get("/api/tasks/assessment",
+                                                 params={"plan": PLAN, "period": period}).json()}
+            assert sheet[unit]["qualitative"] is None, period
+
+
+def test_a_letter_names_its_unit(base_url):
+    with client(base_url, "analyst") as c:
+        for path in ("/api/tasks/overdue/letter", "/tasks/overdue/letter"):
+            for blank in ("", "  "):
+                r = c.get(path, params=_q(unit=blank))
+                assert r.status_code == 422 and "unit" in r.text, (path, blank)
+                assert "没有逾期未报" not in r.text and "no overdue" not in r.text, (path, blank)
+
+
+def test_linked_indicator_in_the_page_language(base_url):
+    with client(base_url, "analyst") as c:
+        en = c.get(f"/tasks/reports/{R_JX2}", params={"lang": "en"}).text
+        linked = en[en.index('id="linked"'):]
+        assert ">valid invention patents of the plan's industries</a>" in unescape(linked)
+        assert ">主导产业有效发明专利</a>" not in linked   # (a target keeps the plan's own Chinese name)
+        zh = c.get(f"/tasks/reports/{R_JX2}", params={"lang": "zh"}).text
+        assert ">主导产业有效发明专利</a>" in zh[zh.index('id="linked"'):]
+
+
 def _href(page: str, marker: str) -> str:
     """The link carrying ``marker`` (e.g. data-status-link="late"), unescaped, to be followed."""
     for tag in re.findall(r"<a\b([^>]*)>", page):
@@ -352,9 +399,14 @@ def test_other_roles_refused(base_url):
             form = c.post("/tasks/scores", data={"csrf": c.headers["x-csrf-token"], "unit": "区科技局",
                                                  "period": "2024Q3", "score": "100"})
             assert form.status_code == 403, username
+            # the role is checked before the body: no csrf field is a 403 too, not "csrf: Field required"
+            bare = c.post("/tasks/scores", data={"unit": "区科技局"})
+            assert bare.status_code == 403 and "Field required" not in bare.text, username
     with client(base_url) as c:
         for path in PAGES:
             r = c.get(path, follow_redirects=False)
             assert r.status_code == 303 and r.headers["location"].startswith("/login"), path
         for path in APIS:
             assert c.get(path).status_code == 401, path
+        bare = c.post("/tasks/scores", data={"unit": "区科技局"}, follow_redirects=False)
+        assert bare.status_code == 303 and bare.headers["location"].startswith("/login")

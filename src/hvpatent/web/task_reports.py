@@ -20,9 +20,13 @@ from datetime import date
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Path, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.formparsers import MultiPartException
 
 from hvpatent import tasks
 from hvpatent.plan.model import Plan, PlanError
@@ -124,11 +128,20 @@ def period_of(plan: Plan, text: str | None, as_of: date):
 
 
 def unit_of(plan: Plan, text: str | None) -> str | None:
+    """The unit asked (None when none: every unit); 422 for a name the plan does not give."""
     if not text:
         return None
     if text.strip() not in plan.units():
         raise inputs.invalid("unit", text, "方案列明的单位 / a unit the plan names")
     return text.strip()
+
+
+def required_unit(plan: Plan, text: str | None) -> str:
+    """The unit a letter or a score is for: one the plan names, never blank (422 naming the parameter)."""
+    unit = unit_of(plan, text)
+    if unit is None:
+        raise inputs.invalid("unit", text or "", "方案列明的单位 / a unit the plan names")
+    return unit
 
 
 def _status(text: str | None) -> str | None:
@@ -225,16 +238,23 @@ def _letter(request: Request, plan: Plan, unit: str, as_of: date) -> Response:
         raise HTTPException(422, f"unit：{unit} 截至 {as_of} 没有逾期未报的报告 / unit: {unit} has no overdue "
                                  f"report on {as_of}")
     data = reminder_letter(plan, unit, rows, as_of, lang=_lang(request))
-    return _download(data, MEDIA["docx"], f"催报函-{_safe_name(unit)}-{as_of.isoformat()}.docx")
+    return _download(data, MEDIA["docx"], letter_name(unit, as_of))
+
+
+def letter_name(unit: str, as_of: date) -> str:
+    """A unit's letter's file (and zip entry) name: a plan file's unit name ("../x", "a/b") never makes a path."""
+    return f"催报函-{_safe_name(unit)}-{as_of.isoformat()}.docx"
 
 
 def _letters_zip(request: Request, plan: Plan, as_of: date) -> Response:
-    from hvpatent.reports.task_letters import reminder_letters
+    from hvpatent.reports.task_letters import reminder_letters, unique_file_names
 
     letters = reminder_letters(plan, _overdue(request, plan, as_of), as_of, lang=_lang(request))
+    # two names that clean to the same text get "-2", "-3": no letter overwrites another (as the CLI's remind)
+    names = unique_file_names([letter_name(u, as_of) for u in letters])
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
-        for name, data in zip(zip_names(list(letters), as_of), letters.values(), strict=True):
+        for name, data in zip(names, letters.values(), strict=True):
             z.writestr(name, data)
     return _download(buffer.getvalue(), "application/zip", f"催报函-{_safe_name(plan.key)}-{as_of.isoformat()}.zip")
 
@@ -244,20 +264,6 @@ def _safe_name(name: str) -> str:
     from hvpatent.reports.task_letters import safe_file_name
 
     return safe_file_name(name)
-
-
-def zip_names(units: list[str], as_of: date) -> list[str]:
-    """Each unit's letter's entry name: a plan file's unit name ("../x", "a/b") never makes a path, and two names
-    that clean to the same text get "-2", "-3" so that no letter overwrites another."""
-    names: list[str] = []
-    for unit in units:
-        stem = f"催报函-{_safe_name(unit)}-{as_of.isoformat()}"
-        name, n = f"{stem}.docx", 1
-        while name in names:
-            n += 1
-            name = f"{stem}-{n}.docx"
-        names.append(name)
-    return names
 
 
 def _sheet(request: Request, plan: Plan, period: str, as_of: date) -> list:
@@ -276,10 +282,10 @@ def _score(request: Request, user: User, plan_key: str | None, unit: str, period
     """The qualitative score, under the write lock; 422 with the room's reason when it is refused."""
     plan = plan_of(request, plan_key)
     day = as_of_day(None, request)
+    if not (period or "").strip():  # never "the latest period" by default: a score names the period it is for
+        raise inputs.invalid("period", period or "", "2024Q3, 2024-09, 2024H2, 2024")
     period_key = period_of(plan, period, day).key
-    checked = unit_of(plan, unit)
-    if checked is None:
-        raise inputs.invalid("unit", unit, "方案列明的单位 / a unit the plan names")
+    checked = required_unit(plan, unit)
     if not 0 <= score <= 100:
         raise inputs.invalid("score", str(score), "0–100")
     note = (note or "").strip() or None
@@ -326,7 +332,7 @@ def api_overdue(request: Request, user: Staff, plan: PlanQ = None, unit: UnitQ =
 def api_letter(request: Request, user: Staff, unit: Annotated[str, Query(max_length=60)], plan: PlanQ = None,
                as_of: AsOfQ = None) -> Response:
     p = plan_of(request, plan)
-    return _letter(request, p, unit_of(p, unit) or "", as_of_day(as_of, request))
+    return _letter(request, p, required_unit(p, unit), as_of_day(as_of, request))
 
 
 @router.get("/api/tasks/assessment", summary="考核评分表 / the assessment sheet")
@@ -423,7 +429,7 @@ def letter_download(request: Request, unit: Annotated[str, Query(max_length=60)]
                     as_of: AsOfQ = None) -> Response:
     _user(request, *STAFF)
     p = plan_of(request, plan)
-    return _letter(request, p, unit_of(p, unit) or "", as_of_day(as_of, request))
+    return _letter(request, p, required_unit(p, unit), as_of_day(as_of, request))
 
 
 @router.get("/tasks/overdue/letters.zip", include_in_schema=False)
@@ -456,28 +462,53 @@ def assessment_xlsx(request: Request, plan: PlanQ = None, period: PeriodQ = None
     return _sheet_xlsx(request, p, period_of(p, period, day).key, day)
 
 
-@router.post("/tasks/scores", include_in_schema=False)
-def score_form(request: Request, csrf: Annotated[str, Form()], unit: Annotated[str, Form(max_length=60)] = "",
-               period: Annotated[str, Form(max_length=10)] = "", score: Annotated[str, Form(max_length=10)] = "",
-               note: Annotated[str, Form(max_length=NOTE_CHARS)] = "", plan: Annotated[str, Form(max_length=80)] = "",
-               as_of: Annotated[str, Form(max_length=10)] = "") -> Response:
-    """Record the score; back to the sheet with a notice, or the reason on an error page (422, 503)."""
-    user = _user(request, *STAFF)
-    check_csrf(request, csrf)
+# The score form's fields and their longest values (as the API's ScoreIn); a field beyond them is refused.
+SCORE_FIELDS = {"csrf": 200, "plan": 80, "unit": 60, "period": 10, "score": 10, "note": NOTE_CHARS, "as_of": 10}
+
+
+async def _score_fields(request: Request) -> dict[str, str]:
+    """The score form's text fields, read only after the role is checked: a part sent as a file, a field too long
+    or a form that cannot be read is a bilingual 422 (FastAPI's Form() parameters would parse and check the body
+    before the role, answering a unit or a visitor "csrf: Field required")."""
     try:
+        form: FormData = await request.form(max_files=0, max_fields=len(SCORE_FIELDS) + 5)
+    except (MultiPartException, StarletteHTTPException) as err:
+        if isinstance(err, StarletteHTTPException) and err.status_code != 400:
+            raise
+        detail = str(getattr(err, "detail", None) or getattr(err, "message", "") or err)[:80]
+        raise HTTPException(422, f"表单无法读取（{detail}） / the form could not be read ({detail})") from err
+    fields: dict[str, str] = {}
+    for name, longest in SCORE_FIELDS.items():
+        value = form.get(name, "")
+        if not isinstance(value, str):
+            raise HTTPException(422, f"{name}：应为文字 / {name}: expected text")
+        if len(value) > longest:
+            raise inputs.invalid(name, value, f"≤ {longest} 字 / at most {longest} characters")
+        fields[name] = value
+    return fields
+
+
+@router.post("/tasks/scores", include_in_schema=False)
+async def score_form(request: Request) -> Response:
+    """Record the score; back to the sheet with a notice, or the reason on an error page (422, 503)."""
+    user = _user(request, *STAFF)  # before the body is read: another role gets 403, a visitor the login page
+    try:
+        form = await _score_fields(request)
+        check_csrf(request, form["csrf"])
         try:
-            value = float(score)
+            value = float(form["score"])
         except ValueError as err:
-            raise inputs.invalid("score", score, "0–100") from err
-        _score(request, user, plan or None, unit, period, value, note)
+            raise inputs.invalid("score", form["score"], "0–100") from err
+        await run_in_threadpool(_score, request, user, form["plan"] or None, form["unit"], form["period"], value,
+                                form["note"])
     except HTTPException as err:
         if err.status_code not in (422, 503):
             raise
         from hvpatent.web.pages import error_page
 
         return error_page(request, err.status_code, str(err.detail))
-    # back to the sheet as of today: a sheet as of an earlier day counts only the scores recorded by that day
-    target = _query(plan=plan or None, period=period, saved="1")
+    # back to the sheet as of today: a sheet as of an earlier day counts only the scores recorded by then
+    target = _query(plan=form["plan"] or None, period=form["period"], saved="1")
     return RedirectResponse(f"/tasks/assessment?{target}", status_code=303)
 
 
