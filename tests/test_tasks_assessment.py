@@ -261,3 +261,39 @@ def test_a_score_without_a_time_is_stamped_in_beijing_time(db: Warehouse, monkey
     monkeypatch.setattr(clock, "datetime", Frozen)
     assert A.record_score(db.con, SEED, "区科技局", "2024Q3", 80, note=None, by="li")["scored_at"] == datetime(
         2024, 10, 24, 7, 30)
+
+
+@pytest.mark.parametrize(("now", "refused"), [
+    (datetime(2024, 9, 30, 23, 59), True),     # the day before 2024Q4 begins
+    (datetime(2024, 10, 1, 0, 0), False),      # its first day (National Day)
+    (datetime(2024, 10, 2, 9, 0), False),
+])
+def test_a_period_not_yet_begun_cannot_be_scored(db: Warehouse, now: datetime, refused: bool) -> None:
+    if refused:
+        with pytest.raises(ReportError, match="2024Q4 截至 2024-09-30 尚未开始 / period 2024Q4 has not begun"):
+            A.record_score(db.con, SEED, "区科技局", "2024Q4", 80, note=None, by="li", now=now)
+        assert db.con.execute("SELECT count(*) FROM unit_scores").fetchone()[0] == 0
+    else:
+        assert A.record_score(db.con, SEED, "区科技局", "2024Q4", 80, note=None, by="li", now=now)["score"] == 80
+
+
+@pytest.mark.parametrize(("as_of", "refused"), [(date(2024, 9, 30), True), (date(2024, 10, 1), False),
+                                                (date(2024, 10, 2), False)])
+def test_the_sheet_of_a_period_not_yet_begun_is_refused(db: Warehouse, as_of: date, refused: bool) -> None:
+    tiny = replace(SEED, tasks=(Task(1, "一", "任务1", "", ("区科技局",), ()),))   # no linked indicator: quick
+    if refused:
+        with pytest.raises(ReportError, match="has not begun by 2024-09-30"):
+            A.assessment_sheet(db.ibis(), tiny, "2024Q4", as_of, config())
+    else:
+        rows = A.assessment_sheet(db.ibis(), tiny, "2024Q4", as_of, config())
+        assert [(r.unit, r.timeliness) for r in rows] == [("区科技局", None)]   # begun, not yet due
+
+
+def test_a_scores_note_is_kept_on_one_line_without_control_characters(db: Warehouse) -> None:
+    A.record_score(db.con, SEED, "区科技局", "2024Q3", 85, note=" 进展\r\n较好\x1b[31m\t！\x00 ", by="li",
+                   now=datetime(2024, 10, 23, 9))
+    assert db.con.execute("SELECT note FROM unit_scores").fetchone()[0] == "进展 较好[31m ！"
+    detail = db.con.execute("SELECT detail FROM audit_log").fetchone()[0]
+    assert detail == "yongchuan-2022-2024/区科技局/2024Q3 85: 进展 较好[31m ！"
+    A.record_score(db.con, SEED, "区科技局", "2024Q3", 86, note="\x07\n ", by="li", now=datetime(2024, 10, 23, 10))
+    assert db.con.execute("SELECT note FROM unit_scores WHERE score = 86").fetchone()[0] is None

@@ -2,13 +2,14 @@
 numbers, a formula-like unit name kept as text, weights and settings source at the top), the reminder letter (docx,
 Chinese and English; the filing date counted in working days over National Day 2024) and the bulletin's section on
 the key tasks (the latest period due on the day before, of and after its due date; the docx section and the xlsx
-sheet of the hand-built district's bulletin)."""
+sheet of the hand-built district's bulletin; the cooperating units counted under report_by: all); the bulletin's
+issue day and the bureau pages' default day are Beijing's today on a host eight hours behind."""
 
 from __future__ import annotations
 
 import io
 import uuid
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from docx import Document
@@ -227,11 +228,35 @@ def test_no_section_without_tasks_or_before_the_first_due_date(wh: Warehouse) ->
     assert early.paragraphs == [f"截至2023年1月1日，《{PLAN.name}》尚无到期的报送期。"] and not early.tables
 
 
-def test_the_bulletin_carries_the_section_and_its_sheet(wh: Warehouse, tmp_path) -> None:
+def test_under_report_by_all_the_section_counts_the_cooperating_units_too(wh: Warehouse) -> None:
+    from dataclasses import replace
+
+    every = replace(PLAN, reporting=replace(PLAN.reporting, report_by="all"))
+    sec = tasks_section(wh.ibis(), every, date(2024, 10, 25))
+    # 14 responsible + 29 cooperating (3+5+5+5+1+1+2+1+3+1+2 over tasks 1-11) = 43 reports due
+    assert "应报43份，其中按时报送1份、逾期报送1份、逾期未报41份" in sec.paragraphs[0]
+    assert len(sec.tables[0].rows) == 43 and "区教委" in sec.paragraphs[0]
+
+
+def _frozen_clock(monkeypatch: pytest.MonkeyPatch, instant: datetime) -> None:
+    """The host's clock at ``instant`` (UTC): Beijing is 8 hours ahead."""
+    import hvpatent.reference.clock as clock
+
+    class Frozen(datetime):
+        @classmethod
+        def now(cls, tz=None):
+            at = instant.replace(tzinfo=UTC)
+            return at.astimezone(tz) if tz else at.replace(tzinfo=None)
+
+    monkeypatch.setattr(clock, "datetime", Frozen)
+
+
+def test_the_bulletin_carries_the_section_and_its_sheet(wh: Warehouse, tmp_path, monkeypatch) -> None:
     from hvpatent.reports import build_bulletin, write_bulletin
 
-    bulletin = build_bulletin(wh.ibis(), date(2024, 10, 25), "quarter", "500118", PLAN,
-                              issued_on=date(2024, 10, 28), exclude_abnormal=False)
+    _frozen_clock(monkeypatch, datetime(2024, 10, 27, 23, 30))   # 10-28 07:30 in Beijing, 10-27 on a UTC host
+    bulletin = build_bulletin(wh.ibis(), date(2024, 10, 25), "quarter", "500118", PLAN, exclude_abnormal=False)
+    assert bulletin.issued_on == date(2024, 10, 28)               # no issue day given: today in Beijing
     headings = [s.heading for s in bulletin.sections]
     assert headings[2] == f"三、{HEADING}" and headings[1].startswith("二、《")   # right after the plan's targets
     doc = Document(str(write_bulletin(bulletin, "docx", tmp_path / "b.docx")))
@@ -266,3 +291,18 @@ def test_the_assessment_over_the_warehouse_and_in_the_section(wh: Warehouse) -> 
         assert tasks_section(wh.ibis(), PLAN, date(2024, 10, 19)).tables[1:] == []   # scored on 10-20
     finally:
         wh.con.execute("DELETE FROM unit_scores")
+
+
+@pytest.mark.parametrize(("instant", "day"), [(datetime(2024, 10, 18, 15, 59), date(2024, 10, 18)),
+                                              (datetime(2024, 10, 18, 16, 0), date(2024, 10, 19))])
+def test_the_bureaus_pages_default_day_is_beijings(monkeypatch, instant: datetime, day: date) -> None:
+    # web/abnormal.as_of_day, the default day of the bureau's task pages too: Beijing's today, whatever the host's
+    from types import SimpleNamespace
+
+    from hvpatent.web.abnormal import as_of_day
+
+    _frozen_clock(monkeypatch, instant)
+    request = SimpleNamespace(app=SimpleNamespace(state=SimpleNamespace(default_as_of=None)))
+    assert as_of_day(None, request) == day
+    request.app.state.default_as_of = date(2024, 1, 2)    # the app's fixed day still wins
+    assert as_of_day("", request) == date(2024, 1, 2)

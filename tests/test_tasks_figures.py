@@ -86,7 +86,7 @@ def test_direction(now, before, expected):
 
 
 def test_a_linked_indicator_reads_as_the_plans_progress_reads_it(con):
-    # the task's figure and the plan's progress page use one window (plan/progress._indicator_context): every
+    # the task's figure and the plan's progress page use one window (plan/progress.indicator_context): every
     # indicator a target of the seed plan reads gives the same value on the same day in both
     from hvpatent.plan.progress import plan_progress
 
@@ -98,3 +98,28 @@ def test_a_linked_indicator_reads_as_the_plans_progress_reads_it(con):
         progress = {p.target.key: p.current for p in plan_progress(con, plan, day)}
         assert {k: figures[k] for k in linked} == {k: progress[key] for k, key in linked.items()}
         assert any(v is not None for v in figures.values())
+
+
+def test_the_window_is_plan_progress_public_indicator_context(con):
+    from hvpatent.indicators.compute import value
+    from hvpatent.indicators.measures import Context
+    from hvpatent.plan.progress import indicator_context
+
+    root = Context.create(con, date(2024, 3, 31), "year", PLAN.region)
+    rows = _by_key(task_figures(con, PLAN, 1, "2024Q1"))
+    for key in TASK.indicators:   # a flow (12 months to the day) and stocks (on the day), as the figures read them
+        assert rows[key]["value"] == value(indicator_context(root, key, date(2024, 3, 31)), key)
+        assert rows[key]["previous"] == value(indicator_context(root, key, date(2023, 12, 31)), key)
+
+
+@pytest.mark.parametrize(("as_of", "day", "before"), [
+    (date(2024, 9, 29), date(2024, 9, 29), date(2024, 9, 29)),   # 2024Q4 still to come: both on that day
+    (date(2024, 9, 30), date(2024, 9, 30), date(2024, 9, 30)),   # the previous period's end itself
+    (date(2024, 10, 1), date(2024, 10, 1), date(2024, 9, 30)),   # begun: against the previous period's end
+])
+def test_a_period_still_to_come_never_compares_with_a_later_day(con, as_of, day, before):
+    valid = _by_key(task_figures(con, PLAN, 1, "2024Q4", as_of))["valid_inventions"]
+    assert (valid["as_of"], valid["previous_as_of"]) == (day, before)
+    assert valid["previous_as_of"] <= valid["as_of"]
+    if day == before:   # one day read twice: no change
+        assert (valid["change"], valid["direction"]) == (0, "flat")

@@ -1,6 +1,7 @@
 """Who has reported (tasks/status.py): on time on the due date, late the day after (at least one working day),
 overdue only once the due date has passed, a cooperating unit optional under report_by: responsible and required
-under all, an amendment after the due date keeps the first version's timeliness.  Due dates from the seed plan:
+under all (required_units, the one rule), an amendment after the due date keeps the first version's timeliness;
+working days counted once per due date and day; too many rows refused.  Due dates from the seed plan:
 2024Q3 ends Mon 2024-09-30, National Day 10-01..07 off, Sat 10-12 worked, so its 10th working day is Fri 2024-10-18;
 Sat 10-19 and Sun 10-20 are days off, Mon 10-21 the next working day."""
 
@@ -11,10 +12,13 @@ from pathlib import Path
 import ibis
 import pytest
 
-from hvpatent.plan.model import load_plan
+from hvpatent.plan.model import Task, load_plan
+from hvpatent.reference.workdays import working_days_between
 from hvpatent.tasks import STATUS_WORDS as DOOR_WORDS
-from hvpatent.tasks.reports import file_report, filings
-from hvpatent.tasks.status import STATUS_WORDS, STATUSES, overdue, report_status
+from hvpatent.tasks import required_units as DOOR_REQUIRED
+from hvpatent.tasks import status as status_module
+from hvpatent.tasks.reports import ReportError, file_report, filings
+from hvpatent.tasks.status import STATUS_WORDS, STATUSES, overdue, report_status, required_units
 from hvpatent.warehouse.store import Warehouse
 
 PLAN = load_plan()
@@ -137,3 +141,69 @@ def test_filings_carry_the_times_not_the_text(wh):
         (3, 1, date(2024, 10, 10)), (3, 2, date(2024, 10, 30))]
     assert set(rows[0]) == {"task_number", "unit", "period", "version", "submitted_at", "report_id"}
     assert len(filings(con, PLAN.key)) == 3 and filings(con, "another-plan") == []
+
+
+def test_required_units_is_the_one_rule_of_who_must_report(wh):
+    task3 = PLAN.task(3)
+    assert KEJI in required_units(PLAN, task3) and JINGXIN not in required_units(PLAN, task3)
+    assert required_units(ALL, task3)[:len(task3.responsible)] == task3.responsible
+    assert JINGXIN in required_units(ALL, task3)
+    both = replace(task3, responsible=(KEJI,), cooperating=(JINGXIN, KEJI))    # named twice: counted once
+    assert required_units(ALL, both) == (KEJI, JINGXIN) and required_units(PLAN, both) == (KEJI,)
+    assert DOOR_REQUIRED is required_units
+    con = ibis.duckdb.from_connection(wh.con)
+    for plan in (PLAN, ALL):   # every status row's `required` is the rule's answer
+        rows = report_status(con, plan, date(2024, 10, 8), period="2024Q3")
+        assert all(r.required == (r.unit in required_units(plan, plan.task(r.task_number))) for r in rows)
+        assert {r.required for r in rows} == ({True, False} if plan is PLAN else {True})
+
+
+def test_working_days_are_counted_once_per_due_date_and_day(wh, monkeypatch):
+    calls = []
+
+    def counted(start, end):
+        calls.append((start, end))
+        return working_days_between(start, end)
+
+    monkeypatch.setattr(status_module, "working_days_between", counted)
+    _file(wh, date(2024, 10, 22))                               # two reports filed late on the same day
+    _file(wh, date(2024, 10, 22), unit=JINGXIN, task=1)
+    rows = report_status(ibis.duckdb.from_connection(wh.con), PLAN, date(2024, 12, 2))
+    # overdue: 8 periods due by then (2022Q4 .. 2024Q3; 2024Q4 is due in 2025), one count each however many rows;
+    # late: one count for the day both reports came
+    assert sum(r.status == "overdue" for r in rows) > 8
+    assert len({r.due for r in rows if r.status == "overdue"}) == 8
+    assert sorted(calls) == sorted({(r.due, date(2024, 12, 2)) for r in rows if r.status == "overdue"}
+                                   | {(DUE, date(2024, 10, 22))})
+    late = [r for r in rows if r.status == "late"]
+    assert [(r.task_number, r.working_days_late) for r in late] == [(1, 2), (3, 2)]   # 10-21 (Mon) and 10-22
+
+
+def test_too_many_status_rows_are_refused_in_both_languages(wh, monkeypatch):
+    con = ibis.duckdb.from_connection(wh.con)
+    count = len(report_status(con, ALL, date(2024, 10, 8), period="2024Q3"))
+    monkeypatch.setattr(status_module, "MAX_STATUS_ROWS", count)          # the cap itself is allowed
+    assert len(report_status(con, ALL, date(2024, 10, 8), period="2024Q3")) == count
+    monkeypatch.setattr(status_module, "MAX_STATUS_ROWS", count - 1)      # one row over it is not
+    with pytest.raises(ReportError, match=f"{count} 行，超过上限 {count - 1} 行.* / .*ask for one unit"):
+        report_status(con, ALL, date(2024, 10, 8), period="2024Q3")
+    assert report_status(con, ALL, date(2024, 10, 8), period="2024Q3", unit=KEJI)    # narrowed: within it
+
+
+def test_a_plan_of_millions_of_rows_is_refused_before_the_warehouse_is_read():
+    units = tuple(f"单位{i}" for i in range(50))
+    tasks = tuple(Task(n, "组", f"任务{n}", "", units[:25], units[25:]) for n in range(1, 201))
+    big = replace(ALL, tasks=tasks, reporting=replace(ALL.reporting, cadence="month"))
+    # 200 tasks × 50 units × 27 months begun by 2024-12-01 (2022-10, which holds the start 2022-10-13, .. 2024-12)
+    with pytest.raises(ReportError, match="270000 行"):
+        report_status(None, big, date(2024, 12, 1))   # no warehouse needed to refuse it
+
+
+def test_an_unknown_plan_key_is_echoed_clipped():
+    from hvpatent.plan.model import PlanError
+    from hvpatent.plan.registry import load_plans
+
+    with pytest.raises(PlanError) as err:
+        load_plans().get("x" * 100_000)
+    assert repr("x" * 64) in str(err.value) and "x" * 65 not in str(err.value)
+    assert "no such plan" in str(err.value) and len(str(err.value)) < 300
