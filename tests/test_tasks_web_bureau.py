@@ -194,6 +194,17 @@ def test_assessment_after_score(base_url):
         assert before["区科技局"]["qualitative"] is None        # recorded after 2024-11-05: not yet known then
 
 
+def test_a_sheet_of_a_period_not_begun_is_422_not_500(base_url):
+    """2024Q4 begins on 2024-10-01: its sheet as of 2024-09-30 is refused by the room, and the page, the xlsx and the
+    API say so with a 422; as of 10-01 it is served."""
+    with client(base_url, "analyst") as c:
+        for path in ("/tasks/assessment", "/tasks/assessment.xlsx", "/api/tasks/assessment"):
+            r = c.get(path, params={"plan": PLAN, "period": "2024Q4", "as_of": "2024-09-30"})
+            assert r.status_code == 422 and "2024Q4" in r.text, (path, r.status_code, r.text[:200])
+        assert c.get("/api/tasks/assessment", params={"plan": PLAN, "period": "2024Q4",
+                                                      "as_of": "2024-10-01"}).status_code == 200
+
+
 def test_score_form_and_bad_values(base_url):
     with client(base_url, "analyst") as c:
         csrf = c.headers["x-csrf-token"]

@@ -158,8 +158,18 @@ def _report_id(text: str) -> str:
 
 def status_rows(request: Request, plan: Plan, as_of: date, period: str | None, unit: str | None = None,
                 status: str | None = None) -> list:
-    rows = analytics(request).compute(lambda con: tasks.report_status(con, plan, as_of, period=period, unit=unit))
+    rows = _refusal_422(lambda: analytics(request).compute(
+        lambda con: tasks.report_status(con, plan, as_of, period=period, unit=unit)))
     return [r for r in rows if status is None or r.status == status]
+
+
+def _refusal_422(compute):
+    """The room's refusal of a question (a period not begun, a plan too large to list at once) as a 422 with its
+    message, never a 500."""
+    try:
+        return compute()
+    except tasks.ReportError as err:
+        raise HTTPException(422, str(err)) from err
 
 
 def counts(rows: list) -> dict[str, int]:
@@ -267,7 +277,8 @@ def _safe_name(name: str) -> str:
 
 
 def _sheet(request: Request, plan: Plan, period: str, as_of: date) -> list:
-    return analytics(request).compute(lambda con: tasks.assessment_sheet(con, plan, period, as_of))
+    return _refusal_422(lambda: analytics(request).compute(
+        lambda con: tasks.assessment_sheet(con, plan, period, as_of)))
 
 
 def _sheet_xlsx(request: Request, plan: Plan, period: str, as_of: date) -> Response:

@@ -130,7 +130,11 @@ def _tasks(request: Request, unit: str, day: date) -> list[dict]:
     statuses: dict[tuple[str, int], list] = {}
     with a.warehouse.reader() as con:
         for key in dict.fromkeys(r["plan_key"] for r in rows):
-            for s in tasks.report_status(con, a.plans.get(key), day, unit=unit):
+            try:
+                found = tasks.report_status(con, a.plans.get(key), day, unit=unit)
+            except tasks.ReportError as err:  # a plan too large to list (the room's row cap): say so, never a 500
+                raise HTTPException(422, str(err)) from err
+            for s in found:
                 if s.unit == unit:  # the room's filter; kept here too: never another unit's row
                     statuses.setdefault((s.plan_key, s.task_number), []).append(s)
     out = []
