@@ -31,7 +31,8 @@ def report_cmd(
     fmt: Annotated[str, typer.Option("--format", help="docx | xlsx | pdf | html")] = "docx",
     out: Annotated[Path | None, typer.Option("--out", help="输出文件 / output file")] = None,
     plan_file: Annotated[str | None, typer.Option(
-        "--plan", help="方案代码（hvp plan list）或方案文件 YAML（默认：永川区行动方案）/ a plan key or file")] = None,
+        "--plan", help="方案代码（hvp plan list）或方案文件 YAML（默认：默认方案）/ a plan key or file (default: the "
+                  "default plan)")] = None,
     issuer: Annotated[str | None, typer.Option("--issuer", help="发布单位（默认：<地区>知识产权局）")] = None,
     db: DbOption = None,
     exclude_abnormal: ExcludeAbnormalOption = None,
