@@ -73,6 +73,18 @@ def say(zh: str, en: str) -> str:
     return zh if _LANG == "zh" else en
 
 
+def half(text: object, i: int) -> str:
+    """The half in language ``i`` (0 Chinese, 1 English) of a message the rooms write "中文 / English"; the whole
+    text when it has no English half."""
+    zh, _, en = str(text).partition(" / ")
+    return zh if i == 0 or not en else en
+
+
+def in_language(text: object) -> str:
+    """``half`` in the current language."""
+    return half(text, 0 if _LANG == "zh" else 1)
+
+
 def t(message: str, /, **values: object) -> str:
     return MESSAGES[message][_LANG].format(**values)
 

@@ -31,6 +31,7 @@ from hvpatent.cli.common import (
     write_json,
     writing,
 )
+from hvpatent.i18n import half
 
 tasks_app = typer.Typer(help="重点任务报送、逾期与考核 / task reports, overdue reports and assessment",
                         no_args_is_help=True)
@@ -125,9 +126,8 @@ def period_of(plan, text: str) -> str:
 
     try:
         return parse_period(text.strip(), plan.reporting.cadence).key
-    except ValueError as err:
-        zh, _, en = str(err).partition(" / ")   # the room writes "中文 / English"
-        raise fail(zh, en or zh) from None
+    except ValueError as err:  # the room writes "中文 / English"
+        raise fail(half(err, 0), half(err, 1)) from None
 
 
 @contextmanager
@@ -139,8 +139,7 @@ def refused() -> Iterator[None]:
         yield
     except (ReportError, AttachmentError, ReportNotFound) as err:
         text = str(err.args[0]) if isinstance(err, LookupError) and err.args else str(err)
-        zh, _, en = text.partition(" / ")
-        raise fail(zh, en or zh) from None
+        raise fail(half(text, 0), half(text, 1)) from None
 
 
 def _i() -> int:
@@ -528,13 +527,7 @@ def score_cmd(
 def _assessment_row(row) -> dict:
     return {"rank": row.rank, "unit": row.unit, "timeliness": _num(row.timeliness),
             "indicators": _num(row.indicators), "qualitative": _num(row.qualitative), "total": _num(row.total),
-            "notes": "; ".join(_in_language(str(n)) for n in row.notes)}
-
-
-def _in_language(text: str) -> str:
-    """The room's "中文 / English" note in the user's language."""
-    zh, _, en = text.partition(" / ")
-    return i18n.say(zh, en or zh)
+            "notes": "; ".join(i18n.in_language(n) for n in row.notes)}
 
 
 def _num(value: float | None) -> float | None:

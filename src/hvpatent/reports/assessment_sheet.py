@@ -12,6 +12,7 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import Cell
 from openpyxl.styles import Font
 
+from hvpatent.i18n import half
 from hvpatent.plan.model import Plan
 from hvpatent.reports.safe_cells import safe_value, sheet_title
 from hvpatent.tasks import STATUS_WORDS
@@ -68,7 +69,7 @@ def _summary(ws, rows: list, i: int, w: dict[str, str]) -> None:
             bold=True)
     for r in rows:
         _append(ws, [r.rank, r.unit, r.timeliness, r.indicators, r.qualitative, r.total,
-                     "；".join(n.split(" / ")[i] if " / " in n else n for n in r.notes)])
+                     "；".join(half(n, i) for n in r.notes)])
     for letter, width in zip("ABCDEFG", (6, 20, 12, 12, 12, 10, 60), strict=True):
         ws.column_dimensions[letter].width = width
 

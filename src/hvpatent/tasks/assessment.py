@@ -239,13 +239,15 @@ def assessment_sheet(con: ibis.BaseBackend, plan: Plan, period: str, as_of: date
     settings (tasks.yaml ``assessment``; default: load_config()).  ReportError for a period not the plan's or not
     begun by ``as_of``."""
     from hvpatent.tasks.config import load_config
-    from hvpatent.tasks.figures import task_figures
+    from hvpatent.tasks.figures import indicator_figures, period_days
     from hvpatent.tasks.status import report_status
 
     config = config or load_config()
     _check_period(plan, period, as_of)
     statuses = report_status(con, plan, as_of, period=period)
-    figures = {task.number: task_figures(con, plan, task.number, period, as_of)
-               for task in plan.tasks if task.indicators}
+    # every linked indicator once, in one query (tasks share indicators); the sheet reads no target rows
+    linked = tuple(dict.fromkeys(k for task in plan.tasks for k in task.indicators))
+    rows = {r["key"]: r for r in indicator_figures(con, plan, linked, *period_days(plan, period, as_of))}
+    figures = {task.number: [rows[k] for k in task.indicators if k in rows] for task in plan.tasks if task.indicators}
     scores = latest_scores(con, plan.key, period, as_of=as_of)
     return score_units(plan, period, statuses, figures, scores, config)

@@ -64,6 +64,14 @@ def target_figures(con: ibis.BaseBackend, plan: Plan, keys: tuple[str, ...], day
              "as_of": day} for t in wanted]
 
 
+def period_days(plan: Plan, period: str, as_of: date | None = None) -> tuple[date, date]:
+    """The two days a period's figures compare: its end (``as_of`` when earlier) and the previous period's end
+    (never after the first)."""
+    found = plan_period(plan, period)
+    day = min(found.end, as_of) if as_of else found.end
+    return day, min(found.previous().end, day)
+
+
 def task_figures(con: ibis.BaseBackend, plan: Plan, task_number: int, period: str,
                  as_of: date | None = None) -> list[dict]:
     """For each linked indicator: {key, name, unit, value (at the period's end, plan region), previous (at the
@@ -74,8 +82,6 @@ def task_figures(con: ibis.BaseBackend, plan: Plan, task_number: int, period: st
     task = plan.task(task_number)
     if task is None:
         raise ValueError(f"方案 {plan.key} 没有任务 {task_number} / plan {plan.key} has no task {task_number}")
-    found = plan_period(plan, period)
-    day = min(found.end, as_of) if as_of else found.end
-    before = min(found.previous().end, day)
+    day, before = period_days(plan, period, as_of)
     return [*indicator_figures(con, plan, task.indicators, day, before),
             *target_figures(con, plan, task.targets, day)]

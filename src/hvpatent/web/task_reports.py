@@ -29,6 +29,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.formparsers import MultiPartException
 
 from hvpatent import tasks
+from hvpatent.i18n import half
 from hvpatent.plan.model import Plan, PlanError
 from hvpatent.warehouse.accounts import User
 from hvpatent.web import inputs
@@ -91,12 +92,6 @@ def _i(request: Request) -> int:
 def plan_name(plan: Plan, i: int) -> str:
     """The plan's name in the page's language (name_en is the Chinese name when the file gives none)."""
     return plan.name if i == 0 else plan.name_en
-
-
-def in_language(text: str, i: int) -> str:
-    """The room's "中文 / English" message or note in the language ``i`` (the whole text when it has one only)."""
-    zh, _, en = str(text).partition(" / ")
-    return zh if i == 0 or not en else en
 
 
 # -- inputs ----------------------------------------------------------------------------------------------------------
@@ -457,7 +452,7 @@ def assessment_page(request: Request, plan: PlanQ = None, period: PeriodQ = None
     per = period_of(p, period, day)
     q = _query(plan=plan, period=per.key, as_of=as_of)
     rows, i = _sheet(request, p, per.key, day), _i(request)
-    notes = {r.unit: ("；" if i == 0 else "; ").join(in_language(n, i) for n in r.notes) for r in rows}
+    notes = {r.unit: ("；" if i == 0 else "; ").join(half(n, i) for n in r.notes) for r in rows}
     # a unit's row leads to its reports of the period (what its timeliness is made of)
     unit_urls = {r.unit: f"/tasks/reports?{_query(plan=p.key, period=per.key, unit=r.unit, as_of=as_of)}"
                  for r in rows}

@@ -28,6 +28,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.formparsers import MultiPartException
 
 from hvpatent import tasks
+from hvpatent.i18n import half
 from hvpatent.indicators.measures import INDICATORS
 from hvpatent.plan.model import Plan, PlanError
 from hvpatent.warehouse.accounts import User
@@ -319,12 +320,6 @@ def _w(request: Request) -> dict[str, str]:
     return {k: v[i] for k, v in {**WORDS, **tasks.STATUS_WORDS}.items()}
 
 
-def _in_language(request: Request, message: str) -> str:
-    """The room's "中文 / English" message in the page's language (the API keeps both)."""
-    zh, _, en = message.partition(" / ")
-    return zh if _i(request) == 0 or not en else en
-
-
 def _figure_rows(figures: int) -> int:
     """Figure rows on a form: at least FIGURE_ROWS, one for each figure already there (an amendment or a refused
     form keeps every figure), never more than the settings allow (max_figures 0: no figure rows)."""
@@ -341,7 +336,7 @@ def _unit_page(request: Request, user: User, *, error: str | None = None, form: 
     echo = _echo(form)
     response = _render(request, "unit.html", user, "my_tasks", title=w["title"], w=w, unit=unit, rows=rows,
                        periods=_periods(request, unit, day) if unit else [], as_of=day,
-                       error=_in_language(request, error) if error else None, form=echo,
+                       error=half(error, _i(request)) if error else None, form=echo,
                        figure_rows=_figure_rows(len(echo["figures"])), max_files=limits["max_files"],
                        accept=_accept(limits), done=done)
     if error:
